@@ -1,0 +1,198 @@
+/**
+ * The `interleave` command line: list, check (and lincheck, from the history
+ * checkers). Exit codes: 0 all properties hold, 1 a property is violated,
+ * 2 bad usage or input, 3 incomplete (a limit was hit).
+ */
+import { writeFileSync } from "node:fs";
+import { Command, CommanderError, InvalidArgumentError, Option } from "@commander-js/extra-typings";
+import {
+  NotPlainDataError,
+  ParamError,
+  paramTypeName,
+  SpecDefinitionError,
+  SpecRuntimeError,
+  UnknownChoiceError,
+  type Spec,
+} from "../src/index.js";
+import { catalogue } from "../specs/index.js";
+import { checkSpec } from "./check.js";
+import { resolveSpec, UsageError } from "./load.js";
+import { createProgress } from "./progress.js";
+import { exitCodeOf, formatReportText, summaryLine, type Report } from "./report.js";
+
+/** Where the CLI writes; tests pass their own. */
+export interface CliIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  /** Whether to show live progress (default: stderr is a terminal). */
+  readonly progress?: boolean;
+}
+
+const processIo: CliIo = {
+  stdout: (t) => void process.stdout.write(t),
+  stderr: (t) => void process.stderr.write(t),
+};
+
+/** Errors whose message is the whole story: printed as one line, exit 2. */
+const INPUT_ERRORS = [UsageError, ParamError, UnknownChoiceError, SpecDefinitionError, SpecRuntimeError, NotPlainDataError];
+
+function positiveInt(name: string) {
+  return (text: string): number => {
+    if (!/^\d+$/.test(text) || Number(text) < 1) throw new InvalidArgumentError(`${name} must be a positive integer, got "${text}"`);
+    return Number(text);
+  };
+}
+
+function positiveNumber(name: string) {
+  return (text: string): number => {
+    const n = Number(text);
+    if (text.trim() === "" || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive number of seconds, got "${text}"`);
+    return n;
+  };
+}
+
+function collectParam(text: string, previous: Record<string, string>): Record<string, string> {
+  const eq = text.indexOf("=");
+  if (eq <= 0) throw new InvalidArgumentError(`--param takes name=value, got "${text}"`);
+  return { ...previous, [text.slice(0, eq)]: text.slice(eq + 1) };
+}
+
+/** A spec's listing entry, as `list --json` prints it. */
+export function listEntry(spec: Spec<unknown>) {
+  return {
+    name: spec.name,
+    description: spec.description,
+    params: Object.entries(spec.params).map(([name, def]) => ({
+      name,
+      type: paramTypeName(def),
+      default: def.default,
+      ...(def.description === undefined ? {} : { description: def.description }),
+    })),
+    properties: spec.properties.map((p) => ({ name: p.name, kind: p.kind })),
+    variants: spec.variants.map((v) => ({
+      name: v.name,
+      ...(v.violates === undefined ? {} : { violates: v.violates }),
+      ...(v.params === undefined ? {} : { params: v.params }),
+    })),
+  };
+}
+
+function listText(specs: readonly Spec<unknown>[]): string {
+  const lines: string[] = [];
+  for (const spec of specs) {
+    lines.push(`${spec.name}: ${spec.description}`);
+    const params = Object.entries(spec.params).map(([n, d]) => `${n}=${String(d.default)} (${paramTypeName(d)})`);
+    if (params.length > 0) lines.push(`  params:     ${params.join(", ")}`);
+    lines.push(`  properties: ${spec.properties.map((p) => `${p.name} (${p.kind})`).join(", ")}`);
+    for (const v of spec.variants.filter((x) => x.name !== "default")) {
+      const bounds = v.params ? ` [${Object.entries(v.params).map(([k, x]) => `${k}=${String(x)}`).join(", ")}]` : "";
+      lines.push(`  variant ${v.name}${bounds}: ${v.description}${v.violates ? ` (violates ${v.violates})` : ""}`);
+    }
+    lines.push("");
+  }
+  return lines.join("\n");
+}
+
+function formatTrace(report: Report, format: string): string {
+  if (format === "json") return `${JSON.stringify(report.trace ?? [], null, 2)}\n`;
+  return `${formatReportText(report)}\n`;
+}
+
+/** Builds the commander program; `exit` receives each command's exit code. */
+function program(io: CliIo, exit: { code: number }) {
+  const cli = new Command()
+    .name("interleave")
+    .description("Model-check distributed algorithms written as TypeScript reducers.")
+    .exitOverride()
+    .configureOutput({
+      writeOut: (t) => io.stdout(t),
+      writeErr: (t) => io.stderr(t),
+      outputError: (t) => io.stderr(`interleave: ${t.replace(/^error: /, "").trim()}\n`),
+    })
+    .showSuggestionAfterError(true);
+
+  cli
+    .command("list")
+    .description("list the spec catalogue: parameters, properties, variants")
+    .option("--json", "print JSON")
+    .action((opts) => {
+      io.stdout(opts.json ? `${JSON.stringify(catalogue.map(listEntry), null, 2)}\n` : listText(catalogue));
+      exit.code = 0;
+    });
+
+  cli
+    .command("check")
+    .description("explore every reachable state of a spec and check its properties")
+    .argument("<spec>", "a catalogue name or a path to a .ts/.js file exporting a spec")
+    .option("--variant <name>", "check a variant (see `interleave list`)")
+    .option("--param <name=value>", "set a parameter (repeatable)", collectParam, {} as Record<string, string>)
+    .addOption(new Option("--strategy <strategy>", "search strategy").choices(["bfs", "dfs", "random"] as const).default("bfs" as const))
+    .option("--workers <n>", "worker threads", positiveInt("--workers"))
+    .option("--max-states <n>", "stop after this many distinct states (result incomplete)", positiveInt("--max-states"))
+    .option("--max-depth <n>", "do not explore beyond this many steps (result incomplete)", positiveInt("--max-depth"))
+    .option("--timeout <seconds>", "stop after this long (result incomplete)", positiveNumber("--timeout"))
+    .option("--json <file>", "write the JSON report to a file, or - for stdout")
+    .addOption(new Option("--trace-format <format>", "format of the trace").choices(["text", "json", "itf", "mermaid", "html"] as const).default("text" as const))
+    .option("--out <file>", "write the trace to a file")
+    .action(async (specArg, opts) => {
+      if (opts.strategy === "random") throw new UsageError("--strategy random is not supported yet (use bfs or dfs)");
+      if (opts.workers !== undefined && opts.workers !== 1) throw new UsageError("--workers other than 1 is not supported yet");
+      if (!["text", "json"].includes(opts.traceFormat)) throw new UsageError(`--trace-format ${opts.traceFormat} is not supported yet (use text or json)`);
+      const spec = await resolveSpec(specArg);
+      const progress = io.progress ?? process.stderr.isTTY ? createProgress() : undefined;
+      let report: Report;
+      try {
+        report = checkSpec(spec, {
+          strategy: opts.strategy,
+          params: opts.param,
+          ...(opts.variant === undefined ? {} : { variant: opts.variant }),
+          ...(opts.maxStates === undefined ? {} : { maxStates: opts.maxStates }),
+          ...(opts.maxDepth === undefined ? {} : { maxDepth: opts.maxDepth }),
+          ...(opts.timeout === undefined ? {} : { timeoutMs: opts.timeout * 1000 }),
+          ...(progress ? { onProgress: progress.onProgress, progressIntervalMs: progress.intervalMs } : {}),
+        });
+      } finally {
+        progress?.stop();
+      }
+      const json = `${JSON.stringify(report)}\n`;
+      if (opts.json === "-") {
+        io.stdout(json);
+        io.stderr(`${summaryLine(report)}\n`);
+      } else {
+        if (opts.json !== undefined) writeFileSync(opts.json, json);
+        io.stdout(`${formatReportText(report)}\n`);
+      }
+      if (opts.out !== undefined) writeFileSync(opts.out, formatTrace(report, opts.traceFormat));
+      exit.code = exitCodeOf(report);
+    });
+
+  return cli;
+}
+
+/**
+ * Runs the CLI on `argv` (without the node and script names) and returns the exit code.
+ * @example await runCli(["check", "two-phase-commit", "--param", "rms=5"])
+ */
+export async function runCli(argv: readonly string[], io: CliIo = processIo): Promise<number> {
+  const exit = { code: 0 };
+  try {
+    await program(io, exit).parseAsync([...argv], { from: "user" });
+    return exit.code;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 ? 0 : 2;
+    }
+    if (INPUT_ERRORS.some((E) => error instanceof E)) {
+      io.stderr(`interleave: ${(error as Error).message}\n`);
+      return 2;
+    }
+    io.stderr(`interleave: internal error: ${error instanceof Error ? error.message : String(error)}\n`);
+    if (process.env["INTERLEAVE_DEBUG"] && error instanceof Error) io.stderr(`${error.stack}\n`);
+    return 70;
+  }
+}
+
+/** Entry point of `bin/interleave.js`. */
+export async function main(): Promise<void> {
+  process.exitCode = await runCli(process.argv.slice(2));
+}

@@ -1,0 +1,10 @@
+/**
+ * The spec catalogue: every spec `interleave list` shows and `interleave check NAME` finds.
+ */
+import type { Spec } from "../src/index.js";
+import { twoPhaseCommit } from "./two-phase-commit.js";
+
+/** All catalogue specs, in listing order. */
+export const catalogue: readonly Spec<any>[] = [twoPhaseCommit];
+
+export { twoPhaseCommit };

@@ -1,0 +1,63 @@
+import { HistoryParseError } from "../errors.js";
+import type { EventType, HistoryEvent, Json } from "../types.js";
+import { EdnReader, EdnSyntaxError } from "./edn.js";
+import { EVENT_TYPES, type ParsedEvents } from "./parsed.js";
+
+/** `INFO  jepsen.util - <process> :<type> :<f> <value>`; fields split by tabs or spaces. */
+const EVENT_LINE = /^\s*[A-Z]+\s+jepsen\.util\s+-\s+(.*)$/;
+/** Other log lines (`INFO  jepsen.core - ...`) carry no events and are skipped. */
+const OTHER_LOG_LINE = /^\s*(TRACE|DEBUG|INFO|WARN|WARNING|ERROR|FATAL)\s/;
+
+/**
+ * Reads a Jepsen log of a single register, as in Porcupine's etcd test data:
+ *
+ *     INFO  jepsen.util - 3  :invoke  :cas  [1 4]
+ *
+ * Keyword values become strings (`:timed-out` becomes `"timed-out"`), `nil`
+ * becomes `null` and `[1 4]` becomes `[1, 4]`. Log lines without
+ * `jepsen.util` events are skipped; anything else is an error.
+ */
+export function parseEtcdLog(lines: readonly string[], file: string): ParsedEvents {
+  const events: HistoryEvent[] = [];
+  const lineNumbers: number[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    const at = { file, line: i + 1 };
+    if (line.trim() === "") continue;
+    const m = EVENT_LINE.exec(line);
+    if (m === null) {
+      if (OTHER_LOG_LINE.test(line) && !line.includes("jepsen.util")) continue;
+      throw new HistoryParseError(at, `not a Jepsen log line (expected "INFO  jepsen.util - <process> :<type> :<f> <value>")`);
+    }
+    events.push(parseFields(m[1]!, at));
+    lineNumbers.push(i + 1);
+  }
+  return { events, lines: lineNumbers };
+}
+
+function parseFields(rest: string, at: { file: string; line: number }): HistoryEvent {
+  const fields = /^(\S+)\s+(\S+)(?:\s+(\S+))?(?:\s+(.*\S))?\s*$/.exec(rest);
+  if (fields === null) throw new HistoryParseError(at, "truncated event: expected '<process> :<type> :<f> <value>'");
+  const [, processText, typeText, fText, valueText] = fields;
+  if (!/^\d+$/.test(processText!)) throw new HistoryParseError(at, `the process must be a number, not ${JSON.stringify(processText)}`);
+  const type = keyword(typeText!);
+  if (type === undefined || !EVENT_TYPES.has(type)) {
+    throw new HistoryParseError(at, `unknown event type ${JSON.stringify(typeText)}; expected :invoke, :ok, :fail or :info`);
+  }
+  if (fText === undefined) throw new HistoryParseError(at, `truncated event: ':${type}' is not followed by an operation like ':read'`);
+  const f = keyword(fText);
+  if (f === undefined) throw new HistoryParseError(at, `the operation must be a keyword like :read, not ${JSON.stringify(fText)}`);
+  if (valueText === undefined) throw new HistoryParseError(at, `truncated event: ':${f}' has no value (use nil for none)`);
+  let value: Json;
+  try {
+    value = EdnReader.readWhole(valueText);
+  } catch (e) {
+    if (e instanceof EdnSyntaxError) throw new HistoryParseError(at, `bad value ${JSON.stringify(valueText)}: ${e.message}`);
+    throw e;
+  }
+  return { type: type as EventType, process: Number(processText), f, value };
+}
+
+function keyword(text: string): string | undefined {
+  return /^:[^\s:]+$/.test(text) ? text.slice(1) : undefined;
+}

@@ -1,0 +1,65 @@
+import type { Operation } from "./operations.js";
+
+/**
+ * A sequential specification of an object, in Porcupine's shape: an initial
+ * state and a step function, plus optional partitioning and descriptions.
+ * The checkers know nothing else about the object.
+ *
+ * States are plain data (numbers, strings, arrays, objects). Two states are
+ * the same when their {@link Model.key} is the same; by default the key is the
+ * state itself for primitives and a canonical JSON text for objects and arrays.
+ *
+ * @example
+ * // a counter with `inc` and `read`
+ * const counter: Model<number> = {
+ *   name: "counter",
+ *   init: () => 0,
+ *   step: (n, op) => op.f === "inc" ? [n + 1] : op.output === n ? [n] : [],
+ * };
+ */
+export interface Model<State = unknown> {
+  /** Used in reports; defaults to `"custom"`. */
+  readonly name?: string;
+  /** The state before any operation. */
+  init(): State;
+  /**
+   * The states the object may be in after `op` takes effect in `state`:
+   * one state for a deterministic object, several for a nondeterministic one,
+   * none when `op` (with its recorded output) cannot happen in `state`.
+   *
+   * `op.status` tells how the operation ended: `ok` (check `op.output`),
+   * `unknown` (no output: return every state the operation could lead to),
+   * or `fail` (only seen when {@link Model.ignore} keeps failed operations).
+   * Must be pure: the checkers call it once per state and operation and cache
+   * the answer.
+   */
+  step(state: State, op: Operation): readonly State[];
+  /**
+   * The part of the object an operation touches, e.g. its key. Operations on
+   * different parts must be independent (the state is a product of one state
+   * per part); each part is then checked on its own, which is exponentially
+   * cheaper (P-compositionality).
+   */
+  partition?(op: Operation): string;
+  /**
+   * Operations to leave out before checking. Default: failed operations,
+   * which certainly did not take effect. A model may keep failures that still
+   * observed something (an etcd cas that failed because the value differed)
+   * and drop operations that can never matter (a read with unknown outcome).
+   */
+  ignore?(op: Operation): boolean;
+  /** A canonical key for a state, when the default (canonical JSON) is slow or wrong. */
+  key?(state: State): string | number | boolean | null;
+  /** One-line text for an operation in explanations. */
+  describe?(op: Operation): string;
+  /** One-line text for a state in explanations. */
+  describeState?(state: State): string;
+}
+
+/** A model whose state type is not known statically (user modules, the CLI). */
+export type AnyModel = Model<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** The default {@link Model.ignore}: failed operations did not take effect. */
+export function ignoreFailed(op: Operation): boolean {
+  return op.status === "fail";
+}

@@ -1,0 +1,69 @@
+import { HistoryInputError } from "../errors.js";
+import { jsonEqual } from "../json.js";
+import type { Model } from "../model.js";
+import type { Operation } from "../operations.js";
+import type { Json } from "../types.js";
+
+/**
+ * A read/write/compare-and-set register that starts as `null` (Jepsen's
+ * `nil`), as tested by Jepsen on etcd. Operations with a `key` are on
+ * independent registers, one per key.
+ *
+ * - `read` -> value: the register holds `value`. A read whose outcome is
+ *   unknown or that failed (a timed-out read) constrains nothing and is left out.
+ * - `write(v)`: the register becomes `v`.
+ * - `cas([from, to])`: `ok` means it held `from` and now holds `to`; `fail`
+ *   means it did not hold `from` (etcd's meaning of a failed compare-and-set,
+ *   and Porcupine's); unknown means it either did nothing or swapped.
+ */
+export const registerModel: Model<Json> = {
+  name: "register",
+  init: () => null,
+  step(state, op) {
+    switch (op.f) {
+      case "read":
+        return op.status !== "ok" || jsonEqual(state, op.output) ? [state] : [];
+      case "write":
+        return [op.input];
+      case "cas": {
+        const [from, to] = casArgs(op);
+        const matches = jsonEqual(state, from);
+        if (op.status === "ok") return matches ? [to] : [];
+        if (op.status === "fail") return matches ? [] : [state];
+        return matches ? [to] : [state];
+      }
+      default:
+        throw new HistoryInputError(`the register model has read, write and cas; it cannot check :${op.f} (operation ${op.id + 1})`);
+    }
+  },
+  partition: (op) => op.key ?? "",
+  ignore: (op) => (op.f === "read" && op.status !== "ok") || (op.f === "write" && op.status === "fail"),
+  key: (state) => (state === null || typeof state !== "object" ? state : JSON.stringify(state)),
+  describe(op) {
+    const key = op.key === undefined ? "" : `[${op.key}]`;
+    const out = op.status === "unknown" ? " -> ?" : "";
+    switch (op.f) {
+      case "read":
+        return `read${key}() -> ${op.status === "ok" ? show(op.output) : "?"}`;
+      case "write":
+        return `write${key}(${show(op.input)})${out}`;
+      default: {
+        const [from, to] = casArgs(op);
+        return `cas${key}(${show(from)}, ${show(to)}) -> ${op.status === "unknown" ? "?" : op.status}`;
+      }
+    }
+  },
+  describeState: show,
+};
+
+function casArgs(op: Operation): [Json, Json] {
+  const v = op.input;
+  if (!Array.isArray(v) || v.length !== 2) {
+    throw new HistoryInputError(`cas takes [from, to], got ${JSON.stringify(v)} (operation ${op.id + 1})`);
+  }
+  return [v[0] as Json, v[1] as Json];
+}
+
+function show(v: Json): string {
+  return v === null ? "nil" : JSON.stringify(v);
+}

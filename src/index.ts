@@ -1,0 +1,11 @@
+/**
+ * Interleave's public API: define specs and protocols as pure reducers, with
+ * named properties; the checker (`interleave/checker`) explores them.
+ */
+export * from "./params.js";
+export * from "./fingerprint.js";
+export * from "./sets.js";
+export * from "./spec.js";
+export * from "./protocol.js";
+export * from "./trace.js";
+export type { EventType, History, HistoryEvent, Json } from "./history/types.js";

@@ -1,0 +1,893 @@
+/**
+ * Protocols: an actor layer on top of specs. Each node has plain-data local
+ * state and a pure reducer over a discriminated union of inputs (messages,
+ * timers, spontaneous local choices); it answers with a new state and effects
+ * (send, broadcast, set/cancel timer, record a client-history event). The
+ * kernel turns a protocol into a transition system: which message is
+ * delivered, which timer fires, which node crashes are the choices the
+ * checker explores.
+ *
+ * The same reducers run unchanged in applications and on a real network.
+ */
+import type { HistoryEvent } from "./history/types.js";
+import { deepEqual, fingerprintInto, fmix32, NotPlainDataError, type Fingerprint } from "./fingerprint.js";
+import { resolveParams, type ParamRecord, type ParamsSchema, type ParamValues } from "./params.js";
+import {
+  bindProperties,
+  DEFAULT_VARIANT,
+  findVariant,
+  propertyInfos,
+  SpecDefinitionError,
+  SpecRuntimeError,
+  variantInfos,
+  type Model,
+  type Property,
+  type Spec,
+  type SuccessorSink,
+} from "./spec.js";
+
+/** A node's name, e.g. `"tm"`, `"rm1"`, `"n2"`. */
+export type NodeId = string;
+
+/** How the network treats messages. */
+export type NetworkKind =
+  /** TLA+ style: a sent message stays in a set and may be received any number of times; a broadcast is one message. */
+  | "set"
+  /** Each message is delivered at most once, in any order (a multiset). */
+  | "unordered"
+  /** Each message is delivered at most once, in send order per (sender, receiver) channel. */
+  | "fifo";
+
+/** An output of a reducer. */
+export type Effect<M, T = never> =
+  | { readonly type: "send"; readonly to: NodeId; readonly msg: M }
+  | { readonly type: "broadcast"; readonly to: readonly NodeId[]; readonly msg: M }
+  | { readonly type: "setTimer"; readonly timer: T }
+  | { readonly type: "cancelTimer"; readonly timer: T }
+  | { readonly type: "record"; readonly event: HistoryEvent };
+
+/** A reducer's answer: the node's next state and its effects, in order. */
+export interface Step<S, M, T = never> {
+  readonly state: S;
+  readonly effects: readonly Effect<M, T>[];
+}
+
+/** A step to `state` with `effects`. */
+export function become<S, M = never, T = never>(state: S, ...effects: Effect<M, T>[]): Step<S, M, T> {
+  return { state, effects };
+}
+
+/** Send `msg` to one node. */
+export function send<M>(to: NodeId, msg: M): Effect<M, never> {
+  return { type: "send", to, msg };
+}
+
+/** Reply to the sender of the message being handled (`ctx.from`). */
+export function reply<M>(ctx: { readonly from: NodeId | undefined }, msg: M): Effect<M, never> {
+  if (ctx.from === undefined) throw new SpecRuntimeError("reply() outside a message handler: there is no sender");
+  return { type: "send", to: ctx.from, msg };
+}
+
+/** Send `msg` to every node in `to` (one message in a `set` network, one per receiver otherwise). */
+export function broadcast<M>(to: readonly NodeId[], msg: M): Effect<M, never> {
+  return { type: "broadcast", to, msg };
+}
+
+/** Arm a timer; it fires later as an input to this node (at most one pending copy of each timer). */
+export function setTimer<T>(timer: T): Effect<never, T> {
+  return { type: "setTimer", timer };
+}
+
+/** Disarm a pending timer. */
+export function cancelTimer<T>(timer: T): Effect<never, T> {
+  return { type: "cancelTimer", timer };
+}
+
+/** Append an event to the client history kept in the protocol state. */
+export function record(event: HistoryEvent): Effect<never, never> {
+  return { type: "record", event };
+}
+
+/** Why an input reached the reducer. */
+export type InputKind = "message" | "timer" | "choice";
+
+/** What a reducer knows besides its state and input. */
+export interface NodeContext<P> {
+  readonly self: NodeId;
+  /** The sender, for a message. */
+  readonly from: NodeId | undefined;
+  readonly kind: InputKind;
+  readonly params: P;
+  /** All node ids, in order. */
+  readonly nodes: readonly NodeId[];
+  /** Node ids by role. */
+  readonly roles: Readonly<Record<string, readonly NodeId[]>>;
+}
+
+/** The context of a node outside any input (init, choices, restart). */
+export type NodeSetup<P> = Omit<NodeContext<P>, "from" | "kind">;
+
+/**
+ * A role: what every node of one kind runs.
+ * @typeParam S the node's local state (plain data)
+ * @typeParam I the inputs its reducer takes: messages, timers, local choices
+ * @typeParam M the messages it sends
+ * @typeParam T its timers
+ */
+export interface RoleDef<S, I, M = never, T = never, P = any> {
+  readonly init: (ctx: NodeSetup<P>) => S;
+  /** Returns the next step, or `undefined` when the input is not enabled in this state. */
+  readonly reduce: (state: S, input: I, ctx: NodeContext<P>) => Step<S, M, T> | undefined;
+  /** Spontaneous local inputs the node may take at any time (the reducer decides if enabled). */
+  readonly choices?: (state: S, ctx: NodeSetup<P>) => readonly I[];
+  /** Timers armed at start and after each restart. */
+  readonly initialTimers?: (state: S, ctx: NodeSetup<P>) => readonly T[];
+  /** Fields that survive a crash; the rest restart from `init`. */
+  readonly durable?: readonly (keyof S & string)[];
+}
+
+/** Declares a role with its types checked. */
+export function defineRole<S, I, M = never, T = never, P = any>(role: RoleDef<S, I, M, T, P>): RoleDef<S, I, M, T, P> {
+  return role;
+}
+
+/** A message in flight. `to` is an array only for a `set` network's broadcast. */
+export interface Envelope<M = unknown> {
+  readonly from: NodeId;
+  readonly to: NodeId | readonly NodeId[];
+  readonly msg: M;
+}
+
+/** A pending timer. */
+export interface TimerEntry<T = unknown> {
+  readonly node: NodeId;
+  readonly timer: T;
+}
+
+/** Fault budgets: how many of each fault a run may contain (keeps fault models finite). */
+export interface FaultBudget {
+  readonly loss?: number;
+  readonly duplicate?: number;
+  readonly crash?: number;
+}
+
+/** The state of a whole protocol: plain data, as properties and traces see it. */
+export interface ProtocolState<N = unknown, M = unknown, T = unknown> {
+  readonly nodes: Readonly<Record<NodeId, N>>;
+  readonly network: readonly Envelope<M>[];
+  readonly timers: readonly TimerEntry<T>[];
+  /** Crashed nodes, waiting for a restart. */
+  readonly down: readonly NodeId[];
+  /** Faults used so far. */
+  readonly faults: { readonly lost: number; readonly duplicated: number; readonly crashed: number };
+  readonly history: readonly HistoryEvent[];
+}
+
+type AnyRole<P> = RoleDef<any, any, any, any, P>;
+
+/** A changed or broken version of a protocol. */
+export interface ProtocolVariantDef<P> {
+  readonly description: string;
+  readonly violates?: string;
+  readonly params?: ParamRecord;
+  /** Roles replaced by this variant (e.g. a reducer with a bug). */
+  readonly roles?: Readonly<Record<string, AnyRole<P>>>;
+}
+
+/** What a user writes to define a protocol. */
+export interface ProtocolDefinition<Schema extends ParamsSchema, R extends Readonly<Record<string, AnyRole<ParamValues<Schema>>>>> {
+  readonly name: string;
+  readonly description: string;
+  readonly params?: Schema;
+  readonly network: NetworkKind;
+  /** Node ids of each role, in order. */
+  readonly nodes: (params: ParamValues<Schema>) => { readonly [K in keyof R]?: readonly NodeId[] };
+  readonly roles: R;
+  readonly faults?: (params: ParamValues<Schema>) => FaultBudget;
+  readonly properties: Readonly<Record<string, Property<ProtocolState<any, any, any>, ParamValues<Schema>>>>;
+  /** Model bounds, kept out of the reducers (TLC's CONSTRAINT). */
+  readonly constraint?: (state: ProtocolState<any, any, any>, params: ParamValues<Schema>) => boolean;
+  readonly deadlock?: boolean;
+  readonly variants?: Readonly<Record<string, ProtocolVariantDef<ParamValues<Schema>>>>;
+}
+
+/** A protocol spec: a Spec that also exposes its roles (the reducers) for applications. */
+export interface ProtocolSpec<R> extends Spec<ProtocolState> {
+  readonly roles: R;
+  readonly network: NetworkKind;
+}
+
+/** Options for building a protocol model. */
+export interface ProtocolModelOptions {
+  /**
+   * `incremental` (default) fingerprints a successor from its parent's
+   * fingerprint and interned node states; `generic` hashes the whole state.
+   * Both give the same counts; `generic` exists to cross-check.
+   */
+  readonly fingerprint?: "incremental" | "generic";
+}
+
+/**
+ * Defines a protocol.
+ * @example see specs/two-phase-commit.ts
+ */
+export function defineProtocol<Schema extends ParamsSchema, R extends Readonly<Record<string, AnyRole<ParamValues<Schema>>>>>(
+  def: ProtocolDefinition<Schema, R>,
+): ProtocolSpec<R> {
+  const schema: ParamsSchema = def.params ?? {};
+  const deadlock = def.deadlock ?? false;
+  const properties = propertyInfos(def.properties, deadlock);
+  const variants = variantInfos(def.name, def.description, def.variants ?? {}, properties.map((p) => p.name));
+  for (const [name, v] of Object.entries(def.variants ?? {})) {
+    for (const role of Object.keys(v.roles ?? {})) {
+      if (!(role in def.roles)) {
+        throw new SpecDefinitionError(`spec "${def.name}", variant "${name}": unknown role "${role}"; roles: ${Object.keys(def.roles).join(", ")}`);
+      }
+    }
+  }
+  return {
+    kind: "interleave-spec",
+    name: def.name,
+    description: def.description,
+    params: schema,
+    properties,
+    variants,
+    roles: def.roles,
+    network: def.network,
+    instantiate(options: { variant?: string; params?: ParamRecord } & ProtocolModelOptions = {}) {
+      const variantName = options.variant ?? DEFAULT_VARIANT;
+      const variant = findVariant(def.name, variants, variantName);
+      const values = resolveParams(schema, variant.params ?? {}, options.params ?? {});
+      const params = values as unknown as ParamValues<Schema>;
+      const roles = { ...def.roles, ...(def.variants?.[variantName]?.roles ?? {}) } as unknown as Readonly<Record<string, AnyRole<Params>>>;
+      const model = new ProtocolModel(def, roles, variantName, values, params);
+      return options.fingerprint === "generic" ? withGenericFingerprint(model) : model;
+    },
+  };
+}
+
+function withGenericFingerprint<S>(model: Model<S>): Model<S> {
+  return {
+    ...model,
+    fingerprint: (state, out) => fingerprintInto(state, out),
+    successors(state, fp, sink) {
+      model.successors(state, fp, {
+        labels: sink.labels,
+        push(next, _fp, label) {
+          const own = { hi: 0, lo: 0 };
+          fingerprintInto(next, own);
+          sink.push(next, own, label);
+        },
+      });
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------
+// The model. Hand-tuned: it is the checker's hot path for every protocol.
+// Node states, messages and timers are interned (one object per distinct
+// value), so a reducer's answer for (node state, input) is computed once and
+// memoized: pure reducers make that exact, and it means immer's cost is paid
+// per distinct local transition, not per generated global state. Fingerprints
+// are a wrapping sum of per-component hashes, updated from the parent's.
+// ---------------------------------------------------------------------------
+
+/** A memoized reducer answer. */
+interface Outcome {
+  readonly next: NodeInfo;
+  readonly effects: readonly Effect<unknown, unknown>[];
+}
+
+/** What the model knows of one distinct node state at one node index. */
+interface NodeInfo {
+  readonly state: unknown;
+  /** This node state's contribution to the global fingerprint at its index. */
+  readonly c1: number;
+  readonly c2: number;
+  readonly outcomes: Map<object, Outcome | null>;
+  choices: readonly object[] | undefined;
+}
+
+/** What the model knows of one distinct envelope or timer entry. */
+interface ItemInfo {
+  readonly item: object;
+  readonly c1: number;
+  readonly c2: number;
+  /** Channel hash (fifo ordering) or 0. */
+  readonly channel: number;
+}
+
+class Interner {
+  private readonly buckets = new Map<number, object[]>();
+  private readonly fp: Fingerprint = { hi: 0, lo: 0 };
+
+  /** Returns the canonical object equal to `value`, with its fingerprint in `this.last`. */
+  intern<T>(value: T): T {
+    fingerprintInto(value, this.fp);
+    const key = this.fp.hi * 0x100000 + (this.fp.lo & 0xfffff);
+    const bucket = this.buckets.get(key);
+    if (bucket) {
+      for (const candidate of bucket) if (candidate === value || deepEqual(candidate, value)) return candidate as T;
+      bucket.push(value as object);
+    } else {
+      this.buckets.set(key, [value as object]);
+    }
+    return value;
+  }
+
+  get last(): Fingerprint {
+    return this.fp;
+  }
+}
+
+const C_NETWORK = 0x2545f491;
+const C_TIMER = 0x7f4a7c15;
+const C_DOWN = 0x4f1bbcdc;
+const C_FAULT = 0x6b43a9b5;
+const C_HISTORY = 0x1d8e4e27;
+
+function mix(a: number, b: number): number {
+  return fmix32(Math.imul(a, 0x9e3779b1) ^ b);
+}
+
+type Params = Record<string, any>;
+
+class ProtocolModel implements Model<ProtocolState> {
+  readonly spec: string;
+  readonly properties;
+  readonly deadlock: boolean;
+  private readonly nodeIds: NodeId[] = [];
+  private readonly nodeRole: AnyRole<Params>[] = [];
+  private readonly setups: NodeSetup<Params>[] = [];
+  private readonly nodeIndex = new Map<NodeId, number>();
+  private readonly memo: Map<unknown, NodeInfo>[] = [];
+  private readonly interner = new Interner();
+  private readonly items = new Map<object, ItemInfo>();
+  private readonly network: NetworkKind;
+  private readonly budget: Required<FaultBudget>;
+  private readonly constraint: ((s: ProtocolState) => boolean) | undefined;
+  private readonly scratch: Fingerprint = { hi: 0, lo: 0 };
+  /** Copies the nodes record with node i replaced (generated: a fixed-shape literal is several times faster than a spread with a computed key). */
+  private readonly replaceNode: (nodes: Readonly<Record<NodeId, unknown>>, i: number, value: unknown) => Record<NodeId, unknown>;
+
+  constructor(
+    def: ProtocolDefinition<any, any>,
+    roles: Readonly<Record<string, AnyRole<Params>>>,
+    readonly variant: string,
+    readonly params: ParamRecord,
+    private readonly paramValues: Params,
+  ) {
+    this.spec = def.name;
+    this.network = def.network;
+    this.deadlock = def.deadlock ?? false;
+    this.properties = bindProperties(def.properties as Record<string, Property<ProtocolState, Params>>, paramValues);
+    const constraint = def.constraint as ((s: ProtocolState, p: Params) => boolean) | undefined;
+    this.constraint = constraint ? (s) => constraint(s, paramValues) : undefined;
+    const b = (def.faults?.(paramValues) ?? {}) as FaultBudget;
+    this.budget = { loss: b.loss ?? 0, duplicate: b.duplicate ?? 0, crash: b.crash ?? 0 };
+    if (this.network === "set" && (this.budget.loss > 0 || this.budget.duplicate > 0)) {
+      throw new SpecDefinitionError(`spec "${def.name}": a "set" network already allows loss and duplication; use "unordered" or "fifo" for fault budgets`);
+    }
+    const byRole = def.nodes(paramValues) as Record<string, readonly NodeId[] | undefined>;
+    const roleIds: Record<string, readonly NodeId[]> = {};
+    for (const [roleName, ids] of Object.entries(byRole)) {
+      const role = roles[roleName];
+      if (!role) throw new SpecDefinitionError(`spec "${def.name}": nodes() names unknown role "${roleName}"`);
+      roleIds[roleName] = ids ?? [];
+      for (const id of ids ?? []) {
+        if (this.nodeIndex.has(id)) throw new SpecDefinitionError(`spec "${def.name}": node id "${id}" is used twice`);
+        this.nodeIndex.set(id, this.nodeIds.length);
+        this.nodeIds.push(id);
+        this.nodeRole.push(role);
+        this.memo.push(new Map());
+      }
+    }
+    for (const id of this.nodeIds) this.setups.push({ self: id, params: paramValues, nodes: this.nodeIds, roles: roleIds });
+    this.replaceNode = nodeReplacer(this.nodeIds);
+  }
+
+  withinConstraint(state: ProtocolState): boolean {
+    return this.constraint ? this.constraint(state) : true;
+  }
+
+  initStates(): readonly ProtocolState[] {
+    const nodes = this.replaceNode({}, -1, undefined);
+    let state: ProtocolState = {
+      nodes,
+      network: [],
+      timers: [],
+      down: [],
+      faults: { lost: 0, duplicated: 0, crashed: 0 },
+      history: [],
+    };
+    const timers: TimerEntry[] = [];
+    this.nodeIds.forEach((id, i) => {
+      const info = this.nodeInfo(i, this.nodeRole[i]!.init(this.setups[i]!), `init of node "${id}"`);
+      nodes[id] = info.state;
+      for (const t of this.nodeRole[i]!.initialTimers?.(info.state, this.setups[i]!) ?? []) timers.push(this.timerEntry(id, t));
+    });
+    for (const t of timers) state = { ...state, timers: insertUnique(state.timers, t, this.items) };
+    return [state];
+  }
+
+  fingerprint(state: ProtocolState, out: Fingerprint): void {
+    let h1 = 0;
+    let h2 = 0;
+    this.nodeIds.forEach((id, i) => {
+      const info = this.nodeInfo(i, state.nodes[id], `state of node "${id}"`);
+      h1 += info.c1;
+      h2 += info.c2;
+    });
+    const net = this.networkHash(state.network.map((e) => this.envelope(e)));
+    h1 += net.hi;
+    h2 += net.lo;
+    for (const t of state.timers) {
+      const info = this.itemInfo(this.timerEntry(t.node, t.timer));
+      h1 += info.c1;
+      h2 += info.c2;
+    }
+    for (const id of state.down) {
+      h1 += downHash(this.nodeIndex.get(id)!, 1);
+      h2 += downHash(this.nodeIndex.get(id)!, 2);
+    }
+    h1 += faultHash(state.faults, 1) + historyHash(state.history, this.scratch);
+    h2 += faultHash(state.faults, 2) + this.scratch.lo;
+    out.hi = h1 >>> 0;
+    out.lo = h2 >>> 0;
+  }
+
+  successors(state: ProtocolState, fp: Fingerprint, sink: SuccessorSink<ProtocolState>): void {
+    const labels = sink.labels;
+    const down = state.down;
+    for (let i = 0; i < this.nodeIds.length; i++) {
+      const id = this.nodeIds[i]!;
+      if (down.length > 0 && down.includes(id)) continue;
+      const info = this.memo[i]!.get(state.nodes[id])!;
+      const choices = info.choices ?? this.choicesOf(i, info);
+      for (const choice of choices) {
+        const out = this.outcome(i, info, choice, choice, "choice", undefined);
+        if (out) this.emit(state, fp, sink, i, info, out, undefined, labels ? `${id}: ${describeInput(choice)}` : "");
+      }
+    }
+    for (const t of state.timers) {
+      const i = this.nodeIndex.get(t.node)!;
+      if (down.length > 0 && down.includes(t.node)) continue;
+      const info = this.memo[i]!.get(state.nodes[t.node])!;
+      const out = this.outcome(i, info, t, t.timer as object, "timer", undefined);
+      if (out) this.emit(state, fp, sink, i, info, out, { timer: t }, labels ? `${t.node}: timer ${describeInput(t.timer)}` : "");
+    }
+    this.deliveries(state, fp, sink);
+    this.faults(state, fp, sink);
+  }
+
+  private deliveries(state: ProtocolState, fp: Fingerprint, sink: SuccessorSink<ProtocolState>): void {
+    const net = state.network;
+    const down = state.down;
+    for (let k = 0; k < net.length; k++) {
+      const env = net[k]!;
+      if (this.network === "unordered" && k > 0 && net[k - 1] === env) continue;
+      if (this.network === "fifo" && k > 0 && sameChannel(net[k - 1]!, env)) continue;
+      const to = env.to;
+      const receivers = typeof to === "string" ? [to] : to;
+      for (const r of receivers) {
+        if (down.length > 0 && down.includes(r)) continue;
+        const i = this.nodeIndex.get(r);
+        if (i === undefined) throw new SpecRuntimeError(`spec "${this.spec}": message to unknown node "${r}" (${describeInput(env.msg)} from ${env.from})`);
+        const info = this.memo[i]!.get(state.nodes[r])!;
+        const out = this.outcome(i, info, env, env.msg as object, "message", env.from);
+        if (out) {
+          const label = sink.labels ? `${r}: receive ${describeInput(env.msg)} from ${env.from}` : "";
+          this.emit(state, fp, sink, i, info, out, this.network === "set" ? undefined : { index: k }, label);
+        }
+      }
+    }
+  }
+
+  private faults(state: ProtocolState, fp: Fingerprint, sink: SuccessorSink<ProtocolState>): void {
+    const f = state.faults;
+    const net = state.network;
+    const labels = sink.labels;
+    if (f.lost < this.budget.loss || f.duplicated < this.budget.duplicate) {
+      for (let k = 0; k < net.length; k++) {
+        const env = net[k]!;
+        if (k > 0 && net[k - 1] === env) continue;
+        const what = labels ? `${describeInput(env.msg)} ${env.from}→${String(env.to)}` : "";
+        if (f.lost < this.budget.loss) {
+          const faults = { ...f, lost: f.lost + 1 };
+          this.pushWithNetwork(state, fp, sink, removeAt(net, k), faults, `lose ${what}`);
+        }
+        if (f.duplicated < this.budget.duplicate) {
+          const faults = { ...f, duplicated: f.duplicated + 1 };
+          const copy = [...net.slice(0, k + 1), env, ...net.slice(k + 1)];
+          this.pushWithNetwork(state, fp, sink, copy, faults, `duplicate ${what}`);
+        }
+      }
+    }
+    for (let i = 0; i < this.nodeIds.length; i++) {
+      const id = this.nodeIds[i]!;
+      const isDown = state.down.includes(id);
+      if (!isDown && f.crashed < this.budget.crash) this.crash(state, sink, i, labels ? `crash ${id}` : "");
+      if (isDown) this.restart(state, sink, i, labels ? `restart ${id}` : "");
+    }
+  }
+
+  private pushWithNetwork(
+    state: ProtocolState,
+    fp: Fingerprint,
+    sink: SuccessorSink<ProtocolState>,
+    network: readonly Envelope[],
+    faults: ProtocolState["faults"],
+    label: string,
+  ): void {
+    const next: ProtocolState = { ...state, network, faults };
+    const old = this.networkHash(state.network);
+    const now = this.networkHash(network);
+    const out = this.scratch;
+    out.hi = (fp.hi - old.hi + now.hi - faultHash(state.faults, 1) + faultHash(faults, 1)) >>> 0;
+    out.lo = (fp.lo - old.lo + now.lo - faultHash(state.faults, 2) + faultHash(faults, 2)) >>> 0;
+    sink.push(next, out, label);
+  }
+
+  private crash(state: ProtocolState, sink: SuccessorSink<ProtocolState>, i: number, label: string): void {
+    const id = this.nodeIds[i]!;
+    const next: ProtocolState = {
+      ...state,
+      down: [...state.down, id].sort(),
+      timers: state.timers.filter((t) => t.node !== id),
+      faults: { ...state.faults, crashed: state.faults.crashed + 1 },
+    };
+    this.fingerprint(next, this.scratch);
+    sink.push(next, this.scratch, label);
+  }
+
+  private restart(state: ProtocolState, sink: SuccessorSink<ProtocolState>, i: number, label: string): void {
+    const id = this.nodeIds[i]!;
+    const role = this.nodeRole[i]!;
+    const setup = this.setups[i]!;
+    const fresh = role.init(setup) as Record<string, unknown>;
+    const old = state.nodes[id] as Record<string, unknown>;
+    const restarted: Record<string, unknown> = { ...fresh };
+    for (const field of role.durable ?? []) restarted[field] = old[field];
+    const info = this.nodeInfo(i, restarted, `restart of node "${id}"`);
+    let timers = state.timers;
+    for (const t of role.initialTimers?.(info.state, setup) ?? []) timers = insertUnique(timers, this.timerEntry(id, t), this.items);
+    const next: ProtocolState = { ...state, nodes: this.replaceNode(state.nodes, i, info.state), down: state.down.filter((d) => d !== id), timers };
+    this.fingerprint(next, this.scratch);
+    sink.push(next, this.scratch, label);
+  }
+
+  /** Applies a reducer outcome to the global state and pushes the successor. */
+  private emit(
+    state: ProtocolState,
+    fp: Fingerprint,
+    sink: SuccessorSink<ProtocolState>,
+    i: number,
+    before: NodeInfo,
+    out: Outcome,
+    consumed: { index: number } | { timer: TimerEntry } | undefined,
+    label: string,
+  ): void {
+    const id = this.nodeIds[i]!;
+    let h1 = fp.hi - before.c1 + out.next.c1;
+    let h2 = fp.lo - before.c2 + out.next.c2;
+    let network = state.network;
+    let timers = state.timers;
+    let history = state.history;
+    let netChanged = false;
+    const oldNet = this.network === "set" ? undefined : this.networkHash(network);
+    if (consumed !== undefined) {
+      if ("index" in consumed) {
+        network = removeAt(network, consumed.index);
+        netChanged = true;
+      } else {
+        const info = this.items.get(consumed.timer)!;
+        timers = timers.filter((t) => t !== consumed.timer);
+        h1 -= info.c1;
+        h2 -= info.c2;
+      }
+    }
+    for (const e of out.effects) {
+      switch (e.type) {
+        case "send":
+        case "broadcast": {
+          for (const env of this.envelopesOf(id, e)) {
+            if (this.network === "set") {
+              const n = insertUnique(network, env, this.items);
+              if (n !== network) {
+                const info = this.items.get(env)!;
+                h1 += info.c1;
+                h2 += info.c2;
+                network = n;
+              }
+            } else {
+              network = this.network === "fifo" ? insertFifo(network, env, this.items) : insertSorted(network, env, this.items);
+              netChanged = true;
+            }
+          }
+          break;
+        }
+        case "setTimer": {
+          const entry = this.timerEntry(id, e.timer);
+          const n = insertUnique(timers, entry, this.items);
+          if (n !== timers) {
+            const info = this.items.get(entry)!;
+            h1 += info.c1;
+            h2 += info.c2;
+            timers = n;
+          }
+          break;
+        }
+        case "cancelTimer": {
+          const entry = this.timerEntry(id, e.timer);
+          if (timers.includes(entry)) {
+            const info = this.items.get(entry)!;
+            timers = timers.filter((t) => t !== entry);
+            h1 -= info.c1;
+            h2 -= info.c2;
+          }
+          break;
+        }
+        case "record":
+          history = [...history, e.event];
+          break;
+      }
+    }
+    if (oldNet !== undefined && netChanged) {
+      const now = this.networkHash(network);
+      h1 += now.hi - oldNet.hi;
+      h2 += now.lo - oldNet.lo;
+    }
+    if (history !== state.history) {
+      const before1 = historyHash(state.history, this.scratch);
+      const before2 = this.scratch.lo;
+      h1 += historyHash(history, this.scratch) - before1;
+      h2 += this.scratch.lo - before2;
+    }
+    const nodes = out.next.state === before.state ? state.nodes : this.replaceNode(state.nodes, i, out.next.state);
+    const next: ProtocolState = {
+      nodes,
+      network,
+      timers,
+      down: state.down,
+      faults: state.faults,
+      history,
+    };
+    const result = this.scratch;
+    result.hi = h1 >>> 0;
+    result.lo = h2 >>> 0;
+    sink.push(next, result, label);
+  }
+
+  private envelopesOf(from: NodeId, e: { type: "send" | "broadcast"; to: NodeId | readonly NodeId[]; msg: unknown }): Envelope[] {
+    if (e.type === "send" || this.network === "set") {
+      const to = e.type === "send" ? e.to : [...e.to];
+      this.checkReceivers(from, to);
+      return [this.envelope({ from, to, msg: e.msg })];
+    }
+    const receivers = e.to as readonly NodeId[];
+    this.checkReceivers(from, receivers);
+    return receivers.map((to) => this.envelope({ from, to, msg: e.msg }));
+  }
+
+  private checkReceivers(from: NodeId, to: NodeId | readonly NodeId[]): void {
+    for (const r of typeof to === "string" ? [to] : to) {
+      if (!this.nodeIndex.has(r)) {
+        throw new SpecRuntimeError(`spec "${this.spec}": node "${from}" sends to unknown node "${r}"; nodes: ${this.nodeIds.join(", ")}`);
+      }
+    }
+  }
+
+  /** The memoized reducer answer for (node state, input). */
+  private outcome(i: number, info: NodeInfo, key: object, input: object, kind: InputKind, from: NodeId | undefined): Outcome | null {
+    let out = info.outcomes.get(key);
+    if (out !== undefined) return out;
+    const id = this.nodeIds[i]!;
+    const ctx: NodeContext<Params> = { ...this.setups[i]!, from, kind };
+    let step: Step<unknown, unknown, unknown> | undefined;
+    try {
+      step = this.nodeRole[i]!.reduce(info.state, input, ctx);
+    } catch (error) {
+      if (error instanceof SpecRuntimeError) throw error;
+      throw new SpecRuntimeError(`spec "${this.spec}": the reducer of node "${id}" threw on ${describeInput(input)}: ${(error as Error).message ?? String(error)}`);
+    }
+    if (step === undefined) {
+      out = null;
+    } else {
+      if (typeof step !== "object" || step === null || !("state" in step) || !Array.isArray(step.effects)) {
+        throw new SpecRuntimeError(`spec "${this.spec}": the reducer of node "${id}" must return become(state, ...effects) or undefined, on ${describeInput(input)}`);
+      }
+      const next = this.nodeInfo(i, step.state, `node "${id}" after ${describeInput(input)}`);
+      out = { next, effects: step.effects.map((e) => this.internEffect(e)) };
+    }
+    info.outcomes.set(key, out);
+    return out;
+  }
+
+  private internEffect(e: Effect<unknown, unknown>): Effect<unknown, unknown> {
+    switch (e.type) {
+      case "send":
+      case "broadcast":
+        return { ...e, msg: this.interner.intern(e.msg) };
+      case "setTimer":
+      case "cancelTimer":
+        return { ...e, timer: this.interner.intern(e.timer) };
+      case "record":
+        return e;
+      default:
+        throw new SpecRuntimeError(`spec "${this.spec}": unknown effect ${JSON.stringify(e)}`);
+    }
+  }
+
+  private choicesOf(i: number, info: NodeInfo): readonly object[] {
+    const raw = this.nodeRole[i]!.choices?.(info.state, this.setups[i]!) ?? [];
+    const choices = raw.map((c) => this.interner.intern(c) as object);
+    info.choices = choices;
+    return choices;
+  }
+
+  /** The interned node state with its memo table; `where` names it in errors. */
+  private nodeInfo(i: number, state: unknown, where: string): NodeInfo {
+    const memo = this.memo[i]!;
+    const known = memo.get(state);
+    if (known) return known;
+    let canonical: unknown;
+    try {
+      canonical = this.interner.intern(state);
+    } catch (error) {
+      if (error instanceof NotPlainDataError) throw new SpecRuntimeError(`spec "${this.spec}", ${where}: ${error.message.replace("state is", "node state is")}`);
+      throw error;
+    }
+    const existing = memo.get(canonical);
+    if (existing) {
+      memo.set(state, existing);
+      return existing;
+    }
+    const fp = this.interner.last;
+    const info: NodeInfo = {
+      state: canonical,
+      c1: mix(fp.hi, i + 1),
+      c2: mix(fp.lo, (i + 1) ^ 0x5bd1e995),
+      outcomes: new Map(),
+      choices: undefined,
+    };
+    memo.set(canonical, info);
+    return info;
+  }
+
+  private envelope(env: Envelope): Envelope {
+    const canonical = this.interner.intern(env);
+    this.itemInfoFrom(canonical, C_NETWORK, this.network === "fifo" ? channelHash(canonical) : 0);
+    return canonical;
+  }
+
+  private timerEntry(node: NodeId, timer: unknown): TimerEntry {
+    const canonical = this.interner.intern({ node, timer });
+    this.itemInfoFrom(canonical, C_TIMER, 0);
+    return canonical;
+  }
+
+  private itemInfo(item: object): ItemInfo {
+    return this.items.get(item)!;
+  }
+
+  private itemInfoFrom(item: object, salt: number, channel: number): void {
+    if (this.items.has(item)) return;
+    const fp = this.interner.last;
+    this.items.set(item, { item, c1: mix(fp.hi, salt), c2: mix(fp.lo, salt ^ 0x27d4eb2f), channel });
+  }
+
+  /** The network's fingerprint contribution (position-dependent within fifo channels). */
+  private networkHash(network: readonly Envelope[]): Fingerprint {
+    let h1 = 0;
+    let h2 = 0;
+    let pos = 0;
+    for (let k = 0; k < network.length; k++) {
+      const env = network[k]!;
+      let info = this.items.get(env);
+      if (!info) {
+        this.envelope(env);
+        info = this.items.get(this.interner.intern(env))!;
+      }
+      if (this.network === "fifo") {
+        pos = k > 0 && sameChannel(network[k - 1]!, env) ? pos + 1 : 0;
+        h1 += mix(info.c1, pos);
+        h2 += mix(info.c2, pos ^ 0x3c6ef372);
+      } else {
+        h1 += info.c1;
+        h2 += info.c2;
+      }
+    }
+    return { hi: h1 | 0, lo: h2 | 0 };
+  }
+}
+
+function nodeReplacer(ids: readonly NodeId[]): (nodes: Readonly<Record<NodeId, unknown>>, i: number, value: unknown) => Record<NodeId, unknown> {
+  const fields = ids.map((id, i) => `${JSON.stringify(id)}: i === ${i} ? v : n[${JSON.stringify(id)}]`).join(", ");
+  return new Function("n", "i", "v", `return { ${fields} };`) as (nodes: Readonly<Record<NodeId, unknown>>, i: number, value: unknown) => Record<NodeId, unknown>;
+}
+
+function downHash(index: number, lane: number): number {
+  return mix(C_DOWN + index, lane);
+}
+
+function faultHash(f: ProtocolState["faults"], lane: number): number {
+  if (f.lost === 0 && f.duplicated === 0 && f.crashed === 0) return 0;
+  return mix(mix(mix(C_FAULT ^ lane, f.lost), f.duplicated), f.crashed);
+}
+
+function historyHash(history: readonly HistoryEvent[], out: Fingerprint): number {
+  if (history.length === 0) {
+    out.hi = 0;
+    out.lo = 0;
+    return 0;
+  }
+  fingerprintInto(history, out);
+  out.hi = mix(out.hi, C_HISTORY);
+  out.lo = mix(out.lo, C_HISTORY ^ 1);
+  return out.hi;
+}
+
+function channelHash(env: Envelope): number {
+  return mix(hashText(env.from), hashText(String(env.to)));
+}
+
+function hashText(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+function sameChannel(a: Envelope, b: Envelope): boolean {
+  return a.from === b.from && a.to === b.to;
+}
+
+function removeAt<T>(list: readonly T[], k: number): readonly T[] {
+  return [...list.slice(0, k), ...list.slice(k + 1)];
+}
+
+function order(a: ItemInfo, b: ItemInfo): number {
+  return a.c1 !== b.c1 ? (a.c1 < b.c1 ? -1 : 1) : a.c2 < b.c2 ? -1 : a.c2 > b.c2 ? 1 : 0;
+}
+
+/** Inserts into a list sorted by item hash, keeping one copy (set semantics). */
+function insertUnique<T extends object>(list: readonly T[], item: T, items: Map<object, ItemInfo>): readonly T[] {
+  const info = items.get(item)!;
+  let k = 0;
+  while (k < list.length) {
+    const c = order(items.get(list[k]!)!, info);
+    if (c === 0 && list[k] === item) return list;
+    if (c > 0) break;
+    k++;
+  }
+  return [...list.slice(0, k), item, ...list.slice(k)];
+}
+
+/** Inserts into a list sorted by item hash, keeping duplicates (multiset semantics). */
+function insertSorted<T extends object>(list: readonly T[], item: T, items: Map<object, ItemInfo>): readonly T[] {
+  const info = items.get(item)!;
+  let k = 0;
+  while (k < list.length && order(items.get(list[k]!)!, info) <= 0) k++;
+  return [...list.slice(0, k), item, ...list.slice(k)];
+}
+
+/** Appends to the end of the item's channel; channels are ordered by channel hash. */
+function insertFifo(list: readonly Envelope[], env: Envelope, items: Map<object, ItemInfo>): readonly Envelope[] {
+  const channel = items.get(env)!.channel;
+  let k = 0;
+  while (k < list.length && items.get(list[k]!)!.channel <= channel) {
+    if (items.get(list[k]!)!.channel === channel && !sameChannel(list[k]!, env)) break;
+    k++;
+  }
+  return [...list.slice(0, k), env, ...list.slice(k)];
+}
+
+/** A short description of an input for labels: `RequestVote{term:2}`. */
+export function describeInput(input: unknown): string {
+  if (typeof input !== "object" || input === null) return JSON.stringify(input);
+  const { type, ...rest } = input as { type?: unknown };
+  const body = Object.entries(rest)
+    .map(([k, v]) => `${k}:${JSON.stringify(v)}`)
+    .join(",");
+  if (typeof type !== "string") return JSON.stringify(input);
+  return body.length > 0 ? `${type}{${body}}` : type;
+}

@@ -1,0 +1,351 @@
+/**
+ * Specs: a transition system written as pure functions over plain-data state,
+ * with named properties, a state constraint kept outside the reducers, and
+ * deliberately broken variants. A spec knows nothing of search: the checker
+ * asks it for a `Model` (one variant at one set of parameter values).
+ */
+import { fingerprintInto, NotPlainDataError, type Fingerprint } from "./fingerprint.js";
+import {
+  resolveParams,
+  type ParamRecord,
+  type ParamsSchema,
+  type ParamValues,
+} from "./params.js";
+
+/** A property every reachable state must satisfy. */
+export interface InvariantProperty<S, P> {
+  readonly kind: "invariant";
+  readonly check: (state: S, params: P) => boolean;
+  readonly description?: string;
+}
+
+/** A property of every step, over the pair of states ("terms never decrease"). */
+export interface ActionProperty<S, P> {
+  readonly kind: "action";
+  readonly check: (prev: S, next: S, params: P) => boolean;
+  readonly description?: string;
+}
+
+/** A property of every final state: a state in which no action is enabled. */
+export interface FinalProperty<S, P> {
+  readonly kind: "final";
+  readonly check: (state: S, params: P) => boolean;
+  readonly description?: string;
+}
+
+/** A named claim about a spec's behaviour. */
+export type Property<S, P> = InvariantProperty<S, P> | ActionProperty<S, P> | FinalProperty<S, P>;
+
+/** The kinds of property. */
+export type PropertyKind = Property<unknown, unknown>["kind"];
+
+/**
+ * A property that holds in every reachable state.
+ * @example properties: { consistent: invariant((s) => !(hasCommitted(s) && hasAborted(s))) }
+ */
+export function invariant<S, P = unknown>(check: (state: S, params: P) => boolean, description?: string): InvariantProperty<S, P> {
+  return description === undefined ? { kind: "invariant", check } : { kind: "invariant", check, description };
+}
+
+/**
+ * A property of every step (prev -> next), checked on every generated transition.
+ * @example termsNeverDecrease: onEveryStep((prev, next) => next.term >= prev.term)
+ */
+export function onEveryStep<S, P = unknown>(check: (prev: S, next: S, params: P) => boolean, description?: string): ActionProperty<S, P> {
+  return description === undefined ? { kind: "action", check } : { kind: "action", check, description };
+}
+
+/**
+ * A property of every final state (no action enabled), e.g. "every message was delivered".
+ * States cut off by the state constraint are not final.
+ */
+export function atTermination<S, P = unknown>(check: (state: S, params: P) => boolean, description?: string): FinalProperty<S, P> {
+  return description === undefined ? { kind: "final", check } : { kind: "final", check, description };
+}
+
+/** Emits one successor; `label` is only computed when the checker asks for labels. */
+export type Emit<S> = (next: S, label: string) => void;
+
+/** An action with several instances, one per chosen value (TLA+'s `\E rm \in RM: A(rm)`). */
+export interface ChoiceAction<S, P> {
+  readonly kind: "choose";
+  readonly enumerate: (state: S, params: P, name: string, emit: Emit<S>) => void;
+}
+
+/**
+ * An action: a function returning the successor, or `undefined` when the action
+ * is not enabled (returning the same state is an enabled self-loop), or a
+ * `choose(...)` over several instances.
+ */
+export type ActionDef<S, P> = ((state: S, params: P) => S | undefined) | ChoiceAction<S, P>;
+
+/** Named actions, tried in this order. */
+export type ActionsDef<S, P> = Readonly<Record<string, ActionDef<S, P>>>;
+
+/**
+ * An action with one instance per value of `over(state, params)`; the label is
+ * `Name(value)`.
+ * @example RMPrepare: choose((s, p) => rmIds(p), (s, rm) => s.rm[rm] === "working" ? {...} : undefined)
+ */
+export function choose<S, P, T>(
+  over: (state: S, params: P) => Iterable<T>,
+  step: (state: S, value: T, params: P) => S | undefined,
+  label: (value: T) => string = (value) => (typeof value === "string" ? value : JSON.stringify(value)),
+): ChoiceAction<S, P> {
+  return {
+    kind: "choose",
+    enumerate(state, params, name, emit) {
+      for (const value of over(state, params)) {
+        const next = step(state, value, params);
+        if (next !== undefined) emit(next, `${name}(${label(value)})`);
+      }
+    },
+  };
+}
+
+/** A deliberately broken (or otherwise altered) version of a spec. */
+export interface VariantDef<S, P> {
+  readonly description: string;
+  /** The property this variant must violate; the tests and `list --json` use it. */
+  readonly violates?: string;
+  /** Parameter values this variant is checked with when they differ from the defaults. */
+  readonly params?: ParamRecord;
+  /** Actions replaced or added by this variant. */
+  readonly actions?: Partial<ActionsDef<S, P>>;
+}
+
+/** What a user writes to define a spec. */
+export interface SpecDefinition<S, Schema extends ParamsSchema> {
+  readonly name: string;
+  readonly description: string;
+  readonly params?: Schema;
+  readonly init: (params: ParamValues<Schema>) => readonly S[];
+  readonly actions: ActionsDef<S, ParamValues<Schema>>;
+  readonly properties: Readonly<Record<string, Property<S, ParamValues<Schema>>>>;
+  /**
+   * Model bounds (TLC's CONSTRAINT): states outside are counted but not
+   * expanded, so bounds stay out of the reducers applications import.
+   */
+  readonly constraint?: (state: S, params: ParamValues<Schema>) => boolean;
+  /** Report a reachable state with no enabled action as a violation of `deadlockFree`. */
+  readonly deadlock?: boolean;
+  readonly variants?: Readonly<Record<string, VariantDef<S, ParamValues<Schema>>>>;
+}
+
+/** What the checker, the CLI and `list` know of any spec. */
+export interface Spec<S = unknown> {
+  readonly kind: "interleave-spec";
+  readonly name: string;
+  readonly description: string;
+  readonly params: ParamsSchema;
+  readonly properties: readonly { readonly name: string; readonly kind: PropertyKind; readonly description?: string }[];
+  readonly variants: readonly VariantInfo[];
+  /** Builds the model of one variant at the given parameter overrides. */
+  instantiate(options?: { variant?: string; params?: ParamRecord }): Model<S>;
+}
+
+/** A variant as listed by `interleave list`. */
+export interface VariantInfo {
+  readonly name: string;
+  readonly description: string;
+  readonly violates?: string;
+  readonly params?: ParamRecord;
+}
+
+/** A property ready for the checker (parameters bound). */
+export type ModelProperty<S> =
+  | { readonly name: string; readonly kind: "invariant"; readonly check: (state: S) => boolean }
+  | { readonly name: string; readonly kind: "action"; readonly check: (prev: S, next: S) => boolean }
+  | { readonly name: string; readonly kind: "final"; readonly check: (state: S) => boolean };
+
+/** Receives the successors of a state. */
+export interface SuccessorSink<S> {
+  /** When false, `label` may be passed as an empty string: labels cost time. */
+  readonly labels: boolean;
+  push(next: S, fp: Fingerprint, label: string): void;
+}
+
+/**
+ * One variant of a spec at fixed parameters: what search strategies explore.
+ * Successors are produced in a deterministic order, so a trace can be rebuilt
+ * from the ordinal of each step.
+ */
+export interface Model<S = unknown> {
+  readonly spec: string;
+  readonly variant: string;
+  readonly params: ParamRecord;
+  readonly properties: readonly ModelProperty<S>[];
+  /** Check for states with no enabled action (reported as `deadlockFree`). */
+  readonly deadlock: boolean;
+  initStates(): readonly S[];
+  fingerprint(state: S, out: Fingerprint): void;
+  /** Pushes every successor of `state`, whose fingerprint is `fp`. */
+  successors(state: S, fp: Fingerprint, sink: SuccessorSink<S>): void;
+  withinConstraint(state: S): boolean;
+}
+
+/** A spec definition that cannot work (bad variant, unknown property...). */
+export class SpecDefinitionError extends Error {
+  override name = "SpecDefinitionError";
+}
+
+/** An option that names something the spec does not have (exit 2 in the CLI). */
+export class UnknownChoiceError extends Error {
+  override name = "UnknownChoiceError";
+}
+
+/** A reducer produced something that is not a valid state. */
+export class SpecRuntimeError extends Error {
+  override name = "SpecRuntimeError";
+}
+
+/** The name of the implicit variant that is the spec as written. */
+export const DEFAULT_VARIANT = "default";
+
+/** Lists the property metadata of a properties record. */
+export function propertyInfos(
+  properties: Readonly<Record<string, { readonly kind: PropertyKind; readonly description?: string }>>,
+  deadlock: boolean,
+): Spec["properties"] {
+  const infos: Spec["properties"][number][] = Object.entries(properties).map(([name, p]) =>
+    p.description === undefined ? { name, kind: p.kind } : { name, kind: p.kind, description: p.description },
+  );
+  if (deadlock) infos.push({ name: "deadlockFree", kind: "final", description: "some action is enabled in every reachable state" });
+  return infos;
+}
+
+/** Checks variants against the properties and returns their listing, default first. */
+export function variantInfos(
+  specName: string,
+  description: string,
+  variants: Readonly<Record<string, Omit<VariantInfo, "name">>>,
+  propertyNames: readonly string[],
+): VariantInfo[] {
+  const infos: VariantInfo[] = [{ name: DEFAULT_VARIANT, description }];
+  for (const [name, v] of Object.entries(variants)) {
+    if (name === DEFAULT_VARIANT) throw new SpecDefinitionError(`spec "${specName}": a variant may not be named "${DEFAULT_VARIANT}"`);
+    if (v.violates !== undefined && !propertyNames.includes(v.violates)) {
+      throw new SpecDefinitionError(
+        `spec "${specName}", variant "${name}": violates "${v.violates}", which is not a property; properties: ${propertyNames.join(", ")}`,
+      );
+    }
+    const info: VariantInfo = { name, description: v.description };
+    infos.push({
+      ...info,
+      ...(v.violates === undefined ? {} : { violates: v.violates }),
+      ...(v.params === undefined ? {} : { params: v.params }),
+    });
+  }
+  return infos;
+}
+
+/** Finds a variant by name or throws UnknownChoiceError listing the variants. */
+export function findVariant(specName: string, variants: readonly VariantInfo[], name: string): VariantInfo {
+  const found = variants.find((v) => v.name === name);
+  if (!found) {
+    throw new UnknownChoiceError(`spec "${specName}" has no variant "${name}"; variants: ${variants.map((v) => v.name).join(", ")}`);
+  }
+  return found;
+}
+
+/** Binds parameters into properties. */
+export function bindProperties<S, P>(
+  properties: Readonly<Record<string, Property<S, P>>>,
+  params: P,
+): ModelProperty<S>[] {
+  return Object.entries(properties).map(([name, p]): ModelProperty<S> => {
+    switch (p.kind) {
+      case "invariant":
+        return { name, kind: "invariant", check: (s) => p.check(s, params) };
+      case "final":
+        return { name, kind: "final", check: (s) => p.check(s, params) };
+      case "action":
+        return { name, kind: "action", check: (a, b) => p.check(a, b, params) };
+    }
+  });
+}
+
+/** Fingerprints a state a reducer produced, naming the action when it is not plain data. */
+export function fingerprintState(state: unknown, out: Fingerprint, where: string): void {
+  try {
+    fingerprintInto(state, out);
+  } catch (error) {
+    if (error instanceof NotPlainDataError) throw new SpecRuntimeError(`${where}: ${error.message}`);
+    throw error;
+  }
+}
+
+/**
+ * Defines a spec from pure functions.
+ *
+ * @example
+ * export const counter = defineSpec({
+ *   name: "counter", description: "counts to a bound",
+ *   params: { max: int(3) },
+ *   init: () => [{ n: 0 }],
+ *   actions: { Inc: (s) => ({ n: s.n + 1 }) },
+ *   constraint: (s, p) => s.n <= p.max,
+ *   properties: { nonNegative: invariant((s) => s.n >= 0) },
+ * });
+ */
+export function defineSpec<S, Schema extends ParamsSchema = Record<never, never>>(def: SpecDefinition<S, Schema>): Spec<S> {
+  const schema: ParamsSchema = def.params ?? {};
+  const deadlock = def.deadlock ?? false;
+  const properties = propertyInfos(def.properties, deadlock);
+  const variants = variantInfos(def.name, def.description, def.variants ?? {}, properties.map((p) => p.name));
+  return {
+    kind: "interleave-spec",
+    name: def.name,
+    description: def.description,
+    params: schema,
+    properties,
+    variants,
+    instantiate(options = {}) {
+      const variantName = options.variant ?? DEFAULT_VARIANT;
+      const variant = findVariant(def.name, variants, variantName);
+      const values = resolveParams(schema, variant.params ?? {}, options.params ?? {});
+      const params = values as unknown as ParamValues<Schema>;
+      const variantDef = variantName === DEFAULT_VARIANT ? undefined : def.variants?.[variantName];
+      const actions = { ...def.actions, ...(variantDef?.actions ?? {}) } as ActionsDef<S, ParamValues<Schema>>;
+      return genericModel(def, variantName, values, params, actions, deadlock);
+    },
+  };
+}
+
+function genericModel<S, Schema extends ParamsSchema>(
+  def: SpecDefinition<S, Schema>,
+  variant: string,
+  values: ParamRecord,
+  params: ParamValues<Schema>,
+  actions: ActionsDef<S, ParamValues<Schema>>,
+  deadlock: boolean,
+): Model<S> {
+  const entries = Object.entries(actions).filter((e): e is [string, ActionDef<S, ParamValues<Schema>>] => e[1] !== undefined);
+  const constraint = def.constraint;
+  const fp: Fingerprint = { hi: 0, lo: 0 };
+  return {
+    spec: def.name,
+    variant,
+    params: values,
+    properties: bindProperties(def.properties, params),
+    deadlock,
+    initStates: () => def.init(params),
+    fingerprint: (state, out) => fingerprintState(state, out, `spec "${def.name}", initial state`),
+    withinConstraint: constraint ? (state) => constraint(state, params) : () => true,
+    successors(state, _fp, sink) {
+      for (const [name, action] of entries) {
+        if (typeof action === "function") {
+          const next = action(state, params);
+          if (next === undefined) continue;
+          fingerprintState(next, fp, `spec "${def.name}", action ${name}`);
+          sink.push(next, fp, name);
+        } else {
+          action.enumerate(state, params, name, (next, label) => {
+            fingerprintState(next, fp, `spec "${def.name}", action ${label}`);
+            sink.push(next, fp, label);
+          });
+        }
+      }
+    },
+  };
+}
