@@ -248,7 +248,13 @@ export function defineProtocol<Schema extends ParamsSchema, R extends Readonly<R
 
 function withGenericFingerprint<S>(model: Model<S>): Model<S> {
   return {
-    ...model,
+    spec: model.spec,
+    variant: model.variant,
+    params: model.params,
+    properties: model.properties,
+    deadlock: model.deadlock,
+    initStates: () => model.initStates(),
+    withinConstraint: (state) => model.withinConstraint(state),
     fingerprint: (state, out) => fingerprintInto(state, out),
     successors(state, fp, sink) {
       model.successors(state, fp, {

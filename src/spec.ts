@@ -43,7 +43,7 @@ export type PropertyKind = Property<unknown, unknown>["kind"];
  * A property that holds in every reachable state.
  * @example properties: { consistent: invariant((s) => !(hasCommitted(s) && hasAborted(s))) }
  */
-export function invariant<S, P = unknown>(check: (state: S, params: P) => boolean, description?: string): InvariantProperty<S, P> {
+export function invariant<S, P = any>(check: (state: S, params: NoInfer<P>) => boolean, description?: string): NoInfer<InvariantProperty<S, P>> {
   return description === undefined ? { kind: "invariant", check } : { kind: "invariant", check, description };
 }
 
@@ -51,7 +51,7 @@ export function invariant<S, P = unknown>(check: (state: S, params: P) => boolea
  * A property of every step (prev -> next), checked on every generated transition.
  * @example termsNeverDecrease: onEveryStep((prev, next) => next.term >= prev.term)
  */
-export function onEveryStep<S, P = unknown>(check: (prev: S, next: S, params: P) => boolean, description?: string): ActionProperty<S, P> {
+export function onEveryStep<S, P = any>(check: (prev: S, next: S, params: NoInfer<P>) => boolean, description?: string): NoInfer<ActionProperty<S, P>> {
   return description === undefined ? { kind: "action", check } : { kind: "action", check, description };
 }
 
@@ -59,7 +59,7 @@ export function onEveryStep<S, P = unknown>(check: (prev: S, next: S, params: P)
  * A property of every final state (no action enabled), e.g. "every message was delivered".
  * States cut off by the state constraint are not final.
  */
-export function atTermination<S, P = unknown>(check: (state: S, params: P) => boolean, description?: string): FinalProperty<S, P> {
+export function atTermination<S, P = any>(check: (state: S, params: NoInfer<P>) => boolean, description?: string): NoInfer<FinalProperty<S, P>> {
   return description === undefined ? { kind: "final", check } : { kind: "final", check, description };
 }
 

@@ -1,0 +1,13 @@
+/**
+ * The checker's public API: run a spec's model through a search strategy and
+ * get a report (the CLI is a thin shell around `checkSpec`).
+ */
+export { checkSpec, strategies, type CheckOptions } from "./check.js";
+export { bfs } from "./bfs.js";
+export { dfs } from "./dfs.js";
+export { explore, replayOrdinals, type FrontierOrder } from "./explore.js";
+export { StateStore } from "./store.js";
+export { buildReport, exitCodeOf, formatReportText, summaryLine, type Report } from "./report.js";
+export type { Limit, Progress, SearchOptions, SearchOutcome, Strategy, Violation } from "./strategy.js";
+export { isSpec, loadSpecFile, resolveSpec, UsageError } from "./load.js";
+export { runCli, type CliIo } from "./cli.js";

@@ -1,0 +1,98 @@
+import { describe, expect, it } from "vitest";
+import { atTermination, choose, defineSpec, int, invariant, onEveryStep, SpecDefinitionError, SpecRuntimeError, UnknownChoiceError } from "../../src/index.js";
+import { checkSpec } from "../../checker/index.js";
+
+interface Counter {
+  readonly n: number;
+}
+
+const counter = defineSpec({
+  name: "counter",
+  description: "counts up to a bound, can stay or reset",
+  params: { max: int(3) },
+  init: () => [{ n: 0 }],
+  actions: {
+    Inc: (s: Counter) => ({ n: s.n + 1 }),
+    Stay: (s: Counter) => s,
+    Reset: choose((_s: Counter) => [0, 1], (_s, to: number) => ({ n: to })),
+  },
+  constraint: (s, p) => s.n <= p.max,
+  properties: {
+    nonNegative: invariant((s: Counter) => s.n >= 0),
+    belowFour: invariant((s: Counter, p: { max: number }) => s.n <= p.max + 1),
+    neverDecreases: onEveryStep((a: Counter, b: Counter) => b.n >= a.n),
+  },
+  variants: {
+    "bound-two": { description: "a smaller bound", violates: "belowFour", params: { max: 2 }, actions: { Inc: (s: Counter) => ({ n: s.n + 2 }) } },
+  },
+});
+
+describe("defineSpec and the checker", () => {
+  it("counts states outside the constraint without expanding them, and self-loops as generated", () => {
+    const only = defineSpec({
+      name: "inc",
+      description: "",
+      params: { max: int(3) },
+      init: () => [{ n: 0 }],
+      actions: { Inc: (s: Counter) => ({ n: s.n + 1 }), Stay: (s: Counter) => s },
+      constraint: (s, p) => s.n <= p.max,
+      properties: {},
+    });
+    const r = checkSpec(only);
+    // n = 0..4 stored; 0..3 expanded, each with Inc and a Stay self-loop: 1 + 4 * 2 generated.
+    expect([r.result, r.distinctStates, r.generatedStates, r.maxDepth]).toEqual(["ok", 5, 9, 4]);
+    expect(checkSpec(only, { params: { max: 10 } }).distinctStates).toBe(12);
+  });
+
+  it("finds the shortest violation of an action property", () => {
+    const r = checkSpec(counter);
+    expect(r.result).toBe("violation");
+    expect(r.property).toBe("neverDecreases");
+    expect(r.propertyKind).toBe("action");
+    expect(r.trace?.map((s) => s.action)).toEqual([null, "Inc", "Reset(0)"]);
+    expect(r.trace?.map((s) => (s.state as Counter).n)).toEqual([0, 1, 0]);
+  });
+
+  it("applies a variant's actions and bounds", () => {
+    const r = checkSpec(counter, { variant: "bound-two" });
+    expect(r.params).toEqual({ max: 2 });
+    expect([r.result, r.property, r.trace?.length]).toEqual(["violation", "belowFour", 3]);
+    expect(r.trace?.map((s) => (s.state as Counter).n)).toEqual([0, 2, 4]);
+  });
+
+  it("checks final properties and deadlock in states with no enabled action", () => {
+    const base = {
+      name: "stop",
+      description: "",
+      init: () => [{ n: 0 }],
+      actions: { Inc: (s: Counter) => (s.n < 2 ? { n: s.n + 1 } : undefined) },
+    };
+    expect(checkSpec(defineSpec({ ...base, properties: { endsAtTwo: atTermination((s: Counter) => s.n === 2) } })).result).toBe("ok");
+    const wrong = checkSpec(defineSpec({ ...base, properties: { endsAtThree: atTermination((s: Counter) => s.n === 3) } }));
+    expect([wrong.result, wrong.property, wrong.propertyKind, wrong.trace?.length]).toEqual(["violation", "endsAtThree", "final", 3]);
+    const deadlock = checkSpec(defineSpec({ ...base, deadlock: true, properties: {} }));
+    expect([deadlock.result, deadlock.property, deadlock.trace?.length]).toEqual(["violation", "deadlockFree", 3]);
+  });
+
+  it("ends with incomplete at each limit", () => {
+    const unbounded = defineSpec({ name: "up", description: "", init: () => [{ n: 0 }], actions: { Inc: (s: Counter) => ({ n: s.n + 1 }) }, properties: {} });
+    const byStates = checkSpec(unbounded, { maxStates: 50 });
+    expect([byStates.result, byStates.limit, byStates.distinctStates]).toEqual(["incomplete", "max-states", 50]);
+    const byDepth = checkSpec(unbounded, { maxDepth: 7 });
+    expect([byDepth.result, byDepth.limit, byDepth.distinctStates, byDepth.maxDepth]).toEqual(["incomplete", "max-depth", 8, 7]);
+    const byTime = checkSpec(unbounded, { timeoutMs: 50 });
+    expect([byTime.result, byTime.limit]).toEqual(["incomplete", "timeout"]);
+  });
+
+  it("explains bad definitions and bad choices", () => {
+    expect(() =>
+      defineSpec({ name: "x", description: "", init: () => [{}], actions: {}, properties: {}, variants: { v: { description: "", violates: "nope" } } }),
+    ).toThrow(new SpecDefinitionError('spec "x", variant "v": violates "nope", which is not a property; properties: '));
+    expect(() => counter.instantiate({ variant: "fast" })).toThrow(
+      new UnknownChoiceError('spec "counter" has no variant "fast"; variants: default, bound-two'),
+    );
+    const bad = defineSpec({ name: "bad", description: "", init: () => [{ n: 0 }], actions: { Break: () => ({ n: new Date() }) as never }, properties: {} });
+    expect(() => checkSpec(bad)).toThrow(SpecRuntimeError);
+    expect(() => checkSpec(bad)).toThrow('spec "bad", action Break: state is not plain data at state.n: instance of Date');
+  });
+});
