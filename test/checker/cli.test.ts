@@ -1,0 +1,119 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { describe, expect, it } from "vitest";
+
+const root = resolve(import.meta.dirname, "../..");
+const bin = join(root, "bin/interleave.js");
+
+function run(...args: string[]) {
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: "utf8", cwd: root });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+interface ListEntry {
+  name: string;
+  params: { name: string; type: string; default: unknown }[];
+  properties: { name: string; kind: string }[];
+  variants: { name: string; violates?: string; params?: Record<string, unknown> }[];
+}
+
+describe("interleave CLI", () => {
+  it("check prints the contract's JSON report and exits 0", () => {
+    const r = run("check", "two-phase-commit", "--param", "rms=5", "--json", "-");
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report).toMatchObject({ spec: "two-phase-commit", variant: "default", params: { rms: 5 }, result: "ok", property: null, distinctStates: 8832, generatedStates: 58146, trace: null });
+    expect(Object.keys(report)).toEqual(expect.arrayContaining(["maxDepth", "durationMs", "statesPerSecond"]));
+    expect(r.stderr).toMatch(/^OK: two-phase-commit \(rms=5\)/);
+  });
+
+  it("list --json describes every spec, and every broken variant is caught naming its property", () => {
+    const r = run("list", "--json");
+    expect(r.code).toBe(0);
+    const list = JSON.parse(r.stdout) as ListEntry[];
+    const tpc = list.find((s) => s.name === "two-phase-commit");
+    expect(tpc?.params).toEqual([{ name: "rms", type: "int", default: 3, description: "number of resource managers" }]);
+    expect(tpc?.properties).toEqual([{ name: "typeOK", kind: "invariant" }, { name: "consistent", kind: "invariant" }]);
+    const broken = tpc?.variants.filter((v) => v.violates) ?? [];
+    expect(broken.length).toBeGreaterThanOrEqual(1);
+    for (const v of broken) {
+      const c = run("check", "two-phase-commit", "--variant", v.name, "--json", "-");
+      expect(c.code, v.name).toBe(1);
+      expect(JSON.parse(c.stdout)).toMatchObject({ result: "violation", property: v.violates });
+    }
+  });
+
+  it("prints a violation as a readable trace of changed fields", () => {
+    const r = run("check", "two-phase-commit", "--variant", "commit-without-all-prepared");
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('VIOLATION: two-phase-commit --variant commit-without-all-prepared (rms=3): invariant "consistent" is violated after 3 steps');
+    expect(r.stdout).toContain('Step 1: tm: DecideCommit\n    nodes.tm.tmState: "init" → "committed"\n    network: + {"from":"tm","to":["rm1","rm2","rm3"],"msg":{"type":"Commit"}}');
+    expect(r.stdout).toContain('Step 3: rm2: receive Commit from tm\n    nodes.rm2.rmState: "working" → "committed"');
+  });
+
+  it("writes the report and the trace to files", () => {
+    const dir = mkdtempSync(join(tmpdir(), "interleave-cli-"));
+    const r = run("check", "two-phase-commit", "--variant", "commit-without-all-prepared", "--json", join(dir, "r.json"), "--trace-format", "json", "--out", join(dir, "t.json"));
+    expect(r.code).toBe(1);
+    expect(JSON.parse(readFileSync(join(dir, "r.json"), "utf8")).property).toBe("consistent");
+    expect(JSON.parse(readFileSync(join(dir, "t.json"), "utf8"))).toHaveLength(4);
+  });
+
+  it("exits 3 when a limit ends the search", () => {
+    const r = run("check", "two-phase-commit", "--max-states", "100", "--json", "-");
+    expect(r.code).toBe(3);
+    expect(JSON.parse(r.stdout)).toMatchObject({ result: "incomplete", limit: "max-states", distinctStates: 100 });
+    expect(run("check", "two-phase-commit", "--max-depth", "3").code).toBe(3);
+  });
+
+  it.each([
+    [["check", "nope"], 'interleave: no spec named "nope"; specs: '],
+    [["check", "two-phase-commit", "--variant", "fast"], 'interleave: spec "two-phase-commit" has no variant "fast"; variants: default, commit-without-all-prepared, abort-after-commit'],
+    [["check", "two-phase-commit", "--param", "rms=x"], 'interleave: param "rms" must be an integer, got "x"'],
+    [["check", "two-phase-commit", "--param", "rm=3"], 'interleave: unknown param "rm"; params: rms'],
+    [["check", "two-phase-commit", "--param", "rms"], 'interleave: option \'--param <name=value>\' argument \'rms\' is invalid. --param takes name=value, got "rms"'],
+    [["check", "two-phase-commit", "--max-states", "-1"], "interleave: "],
+    [["check", "two-phase-commit", "--timeout", "soon"], "interleave: option '--timeout <seconds>' argument 'soon' is invalid."],
+    [["check", "two-phase-commit", "--strategy", "random"], "interleave: --strategy random is not supported yet"],
+    [["check", "two-phase-commit", "--workers", "2"], "interleave: --workers other than 1 is not supported yet"],
+    [["check", "two-phase-commit", "--trace-format", "itf"], "interleave: --trace-format itf is not supported yet"],
+    [["check", "./no/such/spec.ts"], "interleave: spec file not found: ./no/such/spec.ts"],
+    [["frobnicate"], "interleave: unknown command 'frobnicate'"],
+  ])("bad input %j exits 2 with one line", (args, message) => {
+    const r = run(...args);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr.startsWith(message)).toBe(true);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+  });
+
+  it("checks a user's own TypeScript spec by path", () => {
+    const dir = mkdtempSync(join(tmpdir(), "interleave-user-"));
+    const api = pathToFileURL(join(root, "dist/src/index.js")).href;
+    writeFileSync(
+      join(dir, "mutex.ts"),
+      `import { defineSpec, invariant, choose } from ${JSON.stringify(api)};
+type State = { readonly pc: readonly ("idle" | "waiting" | "critical")[]; readonly lock: number | null };
+export default defineSpec({
+  name: "mutex",
+  description: "two processes take a lock",
+  init: () => [{ pc: ["idle", "idle"], lock: null } as State],
+  actions: {
+    Request: choose((s: State) => [0, 1], (s: State, i: number) => s.pc[i] === "idle" ? { ...s, pc: s.pc.map((x, j) => (j === i ? "waiting" : x)) } : undefined),
+    Enter: choose((s: State) => [0, 1], (s: State, i: number) => s.pc[i] === "waiting" && s.lock === null ? { pc: s.pc.map((x, j) => (j === i ? "critical" : x)), lock: i } : undefined),
+    Exit: choose((s: State) => [0, 1], (s: State, i: number) => s.pc[i] === "critical" ? { pc: s.pc.map((x, j) => (j === i ? "idle" : x)), lock: null } : undefined),
+  },
+  properties: { mutualExclusion: invariant((s: State) => s.pc.filter((x) => x === "critical").length <= 1) },
+});
+`,
+    );
+    const r = run("check", join(dir, "mutex.ts"), "--json", "-");
+    expect(r.stderr).toMatch(/^OK: mutex/);
+    expect(r.code).toBe(0);
+    // idle/waiting/critical for two processes, at most one critical: 9 - 1 = 8 states.
+    expect(JSON.parse(r.stdout)).toMatchObject({ spec: "mutex", result: "ok", distinctStates: 8 });
+  });
+});
