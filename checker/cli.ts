@@ -131,6 +131,7 @@ function program(io: CliIo, exit: { code: number }) {
     .option("--max-states <n>", "stop after this many distinct states (result incomplete)", positiveInt("--max-states"))
     .option("--max-depth <n>", "do not explore beyond this many steps (result incomplete)", positiveInt("--max-depth"))
     .option("--timeout <seconds>", "stop after this long (result incomplete)", positiveNumber("--timeout"))
+    .option("--max-memory <MB>", "stop before resident memory reaches this many MiB (result incomplete)", positiveInt("--max-memory"))
     .option("--json <file>", "write the JSON report to a file, or - for stdout")
     .addOption(new Option("--trace-format <format>", "format of the trace").choices(["text", "json", "itf", "mermaid", "html"] as const).default("text" as const))
     .option("--out <file>", "write the trace to a file")
@@ -149,6 +150,7 @@ function program(io: CliIo, exit: { code: number }) {
           ...(opts.maxStates === undefined ? {} : { maxStates: opts.maxStates }),
           ...(opts.maxDepth === undefined ? {} : { maxDepth: opts.maxDepth }),
           ...(opts.timeout === undefined ? {} : { timeoutMs: opts.timeout * 1000 }),
+          ...(opts.maxMemory === undefined ? {} : { maxMemoryBytes: opts.maxMemory * 2 ** 20 }),
           ...(progress ? { onProgress: progress.onProgress, progressIntervalMs: progress.intervalMs } : {}),
         });
       } finally {

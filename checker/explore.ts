@@ -2,8 +2,9 @@
  * The exhaustive explorer shared by BFS and DFS: they differ only in which
  * frontier state is expanded next. This is the checker's hot loop.
  */
+import { getHeapStatistics } from "node:v8";
 import type { Fingerprint, Model, ModelProperty, SuccessorSink, Trace, TraceStep } from "../src/index.js";
-import { StateStore } from "./store.js";
+import { collisionProbability, StateStore } from "./store.js";
 import type { Limit, SearchOptions, SearchOutcome, Violation } from "./strategy.js";
 
 /** A state waiting to be expanded. */
@@ -37,6 +38,10 @@ export function explore<S>(model: Model<S>, order: FrontierOrder, options: Searc
   const maxDepth = options.maxDepth ?? Infinity;
   const deadline = options.timeoutMs === undefined ? Infinity : start + options.timeoutMs;
   const progressEvery = options.progressIntervalMs ?? 1000;
+  const maxMemory = options.maxMemoryBytes ?? Infinity;
+  // Whatever the budget, stop before V8's heap limit: an out-of-memory crash would lose the report.
+  const heapLimit = getHeapStatistics().heap_size_limit * 0.85;
+  let peakRss = process.memoryUsage.rss();
   let nextProgress = start + progressEvery;
 
   const frontier: (Entry<S> | undefined)[] = [];
@@ -129,6 +134,11 @@ export function explore<S>(model: Model<S>, order: FrontierOrder, options: Searc
     if ((++expanded & 1023) === 0) {
       const now = performance.now();
       if (now > deadline) limit ??= "timeout";
+      const rss = process.memoryUsage.rss();
+      if (rss > peakRss) peakRss = rss;
+      // Stop with room to spare: the report and trace still need memory.
+      if (rss > maxMemory * 0.9) limit ??= "max-memory";
+      if ((expanded & 65535) === 0 && getHeapStatistics().used_heap_size > heapLimit) limit ??= "max-memory";
       if (options.onProgress && now >= nextProgress) {
         nextProgress = now + progressEvery;
         options.onProgress({
@@ -160,6 +170,8 @@ export function explore<S>(model: Model<S>, order: FrontierOrder, options: Searc
     maxDepth: deepest,
     durationMs: performance.now() - start,
     bytesPerState: store.bytesPerState,
+    collisionProbability: collisionProbability(store.size),
+    peakRssBytes: Math.max(peakRss, process.memoryUsage.rss()),
   };
   if (violation) {
     const v: Violation<S> = { property: violation.property.name, kind: violation.property.kind, trace: rebuildTrace(model, store, violation) };

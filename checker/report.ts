@@ -24,6 +24,9 @@ export interface Report {
   readonly durationMs: number;
   readonly statesPerSecond: number;
   readonly bytesPerState: number;
+  /** Estimated probability that a fingerprint collision hid a state. */
+  readonly collisionProbability: number;
+  readonly peakRssMB: number;
   /** Steps of the counterexample (first: the initial state), or null. */
   readonly trace: Trace | null;
 }
@@ -46,6 +49,8 @@ export function buildReport(
     durationMs: Math.round(outcome.durationMs),
     statesPerSecond: seconds > 0 ? Math.round(outcome.distinctStates / seconds) : 0,
     bytesPerState: Math.round(outcome.bytesPerState * 10) / 10,
+    collisionProbability: Number(outcome.collisionProbability.toPrecision(3)),
+    peakRssMB: Math.round(outcome.peakRssBytes / 2 ** 20),
     trace: outcome.violation?.trace ?? null,
   };
 }
@@ -54,6 +59,7 @@ const LIMIT_TEXT: Record<Limit, string> = {
   "max-states": "--max-states reached",
   "max-depth": "--max-depth reached",
   timeout: "--timeout reached",
+  "max-memory": "--max-memory nearly reached",
 };
 
 function formatParams(params: ParamRecord): string {

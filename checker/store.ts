@@ -4,32 +4,37 @@
  * so a trace can be rebuilt by replaying from an initial state.
  *
  * Hand-rolled for speed and memory: a `Set<string>` of JSON keys costs about
- * 100 bytes and a string per state; this costs 32 bytes per state and no
- * allocation per lookup.
+ * 100 bytes and a string per state; this costs 20 to 34 bytes per state and
+ * no allocation per lookup. Layout: each slot holds the fingerprint's low
+ * word and the state's index (8 bytes, one cache line per probe run); the
+ * high word, parent and ordinal live in per-state arrays (10 bytes).
  */
 
-const EMPTY = 0;
+const EMPTY = -1;
+const MAX_LOAD = 0.7;
 
 /** Fingerprint store with trace links; state indices are dense from 0. */
 export class StateStore {
   private mask: number;
-  private slotHi: Uint32Array;
-  private slotLo: Uint32Array;
-  /** State index + 1 per slot; 0 marks an empty slot. */
-  private slotIndex: Int32Array;
+  /** Pairs (fingerprint low word, state index or EMPTY). */
+  private slots: Int32Array;
+  private his: Uint32Array;
   private parents: Int32Array;
-  private ordinals: Int32Array;
+  private ordinals: Uint16Array;
+  /** Ordinals that do not fit 16 bits (states with more than 65,534 successors). */
+  private readonly bigOrdinals = new Map<number, number>();
   private count = 0;
+  private limit: number;
 
-  constructor(initialCapacity = 1 << 16) {
+  constructor(initialCapacity = 1 << 14) {
     let capacity = 1024;
-    while (capacity < initialCapacity * 2) capacity *= 2;
+    while (capacity * MAX_LOAD < initialCapacity) capacity *= 2;
     this.mask = capacity - 1;
-    this.slotHi = new Uint32Array(capacity);
-    this.slotLo = new Uint32Array(capacity);
-    this.slotIndex = new Int32Array(capacity);
+    this.limit = Math.floor(capacity * MAX_LOAD);
+    this.slots = new Int32Array(capacity * 2).fill(EMPTY);
+    this.his = new Uint32Array(initialCapacity);
     this.parents = new Int32Array(initialCapacity);
-    this.ordinals = new Int32Array(initialCapacity);
+    this.ordinals = new Uint16Array(initialCapacity);
   }
 
   /** Number of distinct states stored. */
@@ -37,10 +42,14 @@ export class StateStore {
     return this.count;
   }
 
-  /** Bytes held by the store's arrays, per stored state (reported by the checker). */
+  /** Bytes held by the store's arrays. */
+  get bytes(): number {
+    return this.slots.byteLength + this.his.byteLength + this.parents.byteLength + this.ordinals.byteLength;
+  }
+
+  /** Bytes held per stored state. */
   get bytesPerState(): number {
-    const bytes = this.slotHi.byteLength + this.slotLo.byteLength + this.slotIndex.byteLength + this.parents.byteLength + this.ordinals.byteLength;
-    return this.count === 0 ? 0 : bytes / this.count;
+    return this.count === 0 ? 0 : this.bytes / this.count;
   }
 
   /**
@@ -49,26 +58,33 @@ export class StateStore {
    * state) and `ordinal` its position among that parent's successors.
    */
   insert(hi: number, lo: number, parent: number, ordinal: number): number {
+    const slots = this.slots;
     const mask = this.mask;
+    const low = lo | 0;
     let slot = (lo ^ Math.imul(hi, 0x9e3779b1)) & mask;
     for (;;) {
-      const index = this.slotIndex[slot]!;
+      const index = slots[2 * slot + 1]!;
       if (index === EMPTY) break;
-      if (this.slotLo[slot] === lo && this.slotHi[slot] === hi) return -1;
+      if (slots[2 * slot] === low && this.his[index] === hi >>> 0) return -1;
       slot = (slot + 1) & mask;
     }
     const index = this.count++;
-    this.slotHi[slot] = hi;
-    this.slotLo[slot] = lo;
-    this.slotIndex[slot] = index + 1;
+    slots[2 * slot] = low;
+    slots[2 * slot + 1] = index;
     if (index >= this.parents.length) this.growLinks();
+    this.his[index] = hi;
     this.parents[index] = parent;
-    this.ordinals[index] = ordinal;
-    if (this.count * 2 > mask) this.growTable();
+    if (ordinal < 0xffff) {
+      this.ordinals[index] = ordinal;
+    } else {
+      this.ordinals[index] = 0xffff;
+      this.bigOrdinals.set(index, ordinal);
+    }
+    if (this.count > this.limit) this.growTable();
     return index;
   }
 
-  /** The chain of (state index) from an initial state to `index`, inclusive. */
+  /** The chain of state indices from an initial state to `index`, inclusive. */
   pathTo(index: number): number[] {
     const path: number[] = [];
     for (let i = index; i >= 0; i = this.parents[i]!) path.push(i);
@@ -77,38 +93,48 @@ export class StateStore {
 
   /** The successor ordinal by which `index` was first reached (the init ordinal for initial states). */
   ordinal(index: number): number {
-    return this.ordinals[index]!;
+    const small = this.ordinals[index]!;
+    return small === 0xffff ? this.bigOrdinals.get(index)! : small;
   }
 
   private growLinks(): void {
-    const size = this.parents.length * 2;
+    // 1.5x keeps the slack (and so bytes per state) low on big runs.
+    const size = Math.ceil(this.parents.length * 1.5) + 16;
+    const his = new Uint32Array(size);
+    his.set(this.his);
     const parents = new Int32Array(size);
     parents.set(this.parents);
-    const ordinals = new Int32Array(size);
+    const ordinals = new Uint16Array(size);
     ordinals.set(this.ordinals);
+    this.his = his;
     this.parents = parents;
     this.ordinals = ordinals;
   }
 
   private growTable(): void {
-    const oldHi = this.slotHi;
-    const oldLo = this.slotLo;
-    const oldIndex = this.slotIndex;
-    const capacity = oldIndex.length * 2;
+    const old = this.slots;
+    const capacity = (this.mask + 1) * 2;
     this.mask = capacity - 1;
-    this.slotHi = new Uint32Array(capacity);
-    this.slotLo = new Uint32Array(capacity);
-    this.slotIndex = new Int32Array(capacity);
-    for (let s = 0; s < oldIndex.length; s++) {
-      const index = oldIndex[s]!;
+    this.limit = Math.floor(capacity * MAX_LOAD);
+    const slots = new Int32Array(capacity * 2).fill(EMPTY);
+    for (let s = 0; s < old.length; s += 2) {
+      const index = old[s + 1]!;
       if (index === EMPTY) continue;
-      const hi = oldHi[s]!;
-      const lo = oldLo[s]!;
-      let slot = (lo ^ Math.imul(hi, 0x9e3779b1)) & this.mask;
-      while (this.slotIndex[slot] !== EMPTY) slot = (slot + 1) & this.mask;
-      this.slotHi[slot] = hi;
-      this.slotLo[slot] = lo;
-      this.slotIndex[slot] = index;
+      const lo = old[s]!;
+      let slot = (lo ^ Math.imul(this.his[index]!, 0x9e3779b1)) & this.mask;
+      while (slots[2 * slot + 1] !== EMPTY) slot = (slot + 1) & this.mask;
+      slots[2 * slot] = lo;
+      slots[2 * slot + 1] = index;
     }
+    this.slots = slots;
   }
+}
+
+/**
+ * The probability that some two of `n` distinct states share a 64-bit
+ * fingerprint, so that one was wrongly skipped (TLC reports the same
+ * estimate): about n^2 / 2^65.
+ */
+export function collisionProbability(n: number): number {
+  return n < 2 ? 0 : -Math.expm1((-n * (n - 1)) / 2 / 2 ** 64);
 }

@@ -12,6 +12,8 @@ export interface SearchOptions {
   readonly maxDepth?: number;
   /** Stop (result `incomplete`) after this many milliseconds. */
   readonly timeoutMs?: number;
+  /** Stop (result `incomplete`) when the process's resident memory nears this many bytes. */
+  readonly maxMemoryBytes?: number;
   /** Called about every `progressIntervalMs` (default 1000) during the search. */
   readonly onProgress?: (progress: Progress) => void;
   readonly progressIntervalMs?: number;
@@ -27,7 +29,7 @@ export interface Progress {
 }
 
 /** Why a search ended early. */
-export type Limit = "max-states" | "max-depth" | "timeout";
+export type Limit = "max-states" | "max-depth" | "timeout" | "max-memory";
 
 /** The property a search found violated. */
 export interface Violation<S> {
@@ -47,7 +49,12 @@ export interface SearchOutcome<S> {
   /** The largest number of steps from an initial state to a stored state. */
   readonly maxDepth: number;
   readonly durationMs: number;
+  /** Bytes the fingerprint store holds per distinct state. */
   readonly bytesPerState: number;
+  /** Estimated probability that a fingerprint collision hid a state (as TLC reports). */
+  readonly collisionProbability: number;
+  /** Peak resident set size seen during the search, in bytes. */
+  readonly peakRssBytes: number;
 }
 
 /** A search strategy: one file each (bfs, dfs, ...). */
