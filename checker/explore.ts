@@ -4,20 +4,11 @@
  */
 import { getHeapStatistics } from "node:v8";
 import type { Fingerprint, Model, ModelProperty, SuccessorSink, Trace, TraceStep } from "../src/index.js";
+import { Frontier, type FrontierOrder } from "./frontier.js";
 import { collisionProbability, StateStore } from "./store.js";
 import type { Limit, SearchOptions, SearchOutcome, Violation } from "./strategy.js";
 
-/** A state waiting to be expanded. */
-interface Entry<S> {
-  readonly state: S;
-  readonly index: number;
-  readonly hi: number;
-  readonly lo: number;
-  readonly depth: number;
-}
-
-/** Order in which frontier states are expanded. */
-export type FrontierOrder = "fifo" | "lifo";
+export type { FrontierOrder };
 
 interface PendingViolation {
   readonly property: ModelProperty<unknown>;
@@ -44,8 +35,7 @@ export function explore<S>(model: Model<S>, order: FrontierOrder, options: Searc
   let peakRss = process.memoryUsage.rss();
   let nextProgress = start + progressEvery;
 
-  const frontier: (Entry<S> | undefined)[] = [];
-  let head = 0;
+  const frontier = new Frontier<S>(order);
   let generated = 0;
   let deepest = 0;
   let limit: Limit | undefined;
@@ -72,10 +62,10 @@ export function explore<S>(model: Model<S>, order: FrontierOrder, options: Searc
     }
     checkInvariants(state, index);
     if (violation) break;
-    if (model.withinConstraint(state)) frontier.push({ state, index, hi: fp.hi, lo: fp.lo, depth: 0 });
+    if (model.withinConstraint(state)) frontier.push(state, index, fp.hi, fp.lo, 0);
   }
 
-  let current!: Entry<S>;
+  const current = frontier;
   let ordinal = 0;
   let successors = 0;
   const sink: SuccessorSink<S> = {
@@ -101,26 +91,13 @@ export function explore<S>(model: Model<S>, order: FrontierOrder, options: Searc
       if (depth > deepest) deepest = depth;
       checkInvariants(next, index);
       if (violation) return;
-      if (model.withinConstraint(next)) frontier.push({ state: next, index, hi: nextFp.hi, lo: nextFp.lo, depth });
+      if (model.withinConstraint(next)) frontier.push(next, index, nextFp.hi, nextFp.lo, depth);
     },
   };
 
   let expanded = 0;
   while (!violation && !limit) {
-    let entry: Entry<S> | undefined;
-    if (order === "fifo") {
-      if (head >= frontier.length) break;
-      entry = frontier[head];
-      frontier[head++] = undefined;
-      if (head > 65536 && head * 2 > frontier.length) {
-        frontier.splice(0, head);
-        head = 0;
-      }
-    } else {
-      entry = frontier.pop();
-      if (entry === undefined) break;
-    }
-    current = entry!;
+    if (!frontier.take()) break;
     if (current.depth >= maxDepth) {
       limit = "max-depth";
       break;
@@ -130,21 +107,24 @@ export function explore<S>(model: Model<S>, order: FrontierOrder, options: Searc
     fp.hi = current.hi;
     fp.lo = current.lo;
     model.successors(current.state, fp, sink);
-    if (successors === 0 && !violation) checkFinal(current);
+    if (successors === 0 && !violation) checkFinal(current.state, current.index);
     if ((++expanded & 1023) === 0) {
       const now = performance.now();
       if (now > deadline) limit ??= "timeout";
-      const rss = process.memoryUsage.rss();
-      if (rss > peakRss) peakRss = rss;
-      // Stop with room to spare: the report and trace still need memory.
-      if (rss > maxMemory * 0.9) limit ??= "max-memory";
-      if ((expanded & 65535) === 0 && getHeapStatistics().used_heap_size > heapLimit) limit ??= "max-memory";
+      if ((expanded & 16383) === 0) {
+        // Reading the RSS costs a system call: every 16K expansions is enough.
+        const rss = process.memoryUsage.rss();
+        if (rss > peakRss) peakRss = rss;
+        // Stop with room to spare: the report and trace still need memory.
+        if (rss > maxMemory * 0.9) limit ??= "max-memory";
+        if (getHeapStatistics().used_heap_size > heapLimit) limit ??= "max-memory";
+      }
       if (options.onProgress && now >= nextProgress) {
         nextProgress = now + progressEvery;
         options.onProgress({
           distinctStates: store.size,
           generatedStates: generated,
-          queue: frontier.length - head,
+          queue: frontier.length,
           depth: deepest,
           elapsedMs: now - start,
         });
@@ -152,15 +132,15 @@ export function explore<S>(model: Model<S>, order: FrontierOrder, options: Searc
     }
   }
 
-  function checkFinal(entry: Entry<S>): void {
+  function checkFinal(state: S, index: number): void {
     for (const p of finals) {
-      if (!p.check(entry.state)) {
-        violation = { property: p as ModelProperty<unknown>, index: entry.index };
+      if (!p.check(state)) {
+        violation = { property: p as ModelProperty<unknown>, index };
         return;
       }
     }
     if (model.deadlock) {
-      violation = { property: { name: "deadlockFree", kind: "final", check: () => false }, index: entry.index };
+      violation = { property: { name: "deadlockFree", kind: "final", check: () => false }, index };
     }
   }
 

@@ -281,8 +281,14 @@ function withGenericFingerprint<S>(model: Model<S>): Model<S> {
 /** A memoized reducer answer. */
 interface Outcome {
   readonly next: NodeInfo;
-  readonly effects: readonly Effect<unknown, unknown>[];
+  readonly effects: readonly ResolvedEffect[];
 }
+
+/** An effect with its envelopes and timer entries interned once, when the outcome is memoized. */
+type ResolvedEffect =
+  | { readonly type: "send"; readonly envelopes: readonly Envelope[] }
+  | { readonly type: "setTimer" | "cancelTimer"; readonly entry: TimerEntry }
+  | { readonly type: "record"; readonly event: HistoryEvent };
 
 /** What the model knows of one distinct node state at one node index. */
 interface NodeInfo {
@@ -594,9 +600,8 @@ class ProtocolModel implements Model<ProtocolState> {
     }
     for (const e of out.effects) {
       switch (e.type) {
-        case "send":
-        case "broadcast": {
-          for (const env of this.envelopesOf(id, e)) {
+        case "send": {
+          for (const env of e.envelopes) {
             if (this.network === "set") {
               const n = insertUnique(network, env, this.items);
               if (n !== network) {
@@ -613,7 +618,7 @@ class ProtocolModel implements Model<ProtocolState> {
           break;
         }
         case "setTimer": {
-          const entry = this.timerEntry(id, e.timer);
+          const entry = e.entry;
           const n = insertUnique(timers, entry, this.items);
           if (n !== timers) {
             const info = this.items.get(entry)!;
@@ -624,7 +629,7 @@ class ProtocolModel implements Model<ProtocolState> {
           break;
         }
         case "cancelTimer": {
-          const entry = this.timerEntry(id, e.timer);
+          const entry = e.entry;
           if (timers.includes(entry)) {
             const info = this.items.get(entry)!;
             timers = timers.filter((t) => t !== entry);
@@ -703,20 +708,20 @@ class ProtocolModel implements Model<ProtocolState> {
         throw new SpecRuntimeError(`spec "${this.spec}": the reducer of node "${id}" must return become(state, ...effects) or undefined, on ${describeInput(input)}`);
       }
       const next = this.nodeInfo(i, step.state, `node "${id}" after ${describeInput(input)}`);
-      out = { next, effects: step.effects.map((e) => this.internEffect(e)) };
+      out = { next, effects: step.effects.map((e) => this.resolveEffect(id, e)) };
     }
     info.outcomes.set(key, out);
     return out;
   }
 
-  private internEffect(e: Effect<unknown, unknown>): Effect<unknown, unknown> {
+  private resolveEffect(from: NodeId, e: Effect<unknown, unknown>): ResolvedEffect {
     switch (e.type) {
       case "send":
       case "broadcast":
-        return { ...e, msg: this.interner.intern(e.msg) };
+        return { type: "send", envelopes: this.envelopesOf(from, e) };
       case "setTimer":
       case "cancelTimer":
-        return { ...e, timer: this.interner.intern(e.timer) };
+        return { type: e.type, entry: this.timerEntry(from, e.timer) };
       case "record":
         return e;
       default:
