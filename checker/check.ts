@@ -5,18 +5,19 @@
 import type { ParamRecord, Spec } from "../src/index.js";
 import { bfs } from "./bfs.js";
 import { dfs } from "./dfs.js";
+import { isRandomOutcome, random, randomReport, type RandomOptions, type RandomReport } from "./random.js";
 import { buildReport, type Report } from "./report.js";
-import type { SearchOptions, Strategy } from "./strategy.js";
+import type { Strategy } from "./strategy.js";
 
-/** The exhaustive strategies by name. */
-export const strategies: Readonly<Record<string, Strategy>> = { bfs, dfs };
+/** The strategies by name: exhaustive (bfs, dfs) and random simulation. */
+export const strategies: Readonly<Record<string, Strategy>> = { bfs, dfs, random };
 
-/** What to check and how. */
-export interface CheckOptions extends SearchOptions {
+/** What to check and how (`seed`, `runs`, `replayPath` apply to the random strategy). */
+export interface CheckOptions extends RandomOptions {
   readonly variant?: string;
   readonly params?: ParamRecord;
-  /** `bfs` (default, shortest traces) or `dfs`. */
-  readonly strategy?: "bfs" | "dfs";
+  /** `bfs` (default, shortest traces), `dfs`, or `random` (random walks; never proves ok). */
+  readonly strategy?: "bfs" | "dfs" | "random";
 }
 
 /**
@@ -25,12 +26,16 @@ export interface CheckOptions extends SearchOptions {
  * const report = checkSpec(twoPhaseCommit, { params: { rms: 5 } });
  * report.distinctStates // 8832
  */
+export function checkSpec(spec: Spec<any>, options: CheckOptions & { readonly strategy: "random" }): RandomReport;
+export function checkSpec(spec: Spec<any>, options?: CheckOptions): Report;
 export function checkSpec(spec: Spec<any>, options: CheckOptions = {}): Report {
   const strategy = strategies[options.strategy ?? "bfs"]!;
   const model = spec.instantiate({
     ...(options.variant === undefined ? {} : { variant: options.variant }),
     ...(options.params === undefined ? {} : { params: options.params }),
+    ...(options.symmetry ? { symmetry: true } : {}),
   });
   const outcome = strategy.search(model, options);
-  return buildReport({ spec: spec.name, variant: model.variant, params: model.params, strategy: strategy.name }, outcome);
+  const report = buildReport({ spec: spec.name, variant: model.variant, params: model.params, strategy: strategy.name }, outcome);
+  return isRandomOutcome(outcome) ? randomReport(report, outcome) : report;
 }

@@ -7,6 +7,7 @@ import { writeFileSync } from "node:fs";
 import { Command, CommanderError, InvalidArgumentError, Option } from "@commander-js/extra-typings";
 import {
   NotPlainDataError,
+  OptionError,
   ParamError,
   paramTypeName,
   SpecDefinitionError,
@@ -18,6 +19,7 @@ import { catalogue } from "../specs/index.js";
 import { checkSpec } from "./check.js";
 import { resolveSpec, UsageError } from "./load.js";
 import { createProgress } from "./progress.js";
+import { replayHint, ReplayPathError, type RandomReport } from "./random.js";
 import { exitCodeOf, formatReportText, summaryLine, type Report } from "./report.js";
 
 /** Where the CLI writes; tests pass their own. */
@@ -34,11 +36,18 @@ const processIo: CliIo = {
 };
 
 /** Errors whose message is the whole story: printed as one line, exit 2. */
-const INPUT_ERRORS = [UsageError, ParamError, UnknownChoiceError, SpecDefinitionError, SpecRuntimeError, NotPlainDataError];
+const INPUT_ERRORS = [UsageError, ReplayPathError, ParamError, UnknownChoiceError, SpecDefinitionError, SpecRuntimeError, NotPlainDataError];
 
 function positiveInt(name: string) {
   return (text: string): number => {
     if (!/^\d+$/.test(text) || Number(text) < 1) throw new InvalidArgumentError(`${name} must be a positive integer, got "${text}"`);
+    return Number(text);
+  };
+}
+
+function integer(name: string) {
+  return (text: string): number => {
+    if (!/^-?\d+$/.test(text) || !Number.isSafeInteger(Number(text))) throw new InvalidArgumentError(`${name} must be an integer, got "${text}"`);
     return Number(text);
   };
 }
@@ -129,14 +138,20 @@ function program(io: CliIo, exit: { code: number }) {
     .addOption(new Option("--strategy <strategy>", "search strategy").choices(["bfs", "dfs", "random"] as const).default("bfs" as const))
     .option("--workers <n>", "worker threads", positiveInt("--workers"))
     .option("--max-states <n>", "stop after this many distinct states (result incomplete)", positiveInt("--max-states"))
-    .option("--max-depth <n>", "do not explore beyond this many steps (result incomplete)", positiveInt("--max-depth"))
+    .option("--max-depth <n>", "do not explore beyond this many steps (result incomplete); random: steps per walk (default 100)", positiveInt("--max-depth"))
+    .option("--seed <n>", "random: seed of the walks (default: a random seed, always printed)", integer("--seed"))
+    .option("--runs <n>", "random: number of walks (default 10000)", positiveInt("--runs"))
+    .option("--replay-path <path>", "random: replay this path (printed with a violation, e.g. 0:3:1) instead of searching")
     .option("--timeout <seconds>", "stop after this long (result incomplete)", positiveNumber("--timeout"))
     .option("--max-memory <MB>", "stop before resident memory reaches this many MiB (result incomplete)", positiveInt("--max-memory"))
+    .option("--symmetry", "store one state per orbit of the spec's interchangeable nodes")
     .option("--json <file>", "write the JSON report to a file, or - for stdout")
     .addOption(new Option("--trace-format <format>", "format of the trace").choices(["text", "json", "itf", "mermaid", "html"] as const).default("text" as const))
     .option("--out <file>", "write the trace to a file")
     .action(async (specArg, opts) => {
-      if (opts.strategy === "random") throw new UsageError("--strategy random is not supported yet (use bfs or dfs)");
+      if (opts.strategy !== "random" && (opts.seed !== undefined || opts.runs !== undefined || opts.replayPath !== undefined)) {
+        throw new UsageError("--seed, --runs and --replay-path apply to --strategy random");
+      }
       if (opts.workers !== undefined && opts.workers !== 1) throw new UsageError("--workers other than 1 is not supported yet");
       if (!["text", "json"].includes(opts.traceFormat)) throw new UsageError(`--trace-format ${opts.traceFormat} is not supported yet (use text or json)`);
       const spec = await resolveSpec(specArg);
@@ -146,10 +161,14 @@ function program(io: CliIo, exit: { code: number }) {
         report = checkSpec(spec, {
           strategy: opts.strategy,
           params: opts.param,
+          ...(opts.symmetry ? { symmetry: true } : {}),
           ...(opts.variant === undefined ? {} : { variant: opts.variant }),
           ...(opts.maxStates === undefined ? {} : { maxStates: opts.maxStates }),
           ...(opts.maxDepth === undefined ? {} : { maxDepth: opts.maxDepth }),
           ...(opts.timeout === undefined ? {} : { timeoutMs: opts.timeout * 1000 }),
+          ...(opts.seed === undefined ? {} : { seed: opts.seed }),
+          ...(opts.runs === undefined ? {} : { runs: opts.runs }),
+          ...(opts.replayPath === undefined ? {} : { replayPath: opts.replayPath }),
           ...(opts.maxMemory === undefined ? {} : { maxMemoryBytes: opts.maxMemory * 2 ** 20 }),
           ...(progress ? { onProgress: progress.onProgress, progressIntervalMs: progress.intervalMs } : {}),
         });
@@ -157,12 +176,14 @@ function program(io: CliIo, exit: { code: number }) {
         progress?.stop();
       }
       const json = `${JSON.stringify(report)}\n`;
+      // Every random run prints what repeats it.
+      const replay = opts.strategy === "random" ? `${replayHint(report as RandomReport, specArg)}\n` : "";
       if (opts.json === "-") {
         io.stdout(json);
-        io.stderr(`${summaryLine(report)}\n`);
+        io.stderr(`${summaryLine(report)}\n${replay}`);
       } else {
         if (opts.json !== undefined) writeFileSync(opts.json, json);
-        io.stdout(`${formatReportText(report)}\n`);
+        io.stdout(`${formatReportText(report)}\n${replay}`);
       }
       if (opts.out !== undefined) writeFileSync(opts.out, formatTrace(report, opts.traceFormat));
       exit.code = exitCodeOf(report);

@@ -5,6 +5,21 @@
 export { checkSpec, strategies, type CheckOptions } from "./check.js";
 export { bfs } from "./bfs.js";
 export { dfs } from "./dfs.js";
+export {
+  DEFAULT_RUNS,
+  DEFAULT_WALK_DEPTH,
+  formatPath,
+  parsePath,
+  random,
+  randomSearch,
+  replayHint,
+  ReplayPathError,
+  shrinkPath,
+  type RandomOptions,
+  type RandomOutcome,
+  type RandomReport,
+  type WalkPath,
+} from "./random.js";
 export { explore, replayOrdinals, type FrontierOrder } from "./explore.js";
 export { StateStore } from "./store.js";
 export { buildReport, exitCodeOf, formatReportText, summaryLine, type Report } from "./report.js";
