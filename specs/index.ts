@@ -3,8 +3,9 @@
  */
 import type { Spec } from "../src/index.js";
 import { twoPhaseCommit } from "./two-phase-commit.js";
+import { lamportClock } from "./lamport-clock.js";
 
 /** All catalogue specs, in listing order. */
-export const catalogue: readonly Spec<any>[] = [twoPhaseCommit];
+export const catalogue: readonly Spec<any>[] = [twoPhaseCommit, lamportClock];
 
-export { twoPhaseCommit };
+export { twoPhaseCommit, lamportClock };
