@@ -4,8 +4,9 @@
 import type { Spec } from "../src/index.js";
 import { twoPhaseCommit } from "./two-phase-commit.js";
 import { lamportClock } from "./lamport-clock.js";
+import { vectorClock } from "./vector-clock.js";
 
 /** All catalogue specs, in listing order. */
-export const catalogue: readonly Spec<any>[] = [twoPhaseCommit, lamportClock];
+export const catalogue: readonly Spec<any>[] = [twoPhaseCommit, lamportClock, vectorClock];
 
-export { twoPhaseCommit, lamportClock };
+export { twoPhaseCommit, lamportClock, vectorClock };
