@@ -18,6 +18,8 @@ export interface CheckOptions extends RandomOptions {
   readonly params?: ParamRecord;
   /** `bfs` (default, shortest traces), `dfs`, or `random` (random walks; never proves ok). */
   readonly strategy?: "bfs" | "dfs" | "random";
+  /** Store one state per orbit under renaming the spec's symmetric nodes (traces stay concrete). */
+  readonly symmetry?: boolean;
 }
 
 /**

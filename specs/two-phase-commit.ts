@@ -142,6 +142,7 @@ export const twoPhaseCommit = defineProtocol({
   network: "set",
   nodes: (p) => ({ tm: ["tm"], rm: rmIds(p.rms) }),
   roles: { tm: transactionManager, rm: resourceManager },
+  symmetry: ["rm"],
   properties: {
     typeOK: invariant<State, { rms: number }>((s, p) => {
       const tm = s.nodes["tm"] as TmState;

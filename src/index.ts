@@ -9,3 +9,4 @@ export * from "./spec.js";
 export * from "./protocol.js";
 export * from "./trace.js";
 export type { EventType, History, HistoryEvent, Json } from "./history/types.js";
+export * from "./symmetry.js";

@@ -12,10 +12,13 @@
 import type { HistoryEvent } from "./history/types.js";
 import { deepEqual, fingerprintInto, fmix32, NotPlainDataError, type Fingerprint } from "./fingerprint.js";
 import { resolveParams, type ParamRecord, type ParamsSchema, type ParamValues } from "./params.js";
+import { canonicalFingerprint } from "./symmetry.js";
 import {
   bindProperties,
   DEFAULT_VARIANT,
   findVariant,
+  OptionError,
+  type InstantiateOptions,
   propertyInfos,
   SpecDefinitionError,
   SpecRuntimeError,
@@ -188,6 +191,11 @@ export interface ProtocolDefinition<Schema extends ParamsSchema, R extends Reado
   /** Model bounds, kept out of the reducers (TLC's CONSTRAINT). */
   readonly constraint?: (state: ProtocolState<any, any, any>, params: ParamValues<Schema>) => boolean;
   readonly deadlock?: boolean;
+  /**
+   * Roles whose nodes are interchangeable: with `--symmetry` the checker
+   * stores one state per orbit under renaming their ids (see symmetry.ts).
+   */
+  readonly symmetry?: readonly (keyof R & string)[];
   readonly variants?: Readonly<Record<string, ProtocolVariantDef<ParamValues<Schema>>>>;
 }
 
@@ -195,16 +203,6 @@ export interface ProtocolDefinition<Schema extends ParamsSchema, R extends Reado
 export interface ProtocolSpec<R> extends Spec<ProtocolState> {
   readonly roles: R;
   readonly network: NetworkKind;
-}
-
-/** Options for building a protocol model. */
-export interface ProtocolModelOptions {
-  /**
-   * `incremental` (default) fingerprints a successor from its parent's
-   * fingerprint and interned node states; `generic` hashes the whole state.
-   * Both give the same counts; `generic` exists to cross-check.
-   */
-  readonly fingerprint?: "incremental" | "generic";
 }
 
 /**
@@ -234,19 +232,40 @@ export function defineProtocol<Schema extends ParamsSchema, R extends Readonly<R
     variants,
     roles: def.roles,
     network: def.network,
-    instantiate(options: { variant?: string; params?: ParamRecord } & ProtocolModelOptions = {}) {
+    ...(def.symmetry === undefined ? {} : { symmetry: def.symmetry }),
+    instantiate(options: InstantiateOptions = {}) {
       const variantName = options.variant ?? DEFAULT_VARIANT;
       const variant = findVariant(def.name, variants, variantName);
       const values = resolveParams(schema, variant.params ?? {}, options.params ?? {});
       const params = values as unknown as ParamValues<Schema>;
       const roles = { ...def.roles, ...(def.variants?.[variantName]?.roles ?? {}) } as unknown as Readonly<Record<string, AnyRole<Params>>>;
       const model = new ProtocolModel(def, roles, variantName, values, params);
-      return options.fingerprint === "generic" ? withGenericFingerprint(model) : model;
+      if (options.symmetry) {
+        const symmetric = symmetricSets(def.name, def.symmetry ?? [], properties, def.nodes(params) as Record<string, readonly NodeId[] | undefined>);
+        return withFingerprint(model, (state, out) => canonicalFingerprint(state, symmetric, out));
+      }
+      return options.fingerprint === "generic" ? withFingerprint(model, fingerprintInto) : model;
     },
   };
 }
 
-function withGenericFingerprint<S>(model: Model<S>): Model<S> {
+function symmetricSets(
+  name: string,
+  roles: readonly string[],
+  properties: Spec["properties"],
+  nodes: Record<string, readonly NodeId[] | undefined>,
+): NodeId[][] {
+  if (roles.length === 0) throw new OptionError(`spec "${name}" declares no symmetric roles; symmetry reduction needs \`symmetry: [roles]\``);
+  const named = properties.filter((p) => p.symmetric === false).map((p) => p.name);
+  if (named.length > 0) {
+    throw new OptionError(`spec "${name}": symmetry reduction would be unsound for ${named.map((n) => `"${n}"`).join(", ")}, which names particular nodes`);
+  }
+  return roles.map((role) => [...(nodes[role] ?? [])]);
+}
+
+/** The same model with every state fingerprinted by `fingerprint` instead of incrementally. */
+function withFingerprint<S>(model: Model<S>, fingerprint: (state: S, out: Fingerprint) => void): Model<S> {
+  const own = { hi: 0, lo: 0 };
   return {
     spec: model.spec,
     variant: model.variant,
@@ -255,13 +274,12 @@ function withGenericFingerprint<S>(model: Model<S>): Model<S> {
     deadlock: model.deadlock,
     initStates: () => model.initStates(),
     withinConstraint: (state) => model.withinConstraint(state),
-    fingerprint: (state, out) => fingerprintInto(state, out),
+    fingerprint,
     successors(state, fp, sink) {
       model.successors(state, fp, {
         labels: sink.labels,
         push(next, _fp, label) {
-          const own = { hi: 0, lo: 0 };
-          fingerprintInto(next, own);
+          fingerprint(next, own);
           sink.push(next, own, label);
         },
       });

@@ -12,25 +12,29 @@ import {
   type ParamValues,
 } from "./params.js";
 
+/** What every property may say of itself. */
+interface PropertyMeta {
+  readonly description?: string;
+  /** False when the claim names particular nodes, so symmetry reduction would make it unsound. */
+  readonly symmetric?: false;
+}
+
 /** A property every reachable state must satisfy. */
-export interface InvariantProperty<S, P> {
+export interface InvariantProperty<S, P> extends PropertyMeta {
   readonly kind: "invariant";
   readonly check: (state: S, params: P) => boolean;
-  readonly description?: string;
 }
 
 /** A property of every step, over the pair of states ("terms never decrease"). */
-export interface ActionProperty<S, P> {
+export interface ActionProperty<S, P> extends PropertyMeta {
   readonly kind: "action";
   readonly check: (prev: S, next: S, params: P) => boolean;
-  readonly description?: string;
 }
 
 /** A property of every final state: a state in which no action is enabled. */
-export interface FinalProperty<S, P> {
+export interface FinalProperty<S, P> extends PropertyMeta {
   readonly kind: "final";
   readonly check: (state: S, params: P) => boolean;
-  readonly description?: string;
 }
 
 /** A named claim about a spec's behaviour. */
@@ -61,6 +65,14 @@ export function onEveryStep<S, P = any>(check: (prev: S, next: S, params: NoInfe
  */
 export function atTermination<S, P = any>(check: (state: S, params: NoInfer<P>) => boolean, description?: string): NoInfer<FinalProperty<S, P>> {
   return description === undefined ? { kind: "final", check } : { kind: "final", check, description };
+}
+
+/**
+ * Marks a property that names particular nodes ("rm1 never aborts"): checking
+ * with symmetry reduction is then refused, since it would be unsound.
+ */
+export function asymmetric<T extends Property<any, any>>(property: T): T {
+  return { ...property, symmetric: false };
 }
 
 /** Emits one successor; `label` is only computed when the checker asks for labels. */
@@ -138,10 +150,22 @@ export interface Spec<S = unknown> {
   readonly name: string;
   readonly description: string;
   readonly params: ParamsSchema;
-  readonly properties: readonly { readonly name: string; readonly kind: PropertyKind; readonly description?: string }[];
+  readonly properties: readonly { readonly name: string; readonly kind: PropertyKind; readonly description?: string; readonly symmetric?: false }[];
   readonly variants: readonly VariantInfo[];
+  /** Roles whose nodes are interchangeable (symmetry reduction may be used), if any. */
+  readonly symmetry?: readonly string[];
   /** Builds the model of one variant at the given parameter overrides. */
-  instantiate(options?: { variant?: string; params?: ParamRecord }): Model<S>;
+  instantiate(options?: InstantiateOptions): Model<S>;
+}
+
+/** How to build a model from a spec. */
+export interface InstantiateOptions {
+  readonly variant?: string;
+  readonly params?: ParamRecord;
+  /** Store one state per orbit under renaming the spec's symmetric nodes. */
+  readonly symmetry?: boolean;
+  /** `incremental` (default) or `generic` fingerprints; both give the same counts. */
+  readonly fingerprint?: "incremental" | "generic";
 }
 
 /** A variant as listed by `interleave list`. */
@@ -194,6 +218,11 @@ export class UnknownChoiceError extends Error {
   override name = "UnknownChoiceError";
 }
 
+/** An option the spec cannot honour (e.g. symmetry with a property that names nodes). */
+export class OptionError extends Error {
+  override name = "OptionError";
+}
+
 /** A reducer produced something that is not a valid state. */
 export class SpecRuntimeError extends Error {
   override name = "SpecRuntimeError";
@@ -204,12 +233,15 @@ export const DEFAULT_VARIANT = "default";
 
 /** Lists the property metadata of a properties record. */
 export function propertyInfos(
-  properties: Readonly<Record<string, { readonly kind: PropertyKind; readonly description?: string }>>,
+  properties: Readonly<Record<string, PropertyMeta & { readonly kind: PropertyKind }>>,
   deadlock: boolean,
 ): Spec["properties"] {
-  const infos: Spec["properties"][number][] = Object.entries(properties).map(([name, p]) =>
-    p.description === undefined ? { name, kind: p.kind } : { name, kind: p.kind, description: p.description },
-  );
+  const infos: Spec["properties"][number][] = Object.entries(properties).map(([name, p]) => ({
+    name,
+    kind: p.kind,
+    ...(p.description === undefined ? {} : { description: p.description }),
+    ...(p.symmetric === false ? { symmetric: false as const } : {}),
+  }));
   if (deadlock) infos.push({ name: "deadlockFree", kind: "final", description: "some action is enabled in every reachable state" });
   return infos;
 }
@@ -305,6 +337,7 @@ export function defineSpec<S, Schema extends ParamsSchema = Record<never, never>
       const variant = findVariant(def.name, variants, variantName);
       const values = resolveParams(schema, variant.params ?? {}, options.params ?? {});
       const params = values as unknown as ParamValues<Schema>;
+      if (options.symmetry) throw new OptionError(`spec "${def.name}" declares no symmetric nodes; symmetry reduction needs a protocol with \`symmetry: [roles]\``);
       const variantDef = variantName === DEFAULT_VARIANT ? undefined : def.variants?.[variantName];
       const actions = { ...def.actions, ...(variantDef?.actions ?? {}) } as ActionsDef<S, ParamValues<Schema>>;
       return genericModel(def, variantName, values, params, actions, deadlock);

@@ -1,0 +1,71 @@
+import { describe, expect, it } from "vitest";
+import { asymmetric, deepEqual, defineProtocol, defineRole, become, invariant, OptionError, type Model, type ProtocolState, type Trace } from "../../src/index.js";
+import { checkSpec } from "../../checker/index.js";
+import { twoPhaseCommit } from "../../specs/two-phase-commit.js";
+
+/** Replays a trace on a model by action labels: every step must be a successor of the previous state. */
+function replays(model: Model<ProtocolState>, trace: Trace): boolean {
+  const init = model.initStates().find((s) => deepEqual(s, trace[0]!.state));
+  if (!init) return false;
+  let state = init;
+  for (const step of trace.slice(1)) {
+    let next: ProtocolState | undefined;
+    model.successors(state, { hi: 0, lo: 0 }, {
+      labels: true,
+      push(s, _fp, label) {
+        if (label === step.action && deepEqual(s, step.state)) next = s;
+      },
+    });
+    if (!next) return false;
+    state = next;
+  }
+  return true;
+}
+
+describe("symmetry reduction", () => {
+  // TLC with SYMMETRY Permutations(RM) on TwoPhase (anchors/README.md).
+  it.each([
+    [3, 80, 318],
+    [5, 314, 2048],
+    [7, 920, 8410],
+  ])("two-phase-commit rms=%i: %i orbits, %i generated, as TLC", (rms, orbits, generated) => {
+    const r = checkSpec(twoPhaseCommit, { params: { rms }, symmetry: true });
+    expect([r.result, r.distinctStates, r.generatedStates]).toEqual(["ok", orbits, generated]);
+  });
+
+  it("still catches every broken variant, with traces that replay without symmetry", () => {
+    for (const variant of twoPhaseCommit.variants.filter((v) => v.violates)) {
+      const plain = checkSpec(twoPhaseCommit, { variant: variant.name });
+      const reduced = checkSpec(twoPhaseCommit, { variant: variant.name, symmetry: true });
+      expect([reduced.result, reduced.property]).toEqual(["violation", variant.violates]);
+      expect(reduced.trace?.length).toBe(plain.trace?.length);
+      expect(replays(twoPhaseCommit.instantiate({ variant: variant.name }), reduced.trace!)).toBe(true);
+    }
+  });
+
+  it("is refused for properties that name particular nodes, and for specs without symmetric roles", () => {
+    const role = defineRole<{ on: boolean }, { type: "Flip" }>({
+      init: () => ({ on: false }),
+      choices: () => [{ type: "Flip" }],
+      reduce: (s) => become({ on: !s.on }),
+    });
+    const spec = defineProtocol({
+      name: "flips",
+      description: "",
+      network: "unordered",
+      nodes: () => ({ n: ["n1", "n2"] }),
+      roles: { n: role },
+      symmetry: ["n"],
+      properties: { n1StaysOff: asymmetric(invariant((s: ProtocolState<{ on: boolean }>) => !s.nodes["n1"]!.on)) },
+    });
+    expect(() => spec.instantiate({ symmetry: true })).toThrow(
+      new OptionError('spec "flips": symmetry reduction would be unsound for "n1StaysOff", which names particular nodes'),
+    );
+    const plain = defineProtocol({ name: "plain", description: "", network: "unordered", nodes: () => ({ n: ["n1", "n2"] }), roles: { n: role }, properties: {} });
+    expect(() => plain.instantiate({ symmetry: true })).toThrow(OptionError);
+    const symmetric = defineProtocol({ name: "sym", description: "", network: "unordered", nodes: () => ({ n: ["n1", "n2"] }), roles: { n: role }, symmetry: ["n"], properties: {} });
+    // Four states (off/on for each node); up to renaming: both off, one on, both on.
+    expect(checkSpec(symmetric).distinctStates).toBe(4);
+    expect(checkSpec(symmetric, { symmetry: true }).distinctStates).toBe(3);
+  });
+});
