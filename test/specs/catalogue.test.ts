@@ -1,0 +1,32 @@
+/**
+ * The catalogue as `interleave list --json` shows it: every spec has a broken
+ * variant, and every broken variant makes `interleave check` exit 1 naming
+ * the property it declares it violates.
+ */
+import { describe, expect, it } from "vitest";
+import { runCli } from "../../checker/index.js";
+import { catalogue } from "../../specs/index.js";
+
+async function cli(...args: string[]) {
+  let stdout = "";
+  let stderr = "";
+  const code = await runCli(args, { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), progress: false });
+  return { code, stdout, stderr };
+}
+
+describe("catalogue", () => {
+  it("lists every spec with its params, properties and at least one broken variant", async () => {
+    const r = await cli("list", "--json");
+    expect(r.code).toBe(0);
+    const list = JSON.parse(r.stdout) as { name: string; variants: { name: string; violates?: string }[] }[];
+    expect(list.map((s) => s.name)).toEqual(catalogue.map((s) => s.name));
+    for (const spec of list) expect(spec.variants.filter((v) => v.violates).length, spec.name).toBeGreaterThanOrEqual(1);
+  });
+
+  const broken = catalogue.flatMap((spec) => spec.variants.filter((v) => v.violates).map((v) => [spec.name, v.name, v.violates!] as const));
+  it.each(broken)("%s --variant %s exits 1 naming %s", async (spec, variant, property) => {
+    const r = await cli("check", spec, "--variant", variant, "--json", "-");
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout)).toMatchObject({ spec, variant, result: "violation", property });
+  });
+});
