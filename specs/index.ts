@@ -5,8 +5,9 @@ import type { Spec } from "../src/index.js";
 import { twoPhaseCommit } from "./two-phase-commit.js";
 import { lamportClock } from "./lamport-clock.js";
 import { vectorClock } from "./vector-clock.js";
+import { causalBroadcast } from "./causal-broadcast.js";
 
 /** All catalogue specs, in listing order. */
-export const catalogue: readonly Spec<any>[] = [twoPhaseCommit, lamportClock, vectorClock];
+export const catalogue: readonly Spec<any>[] = [twoPhaseCommit, lamportClock, vectorClock, causalBroadcast];
 
-export { twoPhaseCommit, lamportClock, vectorClock };
+export { twoPhaseCommit, lamportClock, vectorClock, causalBroadcast };
