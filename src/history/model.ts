@@ -48,6 +48,12 @@ export interface Model<State = unknown> {
    * and drop operations that can never matter (a read with unknown outcome).
    */
   ignore?(op: Operation): boolean;
+  /**
+   * Operations that never change the state (reads): `step` returns either
+   * `[state]` or `[]` for them, whatever the state. Optional; it lets the
+   * search place a read as soon as it is legal instead of trying every order.
+   */
+  readOnly?(op: Operation): boolean;
   /** A canonical key for a state, when the default (canonical JSON) is slow or wrong. */
   key?(state: State): string | number | boolean | null;
   /** One-line text for an operation in explanations. */

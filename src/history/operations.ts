@@ -92,6 +92,20 @@ export function toOperations(events: History, source: EventSource = { file: "<hi
   return ops;
 }
 
+const paired = new WeakMap<History, { readonly length: number; readonly ops: Operation[] }>();
+
+/**
+ * {@link toOperations}, remembered per history array (histories are
+ * immutable), so parsing and then checking a history pairs it once.
+ */
+export function operationsOf(events: History, source?: EventSource): Operation[] {
+  const known = paired.get(events);
+  if (known !== undefined && known.length === events.length) return known.ops;
+  const ops = toOperations(events, source);
+  paired.set(events, { length: events.length, ops });
+  return ops;
+}
+
 function where(source: EventSource, index: number): string {
   return source.lines === undefined ? `event ${index + 1}` : `line ${source.lines[index] ?? index + 1}`;
 }

@@ -48,7 +48,8 @@ function parseFields(rest: string, at: { file: string; line: number }): HistoryE
   const f = keyword(fText);
   if (f === undefined) throw new HistoryParseError(at, `the operation must be a keyword like :read, not ${JSON.stringify(fText)}`);
   if (valueText === undefined) throw new HistoryParseError(at, `truncated event: ':${f}' has no value (use nil for none)`);
-  let value: Json;
+  let value: Json | undefined = quickValue(valueText);
+  if (value !== undefined) return { type: type as EventType, process: Number(processText), f, value };
   try {
     value = EdnReader.readWhole(valueText);
   } catch (e) {
@@ -60,4 +61,14 @@ function parseFields(rest: string, at: { file: string; line: number }): HistoryE
 
 function keyword(text: string): string | undefined {
   return /^:[^\s:]+$/.test(text) ? text.slice(1) : undefined;
+}
+
+/** The common values (`nil`, integers, `[1 2]`, `:timed-out`) without the general reader. */
+function quickValue(text: string): Json | undefined {
+  if (text === "nil") return null;
+  if (/^-?\d{1,15}$/.test(text)) return Number(text);
+  const pair = /^\[(-?\d{1,15})\s+(-?\d{1,15})\]$/.exec(text);
+  if (pair !== null) return [Number(pair[1]), Number(pair[2])];
+  if (/^:[\w.-]+$/.test(text)) return text.slice(1);
+  return undefined;
 }

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { HistoryInputError, HistoryParseError } from "../errors.js";
-import { toOperations } from "../operations.js";
+import { operationsOf } from "../operations.js";
 import { parseEtcdLog } from "./etcd.js";
 import { parseJsonLines } from "./jsonl.js";
 import { parseKvLines } from "./kv.js";
@@ -54,7 +54,7 @@ export function parseHistory(input: string | Uint8Array, options: ParseOptions =
   const format = options.format === undefined ? detectFormat(lines, file) : formatByName(options.format);
   if (format === "empty") return { file, format, events: [], lines: [] };
   const { events, lines: lineNumbers } = PARSERS[format](lines, file);
-  toOperations(events, { file, lines: lineNumbers });
+  operationsOf(events, { file, lines: lineNumbers });
   return { file, format: events.length === 0 ? "empty" : format, events, lines: lineNumbers };
 }
 

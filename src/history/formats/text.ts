@@ -28,12 +28,11 @@ export function toLines(input: string | Uint8Array, file: string): string[] {
   return lines;
 }
 
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f\ufffd]/;
+
 function firstControlCharacter(line: string): number {
-  for (let i = 0; i < line.length; i++) {
-    const c = line.charCodeAt(i);
-    if ((c < 0x20 && c !== 0x09) || c === 0x7f || c === 0xfffd) return i;
-  }
-  return -1;
+  return line.search(CONTROL);
 }
 
 const strictDecoder = new TextDecoder("utf-8", { fatal: true });

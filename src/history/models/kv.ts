@@ -35,6 +35,7 @@ export const kvModel: Model<KvState> = {
   },
   partition: (op) => op.key ?? "",
   ignore: (op) => op.status === "fail" || (op.f === "get" && op.status !== "ok"),
+  readOnly: (op) => op.f === "get",
   key(state) {
     const keys = Object.keys(state);
     if (keys.length === 1) return `${keys[0]!}\u0000${state[keys[0]!]!}`;

@@ -38,6 +38,7 @@ export const registerModel: Model<Json> = {
   },
   partition: (op) => op.key ?? "",
   ignore: (op) => (op.f === "read" && op.status !== "ok") || (op.f === "write" && op.status === "fail"),
+  readOnly: (op) => op.f === "read" || (op.f === "cas" && op.status === "fail"),
   key: (state) => (state === null || typeof state !== "object" ? state : JSON.stringify(state)),
   describe(op) {
     const key = op.key === undefined ? "" : `[${op.key}]`;

@@ -1,0 +1,103 @@
+import { linearizationViolation } from "./explain.js";
+import type { AnyModel } from "./model.js";
+import { operationsOf, type Operation } from "./operations.js";
+import type { Budget, CheckReport, PartitionSummary, UnknownReason, Violation } from "./result.js";
+import { BudgetClock } from "./search/budget.js";
+import { preparePartitions, type PartitionOptions, type PreparedPartition } from "./search/partition.js";
+import { StateSpace } from "./search/state-space.js";
+import { searchLinearization, type SearchOutcome } from "./search/wgl.js";
+import type { History } from "./types.js";
+
+/** Options of the model-based checkers (linearizability, sequential consistency). */
+export interface CheckOptions extends Budget, PartitionOptions {
+  /** Stop at the first violating partition instead of explaining all of them. Default false. */
+  readonly firstViolationOnly?: boolean;
+}
+
+/** A search over one prepared partition, shared by the model-based checkers. */
+export type PartitionSearch = (p: PreparedPartition, space: StateSpace, clock: BudgetClock) => SearchOutcome;
+
+/**
+ * Decides whether a history is linearizable with respect to a model.
+ *
+ * P-compositional: when the model partitions operations (by key), each part is
+ * checked on its own. Operations with an unknown outcome may take effect at any
+ * time after their invocation, or never. The search is Wing & Gong's with
+ * Lowe's memoization (as Porcupine), see {@link searchLinearization}.
+ *
+ * @example
+ * const report = checkLinearizability(history, registerModel, { timeoutMs: 10_000 });
+ * if (report.result === "violation") console.log(formatViolations(report.violations));
+ */
+export function checkLinearizability(history: History, model: AnyModel, options: CheckOptions = {}): CheckReport {
+  return checkOperations(operationsOf(history), model, options, "linearizable", searchLinearization);
+}
+
+/** Linearizability of already-paired operations; see {@link checkLinearizability}. */
+export function checkOperationsLinearizable(ops: readonly Operation[], model: AnyModel, options: CheckOptions = {}): CheckReport {
+  return checkOperations(ops, model, options, "linearizable", searchLinearization);
+}
+
+/** Runs a partition search over every partition and assembles the report. */
+export function checkOperations(
+  ops: readonly Operation[],
+  model: AnyModel,
+  options: CheckOptions,
+  consistency: "linearizable" | "sequential",
+  search: PartitionSearch,
+): CheckReport {
+  const clock = new BudgetClock(options);
+  const partitions = preparePartitions(ops, model, options);
+  // Small partitions first: a violation there is found before a big one eats the budget.
+  const order = partitions.map((_, i) => i).sort((a, b) => partitions[a]!.ops.length - partitions[b]!.ops.length);
+  const summaries: PartitionSummary[] = new Array(partitions.length);
+  const witness: Operation[][] = new Array(partitions.length);
+  const violations: { index: number; violation: Violation }[] = [];
+  let unknown: { reason: UnknownReason; partition: string | null } | undefined;
+  let configurations = 0;
+  for (const i of order) {
+    const p = partitions[i]!;
+    if (unknown !== undefined || (violations.length > 0 && options.firstViolationOnly === true)) {
+      summaries[i] = { partition: p.key, operations: p.ops.length, result: "unknown", configurations: 0 };
+      continue;
+    }
+    const space = new StateSpace(model, p.ops);
+    const outcome = search(p, space, clock);
+    configurations += outcome.configurations;
+    const result = outcome.kind === "ok" ? "ok" : outcome.kind;
+    summaries[i] = { partition: p.key, operations: p.ops.length, result, configurations: outcome.configurations };
+    if (outcome.kind === "ok") {
+      witness[i] = outcome.order.map((k) => p.ops[k]!);
+    } else if (outcome.kind === "violation") {
+      const prefix = outcome.prefix.map((k) => p.ops[k]!);
+      const noun = consistency === "linearizable" ? "linearization" : "serialization";
+      violations.push({ index: i, violation: linearizationViolation(model, p.key, prefix, space.states[outcome.state], p.ops, noun) });
+    } else {
+      unknown = { reason: outcome.reason, partition: p.key };
+    }
+  }
+  const base = {
+    consistency,
+    model: model.name ?? "custom",
+    operations: ops.length,
+    partitions: partitions.length,
+    configurations,
+    durationMs: clock.elapsedMs(),
+    partitionSummaries: summaries,
+  };
+  if (violations.length > 0) {
+    violations.sort((a, b) => a.index - b.index);
+    return { ...base, result: "violation", violations: violations.map((v) => v.violation) };
+  }
+  if (unknown !== undefined) {
+    const where = unknown.partition === null ? "" : ` in partition ${JSON.stringify(unknown.partition)}`;
+    const what = unknown.reason === "timeout" ? "the time limit" : "the memory limit";
+    return {
+      ...base,
+      result: "unknown",
+      reason: unknown.reason,
+      message: `stopped at ${what}${where} after ${configurations} configurations; no violation found so far`,
+    };
+  }
+  return { ...base, result: consistency, witness: witness.filter((w) => w !== undefined) };
+}

@@ -1,0 +1,30 @@
+import { getHeapStatistics } from "node:v8";
+import type { Budget, UnknownReason } from "../result.js";
+
+/** Default memory limit for the search tables: a quarter of the heap limit, at most 1 GiB. */
+export function defaultMaxMemoryBytes(): number {
+  return Math.min(1 << 30, Math.floor(getHeapStatistics().heap_size_limit / 4));
+}
+
+/** A running budget shared by the partitions of one check. */
+export class BudgetClock {
+  readonly start = performance.now();
+  private readonly deadline: number;
+  readonly maxBytes: number;
+
+  constructor(budget: Budget = {}) {
+    this.deadline = budget.timeoutMs === undefined ? Infinity : this.start + budget.timeoutMs;
+    this.maxBytes = budget.maxMemoryBytes ?? defaultMaxMemoryBytes();
+  }
+
+  /** Why to stop now, given the bytes currently held, or `null` to go on. */
+  exceeded(bytes: number): UnknownReason | null {
+    if (bytes > this.maxBytes) return "memory";
+    if (this.deadline !== Infinity && performance.now() > this.deadline) return "timeout";
+    return null;
+  }
+
+  elapsedMs(): number {
+    return performance.now() - this.start;
+  }
+}

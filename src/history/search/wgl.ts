@@ -1,0 +1,313 @@
+import type { PreparedPartition } from "./partition.js";
+import type { BudgetClock } from "./budget.js";
+import { ConfigMemo, configHash, zobristTable } from "./memo.js";
+import { ILLEGAL, type StateSpace } from "./state-space.js";
+import type { UnknownReason } from "../result.js";
+
+/** The outcome of searching one partition. */
+export type SearchOutcome =
+  | { readonly kind: "ok"; readonly order: readonly number[]; readonly configurations: number }
+  | { readonly kind: "violation"; readonly prefix: readonly number[]; readonly state: number; readonly configurations: number }
+  | { readonly kind: "unknown"; readonly reason: UnknownReason; readonly prefix: readonly number[]; readonly state: number; readonly configurations: number };
+
+/** The order in which a node of the search tries its candidates. */
+export type CandidateOrder = "call" | "return";
+
+const CHECK_EVERY = 4096;
+
+/**
+ * Wing & Gong's linearizability search with Lowe's memoization, as in
+ * Porcupine: the history's invocations and returns form a linked list; the
+ * candidates at a node are the invocations before the first return still in
+ * the list; linearizing one lifts its invocation and return out of the list;
+ * when no candidate works, backtrack. Every visited configuration (linearized
+ * set, state) is remembered, so each is explored once.
+ *
+ * Additions over Porcupine, all sound (they never reject a linearizable
+ * history):
+ * - operations with an unknown outcome have no return, so they are optional
+ *   and never force a backtrack; applying one that leaves the state unchanged
+ *   is skipped; identical ones are applied in invocation order only;
+ * - a configuration is pruned when a fully explored one had the same
+ *   linearized definite operations and state with fewer unknown ones applied
+ *   (it had every option this one has);
+ * - a read-only candidate (the model's `readOnly`) that is legal now is
+ *   linearized at once without trying the alternatives: any linearization
+ *   can be reordered to put it first;
+ * - candidates are tried by completion order (the operation that must be
+ *   linearized soonest first), which finds linearizations with less
+ *   backtracking than invocation order.
+ */
+export function searchLinearization(p: PreparedPartition, space: StateSpace, clock: BudgetClock, order: CandidateOrder = "return"): SearchOutcome {
+  return new WglSearch(p, space, clock, order).run();
+}
+
+/** The search's state in typed arrays (a class so V8 optimizes it once for all partitions). */
+class WglSearch {
+  private readonly n: number;
+  private readonly nd: number;
+  private readonly unknown: Uint8Array;
+  private readonly readOnly: Uint8Array;
+  private readonly bit: Int32Array;
+  private readonly twin: Int32Array;
+  private readonly rank: Float64Array;
+  private readonly head: number;
+  private readonly next: Int32Array;
+  private readonly prev: Int32Array;
+  private readonly dBits: Uint32Array;
+  private readonly uBits: Uint32Array;
+  private readonly memo: ConfigMemo;
+  private readonly zobrist: Int32Array;
+  private readonly stackOp: Int32Array;
+  private readonly stackPrev: Int32Array;
+  private readonly stackAlt: Int32Array;
+  private readonly stackSlot: Int32Array;
+  private pool: Int32Array;
+  private readonly nodeBase: Int32Array;
+  private readonly nodeCount: Int32Array;
+  private readonly nodeIdx: Int32Array;
+  private depth = 0;
+  private state: number;
+  private setHash = 0;
+  private remaining: number;
+  private configurations = 0;
+  private best: number[] = [];
+  private bestDefinite = -1;
+  private bestState: number;
+
+  constructor(
+    p: PreparedPartition,
+    private readonly space: StateSpace,
+    private readonly clock: BudgetClock,
+    order: CandidateOrder,
+  ) {
+    const n = p.ops.length;
+    this.n = n;
+    this.nd = p.definiteCount;
+    this.unknown = p.unknown;
+    this.readOnly = p.readOnly;
+    this.bit = p.bit;
+    this.twin = p.previousTwin;
+    this.rank = candidateRank(p, order);
+    // Entries 0..n-1 are invocations, n..2n-1 returns; the head sentinel is 2n.
+    this.head = 2 * n;
+    this.next = new Int32Array(2 * n + 1).fill(-1);
+    this.prev = new Int32Array(2 * n + 1).fill(-1);
+    buildEventList(p, this.next, this.prev, this.head);
+    this.dBits = new Uint32Array(Math.max(1, (this.nd + 31) >>> 5));
+    this.uBits = new Uint32Array((p.unknownCount + 31) >>> 5);
+    this.memo = new ConfigMemo(this.dBits.length, this.uBits.length);
+    this.zobrist = zobristTable(this.nd);
+    this.stackOp = new Int32Array(n);
+    this.stackPrev = new Int32Array(n);
+    this.stackAlt = new Int32Array(n);
+    this.stackSlot = new Int32Array(n);
+    this.pool = new Int32Array(Math.max(64, 4 * n));
+    this.nodeBase = new Int32Array(n + 1);
+    this.nodeCount = new Int32Array(n + 1);
+    this.nodeIdx = new Int32Array(n + 1);
+    this.state = space.initial;
+    this.bestState = space.initial;
+    this.remaining = this.nd;
+  }
+
+  run(): SearchOutcome {
+    let sinceCheck = 0;
+    this.enterNode();
+    for (;;) {
+      if (this.remaining === 0) return { kind: "ok", order: Array.from(this.stackOp.subarray(0, this.depth)), configurations: this.configurations };
+      if (++sinceCheck === CHECK_EVERY) {
+        sinceCheck = 0;
+        const reason = this.clock.exceeded(this.memo.memoryBytes() + this.space.memoryBytes() + this.pool.length * 4);
+        if (reason !== null) return { kind: "unknown", reason, prefix: this.best, state: this.bestState, configurations: this.configurations };
+      }
+      const d = this.depth;
+      if (this.nodeIdx[d]! < this.nodeCount[d]!) {
+        const op = this.pool[this.nodeBase[d]! + this.nodeIdx[d]!]!;
+        if (this.unknown[op] === 1 && this.twin[op]! >= 0 && !this.isSet(this.twin[op]!)) {
+          this.nodeIdx[d]!++;
+          continue;
+        }
+        const code = this.space.step(this.state, op);
+        if (code !== ILLEGAL && this.tryPush(op, code, 0)) {
+          this.enterNode();
+          continue;
+        }
+        this.nodeIdx[d]!++;
+        continue;
+      }
+      // Every candidate failed here: backtrack.
+      if (d === 0) return { kind: "violation", prefix: this.best, state: this.bestState, configurations: this.configurations };
+      this.depth = d - 1;
+      const op = this.stackOp[d - 1]!;
+      this.memo.markFailed(this.stackSlot[d - 1]!);
+      this.state = this.stackPrev[d - 1]!;
+      this.flip(op);
+      this.unlift(op);
+      if (this.unknown[op] === 0) this.remaining++;
+      const code = this.space.step(this.state, op);
+      if (code < ILLEGAL && this.tryPush(op, code, this.stackAlt[d - 1]! + 1)) {
+        this.enterNode();
+        continue;
+      }
+      this.nodeIdx[d - 1]!++;
+    }
+  }
+
+  /**
+   * Computes the candidates of the node at the current depth: the invocations
+   * before the first return in the list, sorted by rank; or only a legal
+   * read-only one when there is one.
+   */
+  private enterNode(): void {
+    const d = this.depth;
+    const base = d === 0 ? 0 : this.nodeBase[d - 1]! + this.nodeCount[d - 1]!;
+    const rank = this.rank;
+    let count = 0;
+    for (let e = this.next[this.head]!; e !== -1 && e < this.n; e = this.next[e]!) {
+      if (this.readOnly[e] === 1 && this.space.step(this.state, e) === this.state) {
+        this.ensurePool(base + 1);
+        this.pool[base] = e;
+        count = 1;
+        break;
+      }
+      this.ensurePool(base + count + 1);
+      const pool = this.pool;
+      let j = base + count;
+      const r = rank[e]!;
+      while (j > base && rank[pool[j - 1]!]! > r) {
+        pool[j] = pool[j - 1]!;
+        j--;
+      }
+      pool[j] = e;
+      count++;
+    }
+    this.nodeBase[d] = base;
+    this.nodeCount[d] = count;
+    this.nodeIdx[d] = 0;
+  }
+
+  private ensurePool(size: number): void {
+    if (size <= this.pool.length) return;
+    const bigger = new Int32Array(this.pool.length * 2);
+    bigger.set(this.pool);
+    this.pool = bigger;
+  }
+
+  /**
+   * Tries the next states of `op` from alternative `from` on; pushes the first
+   * one that leads to an unvisited configuration. Returns whether it pushed.
+   */
+  private tryPush(op: number, code: number, from: number): boolean {
+    const alts = code >= 0 ? undefined : this.space.alternatives(code);
+    const count = alts === undefined ? 1 : alts.length;
+    const isUnknown = this.unknown[op] === 1;
+    for (let a = from; a < count; a++) {
+      const target = alts === undefined ? code : alts[a]!;
+      if (isUnknown && target === this.state) continue;
+      this.flip(op);
+      const h = configHash(this.setHash, target);
+      if (this.memo.has(this.dBits, this.uBits, target, h)) {
+        this.flip(op);
+        continue;
+      }
+      const d = this.depth;
+      this.stackSlot[d] = this.memo.add(this.dBits, this.uBits, target, h);
+      this.stackOp[d] = op;
+      this.stackPrev[d] = this.state;
+      this.stackAlt[d] = a;
+      this.depth = d + 1;
+      this.configurations++;
+      this.state = target;
+      this.lift(op);
+      if (!isUnknown) {
+        this.remaining--;
+        if (this.nd - this.remaining > this.bestDefinite) {
+          this.bestDefinite = this.nd - this.remaining;
+          this.best = Array.from(this.stackOp.subarray(0, this.depth));
+          this.bestState = target;
+        }
+      }
+      return true;
+    }
+    return false;
+  }
+
+  private isSet(op: number): boolean {
+    const b = this.bit[op]!;
+    const words = this.unknown[op] === 1 ? this.uBits : this.dBits;
+    return (words[b >>> 5]! & (1 << (b & 31))) !== 0;
+  }
+
+  private flip(op: number): void {
+    const b = this.bit[op]!;
+    if (this.unknown[op] === 1) {
+      this.uBits[b >>> 5]! ^= 1 << (b & 31);
+    } else {
+      this.dBits[b >>> 5]! ^= 1 << (b & 31);
+      this.setHash ^= this.zobrist[b]!;
+    }
+  }
+
+  private lift(op: number): void {
+    const next = this.next;
+    const prev = this.prev;
+    next[prev[op]!] = next[op]!;
+    if (next[op]! !== -1) prev[next[op]!] = prev[op]!;
+    if (this.unknown[op] === 0) {
+      const r = this.n + op;
+      next[prev[r]!] = next[r]!;
+      if (next[r]! !== -1) prev[next[r]!] = prev[r]!;
+    }
+  }
+
+  private unlift(op: number): void {
+    const next = this.next;
+    const prev = this.prev;
+    if (this.unknown[op] === 0) {
+      const r = this.n + op;
+      next[prev[r]!] = r;
+      if (next[r]! !== -1) prev[next[r]!] = r;
+    }
+    next[prev[op]!] = op;
+    if (next[op]! !== -1) prev[next[op]!] = op;
+  }
+}
+
+/**
+ * Candidate ranks. "call": invocation order, like Porcupine. "return":
+ * definite operations by completion, then unknown-outcome ones by invocation.
+ */
+function candidateRank(p: PreparedPartition, order: CandidateOrder): Float64Array {
+  const rank = new Float64Array(p.ops.length);
+  for (let i = 0; i < p.ops.length; i++) {
+    const op = p.ops[i]!;
+    rank[i] = order === "call" ? op.call : p.unknown[i] === 1 ? 1e15 + op.call : op.end!;
+  }
+  return rank;
+}
+
+/** Links invocations and returns in history order. */
+function buildEventList(p: PreparedPartition, next: Int32Array, prev: Int32Array, head: number): void {
+  const n = p.ops.length;
+  const entry: number[] = [];
+  const position: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const op = p.ops[i]!;
+    entry.push(i);
+    position.push(op.call);
+    if (p.unknown[i] === 0) {
+      entry.push(n + i);
+      position.push(op.end!);
+    }
+  }
+  const order = entry.map((_, i) => i).sort((a, b) => position[a]! - position[b]!);
+  let last = head;
+  for (const i of order) {
+    const e = entry[i]!;
+    next[last] = e;
+    prev[e] = last;
+    last = e;
+  }
+  next[last] = -1;
+}
