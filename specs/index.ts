@@ -6,8 +6,9 @@ import { twoPhaseCommit } from "./two-phase-commit.js";
 import { lamportClock } from "./lamport-clock.js";
 import { vectorClock } from "./vector-clock.js";
 import { causalBroadcast } from "./causal-broadcast.js";
+import { fifoDelivery } from "./fifo-delivery.js";
 
 /** All catalogue specs, in listing order. */
-export const catalogue: readonly Spec<any>[] = [twoPhaseCommit, lamportClock, vectorClock, causalBroadcast];
+export const catalogue: readonly Spec<any>[] = [twoPhaseCommit, lamportClock, vectorClock, causalBroadcast, fifoDelivery];
 
-export { twoPhaseCommit, lamportClock, vectorClock, causalBroadcast };
+export { twoPhaseCommit, lamportClock, vectorClock, causalBroadcast, fifoDelivery };
