@@ -7,9 +7,10 @@ import { lamportClock } from "./lamport-clock.js";
 import { vectorClock } from "./vector-clock.js";
 import { causalBroadcast } from "./causal-broadcast.js";
 import { fifoDelivery } from "./fifo-delivery.js";
+import { reliableDelivery } from "./reliable-delivery.js";
 import { uniqueIds } from "./unique-ids.js";
 
 /** All catalogue specs, in listing order. */
-export const catalogue: readonly Spec<any>[] = [twoPhaseCommit, lamportClock, vectorClock, causalBroadcast, fifoDelivery, uniqueIds];
+export const catalogue: readonly Spec<any>[] = [twoPhaseCommit, lamportClock, vectorClock, causalBroadcast, fifoDelivery, reliableDelivery, uniqueIds];
 
-export { twoPhaseCommit, lamportClock, vectorClock, causalBroadcast, fifoDelivery, uniqueIds };
+export { twoPhaseCommit, lamportClock, vectorClock, causalBroadcast, fifoDelivery, reliableDelivery, uniqueIds };
