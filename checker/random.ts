@@ -205,20 +205,28 @@ class Expander<S> {
   readonly states: S[] = [];
   readonly his: number[] = [];
   readonly los: number[] = [];
+  /** Action labels, when asked for (shrinking matches steps by label). */
+  readonly labels: string[] = [];
   count = 0;
   generated = 0;
-  private readonly sink: SuccessorSink<S> = {
-    labels: false,
-    push: (next, fp) => {
-      const k = this.count++;
-      this.states[k] = next;
-      this.his[k] = fp.hi;
-      this.los[k] = fp.lo;
-    },
-  };
+  private readonly sink: SuccessorSink<S>;
   private readonly fp: Fingerprint = { hi: 0, lo: 0 };
 
-  constructor(private readonly model: Model<S>) {}
+  constructor(
+    private readonly model: Model<S>,
+    options: { readonly labels: boolean },
+  ) {
+    this.sink = {
+      labels: options.labels,
+      push: (next, fp, label) => {
+        const k = this.count++;
+        this.states[k] = next;
+        this.his[k] = fp.hi;
+        this.los[k] = fp.lo;
+        if (options.labels) this.labels[k] = label;
+      },
+    };
+  }
 
   /** Computes the successors of `state` (fingerprint hi/lo); returns how many. */
   expand(state: S, hi: number, lo: number): number {
@@ -284,7 +292,7 @@ class PathChecker<S> {
       model.fingerprint(s, fp);
       return fp;
     });
-    this.expander = new Expander(model);
+    this.expander = new Expander(model, { labels: true });
     this.checks = new Checks(model);
   }
 
@@ -292,11 +300,25 @@ class PathChecker<S> {
     return this.inits.length;
   }
 
+  /** Ids of the action labels seen, in order of first sight. */
+  private readonly labelIds = new Map<string, number>();
+
+  private labelId(label: string): number {
+    let id = this.labelIds.get(label);
+    if (id === undefined) {
+      id = this.labelsById.length;
+      this.labelIds.set(label, id);
+      this.labelsById.push(label);
+    }
+    return id;
+  }
+
   /**
-   * Follows `choices` (each taken modulo the number of successors) from initial
-   * state `init` (modulo their number), expanding every state on the way
-   * including the last; returns the first violation, or undefined.
-   * With `exact`, a choice beyond the successors is a divergence (undefined).
+   * Follows `choices` from initial state `init` (modulo their number),
+   * expanding every state on the way including the last; returns the first
+   * violation, or undefined. A choice names an action by label id (see
+   * `pick`); with `exact`, each choice is the step's ordinal instead, and one
+   * beyond the successors is a divergence (undefined).
    */
   walk(init: number, choices: readonly number[], options: { readonly exact: boolean } = { exact: false }): Found | undefined {
     const { checks, expander } = this;
@@ -312,13 +334,15 @@ class PathChecker<S> {
     });
     const bad = checks.invariant(state);
     if (bad) return found(bad);
-    for (let step = 0; ; step++) {
+    let n = 0;
+    /** Expands `state`; a violation, or undefined to go on (`n` successors). */
+    const expand = (): Found | "stop" | undefined => {
       // States outside the constraint are not expanded, as in BFS.
-      if (!this.model.withinConstraint(state)) return undefined;
-      const n = expander.expand(state, hi, lo);
+      if (!this.model.withinConstraint(state)) return "stop";
+      n = expander.expand(state, hi, lo);
       if (n === 0) {
         const f = checks.final(state);
-        return f ? found(f) : undefined;
+        return f ? found(f) : "stop";
       }
       // Every successor is checked, as BFS does when it expands a state; an
       // exact replay checks only the steps of the path.
@@ -327,10 +351,15 @@ class PathChecker<S> {
         const violated = checks.action(state, next) ?? checks.invariant(next);
         if (violated) return found(violated, k);
       }
-      if (step === choices.length) return undefined;
-      const choice = choices[step]!;
+      return undefined;
+    };
+    let outcome = expand();
+    for (const choice of choices) {
+      if (outcome !== undefined) break;
       if (options.exact && choice >= n) return undefined;
-      const k = choice % n;
+      const k = options.exact ? choice : this.pick(choice, n);
+      if (k === SKIP) continue;
+      if (k < 0) return undefined;
       const next = expander.states[k]!;
       if (options.exact) {
         const violated = checks.action(state, next) ?? checks.invariant(next);
@@ -340,7 +369,58 @@ class PathChecker<S> {
       state = next;
       hi = expander.his[k]!;
       lo = expander.los[k]!;
+      outcome = expand();
     }
+    return outcome === "stop" ? undefined : outcome;
+  }
+
+  /** Label ids by id. */
+  private readonly labelsById: string[] = [];
+
+  /**
+   * The successor a choice selects, among those inside the constraint (a walk
+   * never steps outside it, where it could not go on): the one whose action
+   * label has id `choice`; else one whose label is the same but for message
+   * contents (`n2: receive RequestVote{…} from n3`); else none (SKIP: the
+   * choice takes no step). -1 when no successor is inside the constraint.
+   *
+   * Choosing by label is what makes shrinking work: when fast-check drops a
+   * step, the later choices still name the same actions, which usually remain
+   * enabled, rather than positions that now point at unrelated successors;
+   * and a choice whose action is no longer enabled is skipped, so dropping a
+   * step does not derail the rest of the walk.
+   */
+  private pick(choice: number, n: number): number {
+    const { expander } = this;
+    const wanted = this.labelsById[choice];
+    const coarse = wanted === undefined ? undefined : coarsen(wanted);
+    let similar = SKIP;
+    let inside = false;
+    for (let k = 0; k < n; k++) {
+      if (!this.model.withinConstraint(expander.states[k]!)) continue;
+      inside = true;
+      const label = expander.labels[k]!;
+      if (label === wanted) return k;
+      if (similar === SKIP && coarse !== undefined && coarsen(label) === coarse) similar = k;
+    }
+    return inside ? similar : -1;
+  }
+
+
+  /**
+   * The choices that make `walk` follow a path of ordinals (each step's label
+   * id), or undefined when a step leaves the constraint.
+   */
+  encode(path: WalkPath): number[] | undefined {
+    const { states, fps } = this.states(path);
+    const choices: number[] = [];
+    for (let i = 0; i < path.steps.length; i++) {
+      this.expander.expand(states[i]!, fps[i]!.hi, fps[i]!.lo);
+      const ordinal = path.steps[i]!;
+      if (!this.model.withinConstraint(this.expander.states[ordinal]!)) return undefined;
+      choices.push(this.labelId(this.expander.labels[ordinal]!));
+    }
+    return choices;
   }
 
   /** The states along a path (initial state first) with their fingerprints. */
@@ -369,6 +449,16 @@ class PathChecker<S> {
     for (let k = this.initFps.length - 1; k >= 0; k--) out.set(key(this.initFps[k]!.hi, this.initFps[k]!.lo), k);
     return out;
   }
+}
+
+/** A choice that names no enabled action: the walk takes no step for it. */
+const SKIP = -2;
+
+/** A label without its message contents: `n2: receive RequestVote{term:2} from n3` -> `n2: receive RequestVote{…} from n3`. */
+function coarsen(label: string): string {
+  const open = label.indexOf("{");
+  const close = label.lastIndexOf("}");
+  return open < 0 || close < open ? label : `${label.slice(0, open)}{…}${label.slice(close + 1)}`;
 }
 
 function key(hi: number, lo: number): string {
@@ -434,9 +524,10 @@ export function shrinkPath<S>(
 function fastCheckShrink<S>(checker: PathChecker<S>, found: Found, options: { seed: number; maxDepth: number }): Found {
   // The walk expands the state its last choice leads to, so a violation seen
   // among that state's successors needs no choice of its own.
-  const example = found.path.steps.slice(0, Math.max(0, found.path.steps.length - 1));
-  const alsoLast = checker.walk(found.path.init, example);
-  const choices = alsoLast?.property === found.property ? example : found.path.steps;
+  const prefix = { init: found.path.init, steps: found.path.steps.slice(0, Math.max(0, found.path.steps.length - 1)) };
+  const encoded = [checker.encode(prefix), checker.encode(found.path)].filter((c) => c !== undefined);
+  const choices = encoded.find((c) => checker.walk(found.path.init, c)?.property === found.property);
+  if (choices === undefined) return found;
   let best = found;
   const walkArb = fc.tuple(
     fc.nat({ max: Math.max(0, checker.initCount - 1) }),
@@ -476,7 +567,7 @@ function simulate<S>(model: Model<S>, options: RandomOptions & { seed: number })
   const progressEvery = options.progressIntervalMs ?? 1000;
   let nextProgress = start + progressEvery;
   const checks = new Checks(model);
-  const expander = new Expander(model);
+  const expander = new Expander(model, { labels: false });
   const table = new FingerprintFlags();
   const inits = model.initStates();
   const initFps = inits.map((s) => {
@@ -491,6 +582,7 @@ function simulate<S>(model: Model<S>, options: RandomOptions & { seed: number })
   let limit: Limit | undefined;
   let found: Found | undefined;
   const taken: number[] = [];
+  const inside: number[] = [];
 
   for (const [ordinal, state] of inits.entries()) {
     const fp = initFps[ordinal]!;
@@ -509,7 +601,9 @@ function simulate<S>(model: Model<S>, options: RandomOptions & { seed: number })
     let hi = initFps[init]!.hi;
     let lo = initFps[init]!.lo;
     taken.length = 0;
-    for (let d = 0; d < depth && model.withinConstraint(state); d++) {
+    // States outside the constraint are not expanded; a walk only steps inside it.
+    const expandable = model.withinConstraint(state);
+    for (let d = 0; d < depth && expandable; d++) {
       const n = expander.expand(state, hi, lo);
       // A state's successors are checked when it is first expanded; later visits only walk on.
       if ((table.mark(hi, lo, EXPANDED) & EXPANDED) === 0) {
@@ -525,7 +619,16 @@ function simulate<S>(model: Model<S>, options: RandomOptions & { seed: number })
         if (found) break;
       }
       if (n === 0) break;
-      const k = rng.below(n);
+      let k = rng.below(n);
+      if (!model.withinConstraint(expander.states[k]!)) {
+        // Walk on inside the constraint: a state outside it is not expanded (as
+        // in BFS), so stepping there would end the walk. Redrawing among the
+        // successors inside keeps the choice uniform among them.
+        let m = 0;
+        for (let j = 0; j < n; j++) if (model.withinConstraint(expander.states[j]!)) inside[m++] = j;
+        if (m === 0) break;
+        k = inside[rng.below(m)]!;
+      }
       taken.push(k);
       state = expander.states[k]!;
       hi = expander.his[k]!;

@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
+  bfs,
   checkSpec,
   formatPath,
   parsePath,
@@ -13,7 +14,7 @@ import {
 } from "../../checker/index.js";
 import { catalogue } from "../../specs/index.js";
 import { twoPhaseCommit } from "../../specs/two-phase-commit.js";
-import { atTermination, defineSpec, int, invariant, onEveryStep } from "../../src/index.js";
+import { atTermination, defineSpec, int, invariant, onEveryStep, type Model } from "../../src/index.js";
 
 const root = resolve(import.meta.dirname, "../..");
 
@@ -52,12 +53,12 @@ describe("random strategy: two-phase commit", () => {
     expect(first.code).toBe(1);
     const a = JSON.parse(first.stdout) as RandomReport;
     const b = JSON.parse(second.stdout) as RandomReport;
-    expect([a.result, a.property, a.strategy, a.seed, a.trace!.length - 1, a.replayPath, a.foundSteps]).toEqual(["violation", "consistent", "random", 1, 3, "0:3:0:5", 4]);
+    expect([a.result, a.property, a.strategy, a.seed, a.trace!.length - 1, a.replayPath, a.foundSteps]).toEqual(["violation", "consistent", "random", 1, 3, "0:5:0:4", 4]);
     expect(b.trace).toEqual(a.trace);
     expect(b.replayPath).toBe(a.replayPath);
-    expect(a.trace!.map((s) => s.action)).toEqual([null, "rm1: ChooseToAbort", "tm: DecideCommit", "rm2: receive Commit from tm"]);
+    expect(a.trace!.map((s) => s.action)).toEqual([null, "rm2: ChooseToAbort", "tm: DecideCommit", "rm1: receive Commit from tm"]);
     expect(first.stderr).toContain(
-      "replay: interleave check two-phase-commit --variant commit-without-all-prepared --param rms=3 --strategy random --seed 1 --replay-path 0:3:0:5",
+      "replay: interleave check two-phase-commit --variant commit-without-all-prepared --param rms=3 --strategy random --seed 1 --replay-path 0:5:0:4",
     );
   });
 
@@ -204,9 +205,26 @@ describe("random strategy: replay paths", () => {
   });
 });
 
+/** The model checking only property `name`, so BFS's trace is the shortest to that property's violation. */
+function only<S>(model: Model<S>, name: string): Model<S> {
+  return {
+    spec: model.spec,
+    variant: model.variant,
+    params: model.params,
+    deadlock: name === "deadlockFree" && model.deadlock,
+    properties: model.properties.filter((p) => p.name === name),
+    initStates: () => model.initStates(),
+    fingerprint: (state, out) => model.fingerprint(state, out),
+    successors: (state, fp, sink) => model.successors(state, fp, sink),
+    withinConstraint: (state) => model.withinConstraint(state),
+  };
+}
+
 // Every broken variant of the catalogue (raft aside: it has its own tests):
 // random search finds the property it breaks within 10 s, and its shrunk
-// trace is at most 2 steps longer than BFS's shortest.
+// trace is at most 2 steps longer than BFS's shortest. Only that property is
+// checked: a variant may break others on the way (vector-clock's
+// merge-without-increment also breaks ownEntryCountsOwnEvents).
 const broken = catalogue
   .filter((spec) => spec.name !== "raft")
   .flatMap((spec) => spec.variants.filter((v) => v.violates !== undefined).map((v) => [spec.name, v.name, v.violates!] as const));
@@ -218,10 +236,13 @@ describe("random strategy: the catalogue's broken variants", () => {
 
   it.each(broken)("%s --variant %s: random finds %s, at most 2 steps longer than BFS", (specName, variant, violates) => {
     const spec = catalogue.find((s) => s.name === specName)!;
-    const bfs = checkSpec(spec, { variant });
-    const r = checkSpec(spec, { variant, strategy: "random", seed: 1, timeoutMs: 10_000 });
-    expect([r.result, r.property], `seed 1, ${r.walks} walks, ${r.durationMs} ms`).toEqual(["violation", violates]);
-    expect(bfs.property).toBe(violates);
-    expect(r.trace!.length - 1, `BFS ${bfs.trace!.length - 1} steps; random found ${r.foundSteps}, replay ${r.replayPath}`).toBeLessThanOrEqual(bfs.trace!.length - 1 + 2);
+    const model = only(spec.instantiate({ variant }), violates);
+    const shortest = bfs.search(model);
+    const r = randomSearch(model, { seed: 1, timeoutMs: 10_000 });
+    expect([shortest.result, shortest.violation?.property]).toEqual(["violation", violates]);
+    expect([r.result, r.violation?.property], `seed 1, ${r.walks} walks, ${Math.round(r.durationMs)} ms`).toEqual(["violation", violates]);
+    const steps = r.violation!.trace.length - 1;
+    const bfsSteps = shortest.violation!.trace.length - 1;
+    expect(steps, `BFS ${bfsSteps} steps; random found ${r.foundSteps}, shrunk to ${steps}: --replay-path ${r.replayPath}`).toBeLessThanOrEqual(bfsSteps + 2);
   });
 });
