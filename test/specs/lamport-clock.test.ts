@@ -1,6 +1,17 @@
 import { describe, expect, it } from "vitest";
 import { checkSpec } from "../../checker/index.js";
-import { lamportClock, lamportOrder, lamportTick } from "../../specs/lamport-clock.js";
+import type { ProtocolState } from "../../src/index.js";
+import { eventGraph, lamportClock, lamportOrder, lamportTick, type LamportProcess } from "../../specs/lamport-clock.js";
+
+function state(nodes: Record<string, LamportProcess>): ProtocolState<LamportProcess> {
+  return { nodes, network: [], timers: [], down: [], faults: { lost: 0, duplicated: 0, crashed: 0 }, history: [] };
+}
+
+function property(name: string) {
+  const p = lamportClock.instantiate().properties.find((x) => x.name === name);
+  if (p === undefined) throw new Error(`no property ${name}`);
+  return p;
+}
 
 describe("lamportTick and lamportOrder", () => {
   it("ticks on local events and sends, and jumps past a received stamp", () => {
@@ -47,5 +58,37 @@ describe("lamport-clock", () => {
     ]);
     const dfs = checkSpec(lamportClock, { variant: "receive-without-max", strategy: "dfs" });
     expect([dfs.result, dfs.property]).toEqual(["violation", "clockCondition"]);
+  });
+
+  it("happened-before is the transitive closure of process order and send-receive", () => {
+    // n1 sends to n2; n2 then sends to n3; n3 had a local event first.
+    const graph = eventGraph({
+      n1: { events: [{ kind: "send", clock: 1 }] },
+      n2: { events: [{ kind: "receive", clock: 2, sentAt: { node: "n1", index: 0 } }, { kind: "send", clock: 3 }] },
+      n3: { events: [{ kind: "local", clock: 1 }, { kind: "receive", clock: 4, sentAt: { node: "n2", index: 1 } }] },
+    });
+    // Events are numbered process by process, in id order.
+    const at = (node: string, index: number) => graph.events.filter((e) => e.node < node).length + index;
+    expect(graph.happenedBefore(at("n1", 0), at("n3", 1))).toBe(true);
+    expect(graph.happenedBefore(at("n3", 0), at("n3", 1))).toBe(true);
+    expect(graph.happenedBefore(at("n3", 0), at("n2", 1))).toBe(false);
+    expect(graph.happenedBefore(at("n2", 1), at("n3", 0))).toBe(false);
+    expect(graph.happenedBefore(at("n3", 1), at("n1", 0))).toBe(false);
+  });
+
+  it("totalOrderExtendsHappenedBefore rejects two events with the same (clock, process)", () => {
+    const p = property("totalOrderExtendsHappenedBefore");
+    if (p.kind !== "invariant") throw new Error("not an invariant");
+    const local = (clock: number) => ({ kind: "local", clock }) as const;
+    expect(p.check(state({ n1: { clock: 2, events: [local(1), local(2)] }, n2: { clock: 1, events: [local(1)] } }))).toBe(true);
+    expect(p.check(state({ n1: { clock: 1, events: [local(1), local(1)] }, n2: { clock: 0, events: [] } }))).toBe(false);
+  });
+
+  it("clockAdvancesWithEveryEvent rejects an event that leaves the clock where it was", () => {
+    const p = property("clockAdvancesWithEveryEvent");
+    if (p.kind !== "action") throw new Error("not an action property");
+    const before = state({ n1: { clock: 1, events: [{ kind: "local", clock: 1 }] } });
+    expect(p.check(before, state({ n1: { clock: 2, events: [{ kind: "local", clock: 1 }, { kind: "local", clock: 2 }] } }))).toBe(true);
+    expect(p.check(before, state({ n1: { clock: 1, events: [{ kind: "local", clock: 1 }, { kind: "local", clock: 1 }] } }))).toBe(false);
   });
 });
