@@ -129,6 +129,10 @@ export interface ReliableReceiver {
   readonly processed: readonly Delivery[];
 }
 
+function ackOf(seq: number): AckPacket {
+  return { type: "Ack", seq };
+}
+
 /** A receiver: acknowledges every copy, processes each message once. */
 export const reliableReceiver = defineRole<ReliableReceiver, DataPacket, AckPacket>({
   init: () => ({ seen: {}, processed: [] }),
@@ -137,7 +141,7 @@ export const reliableReceiver = defineRole<ReliableReceiver, DataPacket, AckPack
     match(input)
       .with({ type: "Data" }, (d) => {
         const from = ctx.from!;
-        const ack = reply(ctx, { type: "Ack", seq: d.seq } as AckPacket);
+        const ack = reply(ctx, ackOf(d.seq));
         const seen = s.seen[from] ?? [];
         if (setHas(seen, d.seq)) return become(s, ack);
         return become({ seen: { ...s.seen, [from]: setAdd(seen, d.seq) }, processed: [...s.processed, { from, payload: d.payload }] }, ack);
@@ -148,7 +152,7 @@ export const reliableReceiver = defineRole<ReliableReceiver, DataPacket, AckPack
 /** The bug: every copy that arrives is processed. */
 const noDeduplication = defineRole<ReliableReceiver, DataPacket, AckPacket>({
   ...reliableReceiver,
-  reduce: (s, d, ctx) => become({ ...s, processed: [...s.processed, { from: ctx.from!, payload: d.payload }] }, reply(ctx, { type: "Ack", seq: d.seq } as AckPacket)),
+  reduce: (s, d, ctx) => become({ ...s, processed: [...s.processed, { from: ctx.from!, payload: d.payload }] }, reply(ctx, ackOf(d.seq))),
 });
 
 /** The bug: the deduplication record is kept in memory, so a crash forgets it (the processed effects are still durable). */
