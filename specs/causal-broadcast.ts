@@ -79,12 +79,12 @@ function deliver(s: CausalNode, m: CausalMessage): CausalNode {
   };
 }
 
-/** `s` with `m` held back, then every message that has become deliverable delivered. */
-function receive(s: CausalNode, m: CausalMessage): CausalNode {
+/** `s` with `m` held back, then every held message that `ready` admits delivered, until none is. */
+function receive(s: CausalNode, m: CausalMessage, ready: (m: CausalMessage, clock: VectorClock) => boolean): CausalNode {
   let next: CausalNode = { ...s, pending: [...s.pending, m].sort(bySenderThenNumber) };
-  for (let k = next.pending.findIndex((x) => deliverable(x, next.clock)); k >= 0; k = next.pending.findIndex((x) => deliverable(x, next.clock))) {
-    const ready = next.pending[k]!;
-    next = deliver({ ...next, pending: next.pending.filter((_, j) => j !== k) }, ready);
+  for (let k = next.pending.findIndex((x) => ready(x, next.clock)); k >= 0; k = next.pending.findIndex((x) => ready(x, next.clock))) {
+    const admitted = next.pending[k]!;
+    next = deliver({ ...next, pending: next.pending.filter((_, j) => j !== k) }, admitted);
   }
   return next;
 }
@@ -104,7 +104,7 @@ export const causalBroadcastNode = defineRole<CausalNode, CausalInput, CausalMes
           ),
         );
       })
-      .with({ type: "Causal" }, (m) => become(receive(s, m)))
+      .with({ type: "Causal" }, (m) => become(receive(s, m, deliverable)))
       .exhaustive(),
 });
 
@@ -122,12 +122,7 @@ const waitForExactVector = defineRole<CausalNode, CausalInput, CausalMessage>({
     if (input.type !== "Causal") return causalBroadcastNode.reduce(s, input, ctx);
     const exact = (m: CausalMessage, clock: VectorClock): boolean =>
       deliverable(m, clock) && Object.entries(clock).every(([node, n]) => node === m.sender || (m.clock[node] ?? 0) === n);
-    let next: CausalNode = { ...s, pending: [...s.pending, input].sort(bySenderThenNumber) };
-    for (let k = next.pending.findIndex((x) => exact(x, next.clock)); k >= 0; k = next.pending.findIndex((x) => exact(x, next.clock))) {
-      const ready = next.pending[k]!;
-      next = deliver({ ...next, pending: next.pending.filter((_, j) => j !== k) }, ready);
-    }
-    return become(next);
+    return become(receive(s, input, exact));
   },
 });
 
