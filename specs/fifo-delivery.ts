@@ -96,6 +96,21 @@ function deliver(s: FifoReceiver, from: NodeId, payload: Json): FifoReceiver {
   };
 }
 
+/** `s` with `p` from `from` in the reorder buffer, then every packet from `from` that is next in line delivered. */
+function holdThenDeliver(s: FifoReceiver, from: NodeId, p: Packet): FifoReceiver {
+  let next: FifoReceiver = { ...s, buffer: [...s.buffer, { from, seq: p.seq, payload: p.payload }].sort(bySenderThenSeq) };
+  for (let k = nextIndex(next, from); k >= 0; k = nextIndex(next, from)) {
+    const ready = next.buffer[k]!;
+    next = deliver({ ...next, buffer: next.buffer.filter((_, j) => j !== k) }, from, ready.payload);
+  }
+  return next;
+}
+
+function nextIndex(s: FifoReceiver, from: NodeId): number {
+  const want = (s.deliveredFrom[from] ?? 0) + 1;
+  return s.buffer.findIndex((h) => h.from === from && h.seq === want);
+}
+
 /** A receiver: delivers each sender's packets in number order, once, whatever order and however often they arrive. */
 export const fifoReceiver = defineRole<FifoReceiver, Packet>({
   init: () => ({ deliveredFrom: {}, buffer: [], delivered: [] }),
@@ -104,21 +119,10 @@ export const fifoReceiver = defineRole<FifoReceiver, Packet>({
       .with({ type: "Packet" }, (p) => {
         const from = ctx.from!;
         const duplicate = p.seq <= (s.deliveredFrom[from] ?? 0) || s.buffer.some((h) => h.from === from && h.seq === p.seq);
-        if (duplicate) return become(s);
-        let next: FifoReceiver = { ...s, buffer: [...s.buffer, { from, seq: p.seq, payload: p.payload }].sort(bySenderThenSeq) };
-        for (let k = nextIndex(next, from); k >= 0; k = nextIndex(next, from)) {
-          const ready = next.buffer[k]!;
-          next = deliver({ ...next, buffer: next.buffer.filter((_, j) => j !== k) }, from, ready.payload);
-        }
-        return become(next);
+        return become(duplicate ? s : holdThenDeliver(s, from, p));
       })
       .exhaustive(),
 });
-
-function nextIndex(s: FifoReceiver, from: NodeId): number {
-  const want = (s.deliveredFrom[from] ?? 0) + 1;
-  return s.buffer.findIndex((h) => h.from === from && h.seq === want);
-}
 
 /** The bug: no reorder buffer; a packet numbered past the last delivered one is delivered at once, and older ones are dropped as duplicates. */
 const noReorderBuffer = defineRole<FifoReceiver, Packet>({
@@ -135,14 +139,7 @@ const bufferDuplicates = defineRole<FifoReceiver, Packet>({
   ...fifoReceiver,
   reduce: (s, p, ctx) => {
     const from = ctx.from!;
-    if (p.seq <= (s.deliveredFrom[from] ?? 0)) return become(s);
-    const withCopy: FifoReceiver = { ...s, buffer: [...s.buffer, { from, seq: p.seq, payload: p.payload }].sort(bySenderThenSeq) };
-    let next = withCopy;
-    for (let k = nextIndex(next, from); k >= 0; k = nextIndex(next, from)) {
-      const ready = next.buffer[k]!;
-      next = deliver({ ...next, buffer: next.buffer.filter((_, j) => j !== k) }, from, ready.payload);
-    }
-    return become(next);
+    return become(p.seq <= (s.deliveredFrom[from] ?? 0) ? s : holdThenDeliver(s, from, p));
   },
 });
 
