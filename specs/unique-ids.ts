@@ -18,7 +18,7 @@
  */
 import { produce } from "immer";
 import { match } from "ts-pattern";
-import { choose, defineSpec, int, invariant, onEveryStep } from "../src/index.js";
+import { choose, defineSpec, int, invariant } from "../src/index.js";
 
 /** A Snowflake id: the generator's clock reading, its node number and a sequence number within the tick. */
 export interface SnowflakeId {
@@ -102,21 +102,20 @@ export interface IdNode {
   readonly crashedAt: number;
   readonly generator: GeneratorState;
   /** Ghost: the ids this node issued, in order. */
-  readonly issued: readonly SnowflakeId[];
+  readonly issued: readonly IssuedId[];
 }
 
-/**
- * The state of the model: real time, the nodes (index = node number), crashes
- * used, and what k-sorting needs to remember of the ids made so far (ghosts).
- */
+/** An id the model saw issued, with the real time it was made at (a ghost the properties read). */
+export interface IssuedId {
+  readonly id: SnowflakeId;
+  readonly at: number;
+}
+
+/** The state of the model: real time, the nodes (index = node number) and crashes used. */
 export interface UniqueIdsState {
   readonly now: number;
   readonly nodes: readonly IdNode[];
   readonly crashes: number;
-  /** The greatest id made at real time `now - skew - 1` or earlier: every new id must exceed it. */
-  readonly settledMax: SnowflakeId | null;
-  /** The greatest id made at each of the real times `now - skew` .. `now` (oldest first). */
-  readonly recentMax: readonly (SnowflakeId | null)[];
 }
 
 /** Parameter values of the spec. */
@@ -146,8 +145,7 @@ function generateWith(generate: Generate) {
         produce(s, (d) => {
           const n = d.nodes[i]!;
           n.generator = r.state;
-          n.issued.push(r.id);
-          d.recentMax[d.recentMax.length - 1] = maxId(s.recentMax[s.recentMax.length - 1] ?? null, r.id);
+          n.issued.push({ id: r.id, at: s.now });
         }),
       )
       .exhaustive();
@@ -190,20 +188,6 @@ function stepClock(s: UniqueIdsState, step: { node: number; clock: number }): Un
 
 const stepLabel = (step: { node: number; clock: number }): string => `node ${step.node} to ${step.clock}`;
 
-function maxId(a: SnowflakeId | null, b: SnowflakeId | null): SnowflakeId | null {
-  if (a === null) return b;
-  if (b === null) return a;
-  return compareIds(a, b) >= 0 ? a : b;
-}
-
-/** The id the step issued, if it issued one. */
-function newId(prev: UniqueIdsState, next: UniqueIdsState): SnowflakeId | undefined {
-  for (const [i, n] of next.nodes.entries()) {
-    if (n.issued.length > prev.nodes[i]!.issued.length) return n.issued[n.issued.length - 1];
-  }
-  return undefined;
-}
-
 /** Snowflake ids on `nodes` nodes whose clocks step back within `skew` ticks and that crash and restart. */
 export const uniqueIds = defineSpec({
   name: "unique-ids",
@@ -221,8 +205,6 @@ export const uniqueIds = defineSpec({
       now: 0,
       nodes: Array.from({ length: p.nodes }, (): IdNode => ({ clock: 0, up: true, crashedAt: -1, generator: initialGenerator, issued: [] })),
       crashes: 0,
-      settledMax: null,
-      recentMax: Array.from({ length: p.skew + 1 }, () => null),
     },
   ],
   actions: {
@@ -230,8 +212,6 @@ export const uniqueIds = defineSpec({
       produce(s, (d) => {
         d.now += 1;
         for (const n of d.nodes) n.clock += 1;
-        d.settledMax = maxId(s.settledMax, s.recentMax[0] ?? null);
-        d.recentMax = [...s.recentMax.slice(1), null];
       }),
     StepClock: choose((s: UniqueIdsState, p: UniqueIdsParams) => clockSteps(s, p, { lowest: s.now - p.skew }), stepClock, stepLabel),
     Generate: generateWith(nextId),
@@ -251,17 +231,17 @@ export const uniqueIds = defineSpec({
   constraint: (s, p) => s.now <= p.horizon && s.nodes.every((n) => n.issued.length < p.ids),
   properties: {
     idsAreUnique: invariant<UniqueIdsState>((s) => {
-      const keys = s.nodes.flatMap((n) => n.issued.map((id) => `${id.timestamp}.${id.node}.${id.sequence}`));
+      const keys = s.nodes.flatMap((n) => n.issued.map(({ id }) => `${id.timestamp}.${id.node}.${id.sequence}`));
       return new Set(keys).size === keys.length;
     }, "no id is issued twice, by any node, across restarts"),
     idsIncreasePerNode: invariant<UniqueIdsState>(
-      (s) => s.nodes.every((n) => n.issued.every((id, k) => k === 0 || compareIds(n.issued[k - 1]!, id) < 0)),
+      (s) => s.nodes.every((n) => n.issued.every(({ id }, k) => k === 0 || compareIds(n.issued[k - 1]!.id, id) < 0)),
       "each node's ids strictly increase in the order it issues them",
     ),
-    idsAreKSorted: onEveryStep<UniqueIdsState>((prev, next) => {
-      const id = newId(prev, next);
-      return id === undefined || prev.settledMax === null || compareIds(prev.settledMax, id) < 0;
-    }, "ids made more than `skew` ticks apart (real time) are in time order: each new id exceeds every id made earlier than that"),
+    idsAreKSorted: invariant<UniqueIdsState, UniqueIdsParams>((s, p) => {
+      const all = s.nodes.flatMap((n) => n.issued);
+      return all.every((a) => all.every((b) => b.at - a.at <= p.skew || compareIds(a.id, b.id) < 0));
+    }, "ids made more than `skew` ticks apart (real time) are in time order"),
   },
   variants: {
     "volatile-last-timestamp": {
