@@ -9,8 +9,9 @@ import { causalBroadcast } from "./causal-broadcast.js";
 import { fifoDelivery } from "./fifo-delivery.js";
 import { reliableDelivery } from "./reliable-delivery.js";
 import { uniqueIds } from "./unique-ids.js";
+import { paxos } from "./paxos.js";
 
 /** All catalogue specs, in listing order. */
-export const catalogue: readonly Spec<any>[] = [twoPhaseCommit, lamportClock, vectorClock, causalBroadcast, fifoDelivery, reliableDelivery, uniqueIds];
+export const catalogue: readonly Spec<any>[] = [twoPhaseCommit, lamportClock, vectorClock, causalBroadcast, fifoDelivery, reliableDelivery, uniqueIds, paxos];
 
-export { twoPhaseCommit, lamportClock, vectorClock, causalBroadcast, fifoDelivery, reliableDelivery, uniqueIds };
+export { twoPhaseCommit, lamportClock, vectorClock, causalBroadcast, fifoDelivery, reliableDelivery, uniqueIds, paxos };
