@@ -17,6 +17,7 @@ import fc from "fast-check";
 import type { Operation } from "../history/operations.js";
 import type { Json } from "../history/types.js";
 import {
+  deepEqual,
   diffStates,
   formatChange,
   show,
@@ -42,14 +43,23 @@ export interface ModelBasedOptions<C> {
   readonly replayPath?: string;
 }
 
-/** How a real implementation is driven and seen, checked against a spec. */
-export interface SpecTestOptions<S, Real, C> extends ModelBasedOptions<C> {
+/**
+ * How a real implementation is driven and seen, checked against a spec.
+ * `view` shows the implementation's state; `project` shows a spec state the
+ * same way (default: the whole state, so `view` must build a full spec
+ * state). Projecting lets the spec keep ghost variables and bounds the
+ * implementation knows nothing of: the test tracks every spec state that
+ * looks like the implementation's.
+ */
+export interface SpecTestOptions<S, Real, C, V = S> extends ModelBasedOptions<C> {
   /** Performs one command on the implementation. */
   readonly run: (real: Real, command: C) => void;
-  /** The implementation's state as a state of the spec (its abstraction function). */
-  readonly view: (real: Real) => S;
-  /** Whether `command` may be drawn in spec state `state` (the environment's assumptions). */
-  readonly enabled?: (state: S, command: C) => boolean;
+  /** What the implementation's state looks like (its abstraction function). */
+  readonly view: (real: Real) => V;
+  /** What a spec state looks like, comparable with `view` (structural equality). */
+  readonly project?: (state: S) => V;
+  /** Whether `command` may be drawn when the implementation looks like `view` (the environment's assumptions). */
+  readonly enabled?: (view: V, command: C) => boolean;
   /** The variant and parameters of the spec's model (when a spec is given). */
   readonly variant?: string;
   readonly params?: ParamRecord;
@@ -144,18 +154,18 @@ class Divergence extends Error {
  * // A Snowflake id service against the unique-ids spec (see test/testing/model-based.test.ts):
  * modelBasedTest(uniqueIds, () => new Cluster(2), { commands, run: (c, cmd) => c.apply(cmd), view: (c) => c.view() });
  */
-export function modelBasedTest<S, Real, C>(spec: Spec<S> | Model<S>, createReal: () => Real, options: SpecTestOptions<S, Real, C>): ModelBasedResult;
+export function modelBasedTest<S, Real, C, V = S>(spec: Spec<S> | Model<S>, createReal: () => Real, options: SpecTestOptions<S, Real, C, V>): ModelBasedResult;
 export function modelBasedTest<S, Real>(model: OperationModel<S>, createReal: () => Real, options: OperationTestOptions<Real>): ModelBasedResult;
-export function modelBasedTest<S, Real, C>(
+export function modelBasedTest<S, Real, C, V>(
   reference: Spec<S> | Model<S> | OperationModel<S>,
   createReal: () => Real,
-  options: SpecTestOptions<S, Real, C> | OperationTestOptions<Real>,
+  options: SpecTestOptions<S, Real, C, V> | OperationTestOptions<Real>,
 ): ModelBasedResult {
   const describe = (options.describe ?? ((c: unknown) => JSON.stringify(c))) as (command: C) => string;
   const makeReference = (): Reference<C> =>
     isOperationModel(reference)
       ? (new OperationReference(reference, describe as (op: Invocation) => string) as unknown as Reference<C>)
-      : new SpecReference(toModel(reference, options as SpecTestOptions<S, Real, C>), options as SpecTestOptions<S, Real, C>, describe);
+      : new SpecReference(toModel(reference, options as SpecTestOptions<S, Real, C, V>), options as SpecTestOptions<S, Real, C, V>, describe);
   const run = options.run as (real: Real, command: C) => unknown;
 
   class Step implements fc.Command<Harness, Real> {
@@ -224,84 +234,107 @@ function toModel<S>(x: Spec<S> | Model<S>, options: { readonly variant?: string;
   });
 }
 
-/** Refinement against a spec: each command moves the viewed state by at most one step the spec allows. */
-class SpecReference<S, Real, C> implements Reference<C> {
-  private state!: S;
-  private readonly fp: Fingerprint = { hi: 0, lo: 0 };
+/** A spec state the implementation may be in. */
+interface Candidate<S> {
+  readonly state: S;
+  readonly fp: Fingerprint;
+}
+
+/**
+ * Refinement against a spec: each command moves the implementation by at
+ * most one step the spec allows. The spec states that look like the
+ * implementation (several, when `project` hides part of the state) are
+ * tracked together; a property is reported when every one of them breaks it.
+ */
+class SpecReference<S, Real, C, V> implements Reference<C> {
+  private candidates: Candidate<S>[] = [];
+  private last!: V;
+  private readonly project: (state: S) => V;
   private readonly invariants: Extract<ModelProperty<S>, { kind: "invariant" }>[];
   private readonly actions: Extract<ModelProperty<S>, { kind: "action" }>[];
 
   constructor(
     private readonly model: Model<S>,
-    private readonly options: SpecTestOptions<S, Real, C>,
+    private readonly options: SpecTestOptions<S, Real, C, V>,
     private readonly describe: (command: C) => string,
   ) {
+    this.project = options.project ?? ((state) => state as unknown as V);
     this.invariants = model.properties.filter((p) => p.kind === "invariant") as typeof this.invariants;
     this.actions = model.properties.filter((p) => p.kind === "action") as typeof this.actions;
   }
 
   start(real: unknown): void {
     const view = this.options.view(real as Real);
-    const fp = this.fingerprint(view);
     const inits = this.model.initStates();
-    const match = inits.find((s) => {
-      const other = this.fingerprint(s);
-      return other.hi === fp.hi && other.lo === fp.lo;
-    });
-    if (match === undefined) {
-      throw new Divergence(`the implementation starts in a state that is not an initial state of spec "${this.model.spec}":\n${changes(inits[0], view)}`, []);
+    this.candidates = inits.filter((s) => deepEqual(this.project(s), view)).map((state) => this.candidate(state));
+    if (this.candidates.length === 0) {
+      throw new Divergence(
+        `the implementation starts in a state that is not an initial state of spec "${this.model.spec}":\n${changes(this.project(inits[0]!), view)}`,
+        [],
+      );
     }
-    this.checkInvariants(view, "its initial state");
-    this.state = view;
-    this.fingerprint(view, this.fp);
+    this.checkInvariants("its initial state");
+    this.last = view;
   }
 
   enabled(command: C): boolean {
-    return this.options.enabled?.(this.state, command) ?? true;
+    return this.options.enabled?.(this.last, command) ?? true;
   }
 
   after(command: C, _output: unknown, real: unknown): void {
-    const prev = this.state;
     const view = this.options.view(real as Real);
-    const fp = this.fingerprint(view);
     const what = this.describe(command);
-    if (fp.hi !== this.fp.hi || fp.lo !== this.fp.lo) {
-      const labels: string[] = [];
-      let matched: string | undefined;
-      this.model.successors(prev, this.fp, {
-        labels: true,
-        push(_next, nextFp, label) {
-          labels.push(label);
-          if (matched === undefined && nextFp.hi === fp.hi && nextFp.lo === fp.lo) matched = label;
+    const next = new Map<string, Candidate<S>>();
+    const steps: { prev: S; next: S }[] = [];
+    for (const c of this.candidates) {
+      // A command that changes nothing the implementation shows is a stutter step.
+      if (deepEqual(this.project(c.state), view)) next.set(key(c.fp), c);
+      this.model.successors(c.state, c.fp, {
+        labels: false,
+        push: (state, fp) => {
+          if (!deepEqual(this.project(state), view)) return;
+          steps.push({ prev: c.state, next: state });
+          if (!next.has(key(fp))) next.set(key(fp), { state, fp: { hi: fp.hi, lo: fp.lo } });
         },
       });
-      if (matched === undefined) {
-        throw new Divergence(
-          `after ${what}, the implementation's state is not one step of spec "${this.model.spec}" from the previous state; ` +
-            `it changed:\n${changes(prev, view)}\nthe spec's enabled actions: ${labels.length === 0 ? "(none)" : labels.join(", ")}`,
-          [],
-        );
-      }
+    }
+    if (next.size === 0) {
+      const first = this.candidates[0]!;
+      const labels: string[] = [];
+      this.model.successors(first.state, first.fp, { labels: true, push: (_s, _fp, label) => void labels.push(label) });
+      throw new Divergence(
+        `after ${what}, the implementation's state is not one step of spec "${this.model.spec}" from the previous state; ` +
+          `it changed:\n${changes(this.last, view)}\nthe spec's enabled actions: ${labels.length === 0 ? "(none)" : labels.join(", ")}`,
+        [],
+      );
     }
     for (const p of this.actions) {
-      if (!p.check(prev, view)) throw new Divergence(`after ${what}, the implementation's step violates "${p.name}":\n${changes(prev, view)}`, []);
+      if (steps.length > 0 && steps.every((s) => !p.check(s.prev, s.next))) {
+        throw new Divergence(`after ${what}, the implementation's step violates "${p.name}" of spec "${this.model.spec}":\n${changes(this.last, view)}`, []);
+      }
     }
-    this.checkInvariants(view, `after ${what}, its state`);
-    this.state = view;
-    this.fp.hi = fp.hi;
-    this.fp.lo = fp.lo;
+    this.candidates = [...next.values()];
+    this.checkInvariants(`after ${what}, its state`);
+    this.last = view;
   }
 
-  private checkInvariants(view: S, where: string): void {
+  private checkInvariants(where: string): void {
     for (const p of this.invariants) {
-      if (!p.check(view)) throw new Divergence(`${where} violates "${p.name}" of spec "${this.model.spec}": ${show(view)}`, []);
+      if (this.candidates.every((c) => !p.check(c.state))) {
+        throw new Divergence(`${where} violates "${p.name}" of spec "${this.model.spec}": ${show(this.candidates[0]!.state)}`, []);
+      }
     }
   }
 
-  private fingerprint(state: S, out: Fingerprint = { hi: 0, lo: 0 }): Fingerprint {
-    this.model.fingerprint(state, out);
-    return out;
+  private candidate(state: S): Candidate<S> {
+    const fp = { hi: 0, lo: 0 };
+    this.model.fingerprint(state, fp);
+    return { state, fp };
   }
+}
+
+function key(fp: Fingerprint): string {
+  return `${fp.hi}:${fp.lo}`;
 }
 
 function changes(before: unknown, after: unknown): string {
