@@ -67,12 +67,13 @@ export function explore<S>(model: Model<S>, order: FrontierOrder, options: Searc
 
   const current = frontier;
   let ordinal = 0;
+  /** Successors of the state being expanded, faults excluded: with none, the state is final. */
   let successors = 0;
   const sink: SuccessorSink<S> = {
     labels: false,
-    push(next, nextFp) {
+    push(next, nextFp, _label, fault) {
       generated++;
-      successors++;
+      if (fault !== true) successors++;
       const ord = ordinal++;
       if (violation || limit) return;
       for (const p of actionProps) {

@@ -278,9 +278,9 @@ function withFingerprint<S>(model: Model<S>, fingerprint: (state: S, out: Finger
     successors(state, fp, sink) {
       model.successors(state, fp, {
         labels: sink.labels,
-        push(next, _fp, label) {
+        push(next, _fp, label, fault) {
           fingerprint(next, own);
-          sink.push(next, own, label);
+          sink.push(next, own, label, fault);
         },
       });
     },
@@ -555,7 +555,7 @@ class ProtocolModel implements Model<ProtocolState> {
     const out = this.scratch;
     out.hi = (fp.hi - old.hi + now.hi - faultHash(state.faults, 1) + faultHash(faults, 1)) >>> 0;
     out.lo = (fp.lo - old.lo + now.lo - faultHash(state.faults, 2) + faultHash(faults, 2)) >>> 0;
-    sink.push(next, out, label);
+    sink.push(next, out, label, true);
   }
 
   private crash(state: ProtocolState, sink: SuccessorSink<ProtocolState>, i: number, label: string): void {
@@ -567,7 +567,7 @@ class ProtocolModel implements Model<ProtocolState> {
       faults: { ...state.faults, crashed: state.faults.crashed + 1 },
     };
     this.fingerprint(next, this.scratch);
-    sink.push(next, this.scratch, label);
+    sink.push(next, this.scratch, label, true);
   }
 
   private restart(state: ProtocolState, sink: SuccessorSink<ProtocolState>, i: number, label: string): void {
@@ -583,6 +583,7 @@ class ProtocolModel implements Model<ProtocolState> {
     for (const t of role.initialTimers?.(info.state, setup) ?? []) timers = insertUnique(timers, this.timerEntry(id, t), this.items);
     const next: ProtocolState = { ...state, nodes: this.replaceNode(state.nodes, i, info.state), down: state.down.filter((d) => d !== id), timers };
     this.fingerprint(next, this.scratch);
+    // Not a fault: a crashed node is expected to come back, so a state waiting for that is not final.
     sink.push(next, this.scratch, label);
   }
 

@@ -186,7 +186,11 @@ export type ModelProperty<S> =
 export interface SuccessorSink<S> {
   /** When false, `label` may be passed as an empty string: labels cost time. */
   readonly labels: boolean;
-  push(next: S, fp: Fingerprint, label: string): void;
+  /**
+   * `fault` marks a successor reached by a fault (loss, duplication, crash,
+   * restart): a state whose only successors are faults is still final.
+   */
+  push(next: S, fp: Fingerprint, label: string, fault?: boolean): void;
 }
 
 /**

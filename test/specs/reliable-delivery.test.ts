@@ -52,9 +52,9 @@ describe("reliable-delivery", () => {
     expect([r.result, r.distinctStates, r.generatedStates]).toEqual(["ok", 5076, 20311]);
   });
 
-  it("fails to process a lost message when the loss budget exceeds the retransmissions, after 7 steps", () => {
+  it("fails to process a lost message when the loss budget exceeds the retransmissions, after 5 steps", () => {
     const r = checkSpec(reliableDelivery, { params: { retransmits: 0 } });
-    expect([r.result, r.property, r.propertyKind, (r.trace?.length ?? 0) - 1]).toEqual(["violation", "processedExactlyOnce", "final", 7]);
+    expect([r.result, r.property, r.propertyKind, (r.trace?.length ?? 0) - 1]).toEqual(["violation", "processedExactlyOnce", "final", 5]);
     expect(r.trace?.map((s) => s.action)).toContain('lose Data{seq:1,payload:{"n":1}} s→r');
   });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  atTermination,
   become,
   cancelTimer,
   defineProtocol,
@@ -102,6 +103,23 @@ describe("crashes, timers and history", () => {
     const r = checkSpec(durable);
     // before the crash: 3; down: 3; after restart: (0,0) (1,0) (2,0) (1,1) (2,2) (2,1).
     expect([r.result, r.distinctStates]).toEqual(["ok", 12]);
+  });
+
+  it("treats a state whose only successors are faults as final", () => {
+    const counting = (endsAt: number) =>
+      defineProtocol({
+        name: "counting",
+        description: "",
+        network: "unordered",
+        nodes: () => ({ n: ["n"] }),
+        roles: durable.roles,
+        faults: () => ({ crash: 1 }),
+        properties: { endsAt: atTermination((s: ProtocolState<{ saved: number }>) => s.nodes["n"]!.saved === endsAt) },
+      });
+    // (2,2) with the crash budget unused is final; a crashed node waiting for its restart is not.
+    expect(checkSpec(counting(2)).result).toBe("ok");
+    const r = checkSpec(counting(1));
+    expect([r.result, r.property, r.trace?.length]).toEqual(["violation", "endsAt", 3]);
   });
 
   type Tick = { readonly type: "Tick" } | { readonly type: "Stop" };
