@@ -10,8 +10,9 @@ import { fifoDelivery } from "./fifo-delivery.js";
 import { reliableDelivery } from "./reliable-delivery.js";
 import { uniqueIds } from "./unique-ids.js";
 import { paxos } from "./paxos.js";
+import { failureDetector } from "./failure-detector.js";
 
 /** All catalogue specs, in listing order. */
-export const catalogue: readonly Spec<any>[] = [twoPhaseCommit, lamportClock, vectorClock, causalBroadcast, fifoDelivery, reliableDelivery, uniqueIds, paxos];
+export const catalogue: readonly Spec<any>[] = [twoPhaseCommit, lamportClock, vectorClock, causalBroadcast, fifoDelivery, reliableDelivery, uniqueIds, paxos, failureDetector];
 
-export { twoPhaseCommit, lamportClock, vectorClock, causalBroadcast, fifoDelivery, reliableDelivery, uniqueIds, paxos };
+export { twoPhaseCommit, lamportClock, vectorClock, causalBroadcast, fifoDelivery, reliableDelivery, uniqueIds, paxos, failureDetector };
