@@ -1,4 +1,4 @@
-import { linearizationViolation } from "./explain.js";
+import { describeState, linearizationViolation } from "./explain.js";
 import type { AnyModel } from "./model.js";
 import { operationsOf, type Operation } from "./operations.js";
 import type { Budget, CheckReport, PartitionSummary, UnknownReason, Violation } from "./result.js";
@@ -6,13 +6,24 @@ import { BudgetClock } from "./search/budget.js";
 import { preparePartitions, type PartitionOptions, type PreparedPartition } from "./search/partition.js";
 import { StateSpace } from "./search/state-space.js";
 import { searchLinearization, type SearchOutcome } from "./search/wgl.js";
+import { findViolatingWindow } from "./search/window.js";
 import type { History } from "./types.js";
 
 /** Options of the model-based checkers (linearizability, sequential consistency). */
 export interface CheckOptions extends Budget, PartitionOptions {
   /** Stop at the first violating partition instead of explaining all of them. Default false. */
   readonly firstViolationOnly?: boolean;
+  /**
+   * Use the model's sound shortcuts to reject without a full search (its
+   * `quickViolation` and, on long partitions, the windowed check). Default true.
+   */
+  readonly quickChecks?: boolean;
 }
+
+/** Partitions at least this long get the windowed check before the full search. */
+const WINDOW_MIN_OPERATIONS = 400;
+/** A quick violation on a partition this short is explained by a full search too. */
+const EXPLAIN_MAX_OPERATIONS = 2000;
 
 /** A search over one prepared partition, shared by the model-based checkers. */
 export type PartitionSearch = (p: PreparedPartition, space: StateSpace, clock: BudgetClock) => SearchOutcome;
@@ -61,6 +72,15 @@ export function checkOperations(
       summaries[i] = { partition: p.key, operations: p.ops.length, result: "unknown", configurations: 0 };
       continue;
     }
+    const quick = consistency === "linearizable" && options.quickChecks !== false ? quickCheck(p, model, clock) : undefined;
+    if (quick !== undefined) {
+      configurations += quick.configurations;
+      if (quick.violation !== undefined) {
+        summaries[i] = { partition: p.key, operations: p.ops.length, result: "violation", configurations: quick.configurations };
+        violations.push({ index: i, violation: quick.violation });
+        continue;
+      }
+    }
     const space = new StateSpace(model, p.ops);
     const outcome = search(p, space, clock);
     configurations += outcome.configurations;
@@ -73,7 +93,7 @@ export function checkOperations(
       const noun = consistency === "linearizable" ? "linearization" : "serialization";
       violations.push({ index: i, violation: linearizationViolation(model, p.key, prefix, space.states[outcome.state], p.ops, noun) });
     } else {
-      unknown = { reason: outcome.reason, partition: p.key };
+      unknown = { reason: outcome.reason === "limit" ? "timeout" : outcome.reason, partition: p.key };
     }
   }
   const base = {
@@ -100,4 +120,37 @@ export function checkOperations(
     };
   }
   return { ...base, result: consistency, witness: witness.filter((w) => w !== undefined) };
+}
+
+/**
+ * The sound shortcuts: the model's quick violation test, then (on long
+ * partitions) the windowed check. A quick violation on a short partition is
+ * explained with the full search's longest partial linearization.
+ */
+function quickCheck(p: PreparedPartition, model: AnyModel, clock: BudgetClock): { violation: Violation | undefined; configurations: number } {
+  const found = model.quickViolation?.(p.ops);
+  if (found !== undefined) {
+    const where = p.key === null ? "" : `key ${JSON.stringify(p.key)}: `;
+    if (p.ops.length <= EXPLAIN_MAX_OPERATIONS) {
+      const space = new StateSpace(model, p.ops);
+      const outcome = searchLinearization(p, space, clock, { maxConfigurations: 200_000 });
+      if (outcome.kind === "violation") {
+        const prefix = outcome.prefix.map((k) => p.ops[k]!);
+        const v = linearizationViolation(model, p.key, prefix, space.states[outcome.state], p.ops);
+        return { violation: { ...v, message: `${where}${found.message}. ${v.message.slice(where.length)}` }, configurations: outcome.configurations };
+      }
+    }
+    const violation: Violation = { partition: p.key, message: where + found.message, prefix: [], state: describeState(model, model.init()), stuck: found.operations };
+    return { violation, configurations: 0 };
+  }
+  if (p.ops.length < WINDOW_MIN_OPERATIONS || model.windowStates === undefined) return { violation: undefined, configurations: 0 };
+  const { violation, configurations } = findViolatingWindow(p, model, clock);
+  if (violation === undefined) return { violation: undefined, configurations };
+  const prefix = violation.prefix.map((k) => violation.ops[k]!);
+  const v = linearizationViolation(model, p.key, prefix, violation.state, violation.ops);
+  const where = p.key === null ? "" : `key ${JSON.stringify(p.key)}: `;
+  const message =
+    `${where}the operations invoked from operation ${violation.first.id + 1} to ${violation.last.id + 1} cannot be linearized ` +
+    `whatever the state before them. ${v.message.slice(where.length)}`;
+  return { violation: { ...v, message }, configurations };
 }

@@ -54,12 +54,34 @@ export interface Model<State = unknown> {
    * search place a read as soon as it is legal instead of trying every order.
    */
   readOnly?(op: Operation): boolean;
+  /**
+   * A fast, sound test for common linearizability violations (a stale or
+   * invented read), run before the search on each partition: return a
+   * violation only if no linearization can exist. Optional.
+   */
+  quickViolation?(ops: readonly Operation[]): QuickViolation | undefined;
+  /**
+   * States from which to check a window of a long history: for every state
+   * `s`, if `ops` can be linearized starting from `s`, they can be from one of
+   * the returned states. Optional; it enables the windowed check, which finds
+   * local violations in long histories without searching all that precedes
+   * them.
+   */
+  windowStates?(ops: readonly Operation[]): readonly State[];
   /** A canonical key for a state, when the default (canonical JSON) is slow or wrong. */
   key?(state: State): string | number | boolean | null;
   /** One-line text for an operation in explanations. */
   describe?(op: Operation): string;
   /** One-line text for a state in explanations. */
   describeState?(state: State): string;
+}
+
+/** What {@link Model.quickViolation} found. */
+export interface QuickViolation {
+  /** Why no linearization exists, naming the operations. */
+  readonly message: string;
+  /** The operations involved. */
+  readonly operations: readonly Operation[];
 }
 
 /** A model whose state type is not known statically (user modules, the CLI). */

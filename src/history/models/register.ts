@@ -3,6 +3,7 @@ import { jsonEqual } from "../json.js";
 import type { Model } from "../model.js";
 import type { Operation } from "../operations.js";
 import type { Json } from "../types.js";
+import { registerQuickViolation, registerWindowStates } from "./register-checks.js";
 
 /**
  * A read/write/compare-and-set register that starts as `null` (Jepsen's
@@ -38,6 +39,8 @@ export const registerModel: Model<Json> = {
   },
   partition: (op) => op.key ?? "",
   ignore: (op) => (op.f === "read" && op.status !== "ok") || (op.f === "write" && op.status === "fail"),
+  quickViolation: registerQuickViolation,
+  windowStates: registerWindowStates,
   readOnly: (op) => op.f === "read" || (op.f === "cas" && op.status === "fail"),
   key: (state) => (state === null || typeof state !== "object" ? state : JSON.stringify(state)),
   describe(op) {

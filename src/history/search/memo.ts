@@ -4,10 +4,8 @@
  * arrays (hand-rolled for speed and for exact memory accounting).
  *
  * Entries start "open" (the configuration is on the search stack) and become
- * "failed" when the search has explored everything after them. A failed entry
- * also covers every configuration with the same definite set and state whose
- * applied unknown set is a superset: such a configuration has fewer options
- * left, so it fails too (subsumption).
+ * "failed" when the search has explored everything after them, which lets the
+ * search prune configurations that a failed one subsumes.
  */
 export class ConfigMemo {
   private cap = 1024;
@@ -40,13 +38,17 @@ export class ConfigMemo {
     return this.cap * (13 + 4 * this.width) + this.buckets.length * 4;
   }
 
-  /** Whether the configuration was visited, or is covered by a failed entry. */
-  has(d: Uint32Array, u: Uint32Array, state: number, hash: number): boolean {
+  /**
+   * Whether exactly this configuration was visited; with `failedOnly`,
+   * whether it was visited and fully explored without success.
+   */
+  has(d: Uint32Array, u: Uint32Array, state: number, hash: number, failedOnly = false): boolean {
     const dw = this.dWords;
     const uw = this.uWords;
     const words = this.words;
     for (let e = this.buckets[mix(hash) & this.mask]!; e !== -1; e = this.nextOf[e]!) {
       if (this.hashOf[e] !== hash || this.stateOf[e] !== state) continue;
+      if (failedOnly && this.failed[e] !== 1) continue;
       const base = e * this.width;
       let same = true;
       for (let i = 0; i < dw; i++) {
@@ -56,19 +58,13 @@ export class ConfigMemo {
         }
       }
       if (!same) continue;
-      if (uw === 0) return true;
-      let equal = true;
-      let subset = true;
       for (let i = 0; i < uw; i++) {
-        const w = words[base + dw + i]!;
-        const c = u[i]!;
-        if (w !== c) equal = false;
-        if ((w & ~c) !== 0) {
-          subset = false;
+        if (words[base + dw + i] !== u[i]) {
+          same = false;
           break;
         }
       }
-      if (equal || (subset && this.failed[e] === 1)) return true;
+      if (same) return true;
     }
     return false;
   }

@@ -28,8 +28,9 @@ export class StateSpace {
   constructor(
     private readonly model: AnyModel,
     private readonly ops: readonly Operation[],
+    initialState: { readonly state: unknown } = { state: model.init() },
   ) {
-    this.initial = this.intern(model.init());
+    this.initial = this.intern(initialState.state);
   }
 
   /** The id of a state, adding it if new. */

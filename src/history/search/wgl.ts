@@ -8,12 +8,22 @@ import type { UnknownReason } from "../result.js";
 export type SearchOutcome =
   | { readonly kind: "ok"; readonly order: readonly number[]; readonly configurations: number }
   | { readonly kind: "violation"; readonly prefix: readonly number[]; readonly state: number; readonly configurations: number }
-  | { readonly kind: "unknown"; readonly reason: UnknownReason; readonly prefix: readonly number[]; readonly state: number; readonly configurations: number };
+  | { readonly kind: "unknown"; readonly reason: UnknownReason | "limit"; readonly prefix: readonly number[]; readonly state: number; readonly configurations: number };
 
 /** The order in which a node of the search tries its candidates. */
 export type CandidateOrder = "call" | "return";
 
+/** Tuning of one search. */
+export interface SearchOptions {
+  /** Default "return"; "call" is Porcupine's order. */
+  readonly order?: CandidateOrder;
+  /** Give up (result `unknown`, reason `limit`) after visiting this many configurations. */
+  readonly maxConfigurations?: number;
+}
+
 const CHECK_EVERY = 4096;
+/** How many recently applied unknown-outcome operations the subsumption test leaves out, one at a time. */
+const SUBSUMPTION_DEPTH = 4;
 
 /**
  * Wing & Gong's linearizability search with Lowe's memoization, as in
@@ -38,8 +48,8 @@ const CHECK_EVERY = 4096;
  *   linearized soonest first), which finds linearizations with less
  *   backtracking than invocation order.
  */
-export function searchLinearization(p: PreparedPartition, space: StateSpace, clock: BudgetClock, order: CandidateOrder = "return"): SearchOutcome {
-  return new WglSearch(p, space, clock, order).run();
+export function searchLinearization(p: PreparedPartition, space: StateSpace, clock: BudgetClock, options: SearchOptions = {}): SearchOutcome {
+  return new WglSearch(p, space, clock, options.order ?? "return", options.maxConfigurations ?? Infinity).run();
 }
 
 /** The search's state in typed arrays (a class so V8 optimizes it once for all partitions). */
@@ -63,12 +73,17 @@ class WglSearch {
   private readonly stackAlt: Int32Array;
   private readonly stackSlot: Int32Array;
   private pool: Int32Array;
+  /** The sort key of each pool entry. */
+  private poolKey: Float64Array;
   private readonly nodeBase: Int32Array;
   private readonly nodeCount: Int32Array;
   private readonly nodeIdx: Int32Array;
   private depth = 0;
   private state: number;
   private setHash = 0;
+  /** Unknown-outcome operations applied on the current path, in order. */
+  private readonly applied: Int32Array;
+  private appliedCount = 0;
   private remaining: number;
   private configurations = 0;
   private best: number[] = [];
@@ -80,6 +95,7 @@ class WglSearch {
     private readonly space: StateSpace,
     private readonly clock: BudgetClock,
     order: CandidateOrder,
+    private readonly maxConfigurations: number,
   ) {
     const n = p.ops.length;
     this.n = n;
@@ -97,12 +113,14 @@ class WglSearch {
     this.dBits = new Uint32Array(Math.max(1, (this.nd + 31) >>> 5));
     this.uBits = new Uint32Array((p.unknownCount + 31) >>> 5);
     this.memo = new ConfigMemo(this.dBits.length, this.uBits.length);
-    this.zobrist = zobristTable(this.nd);
+    this.zobrist = zobristTable(this.nd + p.unknownCount);
+    this.applied = new Int32Array(p.unknownCount);
     this.stackOp = new Int32Array(n);
     this.stackPrev = new Int32Array(n);
     this.stackAlt = new Int32Array(n);
     this.stackSlot = new Int32Array(n);
     this.pool = new Int32Array(Math.max(64, 4 * n));
+    this.poolKey = new Float64Array(this.pool.length);
     this.nodeBase = new Int32Array(n + 1);
     this.nodeCount = new Int32Array(n + 1);
     this.nodeIdx = new Int32Array(n + 1);
@@ -118,6 +136,9 @@ class WglSearch {
       if (this.remaining === 0) return { kind: "ok", order: Array.from(this.stackOp.subarray(0, this.depth)), configurations: this.configurations };
       if (++sinceCheck === CHECK_EVERY) {
         sinceCheck = 0;
+        if (this.configurations > this.maxConfigurations) {
+          return { kind: "unknown", reason: "limit", prefix: this.best, state: this.bestState, configurations: this.configurations };
+        }
         const reason = this.clock.exceeded(this.memo.memoryBytes() + this.space.memoryBytes() + this.pool.length * 4);
         if (reason !== null) return { kind: "unknown", reason, prefix: this.best, state: this.bestState, configurations: this.configurations };
       }
@@ -145,6 +166,7 @@ class WglSearch {
       this.flip(op);
       this.unlift(op);
       if (this.unknown[op] === 0) this.remaining++;
+      else this.appliedCount--;
       const code = this.space.step(this.state, op);
       if (code < ILLEGAL && this.tryPush(op, code, this.stackAlt[d - 1]! + 1)) {
         this.enterNode();
@@ -163,23 +185,43 @@ class WglSearch {
     const d = this.depth;
     const base = d === 0 ? 0 : this.nodeBase[d - 1]! + this.nodeCount[d - 1]!;
     const rank = this.rank;
+    const space = this.space;
+    const state = this.state;
+    let e = this.next[this.head]!;
+    // The first return still in the list: its operation must be linearized
+    // next or after some of the candidates. Candidates that make it legal go
+    // first (a one-step lookahead; only the order changes, not what is tried).
+    let first = e;
+    while (first !== -1 && first < this.n) first = this.next[first]!;
+    const forced = first === -1 ? -1 : first - this.n;
+    const forcedLegal = forced >= 0 && space.step(state, forced) !== ILLEGAL;
     let count = 0;
-    for (let e = this.next[this.head]!; e !== -1 && e < this.n; e = this.next[e]!) {
-      if (this.readOnly[e] === 1 && this.space.step(this.state, e) === this.state) {
+    for (; e !== -1 && e < this.n; e = this.next[e]!) {
+      if (this.readOnly[e] === 1 && space.step(state, e) === state) {
         this.ensurePool(base + 1);
         this.pool[base] = e;
         count = 1;
         break;
       }
+      let r = rank[e]!;
+      if (forced >= 0) {
+        if (e === forced) {
+          if (forcedLegal) r = -2;
+        } else if (!forcedLegal && this.enables(e, forced)) {
+          r = -1 - 1 / (2 + r);
+        }
+      }
       this.ensurePool(base + count + 1);
       const pool = this.pool;
+      const keys = this.poolKey;
       let j = base + count;
-      const r = rank[e]!;
-      while (j > base && rank[pool[j - 1]!]! > r) {
+      while (j > base && keys[j - 1]! > r) {
         pool[j] = pool[j - 1]!;
+        keys[j] = keys[j - 1]!;
         j--;
       }
       pool[j] = e;
+      keys[j] = r;
       count++;
     }
     this.nodeBase[d] = base;
@@ -187,11 +229,23 @@ class WglSearch {
     this.nodeIdx[d] = 0;
   }
 
+  /** Whether applying `op` now (any of its outcomes) makes `target` legal. */
+  private enables(op: number, target: number): boolean {
+    const code = this.space.step(this.state, op);
+    if (code === ILLEGAL) return false;
+    if (code >= 0) return code !== this.state && this.space.step(code, target) !== ILLEGAL;
+    for (const s of this.space.alternatives(code)) if (s !== this.state && this.space.step(s, target) !== ILLEGAL) return true;
+    return false;
+  }
+
   private ensurePool(size: number): void {
     if (size <= this.pool.length) return;
     const bigger = new Int32Array(this.pool.length * 2);
     bigger.set(this.pool);
     this.pool = bigger;
+    const keys = new Float64Array(this.pool.length);
+    keys.set(this.poolKey);
+    this.poolKey = keys;
   }
 
   /**
@@ -207,7 +261,7 @@ class WglSearch {
       if (isUnknown && target === this.state) continue;
       this.flip(op);
       const h = configHash(this.setHash, target);
-      if (this.memo.has(this.dBits, this.uBits, target, h)) {
+      if (this.memo.has(this.dBits, this.uBits, target, h) || this.subsumed(op, target)) {
         this.flip(op);
         continue;
       }
@@ -220,6 +274,7 @@ class WglSearch {
       this.configurations++;
       this.state = target;
       this.lift(op);
+      if (isUnknown) this.applied[this.appliedCount++] = op;
       if (!isUnknown) {
         this.remaining--;
         if (this.nd - this.remaining > this.bestDefinite) {
@@ -229,6 +284,28 @@ class WglSearch {
         }
       }
       return true;
+    }
+    return false;
+  }
+
+  /**
+   * Whether a fully explored configuration had the same definite operations
+   * and state with one of the recently applied unknown-outcome operations not
+   * applied: it had every option the new one has, so the new one fails too.
+   * (Checking all subsets would be exact but costs too much; any subset of
+   * the checks is sound.)
+   */
+  private subsumed(op: number, target: number): boolean {
+    const count = this.appliedCount;
+    if (count === 0 && this.unknown[op] === 0) return false;
+    const candidates = this.unknown[op] === 1 ? [op] : [];
+    for (let i = count - 1; i >= 0 && i >= count - SUBSUMPTION_DEPTH; i--) candidates.push(this.applied[i]!);
+    for (const u of candidates) {
+      this.flip(u);
+      const h = configHash(this.setHash, target);
+      const found = this.memo.has(this.dBits, this.uBits, target, h, true);
+      this.flip(u);
+      if (found) return true;
     }
     return false;
   }
@@ -243,6 +320,7 @@ class WglSearch {
     const b = this.bit[op]!;
     if (this.unknown[op] === 1) {
       this.uBits[b >>> 5]! ^= 1 << (b & 31);
+      this.setHash ^= this.zobrist[this.nd + b]!;
     } else {
       this.dBits[b >>> 5]! ^= 1 << (b & 31);
       this.setHash ^= this.zobrist[b]!;

@@ -1,0 +1,110 @@
+import type { AnyModel } from "../model.js";
+import type { Operation } from "../operations.js";
+import type { BudgetClock } from "./budget.js";
+import { prepare, type PreparedPartition } from "./partition.js";
+import { StateSpace } from "./state-space.js";
+import { searchLinearization } from "./wgl.js";
+
+/** A window of a partition that cannot be linearized from any start state. */
+export interface WindowViolation {
+  /** The window's operations as checked (some relaxed to unknown outcome). */
+  readonly ops: readonly Operation[];
+  /** The longest partial linearization found over all start states (local indices). */
+  readonly prefix: readonly number[];
+  readonly state: unknown;
+  /** First and last operation (original) whose invocation is in the window. */
+  readonly first: Operation;
+  readonly last: Operation;
+  readonly configurations: number;
+}
+
+/** Tuning of the windowed check. */
+export interface WindowOptions {
+  /** Window lengths in operations; each window overlaps the next by half. Default [16, 64]. */
+  readonly sizes?: readonly number[];
+  /** Configurations allowed per window and start state before giving up on it. Default 2,000. */
+  readonly maxConfigurations?: number;
+}
+
+/**
+ * Looks for a short stretch of a long history that no linearization can
+ * explain, whatever state the object was in when it began. Sound: for a
+ * window of operations invoked in [t0, t1), take any linearization of the
+ * whole history; the operations invoked from t0 on all come after every
+ * operation that completed before t0, so from the state reached at that point
+ * (which {@link AnyModel.windowStates} covers) they, plus some of the
+ * operations still pending at t0, are linearized in order. Operations pending
+ * at t0, still pending at t1, or of unknown outcome become optional, which
+ * only makes the window easier to linearize. So a window that fails from
+ * every start state proves the history is not linearizable.
+ */
+export function findViolatingWindow(
+  p: PreparedPartition,
+  model: AnyModel,
+  clock: BudgetClock,
+  options: WindowOptions = {},
+): { readonly violation: WindowViolation | undefined; readonly configurations: number; readonly stopped: boolean } {
+  const windowStates = model.windowStates;
+  let configurations = 0;
+  if (windowStates === undefined) return { violation: undefined, configurations, stopped: false };
+  const ops = p.ops;
+  const n = ops.length;
+  const limit = options.maxConfigurations ?? 2000;
+  for (const size of options.sizes ?? [16, 64]) {
+    const stride = Math.max(1, size >> 1);
+    for (let start = 0; start < n; start += stride) {
+      if (clock.exceeded(0) !== null) return { violation: undefined, configurations, stopped: true };
+      const end = Math.min(n, start + size);
+      const window = windowOperations(ops, start, end, model);
+      if (window.definite < 2) continue;
+      const prepared = prepare(null, window.ops, model);
+      let best: { prefix: readonly number[]; state: unknown; definite: number } | undefined;
+      let failedEverywhere = true;
+      for (const initial of windowStates.call(model, window.ops)) {
+        const space = new StateSpace(model, window.ops, { state: initial });
+        const outcome = searchLinearization(prepared, space, clock, { maxConfigurations: limit });
+        configurations += outcome.configurations;
+        if (outcome.kind !== "violation") {
+          failedEverywhere = false;
+          break;
+        }
+        const definite = outcome.prefix.filter((k) => prepared.unknown[k] === 0).length;
+        if (best === undefined || definite > best.definite) best = { prefix: outcome.prefix, state: space.states[outcome.state], definite };
+      }
+      if (failedEverywhere && best !== undefined) {
+        const violation = { ops: window.ops, prefix: best.prefix, state: best.state, first: ops[start]!, last: ops[end - 1]!, configurations };
+        return { violation, configurations, stopped: false };
+      }
+      if (end === n) break;
+    }
+  }
+  return { violation: undefined, configurations, stopped: false };
+}
+
+/** The window's operations: pending-at-start ones and late or unknown ones made optional. */
+function windowOperations(ops: readonly Operation[], start: number, end: number, model: AnyModel): { ops: Operation[]; definite: number } {
+  const t0 = ops[start]!.call;
+  const t1 = end < ops.length ? ops[end]!.call : Infinity;
+  const out: Operation[] = [];
+  let definite = 0;
+  // A failed operation had no effect and a relaxed read constrains nothing: drop them.
+  const optional = (op: Operation): void => {
+    if (op.status === "fail") return;
+    const relaxed: Operation = op.status === "unknown" ? op : { ...op, status: "unknown", output: null, end: null };
+    if (model.ignore?.(relaxed) !== true) out.push(relaxed);
+  };
+  for (let j = 0; j < start; j++) {
+    const op = ops[j]!;
+    if (op.status === "unknown" || op.end! > t0) optional(op);
+  }
+  for (let j = start; j < end; j++) {
+    const op = ops[j]!;
+    if (op.status !== "unknown" && op.end! < t1) {
+      out.push(op);
+      definite++;
+    } else {
+      optional(op);
+    }
+  }
+  return { ops: out, definite };
+}
