@@ -391,21 +391,36 @@ class PathChecker<S> {
    * step does not derail the rest of the walk.
    */
   private pick(choice: number, n: number): number {
-    const { expander } = this;
     const wanted = this.labelsById[choice];
     const coarse = wanted === undefined ? undefined : coarsen(wanted);
+    const keys = this.successorKeys(n);
     let similar = SKIP;
     let inside = false;
     for (let k = 0; k < n; k++) {
-      if (!this.model.withinConstraint(expander.states[k]!)) continue;
+      if (!this.model.withinConstraint(this.expander.states[k]!)) continue;
       inside = true;
-      const label = expander.labels[k]!;
-      if (label === wanted) return k;
-      if (similar === SKIP && coarse !== undefined && coarsen(label) === coarse) similar = k;
+      if (keys[k] === wanted) return k;
+      if (similar === SKIP && coarse !== undefined && coarsen(keys[k]!) === coarse) similar = k;
     }
     return inside ? similar : -1;
   }
 
+  /**
+   * The label of each of the last `n` successors, made unique within the state
+   * (`label#2` for the second successor with the same label), so a label
+   * names exactly one successor.
+   */
+  private successorKeys(n: number): string[] {
+    const keys: string[] = [];
+    const count = new Map<string, number>();
+    for (let k = 0; k < n; k++) {
+      const label = this.expander.labels[k]!;
+      const seen = count.get(label) ?? 0;
+      count.set(label, seen + 1);
+      keys.push(seen === 0 ? label : `${label}#${seen + 1}`);
+    }
+    return keys;
+  }
 
   /**
    * The choices that make `walk` follow a path of ordinals (each step's label
@@ -415,10 +430,10 @@ class PathChecker<S> {
     const { states, fps } = this.states(path);
     const choices: number[] = [];
     for (let i = 0; i < path.steps.length; i++) {
-      this.expander.expand(states[i]!, fps[i]!.hi, fps[i]!.lo);
+      const n = this.expander.expand(states[i]!, fps[i]!.hi, fps[i]!.lo);
       const ordinal = path.steps[i]!;
       if (!this.model.withinConstraint(this.expander.states[ordinal]!)) return undefined;
-      choices.push(this.labelId(this.expander.labels[ordinal]!));
+      choices.push(this.labelId(this.successorKeys(n)[ordinal]!));
     }
     return choices;
   }

@@ -14,7 +14,7 @@ import {
 } from "../../checker/index.js";
 import { catalogue } from "../../specs/index.js";
 import { twoPhaseCommit } from "../../specs/two-phase-commit.js";
-import { atTermination, defineSpec, int, invariant, onEveryStep, type Model } from "../../src/index.js";
+import { atTermination, choose, defineSpec, int, invariant, onEveryStep, type Model } from "../../src/index.js";
 
 const root = resolve(import.meta.dirname, "../..");
 
@@ -147,6 +147,24 @@ describe("random strategy: every property kind", () => {
     const dead = defineSpec({ ...stuckDef(), deadlock: true, properties: {} });
     const d = checkSpec(dead, { strategy: "random", seed: 1 });
     expect([d.result, d.property, d.trace!.length - 1]).toEqual(["violation", "deadlockFree", 3]);
+  });
+
+  it("steps that share a label are told apart when shrinking", () => {
+    // Both increments are labelled "Up": shrinking must still replay the walk it was given.
+    const twins = defineSpec({
+      name: "twins",
+      description: "counts up by 1 or 2 under one label, and down by 1",
+      init: () => [{ n: 0 }],
+      actions: {
+        Up: choose(() => [1, 2], (s: { n: number }, by: number) => ({ n: s.n + by }), () => "Up"),
+        Down: (s: { n: number }) => (s.n > 0 ? { n: s.n - 1 } : undefined),
+      },
+      properties: { belowNine: invariant((s: { n: number }) => s.n < 9) },
+    });
+    // Seed 1 walks 8 steps; told apart, they shrink to BFS's 5 (matching labels alone gives 6).
+    const r = checkSpec(twins, { strategy: "random", seed: 1 });
+    expect([r.result, r.property, r.foundSteps, r.trace!.length - 1]).toEqual(["violation", "belowNine", 8, 5]);
+    expect(r.trace!.map((s) => (s.state as { n: number }).n)).toEqual([0, 2, 4, 6, 8, 9]);
   });
 
   it("an invariant broken in an initial state: a path of no steps", () => {
