@@ -656,7 +656,7 @@ function simulate<S>(model: Model<S>, options: RandomOptions & { seed: number })
         else if (table.size > maxStates) limit = "max-states";
         if (options.onProgress && now >= nextProgress) {
           nextProgress = now + progressEvery;
-          options.onProgress(progressOf(table.size, expander.generated + generated, walks, deepest, now - start));
+          options.onProgress(progressOf(table.size, expander.generated + generated, deepest, now - start));
         }
         if (limit) break;
       }
@@ -696,8 +696,9 @@ function simulate<S>(model: Model<S>, options: RandomOptions & { seed: number })
   };
 }
 
-function progressOf(distinct: number, generated: number, walks: number, depth: number, elapsedMs: number): Progress {
-  return { distinctStates: distinct, generatedStates: generated, queue: walks, depth, elapsedMs };
+function progressOf(distinct: number, generated: number, depth: number, elapsedMs: number): Progress {
+  // A random search has no frontier: the queue is empty.
+  return { distinctStates: distinct, generatedStates: generated, queue: 0, depth, elapsedMs };
 }
 
 /** Replays a path exactly, checking the properties on it. */
