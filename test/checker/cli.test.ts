@@ -77,7 +77,6 @@ describe("interleave CLI", () => {
     [["check", "two-phase-commit", "--param", "rms"], 'interleave: option \'--param <name=value>\' argument \'rms\' is invalid. --param takes name=value, got "rms"'],
     [["check", "two-phase-commit", "--max-states", "-1"], "interleave: "],
     [["check", "two-phase-commit", "--timeout", "soon"], "interleave: option '--timeout <seconds>' argument 'soon' is invalid."],
-    [["check", "two-phase-commit", "--strategy", "random"], "interleave: --strategy random is not supported yet"],
     [["check", "two-phase-commit", "--workers", "2"], "interleave: --workers other than 1 is not supported yet"],
     [["check", "two-phase-commit", "--trace-format", "itf"], "interleave: --trace-format itf is not supported yet"],
     [["check", "./no/such/spec.ts"], "interleave: spec file not found: ./no/such/spec.ts"],
