@@ -6,6 +6,8 @@ import type { ParamRecord, Spec } from "../src/index.js";
 import { bfs } from "./bfs.js";
 import { dfs } from "./dfs.js";
 import { isRandomOutcome, random, randomReport, type RandomOptions, type RandomReport } from "./random.js";
+import { resolveSpec, UsageError } from "./load.js";
+import { parallelSearch } from "./parallel.js";
 import { buildReport, type Report } from "./report.js";
 import type { Strategy } from "./strategy.js";
 
@@ -40,4 +42,31 @@ export function checkSpec(spec: Spec<any>, options: CheckOptions = {}): Report {
   const outcome = strategy.search(model, options);
   const report = buildReport({ spec: spec.name, variant: model.variant, params: model.params, strategy: strategy.name }, outcome);
   return isRandomOutcome(outcome) ? randomReport(report, outcome) : report;
+}
+
+/** What to check, by name or path, and with how many worker threads. */
+export interface CheckByNameOptions extends CheckOptions {
+  /** Worker threads for breadth-first search (default 1); the counts do not depend on it. */
+  readonly workers?: number;
+}
+
+/**
+ * Checks a spec given as the CLI takes it (a catalogue name or a path), on
+ * `workers` threads when more than one. Parallel search is breadth-first and
+ * reports the same distinct and generated counts as one worker.
+ * @example const report = await checkSpecByName("two-phase-commit", { params: { rms: 7 }, workers: 2 });
+ */
+export async function checkSpecByName(specArg: string, options: CheckByNameOptions = {}): Promise<Report> {
+  const spec = await resolveSpec(specArg);
+  const workers = options.workers ?? 1;
+  if (workers <= 1) return checkSpec(spec, options);
+  if ((options.strategy ?? "bfs") !== "bfs") throw new UsageError("--workers above 1 runs breadth-first search; drop --strategy or use --strategy bfs");
+  const instantiate = {
+    ...(options.variant === undefined ? {} : { variant: options.variant }),
+    ...(options.params === undefined ? {} : { params: options.params }),
+    ...(options.symmetry ? { symmetry: true } : {}),
+  };
+  const model = spec.instantiate(instantiate);
+  const outcome = await parallelSearch(specArg, instantiate, options, workers);
+  return buildReport({ spec: spec.name, variant: model.variant, params: model.params, strategy: `bfs/${workers} workers` }, outcome);
 }

@@ -16,8 +16,8 @@ import {
   type Spec,
 } from "../src/index.js";
 import { catalogue } from "../specs/index.js";
-import { checkSpec } from "./check.js";
-import { resolveSpec, UsageError } from "./load.js";
+import { checkSpecByName } from "./check.js";
+import { UsageError } from "./load.js";
 import { createProgress } from "./progress.js";
 import { replayHint, ReplayPathError, type RandomReport } from "./random.js";
 import { exitCodeOf, formatReportText, summaryLine, type Report } from "./report.js";
@@ -136,7 +136,7 @@ function program(io: CliIo, exit: { code: number }) {
     .option("--variant <name>", "check a variant (see `interleave list`)")
     .option("--param <name=value>", "set a parameter (repeatable)", collectParam, {} as Record<string, string>)
     .addOption(new Option("--strategy <strategy>", "search strategy").choices(["bfs", "dfs", "random"] as const).default("bfs" as const))
-    .option("--workers <n>", "worker threads", positiveInt("--workers"))
+    .option("--workers <n>", "worker threads for breadth-first search (default 1; same counts with any number)", positiveInt("--workers"))
     .option("--max-states <n>", "stop after this many distinct states (result incomplete)", positiveInt("--max-states"))
     .option("--max-depth <n>", "do not explore beyond this many steps (result incomplete); random: steps per walk (default 100)", positiveInt("--max-depth"))
     .option("--seed <n>", "random: seed of the walks (default: a random seed, always printed)", integer("--seed"))
@@ -152,13 +152,12 @@ function program(io: CliIo, exit: { code: number }) {
       if (opts.strategy !== "random" && (opts.seed !== undefined || opts.runs !== undefined || opts.replayPath !== undefined)) {
         throw new UsageError("--seed, --runs and --replay-path apply to --strategy random");
       }
-      if (opts.workers !== undefined && opts.workers !== 1) throw new UsageError("--workers other than 1 is not supported yet");
       if (!["text", "json"].includes(opts.traceFormat)) throw new UsageError(`--trace-format ${opts.traceFormat} is not supported yet (use text or json)`);
-      const spec = await resolveSpec(specArg);
       const progress = io.progress ?? process.stderr.isTTY ? createProgress() : undefined;
       let report: Report;
       try {
-        report = checkSpec(spec, {
+        report = await checkSpecByName(specArg, {
+          ...(opts.workers === undefined ? {} : { workers: opts.workers }),
           strategy: opts.strategy,
           params: opts.param,
           ...(opts.symmetry ? { symmetry: true } : {}),

@@ -55,6 +55,27 @@ export class Frontier<S> {
     return true;
   }
 
+  /** Removes up to `count` entries from the back, for another worker. */
+  drain(count: number): FrontierBatch<S> {
+    const n = Math.min(count, this.length);
+    const from = this.tail - n;
+    const batch: FrontierBatch<S> = {
+      states: this.states.slice(from, this.tail) as S[],
+      indices: this.indices.slice(from, this.tail),
+      his: this.his.slice(from, this.tail),
+      los: this.los.slice(from, this.tail),
+      depths: this.depths.slice(from, this.tail),
+    };
+    for (let k = from; k < this.tail; k++) this.states[k] = undefined;
+    this.tail = from;
+    return batch;
+  }
+
+  /** Adds entries drained from another frontier. */
+  pushAll(batch: FrontierBatch<S>): void {
+    batch.states.forEach((state, k) => this.push(state, batch.indices[k]!, batch.his[k]!, batch.los[k]!, batch.depths[k]!));
+  }
+
   private makeRoom(): void {
     const live = this.tail - this.head;
     if (this.head > 0 && live * 2 <= this.indices.length) {
@@ -75,6 +96,15 @@ export class Frontier<S> {
     this.los = grow(this.los, new Uint32Array(size));
     this.depths = grow(this.depths, new Int32Array(size));
   }
+}
+
+/** Entries moved between frontiers (structured-cloneable). */
+export interface FrontierBatch<S> {
+  readonly states: S[];
+  readonly indices: Int32Array;
+  readonly his: Uint32Array;
+  readonly los: Uint32Array;
+  readonly depths: Int32Array;
 }
 
 function grow<T extends Int32Array | Uint32Array>(from: T, to: T): T {

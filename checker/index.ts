@@ -2,7 +2,8 @@
  * The checker's public API: run a spec's model through a search strategy and
  * get a report (the CLI is a thin shell around `checkSpec`).
  */
-export { checkSpec, strategies, type CheckOptions } from "./check.js";
+export { checkSpec, checkSpecByName, strategies, type CheckByNameOptions, type CheckOptions } from "./check.js";
+export { parallelSearch } from "./parallel.js";
 export { bfs } from "./bfs.js";
 export { dfs } from "./dfs.js";
 export {

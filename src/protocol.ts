@@ -274,6 +274,7 @@ function withFingerprint<S>(model: Model<S>, fingerprint: (state: S, out: Finger
     deadlock: model.deadlock,
     initStates: () => model.initStates(),
     withinConstraint: (state) => model.withinConstraint(state),
+    ...(model.adopt ? { adopt: (state: S) => model.adopt!(state) } : {}),
     fingerprint,
     successors(state, fp, sink) {
       model.successors(state, fp, {
@@ -438,6 +439,19 @@ class ProtocolModel implements Model<ProtocolState> {
     });
     for (const t of timers) state = { ...state, timers: insertUnique(state.timers, t, this.items) };
     return [state];
+  }
+
+  adopt(state: ProtocolState): ProtocolState {
+    let nodes = state.nodes;
+    this.nodeIds.forEach((id, i) => {
+      nodes = this.replaceNode(nodes, i, this.nodeInfo(i, state.nodes[id], `state of node "${id}"`).state);
+    });
+    return {
+      ...state,
+      nodes,
+      network: state.network.map((e) => this.envelope(e)),
+      timers: state.timers.map((t) => this.timerEntry(t.node, t.timer)),
+    };
   }
 
   fingerprint(state: ProtocolState, out: Fingerprint): void {

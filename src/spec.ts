@@ -210,6 +210,12 @@ export interface Model<S = unknown> {
   /** Pushes every successor of `state`, whose fingerprint is `fp`. */
   successors(state: S, fp: Fingerprint, sink: SuccessorSink<S>): void;
   withinConstraint(state: S): boolean;
+  /**
+   * Takes a state that was copied from elsewhere (another worker thread, a
+   * file) and returns an equal state this model can expand; models that
+   * cache per object (protocols intern node states) need this.
+   */
+  adopt?(state: S): S;
 }
 
 /** A spec definition that cannot work (bad variant, unknown property...). */

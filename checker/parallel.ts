@@ -1,0 +1,158 @@
+/**
+ * Parallel breadth-first search on worker_threads, level by level.
+ *
+ * Every worker expands its share of the current level against one
+ * fingerprint set in shared memory (checker/shared-store.ts); a state belongs
+ * to the worker that inserted it first. Levels are barriers: after each, the
+ * coordinator evens out the workers' next levels and grows the shared table.
+ * So each state is stored once and expanded once — the distinct and generated
+ * counts equal one worker's — and a violation is found at the same (shortest)
+ * depth as by the single-threaded BFS.
+ */
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
+import type { InstantiateOptions } from "../src/index.js";
+import { Budget, outcome } from "./explore.js";
+import type { Found } from "./expander.js";
+import { resolveSpec } from "./load.js";
+import { SharedStateStore } from "./shared-store.js";
+import type { Limit, SearchOptions, SearchOutcome } from "./strategy.js";
+import type { WorkerReport, WorkerRequest, WorkerSetup } from "./worker.js";
+
+/** The compiled worker script (tests run the TypeScript sources, the worker always runs from dist/). */
+function workerUrl(): URL {
+  const sibling = new URL("./worker.js", import.meta.url);
+  if (existsSync(fileURLToPath(sibling))) return sibling;
+  return new URL("../dist/checker/worker.js", import.meta.url);
+}
+
+interface Pending {
+  resolve(r: WorkerReport): void;
+  reject(e: Error): void;
+}
+
+class WorkerHandle {
+  private readonly worker: Worker;
+  private readonly pending: Pending[] = [];
+  private failure: Error | undefined;
+  last!: WorkerReport;
+  readonly ready: Promise<WorkerReport>;
+
+  constructor(setup: WorkerSetup) {
+    this.worker = new Worker(workerUrl(), { workerData: setup });
+    this.ready = new Promise((resolve, reject) => this.pending.push({ resolve, reject }));
+    this.worker.on("message", (r: WorkerReport) => {
+      this.last = r;
+      this.pending.shift()?.resolve(r);
+    });
+    this.worker.on("error", (e) => {
+      this.failure = e;
+      for (const p of this.pending.splice(0)) p.reject(e);
+    });
+  }
+
+  ask(request: WorkerRequest): Promise<WorkerReport> {
+    if (this.failure) return Promise.reject(this.failure);
+    const answer = new Promise<WorkerReport>((resolve, reject) => this.pending.push({ resolve, reject }));
+    this.worker.postMessage(request);
+    return answer;
+  }
+
+  async stop(): Promise<void> {
+    await this.worker.terminate();
+  }
+}
+
+/**
+ * Checks `spec` (a catalogue name or a path, as the CLI takes it) with
+ * `workers` threads. Same counts as `bfs`; progress is reported per level.
+ */
+export async function parallelSearch(
+  specArg: string,
+  instantiate: InstantiateOptions,
+  options: SearchOptions,
+  workers: number,
+): Promise<SearchOutcome<unknown>> {
+  const budget = new Budget(options);
+  const deadline = options.timeoutMs === undefined ? Number.MAX_SAFE_INTEGER : Date.now() + options.timeoutMs;
+  const model = (await resolveSpec(specArg)).instantiate(instantiate);
+  const store = SharedStateStore.create(1 << 16);
+  const setup = (): WorkerSetup => ({
+    spec: specArg,
+    instantiate,
+    buffers: store.buffers,
+    ...(options.maxStates === undefined ? {} : { maxStates: options.maxStates }),
+  });
+  const pool = Array.from({ length: workers }, () => new WorkerHandle(setup()));
+  try {
+    await Promise.all(pool.map((w) => w.ready));
+    await pool[0]!.ask({ type: "init" });
+    let limit: Limit | undefined;
+    let violation: Found | undefined;
+    for (let depth = 0; ; depth++) {
+      const waiting = pool.reduce((n, w) => n + w.last.next, 0);
+      if (waiting === 0) break;
+      if (depth >= (options.maxDepth ?? Infinity)) {
+        limit = "max-depth";
+        break;
+      }
+      await balance(pool);
+      let reports = await Promise.all(pool.map((w) => w.ask({ type: "level", deadline })));
+      while (reports.some((r) => r.paused)) {
+        // Paused to let the shared table grow: every worker is between expansions now.
+        const buffers = store.grown();
+        store.attach(buffers);
+        await Promise.all(pool.map((w) => w.ask({ type: "attach", buffers })));
+        reports = await Promise.all(pool.map((w) => w.ask({ type: "resume", deadline })));
+      }
+      violation = shortest(reports.flatMap((r) => (r.violation ? [r.violation] : [])), store);
+      if (violation) break;
+      if (reports.some((r) => r.full)) limit = "max-states";
+      else if (reports.some((r) => r.timedOut)) limit = "timeout";
+      else limit = budget.exceeded(true);
+      if (limit) break;
+      options.onProgress?.({
+        distinctStates: store.size,
+        generatedStates: total(pool, "generated"),
+        queue: total(pool, "next"),
+        depth: depth + 1,
+        elapsedMs: budget.elapsedMs,
+      });
+    }
+    const counts = { generated: total(pool, "generated"), deepest: Math.max(...pool.map((w) => w.last.deepest)), violation };
+    return outcome(model, counts, limit, budget, {
+      distinct: Math.min(store.size, options.maxStates ?? Infinity),
+      bytesPerState: store.bytesPerState,
+      pathTo: (i) => store.pathTo(i),
+      ordinal: (i) => store.ordinal(i),
+    });
+  } finally {
+    await Promise.all(pool.map((w) => w.stop()));
+  }
+}
+
+function total(pool: readonly WorkerHandle[], field: "generated" | "next"): number {
+  return pool.reduce((n, w) => n + w.last[field], 0);
+}
+
+/** The violation with the shortest trace, when several workers found one in the same level. */
+function shortest(found: readonly Found[], store: SharedStateStore): Found | undefined {
+  const length = (f: Found) => store.pathTo(f.index).length + (f.ordinal === undefined ? 0 : 1);
+  return [...found].sort((a, b) => length(a) - length(b))[0];
+}
+
+/** Moves waiting states from the busiest workers to the idlest until no worker has over 10% more than the mean. */
+async function balance(pool: readonly WorkerHandle[]): Promise<void> {
+  const mean = total(pool, "next") / pool.length;
+  if (mean < 64) return;
+  for (;;) {
+    const sorted = [...pool].sort((a, b) => b.last.next - a.last.next);
+    const busiest = sorted[0]!;
+    const idlest = sorted[sorted.length - 1]!;
+    const excess = Math.floor(Math.min(busiest.last.next - mean, mean - idlest.last.next));
+    if (busiest.last.next <= mean * 1.1 || excess <= 0) return;
+    const { batch } = await busiest.ask({ type: "give", count: excess });
+    await idlest.ask({ type: "take", batch: batch! });
+  }
+}
