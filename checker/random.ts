@@ -208,6 +208,8 @@ class Expander<S> {
   /** Action labels, when asked for (shrinking matches steps by label). */
   readonly labels: string[] = [];
   count = 0;
+  /** Successors that are not faults: with none, the state is final (faults do not keep a run going). */
+  normal = 0;
   generated = 0;
   private readonly sink: SuccessorSink<S>;
   private readonly fp: Fingerprint = { hi: 0, lo: 0 };
@@ -218,8 +220,9 @@ class Expander<S> {
   ) {
     this.sink = {
       labels: options.labels,
-      push: (next, fp, label) => {
+      push: (next, fp, label, fault) => {
         const k = this.count++;
+        if (fault !== true) this.normal++;
         this.states[k] = next;
         this.his[k] = fp.hi;
         this.los[k] = fp.lo;
@@ -231,6 +234,7 @@ class Expander<S> {
   /** Computes the successors of `state` (fingerprint hi/lo); returns how many. */
   expand(state: S, hi: number, lo: number): number {
     this.count = 0;
+    this.normal = 0;
     this.fp.hi = hi;
     this.fp.lo = lo;
     this.model.successors(state, this.fp, this.sink);
@@ -340,9 +344,10 @@ class PathChecker<S> {
       // States outside the constraint are not expanded, as in BFS.
       if (!this.model.withinConstraint(state)) return "stop";
       n = expander.expand(state, hi, lo);
-      if (n === 0) {
+      if (expander.normal === 0) {
         const f = checks.final(state);
-        return f ? found(f) : "stop";
+        if (f) return found(f);
+        if (n === 0) return "stop";
       }
       // Every successor is checked, as BFS does when it expands a state; an
       // exact replay checks only the steps of the path.
@@ -622,7 +627,7 @@ function simulate<S>(model: Model<S>, options: RandomOptions & { seed: number })
       const n = expander.expand(state, hi, lo);
       // A state's successors are checked when it is first expanded; later visits only walk on.
       if ((table.mark(hi, lo, EXPANDED) & EXPANDED) === 0) {
-        if (n === 0) {
+        if (expander.normal === 0) {
           const f = checks.final(state);
           if (f) found = { property: f.name, kind: f.kind, path: { init, steps: [...taken] } };
         }
