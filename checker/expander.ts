@@ -10,6 +10,8 @@ import type { Fingerprint, Model, ModelProperty, SuccessorSink } from "../src/in
 export interface FingerprintSet {
   /** Returns the new state's index, or -1 when the fingerprint is known. */
   insert(hi: number, lo: number, parent: number, ordinal: number): number;
+  /** True when the fingerprint is stored. */
+  has(hi: number, lo: number): boolean;
   readonly size: number;
 }
 
@@ -56,8 +58,17 @@ export class Expander<S> {
     this.actions = model.properties.filter((p) => p.kind === "action") as Expander<S>["actions"];
     this.finals = model.properties.filter((p) => p.kind === "final") as Expander<S>["finals"];
     const self = this;
+    const probe = (fp: Fingerprint): boolean => {
+      if (self.violation || self.full || !store.has(fp.hi, fp.lo)) return false;
+      self.generated++;
+      self.successors++;
+      self.ordinal++;
+      return true;
+    };
     this.sink = {
       labels: false,
+      // A known successor needs no checks unless an action property must see it.
+      ...(this.actions.length === 0 ? { probe } : {}),
       push(next, nextFp, _label, fault) {
         self.generated++;
         if (fault !== true) self.successors++;

@@ -104,6 +104,24 @@ export class SharedStateStore implements FingerprintSet {
     }
   }
 
+  has(hi: number, lo: number): boolean {
+    const slots = this.slots;
+    const low = lo | 0 || 1;
+    const high = hi | 0 || 1;
+    let slot = (low ^ Math.imul(high, 0x9e3779b1)) & this.mask;
+    for (;;) {
+      const at = 3 * slot;
+      const seen = Atomics.load(slots, at);
+      if (seen === 0) return false;
+      if (seen === low) {
+        let h = Atomics.load(slots, at + 1);
+        while (h === 0) h = Atomics.load(slots, at + 1);
+        if (h === high) return true;
+      }
+      slot = (slot + 1) & this.mask;
+    }
+  }
+
   /** A table twice as large with every state rehashed (main thread, workers paused). */
   grown(): SharedStoreBuffers {
     const old = this.slots;

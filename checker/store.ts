@@ -84,6 +84,18 @@ export class StateStore {
     return index;
   }
 
+  has(hi: number, lo: number): boolean {
+    const slots = this.slots;
+    const low = lo | 0;
+    let slot = (lo ^ Math.imul(hi, 0x9e3779b1)) & this.mask;
+    for (;;) {
+      const index = slots[2 * slot + 1]!;
+      if (index === EMPTY) return false;
+      if (slots[2 * slot] === low && this.his[index] === hi >>> 0) return true;
+      slot = (slot + 1) & this.mask;
+    }
+  }
+
   /** The chain of state indices from an initial state to `index`, inclusive. */
   pathTo(index: number): number[] {
     const path: number[] = [];

@@ -133,6 +133,7 @@ function rmStates(s: State, rms: number): RmState["rmState"][] {
 
 const RM_STATES = new Set(["working", "prepared", "committed", "aborted"]);
 const TM_STATES = new Set(["init", "committed", "aborted"]);
+const MESSAGE_TYPES = new Set(["Prepared", "Commit", "Abort"]);
 
 /** Two-phase commit with `rms` resource managers. */
 export const twoPhaseCommit = defineProtocol({
@@ -150,7 +151,7 @@ export const twoPhaseCommit = defineProtocol({
       const ids = rmIds(p.rms);
       if (!tm.tmPrepared.every((rm) => ids.includes(rm))) return false;
       if (!rmStates(s, p.rms).every((x) => RM_STATES.has(x))) return false;
-      return s.network.every((e) => ["Prepared", "Commit", "Abort"].includes(e.msg.type));
+      return s.network.every((e) => MESSAGE_TYPES.has(e.msg.type));
     }, "TPTypeOK: every variable holds a value of its type"),
     consistent: invariant<State, { rms: number }>((s, p) => {
       let committed = false;

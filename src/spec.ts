@@ -191,6 +191,13 @@ export interface SuccessorSink<S> {
    * restart): a state whose only successors are faults is still final.
    */
   push(next: S, fp: Fingerprint, label: string, fault?: boolean): void;
+  /**
+   * Optional fast path: a model may offer a (non-fault) successor's
+   * fingerprint first; `true` means the successor is already known and has
+   * been counted, so the model need not build it. Sinks that need every
+   * successor (action properties, traces) leave it out.
+   */
+  probe?(fp: Fingerprint): boolean;
 }
 
 /**
