@@ -1,43 +1,79 @@
 // `npm run bench`: performance figures, each printed with its ratio against a
 // named baseline measured on this machine kind (../shared/anchors/README.md).
 // Never part of `npm test`; wall-clock times are not asserted anywhere.
+//   npm run bench                  everything (two-phase commit with 9 RMs takes minutes)
+//   npm run bench -- checker       only the model checker; also: random, lincheck
+//   npm run bench -- checker quick skip the 9-RM runs
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const only = process.argv.slice(2);
+const args = process.argv.slice(2);
+const quick = args.includes("quick");
+const only = args.filter((a) => a !== "quick");
 const wants = (name) => only.length === 0 || only.includes(name);
 
 function fmt(n) {
   return Math.round(n).toLocaleString("en-US");
 }
 
-/** Two-phase commit through the CLI, start-up included, against TLC (1 worker). */
-function twoPhaseCommit() {
-  const tlc = { 7: { distinct: 296448, seconds: 7.3 } };
-  console.log("\n== two-phase-commit (the generic path every spec takes: `interleave check`, one worker, start-up included)");
-  for (const rms of [7]) {
-    const t0 = performance.now();
-    const run = spawnSync(process.execPath, [`${root}/bin/interleave.js`, "check", "two-phase-commit", "--param", `rms=${rms}`, "--json", "-"], { encoding: "utf8" });
-    const wall = (performance.now() - t0) / 1000;
-    if (run.status !== 0) throw new Error(`check failed: ${run.stderr}`);
-    const r = JSON.parse(run.stdout);
-    const base = tlc[rms];
-    const rate = r.distinctStates / (r.durationMs / 1000);
-    console.log(
-      `rms=${rms}: ${fmt(r.distinctStates)} distinct / ${fmt(r.generatedStates)} generated; search ${(r.durationMs / 1000).toFixed(2)} s, ${wall.toFixed(2)} s with start-up; ` +
-        `${fmt(rate)} distinct states/s, ${r.bytesPerState} bytes/state in the store`,
-    );
-    console.log(
-      `  vs TLC (1 worker, ${base.seconds} s, ${fmt(base.distinct / base.seconds)} states/s): ${(base.seconds / wall).toFixed(2)}x faster with start-up, ${(rate / (base.distinct / base.seconds)).toFixed(2)}x the search rate`,
-    );
+/** TLC on TwoPhase.tla on this machine kind: distinct states and seconds per worker count. */
+const TLC = {
+  7: { distinct: 296448, generated: 2744706, seconds: { 1: 7.3, 2: 5.1 } },
+  9: { distinct: 10340352, generated: 123558402, seconds: { 1: 232, 2: 153 } },
+};
+/** Spin on the 9-RM graph, one core. */
+const SPIN_9_SECONDS = 19.5;
+
+/** One `interleave check` run as a user makes it, start-up included; peak RSS from /usr/bin/time when present. */
+function check(args) {
+  const timer = existsSync("/usr/bin/time") ? ["/usr/bin/time", "-f", "%M"] : [];
+  const cmd = [...timer, process.execPath, `${root}/bin/interleave.js`, "check", ...args, "--json", "-"];
+  const t0 = performance.now();
+  const run = spawnSync(cmd[0], cmd.slice(1), { encoding: "utf8", maxBuffer: 1 << 26 });
+  const wall = (performance.now() - t0) / 1000;
+  if (run.status !== 0) throw new Error(`interleave check ${args.join(" ")} failed (${run.status}): ${run.stderr}`);
+  const report = JSON.parse(run.stdout);
+  const rssKb = timer.length > 0 ? Number(run.stderr.trim().split("\n").pop()) : NaN;
+  return { report, wall, peakMB: Number.isFinite(rssKb) ? rssKb / 1024 : report.peakRssMB };
+}
+
+function line(name, { report: r, wall, peakMB }) {
+  const seconds = r.durationMs / 1000;
+  return (
+    `${name}: ${fmt(r.distinctStates)} distinct / ${fmt(r.generatedStates)} generated in ${wall.toFixed(2)} s with start-up ` +
+    `(search ${seconds.toFixed(2)} s: ${fmt(r.distinctStates / seconds)} distinct/s, ${fmt(r.generatedStates / seconds)} generated/s), ` +
+    `${r.bytesPerState} bytes/state in the store, peak RSS ${fmt(peakMB)} MB`
+  );
+}
+
+function checker() {
+  console.log("\n== model checker: `interleave check`, the generic path every spec takes");
+  for (const rms of quick ? [7] : [7, 9]) {
+    for (const workers of [1, 2]) {
+      const run = check(["two-phase-commit", "--param", `rms=${rms}`, "--workers", String(workers)]);
+      const tlc = TLC[rms];
+      const exact = run.report.distinctStates === tlc.distinct && run.report.generatedStates === tlc.generated;
+      console.log(line(`two-phase-commit rms=${rms}, ${workers} worker${workers > 1 ? "s" : ""}`, run));
+      console.log(
+        `  vs TLC ${workers} worker${workers > 1 ? "s" : ""} (${tlc.seconds[workers]} s): ${(tlc.seconds[workers] / run.wall).toFixed(2)}x faster; counts ${exact ? "equal TLC's" : "DIFFER from TLC's"}` +
+          (rms === 9 ? `; vs Spin (${SPIN_9_SECONDS} s, one core): ${(SPIN_9_SECONDS / run.wall).toFixed(2)}x` : ""),
+      );
+    }
+  }
+  const sym = check(["two-phase-commit", "--param", "rms=7", "--symmetry"]);
+  console.log(line("two-phase-commit rms=7 --symmetry (TLC: 920 orbits)", sym));
+  const listed = JSON.parse(spawnSync(process.execPath, [`${root}/bin/interleave.js`, "list", "--json"], { encoding: "utf8" }).stdout).map((s) => s.name);
+  for (const spec of ["raft", "paxos"].filter((name) => listed.includes(name))) {
+    const run = check([spec]);
+    console.log(line(`${spec} at its defaults`, run));
+    console.log(`  vs TLC's rate on two-phase commit (${fmt(TLC[7].distinct / TLC[7].seconds[1])} distinct/s): ${(run.report.distinctStates / (run.report.durationMs / 1000) / (TLC[7].distinct / TLC[7].seconds[1])).toFixed(2)}x`);
   }
 }
 
-const benches = [["two-phase-commit", twoPhaseCommit]];
-if (existsSync(`${root}/bench/lincheck.js`)) {
-  const { main } = await import("./lincheck.js");
-  benches.push(["lincheck", main]);
+const benches = [["checker", checker]];
+for (const [name, file] of [["random", "random.js"], ["lincheck", "lincheck.js"]]) {
+  if (existsSync(`${root}/bench/${file}`)) benches.push([name, (await import(`./${file}`)).main]);
 }
 for (const [name, bench] of benches) if (wants(name)) await bench();
