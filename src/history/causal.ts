@@ -1,0 +1,325 @@
+import { operationsOf, type Operation } from "./operations.js";
+import { INITIAL_VALUE, readCandidates, toReadWrite, type ReadWriteHistory, type RwOp } from "./readwrite.js";
+import type { Budget, CheckReport, Violation } from "./result.js";
+import { BudgetClock } from "./search/budget.js";
+import type { History } from "./types.js";
+
+/**
+ * Decides whether a read/write history is causally consistent, in the sense of
+ * causal memory (Ahamad et al., 1995): there is a writes-into relation
+ * (each read reads from a write of the same key and value, or the initial
+ * null) such that the causal order, program order plus writes-into closed
+ * transitively, is acyclic, and every process can explain its own reads: some
+ * serialization of its operations and of the writes in their causal past,
+ * extending the causal order, returns for each of its reads the value of the
+ * latest write to that key. Processes may disagree on the order of concurrent
+ * writes.
+ *
+ * Writes with an unknown outcome count only when some read observed them
+ * (they may never have happened); they are causally after their process's
+ * earlier operations but not before its later ones. Failed operations and
+ * reads with an unknown result are left out.
+ *
+ * The writes-into relation is searched (backtracking over the writes each read
+ * could have read from, pruning cycles at once); each process's serialization
+ * is a memoized depth-first search that places a legal read as soon as it can.
+ * Polynomial when written values are unique; exponential at worst (the problem
+ * is NP-complete), so the budget applies.
+ *
+ * @example
+ * checkCausalConsistency(history).result // "causal" | "violation" | "unknown"
+ */
+export function checkCausalConsistency(history: History, options: Budget = {}): CheckReport {
+  return checkOperationsCausal(operationsOf(history), options);
+}
+
+/** Causal consistency of already-paired operations; see {@link checkCausalConsistency}. */
+export function checkOperationsCausal(ops: readonly Operation[], options: Budget = {}): CheckReport {
+  const clock = new BudgetClock(options);
+  const h = toReadWrite(ops, "causal");
+  const search = new CausalSearch(h, clock);
+  const outcome = search.run();
+  const base = {
+    consistency: "causal" as const,
+    model: "read-write",
+    operations: ops.length,
+    partitions: 1,
+    configurations: search.configurations,
+    durationMs: clock.elapsedMs(),
+    partitionSummaries: [
+      { partition: null, operations: h.ops.length, result: outcome.kind === "ok" ? ("ok" as const) : outcome.kind, configurations: search.configurations },
+    ],
+  };
+  if (outcome.kind === "ok") return { ...base, result: "causal", witness: [] };
+  if (outcome.kind === "unknown") {
+    return { ...base, result: "unknown", reason: outcome.reason, message: `stopped at the ${outcome.reason === "timeout" ? "time" : "memory"} limit after ${search.configurations} configurations` };
+  }
+  return { ...base, result: "violation", violations: [outcome.violation] };
+}
+
+type Outcome = { kind: "ok" } | { kind: "violation"; violation: Violation } | { kind: "unknown"; reason: "timeout" | "memory" };
+
+class CausalSearch {
+  configurations = 0;
+  private readonly candidates: Map<number, number[]>;
+  private readonly reads: number[];
+  /** rf[read] = write index, -1 for the initial value, -2 unassigned. */
+  private readonly rf: Int32Array;
+  /** How many reads currently read from each write. */
+  private readonly readers: Int32Array;
+  private firstFailure: Violation | undefined;
+  private stopped: "timeout" | "memory" | undefined;
+
+  constructor(
+    private readonly h: ReadWriteHistory,
+    private readonly clock: BudgetClock,
+  ) {
+    this.candidates = readCandidates(h);
+    this.reads = [...this.candidates.keys()].sort((a, b) => this.candidates.get(a)!.length - this.candidates.get(b)!.length);
+    this.rf = new Int32Array(h.ops.length).fill(-2);
+    this.readers = new Int32Array(h.ops.length);
+  }
+
+  run(): Outcome {
+    for (const r of this.reads) {
+      if (this.candidates.get(r)!.length === 0) {
+        const op = this.h.ops[r]!;
+        return { kind: "violation", violation: simpleViolation(`${describe(op)} observes a value that no operation wrote`, [op.op]) };
+      }
+    }
+    if (this.assign(0)) return { kind: "ok" };
+    if (this.stopped !== undefined) return { kind: "unknown", reason: this.stopped };
+    return { kind: "violation", violation: this.firstFailure ?? simpleViolation("every way of matching reads to the writes they read from creates a causal cycle", []) };
+  }
+
+  /** Backtracks over the writes each read reads from. */
+  private assign(k: number): boolean {
+    if (this.stopped !== undefined) return false;
+    if (k === this.reads.length) return this.checkProcesses();
+    const r = this.reads[k]!;
+    for (const w of this.candidates.get(r)!) {
+      this.rf[r] = w;
+      if (w >= 0) this.readers[w]!++;
+      if (w >= 0 && this.reaches(r, w)) {
+        this.noteFailure(() => simpleViolation(`${describe(this.h.ops[r]!)} would read from ${describe(this.h.ops[w]!)}, which causally follows it`, [this.h.ops[r]!.op, this.h.ops[w]!.op]));
+      } else if (this.assign(k + 1)) {
+        return true;
+      }
+      if (w >= 0) this.readers[w]!--;
+    }
+    this.rf[r] = -2;
+    return false;
+  }
+
+  /** Direct causal predecessors of an operation under the current writes-into choice. */
+  private predecessors(x: number): number[] {
+    const rw = this.h.ops[x]!;
+    const out: number[] = [];
+    const session = this.h.sessions[rw.session]!;
+    // program order: the previous non-optional operation of the session (optional writes have no successors)
+    for (let i = rw.position - 1; i >= 0; i--) {
+      const y = session[i]!;
+      if (!this.h.ops[y]!.optional) {
+        out.push(y);
+        break;
+      }
+    }
+    if (rw.kind === "read" && this.rf[x]! >= 0) out.push(this.rf[x]!);
+    return out;
+  }
+
+  /** Whether `to` is causally after `from` (walking predecessors back from `to`). */
+  private reaches(from: number, to: number): boolean {
+    // Walk predecessors from `to` looking for `from`: `to` causally after `from`.
+    const seen = new Uint8Array(this.h.ops.length);
+    const stack = [to];
+    while (stack.length > 0) {
+      const x = stack.pop()!;
+      if (x === from) return true;
+      if (seen[x] === 1) continue;
+      seen[x] = 1;
+      for (const y of this.predecessors(x)) if (this.included(y)) stack.push(y);
+    }
+    return false;
+  }
+
+  /** Unknown-outcome writes count only when read from. */
+  private included(x: number): boolean {
+    return !this.h.ops[x]!.optional || this.readers[x]! > 0;
+  }
+
+  private noteFailure(make: () => Violation): void {
+    if (this.firstFailure === undefined) this.firstFailure = make();
+  }
+
+  /** With writes-into fixed: does every process have a legal serialization? */
+  private checkProcesses(): boolean {
+    const n = this.h.ops.length;
+    const words = (n + 31) >>> 5;
+    const included = new Uint8Array(n);
+    for (let x = 0; x < n; x++) included[x] = this.included(x) ? 1 : 0;
+    // Causal past of each operation as a bitset, in an order where predecessors come first.
+    const order = this.topologicalOrder(included);
+    if (order === undefined) return false;
+    const past = new Uint32Array(n * words);
+    for (const x of order) {
+      for (const y of this.predecessors(x)) {
+        if (included[y] !== 1) continue;
+        for (let i = 0; i < words; i++) past[x * words + i]! |= past[y * words + i]!;
+        past[x * words + (y >>> 5)]! |= 1 << (y & 31);
+      }
+    }
+    for (let s = 0; s < this.h.sessions.length; s++) {
+      if (!this.serializable(s, included, past, words)) return false;
+    }
+    return true;
+  }
+
+  private topologicalOrder(included: Uint8Array): number[] | undefined {
+    const n = this.h.ops.length;
+    const indegree = new Int32Array(n);
+    const successors: number[][] = Array.from({ length: n }, () => []);
+    for (let x = 0; x < n; x++) {
+      if (included[x] !== 1) continue;
+      for (const y of this.predecessors(x)) {
+        if (included[y] !== 1) continue;
+        successors[y]!.push(x);
+        indegree[x]!++;
+      }
+    }
+    const ready: number[] = [];
+    for (let x = 0; x < n; x++) if (included[x] === 1 && indegree[x] === 0) ready.push(x);
+    const order: number[] = [];
+    while (ready.length > 0) {
+      const x = ready.pop()!;
+      order.push(x);
+      for (const y of successors[x]!) if (--indegree[y]! === 0) ready.push(y);
+    }
+    let count = 0;
+    for (let x = 0; x < n; x++) count += included[x]!;
+    if (order.length === count) return order;
+    this.noteFailure(() => simpleViolation("the reads and program order form a causal cycle", []));
+    return undefined;
+  }
+
+  /**
+   * Depth-first search for a serialization of session `s`'s operations and
+   * the writes in their causal past that extends the causal order and makes
+   * every read of `s` return the latest write to its key.
+   */
+  private serializable(s: number, included: Uint8Array, past: Uint32Array, words: number): boolean {
+    const own = this.h.sessions[s]!.filter((x) => included[x] === 1);
+    const members = new Uint32Array(words);
+    for (const x of own) {
+      members[x >>> 5]! |= 1 << (x & 31);
+      for (let i = 0; i < words; i++) members[i]! |= past[x * words + i]!;
+    }
+    const nodes: number[] = [];
+    for (let x = 0; x < this.h.ops.length; x++) {
+      if ((members[x >>> 5]! & (1 << (x & 31))) === 0) continue;
+      const rw = this.h.ops[x]!;
+      if (rw.kind === "write" || rw.session === s) nodes.push(x);
+    }
+    const placed = new Uint32Array(words);
+    const values = new Map<string, string>();
+    const visited = new Set<string>();
+    let best: number[] = [];
+    const order: number[] = [];
+    const available = (x: number): boolean => {
+      if ((placed[x >>> 5]! & (1 << (x & 31))) !== 0) return false;
+      for (let i = 0; i < words; i++) {
+        // predecessors among this serialization's nodes must be placed
+        const need = past[x * words + i]! & members[i]! & ~placed[i]!;
+        if (need !== 0 && this.hasNode(need, i, nodes, s)) return false;
+      }
+      return true;
+    };
+    const legal = (x: number): boolean => {
+      const rw = this.h.ops[x]!;
+      return rw.kind === "write" || (values.get(rw.key) ?? INITIAL_VALUE) === rw.value;
+    };
+    const dfs = (): boolean => {
+      if (order.length === nodes.length) return true;
+      this.configurations++;
+      if ((this.configurations & 1023) === 0) {
+        const reason = this.clock.exceeded(visited.size * 64);
+        if (reason !== null) {
+          this.stopped = reason;
+          return false;
+        }
+      }
+      if (this.stopped !== undefined) return false;
+      const key = placed.join(",") + "|" + [...values.entries()].sort().join(";");
+      if (visited.has(key)) return false;
+      visited.add(key);
+      if (order.length > best.length) best = [...order];
+      const open = nodes.filter(available);
+      const greedy = open.find((x) => this.h.ops[x]!.kind === "read" && legal(x));
+      for (const x of greedy === undefined ? open : [greedy]) {
+        if (!legal(x)) continue;
+        const rw = this.h.ops[x]!;
+        const before = values.get(rw.key);
+        if (rw.kind === "write") values.set(rw.key, rw.value);
+        placed[x >>> 5]! |= 1 << (x & 31);
+        order.push(x);
+        if (dfs()) return true;
+        order.pop();
+        placed[x >>> 5]! &= ~(1 << (x & 31));
+        if (rw.kind === "write") {
+          if (before === undefined) values.delete(rw.key);
+          else values.set(rw.key, before);
+        }
+      }
+      return false;
+    };
+    if (dfs()) return true;
+    this.noteFailure(() => this.serializationFailure(s, best, nodes, past, members, words));
+    return false;
+  }
+
+  /** Whether the bitset word `need` (word `i`) contains a node of this serialization. */
+  private hasNode(need: number, i: number, _nodes: readonly number[], s: number): boolean {
+    for (let b = 0; b < 32; b++) {
+      if ((need & (1 << b)) === 0) continue;
+      const rw = this.h.ops[i * 32 + b];
+      if (rw !== undefined && (rw.kind === "write" || rw.session === s)) return true;
+    }
+    return false;
+  }
+
+  private serializationFailure(s: number, best: readonly number[], nodes: readonly number[], past: Uint32Array, members: Uint32Array, words: number): Violation {
+    const values = new Map<string, string>();
+    for (const x of best) if (this.h.ops[x]!.kind === "write") values.set(this.h.ops[x]!.key, this.h.ops[x]!.value);
+    const placed = new Set(best);
+    const stuck = nodes.filter((x) => {
+      if (placed.has(x)) return false;
+      for (let i = 0; i < words; i++) {
+        const need = past[x * words + i]! & members[i]!;
+        for (let b = 0; b < 32; b++) if ((need & (1 << b)) !== 0 && nodes.includes(i * 32 + b) && !placed.has(i * 32 + b)) return false;
+      }
+      return true;
+    });
+    const process = this.h.ops[this.h.sessions[s]![0]!]!.op.process;
+    const state = [...values.entries()].map(([k, v]) => (k === "" ? v : `${k}=${v}`)).join(", ") || "initial";
+    return {
+      partition: null,
+      message:
+        `process ${String(process)} cannot explain its reads: the longest serialization of its operations and their causal past ` +
+        `places ${best.length} of ${nodes.length} and leaves ${state}; none of these can come next: ${stuck.map((x) => describe(this.h.ops[x]!)).join("; ")}`,
+      prefix: best.map((x) => this.h.ops[x]!.op),
+      state,
+      stuck: stuck.map((x) => this.h.ops[x]!.op),
+    };
+  }
+}
+
+function simpleViolation(message: string, ops: readonly Operation[]): Violation {
+  return { partition: null, message, prefix: [], state: "", stuck: ops };
+}
+
+/** `read(x) -> 3 by process 2 (operation 7)` */
+export function describe(rw: RwOp): string {
+  const key = rw.key === "" ? "" : `[${rw.key}]`;
+  const what = rw.kind === "read" ? `read${key} -> ${rw.value}` : `write${key}(${rw.value})`;
+  return `${what} by process ${String(rw.op.process)} (operation ${rw.op.id + 1})`;
+}
