@@ -44,4 +44,11 @@ export class HistoryParseError extends Error {
  */
 export class HistoryInputError extends Error {
   override readonly name = "HistoryInputError";
+  /** The operation the problem is about, when there is one (its `call` locates it in the history). */
+  readonly operation: { readonly id: number; readonly call: number } | undefined;
+
+  constructor(message: string, operation?: { readonly id: number; readonly call: number }) {
+    super(message);
+    this.operation = operation;
+  }
 }

@@ -48,15 +48,21 @@ export function linearizationViolation(
 
 /**
  * Renders a report's violations as plain text, one block per partition, for
- * terminals and logs.
+ * terminals and logs (the last `lastSteps` steps of each partial
+ * linearization; default 10).
  */
-export function formatViolations(violations: readonly Violation[], model?: AnyModel): string {
+export function formatViolations(violations: readonly Violation[], model?: AnyModel, options: { readonly lastSteps?: number } = {}): string {
+  const last = options.lastSteps ?? 10;
   const lines: string[] = [];
   for (const v of violations) {
     lines.push(v.message);
-    lines.push(`  partial order (${v.prefix.length} operations):`);
-    for (const op of v.prefix) lines.push(`    ${describeOperation(model, op)}  [process ${String(op.process)}]`);
-    lines.push(`  then the state is ${v.state}, and none of these can be placed:`);
+    if (v.prefix.length > 0) {
+      lines.push(`  longest partial linearization (${v.prefix.length} operations${v.prefix.length > last ? `, last ${last} shown` : ""}):`);
+      for (const op of v.prefix.slice(-last)) lines.push(`    ${describeOperation(model, op)}  [process ${String(op.process)}]`);
+      lines.push(`  then the state is ${v.state}, and none of these can be placed:`);
+    } else if (v.stuck.length > 0) {
+      lines.push("  operations involved:");
+    }
     for (const op of v.stuck) lines.push(`    ${describeOperation(model, op)}  [process ${String(op.process)}]`);
   }
   return lines.join("\n");

@@ -5,7 +5,7 @@ import type { Budget, CheckReport, PartitionSummary, UnknownReason, Violation } 
 import { BudgetClock } from "./search/budget.js";
 import { preparePartitions, type PartitionOptions, type PreparedPartition } from "./search/partition.js";
 import { StateSpace } from "./search/state-space.js";
-import { searchLinearization, type SearchOutcome } from "./search/wgl.js";
+import { searchLinearization, type SearchOptions, type SearchOutcome } from "./search/wgl.js";
 import { findViolatingWindow } from "./search/window.js";
 import type { History } from "./types.js";
 
@@ -22,11 +22,13 @@ export interface CheckOptions extends Budget, PartitionOptions {
 
 /** Partitions at least this long get the windowed check before the full search. */
 const WINDOW_MIN_OPERATIONS = 400;
+/** Configurations each remaining partition may use once another partition is known to violate. */
+const OTHER_PARTITIONS_AFTER_VIOLATION = 20_000;
 /** A quick violation on a partition this short is explained by a full search too. */
 const EXPLAIN_MAX_OPERATIONS = 2000;
 
 /** A search over one prepared partition, shared by the model-based checkers. */
-export type PartitionSearch = (p: PreparedPartition, space: StateSpace, clock: BudgetClock) => SearchOutcome;
+export type PartitionSearch = (p: PreparedPartition, space: StateSpace, clock: BudgetClock, options?: SearchOptions) => SearchOutcome;
 
 /**
  * Decides whether a history is linearizable with respect to a model.
@@ -72,6 +74,8 @@ export function checkOperations(
       summaries[i] = { partition: p.key, operations: p.ops.length, result: "unknown", configurations: 0 };
       continue;
     }
+    // Once a partition is known to violate, the others only get a short search each, to report more violations cheaply.
+    const afterViolation = violations.length > 0 ? { maxConfigurations: OTHER_PARTITIONS_AFTER_VIOLATION } : {};
     const quick = consistency === "linearizable" && options.quickChecks !== false ? quickCheck(p, model, clock) : undefined;
     if (quick !== undefined) {
       configurations += quick.configurations;
@@ -82,7 +86,7 @@ export function checkOperations(
       }
     }
     const space = new StateSpace(model, p.ops);
-    const outcome = search(p, space, clock);
+    const outcome = search(p, space, clock, afterViolation);
     configurations += outcome.configurations;
     const result = outcome.kind === "ok" ? "ok" : outcome.kind;
     summaries[i] = { partition: p.key, operations: p.ops.length, result, configurations: outcome.configurations };
@@ -92,8 +96,8 @@ export function checkOperations(
       const prefix = outcome.prefix.map((k) => p.ops[k]!);
       const noun = consistency === "linearizable" ? "linearization" : "serialization";
       violations.push({ index: i, violation: linearizationViolation(model, p.key, prefix, space.states[outcome.state], p.ops, noun) });
-    } else {
-      unknown = { reason: outcome.reason === "limit" ? "timeout" : outcome.reason, partition: p.key };
+    } else if (outcome.reason !== "limit") {
+      unknown = { reason: outcome.reason, partition: p.key };
     }
   }
   const base = {
@@ -137,7 +141,7 @@ function quickCheck(p: PreparedPartition, model: AnyModel, clock: BudgetClock): 
       if (outcome.kind === "violation") {
         const prefix = outcome.prefix.map((k) => p.ops[k]!);
         const v = linearizationViolation(model, p.key, prefix, space.states[outcome.state], p.ops);
-        return { violation: { ...v, message: `${where}${found.message}. ${v.message.slice(where.length)}` }, configurations: outcome.configurations };
+        return { violation: { ...v, message: `${where}${found.message}. ${capitalize(v.message.slice(where.length))}` }, configurations: outcome.configurations };
       }
     }
     const violation: Violation = { partition: p.key, message: where + found.message, prefix: [], state: describeState(model, model.init()), stuck: found.operations };
@@ -151,6 +155,10 @@ function quickCheck(p: PreparedPartition, model: AnyModel, clock: BudgetClock): 
   const where = p.key === null ? "" : `key ${JSON.stringify(p.key)}: `;
   const message =
     `${where}the operations invoked from operation ${violation.first.id + 1} to ${violation.last.id + 1} cannot be linearized ` +
-    `whatever the state before them. ${v.message.slice(where.length)}`;
+    `whatever the state before them. ${capitalize(v.message.slice(where.length))}`;
   return { violation: { ...v, message }, configurations };
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }

@@ -56,6 +56,7 @@ export function toReadWrite(ops: readonly Operation[], consistency: string): Rea
     if (!isRead && !WRITES.has(op.f)) {
       throw new HistoryInputError(
         `${consistency} consistency is checked for read/write histories (read/get, write/put); operation ${op.id + 1} is :${op.f}`,
+        op,
       );
     }
     if (op.status === "fail" || (isRead && op.status !== "ok")) continue;

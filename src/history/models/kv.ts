@@ -30,11 +30,16 @@ export const kvModel: Model<KvState> = {
       case "append":
         return [{ ...state, [key]: current + text(op) }];
       default:
-        throw new HistoryInputError(`the kv model has get, put and append; it cannot check :${op.f} (operation ${op.id + 1})`);
+        throw new HistoryInputError(`the kv model has get, put and append; it cannot check :${op.f} (operation ${op.id + 1})`, op);
     }
   },
   partition: (op) => op.key ?? "",
-  ignore: (op) => op.status === "fail" || (op.f === "get" && op.status !== "ok"),
+  // Called on every operation before checking, so it also rejects the ones this model cannot check.
+  ignore(op) {
+    if (op.f === "put" || op.f === "append") text(op);
+    else if (op.f !== "get") throw new HistoryInputError(`the kv model has get, put and append; it cannot check :${op.f} (operation ${op.id + 1})`, op);
+    return op.status === "fail" || (op.f === "get" && op.status !== "ok");
+  },
   readOnly: (op) => op.f === "get",
   key(state) {
     const keys = Object.keys(state);
@@ -53,6 +58,6 @@ export const kvModel: Model<KvState> = {
 };
 
 function text(op: Operation): string {
-  if (typeof op.input !== "string") throw new HistoryInputError(`:${op.f} takes a string, got ${JSON.stringify(op.input)} (operation ${op.id + 1})`);
+  if (typeof op.input !== "string") throw new HistoryInputError(`:${op.f} takes a string, got ${JSON.stringify(op.input)} (operation ${op.id + 1})`, op);
   return op.input;
 }

@@ -34,11 +34,18 @@ export const registerModel: Model<Json> = {
         return matches ? [to] : [state];
       }
       default:
-        throw new HistoryInputError(`the register model has read, write and cas; it cannot check :${op.f} (operation ${op.id + 1})`);
+        throw new HistoryInputError(`the register model has read, write and cas; it cannot check :${op.f} (operation ${op.id + 1})`, op);
     }
   },
   partition: (op) => op.key ?? "",
-  ignore: (op) => (op.f === "read" && op.status !== "ok") || (op.f === "write" && op.status === "fail"),
+  // Called on every operation before checking, so it also rejects the ones this model cannot check.
+  ignore(op) {
+    if (op.f === "cas") casArgs(op);
+    else if (op.f !== "read" && op.f !== "write") {
+      throw new HistoryInputError(`the register model has read, write and cas; it cannot check :${op.f} (operation ${op.id + 1})`, op);
+    }
+    return (op.f === "read" && op.status !== "ok") || (op.f === "write" && op.status === "fail");
+  },
   quickViolation: registerQuickViolation,
   windowStates: registerWindowStates,
   readOnly: (op) => op.f === "read" || (op.f === "cas" && op.status === "fail"),
@@ -63,7 +70,7 @@ export const registerModel: Model<Json> = {
 function casArgs(op: Operation): [Json, Json] {
   const v = op.input;
   if (!Array.isArray(v) || v.length !== 2) {
-    throw new HistoryInputError(`cas takes [from, to], got ${JSON.stringify(v)} (operation ${op.id + 1})`);
+    throw new HistoryInputError(`cas takes [from, to], got ${JSON.stringify(v)} (operation ${op.id + 1})`, op);
   }
   return [v[0] as Json, v[1] as Json];
 }

@@ -49,7 +49,9 @@ export function preparePartitions(ops: readonly Operation[], model: AnyModel, op
     group.push(op);
   }
   const out: PreparedPartition[] = [];
-  for (const [key, group] of groups) out.push(prepare(partitionOf === undefined ? null : key, group, model));
+  // One unnamed partition (a register without keys) is the whole history.
+  const whole = partitionOf === undefined || (groups.size === 1 && groups.has(""));
+  for (const [key, group] of groups) out.push(prepare(whole ? null : key, group, model));
   return out;
 }
 
