@@ -72,8 +72,12 @@ export interface ClientState {
 /** What a client reacts to: its own decision to start an operation, and replicas' replies. */
 export type ClientInput =
   | { readonly type: "StartWrite" }
-  /** Read, asking the majority `quorum` (standing for whichever majority would answer first). */
-  | { readonly type: "StartRead"; readonly quorum: readonly NodeId[] }
+  /**
+   * Read, querying the replicas in `ask` and going on with the first majority
+   * that answers: an application asks every replica; the model asks one
+   * majority, which stands for whichever majority would answer first.
+   */
+  | { readonly type: "StartRead"; readonly ask: readonly NodeId[] }
   | Extract<AbdMessage, { type: "QueryReply" | "StoreAck" }>;
 
 /** A majority of `n`. */
@@ -120,7 +124,7 @@ export const replica = defineRole<ReplicaState, ReplicaInput, AbdMessage>({
 const idleClient: ClientState = { rid: 0, phase: "idle", answered: [], best: { ts: 0, value: null }, ts: 0 };
 
 /** How a reader finishes its query phase: ABD writes the value back first. */
-type QueryDone = (s: ClientState, replicas: readonly NodeId[], self: NodeId) => Step<ClientState, AbdMessage>;
+type QueryDone = (s: ClientState, self: NodeId) => Step<ClientState, AbdMessage>;
 
 /** Writes the value back to the majority that answered the query (any majority would do). */
 const writeBack: QueryDone = (s) =>
@@ -129,7 +133,7 @@ const writeBack: QueryDone = (s) =>
     broadcast(s.answered, { type: "Store", rid: s.rid, ts: s.best.ts, value: s.best.value }),
   );
 
-const returnAtOnce: QueryDone = (s, _replicas, self) =>
+const returnAtOnce: QueryDone = (s, self) =>
   become<ClientState, AbdMessage>({ ...s, phase: "idle", answered: [] }, record({ type: "ok", process: self, f: "read", value: s.best.value }));
 
 /** The reader role, parameterized by how the query phase ends. */
@@ -137,9 +141,9 @@ function readerWith(queryDone: QueryDone) {
   return defineRole<ClientState, ClientInput, AbdMessage>({
     init: () => idleClient,
     durable: ["rid", "phase", "answered", "best", "ts"],
-    // Queries change no replica, so asking one majority loses nothing: the
-    // choice of majority stands for whichever would have answered first.
-    choices: (_s, ctx) => majorities(ctx.roles["replica"] ?? []).map((quorum) => ({ type: "StartRead", quorum })),
+    // Queries change no replica, so asking one majority loses no behaviour:
+    // the choice of majority stands for whichever would have answered first.
+    choices: (_s, ctx) => majorities(ctx.roles["replica"] ?? []).map((ask) => ({ type: "StartRead", ask })),
     reduce: (s, input, ctx) => {
       const replicas = ctx.roles["replica"] ?? [];
       return match(input)
@@ -148,7 +152,7 @@ function readerWith(queryDone: QueryDone) {
             ? undefined
             : become<ClientState, AbdMessage>(
                 { ...s, rid: s.rid + 1, phase: "querying", answered: [], best: { ts: 0, value: null } },
-                broadcast(m.quorum, { type: "Query", rid: s.rid + 1 }),
+                broadcast(m.ask, { type: "Query", rid: s.rid + 1 }),
                 record({ type: "invoke", process: ctx.self, f: "read", value: null }),
               ),
         )
@@ -159,7 +163,7 @@ function readerWith(queryDone: QueryDone) {
             answered: setAdd(s.answered, ctx.from),
             best: m.ts > s.best.ts ? { ts: m.ts, value: m.value } : s.best,
           };
-          return next.answered.length < majority(replicas.length) ? become(next) : queryDone(next, replicas, ctx.self);
+          return next.answered.length < majority(replicas.length) ? become(next) : queryDone(next, ctx.self);
         })
         .with({ type: "StoreAck" }, (m) => {
           if (s.phase !== "storing" || m.rid !== s.rid || ctx.from === undefined) return undefined;
@@ -174,9 +178,11 @@ function readerWith(queryDone: QueryDone) {
 }
 
 /**
- * The reader: query a majority, write the highest-stamped value back to a
- * majority, return it. It reads whenever idle; the client state is durable,
- * so a crash only pauses it.
+ * The reader: query the replicas, take the highest-stamped value of the first
+ * majority to answer, write it back to that majority, return it. Its spontaneous
+ * inputs are reads asking one majority each (what the model explores); an
+ * application sends `{ type: "StartRead", ask: allReplicas }`. The client
+ * state is durable, so a crash only pauses it.
  */
 export const reader = readerWith(writeBack);
 

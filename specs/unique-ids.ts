@@ -171,8 +171,8 @@ const nextIdWrapping: Generate = (state, clock, config) =>
     .with({ type: "wait", reason: "sequence-exhausted" }, (): NextIdResult => issued(clock, 0, config))
     .otherwise((r) => r);
 
-/** The clock readings node `i` may be stepped to: within `skew` ticks behind real time (never below 0). */
-function clockSteps(s: UniqueIdsState, p: UniqueIdsParams, options: { readonly lowest: number }): { node: number; clock: number }[] {
+/** The clock steps NTP may make: any node to any reading from `lowest` (never below 0) up to real time. */
+function clockSteps(s: UniqueIdsState, options: { readonly lowest: number }): { node: number; clock: number }[] {
   const steps: { node: number; clock: number }[] = [];
   s.nodes.forEach((node, i) => {
     for (let c = Math.max(0, options.lowest); c <= s.now; c++) if (c !== node.clock) steps.push({ node: i, clock: c });
@@ -213,7 +213,7 @@ export const uniqueIds = defineSpec({
         d.now += 1;
         for (const n of d.nodes) n.clock += 1;
       }),
-    StepClock: choose((s: UniqueIdsState, p: UniqueIdsParams) => clockSteps(s, p, { lowest: s.now - p.skew }), stepClock, stepLabel),
+    StepClock: choose((s: UniqueIdsState, p: UniqueIdsParams) => clockSteps(s, { lowest: s.now - p.skew }), stepClock, stepLabel),
     Generate: generateWith(nextId),
     Crash: choose(nodeNumbers, (s: UniqueIdsState, i: number, p: UniqueIdsParams) =>
       !s.nodes[i]!.up || s.crashes >= p.crashes
@@ -257,7 +257,7 @@ export const uniqueIds = defineSpec({
     "clock-beyond-skew": {
       description: "NTP may step a clock back further than the skew bound: ids made more than K ticks apart come out of order",
       violates: "idsAreKSorted",
-      actions: { StepClock: choose((s: UniqueIdsState, p: UniqueIdsParams) => clockSteps(s, p, { lowest: 0 }), stepClock, stepLabel) },
+      actions: { StepClock: choose((s: UniqueIdsState) => clockSteps(s, { lowest: 0 }), stepClock, stepLabel) },
     },
   },
 });
