@@ -6,7 +6,7 @@ import { BudgetClock } from "./search/budget.js";
 import { preparePartitions, type PartitionOptions, type PreparedPartition } from "./search/partition.js";
 import { StateSpace } from "./search/state-space.js";
 import { searchLinearization, type SearchOptions, type SearchOutcome } from "./search/wgl.js";
-import { findViolatingWindow } from "./search/window.js";
+import { findViolatingWindow, type WindowOptions } from "./search/window.js";
 import type { History } from "./types.js";
 
 /** Options of the model-based checkers (linearizability, sequential consistency). */
@@ -18,6 +18,12 @@ export interface CheckOptions extends Budget, PartitionOptions {
    * `quickViolation` and, on long partitions, the windowed check). Default true.
    */
   readonly quickChecks?: boolean;
+  /**
+   * Tuning of the windowed check: it runs on partitions of at least
+   * `minOperations` operations (default 400) with windows of `sizes`
+   * operations (default [16, 64]).
+   */
+  readonly windows?: { readonly minOperations?: number } & WindowOptions;
 }
 
 /** Partitions at least this long get the windowed check before the full search. */
@@ -76,7 +82,7 @@ export function checkOperations(
     }
     // Once a partition is known to violate, the others only get a short search each, to report more violations cheaply.
     const afterViolation = violations.length > 0 ? { maxConfigurations: OTHER_PARTITIONS_AFTER_VIOLATION } : {};
-    const quick = consistency === "linearizable" && options.quickChecks !== false ? quickCheck(p, model, clock) : undefined;
+    const quick = consistency === "linearizable" && options.quickChecks !== false ? quickCheck(p, model, clock, options.windows ?? {}) : undefined;
     if (quick !== undefined) {
       configurations += quick.configurations;
       if (quick.violation !== undefined) {
@@ -131,7 +137,12 @@ export function checkOperations(
  * partitions) the windowed check. A quick violation on a short partition is
  * explained with the full search's longest partial linearization.
  */
-function quickCheck(p: PreparedPartition, model: AnyModel, clock: BudgetClock): { violation: Violation | undefined; configurations: number } {
+function quickCheck(
+  p: PreparedPartition,
+  model: AnyModel,
+  clock: BudgetClock,
+  windows: { readonly minOperations?: number } & WindowOptions,
+): { violation: Violation | undefined; configurations: number } {
   const found = model.quickViolation?.(p.ops);
   if (found !== undefined) {
     const where = p.key === null ? "" : `key ${JSON.stringify(p.key)}: `;
@@ -147,8 +158,8 @@ function quickCheck(p: PreparedPartition, model: AnyModel, clock: BudgetClock): 
     const violation: Violation = { partition: p.key, message: where + found.message, prefix: [], state: describeState(model, model.init()), stuck: found.operations };
     return { violation, configurations: 0 };
   }
-  if (p.ops.length < WINDOW_MIN_OPERATIONS || model.windowStates === undefined) return { violation: undefined, configurations: 0 };
-  const { violation, configurations } = findViolatingWindow(p, model, clock);
+  if (p.ops.length < (windows.minOperations ?? WINDOW_MIN_OPERATIONS) || model.windowStates === undefined) return { violation: undefined, configurations: 0 };
+  const { violation, configurations } = findViolatingWindow(p, model, clock, windows);
   if (violation === undefined) return { violation: undefined, configurations };
   const prefix = violation.prefix.map((k) => violation.ops[k]!);
   const v = linearizationViolation(model, p.key, prefix, violation.state, violation.ops);

@@ -65,9 +65,9 @@ export interface Model<State = unknown> {
    * `s`, if `ops` can be linearized starting from `s`, they can be from one of
    * the returned states. Optional; it enables the windowed check, which finds
    * local violations in long histories without searching all that precedes
-   * them.
+   * them. Return `undefined` when the window cannot be covered.
    */
-  windowStates?(ops: readonly Operation[]): readonly State[];
+  windowStates?(ops: readonly Operation[]): readonly State[] | undefined;
   /** A canonical key for a state, when the default (canonical JSON) is slow or wrong. */
   key?(state: State): string | number | boolean | null;
   /** One-line text for an operation in explanations. */

@@ -2,6 +2,7 @@ import { canonicalJson } from "../json.js";
 import type { QuickViolation } from "../model.js";
 import type { Operation } from "../operations.js";
 import type { Json } from "../types.js";
+import { withValue } from "./register-state.js";
 
 /**
  * Sound pre-checks for the register, in O(n log n): an observation of value
@@ -13,6 +14,20 @@ import type { Json } from "../types.js";
  * in every linearization.
  */
 export function registerQuickViolation(ops: readonly Operation[]): QuickViolation | undefined {
+  const keys = new Map<string, Operation[]>();
+  for (const op of ops) {
+    const list = keys.get(op.key ?? "") ?? [];
+    keys.set(op.key ?? "", list);
+    list.push(op);
+  }
+  for (const list of keys.values()) {
+    const found = oneRegister(list);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
+function oneRegister(ops: readonly Operation[]): QuickViolation | undefined {
   type Setter = { op: Operation | null; call: number; end: number; value: string };
   const setters = new Map<string, Setter[]>();
   const definite: Setter[] = [];
@@ -83,7 +98,10 @@ export function registerQuickViolation(ops: readonly Operation[]): QuickViolatio
  * mention, plus one they do not (it stands for every unmentioned value, which
  * no operation can tell apart).
  */
-export function registerWindowStates(ops: readonly Operation[]): Json[] {
+export function registerWindowStates(ops: readonly Operation[]): Json[] | undefined {
+  // One register per window start state; several keys would need every combination.
+  const key = ops[0]?.key;
+  if (ops.some((op) => op.key !== key)) return undefined;
   const seen = new Map<string, Json>([["null", null]]);
   const add = (v: Json): void => {
     seen.set(canonicalJson(v), v);
@@ -95,7 +113,7 @@ export function registerWindowStates(ops: readonly Operation[]): Json[] {
   }
   let fresh = "interleave:any-other-value";
   while (seen.has(canonicalJson(fresh))) fresh += "'";
-  return [...seen.values(), fresh];
+  return [...seen.values(), fresh].map((v) => withValue(null, key, v));
 }
 
 function describe(op: Operation): string {

@@ -1,9 +1,10 @@
 import { HistoryInputError } from "../errors.js";
-import { jsonEqual } from "../json.js";
+import { canonicalJson, jsonEqual } from "../json.js";
 import type { Model } from "../model.js";
 import type { Operation } from "../operations.js";
 import type { Json } from "../types.js";
 import { registerQuickViolation, registerWindowStates } from "./register-checks.js";
+import { isKeyed, KEYED, valueOf, withValue } from "./register-state.js";
 
 /**
  * A read/write/compare-and-set register that starts as `null` (Jepsen's
@@ -21,17 +22,18 @@ export const registerModel: Model<Json> = {
   name: "register",
   init: () => null,
   step(state, op) {
+    const current = valueOf(state, op.key);
     switch (op.f) {
       case "read":
-        return op.status !== "ok" || jsonEqual(state, op.output) ? [state] : [];
+        return op.status !== "ok" || jsonEqual(current, op.output) ? [state] : [];
       case "write":
-        return [op.input];
+        return [withValue(state, op.key, op.input)];
       case "cas": {
         const [from, to] = casArgs(op);
-        const matches = jsonEqual(state, from);
-        if (op.status === "ok") return matches ? [to] : [];
+        const matches = jsonEqual(current, from);
+        if (op.status === "ok") return matches ? [withValue(state, op.key, to)] : [];
         if (op.status === "fail") return matches ? [] : [state];
-        return matches ? [to] : [state];
+        return matches ? [withValue(state, op.key, to)] : [state];
       }
       default:
         throw new HistoryInputError(`the register model has read, write and cas; it cannot check :${op.f} (operation ${op.id + 1})`, op);
@@ -49,7 +51,7 @@ export const registerModel: Model<Json> = {
   quickViolation: registerQuickViolation,
   windowStates: registerWindowStates,
   readOnly: (op) => op.f === "read" || (op.f === "cas" && op.status === "fail"),
-  key: (state) => (state === null || typeof state !== "object" ? state : JSON.stringify(state)),
+  key: (state) => (state === null || typeof state !== "object" ? state : canonicalJson(state)),
   describe(op) {
     const key = op.key === undefined ? "" : `[${op.key}]`;
     const out = op.status === "unknown" ? " -> ?" : "";
@@ -64,7 +66,7 @@ export const registerModel: Model<Json> = {
       }
     }
   },
-  describeState: show,
+  describeState: (state) => (isKeyed(state) ? JSON.stringify(state[KEYED]) : show(state)),
 };
 
 function casArgs(op: Operation): [Json, Json] {

@@ -190,8 +190,10 @@ class SequentialSearch {
         const op = this.unknownOps[k]!;
         if (this.isPlaced(op)) continue;
         if (this.pos[this.unknownProcess[k]!]! < this.unknownAfter[k]!) continue;
+        // An identical unknown operation earlier in the same order goes first
+        // (they are interchangeable) when it is placeable too.
         const twin = this.p.previousTwin[op]!;
-        if (twin >= 0 && !this.isPlaced(twin)) continue;
+        if (twin >= 0 && !this.isPlaced(twin) && this.eligible(twin)) continue;
         add(op);
       }
     }
@@ -264,6 +266,23 @@ class SequentialSearch {
       this.queueOfCache = cache;
     }
     return this.queueOfCache[op]!;
+  }
+
+  /** Whether an unknown operation's process has placed the definite operations before it. */
+  private eligible(op: number): boolean {
+    const k = this.unknownIndex(op);
+    return this.pos[this.unknownProcess[k]!]! >= this.unknownAfter[k]!;
+  }
+
+  private unknownIndexCache: Int32Array | undefined;
+
+  private unknownIndex(op: number): number {
+    if (this.unknownIndexCache === undefined) {
+      const cache = new Int32Array(this.n).fill(-1);
+      this.unknownOps.forEach((o, k) => (cache[o] = k));
+      this.unknownIndexCache = cache;
+    }
+    return this.unknownIndexCache[op]!;
   }
 
   private isPlaced(op: number): boolean {

@@ -60,7 +60,9 @@ export function findViolatingWindow(
       const prepared = prepare(null, window.ops, model);
       let best: { prefix: readonly number[]; state: unknown; definite: number } | undefined;
       let failedEverywhere = true;
-      for (const initial of windowStates.call(model, window.ops)) {
+      const starts = windowStates.call(model, window.ops);
+      if (starts === undefined) return { violation: undefined, configurations, stopped: false };
+      for (const initial of starts) {
         const space = new StateSpace(model, window.ops, { state: initial });
         const outcome = searchLinearization(prepared, space, clock, { maxConfigurations: limit });
         configurations += outcome.configurations;
