@@ -1,0 +1,303 @@
+/**
+ * Raft (Ongaro and Ousterhout; raft.tla from Ongaro's dissertation): leader
+ * election, log replication and a linearizable key-value store with client
+ * sessions, over an unordered network that may lose and duplicate messages
+ * and servers that crash and restart with their durable state.
+ *
+ * The reducers live in specs/raft/: the server ({@link raftServer}), the
+ * client ({@link kvClient}) and the state machine ({@link applyCommand}); they
+ * hold no bounds. This module binds them into a model whose constraint bounds
+ * terms, log length, client operations and messages in flight, and builds the
+ * broken variants by replacing one handler of the server.
+ */
+import {
+  become,
+  defineProtocol,
+  defineRole,
+  int,
+  invariant,
+  oneOf,
+  onEveryStep,
+  reply,
+  type NodeContext,
+  type NodeId,
+} from "../src/index.js";
+import { kvClient, type ClientState } from "./raft/client.js";
+import type { KvOp } from "./raft/kv.js";
+import * as P from "./raft/properties.js";
+import {
+  candidateLogUpToDate,
+  commitAndApply,
+  majority,
+  observeTerm,
+  peersOf,
+  raftServer,
+  recordAppendEntriesResponse,
+  reduceServer,
+  type ClientRequest,
+  type RaftMessage,
+  type RequestVote,
+  type ServerInput,
+  type ServerState,
+  type ServerStep,
+} from "./raft/server.js";
+
+export * from "./raft/kv.js";
+export * from "./raft/server.js";
+export * from "./raft/client.js";
+export { isLinearizableHistory } from "./raft/linearizability.js";
+export {
+  atMostOneLeaderPerTerm,
+  leaderCompleteness,
+  logMatching,
+  sameCommand,
+  sameEntry,
+  stateMachineSafety,
+  termsNeverDecrease,
+  type RaftState,
+} from "./raft/properties.js";
+
+/** Which operations clients choose from. */
+export type RaftWorkloadName = "put" | "get-put" | "get-put-cas";
+
+/** The parameters of the Raft model. */
+export interface RaftParams {
+  readonly servers: number;
+  readonly clients: number;
+  readonly requests: number;
+  readonly attempts: number;
+  readonly workload: RaftWorkloadName;
+  readonly keys: number;
+  readonly values: number;
+  readonly candidates: number;
+  readonly maxTerm: number;
+  readonly maxLog: number;
+  readonly maxMessages: number;
+  readonly loss: number;
+  readonly duplicate: number;
+  readonly crash: number;
+}
+
+const idCache = new Map<string, NodeId[]>();
+
+function ids(prefix: string, n: number): readonly NodeId[] {
+  const key = `${prefix}${n}`;
+  let list = idCache.get(key);
+  if (list === undefined) {
+    list = Array.from({ length: n }, (_, i) => `${prefix}${i + 1}`);
+    idCache.set(key, list);
+  }
+  return list;
+}
+
+/** Server ids n1..nN. */
+export function raftServerIds(servers: number): readonly NodeId[] {
+  return ids("n", servers);
+}
+
+/** Client ids c1..cN. */
+export function raftClientIds(clients: number): readonly NodeId[] {
+  return ids("c", clients);
+}
+
+const workloads = new Map<string, readonly KvOp[]>();
+
+/** The name of key `k` (0-based): x, y, z, k3, k4, ... */
+function keyName(k: number): string {
+  return k < 3 ? "xyz"[k]! : `k${k}`;
+}
+
+/**
+ * The operations clients choose from: on each of `keys` keys, a put of each
+ * value 1..values; with `get-put` also a get; with `get-put-cas` also a
+ * compare-and-set from each of null, 1..values to each other value.
+ */
+export function raftWorkload(workload: RaftWorkloadName, keys: number, values: number): readonly KvOp[] {
+  const cacheKey = `${workload}/${keys}/${values}`;
+  const known = workloads.get(cacheKey);
+  if (known !== undefined) return known;
+  const ops: KvOp[] = [];
+  const vals = Array.from({ length: values }, (_, i) => i + 1);
+  for (let k = 0; k < keys; k++) {
+    const key = keyName(k);
+    if (workload !== "put") ops.push({ type: "get", key });
+    for (const value of vals) ops.push({ type: "put", key, value });
+    if (workload !== "get-put-cas") continue;
+    for (const expected of [null, ...vals]) for (const value of vals) if (value !== expected) ops.push({ type: "cas", key, expected, value });
+  }
+  workloads.set(cacheKey, ops);
+  return ops;
+}
+
+// ---------------------------------------------------------------------------
+// Broken servers: the correct one with one handler replaced.
+// ---------------------------------------------------------------------------
+
+/** The correct server with the handler of one input type replaced. */
+function serverWith<K extends ServerInput["type"]>(
+  type: K,
+  handler: (s: ServerState, input: Extract<ServerInput, { type: K }>, ctx: NodeContext<unknown>) => ServerStep | undefined,
+): typeof raftServer {
+  return defineRole({
+    ...raftServer,
+    reduce: (s, input, ctx) => (input.type === type ? handler(s, input as Extract<ServerInput, { type: K }>, ctx) : reduceServer(s, input, ctx)),
+  });
+}
+
+/** Grants a vote when `granted(state)` says so; otherwise as {@link onRequestVote}. */
+function voteWhen(granted: (s: ServerState, m: RequestVote, ctx: NodeContext<unknown>) => boolean) {
+  return (s: ServerState, m: RequestVote, ctx: NodeContext<unknown>): ServerStep => {
+    const { state, effects } = observeTerm(s, m.term);
+    const ok = granted(state, m, ctx);
+    const next = ok ? { ...state, votedFor: ctx.from ?? null } : state;
+    return become(next, ...effects, reply<RaftMessage>(ctx, { type: "RequestVoteResponse", term: next.currentTerm, granted: ok }));
+  };
+}
+
+/** Bug: forgets whom it voted for, so it may grant a second vote in the same term. */
+const votesTwice = serverWith(
+  "RequestVote",
+  voteWhen((s, m) => m.term === s.currentTerm && candidateLogUpToDate(m, s.log)),
+);
+
+/** Bug: grants votes without the election restriction (the candidate's log may lack committed entries). */
+const votesWithoutLogCheck = serverWith(
+  "RequestVote",
+  voteWhen((s, m, ctx) => m.term === s.currentTerm && (s.votedFor === null || s.votedFor === ctx.from)),
+);
+
+/** Bug (the paper's Figure 8): a leader commits any entry stored on a majority, even one from an earlier term. */
+const commitsOldTerms = serverWith("AppendEntriesResponse", (s, m, ctx) => {
+  const recorded = recordAppendEntriesResponse(s, m, ctx);
+  const leader = recorded.state;
+  if (leader.role !== "leader") return become(leader, ...recorded.effects);
+  const peers = peersOf(ctx);
+  let commitIndex = leader.commitIndex;
+  for (let n = leader.log.length; n > leader.commitIndex; n--) {
+    if (1 + peers.filter((p) => (leader.matchIndex[p] ?? 0) >= n).length >= majority(ctx)) {
+      commitIndex = n;
+      break;
+    }
+  }
+  const committed = commitAndApply(leader, commitIndex);
+  return become(committed.state, ...recorded.effects, ...committed.effects);
+});
+
+/** Bug: a leader answers reads from its own state machine without confirming it is still the leader. */
+const readsLocally = serverWith("ClientRequest", (s, m: ClientRequest, ctx) => {
+  if (s.role !== "leader" || m.op.type !== "get") return reduceServer(s, m, ctx);
+  const value = s.machine.data[m.op.key] ?? null;
+  return become(s, reply<RaftMessage>(ctx, { type: "ClientReply", seq: m.seq, result: { type: "get", value } }));
+});
+
+// ---------------------------------------------------------------------------
+// The spec.
+// ---------------------------------------------------------------------------
+
+const serverStates = (s: P.RaftState, p: { servers: number }): ServerState[] => P.serversOf(s, raftServerIds(p.servers));
+
+function invocations(s: P.RaftState): number {
+  let n = 0;
+  for (const e of s.history) if (e.type === "invoke") n++;
+  return n;
+}
+
+/**
+ * The model bounds (TLC's CONSTRAINT): states beyond them are counted but not
+ * expanded. Terms, log length, messages in flight, client operations and
+ * attempts; servers after the first `candidates` never stand for election.
+ */
+export function withinRaftBounds(s: P.RaftState, p: RaftParams): boolean {
+  if (s.network.length > p.maxMessages) return false;
+  const ids = raftServerIds(p.servers);
+  for (let i = 0; i < ids.length; i++) {
+    const server = s.nodes[ids[i]!] as ServerState;
+    if (server.currentTerm > p.maxTerm || server.log.length > p.maxLog) return false;
+    if (p.candidates > 0 && i >= p.candidates && server.role !== "follower") return false;
+  }
+  for (const id of raftClientIds(p.clients)) {
+    const pending = (s.nodes[id] as ClientState).pending;
+    if (pending !== null && pending.attempt > p.attempts) return false;
+  }
+  return invocations(s) <= p.requests;
+}
+
+/** Raft with a key-value store: see the module comment. */
+export const raft = defineProtocol({
+  name: "raft",
+  description: "Raft: leader election, log replication and a linearizable key-value store with client sessions (raft.tla)",
+  params: {
+    servers: int(3, { min: 1, max: 7, description: "number of servers" }),
+    clients: int(1, { min: 1, max: 4, description: "number of clients" }),
+    requests: int(1, { min: 0, max: 8, description: "client operations invoked in all (bound)" }),
+    attempts: int(2, { min: 1, max: 8, description: "attempts per operation, the first included (bound)" }),
+    workload: oneOf(["put", "get-put", "get-put-cas"], "put", { description: "operations clients choose from" }),
+    keys: int(1, { min: 1, max: 4, description: "keys of the store" }),
+    values: int(1, { min: 1, max: 3, description: "values written: 1..values" }),
+    candidates: int(0, { min: 0, max: 7, description: "only servers n1..nK stand for election; 0: all (bound)" }),
+    maxTerm: int(2, { min: 1, max: 8, description: "highest term a server may reach (bound)" }),
+    maxLog: int(2, { min: 0, max: 8, description: "longest log (bound)" }),
+    maxMessages: int(3, { min: 1, max: 20, description: "messages in flight (bound)" }),
+    loss: int(0, { min: 0, max: 3, description: "messages the network may lose" }),
+    duplicate: int(0, { min: 0, max: 3, description: "messages the network may duplicate" }),
+    crash: int(0, { min: 0, max: 3, description: "server crashes (each followed by a possible restart)" }),
+  },
+  network: "unordered",
+  nodes: (p) => ({ server: raftServerIds(p.servers), client: raftClientIds(p.clients) }),
+  roles: {
+    server: raftServer,
+    client: kvClient<RaftParams>((ctx) => raftWorkload(ctx.params.workload, ctx.params.keys, ctx.params.values)),
+  },
+  faults: (p) => ({ loss: p.loss, duplicate: p.duplicate, crash: p.crash }),
+  constraint: withinRaftBounds,
+  properties: {
+    atMostOneLeaderPerTerm: invariant<P.RaftState, RaftParams>(
+      (s, p) => P.atMostOneLeaderPerTerm(serverStates(s, p)),
+      "election safety: at most one leader in any term",
+    ),
+    logMatching: invariant<P.RaftState, RaftParams>(
+      (s, p) => P.logMatching(serverStates(s, p)),
+      "two logs with an entry of the same index and term are identical up to it",
+    ),
+    leaderCompleteness: invariant<P.RaftState, RaftParams>(
+      (s, p) => P.leaderCompleteness(serverStates(s, p)),
+      "a leader's log holds every entry committed in earlier terms",
+    ),
+    stateMachineSafety: invariant<P.RaftState, RaftParams>(
+      (s, p) => P.stateMachineSafety(serverStates(s, p)),
+      "no two servers apply different commands at the same index",
+    ),
+    termsNeverDecrease: onEveryStep<P.RaftState, RaftParams>(
+      (prev, next, p) => P.termsNeverDecrease(serverStates(prev, p), serverStates(next, p)),
+      "no server's currentTerm decreases, across crashes too",
+    ),
+    linearizableClientHistory: invariant<P.RaftState, RaftParams>(
+      (s) => P.linearizableClientHistory(s),
+      "the clients' history of reads, writes and compare-and-sets is linearizable",
+    ),
+  },
+  variants: {
+    "vote-twice": {
+      description: "a server may grant a second vote in the same term",
+      violates: "atMostOneLeaderPerTerm",
+      roles: { server: votesTwice },
+    },
+    "no-log-check": {
+      description: "votes are granted without checking that the candidate's log is up-to-date",
+      violates: "leaderCompleteness",
+      roles: { server: votesWithoutLogCheck },
+    },
+    "commit-old-term": {
+      description: "a leader commits an entry of an earlier term by counting replicas (the paper's Figure 8)",
+      violates: "leaderCompleteness",
+      params: { maxTerm: 4, maxLog: 1, candidates: 2 },
+      roles: { server: commitsOldTerms },
+    },
+    "stale-read": {
+      description: "a leader answers reads from its local state without confirming it is still the leader",
+      violates: "linearizableClientHistory",
+      params: { clients: 2, requests: 2, workload: "get-put", maxLog: 1, candidates: 2 },
+      roles: { server: readsLocally },
+    },
+  },
+});

@@ -1,0 +1,456 @@
+/**
+ * A Raft server as a pure reducer, after Ongaro's raft.tla and Figure 2 of the
+ * Raft paper: leader election (RequestVote), log replication (AppendEntries),
+ * commitment by majority in the leader's term, and a key-value state machine
+ * that applies committed entries and answers clients.
+ *
+ * Replication runs on the leader's heartbeat tick with one AppendEntries
+ * outstanding per peer (stop-and-wait, as etcd's probe state): on each tick
+ * the leader sends every peer that is not awaiting a response the entries
+ * from its `nextIndex` on, with the commit index; a response (success or
+ * not) makes the peer eligible for the next tick. New entries, commit
+ * indexes and retries after a rejection all travel on the next tick, and
+ * idle ticks are the heartbeats that keep followers from starting elections.
+ * A lost AppendEntries or response leaves its peer awaiting until the next
+ * election; a production server would also resend after a longer timeout, a
+ * resend the model covers as a duplicated message (the `duplicate` budget).
+ *
+ * Other differences from raft.tla, each merging steps without removing an
+ * interleaving the safety properties can observe:
+ * - a server votes for itself when it times out, and sends RequestVote to every
+ *   peer in that same step (raft.tla sends each one as a separate action);
+ * - a candidate becomes leader when the vote that gives it a majority arrives;
+ * - a message with a newer term updates the receiver's term and is handled in
+ *   the same step (raft.tla's UpdateTerm is a separate step);
+ * - a leader advances its commit index when it handles a successful
+ *   AppendEntries response (raft.tla's AdvanceCommitIndex is a separate step);
+ * - AppendEntries carries every entry from `nextIndex` on (raft.tla: at most one);
+ * - committed entries are applied in the step that commits them.
+ *
+ * Timers: a follower or candidate always has an election timeout pending (it
+ * may fire at any time: the model does not measure time); a leader always has
+ * its heartbeat tick pending instead, enabled while some peer is not awaiting
+ * a response.
+ *
+ * Bounds (terms, log length, messages) are not here: the spec's constraint
+ * holds them, so this is the unbounded algorithm.
+ */
+import { match } from "ts-pattern";
+import {
+  become,
+  cancelTimer,
+  defineRole,
+  reply,
+  send,
+  setAdd,
+  setHas,
+  setOf,
+  setRemove,
+  setTimer,
+  type Effect,
+  type NodeContext,
+  type NodeId,
+  type NodeSetup,
+  type Step,
+} from "../../src/index.js";
+import { applyCommand, emptyMachine, type Command, type KvMachine, type KvOp, type KvResult } from "./kv.js";
+
+/** One entry of the replicated log: a client command and the term in which a leader received it. */
+export interface LogEntry {
+  readonly term: number;
+  readonly command: Command;
+}
+
+/** What a server currently is. */
+export type ServerRoleName = "follower" | "candidate" | "leader";
+
+/**
+ * A server's state. `currentTerm`, `votedFor` and `log` are durable (they
+ * survive a crash); the rest is volatile and restarts from {@link initialServerState}.
+ * Log indexes are 1-based, as in the paper: entry `i` is `log[i - 1]`.
+ */
+export interface ServerState {
+  readonly currentTerm: number;
+  /** The candidate this server voted for in `currentTerm`, or null. */
+  readonly votedFor: NodeId | null;
+  readonly log: readonly LogEntry[];
+  readonly role: ServerRoleName;
+  /** Candidates only: who granted a vote in `currentTerm` (sorted set). */
+  readonly votesGranted: readonly NodeId[];
+  /** Leaders only: for each peer, the index of the next entry to send. */
+  readonly nextIndex: Readonly<Record<NodeId, number>>;
+  /** Leaders only: for each peer, the highest index known to be replicated there. */
+  readonly matchIndex: Readonly<Record<NodeId, number>>;
+  /** Leaders only: the peers with an AppendEntries outstanding (sorted set). */
+  readonly awaiting: readonly NodeId[];
+  /** The highest index known to be committed. */
+  readonly commitIndex: number;
+  /** The highest index applied to `machine` (always `commitIndex`: entries are applied as they commit). */
+  readonly lastApplied: number;
+  /** The key-value state machine after applying entries 1..lastApplied. */
+  readonly machine: KvMachine;
+}
+
+/** A candidate asks for a vote (the sender is the candidate). */
+export interface RequestVote {
+  readonly type: "RequestVote";
+  readonly term: number;
+  readonly lastLogIndex: number;
+  readonly lastLogTerm: number;
+}
+
+/** The answer to {@link RequestVote}. */
+export interface RequestVoteResponse {
+  readonly type: "RequestVoteResponse";
+  readonly term: number;
+  readonly granted: boolean;
+}
+
+/** A leader replicates entries and announces its commit index (the sender is the leader). */
+export interface AppendEntries {
+  readonly type: "AppendEntries";
+  readonly term: number;
+  /** The index of the entry just before `entries` (0: they start the log). */
+  readonly prevLogIndex: number;
+  readonly prevLogTerm: number;
+  readonly entries: readonly LogEntry[];
+  readonly leaderCommit: number;
+}
+
+/** The answer to {@link AppendEntries}. */
+export interface AppendEntriesResponse {
+  readonly type: "AppendEntriesResponse";
+  readonly term: number;
+  readonly success: boolean;
+  /** On success: the index of the last entry the follower now shares with the leader. */
+  readonly matchIndex: number;
+}
+
+/** A client's operation (the sender is the client); retried with the same `seq`. */
+export interface ClientRequest {
+  readonly type: "ClientRequest";
+  readonly seq: number;
+  readonly op: KvOp;
+}
+
+/** A leader's answer to a client, once the command is applied. */
+export interface ClientReply {
+  readonly type: "ClientReply";
+  readonly seq: number;
+  readonly result: KvResult;
+}
+
+/** Every message of the protocol. */
+export type RaftMessage = RequestVote | RequestVoteResponse | AppendEntries | AppendEntriesResponse | ClientRequest | ClientReply;
+
+/** A server's timers. */
+export type ServerTimer = { readonly type: "ElectionTimeout" } | { readonly type: "Heartbeat" };
+
+/** What a server's reducer takes: the messages addressed to servers and its timers. */
+export type ServerInput = Exclude<RaftMessage, ClientReply> | ServerTimer;
+
+/** A server's reducer answer. */
+export type ServerStep = Step<ServerState, RaftMessage, ServerTimer>;
+
+/** A server's effect. */
+export type ServerEffect = Effect<RaftMessage, ServerTimer>;
+
+/** The role name servers run under; clients find the servers by it. */
+export const SERVER_ROLE = "server";
+
+const ELECTION_TIMEOUT: ServerTimer = { type: "ElectionTimeout" };
+const HEARTBEAT: ServerTimer = { type: "Heartbeat" };
+
+/** A server at first boot (and the volatile part after a restart). */
+export function initialServerState(): ServerState {
+  return {
+    currentTerm: 0,
+    votedFor: null,
+    log: [],
+    role: "follower",
+    votesGranted: [],
+    nextIndex: {},
+    matchIndex: {},
+    awaiting: [],
+    commitIndex: 0,
+    lastApplied: 0,
+    machine: emptyMachine,
+  };
+}
+
+/** All servers of the cluster. */
+export function serverIds(ctx: Pick<NodeSetup<unknown>, "roles">): readonly NodeId[] {
+  return ctx.roles[SERVER_ROLE] ?? [];
+}
+
+/** The other servers. */
+export function peersOf(ctx: Pick<NodeSetup<unknown>, "roles" | "self">): NodeId[] {
+  return serverIds(ctx).filter((id) => id !== ctx.self);
+}
+
+/** How many servers make a majority of the cluster. */
+export function majority(ctx: Pick<NodeSetup<unknown>, "roles">): number {
+  return Math.floor(serverIds(ctx).length / 2) + 1;
+}
+
+/** The term of the last entry, or 0 for an empty log. */
+export function lastLogTerm(log: readonly LogEntry[]): number {
+  return log[log.length - 1]?.term ?? 0;
+}
+
+/** The term of entry `index` (1-based), or 0 for index 0. */
+export function termAt(log: readonly LogEntry[], index: number): number {
+  return log[index - 1]?.term ?? 0;
+}
+
+/**
+ * The election restriction (paper, 5.4.1): a candidate's log is at least as
+ * up-to-date as `log` when its last term is later, or equal with an index at
+ * least as long.
+ */
+export function candidateLogUpToDate(m: Pick<RequestVote, "lastLogIndex" | "lastLogTerm">, log: readonly LogEntry[]): boolean {
+  const term = lastLogTerm(log);
+  return m.lastLogTerm > term || (m.lastLogTerm === term && m.lastLogIndex >= log.length);
+}
+
+/** A state with effects still to emit: handlers compose these before `become`. */
+export interface Pending {
+  readonly state: ServerState;
+  readonly effects: readonly ServerEffect[];
+}
+
+/**
+ * Any message with a newer term makes the receiver adopt it and become a
+ * follower (paper, Figure 2, "Rules for Servers"); a leader that steps down
+ * trades its heartbeat timer for an election timeout.
+ */
+export function observeTerm(s: ServerState, term: number): Pending {
+  if (term <= s.currentTerm) return { state: s, effects: [] };
+  const state: ServerState = { ...s, currentTerm: term, votedFor: null, role: "follower", votesGranted: [], nextIndex: {}, matchIndex: {}, awaiting: [] };
+  return { state, effects: s.role === "leader" ? [cancelTimer(HEARTBEAT), setTimer(ELECTION_TIMEOUT)] : [] };
+}
+
+/** The AppendEntries a leader sends `peer`: every entry from `nextIndex[peer]` on. */
+export function appendEntriesFor(s: ServerState, peer: NodeId): AppendEntries {
+  const prevLogIndex = (s.nextIndex[peer] ?? s.log.length + 1) - 1;
+  return {
+    type: "AppendEntries",
+    term: s.currentTerm,
+    prevLogIndex,
+    prevLogTerm: termAt(s.log, prevLogIndex),
+    entries: s.log.slice(prevLogIndex),
+    leaderCommit: s.commitIndex,
+  };
+}
+
+/**
+ * Applies entries `lastApplied + 1 .. commitIndex` to the state machine. A
+ * leader answers the clients of the entries it appended itself (those of its
+ * own term); others only apply.
+ */
+export function applyCommitted(s: ServerState): Pending {
+  if (s.lastApplied >= s.commitIndex) return { state: s, effects: [] };
+  let machine = s.machine;
+  const effects: ServerEffect[] = [];
+  for (let index = s.lastApplied + 1; index <= s.commitIndex; index++) {
+    const entry = s.log[index - 1]!;
+    const applied = applyCommand(machine, entry.command);
+    machine = applied.machine;
+    if (s.role === "leader" && entry.term === s.currentTerm && applied.result !== undefined) {
+      effects.push(send<RaftMessage>(entry.command.client, { type: "ClientReply", seq: entry.command.seq, result: applied.result }));
+    }
+  }
+  return { state: { ...s, lastApplied: s.commitIndex, machine }, effects };
+}
+
+/**
+ * The commit index a leader may adopt: the highest index `N` stored on a
+ * majority (itself included) whose entry is from the leader's current term
+ * (paper, 5.4.2: entries of earlier terms are only committed indirectly).
+ */
+export function leaderCommitIndex(s: ServerState, ctx: NodeSetup<unknown>): number {
+  const peers = peersOf(ctx);
+  const needed = majority(ctx);
+  for (let n = s.log.length; n > s.commitIndex; n--) {
+    if (s.log[n - 1]!.term !== s.currentTerm) return s.commitIndex;
+    if (1 + peers.filter((p) => (s.matchIndex[p] ?? 0) >= n).length >= needed) return n;
+  }
+  return s.commitIndex;
+}
+
+/** Commits up to `commitIndex` (never backwards) and applies. */
+export function commitAndApply(s: ServerState, commitIndex: number): Pending {
+  return commitIndex > s.commitIndex ? applyCommitted({ ...s, commitIndex }) : { state: s, effects: [] };
+}
+
+function withEffects(p: Pending, ...more: readonly ServerEffect[]): ServerStep {
+  return become(p.state, ...p.effects, ...more);
+}
+
+/** A leader is elected: its heartbeat tick replaces the election timeout (the first tick asserts its leadership). */
+export function becomeLeader(s: ServerState, ctx: NodeSetup<unknown>): ServerStep {
+  const peers = peersOf(ctx);
+  const leader: ServerState = {
+    ...s,
+    role: "leader",
+    votesGranted: [],
+    nextIndex: Object.fromEntries(peers.map((p) => [p, s.log.length + 1])),
+    matchIndex: Object.fromEntries(peers.map((p) => [p, 0])),
+    awaiting: [],
+  };
+  return become(leader, cancelTimer(ELECTION_TIMEOUT), setTimer(HEARTBEAT));
+}
+
+/** The election timeout: a follower or candidate starts an election in the next term, voting for itself. */
+export function onElectionTimeout(s: ServerState, ctx: NodeSetup<unknown>): ServerStep | undefined {
+  if (s.role === "leader") return undefined;
+  const candidate: ServerState = { ...s, currentTerm: s.currentTerm + 1, role: "candidate", votedFor: ctx.self, votesGranted: [ctx.self] };
+  if (majority(ctx) === 1) return becomeLeader(candidate, ctx);
+  const request: RequestVote = { type: "RequestVote", term: candidate.currentTerm, lastLogIndex: s.log.length, lastLogTerm: lastLogTerm(s.log) };
+  return become(candidate, setTimer(ELECTION_TIMEOUT), ...peersOf(ctx).map((p) => send<RaftMessage>(p, request)));
+}
+
+/**
+ * The heartbeat tick: a leader sends AppendEntries to every peer not awaiting
+ * a response (new entries, the commit index, or nothing: a heartbeat).
+ * Not enabled while every peer is awaiting one.
+ */
+export function onHeartbeat(s: ServerState, ctx: NodeSetup<unknown>): ServerStep | undefined {
+  if (s.role !== "leader") return undefined;
+  const idle = peersOf(ctx).filter((p) => !setHas(s.awaiting, p));
+  if (idle.length === 0) return undefined;
+  const awaiting = setOf([...s.awaiting, ...idle]);
+  return become({ ...s, awaiting }, setTimer(HEARTBEAT), ...idle.map((p) => send<RaftMessage>(p, appendEntriesFor(s, p))));
+}
+
+/** RequestVote: grant when the term is current, the vote is free (or already this candidate's) and its log is up-to-date. */
+export function onRequestVote(s: ServerState, m: RequestVote, ctx: NodeContext<unknown>): ServerStep {
+  const { state, effects } = observeTerm(s, m.term);
+  const granted =
+    m.term === state.currentTerm && (state.votedFor === null || state.votedFor === ctx.from) && candidateLogUpToDate(m, state.log);
+  const next = granted ? { ...state, votedFor: ctx.from ?? null } : state;
+  return become(next, ...effects, reply<RaftMessage>(ctx, { type: "RequestVoteResponse", term: next.currentTerm, granted }));
+}
+
+/** RequestVoteResponse: a candidate counts the vote and becomes leader on a majority. */
+export function onRequestVoteResponse(s: ServerState, m: RequestVoteResponse, ctx: NodeContext<unknown>): ServerStep {
+  const p = observeTerm(s, m.term);
+  const state = p.state;
+  if (m.term < state.currentTerm || state.role !== "candidate" || !m.granted || ctx.from === undefined) return withEffects(p);
+  const votesGranted = setAdd(state.votesGranted, ctx.from);
+  const counted = { ...state, votesGranted };
+  if (votesGranted.length < majority(ctx)) return become(counted, ...p.effects);
+  const elected = becomeLeader(counted, ctx);
+  return become(elected.state, ...p.effects, ...elected.effects);
+}
+
+/**
+ * Merges a leader's entries after `prevLogIndex` (which matched): an entry
+ * that conflicts with an existing one (same index, different term) deletes it
+ * and all that follow; entries not yet in the log are appended. Entries
+ * already present stay, so a delayed, shorter AppendEntries never truncates.
+ */
+export function mergeEntries(log: readonly LogEntry[], prevLogIndex: number, entries: readonly LogEntry[]): readonly LogEntry[] {
+  for (let k = 0; k < entries.length; k++) {
+    const index = prevLogIndex + 1 + k;
+    const existing = log[index - 1];
+    if (existing === undefined || existing.term !== entries[k]!.term) return [...log.slice(0, index - 1), ...entries.slice(k)];
+  }
+  return log;
+}
+
+/** AppendEntries: reject a stale leader or a log that does not match at `prevLogIndex`; otherwise merge, commit and apply. */
+export function onAppendEntries(s: ServerState, m: AppendEntries, ctx: NodeContext<unknown>): ServerStep {
+  const p = observeTerm(s, m.term);
+  const reject = (state: ServerState): ServerStep =>
+    become(state, ...p.effects, reply<RaftMessage>(ctx, { type: "AppendEntriesResponse", term: state.currentTerm, success: false, matchIndex: 0 }));
+  if (m.term < p.state.currentTerm) return reject(p.state);
+  // Another leader of this very term: impossible in Raft (election safety); dropped.
+  if (p.state.role === "leader") return withEffects(p);
+  const follower: ServerState = p.state.role === "candidate" ? { ...p.state, role: "follower", votesGranted: [] } : p.state;
+  const logOk = m.prevLogIndex === 0 || (m.prevLogIndex <= follower.log.length && termAt(follower.log, m.prevLogIndex) === m.prevLogTerm);
+  if (!logOk) return reject(follower);
+  const log = mergeEntries(follower.log, m.prevLogIndex, m.entries);
+  const lastNew = m.prevLogIndex + m.entries.length;
+  const merged: ServerState = log === follower.log ? follower : { ...follower, log };
+  const applied = commitAndApply(merged, Math.min(m.leaderCommit, lastNew));
+  return become(
+    applied.state,
+    ...p.effects,
+    ...applied.effects,
+    reply<RaftMessage>(ctx, { type: "AppendEntriesResponse", term: applied.state.currentTerm, success: true, matchIndex: lastNew }),
+  );
+}
+
+/**
+ * The bookkeeping of an AppendEntries response at a leader of the same term:
+ * the peer is no longer awaiting; on success `matchIndex` rises (never falls:
+ * a duplicated response may arrive late); on failure `nextIndex` backs off by
+ * one for the next tick. A response the leader ignores (stale term, no longer
+ * leader) changes nothing but the term.
+ */
+export function recordAppendEntriesResponse(s: ServerState, m: AppendEntriesResponse, ctx: NodeContext<unknown>): Pending {
+  const p = observeTerm(s, m.term);
+  const state = p.state;
+  const peer = ctx.from;
+  if (m.term < state.currentTerm || state.role !== "leader" || peer === undefined) return p;
+  const matched = state.matchIndex[peer] ?? 0;
+  const matchIndex = m.success ? Math.max(matched, m.matchIndex) : matched;
+  const nextIndex = m.success ? matchIndex + 1 : Math.max(matched + 1, (state.nextIndex[peer] ?? 1) - 1);
+  const next: ServerState = {
+    ...state,
+    awaiting: setRemove(state.awaiting, peer),
+    matchIndex: { ...state.matchIndex, [peer]: matchIndex },
+    nextIndex: { ...state.nextIndex, [peer]: nextIndex },
+  };
+  return { state: next, effects: p.effects };
+}
+
+/** AppendEntriesResponse: record it, then commit what a majority stores from the current term. */
+export function onAppendEntriesResponse(s: ServerState, m: AppendEntriesResponse, ctx: NodeContext<unknown>): ServerStep {
+  const recorded = recordAppendEntriesResponse(s, m, ctx);
+  if (recorded.state.role !== "leader") return withEffects(recorded);
+  const committed = commitAndApply(recorded.state, leaderCommitIndex(recorded.state, ctx));
+  return become(committed.state, ...recorded.effects, ...committed.effects);
+}
+
+/**
+ * ClientRequest: a leader appends the command (the next heartbeat tick
+ * replicates it); the reply comes once it is applied. Others drop the
+ * request: the client retries elsewhere on its timeout. Retried commands are
+ * appended again and deduplicated by the state machine's sessions when
+ * applied (dissertation, 6.3); a duplicate in the current term also lets an
+ * earlier-term copy commit.
+ */
+export function onClientRequest(s: ServerState, m: ClientRequest, ctx: NodeContext<unknown>): ServerStep {
+  if (s.role !== "leader" || ctx.from === undefined) return become(s);
+  const entry: LogEntry = { term: s.currentTerm, command: { client: ctx.from, seq: m.seq, op: m.op } };
+  const appended: ServerState = { ...s, log: [...s.log, entry] };
+  // A cluster of one commits at once.
+  const committed = commitAndApply(appended, leaderCommitIndex(appended, ctx));
+  return become(committed.state, ...committed.effects);
+}
+
+/** The reducer of a Raft server, dispatching on the input. */
+export function reduceServer(s: ServerState, input: ServerInput, ctx: NodeContext<unknown>): ServerStep | undefined {
+  return match(input)
+    .with({ type: "ElectionTimeout" }, () => onElectionTimeout(s, ctx))
+    .with({ type: "Heartbeat" }, () => onHeartbeat(s, ctx))
+    .with({ type: "RequestVote" }, (m) => onRequestVote(s, m, ctx))
+    .with({ type: "RequestVoteResponse" }, (m) => onRequestVoteResponse(s, m, ctx))
+    .with({ type: "AppendEntries" }, (m) => onAppendEntries(s, m, ctx))
+    .with({ type: "AppendEntriesResponse" }, (m) => onAppendEntriesResponse(s, m, ctx))
+    .with({ type: "ClientRequest" }, (m) => onClientRequest(s, m, ctx))
+    .exhaustive();
+}
+
+/**
+ * The Raft server role: `currentTerm`, `votedFor` and `log` are durable;
+ * every server boots (and restarts) as a follower with an election timeout armed.
+ */
+export const raftServer = defineRole<ServerState, ServerInput, RaftMessage, ServerTimer>({
+  init: () => initialServerState(),
+  initialTimers: () => [ELECTION_TIMEOUT],
+  durable: ["currentTerm", "votedFor", "log"],
+  reduce: reduceServer,
+});
