@@ -62,12 +62,14 @@ export interface Model<State = unknown> {
   quickViolation?(ops: readonly Operation[]): QuickViolation | undefined;
   /**
    * States from which to check a window of a long history: for every state
-   * `s`, if `ops` can be linearized starting from `s`, they can be from one of
-   * the returned states. Optional; it enables the windowed check, which finds
-   * local violations in long histories without searching all that precedes
-   * them. Return `undefined` when the window cannot be covered.
+   * `s` the object can be in after some of the operations `before` (those
+   * invoked before the window) took effect, if `window` can be linearized
+   * starting from `s`, it can be from one of the returned states. Optional;
+   * it enables the windowed check, which finds local violations in long
+   * histories without searching all that precedes them. Return `undefined`
+   * when the window cannot be covered.
    */
-  windowStates?(ops: readonly Operation[]): readonly State[] | undefined;
+  windowStates?(window: readonly Operation[], before: readonly Operation[]): readonly State[] | undefined;
   /** A canonical key for a state, when the default (canonical JSON) is slow or wrong. */
   key?(state: State): string | number | boolean | null;
   /** One-line text for an operation in explanations. */

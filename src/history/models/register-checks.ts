@@ -94,26 +94,40 @@ function oneRegister(ops: readonly Operation[]): QuickViolation | undefined {
 }
 
 /**
- * Window start states for the register: the values the window's operations
- * mention, plus one they do not (it stands for every unmentioned value, which
- * no operation can tell apart).
+ * Window start states for the register. The register can only hold null or
+ * a value written by an operation invoked before the window; of those, the
+ * ones the window's operations mention, plus (when some possible value is not
+ * mentioned) one value nobody mentions, which stands for all of them: no
+ * operation can tell unmentioned values apart.
  */
-export function registerWindowStates(ops: readonly Operation[]): Json[] | undefined {
+export function registerWindowStates(window: readonly Operation[], before: readonly Operation[]): Json[] | undefined {
   // One register per window start state; several keys would need every combination.
-  const key = ops[0]?.key;
-  if (ops.some((op) => op.key !== key)) return undefined;
-  const seen = new Map<string, Json>([["null", null]]);
-  const add = (v: Json): void => {
-    seen.set(canonicalJson(v), v);
-  };
-  for (const op of ops) {
-    if (op.f === "write") add(op.input);
-    else if (op.f === "read" && op.status === "ok") add(op.output);
-    else if (op.f === "cas" && Array.isArray(op.input)) for (const v of op.input) add(v as Json);
+  const key = window[0]?.key;
+  if (window.some((op) => op.key !== key) || before.some((op) => op.key !== key)) return undefined;
+  const mentioned = new Set<string>();
+  for (const op of window) {
+    if (op.f === "write") mentioned.add(canonicalJson(op.input));
+    else if (op.f === "read" && op.status === "ok") mentioned.add(canonicalJson(op.output));
+    else if (op.f === "cas" && Array.isArray(op.input)) for (const v of op.input) mentioned.add(canonicalJson(v as Json));
   }
-  let fresh = "interleave:any-other-value";
-  while (seen.has(canonicalJson(fresh))) fresh += "'";
-  return [...seen.values(), fresh].map((v) => withValue(null, key, v));
+  const possible = new Map<string, Json>([["null", null]]);
+  for (const op of before) {
+    if (op.status === "fail") continue;
+    if (op.f === "write") possible.set(canonicalJson(op.input), op.input);
+    else if (op.f === "cas" && Array.isArray(op.input) && op.input.length === 2) possible.set(canonicalJson(op.input[1] as Json), op.input[1] as Json);
+  }
+  const out: Json[] = [];
+  let unmentioned = false;
+  for (const [k, v] of possible) {
+    if (mentioned.has(k)) out.push(v);
+    else unmentioned = true;
+  }
+  if (unmentioned) {
+    let fresh = "interleave:any-other-value";
+    while (mentioned.has(canonicalJson(fresh))) fresh += "'";
+    out.push(fresh);
+  }
+  return out.map((v) => withValue(null, key, v));
 }
 
 function describe(op: Operation): string {

@@ -25,6 +25,11 @@ export interface PreparedPartition {
    * search applies them in order only.
    */
   readonly previousTwin: Int32Array;
+  /**
+   * 1 for unknown-outcome operations that may be applied any number of times
+   * (a relaxation, sound only for proving violations: the windowed check).
+   */
+  readonly reusable?: Uint8Array;
 }
 
 /** Options for splitting a history into partitions. */

@@ -58,6 +58,7 @@ class WglSearch {
   private readonly nd: number;
   private readonly unknown: Uint8Array;
   private readonly readOnly: Uint8Array;
+  private readonly reusable: Uint8Array;
   private readonly bit: Int32Array;
   private readonly twin: Int32Array;
   private readonly rank: Float64Array;
@@ -68,16 +69,16 @@ class WglSearch {
   private readonly uBits: Uint32Array;
   private readonly memo: ConfigMemo;
   private readonly zobrist: Int32Array;
-  private readonly stackOp: Int32Array;
-  private readonly stackPrev: Int32Array;
-  private readonly stackAlt: Int32Array;
-  private readonly stackSlot: Int32Array;
+  private stackOp: Int32Array;
+  private stackPrev: Int32Array;
+  private stackAlt: Int32Array;
+  private stackSlot: Int32Array;
   private pool: Int32Array;
   /** The sort key of each pool entry. */
   private poolKey: Float64Array;
-  private readonly nodeBase: Int32Array;
-  private readonly nodeCount: Int32Array;
-  private readonly nodeIdx: Int32Array;
+  private nodeBase: Int32Array;
+  private nodeCount: Int32Array;
+  private nodeIdx: Int32Array;
   private depth = 0;
   private state: number;
   private setHash = 0;
@@ -102,6 +103,7 @@ class WglSearch {
     this.nd = p.definiteCount;
     this.unknown = p.unknown;
     this.readOnly = p.readOnly;
+    this.reusable = p.reusable ?? new Uint8Array(n);
     this.bit = p.bit;
     this.twin = p.previousTwin;
     this.rank = candidateRank(p, order);
@@ -145,7 +147,7 @@ class WglSearch {
       const d = this.depth;
       if (this.nodeIdx[d]! < this.nodeCount[d]!) {
         const op = this.pool[this.nodeBase[d]! + this.nodeIdx[d]!]!;
-        if (this.unknown[op] === 1 && this.twin[op]! >= 0 && !this.isSet(this.twin[op]!)) {
+        if (this.unknown[op] === 1 && this.twin[op]! >= 0 && (this.reusable[op] === 1 || !this.isSet(this.twin[op]!))) {
           this.nodeIdx[d]!++;
           continue;
         }
@@ -163,10 +165,12 @@ class WglSearch {
       const op = this.stackOp[d - 1]!;
       this.memo.markFailed(this.stackSlot[d - 1]!);
       this.state = this.stackPrev[d - 1]!;
-      this.flip(op);
-      this.unlift(op);
-      if (this.unknown[op] === 0) this.remaining++;
-      else this.appliedCount--;
+      if (this.reusable[op] === 0) {
+        this.flip(op);
+        this.unlift(op);
+        if (this.unknown[op] === 0) this.remaining++;
+        else this.appliedCount--;
+      }
       const code = this.space.step(this.state, op);
       if (code < ILLEGAL && this.tryPush(op, code, this.stackAlt[d - 1]! + 1)) {
         this.enterNode();
@@ -183,6 +187,7 @@ class WglSearch {
    */
   private enterNode(): void {
     const d = this.depth;
+    if (d + 1 >= this.nodeBase.length) this.growStacks();
     const base = d === 0 ? 0 : this.nodeBase[d - 1]! + this.nodeCount[d - 1]!;
     const rank = this.rank;
     const space = this.space;
@@ -256,16 +261,18 @@ class WglSearch {
     const alts = code >= 0 ? undefined : this.space.alternatives(code);
     const count = alts === undefined ? 1 : alts.length;
     const isUnknown = this.unknown[op] === 1;
+    const reusable = this.reusable[op] === 1;
     for (let a = from; a < count; a++) {
       const target = alts === undefined ? code : alts[a]!;
       if (isUnknown && target === this.state) continue;
-      this.flip(op);
+      if (!reusable) this.flip(op);
       const h = configHash(this.setHash, target);
-      if (this.memo.has(this.dBits, this.uBits, target, h) || this.subsumed(op, target)) {
-        this.flip(op);
+      if (this.memo.has(this.dBits, this.uBits, target, h) || (!reusable && this.subsumed(op, target))) {
+        if (!reusable) this.flip(op);
         continue;
       }
       const d = this.depth;
+      if (d === this.stackOp.length) this.growStacks();
       this.stackSlot[d] = this.memo.add(this.dBits, this.uBits, target, h);
       this.stackOp[d] = op;
       this.stackPrev[d] = this.state;
@@ -273,6 +280,7 @@ class WglSearch {
       this.depth = d + 1;
       this.configurations++;
       this.state = target;
+      if (reusable) return true;
       this.lift(op);
       if (isUnknown) this.applied[this.appliedCount++] = op;
       if (!isUnknown) {
@@ -286,6 +294,22 @@ class WglSearch {
       return true;
     }
     return false;
+  }
+
+  /** Reusable operations can make the path longer than the number of operations. */
+  private growStacks(): void {
+    const grow = (a: Int32Array): Int32Array => {
+      const b = new Int32Array(a.length * 2 + 2);
+      b.set(a);
+      return b;
+    };
+    this.stackOp = grow(this.stackOp);
+    this.stackPrev = grow(this.stackPrev);
+    this.stackAlt = grow(this.stackAlt);
+    this.stackSlot = grow(this.stackSlot);
+    this.nodeBase = grow(this.nodeBase);
+    this.nodeCount = grow(this.nodeCount);
+    this.nodeIdx = grow(this.nodeIdx);
   }
 
   /**

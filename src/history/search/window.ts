@@ -32,10 +32,12 @@ export interface WindowOptions {
  * window of operations invoked in [t0, t1), take any linearization of the
  * whole history; the operations invoked from t0 on all come after every
  * operation that completed before t0, so from the state reached at that point
- * (which {@link AnyModel.windowStates} covers) they, plus some of the
+ * (made by operations invoked before t0, and covered by
+ * {@link AnyModel.windowStates}) they, plus some of the
  * operations still pending at t0, are linearized in order. Operations pending
- * at t0, still pending at t1, or of unknown outcome become optional, which
- * only makes the window easier to linearize. So a window that fails from
+ * at t0, still pending at t1, or of unknown outcome become optional (and may
+ * even take effect several times), which only makes the window easier to
+ * linearize. So a window that fails from
  * every start state proves the history is not linearizable.
  */
 export function findViolatingWindow(
@@ -57,10 +59,14 @@ export function findViolatingWindow(
       const end = Math.min(n, start + size);
       const window = windowOperations(ops, start, end, model);
       if (window.definite < 2) continue;
-      const prepared = prepare(null, window.ops, model);
+      // Relax further: an unknown-outcome operation may take effect any
+      // number of times. Still sound for proving a violation, and it keeps
+      // the many lingering unknown operations of a long history cheap.
+      const base = prepare(null, window.ops, model);
+      const prepared = { ...base, reusable: base.unknown };
       let best: { prefix: readonly number[]; state: unknown; definite: number } | undefined;
       let failedEverywhere = true;
-      const starts = windowStates.call(model, window.ops);
+      const starts = windowStates.call(model, window.ops, ops.slice(0, start));
       if (starts === undefined) return { violation: undefined, configurations, stopped: false };
       for (const initial of starts) {
         const space = new StateSpace(model, window.ops, { state: initial });

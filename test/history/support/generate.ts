@@ -16,8 +16,13 @@ export interface RegisterHistoryParams {
   readonly values: number;
   /** Probability that an operation's outcome is unknown (`info`, or a timed-out read). */
   readonly unknownRate: number;
-  /** Plant a stale read: write X; write Y; read -> X, in real-time order. */
-  readonly violation: boolean;
+  /**
+   * Plant a violation with fresh values X and Y:
+   * - "stale-read": write X; then write Y; then a read returns X, in real-time order;
+   * - "opposite-order": writes of X and Y overlap two processes that each read
+   *   twice, one seeing X then Y, the other Y then X (each read alone is fine).
+   */
+  readonly violation: false | "stale-read" | "opposite-order";
 }
 
 /** A small, fast, seedable PRNG (mulberry32). */
@@ -44,9 +49,8 @@ type Pending = {
 /**
  * Generates a history of a read/write/cas register that starts as null.
  * Without `violation` the history is linearizable (the simulation is a
- * witness); with it, it is not (a read returns a value overwritten by a write
- * that completed before the read was invoked, and that value is never written
- * again).
+ * witness); with one, it is not (X and Y are written once each and nothing
+ * else ever writes them, so the planted reads contradict every order).
  */
 export function generateRegisterHistory(params: RegisterHistoryParams): HistoryEvent[] {
   const rnd = prng(params.seed);
@@ -59,7 +63,7 @@ export function generateRegisterHistory(params: RegisterHistoryParams): HistoryE
   /** Unknown-outcome writes/cas that may still take effect later. */
   const lingering: Pending[] = [];
   let started = 0;
-  const gadgetAt = params.violation ? Math.floor(params.operations * (0.3 + 0.4 * rnd())) : -1;
+  const gadgetAt = params.violation !== false ? Math.floor(params.operations * (0.3 + 0.4 * rnd())) : -1;
   let gadgetDone = false;
 
   const apply = (op: Pending): void => {
@@ -73,11 +77,23 @@ export function generateRegisterHistory(params: RegisterHistoryParams): HistoryE
     }
   };
 
-  const plantStaleRead = (): void => {
-    // Three fresh process ids, so nothing of theirs is pending.
-    const [a, c, b] = [nextId++, nextId++, nextId++];
-    const x = 1_000_000 + params.seed % 1000;
+  const plantViolation = (): void => {
+    // Fresh process ids, so nothing of theirs is pending.
+    const [a, c, b, d] = [nextId++, nextId++, nextId++, nextId++];
+    const x = 1_000_000 + (params.seed % 1000);
     const y = x + 1;
+    if (params.violation === "opposite-order") {
+      events.push({ type: "invoke", process: a, f: "write", value: x });
+      events.push({ type: "invoke", process: c, f: "write", value: y });
+      for (const [p, v] of [[b, x], [d, y], [b, y], [d, x]] as const) {
+        events.push({ type: "invoke", process: p, f: "read", value: null });
+        events.push({ type: "ok", process: p, f: "read", value: v });
+      }
+      events.push({ type: "ok", process: a, f: "write", value: x });
+      events.push({ type: "ok", process: c, f: "write", value: y });
+      state = y;
+      return;
+    }
     events.push({ type: "invoke", process: a, f: "write", value: x });
     state = x;
     events.push({ type: "ok", process: a, f: "write", value: x });
@@ -91,7 +107,7 @@ export function generateRegisterHistory(params: RegisterHistoryParams): HistoryE
   while (started < params.operations || pending.some((p) => p !== undefined)) {
     if (!gadgetDone && started >= gadgetAt && gadgetAt >= 0) {
       gadgetDone = true;
-      plantStaleRead();
+      plantViolation();
     }
     // A lingering unknown operation may take effect now.
     if (lingering.length > 0 && rnd() < 0.05) {
