@@ -45,13 +45,13 @@ import {
 export * from "./raft/kv.js";
 export * from "./raft/server.js";
 export * from "./raft/client.js";
-export { isLinearizableHistory } from "./raft/linearizability.js";
 export {
   atMostOneLeaderPerTerm,
   leaderCompleteness,
   logMatching,
   sameCommand,
   sameEntry,
+  linearizableClientHistory,
   stateMachineSafety,
   termsNeverDecrease,
   type RaftState,
@@ -290,7 +290,8 @@ export const raft = defineProtocol({
     "commit-old-term": {
       description: "a leader commits an entry of an earlier term by counting replicas (the paper's Figure 8)",
       violates: "leaderCompleteness",
-      params: { maxTerm: 4, maxLog: 1, candidates: 2 },
+      // Two clients (no retries) so the overwritten entry holds another client's command.
+      params: { clients: 2, requests: 2, attempts: 1, maxTerm: 4, maxLog: 1, candidates: 2 },
       roles: { server: commitsOldTerms },
     },
     "stale-read": {

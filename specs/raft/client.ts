@@ -8,7 +8,7 @@
  *
  * The history uses Jepsen's register vocabulary, one register per key: `read`,
  * `write`, `cas` with `[expected, value]` (a compare-and-set that did not swap
- * completes as `fail`).
+ * completes as `fail`), so src/history's register model checks it.
  */
 import { match } from "ts-pattern";
 import {
