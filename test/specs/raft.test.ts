@@ -1,0 +1,225 @@
+import { describe, expect, it } from "vitest";
+import { checkSpec } from "../../checker/index.js";
+import type { HistoryEvent, NodeContext, ProtocolState } from "../../src/index.js";
+import {
+  applyCommand,
+  candidateLogUpToDate,
+  emptyMachine,
+  mergeEntries,
+  raft,
+  raftServer,
+  raftWorkload,
+  type Command,
+  type LogEntry,
+  type ServerState,
+} from "../../specs/raft.js";
+
+const put = (client: string, seq: number, value: number): Command => ({ client, seq, op: { type: "put", key: "x", value } });
+const entry = (term: number, command: Command): LogEntry => ({ term, command });
+
+/** The context a server's reducer sees when `from` sends it a message. */
+function serverCtx(self: string, from: string): NodeContext<unknown> {
+  return { self, from, kind: "message", params: {}, nodes: ["n1", "n2", "n3", "c1"], roles: { server: ["n1", "n2", "n3"], client: ["c1"] } };
+}
+
+/** A property of the default model, bound to its parameters. */
+function property(name: string) {
+  const p = raft.instantiate().properties.find((x) => x.name === name);
+  if (p === undefined) throw new Error(`no property ${name}`);
+  return p;
+}
+
+function initialState(): ProtocolState {
+  return raft.instantiate().initStates()[0]!;
+}
+
+function withServer(s: ProtocolState, id: string, change: Partial<ServerState>): ProtocolState {
+  return { ...s, nodes: { ...s.nodes, [id]: { ...(s.nodes[id] as ServerState), ...change } } };
+}
+
+describe("raft: the key-value state machine", () => {
+  it("applies a retried command (same client, same seq) once, answering from the session", () => {
+    const first = applyCommand(emptyMachine, put("c1", 1, 1));
+    const other = applyCommand(first.machine, put("c2", 1, 2));
+    const retry = applyCommand(other.machine, put("c1", 1, 1));
+    expect(retry.machine).toBe(other.machine);
+    expect(retry.machine.data).toEqual({ x: 2 });
+    expect(retry.result).toEqual({ type: "put" });
+    // An older command of a client that has moved on is neither executed nor answered.
+    const next = applyCommand(retry.machine, put("c1", 2, 3));
+    expect(applyCommand(next.machine, put("c1", 1, 1))).toEqual({ machine: next.machine, result: undefined });
+  });
+
+  it("executes get, put and compare-and-set on absent and present keys", () => {
+    const cas = { client: "c1", seq: 1, op: { type: "cas", key: "x", expected: null, value: 1 } } as const;
+    const swapped = applyCommand(emptyMachine, cas);
+    expect([swapped.machine.data, swapped.result]).toEqual([{ x: 1 }, { type: "cas", swapped: true }]);
+    const again = applyCommand(swapped.machine, { ...cas, seq: 2 });
+    expect([again.machine.data, again.result]).toEqual([{ x: 1 }, { type: "cas", swapped: false }]);
+    const get = applyCommand(again.machine, { client: "c1", seq: 3, op: { type: "get", key: "x" } });
+    expect(get.result).toEqual({ type: "get", value: 1 });
+  });
+
+  it("offers workloads of puts, gets and compare-and-sets", () => {
+    expect(raftWorkload("put", 1, 1)).toEqual([{ type: "put", key: "x", value: 1 }]);
+    expect(raftWorkload("get-put-cas", 1, 2).map((op) => op.type)).toEqual(["get", "put", "put", "cas", "cas", "cas", "cas"]);
+    expect(raftWorkload("get-put", 2, 1).map((op) => op.key)).toEqual(["x", "x", "y", "y"]);
+  });
+});
+
+describe("raft: the server reducer", () => {
+  it("keeps currentTerm, votedFor and the log across crashes, and nothing else", () => {
+    expect(raftServer.durable).toEqual(["currentTerm", "votedFor", "log"]);
+  });
+
+  it("grants a vote only to an up-to-date log, once per term", () => {
+    expect(candidateLogUpToDate({ lastLogIndex: 1, lastLogTerm: 2 }, [entry(1, put("c1", 1, 1)), entry(1, put("c1", 2, 1))])).toBe(true);
+    expect(candidateLogUpToDate({ lastLogIndex: 1, lastLogTerm: 1 }, [entry(1, put("c1", 1, 1)), entry(1, put("c1", 2, 1))])).toBe(false);
+    const follower = (initialState().nodes["n3"] as ServerState);
+    const request = { type: "RequestVote", term: 1, lastLogIndex: 0, lastLogTerm: 0 } as const;
+    const first = raftServer.reduce(follower, request, serverCtx("n3", "n1"))!;
+    expect([first.state.currentTerm, first.state.votedFor, first.effects]).toEqual([
+      1,
+      "n1",
+      [{ type: "send", to: "n1", msg: { type: "RequestVoteResponse", term: 1, granted: true } }],
+    ]);
+    const second = raftServer.reduce(first.state, request, serverCtx("n3", "n2"))!;
+    expect([second.state.votedFor, second.effects]).toEqual(["n1", [{ type: "send", to: "n2", msg: { type: "RequestVoteResponse", term: 1, granted: false } }]]);
+  });
+
+  it("truncates only on a conflict, so a delayed shorter AppendEntries keeps later entries", () => {
+    const log = [entry(1, put("c1", 1, 1)), entry(1, put("c1", 2, 1))];
+    expect(mergeEntries(log, 0, [log[0]!])).toBe(log);
+    expect(mergeEntries(log, 0, [entry(2, put("c2", 1, 2))])).toEqual([entry(2, put("c2", 1, 2))]);
+    expect(mergeEntries(log, 2, [entry(2, put("c2", 1, 2))])).toEqual([...log, entry(2, put("c2", 1, 2))]);
+  });
+});
+
+describe("raft: the properties", () => {
+  const c1 = put("c1", 1, 1);
+  const c2 = put("c2", 1, 2);
+
+  it("atMostOneLeaderPerTerm and logMatching", () => {
+    const two = withServer(withServer(initialState(), "n1", { role: "leader", currentTerm: 1 }), "n2", { role: "leader", currentTerm: 1 });
+    expect(property("atMostOneLeaderPerTerm").check(two as never, undefined as never)).toBe(false);
+    const apart = withServer(two, "n2", { currentTerm: 2 });
+    expect(property("atMostOneLeaderPerTerm").check(apart as never, undefined as never)).toBe(true);
+    const diverged = withServer(withServer(initialState(), "n1", { log: [entry(1, c1), entry(2, c2)] }), "n2", { log: [entry(1, c2), entry(2, c2)] });
+    expect(property("logMatching").check(diverged as never, undefined as never)).toBe(false);
+    const matching = withServer(diverged, "n2", { log: [entry(1, c1), entry(3, c2)] });
+    expect(property("logMatching").check(matching as never, undefined as never)).toBe(true);
+  });
+
+  it("leaderCompleteness and stateMachineSafety", () => {
+    const committed = withServer(initialState(), "n2", { currentTerm: 1, log: [entry(1, c1)], commitIndex: 1, lastApplied: 1 });
+    const lacking = withServer(committed, "n1", { role: "leader", currentTerm: 2, log: [entry(2, c2)] });
+    expect(property("leaderCompleteness").check(lacking as never, undefined as never)).toBe(false);
+    // A stale leader of an earlier term may lack entries committed later.
+    const stale = withServer(withServer(committed, "n2", { currentTerm: 2 }), "n1", { role: "leader", currentTerm: 1, log: [] });
+    expect(property("leaderCompleteness").check(stale as never, undefined as never)).toBe(true);
+    const applied = withServer(lacking, "n1", { commitIndex: 1, lastApplied: 1 });
+    expect(property("stateMachineSafety").check(applied as never, undefined as never)).toBe(false);
+    const sameCommand = withServer(applied, "n1", { log: [entry(2, c1)] });
+    expect(property("stateMachineSafety").check(sameCommand as never, undefined as never)).toBe(true);
+  });
+
+  it("termsNeverDecrease compares each server's term across a step", () => {
+    const p = property("termsNeverDecrease");
+    if (p.kind !== "action") throw new Error("termsNeverDecrease is an action property");
+    const at2 = withServer(initialState(), "n3", { currentTerm: 2 });
+    expect(p.check(at2, withServer(at2, "n3", { currentTerm: 1 }))).toBe(false);
+    expect(p.check(at2, withServer(at2, "n3", { currentTerm: 3 }))).toBe(true);
+  });
+
+  it("linearizableClientHistory accepts a concurrent read and rejects a stale one", () => {
+    const ev = (type: HistoryEvent["type"], process: string, f: string, value: HistoryEvent["value"]): HistoryEvent => ({ type, process, f, key: "x", value });
+    const check = (history: HistoryEvent[]) => property("linearizableClientHistory").check({ ...initialState(), history } as never, undefined as never);
+    const write = [ev("invoke", "c1", "write", 1), ev("ok", "c1", "write", 1)];
+    expect(check([ev("invoke", "c2", "read", null), ...write, ev("ok", "c2", "read", null)])).toBe(true);
+    expect(check([...write, ev("invoke", "c2", "read", null), ev("ok", "c2", "read", null)])).toBe(false);
+    // A write that never completed may or may not have taken effect.
+    expect(check([ev("invoke", "c1", "write", 1), ev("invoke", "c2", "read", null), ev("ok", "c2", "read", 1)])).toBe(true);
+  });
+});
+
+describe("raft: model checking", () => {
+  it("the default model (3 servers, terms up to 2, one put with one retry) is safe: 441,012 states", () => {
+    const bfs = checkSpec(raft);
+    expect([bfs.result, bfs.distinctStates, bfs.generatedStates]).toEqual(["ok", 441_012, 687_220]);
+    expect(bfs.params).toMatchObject({ servers: 3, clients: 1, requests: 1, attempts: 2, maxTerm: 2, maxLog: 2, maxMessages: 3 });
+    const dfs = checkSpec(raft, { strategy: "dfs" });
+    expect([dfs.result, dfs.distinctStates, dfs.generatedStates]).toEqual(["ok", 441_012, 687_220]);
+  });
+
+  it("vote-twice elects two leaders in one term in 6 steps", () => {
+    const r = checkSpec(raft, { variant: "vote-twice" });
+    expect([r.result, r.property, (r.trace?.length ?? 0) - 1]).toEqual(["violation", "atMostOneLeaderPerTerm", 6]);
+  });
+
+  it("no-log-check elects a leader without a committed entry in 14 steps", () => {
+    const r = checkSpec(raft, { variant: "no-log-check" });
+    expect([r.result, r.property, (r.trace?.length ?? 0) - 1]).toEqual(["violation", "leaderCompleteness", 14]);
+  });
+
+  it("commit-old-term replays Figure 8 on three servers in 28 steps", () => {
+    const r = checkSpec(raft, { variant: "commit-old-term" });
+    expect([r.result, r.property, (r.trace?.length ?? 0) - 1]).toEqual(["violation", "leaderCompleteness", 28]);
+    const c2 = `{"client":"c2","seq":1,"op":{"type":"put","key":"x","value":1}}`;
+    expect(r.trace?.map((s) => s.action)).toEqual([
+      null,
+      `c1: Invoke{op:{"type":"put","key":"x","value":1}}`,
+      "n2: timer ElectionTimeout",
+      "n3: receive RequestVote{term:1,lastLogIndex:0,lastLogTerm:0} from n2",
+      "n2: receive RequestVoteResponse{term:1,granted:true} from n3",
+      `c2: Invoke{op:{"type":"put","key":"x","value":1}}`,
+      `n2: receive ClientRequest{seq:1,op:{"type":"put","key":"x","value":1}} from c2`,
+      "n1: receive RequestVote{term:1,lastLogIndex:0,lastLogTerm:0} from n2",
+      "n2: receive RequestVoteResponse{term:1,granted:true} from n1",
+      "n1: timer ElectionTimeout",
+      "n3: receive RequestVote{term:2,lastLogIndex:0,lastLogTerm:0} from n1",
+      "n2: receive RequestVote{term:2,lastLogIndex:0,lastLogTerm:0} from n1",
+      "n1: receive RequestVoteResponse{term:2,granted:false} from n2",
+      "n1: receive RequestVoteResponse{term:2,granted:true} from n3",
+      "n2: timer ElectionTimeout",
+      `n1: receive ClientRequest{seq:1,op:{"type":"put","key":"x","value":1}} from c1`,
+      "n1: receive RequestVote{term:3,lastLogIndex:1,lastLogTerm:1} from n2",
+      "n3: receive RequestVote{term:3,lastLogIndex:1,lastLogTerm:1} from n2",
+      "n2: receive RequestVoteResponse{term:3,granted:false} from n1",
+      "n2: receive RequestVoteResponse{term:3,granted:true} from n3",
+      "n2: timer Heartbeat",
+      "n3: receive AppendEntries{term:3,prevLogIndex:1,prevLogTerm:1,entries:[],leaderCommit:0} from n2",
+      "n2: receive AppendEntriesResponse{term:3,success:false,matchIndex:0} from n3",
+      "n2: timer Heartbeat",
+      `n3: receive AppendEntries{term:3,prevLogIndex:0,prevLogTerm:0,entries:[{"term":1,"command":${c2}}],leaderCommit:0} from n2`,
+      // n2 now counts n3's copy of its term-1 entry and commits it: the bug.
+      "n2: receive AppendEntriesResponse{term:3,success:true,matchIndex:1} from n3",
+      "n1: timer ElectionTimeout",
+      "n2: receive RequestVote{term:4,lastLogIndex:1,lastLogTerm:2} from n1",
+      "n1: receive RequestVoteResponse{term:4,granted:true} from n2",
+    ]);
+    const last = r.trace!.at(-1)!.state as ProtocolState;
+    const n1 = last.nodes["n1"] as ServerState;
+    const n2 = last.nodes["n2"] as ServerState;
+    expect([n1.role, n1.currentTerm, n1.log.map((e) => [e.term, e.command.client])]).toEqual(["leader", 4, [[2, "c1"]]]);
+    expect([n2.commitIndex, n2.log.map((e) => [e.term, e.command.client]), n2.machine.data]).toEqual([1, [[1, "c2"]], { x: 1 }]);
+  });
+
+  it("stale-read answers a read from a deposed leader in 17 steps", () => {
+    const r = checkSpec(raft, { variant: "stale-read" });
+    expect([r.result, r.property, (r.trace?.length ?? 0) - 1]).toEqual(["violation", "linearizableClientHistory", 17]);
+    const last = r.trace!.at(-1)!.state as ProtocolState;
+    expect(last.history).toEqual([
+      { type: "invoke", process: "c1", f: "write", key: "x", value: 1 },
+      { type: "ok", process: "c1", f: "write", key: "x", value: 1 },
+      { type: "invoke", process: "c2", f: "read", key: "x", value: null },
+      { type: "ok", process: "c2", f: "read", key: "x", value: null },
+    ]);
+    expect(r.trace?.at(-2)?.action).toBe(`n2: receive ClientRequest{seq:1,op:{"type":"get","key":"x"}} from c2`);
+  });
+
+  it("the correct server reads through the log: no violation at stale-read's bounds within its 17 steps", () => {
+    const params = raft.variants.find((v) => v.name === "stale-read")!.params!;
+    const r = checkSpec(raft, { params, maxDepth: 17 });
+    expect([r.result, r.property, r.distinctStates]).toEqual(["incomplete", null, 811_269]);
+  });
+});
