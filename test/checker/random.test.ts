@@ -53,7 +53,7 @@ describe("random strategy: two-phase commit", () => {
     expect(first.code).toBe(1);
     const a = JSON.parse(first.stdout) as RandomReport;
     const b = JSON.parse(second.stdout) as RandomReport;
-    expect([a.result, a.property, a.strategy, a.seed, a.trace!.length - 1, a.replayPath, a.foundSteps]).toEqual(["violation", "consistent", "random", 1, 3, "0:5:0:4", 4]);
+    expect([a.result, a.property, a.strategy, a.seed, a.trace!.length - 1, a.replayPath, a.foundSteps]).toEqual(["violation", "consistent", "random", 1, 3, "0:5:0:4", 6]);
     expect(b.trace).toEqual(a.trace);
     expect(b.replayPath).toBe(a.replayPath);
     expect(a.trace!.map((s) => s.action)).toEqual([null, "rm2: ChooseToAbort", "tm: DecideCommit", "rm1: receive Commit from tm"]);
@@ -81,17 +81,18 @@ describe("random strategy: two-phase commit", () => {
     }
   });
 
-  it("shrinking is what shortens the walk: seed 1 walks 26 steps, shrunk to 10", () => {
+  it("shrinking is what shortens the walk: seed 1 walks 13 steps, shrunk to 10", () => {
     const raw = randomSearch(twoPhaseCommit.instantiate({ variant: "abort-after-commit" }), { seed: 1, shrink: "none" });
     const shrunk = randomSearch(twoPhaseCommit.instantiate({ variant: "abort-after-commit" }), { seed: 1 });
-    expect([raw.violation!.trace.length - 1, raw.foundSteps, shrunk.violation!.trace.length - 1, shrunk.foundSteps]).toEqual([26, 26, 10, 26]);
+    expect([raw.violation!.trace.length - 1, raw.foundSteps, shrunk.violation!.trace.length - 1, shrunk.foundSteps]).toEqual([13, 13, 10, 13]);
     expect(raw.walks).toBe(shrunk.walks);
   });
 
   it("never reports ok: the correct protocol is incomplete after runs x depth steps (exit 3)", () => {
     const r = checkSpec(twoPhaseCommit, { strategy: "random", seed: 3, runs: 50, maxDepth: 20 });
-    // Two-phase commit never deadlocks (a decision can always be received again), so every walk takes all 20 steps.
-    expect([r.result, r.property, r.limit, r.walks, r.steps, r.maxDepth, r.replayPath, r.trace]).toEqual(["incomplete", null, null, 50, 1000, 20, null, null]);
+    // Two-phase commit never deadlocks (a decision can always be received again), so every walk takes its
+    // whole length; lengths cycle through eighths of 20 (3, 5, 8, 10, 13, 15, 18, 20): 6 x 92 + 3 + 5 = 560 steps.
+    expect([r.result, r.property, r.limit, r.walks, r.steps, r.maxDepth, r.replayPath, r.trace]).toEqual(["incomplete", null, null, 50, 560, 20, null, null]);
     expect(r.distinctStates).toBeLessThanOrEqual(288);
     expect(r.distinctStates).toBeGreaterThan(20);
     const c = cli("check", "two-phase-commit", "--strategy", "random", "--seed", "3", "--runs", "50", "--max-depth", "20");
@@ -213,10 +214,11 @@ describe("random strategy: replay paths", () => {
   });
 
   it("the hint names the budget when it is not the default", () => {
-    const r = checkSpec(twoPhaseCommit, { variant: "commit-without-all-prepared", strategy: "random", seed: 4, runs: 5, maxDepth: 8 });
+    const r = checkSpec(twoPhaseCommit, { variant: "commit-without-all-prepared", strategy: "random", seed: 4, runs: 10, maxDepth: 8 });
+    expect(r.replayPath).toBe("0:0:7:1");
     expect(replayHint(r)).toBe(
       [
-        "search: interleave check two-phase-commit --variant commit-without-all-prepared --param rms=3 --strategy random --seed 4 --runs 5 --max-depth 8",
+        "search: interleave check two-phase-commit --variant commit-without-all-prepared --param rms=3 --strategy random --seed 4 --runs 10 --max-depth 8",
         `replay: interleave check two-phase-commit --variant commit-without-all-prepared --param rms=3 --strategy random --seed 4 --replay-path ${r.replayPath}`,
       ].join("\n"),
     );
