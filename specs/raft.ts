@@ -7,7 +7,8 @@
  * The reducers live in specs/raft/: the server ({@link raftServer}), the
  * client ({@link kvClient}) and the state machine ({@link applyCommand}); they
  * hold no bounds. This module binds them into a model whose constraint bounds
- * terms, log length, client operations and messages in flight, and builds the
+ * terms, log length, messages in flight, client operations and attempts (and,
+ * for deep scenarios, which servers stand for election), and builds the
  * broken variants by replacing one handler of the server.
  */
 import {
@@ -144,7 +145,7 @@ function serverWith<K extends ServerInput["type"]>(
   });
 }
 
-/** Grants a vote when `granted(state)` says so; otherwise as {@link onRequestVote}. */
+/** A RequestVote handler like the correct one, granting when `granted` says so. */
 function voteWhen(granted: (s: ServerState, m: RequestVote, ctx: NodeContext<unknown>) => boolean) {
   return (s: ServerState, m: RequestVote, ctx: NodeContext<unknown>): ServerStep => {
     const { state, effects } = observeTerm(s, m.term);
