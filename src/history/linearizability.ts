@@ -7,6 +7,7 @@ import { preparePartitions, type PartitionOptions, type PreparedPartition } from
 import { StateSpace } from "./search/state-space.js";
 import { searchLinearization, type SearchOptions, type SearchOutcome } from "./search/wgl.js";
 import { findViolatingWindow, type WindowOptions } from "./search/window.js";
+import { withRestarts } from "./search/restarts.js";
 import type { History } from "./types.js";
 
 /** Options of the model-based checkers (linearizability, sequential consistency). */
@@ -25,6 +26,9 @@ export interface CheckOptions extends Budget, PartitionOptions {
    */
   readonly windows?: { readonly minOperations?: number } & WindowOptions;
 }
+
+/** The linearizability search, restarted with alternating candidate orders. */
+const linearizationSearch = withRestarts(searchLinearization);
 
 /** Partitions at least this long get the windowed check before the full search. */
 const WINDOW_MIN_OPERATIONS = 400;
@@ -49,12 +53,12 @@ export type PartitionSearch = (p: PreparedPartition, space: StateSpace, clock: B
  * if (report.result === "violation") console.log(formatViolations(report.violations));
  */
 export function checkLinearizability(history: History, model: AnyModel, options: CheckOptions = {}): CheckReport {
-  return checkOperations(operationsOf(history), model, options, "linearizable", searchLinearization);
+  return checkOperations(operationsOf(history), model, options, "linearizable", linearizationSearch);
 }
 
 /** Linearizability of already-paired operations; see {@link checkLinearizability}. */
 export function checkOperationsLinearizable(ops: readonly Operation[], model: AnyModel, options: CheckOptions = {}): CheckReport {
-  return checkOperations(ops, model, options, "linearizable", searchLinearization);
+  return checkOperations(ops, model, options, "linearizable", linearizationSearch);
 }
 
 /** Runs a partition search over every partition and assembles the report. */

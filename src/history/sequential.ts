@@ -3,7 +3,11 @@ import type { AnyModel } from "./model.js";
 import { operationsOf, type Operation } from "./operations.js";
 import type { CheckReport } from "./result.js";
 import { searchSequential } from "./search/sequential.js";
+import { withRestarts } from "./search/restarts.js";
 import type { History } from "./types.js";
+
+/** The sequential consistency search, restarted with alternating candidate orders. */
+const sequentialSearch = withRestarts(searchSequential);
 
 /**
  * Decides whether a history is sequentially consistent with respect to a
@@ -37,9 +41,9 @@ export function checkOperationsSequential(ops: readonly Operation[], model: AnyM
   }
   const partitioned = model.partition !== undefined && options.partition !== false;
   if (partitioned) {
-    const parts = checkOperations(ops, model, remaining(), "sequential", searchSequential);
+    const parts = checkOperations(ops, model, remaining(), "sequential", sequentialSearch);
     if (parts.result !== "sequential" || parts.partitions <= 1) return { ...parts, durationMs: performance.now() - start };
   }
-  const whole = checkOperations(ops, model, { ...remaining(), partition: false }, "sequential", searchSequential);
+  const whole = checkOperations(ops, model, { ...remaining(), partition: false }, "sequential", sequentialSearch);
   return { ...whole, durationMs: performance.now() - start };
 }

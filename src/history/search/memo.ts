@@ -3,31 +3,31 @@
  * linearized, unknown-outcome operations applied, state). Stored in flat typed
  * arrays (hand-rolled for speed and for exact memory accounting).
  *
+ * The definite set is stored compactly: every operation before the first
+ * unlinearized one is linearized, so only the words from there to the last
+ * linearized one are kept (the window of concurrency), which makes an entry a
+ * few words long even in a history of thousands of operations.
+ *
  * Entries start "open" (the configuration is on the search stack) and become
  * "failed" when the search has explored everything after them, which lets the
  * search prune configurations that a failed one subsumes.
  */
 export class ConfigMemo {
-  private cap = 1024;
+  private cap = 256;
   private count = 0;
   private stateOf = new Int32Array(this.cap);
   private hashOf = new Int32Array(this.cap);
   private nextOf = new Int32Array(this.cap);
+  private fromOf = new Int32Array(this.cap);
+  private lengthOf = new Int32Array(this.cap);
+  private offsetOf = new Int32Array(this.cap);
   private failed = new Uint8Array(this.cap);
-  private words: Uint32Array;
-  private buckets: Int32Array;
-  private mask: number;
-  private readonly width: number;
+  private arena = new Uint32Array(1024);
+  private top = 0;
+  private buckets = new Int32Array(256).fill(-1);
+  private mask = 255;
 
-  constructor(
-    private readonly dWords: number,
-    private readonly uWords: number,
-  ) {
-    this.width = dWords + uWords;
-    this.words = new Uint32Array(this.cap * this.width);
-    this.buckets = new Int32Array(2048).fill(-1);
-    this.mask = 2047;
-  }
+  constructor(private readonly uWords: number) {}
 
   get size(): number {
     return this.count;
@@ -35,31 +35,33 @@ export class ConfigMemo {
 
   /** Bytes held by the tables. */
   memoryBytes(): number {
-    return this.cap * (13 + 4 * this.width) + this.buckets.length * 4;
+    return this.cap * 29 + this.arena.length * 4 + this.buckets.length * 4;
   }
 
   /**
    * Whether exactly this configuration was visited; with `failedOnly`,
    * whether it was visited and fully explored without success.
    */
-  has(d: Uint32Array, u: Uint32Array, state: number, hash: number, failedOnly = false): boolean {
-    const dw = this.dWords;
+  has(d: DefiniteSet, u: Uint32Array, state: number, hash: number, failedOnly = false): boolean {
+    const from = d.fromWord();
+    const length = d.toWord() - from;
     const uw = this.uWords;
-    const words = this.words;
+    const arena = this.arena;
+    const words = d.words;
     for (let e = this.buckets[mix(hash) & this.mask]!; e !== -1; e = this.nextOf[e]!) {
-      if (this.hashOf[e] !== hash || this.stateOf[e] !== state) continue;
+      if (this.hashOf[e] !== hash || this.stateOf[e] !== state || this.fromOf[e] !== from || this.lengthOf[e] !== length) continue;
       if (failedOnly && this.failed[e] !== 1) continue;
-      const base = e * this.width;
+      const base = this.offsetOf[e]!;
       let same = true;
-      for (let i = 0; i < dw; i++) {
-        if (words[base + i] !== d[i]) {
+      for (let i = 0; i < length; i++) {
+        if (arena[base + i] !== words[from + i]) {
           same = false;
           break;
         }
       }
       if (!same) continue;
       for (let i = 0; i < uw; i++) {
-        if (words[base + dw + i] !== u[i]) {
+        if (arena[base + length + i] !== u[i]) {
           same = false;
           break;
         }
@@ -70,15 +72,28 @@ export class ConfigMemo {
   }
 
   /** Adds an open entry and returns its index. */
-  add(d: Uint32Array, u: Uint32Array, state: number, hash: number): number {
+  add(d: DefiniteSet, u: Uint32Array, state: number, hash: number): number {
     if (this.count === this.cap) this.grow();
     if (this.count >= this.buckets.length) this.rehash();
+    const from = d.fromWord();
+    const length = d.toWord() - from;
+    const size = length + this.uWords;
+    if (this.top + size > this.arena.length) {
+      let bigger = this.arena.length * 2;
+      while (this.top + size > bigger) bigger *= 2;
+      const arena = new Uint32Array(bigger);
+      arena.set(this.arena);
+      this.arena = arena;
+    }
     const e = this.count++;
     this.stateOf[e] = state;
     this.hashOf[e] = hash;
-    const base = e * this.width;
-    this.words.set(d, base);
-    if (this.uWords > 0) this.words.set(u, base + this.dWords);
+    this.fromOf[e] = from;
+    this.lengthOf[e] = length;
+    this.offsetOf[e] = this.top;
+    this.arena.set(d.words.subarray(from, from + length), this.top);
+    if (this.uWords > 0) this.arena.set(u, this.top + length);
+    this.top += size;
     const b = mix(hash) & this.mask;
     this.nextOf[e] = this.buckets[b]!;
     this.buckets[b] = e;
@@ -95,12 +110,12 @@ export class ConfigMemo {
     this.stateOf = extend(this.stateOf, cap);
     this.hashOf = extend(this.hashOf, cap);
     this.nextOf = extend(this.nextOf, cap);
+    this.fromOf = extend(this.fromOf, cap);
+    this.lengthOf = extend(this.lengthOf, cap);
+    this.offsetOf = extend(this.offsetOf, cap);
     const failed = new Uint8Array(cap);
     failed.set(this.failed);
     this.failed = failed;
-    const words = new Uint32Array(cap * this.width);
-    words.set(this.words);
-    this.words = words;
     this.cap = cap;
   }
 
@@ -113,6 +128,54 @@ export class ConfigMemo {
       this.nextOf[e] = this.buckets[b]!;
       this.buckets[b] = e;
     }
+  }
+}
+
+/**
+ * The set of definite operations linearized, as a bitset that also tracks
+ * its first unset bit and one past its last set bit (so the memo stores only
+ * the words in between) and a Zobrist hash (updated in O(1) per change).
+ */
+export class DefiniteSet {
+  readonly words: Uint32Array;
+  /** The first operation not in the set. */
+  private low = 0;
+  /** One past the last operation in the set. */
+  private high = 0;
+  hash = 0;
+
+  constructor(
+    private readonly size: number,
+    private readonly zobrist: Int32Array,
+  ) {
+    this.words = new Uint32Array(Math.max(1, (size + 31) >>> 5));
+  }
+
+  has(b: number): boolean {
+    return (this.words[b >>> 5]! & (1 << (b & 31))) !== 0;
+  }
+
+  toggle(b: number): void {
+    this.words[b >>> 5]! ^= 1 << (b & 31);
+    this.hash ^= this.zobrist[b]!;
+    if (this.has(b)) {
+      if (b === this.low) while (this.low < this.size && this.has(this.low)) this.low++;
+      if (b >= this.high) this.high = b + 1;
+    } else {
+      if (b < this.low) this.low = b;
+      if (b + 1 === this.high) while (this.high > 0 && !this.has(this.high - 1)) this.high--;
+    }
+  }
+
+  /** First word holding an operation not in the set (all words before are full). */
+  fromWord(): number {
+    return this.low >>> 5;
+  }
+
+  /** One past the last word holding an operation in the set (all words after are empty). */
+  toWord(): number {
+    const from = this.low >>> 5;
+    return this.high <= this.low ? from : Math.max(from, ((this.high - 1) >>> 5) + 1);
   }
 }
 

@@ -1,5 +1,5 @@
 import type { BudgetClock } from "./budget.js";
-import { ConfigMemo, configHash, zobristTable } from "./memo.js";
+import { ConfigMemo, configHash, DefiniteSet, zobristTable } from "./memo.js";
 import type { PreparedPartition } from "./partition.js";
 import { ILLEGAL, type StateSpace } from "./state-space.js";
 import type { SearchOutcome, SearchOptions } from "./wgl.js";
@@ -20,7 +20,7 @@ const CHECK_EVERY = 4096;
  * tried by completion order, a good guess at the real order.
  */
 export function searchSequential(p: PreparedPartition, space: StateSpace, clock: BudgetClock, options: SearchOptions = {}): SearchOutcome {
-  return new SequentialSearch(p, space, clock, options.maxConfigurations ?? Infinity).run();
+  return new SequentialSearch(p, space, clock, options.maxConfigurations ?? Infinity, options.order ?? "return").run();
 }
 
 class SequentialSearch {
@@ -35,11 +35,12 @@ class SequentialSearch {
   private readonly unknownAfter: Int32Array;
   private readonly unknownOps: Int32Array;
   private readonly rank: Float64Array;
-  private readonly dBits: Uint32Array;
+  private readonly defs: DefiniteSet;
   private readonly uBits: Uint32Array;
   private readonly memo: ConfigMemo;
   private readonly zobrist: Int32Array;
-  private setHash = 0;
+  /** Hash of the applied unknown-outcome operations. */
+  private unknownHash = 0;
   private readonly stackOp: Int32Array;
   private readonly stackPrev: Int32Array;
   private readonly stackAlt: Int32Array;
@@ -61,6 +62,7 @@ class SequentialSearch {
     private readonly space: StateSpace,
     private readonly clock: BudgetClock,
     private readonly maxConfigurations: number,
+    order: "call" | "return",
   ) {
     const n = p.ops.length;
     this.n = n;
@@ -94,12 +96,12 @@ class SequentialSearch {
     this.rank = new Float64Array(n);
     for (let i = 0; i < n; i++) {
       const op = p.ops[i]!;
-      this.rank[i] = p.unknown[i] === 1 ? 1e15 + op.call : op.end!;
+      this.rank[i] = p.unknown[i] === 1 ? 1e15 + op.call : order === "call" ? op.call : op.end!;
     }
-    this.dBits = new Uint32Array(Math.max(1, (this.nd + 31) >>> 5));
     this.uBits = new Uint32Array((p.unknownCount + 31) >>> 5);
-    this.memo = new ConfigMemo(this.dBits.length, this.uBits.length);
     this.zobrist = zobristTable(this.nd + p.unknownCount);
+    this.defs = new DefiniteSet(this.nd, this.zobrist);
+    this.memo = new ConfigMemo(this.uBits.length);
     this.stackOp = new Int32Array(n);
     this.stackPrev = new Int32Array(n);
     this.stackAlt = new Int32Array(n);
@@ -219,13 +221,13 @@ class SequentialSearch {
       const target = alts === undefined ? code : alts[a]!;
       if (isUnknown && target === this.state) continue;
       this.place(op, true);
-      const h = configHash(this.setHash, target);
-      if (this.memo.has(this.dBits, this.uBits, target, h)) {
+      const h = configHash(this.defs.hash ^ this.unknownHash, target);
+      if (this.memo.has(this.defs, this.uBits, target, h)) {
         this.place(op, false);
         continue;
       }
       const d = this.depth;
-      this.stackSlot[d] = this.memo.add(this.dBits, this.uBits, target, h);
+      this.stackSlot[d] = this.memo.add(this.defs, this.uBits, target, h);
       this.stackOp[d] = op;
       this.stackPrev[d] = this.state;
       this.stackAlt[d] = a;
@@ -247,11 +249,10 @@ class SequentialSearch {
     const b = this.p.bit[op]!;
     if (this.p.unknown[op] === 1) {
       this.uBits[b >>> 5]! ^= 1 << (b & 31);
-      this.setHash ^= this.zobrist[this.nd + b]!;
+      this.unknownHash ^= this.zobrist[this.nd + b]!;
       return;
     }
-    this.dBits[b >>> 5]! ^= 1 << (b & 31);
-    this.setHash ^= this.zobrist[b]!;
+    this.defs.toggle(b);
     const q = this.queueOf(op);
     this.pos[q]! += placed ? 1 : -1;
     this.remaining += placed ? -1 : 1;
@@ -287,7 +288,7 @@ class SequentialSearch {
 
   private isPlaced(op: number): boolean {
     const b = this.p.bit[op]!;
-    const words = this.p.unknown[op] === 1 ? this.uBits : this.dBits;
-    return (words[b >>> 5]! & (1 << (b & 31))) !== 0;
+    if (this.p.unknown[op] === 0) return this.defs.has(b);
+    return (this.uBits[b >>> 5]! & (1 << (b & 31))) !== 0;
   }
 }

@@ -1,6 +1,6 @@
 import type { PreparedPartition } from "./partition.js";
 import type { BudgetClock } from "./budget.js";
-import { ConfigMemo, configHash, zobristTable } from "./memo.js";
+import { ConfigMemo, configHash, DefiniteSet, zobristTable } from "./memo.js";
 import { ILLEGAL, type StateSpace } from "./state-space.js";
 import type { UnknownReason } from "../result.js";
 
@@ -23,7 +23,7 @@ export interface SearchOptions {
 
 const CHECK_EVERY = 4096;
 /** How many recently applied unknown-outcome operations the subsumption test leaves out, one at a time. */
-const SUBSUMPTION_DEPTH = 4;
+const SUBSUMPTION_DEPTH = 2;
 
 /**
  * Wing & Gong's linearizability search with Lowe's memoization, as in
@@ -65,7 +65,7 @@ class WglSearch {
   private readonly head: number;
   private readonly next: Int32Array;
   private readonly prev: Int32Array;
-  private readonly dBits: Uint32Array;
+  private readonly defs: DefiniteSet;
   private readonly uBits: Uint32Array;
   private readonly memo: ConfigMemo;
   private readonly zobrist: Int32Array;
@@ -81,7 +81,8 @@ class WglSearch {
   private nodeIdx: Int32Array;
   private depth = 0;
   private state: number;
-  private setHash = 0;
+  /** Hash of the applied unknown-outcome operations. */
+  private unknownHash = 0;
   /** Unknown-outcome operations applied on the current path, in order. */
   private readonly applied: Int32Array;
   private appliedCount = 0;
@@ -112,10 +113,10 @@ class WglSearch {
     this.next = new Int32Array(2 * n + 1).fill(-1);
     this.prev = new Int32Array(2 * n + 1).fill(-1);
     buildEventList(p, this.next, this.prev, this.head);
-    this.dBits = new Uint32Array(Math.max(1, (this.nd + 31) >>> 5));
     this.uBits = new Uint32Array((p.unknownCount + 31) >>> 5);
-    this.memo = new ConfigMemo(this.dBits.length, this.uBits.length);
     this.zobrist = zobristTable(this.nd + p.unknownCount);
+    this.defs = new DefiniteSet(this.nd, this.zobrist);
+    this.memo = new ConfigMemo(this.uBits.length);
     this.applied = new Int32Array(p.unknownCount);
     this.stackOp = new Int32Array(n);
     this.stackPrev = new Int32Array(n);
@@ -266,14 +267,14 @@ class WglSearch {
       const target = alts === undefined ? code : alts[a]!;
       if (isUnknown && target === this.state) continue;
       if (!reusable) this.flip(op);
-      const h = configHash(this.setHash, target);
-      if (this.memo.has(this.dBits, this.uBits, target, h) || (!reusable && this.subsumed(op, target))) {
+      const h = configHash(this.defs.hash ^ this.unknownHash, target);
+      if (this.memo.has(this.defs, this.uBits, target, h) || (!reusable && this.subsumed(op, target))) {
         if (!reusable) this.flip(op);
         continue;
       }
       const d = this.depth;
       if (d === this.stackOp.length) this.growStacks();
-      this.stackSlot[d] = this.memo.add(this.dBits, this.uBits, target, h);
+      this.stackSlot[d] = this.memo.add(this.defs, this.uBits, target, h);
       this.stackOp[d] = op;
       this.stackPrev[d] = this.state;
       this.stackAlt[d] = a;
@@ -326,8 +327,8 @@ class WglSearch {
     for (let i = count - 1; i >= 0 && i >= count - SUBSUMPTION_DEPTH; i--) candidates.push(this.applied[i]!);
     for (const u of candidates) {
       this.flip(u);
-      const h = configHash(this.setHash, target);
-      const found = this.memo.has(this.dBits, this.uBits, target, h, true);
+      const h = configHash(this.defs.hash ^ this.unknownHash, target);
+      const found = this.memo.has(this.defs, this.uBits, target, h, true);
       this.flip(u);
       if (found) return true;
     }
@@ -336,18 +337,17 @@ class WglSearch {
 
   private isSet(op: number): boolean {
     const b = this.bit[op]!;
-    const words = this.unknown[op] === 1 ? this.uBits : this.dBits;
-    return (words[b >>> 5]! & (1 << (b & 31))) !== 0;
+    if (this.unknown[op] === 0) return this.defs.has(b);
+    return (this.uBits[b >>> 5]! & (1 << (b & 31))) !== 0;
   }
 
   private flip(op: number): void {
     const b = this.bit[op]!;
     if (this.unknown[op] === 1) {
       this.uBits[b >>> 5]! ^= 1 << (b & 31);
-      this.setHash ^= this.zobrist[this.nd + b]!;
+      this.unknownHash ^= this.zobrist[this.nd + b]!;
     } else {
-      this.dBits[b >>> 5]! ^= 1 << (b & 31);
-      this.setHash ^= this.zobrist[b]!;
+      this.defs.toggle(b);
     }
   }
 
