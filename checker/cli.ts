@@ -36,7 +36,7 @@ const processIo: CliIo = {
 };
 
 /** Errors whose message is the whole story: printed as one line, exit 2. */
-const INPUT_ERRORS = [UsageError, ReplayPathError, ParamError, UnknownChoiceError, SpecDefinitionError, SpecRuntimeError, NotPlainDataError];
+const INPUT_ERRORS = [UsageError, ReplayPathError, ParamError, UnknownChoiceError, OptionError, SpecDefinitionError, SpecRuntimeError, NotPlainDataError];
 
 function positiveInt(name: string) {
   return (text: string): number => {

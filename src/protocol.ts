@@ -11,18 +11,15 @@
  */
 import type { HistoryEvent } from "./history/types.js";
 import { deepEqual, fingerprintInto, fmix32, NotPlainDataError, type Fingerprint } from "./fingerprint.js";
-import { resolveParams, type ParamRecord, type ParamsSchema, type ParamValues } from "./params.js";
+import { type ParamRecord, type ParamsSchema, type ParamValues } from "./params.js";
 import { canonicalFingerprint } from "./symmetry.js";
 import {
   bindProperties,
-  DEFAULT_VARIANT,
-  findVariant,
   OptionError,
+  specBase,
   type InstantiateOptions,
-  propertyInfos,
   SpecDefinitionError,
   SpecRuntimeError,
-  variantInfos,
   type Model,
   type Property,
   type Spec,
@@ -212,10 +209,7 @@ export interface ProtocolSpec<R> extends Spec<ProtocolState> {
 export function defineProtocol<Schema extends ParamsSchema, R extends Readonly<Record<string, AnyRole<ParamValues<Schema>>>>>(
   def: ProtocolDefinition<Schema, R>,
 ): ProtocolSpec<R> {
-  const schema: ParamsSchema = def.params ?? {};
-  const deadlock = def.deadlock ?? false;
-  const properties = propertyInfos(def.properties, deadlock);
-  const variants = variantInfos(def.name, def.description, def.variants ?? {}, properties.map((p) => p.name));
+  const base = specBase(def);
   for (const [name, v] of Object.entries(def.variants ?? {})) {
     for (const role of Object.keys(v.roles ?? {})) {
       if (!(role in def.roles)) {
@@ -224,24 +218,17 @@ export function defineProtocol<Schema extends ParamsSchema, R extends Readonly<R
     }
   }
   return {
-    kind: "interleave-spec",
-    name: def.name,
-    description: def.description,
-    params: schema,
-    properties,
-    variants,
+    ...base.header,
     roles: def.roles,
     network: def.network,
     ...(def.symmetry === undefined ? {} : { symmetry: def.symmetry }),
     instantiate(options: InstantiateOptions = {}) {
-      const variantName = options.variant ?? DEFAULT_VARIANT;
-      const variant = findVariant(def.name, variants, variantName);
-      const values = resolveParams(schema, variant.params ?? {}, options.params ?? {});
+      const { variant, values } = base.resolve(options);
       const params = values as unknown as ParamValues<Schema>;
-      const roles = { ...def.roles, ...(def.variants?.[variantName]?.roles ?? {}) } as unknown as Readonly<Record<string, AnyRole<Params>>>;
-      const model = new ProtocolModel(def, roles, variantName, values, params);
+      const roles = { ...def.roles, ...(def.variants?.[variant]?.roles ?? {}) } as unknown as Readonly<Record<string, AnyRole<Params>>>;
+      const model = new ProtocolModel(def, roles, variant, values, params);
       if (options.symmetry) {
-        const symmetric = symmetricSets(def.name, def.symmetry ?? [], properties, def.nodes(params) as Record<string, readonly NodeId[] | undefined>);
+        const symmetric = symmetricSets(def.name, def.symmetry ?? [], base.header.properties, def.nodes(params) as Record<string, readonly NodeId[] | undefined>);
         return withFingerprint(model, (state, out) => canonicalFingerprint(state, symmetric, out));
       }
       return options.fingerprint === "generic" ? withFingerprint(model, fingerprintInto) : model;
@@ -388,7 +375,7 @@ class ProtocolModel implements Model<ProtocolState> {
     roles: Readonly<Record<string, AnyRole<Params>>>,
     readonly variant: string,
     readonly params: ParamRecord,
-    private readonly paramValues: Params,
+    paramValues: Params,
   ) {
     this.spec = def.name;
     this.network = def.network;

@@ -338,26 +338,42 @@ export function fingerprintState(state: unknown, out: Fingerprint, where: string
  * });
  */
 export function defineSpec<S, Schema extends ParamsSchema = Record<never, never>>(def: SpecDefinition<S, Schema>): Spec<S> {
-  const schema: ParamsSchema = def.params ?? {};
+  const base = specBase(def);
   const deadlock = def.deadlock ?? false;
-  const properties = propertyInfos(def.properties, deadlock);
+  return {
+    ...base.header,
+    instantiate(options = {}) {
+      if (options.symmetry) throw new OptionError(`spec "${def.name}" declares no symmetric nodes; symmetry reduction needs a protocol with \`symmetry: [roles]\``);
+      const { variant, values } = base.resolve(options);
+      const params = values as unknown as ParamValues<Schema>;
+      const variantDef = variant === DEFAULT_VARIANT ? undefined : def.variants?.[variant];
+      const actions = { ...def.actions, ...(variantDef?.actions ?? {}) } as ActionsDef<S, ParamValues<Schema>>;
+      return genericModel(def, variant, values, params, actions, deadlock);
+    },
+  };
+}
+
+/**
+ * What specs and protocols share: their listing (params, properties with
+ * kinds, variants checked against the properties) and the choice of a
+ * variant and parameter values for a model.
+ */
+export function specBase(def: {
+  readonly name: string;
+  readonly description: string;
+  readonly params?: ParamsSchema;
+  readonly properties: Readonly<Record<string, PropertyMeta & { readonly kind: PropertyKind }>>;
+  readonly deadlock?: boolean;
+  readonly variants?: Readonly<Record<string, Omit<VariantInfo, "name">>>;
+}) {
+  const schema: ParamsSchema = def.params ?? {};
+  const properties = propertyInfos(def.properties, def.deadlock ?? false);
   const variants = variantInfos(def.name, def.description, def.variants ?? {}, properties.map((p) => p.name));
   return {
-    kind: "interleave-spec",
-    name: def.name,
-    description: def.description,
-    params: schema,
-    properties,
-    variants,
-    instantiate(options = {}) {
-      const variantName = options.variant ?? DEFAULT_VARIANT;
-      const variant = findVariant(def.name, variants, variantName);
-      const values = resolveParams(schema, variant.params ?? {}, options.params ?? {});
-      const params = values as unknown as ParamValues<Schema>;
-      if (options.symmetry) throw new OptionError(`spec "${def.name}" declares no symmetric nodes; symmetry reduction needs a protocol with \`symmetry: [roles]\``);
-      const variantDef = variantName === DEFAULT_VARIANT ? undefined : def.variants?.[variantName];
-      const actions = { ...def.actions, ...(variantDef?.actions ?? {}) } as ActionsDef<S, ParamValues<Schema>>;
-      return genericModel(def, variantName, values, params, actions, deadlock);
+    header: { kind: "interleave-spec" as const, name: def.name, description: def.description, params: schema, properties, variants },
+    resolve(options: InstantiateOptions): { variant: string; values: Record<string, number | boolean | string> } {
+      const variant = findVariant(def.name, variants, options.variant ?? DEFAULT_VARIANT);
+      return { variant: variant.name, values: resolveParams(schema, variant.params ?? {}, options.params ?? {}) };
     },
   };
 }
