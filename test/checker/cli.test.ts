@@ -81,7 +81,7 @@ describe("interleave CLI", () => {
     [["check", "two-phase-commit", "--workers", "2", "--strategy", "dfs"], "interleave: --workers above 1 runs breadth-first search"],
     [["check", "two-phase-commit", "--trace-format", "itf"], "interleave: --trace-format itf is not supported yet"],
     [["check", "./no/such/spec.ts"], "interleave: spec file not found: ./no/such/spec.ts"],
-    [["check", "lamport-clock", "--symmetry"], 'interleave: spec "lamport-clock" declares no symmetric roles'],,
+    [["check", "lamport-clock", "--symmetry"], 'interleave: spec "lamport-clock" declares no symmetric roles'],
     [["frobnicate"], "interleave: unknown command 'frobnicate'"],
   ])("bad input %j exits 2 with one line", (args, message) => {
     const r = run(...args);
