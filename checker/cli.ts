@@ -17,6 +17,7 @@ import {
 } from "../src/index.js";
 import { catalogue } from "../specs/index.js";
 import { checkSpecByName } from "./check.js";
+import { runLincheck } from "./lincheck/command.js";
 import { UsageError } from "./load.js";
 import { createProgress } from "./progress.js";
 import { replayHint, ReplayPathError, type RandomReport } from "./random.js";
@@ -186,6 +187,21 @@ function program(io: CliIo, exit: { code: number }) {
       }
       if (opts.out !== undefined) writeFileSync(opts.out, formatTrace(report, opts.traceFormat));
       exit.code = exitCodeOf(report);
+    });
+
+  cli
+    .command("lincheck")
+    .description("check recorded histories for linearizability (or sequential, causal, session consistency)")
+    .argument("<files...>", "histories: Jepsen etcd logs, Jepsen kv lines, or JSON Lines of events")
+    .option("--model <model>", "register, kv, or a path to a .ts/.js module exporting a model (default: from the format)")
+    .option("--format <format>", "etcd, kv or jsonl (default: detected per file)")
+    .option("--consistency <model>", "linearizable (default), sequential, causal, session, or one session guarantee")
+    .option("--timeout <seconds>", "time limit per file (result unknown when reached)", positiveNumber("--timeout"))
+    .option("--max-memory <MB>", "memory limit for the search (result unknown when reached)", positiveInt("--max-memory"))
+    .option("--json <file>", "one JSON line per file, to a file or - for stdout")
+    .option("--html <file>", "write a self-contained HTML report")
+    .action(async (files: string[], opts) => {
+      exit.code = await runLincheck(files, opts, io);
     });
 
   return cli;

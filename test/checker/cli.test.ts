@@ -91,6 +91,21 @@ describe("interleave CLI", () => {
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
   });
 
+  it("lincheck: one JSON line per file, exit 1 when any history is not linearizable, 2 on bad input", () => {
+    const etcd = resolve(root, "../shared/anchors/porcupine/etcd");
+    const ok = run("lincheck", join(etcd, "etcd_002.log"), "--json", "-");
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.stdout)).toMatchObject({ model: "register", result: "linearizable", operations: 77, partitions: 1 });
+    const bad = run("lincheck", join(etcd, "etcd_002.log"), join(etcd, "etcd_000.log"), "--json", "-");
+    expect(bad.code).toBe(1);
+    expect(bad.stdout.trim().split("\n").map((l) => JSON.parse(l).result)).toEqual(["linearizable", "violation"]);
+    const dir = mkdtempSync(join(tmpdir(), "interleave-lincheck-"));
+    writeFileSync(join(dir, "g.log"), "garbage\n");
+    const garbage = run("lincheck", join(dir, "g.log"));
+    expect(garbage.code).toBe(2);
+    expect(garbage.stderr).toContain(`${join(dir, "g.log")}:1: cannot tell the history format`);
+  });
+
   it("checks a user's own TypeScript spec by path", () => {
     const dir = mkdtempSync(join(tmpdir(), "interleave-user-"));
     const api = pathToFileURL(join(root, "dist/src/index.js")).href;
