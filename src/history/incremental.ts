@@ -4,13 +4,17 @@ import { checkLinearizability, type CheckOptions } from "./linearizability.js";
 import { ignoreFailed, type AnyModel } from "./model.js";
 import type { Operation, OperationStatus } from "./operations.js";
 import type { CheckReport } from "./result.js";
-import { defaultMaxMemoryBytes } from "./search/budget.js";
 import type { History, HistoryEvent, Json } from "./types.js";
 
 /** Options of {@link createIncrementalChecker}. */
 export interface IncrementalOptions extends CheckOptions {
   /** Cached prefixes kept before the cache is emptied; default 100,000. */
   readonly maxCachedPrefixes?: number;
+  /**
+   * Configurations a frontier may reach at one event before this prefix and
+   * its extensions fall back to a full search per history; default 2,000.
+   */
+  readonly maxFrontier?: number;
 }
 
 /** Counters of an {@link IncrementalChecker}, for tests and tuning. */
@@ -51,7 +55,9 @@ export interface IncrementalChecker {
  * reachable by linearizations of that prefix. An invocation adds nothing; a
  * completion keeps the configurations where the operation can be linearized by
  * then; a prefix with an empty frontier is not linearizable, and neither is any
- * extension of it.
+ * extension of it. When a frontier would grow past `maxFrontier` (many
+ * concurrent operations of unknown outcome), that prefix and its extensions
+ * are decided by the full search instead, each once.
  *
  * @example
  * const checker = createIncrementalChecker(registerModel);
@@ -97,8 +103,15 @@ interface TrieNode {
   readonly operations: number;
   /** Once a prefix is not linearizable, no extension is. */
   readonly violated: boolean;
-  readonly stopped?: "timeout" | "memory";
+  /**
+   * The frontier grew past its limit at this prefix or before: verdicts here
+   * come from a full search (remembered in `verdict`).
+   */
+  readonly fallback: boolean;
+  verdict?: CheckReport;
 }
+
+const DEFAULT_MAX_FRONTIER = 2000;
 
 const EMPTY_FRONTIER: Frontier = { pending: [], unknown: new Set(), configs: [] };
 
@@ -134,7 +147,9 @@ class Incremental implements IncrementalChecker {
 
   isLinearizable(history: History): boolean {
     const { node } = this.walk(history);
-    return !node.violated && node.stopped === undefined;
+    if (node.violated) return false;
+    if (!node.fallback) return true;
+    return this.check(history).result === "linearizable";
   }
 
   check(history: History): CheckReport {
@@ -161,8 +176,9 @@ class Incremental implements IncrementalChecker {
         violations: [{ partition: null, message: "no linearization of this history exists (found incrementally; the explanation search ran out of budget)", prefix: [], state: "", stuck: [] }],
       };
     }
-    if (node.stopped !== undefined) {
-      return { ...base, durationMs: performance.now() - start, result: "unknown", reason: node.stopped, message: `the frontier outgrew the ${node.stopped === "timeout" ? "time" : "memory"} limit` };
+    if (node.fallback) {
+      node.verdict ??= checkLinearizability(history, this.model, this.options);
+      return node.verdict;
     }
     return { ...base, durationMs: performance.now() - start, result: "linearizable", witness: [] };
   }
@@ -212,18 +228,18 @@ class Incremental implements IncrementalChecker {
       const tracked = { ...op, partition };
       const openNext = new Map(parent.open);
       openNext.set(event.process, tracked);
-      if (parent.violated || parent.stopped !== undefined) return { ...parent, children: new Map(), open: openNext, operations: parent.operations + 1 };
+      if (parent.violated || parent.fallback) return this.inherit(parent, { open: openNext, operations: parent.operations + 1 });
       const frontier = parent.frontiers.get(partition) ?? { ...EMPTY_FRONTIER, configs: [{ state: this.initial, early: [] }] };
       const frontiers = new Map(parent.frontiers);
       frontiers.set(partition, { ...frontier, pending: [...frontier.pending, tracked] });
-      return { children: new Map(), open: openNext, frontiers, operations: parent.operations + 1, violated: false };
+      return { children: new Map(), open: openNext, frontiers, operations: parent.operations + 1, violated: false, fallback: false };
     }
     const op = parent.open.get(event.process);
     if (op === undefined) throw new HistoryParseError(at, `process ${String(event.process)} completes :${event.f} (:${event.type}) without a pending invocation`);
     if (op.f !== event.f) throw new HistoryParseError(at, `process ${String(event.process)} completes :${event.f} but invoked :${op.f}`);
     const openNext = new Map(parent.open);
     openNext.delete(event.process);
-    if (parent.violated || parent.stopped !== undefined) return { ...parent, children: new Map(), open: openNext };
+    if (parent.violated || parent.fallback) return this.inherit(parent, { open: openNext, operations: parent.operations });
     const frontier = parent.frontiers.get(op.partition)!;
     const status: OperationStatus = event.type === "ok" ? "ok" : event.type === "fail" ? "fail" : "unknown";
     const output = status === "unknown" ? null : event.value;
@@ -231,12 +247,36 @@ class Incremental implements IncrementalChecker {
     const ignored = (this.model.ignore ?? ignoreFailed)(completed);
     let next: Frontier | "stopped";
     if (ignored) next = this.drop(frontier, op);
-    else if (status === "unknown") next = { ...frontier, unknown: new Set([...frontier.unknown, op.serial]), configs: this.prune(frontier.configs, new Set([...frontier.unknown, op.serial])) };
+    else if (status === "unknown") next = this.becomeUnknown(frontier, op);
     else next = this.complete(frontier, op, completed);
-    if (next === "stopped") return { children: new Map(), open: openNext, frontiers: parent.frontiers, operations: parent.operations, violated: false, stopped: "timeout" };
+    if (next === "stopped") return { children: new Map(), open: openNext, frontiers: new Map(), operations: parent.operations, violated: false, fallback: true };
     const frontiers = new Map(parent.frontiers);
     frontiers.set(op.partition, next);
-    return { children: new Map(), open: openNext, frontiers, operations: parent.operations, violated: next.configs.length === 0 };
+    return { children: new Map(), open: openNext, frontiers, operations: parent.operations, violated: next.configs.length === 0, fallback: false };
+  }
+
+  /**
+   * A child of a violated prefix is violated (no extension of a
+   * non-linearizable history is linearizable); a child of a fallback prefix
+   * falls back too, unless the parent's full search already found a violation.
+   */
+  private inherit(parent: TrieNode, changes: { open: ReadonlyMap<number | string, TrackedOp>; operations: number }): TrieNode {
+    const violated = parent.violated || parent.verdict?.result === "violation";
+    return { children: new Map(), frontiers: new Map(), violated, fallback: parent.fallback && !violated, ...changes };
+  }
+
+  /**
+   * The operation's outcome is now unknown: it never completes, so where an
+   * early linearization of it started and ended no longer matters, only
+   * whether it was applied.
+   */
+  private becomeUnknown(frontier: Frontier, op: TrackedOp): Frontier {
+    const unknown = new Set([...frontier.unknown, op.serial]);
+    const configs = frontier.configs.map((c) =>
+      c.early.some(([s]) => s === op.serial) ? { state: c.state, early: c.early.map((e): readonly [number, number, number] => (e[0] === op.serial ? [e[0], -1, -1] : e)) } : c,
+    );
+    const unique = new Map(configs.map((c) => [configKey(c), c]));
+    return { ...frontier, unknown, configs: this.prune([...unique.values()], unknown) };
   }
 
   /** The operation left out (ignored): keep only configurations that did not linearize it. */
@@ -257,7 +297,7 @@ class Incremental implements IncrementalChecker {
   private complete(frontier: Frontier, op: TrackedOp, completed: Operation): Frontier | "stopped" {
     const out = new Map<string, Config>();
     const deadline = this.options.timeoutMs === undefined ? Infinity : performance.now() + this.options.timeoutMs;
-    const maxConfigs = Math.max(1000, Math.floor((this.options.maxMemoryBytes ?? defaultMaxMemoryBytes()) / 256));
+    const maxConfigs = this.options.maxFrontier ?? DEFAULT_MAX_FRONTIER;
     const emit = (c: Config): void => {
       const key = configKey(c);
       if (!out.has(key)) out.set(key, c);
@@ -294,7 +334,7 @@ class Incremental implements IncrementalChecker {
             const isUnknown = frontier.unknown.has(p.serial);
             for (const to of this.next(c.state, view)) {
               if (isUnknown && to === c.state) continue;
-              nextQueue.push({ state: to, early: insertEarly(c.early, [p.serial, c.state, to]) });
+              nextQueue.push({ state: to, early: insertEarly(c.early, isUnknown ? [p.serial, -1, -1] : [p.serial, c.state, to]) });
             }
           }
         }
@@ -363,7 +403,7 @@ class Incremental implements IncrementalChecker {
   }
 
   private emptyRoot(): TrieNode {
-    return { children: new Map(), open: new Map(), frontiers: new Map(), operations: 0, violated: false };
+    return { children: new Map(), open: new Map(), frontiers: new Map(), operations: 0, violated: false, fallback: false };
   }
 }
 

@@ -1,0 +1,82 @@
+/**
+ * The 109 histories of Porcupine's test data: every checker gives the verdict
+ * of expected.tsv (which Porcupine agrees with).
+ */
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import {
+  checkLinearizability,
+  checkSequentialConsistency,
+  createIncrementalChecker,
+  kvModel,
+  parseHistory,
+  registerModel,
+  type ParsedHistory,
+} from "../../src/history/index.js";
+import { corpusDir, expectedVerdicts } from "./support/corpus.js";
+
+const rows = expectedVerdicts();
+const parsed = new Map<string, ParsedHistory>(rows.map(({ file }) => [file, parseHistory(readFileSync(resolve(corpusDir, file)), { file })]));
+const modelFor = (file: string) => (file.startsWith("kv/") ? kvModel : registerModel);
+
+describe("the Porcupine corpus", () => {
+  it("has 109 histories: 103 etcd logs (24 linearizable) and 6 kv histories (3 linearizable)", () => {
+    expect(rows.length).toBe(109);
+    expect(rows.filter((r) => r.file.startsWith("etcd/")).length).toBe(103);
+    expect(rows.filter((r) => r.file.startsWith("etcd/") && r.expected === "linearizable").length).toBe(24);
+    expect(rows.filter((r) => r.file.startsWith("kv/") && r.expected === "linearizable").length).toBe(3);
+  });
+
+  it("parses to the expected formats and sizes", () => {
+    expect(parsed.get("etcd/etcd_000.log")!.format).toBe("etcd");
+    expect(parsed.get("etcd/etcd_095.log")!.format).toBe("empty");
+    expect(parsed.get("etcd/etcd_100.log")!.format).toBe("etcd");
+    expect(parsed.get("kv/c50-ok.txt")!.format).toBe("kv");
+    expect(parsed.get("kv/c50-ok.txt")!.events.length).toBe(3424);
+    expect(parsed.get("etcd/etcd_000.log")!.events.length).toBe(170);
+  });
+
+  it.each(rows)("$file is $expected", ({ file, expected }) => {
+    const report = checkLinearizability(parsed.get(file)!.events, modelFor(file));
+    expect(report.result).toBe(expected);
+  });
+
+  it.each(rows.filter((r) => r.file.startsWith("etcd/")))("$file is $expected without the quick checks (search only)", ({ file, expected }) => {
+    expect(checkLinearizability(parsed.get(file)!.events, registerModel, { quickChecks: false }).result).toBe(expected);
+  });
+
+  it("the incremental checker agrees on all 103 etcd logs, sharing one cache", () => {
+    const checker = createIncrementalChecker(registerModel);
+    const got = rows.filter((r) => r.file.startsWith("etcd/")).map((r) => checker.check(parsed.get(r.file)!.events).result);
+    expect(got).toEqual(rows.filter((r) => r.file.startsWith("etcd/")).map((r) => r.expected));
+  });
+
+  it("every linearizable history is sequentially consistent", () => {
+    for (const { file } of rows.filter((r) => r.expected === "linearizable")) {
+      expect(checkSequentialConsistency(parsed.get(file)!.events, modelFor(file)).result).toBe("sequential");
+    }
+  });
+
+  it("kv c50-ok is linearizable without partitioning only if the search finishes: never a wrong verdict, never a crash", () => {
+    const report = checkLinearizability(parsed.get("kv/c50-ok.txt")!.events, kvModel, { partition: false, timeoutMs: 3000, maxMemoryBytes: 256 * 1024 * 1024 });
+    expect(report.partitions).toBe(1);
+    expect(["linearizable", "unknown"]).toContain(report.result);
+    if (report.result === "unknown") expect(report.configurations).toBeGreaterThan(0);
+  });
+
+  it("a violation names the partition, a partial linearization and the operations that could not follow it", () => {
+    const report = checkLinearizability(parsed.get("kv/c10-bad.txt")!.events, kvModel);
+    expect(report.result).toBe("violation");
+    if (report.result !== "violation") return;
+    const v = report.violations[0]!;
+    expect(v.partition).not.toBeNull();
+    expect(v.prefix.length).toBeGreaterThan(0);
+    expect(v.stuck.length).toBeGreaterThan(0);
+    // every stuck operation is on the violation's key and not in the prefix
+    for (const op of v.stuck) {
+      expect(op.key).toBe(v.partition);
+      expect(v.prefix.some((p) => p.id === op.id)).toBe(false);
+    }
+  });
+});

@@ -1,0 +1,21 @@
+/** The Porcupine test histories shipped with the project's anchors. */
+import { readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** The repository root (this file is test/history/support/corpus.ts). */
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
+/** Where the 109 histories and expected.tsv live. */
+export const corpusDir = resolve(repoRoot, "../shared/anchors/porcupine");
+
+/** The rows of expected.tsv: file (relative to the corpus) and verdict. */
+export function expectedVerdicts(): { file: string; expected: "linearizable" | "violation" }[] {
+  return readFileSync(resolve(corpusDir, "expected.tsv"), "utf8")
+    .trim()
+    .split("\n")
+    .slice(1)
+    .map((line) => {
+      const [file, expected] = line.split("\t");
+      return { file: file!, expected: expected as "linearizable" | "violation" };
+    });
+}
