@@ -18,6 +18,7 @@ import {
 import { catalogue } from "../specs/index.js";
 import { checkSpecByName } from "./check.js";
 import { runLincheck } from "./lincheck/command.js";
+import { runMaelstrom } from "../src/runtime/maelstrom.js";
 import { UsageError } from "./load.js";
 import { createProgress } from "./progress.js";
 import { replayHint, ReplayPathError, type RandomReport } from "./random.js";
@@ -202,6 +203,14 @@ function program(io: CliIo, exit: { code: number }) {
     .option("--html <file>", "write a self-contained HTML report")
     .action(async (files: string[], opts) => {
       exit.code = await runLincheck(files, opts, io);
+    });
+
+  cli
+    .command("maelstrom")
+    .description("run a Maelstrom node on stdin/stdout: echo, unique-ids, broadcast, raft (lin-kv: not supported yet)")
+    .argument("<spec>", "echo, unique-ids, broadcast or raft")
+    .action(async (spec: string) => {
+      exit.code = await runMaelstrom(spec, { stdout: io.stdout, stderr: io.stderr });
     });
 
   return cli;
