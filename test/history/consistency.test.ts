@@ -1,0 +1,182 @@
+/**
+ * Classic small histories with known answers for each consistency model,
+ * explanations, budgets, and the incremental checker's reuse.
+ */
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import {
+  checkCausalConsistency,
+  checkHistory,
+  checkLinearizability,
+  checkSequentialConsistency,
+  checkSessionGuarantees,
+  createIncrementalChecker,
+  formatViolations,
+  kvModel,
+  parseHistory,
+  registerModel,
+  renderHtmlReport,
+  type HistoryEvent,
+  type Json,
+  type SessionGuarantee,
+} from "../../src/history/index.js";
+import { corpusDir } from "./support/corpus.js";
+
+/** A history from `process: f value -> result` steps, each completing before the next starts. */
+function serial(...steps: [process: number, f: string, key: string, value: Json][]): HistoryEvent[] {
+  return steps.flatMap(([process, f, key, value]) => [
+    { type: "invoke" as const, process, f, key, value: f === "read" ? null : value },
+    { type: "ok" as const, process, f, key, value },
+  ]);
+}
+
+const verdicts = (h: HistoryEvent[]): string[] => [
+  checkLinearizability(h, registerModel).result,
+  checkSequentialConsistency(h, registerModel).result,
+  checkCausalConsistency(h).result,
+  checkSessionGuarantees(h).result,
+];
+
+describe("the consistency models on classic histories", () => {
+  it("a stale read: sequential but not linearizable", () => {
+    const h = serial([0, "write", "x", 1], [1, "read", "x", null]);
+    expect(verdicts(h)).toEqual(["violation", "sequential", "causal", "session"]);
+  });
+
+  it("store buffering (each reads the other's register as initial): causal but not sequential", () => {
+    const h: HistoryEvent[] = [
+      { type: "invoke", process: 0, f: "write", key: "x", value: 1 },
+      { type: "invoke", process: 1, f: "write", key: "y", value: 1 },
+      { type: "ok", process: 0, f: "write", key: "x", value: 1 },
+      { type: "ok", process: 1, f: "write", key: "y", value: 1 },
+      { type: "invoke", process: 0, f: "read", key: "y", value: null },
+      { type: "invoke", process: 1, f: "read", key: "x", value: null },
+      { type: "ok", process: 0, f: "read", key: "y", value: null },
+      { type: "ok", process: 1, f: "read", key: "x", value: null },
+    ];
+    expect(verdicts(h)).toEqual(["violation", "violation", "causal", "session"]);
+  });
+
+  it("a causality violation that every session guarantee allows", () => {
+    const h = serial([0, "write", "x", 1], [1, "read", "x", 1], [1, "write", "y", 1], [2, "read", "y", 1], [2, "read", "x", null]);
+    expect(verdicts(h).slice(2)).toEqual(["violation", "session"]);
+    const report = checkCausalConsistency(h);
+    expect(report.result === "violation" && report.violations[0]!.message).toMatch(/^process 2 cannot explain its reads/);
+  });
+
+  const session = (h: HistoryEvent[], guarantees: SessionGuarantee[]): string => checkSessionGuarantees(h, { guarantees }).result;
+
+  it("read-your-writes: a process does not see its own write", () => {
+    const h = serial([0, "write", "x", 1], [0, "read", "x", null]);
+    expect([session(h, ["read-your-writes"]), session(h, ["monotonic-reads", "monotonic-writes", "writes-follow-reads"])]).toEqual(["violation", "session"]);
+  });
+
+  it("monotonic reads: 1, 2, 1 from two writers", () => {
+    const h = serial([0, "write", "x", 1], [1, "write", "x", 2], [2, "read", "x", 1], [2, "read", "x", 2], [2, "read", "x", 1]);
+    expect([session(h, ["monotonic-reads"]), session(h, ["read-your-writes", "monotonic-writes", "writes-follow-reads"])]).toEqual(["violation", "session"]);
+  });
+
+  it("monotonic writes (with monotonic reads): a reader sees a process's writes out of order", () => {
+    const h = serial([0, "write", "x", 1], [0, "write", "x", 2], [1, "read", "x", 2], [1, "read", "x", 1]);
+    expect([session(h, ["monotonic-reads"]), session(h, ["monotonic-writes"]), session(h, ["monotonic-writes", "monotonic-reads"])]).toEqual([
+      "session",
+      "session",
+      "violation",
+    ]);
+  });
+
+  it("writes follow reads (with monotonic reads): a write is seen before the write it followed", () => {
+    const h = serial([0, "write", "x", 1], [1, "read", "x", 1], [1, "write", "x", 2], [2, "read", "x", 2], [2, "read", "x", 1]);
+    expect([session(h, ["monotonic-reads"]), session(h, ["writes-follow-reads", "monotonic-reads"])]).toEqual(["session", "violation"]);
+    const report = checkSessionGuarantees(h, { guarantees: ["writes-follow-reads", "monotonic-reads"] });
+    expect(report.result === "violation" && report.violations[0]!.message).toMatch(/^the writes cannot be ordered: /);
+  });
+
+  it("checkHistory dispatches by name and needs a model only for the model-based checks", () => {
+    const h = serial([0, "write", "x", 1], [0, "read", "x", 1]);
+    expect(checkHistory(h, { consistency: "monotonic-reads" }).result).toBe("session");
+    expect(() => checkHistory(h, { consistency: "sequential" })).toThrow("sequential checking needs a model");
+  });
+});
+
+describe("explanations", () => {
+  it("give the longest partial linearization and the operations that cannot follow it", () => {
+    // write 1; then concurrently read -> 2 (never written): the read is stuck after [write 1]
+    const h: HistoryEvent[] = [
+      { type: "invoke", process: 0, f: "write", value: 1 },
+      { type: "ok", process: 0, f: "write", value: 1 },
+      { type: "invoke", process: 1, f: "write", value: 3 },
+      { type: "invoke", process: 2, f: "read", value: null },
+      { type: "ok", process: 2, f: "read", value: 1 },
+      { type: "ok", process: 1, f: "write", value: 3 },
+      { type: "invoke", process: 2, f: "read", value: null },
+      { type: "ok", process: 2, f: "read", value: 1 },
+    ];
+    const report = checkLinearizability(h, registerModel);
+    expect(report.result).toBe("violation");
+    if (report.result !== "violation") return;
+    const v = report.violations[0]!;
+    expect(v.partition).toBeNull();
+    expect(v.prefix.map((op) => registerModel.describe!(op))).toEqual(["write(1)", "read() -> 1", "write(3)"]);
+    expect(v.state).toBe("3");
+    expect(v.stuck.map((op) => registerModel.describe!(op))).toEqual(["read() -> 1"]);
+    expect(formatViolations(report.violations, registerModel).split("\n")).toEqual([
+      v.message,
+      "  longest partial linearization (3 operations):",
+      "    write(1)  [process 0]",
+      "    read() -> 1  [process 2]",
+      "    write(3)  [process 1]",
+      "  then the state is 3, and none of these can be placed:",
+      "    read() -> 1  [process 2]",
+    ]);
+  });
+
+  it("the HTML report of c50-bad has a timeline row per process and marks the stuck operations", () => {
+    const file = "kv/c50-bad.txt";
+    const h = parseHistory(readFileSync(resolve(corpusDir, file)), { file });
+    const report = checkLinearizability(h.events, kvModel);
+    const page = renderHtmlReport({ title: file, history: h.events, report, model: kvModel });
+    expect(report.result).toBe("violation");
+    expect(page.match(/<details/g)!.length).toBe(10);
+    expect(page.match(/class="op[^"]*"/g)!.length).toBe(2024);
+    const stuck = report.result === "violation" ? report.violations.reduce((n, v) => n + v.stuck.length, 0) : 0;
+    expect(page.match(/class="op[^"]* stuck"/g)!.length).toBe(stuck);
+    expect(page.length).toBeLessThan(3_000_000);
+  });
+});
+
+describe("budgets", () => {
+  it("a memory limit gives unknown with what was explored, not a crash", () => {
+    const h = parseHistory(readFileSync(resolve(corpusDir, "kv/c50-ok.txt")), { file: "c50-ok" });
+    const report = checkLinearizability(h.events, kvModel, { maxMemoryBytes: 64 * 1024 });
+    expect(report.result).toBe("unknown");
+    if (report.result !== "unknown") return;
+    expect(report.reason).toBe("memory");
+    expect(report.configurations).toBeGreaterThan(0);
+    expect(report.partitionSummaries.some((p) => p.result === "unknown")).toBe(true);
+  });
+
+  it("a time limit gives unknown with reason timeout", () => {
+    const h = parseHistory(readFileSync(resolve(corpusDir, "kv/c50-ok.txt")), { file: "c50-ok" });
+    const report = checkLinearizability(h.events, kvModel, { partition: false, timeoutMs: 200 });
+    expect(report.result === "unknown" && report.reason).toBe("timeout");
+  });
+});
+
+describe("the incremental checker", () => {
+  it("processes only the events after the longest cached prefix", () => {
+    const checker = createIncrementalChecker(registerModel);
+    const h = serial([0, "write", "", 1], [1, "read", "", 1], [0, "write", "", 2]).map(({ key: _key, ...e }) => e);
+    expect(checker.check(h.slice(0, 4)).result).toBe("linearizable");
+    expect(checker.stats).toEqual({ cachedPrefixes: 5, eventsProcessed: 4, eventsReused: 0 });
+    expect(checker.check(h).result).toBe("linearizable");
+    expect(checker.stats).toEqual({ cachedPrefixes: 7, eventsProcessed: 6, eventsReused: 4 });
+    const stale: HistoryEvent[] = [...h, { type: "invoke", process: 1, f: "read", value: null }, { type: "ok", process: 1, f: "read", value: 1 }];
+    expect(checker.isLinearizable(stale)).toBe(false);
+    expect(checker.stats).toEqual({ cachedPrefixes: 9, eventsProcessed: 8, eventsReused: 10 });
+    // the violation is explained by a full search
+    const report = checker.check(stale);
+    expect(report.result === "violation" && report.violations[0]!.stuck.length).toBe(1);
+  });
+});
