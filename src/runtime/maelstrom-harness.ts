@@ -18,8 +18,10 @@ export interface ClusterOptions {
   readonly maxDeliveries?: number;
   /** Upper bound on virtual timer ticks per `request`/`settle` (default 1000). */
   readonly maxTicks?: number;
-  /** The nodes' clock (default Date.now). */
+  /** The nodes' clock (default Date.now; ignored with `tickMs`). */
   readonly now?: () => number;
+  /** Virtual time: the nodes' clock starts at 0 and advances this many ms per tick. */
+  readonly tickMs?: number;
 }
 
 /** A small seeded PRNG (mulberry32). */
@@ -43,6 +45,8 @@ export class MaelstromCluster {
   private readonly timers: (() => void)[] = [];
   private readonly rand: () => number;
   private clientMsgId = 1;
+  /** The virtual clock (with `tickMs`). */
+  private virtualNow = 0;
   /** Counters for reports. */
   readonly stats = { delivered: 0, dropped: 0, ticks: 0 };
   readonly logs: string[] = [];
@@ -59,7 +63,8 @@ export class MaelstromCluster {
         new MaelstromNode(spec, {
           send: (m) => this.route(m),
           log: (line) => this.logs.push(`${id}: ${line}`),
-          ...(options.now === undefined ? {} : { now: options.now }),
+          ...(options.tickMs !== undefined ? { now: () => this.virtualNow } : options.now === undefined ? {} : { now: options.now }),
+          random: random((options.seed ?? 1) * 31 + id.length * 7 + Number(id.slice(1))),
           every: (_ms, f) => {
             this.timers.push(f);
             return () => {
@@ -72,8 +77,19 @@ export class MaelstromCluster {
     }
   }
 
+  private readonly isolated = new Set<string>();
+
+  /** Drops every message between `node` and the other nodes from now on (a partition; clients still reach it). */
+  isolate(node: string): void {
+    this.isolated.add(node);
+  }
+
   private route(m: Message): void {
     if (this.nodes.has(m.dest)) {
+      if (this.nodes.has(m.src) && (this.isolated.has(m.src) || this.isolated.has(m.dest))) {
+        this.stats.dropped++;
+        return;
+      }
       if (this.nodes.has(m.src) && (this.options.dropRate ?? 0) > 0 && this.rand() < (this.options.dropRate ?? 0)) {
         this.stats.dropped++;
         return;
@@ -110,6 +126,7 @@ export class MaelstromCluster {
   tick(): number {
     const before = this.queue.length + this.stats.dropped;
     this.stats.ticks++;
+    this.virtualNow += this.options.tickMs ?? 0;
     for (const f of [...this.timers]) f();
     return this.queue.length + this.stats.dropped - before;
   }
@@ -136,6 +153,14 @@ export class MaelstromCluster {
   /** Runs until the queue is empty and a timer tick sends nothing (all gossip acknowledged); false if the bounds hit first. */
   settle(): boolean {
     return this.runUntil(() => this.queue.length === 0 && this.tick() === 0);
+  }
+
+  /** Ticks `n` times, delivering every message queued in between. */
+  runTicks(n: number): void {
+    for (let i = 0; i < n; i++) {
+      this.tick();
+      this.runUntil(() => this.queue.length === 0);
+    }
   }
 
   /** Stops every node's timers. */

@@ -4,7 +4,7 @@
  * logs on stderr. A node first gets `init` ({node_id, node_ids}) and answers
  * `init_ok`, then serves a workload: `echo`, `unique-ids` (Snowflake ids from
  * the reducers of specs/unique-ids.ts), `broadcast` (gossip with retries).
- * `raft` (lin-kv) is not served yet: its requests get error 10.
+ * `raft` serves lin-kv with the Raft server reducer (see maelstrom-raft.ts).
  *
  * The node is independent of stdio: `MaelstromNode` takes a `send` function,
  * a clock and a timer factory, so tests can route messages between nodes in
@@ -12,6 +12,7 @@
  */
 import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
+import { RaftKv } from "./maelstrom-raft.js";
 import { encodeId, initialGenerator, nextId, type GeneratorState } from "../../specs/unique-ids.js";
 
 /** The body of a Maelstrom message: a type, an optional id, and the workload's fields. */
@@ -50,6 +51,8 @@ export interface NodeEnv {
   now?(): number;
   /** Calls `f` every `ms` milliseconds until the returned function is called (default setInterval). */
   every?(ms: number, f: () => void): () => void;
+  /** Random numbers in [0, 1) for election timeouts (default Math.random). */
+  random?(): number;
   /** How often unacknowledged gossip is resent, in ms (default 100). */
   readonly gossipMs?: number;
 }
@@ -76,6 +79,9 @@ export class MaelstromNode {
   private generator: GeneratorState = initialGenerator;
   private nodeIndex = 0;
 
+  // raft (lin-kv)
+  private raft: RaftKv | undefined;
+
   // broadcast
   private readonly seen = new Set<unknown>();
   private readonly seenKeys = new Set<string>();
@@ -94,6 +100,11 @@ export class MaelstromNode {
   /** This node's id, once initialised. */
   get id(): string | undefined {
     return this.nodeId;
+  }
+
+  /** The Raft server's role, for the raft spec once initialised. */
+  get raftRole(): string | undefined {
+    return this.raft?.role;
   }
 
   /** Stops the node's timers. */
@@ -120,6 +131,7 @@ export class MaelstromNode {
         if (this.broadcast(message)) return;
         break;
       case "raft":
+        if (this.raft?.handle(message)) return;
         break;
     }
     if (body.in_reply_to !== undefined) {
@@ -146,6 +158,19 @@ export class MaelstromNode {
     this.generator = { lastTimestamp: this.now(), sequence: SEQUENCES - 1 };
     this.neighbours = nodeIds.filter((n) => n !== nodeId);
     if (this.spec === "broadcast") this.stops.push(this.every(this.env.gossipMs ?? 100, () => this.gossipAll()));
+    if (this.spec === "raft") {
+      const raft = new RaftKv({
+        self: nodeId,
+        nodeIds,
+        now: this.now,
+        random: this.env.random ?? Math.random,
+        sendPeer: (dest, body) => this.send(dest, body),
+        reply: (to, body) => this.reply(to, body),
+        log: (line) => this.env.log(line),
+      });
+      this.raft = raft;
+      this.stops.push(this.every(10, () => raft.tick()));
+    }
     this.env.log(`init ${nodeId} (index ${index}) of ${nodeIds.join(",")} serving ${this.spec}`);
     this.reply(message, { type: "init_ok" });
   }

@@ -57,9 +57,39 @@ describe("interleave maelstrom (process, stdio)", () => {
     expect(new Set(ids).size).toBe(20);
   });
 
-  it("answers lin-kv requests of the raft spec with error 10 (not supported)", async () => {
-    const r = await runNode("raft", [init("n1", ["n1"]), JSON.stringify({ src: "c1", dest: "n1", body: { type: "read", msg_id: 2, key: 0 } })]);
-    expect(r.out[1]).toMatchObject({ body: { type: "error", code: 10, text: "not supported", in_reply_to: 2 } });
+  it("raft: a single node elects itself and serves lin-kv writes and reads (bounded retries)", async () => {
+    const child = spawn(process.execPath, [bin, "maelstrom", "raft"], { stdio: ["pipe", "pipe", "pipe"] });
+    const replies = new Map<number, Message>();
+    let waiter: (() => void) | undefined;
+    createInterface({ input: child.stdout }).on("line", (l) => {
+      const m = JSON.parse(l) as Message;
+      replies.set(m.body.in_reply_to as number, m);
+      waiter?.();
+    });
+    let msgId = 0;
+    const request = async (body: Record<string, unknown>): Promise<Message> => {
+      const id = ++msgId;
+      child.stdin.write(`${JSON.stringify({ src: "c1", dest: "n1", body: { ...body, msg_id: id } })}\n`);
+      while (!replies.has(id)) await new Promise<void>((r) => (waiter = r));
+      return replies.get(id)!;
+    };
+    try {
+      expect((await request({ type: "init", node_id: "n1", node_ids: ["n1"] })).body.type).toBe("init_ok");
+      let written: Message | undefined;
+      // Until the election timeout fires the node is a follower and answers error 11.
+      for (let attempt = 0; attempt < 200; attempt++) {
+        written = await request({ type: "write", key: 1, value: 42 });
+        if (written.body.type === "write_ok") break;
+        expect(written.body).toMatchObject({ type: "error", code: 11 });
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(written?.body.type).toBe("write_ok");
+      expect((await request({ type: "read", key: 1 })).body).toMatchObject({ type: "read_ok", value: 42 });
+      expect((await request({ type: "cas", key: 1, from: 42, to: 43 })).body.type).toBe("cas_ok");
+      expect((await request({ type: "read", key: 2 })).body).toMatchObject({ type: "error", code: 20 });
+    } finally {
+      child.stdin.end();
+    }
   });
 
   it("rejects an unknown spec with exit 2 and one line naming the valid ones", () => {
@@ -136,6 +166,61 @@ describe("in-process cluster of 3 nodes", () => {
       if (dropRate > 0) expect(cluster.stats.dropped).toBeGreaterThan(0);
     });
   }
+
+  it("raft (lin-kv): one leader is elected; it serves read/write/cas as a register per key, followers answer error 11", () => {
+    cluster = new MaelstromCluster("raft", { tickMs: 10, seed: 3 });
+    cluster.init();
+    cluster.runTicks(100);
+    const leaders = cluster.nodeIds.filter((n) => cluster!.nodes.get(n)!.raftRole === "leader");
+    expect(leaders).toHaveLength(1);
+    const leader = leaders[0]!;
+    for (const f of cluster.nodeIds.filter((n) => n !== leader)) expect(cluster.request(f, { type: "read", key: 0 })).toMatchObject({ type: "error", code: 11 });
+    expect(cluster.request(leader, { type: "read", key: 0 })).toMatchObject({ type: "error", code: 20 });
+    expect(cluster.request(leader, { type: "cas", key: 0, from: 1, to: 2 })).toMatchObject({ type: "error", code: 22 });
+    // 60 operations on 3 keys against a reference map, from 2 clients.
+    const model = new Map<number, number>();
+    let seed = 11;
+    const next = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    let oks = 0;
+    for (let i = 0; i < 60; i++) {
+      const key = next(3);
+      const client = `c${1 + next(2)}`;
+      const kind = next(3);
+      if (kind === 0) {
+        expect(cluster.request(leader, { type: "write", key, value: i }, client).type).toBe("write_ok");
+        model.set(key, i);
+      } else if (kind === 1) {
+        const r = cluster.request(leader, { type: "read", key }, client);
+        expect(r).toMatchObject(model.has(key) ? { type: "read_ok", value: model.get(key) } : { type: "error", code: 20 });
+      } else {
+        const from = model.get(key) ?? -1;
+        const swap = next(2) === 0;
+        const r = cluster.request(leader, { type: "cas", key, from: swap ? from : from + 1000, to: i }, client);
+        if (swap && model.has(key)) {
+          expect(r.type).toBe("cas_ok");
+          model.set(key, i);
+        } else expect(r).toMatchObject({ type: "error", code: 22 });
+      }
+      oks++;
+    }
+    expect(oks).toBe(60);
+  });
+
+  it("raft (lin-kv): after the leader is cut off, the others elect a new leader that still holds the committed writes", () => {
+    cluster = new MaelstromCluster("raft", { tickMs: 10, seed: 5 });
+    cluster.init();
+    cluster.runTicks(100);
+    const old = cluster.nodeIds.find((n) => cluster!.nodes.get(n)!.raftRole === "leader")!;
+    for (let k = 0; k < 5; k++) expect(cluster.request(old, { type: "write", key: k, value: 10 * k }).type).toBe("write_ok");
+    cluster.isolate(old);
+    cluster.runTicks(100);
+    const leaders = cluster.nodeIds.filter((n) => n !== old && cluster!.nodes.get(n)!.raftRole === "leader");
+    expect(leaders).toHaveLength(1);
+    for (let k = 0; k < 5; k++) expect(cluster.request(leaders[0]!, { type: "read", key: k })).toMatchObject({ type: "read_ok", value: 10 * k });
+  });
 
   it("a node ignores messages before init and answers unknown request types with error 10", () => {
     const sent: Message[] = [];
