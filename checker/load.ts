@@ -5,7 +5,6 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { createJiti } from "jiti";
 import type { Spec } from "../src/index.js";
 import { catalogue } from "../specs/index.js";
 
@@ -50,7 +49,7 @@ export async function loadSpecFile(arg: string): Promise<Spec<unknown>> {
   try {
     module = /\.(c|m)?js$/.test(path)
       ? ((await import(pathToFileURL(path).href)) as Record<string, unknown>)
-      : ((await createJiti(import.meta.url, { fsCache: false, moduleCache: false }).import(path)) as Record<string, unknown>);
+      : ((await (await loadJiti())(import.meta.url, { fsCache: false, moduleCache: false }).import(path)) as Record<string, unknown>);
   } catch (error) {
     const message = error instanceof Error ? error.message.split("\n")[0] : String(error);
     throw new UsageError(`cannot load spec file ${file}: ${message}`);
@@ -74,4 +73,9 @@ export async function loadSpecFile(arg: string): Promise<Spec<unknown>> {
 /** Resolves the `<name | ./path/to/spec.ts>` argument. */
 export async function resolveSpec(arg: string): Promise<Spec<unknown>> {
   return looksLikePath(arg) ? loadSpecFile(arg) : findCatalogueSpec(arg);
+}
+
+/** jiti takes about 180 ms to load: only spec and model files given by path need it. */
+export async function loadJiti(): Promise<typeof import("jiti").createJiti> {
+  return (await import("jiti")).createJiti;
 }
