@@ -207,8 +207,8 @@ function program(io: CliIo, exit: { code: number }) {
 
   cli
     .command("maelstrom")
-    .description("run a Maelstrom node on stdin/stdout: echo, unique-ids, broadcast, raft (lin-kv: not supported yet)")
-    .argument("<spec>", "echo, unique-ids, broadcast or raft")
+    .description("run a Maelstrom node on stdin/stdout: echo, unique-ids, broadcast, raft (lin-kv)")
+    .argument("<spec>", "echo, unique-ids, broadcast or raft (lin-kv)")
     .action(async (spec: string) => {
       exit.code = await runMaelstrom(spec, { stdout: io.stdout, stderr: io.stderr });
     });

@@ -101,6 +101,55 @@ describe("interleave maelstrom (process, stdio)", () => {
   });
 });
 
+describe("three node processes routed by the test (stdio only)", () => {
+  it("broadcast: 20 messages to random processes reach every process's read", async () => {
+    const ids = ["n1", "n2", "n3"];
+    const procs = new Map(ids.map((id) => [id, spawn(process.execPath, [bin, "maelstrom", "broadcast"], { stdio: ["pipe", "pipe", "pipe"] })]));
+    const replies = new Map<string, Message>();
+    let wake: (() => void) | undefined;
+    let routed = 0;
+    for (const child of procs.values()) {
+      child.stderr.resume();
+      createInterface({ input: child.stdout }).on("line", (l) => {
+        const m = JSON.parse(l) as Message;
+        const peer = procs.get(m.dest);
+        if (peer) {
+          routed++;
+          peer.stdin.write(`${l}\n`);
+        } else {
+          replies.set(`${m.dest}/${String(m.body.in_reply_to)}`, m);
+          wake?.();
+        }
+      });
+    }
+    let msgId = 0;
+    const request = async (node: string, body: Record<string, unknown>): Promise<Message["body"]> => {
+      const key = `c1/${++msgId}`;
+      procs.get(node)!.stdin.write(`${JSON.stringify({ src: "c1", dest: node, body: { ...body, msg_id: msgId } })}\n`);
+      while (!replies.has(key)) await new Promise<void>((r) => (wake = r));
+      return replies.get(key)!.body;
+    };
+    try {
+      for (const id of ids) expect((await request(id, { type: "init", node_id: id, node_ids: ids })).type).toBe("init_ok");
+      const topology = { n1: ["n2"], n2: ["n1", "n3"], n3: ["n2"] };
+      for (const id of ids) expect((await request(id, { type: "topology", topology })).type).toBe("topology_ok");
+      for (let m = 1; m <= 20; m++) expect((await request(ids[(m * 7) % 3]!, { type: "broadcast", message: m })).type).toBe("broadcast_ok");
+      const all = Array.from({ length: 20 }, (_, i) => i + 1);
+      for (const id of ids) {
+        let seen: number[] = [];
+        for (let attempt = 0; attempt < 100 && seen.length < 20; attempt++) {
+          if (attempt > 0) await new Promise((r) => setTimeout(r, 20));
+          seen = [...((await request(id, { type: "read" }))["messages"] as number[])].sort((a, b) => a - b);
+        }
+        expect(seen).toEqual(all);
+      }
+      expect(routed).toBeGreaterThan(0);
+    } finally {
+      for (const child of procs.values()) child.stdin.end();
+    }
+  });
+});
+
 describe("parseMessage", () => {
   it("accepts a message and explains what is wrong with others", () => {
     expect(parseMessage('{"src":"c0","dest":"n1","body":{"type":"echo"}}')).toEqual({ src: "c0", dest: "n1", body: { type: "echo" } });
