@@ -32,6 +32,8 @@ const linearizationSearch = withRestarts(searchLinearization);
 
 /** Partitions at least this long get the windowed check before the full search. */
 const WINDOW_MIN_OPERATIONS = 400;
+/** Partitions shorter than this are searched at once, without the model's quick test. */
+const QUICK_MIN_OPERATIONS = 300;
 /** Configurations each remaining partition may use once another partition is known to violate. */
 const OTHER_PARTITIONS_AFTER_VIOLATION = 20_000;
 /** A quick violation on a partition this short is explained by a full search too. */
@@ -147,7 +149,8 @@ function quickCheck(
   clock: BudgetClock,
   windows: { readonly minOperations?: number } & WindowOptions,
 ): { violation: Violation | undefined; configurations: number } {
-  const found = model.quickViolation?.(p.ops);
+  // On short partitions the search is fast and explains anyway: skip the quick test there.
+  const found = p.ops.length < QUICK_MIN_OPERATIONS ? undefined : model.quickViolation?.(p.ops);
   if (found !== undefined) {
     const where = p.key === null ? "" : `key ${JSON.stringify(p.key)}: `;
     if (p.ops.length <= EXPLAIN_MAX_OPERATIONS) {

@@ -5,6 +5,15 @@ import { EVENT_TYPES, type ParsedEvents } from "./parsed.js";
 
 /** `INFO  jepsen.util - <process> :<type> :<f> <value>`; fields split by tabs or spaces. */
 const EVENT_LINE = /^\s*[A-Z]+\s+jepsen\.util\s+-\s+(.*)$/;
+/** The usual event lines in one match (the general path below handles the rest and the errors). */
+const COMMON_EVENT = /^\s*INFO\s+jepsen\.util\s+-\s+(\d+)\s+:(invoke|ok|fail|info)\s+:([a-z][\w-]*)\s+(?:(nil)|(-?\d{1,15})|\[(-?\d{1,15})\s+(-?\d{1,15})\]|:([a-z][\w.-]*))\s*$/;
+
+function commonEvent(m: RegExpExecArray): HistoryEvent {
+  const value: Json =
+    m[4] !== undefined ? null : m[5] !== undefined ? Number(m[5]) : m[6] !== undefined ? [Number(m[6]), Number(m[7])] : m[8]!;
+  return { type: m[2] as EventType, process: Number(m[1]), f: m[3]!, value };
+}
+
 /** Other log lines (`INFO  jepsen.core - ...`) carry no events and are skipped. */
 const OTHER_LOG_LINE = /^\s*(TRACE|DEBUG|INFO|WARN|WARNING|ERROR|FATAL)\s/;
 
@@ -22,6 +31,12 @@ export function parseEtcdLog(lines: readonly string[], file: string): ParsedEven
   const lineNumbers: number[] = [];
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
+    const fast = COMMON_EVENT.exec(line);
+    if (fast !== null) {
+      events.push(commonEvent(fast));
+      lineNumbers.push(i + 1);
+      continue;
+    }
     const at = { file, line: i + 1 };
     if (line.trim() === "") continue;
     const m = EVENT_LINE.exec(line);

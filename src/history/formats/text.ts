@@ -10,6 +10,8 @@ export function toLines(input: string | Uint8Array, file: string): string[] {
   const text = typeof input === "string" ? input : decodeUtf8(input, file);
   const lines = text.split("\n");
   if (lines.length > 0 && lines[lines.length - 1] === "") lines.pop();
+  // One scan of the whole text finds nothing in the common case.
+  if (!ANY_CONTROL.test(text)) return lines;
   for (let i = 0; i < lines.length; i++) {
     let line = lines[i]!;
     if (line.endsWith("\r")) {
@@ -30,6 +32,10 @@ export function toLines(input: string | Uint8Array, file: string): string[] {
 
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f\ufffd]/;
+
+// Carriage returns are allowed before a newline only; the per-line check below decides.
+// eslint-disable-next-line no-control-regex
+const ANY_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f\ufffd]/;
 
 function firstControlCharacter(line: string): number {
   return line.search(CONTROL);

@@ -3,8 +3,11 @@ import type { Budget, UnknownReason } from "../result.js";
 
 /** Default memory limit for the search tables: a quarter of the heap limit, at most 1 GiB. */
 export function defaultMaxMemoryBytes(): number {
-  return Math.min(1 << 30, Math.floor(getHeapStatistics().heap_size_limit / 4));
+  defaultBytes ??= Math.min(1 << 30, Math.floor(getHeapStatistics().heap_size_limit / 4));
+  return defaultBytes;
 }
+
+let defaultBytes: number | undefined;
 
 /** A running budget shared by the partitions of one check. */
 export class BudgetClock {

@@ -22,6 +22,9 @@ export class ConfigMemo {
   private lengthOf = new Int32Array(this.cap);
   private offsetOf = new Int32Array(this.cap);
   private failed = new Uint8Array(this.cap);
+  private epochOf = new Int32Array(this.cap);
+  /** Open entries of earlier runs (abandoned by a restart) count as absent. */
+  private epoch = 0;
   private arena = new Uint32Array(1024);
   private top = 0;
   private buckets = new Int32Array(256).fill(-1);
@@ -35,7 +38,7 @@ export class ConfigMemo {
 
   /** Bytes held by the tables. */
   memoryBytes(): number {
-    return this.cap * 29 + this.arena.length * 4 + this.buckets.length * 4;
+    return this.cap * 33 + this.arena.length * 4 + this.buckets.length * 4;
   }
 
   /**
@@ -50,7 +53,7 @@ export class ConfigMemo {
     const words = d.words;
     for (let e = this.buckets[mix(hash) & this.mask]!; e !== -1; e = this.nextOf[e]!) {
       if (this.hashOf[e] !== hash || this.stateOf[e] !== state || this.fromOf[e] !== from || this.lengthOf[e] !== length) continue;
-      if (failedOnly && this.failed[e] !== 1) continue;
+      if (this.failed[e] !== 1 && (failedOnly || this.epochOf[e] !== this.epoch)) continue;
       const base = this.offsetOf[e]!;
       let same = true;
       for (let i = 0; i < length; i++) {
@@ -86,6 +89,7 @@ export class ConfigMemo {
       this.arena = arena;
     }
     const e = this.count++;
+    this.epochOf[e] = this.epoch;
     this.stateOf[e] = state;
     this.hashOf[e] = hash;
     this.fromOf[e] = from;
@@ -98,6 +102,15 @@ export class ConfigMemo {
     this.nextOf[e] = this.buckets[b]!;
     this.buckets[b] = e;
     return e;
+  }
+
+  /**
+   * Starts a new search over the same partition: what earlier searches fully
+   * explored stays (it failed whatever the order), what they left open is
+   * forgotten.
+   */
+  newEpoch(): void {
+    this.epoch++;
   }
 
   /** Marks an entry as fully explored without success. */
@@ -113,6 +126,7 @@ export class ConfigMemo {
     this.fromOf = extend(this.fromOf, cap);
     this.lengthOf = extend(this.lengthOf, cap);
     this.offsetOf = extend(this.offsetOf, cap);
+    this.epochOf = extend(this.epochOf, cap);
     const failed = new Uint8Array(cap);
     failed.set(this.failed);
     this.failed = failed;
@@ -192,18 +206,27 @@ function mix(h: number): number {
   return h;
 }
 
-/** Deterministic pseudo-random 32-bit words for Zobrist hashing of operation sets. */
-export function zobristTable(n: number, seed = 0x9e3779b9): Int32Array {
-  const out = new Int32Array(n);
-  let x = seed | 0;
-  for (let i = 0; i < n; i++) {
-    x = (x + 0x6d2b79f5) | 0;
-    let t = Math.imul(x ^ (x >>> 15), 1 | x);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    out[i] = t ^ (t >>> 14);
+/**
+ * Deterministic pseudo-random 32-bit words for Zobrist hashing of operation
+ * sets (the first `n` of one shared sequence, computed once).
+ */
+export function zobristTable(n: number): Int32Array {
+  if (shared.length < n) {
+    const bigger = new Int32Array(Math.max(n, shared.length * 2, 1024));
+    bigger.set(shared);
+    let x = (0x9e3779b9 + Math.imul(shared.length, 0x6d2b79f5)) | 0;
+    for (let i = shared.length; i < bigger.length; i++) {
+      x = (x + 0x6d2b79f5) | 0;
+      let t = Math.imul(x ^ (x >>> 15), 1 | x);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      bigger[i] = t ^ (t >>> 14);
+    }
+    shared = bigger;
   }
-  return out;
+  return shared.subarray(0, n);
 }
+
+let shared = new Int32Array(0);
 
 /** Combines an operation-set hash with a state id. */
 export function configHash(setHash: number, state: number): number {

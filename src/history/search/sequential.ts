@@ -20,7 +20,7 @@ const CHECK_EVERY = 4096;
  * tried by completion order, a good guess at the real order.
  */
 export function searchSequential(p: PreparedPartition, space: StateSpace, clock: BudgetClock, options: SearchOptions = {}): SearchOutcome {
-  return new SequentialSearch(p, space, clock, options.maxConfigurations ?? Infinity, options.order ?? "return").run();
+  return new SequentialSearch(p, space, clock, options.maxConfigurations ?? Infinity, options.order ?? "return", options.memo).run();
 }
 
 class SequentialSearch {
@@ -63,6 +63,7 @@ class SequentialSearch {
     private readonly clock: BudgetClock,
     private readonly maxConfigurations: number,
     order: "call" | "return",
+    memo: ConfigMemo | undefined,
   ) {
     const n = p.ops.length;
     this.n = n;
@@ -101,7 +102,8 @@ class SequentialSearch {
     this.uBits = new Uint32Array((p.unknownCount + 31) >>> 5);
     this.zobrist = zobristTable(this.nd + p.unknownCount);
     this.defs = new DefiniteSet(this.nd, this.zobrist);
-    this.memo = new ConfigMemo(this.uBits.length);
+    this.memo = memo ?? new ConfigMemo(this.uBits.length);
+    this.memo.newEpoch();
     this.stackOp = new Int32Array(n);
     this.stackPrev = new Int32Array(n);
     this.stackAlt = new Int32Array(n);

@@ -93,9 +93,11 @@ export class StateSpace {
   }
 
   private compute(s: number, op: number): number {
-    const next = this.model.step(this.states[s], this.ops[op]!);
+    const state = this.states[s];
+    const next = this.model.step(state, this.ops[op]!);
     if (next.length === 0) return ILLEGAL;
-    if (next.length === 1) return this.intern(next[0]);
+    // The same object back (a read) is the same state: no need to key it again.
+    if (next.length === 1) return next[0] === state ? s : this.intern(next[0]);
     const ids: number[] = [];
     for (const n of next) {
       const id = this.intern(n);
@@ -113,8 +115,13 @@ export class StateSpace {
 }
 
 function slot(s: number, op: number): number {
-  let h = Math.imul(s, 0x9e3779b1) ^ Math.imul(op, 0x85ebca6b);
-  h ^= h >>> 15;
+  // murmur3's finalizer over the pair: consecutive ids must not cluster.
+  let h = Math.imul(s, 0x9e3779b1) + op;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
   return h;
 }
 

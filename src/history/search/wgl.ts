@@ -19,6 +19,11 @@ export interface SearchOptions {
   readonly order?: CandidateOrder;
   /** Give up (result `unknown`, reason `limit`) after visiting this many configurations. */
   readonly maxConfigurations?: number;
+  /**
+   * A memo left by an earlier search of the same partition (and state space):
+   * its fully explored configurations are known failures in any order.
+   */
+  readonly memo?: ConfigMemo;
 }
 
 const CHECK_EVERY = 4096;
@@ -49,7 +54,7 @@ const SUBSUMPTION_DEPTH = 2;
  *   backtracking than invocation order.
  */
 export function searchLinearization(p: PreparedPartition, space: StateSpace, clock: BudgetClock, options: SearchOptions = {}): SearchOutcome {
-  return new WglSearch(p, space, clock, options.order ?? "return", options.maxConfigurations ?? Infinity).run();
+  return new WglSearch(p, space, clock, options.order ?? "return", options.maxConfigurations ?? Infinity, options.memo).run();
 }
 
 /** The search's state in typed arrays (a class so V8 optimizes it once for all partitions). */
@@ -98,6 +103,7 @@ class WglSearch {
     private readonly clock: BudgetClock,
     order: CandidateOrder,
     private readonly maxConfigurations: number,
+    memo: ConfigMemo | undefined,
   ) {
     const n = p.ops.length;
     this.n = n;
@@ -116,7 +122,8 @@ class WglSearch {
     this.uBits = new Uint32Array((p.unknownCount + 31) >>> 5);
     this.zobrist = zobristTable(this.nd + p.unknownCount);
     this.defs = new DefiniteSet(this.nd, this.zobrist);
-    this.memo = new ConfigMemo(this.uBits.length);
+    this.memo = memo ?? new ConfigMemo(this.uBits.length);
+    this.memo.newEpoch();
     this.applied = new Int32Array(p.unknownCount);
     this.stackOp = new Int32Array(n);
     this.stackPrev = new Int32Array(n);
@@ -322,17 +329,19 @@ class WglSearch {
    */
   private subsumed(op: number, target: number): boolean {
     const count = this.appliedCount;
-    if (count === 0 && this.unknown[op] === 0) return false;
-    const candidates = this.unknown[op] === 1 ? [op] : [];
-    for (let i = count - 1; i >= 0 && i >= count - SUBSUMPTION_DEPTH; i--) candidates.push(this.applied[i]!);
-    for (const u of candidates) {
-      this.flip(u);
-      const h = configHash(this.defs.hash ^ this.unknownHash, target);
-      const found = this.memo.has(this.defs, this.uBits, target, h, true);
-      this.flip(u);
-      if (found) return true;
+    if (this.unknown[op] === 1 && this.subsumedWithout(op, target)) return true;
+    for (let i = count - 1; i >= 0 && i >= count - SUBSUMPTION_DEPTH; i--) {
+      if (this.subsumedWithout(this.applied[i]!, target)) return true;
     }
     return false;
+  }
+
+  /** Whether the configuration without unknown operation `u` (and state `target`) failed. */
+  private subsumedWithout(u: number, target: number): boolean {
+    this.flip(u);
+    const found = this.memo.has(this.defs, this.uBits, target, configHash(this.defs.hash ^ this.unknownHash, target), true);
+    this.flip(u);
+    return found;
   }
 
   private isSet(op: number): boolean {
