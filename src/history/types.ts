@@ -11,6 +11,16 @@
  *   history is treated the same way.
  *
  * A process has at most one operation pending at a time (Jepsen's rule).
+ *
+ * JSON Lines (format `jsonl`): one event per line as a JSON object with the
+ * fields below; blank lines are ignored, unknown fields (e.g. Jepsen's
+ * `index`) are ignored, a missing `value` means `null`, a numeric `key` is read
+ * as a string. `toJsonLines` writes this format and `parseHistory` reads it.
+ *
+ *     {"type":"invoke","process":0,"f":"write","value":3}
+ *     {"type":"invoke","process":"c1","f":"cas","key":"k","value":[3,4],"time":1700}
+ *     {"type":"ok","process":0,"f":"write","value":3}
+ *     {"type":"fail","process":"c1","f":"cas","key":"k","value":[3,4]}
  */
 
 /** A JSON value: what operation arguments and results may hold. */

@@ -24,8 +24,15 @@ export class BudgetClock {
   exceeded(bytes: number): UnknownReason | null {
     if (bytes > this.maxBytes) return "memory";
     if (this.deadline !== Infinity && performance.now() > this.deadline) return "timeout";
+    // A guard whatever the estimate says: stop well before V8 runs out of heap.
+    if (++this.checks % 16 === 0) {
+      const heap = getHeapStatistics();
+      if (heap.used_heap_size > heap.heap_size_limit * 0.75) return "memory";
+    }
     return null;
   }
+
+  private checks = 0;
 
   elapsedMs(): number {
     return performance.now() - this.start;
