@@ -59,7 +59,7 @@ describe("the Porcupine corpus", () => {
   });
 
   it("kv c50-ok is linearizable without partitioning only if the search finishes: never a wrong verdict, never a crash", () => {
-    const report = checkLinearizability(parsed.get("kv/c50-ok.txt")!.events, kvModel, { partition: false, timeoutMs: 3000, maxMemoryBytes: 256 * 1024 * 1024 });
+    const report = checkLinearizability(parsed.get("kv/c50-ok.txt")!.events, kvModel, { partition: false, timeoutMs: 3000, maxMemoryBytes: 32 * 1024 * 1024 });
     expect(report.partitions).toBe(1);
     expect(["linearizable", "unknown"]).toContain(report.result);
     if (report.result === "unknown") expect(report.configurations).toBeGreaterThan(0);
