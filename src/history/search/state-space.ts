@@ -15,10 +15,10 @@ export class StateSpace {
   private readonly ids = new Map<unknown, number>();
   readonly states: unknown[] = [];
   /** Open-addressing table of computed transitions: (state, op) -> code. */
-  private tState = new Int32Array(1 << 12).fill(-1);
-  private tOp = new Int32Array(1 << 12);
-  private tCode = new Int32Array(1 << 12);
-  private tMask = (1 << 12) - 1;
+  private tState = new Int32Array(1 << 8).fill(-1);
+  private tOp = new Int32Array(1 << 8);
+  private tCode = new Int32Array(1 << 8);
+  private tMask = (1 << 8) - 1;
   private tCount = 0;
   /** Several next states: `code = -3 - index` into this list. */
   private readonly multi: Int32Array[] = [];

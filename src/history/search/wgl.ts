@@ -129,7 +129,7 @@ class WglSearch {
     this.stackPrev = new Int32Array(n);
     this.stackAlt = new Int32Array(n);
     this.stackSlot = new Int32Array(n);
-    this.pool = new Int32Array(Math.max(64, 4 * n));
+    this.pool = new Int32Array(Math.max(64, 2 * n));
     this.poolKey = new Float64Array(this.pool.length);
     this.nodeBase = new Int32Array(n + 1);
     this.nodeCount = new Int32Array(n + 1);
