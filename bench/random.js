@@ -18,20 +18,6 @@ function fmt(n) {
   return Math.round(n).toLocaleString("en-US");
 }
 
-/** The model checking only property `name`: BFS's trace is then the shortest to that property's violation. */
-function only(model, name) {
-  return {
-    spec: model.spec,
-    variant: model.variant,
-    params: model.params,
-    deadlock: name === "deadlockFree" && model.deadlock,
-    properties: model.properties.filter((p) => p.name === name),
-    initStates: () => model.initStates(),
-    fingerprint: (state, out) => model.fingerprint(state, out),
-    successors: (state, fp, sink) => model.successors(state, fp, sink),
-    withinConstraint: (state) => model.withinConstraint(state),
-  };
-}
 
 /** Steps per second of random walks on a correct model (no violation, so no shrinking in the time). */
 function throughput(randomSearch, model, options) {
@@ -42,7 +28,7 @@ function throughput(randomSearch, model, options) {
 
 /** One broken variant: random search (seed 1) and BFS, both on the variant's declared property only. */
 function variantRow(api, spec, variant, limits) {
-  const model = only(spec.instantiate({ variant: variant.name }), variant.violates);
+  const model = api.onlyProperty(spec.instantiate({ variant: variant.name }), variant.violates);
   const r = api.randomSearch(model, { seed: SEED, timeoutMs: limits.randomMs });
   const b = api.bfs.search(model, { timeoutMs: limits.bfsMs });
   const bfsSteps = b.result === "violation" ? b.violation.trace.length - 1 : null;

@@ -27,3 +27,4 @@ export { buildReport, exitCodeOf, formatReportText, summaryLine, type Report } f
 export type { Limit, Progress, SearchOptions, SearchOutcome, Strategy, Violation } from "./strategy.js";
 export { isSpec, loadSpecFile, resolveSpec, UsageError } from "./load.js";
 export { runCli, type CliIo } from "./cli.js";
+export { onlyProperty } from "../src/spec.js";

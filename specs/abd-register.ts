@@ -31,6 +31,7 @@ import {
   type ProtocolState,
   type RoleDef,
   type Step,
+  numberedIds,
 } from "../src/index.js";
 import { createIncrementalChecker, registerModel } from "../src/history/index.js";
 
@@ -250,9 +251,8 @@ export interface AbdParams {
   readonly crashes: number;
 }
 
-const idCache: NodeId[][] = [];
 function replicaIds(n: number): readonly NodeId[] {
-  return (idCache[n] ??= Array.from({ length: n }, (_, i) => `s${i + 1}`));
+  return numberedIds("s", n);
 }
 
 /** The ABD register: a writer `w`, a reader `r`, `replicas` replicas, and up to `crashes` crashes. */

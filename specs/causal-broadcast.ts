@@ -26,6 +26,7 @@ import {
   type NodeId,
   type ProtocolState,
   type RoleDef,
+  numberedIds,
 } from "../src/index.js";
 import type { VectorClock } from "./vector-clock.js";
 
@@ -192,11 +193,10 @@ function causalPasts(s: State): Map<string, readonly string[]> {
   return new Map([...direct.keys()].map((id) => [id, close(id)]));
 }
 
-const nodeIdCache: NodeId[][] = [];
 
 /** The node ids for `nodes` nodes: n1..nN. */
 export function nodeIds(nodes: number): readonly NodeId[] {
-  return (nodeIdCache[nodes] ??= Array.from({ length: nodes }, (_, i) => `n${i + 1}`));
+  return numberedIds("n", nodes);
 }
 
 /** Causal broadcast among `nodes` nodes over a reliable network that reorders messages. */

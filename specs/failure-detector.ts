@@ -17,7 +17,7 @@
  */
 import { castDraft, produce } from "immer";
 import { match } from "ts-pattern";
-import { choose, defineSpec, int, invariant, oneOf, setAdd, setHas, setRemove, type NodeId } from "../src/index.js";
+import { choose, defineSpec, int, invariant, oneOf, setAdd, setHas, setRemove, numberedIds, type NodeId } from "../src/index.js";
 
 /** The monitor's state: when it last heard from each node, and whom it suspects (a sorted set). */
 export interface MonitorState {
@@ -110,9 +110,8 @@ export function delayTicks(p: Pick<FailureDetectorParams, "delayBound">): number
   return p.delayBound === "unbounded" ? undefined : Number(p.delayBound);
 }
 
-const idCache: NodeId[][] = [];
 function nodeIds(n: number): readonly NodeId[] {
-  return (idCache[n] ??= Array.from({ length: n }, (_, i) => `n${i + 1}`));
+  return numberedIds("n", n);
 }
 
 function byOrder(a: Heartbeat, b: Heartbeat): number {

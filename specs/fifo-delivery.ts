@@ -26,6 +26,7 @@ import {
   type NodeId,
   type ProtocolState,
   type RoleDef,
+  numberedIds,
 } from "../src/index.js";
 
 /** A numbered packet: the `seq`-th the sender sent to this receiver. */
@@ -191,11 +192,10 @@ function application(sender: RoleDef<FifoSender, SendRequest, Packet>): RoleDef<
   });
 }
 
-const senderIdCache: NodeId[][] = [];
 
 /** The sender ids for `senders` senders: s1..sN. */
 export function senderIds(senders: number): readonly NodeId[] {
-  return (senderIdCache[senders] ??= Array.from({ length: senders }, (_, i) => `s${i + 1}`));
+  return numberedIds("s", senders);
 }
 
 function receiver(s: State): FifoReceiver {

@@ -25,6 +25,7 @@ import {
   type NodeId,
   type ProtocolState,
   type RoleDef,
+  numberedIds,
 } from "../src/index.js";
 
 /** What happens at a process: an internal event, a send (which stamps the message), or the receipt of a stamped message. */
@@ -206,11 +207,10 @@ function stamp(e: GraphEvent<ClockEventRecord>): Timestamp {
   return { clock: e.record.clock, node: e.node };
 }
 
-const processIdCache: NodeId[][] = [];
 
 /** The process ids for `processes` processes: n1..nN. */
 export function processIds(processes: number): readonly NodeId[] {
-  return (processIdCache[processes] ??= Array.from({ length: processes }, (_, i) => `n${i + 1}`));
+  return numberedIds("n", processes);
 }
 
 /** Lamport clocks over processes that exchange messages in any order. */

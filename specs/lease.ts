@@ -18,7 +18,7 @@
  */
 import { produce } from "immer";
 import { match } from "ts-pattern";
-import { choose, defineSpec, int, invariant, onEveryStep, type NodeId } from "../src/index.js";
+import { choose, defineSpec, int, invariant, onEveryStep, numberedIds, type NodeId } from "../src/index.js";
 
 /** The lock service's state: the last token granted, to whom, and until when (its clock). */
 export interface LockService {
@@ -121,9 +121,8 @@ type Store = (storage: FencedStorage, token: number) => WriteResult;
 /** A storage without fencing: it takes every write. */
 const unfencedWrite: Store = (storage) => ({ accepted: true, storage });
 
-const idCache: NodeId[][] = [];
 function clientIds(n: number): readonly NodeId[] {
-  return (idCache[n] ??= Array.from({ length: n }, (_, i) => `c${i + 1}`));
+  return numberedIds("c", n);
 }
 
 const clientsOf = (s: LeaseState): string[] => Object.keys(s.clients);

@@ -18,6 +18,7 @@ import {
   setAdd,
   type NodeId,
   type ProtocolState,
+  numberedIds,
 } from "../src/index.js";
 
 /** A resource manager's state (TwoPhase.tla's `rmState[rm]`). */
@@ -120,11 +121,10 @@ const fickleManager = defineRole<TmState, TmInput, TwoPhaseMessage>({
 
 type State = ProtocolState<TmState | RmState, TwoPhaseMessage>;
 
-const rmIdCache: NodeId[][] = [];
 
 /** The RM ids for `rms` resource managers: rm1..rmN. */
 export function rmIds(rms: number): readonly NodeId[] {
-  return (rmIdCache[rms] ??= Array.from({ length: rms }, (_, i) => `rm${i + 1}`));
+  return numberedIds("rm", rms);
 }
 
 function rmStates(s: State, rms: number): RmState["rmState"][] {

@@ -10,3 +10,4 @@ export * from "./protocol.js";
 export * from "./trace.js";
 export type { EventType, History, HistoryEvent, Json } from "./history/types.js";
 export * from "./symmetry.js";
+export * from "./names.js";

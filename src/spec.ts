@@ -415,3 +415,23 @@ function genericModel<S, Schema extends ParamsSchema>(
     },
   };
 }
+
+/**
+ * The same model checking only the property `name` (and deadlock only when
+ * that is the one): BFS then finds the shortest trace to that property's
+ * violation, whatever else breaks first.
+ */
+export function onlyProperty<S>(model: Model<S>, name: string): Model<S> {
+  return {
+    spec: model.spec,
+    variant: model.variant,
+    params: model.params,
+    deadlock: name === "deadlockFree" && model.deadlock,
+    properties: model.properties.filter((p) => p.name === name),
+    initStates: () => model.initStates(),
+    fingerprint: (state, out) => model.fingerprint(state, out),
+    successors: (state, fp, sink) => model.successors(state, fp, sink),
+    withinConstraint: (state) => model.withinConstraint(state),
+    ...(model.adopt ? { adopt: (state: S) => model.adopt!(state) } : {}),
+  };
+}

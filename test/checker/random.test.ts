@@ -14,7 +14,7 @@ import {
 } from "../../checker/index.js";
 import { catalogue } from "../../specs/index.js";
 import { twoPhaseCommit } from "../../specs/two-phase-commit.js";
-import { atTermination, choose, defineSpec, int, invariant, onEveryStep, type Model } from "../../src/index.js";
+import { atTermination, choose, defineSpec, int, invariant, onEveryStep, onlyProperty } from "../../src/index.js";
 
 const root = resolve(import.meta.dirname, "../..");
 
@@ -225,20 +225,6 @@ describe("random strategy: replay paths", () => {
   });
 });
 
-/** The model checking only property `name`, so BFS's trace is the shortest to that property's violation. */
-function only<S>(model: Model<S>, name: string): Model<S> {
-  return {
-    spec: model.spec,
-    variant: model.variant,
-    params: model.params,
-    deadlock: name === "deadlockFree" && model.deadlock,
-    properties: model.properties.filter((p) => p.name === name),
-    initStates: () => model.initStates(),
-    fingerprint: (state, out) => model.fingerprint(state, out),
-    successors: (state, fp, sink) => model.successors(state, fp, sink),
-    withinConstraint: (state) => model.withinConstraint(state),
-  };
-}
 
 // Every broken variant of the catalogue (raft aside: it has its own tests):
 // random search finds the property it breaks within 10 s, and its shrunk
@@ -256,7 +242,7 @@ describe("random strategy: the catalogue's broken variants", () => {
 
   it.each(broken)("%s --variant %s: random finds %s, at most 2 steps longer than BFS", (specName, variant, violates) => {
     const spec = catalogue.find((s) => s.name === specName)!;
-    const model = only(spec.instantiate({ variant }), violates);
+    const model = onlyProperty(spec.instantiate({ variant }), violates);
     const shortest = bfs.search(model);
     const r = randomSearch(model, { seed: 1, timeoutMs: 10_000 });
     expect([shortest.result, shortest.violation?.property]).toEqual(["violation", violates]);
