@@ -1,7 +1,10 @@
 import { operationsOf, type Operation } from "./operations.js";
-import { INITIAL_VALUE, readCandidates, toReadWrite, type ReadWriteHistory, type RwOp } from "./readwrite.js";
+import { describe, plainViolation, ReadsFromSearch } from "./reads-from.js";
+import { INITIAL_VALUE, toReadWrite } from "./readwrite.js";
 import type { Budget, CheckReport, Violation } from "./result.js";
 import { BudgetClock } from "./search/budget.js";
+
+export { describe } from "./reads-from.js";
 import type { History } from "./types.js";
 
 /**
@@ -57,58 +60,17 @@ export function checkOperationsCausal(ops: readonly Operation[], options: Budget
   return { ...base, result: "violation", violations: [outcome.violation] };
 }
 
-type Outcome = { kind: "ok" } | { kind: "violation"; violation: Violation } | { kind: "unknown"; reason: "timeout" | "memory" };
+class CausalSearch extends ReadsFromSearch {
+  protected readonly noChoiceWorks = "every way of matching reads to the writes they read from creates a causal cycle";
 
-class CausalSearch {
-  configurations = 0;
-  private readonly candidates: Map<number, number[]>;
-  private readonly reads: number[];
-  /** rf[read] = write index, -1 for the initial value, -2 unassigned. */
-  private readonly rf: Int32Array;
-  /** How many reads currently read from each write. */
-  private readonly readers: Int32Array;
-  private firstFailure: Violation | undefined;
-  private stopped: "timeout" | "memory" | undefined;
-
-  constructor(
-    private readonly h: ReadWriteHistory,
-    private readonly clock: BudgetClock,
-  ) {
-    this.candidates = readCandidates(h);
-    this.reads = [...this.candidates.keys()].sort((a, b) => this.candidates.get(a)!.length - this.candidates.get(b)!.length);
-    this.rf = new Int32Array(h.ops.length).fill(-2);
-    this.readers = new Int32Array(h.ops.length);
-  }
-
-  run(): Outcome {
-    for (const r of this.reads) {
-      if (this.candidates.get(r)!.length === 0) {
-        const op = this.h.ops[r]!;
-        return { kind: "violation", violation: simpleViolation(`${describe(op)} observes a value that no operation wrote`, [op.op]) };
-      }
-    }
-    if (this.assign(0)) return { kind: "ok" };
-    if (this.stopped !== undefined) return { kind: "unknown", reason: this.stopped };
-    return { kind: "violation", violation: this.firstFailure ?? simpleViolation("every way of matching reads to the writes they read from creates a causal cycle", []) };
-  }
-
-  /** Backtracks over the writes each read reads from. */
-  private assign(k: number): boolean {
-    if (this.stopped !== undefined) return false;
-    if (k === this.reads.length) return this.checkProcesses();
-    const r = this.reads[k]!;
-    for (const w of this.candidates.get(r)!) {
-      this.rf[r] = w;
-      if (w >= 0) this.readers[w]!++;
-      if (w >= 0 && this.reaches(r, w)) {
-        this.noteFailure(() => simpleViolation(`${describe(this.h.ops[r]!)} would read from ${describe(this.h.ops[w]!)}, which causally follows it`, [this.h.ops[r]!.op, this.h.ops[w]!.op]));
-      } else if (this.assign(k + 1)) {
-        return true;
-      }
-      if (w >= 0) this.readers[w]!--;
-    }
-    this.rf[r] = -2;
+  protected override mayRead(r: number, w: number): boolean {
+    if (w < 0 || !this.reaches(r, w)) return true;
+    this.noteFailure(() => plainViolation(`${describe(this.h.ops[r]!)} would read from ${describe(this.h.ops[w]!)}, which causally follows it`, [this.h.ops[r]!.op, this.h.ops[w]!.op]));
     return false;
+  }
+
+  protected consistent(): boolean {
+    return this.checkProcesses();
   }
 
   /** Direct causal predecessors of an operation under the current writes-into choice. */
@@ -148,9 +110,6 @@ class CausalSearch {
     return !this.h.ops[x]!.optional || this.readers[x]! > 0;
   }
 
-  private noteFailure(make: () => Violation): void {
-    if (this.firstFailure === undefined) this.firstFailure = make();
-  }
 
   /** With writes-into fixed: does every process have a legal serialization? */
   private checkProcesses(): boolean {
@@ -198,7 +157,7 @@ class CausalSearch {
     let count = 0;
     for (let x = 0; x < n; x++) count += included[x]!;
     if (order.length === count) return order;
-    this.noteFailure(() => simpleViolation("the reads and program order form a causal cycle", []));
+    this.noteFailure(() => plainViolation("the reads and program order form a causal cycle", []));
     return undefined;
   }
 
@@ -311,15 +270,4 @@ class CausalSearch {
       stuck: stuck.map((x) => this.h.ops[x]!.op),
     };
   }
-}
-
-function simpleViolation(message: string, ops: readonly Operation[]): Violation {
-  return { partition: null, message, prefix: [], state: "", stuck: ops };
-}
-
-/** `read(x) -> 3 by process 2 (operation 7)` */
-export function describe(rw: RwOp): string {
-  const key = rw.key === "" ? "" : `[${rw.key}]`;
-  const what = rw.kind === "read" ? `read${key} -> ${rw.value}` : `write${key}(${rw.value})`;
-  return `${what} by process ${String(rw.op.process)} (operation ${rw.op.id + 1})`;
 }

@@ -1,7 +1,7 @@
-import { describe } from "./causal.js";
+import { describe, ReadsFromSearch, plainViolation } from "./reads-from.js";
 import { HistoryInputError } from "./errors.js";
 import { operationsOf, type Operation } from "./operations.js";
-import { readCandidates, toReadWrite, type ReadWriteHistory } from "./readwrite.js";
+import { toReadWrite, type ReadWriteHistory } from "./readwrite.js";
 import type { Budget, CheckReport, Violation } from "./result.js";
 import { BudgetClock } from "./search/budget.js";
 import type { History } from "./types.js";
@@ -74,60 +74,22 @@ export function checkOperationsSession(ops: readonly Operation[], options: Sessi
   return { ...base, result: "violation", violations: [outcome.violation] };
 }
 
-type Outcome = { kind: "ok" } | { kind: "violation"; violation: Violation } | { kind: "unknown"; reason: "timeout" | "memory" };
-
 /** An arbitration constraint `from` before `to`, with why. */
 type Edge = { readonly from: number; readonly to: number; readonly why: string };
 
-class SessionSearch {
-  configurations = 0;
-  private readonly candidates: Map<number, number[]>;
-  private readonly reads: number[];
-  private readonly rf: Int32Array;
-  private readonly readers: Int32Array;
-  private firstFailure: Violation | undefined;
-  private stopped: "timeout" | "memory" | undefined;
+class SessionSearch extends ReadsFromSearch {
+  protected readonly noChoiceWorks = "no choice of the writes each read reads from satisfies the session guarantees";
 
   constructor(
-    private readonly h: ReadWriteHistory,
+    h: ReadWriteHistory,
     private readonly guarantees: ReadonlySet<SessionGuarantee>,
-    private readonly clock: BudgetClock,
+    clock: BudgetClock,
   ) {
-    this.candidates = readCandidates(h);
-    this.reads = [...this.candidates.keys()].sort((a, b) => this.candidates.get(a)!.length - this.candidates.get(b)!.length);
-    this.rf = new Int32Array(h.ops.length).fill(-2);
-    this.readers = new Int32Array(h.ops.length);
-  }
-
-  run(): Outcome {
-    for (const r of this.reads) {
-      if (this.candidates.get(r)!.length === 0) {
-        const rw = this.h.ops[r]!;
-        return { kind: "violation", violation: violation(`${describe(rw)} observes a value that no operation wrote`, [rw.op]) };
-      }
-    }
-    if (this.assign(0)) return { kind: "ok" };
-    if (this.stopped !== undefined) return { kind: "unknown", reason: this.stopped };
-    return { kind: "violation", violation: this.firstFailure! };
-  }
-
-  private assign(k: number): boolean {
-    if (this.stopped !== undefined) return false;
-    if (k === this.reads.length) return this.consistent();
-    const r = this.reads[k]!;
-    for (const w of this.candidates.get(r)!) {
-      this.rf[r] = w;
-      if (w >= 0) this.readers[w]!++;
-      const ok = this.assign(k + 1);
-      if (w >= 0) this.readers[w]!--;
-      if (ok) return true;
-    }
-    this.rf[r] = -2;
-    return false;
+    super(h, clock);
   }
 
   /** With reads-from fixed: derive visibility and arbitration edges, then look for a cycle. */
-  private consistent(): boolean {
+  protected consistent(): boolean {
     this.configurations++;
     if ((this.configurations & 255) === 0) {
       const reason = this.clock.exceeded(0);
@@ -164,7 +126,7 @@ class SessionSearch {
         for (const [w, why] of visible) {
           if (w === source || ops[w]!.key !== rw.key) continue;
           if (source < 0) {
-            this.noteFailure(`${describe(rw)} returns the initial value but sees ${describe(ops[w]!)} (${why})`, [rw.op, ops[w]!.op]);
+            this.fail(`${describe(rw)} returns the initial value but sees ${describe(ops[w]!)} (${why})`, [rw.op, ops[w]!.op]);
             return false;
           }
           edges.push({ from: w, to: source, why: `${describe(rw)} sees it (${why}) but returns the value of the other` });
@@ -176,18 +138,15 @@ class SessionSearch {
     const cycle = findCycle(ops.length, edges);
     if (cycle === undefined) return true;
     const text = cycle.map((e) => `${describe(ops[e.from]!)} before ${describe(ops[e.to]!)} (${e.why})`).join("; ");
-    this.noteFailure(`the writes cannot be ordered: ${text}`, cycle.map((e) => ops[e.from]!.op));
+    this.fail(`the writes cannot be ordered: ${text}`, cycle.map((e) => ops[e.from]!.op));
     return false;
   }
 
-  private noteFailure(message: string, ops: readonly Operation[]): void {
-    if (this.firstFailure === undefined) this.firstFailure = violation(message, ops);
+  private fail(message: string, ops: readonly Operation[]): void {
+    this.noteFailure(() => plainViolation(message, ops));
   }
 }
 
-function violation(message: string, ops: readonly Operation[]): Violation {
-  return { partition: null, message, prefix: [], state: "", stuck: ops };
-}
 
 /** A cycle of edges, or undefined (iterative DFS with colours). */
 function findCycle(n: number, edges: readonly Edge[]): Edge[] | undefined {

@@ -1,0 +1,90 @@
+/**
+ * The search causal consistency and the session guarantees share: choose,
+ * for every read, the write it reads from (reads with the fewest candidates
+ * first), then ask the consistency model whether the complete choice is
+ * consistent. Subclasses prune choices early and judge complete ones.
+ */
+import type { Operation } from "./operations.js";
+import { readCandidates, type ReadWriteHistory, type RwOp } from "./readwrite.js";
+import type { Violation } from "./result.js";
+import type { BudgetClock } from "./search/budget.js";
+
+/** How a reads-from search ended. */
+export type ReadsFromOutcome = { kind: "ok" } | { kind: "violation"; violation: Violation } | { kind: "unknown"; reason: "timeout" | "memory" };
+
+/** A violation with no partial linearization: a message and the operations involved. */
+export function plainViolation(message: string, ops: readonly Operation[]): Violation {
+  return { partition: null, message, prefix: [], state: "", stuck: ops };
+}
+
+/** `read(x) -> 3 by process 2 (operation 7)` */
+export function describe(rw: RwOp): string {
+  const key = rw.key === "" ? "" : `[${rw.key}]`;
+  const what = rw.kind === "read" ? `read${key} -> ${rw.value}` : `write${key}(${rw.value})`;
+  return `${what} by process ${String(rw.op.process)} (operation ${rw.op.id + 1})`;
+}
+
+/** Backtracking over reads-from choices. */
+export abstract class ReadsFromSearch {
+  configurations = 0;
+  protected readonly candidates: Map<number, number[]>;
+  protected readonly reads: number[];
+  /** rf[read] = write index, -1 for the initial value, -2 unassigned. */
+  protected readonly rf: Int32Array;
+  /** How many reads currently read from each write. */
+  protected readonly readers: Int32Array;
+  protected firstFailure: Violation | undefined;
+  protected stopped: "timeout" | "memory" | undefined;
+
+  constructor(
+    protected readonly h: ReadWriteHistory,
+    protected readonly clock: BudgetClock,
+  ) {
+    this.candidates = readCandidates(h);
+    this.reads = [...this.candidates.keys()].sort((a, b) => this.candidates.get(a)!.length - this.candidates.get(b)!.length);
+    this.rf = new Int32Array(h.ops.length).fill(-2);
+    this.readers = new Int32Array(h.ops.length);
+  }
+
+  run(): ReadsFromOutcome {
+    for (const r of this.reads) {
+      if (this.candidates.get(r)!.length === 0) {
+        const op = this.h.ops[r]!;
+        return { kind: "violation", violation: plainViolation(`${describe(op)} observes a value that no operation wrote`, [op.op]) };
+      }
+    }
+    if (this.assign(0)) return { kind: "ok" };
+    if (this.stopped !== undefined) return { kind: "unknown", reason: this.stopped };
+    return { kind: "violation", violation: this.firstFailure ?? plainViolation(this.noChoiceWorks, []) };
+  }
+
+  /** What to report when no choice is consistent and no particular failure was noted. */
+  protected abstract readonly noChoiceWorks: string;
+
+  /** Whether the complete choice in `rf` is consistent (note a failure when not). */
+  protected abstract consistent(): boolean;
+
+  /** Whether read `r` may read from write `w` given the choices so far; false prunes at once. */
+  protected mayRead(_r: number, _w: number): boolean {
+    return true;
+  }
+
+  protected noteFailure(make: () => Violation): void {
+    if (this.firstFailure === undefined) this.firstFailure = make();
+  }
+
+  private assign(k: number): boolean {
+    if (this.stopped !== undefined) return false;
+    if (k === this.reads.length) return this.consistent();
+    const r = this.reads[k]!;
+    for (const w of this.candidates.get(r)!) {
+      this.rf[r] = w;
+      if (w >= 0) this.readers[w]!++;
+      const ok = this.mayRead(r, w) && this.assign(k + 1);
+      if (w >= 0) this.readers[w]!--;
+      if (ok) return true;
+    }
+    this.rf[r] = -2;
+    return false;
+  }
+}
