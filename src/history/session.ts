@@ -2,7 +2,7 @@ import { describe, ReadsFromSearch, plainViolation } from "./reads-from.js";
 import { HistoryInputError } from "./errors.js";
 import { operationsOf, type Operation } from "./operations.js";
 import { toReadWrite, type ReadWriteHistory } from "./readwrite.js";
-import type { Budget, CheckReport, Violation } from "./result.js";
+import type { Budget, CheckReport } from "./result.js";
 import { BudgetClock } from "./search/budget.js";
 import type { History } from "./types.js";
 
