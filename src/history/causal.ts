@@ -41,26 +41,12 @@ export function checkOperationsCausal(ops: readonly Operation[], options: Budget
   const clock = new BudgetClock(options);
   const h = toReadWrite(ops, "causal");
   const search = new CausalSearch(h, clock);
-  const outcome = search.run();
-  const base = {
-    consistency: "causal" as const,
-    model: "read-write",
-    operations: ops.length,
-    partitions: 1,
-    configurations: search.configurations,
-    durationMs: clock.elapsedMs(),
-    partitionSummaries: [
-      { partition: null, operations: h.ops.length, result: outcome.kind === "ok" ? ("ok" as const) : outcome.kind, configurations: search.configurations },
-    ],
-  };
-  if (outcome.kind === "ok") return { ...base, result: "causal", witness: [] };
-  if (outcome.kind === "unknown") {
-    return { ...base, result: "unknown", reason: outcome.reason, message: `stopped at the ${outcome.reason === "timeout" ? "time" : "memory"} limit after ${search.configurations} configurations` };
-  }
-  return { ...base, result: "violation", violations: [outcome.violation] };
+  return search.report(ops.length);
 }
 
 class CausalSearch extends ReadsFromSearch {
+  protected readonly consistency = "causal" as const;
+  protected readonly unit = "configurations";
   protected readonly noChoiceWorks = "every way of matching reads to the writes they read from creates a causal cycle";
 
   protected override mayRead(r: number, w: number): boolean {

@@ -6,7 +6,7 @@
  */
 import type { Operation } from "./operations.js";
 import { readCandidates, type ReadWriteHistory, type RwOp } from "./readwrite.js";
-import type { Violation } from "./result.js";
+import type { CheckReport, Violation } from "./result.js";
 import type { BudgetClock } from "./search/budget.js";
 
 /** How a reads-from search ended. */
@@ -57,6 +57,33 @@ export abstract class ReadsFromSearch {
     if (this.stopped !== undefined) return { kind: "unknown", reason: this.stopped };
     return { kind: "violation", violation: this.firstFailure ?? plainViolation(this.noChoiceWorks, []) };
   }
+
+  /** Runs the search and reports it for `operations` paired operations. */
+  report(operations: number): CheckReport {
+    const outcome = this.run();
+    const base = {
+      consistency: this.consistency,
+      model: "read-write",
+      operations,
+      partitions: 1,
+      configurations: this.configurations,
+      durationMs: this.clock.elapsedMs(),
+      partitionSummaries: [
+        { partition: null, operations: this.h.ops.length, result: outcome.kind === "ok" ? ("ok" as const) : outcome.kind, configurations: this.configurations },
+      ],
+    };
+    if (outcome.kind === "ok") return { ...base, result: this.consistency, witness: [] };
+    if (outcome.kind === "unknown") {
+      return { ...base, result: "unknown", reason: outcome.reason, message: `stopped at the ${outcome.reason === "timeout" ? "time" : "memory"} limit after ${this.configurations} ${this.unit}` };
+    }
+    return { ...base, result: "violation", violations: [outcome.violation] };
+  }
+
+  /** The consistency model checked, as reports name it. */
+  protected abstract readonly consistency: "causal" | "session";
+
+  /** What `configurations` counts, for the message of an unknown result. */
+  protected abstract readonly unit: string;
 
   /** What to report when no choice is consistent and no particular failure was noted. */
   protected abstract readonly noChoiceWorks: string;

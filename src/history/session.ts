@@ -55,29 +55,15 @@ export function checkOperationsSession(ops: readonly Operation[], options: Sessi
   }
   const h = toReadWrite(ops, "session");
   const search = new SessionSearch(h, guarantees, clock);
-  const outcome = search.run();
-  const base = {
-    consistency: "session" as const,
-    model: "read-write",
-    operations: ops.length,
-    partitions: 1,
-    configurations: search.configurations,
-    durationMs: clock.elapsedMs(),
-    partitionSummaries: [
-      { partition: null, operations: h.ops.length, result: outcome.kind === "ok" ? ("ok" as const) : outcome.kind, configurations: search.configurations },
-    ],
-  };
-  if (outcome.kind === "ok") return { ...base, result: "session", witness: [] };
-  if (outcome.kind === "unknown") {
-    return { ...base, result: "unknown", reason: outcome.reason, message: `stopped at the ${outcome.reason === "timeout" ? "time" : "memory"} limit after ${search.configurations} reads-from choices` };
-  }
-  return { ...base, result: "violation", violations: [outcome.violation] };
+  return search.report(ops.length);
 }
 
 /** An arbitration constraint `from` before `to`, with why. */
 type Edge = { readonly from: number; readonly to: number; readonly why: string };
 
 class SessionSearch extends ReadsFromSearch {
+  protected readonly consistency = "session" as const;
+  protected readonly unit = "reads-from choices";
   protected readonly noChoiceWorks = "no choice of the writes each read reads from satisfies the session guarantees";
 
   constructor(
