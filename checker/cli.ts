@@ -19,6 +19,8 @@ import { catalogue } from "../specs/index.js";
 import { checkSpecByName } from "./check.js";
 import { runLincheck } from "./lincheck/command.js";
 import { runMaelstrom } from "../src/runtime/maelstrom.js";
+import { TRANSPORTS } from "../src/runtime/transport.js";
+import { conformCommand, runCommand } from "./run/command.js";
 import { UsageError } from "./load.js";
 import { createProgress } from "./progress.js";
 import { replayHint, ReplayPathError, type RandomReport } from "./random.js";
@@ -211,6 +213,39 @@ function program(io: CliIo, exit: { code: number }) {
     .argument("<spec>", "echo, unique-ids, broadcast or raft (lin-kv)")
     .action(async (spec: string) => {
       exit.code = await runMaelstrom(spec, { stdout: io.stdout, stderr: io.stderr });
+    });
+
+  cli
+    .command("run")
+    .description("run a spec's reducers as a real cluster on 127.0.0.1 with a nemesis; record the clients' history")
+    .argument("<spec>", "a spec with a runtime binding (raft)")
+    .option("--nodes <n>", "node processes", positiveInt("--nodes"), 3)
+    .option("--duration <seconds>", "how long the workload runs", positiveNumber("--duration"), 30)
+    .option("--nemesis <faults>", "comma-separated: partition, kill, delay, duplicate, isolate-leader (default: none)")
+    .option("--rate <ops>", "client operations per second, all clients together", positiveNumber("--rate"), 200)
+    .option("--seed <n>", "seed of the nemesis schedule and the workload", integer("--seed"), 1)
+    .requiredOption("--history <file>", "where to write the history (JSON Lines, for `interleave lincheck`)")
+    .option("--variant <name>", "run a broken variant's reducers")
+    .option("--param <name=value>", "runtime parameter, e.g. electionMinMs=150 (repeatable)", collectParam, {} as Record<string, string>)
+    .addOption(new Option("--transport <kind>", "network transport").choices(TRANSPORTS).default("tcp" as const))
+    .option("--clients <n>", "concurrent clients", positiveInt("--clients"), 5)
+    .option("--keys <n>", "keys the workload uses", positiveInt("--keys"), 3)
+    .option("--dir <dir>", "run directory for input logs and durable files (default: interleave-runs/<spec>-<time>)")
+    .option("--json <file>", "write the summary as JSON to a file, or - for stdout")
+    .option("--verbose", "log cluster and nemesis events to stderr")
+    .action(async (spec: string, opts) => {
+      if (opts.nodes > 9) throw new UsageError("--nodes must be at most 9");
+      exit.code = await runCommand(spec, opts, io);
+    });
+
+  cli
+    .command("conform")
+    .description("replay each node's recorded inputs of a run through the spec's reducer; report the first output that differs")
+    .argument("<dir>", "a run directory written by `interleave run`")
+    .option("--variant <name>", "replay against this variant instead of the one that ran (none: the correct protocol)")
+    .option("--json <file>", "write the result as JSON to a file, or - for stdout")
+    .action((dir: string, opts) => {
+      exit.code = conformCommand(dir, opts, io);
     });
 
   return cli;

@@ -191,6 +191,14 @@ const readsLocally = serverWith("ClientRequest", (s, m: ClientRequest, ctx) => {
   return become(s, reply<RaftMessage>(ctx, { type: "ClientReply", seq: m.seq, result: { type: "get", value } }));
 });
 
+/** The server role of each broken variant, by variant name (the real-network runtime runs them too). */
+export const raftServerVariants: Readonly<Record<string, typeof raftServer>> = {
+  "vote-twice": votesTwice,
+  "no-log-check": votesWithoutLogCheck,
+  "commit-old-term": commitsOldTerms,
+  "stale-read": readsLocally,
+};
+
 // ---------------------------------------------------------------------------
 // The spec.
 // ---------------------------------------------------------------------------

@@ -1,0 +1,184 @@
+/**
+ * Conformance (trace validation of the implementation against the model):
+ * replays each node's recorded inputs through the spec's reducer and compares
+ * every recorded output with the model's, in order. It also checks each
+ * restart: the durable fields the node restored from its file must be the
+ * model's after the last input the node finished (or the one it was killed
+ * in), which is what "fsync before sending" guarantees.
+ *
+ * The first difference is reported with the node, the input-log line, the
+ * input, and both outputs.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { deepEqual } from "../fingerprint.js";
+import type { NodeContext, RoleDef } from "../protocol.js";
+import { OptionError } from "../spec.js";
+import type { AnyBinding, LocalAction } from "./binding.js";
+import { bindingFor, checkVariant } from "./bindings.js";
+import { bootState } from "./host.js";
+import { nodeFiles } from "./node-config.js";
+import type { RunRecord } from "./run.js";
+
+/** One node's replay. */
+export interface NodeConformance {
+  readonly node: string;
+  readonly inputs: number;
+  readonly boots: number;
+  readonly localActions: number;
+}
+
+/** Where the implementation and the model part. */
+export interface Divergence {
+  readonly node: string;
+  /** The 1-based line of the node's input log. */
+  readonly line: number;
+  readonly what: string;
+  readonly model: unknown;
+  readonly recorded: unknown;
+}
+
+/** The result of `conform`. */
+export interface ConformResult {
+  readonly spec: string;
+  readonly variant: string | null;
+  readonly nodes: readonly NodeConformance[];
+  readonly divergence?: Divergence;
+}
+
+type LogLine =
+  | { readonly t: "boot"; readonly restored: Record<string, unknown> | null }
+  | { readonly t: "in"; readonly kind: "message" | "timer"; readonly from?: string; readonly input: unknown }
+  | { readonly t: "out"; readonly effects?: readonly unknown[] | null; readonly error?: string }
+  | { readonly t: "local"; readonly action: LocalAction };
+
+/** Reads a run directory's run.json. */
+export function readRunRecord(dir: string): RunRecord {
+  const path = join(dir, "run.json");
+  if (!existsSync(path)) throw new OptionError(`${dir} is not a run directory: ${path} does not exist (interleave run writes it)`);
+  try {
+    return JSON.parse(readFileSync(path, "utf8")) as RunRecord;
+  } catch (e) {
+    throw new OptionError(`${path}: not valid JSON (${e instanceof Error ? e.message : String(e)})`);
+  }
+}
+
+/**
+ * Replays every node of the run in `dir`. `variant` replays against another
+ * variant than the one that ran (null: the correct protocol).
+ */
+export function conform(dir: string, options: { readonly variant?: string | null } = {}): ConformResult {
+  const run = readRunRecord(dir);
+  const binding = bindingFor(run.spec);
+  const variant = options.variant === undefined ? run.variant : options.variant;
+  checkVariant(binding, variant ?? undefined);
+  const nodes: NodeConformance[] = [];
+  for (const node of run.nodes) {
+    const replay = replayNode(binding, variant ?? undefined, node, run.nodes, nodeFiles(dir, node).inputs);
+    nodes.push(replay.summary);
+    if (replay.divergence !== undefined) return { spec: run.spec, variant, nodes, divergence: replay.divergence };
+  }
+  return { spec: run.spec, variant, nodes };
+}
+
+/** JSON's view of a value (what the log holds): drops undefined fields. */
+function asJson(v: unknown): unknown {
+  return v === undefined ? undefined : (JSON.parse(JSON.stringify(v)) as unknown);
+}
+
+function durableOf(role: RoleDef<unknown, unknown, unknown, unknown>, state: unknown): Record<string, unknown> {
+  const s = state as Record<string, unknown>;
+  return Object.fromEntries((role.durable ?? []).map((f) => [f, asJson(s[f])]));
+}
+
+function replayNode(
+  binding: AnyBinding,
+  variant: string | undefined,
+  node: string,
+  nodes: readonly string[],
+  path: string,
+): { summary: NodeConformance; divergence?: Divergence } {
+  const role = binding.role(variant) as RoleDef<unknown, unknown, unknown, unknown>;
+  const setup = binding.setup(node, nodes);
+  const summary = { node, inputs: 0, boots: 0, localActions: 0 };
+  if (!existsSync(path)) throw new OptionError(`${path} does not exist: node ${node} recorded no inputs`);
+  const lines = readFileSync(path, "utf8").split("\n");
+  let state: unknown;
+  let pending: { line: number; input: unknown; from: string | undefined; result: { state: unknown; effects: readonly unknown[] } | undefined; error?: string } | undefined;
+  const diverge = (line: number, what: string, model: unknown, recorded: unknown) => ({ summary, divergence: { node, line, what, model, recorded } });
+  for (let i = 0; i < lines.length; i++) {
+    const text = lines[i]!;
+    if (text === "") continue;
+    let entry: LogLine;
+    try {
+      entry = JSON.parse(text) as LogLine;
+    } catch {
+      // A torn last line: the node was killed while writing it.
+      if (lines.slice(i + 1).every((l) => l === "")) break;
+      throw new OptionError(`${path}:${i + 1}: not a JSON line`);
+    }
+    const line = i + 1;
+    switch (entry.t) {
+      case "boot": {
+        if (state !== undefined) {
+          const restored = entry.restored ?? {};
+          const candidates = [durableOf(role, state), ...(pending?.result === undefined ? [] : [durableOf(role, pending.result.state)])];
+          if (!candidates.some((c) => deepEqual(c, asJson(restored)))) {
+            return diverge(line, "restart: the durable fields restored differ from the model's after the last input", candidates[candidates.length - 1], restored);
+          }
+        }
+        summary.boots++;
+        state = bootState(role, setup, entry.restored ?? undefined);
+        pending = undefined;
+        break;
+      }
+      case "in": {
+        if (state === undefined) throw new OptionError(`${path}:${line}: an input before the node booted`);
+        summary.inputs++;
+        const ctx: NodeContext<unknown> = { ...setup, from: entry.from, kind: entry.kind };
+        try {
+          const result = role.reduce(state, entry.input, ctx) as { state: unknown; effects: readonly unknown[] } | undefined;
+          pending = { line, input: entry.input, from: entry.from, result };
+        } catch (e) {
+          pending = { line, input: entry.input, from: entry.from, result: undefined, error: e instanceof Error ? e.message : String(e) };
+        }
+        break;
+      }
+      case "out": {
+        if (pending === undefined) throw new OptionError(`${path}:${line}: an output without an input`);
+        const model = pending.error !== undefined ? { error: pending.error } : pending.result === undefined ? null : asJson(pending.result.effects);
+        const recorded = entry.error !== undefined ? { error: entry.error } : (entry.effects ?? null);
+        if (!deepEqual(model, recorded)) {
+          const input = pending.input as { type?: unknown };
+          const from = pending.from === undefined ? "" : ` from ${pending.from}`;
+          return diverge(pending.line, `input ${String(input.type ?? "?")}${from}: the model's output differs from the recorded one`, model, recorded);
+        }
+        if (pending.result !== undefined) state = pending.result.state;
+        pending = undefined;
+        break;
+      }
+      case "local":
+        if (state === undefined || binding.local === undefined) throw new OptionError(`${path}:${line}: a local action the binding cannot replay`);
+        summary.localActions++;
+        state = binding.local(state, entry.action);
+        break;
+      default:
+        throw new OptionError(`${path}:${line}: unknown entry ${JSON.stringify((entry as { t?: unknown }).t)}`);
+    }
+  }
+  return { summary };
+}
+
+/** The result as text. */
+export function formatConform(r: ConformResult): string {
+  const n = (x: number) => x.toLocaleString("en-US");
+  const lines = r.nodes.map((x) => `${x.node}: ${n(x.inputs)} inputs replayed, ${x.boots} boots, ${n(x.localActions)} local actions`);
+  const against = `${r.spec}${r.variant === null ? "" : ` (variant ${r.variant})`}`;
+  if (r.divergence === undefined) return [...lines, `conforms: every recorded output is the model's (${against})`].join("\n");
+  const d = r.divergence;
+  const show = (v: unknown) => {
+    const s = JSON.stringify(v);
+    return s.length > 600 ? `${s.slice(0, 600)}...` : s;
+  };
+  return [...lines, `DIVERGES from ${against} at ${d.node}, input log line ${d.line}: ${d.what}`, `  model:    ${show(d.model)}`, `  recorded: ${show(d.recorded)}`].join("\n");
+}

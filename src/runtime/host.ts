@@ -1,0 +1,328 @@
+/**
+ * One node of a real cluster: the spec's reducer, unchanged, with a thin
+ * shell around it. The shell decodes and validates frames (wire.ts), turns
+ * timers into real timeouts, writes durable fields to an fsynced append-only
+ * file before sending anything that depends on them (durable.ts), applies the
+ * nemesis' network faults to its own traffic, and records every input and the
+ * reducer's answer in an input log that `interleave conform` replays.
+ *
+ * The input log (JSON Lines, not fsynced: it must survive kill -9, which the
+ * page cache does, not power loss):
+ *
+ *     {"t":"boot","restored":{...durable fields...}|null}
+ *     {"t":"in","kind":"message","from":"n2","input":{...}}
+ *     {"t":"out","effects":[...]}          (or "effects":null: not enabled; "error":"...": the reducer threw)
+ *     {"t":"local","action":{...}}
+ *
+ * An `in` line is written before the step and its `out` line after the
+ * durable fields are synced and before any effect is performed, so a kill
+ * between them leaves an `in` without an `out`.
+ */
+import { closeSync, openSync, writeSync } from "node:fs";
+import { deepEqual } from "../fingerprint.js";
+import type { Effect, NodeContext, NodeSetup, RoleDef } from "../protocol.js";
+import type { AnyBinding, HostControl, LocalAction, NodeDriver, NodeStatus } from "./binding.js";
+import { DurableFile } from "./durable.js";
+import { decodeFrame, emptyCounters, encodeFrame, type DropReason, type WireCounters } from "./wire.js";
+import type { Transport } from "./transport.js";
+
+/** The network faults a node applies to its own traffic (set by the nemesis). */
+export interface NetFaults {
+  /** Nodes this node cannot exchange messages with (both directions). */
+  readonly blocked: readonly string[];
+  /** Each message sent waits a random time in this range, in ms (so messages reorder). */
+  readonly delayMs: readonly [number, number] | null;
+  /** The probability that a message sent is sent twice. */
+  readonly duplicate: number;
+}
+
+/** No faults. */
+export const HEALTHY: NetFaults = { blocked: [], delayMs: null, duplicate: 0 };
+
+/** Where a node is and what it runs. */
+export interface HostOptions {
+  readonly binding: AnyBinding;
+  readonly variant: string | undefined;
+  readonly self: string;
+  readonly nodes: readonly string[];
+  /** Runtime parameter values (timer durations...). */
+  readonly params: Readonly<Record<string, number | boolean | string>>;
+  readonly transport: Pick<Transport, "send" | "maxFrameBytes">;
+  /** Ports of the nodes, by id, and of the clients' endpoint. */
+  readonly ports: Readonly<Record<string, number>>;
+  readonly clientPort: number;
+  /** The durable file (absent: volatile, e.g. in tests). */
+  readonly durablePath?: string;
+  /** The input log (absent: not recorded). */
+  readonly inputLogPath?: string;
+  /** Status changes (leader tracking). */
+  onStatus?(status: NodeStatus): void;
+  log?(line: string): void;
+  random?(): number;
+}
+
+/** Counters a node reports. */
+export interface HostStats {
+  readonly wire: WireCounters;
+  /** Messages dropped by the nemesis' partitions (sent or received). */
+  readonly partitioned: number;
+  /** Messages too large for the transport, not sent. */
+  readonly unsendable: number;
+  readonly inputs: number;
+  readonly reducerErrors: number;
+  readonly syncs: number;
+}
+
+type AnyEffect = Effect<unknown, unknown>;
+
+/** One node: see the module comment. */
+export class NodeHost {
+  private state: unknown;
+  private readonly role: RoleDef<unknown, unknown, unknown, unknown>;
+  private readonly setup: NodeSetup<unknown>;
+  private readonly timers = new Map<string, { timer: unknown; handle: NodeJS.Timeout }>();
+  private readonly durable: DurableFile | undefined;
+  private readonly inputLog: number | undefined;
+  private readonly started = Date.now();
+  private readonly random: () => number;
+  private faults: NetFaults = HEALTHY;
+  private tick: NodeJS.Timeout | undefined;
+  private lastStatus: NodeStatus | undefined;
+  private stopped = false;
+  private readonly counters = emptyCounters();
+  private partitioned = 0;
+  private unsendable = 0;
+  private inputs = 0;
+  private reducerErrors = 0;
+  private readonly control: HostControl<unknown>;
+  private readonly driver: NodeDriver<unknown, unknown, unknown> | undefined;
+
+  constructor(
+    private readonly options: HostOptions,
+    restored: Record<string, unknown> | undefined,
+  ) {
+    const { binding } = options;
+    this.role = binding.role(options.variant);
+    this.setup = binding.setup(options.self, options.nodes);
+    this.random = options.random ?? Math.random;
+    this.driver = binding.driver?.(options.params);
+    this.state = bootState(this.role, this.setup, restored);
+    this.durable = options.durablePath === undefined ? undefined : new DurableFile(options.durablePath, restored);
+    this.inputLog = options.inputLogPath === undefined ? undefined : openSync(options.inputLogPath, "a");
+    this.control = {
+      rearm: (timer) => this.rearm(timer),
+      fireNow: (timer) => this.fireNow(timer),
+      sendRaw: (to, msg) => this.transmit(to, msg),
+      local: (action) => this.applyLocal(action),
+      now: () => Date.now() - this.started,
+    };
+    this.write({ t: "boot", restored: restored ?? null });
+  }
+
+  /** Arms the initial timers and the binding's tick: the node starts taking part. */
+  start(): void {
+    for (const t of this.role.initialTimers?.(this.state, this.setup) ?? []) this.arm(t);
+    const { driver } = this;
+    if (driver?.onTick !== undefined && driver.tickMs !== undefined) {
+      this.tick = setInterval(() => driver.onTick!(this.control, this.state), driver.tickMs);
+    }
+    this.reportStatus();
+  }
+
+  /** Stops timers and closes files; the node takes no more input. */
+  stop(): void {
+    this.stopped = true;
+    for (const { handle } of this.timers.values()) clearTimeout(handle);
+    this.timers.clear();
+    if (this.tick !== undefined) clearInterval(this.tick);
+    this.durable?.close();
+    if (this.inputLog !== undefined) closeSync(this.inputLog);
+  }
+
+  /** The reducer's current state (tests, status). */
+  get current(): unknown {
+    return this.state;
+  }
+
+  setFaults(faults: NetFaults): void {
+    this.faults = faults;
+  }
+
+  stats(): HostStats {
+    return {
+      wire: { ...this.counters },
+      partitioned: this.partitioned,
+      unsendable: this.unsendable,
+      inputs: this.inputs,
+      reducerErrors: this.reducerErrors,
+      syncs: this.durable?.syncs ?? 0,
+    };
+  }
+
+  /** Counts a frame the transport dropped before decoding (e.g. oversized). */
+  dropped(reason: DropReason): void {
+    this.counters[reason]++;
+  }
+
+  /** Handles one received frame; never throws. */
+  receive(frame: Uint8Array | string): void {
+    if (this.stopped) return;
+    const decoded = decodeFrame(frame, this.options.transport.maxFrameBytes);
+    if (!decoded.ok) return void this.counters[decoded.reason]++;
+    const { from, to, msg } = decoded.envelope;
+    const { binding, self } = this.options;
+    if (to !== self) return void this.counters.misaddressed++;
+    const fromNode = this.options.nodes.includes(from) && from !== self;
+    const fromClient = !fromNode && binding.isClient(from);
+    if (!fromNode && !fromClient) return void this.counters.unknownPeer++;
+    if (fromNode && this.faults.blocked.includes(from)) return void this.partitioned++;
+    const type = msg["type"] as string;
+    if (!(fromNode ? binding.peerTypes : binding.clientTypes).has(type)) return void this.counters.unknownType++;
+    let input: unknown;
+    try {
+      input = fromNode ? binding.peerInput(msg) : binding.clientInput(msg);
+    } catch {
+      input = undefined;
+    }
+    if (input === undefined) return void this.counters.invalid++;
+    this.counters.delivered++;
+    this.step(input, from, { kind: "message", fromClient });
+  }
+
+  private step(input: unknown, from: string | undefined, how: { kind: "message" | "timer"; fromClient: boolean }): void {
+    if (this.stopped) return;
+    this.inputs++;
+    this.write({ t: "in", kind: how.kind, ...(from === undefined ? {} : { from }), input });
+    const before = this.state;
+    const ctx: NodeContext<unknown> = { ...this.setup, from, kind: how.kind };
+    let result: { state: unknown; effects: readonly AnyEffect[] } | undefined;
+    try {
+      result = this.role.reduce(before, input, ctx) as typeof result;
+    } catch (e) {
+      // A reducer that throws on a validated input is a bug; the node logs it and keeps running.
+      this.reducerErrors++;
+      this.counters.rejected++;
+      const error = e instanceof Error ? e.message : String(e);
+      this.write({ t: "out", error });
+      this.options.log?.(`reducer error on ${JSON.stringify(input)}: ${error}`);
+      return;
+    }
+    if (result !== undefined) {
+      this.state = result.state;
+      this.persist();
+    }
+    this.write({ t: "out", effects: result === undefined ? null : result.effects });
+    if (result !== undefined) for (const e of result.effects) this.perform(e);
+    this.driver?.afterInput?.(this.control, { input, from, before, after: this.state, enabled: result !== undefined, fromClient: how.fromClient });
+    this.reportStatus();
+  }
+
+  private persist(): void {
+    if (this.durable === undefined || this.role.durable === undefined) return;
+    const s = this.state as Record<string, unknown>;
+    const fields: Record<string, unknown> = {};
+    for (const f of this.role.durable) fields[f] = s[f];
+    this.durable.persist(fields);
+  }
+
+  private perform(e: AnyEffect): void {
+    switch (e.type) {
+      case "send":
+        return this.transmit(e.to, e.msg);
+      case "broadcast":
+        for (const to of e.to) this.transmit(to, e.msg);
+        return;
+      case "setTimer":
+        return this.arm(e.timer);
+      case "cancelTimer":
+        return this.disarm(e.timer);
+      case "record":
+        return;
+    }
+  }
+
+  private transmit(to: string, msg: unknown): void {
+    if (this.stopped) return;
+    const port = this.options.ports[to] ?? (this.options.binding.isClient(to) ? this.options.clientPort : undefined);
+    if (port === undefined) return;
+    if (this.faults.blocked.includes(to)) return void this.partitioned++;
+    const frame = encodeFrame({ from: this.options.self, to, msg });
+    const copies = this.random() < this.faults.duplicate ? 2 : 1;
+    for (let i = 0; i < copies; i++) {
+      const delay = this.faults.delayMs;
+      if (delay === null) this.sendFrame(port, frame);
+      else setTimeout(() => this.sendFrame(port, frame), delay[0] + this.random() * (delay[1] - delay[0])).unref();
+    }
+  }
+
+  private sendFrame(port: number, frame: string): void {
+    if (this.stopped) return;
+    if (!this.options.transport.send(port, frame)) this.unsendable++;
+  }
+
+  private arm(timer: unknown): void {
+    const key = JSON.stringify(timer);
+    const known = this.timers.get(key);
+    if (known !== undefined) clearTimeout(known.handle);
+    const ms = this.options.binding.timerMs(timer, this.options.params, this.random);
+    const handle = setTimeout(() => this.fire(key), ms);
+    this.timers.set(key, { timer, handle });
+  }
+
+  private disarm(timer: unknown): void {
+    const key = JSON.stringify(timer);
+    const known = this.timers.get(key);
+    if (known === undefined) return;
+    clearTimeout(known.handle);
+    this.timers.delete(key);
+  }
+
+  private fire(key: string): void {
+    const known = this.timers.get(key);
+    if (known === undefined) return;
+    this.timers.delete(key);
+    this.step(known.timer, undefined, { kind: "timer", fromClient: false });
+  }
+
+  private rearm(timer: unknown): void {
+    if (this.timers.has(JSON.stringify(timer))) this.arm(timer);
+  }
+
+  private fireNow(timer: unknown): void {
+    const key = JSON.stringify(timer);
+    const known = this.timers.get(key);
+    if (known === undefined) return;
+    clearTimeout(known.handle);
+    known.handle = setTimeout(() => this.fire(key), 0);
+  }
+
+  private applyLocal(action: LocalAction): void {
+    const local = this.options.binding.local;
+    if (local === undefined || this.stopped) return;
+    const next = local(this.state, action);
+    if (deepEqual(next, this.state)) return;
+    this.write({ t: "local", action });
+    this.state = next;
+  }
+
+  private reportStatus(): void {
+    if (this.options.onStatus === undefined) return;
+    const status = this.options.binding.status(this.state);
+    if (this.lastStatus !== undefined && deepEqual(status, this.lastStatus)) return;
+    this.lastStatus = status;
+    this.options.onStatus(status);
+  }
+
+  private write(line: unknown): void {
+    if (this.inputLog !== undefined) writeSync(this.inputLog, `${JSON.stringify(line)}\n`);
+  }
+}
+
+/** A node's state at boot: `init`, with the durable fields restored over it (the checker's restart). */
+export function bootState<S>(role: RoleDef<S, unknown, unknown, unknown>, setup: NodeSetup<unknown>, restored: Record<string, unknown> | undefined): S {
+  const fresh = role.init(setup);
+  if (restored === undefined) return fresh;
+  const state: Record<string, unknown> = { ...(fresh as Record<string, unknown>) };
+  for (const field of role.durable ?? []) if (field in restored) state[field] = restored[field];
+  return state as S;
+}

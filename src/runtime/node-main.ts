@@ -1,0 +1,85 @@
+/**
+ * The entry point of one node process, started by the cluster (cluster.ts)
+ * with its configuration as the only argument. It binds its transport, tells
+ * the parent its port over IPC, and starts once it knows every peer's port.
+ * It exits when the parent asks, or disconnects (so no node outlives a run).
+ *
+ * IPC from the parent: `start` {ports, clientPort}, `faults` {faults},
+ * `stats`, `stop`. To the parent: `listening` {port}, `status` {...},
+ * `stats` {...}, `fatal` {error}.
+ */
+import { bindingFor } from "./bindings.js";
+import { readDurable } from "./durable.js";
+import { NodeHost } from "./host.js";
+import { nodeFiles, type FromNode, type NodeConfig, type ToNode } from "./node-config.js";
+import { openTransport } from "./transport.js";
+
+function tell(message: FromNode): void {
+  process.send?.(message);
+}
+
+async function main(): Promise<void> {
+  const config = JSON.parse(process.argv[2] ?? "{}") as NodeConfig;
+  const binding = bindingFor(config.spec);
+  const files = nodeFiles(config.dir, config.self);
+  const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${config.self}: ${line}\n`);
+  let host: NodeHost | undefined;
+  const transport = await openTransport(
+    config.transport,
+    {
+      onFrame: (frame) => host?.receive(frame),
+      onOversized: () => host?.dropped("oversized"),
+      onError: (e) => log(`transport: ${e.message}`),
+    },
+    config.port,
+  );
+  const restored = readDurable(files.durable);
+  const begin = (ports: Readonly<Record<string, number>>, clientPort: number) => {
+    host = new NodeHost(
+      {
+        binding,
+        variant: config.variant,
+        self: config.self,
+        nodes: config.nodes,
+        params: config.params,
+        transport,
+        ports,
+        clientPort,
+        durablePath: files.durable,
+        inputLogPath: files.inputs,
+        onStatus: (status) => tell({ type: "status", status }),
+        log,
+      },
+      restored,
+    );
+    if (config.faults !== undefined) host.setFaults(config.faults);
+    host.start();
+    log(`started on ${config.transport} port ${transport.port}${restored === undefined ? "" : " (restored durable state)"}`);
+  };
+  process.on("message", (message: ToNode) => {
+    switch (message.type) {
+      case "start":
+        if (host === undefined) begin(message.ports, message.clientPort);
+        return;
+      case "faults":
+        host?.setFaults(message.faults);
+        return;
+      case "stats":
+        if (host !== undefined) tell({ type: "stats", stats: host.stats() });
+        return;
+      case "stop":
+        host?.stop();
+        void transport.close().finally(() => process.exit(0));
+        return;
+    }
+  });
+  process.on("disconnect", () => process.exit(0));
+  tell({ type: "listening", port: transport.port });
+  if (config.ports !== undefined && config.clientPort !== undefined) begin(config.ports, config.clientPort);
+}
+
+main().catch((e: unknown) => {
+  tell({ type: "fatal", error: e instanceof Error ? e.message : String(e) });
+  process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  process.exit(1);
+});

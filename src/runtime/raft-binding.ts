@@ -1,0 +1,199 @@
+/**
+ * Raft on a real network: the server reducer of specs/raft/server.ts (or a
+ * broken variant's), unchanged, with the timer durations and driver policies
+ * the model leaves out because it does not measure time:
+ *
+ * - ElectionTimeout fires a random `electionMinMs..electionMaxMs` after it was
+ *   armed, and is pushed back when an AppendEntries from a current leader
+ *   arrives or a vote is granted (the paper's rule);
+ * - Heartbeat fires every `heartbeatMs`, and at once when a leader is elected
+ *   or has entries for a peer that is not awaiting a response (so replication
+ *   runs at network speed, not tick speed);
+ * - a peer with an AppendEntries outstanding for `resendTicks` heartbeats is
+ *   made eligible again (the resend of a lost message; the model covers it
+ *   with its duplicate budget). This is a local action, recorded for replay;
+ * - a client request reaching a server that is not the leader, which the
+ *   reducer ignores, gets `{type: "NotLeader", seq}` so the client moves on
+ *   without waiting for its timeout.
+ */
+import { int, type ParamValues } from "../params.js";
+import { setRemove } from "../sets.js";
+import {
+  raftServer,
+  raftServerVariants,
+  type ClientRequest,
+  type KvOp,
+  type LogEntry,
+  type RaftMessage,
+  type ServerInput,
+  type ServerState,
+  type ServerTimer,
+} from "../../specs/raft.js";
+import type { LocalAction, RuntimeBinding } from "./binding.js";
+import { isCount, isRecord } from "./wire.js";
+
+const runtimeParams = {
+  electionMinMs: int(150, { min: 1, max: 600_000, description: "shortest election timeout, ms" }),
+  electionMaxMs: int(300, { min: 1, max: 600_000, description: "longest election timeout, ms (a random one in between)" }),
+  heartbeatMs: int(50, { min: 1, max: 60_000, description: "leader heartbeat interval, ms" }),
+  resendTicks: int(10, { min: 1, max: 10_000, description: "heartbeats before an unanswered AppendEntries is resent" }),
+};
+
+type RaftRuntimeParams = ParamValues<typeof runtimeParams>;
+
+const ELECTION: ServerTimer = { type: "ElectionTimeout" };
+const HEARTBEAT: ServerTimer = { type: "Heartbeat" };
+
+/** The answer to a client request that reached a server that is not the leader. */
+export interface NotLeader {
+  readonly type: "NotLeader";
+  readonly seq: number;
+}
+
+/** The local action that makes peers eligible for a resend. */
+interface ForgetAwaiting extends LocalAction {
+  readonly type: "forgetAwaiting";
+  readonly peers: readonly string[];
+}
+
+const isValue = (v: unknown): v is number => typeof v === "number" && Number.isSafeInteger(v);
+
+/** A validated operation (a fresh object with only the operation's fields), or undefined. */
+export function kvOpOf(v: unknown): KvOp | undefined {
+  if (!isRecord(v) || typeof v["key"] !== "string") return undefined;
+  const key = v["key"];
+  switch (v["type"]) {
+    case "get":
+      return { type: "get", key };
+    case "put":
+      return isValue(v["value"]) ? { type: "put", key, value: v["value"] } : undefined;
+    case "cas": {
+      const expected = v["expected"];
+      if (!isValue(v["value"]) || !(expected === null || isValue(expected))) return undefined;
+      return { type: "cas", key, expected, value: v["value"] };
+    }
+    default:
+      return undefined;
+  }
+}
+
+function entryOf(v: unknown): LogEntry | undefined {
+  if (!isRecord(v) || !isCount(v["term"]) || !isRecord(v["command"])) return undefined;
+  const c = v["command"];
+  const op = kvOpOf(c["op"]);
+  if (typeof c["client"] !== "string" || !isCount(c["seq"]) || op === undefined) return undefined;
+  return { term: v["term"], command: { client: c["client"], seq: c["seq"], op } };
+}
+
+/** A validated server-to-server message, or undefined. */
+export function raftPeerMessage(m: Readonly<Record<string, unknown>>): ServerInput | undefined {
+  const term = m["term"];
+  if (!isCount(term)) return undefined;
+  switch (m["type"]) {
+    case "RequestVote":
+      return isCount(m["lastLogIndex"]) && isCount(m["lastLogTerm"])
+        ? { type: "RequestVote", term, lastLogIndex: m["lastLogIndex"], lastLogTerm: m["lastLogTerm"] }
+        : undefined;
+    case "RequestVoteResponse":
+      return typeof m["granted"] === "boolean" ? { type: "RequestVoteResponse", term, granted: m["granted"] } : undefined;
+    case "AppendEntries": {
+      const raw = m["entries"];
+      if (!isCount(m["prevLogIndex"]) || !isCount(m["prevLogTerm"]) || !isCount(m["leaderCommit"]) || !Array.isArray(raw)) return undefined;
+      const entries: LogEntry[] = [];
+      for (const e of raw) {
+        const entry = entryOf(e);
+        if (entry === undefined) return undefined;
+        entries.push(entry);
+      }
+      return { type: "AppendEntries", term, prevLogIndex: m["prevLogIndex"], prevLogTerm: m["prevLogTerm"], entries, leaderCommit: m["leaderCommit"] };
+    }
+    case "AppendEntriesResponse":
+      return typeof m["success"] === "boolean" && isCount(m["matchIndex"])
+        ? { type: "AppendEntriesResponse", term, success: m["success"], matchIndex: m["matchIndex"] }
+        : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** A validated client request, or undefined. */
+export function raftClientRequest(m: Readonly<Record<string, unknown>>): ClientRequest | undefined {
+  const op = kvOpOf(m["op"]);
+  return m["type"] === "ClientRequest" && isCount(m["seq"]) && m["seq"] >= 1 && op !== undefined ? { type: "ClientRequest", seq: m["seq"], op } : undefined;
+}
+
+/** Whether a leader has entries for a peer that is not awaiting a response. */
+function hasEntriesToSend(s: ServerState, peers: readonly string[]): boolean {
+  for (const p of peers) if (!s.awaiting.includes(p) && (s.nextIndex[p] ?? s.log.length + 1) <= s.log.length) return true;
+  return false;
+}
+
+/** Client ids: `c1`, `c2`, ... (a retired client's successor takes a new number). */
+export const isClientId = (id: string): boolean => /^c\d+$/.test(id);
+
+/** The Raft binding: see the module comment. */
+export const raftBinding: RuntimeBinding<ServerState, ServerInput, RaftMessage, ServerTimer, typeof runtimeParams> = {
+  spec: "raft",
+  variants: Object.keys(raftServerVariants),
+  params: runtimeParams,
+  role: (variant) => (variant === undefined ? raftServer : (raftServerVariants[variant] ?? raftServer)),
+  setup: (self, nodes) => ({ self, params: {}, nodes, roles: { server: nodes } }),
+  timerMs(timer, p, random) {
+    if (timer.type === "Heartbeat") return p.heartbeatMs;
+    const spread = Math.max(0, p.electionMaxMs - p.electionMinMs);
+    return p.electionMinMs + Math.floor(random() * (spread + 1));
+  },
+  peerInput: raftPeerMessage,
+  clientInput: raftClientRequest,
+  peerTypes: new Set(["RequestVote", "RequestVoteResponse", "AppendEntries", "AppendEntriesResponse"]),
+  clientTypes: new Set(["ClientRequest"]),
+  isClient: isClientId,
+  local(s, action) {
+    if (action.type !== "forgetAwaiting" || s.role !== "leader") return s;
+    let awaiting = s.awaiting;
+    for (const p of (action as ForgetAwaiting).peers) awaiting = setRemove(awaiting, p);
+    return awaiting === s.awaiting ? s : { ...s, awaiting };
+  },
+  status: (s) => ({ role: s.role, term: s.currentTerm, commitIndex: s.commitIndex, log: s.log.length }),
+  driver(p: RaftRuntimeParams) {
+    // Per peer: the tick at which its outstanding AppendEntries was first seen, in `term`.
+    const since = new Map<string, number>();
+    let term = -1;
+    let ticks = 0;
+    return {
+      tickMs: p.heartbeatMs,
+      onTick(control, s) {
+        ticks++;
+        if (s.role !== "leader" || s.currentTerm !== term) {
+          since.clear();
+          term = s.currentTerm;
+          if (s.role !== "leader") return;
+        }
+        const stuck: string[] = [];
+        for (const peer of s.awaiting) if (!since.has(peer)) since.set(peer, ticks);
+        for (const [peer, first] of since) {
+          if (!s.awaiting.includes(peer)) since.delete(peer);
+          else if (ticks - first >= p.resendTicks) {
+            since.delete(peer);
+            stuck.push(peer);
+          }
+        }
+        if (stuck.length === 0) return;
+        control.local({ type: "forgetAwaiting", peers: stuck } satisfies ForgetAwaiting);
+        control.fireNow(HEARTBEAT);
+      },
+      afterInput(control, { input, from, before, after, fromClient }) {
+        if (fromClient && input.type === "ClientRequest" && after.role !== "leader" && from !== undefined) {
+          control.sendRaw(from, { type: "NotLeader", seq: input.seq } satisfies NotLeader);
+          return;
+        }
+        const heardLeader = input.type === "AppendEntries" && input.term >= before.currentTerm && after.role === "follower";
+        const granted = input.type === "RequestVote" && from !== undefined && after.votedFor === from && before.votedFor !== from;
+        if (heardLeader || granted) control.rearm(ELECTION);
+        if (after.role !== "leader") return;
+        const peers = Object.keys(after.nextIndex);
+        if (before.role !== "leader" || hasEntriesToSend(after, peers)) control.fireNow(HEARTBEAT);
+      },
+    };
+  },
+};

@@ -1,0 +1,312 @@
+/**
+ * `interleave run`: a real cluster of the spec's reducers on 127.0.0.1, a
+ * seeded nemesis, a client workload recording its history, final reads after
+ * the network heals, and a summary (ops/s, latency percentiles, faults,
+ * dropped frames). The history is JSON Lines for `interleave lincheck`; the
+ * run directory holds each node's input log for `interleave conform`.
+ *
+ * The workload: `clients` concurrent client slots, each running one
+ * operation at a time at a combined `rate` per second, on `keys` registers:
+ * reads (50%), writes (30%) and compare-and-sets (20%) of values 0..4.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { KvOp } from "../../specs/raft.js";
+import { resolveParams, type ParamRecord } from "../params.js";
+import { OptionError } from "../spec.js";
+import { bindingFor, checkVariant } from "./bindings.js";
+import { historyFile, KvClients, type Outcome } from "./client.js";
+import { Cluster, runDirInUse, sleep } from "./cluster.js";
+import { HEALTHY, type HostStats } from "./host.js";
+import { describeEvent, nemesisSchedule, partitionFaults, seededRandom, type NemesisEvent, type NemesisFault } from "./nemesis.js";
+import type { TransportKind } from "./transport.js";
+import { emptyCounters, type WireCounters } from "./wire.js";
+
+/** What `interleave run` takes. */
+export interface RunOptions {
+  readonly spec: string;
+  readonly variant?: string | undefined;
+  readonly nodes: number;
+  readonly durationS: number;
+  readonly nemesis: readonly NemesisFault[];
+  /** Operations per second, all clients together. */
+  readonly rate: number;
+  readonly seed: number;
+  /** The history file (JSON Lines). */
+  readonly history: string;
+  /** The run directory (input logs, durable files, run.json). */
+  readonly dir: string;
+  readonly transport: TransportKind;
+  /** Runtime parameters (`--param k=v`), already typed. */
+  readonly params: ParamRecord;
+  readonly clients: number;
+  readonly keys: number;
+  log?(line: string): void;
+}
+
+/** Latency percentiles of successful operations, in ms. */
+export interface Latency {
+  readonly p50: number;
+  readonly p90: number;
+  readonly p99: number;
+  readonly max: number;
+}
+
+/** What a run reports. */
+export interface RunSummary {
+  readonly spec: string;
+  readonly variant: string | null;
+  readonly nodes: number;
+  readonly transport: TransportKind;
+  readonly seed: number;
+  readonly durationMs: number;
+  readonly operations: { readonly invoked: number; readonly ok: number; readonly fail: number; readonly info: number };
+  readonly okPerSecond: number;
+  readonly latencyMs: Latency;
+  readonly nemesis: readonly string[];
+  readonly kills: number;
+  readonly finalReads: readonly { readonly key: string; readonly value: unknown }[];
+  readonly dropped: WireCounters;
+  readonly fsyncs: number;
+  readonly reducerErrors: number;
+  readonly history: string;
+  readonly historyEvents: number;
+  readonly dir: string;
+}
+
+/** What run.json holds: enough for `interleave conform` to rebuild each node. */
+export interface RunRecord {
+  readonly spec: string;
+  readonly variant: string | null;
+  readonly nodes: readonly string[];
+  readonly transport: TransportKind;
+  readonly params: ParamRecord;
+  readonly seed: number;
+  readonly schedule: readonly NemesisEvent[];
+  readonly history: string;
+  summary?: RunSummary;
+}
+
+/** The key the isolate-leader scenario writes (not one of the workload's). */
+export const SCENARIO_KEY = "iso";
+
+/** Percentiles of `values` (nearest rank). */
+export function percentiles(values: readonly number[]): Latency {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (q: number) => (sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!);
+  const round = (x: number) => Math.round(x * 10) / 10;
+  return { p50: round(at(0.5)), p90: round(at(0.9)), p99: round(at(0.99)), max: round(sorted[sorted.length - 1] ?? 0) };
+}
+
+/** The workload's keys: k0, k1, ... */
+export function workloadKeys(keys: number): string[] {
+  return Array.from({ length: keys }, (_, i) => `k${i}`);
+}
+
+function randomOp(random: () => number, keys: readonly string[]): KvOp {
+  const key = keys[Math.floor(random() * keys.length)]!;
+  const value = () => Math.floor(random() * 5);
+  const r = random();
+  if (r < 0.5) return { type: "get", key };
+  if (r < 0.8) return { type: "put", key, value: value() };
+  return { type: "cas", key, expected: value(), value: value() };
+}
+
+/** Runs a cluster: see the module comment. */
+export async function runCluster(options: RunOptions): Promise<RunSummary> {
+  const binding = bindingFor(options.spec);
+  checkVariant(binding, options.variant);
+  const params = resolveParams(binding.params, {}, options.params);
+  if (runDirInUse(options.dir)) throw new OptionError(`run directory ${options.dir} already holds a run; choose another with --dir`);
+  mkdirSync(options.dir, { recursive: true });
+  const log = options.log ?? (() => undefined);
+  const history = historyFile(options.history);
+  const ids = Array.from({ length: options.nodes }, (_, i) => `n${i + 1}`);
+  const schedule = nemesisSchedule(options.seed, options.nemesis, ids, options.durationS * 1000);
+  const record: RunRecord = {
+    spec: options.spec,
+    variant: options.variant ?? null,
+    nodes: ids,
+    transport: options.transport,
+    params,
+    seed: options.seed,
+    schedule,
+    history: options.history,
+  };
+  writeFileSync(join(options.dir, "run.json"), `${JSON.stringify(record, null, 2)}\n`);
+
+  let cluster: Cluster | undefined;
+  const clients = await KvClients.open({ transport: options.transport, nodes: ids, ports: () => cluster?.ports() ?? {}, history });
+  const counts = { invoked: 0, ok: 0, fail: 0, info: 0 };
+  const latencies: number[] = [];
+  const applied: string[] = [];
+  try {
+    cluster = await Cluster.start({
+      spec: options.spec,
+      variant: options.variant,
+      nodes: options.nodes,
+      transport: options.transport,
+      dir: options.dir,
+      params,
+      clientPort: clients.port,
+      log,
+    });
+    const running = cluster;
+    const started = Date.now();
+    const endAt = started + options.durationS * 1000;
+
+    /** Runs one operation, keeping the counts; returns the outcome and the client to use next. */
+    const operate = async (id: string, op: KvOp, how: Parameters<KvClients["invoke"]>[2] = {}): Promise<{ outcome: Outcome; id: string }> => {
+      counts.invoked++;
+      const t0 = performance.now();
+      const outcome = await clients.invoke(id, op, how);
+      counts[outcome.type]++;
+      if (outcome.type === "ok") latencies.push(performance.now() - t0);
+      return { outcome, id: outcome.type === "info" ? clients.newClient() : id };
+    };
+
+    const keys = workloadKeys(options.keys);
+    const slot = async (i: number): Promise<void> => {
+      const random = seededRandom(options.seed * 1000 + i + 1);
+      const interval = (options.clients * 1000) / options.rate;
+      let id = clients.newClient();
+      let next = started + (i * interval) / options.clients;
+      while (next < endAt) {
+        const wait = next - Date.now();
+        if (wait > 0) await sleep(wait);
+        if (Date.now() >= endAt) break;
+        id = (await operate(id, randomOp(random, keys))).id;
+        next = Math.max(Date.now(), next + interval);
+      }
+    };
+
+    let iteration = 0;
+    const isolateLeader = async (): Promise<void> => {
+      const n = iteration++;
+      const old = await running.waitFor(() => running.leader(), 5000);
+      if (old === undefined) return log("isolate-leader: no leader within 5 s; skipped");
+      let writer = clients.newClient();
+      const first = await operate(writer, { type: "put", key: SCENARIO_KEY, value: 2 * n + 1 }, { server: old, deadlineMs: 3000 });
+      writer = first.id;
+      if (first.outcome.type !== "ok") return log("isolate-leader: the first write did not complete; skipped");
+      const others = ids.filter((x) => x !== old);
+      for (const [node, faults] of partitionFaults(ids, [[old], others])) running.setFaults(node, faults);
+      const oldTerm = running.status(old)?.term ?? 0;
+      const next = await running.waitFor(() => others.find((x) => running.isUp(x) && running.status(x)?.role === "leader" && (running.status(x)?.term ?? 0) > oldTerm), 5000);
+      if (next === undefined) return log("isolate-leader: no new leader on the majority side within 5 s");
+      await operate(writer, { type: "put", key: SCENARIO_KEY, value: 2 * n + 2 }, { server: next, deadlineMs: 3000 });
+      const reader = clients.newClient();
+      const read = await operate(reader, { type: "get", key: SCENARIO_KEY }, { server: old, pinned: true, deadlineMs: 1000 });
+      log(`isolate-leader: old leader ${old} answered the read with ${read.outcome.type === "ok" ? JSON.stringify(read.outcome.value) : read.outcome.type}`);
+    };
+
+    const nemesis = async (): Promise<void> => {
+      for (const e of schedule) {
+        const wait = started + e.at - Date.now();
+        if (wait > 0) await sleep(wait);
+        applied.push(describeEvent(e));
+        log(`nemesis: ${describeEvent(e)}`);
+        switch (e.type) {
+          case "partition":
+            for (const [node, faults] of partitionFaults(ids, e.groups)) running.setFaults(node, faults);
+            break;
+          case "kill":
+            running.kill(e.node);
+            break;
+          case "restart":
+            await running.restart(e.node);
+            break;
+          case "delay":
+            for (const node of ids) running.setFaults(node, { ...HEALTHY, delayMs: e.ms });
+            break;
+          case "duplicate":
+            for (const node of ids) running.setFaults(node, { ...HEALTHY, duplicate: e.probability });
+            break;
+          case "isolate-leader":
+            await isolateLeader();
+            break;
+          case "heal":
+            for (const node of ids) running.setFaults(node, HEALTHY);
+            break;
+        }
+      }
+    };
+
+    await running.waitFor(() => running.leader(), 5000);
+    await Promise.all([nemesis(), ...Array.from({ length: options.clients }, (_, i) => slot(i))]);
+
+    // Heal everything, bring every node back, and read each key once the cluster serves again.
+    for (const node of ids) running.setFaults(node, HEALTHY);
+    for (const node of ids) if (!running.isUp(node)) await running.restart(node);
+    await running.waitFor(() => running.leader(), 10_000);
+    const finalReads: { key: string; value: unknown }[] = [];
+    const finalKeys = options.nemesis.includes("isolate-leader") ? [...keys, SCENARIO_KEY] : keys;
+    for (const key of finalKeys) {
+      let id = clients.newClient();
+      let value: unknown = "unknown";
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const r = await operate(id, { type: "get", key }, { deadlineMs: 3000 });
+        id = r.id;
+        if (r.outcome.type === "ok") {
+          value = r.outcome.value;
+          break;
+        }
+      }
+      finalReads.push({ key, value });
+    }
+    const durationMs = Date.now() - started;
+    const stats = await running.stats();
+    const summary: RunSummary = {
+      spec: options.spec,
+      variant: options.variant ?? null,
+      nodes: options.nodes,
+      transport: options.transport,
+      seed: options.seed,
+      durationMs,
+      operations: { ...counts },
+      okPerSecond: Math.round((counts.ok / (durationMs / 1000)) * 10) / 10,
+      latencyMs: percentiles(latencies),
+      nemesis: applied,
+      kills: running.kills,
+      finalReads,
+      dropped: sumDropped(Object.values(stats)),
+      fsyncs: Object.values(stats).reduce((n, s) => n + s.syncs, 0),
+      reducerErrors: Object.values(stats).reduce((n, s) => n + s.reducerErrors, 0),
+      history: options.history,
+      historyEvents: history.events,
+      dir: options.dir,
+    };
+    record.summary = summary;
+    writeFileSync(join(options.dir, "run.json"), `${JSON.stringify(record, null, 2)}\n`);
+    return summary;
+  } finally {
+    await cluster?.stop();
+    await clients.close();
+    history.close();
+  }
+}
+
+function sumDropped(stats: readonly HostStats[]): WireCounters {
+  const total = emptyCounters();
+  for (const s of stats) for (const k of Object.keys(total) as (keyof WireCounters)[]) total[k] += s.wire[k];
+  return total;
+}
+
+/** The summary as text lines. */
+export function formatRunSummary(s: RunSummary): string {
+  const n = (x: number) => x.toLocaleString("en-US");
+  const dropped = Object.entries(s.dropped)
+    .filter(([k, v]) => k !== "delivered" && v > 0)
+    .map(([k, v]) => `${k} ${n(v)}`);
+  return [
+    `${s.spec}${s.variant === null ? "" : ` (variant ${s.variant})`}: ${s.nodes} nodes over ${s.transport}, ${(s.durationMs / 1000).toFixed(1)} s, seed ${s.seed}`,
+    `operations: ${n(s.operations.invoked)} invoked, ${n(s.operations.ok)} ok, ${n(s.operations.fail)} fail, ${n(s.operations.info)} info (unknown outcome)`,
+    `throughput: ${s.okPerSecond} ok ops/s; latency of ok ops: p50 ${s.latencyMs.p50} ms, p90 ${s.latencyMs.p90} ms, p99 ${s.latencyMs.p99} ms, max ${s.latencyMs.max} ms`,
+    `nemesis: ${s.nemesis.length === 0 ? "none" : `${s.nemesis.length} events (${s.kills} kill -9)`}`,
+    ...s.nemesis.map((e) => `  ${e}`),
+    `final reads: ${s.finalReads.map((r) => `${r.key}=${JSON.stringify(r.value)}`).join(", ")}`,
+    `frames delivered to nodes: ${n(s.dropped.delivered)}; dropped: ${dropped.length === 0 ? "none" : dropped.join(", ")}; durable fsyncs: ${n(s.fsyncs)}${s.reducerErrors > 0 ? `; REDUCER ERRORS: ${s.reducerErrors}` : ""}`,
+    `history: ${s.history} (${n(s.historyEvents)} events); run directory: ${s.dir}`,
+    `next: interleave lincheck ${s.history}; interleave conform ${s.dir}`,
+  ].join("\n");
+}
