@@ -3,8 +3,9 @@
  * replays each node's recorded inputs through the spec's reducer and compares
  * every recorded output with the model's, in order. It also checks each
  * restart: the durable fields the node restored from its file must be the
- * model's after the last input the node finished (or the one it was killed
- * in), which is what "fsync before sending" guarantees.
+ * model's as of the node's last fsync (a `sync` line), or after its last
+ * complete input when it died between the fsync and that line: what "fsync
+ * before sending" guarantees.
  *
  * The first difference is reported with the node, the input-log line, the
  * input, and both outputs.
@@ -50,7 +51,8 @@ type LogLine =
   | { readonly t: "boot"; readonly restored: Record<string, unknown> | null }
   | { readonly t: "in"; readonly kind: "message" | "timer"; readonly from?: string; readonly input: unknown }
   | { readonly t: "out"; readonly effects?: readonly unknown[] | null; readonly error?: string }
-  | { readonly t: "local"; readonly action: LocalAction };
+  | { readonly t: "local"; readonly action: LocalAction }
+  | { readonly t: "sync" };
 
 /** Reads a run directory's run.json. */
 export function readRunRecord(dir: string): RunRecord {
@@ -104,6 +106,7 @@ function replayNode(
   if (!existsSync(path)) throw new OptionError(`${path} does not exist: node ${node} recorded no inputs`);
   const lines = readFileSync(path, "utf8").split("\n");
   let state: unknown;
+  let synced: Record<string, unknown> = {};
   let pending: { line: number; input: unknown; from: string | undefined; result: { state: unknown; effects: readonly unknown[] } | undefined; error?: string } | undefined;
   const diverge = (line: number, what: string, model: unknown, recorded: unknown) => ({ summary, divergence: { node, line, what, model, recorded } });
   for (let i = 0; i < lines.length; i++) {
@@ -121,17 +124,23 @@ function replayNode(
     switch (entry.t) {
       case "boot": {
         if (state !== undefined) {
-          const restored = entry.restored ?? {};
-          const candidates = [durableOf(role, state), ...(pending?.result === undefined ? [] : [durableOf(role, pending.result.state)])];
-          if (!candidates.some((c) => deepEqual(c, asJson(restored)))) {
-            return diverge(line, "restart: the durable fields restored differ from the model's after the last input", candidates[candidates.length - 1], restored);
+          const restored = asJson(entry.restored ?? {});
+          // Killed before or after its last fsync's `sync` line was written.
+          const candidates = [synced, durableOf(role, state)];
+          if (!candidates.some((c) => deepEqual(c, restored))) {
+            return diverge(line, "restart: the durable fields restored differ from the model's at the last fsync", synced, restored);
           }
         }
         summary.boots++;
         state = bootState(role, setup, entry.restored ?? undefined);
+        synced = durableOf(role, state);
         pending = undefined;
         break;
       }
+      case "sync":
+        if (state === undefined) throw new OptionError(`${path}:${line}: a sync before the node booted`);
+        synced = durableOf(role, state);
+        break;
       case "in": {
         if (state === undefined) throw new OptionError(`${path}:${line}: an input before the node booted`);
         summary.inputs++;

@@ -14,9 +14,13 @@
  *     {"t":"out","effects":[...]}          (or "effects":null: not enabled; "error":"...": the reducer threw)
  *     {"t":"local","action":{...}}
  *
- * An `in` line is written before the step and its `out` line after the
- * durable fields are synced and before any effect is performed, so a kill
- * between them leaves an `in` without an `out`.
+ *     {"t":"sync"}                          (the durable fields are on disk as of here)
+ *
+ * An `in` line is written before the step and its `out` line right after it,
+ * so a kill between them leaves an `in` without an `out`. Messages wait for
+ * the next `sync` (group commit, see `flush`), so a node restarted after
+ * kill -9 restores the durable fields as of its last `sync` line, or as of
+ * its last complete step when it died between the fsync and that line.
  */
 import { closeSync, openSync, writeSync } from "node:fs";
 import { deepEqual } from "../fingerprint.js";
@@ -95,6 +99,8 @@ export class NodeHost {
   private inputs = 0;
   private reducerErrors = 0;
   private readonly control: HostControl<unknown>;
+  private outbox: { readonly to: string; readonly msg: unknown }[] = [];
+  private flushScheduled = false;
   private readonly driver: NodeDriver<unknown, unknown, unknown> | undefined;
 
   constructor(
@@ -207,22 +213,31 @@ export class NodeHost {
       this.options.log?.(`reducer error on ${JSON.stringify(input)}: ${error}`);
       return;
     }
-    if (result !== undefined) {
-      this.state = result.state;
-      this.persist();
-    }
+    if (result !== undefined) this.state = result.state;
     this.write({ t: "out", effects: result === undefined ? null : result.effects });
     if (result !== undefined) for (const e of result.effects) this.perform(e);
     this.driver?.afterInput?.(this.control, { input, from, before, after: this.state, enabled: result !== undefined, fromClient: how.fromClient });
     this.reportStatus();
   }
 
-  private persist(): void {
-    if (this.durable === undefined || this.role.durable === undefined) return;
-    const s = this.state as Record<string, unknown>;
-    const fields: Record<string, unknown> = {};
-    for (const f of this.role.durable) fields[f] = s[f];
-    this.durable.persist(fields);
+  /**
+   * Group commit: the durable fields of every input handled in this turn of
+   * the event loop are written and fsynced once, then the messages those
+   * inputs produced are sent. Nothing leaves before the state it depends on
+   * is on disk; a `sync` line in the input log marks each fsync.
+   */
+  private flush(): void {
+    this.flushScheduled = false;
+    if (this.stopped) return;
+    if (this.durable !== undefined && this.role.durable !== undefined) {
+      const s = this.state as Record<string, unknown>;
+      const fields: Record<string, unknown> = {};
+      for (const f of this.role.durable) fields[f] = s[f];
+      if (this.durable.persist(fields)) this.write({ t: "sync" });
+    }
+    const outbox = this.outbox;
+    this.outbox = [];
+    for (const { to, msg } of outbox) this.sendNow(to, msg);
   }
 
   private perform(e: AnyEffect): void {
@@ -243,6 +258,13 @@ export class NodeHost {
 
   private transmit(to: string, msg: unknown): void {
     if (this.stopped) return;
+    this.outbox.push({ to, msg });
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => this.flush());
+  }
+
+  private sendNow(to: string, msg: unknown): void {
     const port = this.options.ports[to] ?? (this.options.binding.isClient(to) ? this.options.clientPort : undefined);
     if (port === undefined) return;
     if (this.faults.blocked.includes(to)) return void this.partitioned++;
