@@ -2,7 +2,7 @@
 // named baseline measured on this machine kind (../shared/anchors/README.md).
 // Never part of `npm test`; wall-clock times are not asserted anywhere.
 //   npm run bench                  everything (two-phase commit with 9 RMs takes minutes)
-//   npm run bench -- checker       only the model checker; also: random, lincheck
+//   npm run bench -- checker       only the model checker; also: random, lincheck, cluster
 //   npm run bench -- checker quick skip the 9-RM runs
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -73,7 +73,7 @@ function checker() {
 }
 
 const benches = [["checker", checker]];
-for (const [name, file] of [["random", "random.js"], ["lincheck", "lincheck.js"]]) {
+for (const [name, file] of [["random", "random.js"], ["lincheck", "lincheck.js"], ["cluster", "cluster.js"]]) {
   if (existsSync(`${root}/bench/${file}`)) benches.push([name, (await import(`./${file}`)).main]);
 }
 for (const [name, bench] of benches) if (wants(name)) await bench();

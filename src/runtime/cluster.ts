@@ -97,7 +97,9 @@ export class Cluster {
       ...(restart === undefined ? {} : { ports: restart.ports, clientPort: options.clientPort, faults: restart.faults }),
     };
     const logFd = openSync(nodeFiles(options.dir, id).log, "a");
-    const child = fork(nodeMainPath(), [JSON.stringify(config)], { stdio: ["ignore", logFd, logFd, "ipc"], execArgv: [] });
+    // INTERLEAVE_NODE_ARGS passes Node options to node processes only (e.g. "--cpu-prof --cpu-prof-dir=/tmp/p").
+    const execArgv = process.env["INTERLEAVE_NODE_ARGS"]?.split(" ").filter((a) => a !== "") ?? [];
+    const child = fork(nodeMainPath(), [JSON.stringify(config)], { stdio: ["ignore", logFd, logFd, "ipc"], execArgv });
     closeSync(logFd);
     this.children.set(id, child);
     const member = this.members.get(id);
