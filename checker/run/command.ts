@@ -3,6 +3,7 @@
  * the command line (src/runtime/run.ts and conform.ts do the work).
  */
 import { writeFileSync } from "node:fs";
+import yoctoSpinner from "yocto-spinner";
 import { conform, formatConform } from "../../src/runtime/conform.js";
 import { parseNemesis } from "../../src/runtime/nemesis.js";
 import { formatRunSummary, runCluster } from "../../src/runtime/run.js";
@@ -31,6 +32,8 @@ export interface RunCommandOptions {
 export async function runCommand(spec: string, opts: RunCommandOptions, io: CliIo): Promise<number> {
   const stamp = new Date().toISOString().replace(/[:.]/g, "-");
   const dir = opts.dir ?? `interleave-runs/${spec}-${stamp}`;
+  // A live line on a terminal only (--verbose logs events instead).
+  const spinner = (io.progress ?? process.stderr.isTTY) && !opts.verbose ? yoctoSpinner({ text: "starting the cluster", stream: process.stderr }).start() : undefined;
   const summary = await runCluster({
     spec,
     variant: opts.variant,
@@ -46,7 +49,15 @@ export async function runCommand(spec: string, opts: RunCommandOptions, io: CliI
     clients: opts.clients,
     keys: opts.keys,
     ...(opts.verbose ? { log: (line: string) => io.stderr(`${line}\n`) } : {}),
-  });
+    ...(spinner === undefined
+      ? {}
+      : {
+          onProgress: (p) => {
+            const n = (x: number) => x.toLocaleString("en-US");
+            spinner.text = `${(p.elapsedMs / 1000).toFixed(0)} of ${opts.duration} s: ${n(p.ok)} ok, ${n(p.fail)} fail, ${n(p.info)} info; leader ${p.leader ?? "none"}${p.nemesis === undefined ? "" : `; nemesis ${p.nemesis}`}`;
+          },
+        }),
+  }).finally(() => spinner?.stop());
   const json = `${JSON.stringify(summary)}\n`;
   if (opts.json === "-") io.stdout(json);
   else {

@@ -42,6 +42,19 @@ export interface RunOptions {
   readonly clients: number;
   readonly keys: number;
   log?(line: string): void;
+  /** Called twice a second while the workload runs. */
+  onProgress?(p: RunProgress): void;
+}
+
+/** Where a run is. */
+export interface RunProgress {
+  readonly elapsedMs: number;
+  readonly ok: number;
+  readonly fail: number;
+  readonly info: number;
+  readonly leader: string | undefined;
+  /** The last nemesis event applied. */
+  readonly nemesis: string | undefined;
 }
 
 /** Latency percentiles of successful operations, in ms. */
@@ -233,7 +246,16 @@ export async function runCluster(options: RunOptions): Promise<RunSummary> {
     };
 
     await running.waitFor(() => running.leader(), 5000);
-    await Promise.all([nemesis(), ...Array.from({ length: options.clients }, (_, i) => slot(i))]);
+    const progress = options.onProgress;
+    const ticker =
+      progress === undefined
+        ? undefined
+        : setInterval(() => progress({ elapsedMs: Date.now() - started, ok: counts.ok, fail: counts.fail, info: counts.info, leader: running.leader(), nemesis: applied[applied.length - 1] }), 500);
+    try {
+      await Promise.all([nemesis(), ...Array.from({ length: options.clients }, (_, i) => slot(i))]);
+    } finally {
+      if (ticker !== undefined) clearInterval(ticker);
+    }
 
     // Heal everything, bring every node back, and read each key once the cluster serves again.
     for (const node of ids) running.setFaults(node, HEALTHY);
