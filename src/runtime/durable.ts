@@ -7,10 +7,12 @@
  * first `keep` elements of an array field and appends `add` (a Raft log grows
  * by appends and is truncated only on conflict, so records stay small). On
  * restart the records are applied in order. A torn last line (a crash in the
- * middle of a write) is ignored: its step never sent anything.
+ * middle of a write) is ignored: its step never sent anything; reopening the
+ * file cuts it off, so the next record starts on a line of its own.
  */
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, writeSync } from "node:fs";
+import { appendFileSync, closeSync, existsSync, fsyncSync, openSync, readFileSync, truncateSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
+import { isCount, isRecord } from "./wire.js";
 
 /** One line of the file. */
 interface DurableRecord {
@@ -31,10 +33,8 @@ export function readDurable(path: string): Record<string, unknown> | undefined {
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
     if (line === "") continue;
-    let record: DurableRecord;
-    try {
-      record = JSON.parse(line) as DurableRecord;
-    } catch {
+    const record = parseRecord(line);
+    if (record === undefined) {
       const last = lines.slice(i + 1).every((l) => l === "");
       if (last) break;
       throw new DurableFileError(`${path}:${i + 1}: not a JSON record`);
@@ -42,6 +42,21 @@ export function readDurable(path: string): Record<string, unknown> | undefined {
     fields = apply(fields ?? {}, record);
   }
   return fields;
+}
+
+/** A line's record, or undefined when it is not JSON or not shaped as a record (damage, or a torn write). */
+function parseRecord(line: string): DurableRecord | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  if (!isRecord(value)) return undefined;
+  const { set, extend } = value;
+  if (set !== undefined && !isRecord(set)) return undefined;
+  if (extend !== undefined && !(isRecord(extend) && Object.values(extend).every((e) => isRecord(e) && isCount(e["keep"]) && Array.isArray(e["add"])))) return undefined;
+  return value as DurableRecord;
 }
 
 function apply(fields: Record<string, unknown>, record: DurableRecord): Record<string, unknown> {
@@ -66,6 +81,7 @@ export class DurableFile {
     restored: Record<string, unknown> | undefined,
   ) {
     const created = !existsSync(path);
+    if (!created) endAtLastRecord(path);
     this.fd = openSync(path, "a");
     this.last = restored;
     // A new file's directory entry must be durable too.
@@ -111,6 +127,21 @@ function diff(before: Record<string, unknown> | undefined, after: Readonly<Recor
   }
   if (!changed) return undefined;
   return { ...(Object.keys(set).length > 0 ? { set } : {}), ...(Object.keys(extend).length > 0 ? { extend } : {}) };
+}
+
+/**
+ * Makes the file end with a newline before records are appended, as
+ * `readDurable` read it: a torn last line (which it ignored) is cut off, and a
+ * last record that lacks only its newline gets one. Appending after a torn
+ * line would fuse the next record with it, losing that record or making the
+ * file unreadable at the next restart.
+ */
+function endAtLastRecord(path: string): void {
+  const bytes = readFileSync(path);
+  const end = bytes.lastIndexOf(0x0a) + 1;
+  if (end === bytes.byteLength) return;
+  if (parseRecord(bytes.subarray(end).toString("utf8")) === undefined) truncateSync(path, end);
+  else appendFileSync(path, "\n");
 }
 
 function syncDirectory(dir: string): void {
