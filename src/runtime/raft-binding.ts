@@ -77,11 +77,17 @@ export function kvOpOf(v: unknown): KvOp | undefined {
   }
 }
 
+/**
+ * A validated log entry, or undefined. A command's `client` must be a client
+ * id: a leader appends a request under its sender's id, which `isClient`
+ * admitted, so any other id is forged, and one such as "__proto__" or
+ * "toString" makes the state machine's session lookup throw.
+ */
 function entryOf(v: unknown): LogEntry | undefined {
   if (!isRecord(v) || !isCount(v["term"]) || !isRecord(v["command"])) return undefined;
   const c = v["command"];
   const op = kvOpOf(c["op"]);
-  if (typeof c["client"] !== "string" || !isCount(c["seq"]) || op === undefined) return undefined;
+  if (typeof c["client"] !== "string" || !isClientId(c["client"]) || !isCount(c["seq"]) || op === undefined) return undefined;
   return { term: v["term"], command: { client: c["client"], seq: c["seq"], op } };
 }
 

@@ -1,0 +1,506 @@
+import { createSocket, type Socket } from "node:dgram";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import fc from "fast-check";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { raftServer, type ServerState } from "../../specs/raft.js";
+import { Cluster } from "../../src/runtime/cluster.js";
+import { NodeHost } from "../../src/runtime/host.js";
+import { kvOpOf, raftBinding } from "../../src/runtime/raft-binding.js";
+import { emptyCounters, isCount, isRecord, MAX_UDP_FRAME_BYTES, type WireCounters } from "../../src/runtime/wire.js";
+
+const params = { electionMinMs: 150, electionMaxMs: 300, heartbeatMs: 50, resendTicks: 10 };
+const NODES = ["n1", "n2", "n3"] as const;
+const PORTS: Record<string, number> = { n1: 1, n2: 2, n3: 3 };
+const CLIENT_PORT = 9;
+
+interface Sent {
+  readonly port: number;
+  readonly frame: string;
+}
+
+/** n1 of a three-node Raft cluster, in-process, over a transport that records what it sends. */
+function makeHost(sent: Sent[], nodes: readonly string[] = NODES): NodeHost {
+  return new NodeHost(
+    {
+      binding: raftBinding,
+      variant: undefined,
+      self: "n1",
+      nodes,
+      params,
+      transport: {
+        maxFrameBytes: MAX_UDP_FRAME_BYTES,
+        send: (port, frame) => {
+          sent.push({ port, frame });
+          return true;
+        },
+      },
+      ports: Object.fromEntries(nodes.map((n) => [n, PORTS[n]!])),
+      clientPort: CLIENT_PORT,
+      random: () => 0.5,
+    },
+    undefined,
+  );
+}
+
+const frame = (from: string, to: string, msg: unknown): string => JSON.stringify({ v: 1, from, to, msg });
+const sum = (c: WireCounters): number => Object.values(c).reduce((a, b) => a + b, 0);
+const state = (host: NodeHost): ServerState => host.current as ServerState;
+
+// ---------------------------------------------------------------------------------------------
+// Generators: valid Raft messages, mutations of them, and garbage.
+
+const smallCount = fc.nat({ max: 6 });
+const key = fc.constantFrom("x", "y", "");
+const kvOp = fc.oneof(
+  fc.record({ type: fc.constant("get"), key }),
+  fc.record({ type: fc.constant("put"), key, value: fc.integer({ min: -5, max: 5 }) }),
+  fc.record({ type: fc.constant("cas"), key, expected: fc.option(fc.integer({ min: -5, max: 5 }), { nil: null }), value: fc.integer({ min: -5, max: 5 }) }),
+);
+const logEntry = fc.record({
+  term: smallCount,
+  command: fc.record({ client: fc.constantFrom("c1", "c2", "__proto__", "toString", "n2"), seq: fc.integer({ min: 1, max: 4 }), op: kvOp }),
+});
+
+/** Valid messages from a peer (RequestVote, RequestVoteResponse, AppendEntries, AppendEntriesResponse). */
+const peerMessage = fc.oneof(
+  fc.record({ type: fc.constant("RequestVote"), term: smallCount, lastLogIndex: smallCount, lastLogTerm: smallCount }),
+  fc.record({ type: fc.constant("RequestVoteResponse"), term: smallCount, granted: fc.boolean() }),
+  fc.record({
+    type: fc.constant("AppendEntries"),
+    term: smallCount,
+    prevLogIndex: fc.nat({ max: 3 }),
+    prevLogTerm: smallCount,
+    entries: fc.array(logEntry, { maxLength: 3 }),
+    leaderCommit: smallCount,
+  }),
+  fc.record({ type: fc.constant("AppendEntriesResponse"), term: smallCount, success: fc.boolean(), matchIndex: smallCount }),
+);
+
+/** A valid request from a client. */
+const clientMessage = fc.record({ type: fc.constant("ClientRequest"), seq: fc.integer({ min: 1, max: 4 }), op: kvOp });
+
+/**
+ * Numbers JSON can carry that a validator must judge: negative, fractional,
+ * huge, unsafe, and tokens `JSON.stringify` never writes (written raw: see {@link RAW}).
+ */
+const oddNumber = fc.oneof(
+  // Not 2^53 - 1 itself: a term that high is valid and leaves no later one (see "a forged term of 2^53 - 1").
+  fc.constantFrom(-1, -0.5, 0.5, 1.5, 2 ** 31, 2 ** 32, 2 ** 53, 2 ** 53 + 2, -Number.MAX_SAFE_INTEGER, 1e21, 1e300, -1e300, Number.MIN_VALUE),
+  fc.double({ noNaN: true, noDefaultInfinity: true }),
+  fc.integer(),
+  fc.constantFrom("1e400", "-1e400", "-0", "1.0", "100e-2", "1E1", "0.1e1", "00", "+1", "0x10", "NaN", "Infinity", "9007199254740993").map((t) => `${RAW}${t}${RAW}`),
+);
+
+/** Strings that stand for raw JSON text are wrapped in this marker; {@link rawFrame} writes them out unquoted. */
+const RAW = "@@raw@@";
+const rawFrame = (text: string): string => text.replace(/"@@raw@@((?:[^"\\]|\\.)*?)@@raw@@"/g, (_, inner: string) => JSON.parse(`"${inner}"`) as string);
+
+/** Values that may replace a field: any JSON, odd numbers, odd strings, and deep nesting (raw). */
+const oddValue: fc.Arbitrary<unknown> = fc.oneof(
+  { weight: 4, arbitrary: fc.jsonValue({ maxDepth: 3 }) },
+  { weight: 4, arbitrary: oddNumber },
+  { weight: 1, arbitrary: fc.constantFrom("", "n1", "n2", "c1", "__proto__", "constructor", "RequestVote", "ClientRequest", "\u0000", "\ud800") },
+  { weight: 1, arbitrary: fc.integer({ min: 50, max: 3000 }).map((d) => `${RAW}${"[".repeat(d)}${"]".repeat(d)}${RAW}`) },
+  { weight: 1, arbitrary: fc.integer({ min: 50, max: 2000 }).map((d) => `${RAW}${'{"a":'.repeat(d)}1${"}".repeat(d)}${RAW}`) },
+);
+
+/** Keys an extra field may have, prototype-polluting ones first. */
+const oddKey = fc.oneof(fc.constantFrom("__proto__", "constructor", "prototype", "toString", "hasOwnProperty", "type", "term", "v"), fc.string({ maxLength: 8 }));
+
+type Mutation = { readonly kind: "replace"; readonly value: unknown } | { readonly kind: "delete" } | { readonly kind: "add"; readonly key: string; readonly value: unknown };
+
+const mutation: fc.Arbitrary<Mutation> = fc.oneof(
+  { weight: 5, arbitrary: fc.record({ kind: fc.constant("replace" as const), value: oddValue }) },
+  { weight: 2, arbitrary: fc.constant({ kind: "delete" as const }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant("add" as const), key: oddKey, value: oddValue }) },
+);
+
+/** Every path to a field or element of `v` (the root excluded), depth first. */
+function paths(v: unknown, prefix: readonly (string | number)[] = []): (readonly (string | number)[])[] {
+  if (Array.isArray(v)) return v.flatMap((x, i) => [[...prefix, i], ...paths(x, [...prefix, i])]);
+  if (isRecord(v)) return Object.entries(v).flatMap(([k, x]) => [[...prefix, k], ...paths(x, [...prefix, k])]);
+  return [];
+}
+
+/** A deep copy of `v` with `m` applied at `path` (an `add` adds a key to the object at or holding `path`). */
+function mutate(v: unknown, path: readonly (string | number)[], m: Mutation): unknown {
+  const copy = JSON.parse(JSON.stringify(v)) as Record<string, unknown>;
+  let parent: Record<string | number, unknown> = copy;
+  for (const step of path.slice(0, -1)) parent = parent[step] as Record<string | number, unknown>;
+  const last = path[path.length - 1]!;
+  if (m.kind === "replace") parent[last] = m.value;
+  else if (m.kind === "delete") {
+    if (Array.isArray(parent)) parent.splice(last as number, 1);
+    else delete parent[last];
+  } else {
+    const target = isRecord(parent[last]) ? (parent[last] as Record<string, unknown>) : Array.isArray(parent) ? copy : parent;
+    // defineProperty: a plain assignment to "__proto__" would set the prototype instead of adding a key.
+    Object.defineProperty(target, m.key, { value: m.value, enumerable: true, configurable: true, writable: true });
+  }
+  return copy;
+}
+
+/** A frame whose envelope or message has one field replaced, deleted or added. */
+const mutatedFrame = (msg: fc.Arbitrary<Record<string, unknown>>, from: string, to: string): fc.Arbitrary<string> =>
+  fc.tuple(msg, fc.nat(), mutation).map(([m, at, mut]) => {
+    const envelope = { v: 1, from, to, msg: m };
+    const all = paths(envelope);
+    return rawFrame(JSON.stringify(mutate(envelope, all[at % all.length]!, mut)));
+  });
+
+/** Options of the fuzzer: who the node is, who its peer and client are, and the largest frame to make. */
+interface FuzzOptions {
+  readonly self: string;
+  readonly peer: string;
+  readonly client: string;
+  readonly oversized: boolean;
+}
+
+/**
+ * Whether a frame carries a key-value operation on a key that Object.prototype has ("__proto__",
+ * "toString"...): such a get stores Object.prototype itself, or a function, in the state machine,
+ * and immer's auto-freeze then freezes Object.prototype for the whole process (specs/raft/kv.ts,
+ * see the KNOWN BUG test). The fuzzer leaves those out until kv.ts is fixed.
+ */
+function touchesPrototypeKey(f: string | Uint8Array): boolean {
+  let v: unknown;
+  try {
+    v = JSON.parse(typeof f === "string" ? f : Buffer.from(f).toString("utf8"));
+  } catch {
+    return false;
+  }
+  const walk = (x: unknown): boolean =>
+    Array.isArray(x) ? x.some(walk) : isRecord(x) ? (typeof x["key"] === "string" && x["key"] in Object.prototype) || Object.values(x).some(walk) : false;
+  return walk(v);
+}
+
+/** One fuzzed frame: garbage, random envelopes, and mostly valid Raft messages with one field broken. */
+function fuzzFrame(o: FuzzOptions): fc.Arbitrary<string | Uint8Array> {
+  const id = fc.oneof(fc.constantFrom(o.self, o.peer, o.client, "n2", "n3", "n4", "c0", "c01", "x9", "", "__proto__", " n1", "n1\u0000"), fc.string({ maxLength: 6 }));
+  const envelope = fc
+    .record({
+      v: fc.oneof({ weight: 5, arbitrary: fc.constant(1) }, { weight: 1, arbitrary: oddValue }),
+      from: id,
+      to: fc.oneof(fc.constant(o.self), id),
+      msg: fc.record({
+        type: fc.oneof(fc.constantFrom("RequestVote", "RequestVoteResponse", "AppendEntries", "AppendEntriesResponse", "ClientRequest", "ClientReply", "NotLeader", "__proto__", "toString"), fc.string({ maxLength: 6 })),
+        term: fc.oneof(smallCount, oddValue),
+        seq: fc.oneof(smallCount, oddValue),
+        granted: fc.oneof(fc.boolean(), oddValue),
+        entries: fc.oneof(fc.array(logEntry, { maxLength: 2 }), oddValue),
+      }, { requiredKeys: ["type"] }),
+    })
+    .map((e) => rawFrame(JSON.stringify(e)));
+  const valid = fc.oneof(peerMessage.map((m) => frame(o.peer, o.self, m)), clientMessage.map((m) => frame(o.client, o.self, m)));
+  const cutShort = fc.tuple(valid, fc.nat()).map(([f, at]) => f.slice(0, at % f.length));
+  const flipped = fc.tuple(valid, fc.nat(), fc.integer({ min: 0, max: 255 })).map(([f, at, byte]) => {
+    const bytes = Buffer.from(f);
+    bytes[at % bytes.byteLength] = byte;
+    return new Uint8Array(bytes);
+  });
+  const arbitraries: fc.WeightedArbitrary<string | Uint8Array>[] = [
+    { weight: 2, arbitrary: fc.uint8Array({ maxLength: 300 }) },
+    { weight: 2, arbitrary: fc.string({ maxLength: 200 }) },
+    { weight: 1, arbitrary: fc.string({ unit: "binary", maxLength: 100 }) },
+    { weight: 2, arbitrary: fc.jsonValue({ maxDepth: 4 }).map((v) => JSON.stringify(v) ?? "") },
+    { weight: 3, arbitrary: envelope },
+    { weight: 1, arbitrary: cutShort },
+    { weight: 1, arbitrary: flipped },
+    { weight: 12, arbitrary: mutatedFrame(peerMessage, o.peer, o.self) },
+    { weight: 4, arbitrary: mutatedFrame(clientMessage, o.client, o.self) },
+    { weight: 4, arbitrary: valid },
+  ];
+  if (o.oversized) arbitraries.push({ weight: 1, arbitrary: fc.integer({ min: 1, max: 100 }).map((extra) => frame(o.peer, o.self, { type: "RequestVote", pad: "x".repeat(MAX_UDP_FRAME_BYTES + extra) })) });
+  return fc.oneof(...arbitraries).filter((f) => !touchesPrototypeKey(f));
+}
+
+// ---------------------------------------------------------------------------------------------
+// What a Raft server's state must look like whatever it was sent.
+
+/** Plain JSON data: no functions, no undefined, no non-finite numbers, no class instances. */
+function isPlainData(v: unknown): boolean {
+  if (v === null || typeof v === "string" || typeof v === "boolean") return true;
+  if (typeof v === "number") return Number.isFinite(v);
+  if (Array.isArray(v)) return v.every(isPlainData);
+  if (isRecord(v) && Object.getPrototypeOf(v) === Object.prototype) return Object.values(v).every(isPlainData);
+  return false;
+}
+
+const isSubsetOf = (xs: unknown, of: readonly string[]): boolean => Array.isArray(xs) && xs.every((x) => typeof x === "string" && of.includes(x));
+const countsOver = (r: unknown, keys: readonly string[]): boolean => isRecord(r) && Object.entries(r).every(([k, v]) => keys.includes(k) && isCount(v));
+
+/** Why `s` is not a well-formed Raft server state of n1 in `nodes`, or undefined. */
+function malformation(s: ServerState, nodes: readonly string[]): string | undefined {
+  const peers = nodes.filter((n) => n !== "n1");
+  // The state machine's sessions are left out: a get of a key named like an Object.prototype
+  // property stores a function there (specs/raft/kv.ts; see the KNOWN BUG test below).
+  if (!isPlainData({ ...s, machine: { data: s.machine.data } })) return "not plain data";
+  if (!isCount(s.currentTerm)) return `currentTerm ${s.currentTerm}`;
+  if (!(s.votedFor === null || nodes.includes(s.votedFor))) return `votedFor ${String(s.votedFor)}`;
+  if (!["follower", "candidate", "leader"].includes(s.role)) return `role ${s.role}`;
+  if (!Array.isArray(s.log)) return "log not an array";
+  for (const [i, e] of (s.log as readonly unknown[]).entries()) {
+    const c = isRecord(e) ? e["command"] : undefined;
+    const ok = isRecord(e) && isCount(e["term"]) && isRecord(c) && typeof c["client"] === "string" && isCount(c["seq"]);
+    if (!ok || JSON.stringify(kvOpOf(c["op"])) !== JSON.stringify(c["op"])) return `log entry ${i + 1}: ${JSON.stringify(e)}`;
+  }
+  if (!isCount(s.commitIndex) || s.lastApplied !== s.commitIndex) return `commitIndex ${s.commitIndex}, lastApplied ${s.lastApplied}`;
+  if (!isSubsetOf(s.votesGranted, nodes)) return `votesGranted ${JSON.stringify(s.votesGranted)}`;
+  if (!countsOver(s.nextIndex, peers) || !countsOver(s.matchIndex, peers)) return `nextIndex ${JSON.stringify(s.nextIndex)}, matchIndex ${JSON.stringify(s.matchIndex)}`;
+  if (!isSubsetOf(s.awaiting, peers)) return `awaiting ${JSON.stringify(s.awaiting)}`;
+  if (!Object.values(s.machine.data).every((v) => Number.isSafeInteger(v))) return `machine data ${JSON.stringify(s.machine.data)}`;
+  return undefined;
+}
+
+/**
+ * Lets the host's group commit send what it queued: it flushes on `setImmediate`, which the fake
+ * clock runs at once, or 1 ms later when it was scheduled from inside a timer callback.
+ */
+const settle = (): void => void vi.advanceTimersByTime(1);
+
+/** Where the fuzzed node starts: as booted, mid-election, or leading (reached through its own timer and a vote). */
+type Start = "follower" | "candidate" | "leader";
+
+function startAs(host: NodeHost, start: Start): void {
+  if (start === "follower") return;
+  host.start();
+  vi.advanceTimersByTime(params.electionMaxMs);
+  if (start === "leader") host.receive(frame("n2", "n1", { type: "RequestVoteResponse", term: state(host).currentTerm, granted: true }));
+  settle();
+}
+
+describe("NodeHost with the Raft binding (in-process)", () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("reaches the three starting points of the fuzzer", () => {
+    for (const start of ["follower", "candidate", "leader"] as const) {
+      const host = makeHost([]);
+      startAs(host, start);
+      expect(state(host).role).toBe(start);
+      host.stop();
+    }
+  });
+
+  it("Fuzzed wire input (fast-check, thousands of malformed datagrams) never crashes a node", () => {
+    const fuzz = fuzzFrame({ self: "n1", peer: "n2", client: "c1", oversized: true });
+    // Between frames, now and then, time passes and the node's timers fire (elections, heartbeats).
+    const step = fc.record({ frame: fuzz, advanceMs: fc.oneof({ weight: 9, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.integer({ min: 1, max: 400 }) }) });
+    let fed = 0;
+    fc.assert(
+      fc.property(fc.constantFrom<Start>("follower", "candidate", "leader"), fc.array(step, { minLength: 50, maxLength: 90 }), (start, steps) => {
+        const sent: Sent[] = [];
+        const host = makeHost(sent);
+        try {
+          startAs(host, start);
+          const before = sum(host.stats().wire);
+          for (const [i, { frame: f, advanceMs }] of steps.entries()) {
+            expect(() => host.receive(f)).not.toThrow();
+            fed++;
+            vi.advanceTimersByTime(advanceMs);
+            expect(sum(host.stats().wire) - before, `frame ${i}`).toBe(i + 1);
+            expect(malformation(state(host), NODES), `after frame ${i}`).toBeUndefined();
+          }
+          const stats = host.stats();
+          expect(stats.reducerErrors).toBe(0);
+          expect(stats.wire.rejected).toBe(0);
+          // Still live: a candidate of a later term with an up-to-date log gets n1's vote.
+          const s = state(host);
+          const term = s.currentTerm + 1;
+          sent.length = 0;
+          host.receive(frame("n2", "n1", { type: "RequestVote", term, lastLogIndex: s.log.length, lastLogTerm: s.log.at(-1)?.term ?? 0 }));
+          settle();
+          expect(host.stats().wire.delivered).toBe(stats.wire.delivered + 1);
+          const answers = sent.filter((x) => x.port === PORTS["n2"]).map((x) => JSON.parse(x.frame) as unknown);
+          expect(answers).toContainEqual({ v: 1, from: "n1", to: "n2", msg: { type: "RequestVoteResponse", term, granted: true } });
+        } finally {
+          host.stop();
+        }
+      }),
+      { numRuns: 80 },
+    );
+    expect(fed).toBeGreaterThanOrEqual(80 * 50);
+    expect(Object.isFrozen(Object.prototype)).toBe(false);
+  });
+
+  it("counts each kind of drop exactly, changing nothing and sending nothing", () => {
+    const entry = (op: unknown) => ({ term: 1, command: { client: "c1", seq: 1, op } });
+    const appendEntries = (op: unknown) => ({ type: "AppendEntries", term: 1, prevLogIndex: 0, prevLogTerm: 0, entries: [entry(op)], leaderCommit: 0 });
+    const vote = { type: "RequestVote", term: 1, lastLogIndex: 0, lastLogTerm: 0 };
+    const request = { type: "ClientRequest", seq: 1, op: { type: "put", key: "x", value: 1 } };
+    const cases: [string, string, Partial<WireCounters>][] = [
+      ["to n2", frame("n2", "n2", vote), { misaddressed: 1 }],
+      ["from x9", frame("x9", "n1", vote), { unknownPeer: 1 }],
+      ["from itself", frame("n1", "n1", vote), { unknownPeer: 1 }],
+      ["from a node outside the cluster", frame("n4", "n1", vote), { unknownPeer: 1 }],
+      ["a client sending AppendEntries", frame("c1", "n1", appendEntries({ type: "put", key: "x", value: 1 })), { unknownType: 1 }],
+      ["a peer sending ClientRequest", frame("n2", "n1", request), { unknownType: 1 }],
+      ["a client sending a ClientReply", frame("c1", "n1", { type: "ClientReply", seq: 1, result: { type: "put" } }), { unknownType: 1 }],
+      ["a put of 1.5", frame("n2", "n1", appendEntries({ type: "put", key: "x", value: 1.5 })), { invalid: 1 }],
+      ["an entry of a client named __proto__", frame("n2", "n1", { ...appendEntries({ type: "get", key: "x" }), entries: [{ term: 1, command: { client: "__proto__", seq: 1, op: { type: "get", key: "x" } } }] }), { invalid: 1 }],
+      ["an entry of a node's command", frame("n2", "n1", { ...appendEntries({ type: "get", key: "x" }), entries: [{ term: 1, command: { client: "n2", seq: 1, op: { type: "get", key: "x" } } }] }), { invalid: 1 }],
+      ["a negative term", frame("n2", "n1", { ...vote, term: -1 }), { invalid: 1 }],
+      ["a term past 2^53", frame("n2", "n1", { ...vote, term: 2 ** 53 }), { invalid: 1 }],
+      ["a request with seq 0", frame("c1", "n1", { ...request, seq: 0 }), { invalid: 1 }],
+      ["version 2", JSON.stringify({ v: 2, from: "n2", to: "n1", msg: vote }), { version: 1 }],
+      ["not JSON", "{", { malformed: 1 }],
+      ["one byte over the limit", frame("n2", "n1", { ...vote, pad: "x".repeat(MAX_UDP_FRAME_BYTES) }), { oversized: 1 }],
+    ];
+    for (const [what, f, counts] of cases) {
+      const sent: Sent[] = [];
+      const host = makeHost(sent);
+      const before = host.current;
+      host.receive(f);
+      settle();
+      expect(host.stats().wire, what).toEqual({ ...emptyCounters(), ...counts });
+      expect(host.stats().inputs, what).toBe(0);
+      expect(host.current, what).toBe(before);
+      expect(sent, what).toEqual([]);
+      host.stop();
+    }
+  });
+
+  it("delivers a valid RequestVote and answers it, and a client's request to a follower with NotLeader", () => {
+    const sent: Sent[] = [];
+    const host = makeHost(sent);
+    host.receive(frame("n2", "n1", { type: "RequestVote", term: 1, lastLogIndex: 0, lastLogTerm: 0 }));
+    host.receive(frame("c7", "n1", { type: "ClientRequest", seq: 3, op: { type: "get", key: "x" } }));
+    expect(sent).toEqual([]);
+    settle();
+    expect(host.stats().wire).toEqual({ ...emptyCounters(), delivered: 2 });
+    expect(sent).toEqual([
+      { port: 2, frame: frame("n1", "n2", { type: "RequestVoteResponse", term: 1, granted: true }) },
+      { port: CLIENT_PORT, frame: frame("n1", "c7", { type: "NotLeader", seq: 3 }) },
+    ]);
+    expect(state(host)).toMatchObject({ currentTerm: 1, votedFor: "n2", role: "follower" });
+    host.stop();
+  });
+
+  it("counts a frame the reducer throws on once, as rejected, and keeps running", () => {
+    const throwing = { ...raftBinding, role: () => ({ ...raftServer, reduce: () => { throw new Error("boom"); } }) };
+    const logged: string[] = [];
+    const host = new NodeHost(
+      { binding: throwing, variant: undefined, self: "n1", nodes: NODES, params, transport: { maxFrameBytes: MAX_UDP_FRAME_BYTES, send: () => true }, ports: PORTS, clientPort: CLIENT_PORT, log: (l) => logged.push(l) },
+      undefined,
+    );
+    const before = host.current;
+    expect(() => host.receive(frame("n2", "n1", { type: "RequestVote", term: 1, lastLogIndex: 0, lastLogTerm: 0 }))).not.toThrow();
+    expect(host.stats()).toMatchObject({ wire: { ...emptyCounters(), rejected: 1 }, inputs: 1, reducerErrors: 1 });
+    expect(host.current).toBe(before);
+    expect(logged).toEqual(['reducer error on {"type":"RequestVote","term":1,"lastLogIndex":0,"lastLogTerm":0}: boom']);
+    host.stop();
+  });
+
+  // specs/raft/kv.ts reads `data[key] ?? null`, so a key inherited from Object.prototype reads as
+  // present: `get toString` answers a function (sent as no value at all) and stores it in the
+  // client's session. When kv.ts is fixed this test fails: turn `it.fails` into `it`.
+  it.fails("KNOWN BUG (specs/raft/kv.ts): a get of a key named like an Object.prototype property answers null", () => {
+    const sent: Sent[] = [];
+    const host = makeHost(sent, ["n1"]);
+    host.start();
+    vi.advanceTimersByTime(params.electionMaxMs);
+    expect(state(host).role).toBe("leader");
+    host.receive(frame("c1", "n1", { type: "ClientRequest", seq: 1, op: { type: "get", key: "toString" } }));
+    settle();
+    host.stop();
+    expect(sent.map((x) => JSON.parse(x.frame) as unknown)).toEqual([{ v: 1, from: "n1", to: "c1", msg: { type: "ClientReply", seq: 1, result: { type: "get", value: null } } }]);
+  });
+
+  // Raft trusts its peers' terms: a (forged) term of 2^53 - 1 is valid, and the node's next
+  // election makes it 2^53, which no validator accepts, so the cluster can elect no one after it.
+  it("accepts a forged term of 2^53 - 1, after which no later term can be sent", () => {
+    const sent: Sent[] = [];
+    const host = makeHost(sent);
+    const vote = (term: number) => frame("n2", "n1", { type: "RequestVote", term, lastLogIndex: 0, lastLogTerm: 0 });
+    host.receive(vote(Number.MAX_SAFE_INTEGER));
+    host.receive(vote(Number.MAX_SAFE_INTEGER + 1));
+    expect(host.stats().wire).toEqual({ ...emptyCounters(), delivered: 1, invalid: 1 });
+    expect(state(host).currentTerm).toBe(Number.MAX_SAFE_INTEGER);
+    host.stop();
+  });
+
+  it("takes no input once stopped", () => {
+    const host = makeHost([]);
+    host.stop();
+    host.receive(frame("n2", "n1", { type: "RequestVote", term: 1, lastLogIndex: 0, lastLogTerm: 0 }));
+    expect(host.stats().wire).toEqual(emptyCounters());
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The same fuzzer against a node running as its own OS process, over UDP.
+
+/** Sends `frames` from `socket` to `port` and waits until every one has left. */
+function sendAll(socket: Socket, port: number, frames: readonly (string | Uint8Array)[]): Promise<void> {
+  return Promise.all(
+    frames.map((f) => new Promise<void>((resolve, reject) => socket.send(typeof f === "string" ? Buffer.from(f) : f, port, "127.0.0.1", (e) => (e ? reject(e) : resolve())))),
+  ).then(() => undefined);
+}
+
+describe("a one-node Raft cluster process under fuzzed UDP datagrams", () => {
+  it("drops every malformed datagram, counts it, and still commits a client's put", { timeout: 30_000 }, async () => {
+    const seed = Number(process.env["INTERLEAVE_FUZZ_SEED"] ?? Date.now() % 2 ** 31);
+    const replay = `replay with INTERLEAVE_FUZZ_SEED=${seed}`;
+    // Fuzzed client requests come from c2, so none can move c1's session past the put below.
+    const frames = fc.sample(fuzzFrame({ self: "n1", peer: "n2", client: "c2", oversized: false }), { numRuns: 2000, seed });
+    // What the node must count: the same frames through an in-process node of the same one-node cluster.
+    const twin = makeHost([], ["n1"]);
+    for (const f of frames) twin.receive(typeof f === "string" ? Buffer.from(f) : f);
+    const expected = { ...twin.stats().wire, delivered: twin.stats().wire.delivered + 1 };
+    twin.stop();
+
+    const dir = mkdtempSync(join(tmpdir(), "interleave-fuzz-"));
+    const socket = createSocket("udp4");
+    const replies: unknown[] = [];
+    socket.on("message", (m) => {
+      try {
+        replies.push(JSON.parse(m.toString("utf8")));
+      } catch {
+        replies.push(m.toString("utf8"));
+      }
+    });
+    await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", resolve));
+    let cluster: Cluster | undefined;
+    try {
+      cluster = await Cluster.start({ spec: "raft", nodes: 1, transport: "udp", dir, params, clientPort: socket.address().port });
+      const c = cluster;
+      expect(await c.waitFor(() => c.leader(), 5000)).toBe("n1");
+      const port = c.ports()["n1"]!;
+      const counted = async (): Promise<number> => {
+        const wire = (await c.stats()).n1?.wire;
+        return wire === undefined ? -1 : sum(wire);
+      };
+      // Batches small enough for the socket buffer: a datagram lost on the way would not be the node's doing.
+      for (let i = 0; i < frames.length; i += 50) {
+        const batch = frames.slice(i, i + 50);
+        await sendAll(socket, port, batch);
+        const target = i + batch.length;
+        const deadline = Date.now() + 5000;
+        while ((await counted()) < target && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+        expect(await counted(), `frames counted after ${target} sent; ${replay}`).toBe(target);
+      }
+      const put = { v: 1, from: "c1", to: "n1", msg: { type: "ClientRequest", seq: 1, op: { type: "put", key: "x", value: 7 } } };
+      await sendAll(socket, port, [JSON.stringify(put)]);
+      const deadline = Date.now() + 5000;
+      const isReply = (r: unknown) => isRecord(r) && r["to"] === "c1" && isRecord(r["msg"]) && r["msg"]["type"] === "ClientReply" && r["msg"]["seq"] === 1;
+      while (!replies.some(isReply) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      expect(replies.find(isReply), replay).toEqual({ v: 1, from: "n1", to: "c1", msg: { type: "ClientReply", seq: 1, result: { type: "put" } } });
+      expect(c.isUp("n1")).toBe(true);
+      const wire = (await c.stats()).n1!.wire;
+      expect(wire, replay).toEqual(expected);
+      const drops = sum(wire) - wire.delivered;
+      expect(drops, replay).toBeGreaterThanOrEqual(2000 - (expected.delivered - 1));
+      expect(drops).toBeGreaterThan(1000);
+    } finally {
+      await cluster?.stop();
+      await new Promise<void>((resolve) => socket.close(() => resolve()));
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
