@@ -107,7 +107,7 @@ export function checkOperations(
     } else if (outcome.kind === "violation") {
       const prefix = outcome.prefix.map((k) => p.ops[k]!);
       const noun = consistency === "linearizable" ? "linearization" : "serialization";
-      violations.push({ index: i, violation: linearizationViolation(model, p.key, prefix, space.states[outcome.state], p.ops, noun) });
+      violations.push({ index: i, violation: linearizationViolation(model, p.key, prefix, space.state(outcome.state), p.ops, noun) });
     } else if (outcome.reason !== "limit") {
       unknown = { reason: outcome.reason, partition: p.key };
     }
@@ -158,7 +158,7 @@ function quickCheck(
       const outcome = searchLinearization(p, space, clock, { maxConfigurations: 200_000 });
       if (outcome.kind === "violation") {
         const prefix = outcome.prefix.map((k) => p.ops[k]!);
-        const v = linearizationViolation(model, p.key, prefix, space.states[outcome.state], p.ops);
+        const v = linearizationViolation(model, p.key, prefix, space.state(outcome.state), p.ops);
         return { violation: { ...v, message: `${where}${found.message}. ${capitalize(v.message.slice(where.length))}` }, configurations: outcome.configurations };
       }
     }

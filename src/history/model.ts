@@ -72,10 +72,36 @@ export interface Model<State = unknown> {
   windowStates?(window: readonly Operation[], before: readonly Operation[]): readonly State[] | undefined;
   /** A canonical key for a state, when the default (canonical JSON) is slow or wrong. */
   key?(state: State): string | number | boolean | null;
+  /**
+   * Optional, for speed: the model specialised to the operations of one
+   * partition, starting from `initial`, with states numbered by the model
+   * (see {@link CompiledModel}). The search then steps by state number and
+   * operation index and never keys a state. Return `undefined` to have the
+   * search use `step` and `key`.
+   */
+  compile?(ops: readonly Operation[], initial: State): CompiledModel<State> | undefined;
   /** One-line text for an operation in explanations. */
   describe?(op: Operation): string;
   /** One-line text for a state in explanations. */
   describeState?(state: State): string;
+}
+
+/**
+ * A deterministic model specialised to one partition's operations
+ * ({@link Model.compile}). It must agree with the model's `step`: a number
+ * stands for one state, so equal numbers are equal states; equal states should
+ * get equal numbers too, or the search merges fewer configurations (slower,
+ * still correct).
+ */
+export interface CompiledModel<State = unknown> {
+  /** The number of the initial state. */
+  readonly initial: number;
+  /** The number of the state after `ops[op]` takes effect in state `s`, or -1 when it cannot happen there. */
+  step(s: number, op: number): number;
+  /** The state a number stands for, as `step` of the model would give it (for explanations). */
+  state(s: number): State;
+  /** A rough count of the bytes held, for the memory budget. */
+  memoryBytes(): number;
 }
 
 /** What {@link Model.quickViolation} found. */

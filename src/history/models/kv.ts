@@ -1,6 +1,7 @@
 import { HistoryInputError } from "../errors.js";
 import type { Model } from "../model.js";
 import type { Operation } from "../operations.js";
+import { compileKv } from "./kv-strings.js";
 
 /** The state of {@link kvModel}: the string stored under each key (absent means ""). */
 export type KvState = Readonly<Record<string, string>>;
@@ -49,6 +50,7 @@ export const kvModel: Model<KvState> = {
     for (const k of keys) out += `${k}\u0000${state[k]!}\u0001`;
     return out;
   },
+  compile: compileKv,
   describe(op) {
     const key = JSON.stringify(op.key ?? "");
     if (op.f === "get") return `get(${key}) -> ${op.status === "ok" ? JSON.stringify(op.output ?? "") : "?"}`;

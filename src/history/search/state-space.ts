@@ -1,5 +1,5 @@
 import { canonicalJson } from "../json.js";
-import type { AnyModel } from "../model.js";
+import type { AnyModel, CompiledModel } from "../model.js";
 import type { Operation } from "../operations.js";
 
 /** `step` result: the operation cannot happen in this state. */
@@ -23,6 +23,8 @@ export class StateSpace {
   /** Several next states: `code = -3 - index` into this list. */
   private readonly multi: Int32Array[] = [];
   private keyBytes = 0;
+  /** The model's own numbering of states ({@link AnyModel.compile}), used instead of the table when there is one. */
+  private readonly compiled: CompiledModel | undefined;
   readonly initial: number;
 
   constructor(
@@ -30,7 +32,13 @@ export class StateSpace {
     private readonly ops: readonly Operation[],
     initialState: { readonly state: unknown } = { state: model.init() },
   ) {
-    this.initial = this.intern(initialState.state);
+    this.compiled = model.compile?.(ops, initialState.state);
+    this.initial = this.compiled !== undefined ? this.compiled.initial : this.intern(initialState.state);
+  }
+
+  /** The state with id `s`. */
+  state(s: number): unknown {
+    return this.compiled !== undefined ? this.compiled.state(s) : this.states[s];
   }
 
   /** The id of a state, adding it if new. */
@@ -50,6 +58,7 @@ export class StateSpace {
    * state id (>= 0), or `-3 - i` for the list {@link alternatives}(code).
    */
   step(s: number, op: number): number {
+    if (this.compiled !== undefined) return this.compiled.step(s, op);
     const mask = this.tMask;
     let i = slot(s, op) & mask;
     for (;;) {
@@ -110,7 +119,7 @@ export class StateSpace {
 
   /** A rough count of the bytes held, for the memory budget. */
   memoryBytes(): number {
-    return this.keyBytes + this.tState.length * 12 + this.multi.length * 64;
+    return this.keyBytes + this.tState.length * 12 + this.multi.length * 64 + (this.compiled?.memoryBytes() ?? 0);
   }
 }
 

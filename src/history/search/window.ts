@@ -77,7 +77,7 @@ export function findViolatingWindow(
           break;
         }
         const definite = outcome.prefix.filter((k) => prepared.unknown[k] === 0).length;
-        if (best === undefined || definite > best.definite) best = { prefix: outcome.prefix, state: space.states[outcome.state], definite };
+        if (best === undefined || definite > best.definite) best = { prefix: outcome.prefix, state: space.state(outcome.state), definite };
       }
       if (failedEverywhere && best !== undefined) {
         const violation = { ops: window.ops, prefix: best.prefix, state: best.state, first: ops[start]!, last: ops[end - 1]!, configurations };
