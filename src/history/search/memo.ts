@@ -95,9 +95,13 @@ export class ConfigMemo {
     this.fromOf[e] = from;
     this.lengthOf[e] = length;
     this.offsetOf[e] = this.top;
-    this.arena.set(d.words.subarray(from, from + length), this.top);
-    if (this.uWords > 0) this.arena.set(u, this.top + length);
-    this.top += size;
+    // Word loops, not `set(subarray)`: a subarray view per entry was a tenth of the search's time.
+    const arena = this.arena;
+    const words = d.words;
+    const top = this.top;
+    for (let i = 0; i < length; i++) arena[top + i] = words[from + i]!;
+    for (let i = 0; i < this.uWords; i++) arena[top + length + i] = u[i]!;
+    this.top = top + size;
     const b = mix(hash) & this.mask;
     this.nextOf[e] = this.buckets[b]!;
     this.buckets[b] = e;

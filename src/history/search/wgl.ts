@@ -79,6 +79,8 @@ class WglSearch {
   private stackAlt: Int32Array;
   private stackSlot: Int32Array;
   private pool: Int32Array;
+  /** The step code of each pool entry from its node's state. */
+  private poolCode: Int32Array;
   /** The sort key of each pool entry. */
   private poolKey: Float64Array;
   private nodeBase: Int32Array;
@@ -130,6 +132,7 @@ class WglSearch {
     this.stackAlt = new Int32Array(n);
     this.stackSlot = new Int32Array(n);
     this.pool = new Int32Array(Math.max(64, 2 * n));
+    this.poolCode = new Int32Array(this.pool.length);
     this.poolKey = new Float64Array(this.pool.length);
     this.nodeBase = new Int32Array(n + 1);
     this.nodeCount = new Int32Array(n + 1);
@@ -154,13 +157,8 @@ class WglSearch {
       }
       const d = this.depth;
       if (this.nodeIdx[d]! < this.nodeCount[d]!) {
-        const op = this.pool[this.nodeBase[d]! + this.nodeIdx[d]!]!;
-        if (this.unknown[op] === 1 && this.twin[op]! >= 0 && (this.reusable[op] === 1 || !this.isSet(this.twin[op]!))) {
-          this.nodeIdx[d]!++;
-          continue;
-        }
-        const code = this.space.step(this.state, op);
-        if (code !== ILLEGAL && this.tryPush(op, code, 0)) {
+        const at = this.nodeBase[d]! + this.nodeIdx[d]!;
+        if (this.tryPush(this.pool[at]!, this.poolCode[at]!, 0)) {
           this.enterNode();
           continue;
         }
@@ -179,7 +177,8 @@ class WglSearch {
         if (this.unknown[op] === 0) this.remaining++;
         else this.appliedCount--;
       }
-      const code = this.space.step(this.state, op);
+      // The candidate just undone is the current one of its node; try its other next states, if any.
+      const code = this.poolCode[this.nodeBase[d - 1]! + this.nodeIdx[d - 1]!]!;
       if (code < ILLEGAL && this.tryPush(op, code, this.stackAlt[d - 1]! + 1)) {
         this.enterNode();
         continue;
@@ -190,73 +189,69 @@ class WglSearch {
 
   /**
    * Computes the candidates of the node at the current depth: the invocations
-   * before the first return in the list, sorted by rank; or only a legal
-   * read-only one when there is one.
+   * before the first return in the list that can take effect in the current
+   * state, sorted by rank, each with its step code; or only a legal read-only
+   * one when there is one. Each candidate's step is computed once per node
+   * (the state is the same whenever the search comes back to the node).
    */
   private enterNode(): void {
     const d = this.depth;
     if (d + 1 >= this.nodeBase.length) this.growStacks();
     const base = d === 0 ? 0 : this.nodeBase[d - 1]! + this.nodeCount[d - 1]!;
-    const rank = this.rank;
+    this.nodeBase[d] = base;
+    this.nodeIdx[d] = 0;
     const space = this.space;
     const state = this.state;
-    let e = this.next[this.head]!;
-    // The first return still in the list: its operation must be linearized
-    // next or after some of the candidates. Candidates that make it legal go
-    // first (a one-step lookahead; only the order changes, not what is tried).
-    let first = e;
-    while (first !== -1 && first < this.n) first = this.next[first]!;
-    const forced = first === -1 ? -1 : first - this.n;
-    const forcedLegal = forced >= 0 && space.step(state, forced) !== ILLEGAL;
-    let count = 0;
-    for (; e !== -1 && e < this.n; e = this.next[e]!) {
+    const n = this.n;
+    const next = this.next;
+    const first = next[this.head]!;
+    // Read-only candidates first: a legal one is linearized alone.
+    for (let e = first; e !== -1 && e < n; e = next[e]!) {
       if (this.readOnly[e] === 1 && space.step(state, e) === state) {
         this.ensurePool(base + 1);
         this.pool[base] = e;
-        count = 1;
-        break;
+        this.poolCode[base] = state;
+        this.nodeCount[d] = 1;
+        return;
       }
-      let r = rank[e]!;
-      if (forced >= 0) {
-        if (e === forced) {
-          if (forcedLegal) r = -2;
-        } else if (!forcedLegal && this.enables(e, forced)) {
-          r = -1 - 1 / (2 + r);
-        }
-      }
+    }
+    const rank = this.rank;
+    let count = 0;
+    for (let e = first; e !== -1 && e < n; e = next[e]!) {
+      if (this.readOnly[e] === 1) continue;
+      if (this.unknown[e] === 1 && this.twin[e]! >= 0 && (this.reusable[e] === 1 || !this.isSet(this.twin[e]!))) continue;
+      const code = space.step(state, e);
+      if (code === ILLEGAL) continue;
+      const r = rank[e]!;
       this.ensurePool(base + count + 1);
       const pool = this.pool;
+      const codes = this.poolCode;
       const keys = this.poolKey;
       let j = base + count;
       while (j > base && keys[j - 1]! > r) {
         pool[j] = pool[j - 1]!;
+        codes[j] = codes[j - 1]!;
         keys[j] = keys[j - 1]!;
         j--;
       }
       pool[j] = e;
+      codes[j] = code;
       keys[j] = r;
       count++;
     }
-    this.nodeBase[d] = base;
     this.nodeCount[d] = count;
-    this.nodeIdx[d] = 0;
-  }
-
-  /** Whether applying `op` now (any of its outcomes) makes `target` legal. */
-  private enables(op: number, target: number): boolean {
-    const code = this.space.step(this.state, op);
-    if (code === ILLEGAL) return false;
-    if (code >= 0) return code !== this.state && this.space.step(code, target) !== ILLEGAL;
-    for (const s of this.space.alternatives(code)) if (s !== this.state && this.space.step(s, target) !== ILLEGAL) return true;
-    return false;
   }
 
   private ensurePool(size: number): void {
     if (size <= this.pool.length) return;
-    const bigger = new Int32Array(this.pool.length * 2);
-    bigger.set(this.pool);
-    this.pool = bigger;
-    const keys = new Float64Array(this.pool.length);
+    const length = this.pool.length * 2;
+    const pool = new Int32Array(length);
+    pool.set(this.pool);
+    this.pool = pool;
+    const codes = new Int32Array(length);
+    codes.set(this.poolCode);
+    this.poolCode = codes;
+    const keys = new Float64Array(length);
     keys.set(this.poolKey);
     this.poolKey = keys;
   }
