@@ -61,13 +61,18 @@ export interface Applied {
   readonly result: KvResult | undefined;
 }
 
+/** The value of `key`, or null; keys named like Object.prototype's properties ("toString", "__proto__") are ordinary keys. */
+function valueOf(data: KvMachine["data"], key: Key): Value | null {
+  return Object.hasOwn(data, key) ? (data[key] ?? null) : null;
+}
+
 /** Executes an operation on the data, ignoring sessions. */
 export function execute(data: KvMachine["data"], op: KvOp): { readonly data: KvMachine["data"]; readonly result: KvResult } {
   return match(op)
-    .with({ type: "get" }, (o) => ({ data, result: { type: "get", value: data[o.key] ?? null } as KvResult }))
+    .with({ type: "get" }, (o) => ({ data, result: { type: "get", value: valueOf(data, o.key) } as KvResult }))
     .with({ type: "put" }, (o) => ({ data: { ...data, [o.key]: o.value }, result: { type: "put" } as KvResult }))
     .with({ type: "cas" }, (o) =>
-      (data[o.key] ?? null) === o.expected
+      valueOf(data, o.key) === o.expected
         ? { data: { ...data, [o.key]: o.value }, result: { type: "cas", swapped: true } as KvResult }
         : { data, result: { type: "cas", swapped: false } as KvResult },
     )
@@ -85,7 +90,7 @@ export function execute(data: KvMachine["data"], op: KvOp): { readonly data: KvM
  * applyCommand(once, put).machine === once // true: the retry is not executed again
  */
 export function applyCommand(machine: KvMachine, command: Command): Applied {
-  const session = machine.sessions[command.client];
+  const session = Object.hasOwn(machine.sessions, command.client) ? machine.sessions[command.client] : undefined;
   if (session !== undefined && command.seq <= session.seq) {
     return { machine, result: command.seq === session.seq ? session.result : undefined };
   }
