@@ -19,7 +19,8 @@ export const kvModel: Model<KvState> = {
   init: () => ({}),
   step(state, op) {
     const key = op.key ?? "";
-    const current = state[key] ?? "";
+    // Own keys only: "toString" or "__proto__" are keys like any other.
+    const current = Object.hasOwn(state, key) ? (state[key] ?? "") : "";
     switch (op.f) {
       case "get": {
         if (op.status !== "ok") return [state];

@@ -10,7 +10,8 @@ export const KEYED = "\u0000registers";
 export function valueOf(state: Json, key: string | undefined): Json {
   if (key === undefined) return state;
   const values = isKeyed(state) ? (state[KEYED] as Record<string, Json>) : {};
-  return values[key] ?? null;
+  // Own keys only: "toString" or "__proto__" are keys like any other.
+  return Object.hasOwn(values, key) ? (values[key] ?? null) : null;
 }
 
 export function withValue(state: Json, key: string | undefined, value: Json): Json {
