@@ -80,6 +80,8 @@ export interface RunSummary {
   readonly kills: number;
   readonly finalReads: readonly { readonly key: string; readonly value: unknown }[];
   readonly dropped: WireCounters;
+  /** Messages too large for the transport, not sent (UDP: over 65,507 bytes). */
+  readonly unsendable: number;
   readonly fsyncs: number;
   readonly reducerErrors: number;
   readonly history: string;
@@ -292,6 +294,7 @@ export async function runCluster(options: RunOptions): Promise<RunSummary> {
       kills: running.kills,
       finalReads,
       dropped: sumDropped(Object.values(stats)),
+      unsendable: Object.values(stats).reduce((n, s) => n + s.unsendable, 0),
       fsyncs: Object.values(stats).reduce((n, s) => n + s.syncs, 0),
       reducerErrors: Object.values(stats).reduce((n, s) => n + s.reducerErrors, 0),
       history: options.history,
@@ -327,7 +330,7 @@ export function formatRunSummary(s: RunSummary): string {
     `nemesis: ${s.nemesis.length === 0 ? "none" : `${s.nemesis.length} events (${s.kills} kill -9)`}`,
     ...s.nemesis.map((e) => `  ${e}`),
     `final reads: ${s.finalReads.map((r) => `${r.key}=${JSON.stringify(r.value)}`).join(", ")}`,
-    `frames delivered to nodes: ${n(s.dropped.delivered)}; dropped: ${dropped.length === 0 ? "none" : dropped.join(", ")}; durable fsyncs: ${n(s.fsyncs)}${s.reducerErrors > 0 ? `; REDUCER ERRORS: ${s.reducerErrors}` : ""}`,
+    `frames delivered to nodes: ${n(s.dropped.delivered)}; dropped: ${dropped.length === 0 ? "none" : dropped.join(", ")}; durable fsyncs: ${n(s.fsyncs)}${s.unsendable > 0 ? `; ${n(s.unsendable)} messages too large for ${s.transport} not sent` : ""}${s.reducerErrors > 0 ? `; REDUCER ERRORS: ${s.reducerErrors}` : ""}`,
     `history: ${s.history} (${n(s.historyEvents)} events); run directory: ${s.dir}`,
     `next: interleave lincheck ${s.history}; interleave conform ${s.dir}`,
   ].join("\n");
