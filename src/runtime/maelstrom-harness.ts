@@ -6,6 +6,7 @@
  * queue runs dry. Everything is bounded by counts, never by wall-clock time.
  */
 import { MaelstromNode, type Body, type MaelstromSpec, type Message } from "./maelstrom.js";
+import { seededRandom } from "./seeded-random.js";
 
 export interface ClusterOptions {
   /** Number of nodes, named n1..nN (default 3). */
@@ -22,18 +23,6 @@ export interface ClusterOptions {
   readonly now?: () => number;
   /** Virtual time: the nodes' clock starts at 0 and advances this many ms per tick. */
   readonly tickMs?: number;
-}
-
-/** A small seeded PRNG (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export class MaelstromCluster {
@@ -56,7 +45,7 @@ export class MaelstromCluster {
     private readonly options: ClusterOptions = {},
   ) {
     this.nodeIds = Array.from({ length: options.nodes ?? 3 }, (_, i) => `n${i + 1}`);
-    this.rand = random(options.seed ?? 1);
+    this.rand = seededRandom(options.seed ?? 1);
     for (const id of this.nodeIds) {
       this.nodes.set(
         id,
@@ -64,7 +53,7 @@ export class MaelstromCluster {
           send: (m) => this.route(m),
           log: (line) => this.logs.push(`${id}: ${line}`),
           ...(options.tickMs !== undefined ? { now: () => this.virtualNow } : options.now === undefined ? {} : { now: options.now }),
-          random: random((options.seed ?? 1) * 31 + id.length * 7 + Number(id.slice(1))),
+          random: seededRandom((options.seed ?? 1) * 31 + id.length * 7 + Number(id.slice(1))),
           every: (_ms, f) => {
             this.timers.push(f);
             return () => {

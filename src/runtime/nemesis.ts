@@ -13,6 +13,7 @@
  */
 import { OptionError } from "../spec.js";
 import { HEALTHY, type NetFaults } from "./host.js";
+import { seededRandom } from "./seeded-random.js";
 
 /** The faults the nemesis knows. */
 export const NEMESIS_FAULTS = ["partition", "kill", "delay", "duplicate", "isolate-leader"] as const;
@@ -38,18 +39,6 @@ export function parseNemesis(text: string): NemesisFault[] {
     if (!(NEMESIS_FAULTS as readonly string[]).includes(f)) throw new OptionError(`unknown nemesis fault "${f}"; faults: ${NEMESIS_FAULTS.join(", ")}`);
   }
   return [...new Set(faults)] as NemesisFault[];
-}
-
-/** mulberry32: a small seeded generator; the schedule must not depend on anything but the seed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const SETTLE_MS = 2000;

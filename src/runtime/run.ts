@@ -18,7 +18,8 @@ import { bindingFor, checkVariant } from "./bindings.js";
 import { historyFile, KvClients, type Outcome } from "./client.js";
 import { Cluster, runDirInUse, sleep } from "./cluster.js";
 import { HEALTHY, type HostStats } from "./host.js";
-import { describeEvent, nemesisSchedule, partitionFaults, seededRandom, type NemesisEvent, type NemesisFault } from "./nemesis.js";
+import { describeEvent, nemesisSchedule, partitionFaults, type NemesisEvent, type NemesisFault } from "./nemesis.js";
+import { seededRandom } from "./seeded-random.js";
 import type { TransportKind } from "./transport.js";
 import { emptyCounters, type WireCounters } from "./wire.js";
 
