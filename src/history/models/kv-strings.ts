@@ -42,9 +42,8 @@ const B = 0x01000193;
  */
 export function compileKv(ops: readonly Operation[], initial: KvState, hashing: { readonly multiplier?: number } = {}): CompiledModel<KvState> | undefined {
   const key = ops[0]?.key ?? "";
-  // The prototype's names ("constructor", "__proto__") behave specially in `step`'s record lookups.
-  if (key in Object.prototype) return undefined;
-  const start = initial[key] ?? "";
+  // Own keys only, as in `step`: "toString" or "__proto__" are keys like any other.
+  const start = Object.hasOwn(initial, key) ? (initial[key] ?? "") : "";
   if (typeof start !== "string") return undefined;
   for (const op of ops) {
     if ((op.key ?? "") !== key) return undefined;
