@@ -70,6 +70,16 @@ export interface Model<State = unknown> {
    * when the window cannot be covered.
    */
   windowStates?(window: readonly Operation[], before: readonly Operation[]): readonly State[] | undefined;
+  /**
+   * Optional, for speed: for each of a partition's operations, a guess of the
+   * latest point at which it takes effect, as a position in the history's
+   * event numbering like {@link Operation.end} (e.g. before the first read
+   * that returns what it wrote). The search tries candidates that must take
+   * effect soonest first; it uses the smaller of this and the operation's
+   * completion. Any numbers are correct (`Infinity` for no guess): a good
+   * guess only finds a linearization with less backtracking.
+   */
+  deadlines?(ops: readonly Operation[]): ArrayLike<number>;
   /** A canonical key for a state, when the default (canonical JSON) is slow or wrong. */
   key?(state: State): string | number | boolean | null;
   /**

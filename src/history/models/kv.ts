@@ -1,6 +1,7 @@
 import { HistoryInputError } from "../errors.js";
 import type { Model } from "../model.js";
 import type { Operation } from "../operations.js";
+import { kvDeadlines } from "./kv-deadlines.js";
 import { compileKv } from "./kv-strings.js";
 
 /** The state of {@link kvModel}: the string stored under each key (absent means ""). */
@@ -52,6 +53,7 @@ export const kvModel: Model<KvState> = {
     return out;
   },
   compile: compileKv,
+  deadlines: kvDeadlines,
   describe(op) {
     const key = JSON.stringify(op.key ?? "");
     if (op.f === "get") return `get(${key}) -> ${op.status === "ok" ? JSON.stringify(op.output ?? "") : "?"}`;

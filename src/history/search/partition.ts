@@ -25,6 +25,8 @@ export interface PreparedPartition {
    * search applies them in order only.
    */
   readonly previousTwin: Int32Array;
+  /** The model's guess of when each operation takes effect at the latest ({@link AnyModel.deadlines}), if it has one. */
+  readonly deadlines?: ArrayLike<number>;
   /**
    * 1 for unknown-outcome operations that may be applied any number of times
    * (a relaxation, sound only for proving violations: the windowed check).
@@ -84,5 +86,6 @@ export function prepare(key: string | null, ops: readonly Operation[], model: An
       if (model.readOnly?.(op) === true) readOnly[i] = 1;
     }
   }
-  return { key, ops, unknown, readOnly, bit, definiteCount: d, unknownCount: u, previousTwin };
+  const prepared = { key, ops, unknown, readOnly, bit, definiteCount: d, unknownCount: u, previousTwin };
+  return model.deadlines === undefined ? prepared : { ...prepared, deadlines: model.deadlines(ops) };
 }

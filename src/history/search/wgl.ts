@@ -50,8 +50,9 @@ const SUBSUMPTION_DEPTH = 2;
  *   linearized at once without trying the alternatives: any linearization
  *   can be reordered to put it first;
  * - candidates are tried by completion order (the operation that must be
- *   linearized soonest first), which finds linearizations with less
- *   backtracking than invocation order.
+ *   linearized soonest first), or by the model's earlier guesses of when each
+ *   takes effect at the latest (its `deadlines`), which finds
+ *   linearizations with less backtracking than invocation order.
  */
 export function searchLinearization(p: PreparedPartition, space: StateSpace, clock: BudgetClock, options: SearchOptions = {}): SearchOutcome {
   return new WglSearch(p, space, clock, options.order ?? "return", options.maxConfigurations ?? Infinity, options.memo).run();
@@ -382,13 +383,21 @@ class WglSearch {
 
 /**
  * Candidate ranks. "call": invocation order, like Porcupine. "return":
- * definite operations by completion, then unknown-outcome ones by invocation.
+ * definite operations by completion, then unknown-outcome ones by invocation;
+ * when the model guesses earlier deadlines ({@link PreparedPartition.deadlines}),
+ * by those.
  */
 function candidateRank(p: PreparedPartition, order: CandidateOrder): Float64Array {
   const rank = new Float64Array(p.ops.length);
   for (let i = 0; i < p.ops.length; i++) {
     const op = p.ops[i]!;
-    rank[i] = order === "call" ? op.call : p.unknown[i] === 1 ? 1e15 + op.call : op.end!;
+    if (order === "call") {
+      rank[i] = op.call;
+      continue;
+    }
+    const latest = p.unknown[i] === 1 ? 1e15 + op.call : op.end!;
+    const guess = p.deadlines?.[i] ?? Infinity;
+    rank[i] = guess < latest ? guess : latest;
   }
   return rank;
 }
