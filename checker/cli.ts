@@ -20,6 +20,7 @@ import { checkSpecByName } from "./check.js";
 import { runLincheck } from "./lincheck/command.js";
 import { runMaelstrom } from "../src/runtime/maelstrom.js";
 import { TRANSPORTS } from "../src/runtime/transport.js";
+import { toHtml, toItf, toMermaid } from "../src/trace-formats.js";
 import { conformCommand, runCommand } from "./run/command.js";
 import { UsageError } from "./load.js";
 import { createProgress } from "./progress.js";
@@ -107,8 +108,20 @@ function listText(specs: readonly Spec<unknown>[]): string {
 }
 
 function formatTrace(report: Report, format: string): string {
-  if (format === "json") return `${JSON.stringify(report.trace ?? [], null, 2)}\n`;
-  return `${formatReportText(report)}\n`;
+  const trace = report.trace ?? [];
+  const source = { spec: report.spec, variant: report.variant, property: report.property, params: report.params };
+  switch (format) {
+    case "json":
+      return `${JSON.stringify(trace, null, 2)}\n`;
+    case "itf":
+      return `${JSON.stringify(toItf(trace, source), null, 2)}\n`;
+    case "mermaid":
+      return toMermaid(trace, source);
+    case "html":
+      return toHtml(trace, source);
+    default:
+      return `${formatReportText(report)}\n`;
+  }
 }
 
 /** Builds the commander program; `exit` receives each command's exit code. */
@@ -151,12 +164,11 @@ function program(io: CliIo, exit: { code: number }) {
     .option("--symmetry", "store one state per orbit of the spec's interchangeable nodes")
     .option("--json <file>", "write the JSON report to a file, or - for stdout")
     .addOption(new Option("--trace-format <format>", "format of the trace").choices(["text", "json", "itf", "mermaid", "html"] as const).default("text" as const))
-    .option("--out <file>", "write the trace to a file")
+    .option("--out <file>", "write the trace to a file (without it, a --trace-format other than text goes to stdout)")
     .action(async (specArg, opts) => {
       if (opts.strategy !== "random" && (opts.seed !== undefined || opts.runs !== undefined || opts.replayPath !== undefined)) {
         throw new UsageError("--seed, --runs and --replay-path apply to --strategy random");
       }
-      if (!["text", "json"].includes(opts.traceFormat)) throw new UsageError(`--trace-format ${opts.traceFormat} is not supported yet (use text or json)`);
       const progress = io.progress ?? process.stderr.isTTY ? createProgress() : undefined;
       let report: Report;
       try {
@@ -181,9 +193,12 @@ function program(io: CliIo, exit: { code: number }) {
       const json = `${JSON.stringify(report)}\n`;
       // Every random run prints what repeats it.
       const replay = opts.strategy === "random" ? `${replayHint(report as RandomReport, specArg)}\n` : "";
-      if (opts.json === "-") {
-        io.stdout(json);
+      // A trace format other than text, without --out, takes stdout; the summary goes to stderr.
+      const traceToStdout = opts.out === undefined && opts.traceFormat !== "text" && opts.json !== "-";
+      if (opts.json === "-" || traceToStdout) {
+        io.stdout(traceToStdout ? formatTrace(report, opts.traceFormat) : json);
         io.stderr(`${summaryLine(report)}\n${replay}`);
+        if (traceToStdout && opts.json !== undefined) writeFileSync(opts.json, json);
       } else {
         if (opts.json !== undefined) writeFileSync(opts.json, json);
         io.stdout(`${formatReportText(report)}\n${replay}`);

@@ -11,3 +11,4 @@ export * from "./trace.js";
 export type { EventType, History, HistoryEvent, Json } from "./history/types.js";
 export * from "./symmetry.js";
 export * from "./names.js";
+export * from "./trace-formats.js";

@@ -62,6 +62,41 @@ describe("interleave CLI", () => {
     expect(JSON.parse(readFileSync(join(dir, "t.json"), "utf8"))).toHaveLength(4);
   });
 
+  it("prints the trace as ITF, Mermaid or HTML on stdout, the summary on stderr", () => {
+    const args = ["check", "two-phase-commit", "--variant", "commit-without-all-prepared", "--trace-format"];
+    const itf = run(...args, "itf");
+    expect(itf.code).toBe(1);
+    expect(itf.stderr).toMatch(/^VIOLATION: two-phase-commit --variant commit-without-all-prepared \(rms=3\): invariant "consistent" is violated after 3 steps/);
+    const doc = JSON.parse(itf.stdout) as { "#meta": { format: string }; vars: string[]; states: { "#meta": { index: number; action: string }; nodes: unknown; faults: unknown }[] };
+    expect(doc["#meta"].format).toBe("ITF");
+    expect(doc.vars).toEqual(["nodes", "network", "timers", "down", "faults", "history"]);
+    expect(doc.states.map((s) => s["#meta"].action)).toEqual(["init", "tm: DecideCommit", "rm1: ChooseToAbort", "rm2: receive Commit from tm"]);
+    expect(doc.states[3]!.nodes).toMatchObject({ rm1: { rmState: "aborted" }, rm2: { rmState: "committed" } });
+    expect(doc.states[0]!.faults).toEqual({ lost: { "#bigint": "0" }, duplicated: { "#bigint": "0" }, crashed: { "#bigint": "0" } });
+
+    const mermaid = run(...args, "mermaid");
+    expect(mermaid.code).toBe(1);
+    expect(mermaid.stdout.split("\n").slice(1)).toEqual([
+      "sequenceDiagram",
+      "  participant tm as tm",
+      "  participant rm1 as rm1",
+      "  participant rm2 as rm2",
+      "  participant rm3 as rm3",
+      "  Note over tm: DecideCommit",
+      "  Note over rm1: ChooseToAbort",
+      "  tm->>rm2: Commit",
+      "  Note over tm,rm1: consistent violated",
+      "",
+    ]);
+
+    const html = run(...args, "html");
+    expect(html.code).toBe(1);
+    expect(html.stdout).toMatch(/^<!doctype html>/);
+    expect(html.stdout.match(/<tr/g)).toHaveLength(5); // the header and 4 states
+    expect(html.stdout).toContain('<tr class="violated"><td>3</td><td>rm2: receive Commit from tm</td>');
+    expect(html.stdout).not.toMatch(/<script|https?:\/\/(?!apalache)/);
+  });
+
   it("exits 3 when a limit ends the search", () => {
     const r = run("check", "two-phase-commit", "--max-states", "100", "--json", "-");
     expect(r.code).toBe(3);
@@ -79,7 +114,7 @@ describe("interleave CLI", () => {
     [["check", "two-phase-commit", "--timeout", "soon"], "interleave: option '--timeout <seconds>' argument 'soon' is invalid."],
     [["check", "two-phase-commit", "--workers", "0"], "interleave: option '--workers <n>' argument '0' is invalid. --workers must be a positive integer"],
     [["check", "two-phase-commit", "--workers", "2", "--strategy", "dfs"], "interleave: --workers above 1 runs breadth-first search"],
-    [["check", "two-phase-commit", "--trace-format", "itf"], "interleave: --trace-format itf is not supported yet"],
+    [["check", "two-phase-commit", "--trace-format", "dot"], "interleave: option '--trace-format <format>' argument 'dot' is invalid. Allowed choices are text, json, itf, mermaid, html."],
     [["check", "./no/such/spec.ts"], "interleave: spec file not found: ./no/such/spec.ts"],
     [["check", "lamport-clock", "--symmetry"], 'interleave: spec "lamport-clock" declares no symmetric roles'],
     [["frobnicate"], "interleave: unknown command 'frobnicate'"],
