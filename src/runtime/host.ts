@@ -194,12 +194,12 @@ export class NodeHost {
     }
     if (input === undefined) return void this.counters.invalid++;
     // Each frame counts once: a frame the reducer throws on is rejected, not delivered.
-    this.counters[this.step(input, from, { kind: "message", fromClient }) ? "delivered" : "rejected"]++;
+    this.counters[this.step(input, from, { kind: "message", fromClient }) === "threw" ? "rejected" : "delivered"]++;
   }
 
-  /** Runs the reducer on one input; false when it threw (a timer's error is counted in `reducerErrors` only). */
-  private step(input: unknown, from: string | undefined, how: { kind: "message" | "timer"; fromClient: boolean }): boolean {
-    if (this.stopped) return true;
+  /** Runs the reducer on one input: whether it was enabled, or threw (a timer's error is counted in `reducerErrors` only). */
+  private step(input: unknown, from: string | undefined, how: { kind: "message" | "timer"; fromClient: boolean }): "enabled" | "disabled" | "threw" {
+    if (this.stopped) return "disabled";
     this.inputs++;
     this.write({ t: "in", kind: how.kind, ...(from === undefined ? {} : { from }), input });
     const before = this.state;
@@ -213,14 +213,14 @@ export class NodeHost {
       const error = e instanceof Error ? e.message : String(e);
       this.write({ t: "out", error });
       this.options.log?.(`reducer error on ${JSON.stringify(input)}: ${error}`);
-      return false;
+      return "threw";
     }
     if (result !== undefined) this.state = result.state;
     this.write({ t: "out", effects: result === undefined ? null : result.effects });
     if (result !== undefined) for (const e of result.effects) this.perform(e);
     this.driver?.afterInput?.(this.control, { input, from, before, after: this.state, enabled: result !== undefined, fromClient: how.fromClient });
     this.reportStatus();
-    return true;
+    return result === undefined ? "disabled" : "enabled";
   }
 
   /**
@@ -311,7 +311,10 @@ export class NodeHost {
     const known = this.timers.get(key);
     if (known === undefined) return;
     this.timers.delete(key);
-    this.step(known.timer, undefined, { kind: "timer", fromClient: false });
+    const outcome = this.step(known.timer, undefined, { kind: "timer", fromClient: false });
+    // As in the model, a timer whose input is not enabled stays pending (a Raft
+    // leader's heartbeat while every peer is awaiting): it fires again later.
+    if (outcome === "disabled" && !this.stopped && !this.timers.has(key)) this.arm(known.timer);
   }
 
   private rearm(timer: unknown): void {

@@ -422,6 +422,24 @@ describe("NodeHost with the Raft binding (in-process)", () => {
     host.stop();
   });
 
+  it("keeps a leader's heartbeat pending while every peer is awaiting, as the model does, and replicates once one answers", () => {
+    const sent: Sent[] = [];
+    const host = makeHost(sent);
+    startAs(host, "leader");
+    expect(state(host).role).toBe("leader");
+    const appendsTo = (port: number) => sent.filter((x) => x.port === port && x.frame.includes('"AppendEntries"')).length;
+    // Elected: the first tick went out at once, to both peers, which now await an answer.
+    expect([appendsTo(2), appendsTo(3)]).toEqual([1, 1]);
+    expect(state(host).awaiting).toEqual(["n2", "n3"]);
+    // Ticks while both await are not enabled; they must not disarm the heartbeat.
+    vi.advanceTimersByTime(params.heartbeatMs * 3);
+    expect([appendsTo(2), appendsTo(3)]).toEqual([1, 1]);
+    host.receive(frame("n2", "n1", { type: "AppendEntriesResponse", term: state(host).currentTerm, success: true, matchIndex: 0 }));
+    vi.advanceTimersByTime(params.heartbeatMs);
+    expect([appendsTo(2), appendsTo(3)]).toEqual([2, 1]);
+    host.stop();
+  });
+
   it("takes no input once stopped", () => {
     const host = makeHost([]);
     host.stop();
