@@ -1,0 +1,136 @@
+import { describe, expect, it } from "vitest";
+import { bfs, checkSpec, randomSearch } from "../../checker/index.js";
+import { onlyProperty, type Model } from "../../src/index.js";
+import {
+  admitCall,
+  breakerAt,
+  circuitBreaker,
+  closedBreaker,
+  recordResult,
+  type Breaker,
+  type CircuitState,
+} from "../../specs/circuit-breaker.js";
+
+const config = { threshold: 2, cooldown: 2, probes: 1 };
+const failure = { trial: false, outcome: "failure" } as const;
+const success = { trial: false, outcome: "success" } as const;
+
+describe("circuit-breaker: the breaker's steps", () => {
+  it("counts consecutive failures while closed, resets on a success and trips on the threshold-th", () => {
+    const once = recordResult(closedBreaker, failure, 3, config);
+    expect(once).toEqual({ mode: "closed", failures: 1 });
+    expect(recordResult(once, success, 3, config)).toEqual(closedBreaker);
+    expect(recordResult(once, failure, 4, config)).toEqual({ mode: "open", openedAt: 4 });
+  });
+
+  it("admits every call while closed, none while open, and turns half-open when the cooldown is over", () => {
+    const open: Breaker = { mode: "open", openedAt: 4 };
+    expect(admitCall(closedBreaker, 0, config)).toEqual({ type: "admitted", breaker: closedBreaker, trial: false });
+    expect(admitCall(open, 5, config)).toEqual({ type: "rejected", breaker: open });
+    expect(breakerAt(open, 5, config)).toBe(open);
+    expect(breakerAt(open, 6, config)).toEqual({ mode: "half-open", openedAt: 4, trials: 0 });
+    expect(admitCall(open, 6, config)).toEqual({ type: "admitted", breaker: { mode: "half-open", openedAt: 4, trials: 1 }, trial: true });
+  });
+
+  it("half-open admits `probes` trials and rejects the rest", () => {
+    const halfOpen: Breaker = { mode: "half-open", openedAt: 0, trials: 0 };
+    const first = admitCall(halfOpen, 2, { ...config, probes: 2 });
+    expect(first).toEqual({ type: "admitted", breaker: { mode: "half-open", openedAt: 0, trials: 1 }, trial: true });
+    const second = admitCall(first.breaker, 2, { ...config, probes: 2 });
+    expect(second).toEqual({ type: "admitted", breaker: { mode: "half-open", openedAt: 0, trials: 2 }, trial: true });
+    expect(admitCall(second.breaker, 9, { ...config, probes: 2 })).toEqual({ type: "rejected", breaker: second.breaker });
+  });
+
+  it("a trial's success closes the breaker, a trial's failure re-opens it from now; other answers are ignored unless closed", () => {
+    const probing: Breaker = { mode: "half-open", openedAt: 0, trials: 1 };
+    expect(recordResult(probing, { trial: true, outcome: "success" }, 3, config)).toEqual(closedBreaker);
+    expect(recordResult(probing, { trial: true, outcome: "failure" }, 3, config)).toEqual({ mode: "open", openedAt: 3 });
+    expect(recordResult(probing, success, 3, config)).toBe(probing);
+    expect(recordResult(probing, failure, 3, config)).toBe(probing);
+    const open: Breaker = { mode: "open", openedAt: 1 };
+    expect(recordResult(open, failure, 2, config)).toBe(open);
+    expect(recordResult(open, success, 2, config)).toBe(open);
+  });
+});
+
+/** The shortest number of steps to a step `prev -> next` where `happens` holds (BFS, as a violation of its negation), or null. */
+function stepsTo(model: Model<CircuitState>, happens: (prev: CircuitState, next: CircuitState) => boolean): number | null {
+  const r = bfs.search({ ...model, properties: [{ name: "neverHappens", kind: "action", check: (prev: CircuitState, next: CircuitState) => !happens(prev, next) }] });
+  return r.violation === undefined ? null : r.violation.trace.length - 1;
+}
+
+describe("circuit-breaker: the model", () => {
+  it("holds at the defaults (2 callers, threshold 2, cooldown 2, 1 probe, time 0..6, 6 calls): 1,487 states, BFS and DFS agree", () => {
+    const r = checkSpec(circuitBreaker);
+    expect([r.result, r.distinctStates, r.generatedStates]).toEqual(["ok", 1487, 4001]);
+    const dfs = checkSpec(circuitBreaker, { strategy: "dfs" });
+    expect([dfs.result, dfs.distinctStates, dfs.generatedStates]).toEqual(["ok", 1487, 4001]);
+  });
+
+  it("holds with 3 callers and 2 probes", () => {
+    const r = checkSpec(circuitBreaker, { params: { callers: 3, probes: 2 } });
+    expect([r.result, r.distinctStates, r.generatedStates]).toEqual(["ok", 5268, 19010]);
+  });
+
+  it("the bounds reach every transition: trip, cooldown over, a failed trial re-opens, a successful trial closes", () => {
+    const model = circuitBreaker.instantiate();
+    const transition = (from: Breaker["mode"], to: Breaker["mode"]) => (prev: CircuitState, next: CircuitState) => prev.breaker.mode === from && next.breaker.mode === to;
+    expect(stepsTo(model, transition("closed", "open"))).toBe(4);
+    expect(stepsTo(model, transition("open", "half-open"))).toBe(6);
+    expect(stepsTo(model, transition("half-open", "open"))).toBe(8);
+    expect(stepsTo(model, transition("half-open", "closed"))).toBe(8);
+    expect(stepsTo(model, transition("open", "closed"))).toBe(null);
+  });
+
+  it("unlimited-half-open lets both callers through as trials after the cooldown, in 8 steps", () => {
+    const r = checkSpec(circuitBreaker, { variant: "unlimited-half-open" });
+    expect([r.result, r.property]).toEqual(["violation", "halfOpenAdmitsAtMostProbes"]);
+    expect(r.trace?.map((s) => s.action)).toEqual([null, "Call(c1)", "Call(c2)", "Fail(c1)", "Fail(c2)", "Tick", "Tick", "Call(c1)", "Call(c2)"]);
+    expect((r.trace?.at(-1)?.state as CircuitState).breaker).toEqual({ mode: "half-open", openedAt: 0, trials: 2 });
+  });
+
+  it("trip-above-threshold stays closed after 2 consecutive failures, in 4 steps", () => {
+    const r = checkSpec(circuitBreaker, { variant: "trip-above-threshold" });
+    expect([r.result, r.property]).toEqual(["violation", "opensAfterThresholdFailures"]);
+    expect(r.trace?.map((s) => s.action)).toEqual([null, "Call(c1)", "Call(c2)", "Fail(c1)", "Fail(c2)"]);
+    expect((r.trace?.at(-1)?.state as CircuitState).breaker).toEqual({ mode: "closed", failures: 2 });
+  });
+
+  it("no-failure-reset trips on failure, success, failure, in 6 steps", () => {
+    const r = checkSpec(circuitBreaker, { variant: "no-failure-reset" });
+    expect([r.result, r.property]).toEqual(["violation", "tripsOnlyOnConsecutiveFailures"]);
+    expect(r.trace?.map((s) => s.action)).toEqual([null, "Call(c1)", "Call(c2)", "Fail(c1)", "Call(c1)", "Succeed(c1)", "Fail(c2)"]);
+  });
+
+  it("reopen-keeps-old-timer probes again at once after a failed trial, in 9 steps", () => {
+    const r = checkSpec(circuitBreaker, { variant: "reopen-keeps-old-timer" });
+    expect([r.result, r.property]).toEqual(["violation", "staysOpenForCooldown"]);
+    expect(r.trace?.map((s) => s.action)).toEqual([null, "Call(c1)", "Call(c2)", "Fail(c1)", "Fail(c2)", "Tick", "Tick", "Call(c1)", "Fail(c1)", "Call(c1)"]);
+    const reopened = r.trace?.at(-2)?.state as CircuitState;
+    expect([reopened.now, reopened.breaker, reopened.trippedAt]).toEqual([2, { mode: "open", openedAt: 0 }, 2]);
+  });
+
+  it("check-then-call sends a call permitted while closed after the breaker tripped, in 8 steps", () => {
+    const r = checkSpec(circuitBreaker, { variant: "check-then-call" });
+    expect([r.result, r.property]).toEqual(["violation", "noCallReachesDownstreamWhileOpen"]);
+    expect(r.trace?.map((s) => s.action)).toEqual([null, "Call(c1)", "Call(c2)", "Send(c1)", "Fail(c1)", "Call(c1)", "Send(c1)", "Fail(c1)", "Send(c2)"]);
+  });
+
+  const broken = circuitBreaker.variants.filter((v) => v.violates !== undefined);
+
+  it("has five broken variants, each caught by DFS too", () => {
+    expect(broken.map((v) => v.name)).toEqual(["unlimited-half-open", "trip-above-threshold", "no-failure-reset", "reopen-keeps-old-timer", "check-then-call"]);
+    for (const v of broken) {
+      const r = checkSpec(circuitBreaker, { variant: v.name, strategy: "dfs" });
+      expect([v.name, r.result, r.property]).toEqual([v.name, "violation", v.violates]);
+    }
+  });
+
+  it.each(broken.map((v) => [v.name, v.violates!] as const))("random search finds %s breaking %s, at most 2 steps longer than BFS", (variant, violates) => {
+    const model = onlyProperty(circuitBreaker.instantiate({ variant }), violates);
+    const shortest = bfs.search(model);
+    const r = randomSearch(model, { seed: 1, timeoutMs: 10_000 });
+    expect([r.result, r.violation?.property]).toEqual(["violation", violates]);
+    expect(r.violation!.trace.length).toBeLessThanOrEqual(shortest.violation!.trace.length + 2);
+  });
+});
