@@ -96,9 +96,17 @@ class WglSearch {
   private appliedCount = 0;
   private remaining: number;
   private configurations = 0;
+  /** The longest partial linearization so far (by definite operations), for explanations. */
   private best: number[] = [];
   private bestDefinite = -1;
   private bestState: number;
+  /**
+   * Length of the stack prefix that is the best partial linearization while
+   * it is still on the stack (-1 when `best` holds it): it is copied only when
+   * the search backtracks into it, not at every improvement (which, when the
+   * search never backtracks, copied the stack at every step).
+   */
+  private bestOnStack = -1;
 
   constructor(
     p: PreparedPartition,
@@ -151,10 +159,10 @@ class WglSearch {
       if (++sinceCheck === CHECK_EVERY) {
         sinceCheck = 0;
         if (this.configurations > this.maxConfigurations) {
-          return { kind: "unknown", reason: "limit", prefix: this.best, state: this.bestState, configurations: this.configurations };
+          return { kind: "unknown", reason: "limit", prefix: this.bestPrefix(), state: this.bestState, configurations: this.configurations };
         }
         const reason = this.clock.exceeded(this.memo.memoryBytes() + this.space.memoryBytes() + this.pool.length * 4);
-        if (reason !== null) return { kind: "unknown", reason, prefix: this.best, state: this.bestState, configurations: this.configurations };
+        if (reason !== null) return { kind: "unknown", reason, prefix: this.bestPrefix(), state: this.bestState, configurations: this.configurations };
       }
       const d = this.depth;
       if (this.nodeIdx[d]! < this.nodeCount[d]!) {
@@ -167,7 +175,8 @@ class WglSearch {
         continue;
       }
       // Every candidate failed here: backtrack.
-      if (d === 0) return { kind: "violation", prefix: this.best, state: this.bestState, configurations: this.configurations };
+      if (d === 0) return { kind: "violation", prefix: this.bestPrefix(), state: this.bestState, configurations: this.configurations };
+      if (d === this.bestOnStack) this.keepBest();
       this.depth = d - 1;
       const op = this.stackOp[d - 1]!;
       this.memo.markFailed(this.stackSlot[d - 1]!);
@@ -291,13 +300,24 @@ class WglSearch {
         this.remaining--;
         if (this.nd - this.remaining > this.bestDefinite) {
           this.bestDefinite = this.nd - this.remaining;
-          this.best = Array.from(this.stackOp.subarray(0, this.depth));
+          this.bestOnStack = this.depth;
           this.bestState = target;
         }
       }
       return true;
     }
     return false;
+  }
+
+  /** Copies the best partial linearization off the stack before the search leaves it. */
+  private keepBest(): void {
+    this.best = Array.from(this.stackOp.subarray(0, this.bestOnStack));
+    this.bestOnStack = -1;
+  }
+
+  private bestPrefix(): number[] {
+    if (this.bestOnStack >= 0) this.keepBest();
+    return this.best;
   }
 
   /** Reusable operations can make the path longer than the number of operations. */
