@@ -1,16 +1,17 @@
 /**
- * The kv model's guess of when each write takes effect at the latest: before
- * the first get that shows it, or (never shown) before the first put that
- * could overwrite it.
+ * The kv model's guess of when each write takes effect at the latest: along
+ * the order the gets show the writes, each before the next and before its own
+ * completion; a write no get shows, just before the next put.
  */
 import { describe, expect, it } from "vitest";
 import type { Operation } from "../../../src/history/index.js";
 import { kvDeadlines } from "../../../src/history/models/kv-deadlines.js";
 
-let nextId = 0;
+const STEP = 1 / 1024;
+
 const op = (f: string, call: number, end: number | null, io: { input?: string | null; output?: string | null; key?: string; status?: Operation["status"] } = {}): Operation => ({
-  id: nextId++,
-  process: nextId,
+  id: call,
+  process: call,
   f,
   key: io.key ?? "k",
   input: io.input ?? null,
@@ -21,39 +22,60 @@ const op = (f: string, call: number, end: number | null, io: { input?: string | 
 });
 
 describe("kvDeadlines", () => {
-  it("puts an append before the first get showing its text, and a put before the first get starting with its value", () => {
+  it("ranks writes along the order the gets show them, each no later than its completion", () => {
     const ops = [
       op("put", 0, 3, { input: "p" }),
       op("append", 1, 40, { input: "a" }),
       op("get", 2, 5, { output: "p" }),
       op("get", 6, 9, { output: "pa" }),
       op("get", 10, 12, { output: "pa" }),
-      // invoked after the get that shows "a" completed: that get cannot show it, the later one does
+      // invoked after the first get showing "a" completed: that get cannot show it, the later one does
       op("append", 13, 50, { input: "b" }),
       op("get", 14, 20, { output: "pab" }),
     ];
-    expect(Array.from(kvDeadlines(ops))).toEqual([4.5, 8.5, Infinity, Infinity, Infinity, 19.5, Infinity]);
+    expect(Array.from(kvDeadlines(ops))).toEqual([3, 9 - STEP, Infinity, Infinity, Infinity, 20 - STEP, Infinity]);
   });
 
-  it("puts an append no get shows before the first put that completes after its invocation", () => {
+  it("puts a write before the writes shown after it even when it completes later", () => {
+    const ops = [op("append", 0, 30, { input: "a" }), op("append", 1, 5, { input: "b" }), op("get", 2, 10, { output: "ab" })];
+    expect(Array.from(kvDeadlines(ops))).toEqual([5 - STEP, 5, Infinity]);
+  });
+
+  it("puts an append no get shows just before the first put expected to take effect after its invocation", () => {
     const ops = [
-      op("append", 0, 30, { input: "lost" }),
-      op("put", 1, 4, { input: "early" }), // completes after the append was invoked, so it may overwrite it
+      op("put", 0, 2, { input: "first" }),
+      op("get", 1, 3, { output: "first" }),
+      op("append", 4, 30, { input: "lost" }),
+      op("put", 5, 8, { input: "early" }),
       op("put", 10, 20, { input: "q" }),
       op("get", 21, 22, { output: "q" }),
       op("append", 23, 24, { input: "never" }),
     ];
-    expect(Array.from(kvDeadlines(ops))).toEqual([3.5, Infinity, 21.5, Infinity, Infinity]);
+    // "first" takes effect before its get (completing at 3), so before "lost" was invoked: "lost" goes before "early".
+    expect(Array.from(kvDeadlines(ops))).toEqual([2, Infinity, 8 - STEP / 2, Infinity, 20, Infinity, Infinity]);
   });
 
-  it("keeps keys apart and skips failed puts and gets without a result", () => {
+  it("tells apart writes of the same text: an earlier one overwritten before the next was invoked, or still shown with it", () => {
+    const overwritten = [
+      op("append", 0, 3, { input: "t" }),
+      op("put", 4, 5, { input: "p" }),
+      op("get", 6, 7, { output: "p" }),
+      op("append", 8, 9, { input: "t" }),
+      op("get", 10, 11, { output: "pt" }),
+    ];
+    expect(Array.from(kvDeadlines(overwritten))).toEqual([5 - STEP / 2, 5, Infinity, 9, Infinity]);
+    const both = [op("append", 0, 1, { input: "t" }), op("get", 2, 3, { output: "t" }), op("append", 4, 20, { input: "t" }), op("get", 5, 6, { output: "tt" })];
+    expect(Array.from(kvDeadlines(both))).toEqual([1, Infinity, 6 - STEP, Infinity]);
+  });
+
+  it("keeps keys apart and skips failed writes and gets without a result", () => {
     const ops = [
       op("append", 0, 10, { input: "a", key: "x" }),
       op("get", 1, 2, { output: "a", key: "y" }),
       op("get", 3, null, { key: "x" }),
-      op("put", 4, 5, { input: "z", key: "x", status: "fail" }),
+      op("append", 4, 5, { input: "a", key: "x", status: "fail" }),
       op("get", 6, 7, { output: "a", key: "x" }),
     ];
-    expect(Array.from(kvDeadlines(ops))).toEqual([6.5, Infinity, Infinity, Infinity, Infinity]);
+    expect(Array.from(kvDeadlines(ops))).toEqual([7 - STEP, Infinity, Infinity, Infinity, Infinity]);
   });
 });
