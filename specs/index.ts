@@ -14,8 +14,31 @@ import { failureDetector } from "./failure-detector.js";
 import { lease } from "./lease.js";
 import { abdRegister } from "./abd-register.js";
 import { raft } from "./raft.js";
+import { gCounter } from "./g-counter.js";
+import { consistentHashing } from "./consistent-hashing.js";
+import { circuitBreaker } from "./circuit-breaker.js";
+import { rateLimiter } from "./rate-limiter.js";
+import { supervisor } from "./supervisor.js";
 
 /** All catalogue specs, in listing order. */
-export const catalogue: readonly Spec<any>[] = [twoPhaseCommit, lamportClock, vectorClock, causalBroadcast, fifoDelivery, reliableDelivery, uniqueIds, paxos, failureDetector, lease, abdRegister, raft];
+export const catalogue: readonly Spec<any>[] = [twoPhaseCommit, lamportClock, vectorClock, causalBroadcast, fifoDelivery, reliableDelivery, uniqueIds, paxos, failureDetector, lease, abdRegister, raft, gCounter, consistentHashing, circuitBreaker, rateLimiter, supervisor];
 
-export { twoPhaseCommit, lamportClock, vectorClock, causalBroadcast, fifoDelivery, reliableDelivery, uniqueIds, paxos, failureDetector, lease, abdRegister, raft };
+export {
+  twoPhaseCommit,
+  lamportClock,
+  vectorClock,
+  causalBroadcast,
+  fifoDelivery,
+  reliableDelivery,
+  uniqueIds,
+  paxos,
+  failureDetector,
+  lease,
+  abdRegister,
+  raft,
+  gCounter,
+  consistentHashing,
+  circuitBreaker,
+  rateLimiter,
+  supervisor,
+};
