@@ -19,9 +19,10 @@ import { consistentHashing } from "./consistent-hashing.js";
 import { circuitBreaker } from "./circuit-breaker.js";
 import { rateLimiter } from "./rate-limiter.js";
 import { supervisor } from "./supervisor.js";
+import { loadBalancer } from "./load-balancer.js";
 
 /** All catalogue specs, in listing order. */
-export const catalogue: readonly Spec<any>[] = [twoPhaseCommit, lamportClock, vectorClock, causalBroadcast, fifoDelivery, reliableDelivery, uniqueIds, paxos, failureDetector, lease, abdRegister, raft, gCounter, consistentHashing, circuitBreaker, rateLimiter, supervisor];
+export const catalogue: readonly Spec<any>[] = [twoPhaseCommit, lamportClock, vectorClock, causalBroadcast, fifoDelivery, reliableDelivery, uniqueIds, paxos, failureDetector, lease, abdRegister, raft, gCounter, consistentHashing, circuitBreaker, rateLimiter, supervisor, loadBalancer];
 
 export {
   twoPhaseCommit,
@@ -41,4 +42,5 @@ export {
   circuitBreaker,
   rateLimiter,
   supervisor,
+  loadBalancer,
 };
