@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { bfs, checkSpec, randomSearch } from "../../checker/index.js";
+import { bfs, checkSpec } from "../../checker/index.js";
 import { onlyProperty } from "../../src/index.js";
 import { fullBucket, rateLimiter, refill, tryAcquire, windowBudget, type LimiterState } from "../../specs/rate-limiter.js";
 
@@ -98,11 +98,4 @@ describe("rate-limiter: the model", () => {
     }
   });
 
-  it.each(broken.map((v) => [v.name, v.violates!] as const))("random search finds %s breaking %s, at most 2 steps longer than BFS", (variant, violates) => {
-    const model = onlyProperty(rateLimiter.instantiate({ variant }), violates);
-    const shortest = bfs.search(model);
-    const r = randomSearch(model, { seed: 1, timeoutMs: 10_000 });
-    expect([r.result, r.violation?.property]).toEqual(["violation", violates]);
-    expect(r.violation!.trace.length).toBeLessThanOrEqual(shortest.violation!.trace.length + 2);
-  });
 });
