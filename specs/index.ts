@@ -20,9 +20,13 @@ import { circuitBreaker } from "./circuit-breaker.js";
 import { rateLimiter } from "./rate-limiter.js";
 import { supervisor } from "./supervisor.js";
 import { loadBalancer } from "./load-balancer.js";
+import { orSet } from "./or-set.js";
+import { primaryBackup } from "./primary-backup.js";
+import { bullyElection } from "./bully-election.js";
+import { autoscaler } from "./autoscaler.js";
 
 /** All catalogue specs, in listing order. */
-export const catalogue: readonly Spec<any>[] = [twoPhaseCommit, lamportClock, vectorClock, causalBroadcast, fifoDelivery, reliableDelivery, uniqueIds, paxos, failureDetector, lease, abdRegister, raft, gCounter, consistentHashing, circuitBreaker, rateLimiter, supervisor, loadBalancer];
+export const catalogue: readonly Spec<any>[] = [twoPhaseCommit, lamportClock, vectorClock, causalBroadcast, fifoDelivery, reliableDelivery, uniqueIds, paxos, failureDetector, lease, abdRegister, raft, gCounter, consistentHashing, circuitBreaker, rateLimiter, supervisor, loadBalancer, orSet, primaryBackup, bullyElection, autoscaler];
 
 export {
   twoPhaseCommit,
@@ -43,4 +47,8 @@ export {
   rateLimiter,
   supervisor,
   loadBalancer,
+  orSet,
+  primaryBackup,
+  bullyElection,
+  autoscaler,
 };
