@@ -14,6 +14,13 @@
  * announcement from a lower id than its own bullies it: it holds an election
  * it is sure to win.
  *
+ * One rule goes beyond the textbook: a process ignores an announcement from
+ * below the coordinator it already follows unless it suspects that
+ * coordinator. Without it, a higher process that recovers while a lower one
+ * is mid-election announces itself, the lower one announces too, and a third
+ * process that hears the lower announcement last follows it (the checker
+ * finds that interleaving in the textbook version).
+ *
  * The algorithm is only correct in a synchronous system, where a timeout
  * longer than the round trip means "no answer is coming". The model states
  * that assumption as guards instead of clocks: a process's election timeout
