@@ -24,9 +24,11 @@ import { orSet } from "./or-set.js";
 import { primaryBackup } from "./primary-backup.js";
 import { bullyElection } from "./bully-election.js";
 import { autoscaler } from "./autoscaler.js";
+import { retryBackoff } from "./retry-backoff.js";
+import { bulkhead } from "./bulkhead.js";
 
 /** All catalogue specs, in listing order. */
-export const catalogue: readonly Spec<any>[] = [twoPhaseCommit, lamportClock, vectorClock, causalBroadcast, fifoDelivery, reliableDelivery, uniqueIds, paxos, failureDetector, lease, abdRegister, raft, gCounter, consistentHashing, circuitBreaker, rateLimiter, supervisor, loadBalancer, orSet, primaryBackup, bullyElection, autoscaler];
+export const catalogue: readonly Spec<any>[] = [twoPhaseCommit, lamportClock, vectorClock, causalBroadcast, fifoDelivery, reliableDelivery, uniqueIds, paxos, failureDetector, lease, abdRegister, raft, gCounter, consistentHashing, circuitBreaker, rateLimiter, supervisor, loadBalancer, orSet, primaryBackup, bullyElection, autoscaler, retryBackoff, bulkhead];
 
 export {
   twoPhaseCommit,
@@ -51,4 +53,6 @@ export {
   primaryBackup,
   bullyElection,
   autoscaler,
+  retryBackoff,
+  bulkhead,
 };
