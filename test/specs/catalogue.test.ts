@@ -4,7 +4,7 @@
  * the property it declares it violates.
  */
 import { describe, expect, it } from "vitest";
-import { runCli } from "../../checker/index.js";
+import { checkSpec, runCli } from "../../checker/index.js";
 import { catalogue } from "../../specs/index.js";
 
 async function cli(...args: string[]) {
@@ -28,5 +28,11 @@ describe("catalogue", () => {
     const r = await cli("check", spec, "--variant", variant, "--json", "-");
     expect(r.code).toBe(1);
     expect(JSON.parse(r.stdout)).toMatchObject({ spec, variant, result: "violation", property });
+  });
+
+  // Depth-first search catches them too (raft's deep variants have their own tests).
+  it.each(broken.filter(([spec]) => spec !== "raft"))("%s --variant %s: DFS finds %s too", (specName, variant, property) => {
+    const r = checkSpec(catalogue.find((s) => s.name === specName)!, { variant, strategy: "dfs" });
+    expect([r.result, r.property]).toEqual(["violation", property]);
   });
 });
