@@ -10,6 +10,8 @@
  * - a peer that has had an AppendEntries outstanding for 10 heartbeats is made
  *   eligible again (the resend a production server adds, see server.ts).
  *
+ * The durations and both policies are the real-network runtime's (raft-binding.ts).
+ *
  * Clients: read/write/cas become get/put/cas commands tagged with the client id
  * and the request's msg_id as sequence number (the state machine's sessions
  * apply a retried request once). Servers that are not leader answer error 11
@@ -19,11 +21,13 @@ import { raftServer, type RaftMessage, type ServerInput, type ServerState, type 
 import type { KvOp, KvResult } from "../../specs/raft/kv.js";
 import type { NodeContext } from "../../src/index.js";
 import type { Body, Message } from "./maelstrom.js";
+import { pushesElectionBack, raftBinding, StuckPeers } from "./raft-binding.js";
 
-export const ELECTION_MIN_MS = 150;
-export const ELECTION_SPREAD_MS = 150;
-export const HEARTBEAT_MS = 50;
-const STUCK_HEARTBEATS = 10;
+// The real-network runtime's defaults (raft-binding.ts), so both drivers time Raft alike.
+const defaults = raftBinding.params;
+export const ELECTION_MIN_MS = defaults.electionMinMs.default;
+export const ELECTION_SPREAD_MS = defaults.electionMaxMs.default - defaults.electionMinMs.default;
+export const HEARTBEAT_MS = defaults.heartbeatMs.default;
 
 type Reply = (to: Message, body: { type: string; [field: string]: unknown }) => void;
 
@@ -46,8 +50,7 @@ export class RaftKv {
   private state: ServerState;
   private electionAt: number | undefined;
   private heartbeatAt: number | undefined;
-  private heartbeats = 0;
-  private readonly awaitingSince = new Map<string, number>();
+  private readonly stuckPeers = new StuckPeers(defaults.resendTicks.default);
   /** Client requests awaiting their ClientReply, by client and seq. */
   private readonly waiting = new Map<string, Message>();
 
@@ -91,7 +94,6 @@ export class RaftKv {
     this.state = result.state;
     if (before.role !== this.state.role || before.currentTerm !== this.state.currentTerm) {
       this.env.log(`raft: ${this.state.role} in term ${this.state.currentTerm}`);
-      if (this.state.role === "leader") this.awaitingSince.clear();
     }
     for (const e of result.effects) {
       switch (e.type) {
@@ -134,7 +136,6 @@ export class RaftKv {
     }
     if (this.heartbeatAt !== undefined && now >= this.heartbeatAt) {
       this.heartbeatAt = undefined;
-      this.heartbeats++;
       this.unstick();
       this.step({ type: "Heartbeat" }, undefined);
       // The reducer is not enabled while every peer is awaiting: keep ticking.
@@ -144,15 +145,8 @@ export class RaftKv {
 
   /** A leader forgets AppendEntries outstanding for too long (lost on the network), so the next tick resends. */
   private unstick(): void {
-    if (this.state.role !== "leader") return;
-    for (const p of this.state.awaiting) if (!this.awaitingSince.has(p)) this.awaitingSince.set(p, this.heartbeats);
-    for (const [p, since] of this.awaitingSince) {
-      if (!this.state.awaiting.includes(p)) this.awaitingSince.delete(p);
-      else if (this.heartbeats - since >= STUCK_HEARTBEATS) {
-        this.awaitingSince.delete(p);
-        this.state = { ...this.state, awaiting: this.state.awaiting.filter((x) => x !== p) };
-      }
-    }
+    const peers = this.stuckPeers.tick(this.state);
+    if (peers.length > 0) this.state = raftBinding.local!(this.state, { type: "forgetAwaiting", peers });
   }
 
   /** Handles a message; false when it is not a lin-kv or raft message. */
@@ -165,13 +159,9 @@ export class RaftKv {
         return true;
       }
       const input = msg as ServerInput;
-      const termBefore = this.state.currentTerm;
-      const votedBefore = this.state.votedFor;
+      const before = this.state;
       this.step(input, message.src);
-      // Hearing from a current leader, or granting a vote, pushes the election back.
-      const heardLeader = input.type === "AppendEntries" && input.term >= termBefore && this.state.role === "follower";
-      const granted = input.type === "RequestVote" && this.state.votedFor === message.src && input.term === this.state.currentTerm;
-      if ((heardLeader || granted) && this.electionAt !== undefined) this.arm({ type: "ElectionTimeout" });
+      if (pushesElectionBack(input, message.src, before, this.state) && this.electionAt !== undefined) this.arm({ type: "ElectionTimeout" });
       return true;
     }
     const op = opOf(body);

@@ -134,6 +134,50 @@ function hasEntriesToSend(s: ServerState, peers: readonly string[]): boolean {
   return false;
 }
 
+/**
+ * Whether an input pushes a server's election timeout back (the paper's rule):
+ * an AppendEntries from a current leader, or a vote granted. Drivers re-arm
+ * the timer; the model, which does not measure time, needs no such rule.
+ */
+export function pushesElectionBack(input: ServerInput, from: string | undefined, before: ServerState, after: ServerState): boolean {
+  if (input.type === "AppendEntries") return input.term >= before.currentTerm && after.role === "follower";
+  return input.type === "RequestVote" && from !== undefined && after.votedFor === from && input.term === after.currentTerm;
+}
+
+/**
+ * A leader's peers whose AppendEntries has gone unanswered for `resendTicks`
+ * heartbeat ticks (lost on the network): a driver makes them eligible again
+ * (the `forgetAwaiting` local action) so the next tick resends. Call `tick`
+ * once per heartbeat; the count restarts with each term and leadership.
+ */
+export class StuckPeers {
+  private readonly since = new Map<string, number>();
+  private term = -1;
+  private ticks = 0;
+
+  constructor(private readonly resendTicks: number) {}
+
+  /** Counts one tick and returns the peers stuck as of it (each reported once). */
+  tick(s: ServerState): string[] {
+    this.ticks++;
+    if (s.role !== "leader" || s.currentTerm !== this.term) {
+      this.since.clear();
+      this.term = s.currentTerm;
+      if (s.role !== "leader") return [];
+    }
+    const stuck: string[] = [];
+    for (const peer of s.awaiting) if (!this.since.has(peer)) this.since.set(peer, this.ticks);
+    for (const [peer, first] of this.since) {
+      if (!s.awaiting.includes(peer)) this.since.delete(peer);
+      else if (this.ticks - first >= this.resendTicks) {
+        this.since.delete(peer);
+        stuck.push(peer);
+      }
+    }
+    return stuck;
+  }
+}
+
 /** Client ids: `c1`, `c2`, ... (a retired client's successor takes a new number). */
 export const isClientId = (id: string): boolean => /^c\d+$/.test(id);
 
@@ -162,28 +206,11 @@ export const raftBinding: RuntimeBinding<ServerState, ServerInput, RaftMessage, 
   },
   status: (s) => ({ role: s.role, term: s.currentTerm, commitIndex: s.commitIndex, log: s.log.length }),
   driver(p: RaftRuntimeParams) {
-    // Per peer: the tick at which its outstanding AppendEntries was first seen, in `term`.
-    const since = new Map<string, number>();
-    let term = -1;
-    let ticks = 0;
+    const stuckPeers = new StuckPeers(p.resendTicks);
     return {
       tickMs: p.heartbeatMs,
       onTick(control, s) {
-        ticks++;
-        if (s.role !== "leader" || s.currentTerm !== term) {
-          since.clear();
-          term = s.currentTerm;
-          if (s.role !== "leader") return;
-        }
-        const stuck: string[] = [];
-        for (const peer of s.awaiting) if (!since.has(peer)) since.set(peer, ticks);
-        for (const [peer, first] of since) {
-          if (!s.awaiting.includes(peer)) since.delete(peer);
-          else if (ticks - first >= p.resendTicks) {
-            since.delete(peer);
-            stuck.push(peer);
-          }
-        }
+        const stuck = stuckPeers.tick(s);
         if (stuck.length === 0) return;
         control.local({ type: "forgetAwaiting", peers: stuck } satisfies ForgetAwaiting);
         control.fireNow(HEARTBEAT);
@@ -193,9 +220,7 @@ export const raftBinding: RuntimeBinding<ServerState, ServerInput, RaftMessage, 
           control.sendRaw(from, { type: "NotLeader", seq: input.seq } satisfies NotLeader);
           return;
         }
-        const heardLeader = input.type === "AppendEntries" && input.term >= before.currentTerm && after.role === "follower";
-        const granted = input.type === "RequestVote" && from !== undefined && after.votedFor === from && before.votedFor !== from;
-        if (heardLeader || granted) control.rearm(ELECTION);
+        if (pushesElectionBack(input, from, before, after)) control.rearm(ELECTION);
         if (after.role !== "leader") return;
         const peers = Object.keys(after.nextIndex);
         if (before.role !== "leader" || hasEntriesToSend(after, peers)) control.fireNow(HEARTBEAT);
