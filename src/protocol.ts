@@ -131,6 +131,17 @@ export function defineRole<S, I, M = never, T = never, P = any>(role: RoleDef<S,
   return role;
 }
 
+/**
+ * A node's state after a restart: `init`, with the role's durable fields
+ * taken from `durable` (the state before the crash, or what a real node read
+ * back from disk). The checker and the real-network runtime both restart this way.
+ */
+export function restartedState<S>(role: RoleDef<S, any, any, any, any>, setup: NodeSetup<any>, durable: Readonly<Record<string, unknown>>): S {
+  const state: Record<string, unknown> = { ...(role.init(setup) as Record<string, unknown>) };
+  for (const field of role.durable ?? []) if (field in durable) state[field] = durable[field];
+  return state as S;
+}
+
 /** A message in flight. `to` is an array only for a `set` network's broadcast. */
 export interface Envelope<M = unknown> {
   readonly from: NodeId;
@@ -577,10 +588,7 @@ class ProtocolModel implements Model<ProtocolState> {
     const id = this.nodeIds[i]!;
     const role = this.nodeRole[i]!;
     const setup = this.setups[i]!;
-    const fresh = role.init(setup) as Record<string, unknown>;
-    const old = state.nodes[id] as Record<string, unknown>;
-    const restarted: Record<string, unknown> = { ...fresh };
-    for (const field of role.durable ?? []) restarted[field] = old[field];
+    const restarted = restartedState(role, setup, state.nodes[id] as Record<string, unknown>);
     const info = this.nodeInfo(i, restarted, `restart of node "${id}"`);
     let timers = state.timers;
     for (const t of role.initialTimers?.(info.state, setup) ?? []) timers = insertUnique(timers, this.timerEntry(id, t), this.items);

@@ -24,7 +24,7 @@
  */
 import { closeSync, openSync, writeSync } from "node:fs";
 import { deepEqual } from "../fingerprint.js";
-import type { Effect, NodeContext, NodeSetup, RoleDef } from "../protocol.js";
+import { restartedState, type Effect, type NodeContext, type NodeSetup, type RoleDef } from "../protocol.js";
 import type { AnyBinding, HostControl, LocalAction, NodeDriver, NodeStatus } from "./binding.js";
 import { DurableFile } from "./durable.js";
 import { decodeFrame, emptyCounters, encodeFrame, type DropReason, type WireCounters } from "./wire.js";
@@ -364,11 +364,7 @@ export class NodeHost {
   }
 }
 
-/** A node's state at boot: `init`, with the durable fields restored over it (the checker's restart). */
+/** A node's state at boot: `init`, or after a crash the checker's restart with the durable fields read back. */
 export function bootState<S>(role: RoleDef<S, unknown, unknown, unknown>, setup: NodeSetup<unknown>, restored: Record<string, unknown> | undefined): S {
-  const fresh = role.init(setup);
-  if (restored === undefined) return fresh;
-  const state: Record<string, unknown> = { ...(fresh as Record<string, unknown>) };
-  for (const field of role.durable ?? []) if (field in restored) state[field] = restored[field];
-  return state as S;
+  return restored === undefined ? role.init(setup) : restartedState(role, setup, restored);
 }
