@@ -151,6 +151,11 @@ class WglSearch {
     this.remaining = this.nd;
   }
 
+  /** A budget ran out: unknown, with the longest partial linearization found. */
+  private giveUp(reason: UnknownReason | "limit"): SearchOutcome {
+    return { kind: "unknown", reason, prefix: this.bestPrefix(), state: this.bestState, configurations: this.configurations };
+  }
+
   run(): SearchOutcome {
     let sinceCheck = 0;
     this.enterNode();
@@ -158,11 +163,9 @@ class WglSearch {
       if (this.remaining === 0) return { kind: "ok", order: Array.from(this.stackOp.subarray(0, this.depth)), configurations: this.configurations };
       if (++sinceCheck === CHECK_EVERY) {
         sinceCheck = 0;
-        if (this.configurations > this.maxConfigurations) {
-          return { kind: "unknown", reason: "limit", prefix: this.bestPrefix(), state: this.bestState, configurations: this.configurations };
-        }
+        if (this.configurations > this.maxConfigurations) return this.giveUp("limit");
         const reason = this.clock.exceeded(this.memo.memoryBytes() + this.space.memoryBytes() + this.pool.length * 4);
-        if (reason !== null) return { kind: "unknown", reason, prefix: this.bestPrefix(), state: this.bestState, configurations: this.configurations };
+        if (reason !== null) return this.giveUp(reason);
       }
       const d = this.depth;
       if (this.nodeIdx[d]! < this.nodeCount[d]!) {
