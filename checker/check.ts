@@ -2,14 +2,16 @@
  * Checking a spec programmatically: pick a variant and parameters, run a
  * strategy, get a report. The CLI is a thin shell around this.
  */
-import type { ParamRecord, Spec } from "../src/index.js";
+import { selectProperties, type Model, type ParamRecord, type Spec } from "../src/index.js";
+import { UserCodeError } from "../src/user-code.js";
 import { bfs } from "./bfs.js";
 import { dfs } from "./dfs.js";
 import { isRandomOutcome, random, randomReport, type RandomOptions, type RandomReport } from "./random.js";
 import { resolveSpec, UsageError } from "./load.js";
 import { parallelSearch } from "./parallel.js";
 import { buildReport, type Report } from "./report.js";
-import type { Strategy } from "./strategy.js";
+import type { SearchOutcome, Strategy } from "./strategy.js";
+import { isFinding, NO_REDUCER_THROWS } from "../src/user-code.js";
 
 /** The strategies by name: exhaustive (bfs, dfs) and random simulation. */
 export const strategies: Readonly<Record<string, Strategy>> = { bfs, dfs, random };
@@ -22,6 +24,8 @@ export interface CheckOptions extends RandomOptions {
   readonly strategy?: "bfs" | "dfs" | "random";
   /** Store one state per orbit under renaming the spec's symmetric nodes (traces stay concrete). */
   readonly symmetry?: boolean;
+  /** Check only these properties (as a TLC config lists its invariants); default: all. */
+  readonly properties?: readonly string[];
 }
 
 /**
@@ -34,14 +38,41 @@ export function checkSpec(spec: Spec<any>, options: CheckOptions & { readonly st
 export function checkSpec(spec: Spec<any>, options?: CheckOptions): Report;
 export function checkSpec(spec: Spec<any>, options: CheckOptions = {}): Report {
   const strategy = strategies[options.strategy ?? "bfs"]!;
-  const model = spec.instantiate({
+  const model = modelOf(spec, options);
+  const outcome = guardedSearch(() => strategy.search(model, options));
+  const report = buildReport({ spec: spec.name, variant: model.variant, params: model.params, strategy: strategy.name }, outcome);
+  return isRandomOutcome(outcome) ? randomReport(report, outcome) : report;
+}
+
+/** The model of one variant, with only the selected properties. */
+function modelOf(spec: Spec<any>, options: CheckOptions): Model<unknown> {
+  const model = spec.instantiate(instantiateOptions(options));
+  return options.properties && options.properties.length > 0 ? selectProperties(model, options.properties) : model;
+}
+
+function instantiateOptions(options: CheckOptions) {
+  return {
     ...(options.variant === undefined ? {} : { variant: options.variant }),
     ...(options.params === undefined ? {} : { params: options.params }),
     ...(options.symmetry ? { symmetry: true } : {}),
-  });
-  const outcome = strategy.search(model, options);
-  const report = buildReport({ spec: spec.name, variant: model.variant, params: model.params, strategy: strategy.name }, outcome);
-  return isRandomOutcome(outcome) ? randomReport(report, outcome) : report;
+  };
+}
+
+/**
+ * A strategy that lets a fault of the user's code escape (the random walks
+ * do) still ends in a report: the fault, without a trace.
+ */
+function guardedSearch<T extends SearchOutcome<unknown>>(search: () => T): T | SearchOutcome<unknown> {
+  try {
+    return search();
+  } catch (error) {
+    if (!(error instanceof UserCodeError)) throw error;
+    const fault = error.fault;
+    const base = { distinctStates: 0, generatedStates: 0, maxDepth: 0, durationMs: 0, bytesPerState: 0, collisionProbability: 0, peakRssBytes: 0, fault };
+    return isFinding(fault)
+      ? { ...base, result: "violation", violation: { property: NO_REDUCER_THROWS, kind: "invariant", trace: [] } }
+      : { ...base, result: "error" };
+  }
 }
 
 /** What to check, by name or path, and with how many worker threads. */
@@ -59,14 +90,16 @@ export interface CheckByNameOptions extends CheckOptions {
 export async function checkSpecByName(specArg: string, options: CheckByNameOptions = {}): Promise<Report> {
   const spec = await resolveSpec(specArg);
   const workers = options.workers ?? 1;
-  if (workers <= 1) return checkSpec(spec, options);
+  if (workers <= 1) {
+    const strategy = strategies[options.strategy ?? "bfs"]!;
+    if (!strategy.searchAsync) return checkSpec(spec, options);
+    const model = modelOf(spec, options);
+    const outcome = await strategy.searchAsync(model, options);
+    return buildReport({ spec: spec.name, variant: model.variant, params: model.params, strategy: strategy.name }, outcome);
+  }
   if ((options.strategy ?? "bfs") !== "bfs") throw new UsageError("--workers above 1 runs breadth-first search; drop --strategy or use --strategy bfs");
-  const instantiate = {
-    ...(options.variant === undefined ? {} : { variant: options.variant }),
-    ...(options.params === undefined ? {} : { params: options.params }),
-    ...(options.symmetry ? { symmetry: true } : {}),
-  };
-  const model = spec.instantiate(instantiate);
+  const instantiate = instantiateOptions(options);
+  const model = modelOf(spec, options);
   const outcome = await parallelSearch(specArg, instantiate, options, workers);
   return buildReport({ spec: spec.name, variant: model.variant, params: model.params, strategy: `bfs/${workers} workers` }, outcome);
 }

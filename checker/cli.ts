@@ -4,6 +4,9 @@
  * 2 bad usage or input, 3 incomplete (a limit was hit).
  */
 import { writeFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { UserCodeError } from "../src/user-code.js";
+import { assertWritable } from "./output-paths.js";
 import { Command, CommanderError, InvalidArgumentError, Option } from "@commander-js/extra-typings";
 import {
   NotPlainDataError,
@@ -41,7 +44,7 @@ const processIo: CliIo = {
 };
 
 /** Errors whose message is the whole story: printed as one line, exit 2. */
-const INPUT_ERRORS = [UsageError, ReplayPathError, ParamError, UnknownChoiceError, OptionError, SpecDefinitionError, SpecRuntimeError, NotPlainDataError];
+const INPUT_ERRORS = [UsageError, ReplayPathError, ParamError, UnknownChoiceError, OptionError, SpecDefinitionError, SpecRuntimeError, NotPlainDataError, UserCodeError];
 
 function positiveInt(name: string) {
   return (text: string): number => {
@@ -162,6 +165,10 @@ function program(io: CliIo, exit: { code: number }) {
     .option("--timeout <seconds>", "stop after this long (result incomplete)", positiveNumber("--timeout"))
     .option("--max-memory <MB>", "stop before resident memory reaches this many MiB (result incomplete)", positiveInt("--max-memory"))
     .option("--symmetry", "store one state per orbit of the spec's interchangeable nodes")
+    .option("--property <name>", "check only this property (repeatable; default: all)", (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option("--coverage", "print per action how often it was enabled and how many new states it found")
+    .option("--no-guards", "skip the purity guards (frozen states, trapped clocks and randomness, sampled re-runs)")
+    .option("--debug", "print the full stack of an error in the spec's code")
     .option("--json <file>", "write the JSON report to a file, or - for stdout")
     .addOption(new Option("--trace-format <format>", "format of the trace").choices(["text", "json", "itf", "mermaid", "html"] as const).default("text" as const))
     .option("--out <file>", "write the trace to a file (without it, a --trace-format other than text goes to stdout)")
@@ -169,10 +176,21 @@ function program(io: CliIo, exit: { code: number }) {
       if (opts.strategy !== "random" && (opts.seed !== undefined || opts.runs !== undefined || opts.replayPath !== undefined)) {
         throw new UsageError("--seed, --runs and --replay-path apply to --strategy random");
       }
+      const cores = availableParallelism();
+      if (opts.workers !== undefined && opts.workers > cores) {
+        throw new UsageError(`--workers ${opts.workers} is more than the ${cores} cores of this machine; more threads than cores only slow the search down`);
+      }
+      if (opts.json !== undefined) assertWritable(opts.json, "--json");
+      if (opts.out !== undefined) assertWritable(opts.out, "--out");
       const progress = io.progress ?? process.stderr.isTTY ? createProgress() : undefined;
+      const interrupt = onInterrupt(io);
       let report: Report;
       try {
         report = await checkSpecByName(specArg, {
+          signal: interrupt.signal,
+          ...(opts.guards === false ? { guards: false } : {}),
+          ...(opts.coverage ? { coverage: true } : {}),
+          ...(opts.property.length > 0 ? { properties: opts.property } : {}),
           ...(opts.workers === undefined ? {} : { workers: opts.workers }),
           strategy: opts.strategy,
           params: opts.param,
@@ -188,9 +206,13 @@ function program(io: CliIo, exit: { code: number }) {
           ...(progress ? { onProgress: progress.onProgress, progressIntervalMs: progress.intervalMs } : {}),
         });
       } finally {
+        interrupt.dispose();
         progress?.stop();
       }
-      const json = `${JSON.stringify(report)}\n`;
+      for (const w of report.warnings) io.stderr(`interleave: warning: ${w}\n`);
+      if (opts.debug && report.errorStack) io.stderr(`${report.errorStack}\n`);
+      const { errorStack: _stack, ...published } = report;
+      const json = `${JSON.stringify(published)}\n`;
       // Every random run prints what repeats it.
       const replay = opts.strategy === "random" ? `${replayHint(report as RandomReport, specArg)}\n` : "";
       // A trace format other than text, without --out, takes stdout; the summary goes to stderr.
@@ -281,12 +303,34 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
     }
     if (INPUT_ERRORS.some((E) => error instanceof E)) {
       io.stderr(`interleave: ${(error as Error).message}\n`);
+      if (argv.includes("--debug") && error instanceof Error) io.stderr(`${error.stack}\n`);
       return 2;
     }
-    io.stderr(`interleave: internal error: ${error instanceof Error ? error.message : String(error)}\n`);
-    if (process.env["INTERLEAVE_DEBUG"] && error instanceof Error) io.stderr(`${error.stack}\n`);
-    return 70;
+    // The contract allows exit codes 0-3 only: an unexpected error is reported as bad input, with a way to see the stack.
+    io.stderr(`interleave: internal error (please report it): ${error instanceof Error ? error.message.split("\n")[0] : String(error)}${argv.includes("--debug") ? "" : " (--debug prints the stack)"}\n`);
+    if ((argv.includes("--debug") || process.env["INTERLEAVE_DEBUG"]) && error instanceof Error) io.stderr(`${error.stack}\n`);
+    return 2;
   }
+}
+
+/**
+ * Ctrl-C during a check: the first ends the search with the partial report
+ * (exit 3); a second exits at once, still with 3.
+ */
+function onInterrupt(io: CliIo): { readonly signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  let count = 0;
+  const handler = () => {
+    count++;
+    if (count === 1) {
+      io.stderr("\ninterleave: interrupted; finishing the report (Ctrl-C again to quit at once)\n");
+      controller.abort();
+    } else {
+      process.exit(3);
+    }
+  };
+  process.on("SIGINT", handler);
+  return { signal: controller.signal, dispose: () => void process.off("SIGINT", handler) };
 }
 
 /** Entry point of `bin/interleave.js`. */

@@ -3,8 +3,17 @@
  * step and each new state, and hand new states within the constraint to the
  * frontier. Shared by the single-threaded explorer and the parallel workers,
  * which differ only in the store and the frontier.
+ *
+ * Counting follows TLC: every initial state and computed successor is
+ * generated; a state outside the constraint is checked against the
+ * invariants but neither stored (counted as distinct) nor expanded.
+ *
+ * The user's code is guarded here (see src/user-code.ts): stored states are
+ * deep-frozen, time and randomness are trapped while the spec's code runs,
+ * and a sample of states is expanded twice to compare the successors.
  */
-import type { Fingerprint, Model, ModelProperty, SuccessorSink } from "../src/index.js";
+import type { Fingerprint, Model, ModelProperty, PropertyKind, SuccessorSink } from "../src/index.js";
+import { deepFreeze, NO_REDUCER_THROWS, UserCodeError, userCode, isFinding, type UserFault } from "../src/user-code.js";
 
 /** A set of fingerprints that assigns indices and keeps trace links. */
 export interface FingerprintSet {
@@ -15,18 +24,47 @@ export interface FingerprintSet {
   readonly size: number;
 }
 
-/** A property violation found while expanding. */
+/** A property violation, or a fault of the user's code, found while expanding. */
 export interface Found {
   readonly property: string;
-  readonly kind: ModelProperty<unknown>["kind"];
-  /** The stored state the trace ends at, or, for action properties, the step's source. */
+  readonly kind: PropertyKind | "error";
+  /**
+   * The stored state the trace ends at, or the source of the step that
+   * leads to the violation (`ordinal` set); -1 before any state is stored.
+   */
   readonly index: number;
-  /** For action properties: the ordinal of the violating successor of `index`. */
+  /** The ordinal of the violating successor of `index` (action properties, states outside the constraint). */
   readonly ordinal?: number;
+  /** For an initial state outside the constraint: its position among the initial states. */
+  readonly initOrdinal?: number;
+  /** For faults of the user's code: what failed (the trace ends at the state it failed on). */
+  readonly fault?: UserFault;
 }
 
 /** Receives each new state that is within the constraint. */
 export type OnNew<S> = (state: S, index: number, hi: number, lo: number, depth: number) => void;
+
+/** How often a guarded run expands a state twice to catch nondeterminism. */
+export interface GuardOptions {
+  /** Freeze states, trap time and randomness, re-run sampled states (default true). */
+  readonly guards?: boolean;
+  /** Count per action how often it was enabled and how many new states it found (labels on: slower). */
+  readonly coverage?: boolean;
+}
+
+/** States expanded twice at the start of every search; after them, one in SAMPLE_EVERY. */
+const SAMPLE_FIRST = 256;
+const SAMPLE_EVERY = 64;
+
+/** Per-action counts for `--coverage`. */
+export interface CoverageRow {
+  /** The action (or protocol role and input type). */
+  readonly action: string;
+  /** Successors it produced (duplicates included). */
+  enabled: number;
+  /** New distinct states among them. */
+  distinct: number;
+}
 
 /** Expands states against a fingerprint set, counting and checking as it goes. */
 export class Expander<S> {
@@ -35,11 +73,17 @@ export class Expander<S> {
   violation: Found | undefined;
   /** Set when the set grew past `maxStates`. */
   full = false;
+  /** `sometimes` properties in declaration order, and whether a state satisfying each was seen. */
+  readonly reached: boolean[];
+  readonly coverage = new Map<string, CoverageRow>();
   private readonly invariants: Extract<ModelProperty<S>, { kind: "invariant" }>[];
   private readonly actions: Extract<ModelProperty<S>, { kind: "action" }>[];
   private readonly finals: Extract<ModelProperty<S>, { kind: "final" }>[];
+  private readonly sometimes: Extract<ModelProperty<S>, { kind: "sometimes" }>[];
   private readonly fp: Fingerprint = { hi: 0, lo: 0 };
   private readonly sink: SuccessorSink<S>;
+  private readonly guards: boolean;
+  private readonly constrained: boolean;
   // The state being expanded, read by the sink.
   private state!: S;
   private index = 0;
@@ -47,36 +91,50 @@ export class Expander<S> {
   private ordinal = 0;
   /** Successors of the state being expanded, faults excluded: with none, the state is final. */
   private successors = 0;
+  private expanded = 0;
+  /** Fingerprints of the successors of a sampled state (hi, lo pairs), while it is re-run. */
+  private recorded: number[] | undefined;
+  private coverageKey = "";
 
   constructor(
     private readonly model: Model<S>,
     private readonly store: FingerprintSet,
     private readonly onNew: OnNew<S>,
     private readonly maxStates = Infinity,
+    options: GuardOptions = {},
   ) {
+    this.guards = options.guards ?? true;
+    this.constrained = model.constrained ?? true;
     this.invariants = model.properties.filter((p) => p.kind === "invariant") as Expander<S>["invariants"];
     this.actions = model.properties.filter((p) => p.kind === "action") as Expander<S>["actions"];
     this.finals = model.properties.filter((p) => p.kind === "final") as Expander<S>["finals"];
+    this.sometimes = model.properties.filter((p) => p.kind === "sometimes") as Expander<S>["sometimes"];
+    this.reached = this.sometimes.map(() => false);
+    const coverage = options.coverage ?? false;
     const self = this;
     const probe = (fp: Fingerprint): boolean => {
       if (self.violation || self.full || !store.has(fp.hi, fp.lo)) return false;
       self.generated++;
       self.successors++;
       self.ordinal++;
+      if (self.recorded) self.recorded.push(fp.hi, fp.lo);
       return true;
     };
     this.sink = {
-      labels: false,
+      labels: coverage,
       // A known successor needs no checks unless an action property must see it.
-      ...(this.actions.length === 0 ? { probe } : {}),
-      push(next, nextFp, _label, fault) {
+      ...(this.actions.length === 0 && !coverage ? { probe } : {}),
+      push(next, nextFp, label, fault) {
         self.generated++;
         if (fault !== true) self.successors++;
         const ordinal = self.ordinal++;
+        if (self.recorded) self.recorded.push(nextFp.hi, nextFp.lo);
         if (self.violation || self.full) return;
+        if (coverage) self.count(label);
+        const at = { index: self.index, ordinal };
         for (const p of self.actions) {
-          if (!p.check(self.state, next)) {
-            self.violation = { property: p.name, kind: p.kind, index: self.index, ordinal };
+          if (!self.holds(() => p.check(self.state, next), at)) {
+            self.violation ??= { property: p.name, kind: p.kind, ...at };
             return;
           }
         }
@@ -87,12 +145,14 @@ export class Expander<S> {
 
   /** Adds the model's initial states. */
   addInitial(): void {
-    for (const [ordinal, state] of this.model.initStates().entries()) {
-      this.generated++;
-      this.model.fingerprint(state, this.fp);
-      this.add(state, this.fp, -1, ordinal, 0);
-      if (this.violation || this.full) return;
-    }
+    this.guarded(-1, () => {
+      for (const [ordinal, state] of this.model.initStates().entries()) {
+        this.generated++;
+        this.model.fingerprint(state, this.fp);
+        this.add(state, this.fp, -1, ordinal, 0);
+        if (this.violation || this.full) return;
+      }
+    });
   }
 
   /** Expands one stored state. */
@@ -104,34 +164,147 @@ export class Expander<S> {
     this.successors = 0;
     this.fp.hi = hi;
     this.fp.lo = lo;
-    this.model.successors(state, this.fp, this.sink);
-    if (this.successors === 0 && !this.violation) this.checkFinal(state, index);
+    const sampled = this.guards && (this.expanded < SAMPLE_FIRST || this.expanded % SAMPLE_EVERY === 0);
+    this.expanded++;
+    this.guarded(index, () => {
+      if (sampled) {
+        const first = this.successorFingerprints(state, hi, lo);
+        this.recorded = [];
+        try {
+          this.model.successors(state, this.fp, this.sink);
+        } finally {
+          const second = this.recorded;
+          this.recorded = undefined;
+          if (!this.violation && !this.full) this.compareRuns(state, hi, lo, first, second);
+        }
+      } else {
+        this.model.successors(state, this.fp, this.sink);
+      }
+      if (this.successors === 0 && !this.violation) this.checkFinal(state, index);
+    });
+  }
+
+  /** Runs the user's code for state `index`, turning its faults into a Found. */
+  private guarded(index: number, run: () => void): void {
+    const trapped = this.guards;
+    if (trapped) userCode.running = true;
+    try {
+      run();
+    } catch (error) {
+      if (!(error instanceof UserCodeError)) throw error;
+      if (!this.violation) this.violation = faultFound(error.fault, index);
+    } finally {
+      if (trapped) userCode.running = false;
+    }
+  }
+
+  private successorFingerprints(state: S, hi: number, lo: number): number[] {
+    const fps: number[] = [];
+    this.model.successors(state, { hi, lo }, { labels: false, push: (_next, fp) => void fps.push(fp.hi, fp.lo) });
+    return fps;
+  }
+
+  /** Two runs of the same state must give the same successors, in the same order. */
+  private compareRuns(state: S, hi: number, lo: number, first: readonly number[], second: readonly number[]): void {
+    let k = 0;
+    while (k < first.length && k < second.length && first[k] === second[k]) k++;
+    if (k === first.length && k === second.length) return;
+    const ordinal = k >> 1;
+    const labels: string[] = [];
+    this.model.successors(state, { hi, lo }, { labels: true, push: (_n, _fp, label) => void labels.push(label) });
+    const where = labels[Math.min(ordinal, labels.length - 1)] ?? "(no action)";
+    const message =
+      first.length !== second.length
+        ? `expanding the same state twice gave ${first.length / 2} and then ${second.length / 2} successors`
+        : `expanding the same state twice gave a different successor #${ordinal + 1}`;
+    throw new UserCodeError({ kind: "nondeterminism", site: "action", where, message: `${message} (does it read a variable outside the state, or a clock or random source?)` });
+  }
+
+  private count(label: string): void {
+    const key = this.model.coverageKey ? this.model.coverageKey(label) : actionOfLabel(label);
+    this.coverageKey = key;
+    let row = this.coverage.get(key);
+    if (!row) this.coverage.set(key, (row = { action: key, enabled: 0, distinct: 0 }));
+    row.enabled++;
+  }
+
+  /**
+   * Evaluates a user predicate about the state reached at `at`; a fault of
+   * the user's code there becomes the search's finding (with that trace).
+   */
+  private holds(check: () => boolean, at: Pick<Found, "index" | "ordinal" | "initOrdinal">): boolean {
+    try {
+      return check();
+    } catch (error) {
+      if (!(error instanceof UserCodeError)) throw error;
+      this.violation ??= { ...faultFound(error.fault, -1), ...at };
+      return false;
+    }
   }
 
   private add(state: S, fp: Fingerprint, parent: number, ordinal: number, depth: number): void {
+    if (this.constrained) {
+      if (this.store.has(fp.hi, fp.lo)) return;
+      if (this.guards) deepFreeze(state);
+      const reached = parent < 0 ? { index: -1, initOrdinal: ordinal } : { index: parent, ordinal };
+      if (!this.holds(() => this.model.withinConstraint(state), reached)) {
+        if (this.violation) return;
+        // TLC's rule: checked against the invariants, but neither counted nor expanded.
+        this.checkState(state, reached);
+        return;
+      }
+    } else if (this.guards) {
+      deepFreeze(state);
+    }
     const index = this.store.insert(fp.hi, fp.lo, parent, ordinal);
     if (index < 0) return;
     if (this.store.size > this.maxStates) {
       this.full = true;
       return;
     }
+    if (this.coverageKey !== "") this.coverage.get(this.coverageKey)!.distinct++;
     if (depth > this.deepest) this.deepest = depth;
+    if (this.checkState(state, { index })) this.onNew(state, index, fp.hi, fp.lo, depth);
+  }
+
+  /** Checks invariants and `sometimes` properties; false when a violation was found. */
+  private checkState(state: S, at: Pick<Found, "index" | "ordinal" | "initOrdinal">): boolean {
     for (const p of this.invariants) {
-      if (!p.check(state)) {
-        this.violation = { property: p.name, kind: p.kind, index };
-        return;
+      if (!this.holds(() => p.check(state), at)) {
+        this.violation ??= { property: p.name, kind: p.kind, ...at };
+        return false;
       }
     }
-    if (this.model.withinConstraint(state)) this.onNew(state, index, fp.hi, fp.lo, depth);
+    for (let k = 0; k < this.sometimes.length; k++) {
+      if (!this.reached[k] && this.holds(() => this.sometimes[k]!.check(state), at)) this.reached[k] = true;
+      if (this.violation) return false;
+    }
+    return true;
   }
 
   private checkFinal(state: S, index: number): void {
     for (const p of this.finals) {
-      if (!p.check(state)) {
-        this.violation = { property: p.name, kind: p.kind, index };
+      if (!this.holds(() => p.check(state), { index })) {
+        this.violation ??= { property: p.name, kind: p.kind, index };
         return;
       }
     }
     if (this.model.deadlock) this.violation = { property: "deadlockFree", kind: "final", index };
   }
+
+  /** The `sometimes` properties no state satisfied. */
+  get unreached(): string[] {
+    return this.sometimes.filter((_, k) => !this.reached[k]).map((p) => p.name);
+  }
+}
+
+/** The Found of a fault of the user's code at state `index`. */
+export function faultFound(fault: UserFault, index: number): Found {
+  return isFinding(fault) ? { property: NO_REDUCER_THROWS, kind: "invariant", index, fault } : { property: "", kind: "error", index, fault };
+}
+
+/** The action name of a label: `Inc(1)` -> `Inc`. */
+function actionOfLabel(label: string): string {
+  const paren = label.indexOf("(");
+  return paren < 0 ? label : label.slice(0, paren);
 }

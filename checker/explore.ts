@@ -2,36 +2,54 @@
  * The exhaustive explorer shared by BFS and DFS: they differ only in which
  * frontier state is expanded next. This is the checker's hot loop.
  */
+import { totalmem } from "node:os";
 import { getHeapStatistics } from "node:v8";
-import type { Fingerprint, Model, Trace, TraceStep } from "../src/index.js";
-import { Expander, type Found } from "./expander.js";
+import type { ActionActivity, Fingerprint, Model, PropertyKind, Trace, TraceStep } from "../src/index.js";
+import { realNow, trapNondeterminism, userCode, UserCodeError, type UserFault } from "../src/user-code.js";
+import { Expander, type CoverageRow, type Found, type GuardOptions } from "./expander.js";
 import { Frontier, type FrontierOrder } from "./frontier.js";
 import { collisionProbability, StateStore } from "./store.js";
 import type { Limit, SearchOptions, SearchOutcome } from "./strategy.js";
 
 export type { FrontierOrder };
 
-/** Watches time and memory during a search. */
+/**
+ * The memory a search may use when no `--max-memory` is given: half of the
+ * physical memory, or of the container's limit when that is lower. The
+ * fingerprint store lives outside V8's heap, so the resident set is what
+ * counts.
+ */
+export function defaultMemoryLimit(): number {
+  const physical = totalmem();
+  const constrained = (process as { constrainedMemory?: () => number | undefined }).constrainedMemory?.() ?? 0;
+  const limit = constrained > 0 && constrained < physical ? constrained : physical;
+  return Math.floor(limit / 2);
+}
+
+/** Watches time, memory and interruption during a search. */
 export class Budget {
-  private readonly start = performance.now();
+  private readonly start = realNow();
   private readonly deadline: number;
   private readonly maxMemory: number;
   // Whatever the budget, stop before V8's heap limit: an out-of-memory crash would lose the report.
   private readonly heapLimit = getHeapStatistics().heap_size_limit * 0.85;
+  private readonly signal: AbortSignal | undefined;
   peakRss = process.memoryUsage.rss();
 
   constructor(options: SearchOptions) {
     this.deadline = options.timeoutMs === undefined ? Infinity : this.start + options.timeoutMs;
-    this.maxMemory = options.maxMemoryBytes ?? Infinity;
+    this.maxMemory = options.maxMemoryBytes ?? defaultMemoryLimit();
+    this.signal = options.signal;
   }
 
   get elapsedMs(): number {
-    return performance.now() - this.start;
+    return realNow() - this.start;
   }
 
   /** The limit reached, if any; `memory` also reads the RSS (a system call). */
   exceeded(memory: boolean): Limit | undefined {
-    if (performance.now() > this.deadline) return "timeout";
+    if (this.signal?.aborted) return "interrupted";
+    if (realNow() > this.deadline) return "timeout";
     if (!memory) return undefined;
     const rss = process.memoryUsage.rss();
     if (rss > this.peakRss) this.peakRss = rss;
@@ -41,43 +59,119 @@ export class Budget {
   }
 }
 
-/** Explores every reachable state of `model`, expanding in `order`. */
-export function explore<S>(model: Model<S>, order: FrontierOrder, options: SearchOptions = {}): SearchOutcome<S> {
-  const budget = new Budget(options);
-  const store = new StateStore();
-  const maxDepth = options.maxDepth ?? Infinity;
-  const progressEvery = options.progressIntervalMs ?? 1000;
-  let nextProgress = progressEvery;
-  const frontier = new Frontier<S>(order);
-  const expander = new Expander(model, store, (s, index, hi, lo, depth) => frontier.push(s, index, hi, lo, depth), options.maxStates);
-  let limit: Limit | undefined;
+/**
+ * One exhaustive search, run in slices so that an asynchronous caller can
+ * let the event loop breathe (Ctrl-C, progress) between them.
+ */
+export class Exploration<S> {
+  private readonly budget: Budget;
+  private readonly store = new StateStore();
+  private readonly frontier: Frontier<S>;
+  private readonly expander: Expander<S>;
+  private readonly maxDepth: number;
+  private readonly progressEvery: number;
+  private nextProgress: number;
+  private limit: Limit | undefined;
+  private expanded = 0;
+  private done = false;
+  private readonly release: () => void;
 
-  expander.addInitial();
-  let expanded = 0;
-  while (!expander.violation && !expander.full && !limit) {
-    if (!frontier.take()) break;
-    if (frontier.depth >= maxDepth) {
-      limit = "max-depth";
-      break;
-    }
-    expander.expand(frontier.state, frontier.index, frontier.hi, frontier.lo, frontier.depth);
-    if ((++expanded & 1023) === 0) {
-      // Reading the RSS costs a system call: every 16K expansions is enough.
-      limit = budget.exceeded((expanded & 16383) === 0);
-      const elapsed = budget.elapsedMs;
-      if (options.onProgress && elapsed >= nextProgress) {
-        nextProgress = elapsed + progressEvery;
-        options.onProgress({ distinctStates: store.size, generatedStates: expander.generated, queue: frontier.length, depth: expander.deepest, elapsedMs: elapsed });
-      }
+  constructor(
+    private readonly model: Model<S>,
+    order: FrontierOrder,
+    private readonly options: SearchOptions = {},
+  ) {
+    this.budget = new Budget(options);
+    this.maxDepth = options.maxDepth ?? Infinity;
+    this.progressEvery = options.progressIntervalMs ?? 1000;
+    this.nextProgress = this.progressEvery;
+    const frontier = new Frontier<S>(order);
+    this.frontier = frontier;
+    this.expander = new Expander(model, this.store, (s, index, hi, lo, depth) => frontier.push(s, index, hi, lo, depth), options.maxStates, guardOptions(options));
+    this.release = options.guards === false ? () => {} : trapNondeterminism();
+    try {
+      this.expander.addInitial();
+    } catch (error) {
+      this.release();
+      throw error;
     }
   }
-  if (expander.full) limit = "max-states";
-  return outcome(model, expander, limit, budget, {
-    distinct: Math.min(store.size, options.maxStates ?? Infinity),
-    bytesPerState: store.bytesPerState,
-    pathTo: (i) => store.pathTo(i),
-    ordinal: (i) => store.ordinal(i),
-  });
+
+  /** Expands states for about `sliceMs`; true when the search is over. */
+  run(sliceMs = Infinity): boolean {
+    if (this.done) return true;
+    const { expander, frontier, budget } = this;
+    const sliceEnd = sliceMs === Infinity ? Infinity : realNow() + sliceMs;
+    try {
+      while (!expander.violation && !expander.full && !this.limit) {
+        if (!frontier.take()) {
+          this.done = true;
+          return true;
+        }
+        if (frontier.depth >= this.maxDepth) {
+          this.limit = "max-depth";
+          break;
+        }
+        expander.expand(frontier.state, frontier.index, frontier.hi, frontier.lo, frontier.depth);
+        if ((++this.expanded & 1023) === 0) {
+          // Reading the RSS costs a system call: every 16K expansions is enough.
+          this.limit = budget.exceeded((this.expanded & 16383) === 0);
+          const elapsed = budget.elapsedMs;
+          if (this.options.onProgress && elapsed >= this.nextProgress) {
+            this.nextProgress = elapsed + this.progressEvery;
+            this.options.onProgress({ distinctStates: this.store.size, generatedStates: expander.generated, queue: frontier.length, depth: expander.deepest, elapsedMs: elapsed });
+          }
+          if (realNow() > sliceEnd && !this.limit) return false;
+        }
+      }
+    } catch (error) {
+      // Typed arrays that cannot grow: the machine's memory is the limit.
+      if (!(error instanceof RangeError) || !/allocation|Invalid typed array length|Array buffer/i.test(error.message)) {
+        this.release();
+        throw error;
+      }
+      this.limit = "max-memory";
+    }
+    this.done = true;
+    return true;
+  }
+
+  /** The outcome of the search (call once `run` returned true). */
+  finish(): SearchOutcome<S> {
+    try {
+      const { expander, store } = this;
+      if (expander.full) this.limit = "max-states";
+      if (!this.limit && this.options.signal?.aborted) this.limit = "interrupted";
+      return outcome(this.model, expander, this.limit, this.budget, {
+        distinct: Math.min(store.size, this.options.maxStates ?? Infinity),
+        bytesPerState: store.bytesPerState,
+        pathTo: (i) => store.pathTo(i),
+        ordinal: (i) => store.ordinal(i),
+        fingerprints: (indices) => store.fingerprints(indices),
+      });
+    } finally {
+      this.release();
+    }
+  }
+}
+
+/** The guard and coverage options of a search. */
+export function guardOptions(options: SearchOptions): GuardOptions {
+  return { ...(options.guards === undefined ? {} : { guards: options.guards }), ...(options.coverage ? { coverage: true } : {}) };
+}
+
+/** Explores every reachable state of `model`, expanding in `order`. */
+export function explore<S>(model: Model<S>, order: FrontierOrder, options: SearchOptions = {}): SearchOutcome<S> {
+  const search = new Exploration(model, order, options);
+  search.run();
+  return search.finish();
+}
+
+/** The same search, yielding to the event loop about every 100 ms (so Ctrl-C and progress work). */
+export async function exploreAsync<S>(model: Model<S>, order: FrontierOrder, options: SearchOptions = {}): Promise<SearchOutcome<S>> {
+  const search = new Exploration(model, order, options);
+  while (!search.run(100)) await new Promise((resolve) => setImmediate(resolve));
+  return search.finish();
 }
 
 /** What a finished search hands to `outcome`. */
@@ -86,18 +180,29 @@ export interface StoreView {
   readonly bytesPerState: number;
   pathTo(index: number): number[];
   ordinal(index: number): number;
+  /** The stored fingerprints of these states, as `[hi, lo]` words normalised by `fingerprintWord`. */
+  fingerprints(indices: readonly number[]): Map<number, readonly [number, number]>;
+}
+
+/** A fingerprint word as both stores compare it (the shared store keeps 0 as 1). */
+export function fingerprintWord(x: number): number {
+  return x | 0 || 1;
 }
 
 /** Builds the strategy-independent outcome, replaying the trace of a violation. */
 export function outcome<S>(
   model: Model<S>,
-  expander: Pick<Expander<S>, "violation" | "generated" | "deepest">,
+  expander: Pick<Expander<S>, "violation" | "generated" | "deepest" | "unreached"> & { readonly coverage?: ReadonlyMap<string, CoverageRow> },
   limit: Limit | undefined,
   budget: Budget,
   store: StoreView,
+  activity: ReadonlyMap<string, ActionActivity> | undefined = model.activity?.(),
 ): SearchOutcome<S> {
   budget.exceeded(true);
+  const coverage = expander.coverage && expander.coverage.size > 0 ? [...expander.coverage.values()] : undefined;
   const base = {
+    ...(coverage ? { coverage } : {}),
+    warnings: expander.violation ? [] : vacuityWarnings(model, expander.generated, activity),
     distinctStates: store.distinct,
     generatedStates: expander.generated,
     maxDepth: expander.deepest,
@@ -108,45 +213,117 @@ export function outcome<S>(
   };
   const v = expander.violation;
   if (v) {
-    const trace = rebuildTrace(model, store, v);
-    return { ...base, result: "violation", violation: { property: v.property, kind: v.kind, trace } };
+    let trace: Trace<S>;
+    try {
+      trace = rebuildTrace(model, store, v);
+    } catch (error) {
+      if (!(error instanceof UserCodeError)) throw error;
+      return { ...base, result: "error", fault: error.fault };
+    }
+    if (v.fault) {
+      return v.kind === "error"
+        ? { ...base, result: "error", fault: v.fault, trace }
+        : { ...base, result: "violation", fault: v.fault, violation: { property: v.property, kind: "invariant", trace } };
+    }
+    return { ...base, result: "violation", violation: { property: v.property, kind: v.kind as PropertyKind, trace } };
   }
   if (limit) return { ...base, result: "incomplete", limit };
+  const unreached = expander.unreached;
+  if (unreached.length > 0) return { ...base, result: "violation", violation: { property: unreached[0]!, kind: "sometimes", trace: [] } };
   return { ...base, result: "ok" };
 }
 
-/** Replays the stored path to a state, with action labels, from the model's initial states. */
+/** What makes a passing check suspicious: nothing to check, or actions that never happened. */
+function vacuityWarnings<S>(model: Model<S>, generated: number, activity: ReadonlyMap<string, ActionActivity> | undefined): string[] {
+  const warnings: string[] = [];
+  if (generated === 0) warnings.push("init returned no initial states: nothing was checked");
+  if (model.properties.length === 0 && !model.deadlock) warnings.push("the spec has no properties (or none selected): the search only counts states");
+  for (const [name, a] of activity ?? []) {
+    if (a.enabled === 0 && a.tried > 0) warnings.push(`${name} was never enabled: is its guard always false?`);
+  }
+  return warnings;
+}
+
+/**
+ * Replays the stored path to a state, with action labels, from the model's
+ * initial states, checking every state's fingerprint against the one the
+ * search stored. Empty when the fault came before any state was stored.
+ */
 function rebuildTrace<S>(model: Model<S>, store: StoreView, v: Found): Trace<S> {
+  if (v.index < 0) {
+    if (v.initOrdinal === undefined) return [];
+    return guardedReplay(() => replayOrdinals(model, v.initOrdinal!, []));
+  }
   const path = store.pathTo(v.index);
   const ordinals = path.slice(1).map((i) => store.ordinal(i));
   if (v.ordinal !== undefined) ordinals.push(v.ordinal);
-  return replayOrdinals(model, store.ordinal(path[0]!), ordinals);
+  const stored = store.fingerprints(path);
+  const expected = path.map((i) => stored.get(i));
+  return guardedReplay(() => replayOrdinals(model, store.ordinal(path[0]!), ordinals, expected));
+}
+
+function guardedReplay<T>(replay: () => T): T {
+  const was = userCode.running;
+  userCode.running = true;
+  try {
+    return replay();
+  } finally {
+    userCode.running = was;
+  }
 }
 
 /**
  * Rebuilds a trace from the ordinal of its initial state and the ordinal of
- * each step among its source's successors (deterministic reducers make this exact).
+ * each step among its source's successors (deterministic reducers make this
+ * exact). With `expected` fingerprints (one per state, in order), a replayed
+ * state whose fingerprint differs is reported as nondeterminism: the trace
+ * printed is always the one the search found.
  */
-export function replayOrdinals<S>(model: Model<S>, initOrdinal: number, ordinals: readonly number[]): Trace<S> {
+export function replayOrdinals<S>(
+  model: Model<S>,
+  initOrdinal: number,
+  ordinals: readonly number[],
+  expected: readonly (readonly [number, number] | undefined)[] = [],
+): Trace<S> {
   const init = model.initStates()[initOrdinal];
-  if (init === undefined) throw new Error(`no initial state #${initOrdinal}`);
+  if (init === undefined) throw diverged("init", `init gave no initial state #${initOrdinal + 1} on a second call`);
   const steps: TraceStep<S>[] = [{ action: null, state: init }];
   const fp: Fingerprint = { hi: 0, lo: 0 };
   let state: S = init;
-  for (const want of ordinals) {
-    model.fingerprint(state, fp);
-    let k = 0;
-    const box: { found?: TraceStep<S> } = {};
+  model.fingerprint(state, fp);
+  verify(fp, expected[0], "init", "initial state");
+  for (const [k, want] of ordinals.entries()) {
+    let n = 0;
+    const box: { found?: TraceStep<S>; hi?: number; lo?: number } = {};
     model.successors(state, fp, {
       labels: true,
-      push(next, _fp, label) {
-        if (k++ === want) box.found = { action: label, state: next };
+      push(next, nextFp, label) {
+        if (n++ === want) {
+          box.found = { action: label, state: next };
+          box.hi = nextFp.hi;
+          box.lo = nextFp.lo;
+        }
       },
     });
     const found = box.found;
-    if (!found) throw new Error(`replay diverged: state has no successor #${want} (is a reducer nondeterministic?)`);
+    if (!found) throw diverged("action", `replaying the counterexample, step ${k + 1} found only ${n} successors where the search found at least ${want + 1}`);
+    fp.hi = box.hi!;
+    fp.lo = box.lo!;
+    verify(fp, expected[k + 1], "action", found.action ?? "");
     steps.push(found);
     state = found.state;
   }
   return steps;
+}
+
+function verify(fp: Fingerprint, want: readonly [number, number] | undefined, site: "init" | "action", where: string): void {
+  if (!want) return;
+  if (fingerprintWord(fp.hi) !== want[0] || fingerprintWord(fp.lo) !== want[1]) {
+    throw diverged(site, `replaying the counterexample reached a different state after ${where} than the search did (does a reducer read a variable outside the state?)`, where);
+  }
+}
+
+function diverged(site: "init" | "action", message: string, where = site === "init" ? "init" : "replay"): UserCodeError {
+  const fault: UserFault = { kind: "nondeterminism", site, where, message };
+  return new UserCodeError(fault);
 }

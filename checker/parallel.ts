@@ -13,8 +13,10 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { InstantiateOptions } from "../src/index.js";
-import { Budget, outcome } from "./explore.js";
-import type { Found } from "./expander.js";
+import { selectProperties, type ActionActivity } from "../src/index.js";
+import { trapNondeterminism } from "../src/user-code.js";
+import { Budget, guardOptions, outcome } from "./explore.js";
+import type { CoverageRow, Found } from "./expander.js";
 import { resolveSpec } from "./load.js";
 import { SharedStateStore } from "./shared-store.js";
 import type { Limit, SearchOptions, SearchOutcome } from "./strategy.js";
@@ -71,20 +73,29 @@ class WorkerHandle {
 export async function parallelSearch(
   specArg: string,
   instantiate: InstantiateOptions,
-  options: SearchOptions,
+  options: SearchOptions & { readonly properties?: readonly string[] },
   workers: number,
 ): Promise<SearchOutcome<unknown>> {
   const budget = new Budget(options);
   const deadline = options.timeoutMs === undefined ? Number.MAX_SAFE_INTEGER : Date.now() + options.timeoutMs;
-  const model = (await resolveSpec(specArg)).instantiate(instantiate);
+  const properties = options.properties ?? [];
+  const instantiated = (await resolveSpec(specArg)).instantiate(instantiate);
+  const model = properties.length > 0 ? selectProperties(instantiated, properties) : instantiated;
   const store = SharedStateStore.create(1 << 16);
+  const stop = new SharedArrayBuffer(4);
+  const interrupt = () => Atomics.store(new Int32Array(stop), 0, 1);
+  options.signal?.addEventListener("abort", interrupt);
   const setup = (): WorkerSetup => ({
     spec: specArg,
     instantiate,
     buffers: store.buffers,
+    guards: guardOptions(options),
+    properties,
+    stop,
     ...(options.maxStates === undefined ? {} : { maxStates: options.maxStates }),
   });
   const pool = Array.from({ length: workers }, () => new WorkerHandle(setup()));
+  let release = () => {};
   try {
     await Promise.all(pool.map((w) => w.ready));
     await pool[0]!.ask({ type: "init" });
@@ -109,6 +120,7 @@ export async function parallelSearch(
       violation = shortest(reports.flatMap((r) => (r.violation ? [r.violation] : [])), store);
       if (violation) break;
       if (reports.some((r) => r.full)) limit = "max-states";
+      else if (options.signal?.aborted) limit = "interrupted";
       else if (reports.some((r) => r.timedOut)) limit = "timeout";
       else limit = budget.exceeded(true);
       if (limit) break;
@@ -120,16 +132,52 @@ export async function parallelSearch(
         elapsedMs: budget.elapsedMs,
       });
     }
-    const counts = { generated: total(pool, "generated"), deepest: Math.max(...pool.map((w) => w.last.deepest)), violation };
+    const sometimes = model.properties.filter((p) => p.kind === "sometimes").map((p) => p.name);
+    const counts = {
+      generated: total(pool, "generated"),
+      deepest: Math.max(...pool.map((w) => w.last.deepest)),
+      violation,
+      unreached: sometimes.filter((_, k) => !pool.some((w) => w.last.reached[k])),
+      coverage: mergeCoverage(pool.flatMap((w) => w.last.coverage)),
+    };
+    const activity = mergeActivity(pool.flatMap((w) => w.last.activity));
+    // The counterexample is replayed here, with the same traps as in the workers.
+    release = options.guards === false ? () => {} : trapNondeterminism();
     return outcome(model, counts, limit, budget, {
       distinct: Math.min(store.size, options.maxStates ?? Infinity),
       bytesPerState: store.bytesPerState,
       pathTo: (i) => store.pathTo(i),
       ordinal: (i) => store.ordinal(i),
-    });
+      fingerprints: (indices) => store.fingerprints(indices),
+    }, activity.size > 0 ? activity : undefined);
   } finally {
+    release();
+    options.signal?.removeEventListener("abort", interrupt);
     await Promise.all(pool.map((w) => w.stop()));
   }
+}
+
+function mergeCoverage(rows: readonly CoverageRow[]): Map<string, CoverageRow> {
+  const merged = new Map<string, CoverageRow>();
+  for (const r of rows) {
+    const m = merged.get(r.action);
+    if (m) {
+      m.enabled += r.enabled;
+      m.distinct += r.distinct;
+    } else {
+      merged.set(r.action, { ...r });
+    }
+  }
+  return merged;
+}
+
+function mergeActivity(entries: readonly (readonly [string, ActionActivity])[]): Map<string, ActionActivity> {
+  const merged = new Map<string, ActionActivity>();
+  for (const [name, a] of entries) {
+    const m = merged.get(name);
+    merged.set(name, m ? { tried: m.tried + a.tried, enabled: m.enabled + a.enabled } : a);
+  }
+  return merged;
 }
 
 function total(pool: readonly WorkerHandle[], field: "generated" | "next"): number {

@@ -2,7 +2,9 @@
  * Reports: the JSON document of the CLI contract and its text rendering.
  * Independent of the strategy that produced the outcome.
  */
-import { formatTraceText, type ParamRecord, type Trace } from "../src/index.js";
+import { formatTraceText, type ParamRecord, type PropertyKind, type Trace } from "../src/index.js";
+import { describeFault, type UserFault } from "../src/user-code.js";
+import type { CoverageRow } from "./expander.js";
 import type { Limit, SearchOutcome } from "./strategy.js";
 
 /** The `--json` report of `interleave check`. */
@@ -11,10 +13,13 @@ export interface Report {
   readonly variant: string;
   readonly params: ParamRecord;
   readonly strategy: string;
-  readonly result: "ok" | "violation" | "incomplete";
-  /** The violated property, or null. */
+  /** `error`: the spec's own code is wrong (exit 2); see `error`. */
+  readonly result: "ok" | "violation" | "incomplete" | "error";
+  /** The violated property (`noReducerThrows` when a reducer threw), or null. */
   readonly property: string | null;
-  readonly propertyKind: "invariant" | "action" | "final" | null;
+  readonly propertyKind: PropertyKind | null;
+  /** What the spec's code did wrong: with `error`, and with `noReducerThrows`. */
+  readonly error: Omit<UserFault, "stack"> | null;
   /** Which limit ended an incomplete search, or null. */
   readonly limit: Limit | null;
   readonly distinctStates: number;
@@ -27,8 +32,14 @@ export interface Report {
   /** Estimated probability that a fingerprint collision hid a state. */
   readonly collisionProbability: number;
   readonly peakRssMB: number;
-  /** Steps of the counterexample (first: the initial state), or null. */
+  /** Steps of the counterexample (first: the initial state), or null. With `error`: the trace to the state the spec's code failed on. */
   readonly trace: Trace | null;
+  /** With `--coverage`: per action, successors produced and new distinct states. */
+  readonly coverage?: readonly CoverageRow[];
+  /** Signs of a vacuous model: actions never enabled, no initial state, no property. */
+  readonly warnings: readonly string[];
+  /** The original stack of `error` (printed with `--debug`). */
+  readonly errorStack?: string;
 }
 
 /** Builds the report of a search. */
@@ -37,11 +48,14 @@ export function buildReport(
   outcome: SearchOutcome<unknown>,
 ): Report {
   const seconds = outcome.durationMs / 1000;
+  const fault = outcome.fault;
+  const trace = outcome.violation?.trace ?? outcome.trace ?? null;
   return {
     ...run,
     result: outcome.result,
     property: outcome.violation?.property ?? null,
     propertyKind: outcome.violation?.kind ?? null,
+    error: fault ? withoutStack(fault) : null,
     limit: outcome.limit ?? null,
     distinctStates: outcome.distinctStates,
     generatedStates: outcome.generatedStates,
@@ -51,15 +65,24 @@ export function buildReport(
     bytesPerState: Math.round(outcome.bytesPerState * 10) / 10,
     collisionProbability: Number(outcome.collisionProbability.toPrecision(3)),
     peakRssMB: Math.round(outcome.peakRssBytes / 2 ** 20),
-    trace: outcome.violation?.trace ?? null,
+    trace: trace && trace.length > 0 ? trace : null,
+    ...(outcome.coverage ? { coverage: outcome.coverage } : {}),
+    warnings: outcome.warnings ?? [],
+    ...(fault?.stack === undefined ? {} : { errorStack: fault.stack }),
   };
+}
+
+function withoutStack(fault: UserFault): Omit<UserFault, "stack"> {
+  const { stack: _stack, ...rest } = fault;
+  return rest;
 }
 
 const LIMIT_TEXT: Record<Limit, string> = {
   "max-states": "--max-states reached",
   "max-depth": "--max-depth reached",
   timeout: "--timeout reached",
-  "max-memory": "--max-memory nearly reached",
+  "max-memory": "the memory limit nearly reached (--max-memory; default: half the physical memory)",
+  interrupted: "interrupted",
 };
 
 function formatParams(params: ParamRecord): string {
@@ -75,7 +98,10 @@ export function summaryLine(r: Report): string {
     case "ok":
       return `OK: ${who}: every property holds; ${counts}`;
     case "violation":
+      if (r.propertyKind === "sometimes") return `VIOLATION: ${who}: sometimes "${r.property}" was never reached; ${counts}`;
       return `VIOLATION: ${who}: ${r.propertyKind} "${r.property}" is violated after ${(r.trace?.length ?? 1) - 1} steps; ${counts}`;
+    case "error":
+      return `ERROR: ${who}: ${r.error ? describeFault(r.error) : "the spec's code failed"}; ${counts}`;
     case "incomplete":
       return `INCOMPLETE: ${who}: ${r.limit ? LIMIT_TEXT[r.limit] : "stopped"} with no violation found; ${counts}`;
   }
@@ -84,11 +110,34 @@ export function summaryLine(r: Report): string {
 /** The full text report: the summary, then the trace with only the fields that changed per step. */
 export function formatReportText(r: Report): string {
   const lines = [summaryLine(r)];
-  if (r.trace) lines.push("", `Counterexample (${r.trace.length - 1} steps):`, formatTraceText(r.trace));
+  if (r.result === "violation" && r.error) lines.push(`  ${describeFault(r.error)}`);
+  if (r.trace) {
+    const title = r.result === "error" ? "Trace to the state it failed on" : "Counterexample";
+    lines.push("", `${title} (${r.trace.length - 1} steps):`, formatTraceText(r.trace));
+  }
+  if (r.coverage) lines.push("", formatCoverage(r.coverage));
   return lines.join("\n");
 }
 
-/** The exit code of the CLI contract: 0 ok, 1 violation, 3 incomplete. */
-export function exitCodeOf(r: Pick<Report, "result">): 0 | 1 | 3 {
-  return r.result === "ok" ? 0 : r.result === "violation" ? 1 : 3;
+/** The `--coverage` table: per action, successors produced and new distinct states. */
+export function formatCoverage(rows: readonly CoverageRow[]): string {
+  const width = Math.max(6, ...rows.map((r) => r.action.length));
+  const n = (x: number) => x.toLocaleString("en-US").padStart(12);
+  const lines = [`Coverage:`, `  ${"action".padEnd(width)} ${"enabled".padStart(12)} ${"new states".padStart(12)}`];
+  for (const r of rows) lines.push(`  ${r.action.padEnd(width)} ${n(r.enabled)} ${n(r.distinct)}`);
+  return lines.join("\n");
+}
+
+/** The exit code of the CLI contract: 0 ok, 1 violation, 2 an error in the spec's code, 3 incomplete. */
+export function exitCodeOf(r: Pick<Report, "result">): 0 | 1 | 2 | 3 {
+  switch (r.result) {
+    case "ok":
+      return 0;
+    case "violation":
+      return 1;
+    case "error":
+      return 2;
+    case "incomplete":
+      return 3;
+  }
 }

@@ -146,6 +146,19 @@ export class SharedStateStore implements FingerprintSet {
     return path.reverse();
   }
 
+  /** The fingerprints of some stored states, as `[hi, lo]` (see StateStore.fingerprints). */
+  fingerprints(indices: readonly number[]): Map<number, readonly [number, number]> {
+    const wanted = new Set(indices);
+    const found = new Map<number, readonly [number, number]>();
+    const slots = this.slots;
+    for (let at = 0; at < slots.length && found.size < wanted.size; at += 3) {
+      if (slots[at] === 0) continue;
+      const index = slots[at + 2]!;
+      if (wanted.has(index)) found.set(index, [slots[at + 1]!, slots[at]!]);
+    }
+    return found;
+  }
+
   ordinal(index: number): number {
     return this.ordinals[index]!;
   }

@@ -103,6 +103,21 @@ export class StateStore {
     return path.reverse();
   }
 
+  /**
+   * The fingerprints of some stored states, as `[hi, lo]` with words of 0
+   * read as 1 (as the shared store keeps them). Scans the table once: it is
+   * only used to check a counterexample's replay.
+   */
+  fingerprints(indices: readonly number[]): Map<number, readonly [number, number]> {
+    const wanted = new Set(indices);
+    const found = new Map<number, readonly [number, number]>();
+    for (let s = 0; s < this.slots.length && found.size < wanted.size; s += 2) {
+      const index = this.slots[s + 1]!;
+      if (index !== EMPTY && wanted.has(index)) found.set(index, [this.his[index]! | 0 || 1, this.slots[s]! | 0 || 1]);
+    }
+    return found;
+  }
+
   /** The successor ordinal by which `index` was first reached (the init ordinal for initial states). */
   ordinal(index: number): number {
     const small = this.ordinals[index]!;

@@ -3,6 +3,8 @@
  * SearchOutcome, so they do not depend on the strategy.
  */
 import type { Model, PropertyKind, Trace } from "../src/index.js";
+import type { UserFault } from "../src/user-code.js";
+import type { CoverageRow } from "./expander.js";
 
 /** Limits and hooks for one search. */
 export interface SearchOptions {
@@ -17,6 +19,16 @@ export interface SearchOptions {
   /** Called about every `progressIntervalMs` (default 1000) during the search. */
   readonly onProgress?: (progress: Progress) => void;
   readonly progressIntervalMs?: number;
+  /**
+   * Purity guards (default on): stored states are frozen, time and
+   * randomness are trapped in the spec's code, and a sample of states is
+   * expanded twice. Off: `--no-guards`.
+   */
+  readonly guards?: boolean;
+  /** Count per action how often it was enabled and how many new states it found. */
+  readonly coverage?: boolean;
+  /** Ends the search early with the partial report (limit `interrupted`), e.g. on Ctrl-C. */
+  readonly signal?: AbortSignal;
 }
 
 /** A snapshot of a running search. */
@@ -29,20 +41,33 @@ export interface Progress {
 }
 
 /** Why a search ended early. */
-export type Limit = "max-states" | "max-depth" | "timeout" | "max-memory";
+export type Limit = "max-states" | "max-depth" | "timeout" | "max-memory" | "interrupted";
 
 /** The property a search found violated. */
 export interface Violation<S> {
   readonly property: string;
   readonly kind: PropertyKind;
-  /** From an initial state to the violating state (for action properties, to the violating step's target). */
+  /**
+   * From an initial state to the violating state (for action properties, to
+   * the violating step's target); empty for a `sometimes` property never
+   * reached and for a fault before any state was stored.
+   */
   readonly trace: Trace<S>;
 }
 
 /** What a search found. */
 export interface SearchOutcome<S> {
-  readonly result: "ok" | "violation" | "incomplete";
+  /** `error`: the spec's own code is wrong (a throwing property, an in-place change...): exit 2. */
+  readonly result: "ok" | "violation" | "incomplete" | "error";
   readonly violation?: Violation<S>;
+  /** What the user's code did wrong (with `error`, and with the `noReducerThrows` violation). */
+  readonly fault?: UserFault;
+  /** With `error`: the trace to the state the fault happened in, when there is one. */
+  readonly trace?: Trace<S>;
+  /** With `coverage`: per action, successors produced and new states found. */
+  readonly coverage?: readonly CoverageRow[];
+  /** Actions never enabled (and other signs of a vacuous model), found without `coverage` too. */
+  readonly warnings?: readonly string[];
   readonly limit?: Limit;
   readonly distinctStates: number;
   readonly generatedStates: number;
@@ -61,4 +86,6 @@ export interface SearchOutcome<S> {
 export interface Strategy {
   readonly name: string;
   search<S>(model: Model<S>, options?: SearchOptions): SearchOutcome<S>;
+  /** The same search yielding to the event loop now and then (Ctrl-C, progress). */
+  searchAsync?<S>(model: Model<S>, options?: SearchOptions): Promise<SearchOutcome<S>>;
 }

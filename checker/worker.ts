@@ -4,7 +4,9 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import type { InstantiateOptions } from "../src/index.js";
-import { Expander, type Found } from "./expander.js";
+import { selectProperties } from "../src/index.js";
+import { trapNondeterminism } from "../src/user-code.js";
+import { Expander, type CoverageRow, type Found, type GuardOptions } from "./expander.js";
 import { Frontier, type FrontierBatch } from "./frontier.js";
 import { resolveSpec } from "./load.js";
 import { SharedStateStore, type SharedStoreBuffers } from "./shared-store.js";
@@ -15,6 +17,11 @@ export interface WorkerSetup {
   readonly instantiate: InstantiateOptions;
   readonly buffers: SharedStoreBuffers;
   readonly maxStates?: number;
+  readonly guards: GuardOptions;
+  /** Check only these properties (all when empty). */
+  readonly properties: readonly string[];
+  /** [stop]: set to 1 by the coordinator to interrupt the level (Ctrl-C). */
+  readonly stop: SharedArrayBuffer;
 }
 
 /** Requests from the coordinator. */
@@ -37,15 +44,23 @@ export interface WorkerReport {
   readonly paused: boolean;
   readonly timedOut: boolean;
   readonly batch?: FrontierBatch<unknown>;
+  /** Per `sometimes` property, whether this worker saw a state satisfying it. */
+  readonly reached: readonly boolean[];
+  readonly coverage: readonly CoverageRow[];
+  readonly activity: readonly [string, { readonly tried: number; readonly enabled: number }][];
 }
 
 const setup = workerData as WorkerSetup;
 const spec = await resolveSpec(setup.spec);
-const model = spec.instantiate(setup.instantiate);
+const instantiated = spec.instantiate(setup.instantiate);
+const model = setup.properties.length > 0 ? selectProperties(instantiated, setup.properties) : instantiated;
 const store = SharedStateStore.open(setup.buffers);
 let current = new Frontier<unknown>("fifo");
 let next = new Frontier<unknown>("fifo");
-const expander = new Expander(model, store, (s, index, hi, lo, depth) => next.push(s, index, hi, lo, depth), setup.maxStates);
+const expander = new Expander(model, store, (s, index, hi, lo, depth) => next.push(s, index, hi, lo, depth), setup.maxStates, setup.guards);
+const stop = new Int32Array(setup.stop);
+// A worker lives for one search: the traps stay installed until it ends.
+if (setup.guards.guards !== false) trapNondeterminism();
 
 function run(deadline: number): { paused: boolean; timedOut: boolean } {
   let expanded = 0;
@@ -53,7 +68,7 @@ function run(deadline: number): { paused: boolean; timedOut: boolean } {
     if (store.needsRoom) return { paused: true, timedOut: false };
     if (!current.take()) break;
     expander.expand(current.state, current.index, current.hi, current.lo, current.depth);
-    if ((++expanded & 1023) === 0 && Date.now() > deadline) return { paused: false, timedOut: true };
+    if ((++expanded & 1023) === 0 && (Date.now() > deadline || Atomics.load(stop, 0) !== 0)) return { paused: false, timedOut: true };
   }
   return { paused: false, timedOut: false };
 }
@@ -67,6 +82,9 @@ function report(extra: Partial<WorkerReport> = {}): WorkerReport {
     full: expander.full,
     paused: false,
     timedOut: false,
+    reached: expander.reached,
+    coverage: [...expander.coverage.values()],
+    activity: [...(model.activity?.() ?? [])],
     ...(expander.violation ? { violation: expander.violation } : {}),
     ...extra,
   };

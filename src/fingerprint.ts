@@ -9,6 +9,7 @@
  * Hand-rolled for speed (the checker fingerprints every generated state):
  * `JSON.stringify` would need a key sort per object and a string per state.
  */
+import { sameError } from "./same-error.js";
 
 /** A 64-bit fingerprint as two unsigned 32-bit halves. */
 export interface Fingerprint {
@@ -19,6 +20,10 @@ export interface Fingerprint {
 /** The value in a state is not plain data (see `assertPlainData`). */
 export class NotPlainDataError extends Error {
   override name = "NotPlainDataError";
+  /** Recognised by name: a spec file may load its own copy of this library. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return sameError(value, "NotPlainDataError");
+  }
   constructor(
     readonly path: string,
     readonly what: string,

@@ -2,6 +2,7 @@
  * Typed, named model parameters (bounds such as the number of resource
  * managers), with defaults and validation for values given on the command line.
  */
+import { sameError } from "./same-error.js";
 
 /** An integer parameter. */
 export interface IntParam {
@@ -73,6 +74,10 @@ export function oneOf<const T extends string>(
 /** A parameter value or name that does not fit the schema. */
 export class ParamError extends Error {
   override name = "ParamError";
+  /** Recognised by name: a spec file may load its own copy of this library. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return sameError(value, "ParamError");
+  }
 }
 
 /** The type name of a parameter as shown to users (`int`, `bool`, `a|b`). */

@@ -13,8 +13,10 @@ import type { HistoryEvent } from "./history/types.js";
 import { deepEqual, fingerprintInto, fmix32, NotPlainDataError, type Fingerprint } from "./fingerprint.js";
 import { type ParamRecord, type ParamsSchema, type ParamValues } from "./params.js";
 import { canonicalFingerprint } from "./symmetry.js";
+import { deepFreeze, faultOf, invalidFault, UserCodeError, type NamedInput, type UserCodeSite } from "./user-code.js";
 import {
   bindProperties,
+  guardedCheck,
   OptionError,
   specBase,
   type InstantiateOptions,
@@ -273,6 +275,9 @@ function withFingerprint<S>(model: Model<S>, fingerprint: (state: S, out: Finger
     initStates: () => model.initStates(),
     withinConstraint: (state) => model.withinConstraint(state),
     ...(model.adopt ? { adopt: (state: S) => model.adopt!(state) } : {}),
+    ...(model.constrained === undefined ? {} : { constrained: model.constrained }),
+    ...(model.coverageKey ? { coverageKey: (label: string) => model.coverageKey!(label) } : {}),
+    ...(model.activity ? { activity: () => model.activity!() } : {}),
     fingerprint,
     successors(state, fp, sink) {
       model.successors(state, fp, {
@@ -367,6 +372,12 @@ class ProtocolModel implements Model<ProtocolState> {
   readonly deadlock: boolean;
   private readonly nodeIds: NodeId[] = [];
   private readonly nodeRole: AnyRole<Params>[] = [];
+  private readonly nodeRoleName: string[] = [];
+  readonly constrained: boolean;
+  /** Per coverage key (`role: receive Type`): reducer calls tried and enabled (memoized: distinct local transitions). */
+  private readonly activityCounts = new Map<string, { tried: number; enabled: number }>();
+  /** Reducer calls so far: the first ones and a sample of the rest are made twice (nondeterminism check). */
+  private calls = 0;
   private readonly setups: NodeSetup<Params>[] = [];
   private readonly nodeIndex = new Map<NodeId, number>();
   private readonly memo: Map<unknown, NodeInfo>[] = [];
@@ -393,7 +404,10 @@ class ProtocolModel implements Model<ProtocolState> {
     this.deadlock = def.deadlock ?? false;
     this.properties = bindProperties(def.properties as Record<string, Property<ProtocolState, Params>>, paramValues);
     const constraint = def.constraint as ((s: ProtocolState, p: Params) => boolean) | undefined;
-    this.constraint = constraint ? (s) => constraint(s, paramValues) : undefined;
+    this.constraint = constraint
+      ? (s) => guardedCheck("constraint", "constraint", [{ name: "state", value: s }], (x) => constraint(x as ProtocolState, paramValues))
+      : undefined;
+    this.constrained = constraint !== undefined;
     const b = (def.faults?.(paramValues) ?? {}) as FaultBudget;
     this.budget = { loss: b.loss ?? 0, duplicate: b.duplicate ?? 0, crash: b.crash ?? 0 };
     if (this.network === "set" && (this.budget.loss > 0 || this.budget.duplicate > 0)) {
@@ -410,11 +424,33 @@ class ProtocolModel implements Model<ProtocolState> {
         this.nodeIndex.set(id, this.nodeIds.length);
         this.nodeIds.push(id);
         this.nodeRole.push(role);
+        this.nodeRoleName.push(roleName);
         this.memo.push(new Map());
       }
     }
     for (const id of this.nodeIds) this.setups.push({ self: id, params: paramValues, nodes: this.nodeIds, roles: roleIds });
     this.replaceNode = nodeReplacer(this.nodeIds);
+  }
+
+  /** `role: receive Type`, `role: timer Type`, `role: Type` (a choice), or the fault (`crash`, `lose`...). */
+  coverageKey(label: string): string {
+    const m = /^([^:\s]+): (receive |timer )?(.*)$/.exec(label);
+    const i = m ? this.nodeIndex.get(m[1]!) : undefined;
+    if (!m || i === undefined) return label.split(" ")[0] ?? label;
+    const type = /^[^{ ]+/.exec(m[3]!)?.[0] ?? m[3]!;
+    return `${this.nodeRoleName[i]}: ${m[2] ?? ""}${type}`;
+  }
+
+  activity(): ReadonlyMap<string, { readonly tried: number; readonly enabled: number }> {
+    return this.activityCounts;
+  }
+
+  private activityOf(i: number, kind: InputKind, input: unknown): { tried: number; enabled: number } {
+    const type = typeof input === "object" && input !== null && typeof (input as { type?: unknown }).type === "string" ? (input as { type: string }).type : describeInput(input);
+    const key = `${this.nodeRoleName[i]}: ${kind === "message" ? "receive " : kind === "timer" ? "timer " : ""}${type}`;
+    let a = this.activityCounts.get(key);
+    if (!a) this.activityCounts.set(key, (a = { tried: 0, enabled: 0 }));
+    return a;
   }
 
   withinConstraint(state: ProtocolState): boolean {
@@ -433,9 +469,12 @@ class ProtocolModel implements Model<ProtocolState> {
     };
     const timers: TimerEntry[] = [];
     this.nodeIds.forEach((id, i) => {
-      const info = this.nodeInfo(i, this.nodeRole[i]!.init(this.setups[i]!), `init of node "${id}"`);
+      const role = this.nodeRole[i]!;
+      const setup = this.setups[i]!;
+      const info = this.nodeInfo(i, userCall("init", `init of node "${id}"`, [], () => role.init(setup)), `init of node "${id}"`);
       nodes[id] = info.state;
-      for (const t of this.nodeRole[i]!.initialTimers?.(info.state, this.setups[i]!) ?? []) timers.push(this.timerEntry(id, t));
+      const initial = userCall("init", `initialTimers of node "${id}"`, [{ name: `nodes.${id}`, value: info.state }], (st) => role.initialTimers?.(st, setup) ?? []);
+      for (const t of initial) timers.push(this.timerEntry(id, t));
     });
     for (const t of timers) state = { ...state, timers: insertUnique(state.timers, t, this.items) };
     return [state];
@@ -588,10 +627,11 @@ class ProtocolModel implements Model<ProtocolState> {
     const id = this.nodeIds[i]!;
     const role = this.nodeRole[i]!;
     const setup = this.setups[i]!;
-    const restarted = restartedState(role, setup, state.nodes[id] as Record<string, unknown>);
+    const restarted = userCall("init", `restart of node "${id}"`, [{ name: `nodes.${id}`, value: state.nodes[id] }], (st) => restartedState(role, setup, st as Record<string, unknown>));
     const info = this.nodeInfo(i, restarted, `restart of node "${id}"`);
     let timers = state.timers;
-    for (const t of role.initialTimers?.(info.state, setup) ?? []) timers = insertUnique(timers, this.timerEntry(id, t), this.items);
+    const initial = userCall("init", `initialTimers of node "${id}"`, [{ name: `nodes.${id}`, value: info.state }], (st) => role.initialTimers?.(st, setup) ?? []);
+    for (const t of initial) timers = insertUnique(timers, this.timerEntry(id, t), this.items);
     const next: ProtocolState = { ...state, nodes: this.replaceNode(state.nodes, i, info.state), down: state.down.filter((d) => d !== id), timers };
     this.fingerprint(next, this.scratch);
     // Not a fault: a crashed node is expected to come back, so a state waiting for that is not final.
@@ -730,21 +770,32 @@ class ProtocolModel implements Model<ProtocolState> {
     if (out !== undefined) return out;
     const id = this.nodeIds[i]!;
     const ctx: NodeContext<Params> = { ...this.setups[i]!, from, kind };
-    let step: Step<unknown, unknown, unknown> | undefined;
-    try {
-      step = this.nodeRole[i]!.reduce(info.state, input, ctx);
-    } catch (error) {
-      if (error instanceof SpecRuntimeError) throw error;
-      throw new SpecRuntimeError(`spec "${this.spec}": the reducer of node "${id}" threw on ${describeInput(input)}: ${(error as Error).message ?? String(error)}`);
+    const reduce = this.nodeRole[i]!.reduce;
+    const where = `node "${id}" on ${describeInput(input)}${from === undefined ? "" : ` from ${from}`}`;
+    const inputs: NamedInput[] = [{ name: `nodes.${id}`, value: info.state }, { name: "input", value: input }];
+    const step = userCall("action", where, inputs, (st, inp) => reduce(st, inp, ctx)) as Step<unknown, unknown, unknown> | undefined;
+    if (this.calls++ < 256 || this.calls % 32 === 0) {
+      const again = userCall("action", where, inputs, (st, inp) => reduce(st, inp, ctx));
+      if (!deepEqual(step, again)) {
+        throw new UserCodeError({ kind: "nondeterminism", site: "action", where, message: "the reducer gave a different answer to the same state and input on a second call (does it read a variable outside the state, or a clock or random source?)" });
+      }
     }
+    const activity = this.activityOf(i, kind, input);
+    activity.tried++;
     if (step === undefined) {
       out = null;
     } else {
       if (typeof step !== "object" || step === null || !("state" in step) || !Array.isArray(step.effects)) {
-        throw new SpecRuntimeError(`spec "${this.spec}": the reducer of node "${id}" must return become(state, ...effects) or undefined, on ${describeInput(input)}`);
+        throw new UserCodeError(invalidFault("action", where, "the reducer must return become(state, ...effects) or undefined"));
       }
-      const next = this.nodeInfo(i, step.state, `node "${id}" after ${describeInput(input)}`);
-      out = { next, effects: step.effects.map((e) => this.resolveEffect(id, e)) };
+      activity.enabled++;
+      try {
+        const next = this.nodeInfo(i, step.state, `node "${id}" after ${describeInput(input)}`);
+        out = { next, effects: step.effects.map((e) => this.resolveEffect(id, e)) };
+      } catch (error) {
+        if (error instanceof SpecRuntimeError) throw new UserCodeError(invalidFault("action", where, error.message));
+        throw error;
+      }
     }
     info.outcomes.set(key, out);
     return out;
@@ -766,8 +817,16 @@ class ProtocolModel implements Model<ProtocolState> {
   }
 
   private choicesOf(i: number, info: NodeInfo): readonly object[] {
-    const raw = this.nodeRole[i]!.choices?.(info.state, this.setups[i]!) ?? [];
-    const choices = raw.map((c) => this.interner.intern(c) as object);
+    const role = this.nodeRole[i]!;
+    const setup = this.setups[i]!;
+    const id = this.nodeIds[i]!;
+    const raw = userCall("action", `choices of node "${id}"`, [{ name: `nodes.${id}`, value: info.state }], (st) => role.choices?.(st, setup) ?? []);
+    if (!Array.isArray(raw)) throw new UserCodeError(invalidFault("action", `choices of node "${id}"`, "must return an array of inputs"));
+    const choices = raw.map((c) => {
+      const interned = this.interner.intern(c) as object;
+      deepFreeze(interned);
+      return interned;
+    });
     info.choices = choices;
     return choices;
   }
@@ -781,7 +840,7 @@ class ProtocolModel implements Model<ProtocolState> {
     try {
       canonical = this.interner.intern(state);
     } catch (error) {
-      if (error instanceof NotPlainDataError) throw new SpecRuntimeError(`spec "${this.spec}", ${where}: ${error.message.replace("state is", "node state is")}`);
+      if (error instanceof NotPlainDataError) throw new UserCodeError(invalidFault(/^(init|restart)/.test(where) ? "init" : "action", where, error.message.replace("state is", "node state is")));
       throw error;
     }
     const existing = memo.get(canonical);
@@ -937,4 +996,13 @@ export function describeInput(input: unknown): string {
     .join(",");
   if (typeof type !== "string") return JSON.stringify(input);
   return body.length > 0 ? `${type}{${body}}` : type;
+}
+
+/** Calls the user's code, turning what it throws into a UserCodeError that names the call. */
+function userCall<A extends unknown[], R>(site: UserCodeSite, where: string, inputs: readonly NamedInput[], call: (...args: A) => R): R {
+  try {
+    return call(...(inputs.map((i) => i.value) as A));
+  } catch (error) {
+    throw new UserCodeError(faultOf(site, where, error, inputs, call as (...copies: unknown[]) => unknown));
+  }
 }

@@ -4,7 +4,9 @@
  * deliberately broken variants. A spec knows nothing of search: the checker
  * asks it for a `Model` (one variant at one set of parameter values).
  */
+import { sameError } from "./same-error.js";
 import { fingerprintInto, NotPlainDataError, type Fingerprint } from "./fingerprint.js";
+import { faultOf, invalidFault, UserCodeError, type NamedInput, type UserCodeSite } from "./user-code.js";
 import {
   resolveParams,
   type ParamRecord,
@@ -37,8 +39,18 @@ export interface FinalProperty<S, P> extends PropertyMeta {
   readonly check: (state: S, params: P) => boolean;
 }
 
+/**
+ * A property some reachable state must satisfy: it fails ("never reached")
+ * when the complete search finds no such state, so a bound that makes a
+ * model vacuous shows up.
+ */
+export interface SometimesProperty<S, P> extends PropertyMeta {
+  readonly kind: "sometimes";
+  readonly check: (state: S, params: P) => boolean;
+}
+
 /** A named claim about a spec's behaviour. */
-export type Property<S, P> = InvariantProperty<S, P> | ActionProperty<S, P> | FinalProperty<S, P>;
+export type Property<S, P> = InvariantProperty<S, P> | ActionProperty<S, P> | FinalProperty<S, P> | SometimesProperty<S, P>;
 
 /** The kinds of property. */
 export type PropertyKind = Property<unknown, unknown>["kind"];
@@ -65,6 +77,17 @@ export function onEveryStep<S, P = any>(check: (prev: S, next: S, params: NoInfe
  */
 export function atTermination<S, P = any>(check: (state: S, params: NoInfer<P>) => boolean, description?: string): NoInfer<FinalProperty<S, P>> {
   return description === undefined ? { kind: "final", check } : { kind: "final", check, description };
+}
+
+/**
+ * A state that some behaviour reaches: the check fails with "never reached"
+ * when no reachable state satisfies `check` (TLC users write `~P` as an
+ * invariant for this). Use it to show that bounds leave the interesting
+ * states reachable.
+ * @example someoneCommits: sometimes((s) => Object.values(s.nodes).some((n) => n.state === "committed"))
+ */
+export function sometimes<S, P = any>(check: (state: S, params: NoInfer<P>) => boolean, description?: string): NoInfer<SometimesProperty<S, P>> {
+  return description === undefined ? { kind: "sometimes", check } : { kind: "sometimes", check, description };
 }
 
 /**
@@ -107,12 +130,32 @@ export function choose<S, P, T>(
   return {
     kind: "choose",
     enumerate(state, params, name, emit) {
-      for (const value of over(state, params)) {
-        const next = step(state, value, params);
-        if (next !== undefined) emit(next, `${name}(${label(value)})`);
+      let values: T[];
+      try {
+        values = [...over(state, params)];
+      } catch (error) {
+        throw new UserCodeError(faultOf("action", name, error, [{ name: "state", value: state }], (s) => [...over(s as S, params)]));
+      }
+      for (const value of values) {
+        let next: S | undefined;
+        try {
+          next = step(state, value, params);
+        } catch (error) {
+          const inputs: NamedInput[] = [{ name: "state", value: state }, { name: "value", value }];
+          throw new UserCodeError(faultOf("action", `${name}(${safeLabel(label, value)})`, error, inputs, (s, v) => step(s as S, v as T, params)));
+        }
+        if (next !== undefined) emit(next, `${name}(${safeLabel(label, value)})`);
       }
     },
   };
+}
+
+function safeLabel<T>(label: (value: T) => string, value: T): string {
+  try {
+    return label(value);
+  } catch {
+    return String(value);
+  }
 }
 
 /** A deliberately broken (or otherwise altered) version of a spec. */
@@ -180,7 +223,8 @@ export interface VariantInfo {
 export type ModelProperty<S> =
   | { readonly name: string; readonly kind: "invariant"; readonly check: (state: S) => boolean }
   | { readonly name: string; readonly kind: "action"; readonly check: (prev: S, next: S) => boolean }
-  | { readonly name: string; readonly kind: "final"; readonly check: (state: S) => boolean };
+  | { readonly name: string; readonly kind: "final"; readonly check: (state: S) => boolean }
+  | { readonly name: string; readonly kind: "sometimes"; readonly check: (state: S) => boolean };
 
 /** Receives the successors of a state. */
 export interface SuccessorSink<S> {
@@ -210,8 +254,23 @@ export interface Model<S = unknown> {
   readonly variant: string;
   readonly params: ParamRecord;
   readonly properties: readonly ModelProperty<S>[];
+  /** The spec's action names, for coverage (a name never enabled is a warning). */
+  readonly actionNames?: readonly string[];
+  /**
+   * The coverage group of a successor's label: the action name for specs,
+   * `role: receive Type` for protocols.
+   */
+  coverageKey?(label: string): string;
+  /**
+   * How often each action (or protocol role and input type) was tried and
+   * enabled so far; counted cheaply in every search, for the warning about
+   * actions never enabled.
+   */
+  activity?(): ReadonlyMap<string, ActionActivity>;
   /** Check for states with no enabled action (reported as `deadlockFree`). */
   readonly deadlock: boolean;
+  /** False when `withinConstraint` always holds (no constraint), so the checker can skip it. */
+  readonly constrained?: boolean;
   initStates(): readonly S[];
   fingerprint(state: S, out: Fingerprint): void;
   /** Pushes every successor of `state`, whose fingerprint is `fp`. */
@@ -225,24 +284,46 @@ export interface Model<S = unknown> {
   adopt?(state: S): S;
 }
 
+/** How often an action was tried (evaluated) and enabled (produced a successor). */
+export interface ActionActivity {
+  readonly tried: number;
+  readonly enabled: number;
+}
+
 /** A spec definition that cannot work (bad variant, unknown property...). */
 export class SpecDefinitionError extends Error {
   override name = "SpecDefinitionError";
+  /** Recognised by name: a spec file may load its own copy of this library. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return sameError(value, "SpecDefinitionError");
+  }
 }
 
 /** An option that names something the spec does not have (exit 2 in the CLI). */
 export class UnknownChoiceError extends Error {
   override name = "UnknownChoiceError";
+  /** Recognised by name: a spec file may load its own copy of this library. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return sameError(value, "UnknownChoiceError");
+  }
 }
 
 /** An option the spec cannot honour (e.g. symmetry with a property that names nodes). */
 export class OptionError extends Error {
   override name = "OptionError";
+  /** Recognised by name: a spec file may load its own copy of this library. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return sameError(value, "OptionError");
+  }
 }
 
 /** A reducer produced something that is not a valid state. */
 export class SpecRuntimeError extends Error {
   override name = "SpecRuntimeError";
+  /** Recognised by name: a spec file may load its own copy of this library. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return sameError(value, "SpecRuntimeError");
+  }
 }
 
 /** The name of the implicit variant that is the spec as written. */
@@ -297,21 +378,54 @@ export function findVariant(specName: string, variants: readonly VariantInfo[], 
   return found;
 }
 
-/** Binds parameters into properties. */
+/**
+ * Binds parameters into properties. A property that throws, changes the
+ * state or returns a non-boolean is a spec error (UserCodeError).
+ */
 export function bindProperties<S, P>(
   properties: Readonly<Record<string, Property<S, P>>>,
   params: P,
 ): ModelProperty<S>[] {
   return Object.entries(properties).map(([name, p]): ModelProperty<S> => {
+    const where = `"${name}"`;
     switch (p.kind) {
       case "invariant":
-        return { name, kind: "invariant", check: (s) => p.check(s, params) };
       case "final":
-        return { name, kind: "final", check: (s) => p.check(s, params) };
-      case "action":
-        return { name, kind: "action", check: (a, b) => p.check(a, b, params) };
+      case "sometimes": {
+        const check = p.check;
+        return { name, kind: p.kind, check: (s) => guardedCheck("property", where, [{ name: "state", value: s }], (x) => check(x as S, params)) };
+      }
+      case "action": {
+        const check = p.check;
+        const inputs = (a: S, b: S): NamedInput[] => [{ name: "prev", value: a }, { name: "next", value: b }];
+        return { name, kind: "action", check: (a, b) => guardedCheck("property", where, inputs(a, b), (x, y) => check(x as S, y as S, params)) };
+      }
     }
   });
+}
+
+/** Runs a user predicate: a boolean, or a UserCodeError saying what went wrong. */
+export function guardedCheck(site: UserCodeSite, where: string, inputs: readonly NamedInput[], check: (...args: unknown[]) => unknown): boolean {
+  let result: unknown;
+  try {
+    result = check(...inputs.map((i) => i.value));
+  } catch (error) {
+    throw new UserCodeError(faultOf(site, where, error, inputs, check));
+  }
+  if (typeof result !== "boolean") {
+    throw new UserCodeError(invalidFault(site, where, `returned ${describeValue(result)}, not a boolean${result === undefined ? " (a missing return?)" : ""}`));
+  }
+  return result;
+}
+
+/** A short description of a returned value for error messages. */
+export function describeValue(v: unknown): string {
+  if (v === undefined) return "undefined";
+  if (v === null) return "null";
+  if (Array.isArray(v)) return `an array`;
+  if (typeof v === "object") return "an object";
+  if (typeof v === "function") return "a function";
+  return `${typeof v} ${String(v)}`;
 }
 
 /** Fingerprints a state a reducer produced, naming the action when it is not plain data. */
@@ -320,6 +434,17 @@ export function fingerprintState(state: unknown, out: Fingerprint, where: string
     fingerprintInto(state, out);
   } catch (error) {
     if (error instanceof NotPlainDataError) throw new SpecRuntimeError(`${where}: ${error.message}`);
+    throw error;
+  }
+}
+
+/** Fingerprints what an action returned: a state that is not plain data is an invalid result of that action. */
+function fingerprintResult(state: unknown, out: Fingerprint, site: UserCodeSite, where: string): void {
+  if (state === null) throw new UserCodeError(invalidFault(site, where, "returned null; return undefined when the action is not enabled"));
+  try {
+    fingerprintInto(state, out);
+  } catch (error) {
+    if (error instanceof NotPlainDataError) throw new UserCodeError(invalidFault(site, where, `returned a state that ${error.message.replace(/^state is/, "is")}`));
     throw error;
   }
 }
@@ -389,25 +514,39 @@ function genericModel<S, Schema extends ParamsSchema>(
   const entries = Object.entries(actions).filter((e): e is [string, ActionDef<S, ParamValues<Schema>>] => e[1] !== undefined);
   const constraint = def.constraint;
   const fp: Fingerprint = { hi: 0, lo: 0 };
+  const tried = new Float64Array(entries.length);
+  const enabled = new Float64Array(entries.length);
   return {
     spec: def.name,
     variant,
     params: values,
     properties: bindProperties(def.properties, params),
     deadlock,
-    initStates: () => def.init(params),
-    fingerprint: (state, out) => fingerprintState(state, out, `spec "${def.name}", initial state`),
-    withinConstraint: constraint ? (state) => constraint(state, params) : () => true,
+    actionNames: entries.map(([name]) => name),
+    constrained: constraint !== undefined,
+    initStates: () => initialStates(def.init, params),
+    fingerprint: (state, out) => fingerprintResult(state, out, "init", "initial state"),
+    withinConstraint: constraint ? (state) => guardedCheck("constraint", "constraint", [{ name: "state", value: state }], (s) => constraint(s as S, params)) : () => true,
+    activity: () => new Map(entries.map(([name], k) => [`action ${name}`, { tried: tried[k]!, enabled: enabled[k]! }])),
     successors(state, _fp, sink) {
-      for (const [name, action] of entries) {
+      for (let k = 0; k < entries.length; k++) {
+        const [name, action] = entries[k]!;
+        tried[k] = tried[k]! + 1;
         if (typeof action === "function") {
-          const next = action(state, params);
+          let next: S | undefined;
+          try {
+            next = action(state, params);
+          } catch (error) {
+            throw new UserCodeError(faultOf("action", name, error, [{ name: "state", value: state }], (s) => action(s as S, params)));
+          }
           if (next === undefined) continue;
-          fingerprintState(next, fp, `spec "${def.name}", action ${name}`);
+          enabled[k] = enabled[k]! + 1;
+          fingerprintResult(next, fp, "action", name);
           sink.push(next, fp, name);
         } else {
           action.enumerate(state, params, name, (next, label) => {
-            fingerprintState(next, fp, `spec "${def.name}", action ${label}`);
+            enabled[k] = enabled[k]! + 1;
+            fingerprintResult(next, fp, "action", label);
             sink.push(next, fp, label);
           });
         }
@@ -416,22 +555,50 @@ function genericModel<S, Schema extends ParamsSchema>(
   };
 }
 
+/** Runs a spec's `init`: an array of states, or a UserCodeError. */
+export function initialStates<S, P>(init: (params: P) => readonly S[], params: P): readonly S[] {
+  let states: unknown;
+  try {
+    states = init(params);
+  } catch (error) {
+    throw new UserCodeError(faultOf("init", "init", error, [], () => init(params)));
+  }
+  if (!Array.isArray(states)) {
+    throw new UserCodeError(invalidFault("init", "init", `returned ${describeValue(states)}; init returns an array of initial states, e.g. () => [{ n: 0 }]`));
+  }
+  return states as readonly S[];
+}
+
 /**
- * The same model checking only the property `name` (and deadlock only when
- * that is the one): BFS then finds the shortest trace to that property's
- * violation, whatever else breaks first.
+ * The same model checking only the properties named (and deadlock only when
+ * `deadlockFree` is one of them), as a TLC config lists its invariants: BFS
+ * then finds the shortest trace to those properties' violations.
+ * Throws UnknownChoiceError for a name the model does not have.
  */
-export function onlyProperty<S>(model: Model<S>, name: string): Model<S> {
+export function selectProperties<S>(model: Model<S>, names: readonly string[]): Model<S> {
+  const known = [...model.properties.map((p) => p.name), ...(model.deadlock ? ["deadlockFree"] : [])];
+  for (const name of names) {
+    if (!known.includes(name)) throw new UnknownChoiceError(`spec "${model.spec}" has no property "${name}"; properties: ${known.join(", ") || "(none)"}`);
+  }
   return {
     spec: model.spec,
     variant: model.variant,
     params: model.params,
-    deadlock: name === "deadlockFree" && model.deadlock,
-    properties: model.properties.filter((p) => p.name === name),
+    deadlock: names.includes("deadlockFree") && model.deadlock,
+    properties: model.properties.filter((p) => names.includes(p.name)),
+    ...(model.actionNames ? { actionNames: model.actionNames } : {}),
+    ...(model.coverageKey ? { coverageKey: (label: string) => model.coverageKey!(label) } : {}),
+    ...(model.activity ? { activity: () => model.activity!() } : {}),
+    ...(model.constrained === undefined ? {} : { constrained: model.constrained }),
     initStates: () => model.initStates(),
     fingerprint: (state, out) => model.fingerprint(state, out),
     successors: (state, fp, sink) => model.successors(state, fp, sink),
     withinConstraint: (state) => model.withinConstraint(state),
     ...(model.adopt ? { adopt: (state: S) => model.adopt!(state) } : {}),
   };
+}
+
+/** The same model checking only the property `name` (see selectProperties). */
+export function onlyProperty<S>(model: Model<S>, name: string): Model<S> {
+  return selectProperties(model, [name]);
 }

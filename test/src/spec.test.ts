@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { atTermination, choose, defineSpec, int, invariant, onEveryStep, SpecDefinitionError, SpecRuntimeError, UnknownChoiceError } from "../../src/index.js";
+import { atTermination, choose, defineSpec, int, invariant, onEveryStep, SpecDefinitionError, UnknownChoiceError } from "../../src/index.js";
 import { checkSpec } from "../../checker/index.js";
 
 interface Counter {
@@ -27,8 +27,18 @@ const counter = defineSpec({
   },
 });
 
+function tlcDef() {
+  return {
+    name: "tlc-constraint",
+    description: "",
+    init: () => [{ x: 0 }],
+    actions: { Next: (s: { x: number }) => ({ x: s.x + 1 }) },
+    constraint: (s: { x: number }) => s.x <= 2,
+  };
+}
+
 describe("defineSpec and the checker", () => {
-  it("counts states outside the constraint without expanding them, and self-loops as generated", () => {
+  it("checks states outside the constraint but neither counts nor expands them (TLC's rule), and counts self-loops as generated", () => {
     const only = defineSpec({
       name: "inc",
       description: "",
@@ -39,9 +49,28 @@ describe("defineSpec and the checker", () => {
       properties: {},
     });
     const r = checkSpec(only);
-    // n = 0..4 stored; 0..3 expanded, each with Inc and a Stay self-loop: 1 + 4 * 2 generated.
-    expect([r.result, r.distinctStates, r.generatedStates, r.maxDepth]).toEqual(["ok", 5, 9, 4]);
-    expect(checkSpec(only, { params: { max: 10 } }).distinctStates).toBe(12);
+    // n = 0..3 stored and expanded, each with Inc and a Stay self-loop: 1 + 4 * 2 generated; n = 4 is generated only.
+    expect([r.result, r.distinctStates, r.generatedStates, r.maxDepth]).toEqual(["ok", 4, 9, 3]);
+    expect(checkSpec(only, { params: { max: 10 } }).distinctStates).toBe(11);
+  });
+
+  it("matches TLC on Init x=0, Next x'=x+1, CONSTRAINT x<=2: 3 distinct, 4 generated", () => {
+    const tlc = defineSpec({
+      name: "tlc-constraint",
+      description: "",
+      init: () => [{ x: 0 }],
+      actions: { Next: (s: { x: number }) => ({ x: s.x + 1 }) },
+      constraint: (s) => s.x <= 2,
+      properties: { belowFour: invariant((s: { x: number }) => s.x < 4) },
+    });
+    const r = checkSpec(tlc);
+    expect([r.result, r.distinctStates, r.generatedStates, r.maxDepth]).toEqual(["ok", 3, 4, 2]);
+    // The state outside the constraint is still checked: an invariant it breaks is a violation, with the step to it.
+    const strict = checkSpec(tlc, { properties: [] });
+    expect(strict.distinctStates).toBe(3);
+    const broken = defineSpec({ ...tlcDef(), properties: { belowThree: invariant((s: { x: number }) => s.x < 3) } });
+    const v = checkSpec(broken);
+    expect([v.result, v.property, v.trace?.length, v.distinctStates, v.generatedStates]).toEqual(["violation", "belowThree", 4, 3, 4]);
   });
 
   it("finds the shortest violation of an action property", () => {
@@ -91,8 +120,9 @@ describe("defineSpec and the checker", () => {
     expect(() => counter.instantiate({ variant: "fast" })).toThrow(
       new UnknownChoiceError('spec "counter" has no variant "fast"; variants: default, bound-two'),
     );
-    const bad = defineSpec({ name: "bad", description: "", init: () => [{ n: 0 }], actions: { Break: () => ({ n: new Date() }) as never }, properties: {} });
-    expect(() => checkSpec(bad)).toThrow(SpecRuntimeError);
-    expect(() => checkSpec(bad)).toThrow('spec "bad", action Break: state is not plain data at state.n: instance of Date');
+    const bad = defineSpec({ name: "bad", description: "", init: () => [{ n: 0 }], actions: { Break: () => ({ n: new Date(0) }) as never }, properties: {} });
+    const r = checkSpec(bad);
+    expect([r.result, r.error?.kind, r.error?.where, r.trace?.length]).toEqual(["error", "invalid", "Break", 1]);
+    expect(r.error?.message).toContain("returned a state that is not plain data at state.n: instance of Date");
   });
 });
