@@ -73,7 +73,7 @@ function checker() {
 }
 
 const benches = [["checker", checker]];
-for (const [name, file] of [["random", "random.js"], ["lincheck", "lincheck.js"], ["cluster", "cluster.js"]]) {
+for (const [name, file] of [["guards", "guards.js"], ["random", "random.js"], ["lincheck", "lincheck.js"], ["cluster", "cluster.js"]]) {
   if (existsSync(`${root}/bench/${file}`)) benches.push([name, (await import(`./${file}`)).main]);
 }
 for (const [name, bench] of benches) if (wants(name)) await bench();

@@ -60,16 +60,16 @@ function stepsTo(model: Model<CircuitState>, happens: (prev: CircuitState, next:
 }
 
 describe("circuit-breaker: the model", () => {
-  it("holds at the defaults (2 callers, threshold 2, cooldown 2, 1 probe, time 0..6, 6 calls): 1,487 states, BFS and DFS agree", () => {
+  it("holds at the defaults (2 callers, threshold 2, cooldown 2, 1 probe, time 0..6, 6 calls): 1,182 states, BFS and DFS agree", () => {
     const r = checkSpec(circuitBreaker);
-    expect([r.result, r.distinctStates, r.generatedStates]).toEqual(["ok", 1487, 4001]);
+    expect([r.result, r.distinctStates, r.generatedStates]).toEqual(["ok", 1182, 4001]);
     const dfs = checkSpec(circuitBreaker, { strategy: "dfs" });
-    expect([dfs.result, dfs.distinctStates, dfs.generatedStates]).toEqual(["ok", 1487, 4001]);
+    expect([dfs.result, dfs.distinctStates, dfs.generatedStates]).toEqual(["ok", 1182, 4001]);
   });
 
   it("holds with 3 callers and 2 probes", () => {
     const r = checkSpec(circuitBreaker, { params: { callers: 3, probes: 2 } });
-    expect([r.result, r.distinctStates, r.generatedStates]).toEqual(["ok", 5268, 19010]);
+    expect([r.result, r.distinctStates, r.generatedStates]).toEqual(["ok", 4039, 19010]);
   });
 
   it("the bounds reach every transition: trip, cooldown over, a failed trial re-opens, a successful trial closes", () => {
