@@ -32,7 +32,8 @@ export class Budget {
   private readonly deadline: number;
   private readonly maxMemory: number;
   // Whatever the budget, stop before V8's heap limit: an out-of-memory crash would lose the report.
-  private readonly heapLimit = getHeapStatistics().heap_size_limit * 0.85;
+  // V8 gives up ("ineffective mark-compacts") well before its nominal limit: stop at 70%.
+  private readonly heapLimit = getHeapStatistics().heap_size_limit * 0.7;
   private readonly signal: AbortSignal | undefined;
   peakRss = process.memoryUsage.rss();
 
@@ -50,11 +51,12 @@ export class Budget {
   exceeded(memory: boolean): Limit | undefined {
     if (this.signal?.aborted) return "interrupted";
     if (realNow() > this.deadline) return "timeout";
+    // Stop with room to spare: the report and trace still need memory.
+    if (getHeapStatistics().used_heap_size > this.heapLimit) return "max-memory";
     if (!memory) return undefined;
     const rss = process.memoryUsage.rss();
     if (rss > this.peakRss) this.peakRss = rss;
-    // Stop with room to spare: the report and trace still need memory.
-    if (rss > this.maxMemory * 0.9 || getHeapStatistics().used_heap_size > this.heapLimit) return "max-memory";
+    if (rss > this.maxMemory * 0.9) return "max-memory";
     return undefined;
   }
 }

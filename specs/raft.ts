@@ -257,7 +257,9 @@ export const raft = defineProtocol({
     server: raftServer,
     client: kvClient<RaftParams>((ctx) => raftWorkload(ctx.params.workload, ctx.params.keys, ctx.params.values)),
   },
-  faults: (p) => ({ loss: p.loss, duplicate: p.duplicate, crash: p.crash }),
+  // Clients do not crash: a crashed client's pending operation would have to
+  // become indeterminate (Jepsen's :info) and its process never invoke again.
+  faults: (p) => ({ loss: p.loss, duplicate: p.duplicate, crash: p.crash, crashRoles: ["server"] }),
   constraint: withinRaftBounds,
   properties: {
     atMostOneLeaderPerTerm: invariant<P.RaftState, RaftParams>(

@@ -162,6 +162,8 @@ export interface FaultBudget {
   readonly loss?: number;
   readonly duplicate?: number;
   readonly crash?: number;
+  /** The roles whose nodes may crash (default: every role). */
+  readonly crashRoles?: readonly string[];
 }
 
 /** The state of a whole protocol: plain data, as properties and traces see it. */
@@ -384,7 +386,8 @@ class ProtocolModel implements Model<ProtocolState> {
   private readonly interner = new Interner();
   private readonly items = new Map<object, ItemInfo>();
   private readonly network: NetworkKind;
-  private readonly budget: Required<FaultBudget>;
+  private readonly budget: Required<Omit<FaultBudget, "crashRoles">>;
+  private readonly crashRoles: readonly string[] | undefined;
   private readonly constraint: ((s: ProtocolState) => boolean) | undefined;
   private readonly scratch: Fingerprint = { hi: 0, lo: 0 };
   /** Envelopes added by the outcome being applied (reused: no allocation per successor). */
@@ -410,6 +413,7 @@ class ProtocolModel implements Model<ProtocolState> {
     this.constrained = constraint !== undefined;
     const b = (def.faults?.(paramValues) ?? {}) as FaultBudget;
     this.budget = { loss: b.loss ?? 0, duplicate: b.duplicate ?? 0, crash: b.crash ?? 0 };
+    this.crashRoles = b.crashRoles;
     if (this.network === "set" && (this.budget.loss > 0 || this.budget.duplicate > 0)) {
       throw new SpecDefinitionError(`spec "${def.name}": a "set" network already allows loss and duplication; use "unordered" or "fifo" for fault budgets`);
     }
@@ -589,7 +593,8 @@ class ProtocolModel implements Model<ProtocolState> {
     for (let i = 0; i < this.nodeIds.length; i++) {
       const id = this.nodeIds[i]!;
       const isDown = state.down.includes(id);
-      if (!isDown && f.crashed < this.budget.crash) this.crash(state, sink, i, labels ? `crash ${id}` : "");
+      const crashable = this.crashRoles === undefined || this.crashRoles.includes(this.nodeRoleName[i]!);
+      if (!isDown && crashable && f.crashed < this.budget.crash) this.crash(state, sink, i, labels ? `crash ${id}` : "");
       if (isDown) this.restart(state, sink, i, labels ? `restart ${id}` : "");
     }
   }
