@@ -118,7 +118,7 @@ export function ownPackageAliases(): Record<string, string> {
 }
 
 /** This package's folder and package.json, found from this file in the sources or in dist/. */
-function ownPackage(): { root: string; pkg: { name: string; exports: Record<string, string | { default: string }> } } {
+export function ownPackage(): { root: string; pkg: { name: string; version: string; exports: Record<string, string | { default: string }> } } {
   let root = dirname(fileURLToPath(import.meta.url));
   while (!existsSync(resolve(root, "package.json"))) {
     const up = dirname(root);

@@ -67,15 +67,25 @@ function formatParams(params: ParamRecord): string {
   return entries.length === 0 ? "" : ` (${entries.map(([k, v]) => `${k}=${v}`).join(", ")})`;
 }
 
+/** A count as text reads it: thousands separated (`296,448`). */
+function count(n: number): string {
+  return n.toLocaleString("en-US");
+}
+
+/** `1 step`, `3 steps`, `1,024 steps`. */
+function steps(n: number): string {
+  return `${count(n)} step${n === 1 ? "" : "s"}`;
+}
+
 /** The one-line summary: verdict, spec, counts and speed. */
 export function summaryLine(r: Report): string {
   const who = `${r.spec}${r.variant === "default" ? "" : ` --variant ${r.variant}`}${formatParams(r.params)}`;
-  const counts = `${r.distinctStates.toLocaleString("en-US")} distinct states, ${r.generatedStates.toLocaleString("en-US")} generated, depth ${r.maxDepth}, ${(r.durationMs / 1000).toFixed(2)} s (${r.statesPerSecond.toLocaleString("en-US")} states/s)`;
+  const counts = `${count(r.distinctStates)} distinct state${r.distinctStates === 1 ? "" : "s"}, ${count(r.generatedStates)} generated, depth ${count(r.maxDepth)}, ${(r.durationMs / 1000).toFixed(2)} s (${count(r.statesPerSecond)} states/s)`;
   switch (r.result) {
     case "ok":
       return `OK: ${who}: every property holds; ${counts}`;
     case "violation":
-      return `VIOLATION: ${who}: ${r.propertyKind} "${r.property}" is violated after ${(r.trace?.length ?? 1) - 1} steps; ${counts}`;
+      return `VIOLATION: ${who}: ${r.propertyKind} "${r.property}" is violated after ${steps((r.trace?.length ?? 1) - 1)}; ${counts}`;
     case "incomplete":
       return `INCOMPLETE: ${who}: ${r.limit ? LIMIT_TEXT[r.limit] : "stopped"} with no violation found; ${counts}`;
   }
@@ -84,7 +94,7 @@ export function summaryLine(r: Report): string {
 /** The full text report: the summary, then the trace with only the fields that changed per step. */
 export function formatReportText(r: Report): string {
   const lines = [summaryLine(r)];
-  if (r.trace) lines.push("", `Counterexample (${r.trace.length - 1} steps):`, formatTraceText(r.trace));
+  if (r.trace) lines.push("", `Counterexample (${steps(r.trace.length - 1)}):`, formatTraceText(r.trace));
   return lines.join("\n");
 }
 
