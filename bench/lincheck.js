@@ -99,7 +99,7 @@ export async function main({ print = console.log, warmRuns = 5, coldRuns = 5 } =
   }
   results.kvPartitioned = { firstMs: kvRuns[0], warmMs: median(kvRuns.slice(1)), result: kvResult, configurations: kvConfigurations };
   // Configurations do not depend on the machine's load (Porcupine's plain WGL search visits about 178,000 here, counted with a re-implementation).
-  print(`kv c50-ok, partitioned by key (Porcupine ${PORCUPINE.kvC50OkPartitionedMs} ms): ${kvResult}, ${kvConfigurations} configurations`);
+  print(`kv c50-ok, partitioned by key (Porcupine ${PORCUPINE.kvC50OkPartitionedMs} ms): ${kvResult}, ${kvConfigurations.toLocaleString("en-US")} configurations`);
   print(`  first run ${kvRuns[0].toFixed(1)} ms  ${ratio(kvRuns[0], PORCUPINE.kvC50OkPartitionedMs)}`);
   print(`  warm      ${results.kvPartitioned.warmMs.toFixed(1)} ms  ${ratio(results.kvPartitioned.warmMs, PORCUPINE.kvC50OkPartitionedMs)}`);
 
@@ -112,7 +112,7 @@ export async function main({ print = console.log, warmRuns = 5, coldRuns = 5 } =
   const maxRssMiB = resourceUsage().maxRSS / 1024;
   results.kvWhole = { ms: wholeMs, result: whole.result, reason: whole.result === "unknown" ? whole.reason : undefined, configurations: whole.configurations, maxRssMiB };
   print(`kv c50-ok without partitioning (Porcupine: no verdict in 60 s, 9-11 GiB): ${whole.result}${whole.result === "unknown" ? ` (${whole.reason})` : ""}`);
-  print(`  ${wholeMs.toFixed(0)} ms, ${whole.configurations} configurations, peak RSS of this process ${maxRssMiB.toFixed(0)} MiB (limit 2048)`);
+  print(`  ${wholeMs.toFixed(0)} ms, ${whole.configurations.toLocaleString("en-US")} configurations, peak RSS of this process ${maxRssMiB.toFixed(0)} MiB (limit 2048)`);
 
   // 4. kv c50-bad, partitioned (Porcupine 3 to 16 ms).
   const badRuns = [];
