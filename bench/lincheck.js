@@ -1,5 +1,6 @@
-// Benchmarks of the history checkers against Porcupine's figures (the
-// anchors README: Go, one process, this machine kind). Plain ESM JavaScript
+// Benchmarks of the history checkers against Porcupine's figures (Go, one
+// process, measured on this machine kind) over Porcupine's own histories in
+// test/fixtures/porcupine. Plain ESM JavaScript
 // over the build: run `npx tsc -p tsconfig.build.json` first, then
 // `node bench/lincheck.js`. Prints ratios; never asserts on time.
 import { readFileSync, readdirSync } from "node:fs";
@@ -10,9 +11,9 @@ import { resourceUsage } from "node:process";
 import { checkLinearizability, kvModel, parseHistory, registerModel } from "../dist/src/history/index.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const corpus = resolve(here, "../../shared/anchors/porcupine");
+const corpus = resolve(here, "../test/fixtures/porcupine");
 
-/** Porcupine's times on this machine kind (anchors README). */
+/** Porcupine's times on this machine kind (Go 1.19, 2 cores), measured once and recorded here. */
 const PORCUPINE = { etcdCorpusMs: 420, kvC50OkPartitionedMs: 173 };
 const GOAL_ETCD_MS = 210;
 
@@ -98,7 +99,7 @@ export async function main({ print = console.log, warmRuns = 5, coldRuns = 5 } =
   }
   results.kvPartitioned = { firstMs: kvRuns[0], warmMs: median(kvRuns.slice(1)), result: kvResult, configurations: kvConfigurations };
   // Configurations do not depend on the machine's load (Porcupine's plain WGL search visits about 178,000 here, counted with a re-implementation).
-  print(`kv c50-ok, partitioned by key (Porcupine ${PORCUPINE.kvC50OkPartitionedMs} ms): ${kvResult}, ${kvConfigurations} configurations`);
+  print(`kv c50-ok, partitioned by key (Porcupine ${PORCUPINE.kvC50OkPartitionedMs} ms): ${kvResult}, ${kvConfigurations.toLocaleString("en-US")} configurations`);
   print(`  first run ${kvRuns[0].toFixed(1)} ms  ${ratio(kvRuns[0], PORCUPINE.kvC50OkPartitionedMs)}`);
   print(`  warm      ${results.kvPartitioned.warmMs.toFixed(1)} ms  ${ratio(results.kvPartitioned.warmMs, PORCUPINE.kvC50OkPartitionedMs)}`);
 
@@ -111,7 +112,7 @@ export async function main({ print = console.log, warmRuns = 5, coldRuns = 5 } =
   const maxRssMiB = resourceUsage().maxRSS / 1024;
   results.kvWhole = { ms: wholeMs, result: whole.result, reason: whole.result === "unknown" ? whole.reason : undefined, configurations: whole.configurations, maxRssMiB };
   print(`kv c50-ok without partitioning (Porcupine: no verdict in 60 s, 9-11 GiB): ${whole.result}${whole.result === "unknown" ? ` (${whole.reason})` : ""}`);
-  print(`  ${wholeMs.toFixed(0)} ms, ${whole.configurations} configurations, peak RSS of this process ${maxRssMiB.toFixed(0)} MiB (limit 2048)`);
+  print(`  ${wholeMs.toFixed(0)} ms, ${whole.configurations.toLocaleString("en-US")} configurations, peak RSS of this process ${maxRssMiB.toFixed(0)} MiB (limit 2048)`);
 
   // 4. kv c50-bad, partitioned (Porcupine 3 to 16 ms).
   const badRuns = [];

@@ -54,7 +54,7 @@ export async function main() {
   const tpc = throughput(api.randomSearch, twoPhaseCommit.instantiate({ params: { rms: 3 } }), { runs: 30_000, maxDepth: 100 });
   console.log(
     `two-phase-commit rms=3: ${fmt(tpc.steps)} steps in ${(tpc.durationMs / 1000).toFixed(2)} s: ${fmt(tpc.stepsPerSecond)} steps/s ` +
-      `(${fmt(tpc.walks)} walks of 100 steps, ${fmt(tpc.generatedStates)} successors computed, ${tpc.distinctStates} distinct states)`,
+      `(${fmt(tpc.walks)} walks of 100 steps, ${fmt(tpc.generatedStates)} successors computed, ${fmt(tpc.distinctStates)} distinct states)`,
   );
   console.log(`  vs Quint's TypeScript simulator (~${fmt(QUINT_STEPS_PER_SECOND)} steps/s): ${(tpc.stepsPerSecond / QUINT_STEPS_PER_SECOND).toFixed(1)}x`);
 

@@ -1,5 +1,6 @@
 // `npm run bench`: performance figures, each printed with its ratio against a
-// named baseline measured on this machine kind (../shared/anchors/README.md).
+// named baseline measured on this machine kind (TLC, Spin, Quint, Porcupine;
+// each bench file records its baseline figures next to the code that uses them).
 // Never part of `npm test`; wall-clock times are not asserted anywhere.
 //   npm run bench                  everything (two-phase commit with 9 RMs takes minutes)
 //   npm run bench -- checker       only the model checker; also: random, lincheck, cluster

@@ -25,7 +25,7 @@ import { runMaelstrom } from "../src/runtime/maelstrom.js";
 import { TRANSPORTS } from "../src/runtime/transport.js";
 import { toHtml, toItf, toMermaid } from "../src/trace-formats.js";
 import { conformCommand, runCommand } from "./run/command.js";
-import { UsageError } from "./load.js";
+import { ownPackage, resolveSpec, UsageError } from "./load.js";
 import { createProgress } from "./progress.js";
 import { replayHint, ReplayPathError, type RandomReport } from "./random.js";
 import { exitCodeOf, formatReportText, summaryLine, type Report } from "./report.js";
@@ -74,7 +74,7 @@ function collectParam(text: string, previous: Record<string, string>): Record<st
   return { ...previous, [text.slice(0, eq)]: text.slice(eq + 1) };
 }
 
-/** A spec's listing entry, as `list --json` prints it. */
+/** A spec's listing entry, as `list --json` prints it: every param, property and variant with its description. */
 export function listEntry(spec: Spec<unknown>) {
   return {
     name: spec.name,
@@ -83,31 +83,70 @@ export function listEntry(spec: Spec<unknown>) {
       name,
       type: paramTypeName(def),
       default: def.default,
+      ...(def.type === "int" && def.min !== undefined ? { min: def.min } : {}),
+      ...(def.type === "int" && def.max !== undefined ? { max: def.max } : {}),
       ...(def.description === undefined ? {} : { description: def.description }),
     })),
-    properties: spec.properties.map((p) => ({ name: p.name, kind: p.kind })),
+    properties: spec.properties.map((p) => ({ name: p.name, kind: p.kind, ...(p.description === undefined ? {} : { description: p.description }) })),
     variants: spec.variants.map((v) => ({
       name: v.name,
+      description: v.description,
       ...(v.violates === undefined ? {} : { violates: v.violates }),
       ...(v.params === undefined ? {} : { params: v.params }),
     })),
+    ...(spec.symmetry === undefined ? {} : { symmetry: spec.symmetry }),
   };
 }
 
+/** `rms=3 (int, 1..12): number of resource managers`. */
+function paramText(name: string, def: Spec<unknown>["params"][string]): string {
+  const range =
+    def.type !== "int" || (def.min === undefined && def.max === undefined)
+      ? ""
+      : def.max === undefined
+        ? `, at least ${def.min}`
+        : def.min === undefined
+          ? `, at most ${def.max}`
+          : `, ${def.min}..${def.max}`;
+  return `${name}=${String(def.default)} (${paramTypeName(def)}${range})${def.description === undefined ? "" : `: ${def.description}`}`;
+}
+
+/** `[clients=2, requests=2]`: the params a variant sets, or nothing. */
+function variantBounds(v: Spec<unknown>["variants"][number]): string {
+  return v.params ? ` [${Object.entries(v.params).map(([k, x]) => `${k}=${String(x)}`).join(", ")}]` : "";
+}
+
+/** The catalogue listing: each spec with its params (described), properties and broken variants. */
 function listText(specs: readonly Spec<unknown>[]): string {
   const lines: string[] = [];
   for (const spec of specs) {
     lines.push(`${spec.name}: ${spec.description}`);
-    const params = Object.entries(spec.params).map(([n, d]) => `${n}=${String(d.default)} (${paramTypeName(d)})`);
-    if (params.length > 0) lines.push(`  params:     ${params.join(", ")}`);
+    Object.entries(spec.params).forEach(([n, d], i) => lines.push(`  ${i === 0 ? "params:    " : "           "} ${paramText(n, d)}`));
     lines.push(`  properties: ${spec.properties.map((p) => `${p.name} (${p.kind})`).join(", ")}`);
     for (const v of spec.variants.filter((x) => x.name !== "default")) {
-      const bounds = v.params ? ` [${Object.entries(v.params).map(([k, x]) => `${k}=${String(x)}`).join(", ")}]` : "";
-      lines.push(`  variant ${v.name}${bounds}: ${v.description}${v.violates ? ` (violates ${v.violates})` : ""}`);
+      lines.push(`  variant ${v.name}${variantBounds(v)}: ${v.description}${v.violates ? ` (violates ${v.violates})` : ""}`);
     }
     lines.push("");
   }
   return lines.join("\n");
+}
+
+/** One spec in full (`interleave list <spec>`): every param, property and variant with its description. */
+function specText(spec: Spec<unknown>): string {
+  const params = Object.entries(spec.params);
+  const variants = spec.variants.filter((x) => x.name !== "default");
+  return [
+    `${spec.name}: ${spec.description}`,
+    ...(params.length === 0 ? [] : ["", "params (--param name=value):", ...params.map(([n, d]) => `  ${paramText(n, d)}`)]),
+    "",
+    "properties:",
+    ...spec.properties.map((p) => `  ${p.name} (${p.kind})${p.description === undefined ? "" : `: ${p.description}`}`),
+    ...(variants.length === 0
+      ? []
+      : ["", "variants (--variant name):", ...variants.map((v) => `  ${v.name}${variantBounds(v)}: ${v.description}${v.violates ? ` (violates ${v.violates})` : ""}`)]),
+    ...(spec.symmetry === undefined ? [] : ["", `symmetric roles (--symmetry): ${spec.symmetry.join(", ")}`]),
+    "",
+  ].join("\n");
 }
 
 function formatTrace(report: Report, format: string): string {
@@ -132,6 +171,7 @@ function program(io: CliIo, exit: { code: number }) {
   const cli = new Command()
     .name("interleave")
     .description("Model-check distributed algorithms written as TypeScript reducers.")
+    .version(ownPackage().pkg.version, "-V, --version", "print the version")
     .exitOverride()
     .configureOutput({
       writeOut: (t) => io.stdout(t),
@@ -142,10 +182,16 @@ function program(io: CliIo, exit: { code: number }) {
 
   cli
     .command("list")
-    .description("list the spec catalogue: parameters, properties, variants")
+    .description("list the spec catalogue, or one spec in full: parameters, properties, variants")
+    .argument("[spec]", "a catalogue name or a path to a .ts/.js file exporting a spec")
     .option("--json", "print JSON")
-    .action((opts) => {
-      io.stdout(opts.json ? `${JSON.stringify(catalogue.map(listEntry), null, 2)}\n` : listText(catalogue));
+    .action(async (specArg: string | undefined, opts) => {
+      if (specArg === undefined) {
+        io.stdout(opts.json ? `${JSON.stringify(catalogue.map(listEntry), null, 2)}\n` : listText(catalogue));
+      } else {
+        const spec = await resolveSpec(specArg);
+        io.stdout(opts.json ? `${JSON.stringify(listEntry(spec), null, 2)}\n` : specText(spec));
+      }
       exit.code = 0;
     });
 

@@ -90,16 +90,26 @@ function formatParams(params: ParamRecord): string {
   return entries.length === 0 ? "" : ` (${entries.map(([k, v]) => `${k}=${v}`).join(", ")})`;
 }
 
+/** A count as text reads it: thousands separated (`296,448`). */
+function count(n: number): string {
+  return n.toLocaleString("en-US");
+}
+
+/** `1 step`, `3 steps`, `1,024 steps`. */
+function steps(n: number): string {
+  return `${count(n)} step${n === 1 ? "" : "s"}`;
+}
+
 /** The one-line summary: verdict, spec, counts and speed. */
 export function summaryLine(r: Report): string {
   const who = `${r.spec}${r.variant === "default" ? "" : ` --variant ${r.variant}`}${formatParams(r.params)}`;
-  const counts = `${r.distinctStates.toLocaleString("en-US")} distinct states, ${r.generatedStates.toLocaleString("en-US")} generated, depth ${r.maxDepth}, ${(r.durationMs / 1000).toFixed(2)} s (${r.statesPerSecond.toLocaleString("en-US")} states/s)`;
+  const counts = `${count(r.distinctStates)} distinct state${r.distinctStates === 1 ? "" : "s"}, ${count(r.generatedStates)} generated, depth ${count(r.maxDepth)}, ${(r.durationMs / 1000).toFixed(2)} s (${count(r.statesPerSecond)} states/s)`;
   switch (r.result) {
     case "ok":
       return `OK: ${who}: every property holds; ${counts}`;
     case "violation":
       if (r.propertyKind === "sometimes") return `VIOLATION: ${who}: sometimes "${r.property}" was never reached; ${counts}`;
-      return `VIOLATION: ${who}: ${r.propertyKind} "${r.property}" is violated after ${(r.trace?.length ?? 1) - 1} steps; ${counts}`;
+      return `VIOLATION: ${who}: ${r.propertyKind} "${r.property}" is violated after ${steps((r.trace?.length ?? 1) - 1)}; ${counts}`;
     case "error":
       return `ERROR: ${who}: ${r.error ? describeFault(r.error) : "the spec's code failed"}; ${counts}`;
     case "incomplete":
@@ -113,7 +123,7 @@ export function formatReportText(r: Report): string {
   if (r.result === "violation" && r.error) lines.push(`  ${describeFault(r.error)}`);
   if (r.trace) {
     const title = r.result === "error" ? "Trace to the state it failed on" : "Counterexample";
-    lines.push("", `${title} (${r.trace.length - 1} steps):`, formatTraceText(r.trace));
+    lines.push("", `${title} (${steps(r.trace.length - 1)}):`, formatTraceText(r.trace));
   }
   if (r.coverage) lines.push("", formatCoverage(r.coverage));
   return lines.join("\n");

@@ -188,7 +188,7 @@ function walkPlain(v: unknown, path: string, seen: Set<object>): void {
   } else {
     const proto = Object.getPrototypeOf(v);
     if (proto !== Object.prototype && proto !== null) {
-      throw new NotPlainDataError(path, `instance of ${proto?.constructor?.name ?? "a class"} (use plain objects and sorted arrays)`);
+      throw new NotPlainDataError(path, `instance of ${proto?.constructor?.name ?? "a class"}`);
     }
     for (const [k, e] of Object.entries(v)) {
       if (e !== undefined) walkPlain(e, /^[A-Za-z_$][\w$]*$/.test(k) ? `${path}.${k}` : `${path}[${JSON.stringify(k)}]`, seen);

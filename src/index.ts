@@ -1,6 +1,6 @@
 /**
  * Interleave's public API: define specs and protocols as pure reducers, with
- * named properties; the checker (`interleave/checker`) explores them.
+ * named properties; the checker (`interleave-check/checker`) explores them.
  */
 export * from "./params.js";
 export * from "./fingerprint.js";

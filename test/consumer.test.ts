@@ -19,6 +19,7 @@ describe("consumer project", () => {
   it("installs the packed tarball, type-checks against the public API and runs", { timeout: 300_000 }, () => {
     const dir = mkdtempSync(join(tmpdir(), "interleave-consumer-"));
     const packed = JSON.parse(sh("npm", ["pack", "--json", "--ignore-scripts", "--pack-destination", dir], root)) as { filename: string }[];
+    expect(packed[0]!.filename).toBe("interleave-check-0.1.0.tgz");
     const tarball = join(dir, packed[0]!.filename);
     writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module" }));
     sh("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", tarball, "typescript@5.9", "@types/node@20"], dir);
@@ -28,7 +29,7 @@ describe("consumer project", () => {
     );
     writeFileSync(
       join(dir, "counter.ts"),
-      `import { defineSpec, int, invariant } from "interleave";
+      `import { defineSpec, int, invariant } from "interleave-check";
 export default defineSpec({
   name: "counter",
   description: "counts to a bound",
@@ -41,17 +42,18 @@ export default defineSpec({
     );
     writeFileSync(
       join(dir, "main.ts"),
-      `import { checkSpec } from "interleave/checker";
-import { resourceManager, twoPhaseCommit } from "interleave/specs/two-phase-commit";
+      `import { checkSpec } from "interleave-check/checker";
+import { resourceManager, twoPhaseCommit } from "interleave-check/specs/two-phase-commit";
+import { expectSpec } from "interleave-check/testing";
 import counter from "./counter.js";
 const step = resourceManager.reduce({ rmState: "working" }, { type: "Prepare" }, { self: "rm1", from: undefined, kind: "choice", params: {}, nodes: ["tm", "rm1"], roles: { tm: ["tm"], rm: ["rm1"] } });
 const report = checkSpec(twoPhaseCommit, { params: { rms: 3 } });
-console.log(JSON.stringify({ rm: step?.state.rmState, effects: step?.effects.length, distinct: report.distinctStates, counter: checkSpec(counter).distinctStates }));
+console.log(JSON.stringify({ rm: step?.state.rmState, effects: step?.effects.length, distinct: report.distinctStates, counter: checkSpec(counter).distinctStates, expected: expectSpec(twoPhaseCommit).toViolate("consistent", { variant: "commit-without-all-prepared", steps: 3 }).property }));
 `,
     );
     sh("npx", ["tsc", "-p", "."], dir);
     const out = JSON.parse(sh("node", ["out/main.js"], dir)) as Record<string, unknown>;
-    expect(out).toEqual({ rm: "prepared", effects: 1, distinct: 288, counter: 5 });
+    expect(out).toEqual({ rm: "prepared", effects: 1, distinct: 288, counter: 5, expected: "consistent" });
 
     const cli = spawnSync("npx", ["interleave", "check", "./counter.ts", "--json", "-"], { cwd: dir, encoding: "utf8" });
     expect(cli.status).toBe(0);

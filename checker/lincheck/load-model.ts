@@ -5,7 +5,7 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { HistoryInputError, MODELS, type AnyModel, type HistoryFormat, type ParsedHistory } from "../../src/history/index.js";
-import { loadJiti } from "../load.js";
+import { importUserModule } from "../load.js";
 
 /** Whether the `--model` argument names a file rather than a built-in model. */
 export function isModelPath(arg: string): boolean {
@@ -32,7 +32,7 @@ export async function loadModelFile(arg: string): Promise<AnyModel> {
   if (!existsSync(path)) throw new HistoryInputError(`model file not found: ${arg}`);
   let module: Record<string, unknown>;
   try {
-    module = (await (await loadJiti())(import.meta.url, { fsCache: false, moduleCache: false }).import(path)) as Record<string, unknown>;
+    module = await importUserModule(path);
   } catch (error) {
     const message = error instanceof Error ? error.message.split("\n")[0] : String(error);
     throw new HistoryInputError(`cannot load model file ${arg}: ${message}`);

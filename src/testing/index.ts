@@ -1,5 +1,5 @@
 /**
- * Testing helpers (`interleave/testing`): check specs inside tests, draw
+ * Testing helpers (`interleave-check/testing`): check specs inside tests, draw
  * parameter values with fast-check, test real implementations against specs
  * and models with `fc.commands`, and explore the interleavings of async code
  * built on verified reducers with `fc.scheduler`.

@@ -10,7 +10,7 @@
  *   `view`, must move as the spec allows (each command is at most one step of
  *   the spec, a refinement check) and satisfy the spec's properties;
  * - an operation model in Porcupine's shape (`init`, `step(state, op)`, as in
- *   `interleave/history`): each command is an operation, and the output the
+ *   `interleave-check/history`): each command is an operation, and the output the
  *   implementation returns must be one the model allows.
  */
 import fc from "fast-check";
@@ -65,7 +65,7 @@ export interface SpecTestOptions<S, Real, C, V = S> extends ModelBasedOptions<C>
   readonly params?: ParamRecord;
 }
 
-/** A sequential specification in Porcupine's shape (the models of `interleave/history`). */
+/** A sequential specification in Porcupine's shape (the models of `interleave-check/history`). */
 export interface OperationModel<S> {
   readonly name?: string;
   init(): S;
@@ -143,7 +143,7 @@ class Divergence extends Error {
  * the path) on the first divergence.
  *
  * @example
- * // A key-value store against the kv model of interleave/history:
+ * // A key-value store against the kv model of interleave-check/history:
  * modelBasedTest(kvModel, () => new KvStore(), {
  *   commands: fc.oneof(
  *     fc.record({ f: fc.constant("get"), key: fc.constantFrom("x", "y"), input: fc.constant(null) }),

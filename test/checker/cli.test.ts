@@ -15,9 +15,9 @@ function run(...args: string[]) {
 
 interface ListEntry {
   name: string;
-  params: { name: string; type: string; default: unknown }[];
-  properties: { name: string; kind: string }[];
-  variants: { name: string; violates?: string; params?: Record<string, unknown> }[];
+  params: { name: string; type: string; default: unknown; description?: string }[];
+  properties: { name: string; kind: string; description?: string }[];
+  variants: { name: string; description: string; violates?: string; params?: Record<string, unknown> }[];
 }
 
 describe("interleave CLI", () => {
@@ -35,8 +35,11 @@ describe("interleave CLI", () => {
     expect(r.code).toBe(0);
     const list = JSON.parse(r.stdout) as ListEntry[];
     const tpc = list.find((s) => s.name === "two-phase-commit");
-    expect(tpc?.params).toEqual([{ name: "rms", type: "int", default: 3, description: "number of resource managers" }]);
-    expect(tpc?.properties).toEqual([{ name: "typeOK", kind: "invariant" }, { name: "consistent", kind: "invariant" }]);
+    expect(tpc?.params).toEqual([{ name: "rms", type: "int", default: 3, min: 1, max: 12, description: "number of resource managers" }]);
+    expect(tpc?.properties).toEqual([
+      { name: "typeOK", kind: "invariant", description: "TPTypeOK: every variable holds a value of its type" },
+      { name: "consistent", kind: "invariant", description: "no RM has committed while another has aborted" },
+    ]);
     const broken = tpc?.variants.filter((v) => v.violates) ?? [];
     expect(broken.length).toBeGreaterThanOrEqual(1);
     for (const v of broken) {
@@ -127,7 +130,7 @@ describe("interleave CLI", () => {
   });
 
   it("lincheck: one JSON line per file, exit 1 when any history is not linearizable, 2 on bad input", () => {
-    const etcd = resolve(root, "../shared/anchors/porcupine/etcd");
+    const etcd = resolve(root, "test/fixtures/porcupine/etcd");
     const ok = run("lincheck", join(etcd, "etcd_002.log"), "--json", "-");
     expect(ok.code).toBe(0);
     expect(JSON.parse(ok.stdout)).toMatchObject({ model: "register", result: "linearizable", operations: 77, partitions: 1 });
@@ -166,5 +169,179 @@ export default defineSpec({
     expect(r.code).toBe(0);
     // idle/waiting/critical for two processes, at most one critical: 9 - 1 = 8 states.
     expect(JSON.parse(r.stdout)).toMatchObject({ spec: "mutex", result: "ok", distinctStates: 8 });
+  });
+});
+
+describe("interleave CLI messages", () => {
+  /** A spec file of its own in a fresh folder. */
+  function specFile(name: string, text: string): string {
+    const dir = mkdtempSync(join(tmpdir(), "interleave-messages-"));
+    writeFileSync(join(dir, name), text);
+    return join(dir, name);
+  }
+
+  it("--version prints the package's version", () => {
+    const { version } = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { version: string };
+    expect(version).toBe("0.1.0");
+    for (const flag of ["--version", "-V"]) {
+      const r = run(flag);
+      expect(r).toEqual({ code: 0, stdout: "0.1.0\n", stderr: "" });
+    }
+  });
+
+  it("list --json carries every description: params (with their range), properties, variants; and the symmetric roles", () => {
+    const list = JSON.parse(run("list", "--json").stdout) as ListEntry[];
+    expect(list).toHaveLength(24);
+    expect(list.find((s) => s.name === "two-phase-commit")).toEqual({
+      name: "two-phase-commit",
+      description: "Gray and Lamport's two-phase commit (TwoPhase.tla): a TM and RMs agree to commit or abort",
+      params: [{ name: "rms", type: "int", default: 3, min: 1, max: 12, description: "number of resource managers" }],
+      properties: [
+        { name: "typeOK", kind: "invariant", description: "TPTypeOK: every variable holds a value of its type" },
+        { name: "consistent", kind: "invariant", description: "no RM has committed while another has aborted" },
+      ],
+      variants: [
+        { name: "default", description: "Gray and Lamport's two-phase commit (TwoPhase.tla): a TM and RMs agree to commit or abort" },
+        { name: "commit-without-all-prepared", description: "the TM commits without waiting for every RM's Prepared message", violates: "consistent" },
+        { name: "abort-after-commit", description: "the TM may still decide to abort after it decided to commit", violates: "consistent" },
+      ],
+      symmetry: ["rm"],
+    });
+    const undescribed = list.flatMap((s) => [
+      ...s.params.filter((p) => !p.description).map((p) => `${s.name} param ${p.name}`),
+      ...s.properties.filter((p) => !p.description).map((p) => `${s.name} property ${p.name}`),
+      ...s.variants.filter((v) => !v.description).map((v) => `${s.name} variant ${v.name}`),
+    ]);
+    expect(undescribed).toEqual([]);
+  });
+
+  it("the text listing shows each param's type, range and description", () => {
+    const r = run("list");
+    expect(r.code).toBe(0);
+    expect(r.stdout.split("\n").slice(0, 11)).toEqual([
+      "two-phase-commit: Gray and Lamport's two-phase commit (TwoPhase.tla): a TM and RMs agree to commit or abort",
+      "  params:     rms=3 (int, 1..12): number of resource managers",
+      "  properties: typeOK (invariant), consistent (invariant)",
+      "  variant commit-without-all-prepared: the TM commits without waiting for every RM's Prepared message (violates consistent)",
+      "  variant abort-after-commit: the TM may still decide to abort after it decided to commit (violates consistent)",
+      "",
+      "lamport-clock: Lamport's logical clocks: happened-before implies a smaller clock, and (clock, process) totally orders events consistently with it",
+      "  params:     processes=3 (int, 2..4): number of processes",
+      "              events=1 (int, 1..3): local events and sends per process (receives are not counted)",
+      "  properties: clockCondition (invariant), totalOrderExtendsHappenedBefore (invariant), clockAdvancesWithEveryEvent (action)",
+      "  variant receive-without-max: on receipt the clock ticks past its own value only (local + 1), ignoring the message's stamp (violates clockCondition)",
+    ]);
+    expect(r.stdout).toContain("\n              workload=put (put|get-put|get-put-cas): operations clients choose from\n");
+  });
+
+  it("list <spec> shows one catalogue spec in full", () => {
+    const r = run("list", "two-phase-commit");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(
+      [
+        "two-phase-commit: Gray and Lamport's two-phase commit (TwoPhase.tla): a TM and RMs agree to commit or abort",
+        "",
+        "params (--param name=value):",
+        "  rms=3 (int, 1..12): number of resource managers",
+        "",
+        "properties:",
+        "  typeOK (invariant): TPTypeOK: every variable holds a value of its type",
+        "  consistent (invariant): no RM has committed while another has aborted",
+        "",
+        "variants (--variant name):",
+        "  commit-without-all-prepared: the TM commits without waiting for every RM's Prepared message (violates consistent)",
+        "  abort-after-commit: the TM may still decide to abort after it decided to commit (violates consistent)",
+        "",
+        "symmetric roles (--symmetry): rm",
+        "",
+      ].join("\n"),
+    );
+    const raft = run("list", "raft");
+    expect(raft.code).toBe(0);
+    expect(raft.stdout).toContain("  crash=0 (int, 0..3): server crashes (each followed by a possible restart)\n");
+    expect(raft.stdout).toContain(
+      "  stale-read [clients=2, requests=2, workload=get-put, maxLog=1, candidates=2]: a leader answers reads from its local state without confirming it is still the leader (violates linearizableClientHistory)\n",
+    );
+    const json = run("list", "raft", "--json");
+    expect(JSON.parse(json.stdout)).toMatchObject({ name: "raft", params: expect.arrayContaining([{ name: "crash", type: "int", default: 0, min: 0, max: 3, description: "server crashes (each followed by a possible restart)" }]) });
+    expect(run("list", "nope")).toMatchObject({ code: 2, stdout: "" });
+  });
+
+  it("list ./file.ts shows a user's spec in full", () => {
+    const file = specFile(
+      "counter.ts",
+      `import { defineSpec, int, invariant } from "interleave-check";
+export default defineSpec({
+  name: "counter",
+  description: "counts up to a bound",
+  params: { max: int(2, { min: 0, description: "highest count" }) },
+  init: () => [{ n: 0 }],
+  actions: { Inc: (s: { n: number }, p: { max: number }) => (s.n < p.max ? { n: s.n + 1 } : undefined) },
+  properties: { bounded: invariant((s: { n: number }, p: { max: number }) => s.n <= p.max, "never counts past max") },
+  variants: { "off-by-one": { description: "counts one past max", violates: "bounded", actions: { Inc: (s: { n: number }, p: { max: number }) => (s.n <= p.max ? { n: s.n + 1 } : undefined) } } },
+});
+`,
+    );
+    const r = run("list", file);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(
+      [
+        "counter: counts up to a bound",
+        "",
+        "params (--param name=value):",
+        "  max=2 (int, at least 0): highest count",
+        "",
+        "properties:",
+        "  bounded (invariant): never counts past max",
+        "",
+        "variants (--variant name):",
+        "  off-by-one: counts one past max (violates bounded)",
+        "",
+      ].join("\n"),
+    );
+  });
+
+  it("summaries separate thousands and say 1 step", () => {
+    expect(run("check", "two-phase-commit", "--param", "rms=5").stdout).toMatch(
+      /^OK: two-phase-commit \(rms=5\): every property holds; 8,832 distinct states, 58,146 generated, depth 16, \d+\.\d\d s \([\d,]+ states\/s\)\n$/,
+    );
+    const file = specFile(
+      "one-step.ts",
+      `import { defineSpec, invariant } from "interleave-check";
+export default defineSpec({
+  name: "one-step",
+  description: "breaks after one step",
+  init: () => [{ n: 0 }],
+  actions: { Inc: (s: { n: number }) => (s.n < 1 ? { n: s.n + 1 } : undefined) },
+  properties: { zero: invariant((s: { n: number }) => s.n === 0) },
+});
+`,
+    );
+    const r = run("check", file);
+    expect(r.code).toBe(1);
+    const lines = r.stdout.split("\n");
+    expect(lines[0]).toMatch(/^VIOLATION: one-step: invariant "zero" is violated after 1 step; 2 distinct states, 2 generated, depth 1, /);
+    expect(lines.slice(1, 3)).toEqual(["", "Counterexample (1 step):"]);
+  });
+
+  it("a state that is not plain data gives the hint once", () => {
+    const file = specFile(
+      "map-state.ts",
+      `import { defineSpec, invariant } from "interleave-check";
+export default defineSpec({
+  name: "map-state",
+  description: "holds a Map",
+  init: () => [{ seen: new Map<string, number>() }],
+  actions: {},
+  properties: { fine: invariant(() => true) },
+});
+`,
+    );
+    const r = run("check", file);
+    expect(r).toEqual({
+      code: 2,
+      stdout: "",
+      stderr: 'interleave: spec "map-state", initial state: state is not plain data at state.seen: instance of Map (use objects, arrays, numbers, strings, booleans, null)\n',
+    });
   });
 });

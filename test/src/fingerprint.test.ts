@@ -30,7 +30,7 @@ describe("fingerprint", () => {
 
   it("names the path of a value that is not plain data", () => {
     expect(() => fingerprint({ nodes: { n1: { log: [1, new Map()] } } })).toThrow(
-      new NotPlainDataError("state.nodes.n1.log[1]", "instance of Map (use plain objects and sorted arrays)"),
+      new NotPlainDataError("state.nodes.n1.log[1]", "instance of Map"),
     );
     expect(() => assertPlainData({ f: () => 1 })).toThrow(/state\.f: a function/);
     expect(() => assertPlainData({ x: Number.NaN })).toThrow(/state\.x: non-finite number NaN/);

@@ -23,7 +23,7 @@ function divergence(run: () => unknown): ModelDivergenceError {
 
 // ---------------------------------------------------------------------------
 // An in-memory key-value store with a read cache, against the kv model of
-// interleave/history (get, put, append on string values).
+// interleave-check/history (get, put, append on string values).
 // ---------------------------------------------------------------------------
 
 class KvStore {

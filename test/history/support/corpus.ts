@@ -1,4 +1,4 @@
-/** The Porcupine test histories shipped with the project's anchors. */
+/** Porcupine's public test histories, copied into test/fixtures/porcupine (see its README and LICENSE). */
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 /** The repository root (this file is test/history/support/corpus.ts). */
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 /** Where the 109 histories and expected.tsv live. */
-export const corpusDir = resolve(repoRoot, "../shared/anchors/porcupine");
+export const corpusDir = resolve(repoRoot, "test/fixtures/porcupine");
 
 /** The rows of expected.tsv: file (relative to the corpus) and verdict. */
 export function expectedVerdicts(): { file: string; expected: "linearizable" | "violation" }[] {
