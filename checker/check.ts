@@ -40,7 +40,7 @@ export function checkSpec(spec: Spec<any>, options: CheckOptions = {}): Report {
     ...(options.symmetry ? { symmetry: true } : {}),
   });
   const outcome = strategy.search(model, options);
-  const report = buildReport({ spec: spec.name, variant: model.variant, params: model.params, strategy: strategy.name }, outcome);
+  const report = buildReport({ spec: spec.name, variant: model.variant, params: model.params, strategy: strategy.name, sets: spec.sets }, outcome);
   return isRandomOutcome(outcome) ? randomReport(report, outcome) : report;
 }
 
@@ -68,5 +68,5 @@ export async function checkSpecByName(specArg: string, options: CheckByNameOptio
   };
   const model = spec.instantiate(instantiate);
   const outcome = await parallelSearch(specArg, instantiate, options, workers);
-  return buildReport({ spec: spec.name, variant: model.variant, params: model.params, strategy: `bfs/${workers} workers` }, outcome);
+  return buildReport({ spec: spec.name, variant: model.variant, params: model.params, strategy: `bfs/${workers} workers`, sets: spec.sets }, outcome);
 }

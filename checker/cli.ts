@@ -20,8 +20,9 @@ import { checkSpecByName } from "./check.js";
 import { runLincheck } from "./lincheck/command.js";
 import { runMaelstrom } from "../src/runtime/maelstrom.js";
 import { TRANSPORTS } from "../src/runtime/transport.js";
-import { toHtml, toItf, toMermaid } from "../src/trace-formats.js";
+import { toHtml, toItf, toMermaid, toTraceJson } from "../src/trace-formats.js";
 import { conformCommand, runCommand } from "./run/command.js";
+import { replayCommand } from "./replay.js";
 import { UsageError } from "./load.js";
 import { createProgress } from "./progress.js";
 import { replayHint, ReplayPathError, type RandomReport } from "./random.js";
@@ -109,10 +110,10 @@ function listText(specs: readonly Spec<unknown>[]): string {
 
 function formatTrace(report: Report, format: string): string {
   const trace = report.trace ?? [];
-  const source = { spec: report.spec, variant: report.variant, property: report.property, params: report.params };
+  const source = { spec: report.spec, variant: report.variant, property: report.property, params: report.params, sets: report.sets };
   switch (format) {
     case "json":
-      return `${JSON.stringify(trace, null, 2)}\n`;
+      return `${JSON.stringify(toTraceJson(trace, source), null, 2)}\n`;
     case "itf":
       return `${JSON.stringify(toItf(trace, source), null, 2)}\n`;
     case "mermaid":
@@ -205,6 +206,17 @@ function program(io: CliIo, exit: { code: number }) {
       }
       if (opts.out !== undefined) writeFileSync(opts.out, formatTrace(report, opts.traceFormat));
       exit.code = exitCodeOf(report);
+    });
+
+  cli
+    .command("replay")
+    .description("re-execute a saved trace (JSON or ITF) through the spec's reducers: exit 1 if it reproduces a violation, 2 if it diverges")
+    .argument("<trace>", "a trace written by `check --trace-format json` or `--trace-format itf`")
+    .option("--spec <spec>", "a catalogue name or a path to a .ts/.js file (default: the spec the trace names)")
+    .option("--variant <name>", "replay through this variant (default: the trace's)")
+    .option("--param <name=value>", "override a parameter the trace records (repeatable)", collectParam, {} as Record<string, string>)
+    .action(async (file: string, opts) => {
+      exit.code = await replayCommand(file, { spec: opts.spec, variant: opts.variant, params: opts.param }, io);
     });
 
   cli

@@ -11,6 +11,8 @@ export interface Report {
   readonly variant: string;
   readonly params: ParamRecord;
   readonly strategy: string;
+  /** The spec's declared set paths (only when it declares some): the trace's arrays there are sets. */
+  readonly sets?: readonly string[];
   readonly result: "ok" | "violation" | "incomplete";
   /** The violated property, or null. */
   readonly property: string | null;
@@ -33,12 +35,14 @@ export interface Report {
 
 /** Builds the report of a search. */
 export function buildReport(
-  run: { spec: string; variant: string; params: ParamRecord; strategy: string },
+  run: { spec: string; variant: string; params: ParamRecord; strategy: string; sets?: readonly string[] | undefined },
   outcome: SearchOutcome<unknown>,
 ): Report {
   const seconds = outcome.durationMs / 1000;
+  const { sets, ...who } = run;
   return {
-    ...run,
+    ...who,
+    ...(sets === undefined || sets.length === 0 ? {} : { sets }),
     result: outcome.result,
     property: outcome.violation?.property ?? null,
     propertyKind: outcome.violation?.kind ?? null,
@@ -84,7 +88,7 @@ export function summaryLine(r: Report): string {
 /** The full text report: the summary, then the trace with only the fields that changed per step. */
 export function formatReportText(r: Report): string {
   const lines = [summaryLine(r)];
-  if (r.trace) lines.push("", `Counterexample (${r.trace.length - 1} steps):`, formatTraceText(r.trace));
+  if (r.trace) lines.push("", `Counterexample (${r.trace.length - 1} steps):`, formatTraceText(r.trace, { sets: r.sets }));
   return lines.join("\n");
 }
 
