@@ -71,6 +71,38 @@ function brokenAtEnd<S>(model: Model<S>, state: S, successors: readonly Successo
   return model.deadlock ? { property: "deadlockFree", kind: "final" } : undefined;
 }
 
+/**
+ * A label with the entries of every `{...}` group sorted. A protocol's labels
+ * print message fields in the key order of the objects the model holds, and
+ * that order depends on which equal object the model met first (it shares
+ * equal objects): a fresh replay may print `{"r1":1,"r2":1}` where the check
+ * printed `{"r2":1,"r1":1}`, for the same action.
+ */
+export function canonicalLabel(label: string): string {
+  let i = 0;
+  const group = (close: string): string[] => {
+    const entries: string[] = [];
+    let current = "";
+    while (i < label.length) {
+      const c = label[i++]!;
+      if (c === close) break;
+      if (c === '"') {
+        const start = i - 1;
+        while (i < label.length && label[i] !== '"') i += label[i] === "\\" ? 2 : 1;
+        current += label.slice(start, ++i);
+      } else if (c === "{") current += `{${group("}").sort().join(",")}}`;
+      else if (c === "[") current += `[${group("]").join(",")}]`;
+      else if (c === "," && close !== "") {
+        entries.push(current);
+        current = "";
+      } else current += c;
+    }
+    entries.push(current);
+    return entries;
+  };
+  return group("").join(",");
+}
+
 const MAX_DIFF_LINES = 8;
 
 function shortDiff(expected: unknown, saved: unknown, sets: readonly string[] | undefined): string[] {
@@ -120,8 +152,9 @@ export function replayTrace<S>(model: Model<S>, read: { readonly trace: ReadTrac
     if (!model.withinConstraint(state)) {
       return { result: "diverged", step: i, action: step.action, reason: `step ${i - 1} is outside the spec's constraint, so the checker never expands it`, diff: [] };
     }
-    const labelled = successors.filter((s) => s.label === step.action);
-    const next = labelled.find((s) => deepEqual(s.state, step.state));
+    const wanted = step.action === null ? null : canonicalLabel(step.action);
+    const labelled = successors.filter((s) => s.label === step.action || canonicalLabel(s.label) === wanted);
+    const next = labelled.find((s) => s.label === step.action && deepEqual(s.state, step.state)) ?? labelled.find((s) => deepEqual(s.state, step.state));
     if (next === undefined) {
       if (labelled.length === 0) {
         const enabled = [...new Set(successors.map((s) => s.label))];
