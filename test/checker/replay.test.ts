@@ -101,6 +101,37 @@ describe("interleave replay", () => {
     ]);
   });
 
+  it("replays a user's spec file given with --spec, from its ITF trace (sets, null and floats included)", async () => {
+    const spec = join(dir, "lock.ts");
+    const index = join(import.meta.dirname, "../../src/index.ts");
+    writeFileSync(
+      spec,
+      `import { choose, defineSpec, invariant, setAdd } from ${JSON.stringify(index)};
+type S = { readonly holders: readonly number[]; readonly last: number | null; readonly load: number };
+export default defineSpec({
+  name: "lock", description: "a lock that checks nothing", sets: ["holders"],
+  init: () => [{ holders: [], last: null, load: 0 } as S],
+  actions: { Take: choose(() => [0, 1], (s: S, i: number) => (s.holders.includes(i) ? undefined : { holders: setAdd(s.holders, i), last: i, load: s.load + 0.5 })) },
+  properties: { oneHolder: invariant((s: S) => s.holders.length <= 1) },
+});
+`,
+    );
+    const itf = join(dir, "lock.itf.json");
+    expect((await cli("check", spec, "--trace-format", "itf", "--out", itf)).code).toBe(1);
+    const doc = JSON.parse(readFileSync(itf, "utf8")) as { states: Record<string, unknown>[] };
+    expect(doc.states[2]).toEqual({
+      "#meta": { index: 2, action: "Take(1)" },
+      holders: { "#set": [{ "#bigint": "0" }, { "#bigint": "1" }] },
+      last: { tag: "Some", value: { "#bigint": "1" } },
+      load: { tag: "Float", value: "1" },
+    });
+    expect(await cli("replay", itf, "--spec", spec)).toEqual({
+      code: 1,
+      stdout: 'VIOLATION: lock: replaying 2 steps reproduces invariant "oneHolder", violated at step 2\n',
+      stderr: "",
+    });
+  });
+
   it("exits 2 with one line for a missing file, a file that is not a trace, or a spec the catalogue lacks", async () => {
     expect(await cli("replay", join(dir, "none.json"))).toEqual({ code: 2, stdout: "", stderr: `interleave: trace file not found: ${join(dir, "none.json")}\n` });
     const notTrace = join(dir, "not-trace.json");
