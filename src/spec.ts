@@ -375,15 +375,7 @@ export function specBase(def: {
   const properties = propertyInfos(def.properties, def.deadlock ?? false);
   const variants = variantInfos(def.name, def.description, def.variants ?? {}, properties.map((p) => p.name));
   return {
-    header: {
-      kind: "interleave-spec" as const,
-      name: def.name,
-      description: def.description,
-      params: schema,
-      properties,
-      variants,
-      ...(def.sets === undefined ? {} : { sets: def.sets }),
-    },
+    header: { kind: "interleave-spec" as const, name: def.name, description: def.description, params: schema, properties, variants, ...(def.sets === undefined ? {} : { sets: def.sets }) },
     resolve(options: InstantiateOptions): { variant: string; values: Record<string, number | boolean | string> } {
       const variant = findVariant(def.name, variants, options.variant ?? DEFAULT_VARIANT);
       return { variant: variant.name, values: resolveParams(schema, variant.params ?? {}, options.params ?? {}) };
