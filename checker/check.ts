@@ -40,7 +40,7 @@ export function checkSpec(spec: Spec<any>, options: CheckOptions = {}): Report {
   const strategy = strategies[options.strategy ?? "bfs"]!;
   const model = modelOf(spec, options);
   const outcome = guardedSearch(() => strategy.search(model, options));
-  const report = buildReport({ spec: spec.name, variant: model.variant, params: model.params, strategy: strategy.name }, outcome);
+  const report = buildReport({ spec: spec.name, variant: model.variant, params: model.params, strategy: strategy.name, sets: spec.sets }, outcome);
   return isRandomOutcome(outcome) ? randomReport(report, outcome) : report;
 }
 
@@ -95,11 +95,11 @@ export async function checkSpecByName(specArg: string, options: CheckByNameOptio
     if (!strategy.searchAsync) return checkSpec(spec, options);
     const model = modelOf(spec, options);
     const outcome = await strategy.searchAsync(model, options);
-    return buildReport({ spec: spec.name, variant: model.variant, params: model.params, strategy: strategy.name }, outcome);
+    return buildReport({ spec: spec.name, variant: model.variant, params: model.params, strategy: strategy.name, sets: spec.sets }, outcome);
   }
   if ((options.strategy ?? "bfs") !== "bfs") throw new UsageError("--workers above 1 runs breadth-first search; drop --strategy or use --strategy bfs");
   const instantiate = instantiateOptions(options);
   const model = modelOf(spec, options);
   const outcome = await parallelSearch(specArg, instantiate, options, workers);
-  return buildReport({ spec: spec.name, variant: model.variant, params: model.params, strategy: `bfs/${workers} workers` }, outcome);
+  return buildReport({ spec: spec.name, variant: model.variant, params: model.params, strategy: `bfs/${workers} workers`, sets: spec.sets }, outcome);
 }

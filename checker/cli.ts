@@ -4,6 +4,7 @@
  * 2 bad usage or input, 3 incomplete (a limit was hit).
  */
 import { writeFileSync } from "node:fs";
+import { resolve as resolvePath } from "node:path";
 import { availableParallelism } from "node:os";
 import { UserCodeError } from "../src/user-code.js";
 import { assertWritable } from "./output-paths.js";
@@ -23,9 +24,10 @@ import { checkSpecByName } from "./check.js";
 import { runLincheck } from "./lincheck/command.js";
 import { runMaelstrom } from "../src/runtime/maelstrom.js";
 import { TRANSPORTS } from "../src/runtime/transport.js";
-import { toHtml, toItf, toMermaid } from "../src/trace-formats.js";
+import { toHtml, toItf, toMermaid, toTraceJson } from "../src/trace-formats.js";
 import { conformCommand, runCommand } from "./run/command.js";
-import { ownPackage, resolveSpec, UsageError } from "./load.js";
+import { looksLikePath, ownPackage, resolveSpec, UsageError } from "./load.js";
+import { replayCommand } from "./replay.js";
 import { createProgress } from "./progress.js";
 import { replayHint, ReplayPathError, type RandomReport } from "./random.js";
 import { exitCodeOf, formatReportText, summaryLine, type Report } from "./report.js";
@@ -149,12 +151,13 @@ function specText(spec: Spec<unknown>): string {
   ].join("\n");
 }
 
-function formatTrace(report: Report, format: string): string {
+/** Writes the trace in `format`; `specRef` is what `replay` needs to find the spec again (its name, or its file as resolved). */
+function formatTrace(report: Report, format: string, specRef: string = report.spec): string {
   const trace = report.trace ?? [];
-  const source = { spec: report.spec, variant: report.variant, property: report.property, params: report.params };
+  const source = { spec: specRef, variant: report.variant, property: report.property, params: report.params, sets: report.sets };
   switch (format) {
     case "json":
-      return `${JSON.stringify(trace, null, 2)}\n`;
+      return `${JSON.stringify(toTraceJson(trace, source), null, 2)}\n`;
     case "itf":
       return `${JSON.stringify(toItf(trace, source), null, 2)}\n`;
     case "mermaid":
@@ -259,20 +262,33 @@ function program(io: CliIo, exit: { code: number }) {
       if (opts.debug && report.errorStack) io.stderr(`${report.errorStack}\n`);
       const { errorStack: _stack, ...published } = report;
       const json = `${JSON.stringify(published)}\n`;
+      // A user's spec file is named by its absolute path, so `interleave replay` finds it from anywhere.
+      const specRef = looksLikePath(specArg) ? resolvePath(specArg) : specArg;
       // Every random run prints what repeats it.
       const replay = opts.strategy === "random" ? `${replayHint(report as RandomReport, specArg)}\n` : "";
       // A trace format other than text, without --out, takes stdout; the summary goes to stderr.
       const traceToStdout = opts.out === undefined && opts.traceFormat !== "text" && opts.json !== "-";
       if (opts.json === "-" || traceToStdout) {
-        io.stdout(traceToStdout ? formatTrace(report, opts.traceFormat) : json);
+        io.stdout(traceToStdout ? formatTrace(report, opts.traceFormat, specRef) : json);
         io.stderr(`${summaryLine(report)}\n${replay}`);
         if (traceToStdout && opts.json !== undefined) writeFileSync(opts.json, json);
       } else {
         if (opts.json !== undefined) writeFileSync(opts.json, json);
         io.stdout(`${formatReportText(report)}\n${replay}`);
       }
-      if (opts.out !== undefined) writeFileSync(opts.out, formatTrace(report, opts.traceFormat));
+      if (opts.out !== undefined) writeFileSync(opts.out, formatTrace(report, opts.traceFormat, specRef));
       exit.code = exitCodeOf(report);
+    });
+
+  cli
+    .command("replay")
+    .description("re-execute a saved trace (JSON or ITF) through the spec's reducers: exit 1 if it reproduces a violation, 2 if it diverges")
+    .argument("<trace>", "a trace written by `check --trace-format json` or `--trace-format itf`")
+    .option("--spec <spec>", "a catalogue name or a path to a .ts/.js file (default: the spec the trace names)")
+    .option("--variant <name>", "replay through this variant (default: the trace's)")
+    .option("--param <name=value>", "override a parameter the trace records (repeatable)", collectParam, {} as Record<string, string>)
+    .action(async (file: string, opts) => {
+      exit.code = await replayCommand(file, { spec: opts.spec, variant: opts.variant, params: opts.param }, io);
     });
 
   cli

@@ -13,6 +13,8 @@ export interface Report {
   readonly variant: string;
   readonly params: ParamRecord;
   readonly strategy: string;
+  /** The spec's declared set paths (only when it declares some): the trace's arrays there are sets. */
+  readonly sets?: readonly string[];
   /** `error`: the spec's own code is wrong (exit 2); see `error`. */
   readonly result: "ok" | "violation" | "incomplete" | "error";
   /** The violated property (`noReducerThrows` when a reducer threw), or null. */
@@ -44,14 +46,16 @@ export interface Report {
 
 /** Builds the report of a search. */
 export function buildReport(
-  run: { spec: string; variant: string; params: ParamRecord; strategy: string },
+  run: { spec: string; variant: string; params: ParamRecord; strategy: string; sets?: readonly string[] | undefined },
   outcome: SearchOutcome<unknown>,
 ): Report {
   const seconds = outcome.durationMs / 1000;
   const fault = outcome.fault;
   const trace = outcome.violation?.trace ?? outcome.trace ?? null;
+  const { sets, ...who } = run;
   return {
-    ...run,
+    ...who,
+    ...(sets === undefined || sets.length === 0 ? {} : { sets }),
     result: outcome.result,
     property: outcome.violation?.property ?? null,
     propertyKind: outcome.violation?.kind ?? null,
@@ -123,7 +127,7 @@ export function formatReportText(r: Report): string {
   if (r.result === "violation" && r.error) lines.push(`  ${describeFault(r.error)}`);
   if (r.trace) {
     const title = r.result === "error" ? "Trace to the state it failed on" : "Counterexample";
-    lines.push("", `${title} (${steps(r.trace.length - 1)}):`, formatTraceText(r.trace));
+    lines.push("", `${title} (${steps(r.trace.length - 1)}):`, formatTraceText(r.trace, { sets: r.sets }));
   }
   if (r.coverage) lines.push("", formatCoverage(r.coverage));
   return lines.join("\n");

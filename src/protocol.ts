@@ -209,6 +209,8 @@ export interface ProtocolDefinition<Schema extends ParamsSchema, R extends Reado
    */
   readonly symmetry?: readonly (keyof R & string)[];
   readonly variants?: Readonly<Record<string, ProtocolVariantDef<ParamValues<Schema>>>>;
+  /** Paths of the protocol state's arrays that are sets (`"nodes.*.votes"`; see SpecDefinition). */
+  readonly sets?: readonly string[];
 }
 
 /** A protocol spec: a Spec that also exposes its roles (the reducers) for applications. */

@@ -185,6 +185,8 @@ export interface SpecDefinition<S, Schema extends ParamsSchema> {
   /** Report a reachable state with no enabled action as a violation of `deadlockFree`. */
   readonly deadlock?: boolean;
   readonly variants?: Readonly<Record<string, VariantDef<S, ParamValues<Schema>>>>;
+  /** Paths of the state's arrays that are sets (`"tmPrepared"`, `"nodes.*.votes"`): traces diff them by membership, ITF writes them as `#set`. */
+  readonly sets?: readonly string[];
 }
 
 /** What the checker, the CLI and `list` know of any spec. */
@@ -197,6 +199,8 @@ export interface Spec<S = unknown> {
   readonly variants: readonly VariantInfo[];
   /** Roles whose nodes are interchangeable (symmetry reduction may be used), if any. */
   readonly symmetry?: readonly string[];
+  /** Paths of the state's arrays that are sets (see SpecDefinition). */
+  readonly sets?: readonly string[];
   /** Builds the model of one variant at the given parameter overrides. */
   instantiate(options?: InstantiateOptions): Model<S>;
 }
@@ -490,12 +494,13 @@ export function specBase(def: {
   readonly properties: Readonly<Record<string, PropertyMeta & { readonly kind: PropertyKind }>>;
   readonly deadlock?: boolean;
   readonly variants?: Readonly<Record<string, Omit<VariantInfo, "name">>>;
+  readonly sets?: readonly string[];
 }) {
   const schema: ParamsSchema = def.params ?? {};
   const properties = propertyInfos(def.properties, def.deadlock ?? false);
   const variants = variantInfos(def.name, def.description, def.variants ?? {}, properties.map((p) => p.name));
   return {
-    header: { kind: "interleave-spec" as const, name: def.name, description: def.description, params: schema, properties, variants },
+    header: { kind: "interleave-spec" as const, name: def.name, description: def.description, params: schema, properties, variants, ...(def.sets === undefined ? {} : { sets: def.sets }) },
     resolve(options: InstantiateOptions): { variant: string; values: Record<string, number | boolean | string> } {
       const variant = findVariant(def.name, variants, options.variant ?? DEFAULT_VARIANT);
       return { variant: variant.name, values: resolveParams(schema, variant.params ?? {}, options.params ?? {}) };

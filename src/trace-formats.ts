@@ -8,28 +8,46 @@
  * - HTML: one self-contained page (no scripts, no network), each step with the
  *   fields it changed and the full state on demand.
  */
-import { diffStates, formatChange, type Trace } from "./trace.js";
+import { diffStates, formatChange, isProtocolState, type Trace, type TraceStep } from "./trace.js";
 
-/** What the formats say about the run the trace comes from. */
+/** What the formats say about the run the trace comes from; `replay` reads it back. */
 export interface TraceSource {
+  /** The spec's name (or the path it was loaded from). */
   readonly spec: string;
   readonly variant?: string | undefined;
   readonly property?: string | null | undefined;
   readonly params?: Readonly<Record<string, unknown>> | undefined;
+  /** The state's set paths, as the spec declares them (see `DiffOptions`). */
+  readonly sets?: readonly string[] | undefined;
 }
 
-/** An ITF value (ADR-015): integers as `#bigint`, records as objects, sequences as arrays. */
-export type ItfValue = boolean | string | readonly ItfValue[] | { readonly [key: string]: ItfValue };
+/**
+ * An ITF value (ADR-015): integers as `{"#bigint": "..."}`, records as
+ * objects, lists as arrays, sets as `{"#set": [...]}`, maps as
+ * `{"#map": [[key, value], ...]}`, variants as `{"tag": ..., "value": ...}`.
+ */
+export type ItfValue = boolean | string | number | readonly ItfValue[] | { readonly [key: string]: ItfValue };
 
-/** Encodes plain data as ITF: null becomes Quint's `None` variant; a non-integer number cannot be encoded and says so. */
-export function toItfValue(v: unknown): ItfValue {
-  if (v === null || v === undefined) return { tag: "None", value: { "#tup": [] } };
-  if (typeof v === "number") return Number.isInteger(v) ? { "#bigint": String(v) } : { "#unserializable": String(v) };
-  if (typeof v === "bigint") return { "#bigint": v.toString() };
-  if (typeof v === "boolean" || typeof v === "string") return v;
-  if (Array.isArray(v)) return v.map(toItfValue);
-  if (typeof v === "object") return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, toItfValue(x)]));
-  return { "#unserializable": String(v) };
+/** A trace as `check --trace-format json` writes it: the run's metadata and the steps. */
+export interface TraceJson {
+  readonly spec: string;
+  readonly variant: string;
+  readonly params: Readonly<Record<string, unknown>>;
+  readonly property: string | null;
+  readonly sets?: readonly string[];
+  readonly steps: Trace;
+}
+
+/** The JSON trace document (see TraceJson). */
+export function toTraceJson(trace: Trace, source: TraceSource): TraceJson {
+  return {
+    spec: source.spec,
+    variant: source.variant ?? "default",
+    params: source.params ?? {},
+    property: source.property ?? null,
+    ...(source.sets === undefined || source.sets.length === 0 ? {} : { sets: source.sets }),
+    steps: trace,
+  };
 }
 
 function describe(source: TraceSource, steps: number): string {
@@ -38,32 +56,274 @@ function describe(source: TraceSource, steps: number): string {
   return `interleave check ${source.spec}${variant}${property}`;
 }
 
+// ---------------------------------------------------------------------------
+// ITF. A typed reader (Quint, itf-rs, Apalache) wants one type per variable
+// across all states, so the encoder first looks at every value a position
+// holds in the whole trace (a position: a path with map keys and array
+// indices wildcarded), then encodes each value the way its position needs.
+
+/** What the values at one position look like across the trace. */
+interface Shape {
+  nullable: boolean;
+  /** Some number here is not an integer (or is -0, NaN, ±Infinity): every number here is a Float. */
+  float: boolean;
+  /** Arrays here are declared sets. */
+  set: boolean;
+  elements: Shape | undefined;
+  /** Objects here have the same keys everywhere: a record with these field shapes. */
+  fields: Map<string, Shape> | undefined;
+  /** Objects here are maps (keys vary, or a key could be read as an ITF tag): the values' shape. */
+  entries: Shape | undefined;
+}
+
+/** A position segment: a record field, or null for any map key or array index. */
+type Position = readonly (string | null)[];
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function isInteger(n: number): boolean {
+  return Number.isInteger(n) && !Object.is(n, -0);
+}
+
+/** Keys that would read as an ITF tag or a variant if the object were a record. */
+function needsMap(keys: readonly string[]): boolean {
+  return keys.some((k) => k.startsWith("#")) || (keys.length === 2 && keys.includes("tag") && keys.includes("value"));
+}
+
+function isSetPosition(sets: readonly (readonly string[])[], position: Position): boolean {
+  return sets.some((p) => p.length === position.length && p.every((seg, i) => seg === "*" || position[i] === null || seg === position[i]));
+}
+
+/** The shape of every value in `values`, which all sit at `position`. */
+function shapeOf(values: readonly unknown[], position: Position, sets: readonly (readonly string[])[]): Shape {
+  const present = values.filter((v) => v !== null && v !== undefined);
+  const arrays = present.filter((v): v is unknown[] => Array.isArray(v));
+  const objects = present.filter(isPlainObject);
+  const shape: Shape = {
+    nullable: present.length < values.length,
+    float: present.some((v) => typeof v === "number" && !isInteger(v)),
+    set: isSetPosition(sets, position),
+    elements: arrays.length === 0 ? undefined : shapeOf(arrays.flat(), [...position, null], sets),
+    fields: undefined,
+    entries: undefined,
+  };
+  if (objects.length === 0) return shape;
+  const keys = objects.map((o) => Object.keys(o).filter((k) => o[k] !== undefined).sort());
+  const same = keys.every((k) => k.length === keys[0]!.length && k.every((x, i) => x === keys[0]![i]));
+  if (same && !needsMap(keys[0]!)) {
+    shape.fields = new Map(keys[0]!.map((k) => [k, shapeOf(objects.map((o) => o[k]), [...position, k], sets)]));
+  } else {
+    shape.entries = shapeOf(objects.flatMap((o) => Object.values(o).filter((v) => v !== undefined)), [...position, null], sets);
+  }
+  return shape;
+}
+
+const NONE: ItfValue = { tag: "None", value: { "#tup": [] } };
+
+/** The text a Float variant carries: the shortest decimal that reads back as the same number. */
+function floatText(n: number): string {
+  return Object.is(n, -0) ? "-0" : String(n);
+}
+
+function encode(v: unknown, shape: Shape): ItfValue {
+  if (v === null || v === undefined) return NONE;
+  const inner = encodePresent(v, shape);
+  return shape.nullable ? { tag: "Some", value: inner } : inner;
+}
+
+function encodePresent(v: unknown, shape: Shape): ItfValue {
+  if (typeof v === "number") return shape.float ? { tag: "Float", value: floatText(v) } : { "#bigint": BigInt(v).toString() };
+  if (typeof v === "bigint") return { "#bigint": v.toString() };
+  if (typeof v === "boolean" || typeof v === "string") return v;
+  if (Array.isArray(v)) {
+    const items = v.map((x) => encode(x, shape.elements!));
+    return shape.set ? { "#set": items } : items;
+  }
+  if (isPlainObject(v)) {
+    const present = Object.entries(v).filter(([, x]) => x !== undefined);
+    if (shape.fields) return Object.fromEntries(present.map(([k, x]) => [k, encode(x, shape.fields!.get(k)!)]));
+    return { "#map": present.map(([k, x]) => [k, encode(x, shape.entries!)]) };
+  }
+  return { "#unserializable": String(v) };
+}
+
 /**
- * A trace in ITF. The variables are the state's top-level fields (or `state`
- * when the state is not an object); each state's `#meta` holds its index and
- * the action that led to it.
+ * Encodes one plain-data value as ITF on its own (a trace encodes each
+ * variable across all its states instead; see toItf).
+ */
+export function toItfValue(v: unknown, options: { readonly sets?: readonly string[] } = {}): ItfValue {
+  return encode(v, shapeOf([v], [], (options.sets ?? []).map((p) => p.split("."))));
+}
+
+/** The state's top-level fields, when every state is a record with the same ones (else the whole state is one variable). */
+function variablesOf(trace: Trace): string[] | undefined {
+  const keys = trace.map((step) => (isPlainObject(step.state) ? Object.keys(step.state).sort() : undefined));
+  const first = keys[0];
+  if (first === undefined || first.some((k) => k.startsWith("#"))) return undefined;
+  const same = keys.every((k) => k !== undefined && k.length === first.length && k.every((x, i) => x === first[i]));
+  return same ? Object.keys(trace[0]!.state as object) : undefined;
+}
+
+/**
+ * A trace in ITF (ADR-015), faithful enough to read back with `fromItf`:
+ * - the variables are the state's top-level fields (or one variable `state`
+ *   holding the whole state, marked `"wholeState": true` in `#meta`, when
+ *   states are not records with the same fields);
+ * - each position keeps one type across all states: integers are `#bigint`;
+ *   declared sets are `#set`; objects are records where their keys are the
+ *   same in every state and `#map` where keys vary (or a key starts with `#`,
+ *   or the keys are exactly `tag` and `value`, which would read as a variant);
+ * - `null` makes its position an Option, as Quint writes it: `null` is
+ *   `{"tag": "None", "value": {"#tup": []}}` and every other value there is
+ *   `{"tag": "Some", "value": v}`;
+ * - a position holding a non-integer number writes every number there as the
+ *   variant `{"tag": "Float", "value": "0.5"}` (the shortest decimal that
+ *   reads back as the same double; also "-0", "NaN", "Infinity");
+ * - `#meta` holds the spec, variant, params, property and sets, which
+ *   `interleave replay` reads; each state's `#meta` holds its action.
  */
 export function toItf(trace: Trace, source: TraceSource): object {
-  const first = trace[0]?.state;
-  const isRecord = typeof first === "object" && first !== null && !Array.isArray(first);
-  const vars = isRecord ? Object.keys(first as object) : ["state"];
+  const sets = (source.sets ?? []).map((p) => p.split("."));
+  const vars = variablesOf(trace);
+  const columns = vars ?? ["state"];
+  const valueOf = (step: TraceStep, v: string): unknown => (vars ? (step.state as Record<string, unknown>)[v] : step.state);
+  const shapes = columns.map((v) => shapeOf(trace.map((step) => valueOf(step, v)), vars ? [v] : [], sets));
   return {
     "#meta": {
       format: "ITF",
       "format-description": "https://apalache-mc.org/docs/adr/015adr-trace.html",
       source: source.spec,
       description: describe(source, trace.length - 1),
-      ...(source.params === undefined ? {} : { params: source.params }),
+      spec: source.spec,
+      variant: source.variant ?? "default",
+      params: source.params ?? {},
+      property: source.property ?? null,
+      ...(source.sets === undefined || source.sets.length === 0 ? {} : { sets: source.sets }),
+      ...(vars ? {} : { wholeState: true }),
     },
-    vars,
-    states: trace.map((step, index) => {
-      const values = isRecord ? (step.state as Record<string, unknown>) : { state: step.state };
-      return {
-        "#meta": { index, action: step.action ?? "init" },
-        ...Object.fromEntries(vars.map((v) => [v, toItfValue(values[v])])),
-      };
-    }),
+    vars: columns,
+    states: trace.map((step, index) => ({
+      "#meta": { index, action: step.action ?? "init" },
+      ...Object.fromEntries(columns.map((v, i) => [v, encode(valueOf(step, v), shapes[i]!)])),
+    })),
   };
+}
+
+/** A trace file that cannot be read (the CLI prints the message and exits 2). */
+export class TraceFormatError extends Error {
+  override name = "TraceFormatError";
+}
+
+/** Decodes one ITF value to plain data (the inverse of the encoding toItf documents). */
+export function fromItfValue(x: unknown): unknown {
+  if (typeof x === "string" || typeof x === "boolean" || typeof x === "number") return x;
+  if (Array.isArray(x)) return x.map(fromItfValue);
+  if (!isPlainObject(x)) throw new TraceFormatError(`not an ITF value: ${JSON.stringify(x)}`);
+  if ("#bigint" in x) {
+    if (typeof x["#bigint"] !== "string" || !/^-?\d+$/.test(x["#bigint"])) throw new TraceFormatError(`bad #bigint: ${JSON.stringify(x["#bigint"])}`);
+    return Number(BigInt(x["#bigint"]));
+  }
+  if ("#set" in x || "#tup" in x) {
+    const items = x["#set"] ?? x["#tup"];
+    if (!Array.isArray(items)) throw new TraceFormatError(`a #set or #tup holds an array, got ${JSON.stringify(items)}`);
+    return items.map(fromItfValue);
+  }
+  if ("#map" in x) return fromItfMap(x["#map"]);
+  if ("#unserializable" in x) throw new TraceFormatError(`the trace holds a value its writer could not serialize: ${JSON.stringify(x["#unserializable"])}`);
+  const keys = Object.keys(x);
+  if (keys.length === 2 && "tag" in x && "value" in x) return fromVariant(x["tag"], x["value"]);
+  return Object.fromEntries(keys.map((k) => [k, fromItfValue(x[k])]));
+}
+
+function fromItfMap(pairs: unknown): Record<string, unknown> {
+  if (!Array.isArray(pairs)) throw new TraceFormatError(`a #map holds an array of [key, value] pairs, got ${JSON.stringify(pairs)}`);
+  return Object.fromEntries(
+    pairs.map((pair) => {
+      const key = Array.isArray(pair) && pair.length === 2 ? fromItfValue(pair[0]) : undefined;
+      if (typeof key !== "string" && typeof key !== "number") throw new TraceFormatError(`a #map key must be a string or an integer here, got ${JSON.stringify(pair)}`);
+      return [String(key), fromItfValue((pair as unknown[])[1])];
+    }),
+  );
+}
+
+function fromVariant(tag: unknown, value: unknown): unknown {
+  if (tag === "None") return null;
+  if (tag === "Some") return fromItfValue(value);
+  if (tag === "Float" && typeof value === "string" && value.trim() !== "" && (value === "NaN" || !Number.isNaN(Number(value)))) return Number(value);
+  return { tag: fromItfValue(tag), value: fromItfValue(value) };
+}
+
+/** A trace read back from a file, with what its writer said about the run. */
+export interface ReadTrace {
+  readonly spec?: string;
+  readonly variant?: string;
+  readonly params?: Readonly<Record<string, unknown>>;
+  readonly property?: string | null;
+  readonly sets?: readonly string[];
+  readonly trace: Trace;
+}
+
+function metaOf(meta: Record<string, unknown>): Omit<ReadTrace, "trace"> {
+  const out: { -readonly [K in keyof Omit<ReadTrace, "trace">]: Omit<ReadTrace, "trace">[K] } = {};
+  if (typeof meta["spec"] === "string") out.spec = meta["spec"];
+  if (typeof meta["variant"] === "string") out.variant = meta["variant"];
+  if (isPlainObject(meta["params"])) out.params = meta["params"];
+  if (typeof meta["property"] === "string" || meta["property"] === null) out.property = meta["property"];
+  if (Array.isArray(meta["sets"]) && meta["sets"].every((s) => typeof s === "string")) out.sets = meta["sets"] as string[];
+  return out;
+}
+
+/**
+ * Reads an ITF trace (a parsed object or its JSON text) back to plain-data
+ * states: `fromItf(toItf(trace, source)).trace` deep-equals `trace`.
+ */
+export function fromItf(itf: unknown): ReadTrace {
+  const doc = typeof itf === "string" ? parseJson(itf) : itf;
+  if (!isPlainObject(doc) || !Array.isArray(doc["vars"]) || !Array.isArray(doc["states"])) {
+    throw new TraceFormatError("not an ITF trace: expected an object with `vars` and `states`");
+  }
+  const meta = isPlainObject(doc["#meta"]) ? doc["#meta"] : {};
+  const vars = doc["vars"] as unknown[];
+  const whole = meta["wholeState"] === true;
+  const trace = (doc["states"] as unknown[]).map((s, i): TraceStep => {
+    if (!isPlainObject(s)) throw new TraceFormatError(`ITF state ${i} is not an object`);
+    const stateMeta = isPlainObject(s["#meta"]) ? s["#meta"] : {};
+    const action = i === 0 ? null : typeof stateMeta["action"] === "string" ? stateMeta["action"] : null;
+    for (const v of vars) if (typeof v !== "string" || !(v in s)) throw new TraceFormatError(`ITF state ${i} has no variable ${JSON.stringify(v)}`);
+    const state = whole ? fromItfValue(s[vars[0] as string]) : Object.fromEntries((vars as string[]).map((v) => [v, fromItfValue(s[v])]));
+    return { action, state };
+  });
+  return { ...metaOf(meta), trace };
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new TraceFormatError(`not JSON: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/**
+ * Reads a trace file's text, whatever `check --trace-format` wrote: ITF,
+ * the JSON document (`{ spec, variant, params, property, steps }`), or a bare
+ * array of steps (the JSON report's `trace` field).
+ */
+export function readTrace(text: string): ReadTrace {
+  const doc = parseJson(text);
+  if (Array.isArray(doc)) return { trace: stepsOf(doc) };
+  if (isPlainObject(doc) && Array.isArray(doc["steps"])) return { ...metaOf(doc), trace: stepsOf(doc["steps"]) };
+  if (isPlainObject(doc) && Array.isArray(doc["vars"])) return fromItf(doc);
+  throw new TraceFormatError("not a trace: expected ITF (`vars`, `states`), a JSON trace (`steps`) or an array of steps");
+}
+
+function stepsOf(steps: unknown[]): Trace {
+  return steps.map((s, i) => {
+    if (!isPlainObject(s) || !("state" in s)) throw new TraceFormatError(`step ${i} has no \`state\``);
+    return { action: typeof s["action"] === "string" ? s["action"] : null, state: s["state"] };
+  });
 }
 
 /** Text inside a Mermaid label: characters Mermaid reads as syntax become its entity codes. */
@@ -75,10 +335,6 @@ function mermaidText(text: string, max = 120): string {
 /** A Mermaid participant id (letters, digits, underscores). */
 function participant(id: string): string {
   return id.replace(/[^A-Za-z0-9_]/g, "_");
-}
-
-function isProtocolState(s: unknown): s is { nodes: Record<string, unknown>; network: unknown[] } {
-  return typeof s === "object" && s !== null && "nodes" in s && "network" in s && typeof (s as { nodes: unknown }).nodes === "object";
 }
 
 /** One protocol step as a Mermaid sequence-diagram line. */
@@ -112,7 +368,7 @@ export function toMermaid(trace: Trace, source: TraceSource): string {
   const lines = [title, "flowchart TD", `  s0["initial state"]`];
   trace.forEach((step, i) => {
     if (i === 0) return;
-    const changes = diffStates(trace[i - 1]!.state, step.state).flatMap(formatChange);
+    const changes = diffStates(trace[i - 1]!.state, step.state, { sets: source.sets }).flatMap(formatChange);
     const shown = changes.slice(0, 4).map((c) => mermaidText(c, 80));
     if (changes.length > 4) shown.push(`… ${changes.length - 4} more`);
     lines.push(`  s${i}["${shown.join("<br/>") || "no change"}"]`);
@@ -130,7 +386,7 @@ function escapeHtml(text: string): string {
 export function toHtml(trace: Trace, source: TraceSource): string {
   const heading = escapeHtml(describe(source, trace.length - 1));
   const rows = trace.map((step, i) => {
-    const changes = i === 0 ? [] : diffStates(trace[i - 1]!.state, step.state).flatMap(formatChange);
+    const changes = i === 0 ? [] : diffStates(trace[i - 1]!.state, step.state, { sets: source.sets }).flatMap(formatChange);
     const last = i === trace.length - 1 && source.property ? ' class="violated"' : "";
     return [
       `<tr${last}><td>${i}</td><td>${escapeHtml(step.action ?? "initial state")}</td>`,

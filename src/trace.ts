@@ -1,6 +1,12 @@
 /**
  * Counterexample traces: a path from an initial state, each step the action
  * label and the state it leads to, with the fields that changed.
+ *
+ * Diffs follow what the data means: records and maps (plain objects) by key
+ * (`nodes.n1.term: 1 → 2`), arrays by index (`pc[1]: "idle" → "checked"`),
+ * and the arrays a spec declares as sets (`sets: ["tmPrepared"]`) by
+ * membership (`tmPrepared: + "rm1"`). A protocol's `network`, `timers` and
+ * `down` are multisets, so they are always diffed by membership.
  */
 import { deepEqual } from "./fingerprint.js";
 
@@ -13,37 +19,91 @@ export interface TraceStep<S = unknown> {
 /** A path through the state graph, initial state first. */
 export type Trace<S = unknown> = readonly TraceStep<S>[];
 
-/** A field that differs between two states. Arrays report added and removed elements. */
+/**
+ * A field that differs between two states: a value that changed (`before` or
+ * `after` is `undefined` when the key or index is absent), or the elements a
+ * set gained and lost.
+ */
 export type Change =
-  | { readonly kind: "set"; readonly path: string; readonly before: unknown; readonly after: unknown }
-  | { readonly kind: "array"; readonly path: string; readonly added: readonly unknown[]; readonly removed: readonly unknown[] };
+  | { readonly kind: "value"; readonly path: string; readonly before: unknown; readonly after: unknown }
+  | { readonly kind: "membership"; readonly path: string; readonly added: readonly unknown[]; readonly removed: readonly unknown[] };
+
+/**
+ * Which arrays of a state are sets. Each path names fields from the state's
+ * root, separated by dots; `*` stands for any key or index.
+ * @example { sets: ["tmPrepared", "nodes.*.votes"] }
+ */
+export interface DiffOptions {
+  readonly sets?: readonly string[] | undefined;
+}
+
+/** The fields of a protocol state that are multisets whatever the spec declares. */
+const PROTOCOL_MULTISETS = ["network", "timers", "down"];
+
+type Segment = string | number;
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-function join(path: string, key: string): string {
-  const part = /^[A-Za-z_$][\w$]*$/.test(key) ? key : JSON.stringify(key);
-  return path === "" ? part : /^[A-Za-z_$]/.test(part) ? `${path}.${part}` : `${path}[${part}]`;
+/** True for a protocol's state (see protocol.ts): nodes by id and a network. */
+export function isProtocolState(s: unknown): s is { nodes: Record<string, unknown>; network: unknown[] } {
+  return isPlainObject(s) && isPlainObject(s["nodes"]) && Array.isArray(s["network"]);
+}
+
+/** A path as a reader writes it: `nodes.n1.log[2]`, `nodes["a-b"]`; the root is `state`. */
+export function formatPath(path: readonly Segment[]): string {
+  let out = "";
+  for (const seg of path) {
+    if (typeof seg === "number") out += `[${seg}]`;
+    else if (/^[A-Za-z_$][\w$]*$/.test(seg)) out += out === "" ? seg : `.${seg}`;
+    else out += `[${JSON.stringify(seg)}]`;
+  }
+  return out === "" ? "state" : out;
+}
+
+/** Whether the concrete `path` is one of the declared set paths. */
+export function matchesSetPath(patterns: readonly (readonly string[])[], path: readonly Segment[]): boolean {
+  return patterns.some((p) => p.length === path.length && p.every((seg, i) => seg === "*" || seg === String(path[i])));
+}
+
+/** The declared set paths split into segments, with a protocol's multisets added. */
+export function setPatterns(root: unknown, options: DiffOptions): string[][] {
+  const declared = [...(options.sets ?? []), ...(isProtocolState(root) ? PROTOCOL_MULTISETS : [])];
+  return declared.map((p) => p.split("."));
 }
 
 /**
- * The fields that changed from `before` to `after`, deepest first: objects are
- * compared field by field, arrays as multisets of elements.
+ * The fields that changed from `before` to `after`, in key and index order:
+ * objects key by key, arrays index by index, declared sets by membership.
  */
-export function diffStates(before: unknown, after: unknown, path = ""): Change[] {
-  if (deepEqual(before, after)) return [];
+export function diffStates(before: unknown, after: unknown, options: DiffOptions = {}): Change[] {
+  const out: Change[] = [];
+  diffInto(before, after, [], setPatterns(after ?? before, options), out);
+  return out;
+}
+
+function diffInto(before: unknown, after: unknown, path: Segment[], sets: readonly (readonly string[])[], out: Change[]): void {
+  if (deepEqual(before, after)) return;
   if (isPlainObject(before) && isPlainObject(after)) {
     const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])];
-    return keys.flatMap((k) => diffStates(before[k], after[k], join(path, k)));
+    for (const k of keys) diffInto(own(before, k), own(after, k), [...path, k], sets, out);
+    return;
   }
   if (Array.isArray(before) && Array.isArray(after)) {
-    const removed = multisetMinus(before, after);
-    const added = multisetMinus(after, before);
-    if (removed.length > 0 || added.length > 0) return [{ kind: "array", path, added, removed }];
-    return [{ kind: "set", path, before, after }];
+    if (matchesSetPath(sets, path)) {
+      out.push({ kind: "membership", path: formatPath(path), added: multisetMinus(after, before), removed: multisetMinus(before, after) });
+      return;
+    }
+    for (let i = 0; i < Math.max(before.length, after.length); i++) diffInto(before[i], after[i], [...path, i], sets, out);
+    return;
   }
-  return [{ kind: "set", path, before, after }];
+  out.push({ kind: "value", path: formatPath(path), before, after });
+}
+
+/** An own property (a key such as `constructor` must not reach the prototype). */
+function own(o: Record<string, unknown>, k: string): unknown {
+  return Object.prototype.hasOwnProperty.call(o, k) ? o[k] : undefined;
 }
 
 function multisetMinus(a: readonly unknown[], b: readonly unknown[]): unknown[] {
@@ -64,18 +124,15 @@ export function show(value: unknown): string {
 
 /** The lines that describe one change. */
 export function formatChange(change: Change): string[] {
-  if (change.kind === "set") return [`${change.path || "state"}: ${show(change.before)} → ${show(change.after)}`];
-  return [
-    ...change.removed.map((x) => `${change.path}: - ${show(x)}`),
-    ...change.added.map((x) => `${change.path}: + ${show(x)}`),
-  ];
+  if (change.kind === "value") return [`${change.path}: ${show(change.before)} → ${show(change.after)}`];
+  return [...change.removed.map((x) => `${change.path}: - ${show(x)}`), ...change.added.map((x) => `${change.path}: + ${show(x)}`)];
 }
 
 /**
  * A trace as text: the initial state in full (one line per top-level field),
  * then per step its action and only the fields that changed.
  */
-export function formatTraceText(trace: Trace): string {
+export function formatTraceText(trace: Trace, options: DiffOptions = {}): string {
   const lines: string[] = [];
   trace.forEach((step, i) => {
     if (i === 0) {
@@ -86,7 +143,7 @@ export function formatTraceText(trace: Trace): string {
       return;
     }
     lines.push(`Step ${i}: ${step.action ?? "?"}`);
-    const changes = diffStates(trace[i - 1]!.state, step.state);
+    const changes = diffStates(trace[i - 1]!.state, step.state, options);
     if (changes.length === 0) lines.push("    (no change)");
     for (const c of changes) for (const line of formatChange(c)) lines.push(`    ${line}`);
   });

@@ -63,6 +63,8 @@ export interface SpecTestOptions<S, Real, C, V = S> extends ModelBasedOptions<C>
   /** The variant and parameters of the spec's model (when a spec is given). */
   readonly variant?: string;
   readonly params?: ParamRecord;
+  /** Paths of the view's arrays that are sets, diffed by membership in reports (default: the spec's `sets`). */
+  readonly sets?: readonly string[];
 }
 
 /** A sequential specification in Porcupine's shape (the models of `interleave-check/history`). */
@@ -165,7 +167,7 @@ export function modelBasedTest<S, Real, C, V>(
   const makeReference = (): Reference<C> =>
     isOperationModel(reference)
       ? (new OperationReference(reference, describe as (op: Invocation) => string) as unknown as Reference<C>)
-      : new SpecReference(toModel(reference, options as SpecTestOptions<S, Real, C, V>), options as SpecTestOptions<S, Real, C, V>, describe);
+      : new SpecReference(toModel(reference, options as SpecTestOptions<S, Real, C, V>), options as SpecTestOptions<S, Real, C, V>, describe, setsOf(reference, options as SpecTestOptions<S, Real, C, V>));
   const run = options.run as (real: Real, command: C) => unknown;
 
   class Step implements fc.Command<Harness, Real> {
@@ -222,6 +224,10 @@ export function modelBasedTest<S, Real, C, V>(
   throw new ModelDivergenceError(error.message, error.log, details.seed, details.counterexamplePath ?? "", replayPath);
 }
 
+function setsOf<S>(x: Spec<S> | Model<S>, options: { readonly sets?: readonly string[] }): readonly string[] | undefined {
+  return options.sets ?? ("successors" in x ? undefined : x.sets);
+}
+
 function isOperationModel<S>(x: Spec<S> | Model<S> | OperationModel<S>): x is OperationModel<S> {
   return typeof (x as OperationModel<S>).step === "function" && typeof (x as OperationModel<S>).init === "function";
 }
@@ -257,6 +263,7 @@ class SpecReference<S, Real, C, V> implements Reference<C> {
     private readonly model: Model<S>,
     private readonly options: SpecTestOptions<S, Real, C, V>,
     private readonly describe: (command: C) => string,
+    private readonly sets: readonly string[] | undefined,
   ) {
     this.project = options.project ?? ((state) => state as unknown as V);
     this.invariants = model.properties.filter((p) => p.kind === "invariant") as typeof this.invariants;
@@ -269,7 +276,7 @@ class SpecReference<S, Real, C, V> implements Reference<C> {
     this.candidates = inits.filter((s) => deepEqual(this.project(s), view)).map((state) => this.candidate(state));
     if (this.candidates.length === 0) {
       throw new Divergence(
-        `the implementation starts in a state that is not an initial state of spec "${this.model.spec}":\n${changes(this.project(inits[0]!), view)}`,
+        `the implementation starts in a state that is not an initial state of spec "${this.model.spec}":\n${changes(this.project(inits[0]!), view, this.sets)}`,
         [],
       );
     }
@@ -304,13 +311,13 @@ class SpecReference<S, Real, C, V> implements Reference<C> {
       this.model.successors(first.state, first.fp, { labels: true, push: (_s, _fp, label) => void labels.push(label) });
       throw new Divergence(
         `after ${what}, the implementation's state is not one step of spec "${this.model.spec}" from the previous state; ` +
-          `it changed:\n${changes(this.last, view)}\nthe spec's enabled actions: ${labels.length === 0 ? "(none)" : labels.join(", ")}`,
+          `it changed:\n${changes(this.last, view, this.sets)}\nthe spec's enabled actions: ${labels.length === 0 ? "(none)" : labels.join(", ")}`,
         [],
       );
     }
     for (const p of this.actions) {
       if (steps.length > 0 && steps.every((s) => !p.check(s.prev, s.next))) {
-        throw new Divergence(`after ${what}, the implementation's step violates "${p.name}" of spec "${this.model.spec}":\n${changes(this.last, view)}`, []);
+        throw new Divergence(`after ${what}, the implementation's step violates "${p.name}" of spec "${this.model.spec}":\n${changes(this.last, view, this.sets)}`, []);
       }
     }
     this.candidates = [...next.values()];
@@ -337,8 +344,9 @@ function key(fp: Fingerprint): string {
   return `${fp.hi}:${fp.lo}`;
 }
 
-function changes(before: unknown, after: unknown): string {
-  const lines = diffStates(before, after).flatMap(formatChange);
+/** The diff lines of a divergence: records and maps by key, arrays by index, declared sets by membership. */
+function changes(before: unknown, after: unknown, sets: readonly string[] | undefined): string {
+  const lines = diffStates(before, after, { sets }).flatMap(formatChange);
   return lines.length === 0 ? "    (no change)" : lines.map((l) => `    ${l}`).join("\n");
 }
 

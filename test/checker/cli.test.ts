@@ -62,7 +62,8 @@ describe("interleave CLI", () => {
     const r = run("check", "two-phase-commit", "--variant", "commit-without-all-prepared", "--json", join(dir, "r.json"), "--trace-format", "json", "--out", join(dir, "t.json"));
     expect(r.code).toBe(1);
     expect(JSON.parse(readFileSync(join(dir, "r.json"), "utf8")).property).toBe("consistent");
-    expect(JSON.parse(readFileSync(join(dir, "t.json"), "utf8"))).toHaveLength(4);
+    expect(JSON.parse(readFileSync(join(dir, "t.json"), "utf8"))).toMatchObject({ spec: "two-phase-commit", variant: "commit-without-all-prepared", params: { rms: 3 }, property: "consistent" });
+    expect(JSON.parse(readFileSync(join(dir, "t.json"), "utf8")).steps).toHaveLength(4);
   });
 
   it("prints the trace as ITF, Mermaid or HTML on stdout, the summary on stderr", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { twoPhaseCommit } from "../../specs/two-phase-commit.js";
-import { defineSpec, invariant } from "../../src/index.js";
+import { choose, defineSpec, invariant, setAdd } from "../../src/index.js";
 import { expectSpec, SpecExpectationError } from "../../src/testing/index.js";
 
 /** Captures what a failing expectation throws. */
@@ -76,5 +76,30 @@ describe("expectSpec", () => {
     ]);
     const plain = defineSpec({ name: "plain", description: "", init: () => [0], actions: {}, properties: { ok: invariant(() => true) } });
     expect(() => expectSpec(plain).toCatchEveryBrokenVariant()).toThrow('spec "plain" declares no broken variant');
+  });
+
+  it("a failure's trace shows declared sets by membership, sequences by index", () => {
+    type S = { readonly holders: readonly number[]; readonly order: readonly number[] };
+    const lock = defineSpec({
+      name: "lock",
+      description: "two processes take a lock that checks nothing",
+      sets: ["holders"],
+      init: () => [{ holders: [], order: [] } as S],
+      actions: { Take: choose(() => [1, 0], (s: S, i: number) => (s.holders.includes(i) ? undefined : { holders: setAdd(s.holders, i), order: [...s.order, i] })) },
+      properties: { oneHolder: invariant((s: S) => s.holders.length <= 1) },
+    });
+    const e = failure(() => expectSpec(lock).toHoldAll());
+    expect(e.message.split("\n").slice(3)).toEqual([
+      "Counterexample (2 steps):",
+      "State 0 (initial):",
+      "    holders = []",
+      "    order = []",
+      "Step 1: Take(1)",
+      "    holders: + 1",
+      "    order[0]: (absent) → 1",
+      "Step 2: Take(0)",
+      "    holders: + 0",
+      "    order[1]: (absent) → 0",
+    ]);
   });
 });

@@ -1,0 +1,242 @@
+/**
+ * Replaying a saved trace: re-executes it through the spec's reducers. Each
+ * step must be one the spec allows (a successor of the previous state with the
+ * step's action label and exactly the saved state); the properties are checked
+ * along the way as the checker checks them, so a trace of a violation
+ * reproduces that violation. Used by `interleave replay`.
+ */
+import { readFileSync } from "node:fs";
+import {
+  deepEqual,
+  diffStates,
+  findVariant,
+  formatChange,
+  type Fingerprint,
+  type Model,
+  type ParamRecord,
+  type PropertyKind,
+  type Spec,
+} from "../src/index.js";
+import { readTrace, TraceFormatError, type ReadTrace } from "../src/trace-formats.js";
+import { looksLikePath, resolveSpec, UsageError } from "./load.js";
+import { catalogue } from "../specs/index.js";
+
+/** What `replay` may override of what the trace says. */
+export interface ReplayOptions {
+  /** A catalogue name or a path: the spec to replay through (default: the trace's). */
+  readonly spec?: string | undefined;
+  readonly variant?: string | undefined;
+  /** Parameter overrides on top of the trace's parameters. */
+  readonly params?: ParamRecord | undefined;
+}
+
+/** How a replay ended. */
+export type ReplayOutcome =
+  | { readonly result: "violation"; readonly property: string; readonly kind: PropertyKind; readonly step: number }
+  | { readonly result: "diverged"; readonly step: number; readonly action: string | null; readonly reason: string; readonly diff: readonly string[] }
+  | { readonly result: "ok"; readonly steps: number };
+
+interface Successor<S> {
+  readonly state: S;
+  readonly fp: Fingerprint;
+  readonly label: string;
+  readonly fault: boolean;
+}
+
+function successorsOf<S>(model: Model<S>, state: S, fp: Fingerprint): Successor<S>[] {
+  const out: Successor<S>[] = [];
+  model.successors(state, fp, {
+    labels: true,
+    push: (next, nextFp, label, fault) => void out.push({ state: next, fp: { hi: nextFp.hi, lo: nextFp.lo }, label, fault: fault === true }),
+  });
+  return out;
+}
+
+/** The first invariant a state breaks. */
+function brokenAt<S>(model: Model<S>, state: S): { property: string; kind: PropertyKind } | undefined {
+  for (const p of model.properties) if (p.kind === "invariant" && !p.check(state)) return { property: p.name, kind: p.kind };
+  return undefined;
+}
+
+/** The first action property a step breaks, else the first invariant its new state breaks (the checker's order). */
+function brokenOn<S>(model: Model<S>, prev: S, state: S): { property: string; kind: PropertyKind } | undefined {
+  for (const p of model.properties) if (p.kind === "action" && !p.check(prev, state)) return { property: p.name, kind: p.kind };
+  return brokenAt(model, state);
+}
+
+/** Final properties and deadlock, for a state within the constraint with no successor but faults. */
+function brokenAtEnd<S>(model: Model<S>, state: S, successors: readonly Successor<S>[]): { property: string; kind: PropertyKind } | undefined {
+  if (!model.withinConstraint(state) || successors.some((s) => !s.fault)) return undefined;
+  for (const p of model.properties) if (p.kind === "final" && !p.check(state)) return { property: p.name, kind: p.kind };
+  return model.deadlock ? { property: "deadlockFree", kind: "final" } : undefined;
+}
+
+/**
+ * A label with the entries of every `{...}` group sorted. A protocol's labels
+ * print message fields in the key order of the objects the model holds, and
+ * that order depends on which equal object the model met first (it shares
+ * equal objects): a fresh replay may print `{"r1":1,"r2":1}` where the check
+ * printed `{"r2":1,"r1":1}`, for the same action.
+ */
+export function canonicalLabel(label: string): string {
+  let i = 0;
+  const group = (close: string): string[] => {
+    const entries: string[] = [];
+    let current = "";
+    while (i < label.length) {
+      const c = label[i++]!;
+      if (c === close) break;
+      if (c === '"') {
+        const start = i - 1;
+        while (i < label.length && label[i] !== '"') i += label[i] === "\\" ? 2 : 1;
+        current += label.slice(start, ++i);
+      } else if (c === "{") current += `{${group("}").sort().join(",")}}`;
+      else if (c === "[") current += `[${group("]").join(",")}]`;
+      else if (c === "," && close !== "") {
+        entries.push(current);
+        current = "";
+      } else current += c;
+    }
+    entries.push(current);
+    return entries;
+  };
+  return group("").join(",");
+}
+
+const MAX_DIFF_LINES = 8;
+
+function shortDiff(expected: unknown, saved: unknown, sets: readonly string[] | undefined): string[] {
+  const lines = diffStates(expected, saved, { sets }).flatMap(formatChange);
+  return lines.length > MAX_DIFF_LINES ? [...lines.slice(0, MAX_DIFF_LINES), `… ${lines.length - MAX_DIFF_LINES} more`] : lines;
+}
+
+/** The candidate closest to the saved state (fewest changed fields), to show how they differ. */
+function closest<S>(candidates: readonly S[], saved: unknown, sets: readonly string[] | undefined): S {
+  let best: S = candidates[0] as S;
+  let fewest = Infinity;
+  for (const c of candidates) {
+    const n = diffStates(c, saved, { sets }).length;
+    if (n < fewest) {
+      best = c;
+      fewest = n;
+    }
+  }
+  return best;
+}
+
+/**
+ * Replays `trace` through `model`: exits at the first violated property, or
+ * the first step the spec does not allow.
+ * @example replayTrace(twoPhaseCommit.instantiate({ variant: "commit-without-all-prepared" }), read.trace)
+ */
+export function replayTrace<S>(model: Model<S>, read: { readonly trace: ReadTrace["trace"]; readonly sets?: readonly string[] | undefined }): ReplayOutcome {
+  const { trace, sets } = read;
+  const first = trace[0];
+  if (first === undefined) return { result: "diverged", step: 0, action: null, reason: "the trace has no steps", diff: [] };
+  const inits = model.initStates();
+  const init = inits.find((s) => deepEqual(s, first.state));
+  if (init === undefined) {
+    const diff = inits.length === 0 ? [] : shortDiff(closest(inits, first.state, sets), first.state, sets);
+    return { result: "diverged", step: 0, action: null, reason: "the saved initial state is not an initial state of the spec", diff };
+  }
+  let state: S = init;
+  let fp: Fingerprint = { hi: 0, lo: 0 };
+  model.fingerprint(state, fp);
+  const atInit = brokenAt(model, state);
+  if (atInit) return { result: "violation", ...atInit, step: 0 };
+  for (let i = 1; i < trace.length; i++) {
+    const step = trace[i]!;
+    const successors: Successor<S>[] = successorsOf(model, state, fp);
+    const atEnd = brokenAtEnd(model, state, successors);
+    if (atEnd) return { result: "violation", ...atEnd, step: i - 1 };
+    if (!model.withinConstraint(state)) {
+      return { result: "diverged", step: i, action: step.action, reason: `step ${i - 1} is outside the spec's constraint, so the checker never expands it`, diff: [] };
+    }
+    const wanted = step.action === null ? null : canonicalLabel(step.action);
+    const labelled = successors.filter((s) => s.label === step.action || canonicalLabel(s.label) === wanted);
+    const next = labelled.find((s) => s.label === step.action && deepEqual(s.state, step.state)) ?? labelled.find((s) => deepEqual(s.state, step.state));
+    if (next === undefined) {
+      if (labelled.length === 0) {
+        const enabled = [...new Set(successors.map((s) => s.label))];
+        const shown = enabled.length > 10 ? [...enabled.slice(0, 10), `… ${enabled.length - 10} more`] : enabled;
+        return { result: "diverged", step: i, action: step.action, reason: `the action is not enabled; enabled: ${shown.join(", ") || "(none)"}`, diff: [] };
+      }
+      const expected = closest(labelled.map((s) => s.state), step.state, sets);
+      return { result: "diverged", step: i, action: step.action, reason: "the saved state is not the one the action leads to (spec → saved)", diff: shortDiff(expected, step.state, sets) };
+    }
+    const broken = brokenOn(model, state, next.state);
+    state = next.state;
+    fp = next.fp;
+    if (broken) return { result: "violation", ...broken, step: i };
+  }
+  const atEnd = brokenAtEnd(model, state, successorsOf(model, state, fp));
+  if (atEnd) return { result: "violation", ...atEnd, step: trace.length - 1 };
+  return { result: "ok", steps: trace.length - 1 };
+}
+
+/** Reads a trace file (ITF or JSON) or says what is wrong with it. */
+export function readTraceFile(file: string): ReadTrace {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch {
+    throw new UsageError(`trace file not found: ${file}`);
+  }
+  try {
+    return readTrace(text);
+  } catch (error) {
+    if (error instanceof TraceFormatError) throw new UsageError(`${file}: ${error.message}`);
+    throw error;
+  }
+}
+
+async function specFor(read: ReadTrace, options: ReplayOptions): Promise<Spec<unknown>> {
+  if (options.spec !== undefined) return resolveSpec(options.spec);
+  if (read.spec === undefined) throw new UsageError("the trace does not say which spec it comes from; pass --spec <name | ./spec.ts>");
+  if (looksLikePath(read.spec) || catalogue.some((s) => s.name === read.spec)) return resolveSpec(read.spec);
+  throw new UsageError(`the trace comes from spec "${read.spec}", which is not in the catalogue; pass its file: --spec ./path/to/spec.ts`);
+}
+
+function who(model: Model<unknown>): string {
+  const params = Object.entries(model.params).map(([k, v]) => `${k}=${String(v)}`);
+  return `${model.spec}${model.variant === "default" ? "" : ` --variant ${model.variant}`}${params.length === 0 ? "" : ` (${params.join(", ")})`}`;
+}
+
+/** The text `interleave replay` prints for an outcome. */
+export function formatReplay(model: Model<unknown>, read: ReadTrace, outcome: ReplayOutcome): string {
+  const steps = read.trace.length - 1;
+  switch (outcome.result) {
+    case "violation": {
+      const recorded = read.property && read.property !== outcome.property ? ` (the trace recorded "${read.property}")` : "";
+      return `VIOLATION: ${who(model)}: replaying ${steps} step${steps === 1 ? "" : "s"} reproduces ${outcome.kind} "${outcome.property}", violated at step ${outcome.step}${recorded}`;
+    }
+    case "diverged": {
+      const action = outcome.action === null ? "" : ` (${outcome.action})`;
+      return [`DIVERGED: ${who(model)}: step ${outcome.step}${action} of the trace is not a step of the spec: ${outcome.reason}`, ...outcome.diff.map((l) => `    ${l}`)].join("\n");
+    }
+    case "ok": {
+      const recorded = read.property ? `; the trace recorded "${read.property}", which the spec does not violate` : "";
+      return `OK: ${who(model)}: replayed ${steps} step${steps === 1 ? "" : "s"}, no property is violated${recorded}`;
+    }
+  }
+}
+
+/** Exit codes of `interleave replay`: 1 a property is violated, 2 the trace diverges, 0 it replays with none violated. */
+export const REPLAY_EXIT: Readonly<Record<ReplayOutcome["result"], 0 | 1 | 2>> = { violation: 1, diverged: 2, ok: 0 };
+
+/**
+ * `interleave replay FILE`: reads the trace, picks the spec, variant and
+ * params (the trace's, overridden by the options), replays it and prints the
+ * outcome. Returns the exit code.
+ */
+export async function replayCommand(file: string, options: ReplayOptions, io: { stdout(text: string): void }): Promise<number> {
+  const read = readTraceFile(file);
+  const spec = await specFor(read, options);
+  const variant = options.variant ?? read.variant ?? "default";
+  findVariant(spec.name, spec.variants, variant);
+  const params = { ...(read.params as ParamRecord | undefined), ...options.params };
+  const model = spec.instantiate({ variant, params });
+  const outcome = replayTrace(model, { trace: read.trace, sets: read.sets ?? spec.sets });
+  io.stdout(`${formatReplay(model, read, outcome)}\n`);
+  return REPLAY_EXIT[outcome.result];
+}
