@@ -18,6 +18,7 @@ import {
   type Spec,
 } from "../src/index.js";
 import { readTrace, TraceFormatError, type ReadTrace } from "../src/trace-formats.js";
+import { deepFreeze, describeFault, isFinding, NO_REDUCER_THROWS, UserCodeError } from "../src/user-code.js";
 import { looksLikePath, resolveSpec, UsageError } from "./load.js";
 import { catalogue } from "../specs/index.js";
 
@@ -34,7 +35,9 @@ export interface ReplayOptions {
 export type ReplayOutcome =
   | { readonly result: "violation"; readonly property: string; readonly kind: PropertyKind; readonly step: number }
   | { readonly result: "diverged"; readonly step: number; readonly action: string | null; readonly reason: string; readonly diff: readonly string[] }
-  | { readonly result: "ok"; readonly steps: number };
+  | { readonly result: "ok"; readonly steps: number }
+  /** The spec's own code failed (a throwing property, an in-place change...). */
+  | { readonly result: "error"; readonly step: number; readonly message: string };
 
 interface Successor<S> {
   readonly state: S;
@@ -130,6 +133,19 @@ function closest<S>(candidates: readonly S[], saved: unknown, sets: readonly str
  * @example replayTrace(twoPhaseCommit.instantiate({ variant: "commit-without-all-prepared" }), read.trace)
  */
 export function replayTrace<S>(model: Model<S>, read: { readonly trace: ReadTrace["trace"]; readonly sets?: readonly string[] | undefined }): ReplayOutcome {
+  const at = { step: 0 };
+  try {
+    return replaySteps(model, read, at);
+  } catch (error) {
+    if (!(error instanceof UserCodeError)) throw error;
+    // A reducer that throws on the last state reproduces the checker's noReducerThrows; any other fault is the spec's error.
+    return isFinding(error.fault)
+      ? { result: "violation", property: NO_REDUCER_THROWS, kind: "invariant", step: at.step }
+      : { result: "error", step: at.step, message: describeFault(error.fault) };
+  }
+}
+
+function replaySteps<S>(model: Model<S>, read: { readonly trace: ReadTrace["trace"]; readonly sets?: readonly string[] | undefined }, at: { step: number }): ReplayOutcome {
   const { trace, sets } = read;
   const first = trace[0];
   if (first === undefined) return { result: "diverged", step: 0, action: null, reason: "the trace has no steps", diff: [] };
@@ -140,11 +156,14 @@ export function replayTrace<S>(model: Model<S>, read: { readonly trace: ReadTrac
     return { result: "diverged", step: 0, action: null, reason: "the saved initial state is not an initial state of the spec", diff };
   }
   let state: S = init;
+  // Frozen as in the search, so an in-place change shows up here too.
+  deepFreeze(state);
   let fp: Fingerprint = { hi: 0, lo: 0 };
   model.fingerprint(state, fp);
   const atInit = brokenAt(model, state);
   if (atInit) return { result: "violation", ...atInit, step: 0 };
   for (let i = 1; i < trace.length; i++) {
+    at.step = i - 1;
     const step = trace[i]!;
     const successors: Successor<S>[] = successorsOf(model, state, fp);
     const atEnd = brokenAtEnd(model, state, successors);
@@ -164,6 +183,8 @@ export function replayTrace<S>(model: Model<S>, read: { readonly trace: ReadTrac
       const expected = closest(labelled.map((s) => s.state), step.state, sets);
       return { result: "diverged", step: i, action: step.action, reason: "the saved state is not the one the action leads to (spec → saved)", diff: shortDiff(expected, step.state, sets) };
     }
+    at.step = i;
+    deepFreeze(next.state);
     const broken = brokenOn(model, state, next.state);
     state = next.state;
     fp = next.fp;
@@ -214,6 +235,8 @@ export function formatReplay(model: Model<unknown>, read: ReadTrace, outcome: Re
       const action = outcome.action === null ? "" : ` (${outcome.action})`;
       return [`DIVERGED: ${who(model)}: step ${outcome.step}${action} of the trace is not a step of the spec: ${outcome.reason}`, ...outcome.diff.map((l) => `    ${l}`)].join("\n");
     }
+    case "error":
+      return `ERROR: ${who(model)}: at step ${outcome.step}: ${outcome.message}`;
     case "ok": {
       const recorded = read.property ? `; the trace recorded "${read.property}", which the spec does not violate` : "";
       return `OK: ${who(model)}: replayed ${steps} step${steps === 1 ? "" : "s"}, no property is violated${recorded}`;
@@ -222,7 +245,7 @@ export function formatReplay(model: Model<unknown>, read: ReadTrace, outcome: Re
 }
 
 /** Exit codes of `interleave replay`: 1 a property is violated, 2 the trace diverges, 0 it replays with none violated. */
-export const REPLAY_EXIT: Readonly<Record<ReplayOutcome["result"], 0 | 1 | 2>> = { violation: 1, diverged: 2, ok: 0 };
+export const REPLAY_EXIT: Readonly<Record<ReplayOutcome["result"], 0 | 1 | 2>> = { violation: 1, diverged: 2, error: 2, ok: 0 };
 
 /**
  * `interleave replay FILE`: reads the trace, picks the spec, variant and
