@@ -64,7 +64,11 @@ export interface CoverageRow {
   enabled: number;
   /** New distinct states among them. */
   distinct: number;
+  /** Per chosen value (`Inc(1)`), for actions with a few (at most 16) values. */
+  values?: CoverageRow[];
 }
+
+const MAX_VALUES = 16;
 
 /** Expands states against a fingerprint set, counting and checking as it goes. */
 export class Expander<S> {
@@ -95,6 +99,7 @@ export class Expander<S> {
   /** Fingerprints of the successors of a sampled state (hi, lo pairs), while it is re-run. */
   private recorded: number[] | undefined;
   private coverageKey = "";
+  private coverageValue: CoverageRow | undefined;
 
   constructor(
     private readonly model: Model<S>,
@@ -226,6 +231,20 @@ export class Expander<S> {
     let row = this.coverage.get(key);
     if (!row) this.coverage.set(key, (row = { action: key, enabled: 0, distinct: 0 }));
     row.enabled++;
+    this.coverageValue = undefined;
+    if (label === key || (row.values === undefined && row.enabled > 1)) return;
+    // Per value: only while an action has few of them (a protocol's messages have many).
+    row.values ??= [];
+    let value = row.values.find((v) => v.action === label);
+    if (!value) {
+      if (row.values.length >= MAX_VALUES) {
+        delete row.values;
+        return;
+      }
+      row.values.push((value = { action: label, enabled: 0, distinct: 0 }));
+    }
+    value.enabled++;
+    this.coverageValue = value;
   }
 
   /**
@@ -262,7 +281,10 @@ export class Expander<S> {
       this.full = true;
       return;
     }
-    if (this.coverageKey !== "") this.coverage.get(this.coverageKey)!.distinct++;
+    if (this.coverageKey !== "") {
+      this.coverage.get(this.coverageKey)!.distinct++;
+      if (this.coverageValue) this.coverageValue.distinct++;
+    }
     if (depth > this.deepest) this.deepest = depth;
     if (this.checkState(state, { index })) this.onNew(state, index, fp.hi, fp.lo, depth);
   }

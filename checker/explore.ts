@@ -32,8 +32,9 @@ export class Budget {
   private readonly deadline: number;
   private readonly maxMemory: number;
   // Whatever the budget, stop before V8's heap limit: an out-of-memory crash would lose the report.
-  // V8 gives up ("ineffective mark-compacts") well before its nominal limit: stop at 70%.
-  private readonly heapLimit = getHeapStatistics().heap_size_limit * 0.7;
+  // V8 gives up ("ineffective mark-compacts") well before its nominal limit:
+  // stop while a third of the heap is still available.
+  private readonly heapReserve = getHeapStatistics().heap_size_limit * 0.33;
   private readonly signal: AbortSignal | undefined;
   peakRss = process.memoryUsage.rss();
 
@@ -52,7 +53,7 @@ export class Budget {
     if (this.signal?.aborted) return "interrupted";
     if (realNow() > this.deadline) return "timeout";
     // Stop with room to spare: the report and trace still need memory.
-    if (getHeapStatistics().used_heap_size > this.heapLimit) return "max-memory";
+    if (getHeapStatistics().total_available_size < this.heapReserve) return "max-memory";
     if (!memory) return undefined;
     const rss = process.memoryUsage.rss();
     if (rss > this.peakRss) this.peakRss = rss;

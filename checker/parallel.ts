@@ -164,8 +164,10 @@ function mergeCoverage(rows: readonly CoverageRow[]): Map<string, CoverageRow> {
     if (m) {
       m.enabled += r.enabled;
       m.distinct += r.distinct;
+      if (m.values && r.values) m.values = [...mergeCoverage([...m.values, ...r.values]).values()];
+      else delete m.values;
     } else {
-      merged.set(r.action, { ...r });
+      merged.set(r.action, { ...r, ...(r.values ? { values: r.values.map((v) => ({ ...v })) } : {}) });
     }
   }
   return merged;

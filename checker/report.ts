@@ -85,7 +85,7 @@ const LIMIT_TEXT: Record<Limit, string> = {
   "max-states": "--max-states reached",
   "max-depth": "--max-depth reached",
   timeout: "--timeout reached",
-  "max-memory": "the memory limit nearly reached (--max-memory; default: half the physical memory)",
+  "max-memory": "memory nearly exhausted (--max-memory, by default half the physical memory, or the JavaScript heap)",
   interrupted: "interrupted",
 };
 
@@ -135,10 +135,13 @@ export function formatReportText(r: Report): string {
 
 /** The `--coverage` table: per action, successors produced and new distinct states. */
 export function formatCoverage(rows: readonly CoverageRow[]): string {
-  const width = Math.max(6, ...rows.map((r) => r.action.length));
+  const width = Math.max(6, ...rows.flatMap((r) => [r.action.length, ...(r.values ?? []).map((v) => v.action.length + 2)]));
   const n = (x: number) => x.toLocaleString("en-US").padStart(12);
   const lines = [`Coverage:`, `  ${"action".padEnd(width)} ${"enabled".padStart(12)} ${"new states".padStart(12)}`];
-  for (const r of rows) lines.push(`  ${r.action.padEnd(width)} ${n(r.enabled)} ${n(r.distinct)}`);
+  for (const r of rows) {
+    lines.push(`  ${r.action.padEnd(width)} ${n(r.enabled)} ${n(r.distinct)}`);
+    for (const v of r.values ?? []) lines.push(`    ${v.action.padEnd(width - 2)} ${n(v.enabled)} ${n(v.distinct)}`);
+  }
   return lines.join("\n");
 }
 

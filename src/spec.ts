@@ -530,7 +530,7 @@ function genericModel<S, Schema extends ParamsSchema>(
     actionNames: entries.map(([name]) => name),
     constrained: constraint !== undefined,
     initStates: () => initialStates(def.init, params),
-    fingerprint: (state, out) => fingerprintResult(state, out, "init", "initial state"),
+    fingerprint: (state, out) => fingerprintResult(state, out, "init", "init"),
     withinConstraint: constraint ? (state) => guardedCheck("constraint", "constraint", [{ name: "state", value: state }], (s) => constraint(s as S, params)) : () => true,
     activity: () => new Map(entries.map(([name], k) => [`action ${name}`, { tried: tried[k]!, enabled: enabled[k]! }])),
     successors(state, _fp, sink) {

@@ -80,7 +80,7 @@ export function describeFault(f: UserFault): string {
     case "nondeterminism":
       return `${who} is not deterministic: ${f.message}${at}`;
     case "invalid":
-      return `${who}: ${f.message}${at}`;
+      return `${who}${f.message.startsWith("returned") ? " " : ": "}${f.message}${at}`;
   }
 }
 

@@ -196,7 +196,7 @@ describe("check on a user's bad specs", () => {
   it.each([
     ["a throwing property", throwsProperty, "property", 'property "bad" threw: property boom', 4],
     ["a throwing constraint", throwsConstraint, "constraint", "constraint threw: constraint boom", 4],
-    ["an action returning null", returnsNull, "action", "action Step: returned null; return undefined when the action is not enabled", 3],
+    ["an action returning null", returnsNull, "action", "action Step returned null; return undefined when the action is not enabled", 3],
   ])("%s is a spec error: exit 2 with the trace to the state", async (_what, file, site, message, traceLength) => {
     const r = await check(file);
     expect(r.code).toBe(2);
@@ -210,7 +210,7 @@ describe("check on a user's bad specs", () => {
     expect([thrown.code, thrown.report.error.site, thrown.report.error.message, thrown.report.trace]).toEqual([2, "init", "init boom", null]);
     const object = await check(objectInit);
     expect(object.code).toBe(2);
-    expect(object.stdout).toContain("init: returned an object; init returns an array of initial states");
+    expect(object.stdout).toContain("init returned an object; init returns an array of initial states");
   });
 
   it("a vacuous model passes with warnings: no initial state, no property, an action never enabled", async () => {
@@ -258,7 +258,7 @@ describe("check on a user's bad specs", () => {
     // A small V8 heap stands in for a small machine: the search must stop with its report, not crash.
     const r = await spawnCli(["check", unbounded], { NODE_OPTIONS: "--max-old-space-size=128" });
     expect(r.code).toBe(3);
-    expect(r.stdout).toMatch(/^INCOMPLETE: unbounded: the memory limit nearly reached .* with no violation found; [\d,]+ distinct states/);
+    expect(r.stdout).toMatch(/^INCOMPLETE: unbounded: memory nearly exhausted .* with no violation found; [\d,]+ distinct states/);
   });
 
   it("Ctrl-C ends a check with the partial report, exit 3", async () => {
