@@ -239,7 +239,18 @@ describe("check on a user's bad specs", () => {
     const r = await check(neverEnabled, "--coverage");
     expect(r.stdout).toContain("Coverage:\n  action      enabled   new states\n  Step              4            4");
     const proto = await json(rolePure, "--coverage");
-    expect(proto.report.coverage).toEqual([{ action: "worker: tick", enabled: 54, distinct: 26 }]);
+    expect(proto.report.coverage).toEqual([
+      {
+        action: "worker: tick",
+        enabled: 54,
+        distinct: 26,
+        values: [
+          { action: "a: tick", enabled: 18, distinct: 2 },
+          { action: "b: tick", enabled: 18, distinct: 6 },
+          { action: "c: tick", enabled: 18, distinct: 18 },
+        ],
+      },
+    ]);
   });
 
   it("bad limits and paths are exit 2 before any work", async () => {
