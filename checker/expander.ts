@@ -171,36 +171,48 @@ export class Expander<S> {
     this.fp.lo = lo;
     const sampled = this.guards && (this.expanded < SAMPLE_FIRST || this.expanded % SAMPLE_EVERY === 0);
     this.expanded++;
-    this.guarded(index, () => {
-      if (sampled) {
-        const first = this.successorFingerprints(state, hi, lo);
-        this.recorded = [];
-        try {
-          this.model.successors(state, this.fp, this.sink);
-        } finally {
-          const second = this.recorded;
-          this.recorded = undefined;
-          if (!this.violation && !this.full) this.compareRuns(state, hi, lo, first, second);
-        }
-      } else {
-        this.model.successors(state, this.fp, this.sink);
-      }
+    if (this.guards) userCode.running = true;
+    try {
+      if (sampled) this.expandTwice(state, hi, lo);
+      else this.model.successors(state, this.fp, this.sink);
       if (this.successors === 0 && !this.violation) this.checkFinal(state, index);
-    });
+    } catch (error) {
+      this.fail(error, index);
+    } finally {
+      if (this.guards) userCode.running = false;
+    }
   }
 
-  /** Runs the user's code for state `index`, turning its faults into a Found. */
+  /** Expands a sampled state twice (the second time for real) and compares the successors. */
+  private expandTwice(state: S, hi: number, lo: number): void {
+    const first = this.successorFingerprints(state, hi, lo);
+    this.recorded = [];
+    let second: number[];
+    try {
+      this.model.successors(state, this.fp, this.sink);
+    } finally {
+      second = this.recorded;
+      this.recorded = undefined;
+    }
+    if (!this.violation && !this.full) this.compareRuns(state, hi, lo, first, second);
+  }
+
+  /** Runs the user's code for state `index` (init: -1), turning its faults into a Found. */
   private guarded(index: number, run: () => void): void {
-    const trapped = this.guards;
-    if (trapped) userCode.running = true;
+    if (this.guards) userCode.running = true;
     try {
       run();
     } catch (error) {
-      if (!(error instanceof UserCodeError)) throw error;
-      if (!this.violation) this.violation = faultFound(error.fault, index);
+      this.fail(error, index);
     } finally {
-      if (trapped) userCode.running = false;
+      if (this.guards) userCode.running = false;
     }
+  }
+
+  /** A fault of the user's code at state `index` ends the search with a finding; anything else is the checker's. */
+  private fail(error: unknown, index: number): void {
+    if (!(error instanceof UserCodeError)) throw error;
+    this.violation ??= faultFound(error.fault, index);
   }
 
   private successorFingerprints(state: S, hi: number, lo: number): number[] {
