@@ -3,7 +3,7 @@
  * strategy, get a report. The CLI is a thin shell around this.
  */
 import { selectProperties, type Model, type ParamRecord, type Spec } from "../src/index.js";
-import { UserCodeError } from "../src/user-code.js";
+import { deepFreeze, trapNondeterminism, userCode, UserCodeError } from "../src/user-code.js";
 import { bfs } from "./bfs.js";
 import { dfs } from "./dfs.js";
 import { isRandomOutcome, random, randomReport, type RandomOptions, type RandomReport } from "./random.js";
@@ -39,9 +39,65 @@ export function checkSpec(spec: Spec<any>, options?: CheckOptions): Report;
 export function checkSpec(spec: Spec<any>, options: CheckOptions = {}): Report {
   const strategy = strategies[options.strategy ?? "bfs"]!;
   const model = modelOf(spec, options);
-  const outcome = guardedSearch(() => strategy.search(model, options));
+  // BFS and DFS guard the spec's code themselves; random walks get the same guards from a wrapper.
+  const guard = strategy === random && options.guards !== false;
+  const release = guard ? trapNondeterminism() : () => {};
+  let outcome: SearchOutcome<unknown>;
+  try {
+    outcome = guardedSearch(() => strategy.search(guard ? guardedModel(model) : model, options));
+  } finally {
+    release();
+  }
   const report = buildReport({ spec: spec.name, variant: model.variant, params: model.params, strategy: strategy.name, sets: spec.sets }, outcome);
   return isRandomOutcome(outcome) ? randomReport(report, outcome) : report;
+}
+
+/**
+ * The same model with stored states frozen and the spec's code run with the
+ * nondeterminism traps armed (for strategies other than the explorer, which
+ * does this itself).
+ */
+function guardedModel<S>(model: Model<S>): Model<S> {
+  const inUserCode = <T>(run: () => T): T => {
+    const was = userCode.running;
+    userCode.running = true;
+    try {
+      return run();
+    } finally {
+      userCode.running = was;
+    }
+  };
+  return {
+    spec: model.spec,
+    variant: model.variant,
+    params: model.params,
+    deadlock: model.deadlock,
+    properties: model.properties.map((p) => ({ ...p, check: (...args: [S, S]) => inUserCode(() => (p.check as (a: S, b: S) => boolean)(...args)) }) as typeof p),
+    ...(model.constrained === undefined ? {} : { constrained: model.constrained }),
+    initStates: () => {
+      const states = inUserCode(() => model.initStates());
+      for (const s of states) deepFreeze(s);
+      return states;
+    },
+    fingerprint: (state, out) => model.fingerprint(state, out),
+    withinConstraint: (state) => inUserCode(() => model.withinConstraint(state)),
+    successors: (state, fp, sink) =>
+      inUserCode(() =>
+        model.successors(state, fp, {
+          labels: sink.labels,
+          push(next, nextFp, label, fault) {
+            deepFreeze(next);
+            userCode.running = false;
+            try {
+              sink.push(next, nextFp, label, fault);
+            } finally {
+              userCode.running = true;
+            }
+          },
+        }),
+      ),
+    ...(model.adopt ? { adopt: (state: S) => model.adopt!(state) } : {}),
+  };
 }
 
 /** The model of one variant, with only the selected properties. */

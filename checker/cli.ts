@@ -264,8 +264,8 @@ function program(io: CliIo, exit: { code: number }) {
       const json = `${JSON.stringify(published)}\n`;
       // A user's spec file is named by its absolute path, so `interleave replay` finds it from anywhere.
       const specRef = looksLikePath(specArg) ? resolvePath(specArg) : specArg;
-      // Every random run prints what repeats it.
-      const replay = opts.strategy === "random" ? `${replayHint(report as RandomReport, specArg)}\n` : "";
+      // Every random run prints what repeats it (a fault of the spec's code ends the walks before there is one).
+      const replay = opts.strategy === "random" && "seed" in report ? `${replayHint(report as RandomReport, specArg)}\n` : "";
       // A trace format other than text, without --out, takes stdout; the summary goes to stderr.
       const traceToStdout = opts.out === undefined && opts.traceFormat !== "text" && opts.json !== "-";
       if (opts.json === "-" || traceToStdout) {

@@ -113,6 +113,7 @@ export function summaryLine(r: Report): string {
       return `OK: ${who}: every property holds; ${counts}`;
     case "violation":
       if (r.propertyKind === "sometimes") return `VIOLATION: ${who}: sometimes "${r.property}" was never reached; ${counts}`;
+      if (r.trace === null) return `VIOLATION: ${who}: ${r.propertyKind} "${r.property}" is violated (no trace: --strategy bfs finds the shortest); ${counts}`;
       return `VIOLATION: ${who}: ${r.propertyKind} "${r.property}" is violated after ${steps((r.trace?.length ?? 1) - 1)}; ${counts}`;
     case "error":
       return `ERROR: ${who}: ${r.error ? describeFault(r.error) : "the spec's code failed"}; ${counts}`;
