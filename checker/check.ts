@@ -3,7 +3,7 @@
  * strategy, get a report. The CLI is a thin shell around this.
  */
 import { selectProperties, type Model, type ParamRecord, type Spec } from "../src/index.js";
-import { deepFreeze, trapNondeterminism, userCode, UserCodeError } from "../src/user-code.js";
+import { deepFreeze, inUserCode, trapNondeterminism, userCode, UserCodeError } from "../src/user-code.js";
 import { bfs } from "./bfs.js";
 import { dfs } from "./dfs.js";
 import { isRandomOutcome, random, randomReport, type RandomOptions, type RandomReport } from "./random.js";
@@ -58,15 +58,6 @@ export function checkSpec(spec: Spec<any>, options: CheckOptions = {}): Report {
  * does this itself).
  */
 function guardedModel<S>(model: Model<S>): Model<S> {
-  const inUserCode = <T>(run: () => T): T => {
-    const was = userCode.running;
-    userCode.running = true;
-    try {
-      return run();
-    } finally {
-      userCode.running = was;
-    }
-  };
   return {
     spec: model.spec,
     variant: model.variant,

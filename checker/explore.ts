@@ -5,7 +5,7 @@
 import { totalmem } from "node:os";
 import { getHeapStatistics } from "node:v8";
 import type { ActionActivity, Fingerprint, Model, PropertyKind, Trace, TraceStep } from "../src/index.js";
-import { realNow, trapNondeterminism, userCode, UserCodeError, type UserFault } from "../src/user-code.js";
+import { inUserCode, realNow, trapNondeterminism, UserCodeError, type UserFault } from "../src/user-code.js";
 import { Expander, type CoverageRow, type Found, type GuardOptions } from "./expander.js";
 import { Frontier, type FrontierOrder } from "./frontier.js";
 import { collisionProbability, StateStore } from "./store.js";
@@ -255,24 +255,14 @@ function vacuityWarnings<S>(model: Model<S>, generated: number, activity: Readon
 function rebuildTrace<S>(model: Model<S>, store: StoreView, v: Found): Trace<S> {
   if (v.index < 0) {
     if (v.initOrdinal === undefined) return [];
-    return guardedReplay(() => replayOrdinals(model, v.initOrdinal!, []));
+    return inUserCode(() => replayOrdinals(model, v.initOrdinal!, []));
   }
   const path = store.pathTo(v.index);
   const ordinals = path.slice(1).map((i) => store.ordinal(i));
   if (v.ordinal !== undefined) ordinals.push(v.ordinal);
   const stored = store.fingerprints(path);
   const expected = path.map((i) => stored.get(i));
-  return guardedReplay(() => replayOrdinals(model, store.ordinal(path[0]!), ordinals, expected));
-}
-
-function guardedReplay<T>(replay: () => T): T {
-  const was = userCode.running;
-  userCode.running = true;
-  try {
-    return replay();
-  } finally {
-    userCode.running = was;
-  }
+  return inUserCode(() => replayOrdinals(model, store.ordinal(path[0]!), ordinals, expected));
 }
 
 /**

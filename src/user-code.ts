@@ -253,6 +253,17 @@ export const realNow: () => number = performance.now.bind(performance);
  */
 export const userCode = { running: false };
 
+/** Runs `run` as the spec's code: the traps are armed while it runs. */
+export function inUserCode<T>(run: () => T): T {
+  const was = userCode.running;
+  userCode.running = true;
+  try {
+    return run();
+  } finally {
+    userCode.running = was;
+  }
+}
+
 let installed = 0;
 let restore: (() => void) | undefined;
 
