@@ -187,7 +187,7 @@ class CausalSearch extends ReadsFromSearch {
       if (order.length === nodes.length) return true;
       this.configurations++;
       if ((this.configurations & 1023) === 0) {
-        const reason = this.clock.exceeded(visited.size * 64);
+        const reason = this.clock.exceeded(visited.size * 64, 1024);
         if (reason !== null) {
           this.stopped = reason;
           return false;

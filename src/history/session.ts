@@ -78,7 +78,7 @@ class SessionSearch extends ReadsFromSearch {
   protected consistent(): boolean {
     this.configurations++;
     if ((this.configurations & 255) === 0) {
-      const reason = this.clock.exceeded(0);
+      const reason = this.clock.exceeded(0, 256);
       if (reason !== null) {
         this.stopped = reason;
         return false;
