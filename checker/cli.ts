@@ -133,7 +133,8 @@ function program(io: CliIo, exit: { code: number }) {
     .configureOutput({
       writeOut: (t) => io.stdout(t),
       writeErr: (t) => io.stderr(t),
-      outputError: (t) => io.stderr(`interleave: ${t.replace(/^error: /, "").trim()}\n`),
+      // One line, as every exit-2 answer: commander puts "(Did you mean ...?)" on a line of its own.
+      outputError: (t) => io.stderr(`interleave: ${t.replace(/^error: /, "").trim().replace(/\s*\n\s*/g, " ")}\n`),
     })
     .showSuggestionAfterError(true);
 
