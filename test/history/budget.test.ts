@@ -4,11 +4,32 @@
  * is reported from all of them.
  */
 import { describe, expect, it } from "vitest";
-import { checkLinearizability, registerModel, toOperations, type CheckProgress } from "../../src/history/index.js";
+import { checkHistory, checkLinearizability, registerModel, toOperations, type CheckProgress } from "../../src/history/index.js";
 import { BudgetClock, defaultMaxResidentBytes } from "../../src/history/search/budget.js";
 import { preparePartitions } from "../../src/history/search/partition.js";
 import { findViolatingWindow } from "../../src/history/search/window.js";
-import { generateRegisterHistory } from "./support/generate.js";
+import type { HistoryEvent } from "../../src/history/index.js";
+import { generateRegisterHistory, prng } from "./support/generate.js";
+
+/** Writes of ten values, each overlapped by a read on another process, and single reads: many candidate writes per read. */
+function readsAndWrites(operations: number): HistoryEvent[] {
+  const random = prng(1);
+  const events: HistoryEvent[] = [];
+  let value = 0;
+  for (let i = 0; events.length < operations * 2; i++) {
+    const p = i % 3;
+    if (random() < 0.5) {
+      const v = Math.floor(random() * 10);
+      const q = (p + 1) % 3;
+      events.push({ type: "invoke", process: p, f: "write", value: v }, { type: "invoke", process: q, f: "read", value: null });
+      events.push({ type: "ok", process: p, f: "write", value: v }, { type: "ok", process: q, f: "read", value: v });
+      value = v;
+    } else {
+      events.push({ type: "invoke", process: p, f: "read", value: null }, { type: "ok", process: p, f: "read", value });
+    }
+  }
+  return events;
+}
 
 const long = generateRegisterHistory({ seed: 7, processes: 4, operations: 1200, values: 5, unknownRate: 0, violation: false });
 
@@ -48,6 +69,15 @@ describe("the budget clock", () => {
     expect(seen.length).toBeGreaterThan(0);
     for (let i = 1; i < seen.length; i++) expect(seen[i]!.configurations).toBeGreaterThanOrEqual(seen[i - 1]!.configurations);
     expect(seen.at(-1)!.configurations).toBeLessThanOrEqual(report.configurations);
+  });
+
+  it("the session search looks at the clock after every complete choice: a time limit holds on a long history", () => {
+    // Each complete reads-from choice costs a consistency judgement of the whole history; the clock used to be read every 256 of them.
+    const report = checkHistory(readsAndWrites(800), { consistency: "session", timeoutMs: 300 });
+    expect(report.result).toBe("unknown");
+    if (report.result !== "unknown") return;
+    expect(report.reason).toBe("timeout");
+    expect(report.durationMs).toBeLessThan(300 + 2000);
   });
 
   it("the default resident-memory limit is half the physical memory at most", async () => {
