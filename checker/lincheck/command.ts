@@ -188,9 +188,9 @@ function checkOne(
       throw new HistoryParseError({ file: history.file, line }, error.message);
     }
     if (error instanceof HistoryInputError) throw new HistoryInputError(`${history.file}: ${error.message}`);
-    // A history whose values or a model whose states nest too deep for the recursive helpers.
+    // A model whose states nest too deep (or cycle) for the recursive helpers, or the causal search's recursion.
     if (error instanceof RangeError && /call stack/.test(error.message)) {
-      throw new HistoryInputError(`${history.file}: the values or model states nest too deeply (or are cyclic) to check (${error.message})`);
+      throw new HistoryInputError(`${history.file}: the check ran out of stack: model states nested too deeply or cyclic, or a history too long for the ${consistency} check (${error.message})`);
     }
     throw error;
   }
