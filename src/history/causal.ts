@@ -190,7 +190,7 @@ class CausalSearch extends ReadsFromSearch {
       // A step costs at least a pass over the serialization's nodes: looking at the clock every 16 is cheap, and
       // every 1,024 overshot a 20 s limit by 50 s on a history of 30,000 operations.
       if ((this.configurations & 15) === 0) {
-        const reason = this.clock.exceeded(visitedBytes, 16);
+        const reason = this.look(visitedBytes);
         if (reason !== null) {
           this.stopped = reason;
           return false;

@@ -30,6 +30,8 @@ export function describe(rw: RwOp): string {
 /** Backtracking over reads-from choices. */
 export abstract class ReadsFromSearch {
   configurations = 0;
+  /** Configurations already counted by the clock (for progress). */
+  private reported = 0;
   protected readonly candidates: Map<number, number[]>;
   protected readonly reads: number[];
   /** rf[read] = write index, -1 for the initial value, -2 unassigned. */
@@ -99,6 +101,13 @@ export abstract class ReadsFromSearch {
     return true;
   }
 
+  /** The budget clock's answer, given the bytes held; it also counts the configurations since the last look. */
+  protected look(bytes: number): "timeout" | "memory" | null {
+    const reason = this.clock.exceeded(bytes, this.configurations - this.reported);
+    this.reported = this.configurations;
+    return reason;
+  }
+
   protected noteFailure(make: () => Violation): void {
     if (this.firstFailure === undefined) this.firstFailure = make();
   }
@@ -121,7 +130,7 @@ export abstract class ReadsFromSearch {
       // A complete choice costs a consistency judgement (quadratic or worse in the history): look at the clock after each.
       if (++steps === CLOCK_EVERY || k === n) {
         steps = 0;
-        const reason = this.clock.exceeded(0);
+        const reason = this.look(0);
         if (reason !== null) {
           this.stopped = reason;
           return false;

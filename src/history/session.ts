@@ -83,7 +83,7 @@ class SessionSearch extends ReadsFromSearch {
   protected consistent(): boolean {
     this.configurations++;
     if ((this.configurations & 255) === 0) {
-      const reason = this.clock.exceeded(0, 256);
+      const reason = this.look(0);
       if (reason !== null) {
         this.stopped = reason;
         return false;
@@ -101,7 +101,7 @@ class SessionSearch extends ReadsFromSearch {
     const overBudget = (): boolean => {
       if (edges.length - checkedAt < EDGES_PER_CHECK) return false;
       checkedAt = edges.length;
-      const reason = this.clock.exceeded(edges.length * EDGE_BYTES);
+      const reason = this.look(edges.length * EDGE_BYTES);
       if (reason !== null) this.stopped = reason;
       return reason !== null;
     };

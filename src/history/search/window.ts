@@ -49,6 +49,7 @@ export function findViolatingWindow(
 ): { readonly violation: WindowViolation | undefined; readonly configurations: number; readonly stopped: UnknownReason | undefined } {
   const windowStates = model.windowStates;
   let configurations = 0;
+  let reported = 0;
   if (windowStates === undefined) return { violation: undefined, configurations, stopped: undefined };
   const ops = p.ops;
   const n = ops.length;
@@ -58,7 +59,8 @@ export function findViolatingWindow(
     for (let start = 0; start < n; start += stride) {
       // This phase's tables live only for one window (at most `limit` configurations): the
       // resident-memory and heap guards of the clock bound it, and its time counts.
-      const reason = clock.exceeded(0);
+      const reason = clock.exceeded(0, configurations - reported);
+      reported = configurations;
       if (reason !== null) return { violation: undefined, configurations, stopped: reason };
       const end = Math.min(n, start + size);
       const window = windowOperations(ops, start, end, model);
