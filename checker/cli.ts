@@ -3,11 +3,10 @@
  * checkers). Exit codes: 0 all properties hold, 1 a property is violated,
  * 2 bad usage or input, 3 incomplete (a limit was hit).
  */
-import { writeFileSync } from "node:fs";
 import { resolve as resolvePath } from "node:path";
 import { availableParallelism } from "node:os";
 import { UserCodeError } from "../src/user-code.js";
-import { assertWritable } from "./output-paths.js";
+import { assertWritable, writeOutput } from "./output-paths.js";
 import { Command, CommanderError, InvalidArgumentError, Option } from "@commander-js/extra-typings";
 import {
   NotPlainDataError,
@@ -179,7 +178,8 @@ function program(io: CliIo, exit: { code: number }) {
     .configureOutput({
       writeOut: (t) => io.stdout(t),
       writeErr: (t) => io.stderr(t),
-      outputError: (t) => io.stderr(`interleave: ${t.replace(/^error: /, "").trim()}\n`),
+      // One line, as every exit-2 answer: commander puts "(Did you mean ...?)" on a line of its own.
+      outputError: (t) => io.stderr(`interleave: ${t.replace(/^error: /, "").trim().replace(/\s*\n\s*/g, " ")}\n`),
     })
     .showSuggestionAfterError(true);
 
@@ -271,12 +271,13 @@ function program(io: CliIo, exit: { code: number }) {
       if (opts.json === "-" || traceToStdout) {
         io.stdout(traceToStdout ? formatTrace(report, opts.traceFormat, specRef) : json);
         io.stderr(`${summaryLine(report)}\n${replay}`);
-        if (traceToStdout && opts.json !== undefined) writeFileSync(opts.json, json);
+        if (traceToStdout && opts.json !== undefined) writeOutput(opts.json, json, "--json");
       } else {
-        if (opts.json !== undefined) writeFileSync(opts.json, json);
+        // The report is on stdout before any file is written: a write that fails now loses nothing.
         io.stdout(`${formatReportText(report)}\n${replay}`);
+        if (opts.json !== undefined) writeOutput(opts.json, json, "--json");
       }
-      if (opts.out !== undefined) writeFileSync(opts.out, formatTrace(report, opts.traceFormat, specRef));
+      if (opts.out !== undefined) writeOutput(opts.out, formatTrace(report, opts.traceFormat, specRef), "--out");
       exit.code = exitCodeOf(report);
     });
 

@@ -6,7 +6,6 @@
  * check ran out of budget, else 0; 2 for bad input (one line naming the file
  * and line, no stack trace).
  */
-import { writeFileSync } from "node:fs";
 import { basename, extname } from "node:path";
 import {
   checkHistory,
@@ -18,12 +17,17 @@ import {
   readHistoryFile,
   renderHtmlReport,
   type AnyModel,
+  type CheckProgress,
   type CheckReport,
   type Consistency,
   type ParsedHistory,
   type SessionGuarantee,
 } from "../../src/history/index.js";
+import { defaultMaxResidentBytes } from "../../src/history/search/budget.js";
+import { UsageError } from "../load.js";
+import { assertWritable, writeOutput } from "../output-paths.js";
 import { guessModel, isModelPath, loadModelFile } from "./load-model.js";
+import { createLincheckProgress } from "./progress.js";
 
 /** Options of {@link runLincheck}, as the CLI parses them. */
 export interface LincheckOptions {
@@ -35,7 +39,11 @@ export interface LincheckOptions {
   readonly consistency?: string;
   /** Time limit per file, in seconds. */
   readonly timeout?: number;
-  /** Memory limit for the search tables, in MB. */
+  /**
+   * Memory limit in MiB: the process's resident memory and the search tables
+   * stay below it (default: half the physical memory, or the container's
+   * limit when smaller).
+   */
   readonly maxMemory?: number;
   /** Where to write one JSON line per file; `-` for stdout. */
   readonly json?: string;
@@ -47,6 +55,8 @@ export interface LincheckOptions {
 export interface LincheckIo {
   stdout: (s: string) => void;
   stderr: (s: string) => void;
+  /** Whether to show a live progress line on stderr (default: stderr is a terminal). */
+  readonly progress?: boolean;
 }
 
 /** One JSON line of `--json`. */
@@ -67,18 +77,24 @@ export interface LincheckJsonLine {
  * const code = await runLincheck(["h.log"], { timeout: 60 }, { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) });
  */
 export async function runLincheck(files: string[], opts: LincheckOptions, io: LincheckIo): Promise<number> {
+  const current: { file: string | undefined } = { file: undefined };
   try {
-    return await run(files, opts, io);
+    return await run(files, opts, io, current);
   } catch (error) {
-    if (error instanceof HistoryParseError || error instanceof HistoryInputError) {
+    if (error instanceof HistoryParseError || error instanceof HistoryInputError || error instanceof UsageError) {
       io.stderr(`interleave lincheck: ${error.message}\n`);
       return 2;
     }
-    throw error;
+    // Anything else is still answered within the exit-code contract: one line naming the file.
+    const message = error instanceof Error ? error.message.split("\n")[0] : String(error);
+    const where = current.file === undefined ? "" : `${current.file}: `;
+    io.stderr(`interleave lincheck: ${where}cannot check: ${message} (INTERLEAVE_DEBUG=1 prints the stack)\n`);
+    if (process.env["INTERLEAVE_DEBUG"] && error instanceof Error) io.stderr(`${error.stack}\n`);
+    return 2;
   }
 }
 
-async function run(files: string[], opts: LincheckOptions, io: LincheckIo): Promise<number> {
+async function run(files: string[], opts: LincheckOptions, io: LincheckIo, current: { file: string | undefined }): Promise<number> {
   if (files.length === 0) throw new HistoryInputError("no history files given");
   const consistency = (opts.consistency ?? "linearizable") as Consistency | SessionGuarantee;
   if (!CONSISTENCY_NAMES.includes(consistency)) {
@@ -86,22 +102,36 @@ async function run(files: string[], opts: LincheckOptions, io: LincheckIo): Prom
   }
   if (opts.timeout !== undefined && !(opts.timeout > 0)) throw new HistoryInputError(`--timeout must be a positive number of seconds, got ${opts.timeout}`);
   if (opts.maxMemory !== undefined && !(opts.maxMemory > 0)) throw new HistoryInputError(`--max-memory must be a positive number of MB, got ${opts.maxMemory}`);
+  // Outputs are checked before any work: a result computed and then lost is worse than none.
+  if (opts.json !== undefined) assertWritable(opts.json, "--json");
+  const htmlTargets = opts.html === undefined ? [] : files.length === 1 ? [opts.html] : files.map((f) => perFile(opts.html!, f));
+  for (const target of htmlTargets) assertWritable(target, "--html");
   const fixed = await fixedModel(opts.model);
   // Parse everything first: bad input anywhere is exit 2 before any checking.
   const parsed: ParsedHistory[] = [];
-  for (const file of files) parsed.push(await readHistoryFile(file, opts.format === undefined ? {} : { format: opts.format }));
+  for (const file of files) {
+    current.file = file;
+    parsed.push(await readHistoryFile(file, opts.format === undefined ? {} : { format: opts.format }));
+  }
 
   const readWrite = consistency !== "linearizable" && consistency !== "sequential";
   const human = opts.json === "-" ? io.stderr : io.stdout;
   const jsonLines: string[] = [];
   let violation = false;
   let unknown = false;
-  for (const history of parsed) {
+  const progress = (io.progress ?? process.stderr.isTTY === true) ? createLincheckProgress(io.stderr) : undefined;
+  for (const [index, history] of parsed.entries()) {
+    current.file = history.file;
     const chosen = readWrite ? { name: "read-write", model: undefined } : (fixed ?? guessModel(history));
-    const report = checkOne(history, consistency, chosen.model, opts);
+    let report: CheckReport;
+    try {
+      report = checkOne(history, consistency, chosen.model, opts, progress?.forFile(history.file));
+    } finally {
+      progress?.clear();
+    }
     violation ||= report.result === "violation";
     unknown ||= report.result === "unknown";
-    human(summary(history.file, chosen.name, report, chosen.model));
+    human(summary(history.file, chosen.name, report, chosen.model, consistency));
     const line: LincheckJsonLine = {
       file: history.file,
       model: chosen.name,
@@ -111,13 +141,13 @@ async function run(files: string[], opts: LincheckOptions, io: LincheckIo): Prom
       durationMs: Math.round(report.durationMs * 1000) / 1000,
     };
     jsonLines.push(JSON.stringify(line));
-    if (opts.html !== undefined) {
-      const target = parsed.length === 1 ? opts.html : perFile(opts.html, history.file);
-      writeFileSync(target, renderHtmlReport({ title: history.file, history: history.events, report, ...(chosen.model === undefined ? {} : { model: chosen.model }) }));
+    const target = htmlTargets[index];
+    if (target !== undefined) {
+      writeOutput(target, renderHtmlReport({ title: history.file, history: history.events, report, ...(chosen.model === undefined ? {} : { model: chosen.model }) }), "--html");
     }
   }
   if (opts.json === "-") io.stdout(jsonLines.map((l) => l + "\n").join(""));
-  else if (opts.json !== undefined) writeFileSync(opts.json, jsonLines.map((l) => l + "\n").join(""));
+  else if (opts.json !== undefined) writeOutput(opts.json, jsonLines.map((l) => l + "\n").join(""), "--json");
   return violation ? 1 : unknown ? 3 : 0;
 }
 
@@ -133,13 +163,23 @@ async function fixedModel(arg: string | undefined): Promise<{ name: string; mode
   return { name: model.name ?? basename(arg), model };
 }
 
-function checkOne(history: ParsedHistory, consistency: Consistency | SessionGuarantee, model: AnyModel | undefined, opts: LincheckOptions): CheckReport {
+function checkOne(
+  history: ParsedHistory,
+  consistency: Consistency | SessionGuarantee,
+  model: AnyModel | undefined,
+  opts: LincheckOptions,
+  onProgress: ((p: CheckProgress) => void) | undefined,
+): CheckReport {
   try {
+    const maxBytes = opts.maxMemory === undefined ? undefined : opts.maxMemory * 1024 * 1024;
     return checkHistory(history.events, {
       consistency,
       ...(model === undefined ? {} : { model }),
       ...(opts.timeout === undefined ? {} : { timeoutMs: opts.timeout * 1000 }),
-      ...(opts.maxMemory === undefined ? {} : { maxMemoryBytes: opts.maxMemory * 1024 * 1024 }),
+      // --max-memory bounds the tables and the whole process; without it, the process stops at the default.
+      ...(maxBytes === undefined ? {} : { maxMemoryBytes: maxBytes }),
+      maxResidentBytes: maxBytes ?? defaultMaxResidentBytes(),
+      ...(onProgress === undefined ? {} : { onProgress }),
     });
   } catch (error) {
     // Locate a model's complaint about an operation at that operation's line.
@@ -148,21 +188,38 @@ function checkOne(history: ParsedHistory, consistency: Consistency | SessionGuar
       throw new HistoryParseError({ file: history.file, line }, error.message);
     }
     if (error instanceof HistoryInputError) throw new HistoryInputError(`${history.file}: ${error.message}`);
+    // A model whose states nest too deep (or cycle) for the recursive helpers, or the causal search's recursion.
+    if (error instanceof RangeError && /call stack/.test(error.message)) {
+      throw new HistoryInputError(`${history.file}: the check ran out of stack: model states nested too deeply or cyclic, or a history too long for the ${consistency} check (${error.message})`);
+    }
     throw error;
   }
 }
 
-function summary(file: string, model: string, report: CheckReport, modelObject: AnyModel | undefined): string {
+/** The verdict in words: what holds, or what does not. */
+const VERDICTS: Readonly<Record<string, readonly [holds: string, fails: string]>> = {
+  linearizable: ["linearizable", "not linearizable"],
+  sequential: ["sequentially consistent", "not sequentially consistent"],
+  causal: ["causally consistent", "not causally consistent"],
+  session: ["satisfies the session guarantees", "violates the session guarantees"],
+};
+
+function verdict(consistency: Consistency | SessionGuarantee, holds: boolean): string {
+  const words = VERDICTS[consistency] ?? [`satisfies ${consistency}`, `violates ${consistency}`];
+  return holds ? words[0] : words[1];
+}
+
+function summary(file: string, model: string, report: CheckReport, modelObject: AnyModel | undefined, consistency: Consistency | SessionGuarantee): string {
   const counts = `${report.operations} operations, ${report.partitions} partition${report.partitions === 1 ? "" : "s"}, model ${model}, ${report.durationMs.toFixed(1)} ms`;
   if (report.result === "violation") {
     const explanation = formatViolations(report.violations, modelObject)
       .split("\n")
       .map((l) => "  " + l)
       .join("\n");
-    return `${file}: violation (${report.consistency}; ${counts})\n${explanation}\n`;
+    return `${file}: ${verdict(consistency, false)} (${counts})\n${explanation}\n`;
   }
   if (report.result === "unknown") return `${file}: unknown (${report.message}; ${counts})\n`;
-  return `${file}: ${report.result} (${counts})\n`;
+  return `${file}: ${verdict(consistency, true)} (${counts})\n`;
 }
 
 function perFile(target: string, file: string): string {

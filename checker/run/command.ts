@@ -2,13 +2,15 @@
  * `interleave run` and `interleave conform`: the real-network runtime from
  * the command line (src/runtime/run.ts and conform.ts do the work).
  */
-import { writeFileSync } from "node:fs";
 import yoctoSpinner from "yocto-spinner";
 import { conform, formatConform } from "../../src/runtime/conform.js";
 import { parseNemesis } from "../../src/runtime/nemesis.js";
 import { formatRunSummary, runCluster } from "../../src/runtime/run.js";
 import type { TransportKind } from "../../src/runtime/transport.js";
+import { OptionError, ParamError, UnknownChoiceError } from "../../src/index.js";
 import type { CliIo } from "../cli.js";
+import { UsageError } from "../load.js";
+import { assertWritable, assertWritableDir, writeOutput } from "../output-paths.js";
 
 /** The options of `interleave run`, as parsed. */
 export interface RunCommandOptions {
@@ -28,10 +30,39 @@ export interface RunCommandOptions {
   readonly verbose?: boolean;
 }
 
+/** Errors that already say what is wrong with the input: passed on as they are (the CLI prints them, exit 2). */
+function isInputError(error: unknown): boolean {
+  return error instanceof UsageError || error instanceof OptionError || error instanceof ParamError || error instanceof UnknownChoiceError;
+}
+
+/**
+ * Anything else a command meets (the network, the file system, a damaged
+ * file this code did not foresee) still ends in one line and exit 2, never
+ * an internal error: `what` says which command and on what.
+ */
+function asInputError(error: unknown, what: string): unknown {
+  if (isInputError(error)) return error;
+  const message = error instanceof Error ? error.message.split("\n")[0] : String(error);
+  if (process.env["INTERLEAVE_DEBUG"] && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+  return new UsageError(`${what}: ${message}`);
+}
+
 /** Runs `interleave run`; returns the exit code (0: the run completed; check its history with lincheck). */
 export async function runCommand(spec: string, opts: RunCommandOptions, io: CliIo): Promise<number> {
+  try {
+    return await runChecked(spec, opts, io);
+  } catch (error) {
+    throw asInputError(error, `run ${spec}`);
+  }
+}
+
+async function runChecked(spec: string, opts: RunCommandOptions, io: CliIo): Promise<number> {
   const stamp = new Date().toISOString().replace(/[:.]/g, "-");
   const dir = opts.dir ?? `interleave-runs/${spec}-${stamp}`;
+  // Outputs are checked before the cluster starts: a run whose history cannot be written is lost.
+  assertWritable(opts.history, "--history");
+  if (opts.json !== undefined) assertWritable(opts.json, "--json");
+  assertWritableDir(dir, "--dir");
   // A live line on a terminal only (--verbose logs events instead).
   const spinner = (io.progress ?? process.stderr.isTTY) && !opts.verbose ? yoctoSpinner({ text: "starting the cluster", stream: process.stderr }).start() : undefined;
   const summary = await runCluster({
@@ -61,7 +92,7 @@ export async function runCommand(spec: string, opts: RunCommandOptions, io: CliI
   const json = `${JSON.stringify(summary)}\n`;
   if (opts.json === "-") io.stdout(json);
   else {
-    if (opts.json !== undefined) writeFileSync(opts.json, json);
+    if (opts.json !== undefined) writeOutput(opts.json, json, "--json");
     io.stdout(`${formatRunSummary(summary)}\n`);
   }
   return 0;
@@ -69,11 +100,20 @@ export async function runCommand(spec: string, opts: RunCommandOptions, io: CliI
 
 /** Runs `interleave conform`; 0 when every node conforms, 1 at the first divergence. */
 export function conformCommand(dir: string, opts: { readonly variant?: string; readonly json?: string }, io: CliIo): number {
+  try {
+    return conformChecked(dir, opts, io);
+  } catch (error) {
+    throw asInputError(error, `conform ${dir}: cannot replay the run`);
+  }
+}
+
+function conformChecked(dir: string, opts: { readonly variant?: string; readonly json?: string }, io: CliIo): number {
   const variant = opts.variant === undefined ? undefined : opts.variant === "none" ? null : opts.variant;
+  if (opts.json !== undefined) assertWritable(opts.json, "--json");
   const result = conform(dir, variant === undefined ? {} : { variant });
   if (opts.json === "-") io.stdout(`${JSON.stringify(result)}\n`);
   else {
-    if (opts.json !== undefined) writeFileSync(opts.json, `${JSON.stringify(result)}\n`);
+    if (opts.json !== undefined) writeOutput(opts.json, `${JSON.stringify(result)}\n`, "--json");
     io.stdout(`${formatConform(result)}\n`);
   }
   return result.divergence === undefined ? 0 : 1;

@@ -23,6 +23,7 @@ export { ignoreFailed, type AnyModel, type CompiledModel, type Model, type Quick
 export { kvModel, modelByName, MODELS, registerModel, type KvState } from "./models/index.js";
 export type {
   Budget,
+  CheckProgress,
   CheckReport,
   Consistency,
   PartitionSummary,

@@ -96,6 +96,11 @@ export function checkOperations(
         violations.push({ index: i, violation: quick.violation });
         continue;
       }
+      if (quick.stopped !== undefined) {
+        summaries[i] = { partition: p.key, operations: p.ops.length, result: "unknown", configurations: quick.configurations };
+        unknown = { reason: quick.stopped, partition: p.key };
+        continue;
+      }
     }
     const space = new StateSpace(model, p.ops);
     const outcome = search(p, space, clock, afterViolation);
@@ -148,7 +153,7 @@ function quickCheck(
   model: AnyModel,
   clock: BudgetClock,
   windows: { readonly minOperations?: number } & WindowOptions,
-): { violation: Violation | undefined; configurations: number } {
+): { violation: Violation | undefined; configurations: number; stopped?: UnknownReason } {
   // On short partitions the search is fast and explains anyway: skip the quick test there.
   const found = p.ops.length < QUICK_MIN_OPERATIONS ? undefined : model.quickViolation?.(p.ops);
   if (found !== undefined) {
@@ -166,8 +171,8 @@ function quickCheck(
     return { violation, configurations: 0 };
   }
   if (p.ops.length < (windows.minOperations ?? WINDOW_MIN_OPERATIONS) || model.windowStates === undefined) return { violation: undefined, configurations: 0 };
-  const { violation, configurations } = findViolatingWindow(p, model, clock, windows);
-  if (violation === undefined) return { violation: undefined, configurations };
+  const { violation, configurations, stopped } = findViolatingWindow(p, model, clock, windows);
+  if (violation === undefined) return { violation: undefined, configurations, ...(stopped === undefined ? {} : { stopped }) };
   const prefix = violation.prefix.map((k) => violation.ops[k]!);
   const v = linearizationViolation(model, p.key, prefix, violation.state, violation.ops);
   const where = p.key === null ? "" : `key ${JSON.stringify(p.key)}: `;

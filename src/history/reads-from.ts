@@ -9,6 +9,9 @@ import { readCandidates, type ReadWriteHistory, type RwOp } from "./readwrite.js
 import type { CheckReport, Violation } from "./result.js";
 import type { BudgetClock } from "./search/budget.js";
 
+/** How many steps of the reads-from search run between two looks at the budget clock. */
+const CLOCK_EVERY = 1024;
+
 /** How a reads-from search ended. */
 export type ReadsFromOutcome = { kind: "ok" } | { kind: "violation"; violation: Violation } | { kind: "unknown"; reason: "timeout" | "memory" };
 
@@ -27,6 +30,8 @@ export function describe(rw: RwOp): string {
 /** Backtracking over reads-from choices. */
 export abstract class ReadsFromSearch {
   configurations = 0;
+  /** Configurations already counted by the clock (for progress). */
+  private reported = 0;
   protected readonly candidates: Map<number, number[]>;
   protected readonly reads: number[];
   /** rf[read] = write index, -1 for the initial value, -2 unassigned. */
@@ -53,7 +58,7 @@ export abstract class ReadsFromSearch {
         return { kind: "violation", violation: plainViolation(`${describe(op)} observes a value that no operation wrote`, [op.op]) };
       }
     }
-    if (this.assign(0)) return { kind: "ok" };
+    if (this.assign()) return { kind: "ok" };
     if (this.stopped !== undefined) return { kind: "unknown", reason: this.stopped };
     return { kind: "violation", violation: this.firstFailure ?? plainViolation(this.noChoiceWorks, []) };
   }
@@ -96,22 +101,71 @@ export abstract class ReadsFromSearch {
     return true;
   }
 
+  /** The budget clock's answer, given the bytes held; it also counts the configurations since the last look. */
+  protected look(bytes: number): "timeout" | "memory" | null {
+    const reason = this.clock.exceeded(bytes, this.configurations - this.reported);
+    this.reported = this.configurations;
+    return reason;
+  }
+
   protected noteFailure(make: () => Violation): void {
     if (this.firstFailure === undefined) this.firstFailure = make();
   }
 
-  private assign(k: number): boolean {
-    if (this.stopped !== undefined) return false;
-    if (k === this.reads.length) return this.consistent();
-    const r = this.reads[k]!;
-    for (const w of this.candidates.get(r)!) {
-      this.rf[r] = w;
-      if (w >= 0) this.readers[w]!++;
-      const ok = this.mayRead(r, w) && this.assign(k + 1);
-      if (w >= 0) this.readers[w]!--;
-      if (ok) return true;
+  /**
+   * Tries every reads-from choice, depth-first, in the order of `reads`.
+   * Iterative (a history has thousands of reads: recursion would overflow
+   * the stack), and it consults the budget clock itself: a search that
+   * prunes every choice early never reaches {@link consistent}, and once
+   * spent all its time here without looking at the clock.
+   */
+  private assign(): boolean {
+    const n = this.reads.length;
+    /** next[k]: the index of the next candidate to try for read k. */
+    const next = new Int32Array(n + 1);
+    let steps = 0;
+    let k = 0;
+    for (;;) {
+      if (this.stopped !== undefined) return false;
+      // A complete choice costs a consistency judgement (quadratic or worse in the history): look at the clock after each.
+      if (++steps === CLOCK_EVERY || k === n) {
+        steps = 0;
+        const reason = this.look(0);
+        if (reason !== null) {
+          this.stopped = reason;
+          return false;
+        }
+      }
+      if (k === n) {
+        if (this.consistent()) return true;
+        if (--k < 0) return false;
+        this.undo(k);
+        continue;
+      }
+      const r = this.reads[k]!;
+      const candidates = this.candidates.get(r)!;
+      let chosen = false;
+      while (!chosen && next[k]! < candidates.length) {
+        const w = candidates[next[k]!++]!;
+        this.rf[r] = w;
+        if (w >= 0) this.readers[w]!++;
+        chosen = this.mayRead(r, w);
+        if (!chosen && w >= 0) this.readers[w]!--;
+      }
+      if (chosen) {
+        next[++k] = 0;
+        continue;
+      }
+      // Every candidate of read k failed: back to read k - 1's next candidate.
+      this.rf[r] = -2;
+      if (--k < 0) return false;
+      this.undo(k);
     }
-    this.rf[r] = -2;
-    return false;
+  }
+
+  /** Takes back read k's current choice (its next candidate comes next). */
+  private undo(k: number): void {
+    const w = this.rf[this.reads[k]!]!;
+    if (w >= 0) this.readers[w]!--;
   }
 }

@@ -12,6 +12,24 @@ export interface Budget {
    * quarter of the V8 heap limit, at most 1 GiB.
    */
   readonly maxMemoryBytes?: number;
+  /**
+   * Limit on the whole process's resident memory, in bytes, read every few
+   * checks (a system call). Default: none (the CLI sets half the physical
+   * memory). Reaching it gives `unknown` with reason `memory`.
+   */
+  readonly maxResidentBytes?: number;
+  /** Called during a long check, at most every `progressIntervalMs` (default 250). */
+  readonly onProgress?: (progress: CheckProgress) => void;
+  readonly progressIntervalMs?: number;
+}
+
+/** How far a running check has come, for a progress line. */
+export interface CheckProgress {
+  readonly elapsedMs: number;
+  /** Configurations (search nodes) visited so far, over all partitions and phases. */
+  readonly configurations: number;
+  /** The bytes held by the search tables at the last report. */
+  readonly tableBytes: number;
 }
 
 /** Why a check ended without a verdict. */

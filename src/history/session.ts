@@ -58,6 +58,11 @@ export function checkOperationsSession(ops: readonly Operation[], options: Sessi
   return search.report(ops.length);
 }
 
+/** How many new edges between two looks at the budget clock. */
+const EDGES_PER_CHECK = 1 << 16;
+/** A rough size of one edge with its explanation, for the memory budget. */
+const EDGE_BYTES = 160;
+
 /** An arbitration constraint `from` before `to`, with why. */
 type Edge = { readonly from: number; readonly to: number; readonly why: string };
 
@@ -78,7 +83,7 @@ class SessionSearch extends ReadsFromSearch {
   protected consistent(): boolean {
     this.configurations++;
     if ((this.configurations & 255) === 0) {
-      const reason = this.clock.exceeded(0);
+      const reason = this.look(0);
       if (reason !== null) {
         this.stopped = reason;
         return false;
@@ -90,6 +95,16 @@ class SessionSearch extends ReadsFromSearch {
     const wfr = this.guarantees.has("writes-follow-reads");
     const ops = this.h.ops;
     const edges: Edge[] = [];
+    // The edges grow quadratically with a session's length (every earlier own write, everything seen):
+    // the budget is consulted while they are built, not only between choices.
+    let checkedAt = 0;
+    const overBudget = (): boolean => {
+      if (edges.length - checkedAt < EDGES_PER_CHECK) return false;
+      checkedAt = edges.length;
+      const reason = this.look(edges.length * EDGE_BYTES);
+      if (reason !== null) this.stopped = reason;
+      return reason !== null;
+    };
     for (const session of this.h.sessions) {
       /** What earlier reads saw, with why: the next read sees it too under monotonic-reads. */
       const seen = new Map<number, string>();
@@ -103,6 +118,7 @@ class SessionSearch extends ReadsFromSearch {
           if (mw) for (const w of ownWrites) edges.push({ from: w, to: x, why: "monotonic-writes" });
           if (wfr) for (const [w] of seenForWrites) edges.push({ from: w, to: x, why: "writes-follow-reads" });
           if (!rw.optional) ownWrites.push(x);
+          if (overBudget()) return false;
           continue;
         }
         const visible = new Map<number, string>(mr ? seen : []);
@@ -119,6 +135,7 @@ class SessionSearch extends ReadsFromSearch {
         }
         if (mr) for (const [w, why] of visible) seen.set(w, why);
         if (wfr) for (const [w, why] of visible) seenForWrites.set(w, why);
+        if (overBudget()) return false;
       }
     }
     const cycle = findCycle(ops.length, edges);

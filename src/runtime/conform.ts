@@ -10,9 +10,10 @@
  * The first difference is reported with the node, the input-log line, the
  * input, and both outputs.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { deepEqual } from "../fingerprint.js";
+import { MAX_VALUE_DEPTH, nestedDeeperThan } from "../history/json.js";
 import type { NodeContext, RoleDef } from "../protocol.js";
 import { OptionError } from "../spec.js";
 import type { AnyBinding, LocalAction } from "./binding.js";
@@ -54,14 +55,67 @@ type LogLine =
   | { readonly t: "local"; readonly action: LocalAction }
   | { readonly t: "sync" };
 
-/** Reads a run directory's run.json. */
+/** A file's text, or an {@link OptionError} naming it (a directory, unreadable). */
+function readText(path: string): string {
+  try {
+    if (statSync(path).isDirectory()) throw new OptionError(`${path} is a directory, not a file written by interleave run`);
+    return readFileSync(path, "utf8");
+  } catch (e) {
+    if (e instanceof OptionError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new OptionError(`${path}: cannot read the file${code === undefined ? "" : ` (${code})`}`);
+  }
+}
+
+/** Node names as `interleave run` writes them; anything else would make paths outside the run directory. */
+const NODE_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** Reads a run directory's run.json, checking the fields conform uses. */
 export function readRunRecord(dir: string): RunRecord {
   const path = join(dir, "run.json");
   if (!existsSync(path)) throw new OptionError(`${dir} is not a run directory: ${path} does not exist (interleave run writes it)`);
+  const text = readText(path);
+  let value: unknown;
   try {
-    return JSON.parse(readFileSync(path, "utf8")) as RunRecord;
+    value = JSON.parse(text);
   } catch (e) {
-    throw new OptionError(`${path}: not valid JSON (${e instanceof Error ? e.message : String(e)})`);
+    // One line: V8's message quotes the text, newlines included.
+    throw new OptionError(`${path}: not valid JSON (${(e instanceof Error ? e.message : String(e)).replace(/\r?\n/g, "\\n")})`);
+  }
+  const bad = (what: string): never => {
+    throw new OptionError(`${path}: not a run record written by interleave run: ${what}`);
+  };
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return bad("expected a JSON object");
+  const record = value as Record<string, unknown>;
+  if (typeof record["spec"] !== "string") bad('"spec" must be a spec name');
+  if (record["variant"] !== undefined && record["variant"] !== null && typeof record["variant"] !== "string") bad('"variant" must be a variant name or null');
+  const nodes = record["nodes"];
+  if (!Array.isArray(nodes) || nodes.length === 0 || !nodes.every((n) => typeof n === "string" && NODE_NAME.test(n))) bad('"nodes" must be a non-empty list of node names like "n1"');
+  return value as RunRecord;
+}
+
+/** A log line's entry, checked for the shape replay relies on, or why it is not one. */
+function logEntry(value: unknown): LogLine | string {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return "not a JSON object";
+  if (nestedDeeperThan(value, MAX_VALUE_DEPTH)) return `nests more than ${MAX_VALUE_DEPTH} levels deep`;
+  const e = value as Record<string, unknown>;
+  const isObject = (v: unknown): boolean => v !== null && typeof v === "object" && !Array.isArray(v);
+  switch (e["t"]) {
+    case "boot":
+      return e["restored"] === undefined || e["restored"] === null || isObject(e["restored"]) ? (value as LogLine) : '"restored" must be an object or null';
+    case "sync":
+      return value as LogLine;
+    case "in":
+      if (e["kind"] !== "message" && e["kind"] !== "timer") return '"kind" must be "message" or "timer"';
+      if (e["from"] !== undefined && typeof e["from"] !== "string") return '"from" must be a node or client name';
+      return isObject(e["input"]) ? (value as LogLine) : '"input" must be an object';
+    case "out":
+      if (e["effects"] !== undefined && e["effects"] !== null && !Array.isArray(e["effects"])) return '"effects" must be a list';
+      return e["error"] === undefined || typeof e["error"] === "string" ? (value as LogLine) : '"error" must be a string';
+    case "local":
+      return isObject(e["action"]) && typeof (e["action"] as { type?: unknown }).type === "string" ? (value as LogLine) : '"action" must be an object with a "type"';
+    default:
+      return `unknown entry ${JSON.stringify(e["t"] ?? null)}`;
   }
 }
 
@@ -104,7 +158,7 @@ function replayNode(
   const setup = binding.setup(node, nodes);
   const summary = { node, inputs: 0, boots: 0, localActions: 0 };
   if (!existsSync(path)) throw new OptionError(`${path} does not exist: node ${node} recorded no inputs`);
-  const lines = readFileSync(path, "utf8").split("\n");
+  const lines = readText(path).split("\n");
   let state: unknown;
   let synced: Record<string, unknown> = {};
   let pending: { line: number; input: unknown; from: string | undefined; result: { state: unknown; effects: readonly unknown[] } | undefined; error?: string } | undefined;
@@ -112,15 +166,17 @@ function replayNode(
   for (let i = 0; i < lines.length; i++) {
     const text = lines[i]!;
     if (text === "") continue;
-    let entry: LogLine;
+    let parsed: unknown;
     try {
-      entry = JSON.parse(text) as LogLine;
+      parsed = JSON.parse(text);
     } catch {
       // A torn last line: the node was killed while writing it.
       if (lines.slice(i + 1).every((l) => l === "")) break;
       throw new OptionError(`${path}:${i + 1}: not a JSON line`);
     }
     const line = i + 1;
+    const entry = logEntry(parsed);
+    if (typeof entry === "string") throw new OptionError(`${path}:${line}: not an input-log entry: ${entry}`);
     switch (entry.t) {
       case "boot": {
         if (state !== undefined) {
@@ -132,7 +188,7 @@ function replayNode(
           }
         }
         summary.boots++;
-        state = bootState(role, setup, entry.restored ?? undefined);
+        state = replayable(path, line, "the restored durable state", () => bootState(role, setup, entry.restored ?? undefined));
         synced = durableOf(role, state);
         pending = undefined;
         break;
@@ -169,13 +225,22 @@ function replayNode(
       case "local":
         if (state === undefined || binding.local === undefined) throw new OptionError(`${path}:${line}: a local action the binding cannot replay`);
         summary.localActions++;
-        state = binding.local(state, entry.action);
+        const local = binding.local;
+        const before = state;
+        state = replayable(path, line, `the local action ${JSON.stringify(entry.action.type)}`, () => local(before, entry.action));
         break;
-      default:
-        throw new OptionError(`${path}:${line}: unknown entry ${JSON.stringify((entry as { t?: unknown }).t)}`);
     }
   }
   return { summary };
+}
+
+/** Runs a replay step the log dictates; a log the reducer cannot take is damaged input, not a divergence. */
+function replayable<T>(path: string, line: number, what: string, step: () => T): T {
+  try {
+    return step();
+  } catch (e) {
+    throw new OptionError(`${path}:${line}: ${what} cannot be replayed: ${e instanceof Error ? e.message.split("\n")[0] : String(e)}`);
+  }
 }
 
 /** The result as text. */

@@ -260,9 +260,9 @@ describe("check on a user's bad specs", () => {
     const sub = join(dir, "a-directory");
     mkdirSync(sub, { recursive: true });
     const toDir = await check(unbounded, "--json", sub);
-    expect([toDir.code, toDir.stderr]).toEqual([2, `interleave: --json ${sub}: is a directory; give a file name\n`]);
+    expect([toDir.code, toDir.stderr]).toEqual([2, `interleave: --json ${sub} is a directory; give a file name\n`]);
     const noDir = await check(unbounded, "--out", join(dir, "missing", "t.txt"));
-    expect([noDir.code, noDir.stderr]).toEqual([2, `interleave: --out ${join(dir, "missing", "t.txt")}: directory ${join(dir, "missing")} does not exist\n`]);
+    expect([noDir.code, noDir.stderr]).toEqual([2, `interleave: --out ${join(dir, "missing", "t.txt")}: directory ${join(dir, "missing")} does not exist; create it first\n`]);
   });
 
   it("an unbounded spec with no flags ends with exit 3 and a report when memory runs short", async () => {

@@ -42,7 +42,7 @@ describe("runLincheck", () => {
       [corpus("etcd/etcd_002.log"), "register", "linearizable", 77, 1],
     ]);
     expect(Object.keys(lines[0]!)).toEqual(["file", "model", "result", "operations", "partitions", "durationMs"]);
-    expect(r.out).toContain(`${corpus("etcd/etcd_000.log")}: violation (linearizable; 85 operations, 1 partition, model register`);
+    expect(r.out).toContain(`${corpus("etcd/etcd_000.log")}: not linearizable (85 operations, 1 partition, model register`);
     expect(r.out).toContain("none of these can be placed:");
   });
 
@@ -170,6 +170,76 @@ export default counter;
     expect(cas.err).toBe(
       `interleave lincheck: ${corpus("etcd/etcd_000.log")}:19: causal consistency is checked for read/write histories (read/get, write/put); operation 10 is :cas\n`,
     );
+  });
+
+  it("names the verdict of each consistency model in words: holds or not", async () => {
+    const h = file("stale.jsonl", jsonl([
+      { type: "invoke", process: 0, f: "write", value: 1 },
+      { type: "ok", process: 0, f: "write", value: 1 },
+      { type: "invoke", process: 1, f: "read", value: null },
+      { type: "ok", process: 1, f: "read", value: 2 },
+    ]));
+    const verdicts: string[] = [];
+    for (const consistency of ["linearizable", "sequential", "causal", "session", "read-your-writes"]) {
+      const r = await run([h], { consistency });
+      verdicts.push(`${r.code} ${r.out.split("\n")[0]!.replace(/ \(.*$/, "").slice(h.length + 2)}`);
+    }
+    expect(verdicts).toEqual([
+      "1 not linearizable",
+      "1 not sequentially consistent",
+      "1 not causally consistent",
+      "1 violates the session guarantees",
+      "1 violates read-your-writes",
+    ]);
+  });
+
+  it("a user's model that throws is exit 2 naming the model file, the operation, the message and the user's line", async () => {
+    const h = file("cas.jsonl", jsonl([
+      { type: "invoke", process: 0, f: "write", value: 1 },
+      { type: "ok", process: 0, f: "write", value: 1 },
+      { type: "invoke", process: 1, f: "cas", value: [1, 2] },
+      { type: "ok", process: 1, f: "cas", value: [1, 2] },
+    ]));
+    const throwing = file("throwing-model.ts", `export default {
+  init: () => 0,
+  step(state: number, op: { f: string; input: unknown }) {
+    if (op.f === "cas") throw new Error("cas is not supported");
+    return [op.input as number];
+  },
+};
+`);
+    expect(await run([h], { model: throwing })).toEqual({
+      code: 2,
+      out: "",
+      err: `interleave lincheck: ${h}:3: model ${throwing}: step on cas([1,2]) -> [1,2] [process 1] threw: cas is not supported (at ${throwing}:4)\n`,
+    });
+    const notArray = file("not-array-model.ts", "export default { init: () => 0, step: (s: number) => s };\n");
+    expect((await run([h], { model: notArray })).err).toBe(
+      `interleave lincheck: ${h}:1: model ${notArray}: step on write(1) -> 1 [process 0] returned 0; it must return an array of next states ([] when the operation cannot happen)\n`,
+    );
+    const badInit = file("bad-init-model.ts", "export default {\n  init(): number { throw new TypeError('no initial state'); },\n  step: (s: number) => [s],\n};\n");
+    expect((await run([h], { model: badInit })).err).toBe(`interleave lincheck: ${h}: model ${badInit}: init threw: no initial state (at ${badInit}:2)\n`);
+  });
+
+  it("refuses values nested too deep for the checkers at their line, instead of overflowing the stack", async () => {
+    const deep = "[".repeat(20_000) + "]".repeat(20_000);
+    const h = file("deep.jsonl", `{"type":"invoke","process":0,"f":"write","value":1}\n{"type":"ok","process":0,"f":"write","value":${deep}}\n`);
+    expect(await run([h])).toEqual({ code: 2, out: "", err: `interleave lincheck: ${h}:2: the event nests arrays or objects more than 100 levels deep\n` });
+    const kv = file("deep.kv", `{:process 0, :type :invoke, :f :put, :key "1", :value ${deep}}\n`);
+    expect((await run([kv])).err).toBe(`interleave lincheck: ${kv}:1: not a Clojure map: the value nests more than 100 levels deep\n`);
+  });
+
+  it("checks --json and --html paths before any work: exit 2 at once, nothing printed", async () => {
+    const h = corpus("etcd/etcd_002.log");
+    expect(await run([h], { json: join(dir, "no-such-dir", "out.jsonl") })).toEqual({
+      code: 2,
+      out: "",
+      err: `interleave lincheck: --json ${join(dir, "no-such-dir", "out.jsonl")}: directory ${join(dir, "no-such-dir")} does not exist; create it first\n`,
+    });
+    expect(await run([h], { html: dir })).toEqual({ code: 2, out: "", err: `interleave lincheck: --html ${dir} is a directory; give a file name\n` });
+    // With several files the per-file names are checked too.
+    const plain = file("plain.txt", "x");
+    expect((await run([h, h], { html: join(plain, "r.html") })).err).toBe(`interleave lincheck: --html ${join(plain, "r-etcd_002.html")}: ${plain} is not a directory\n`);
   });
 
   it("writes a self-contained HTML report, one per file when there are several", async () => {

@@ -1,8 +1,9 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { runCli } from "../../checker/cli.js";
 
 const root = resolve(import.meta.dirname, "../..");
 const bin = join(root, "bin/interleave.js");
@@ -45,10 +46,70 @@ describe("interleave run and conform (CLI)", () => {
     [["run", "raft"], "interleave: required option '--history <file>' not specified\n"],
     [["run", "raft", "--transport", "quic", "--history", "x.jsonl"], "interleave: option '--transport <kind>' argument 'quic' is invalid. Allowed choices are udp, tcp.\n"],
     [["conform", "no-such-dir"], "interleave: no-such-dir is not a run directory: no-such-dir/run.json does not exist (interleave run writes it)\n"],
+    // Outputs are checked before anything starts.
+    [["run", "raft", "--history", "no-such-dir/x.jsonl"], `interleave: --history no-such-dir/x.jsonl: directory ${join(work, "no-such-dir")} does not exist; create it first\n`],
+    [["run", "raft", "--history", "."], "interleave: --history . is a directory; give a file name\n"],
+    [["run", "raft", "--history", "x.jsonl", "--json", "no-such-dir/s.json"], `interleave: --json no-such-dir/s.json: directory ${join(work, "no-such-dir")} does not exist; create it first\n`],
+    [["run", "raft", "--history", "x.jsonl", "--dir", "plain.txt/run"], `interleave: --dir plain.txt/run: ${join(work, "plain.txt")} is not a directory\n`],
+    [["conform", "no-such-dir", "--json", "."], "interleave: --json . is a directory; give a file name\n"],
   ])("%j exits 2 with one line", (args, message) => {
+    writeFileSync(join(work, "plain.txt"), "x");
     const r = run(...args);
     expect(r.stderr).toBe(message);
     expect(r.code).toBe(2);
     expect(existsSync(join(work, "x.jsonl"))).toBe(false);
+    expect(existsSync(join(work, "interleave-runs"))).toBe(false);
+  });
+});
+
+describe("interleave conform on a damaged run directory: exit 2, one line naming the file and line", () => {
+  const fixture = resolve(import.meta.dirname, "fixtures/conform-run");
+  let n = 0;
+  /** A copy of the fixture run with `damage` done to it. */
+  function damaged(damage: (dir: string) => void): string {
+    const dir = join(work, `damaged-${n++}`);
+    cpSync(fixture, dir, { recursive: true });
+    damage(dir);
+    return dir;
+  }
+  const inputs = (dir: string, node = "n1") => join(dir, "nodes", `${node}.inputs.jsonl`);
+  /** Replaces line `at` (1-based) of n1's input log. */
+  const replaceLine = (at: number, text: string) => (dir: string) => {
+    const lines = readFileSync(inputs(dir), "utf8").split("\n");
+    lines[at - 1] = text;
+    writeFileSync(inputs(dir), lines.join("\n"));
+  };
+  const runRecord = (edit: (r: Record<string, unknown>) => void) => (dir: string) => {
+    const record = JSON.parse(readFileSync(join(dir, "run.json"), "utf8")) as Record<string, unknown>;
+    edit(record);
+    writeFileSync(join(dir, "run.json"), JSON.stringify(record));
+  };
+
+  async function conform(dir: string) {
+    let stdout = "";
+    let stderr = "";
+    const code = await runCli(["conform", dir], { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t) });
+    return { code, stdout, stderr };
+  }
+
+  it.each<[string, (dir: string) => void, (dir: string) => string]>([
+    ["a null line", replaceLine(3, "null"), (d) => `${inputs(d)}:3: not an input-log entry: not a JSON object`],
+    ["an input that is not an object", replaceLine(3, '{"t":"in","kind":"message","from":"n3","input":null}'), (d) => `${inputs(d)}:3: not an input-log entry: "input" must be an object`],
+    ["a restored state that is not an object", replaceLine(1, '{"t":"boot","restored":5}'), (d) => `${inputs(d)}:1: not an input-log entry: "restored" must be an object or null`],
+    ["a local action without a type", replaceLine(3, '{"t":"local","action":7}'), (d) => `${inputs(d)}:3: not an input-log entry: "action" must be an object with a "type"`],
+    ["effects that are not a list", replaceLine(4, '{"t":"out","effects":"x"}'), (d) => `${inputs(d)}:4: not an input-log entry: "effects" must be a list`],
+    ["a line nested 20,000 deep", replaceLine(4, `{"t":"out","effects":${"[".repeat(20_000)}${"]".repeat(20_000)}}`), (d) => `${inputs(d)}:4: not an input-log entry: nests more than 100 levels deep`],
+    ["garbage in the middle", replaceLine(3, "garbage"), (d) => `${inputs(d)}:3: not a JSON line`],
+    ["an input log that is a directory", (d) => (rmSync(inputs(d, "n2")), mkdirSync(inputs(d, "n2"))), (d) => `${inputs(d, "n2")} is a directory, not a file written by interleave run`],
+    ["a missing input log", (d) => rmSync(inputs(d, "n3")), (d) => `${inputs(d, "n3")} does not exist: node n3 recorded no inputs`],
+    ["run.json truncated", (d) => writeFileSync(join(d, "run.json"), '{"spec":"raft","nod'), (d) => `${join(d, "run.json")}: not valid JSON (Unterminated string in JSON at position 19)`],
+    ["run.json not JSON", (d) => writeFileSync(join(d, "run.json"), "hello\n"), (d) => `${join(d, "run.json")}: not valid JSON (Unexpected token 'h', "hello\\n" is not valid JSON)`],
+    ["run.json an array", (d) => writeFileSync(join(d, "run.json"), "[]"), (d) => `${join(d, "run.json")}: not a run record written by interleave run: expected a JSON object`],
+    ["run.json without a spec", runRecord((r) => delete r["spec"]), (d) => `${join(d, "run.json")}: not a run record written by interleave run: "spec" must be a spec name`],
+    ["node names that leave the run directory", runRecord((r) => (r["nodes"] = ["../../n1"])), (d) => `${join(d, "run.json")}: not a run record written by interleave run: "nodes" must be a non-empty list of node names like "n1"`],
+    ["run.json a directory", (d) => (rmSync(join(d, "run.json")), mkdirSync(join(d, "run.json"))), (d) => `${join(d, "run.json")} is a directory, not a file written by interleave run`],
+  ])("%s", async (_what, damage, expected) => {
+    const dir = damaged(damage);
+    expect(await conform(dir)).toEqual({ code: 2, stdout: "", stderr: `interleave: ${expected(dir)}\n` });
   });
 });

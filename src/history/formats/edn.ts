@@ -1,3 +1,4 @@
+import { MAX_VALUE_DEPTH } from "../json.js";
 import type { Json } from "../types.js";
 
 /**
@@ -8,6 +9,7 @@ import type { Json } from "../types.js";
  */
 export class EdnReader {
   private pos = 0;
+  private depth = 0;
 
   constructor(private readonly text: string) {}
 
@@ -25,12 +27,7 @@ export class EdnReader {
     this.skipSpace();
     const c = this.text[this.pos];
     if (c === undefined) return this.fail("the line ends where a value was expected");
-    if (c === "{") return this.readMap();
-    if (c === "[" || c === "(") return this.readSequence(c === "[" ? "]" : ")");
-    if (c === "#" && this.text[this.pos + 1] === "{") {
-      this.pos++;
-      return this.readSequence("}");
-    }
+    if (c === "{" || c === "[" || c === "(" || (c === "#" && this.text[this.pos + 1] === "{")) return this.readNested(c);
     if (c === '"') return this.readString();
     if (c === ":") {
       this.pos++;
@@ -44,6 +41,21 @@ export class EdnReader {
     if (/^[+-]?\d+N?$/.test(word)) return Number(word.replace(/N$/, ""));
     if (/^[+-]?(\d+\.\d*|\d*\.\d+|\d+)([eE][+-]?\d+)?M?$/.test(word)) return Number(word.replace(/M$/, ""));
     return word;
+  }
+
+  /** A map, vector, list or set, at most {@link MAX_VALUE_DEPTH} levels deep (the reader is recursive). */
+  private readNested(c: string): Json {
+    if (++this.depth > MAX_VALUE_DEPTH) this.fail(`the value nests more than ${MAX_VALUE_DEPTH} levels deep`);
+    try {
+      if (c === "{") return this.readMap();
+      if (c === "#") {
+        this.pos++;
+        return this.readSequence("}");
+      }
+      return this.readSequence(c === "[" ? "]" : ")");
+    } finally {
+      this.depth--;
+    }
   }
 
   private readMap(): Json {

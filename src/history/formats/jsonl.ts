@@ -1,4 +1,5 @@
 import { HistoryParseError } from "../errors.js";
+import { MAX_VALUE_DEPTH, nestedDeeperThan } from "../json.js";
 import type { EventType, HistoryEvent, Json } from "../types.js";
 import { EVENT_TYPES, type ParsedEvents } from "./parsed.js";
 
@@ -28,6 +29,7 @@ export function parseJsonLines(lines: readonly string[], file: string): ParsedEv
     } catch (e) {
       throw new HistoryParseError(at, `invalid JSON: ${(e as Error).message}`);
     }
+    if (nestedDeeperThan(raw, MAX_VALUE_DEPTH)) throw new HistoryParseError(at, `the event nests arrays or objects more than ${MAX_VALUE_DEPTH} levels deep`);
     events.push(toEvent(raw, at));
     lineNumbers.push(i + 1);
   }

@@ -53,6 +53,8 @@ class SequentialSearch {
   private state: number;
   private remaining: number;
   private configurations = 0;
+  /** Configurations already counted by the clock (for progress). */
+  private reported = 0;
   private best: number[] = [];
   private bestDefinite = -1;
   private bestState: number;
@@ -125,7 +127,8 @@ class SequentialSearch {
       if (++sinceCheck === CHECK_EVERY) {
         sinceCheck = 0;
         if (this.configurations > this.maxConfigurations) return this.giveUp("limit");
-        const reason = this.clock.exceeded(this.memo.memoryBytes() + this.space.memoryBytes() + this.pool.length * 4);
+        const reason = this.clock.exceeded(this.memo.memoryBytes() + this.space.memoryBytes() + this.pool.length * 4, this.configurations - this.reported);
+        this.reported = this.configurations;
         if (reason !== null) return this.giveUp(reason);
       }
       const d = this.depth;

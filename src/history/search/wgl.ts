@@ -96,6 +96,8 @@ class WglSearch {
   private appliedCount = 0;
   private remaining: number;
   private configurations = 0;
+  /** Configurations already counted by the clock (for progress). */
+  private reported = 0;
   /** The longest partial linearization so far (by definite operations), for explanations. */
   private best: number[] = [];
   private bestDefinite = -1;
@@ -164,7 +166,8 @@ class WglSearch {
       if (++sinceCheck === CHECK_EVERY) {
         sinceCheck = 0;
         if (this.configurations > this.maxConfigurations) return this.giveUp("limit");
-        const reason = this.clock.exceeded(this.memo.memoryBytes() + this.space.memoryBytes() + this.pool.length * 4);
+        const reason = this.clock.exceeded(this.memo.memoryBytes() + this.space.memoryBytes() + this.pool.length * 4, this.configurations - this.reported);
+        this.reported = this.configurations;
         if (reason !== null) return this.giveUp(reason);
       }
       const d = this.depth;

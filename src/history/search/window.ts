@@ -1,5 +1,6 @@
 import type { AnyModel } from "../model.js";
 import type { Operation } from "../operations.js";
+import type { UnknownReason } from "../result.js";
 import type { BudgetClock } from "./budget.js";
 import { prepare, type PreparedPartition } from "./partition.js";
 import { StateSpace } from "./state-space.js";
@@ -45,17 +46,22 @@ export function findViolatingWindow(
   model: AnyModel,
   clock: BudgetClock,
   options: WindowOptions = {},
-): { readonly violation: WindowViolation | undefined; readonly configurations: number; readonly stopped: boolean } {
+): { readonly violation: WindowViolation | undefined; readonly configurations: number; readonly stopped: UnknownReason | undefined } {
   const windowStates = model.windowStates;
   let configurations = 0;
-  if (windowStates === undefined) return { violation: undefined, configurations, stopped: false };
+  let reported = 0;
+  if (windowStates === undefined) return { violation: undefined, configurations, stopped: undefined };
   const ops = p.ops;
   const n = ops.length;
   const limit = options.maxConfigurations ?? 2000;
   for (const size of options.sizes ?? [16, 64]) {
     const stride = Math.max(1, size >> 1);
     for (let start = 0; start < n; start += stride) {
-      if (clock.exceeded(0) !== null) return { violation: undefined, configurations, stopped: true };
+      // This phase's tables live only for one window (at most `limit` configurations): the
+      // resident-memory and heap guards of the clock bound it, and its time counts.
+      const reason = clock.exceeded(0, configurations - reported);
+      reported = configurations;
+      if (reason !== null) return { violation: undefined, configurations, stopped: reason };
       const end = Math.min(n, start + size);
       const window = windowOperations(ops, start, end, model);
       if (window.definite < 2) continue;
@@ -67,11 +73,13 @@ export function findViolatingWindow(
       let best: { prefix: readonly number[]; state: unknown; definite: number } | undefined;
       let failedEverywhere = true;
       const starts = windowStates.call(model, window.ops, ops.slice(0, start));
-      if (starts === undefined) return { violation: undefined, configurations, stopped: false };
+      if (starts === undefined) return { violation: undefined, configurations, stopped: undefined };
       for (const initial of starts) {
         const space = new StateSpace(model, window.ops, { state: initial });
         const outcome = searchLinearization(prepared, space, clock, { maxConfigurations: limit });
         configurations += outcome.configurations;
+        // The check's time or memory ran out inside this window: stop the whole check, not just the window.
+        if (outcome.kind === "unknown" && outcome.reason !== "limit") return { violation: undefined, configurations, stopped: outcome.reason };
         if (outcome.kind !== "violation") {
           failedEverywhere = false;
           break;
@@ -81,12 +89,12 @@ export function findViolatingWindow(
       }
       if (failedEverywhere && best !== undefined) {
         const violation = { ops: window.ops, prefix: best.prefix, state: best.state, first: ops[start]!, last: ops[end - 1]!, configurations };
-        return { violation, configurations, stopped: false };
+        return { violation, configurations, stopped: undefined };
       }
       if (end === n) break;
     }
   }
-  return { violation: undefined, configurations, stopped: false };
+  return { violation: undefined, configurations, stopped: undefined };
 }
 
 /** The window's operations: pending-at-start ones and late or unknown ones made optional. */
