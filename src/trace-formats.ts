@@ -52,7 +52,7 @@ export function toTraceJson(trace: Trace, source: TraceSource): TraceJson {
 
 function describe(source: TraceSource, steps: number): string {
   const variant = source.variant === undefined || source.variant === "default" ? "" : ` --variant ${source.variant}`;
-  const property = source.property ? `: "${source.property}" is violated after ${steps} steps` : "";
+  const property = source.property ? `: "${source.property}" is violated after ${steps} step${steps === 1 ? "" : "s"}` : "";
   return `interleave check ${source.spec}${variant}${property}`;
 }
 

@@ -210,7 +210,7 @@ function verdict(consistency: Consistency | SessionGuarantee, holds: boolean): s
 }
 
 function summary(file: string, model: string, report: CheckReport, modelObject: AnyModel | undefined, consistency: Consistency | SessionGuarantee): string {
-  const counts = `${report.operations} operations, ${report.partitions} partition${report.partitions === 1 ? "" : "s"}, model ${model}, ${report.durationMs.toFixed(1)} ms`;
+  const counts = `${report.operations.toLocaleString("en-US")} operation${report.operations === 1 ? "" : "s"}, ${report.partitions.toLocaleString("en-US")} partition${report.partitions === 1 ? "" : "s"}, model ${model}, ${report.durationMs.toFixed(1)} ms`;
   if (report.result === "violation") {
     const explanation = formatViolations(report.violations, modelObject)
       .split("\n")
