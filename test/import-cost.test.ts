@@ -92,4 +92,11 @@ describe("importing a verified reducer", () => {
     expect(packages).toEqual([]);
     expect(own.filter((f) => !f.startsWith("src/"))).toEqual([]);
   });
+
+  it("the history checkers load no npm package either", { timeout: 30_000 }, () => {
+    const { exports, packages, own } = loaded("interleave-check/history");
+    expect(exports).toContain("checkLinearizability");
+    expect(packages).toEqual([]);
+    expect(own.filter((f) => !f.startsWith("src/"))).toEqual([]);
+  });
 });
