@@ -7,6 +7,7 @@ export * from "./fingerprint.js";
 export * from "./sets.js";
 export * from "./spec.js";
 export * from "./protocol.js";
+export * from "./node.js";
 export * from "./trace.js";
 export type { EventType, History, HistoryEvent, Json } from "./history/types.js";
 export * from "./symmetry.js";

@@ -1,7 +1,10 @@
 /**
  * A new user's view: pack the library, install the tarball in an empty
- * project, import the public API and a spec's reducers, type-check, run, and
- * check a spec file of their own with `npx interleave`.
+ * project. An app gets the kernel and the specs with immer and ts-pattern
+ * only, runs a verified reducer with startNode, and `npx interleave` names
+ * the CLI's missing packages. Once they are installed as the message says:
+ * import the public API, type-check, run, and check a spec file of their own
+ * with `npx interleave`.
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
@@ -13,6 +16,16 @@ const root = resolve(import.meta.dirname, "..");
 
 function sh(cmd: string, args: string[], cwd: string): string {
   return execFileSync(cmd, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+}
+
+/** The packages installed in `dir`'s node_modules, by name. */
+function installed(dir: string): string[] {
+  return sh("npm", ["ls", "--all", "--parseable"], dir)
+    .trim()
+    .split("\n")
+    .slice(1)
+    .map((path) => path.slice(path.lastIndexOf("node_modules/") + "node_modules/".length))
+    .sort();
 }
 
 describe("consumer project", () => {
@@ -27,6 +40,50 @@ describe("consumer project", () => {
       join(dir, "tsconfig.json"),
       JSON.stringify({ compilerOptions: { module: "NodeNext", moduleResolution: "NodeNext", target: "ES2022", strict: true, outDir: "out", skipLibCheck: false, types: ["node"] }, include: ["*.ts"] }),
     );
+    // An app: the package alone brings immer and ts-pattern, none of the CLI's packages.
+    expect(installed(dir)).toEqual(["@types/node", "immer", "interleave-check", "ts-pattern", "typescript", "undici-types"]);
+    writeFileSync(
+      join(dir, "app.ts"),
+      `import { startNode } from "interleave-check";
+import { fullBucket, tryAcquire } from "interleave-check/specs/rate-limiter";
+import { resourceManager } from "interleave-check/specs/two-phase-commit";
+const rm = startNode(resourceManager, { self: "rm1", peers: { tm: ["tm"], rm: ["rm1"] }, params: {} });
+const effects = rm.handle({ type: "Prepare" });
+const config = { capacity: 1, rate: 1 };
+const decision = tryAcquire(tryAcquire(fullBucket(config, 0), 0, config).bucket, 0, config);
+console.log(JSON.stringify({ effects, rm: rm.state.rmState, decision }));
+`,
+    );
+    sh("npx", ["tsc", "-p", "."], dir);
+    expect(JSON.parse(sh("node", ["out/app.js"], dir))).toEqual({
+      effects: [{ type: "send", to: "tm", msg: { type: "Prepared", rm: "rm1" } }],
+      rm: "prepared",
+      decision: { type: "rejected", bucket: { tokens: 0, refilledAt: 0 }, retryAfter: 1 },
+    });
+    const bare = spawnSync("npx", ["interleave", "check", "two-phase-commit"], { cwd: dir, encoding: "utf8" });
+    expect(bare.status).toBe(2);
+    expect(bare.stdout).toBe("");
+    const install = "npm i -D @commander-js/extra-typings@14 commander@14 fast-check@4 jiti@2 yocto-spinner@1";
+    expect(bare.stderr).toBe(`interleave: the CLI needs @commander-js/extra-typings, commander, fast-check, jiti, yocto-spinner; install with: ${install}\n`);
+
+    // A developer who uses the CLI, the checker and the testing helpers installs what the message says.
+    const [npm, ...args] = install.split(" ");
+    sh(npm!, [...args, "--no-audit", "--no-fund", "--prefer-offline"], dir);
+    expect(installed(dir)).toEqual([
+      "@commander-js/extra-typings",
+      "@types/node",
+      "commander",
+      "fast-check",
+      "immer",
+      "interleave-check",
+      "jiti",
+      "pure-rand",
+      "ts-pattern",
+      "typescript",
+      "undici-types",
+      "yocto-spinner",
+      "yoctocolors",
+    ]);
     writeFileSync(
       join(dir, "counter.ts"),
       `import { defineSpec, int, invariant } from "interleave-check";
