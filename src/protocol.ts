@@ -180,6 +180,60 @@ export interface ProtocolState<N = unknown, M = unknown, T = unknown> {
 
 type AnyRole<P> = RoleDef<any, any, any, any, P>;
 
+/** The local state of a role's nodes (`RoleState<typeof resourceManager>` is `RmState`). */
+export type RoleState<Role> = Role extends { readonly init: (ctx: any) => infer S } ? S : never;
+
+/** The messages a role sends. */
+export type RoleMessage<Role> = Role extends { readonly reduce: (...args: any[]) => infer Out }
+  ? NonNullable<Out> extends Step<any, infer M, any>
+    ? M
+    : never
+  : never;
+
+/** The timers a role arms. */
+export type RoleTimer<Role> = Role extends { readonly reduce: (...args: any[]) => infer Out }
+  ? NonNullable<Out> extends Step<any, any, infer T>
+    ? T
+    : never
+  : never;
+
+/** Marks the roles a protocol state belongs to; a type only, no state carries it. */
+declare const protocolRoles: unique symbol;
+
+/**
+ * The state of the protocol whose roles are `R` (the `roles` record of a
+ * `defineProtocol`), as its properties and constraint see it: node states are
+ * the union of the roles' states, messages and timers those the roles send
+ * and arm. `nodeOf` and `nodesOf` read one role's nodes with that role's type.
+ * @example type State = ProtocolStateOf<{ tm: typeof transactionManager; rm: typeof resourceManager }>;
+ */
+export interface ProtocolStateOf<R> extends ProtocolState<RoleState<R[keyof R]>, RoleMessage<R[keyof R]>, RoleTimer<R[keyof R]>> {
+  /** Never present: it carries the roles' types to `nodeOf` and `nodesOf`. */
+  readonly [protocolRoles]?: R;
+}
+
+/**
+ * The state of node `id`, typed as the state of `role`'s nodes: properties
+ * read node states through it instead of casting `s.nodes[id]`. It cannot
+ * tell at run time which role a node plays (the state does not record it),
+ * so it is for ids the spec gives that role; an id that names no node throws.
+ * @example const tm = nodeOf(s, "tm", "tm"); // TmState
+ */
+export function nodeOf<R, K extends keyof R & string>(state: ProtocolStateOf<R>, role: K, id: NodeId): RoleState<R[K]> {
+  if (!Object.hasOwn(state.nodes, id)) {
+    throw new SpecRuntimeError(`nodeOf(state, "${role}", "${id}"): there is no node "${id}"; nodes: ${Object.keys(state.nodes).join(", ")}`);
+  }
+  return state.nodes[id] as RoleState<R[K]>;
+}
+
+/**
+ * The states of nodes `ids`, in order, typed as the state of `role`'s nodes (see `nodeOf`).
+ * @example const rms = nodesOf(s, "rm", rmIds(p.rms)); // RmState[]
+ */
+export function nodesOf<R, K extends keyof R & string>(state: ProtocolStateOf<R>, role: K, ids: readonly NodeId[]): RoleState<R[K]>[] {
+  return ids.map((id) => nodeOf(state, role, id));
+}
+
 /** A changed or broken version of a protocol. */
 export interface ProtocolVariantDef<P> {
   readonly description: string;
@@ -196,19 +250,19 @@ export interface ProtocolDefinition<Schema extends ParamsSchema, R extends Reado
   readonly params?: Schema;
   readonly network: NetworkKind;
   /** Node ids of each role, in order. */
-  readonly nodes: (params: ParamValues<Schema>) => { readonly [K in keyof R]?: readonly NodeId[] };
+  readonly nodes: (params: ParamValues<NoInfer<Schema>>) => { readonly [K in keyof R]?: readonly NodeId[] };
   readonly roles: R;
-  readonly faults?: (params: ParamValues<Schema>) => FaultBudget;
-  readonly properties: Readonly<Record<string, Property<ProtocolState<any, any, any>, ParamValues<Schema>>>>;
+  readonly faults?: (params: ParamValues<NoInfer<Schema>>) => FaultBudget;
+  readonly properties: Readonly<Record<string, Property<ProtocolStateOf<R>, ParamValues<NoInfer<Schema>>>>>;
   /** Model bounds, kept out of the reducers (TLC's CONSTRAINT). */
-  readonly constraint?: (state: ProtocolState<any, any, any>, params: ParamValues<Schema>) => boolean;
+  readonly constraint?: (state: ProtocolStateOf<R>, params: ParamValues<NoInfer<Schema>>) => boolean;
   readonly deadlock?: boolean;
   /**
    * Roles whose nodes are interchangeable: with `--symmetry` the checker
    * stores one state per orbit under renaming their ids (see symmetry.ts).
    */
   readonly symmetry?: readonly (keyof R & string)[];
-  readonly variants?: Readonly<Record<string, ProtocolVariantDef<ParamValues<Schema>>>>;
+  readonly variants?: Readonly<Record<string, ProtocolVariantDef<ParamValues<NoInfer<Schema>>>>>;
   /** Paths of the protocol state's arrays that are sets (`"nodes.*.votes"`; see SpecDefinition). */
   readonly sets?: readonly string[];
 }
