@@ -63,7 +63,7 @@ export type Property<S, P> = InvariantProperty<S, P> | ActionProperty<S, P> | Fi
  * @example properties: { consistent: invariant((s) => !(hasCommitted(s) && hasAborted(s))) }
  */
 export function invariant<S, P = any>(check: (state: S, params: P) => boolean, description?: string): InvariantProperty<S, P>;
-/** @internal Never matches a call; see {@link DeferredCall}. */
+/** Not for calling: it lets TypeScript infer the callbacks' types (see {@link DeferredCall}). */
 export function invariant<Never extends never>(...deferred: DeferredCall<Never>): Deferred;
 export function invariant<S, P>(check: (state: S, params: P) => boolean, description?: string): InvariantProperty<S, P> | Deferred {
   return description === undefined ? { kind: "invariant", check } : { kind: "invariant", check, description };
@@ -74,7 +74,7 @@ export function invariant<S, P>(check: (state: S, params: P) => boolean, descrip
  * @example termsNeverDecrease: onEveryStep((prev, next) => next.term >= prev.term)
  */
 export function onEveryStep<S, P = any>(check: (prev: S, next: S, params: P) => boolean, description?: string): ActionProperty<S, P>;
-/** @internal Never matches a call; see {@link DeferredCall}. */
+/** Not for calling: it lets TypeScript infer the callbacks' types (see {@link DeferredCall}). */
 export function onEveryStep<Never extends never>(...deferred: DeferredCall<Never>): Deferred;
 export function onEveryStep<S, P>(check: (prev: S, next: S, params: P) => boolean, description?: string): ActionProperty<S, P> | Deferred {
   return description === undefined ? { kind: "action", check } : { kind: "action", check, description };
@@ -85,7 +85,7 @@ export function onEveryStep<S, P>(check: (prev: S, next: S, params: P) => boolea
  * States cut off by the state constraint are not final.
  */
 export function atTermination<S, P = any>(check: (state: S, params: P) => boolean, description?: string): FinalProperty<S, P>;
-/** @internal Never matches a call; see {@link DeferredCall}. */
+/** Not for calling: it lets TypeScript infer the callbacks' types (see {@link DeferredCall}). */
 export function atTermination<Never extends never>(...deferred: DeferredCall<Never>): Deferred;
 export function atTermination<S, P>(check: (state: S, params: P) => boolean, description?: string): FinalProperty<S, P> | Deferred {
   return description === undefined ? { kind: "final", check } : { kind: "final", check, description };
@@ -99,7 +99,7 @@ export function atTermination<S, P>(check: (state: S, params: P) => boolean, des
  * @example someoneCommits: sometimes((s) => Object.values(s.nodes).some((n) => n.state === "committed"))
  */
 export function sometimes<S, P = any>(check: (state: S, params: P) => boolean, description?: string): SometimesProperty<S, P>;
-/** @internal Never matches a call; see {@link DeferredCall}. */
+/** Not for calling: it lets TypeScript infer the callbacks' types (see {@link DeferredCall}). */
 export function sometimes<Never extends never>(...deferred: DeferredCall<Never>): Deferred;
 export function sometimes<S, P>(check: (state: S, params: P) => boolean, description?: string): SometimesProperty<S, P> | Deferred {
   return description === undefined ? { kind: "sometimes", check } : { kind: "sometimes", check, description };
@@ -110,7 +110,7 @@ export function sometimes<S, P>(check: (state: S, params: P) => boolean, descrip
  * with symmetry reduction is then refused, since it would be unsound.
  */
 export function asymmetric<T extends Property<any, any>>(property: T): T;
-/** @internal Never matches a call; see {@link DeferredCall}. */
+/** Not for calling: it lets TypeScript infer the callbacks' types (see {@link DeferredCall}). */
 export function asymmetric<Never extends never>(...deferred: DeferredCall<Never>): Deferred;
 export function asymmetric<T extends Property<any, any>>(property: T): T | Deferred {
   return { ...property, symmetric: false };
@@ -160,7 +160,7 @@ export function choose<S, P, T>(
   step: (state: S, value: T, params: P) => S | undefined,
   label?: (value: T) => string,
 ): ChoiceAction<S, P>;
-/** @internal Never matches a call; see {@link DeferredCall}. */
+/** Not for calling: it lets TypeScript infer the callbacks' types (see {@link DeferredCall}). */
 export function choose<Never extends never>(...deferred: DeferredCall<Never>): Deferred;
 export function choose<S, P, T>(
   over: (state: S, params: P) => Iterable<T>,
