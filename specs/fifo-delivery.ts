@@ -21,10 +21,11 @@ import {
   defineRole,
   int,
   invariant,
+  nodeOf,
   send,
   type Json,
   type NodeId,
-  type ProtocolState,
+  type ProtocolStateOf,
   type RoleDef,
   numberedIds,
 } from "../src/index.js";
@@ -166,7 +167,7 @@ interface Params {
   readonly duplicates: number;
 }
 
-type State = ProtocolState<ModelSender | FifoReceiver, Packet>;
+type State = ProtocolStateOf<{ sender: ReturnType<typeof application>; receiver: typeof fifoReceiver }>;
 
 /** The receiver's node id. */
 export const RECEIVER: NodeId = "r";
@@ -199,7 +200,7 @@ export function senderIds(senders: number): readonly NodeId[] {
 }
 
 function receiver(s: State): FifoReceiver {
-  return s.nodes[RECEIVER] as FifoReceiver;
+  return nodeOf(s, "receiver", RECEIVER);
 }
 
 /** FIFO delivery from `senders` senders to one receiver over a network that reorders and may duplicate. */

@@ -20,10 +20,13 @@ import {
   defineRole,
   int,
   invariant,
+  nodeOf,
+  nodesOf,
   reply,
   setAdd,
   type NodeId,
   type ProtocolState,
+  type ProtocolStateOf,
 } from "../src/index.js";
 
 /** A vote: the ballot an acceptor accepted a value at. */
@@ -160,7 +163,7 @@ const acceptorIgnoringPromise = defineRole<AcceptorState, AcceptorInput, PaxosMe
   },
 });
 
-type State = ProtocolState<AcceptorState | ProposerState, PaxosMessage>;
+type State = ProtocolStateOf<{ acceptor: typeof acceptor; proposer: typeof proposer }>;
 
 /** Parameter values of the spec. */
 export interface PaxosParams {
@@ -181,7 +184,7 @@ function ids(prefix: string, n: number): readonly NodeId[] {
  * The values chosen so far: those a majority of acceptors voted for at one
  * ballot. Votes are the Accepted messages, which the set network keeps.
  */
-export function chosenValues(s: State, acceptors: number): string[] {
+export function chosenValues(s: ProtocolState<unknown, PaxosMessage>, acceptors: number): string[] {
   const voters = new Map<string, Set<NodeId>>();
   for (const e of s.network) {
     if (e.msg.type !== "Accepted") continue;
@@ -196,8 +199,8 @@ export function chosenValues(s: State, acceptors: number): string[] {
 }
 
 function decidedValues(s: State, proposers: number): string[] {
-  return ids("p", proposers).flatMap((id) => {
-    const d = (s.nodes[id] as ProposerState).decided;
+  return nodesOf(s, "proposer", ids("p", proposers)).flatMap((proposer) => {
+    const d = proposer.decided;
     return d === null ? [] : [d];
   });
 }
@@ -214,14 +217,14 @@ export const paxos = defineProtocol({
   network: "set",
   nodes: (p) => ({ acceptor: ids("a", p.acceptors), proposer: ids("p", p.proposers) }),
   roles: { acceptor, proposer },
-  constraint: (s, p) => ids("p", p.proposers).every((id) => (s.nodes[id] as ProposerState).ballot <= p.maxBallot),
+  constraint: (s, p) => ids("p", p.proposers).every((id) => nodeOf(s, "proposer", id).ballot <= p.maxBallot),
   properties: {
     atMostOneValueChosen: invariant<State, PaxosParams>(
       (s, p) => new Set([...chosenValues(s, p.acceptors), ...decidedValues(s, p.proposers)]).size <= 1,
       "agreement: no two values are both chosen (or learned)",
     ),
     onlyProposedValuesChosen: invariant<State, PaxosParams>((s, p) => {
-      const proposed = new Set(ids("p", p.proposers).map((id) => (s.nodes[id] as ProposerState).value));
+      const proposed = new Set(ids("p", p.proposers).map((id) => nodeOf(s, "proposer", id).value));
       return [...chosenValues(s, p.acceptors), ...decidedValues(s, p.proposers)].every((v) => proposed.has(v));
     }, "validity: a chosen (or learned) value is one a proposer proposed"),
   },

@@ -31,12 +31,14 @@ import {
   defineRole,
   int,
   invariant,
+  nodeOf,
+  nodesOf,
   numberedIds,
   reply,
   send,
   setAdd,
   type NodeId,
-  type ProtocolState,
+  type ProtocolStateOf,
   type Step,
 } from "../src/index.js";
 
@@ -294,16 +296,16 @@ interface Params {
   readonly crashes: number;
 }
 
-type State = ProtocolState<Replica | Client | ConfigService, ReplicationMessage>;
+type State = ProtocolStateOf<{ replica: typeof replica; client: typeof client; config: typeof configService }>;
 
 function configOf(s: State): ConfigService {
-  return s.nodes[CONFIG] as ConfigService;
+  return nodeOf(s, "config", CONFIG);
 }
 
 /** The primary of the configuration's epoch, once it has taken office. */
 function currentPrimary(s: State, p: Params): Replica | null {
   const config = configOf(s);
-  const r = s.nodes[config.primary] as Replica;
+  const r = nodeOf(s, "replica", config.primary);
   return r.role === "primary" && r.epoch === config.epoch && replicaIds(p.replicas).includes(config.primary) ? r : null;
 }
 
@@ -328,19 +330,18 @@ export const primaryBackup = defineProtocol({
   properties: {
     acknowledgedWritesSurviveFailover: invariant<State, Params>((s, p) => {
       const primary = currentPrimary(s, p);
-      return primary === null || (s.nodes[CLIENT] as Client).acked.every((v) => primary.log.includes(v));
+      return primary === null || nodeOf(s, "client", CLIENT).acked.every((v) => primary.log.includes(v));
     }, "every write acknowledged to the client is in the log of the current epoch's primary, however many failovers came between"),
     backupsArePrefixesOfPrimary: invariant<State, Params>((s, p) => {
       const primary = currentPrimary(s, p);
       if (primary === null) return true;
       return replicaIds(p.replicas).every((id) => {
-        const r = s.nodes[id] as Replica;
+        const r = nodeOf(s, "replica", id);
         return r.role !== "backup" || r.epoch !== primary.epoch || isPrefix(r.log, primary.log);
       });
     }, "in the current epoch, every backup's log is a prefix of the primary's: backups hold only what the primary sent them"),
     oneWritableReplicaPerEpoch: invariant<State, Params>((s, p) => {
-      const epochs = replicaIds(p.replicas)
-        .map((id) => s.nodes[id] as Replica)
+      const epochs = nodesOf(s, "replica", replicaIds(p.replicas))
         .filter((r) => r.role === "primary")
         .map((r) => r.epoch);
       return new Set(epochs).size === epochs.length;

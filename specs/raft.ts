@@ -17,13 +17,14 @@ import {
   defineRole,
   int,
   invariant,
+  nodeOf,
   oneOf,
   onEveryStep,
   reply,
   type NodeContext,
   type NodeId,
 } from "../src/index.js";
-import { kvClient, type ClientState } from "./raft/client.js";
+import { kvClient } from "./raft/client.js";
 import type { KvOp } from "./raft/kv.js";
 import * as P from "./raft/properties.js";
 import {
@@ -220,12 +221,12 @@ export function withinRaftBounds(s: P.RaftState, p: RaftParams): boolean {
   if (s.network.length > p.maxMessages) return false;
   const ids = raftServerIds(p.servers);
   for (let i = 0; i < ids.length; i++) {
-    const server = s.nodes[ids[i]!] as ServerState;
+    const server = nodeOf(s, "server", ids[i]!);
     if (server.currentTerm > p.maxTerm || server.log.length > p.maxLog) return false;
     if (p.candidates > 0 && i >= p.candidates && server.role !== "follower") return false;
   }
   for (const id of raftClientIds(p.clients)) {
-    const pending = (s.nodes[id] as ClientState).pending;
+    const pending = nodeOf(s, "client", id).pending;
     if (pending !== null && pending.attempt > p.attempts) return false;
   }
   return invocations(s) <= p.requests;

@@ -23,6 +23,7 @@ import {
   defineRole,
   int,
   invariant,
+  nodeOf,
   reply,
   send,
   setAdd,
@@ -30,7 +31,7 @@ import {
   setTimer,
   type Json,
   type NodeId,
-  type ProtocolState,
+  type ProtocolStateOf,
   type RoleDef,
 } from "../src/index.js";
 
@@ -186,7 +187,7 @@ interface Params {
   readonly crashes: number;
 }
 
-type State = ProtocolState<ModelSender | ReliableReceiver, ReliableMessage, RetransmitTimer>;
+type State = ProtocolStateOf<{ sender: ReturnType<typeof application>; receiver: typeof reliableReceiver }>;
 
 /** The sender's node id. */
 export const SENDER: NodeId = "s";
@@ -229,11 +230,11 @@ function application(
 }
 
 function sender(s: State): ModelSender {
-  return s.nodes[SENDER] as ModelSender;
+  return nodeOf(s, "sender", SENDER);
 }
 
 function processedIds(s: State): number[] {
-  return (s.nodes[RECEIVER] as ReliableReceiver).processed.map((d) => ghost(d.payload).n);
+  return nodeOf(s, "receiver", RECEIVER).processed.map((d) => ghost(d.payload).n);
 }
 
 /** Exactly-once processing from one sender to one receiver over a lossy, duplicating, reordering network with crashes. */

@@ -16,8 +16,10 @@ import {
   invariant,
   send,
   setAdd,
+  nodeOf,
+  nodesOf,
   type NodeId,
-  type ProtocolState,
+  type ProtocolStateOf,
   numberedIds,
 } from "../src/index.js";
 
@@ -119,7 +121,7 @@ const fickleManager = defineRole<TmState, TmInput, TwoPhaseMessage>({
       : transactionManager.reduce(s, input, ctx),
 });
 
-type State = ProtocolState<TmState | RmState, TwoPhaseMessage>;
+type State = ProtocolStateOf<{ tm: typeof transactionManager; rm: typeof resourceManager }>;
 
 
 /** The RM ids for `rms` resource managers: rm1..rmN. */
@@ -128,7 +130,7 @@ export function rmIds(rms: number): readonly NodeId[] {
 }
 
 function rmStates(s: State, rms: number): RmState["rmState"][] {
-  return rmIds(rms).map((id) => (s.nodes[id] as RmState).rmState);
+  return nodesOf(s, "rm", rmIds(rms)).map((rm) => rm.rmState);
 }
 
 const RM_STATES = new Set(["working", "prepared", "committed", "aborted"]);
@@ -146,7 +148,7 @@ export const twoPhaseCommit = defineProtocol({
   symmetry: ["rm"],
   properties: {
     typeOK: invariant<State, { rms: number }>((s, p) => {
-      const tm = s.nodes["tm"] as TmState;
+      const tm = nodeOf(s, "tm", "tm");
       if (!TM_STATES.has(tm.tmState)) return false;
       const ids = rmIds(p.rms);
       if (!tm.tmPrepared.every((rm) => ids.includes(rm))) return false;
@@ -157,7 +159,7 @@ export const twoPhaseCommit = defineProtocol({
       let committed = false;
       let aborted = false;
       for (const id of rmIds(p.rms)) {
-        const x = (s.nodes[id] as RmState).rmState;
+        const x = nodeOf(s, "rm", id).rmState;
         committed ||= x === "committed";
         aborted ||= x === "aborted";
       }

@@ -180,6 +180,75 @@ export interface ProtocolState<N = unknown, M = unknown, T = unknown> {
 
 type AnyRole<P> = RoleDef<any, any, any, any, P>;
 
+/** The local state of a role's nodes (`RoleState<typeof resourceManager>` is `RmState`). */
+export type RoleState<Role> = Role extends { readonly init: (ctx: any) => infer S } ? S : never;
+
+/** The messages a role sends. */
+export type RoleMessage<Role> = Role extends { readonly reduce: (...args: any[]) => infer Out }
+  ? NonNullable<Out> extends Step<any, infer M, any>
+    ? M
+    : never
+  : never;
+
+/** The timers a role arms. */
+export type RoleTimer<Role> = Role extends { readonly reduce: (...args: any[]) => infer Out }
+  ? NonNullable<Out> extends Step<any, any, infer T>
+    ? T
+    : never
+  : never;
+
+/** The state type of each role's nodes, by role name: `{ tm: TmState; rm: RmState }`. */
+export type RoleStates<R> = { readonly [K in keyof R]: RoleState<R[K]> };
+
+/** Carries a protocol's `RoleStates` in a state's type; a type only, no state has this key. */
+declare const roleStates: unique symbol;
+
+/** A protocol state whose type knows the state type of each role's nodes (`M`, see `RoleStates`). */
+export interface WithRoleStates<M> {
+  /** Never present: it carries the roles' state types to `nodeOf` and `nodesOf`. */
+  readonly [roleStates]?: M;
+}
+
+/**
+ * A protocol state typed by role: `M` maps each role to its nodes' state type
+ * (see `RoleStates`), `Msg` and `T` are the messages and timers. Written
+ * through `ProtocolStateOf<roles>` in practice.
+ */
+export interface TypedProtocolState<M, Msg = unknown, T = unknown> extends ProtocolState<M[keyof M], Msg, T>, WithRoleStates<M> {}
+
+/**
+ * The state of the protocol whose roles are `R` (the `roles` record of a
+ * `defineProtocol`), as its properties and constraint see it: node states are
+ * the union of the roles' states, messages and timers those the roles send
+ * and arm. `nodeOf` and `nodesOf` read one role's nodes with that role's type.
+ * Only the roles' state, message and timer types count, so two records of the
+ * same roles (one with params typed, one with `any`) give the same type.
+ * @example type State = ProtocolStateOf<{ tm: typeof transactionManager; rm: typeof resourceManager }>;
+ */
+export type ProtocolStateOf<R> = TypedProtocolState<RoleStates<R>, RoleMessage<R[keyof R]>, RoleTimer<R[keyof R]>>;
+
+/**
+ * The state of node `id`, typed as the state of `role`'s nodes: properties
+ * read node states through it instead of casting `s.nodes[id]`. It cannot
+ * tell at run time which role a node plays (the state does not record it),
+ * so it is for ids the spec gives that role; an id that names no node throws.
+ * @example const tm = nodeOf(s, "tm", "tm"); // TmState
+ */
+export function nodeOf<M, K extends keyof M & string>(state: ProtocolState & WithRoleStates<M>, role: K, id: NodeId): M[K] {
+  if (!Object.hasOwn(state.nodes, id)) {
+    throw new SpecRuntimeError(`nodeOf(state, "${role}", "${id}"): there is no node "${id}"; nodes: ${Object.keys(state.nodes).join(", ")}`);
+  }
+  return state.nodes[id] as M[K];
+}
+
+/**
+ * The states of nodes `ids`, in order, typed as the state of `role`'s nodes (see `nodeOf`).
+ * @example const rms = nodesOf(s, "rm", rmIds(p.rms)); // RmState[]
+ */
+export function nodesOf<M, K extends keyof M & string>(state: ProtocolState & WithRoleStates<M>, role: K, ids: readonly NodeId[]): M[K][] {
+  return ids.map((id) => nodeOf(state, role, id));
+}
+
 /** A changed or broken version of a protocol. */
 export interface ProtocolVariantDef<P> {
   readonly description: string;
@@ -196,19 +265,19 @@ export interface ProtocolDefinition<Schema extends ParamsSchema, R extends Reado
   readonly params?: Schema;
   readonly network: NetworkKind;
   /** Node ids of each role, in order. */
-  readonly nodes: (params: ParamValues<Schema>) => { readonly [K in keyof R]?: readonly NodeId[] };
+  readonly nodes: (params: ParamValues<NoInfer<Schema>>) => { readonly [K in keyof R]?: readonly NodeId[] };
   readonly roles: R;
-  readonly faults?: (params: ParamValues<Schema>) => FaultBudget;
-  readonly properties: Readonly<Record<string, Property<ProtocolState<any, any, any>, ParamValues<Schema>>>>;
+  readonly faults?: (params: ParamValues<NoInfer<Schema>>) => FaultBudget;
+  readonly properties: Readonly<Record<string, Property<ProtocolStateOf<NoInfer<R>>, ParamValues<NoInfer<Schema>>>>>;
   /** Model bounds, kept out of the reducers (TLC's CONSTRAINT). */
-  readonly constraint?: (state: ProtocolState<any, any, any>, params: ParamValues<Schema>) => boolean;
+  readonly constraint?: (state: ProtocolStateOf<NoInfer<R>>, params: ParamValues<NoInfer<Schema>>) => boolean;
   readonly deadlock?: boolean;
   /**
    * Roles whose nodes are interchangeable: with `--symmetry` the checker
    * stores one state per orbit under renaming their ids (see symmetry.ts).
    */
   readonly symmetry?: readonly (keyof R & string)[];
-  readonly variants?: Readonly<Record<string, ProtocolVariantDef<ParamValues<Schema>>>>;
+  readonly variants?: Readonly<Record<string, ProtocolVariantDef<ParamValues<NoInfer<Schema>>>>>;
   /** Paths of the protocol state's arrays that are sets (`"nodes.*.votes"`; see SpecDefinition). */
   readonly sets?: readonly string[];
 }

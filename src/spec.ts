@@ -21,45 +21,51 @@ interface PropertyMeta {
   readonly symmetric?: false;
 }
 
-/** A property every reachable state must satisfy. */
-export interface InvariantProperty<S, P> extends PropertyMeta {
-  readonly kind: "invariant";
-  readonly check: (state: S, params: P) => boolean;
+/** The kinds of property. */
+export type PropertyKind = "invariant" | "action" | "final" | "sometimes";
+
+/** A property's predicate: over the pair of states for `action`, over one state otherwise. */
+export type PropertyCheck<K extends PropertyKind, S, P> = K extends "action"
+  ? (prev: S, next: S, params: P) => boolean
+  : (state: S, params: P) => boolean;
+
+/**
+ * A property of kind `K`. One generic interface for every kind, so that
+ * TypeScript infers `invariant(...)`'s state and params from the properties
+ * record it is written in, whichever kinds that record mixes.
+ */
+export interface PropertyOf<K extends PropertyKind, S, P> extends PropertyMeta {
+  readonly kind: K;
+  readonly check: PropertyCheck<K, S, P>;
 }
+
+/** A property every reachable state must satisfy. */
+export type InvariantProperty<S, P> = PropertyOf<"invariant", S, P>;
 
 /** A property of every step, over the pair of states ("terms never decrease"). */
-export interface ActionProperty<S, P> extends PropertyMeta {
-  readonly kind: "action";
-  readonly check: (prev: S, next: S, params: P) => boolean;
-}
+export type ActionProperty<S, P> = PropertyOf<"action", S, P>;
 
 /** A property of every final state: a state in which no action is enabled. */
-export interface FinalProperty<S, P> extends PropertyMeta {
-  readonly kind: "final";
-  readonly check: (state: S, params: P) => boolean;
-}
+export type FinalProperty<S, P> = PropertyOf<"final", S, P>;
 
 /**
  * A property some reachable state must satisfy: it fails ("never reached")
  * when the complete search finds no such state, so a bound that makes a
  * model vacuous shows up.
  */
-export interface SometimesProperty<S, P> extends PropertyMeta {
-  readonly kind: "sometimes";
-  readonly check: (state: S, params: P) => boolean;
-}
+export type SometimesProperty<S, P> = PropertyOf<"sometimes", S, P>;
 
 /** A named claim about a spec's behaviour. */
 export type Property<S, P> = InvariantProperty<S, P> | ActionProperty<S, P> | FinalProperty<S, P> | SometimesProperty<S, P>;
-
-/** The kinds of property. */
-export type PropertyKind = Property<unknown, unknown>["kind"];
 
 /**
  * A property that holds in every reachable state.
  * @example properties: { consistent: invariant((s) => !(hasCommitted(s) && hasAborted(s))) }
  */
-export function invariant<S, P = any>(check: (state: S, params: NoInfer<P>) => boolean, description?: string): NoInfer<InvariantProperty<S, P>> {
+export function invariant<S, P = any>(check: (state: S, params: P) => boolean, description?: string): InvariantProperty<S, P>;
+/** Not for calling: it lets TypeScript infer the callbacks' types (see {@link DeferredCall}). */
+export function invariant<Never extends never>(...deferred: DeferredCall<Never>): Deferred;
+export function invariant<S, P>(check: (state: S, params: P) => boolean, description?: string): InvariantProperty<S, P> | Deferred {
   return description === undefined ? { kind: "invariant", check } : { kind: "invariant", check, description };
 }
 
@@ -67,7 +73,10 @@ export function invariant<S, P = any>(check: (state: S, params: NoInfer<P>) => b
  * A property of every step (prev -> next), checked on every generated transition.
  * @example termsNeverDecrease: onEveryStep((prev, next) => next.term >= prev.term)
  */
-export function onEveryStep<S, P = any>(check: (prev: S, next: S, params: NoInfer<P>) => boolean, description?: string): NoInfer<ActionProperty<S, P>> {
+export function onEveryStep<S, P = any>(check: (prev: S, next: S, params: P) => boolean, description?: string): ActionProperty<S, P>;
+/** Not for calling: it lets TypeScript infer the callbacks' types (see {@link DeferredCall}). */
+export function onEveryStep<Never extends never>(...deferred: DeferredCall<Never>): Deferred;
+export function onEveryStep<S, P>(check: (prev: S, next: S, params: P) => boolean, description?: string): ActionProperty<S, P> | Deferred {
   return description === undefined ? { kind: "action", check } : { kind: "action", check, description };
 }
 
@@ -75,7 +84,10 @@ export function onEveryStep<S, P = any>(check: (prev: S, next: S, params: NoInfe
  * A property of every final state (no action enabled), e.g. "every message was delivered".
  * States cut off by the state constraint are not final.
  */
-export function atTermination<S, P = any>(check: (state: S, params: NoInfer<P>) => boolean, description?: string): NoInfer<FinalProperty<S, P>> {
+export function atTermination<S, P = any>(check: (state: S, params: P) => boolean, description?: string): FinalProperty<S, P>;
+/** Not for calling: it lets TypeScript infer the callbacks' types (see {@link DeferredCall}). */
+export function atTermination<Never extends never>(...deferred: DeferredCall<Never>): Deferred;
+export function atTermination<S, P>(check: (state: S, params: P) => boolean, description?: string): FinalProperty<S, P> | Deferred {
   return description === undefined ? { kind: "final", check } : { kind: "final", check, description };
 }
 
@@ -86,7 +98,10 @@ export function atTermination<S, P = any>(check: (state: S, params: NoInfer<P>) 
  * states reachable.
  * @example someoneCommits: sometimes((s) => Object.values(s.nodes).some((n) => n.state === "committed"))
  */
-export function sometimes<S, P = any>(check: (state: S, params: NoInfer<P>) => boolean, description?: string): NoInfer<SometimesProperty<S, P>> {
+export function sometimes<S, P = any>(check: (state: S, params: P) => boolean, description?: string): SometimesProperty<S, P>;
+/** Not for calling: it lets TypeScript infer the callbacks' types (see {@link DeferredCall}). */
+export function sometimes<Never extends never>(...deferred: DeferredCall<Never>): Deferred;
+export function sometimes<S, P>(check: (state: S, params: P) => boolean, description?: string): SometimesProperty<S, P> | Deferred {
   return description === undefined ? { kind: "sometimes", check } : { kind: "sometimes", check, description };
 }
 
@@ -94,9 +109,27 @@ export function sometimes<S, P = any>(check: (state: S, params: NoInfer<P>) => b
  * Marks a property that names particular nodes ("rm1 never aborts"): checking
  * with symmetry reduction is then refused, since it would be unsound.
  */
-export function asymmetric<T extends Property<any, any>>(property: T): T {
+export function asymmetric<T extends Property<any, any>>(property: T): T;
+/** Not for calling: it lets TypeScript infer the callbacks' types (see {@link DeferredCall}). */
+export function asymmetric<Never extends never>(...deferred: DeferredCall<Never>): Deferred;
+export function asymmetric<T extends Property<any, any>>(property: T): T | Deferred {
   return { ...property, symmetric: false };
 }
+
+/**
+ * The arguments of an overload that no call can match (five arguments of type
+ * `never`, while the real overload takes at most three). It exists for
+ * TypeScript's inference only: a generic overload that returns a function
+ * makes the compiler check a nested call such as `choose(...)` or
+ * `invariant(...)` after the enclosing `defineSpec` or `defineProtocol` has
+ * inferred the state from `init` and the params from `params`, so the
+ * callbacks' parameters get those types without annotations. (Without it, the
+ * nested call is checked first and its callbacks see `unknown`.)
+ */
+export type DeferredCall<Never extends never> = [Never, Never, Never, Never, Never];
+
+/** What the overload of {@link DeferredCall} returns (never, since no call matches it). */
+export type Deferred = () => never;
 
 /** Emits one successor; `label` is only computed when the checker asks for labels. */
 export type Emit<S> = (next: S, label: string) => void;
@@ -125,8 +158,15 @@ export type ActionsDef<S, P> = Readonly<Record<string, ActionDef<S, P>>>;
 export function choose<S, P, T>(
   over: (state: S, params: P) => Iterable<T>,
   step: (state: S, value: T, params: P) => S | undefined,
+  label?: (value: T) => string,
+): ChoiceAction<S, P>;
+/** Not for calling: it lets TypeScript infer the callbacks' types (see {@link DeferredCall}). */
+export function choose<Never extends never>(...deferred: DeferredCall<Never>): Deferred;
+export function choose<S, P, T>(
+  over: (state: S, params: P) => Iterable<T>,
+  step: (state: S, value: T, params: P) => S | undefined,
   label: (value: T) => string = (value) => (typeof value === "string" ? value : JSON.stringify(value)),
-): ChoiceAction<S, P> {
+): ChoiceAction<S, P> | Deferred {
   return {
     kind: "choose",
     enumerate(state, params, name, emit) {
@@ -175,16 +215,16 @@ export interface SpecDefinition<S, Schema extends ParamsSchema> {
   readonly description: string;
   readonly params?: Schema;
   readonly init: (params: ParamValues<Schema>) => readonly S[];
-  readonly actions: ActionsDef<S, ParamValues<Schema>>;
-  readonly properties: Readonly<Record<string, Property<S, ParamValues<Schema>>>>;
+  readonly actions: ActionsDef<S, ParamValues<NoInfer<Schema>>>;
+  readonly properties: Readonly<Record<string, Property<S, ParamValues<NoInfer<Schema>>>>>;
   /**
    * Model bounds (TLC's CONSTRAINT): states outside are counted but not
    * expanded, so bounds stay out of the reducers applications import.
    */
-  readonly constraint?: (state: S, params: ParamValues<Schema>) => boolean;
+  readonly constraint?: (state: S, params: ParamValues<NoInfer<Schema>>) => boolean;
   /** Report a reachable state with no enabled action as a violation of `deadlockFree`. */
   readonly deadlock?: boolean;
-  readonly variants?: Readonly<Record<string, VariantDef<S, ParamValues<Schema>>>>;
+  readonly variants?: Readonly<Record<string, VariantDef<S, ParamValues<NoInfer<Schema>>>>>;
   /** Paths of the state's arrays that are sets (`"tmPrepared"`, `"nodes.*.votes"`): traces diff them by membership, ITF writes them as `#set`. */
   readonly sets?: readonly string[];
 }

@@ -3,16 +3,17 @@
  * protocol, plus the client's view: the recorded history is linearizable.
  */
 import { createIncrementalChecker, registerModel } from "../../src/history/index.js";
-import type { NodeId, ProtocolState } from "../../src/index.js";
+import { nodesOf, type NodeId, type ProtocolStateOf } from "../../src/index.js";
+import type { kvClient } from "./client.js";
 import type { Command } from "./kv.js";
-import type { LogEntry, ServerState } from "./server.js";
+import type { LogEntry, raftServer, ServerState } from "./server.js";
 
 /** The global state of the Raft protocol as properties see it. */
-export type RaftState = ProtocolState;
+export type RaftState = ProtocolStateOf<{ server: typeof raftServer; client: ReturnType<typeof kvClient> }>;
 
 /** The server states of a global state, in id order. */
 export function serversOf(s: RaftState, ids: readonly NodeId[]): ServerState[] {
-  return ids.map((id) => s.nodes[id] as ServerState);
+  return nodesOf(s, "server", ids);
 }
 
 /** Same command: same client session and operation. */

@@ -7,6 +7,7 @@ import {
   defineRole,
   int,
   invariant,
+  nodeOf,
   record,
   send,
   setTimer,
@@ -38,9 +39,9 @@ function explore(network: NetworkKind, messages: number, faults: FaultBudget = {
     nodes: () => ({ a: ["a"], b: ["b"] }),
     roles: { a: sender, b: receiver },
     faults: () => faults,
-    constraint: (s: ProtocolState<{ log?: number[] }>) => (s.nodes["b"]?.log?.length ?? 0) <= 2,
+    constraint: (s) => nodeOf(s, "b", "b").log.length <= 2,
     properties: {
-      inSendOrder: invariant((s: ProtocolState<{ log?: number[] }>) => (s.nodes["b"]?.log ?? []).every((n, i) => n === i + 1)),
+      inSendOrder: invariant((s) => nodeOf(s, "b", "b").log.every((n, i) => n === i + 1)),
     },
   });
   const generic: typeof spec = { ...spec, instantiate: (o = {}) => spec.instantiate({ ...o, fingerprint: "generic" } as typeof o) };
