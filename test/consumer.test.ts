@@ -7,7 +7,7 @@
  * with `npx interleave`.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -108,6 +108,8 @@ const report = checkSpec(twoPhaseCommit, { params: { rms: 3 } });
 console.log(JSON.stringify({ rm: step?.state.rmState, effects: step?.effects.length, distinct: report.distinctStates, counter: checkSpec(counter).distinctStates, expected: expectSpec(twoPhaseCommit).toViolate("consistent", { variant: "commit-without-all-prepared", steps: 3 }).property }));
 `,
     );
+    // A spec with params and a protocol with two roles, written as a user would (no casts), type-check under --strict.
+    for (const name of ["producer-consumer.ts", "vote.ts"]) copyFileSync(join(root, "test/fixtures/types", name), join(dir, name));
     sh("npx", ["tsc", "-p", "."], dir);
     const out = JSON.parse(sh("node", ["out/main.js"], dir)) as Record<string, unknown>;
     expect(out).toEqual({ rm: "prepared", effects: 1, distinct: 288, counter: 5, expected: "consistent" });
@@ -115,5 +117,9 @@ console.log(JSON.stringify({ rm: step?.state.rmState, effects: step?.effects.len
     const cli = spawnSync("npx", ["interleave", "check", "./counter.ts", "--json", "-"], { cwd: dir, encoding: "utf8" });
     expect(cli.status).toBe(0);
     expect(JSON.parse(cli.stdout)).toMatchObject({ spec: "counter", result: "ok", distinctStates: 5, generatedStates: 5 });
+    for (const name of ["producer-consumer.ts", "vote.ts"]) {
+      const spec = spawnSync("npx", ["interleave", "check", `./${name}`, "--json", "-"], { cwd: dir, encoding: "utf8" });
+      expect([spec.status, JSON.parse(spec.stdout).result], `${name}: ${spec.stderr}`).toEqual([0, "ok"]);
+    }
   });
 });
