@@ -87,6 +87,7 @@ export class Expander<S> {
   private readonly fp: Fingerprint = { hi: 0, lo: 0 };
   private readonly sink: SuccessorSink<S>;
   private readonly guards: boolean;
+  private readonly freeze: (state: S) => void;
   private readonly constrained: boolean;
   // The state being expanded, read by the sink.
   private state!: S;
@@ -109,6 +110,7 @@ export class Expander<S> {
     options: GuardOptions = {},
   ) {
     this.guards = options.guards ?? true;
+    this.freeze = model.freeze ? (state) => model.freeze!(state) : deepFreeze;
     this.constrained = model.constrained ?? true;
     this.invariants = model.properties.filter((p) => p.kind === "invariant") as Expander<S>["invariants"];
     this.actions = model.properties.filter((p) => p.kind === "action") as Expander<S>["actions"];
@@ -217,7 +219,12 @@ export class Expander<S> {
 
   private successorFingerprints(state: S, hi: number, lo: number): number[] {
     const fps: number[] = [];
-    this.model.successors(state, { hi, lo }, { labels: false, push: (_next, fp) => void fps.push(fp.hi, fp.lo) });
+    // A probe that answers "known" records a successor's fingerprint without the model building the state.
+    this.model.successors(state, { hi, lo }, {
+      labels: false,
+      push: (_next, fp) => void fps.push(fp.hi, fp.lo),
+      probe: (fp) => (fps.push(fp.hi, fp.lo), true),
+    });
     return fps;
   }
 
@@ -276,7 +283,7 @@ export class Expander<S> {
   private add(state: S, fp: Fingerprint, parent: number, ordinal: number, depth: number): void {
     if (this.constrained) {
       if (this.store.has(fp.hi, fp.lo)) return;
-      if (this.guards) deepFreeze(state);
+      if (this.guards) this.freeze(state);
       const reached = parent < 0 ? { index: -1, initOrdinal: ordinal } : { index: parent, ordinal };
       if (!this.holds(() => this.model.withinConstraint(state), reached)) {
         if (this.violation) return;
@@ -285,7 +292,7 @@ export class Expander<S> {
         return;
       }
     } else if (this.guards) {
-      deepFreeze(state);
+      this.freeze(state);
     }
     const index = this.store.insert(fp.hi, fp.lo, parent, ordinal);
     if (index < 0) return;

@@ -351,6 +351,7 @@ function withFingerprint<S>(model: Model<S>, fingerprint: (state: S, out: Finger
     ...(model.constrained === undefined ? {} : { constrained: model.constrained }),
     ...(model.coverageKey ? { coverageKey: (label: string) => model.coverageKey!(label) } : {}),
     ...(model.activity ? { activity: () => model.activity!() } : {}),
+    ...(model.freeze ? { freeze: (state: S) => model.freeze!(state) } : {}),
     fingerprint,
     successors(state, fp, sink) {
       model.successors(state, fp, {
@@ -526,6 +527,21 @@ class ProtocolModel implements Model<ProtocolState> {
     let a = this.activityCounts.get(key);
     if (!a) this.activityCounts.set(key, (a = { tried: 0, enabled: 0 }));
     return a;
+  }
+
+  /**
+   * Freezes a stored state for the purity guards: node states, messages and
+   * timers are frozen once when interned, so only the containers are left
+   * (a few freezes per state instead of a walk of the whole state).
+   */
+  freeze(state: ProtocolState): void {
+    Object.freeze(state);
+    if (!Object.isFrozen(state.nodes)) Object.freeze(state.nodes);
+    if (!Object.isFrozen(state.network)) Object.freeze(state.network);
+    if (!Object.isFrozen(state.timers)) Object.freeze(state.timers);
+    if (!Object.isFrozen(state.down)) Object.freeze(state.down);
+    if (!Object.isFrozen(state.faults)) Object.freeze(state.faults);
+    if (!Object.isFrozen(state.history)) deepFreeze(state.history);
   }
 
   withinConstraint(state: ProtocolState): boolean {
@@ -925,6 +941,8 @@ class ProtocolModel implements Model<ProtocolState> {
       return existing;
     }
     const fp = this.interner.last;
+    // Frozen once, when first seen: every reducer call and property then gets a frozen node state.
+    deepFreeze(canonical);
     const info: NodeInfo = {
       state: canonical,
       c1: mix(fp.hi, i + 1),
@@ -954,6 +972,7 @@ class ProtocolModel implements Model<ProtocolState> {
 
   private itemInfoFrom(item: object, salt: number, channel: number): void {
     if (this.items.has(item)) return;
+    deepFreeze(item);
     const fp = this.interner.last;
     this.items.set(item, { item, c1: mix(fp.hi, salt), c2: mix(fp.lo, salt ^ 0x27d4eb2f), channel });
   }

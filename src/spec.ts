@@ -313,6 +313,11 @@ export interface Model<S = unknown> {
   activity?(): ReadonlyMap<string, ActionActivity>;
   /** Check for states with no enabled action (reported as `deadlockFree`). */
   readonly deadlock: boolean;
+  /**
+   * Freezes a state before it is stored (purity guards); a model that freezes
+   * its parts itself does less than the default deep freeze.
+   */
+  freeze?(state: S): void;
   /** False when `withinConstraint` always holds (no constraint), so the checker can skip it. */
   readonly constrained?: boolean;
   initStates(): readonly S[];
@@ -634,6 +639,7 @@ export function selectProperties<S>(model: Model<S>, names: readonly string[]): 
     ...(model.actionNames ? { actionNames: model.actionNames } : {}),
     ...(model.coverageKey ? { coverageKey: (label: string) => model.coverageKey!(label) } : {}),
     ...(model.activity ? { activity: () => model.activity!() } : {}),
+    ...(model.freeze ? { freeze: (state: S) => model.freeze!(state) } : {}),
     ...(model.constrained === undefined ? {} : { constrained: model.constrained }),
     initStates: () => model.initStates(),
     fingerprint: (state, out) => model.fingerprint(state, out),

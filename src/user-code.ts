@@ -152,11 +152,26 @@ function withOptional(f: UserFault, location: string | undefined, stack: string 
  */
 export function deepFreeze(value: unknown): void {
   if (typeof value !== "object" || value === null || Object.isFrozen(value)) return;
+  freezeNew(value);
+}
+
+// Hand-rolled for speed: the checker freezes every stored state. Children are
+// tested before the call (most are primitives or frozen already), and
+// Object.keys beats for-in here (a 2% difference on two-phase commit).
+function freezeNew(value: object): void {
   Object.freeze(value);
   if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) deepFreeze(value[i]);
+    for (let i = 0; i < value.length; i++) {
+      const v: unknown = value[i];
+      if (typeof v === "object" && v !== null && !Object.isFrozen(v)) freezeNew(v);
+    }
   } else {
-    for (const k in value) deepFreeze((value as Record<string, unknown>)[k]);
+    const o = value as Record<string, unknown>;
+    const keys = Object.keys(o);
+    for (let i = 0; i < keys.length; i++) {
+      const v = o[keys[i]!];
+      if (typeof v === "object" && v !== null && !Object.isFrozen(v)) freezeNew(v);
+    }
   }
 }
 
