@@ -76,6 +76,22 @@ export default defineProtocol({
 });`,
 );
 
+const roleHidden = spec(
+  "role-hidden-state",
+  `let calls = 0;
+const worker = defineRole<{ count: number }, { type: "tick" }>({
+  init: () => ({ count: 0 }),
+  choices: () => [{ type: "tick" }],
+  reduce: (s) => (s.count >= 2 ? undefined : become({ count: s.count + 1 + (calls++ % 2) })),
+});
+export default defineProtocol({
+  name: "role-hidden", description: "a reducer reads a module variable", network: "unordered",
+  nodes: () => ({ worker: ["a", "b"] }),
+  roles: { worker },
+  properties: { ok: invariant(() => true) },
+});`,
+);
+
 const step = (body: string, extra = "") => `
 type S = { x: number };
 export default defineSpec({
@@ -176,6 +192,13 @@ describe("check on a user's bad specs", () => {
     const { code, report } = await json(file);
     expect([code, report.result, report.error.kind, report.error.where]).toEqual([2, "error", "nondeterminism", "Step"]);
     expect(report.error.message).toContain(message);
+  });
+
+  it("a role's reducer that reads a module variable is exit 2 (its calls are sampled twice); --no-guards does not look", async () => {
+    const guarded = await json(roleHidden);
+    expect([guarded.code, guarded.report.error.kind, guarded.report.error.where]).toEqual([2, "nondeterminism", 'node "a" on tick']);
+    const unguarded = await json(roleHidden, "--no-guards");
+    expect([unguarded.code, unguarded.report.result]).toEqual([0, "ok"]);
   });
 
   it.each([["1"], ["2"]])("a throwing reducer is the finding noReducerThrows, exit 1, with the trace to the state and the user's line (%s workers)", async (workers) => {
