@@ -264,9 +264,13 @@ export const realNow: () => number = performance.now.bind(performance);
 /**
  * While `userCode.running` is true (the checker sets it around calls into a
  * spec), the trapped functions throw; outside, they behave as usual, so the
- * checker's own clocks, progress display and test runner are unaffected.
+ * checker's own clocks, progress display and test runner are unaffected. One
+ * flag per process (a global symbol): a spec file that loads its own copy of
+ * the library sees the checker's flag.
  */
-export const userCode = { running: false };
+export const userCode: { running: boolean } = ((globalThis as Record<symbol, unknown>)[Symbol.for("interleave-check.userCode")] ??= { running: false }) as {
+  running: boolean;
+};
 
 /** Runs `run` as the spec's code: the traps are armed while it runs. */
 export function inUserCode<T>(run: () => T): T {
