@@ -54,7 +54,7 @@ export interface GuardOptions {
 
 /** States expanded twice at the start of every search; after them, one in SAMPLE_EVERY. */
 const SAMPLE_FIRST = 256;
-const SAMPLE_EVERY = 64;
+const SAMPLE_EVERY = 256;
 
 /** Per-action counts for `--coverage`. */
 export interface CoverageRow {
