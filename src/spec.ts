@@ -477,16 +477,6 @@ export function describeValue(v: unknown): string {
   return `${typeof v} ${String(v)}`;
 }
 
-/** Fingerprints a state a reducer produced, naming the action when it is not plain data. */
-export function fingerprintState(state: unknown, out: Fingerprint, where: string): void {
-  try {
-    fingerprintInto(state, out);
-  } catch (error) {
-    if (error instanceof NotPlainDataError) throw new SpecRuntimeError(`${where}: ${error.message}`);
-    throw error;
-  }
-}
-
 /** Fingerprints what an action returned: a state that is not plain data is an invalid result of that action. */
 function fingerprintResult(state: unknown, out: Fingerprint, site: UserCodeSite, where: string): void {
   if (state === null) throw new UserCodeError(invalidFault(site, where, "returned null; return undefined when the action is not enabled"));

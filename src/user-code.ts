@@ -133,12 +133,15 @@ export function errorMessage(error: unknown): string {
 export function thrownFault(site: UserCodeSite, where: string, error: unknown): UserFault {
   if (error instanceof UserCodeError) return error.fault;
   if (error instanceof NondeterminismTrap) {
-    return withOptional({ kind: "nondeterminism", site, where, message: error.message }, userLocation(error), error.stack);
+    return located({ kind: "nondeterminism", site, where, message: error.message }, error);
   }
-  return withOptional({ kind: "threw", site, where, message: errorMessage(error) }, userLocation(error), error instanceof Error ? error.stack : undefined);
+  return located({ kind: "threw", site, where, message: errorMessage(error) }, error);
 }
 
-function withOptional(f: UserFault, location: string | undefined, stack: string | undefined): UserFault {
+/** The fault with the user's file:line and the stack of the error that revealed it. */
+function located(f: UserFault, error: unknown): UserFault {
+  const location = userLocation(error);
+  const stack = error instanceof Error ? error.stack : undefined;
   return { ...f, ...(location === undefined ? {} : { location }), ...(stack === undefined ? {} : { stack }) };
 }
 
@@ -235,11 +238,11 @@ export function locateMutation(
   }
   for (const [k, input] of inputs.entries()) {
     const path = firstDifference(input.value, copies[k], input.name);
-    if (path) return withOptional({ kind: "mutation", site, where, message: "changed its input in place", path }, userLocation(original), original instanceof Error ? original.stack : undefined);
+    if (path) return located({ kind: "mutation", site, where, message: "changed its input in place", path }, original);
   }
   if (!threw) {
     // The write failed on the frozen state and the copy took it without a visible change (e.g. a value written back).
-    return withOptional({ kind: "mutation", site, where, message: "wrote to its input", path: inputs[0]?.name ?? "state" }, userLocation(original), original instanceof Error ? original.stack : undefined);
+    return located({ kind: "mutation", site, where, message: "wrote to its input", path: inputs[0]?.name ?? "state" }, original);
   }
   return undefined;
 }
@@ -367,7 +370,7 @@ export function faultOf(site: UserCodeSite, where: string, error: unknown, input
     if (mutation) return mutation;
   }
   if (error instanceof Error && (error.name === "SpecRuntimeError" || error.name === "NotPlainDataError")) {
-    return withOptional({ kind: "invalid", site, where, message: error.message }, userLocation(error), error.stack);
+    return located({ kind: "invalid", site, where, message: error.message }, error);
   }
   return thrownFault(site, where, error);
 }
