@@ -2,7 +2,7 @@
  * Checking a spec programmatically: pick a variant and parameters, run a
  * strategy, get a report. The CLI is a thin shell around this.
  */
-import { selectProperties, type Model, type ParamRecord, type Spec } from "../src/index.js";
+import { deriveModel, selectProperties, type Model, type ParamRecord, type Spec } from "../src/index.js";
 import { deepFreeze, inUserCode, trapNondeterminism, userCode, UserCodeError } from "../src/user-code.js";
 import { bfs } from "./bfs.js";
 import { dfs } from "./dfs.js";
@@ -58,19 +58,13 @@ export function checkSpec(spec: Spec<any>, options: CheckOptions = {}): Report {
  * does this itself).
  */
 function guardedModel<S>(model: Model<S>): Model<S> {
-  return {
-    spec: model.spec,
-    variant: model.variant,
-    params: model.params,
-    deadlock: model.deadlock,
+  return deriveModel(model, {
     properties: model.properties.map((p) => ({ ...p, check: (...args: [S, S]) => inUserCode(() => (p.check as (a: S, b: S) => boolean)(...args)) }) as typeof p),
-    ...(model.constrained === undefined ? {} : { constrained: model.constrained }),
     initStates: () => {
       const states = inUserCode(() => model.initStates());
       for (const s of states) deepFreeze(s);
       return states;
     },
-    fingerprint: (state, out) => model.fingerprint(state, out),
     withinConstraint: (state) => inUserCode(() => model.withinConstraint(state)),
     successors: (state, fp, sink) =>
       inUserCode(() =>
@@ -87,8 +81,7 @@ function guardedModel<S>(model: Model<S>): Model<S> {
           },
         }),
       ),
-    ...(model.adopt ? { adopt: (state: S) => model.adopt!(state) } : {}),
-  };
+  });
 }
 
 /** The model of one variant, with only the selected properties. */

@@ -16,6 +16,7 @@ import { canonicalFingerprint } from "./symmetry.js";
 import { deepFreeze, faultOf, invalidFault, userCode, UserCodeError, type NamedInput, type UserCodeSite } from "./user-code.js";
 import {
   bindProperties,
+  deriveModel,
   guardedCheck,
   OptionError,
   specBase,
@@ -339,19 +340,7 @@ function symmetricSets(
 /** The same model with every state fingerprinted by `fingerprint` instead of incrementally. */
 function withFingerprint<S>(model: Model<S>, fingerprint: (state: S, out: Fingerprint) => void): Model<S> {
   const own = { hi: 0, lo: 0 };
-  return {
-    spec: model.spec,
-    variant: model.variant,
-    params: model.params,
-    properties: model.properties,
-    deadlock: model.deadlock,
-    initStates: () => model.initStates(),
-    withinConstraint: (state) => model.withinConstraint(state),
-    ...(model.adopt ? { adopt: (state: S) => model.adopt!(state) } : {}),
-    ...(model.constrained === undefined ? {} : { constrained: model.constrained }),
-    ...(model.coverageKey ? { coverageKey: (label: string) => model.coverageKey!(label) } : {}),
-    ...(model.activity ? { activity: () => model.activity!() } : {}),
-    ...(model.freeze ? { freeze: (state: S) => model.freeze!(state) } : {}),
+  return deriveModel(model, {
     fingerprint,
     successors(state, fp, sink) {
       model.successors(state, fp, {
@@ -362,7 +351,7 @@ function withFingerprint<S>(model: Model<S>, fingerprint: (state: S, out: Finger
         },
       });
     },
-  };
+  });
 }
 
 // ---------------------------------------------------------------------------

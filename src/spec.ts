@@ -620,12 +620,24 @@ export function selectProperties<S>(model: Model<S>, names: readonly string[]): 
   for (const name of names) {
     if (!known.includes(name)) throw new UnknownChoiceError(`spec "${model.spec}" has no property "${name}"; properties: ${known.join(", ") || "(none)"}`);
   }
+  return deriveModel(model, {
+    deadlock: names.includes("deadlockFree") && model.deadlock,
+    properties: model.properties.filter((p) => names.includes(p.name)),
+  });
+}
+
+/**
+ * A model that forwards every member to `model` except those in `overrides`:
+ * the one place that knows a model's members, for wrappers (property
+ * selection, another fingerprint, guards).
+ */
+export function deriveModel<S>(model: Model<S>, overrides: Partial<Model<S>>): Model<S> {
   return {
     spec: model.spec,
     variant: model.variant,
     params: model.params,
-    deadlock: names.includes("deadlockFree") && model.deadlock,
-    properties: model.properties.filter((p) => names.includes(p.name)),
+    deadlock: model.deadlock,
+    properties: model.properties,
     ...(model.actionNames ? { actionNames: model.actionNames } : {}),
     ...(model.coverageKey ? { coverageKey: (label: string) => model.coverageKey!(label) } : {}),
     ...(model.activity ? { activity: () => model.activity!() } : {}),
@@ -636,6 +648,7 @@ export function selectProperties<S>(model: Model<S>, names: readonly string[]): 
     successors: (state, fp, sink) => model.successors(state, fp, sink),
     withinConstraint: (state) => model.withinConstraint(state),
     ...(model.adopt ? { adopt: (state: S) => model.adopt!(state) } : {}),
+    ...overrides,
   };
 }
 
