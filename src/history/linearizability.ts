@@ -5,7 +5,8 @@ import type { Budget, CheckReport, PartitionSummary, UnknownReason, Violation } 
 import { BudgetClock } from "./search/budget.js";
 import { preparePartitions, type PartitionOptions, type PreparedPartition } from "./search/partition.js";
 import { StateSpace } from "./search/state-space.js";
-import { searchLinearization, type SearchOptions, type SearchOutcome } from "./search/wgl.js";
+import type { SearchOptions, SearchOutcome } from "./search/engine.js";
+import { searchLinearization } from "./search/wgl.js";
 import { findViolatingWindow, type WindowOptions } from "./search/window.js";
 import { withRestarts } from "./search/restarts.js";
 import type { History } from "./types.js";

@@ -2,7 +2,7 @@ import type { BudgetClock } from "./budget.js";
 import { ConfigMemo } from "./memo.js";
 import type { PreparedPartition } from "./partition.js";
 import type { StateSpace } from "./state-space.js";
-import type { CandidateOrder, SearchOptions, SearchOutcome } from "./wgl.js";
+import type { CandidateOrder, SearchOptions, SearchOutcome } from "./engine.js";
 
 /** A depth-first search over one partition with a candidate order. */
 export type OrderedSearch = (p: PreparedPartition, space: StateSpace, clock: BudgetClock, options: SearchOptions) => SearchOutcome;
