@@ -13,6 +13,7 @@ import {
   type RandomReport,
 } from "../../checker/index.js";
 import { catalogue } from "../../specs/index.js";
+import { withVirtualClock } from "../support/virtual-clock.js";
 import { twoPhaseCommit } from "../../specs/two-phase-commit.js";
 import { atTermination, choose, defineSpec, int, invariant, onEveryStep, onlyProperty } from "../../src/index.js";
 
@@ -104,9 +105,11 @@ describe("random strategy: two-phase commit", () => {
   it("stops at --max-states and --timeout", () => {
     const states = checkSpec(twoPhaseCommit, { strategy: "random", seed: 1, maxStates: 10 });
     expect([states.result, states.limit, states.distinctStates]).toEqual(["incomplete", "max-states", 10]);
-    const time = checkSpec(twoPhaseCommit, { strategy: "random", seed: 1, params: { rms: 7 }, runs: 1e9, timeoutMs: 200 });
+    // A virtual clock (1 ms per read): the walk reads it every 1,024 steps and stops at the first read past the deadline.
+    const { result: time, reads } = withVirtualClock(() => checkSpec(twoPhaseCommit, { strategy: "random", seed: 1, params: { rms: 7 }, runs: 1e9, timeoutMs: 200 }));
     expect([time.result, time.limit]).toEqual(["incomplete", "timeout"]);
-    expect(time.durationMs).toBeLessThan(2000);
+    expect(reads).toBe(203);
+    expect(time.steps).toBe(201 * 1024);
   });
 
   it("without --seed, picks a seed and prints it", () => {
