@@ -78,8 +78,3 @@ export function isCount(v: unknown): v is number {
   return typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
 }
 
-/** Whether `o` has exactly the keys `keys` (no more, no fewer). */
-export function hasExactKeys(o: Record<string, unknown>, keys: readonly string[]): boolean {
-  const own = Object.keys(o);
-  return own.length === keys.length && keys.every((k) => Object.prototype.hasOwnProperty.call(o, k));
-}
