@@ -7,7 +7,8 @@ import { deepFreeze, inUserCode, trapNondeterminism, userCode, UserCodeError } f
 import { bfs } from "./bfs.js";
 import { dfs } from "./dfs.js";
 import { isRandomOutcome, random, randomReport, type RandomOptions, type RandomReport } from "./random.js";
-import { resolveSpec, UsageError } from "./load.js";
+import { resolveSpec } from "./load.js";
+import { UsageError } from "./usage-error.js";
 import { parallelSearch } from "./parallel.js";
 import { buildReport, type Report } from "./report.js";
 import type { SearchOutcome, Strategy } from "./strategy.js";

@@ -7,11 +7,9 @@ import { dirname, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Spec } from "../src/index.js";
 import { catalogue } from "../specs/index.js";
+import { UsageError } from "./usage-error.js";
 
-/** Bad input from the user: the CLI prints the message alone and exits 2. */
-export class UsageError extends Error {
-  override name = "UsageError";
-}
+export { UsageError };
 
 /** True for anything that looks like a Spec (duck-typed: a user's file may load its own copy of the library). */
 export function isSpec(value: unknown): value is Spec<unknown> {

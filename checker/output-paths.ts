@@ -5,7 +5,7 @@
  */
 import { accessSync, constants, statSync, writeFileSync, type Stats } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { UsageError } from "./load.js";
+import { UsageError } from "./usage-error.js";
 
 function statOrUndefined(path: string): Stats | undefined {
   try {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { twoPhaseCommit } from "../../specs/two-phase-commit.js";
 import { choose, defineSpec, invariant, setAdd } from "../../src/index.js";
-import { expectSpec, SpecExpectationError } from "../../src/testing/index.js";
+import { expectSpec, SpecExpectationError } from "../../testing/index.js";
 
 /** Captures what a failing expectation throws. */
 function failure(run: () => unknown): SpecExpectationError {

@@ -13,7 +13,7 @@ import {
   type WriteResult,
 } from "../../specs/lease.js";
 import { choose, defineSpec, int, invariant } from "../../src/index.js";
-import { checkInterleavings, expectSpec, InterleavingError, ScheduledService, type ServiceReducer } from "../../src/testing/index.js";
+import { checkInterleavings, expectSpec, InterleavingError, ScheduledService, type ServiceReducer } from "../../testing/index.js";
 
 // ---------------------------------------------------------------------------
 // A lock kept in a compare-and-set register: the reducer is the service's

@@ -10,7 +10,7 @@ import {
 } from "../../specs/unique-ids.js";
 import { kvModel } from "../../src/history/models/kv.js";
 import { choose, defineSpec, setAdd, setHas } from "../../src/index.js";
-import { modelBasedTest, ModelDivergenceError, type Invocation } from "../../src/testing/index.js";
+import { modelBasedTest, ModelDivergenceError, type Invocation } from "../../testing/index.js";
 
 function divergence(run: () => unknown): ModelDivergenceError {
   try {

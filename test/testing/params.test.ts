@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { twoPhaseCommit } from "../../specs/two-phase-commit.js";
 import { bool, defineSpec, int, invariant, oneOf, ParamError } from "../../src/index.js";
-import { expectSpec, paramsArbitrary } from "../../src/testing/index.js";
+import { expectSpec, paramsArbitrary } from "../../testing/index.js";
 
 const shapes = defineSpec({
   name: "shapes",

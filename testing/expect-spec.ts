@@ -4,8 +4,8 @@
  * runs the seed and path that repeat it) when the expectation fails. They work
  * in any test runner; nothing here imports vitest.
  */
-import { checkSpec, formatReportText, replayHint, type CheckOptions, type RandomReport, type Report } from "../../checker/index.js";
-import type { ParamRecord, Spec } from "../index.js";
+import { checkSpec, formatReportText, replayHint, type CheckOptions, type RandomReport, type Report } from "../checker/index.js";
+import type { ParamRecord, Spec } from "../src/index.js";
 
 /** A failed spec expectation; `report` is the checker's report. */
 export class SpecExpectationError extends Error {

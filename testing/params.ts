@@ -4,7 +4,7 @@
  * e.g. with `test.prop` from `@fast-check/vitest`.
  */
 import fc from "fast-check";
-import { ParamError, type ParamDef, type ParamRecord, type Spec } from "../index.js";
+import { ParamError, type ParamDef, type ParamRecord, type Spec } from "../src/index.js";
 
 /** Narrows the values of one integer parameter, or gives an arbitrary of its own. */
 export type ParamBound = { readonly min?: number; readonly max?: number } | fc.Arbitrary<number | boolean | string>;

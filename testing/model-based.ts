@@ -14,8 +14,7 @@
  *   implementation returns must be one the model allows.
  */
 import fc from "fast-check";
-import type { Operation } from "../history/operations.js";
-import type { Json } from "../history/types.js";
+import type { Json, Operation } from "../src/history/index.js";
 import {
   deepEqual,
   diffStates,
@@ -26,7 +25,7 @@ import {
   type ModelProperty,
   type ParamRecord,
   type Spec,
-} from "../index.js";
+} from "../src/index.js";
 
 /** Options shared by both kinds of reference. */
 export interface ModelBasedOptions<C> {
