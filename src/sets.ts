@@ -34,21 +34,21 @@ function search<T extends SetElement>(set: readonly T[], x: T): number {
 
 /** True when the sorted set holds `x`. */
 export function setHas<T extends SetElement>(set: readonly T[], x: T): boolean {
-  const i = search(set, x);
-  return i < set.length && set[i] === x;
+  // Past the end, set[i] is undefined, never an element.
+  return set[search(set, x)] === x;
 }
 
 /** The sorted set with `x` added (the same array when already present). */
 export function setAdd<T extends SetElement>(set: readonly T[], x: T): readonly T[] {
   const i = search(set, x);
-  if (i < set.length && set[i] === x) return set;
+  if (set[i] === x) return set;
   return [...set.slice(0, i), x, ...set.slice(i)];
 }
 
 /** The sorted set without `x` (the same array when absent). */
 export function setRemove<T extends SetElement>(set: readonly T[], x: T): readonly T[] {
   const i = search(set, x);
-  if (i >= set.length || set[i] !== x) return set;
+  if (set[i] !== x) return set;
   return [...set.slice(0, i), ...set.slice(i + 1)];
 }
 

@@ -1,0 +1,21 @@
+/**
+ * The tests of one mutation scope (MUTATE_SCOPE, see scopes.mjs), with the
+ * project's settings. The global setup builds dist/ in Stryker's sandbox for
+ * the tests that spawn the CLI; those run the unmutated behaviour (a spawned
+ * process does not see the active mutant), so only in-process tests kill
+ * mutants.
+ */
+import { defineConfig } from "vitest/config";
+import { SCOPES } from "./scopes.mjs";
+
+const scope = (SCOPES as Record<string, { tests: string[] }>)[process.env["MUTATE_SCOPE"] ?? "kernel"];
+
+export default defineConfig({
+  test: {
+    include: scope?.tests ?? [],
+    testTimeout: 120_000,
+    hookTimeout: 300_000,
+    globalSetup: ["test/global-setup.ts"],
+    pool: "forks",
+  },
+});
