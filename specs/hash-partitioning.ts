@@ -30,7 +30,7 @@ export interface HashPartition {
 
 /**
  * The partition of a key: FNV-1a of its name `k<key>`, modulo the number of partitions.
- * @example partitionOf(0, 4) // 1
+ * @example partitionOf(0, 3) // 1: FNV-1a("k0") mod 3
  */
 export function partitionOf(key: Key, partitions: number): number {
   return ringPosition(`k${key}`, partitions);
