@@ -109,7 +109,7 @@ describe("range-partitioning: the model", () => {
     ["drop-before-copy", "noAcknowledgedWriteIsLost"],
     ["split-skips-the-middle-key", "everyKeyHasExactlyOneOwner"],
   ])("random search finds %s breaking %s", (variant, property) => {
-    const r = checkSpec(rangePartitioning, { variant, strategy: "random", seed: 1 });
+    const r = checkSpec(rangePartitioning, { variant, strategy: "random", seed: 1, properties: [property] });
     expect([r.result, r.property]).toEqual(["violation", property]);
   });
 
