@@ -58,6 +58,8 @@ export interface VolatileState {
   readonly appliedIndex: number;
   /** The index a snapshot was just written at, whose log prefix is still to be discarded. */
   readonly pendingCompaction: number | null;
+  /** In the broken order only: the snapshot still to be written after its log prefix was discarded. */
+  readonly pendingSnapshot: Snapshot | null;
 }
 
 /** The node. */
@@ -102,10 +104,10 @@ export const resumeAtLastIncludedIndex: ResumeRule = (d) => d.snapshot?.lastIncl
  * @example
  * const d = { term: 1, commitIndex: 2, snapshot: { lastIncludedIndex: 1, lastIncludedTerm: 1, state: ["x1"] },
  *   log: [{ index: 1, term: 1, cmd: "x1" }, { index: 2, term: 1, cmd: "x2" }] };
- * recover(d, resumeAtLastIncludedIndex) // { applied: ["x1"], appliedIndex: 1, pendingCompaction: null }: entry 2 is applied next
+ * recover(d, resumeAtLastIncludedIndex) // { applied: ["x1"], appliedIndex: 1, ... }: entry 2 is applied next
  */
 export function recover(d: DurableState, resumeAt: ResumeRule): VolatileState {
-  return { applied: d.snapshot?.state ?? [], appliedIndex: resumeAt(d), pendingCompaction: null };
+  return { applied: d.snapshot?.state ?? [], appliedIndex: resumeAt(d), pendingCompaction: null, pendingSnapshot: null };
 }
 
 /**
@@ -138,7 +140,7 @@ export interface SnapshotParams {
   readonly crashes: number;
 }
 
-const volatileReset: VolatileState = { applied: [], appliedIndex: 0, pendingCompaction: null };
+const volatileReset: VolatileState = { applied: [], appliedIndex: 0, pendingCompaction: null, pendingSnapshot: null };
 
 function update(s: SnapshotState, node: Partial<SnapshotNode>): SnapshotState {
   return { ...s, node: { ...s.node, ...node } };
@@ -191,10 +193,24 @@ const Apply = (s: SnapshotState): SnapshotState | undefined => {
 function snapshotWith(options: SnapshotOptions) {
   return (s: SnapshotState): SnapshotState | undefined => {
     const { node } = s;
-    if (!node.up || node.applied.length <= (node.snapshot?.state.length ?? 0)) return undefined;
+    if (!node.up || node.pendingSnapshot !== null || node.applied.length <= (node.snapshot?.state.length ?? 0)) return undefined;
     return update(s, { snapshot: options.take(node), pendingCompaction: node.appliedIndex });
   };
 }
+
+/** The bug: the log prefix is discarded first, and the snapshot that holds it is written in a later step. */
+const compactThenSnapshot = (s: SnapshotState): SnapshotState | undefined => {
+  const { node } = s;
+  if (!node.up || node.pendingSnapshot !== null || node.applied.length <= (node.snapshot?.state.length ?? 0)) return undefined;
+  return update(s, { log: compact(node.log, node.appliedIndex), pendingSnapshot: takeSnapshot(node) });
+};
+
+/** Writes a snapshot taken earlier (only in the broken order, after its log prefix was discarded). */
+const WriteSnapshot = (s: SnapshotState): SnapshotState | undefined => {
+  const { node } = s;
+  if (!node.up || node.pendingSnapshot === null) return undefined;
+  return update(s, { snapshot: node.pendingSnapshot, pendingSnapshot: null });
+};
 
 /** The background job that discards the log prefix the snapshot just written includes. */
 const Compact = (s: SnapshotState): SnapshotState | undefined => {
@@ -264,6 +280,11 @@ export const snapshotRecovery = defineSpec({
       description: "the snapshot holds only the state machine; after a crash between writing it and compacting the log, recovery replays entries the snapshot already includes",
       violates: "recoveredStateMatchesFullReplay",
       actions: { Snapshot: snapshotWith(withoutIndex), Restart: restartWith(withoutIndex) },
+    },
+    "compact-before-snapshot": {
+      description: "the log prefix is discarded before the snapshot that holds it is written: in between the node holds neither, so a new entry reuses an index and a crash loses committed entries",
+      violates: "recoveredStateMatchesFullReplay",
+      actions: { Snapshot: compactThenSnapshot, WriteSnapshot },
     },
   },
 });

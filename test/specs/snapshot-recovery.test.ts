@@ -24,7 +24,7 @@ const log: readonly LogEntry[] = [
 
 describe("snapshot-recovery: snapshot, compaction, recovery", () => {
   it("a snapshot records the applied state with the index and term of its last entry", () => {
-    const node: SnapshotNode = { term: 2, log, snapshot: null, commitIndex: 3, applied: ["x1", "x2"], appliedIndex: 2, pendingCompaction: null, up: true };
+    const node: SnapshotNode = { term: 2, log, snapshot: null, commitIndex: 3, applied: ["x1", "x2"], appliedIndex: 2, pendingCompaction: null, pendingSnapshot: null, up: true };
     expect(takeSnapshot(node)).toEqual({ lastIncludedIndex: 2, lastIncludedTerm: 1, state: ["x1", "x2"] });
   });
 
@@ -63,8 +63,16 @@ describe("snapshot-recovery: the model", () => {
     expect([node.applied, node.appliedIndex, node.log.length]).toEqual([["x1"], 0, 1]);
   });
 
-  it("random search finds snapshot-without-index breaking recoveredStateMatchesFullReplay", () => {
-    const r = checkSpec(snapshotRecovery, { variant: "snapshot-without-index", strategy: "random", seed: 1, properties: ["recoveredStateMatchesFullReplay"] });
+  it("compact-before-snapshot: with the log discarded and the snapshot not yet written, x2 gets index 1 and is applied as entry 1 after a crash, in 8 steps", () => {
+    const r = checkSpec(snapshotRecovery, { variant: "compact-before-snapshot" });
+    expect([r.result, r.property]).toEqual(["violation", "recoveredStateMatchesFullReplay"]);
+    expect(r.trace?.map((s) => s.action)).toEqual([null, "Append", "Commit", "Apply", "Snapshot", "Append", "Crash", "Restart", "Apply"]);
+    const last = r.trace?.at(-1)?.state as SnapshotState;
+    expect([last.node.snapshot, last.node.log, last.node.applied, last.committed.map((e) => e.cmd)]).toEqual([null, [{ index: 1, term: 1, cmd: "x2" }], ["x2"], ["x1"]]);
+  });
+
+  it.each(["snapshot-without-index", "compact-before-snapshot"])("random search finds %s breaking recoveredStateMatchesFullReplay", (variant) => {
+    const r = checkSpec(snapshotRecovery, { variant, strategy: "random", seed: 1, properties: ["recoveredStateMatchesFullReplay"] });
     expect([r.result, r.property]).toEqual(["violation", "recoveredStateMatchesFullReplay"]);
   });
 
@@ -72,7 +80,7 @@ describe("snapshot-recovery: the model", () => {
     const model = snapshotRecovery.instantiate();
     const prop = (name: string) => model.properties.find((p) => p.name === name)!;
     const committed = log.slice(0, 2);
-    const node: SnapshotNode = { term: 1, log: committed, snapshot: null, commitIndex: 2, applied: ["x1", "x2"], appliedIndex: 2, pendingCompaction: null, up: true };
+    const node: SnapshotNode = { term: 1, log: committed, snapshot: null, commitIndex: 2, applied: ["x1", "x2"], appliedIndex: 2, pendingCompaction: null, pendingSnapshot: null, up: true };
     const state = (n: Partial<SnapshotNode>): SnapshotState => ({ node: { ...node, ...n }, committed, appends: 2, crashes: 0 });
     const replayed = prop("recoveredStateMatchesFullReplay");
     const recorded = prop("snapshotRecordsTheEntryItEndsWith");
