@@ -63,17 +63,28 @@ describe("snapshot-recovery: the model", () => {
     expect([node.applied, node.appliedIndex, node.log.length]).toEqual([["x1"], 0, 1]);
   });
 
-  it("compact-before-snapshot: with the log discarded and the snapshot not yet written, x2 gets index 1 and is applied as entry 1 after a crash, in 8 steps", () => {
+  it("compact-before-snapshot: the log prefix is gone and the snapshot not yet written, so x1 is only in memory, in 4 steps", () => {
     const r = checkSpec(snapshotRecovery, { variant: "compact-before-snapshot" });
+    expect([r.result, r.property]).toEqual(["violation", "everyCommittedEntryIsOnDisk"]);
+    expect(r.trace?.map((s) => s.action)).toEqual([null, "Append", "Commit", "Apply", "Snapshot"]);
+    const node = (r.trace?.at(-1)?.state as SnapshotState).node;
+    expect([node.log, node.snapshot, node.pendingSnapshot]).toEqual([[], null, { lastIncludedIndex: 1, lastIncludedTerm: 1, state: ["x1"] }]);
+  });
+
+  it("compact-before-snapshot: a crash in that window, and x2 appended at the reused index 1 is applied as entry 1, in 8 steps", () => {
+    const r = checkSpec(snapshotRecovery, { variant: "compact-before-snapshot", properties: ["recoveredStateMatchesFullReplay"] });
     expect([r.result, r.property]).toEqual(["violation", "recoveredStateMatchesFullReplay"]);
     expect(r.trace?.map((s) => s.action)).toEqual([null, "Append", "Commit", "Apply", "Snapshot", "Append", "Crash", "Restart", "Apply"]);
     const last = r.trace?.at(-1)?.state as SnapshotState;
     expect([last.node.snapshot, last.node.log, last.node.applied, last.committed.map((e) => e.cmd)]).toEqual([null, [{ index: 1, term: 1, cmd: "x2" }], ["x2"], ["x1"]]);
   });
 
-  it.each(["snapshot-without-index", "compact-before-snapshot"])("random search finds %s breaking recoveredStateMatchesFullReplay", (variant) => {
-    const r = checkSpec(snapshotRecovery, { variant, strategy: "random", seed: 1, properties: ["recoveredStateMatchesFullReplay"] });
-    expect([r.result, r.property]).toEqual(["violation", "recoveredStateMatchesFullReplay"]);
+  it.each([
+    ["snapshot-without-index", "recoveredStateMatchesFullReplay"],
+    ["compact-before-snapshot", "everyCommittedEntryIsOnDisk"],
+  ])("random search finds %s breaking %s", (variant, property) => {
+    const r = checkSpec(snapshotRecovery, { variant, strategy: "random", seed: 1, properties: [property] });
+    expect([r.result, r.property]).toEqual(["violation", property]);
   });
 
   it("the properties fail on states that break them", () => {
@@ -85,8 +96,11 @@ describe("snapshot-recovery: the model", () => {
     const replayed = prop("recoveredStateMatchesFullReplay");
     const recorded = prop("snapshotRecordsTheEntryItEndsWith");
     const known = prop("lastEntryIsKnownAfterCompaction");
-    if (replayed.kind !== "invariant" || recorded.kind !== "invariant" || known.kind !== "invariant") throw new Error("expected invariants");
-    expect([replayed.check(state({})), recorded.check(state({})), known.check(state({}))]).toEqual([true, true, true]);
+    const onDisk = prop("everyCommittedEntryIsOnDisk");
+    if (replayed.kind !== "invariant" || recorded.kind !== "invariant" || known.kind !== "invariant" || onDisk.kind !== "invariant") throw new Error("expected invariants");
+    expect([replayed.check(state({})), recorded.check(state({})), known.check(state({})), onDisk.check(state({}))]).toEqual([true, true, true, true]);
+    expect(onDisk.check(state({ log: compact(committed, 1), snapshot: { lastIncludedIndex: 1, lastIncludedTerm: 1, state: ["x1"] } }))).toBe(true);
+    expect(onDisk.check(state({ log: compact(committed, 1) }))).toBe(false);
     expect(replayed.check(state({ applied: ["x1", "x1"] }))).toBe(false);
     expect(recorded.check(state({ snapshot: { lastIncludedIndex: 2, lastIncludedTerm: 2, state: ["x1", "x2"] } }))).toBe(false);
     expect(recorded.check(state({ snapshot: { lastIncludedIndex: 1, lastIncludedTerm: 1, state: ["x1", "x2"] } }))).toBe(false);
