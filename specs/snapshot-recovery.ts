@@ -15,9 +15,9 @@
  * included index tells the node to skip them. And the order of the two
  * writes matters: every committed entry must be on disk at every step, in the
  * log or in the snapshot, so the snapshot is written before the log prefix
- * goes. The recorded term is what the
- * node answers for the entry at that index once the log before it is gone
- * (AppendEntries' consistency check, a vote request's last log term).
+ * goes. The recorded term is what the node answers for the entry at that
+ * index once the log before it is gone (AppendEntries' consistency check, a
+ * vote request's last log term).
  *
  * The model: one node whose state machine appends each command to a list
  * (order-sensitive and not idempotent, so applying an entry twice shows);
