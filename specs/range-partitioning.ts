@@ -123,7 +123,7 @@ const Put = choose(
 
 /** Merge(i): ranges i and i+1, adjacent and on one node, merge when together they are not hot. */
 const Merge = choose(
-  (s: RangeState) => keysUpTo(Math.max(0, s.partitions.length - 1)),
+  (s: RangeState) => s.partitions.slice(1).map((_, i) => i),
   (s: RangeState, i: number, p: RangeParams) => {
     const merged = s.move === null ? mergeRanges(s.partitions[i]!, s.partitions[i + 1]!) : null;
     if (merged === null) return undefined;
