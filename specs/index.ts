@@ -26,9 +26,14 @@ import { bullyElection } from "./bully-election.js";
 import { autoscaler } from "./autoscaler.js";
 import { retryBackoff } from "./retry-backoff.js";
 import { bulkhead } from "./bulkhead.js";
+import { rangePartitioning } from "./range-partitioning.js";
+import { hashPartitioning } from "./hash-partitioning.js";
+import { sequencer } from "./sequencer.js";
+import { snapshotRecovery } from "./snapshot-recovery.js";
+import { gossipMembership } from "./gossip-membership.js";
 
 /** All catalogue specs, in listing order. */
-export const catalogue: readonly Spec<any>[] = [twoPhaseCommit, lamportClock, vectorClock, causalBroadcast, fifoDelivery, reliableDelivery, uniqueIds, paxos, failureDetector, lease, abdRegister, raft, gCounter, consistentHashing, circuitBreaker, rateLimiter, supervisor, loadBalancer, orSet, primaryBackup, bullyElection, autoscaler, retryBackoff, bulkhead];
+export const catalogue: readonly Spec<any>[] = [twoPhaseCommit, lamportClock, vectorClock, causalBroadcast, fifoDelivery, reliableDelivery, uniqueIds, paxos, failureDetector, lease, abdRegister, raft, gCounter, consistentHashing, circuitBreaker, rateLimiter, supervisor, loadBalancer, orSet, primaryBackup, bullyElection, autoscaler, retryBackoff, bulkhead, rangePartitioning, hashPartitioning, sequencer, snapshotRecovery, gossipMembership];
 
 export {
   twoPhaseCommit,
@@ -55,4 +60,9 @@ export {
   autoscaler,
   retryBackoff,
   bulkhead,
+  rangePartitioning,
+  hashPartitioning,
+  sequencer,
+  snapshotRecovery,
+  gossipMembership,
 };
