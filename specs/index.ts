@@ -28,9 +28,10 @@ import { retryBackoff } from "./retry-backoff.js";
 import { bulkhead } from "./bulkhead.js";
 import { pnCounter } from "./pn-counter.js";
 import { cqrs } from "./cqrs.js";
+import { capRegister } from "./cap-register.js";
 
 /** All catalogue specs, in listing order. */
-export const catalogue: readonly Spec<any>[] = [twoPhaseCommit, lamportClock, vectorClock, causalBroadcast, fifoDelivery, reliableDelivery, uniqueIds, paxos, failureDetector, lease, abdRegister, raft, gCounter, consistentHashing, circuitBreaker, rateLimiter, supervisor, loadBalancer, orSet, primaryBackup, bullyElection, autoscaler, retryBackoff, bulkhead, pnCounter, cqrs];
+export const catalogue: readonly Spec<any>[] = [twoPhaseCommit, lamportClock, vectorClock, causalBroadcast, fifoDelivery, reliableDelivery, uniqueIds, paxos, failureDetector, lease, abdRegister, raft, gCounter, consistentHashing, circuitBreaker, rateLimiter, supervisor, loadBalancer, orSet, primaryBackup, bullyElection, autoscaler, retryBackoff, bulkhead, pnCounter, cqrs, capRegister];
 
 export {
   twoPhaseCommit,
@@ -59,4 +60,5 @@ export {
   bulkhead,
   pnCounter,
   cqrs,
+  capRegister,
 };
