@@ -29,9 +29,10 @@ import { bulkhead } from "./bulkhead.js";
 import { pnCounter } from "./pn-counter.js";
 import { cqrs } from "./cqrs.js";
 import { capRegister } from "./cap-register.js";
+import { quorumReplication } from "./quorum-replication.js";
 
 /** All catalogue specs, in listing order. */
-export const catalogue: readonly Spec<any>[] = [twoPhaseCommit, lamportClock, vectorClock, causalBroadcast, fifoDelivery, reliableDelivery, uniqueIds, paxos, failureDetector, lease, abdRegister, raft, gCounter, consistentHashing, circuitBreaker, rateLimiter, supervisor, loadBalancer, orSet, primaryBackup, bullyElection, autoscaler, retryBackoff, bulkhead, pnCounter, cqrs, capRegister];
+export const catalogue: readonly Spec<any>[] = [twoPhaseCommit, lamportClock, vectorClock, causalBroadcast, fifoDelivery, reliableDelivery, uniqueIds, paxos, failureDetector, lease, abdRegister, raft, gCounter, consistentHashing, circuitBreaker, rateLimiter, supervisor, loadBalancer, orSet, primaryBackup, bullyElection, autoscaler, retryBackoff, bulkhead, pnCounter, cqrs, capRegister, quorumReplication];
 
 export {
   twoPhaseCommit,
@@ -61,4 +62,5 @@ export {
   pnCounter,
   cqrs,
   capRegister,
+  quorumReplication,
 };
