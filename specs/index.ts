@@ -26,13 +26,14 @@ import { bullyElection } from "./bully-election.js";
 import { autoscaler } from "./autoscaler.js";
 import { retryBackoff } from "./retry-backoff.js";
 import { bulkhead } from "./bulkhead.js";
+import { quorumReplication } from "./quorum-replication.js";
+import { multiLeader } from "./multi-leader.js";
+import { capRegister } from "./cap-register.js";
 import { pnCounter } from "./pn-counter.js";
 import { cqrs } from "./cqrs.js";
-import { capRegister } from "./cap-register.js";
-import { quorumReplication } from "./quorum-replication.js";
 
 /** All catalogue specs, in listing order. */
-export const catalogue: readonly Spec<any>[] = [twoPhaseCommit, lamportClock, vectorClock, causalBroadcast, fifoDelivery, reliableDelivery, uniqueIds, paxos, failureDetector, lease, abdRegister, raft, gCounter, consistentHashing, circuitBreaker, rateLimiter, supervisor, loadBalancer, orSet, primaryBackup, bullyElection, autoscaler, retryBackoff, bulkhead, pnCounter, cqrs, capRegister, quorumReplication];
+export const catalogue: readonly Spec<any>[] = [twoPhaseCommit, lamportClock, vectorClock, causalBroadcast, fifoDelivery, reliableDelivery, uniqueIds, paxos, failureDetector, lease, abdRegister, raft, gCounter, consistentHashing, circuitBreaker, rateLimiter, supervisor, loadBalancer, orSet, primaryBackup, bullyElection, autoscaler, retryBackoff, bulkhead, quorumReplication, multiLeader, capRegister, pnCounter, cqrs];
 
 export {
   twoPhaseCommit,
@@ -59,8 +60,9 @@ export {
   autoscaler,
   retryBackoff,
   bulkhead,
+  quorumReplication,
+  multiLeader,
+  capRegister,
   pnCounter,
   cqrs,
-  capRegister,
-  quorumReplication,
 };
