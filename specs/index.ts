@@ -31,9 +31,14 @@ import { hashPartitioning } from "./hash-partitioning.js";
 import { sequencer } from "./sequencer.js";
 import { snapshotRecovery } from "./snapshot-recovery.js";
 import { gossipMembership } from "./gossip-membership.js";
+import { quorumReplication } from "./quorum-replication.js";
+import { multiLeader } from "./multi-leader.js";
+import { capRegister } from "./cap-register.js";
+import { pnCounter } from "./pn-counter.js";
+import { cqrs } from "./cqrs.js";
 
 /** All catalogue specs, in listing order. */
-export const catalogue: readonly Spec<any>[] = [twoPhaseCommit, lamportClock, vectorClock, causalBroadcast, fifoDelivery, reliableDelivery, uniqueIds, paxos, failureDetector, lease, abdRegister, raft, gCounter, consistentHashing, circuitBreaker, rateLimiter, supervisor, loadBalancer, orSet, primaryBackup, bullyElection, autoscaler, retryBackoff, bulkhead, rangePartitioning, hashPartitioning, sequencer, snapshotRecovery, gossipMembership];
+export const catalogue: readonly Spec<any>[] = [twoPhaseCommit, lamportClock, vectorClock, causalBroadcast, fifoDelivery, reliableDelivery, uniqueIds, paxos, failureDetector, lease, abdRegister, raft, gCounter, consistentHashing, circuitBreaker, rateLimiter, supervisor, loadBalancer, orSet, primaryBackup, bullyElection, autoscaler, retryBackoff, bulkhead, rangePartitioning, hashPartitioning, sequencer, snapshotRecovery, gossipMembership, quorumReplication, multiLeader, capRegister, pnCounter, cqrs];
 
 export {
   twoPhaseCommit,
@@ -65,4 +70,9 @@ export {
   sequencer,
   snapshotRecovery,
   gossipMembership,
+  quorumReplication,
+  multiLeader,
+  capRegister,
+  pnCounter,
+  cqrs,
 };
