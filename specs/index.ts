@@ -26,9 +26,14 @@ import { bullyElection } from "./bully-election.js";
 import { autoscaler } from "./autoscaler.js";
 import { retryBackoff } from "./retry-backoff.js";
 import { bulkhead } from "./bulkhead.js";
+import { reconciliationLoop } from "./reconciliation-loop.js";
+import { checksummedChannel } from "./checksummed-channel.js";
+import { authenticatedMessages } from "./authenticated-messages.js";
+import { slidingWindowTransport } from "./sliding-window-transport.js";
+import { retryStorm } from "./retry-storm.js";
 
 /** All catalogue specs, in listing order. */
-export const catalogue: readonly Spec<any>[] = [twoPhaseCommit, lamportClock, vectorClock, causalBroadcast, fifoDelivery, reliableDelivery, uniqueIds, paxos, failureDetector, lease, abdRegister, raft, gCounter, consistentHashing, circuitBreaker, rateLimiter, supervisor, loadBalancer, orSet, primaryBackup, bullyElection, autoscaler, retryBackoff, bulkhead];
+export const catalogue: readonly Spec<any>[] = [twoPhaseCommit, lamportClock, vectorClock, causalBroadcast, fifoDelivery, reliableDelivery, uniqueIds, paxos, failureDetector, lease, abdRegister, raft, gCounter, consistentHashing, circuitBreaker, rateLimiter, supervisor, loadBalancer, orSet, primaryBackup, bullyElection, autoscaler, retryBackoff, bulkhead, reconciliationLoop, checksummedChannel, authenticatedMessages, slidingWindowTransport, retryStorm];
 
 export {
   twoPhaseCommit,
@@ -55,4 +60,9 @@ export {
   autoscaler,
   retryBackoff,
   bulkhead,
+  reconciliationLoop,
+  checksummedChannel,
+  authenticatedMessages,
+  slidingWindowTransport,
+  retryStorm,
 };
