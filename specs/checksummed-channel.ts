@@ -272,9 +272,9 @@ export const checksummedChannel = defineProtocol({
       roles: { receiver: receiverWith({ verifyData: false }) },
     },
     "unchecked-acks": {
-      description: "the sender trusts acknowledgements without checking their checksum: a corrupted Ack{seq:0} acknowledges frame 1, and once frame 1 is corrupted too it is never retransmitted (needs a corrupt budget of 2)",
+      description: "the sender trusts acknowledgements without checking their checksum: a corrupted Ack{seq:0} acknowledges frame 1, and once frame 1 is corrupted too it is never retransmitted (a corrupt budget of 2, with 2 retransmissions per frame, which the correct sender survives)",
       violates: "deliveredExactlyOnce",
-      params: { corrupt: 2 },
+      params: { corrupt: 2, retransmits: 2 },
       roles: { sender: application(senderWith({ verifyAcks: false })) },
     },
   },
