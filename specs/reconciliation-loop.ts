@@ -145,7 +145,7 @@ export const reconciliationLoop = defineSpec({
       "when no edit, event or reconcile is left, the actual count equals the desired count (a liveness claim, checked at termination)",
     ),
     actualWithinRange: invariant<ReconcileState, ReconcileParams>((s, p) => s.actual >= 0 && s.actual <= p.replicas, "the actual count never leaves 0..replicas"),
-    reconcileStepsTowardDesired: onEveryStep<ReconcileState>(
+    oneReplicaPerReconcile: onEveryStep<ReconcileState>(
       (prev, next) => prev.actual === next.actual || Math.abs(next.actual - prev.actual) === 1,
       "every reconcile creates or deletes one replica at a time",
     ),
