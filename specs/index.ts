@@ -36,9 +36,14 @@ import { multiLeader } from "./multi-leader.js";
 import { capRegister } from "./cap-register.js";
 import { pnCounter } from "./pn-counter.js";
 import { cqrs } from "./cqrs.js";
+import { reconciliationLoop } from "./reconciliation-loop.js";
+import { checksummedChannel } from "./checksummed-channel.js";
+import { authenticatedMessages } from "./authenticated-messages.js";
+import { slidingWindowTransport } from "./sliding-window-transport.js";
+import { retryStorm } from "./retry-storm.js";
 
 /** All catalogue specs, in listing order. */
-export const catalogue: readonly Spec<any>[] = [twoPhaseCommit, lamportClock, vectorClock, causalBroadcast, fifoDelivery, reliableDelivery, uniqueIds, paxos, failureDetector, lease, abdRegister, raft, gCounter, consistentHashing, circuitBreaker, rateLimiter, supervisor, loadBalancer, orSet, primaryBackup, bullyElection, autoscaler, retryBackoff, bulkhead, rangePartitioning, hashPartitioning, sequencer, snapshotRecovery, gossipMembership, quorumReplication, multiLeader, capRegister, pnCounter, cqrs];
+export const catalogue: readonly Spec<any>[] = [twoPhaseCommit, lamportClock, vectorClock, causalBroadcast, fifoDelivery, reliableDelivery, uniqueIds, paxos, failureDetector, lease, abdRegister, raft, gCounter, consistentHashing, circuitBreaker, rateLimiter, supervisor, loadBalancer, orSet, primaryBackup, bullyElection, autoscaler, retryBackoff, bulkhead, rangePartitioning, hashPartitioning, sequencer, snapshotRecovery, gossipMembership, quorumReplication, multiLeader, capRegister, pnCounter, cqrs, reconciliationLoop, checksummedChannel, authenticatedMessages, slidingWindowTransport, retryStorm];
 
 export {
   twoPhaseCommit,
@@ -75,4 +80,9 @@ export {
   capRegister,
   pnCounter,
   cqrs,
+  reconciliationLoop,
+  checksummedChannel,
+  authenticatedMessages,
+  slidingWindowTransport,
+  retryStorm,
 };

@@ -159,12 +159,24 @@ export interface TimerEntry<T = unknown> {
 }
 
 /** Fault budgets: how many of each fault a run may contain (keeps fault models finite). */
-export interface FaultBudget {
+export interface FaultBudget<M = any> {
   readonly loss?: number;
   readonly duplicate?: number;
   readonly crash?: number;
   /** The roles whose nodes may crash (default: every role). */
   readonly crashRoles?: readonly string[];
+  /**
+   * How many messages the network may corrupt in flight: a corruption
+   * replaces one message by one of its `corruptions`. Needs `corruptions`.
+   */
+  readonly corrupt?: number;
+  /**
+   * The forms `msg` may arrive in once corrupted (none: it cannot be). The
+   * spec says what corruption means for its messages (a flipped value, a
+   * checksum that no longer matches), so the kernel needs no byte model.
+   * @example corruptions: (m) => (m.type === "Data" ? [{ ...m, value: m.value + 1 }] : [])
+   */
+  readonly corruptions?: (msg: M) => readonly M[];
 }
 
 /** The state of a whole protocol: plain data, as properties and traces see it. */
@@ -174,8 +186,8 @@ export interface ProtocolState<N = unknown, M = unknown, T = unknown> {
   readonly timers: readonly TimerEntry<T>[];
   /** Crashed nodes, waiting for a restart. */
   readonly down: readonly NodeId[];
-  /** Faults used so far. */
-  readonly faults: { readonly lost: number; readonly duplicated: number; readonly crashed: number };
+  /** Faults used so far; `corrupted` appears with the first corruption (so protocols without a corrupt budget keep their states). */
+  readonly faults: { readonly lost: number; readonly duplicated: number; readonly crashed: number; readonly corrupted?: number };
   readonly history: readonly HistoryEvent[];
 }
 
@@ -268,7 +280,7 @@ export interface ProtocolDefinition<Schema extends ParamsSchema, R extends Reado
   /** Node ids of each role, in order. */
   readonly nodes: (params: ParamValues<NoInfer<Schema>>) => { readonly [K in keyof R]?: readonly NodeId[] };
   readonly roles: R;
-  readonly faults?: (params: ParamValues<NoInfer<Schema>>) => FaultBudget;
+  readonly faults?: (params: ParamValues<NoInfer<Schema>>) => FaultBudget<RoleMessage<NoInfer<R>[keyof R]>>;
   readonly properties: Readonly<Record<string, Property<ProtocolStateOf<NoInfer<R>>, ParamValues<NoInfer<Schema>>>>>;
   /** Model bounds, kept out of the reducers (TLC's CONSTRAINT). */
   readonly constraint?: (state: ProtocolStateOf<NoInfer<R>>, params: ParamValues<NoInfer<Schema>>) => boolean;
@@ -447,8 +459,11 @@ class ProtocolModel implements Model<ProtocolState> {
   private readonly interner = new Interner();
   private readonly items = new Map<object, ItemInfo>();
   private readonly network: NetworkKind;
-  private readonly budget: Required<Omit<FaultBudget, "crashRoles">>;
+  private readonly budget: Required<Omit<FaultBudget, "crashRoles" | "corruptions">>;
   private readonly crashRoles: readonly string[] | undefined;
+  private readonly corruptions: ((msg: unknown) => readonly unknown[]) | undefined;
+  /** The corrupted envelopes of each envelope, computed once. */
+  private readonly corrupted = new Map<Envelope, readonly Envelope[]>();
   private readonly constraint: ((s: ProtocolState) => boolean) | undefined;
   private readonly scratch: Fingerprint = { hi: 0, lo: 0 };
   /** Envelopes added by the outcome being applied (reused: no allocation per successor). */
@@ -472,9 +487,13 @@ class ProtocolModel implements Model<ProtocolState> {
       ? (s) => guardedCheck("constraint", "constraint", [{ name: "state", value: s }], (x) => constraint(x as ProtocolState, paramValues))
       : undefined;
     this.constrained = constraint !== undefined;
-    const b = (def.faults?.(paramValues) ?? {}) as FaultBudget;
-    this.budget = { loss: b.loss ?? 0, duplicate: b.duplicate ?? 0, crash: b.crash ?? 0 };
+    const b = (def.faults?.(paramValues) ?? {}) as unknown as FaultBudget;
+    this.budget = { loss: b.loss ?? 0, duplicate: b.duplicate ?? 0, crash: b.crash ?? 0, corrupt: b.corrupt ?? 0 };
     this.crashRoles = b.crashRoles;
+    this.corruptions = b.corruptions;
+    if (this.budget.corrupt > 0 && this.corruptions === undefined) {
+      throw new SpecDefinitionError(`spec "${def.name}": a corrupt budget needs \`corruptions: (msg) => [...]\`, the forms a corrupted message arrives in`);
+    }
     if (this.network === "set" && (this.budget.loss > 0 || this.budget.duplicate > 0)) {
       throw new SpecDefinitionError(`spec "${def.name}": a "set" network already allows loss and duplication; use "unordered" or "fifo" for fault budgets`);
     }
@@ -661,6 +680,7 @@ class ProtocolModel implements Model<ProtocolState> {
         }
       }
     }
+    if ((f.corrupted ?? 0) < this.budget.corrupt) this.corruptNetwork(state, fp, sink);
     for (let i = 0; i < this.nodeIds.length; i++) {
       const id = this.nodeIds[i]!;
       const isDown = state.down.includes(id);
@@ -668,6 +688,35 @@ class ProtocolModel implements Model<ProtocolState> {
       if (!isDown && crashable && f.crashed < this.budget.crash) this.crash(state, sink, i, labels ? `crash ${id}` : "");
       if (isDown) this.restart(state, sink, i, labels ? `restart ${id}` : "");
     }
+  }
+
+  /** Every way to corrupt one message in flight: it is replaced, in place, by one of its corrupted forms. */
+  private corruptNetwork(state: ProtocolState, fp: Fingerprint, sink: SuccessorSink<ProtocolState>): void {
+    const net = state.network;
+    const faults = { ...state.faults, corrupted: (state.faults.corrupted ?? 0) + 1 };
+    for (let k = 0; k < net.length; k++) {
+      const env = net[k]!;
+      if (k > 0 && net[k - 1] === env) continue;
+      for (const bad of this.corruptedForms(env)) {
+        const rest = removeAt(net, k);
+        const network =
+          this.network === "fifo" ? [...net.slice(0, k), bad, ...net.slice(k + 1)] : this.network === "set" ? insertUnique(rest, bad, this.items) : insertSorted(rest, bad, this.items);
+        const label = sink.labels ? `corrupt ${describeInput(env.msg)} ${env.from}→${String(env.to)} into ${describeInput(bad.msg)}` : "";
+        this.pushWithNetwork(state, fp, sink, network, faults, label);
+      }
+    }
+  }
+
+  private corruptedForms(env: Envelope): readonly Envelope[] {
+    let forms = this.corrupted.get(env);
+    if (forms !== undefined) return forms;
+    const corrupt = this.corruptions!;
+    const where = `corruptions of ${describeInput(env.msg)} from ${env.from}`;
+    const raw = userCall("action", where, [{ name: "msg", value: env.msg }], (m) => corrupt(m));
+    if (!Array.isArray(raw)) throw new UserCodeError(invalidFault("action", where, "must return an array of messages"));
+    forms = raw.filter((m) => !deepEqual(m, env.msg)).map((m) => this.envelope({ from: env.from, to: env.to, msg: m }));
+    this.corrupted.set(env, forms);
+    return forms;
   }
 
   private pushWithNetwork(
@@ -997,8 +1046,10 @@ function downHash(index: number, lane: number): number {
 }
 
 function faultHash(f: ProtocolState["faults"], lane: number): number {
-  if (f.lost === 0 && f.duplicated === 0 && f.crashed === 0) return 0;
-  return mix(mix(mix(C_FAULT ^ lane, f.lost), f.duplicated), f.crashed);
+  const corrupted = f.corrupted ?? 0;
+  if (f.lost === 0 && f.duplicated === 0 && f.crashed === 0 && corrupted === 0) return 0;
+  const h = mix(mix(mix(C_FAULT ^ lane, f.lost), f.duplicated), f.crashed);
+  return corrupted === 0 ? h : mix(h, corrupted);
 }
 
 function historyHash(history: readonly HistoryEvent[], out: Fingerprint): number {

@@ -80,6 +80,35 @@ describe("network semantics", () => {
     expect(dup.bfs.trace?.map((s) => s.action)).toEqual([null, "a: Send", "duplicate Hello{n:1} a→b", "b: receive Hello{n:1} from a", "b: receive Hello{n:1} from a"]);
   });
 
+  const garble = (m: Hello): Hello[] => [{ type: "Hello", n: m.n + 10 }];
+
+  it("corruption replaces a message in flight by one of its corrupted forms, within the budget", () => {
+    const one = explore("unordered", 1, { corrupt: 1, corruptions: garble });
+    // (0,[]) (1,[m]) (1,[m']) (1,[],log 1) (1,[],log 11)
+    expect([one.bfs.result, one.bfs.property, one.bfs.distinctStates]).toEqual(["violation", "inSendOrder", 5]);
+    expect(one.generic.distinctStates).toBe(5);
+    expect(one.bfs.trace?.map((s) => s.action)).toEqual([null, "a: Send", "corrupt Hello{n:1} a→b into Hello{n:11}", "b: receive Hello{n:11} from a"]);
+    expect(one.bfs.trace?.[2]?.state).toMatchObject({ faults: { lost: 0, duplicated: 0, crashed: 0, corrupted: 1 } });
+    // A message with no corrupted form (or only itself) cannot be corrupted; the budget is not spent.
+    const none = explore("unordered", 1, { corrupt: 1, corruptions: (m: Hello) => [m] });
+    expect([none.bfs.result, none.bfs.distinctStates]).toEqual(["ok", 3]);
+  });
+
+  it("a corrupted message keeps its place in its fifo channel, and a state never corrupted has no corrupted count", () => {
+    const two = explore("fifo", 2, { corrupt: 1, corruptions: garble });
+    expect([two.bfs.result, two.bfs.property, two.bfs.trace?.length]).toEqual(["violation", "inSendOrder", 4]);
+    const second = explore("fifo", 2, { corrupt: 1, corruptions: (m: Hello) => (m.n === 2 ? garble(m) : []) });
+    // Only the second message corrupts: b logs 1 then 12, never 12 first.
+    expect([second.bfs.result, second.bfs.property]).toEqual(["violation", "inSendOrder"]);
+    expect(second.bfs.trace?.at(-1)?.action).toBe("b: receive Hello{n:12} from a");
+    expect((second.bfs.trace?.at(-1)?.state as ProtocolState<{ log: number[] }>).nodes["b"]?.log).toEqual([1, 12]);
+    expect((second.bfs.trace?.[0]?.state as ProtocolState).faults).toStrictEqual({ lost: 0, duplicated: 0, crashed: 0 });
+  });
+
+  it("a corrupt budget without corruptions is a definition error", () => {
+    expect(() => explore("unordered", 1, { corrupt: 1 })).toThrow(/a corrupt budget needs `corruptions: \(msg\) => \[\.\.\.\]`/);
+  });
+
 });
 
 describe("crashes, timers and history", () => {
