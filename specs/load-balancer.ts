@@ -15,6 +15,15 @@
  * fail: the balancer's promise is about what it knows (the marks), and the
  * model checks exactly that.
  *
+ * Six more policies from the seeds' list sit beside those two: weighted
+ * round robin (nginx's smooth variant; backend bi has weight i), ip hash
+ * (rendezvous hashing of the client's address, so a failed backend's clients
+ * move and nobody else's), least response time (last response time times
+ * open connections + 1), resource based (the lowest share of the slots a
+ * backend reports; bi reports i), random (a draw among the healthy ones) and
+ * sticky sessions (a session table, least connections for new clients). Each
+ * has a property that states its promise and a broken variant that breaks it.
+ *
  * The exported functions are what a balancer runs: `recordHealthCheck` (the
  * checker's step for one probe result), `routeRequest` (pick a backend under
  * a policy, or reject when none is marked healthy) and `requestFinished`
