@@ -26,9 +26,13 @@ import { bullyElection } from "./bully-election.js";
 import { autoscaler } from "./autoscaler.js";
 import { retryBackoff } from "./retry-backoff.js";
 import { bulkhead } from "./bulkhead.js";
+import { fairShare } from "./fair-share.js";
+import { serviceRegistry } from "./service-registry.js";
+import { loadShedding } from "./load-shedding.js";
+import { deadline } from "./deadline.js";
 
 /** All catalogue specs, in listing order. */
-export const catalogue: readonly Spec<any>[] = [twoPhaseCommit, lamportClock, vectorClock, causalBroadcast, fifoDelivery, reliableDelivery, uniqueIds, paxos, failureDetector, lease, abdRegister, raft, gCounter, consistentHashing, circuitBreaker, rateLimiter, supervisor, loadBalancer, orSet, primaryBackup, bullyElection, autoscaler, retryBackoff, bulkhead];
+export const catalogue: readonly Spec<any>[] = [twoPhaseCommit, lamportClock, vectorClock, causalBroadcast, fifoDelivery, reliableDelivery, uniqueIds, paxos, failureDetector, lease, abdRegister, raft, gCounter, consistentHashing, circuitBreaker, rateLimiter, supervisor, loadBalancer, orSet, primaryBackup, bullyElection, autoscaler, retryBackoff, bulkhead, fairShare, serviceRegistry, loadShedding, deadline];
 
 export {
   twoPhaseCommit,
@@ -55,4 +59,8 @@ export {
   autoscaler,
   retryBackoff,
   bulkhead,
+  fairShare,
+  serviceRegistry,
+  loadShedding,
+  deadline,
 };
