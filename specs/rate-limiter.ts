@@ -38,7 +38,6 @@
  * windows.
  */
 import { produce } from "immer";
-import { match } from "ts-pattern";
 import { defineSpec, int, invariant, oneOf, onEveryStep } from "../src/index.js";
 
 /** How the limiter decides: a token bucket, or one of the two sliding windows. */
@@ -263,20 +262,22 @@ function overBudgetNow(s: LimiterState, p: LimiterParams): boolean {
 function requestWith(limiters: Limiters) {
   return (s: LimiterState, p: LimiterParams): LimiterState | undefined => {
     if (s.offered >= p.requests) return undefined;
-    const admitted = match(p.algorithm)
-      .with("token-bucket", () => {
+    // A record over the algorithms rather than ts-pattern's match: exhaustive all the same, and importing the limiter loads immer only.
+    const steps: Record<RateLimitAlgorithm, () => { admitted: boolean; memory: Partial<LimiterState> }> = {
+      "token-bucket": () => {
         const decision = limiters.bucket(s.bucket!, s.now, configOf(p));
         return { admitted: decision.type === "admitted", memory: { bucket: decision.bucket } };
-      })
-      .with("sliding-window-log", () => {
+      },
+      "sliding-window-log": () => {
         const decision = logAcquire(s.log!, s.now, windowConfigOf(p));
         return { admitted: decision.type === "admitted", memory: { log: decision.memory } };
-      })
-      .with("sliding-window-counter", () => {
+      },
+      "sliding-window-counter": () => {
         const decision = limiters.counter(s.counter!, s.now, windowConfigOf(p));
         return { admitted: decision.type === "admitted", memory: { counter: decision.memory } };
-      })
-      .exhaustive();
+      },
+    };
+    const admitted = steps[p.algorithm]();
     return produce(s, (d) => {
       Object.assign(d, admitted.memory);
       d.offered += 1;
@@ -328,13 +329,14 @@ export const rateLimiter = defineSpec({
     horizon: int(5, { min: 1, max: 8, description: "ticks explored (model bound)" }),
     requests: int(8, { min: 1, max: 12, description: "requests arriving per run (model bound)" }),
   },
-  init: (p): LimiterState[] => [
-    match(p.algorithm)
-      .with("token-bucket", (): LimiterState => ({ now: 0, bucket: fullBucket(configOf(p), 0), admitted: [0], offered: 0 }))
-      .with("sliding-window-log", (): LimiterState => ({ now: 0, log: [], admitted: [0], offered: 0 }))
-      .with("sliding-window-counter", (): LimiterState => ({ now: 0, counter: emptyCounter, admitted: [0], offered: 0 }))
-      .exhaustive(),
-  ],
+  init: (p): LimiterState[] => {
+    const memory: Record<RateLimitAlgorithm, Partial<LimiterState>> = {
+      "token-bucket": { bucket: fullBucket(configOf(p), 0) },
+      "sliding-window-log": { log: [] },
+      "sliding-window-counter": { counter: emptyCounter },
+    };
+    return [{ now: 0, ...memory[p.algorithm], admitted: [0], offered: 0 }];
+  },
   actions: {
     Request: requestWith(correct),
     Tick: (s: LimiterState) => ({ ...s, now: s.now + 1, admitted: [...s.admitted, 0] }),
