@@ -1,7 +1,8 @@
 /**
  * Deadline propagation across a chain of calls (gRPC's deadlines and Go's
- * `context.Context`; the "Upstream Resiliency" section of the seeds' crash
- * course: a caller's timeout bounds the work done on its behalf). A client
+ * `context.Context`; the timeouts of the "Downstream Resiliency" section of
+ * the seeds' crash course: a caller's timeout bounds the work done on its
+ * behalf). A client
  * calls service s1 with a deadline; s1 calls s2, s2 calls s3, each passing
  * on the deadline it received rather than starting a fresh timeout. A
  * service checks the deadline when it picks a request up and refuses work

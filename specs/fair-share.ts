@@ -1,7 +1,8 @@
 /**
  * A fair share of a capacity by the Nash bargaining solution (Nash, "The
- * Bargaining Problem", 1950; the fair-sharing question behind the seeds'
- * rate limiting and bulkheads: who gets how much of a limited capacity).
+ * Bargaining Problem", 1950). The seeds' load-balancing survey quotes Grosu
+ * et al. (2002) using it to split jobs among nodes in a way that "guarantees
+ * the optimality and the fairness of allocation".
  * Clients share `capacity` indivisible units. Client i values x units at
  * `value_i * min(x, demand_i)` (units beyond its demand are worth nothing)
  * and can get `disagreement_i` without an agreement. The Nash bargaining

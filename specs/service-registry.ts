@@ -1,8 +1,7 @@
 /**
  * A service registry with heartbeats and TTL expiry, and a client that caches
- * its lookups with a TTL, as DNS resolvers do (service discovery in the
- * seeds' material on load balancing and health checks: Consul, Eureka, etcd
- * leases, DNS SRV records). Instances register and then heartbeat every
+ * its lookups with a TTL, as DNS resolvers do (the seeds' "Service Discovery
+ * with DNS"; registries such as Consul, Eureka or etcd leases work alike). Instances register and then heartbeat every
  * `heartbeatEvery` ticks; the registry drops an instance whose last heartbeat
  * is more than `registryTtl` ticks old. The client looks the instances up and
  * keeps the answer for `cacheTtl` ticks, sending its requests to the cached
