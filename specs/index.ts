@@ -41,9 +41,13 @@ import { checksummedChannel } from "./checksummed-channel.js";
 import { authenticatedMessages } from "./authenticated-messages.js";
 import { slidingWindowTransport } from "./sliding-window-transport.js";
 import { retryStorm } from "./retry-storm.js";
+import { fairShare } from "./fair-share.js";
+import { serviceRegistry } from "./service-registry.js";
+import { loadShedding } from "./load-shedding.js";
+import { deadline } from "./deadline.js";
 
 /** All catalogue specs, in listing order. */
-export const catalogue: readonly Spec<any>[] = [twoPhaseCommit, lamportClock, vectorClock, causalBroadcast, fifoDelivery, reliableDelivery, uniqueIds, paxos, failureDetector, lease, abdRegister, raft, gCounter, consistentHashing, circuitBreaker, rateLimiter, supervisor, loadBalancer, orSet, primaryBackup, bullyElection, autoscaler, retryBackoff, bulkhead, rangePartitioning, hashPartitioning, sequencer, snapshotRecovery, gossipMembership, quorumReplication, multiLeader, capRegister, pnCounter, cqrs, reconciliationLoop, checksummedChannel, authenticatedMessages, slidingWindowTransport, retryStorm];
+export const catalogue: readonly Spec<any>[] = [twoPhaseCommit, lamportClock, vectorClock, causalBroadcast, fifoDelivery, reliableDelivery, uniqueIds, paxos, failureDetector, lease, abdRegister, raft, gCounter, consistentHashing, circuitBreaker, rateLimiter, supervisor, loadBalancer, orSet, primaryBackup, bullyElection, autoscaler, retryBackoff, bulkhead, rangePartitioning, hashPartitioning, sequencer, snapshotRecovery, gossipMembership, quorumReplication, multiLeader, capRegister, pnCounter, cqrs, reconciliationLoop, checksummedChannel, authenticatedMessages, slidingWindowTransport, retryStorm, fairShare, serviceRegistry, loadShedding, deadline];
 
 export {
   twoPhaseCommit,
@@ -85,4 +89,8 @@ export {
   authenticatedMessages,
   slidingWindowTransport,
   retryStorm,
+  fairShare,
+  serviceRegistry,
+  loadShedding,
+  deadline,
 };
