@@ -27,6 +27,7 @@ import { toHtml, toItf, toMermaid, toTraceJson } from "../src/trace-formats.js";
 import { conformCommand, runCommand } from "./run/command.js";
 import { looksLikePath, ownPackage, resolveSpec, UsageError } from "./load.js";
 import { replayCommand } from "./replay.js";
+import { exploreCommand } from "./explorer/command.js";
 import { createProgress } from "./progress.js";
 import { replayHint, ReplayPathError, type RandomReport } from "./random.js";
 import { exitCodeOf, formatReportText, summaryLine, type Report } from "./report.js";
@@ -290,6 +291,18 @@ function program(io: CliIo, exit: { code: number }) {
     .option("--param <name=value>", "override a parameter the trace records (repeatable)", collectParam, {} as Record<string, string>)
     .action(async (file: string, opts) => {
       exit.code = await replayCommand(file, { spec: opts.spec, variant: opts.variant, params: opts.param }, io);
+    });
+
+  cli
+    .command("explore")
+    .description("walk a spec's states by hand in a local web page: enabled actions, properties, diffs, sequence diagram")
+    .argument("<spec>", "a catalogue name or a path to a .ts/.js file exporting a spec")
+    .option("--variant <name>", "explore a variant (see `interleave list`)")
+    .option("--param <name=value>", "set a parameter (repeatable)", collectParam, {} as Record<string, string>)
+    .option("--port <n>", "port on 127.0.0.1 (default: a free one)", positiveInt("--port"))
+    .option("--trace <file>", "open at the end of a saved counterexample (JSON or ITF)")
+    .action(async (specArg: string, opts) => {
+      exit.code = await exploreCommand(specArg, opts, io);
     });
 
   cli
