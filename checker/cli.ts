@@ -1,6 +1,6 @@
 /**
- * The `interleave` command line: list, check (and lincheck, from the history
- * checkers). Exit codes: 0 all properties hold, 1 a property is violated,
+ * The `interleave` command line: list, check, replay, explore (and lincheck,
+ * from the history checkers). Exit codes: 0 all properties hold, 1 a property is violated,
  * 2 bad usage or input, 3 incomplete (a limit was hit).
  */
 import { resolve as resolvePath } from "node:path";
@@ -9,6 +9,7 @@ import { UserCodeError } from "../src/user-code.js";
 import { assertWritable, writeOutput } from "./output-paths.js";
 import { Command, CommanderError, InvalidArgumentError, Option } from "@commander-js/extra-typings";
 import {
+  isProtocolState,
   NotPlainDataError,
   OptionError,
   ParamError,
@@ -28,6 +29,7 @@ import { conformCommand, runCommand } from "./run/command.js";
 import { looksLikePath, ownPackage, resolveSpec, UsageError } from "./load.js";
 import { replayCommand } from "./replay.js";
 import { exploreCommand } from "./explorer/command.js";
+import { involvedNodes } from "./explorer/involved.js";
 import { createProgress } from "./progress.js";
 import { replayHint, ReplayPathError, type RandomReport } from "./random.js";
 import { exitCodeOf, formatReportText, summaryLine, type Report } from "./report.js";
@@ -151,10 +153,21 @@ function specText(spec: Spec<unknown>): string {
   ].join("\n");
 }
 
+/**
+ * The nodes a protocol trace's violation is about, for the diagrams of
+ * `--trace-format mermaid` and `html` (found by re-running the property on
+ * the last state with one node rolled back: see involvedNodes).
+ */
+async function involvedIn(specArg: string, report: Report, format: string): Promise<string[] | undefined> {
+  if ((format !== "mermaid" && format !== "html") || report.property === null || report.trace === null || !isProtocolState(report.trace[0]?.state)) return undefined;
+  const model = (await resolveSpec(specArg)).instantiate({ variant: report.variant, params: report.params });
+  return involvedNodes(model, report.trace, report.property);
+}
+
 /** Writes the trace in `format`; `specRef` is what `replay` needs to find the spec again (its name, or its file as resolved). */
-function formatTrace(report: Report, format: string, specRef: string = report.spec): string {
+function formatTrace(report: Report, format: string, specRef: string = report.spec, involved?: readonly string[]): string {
   const trace = report.trace ?? [];
-  const source = { spec: specRef, variant: report.variant, property: report.property, params: report.params, sets: report.sets };
+  const source = { spec: specRef, variant: report.variant, property: report.property, params: report.params, sets: report.sets, involved };
   switch (format) {
     case "json":
       return `${JSON.stringify(toTraceJson(trace, source), null, 2)}\n`;
@@ -269,8 +282,9 @@ function program(io: CliIo, exit: { code: number }) {
       const replay = opts.strategy === "random" && "seed" in report ? `${replayHint(report as RandomReport, specArg)}\n` : "";
       // A trace format other than text, without --out, takes stdout; the summary goes to stderr.
       const traceToStdout = opts.out === undefined && opts.traceFormat !== "text" && opts.json !== "-";
+      const involved = await involvedIn(specArg, report, opts.traceFormat);
       if (opts.json === "-" || traceToStdout) {
-        io.stdout(traceToStdout ? formatTrace(report, opts.traceFormat, specRef) : json);
+        io.stdout(traceToStdout ? formatTrace(report, opts.traceFormat, specRef, involved) : json);
         io.stderr(`${summaryLine(report)}\n${replay}`);
         if (traceToStdout && opts.json !== undefined) writeOutput(opts.json, json, "--json");
       } else {
@@ -278,7 +292,7 @@ function program(io: CliIo, exit: { code: number }) {
         io.stdout(`${formatReportText(report)}\n${replay}`);
         if (opts.json !== undefined) writeOutput(opts.json, json, "--json");
       }
-      if (opts.out !== undefined) writeOutput(opts.out, formatTrace(report, opts.traceFormat, specRef), "--out");
+      if (opts.out !== undefined) writeOutput(opts.out, formatTrace(report, opts.traceFormat, specRef, involved), "--out");
       exit.code = exitCodeOf(report);
     });
 

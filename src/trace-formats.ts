@@ -19,6 +19,12 @@ export interface TraceSource {
   readonly params?: Readonly<Record<string, unknown>> | undefined;
   /** The state's set paths, as the spec declares them (see `DiffOptions`). */
   readonly sets?: readonly string[] | undefined;
+  /**
+   * Protocol traces: the nodes the violation is about (the checker finds them:
+   * see `involvedNodes`); Mermaid's note and the HTML diagram span them.
+   * Default: the nodes the last step touched.
+   */
+  readonly involved?: readonly string[] | undefined;
 }
 
 /**
@@ -354,6 +360,25 @@ function sequenceLine(action: string, nodes: readonly string[]): string {
   return `  Note over ${participant(nodes[0] ?? "system")}: ${mermaidText(action)}`;
 }
 
+/** The nodes a violation is about: `source.involved`, else the nodes the last step touched, else all; in participant order. */
+export function violationNodes(trace: Trace, source: Pick<TraceSource, "involved">, nodes: readonly string[]): string[] {
+  const given = (source.involved ?? []).filter((n) => nodes.includes(n));
+  if (given.length > 0) return nodes.filter((n) => given.includes(n));
+  const last = trace[trace.length - 1]?.action;
+  const event = last == null ? undefined : sequenceEvent(last, nodes);
+  const touched = event === undefined ? [] : event.kind === "message" ? [event.from, event.to] : event.node === null ? [] : [event.node];
+  const found = nodes.filter((n) => touched.includes(n));
+  return found.length > 0 ? found : [...nodes];
+}
+
+/** `Note over n1,n3: vote violated`: Mermaid spans a note from its first to its last participant. */
+function violationNote(trace: Trace, source: TraceSource, nodes: readonly string[]): string {
+  const over = violationNodes(trace, source, nodes);
+  const span = over.length === 1 ? participant(over[0]!) : `${participant(over[0] ?? "system")},${participant(over[over.length - 1] ?? "system")}`;
+  const who = source.involved !== undefined && over.length < nodes.length ? ` (${over.join(", ")})` : "";
+  return `  Note over ${span}: ${mermaidText(`${source.property} violated${who}`)}`;
+}
+
 /** A trace as a Mermaid diagram (see the module comment). */
 export function toMermaid(trace: Trace, source: TraceSource): string {
   const title = `%% ${describe(source, trace.length - 1)}`;
@@ -362,15 +387,16 @@ export function toMermaid(trace: Trace, source: TraceSource): string {
     const nodes = Object.keys(first.nodes);
     const lines = [title, "sequenceDiagram", ...nodes.map((n) => `  participant ${participant(n)} as ${mermaidText(n)}`)];
     for (const step of trace.slice(1)) lines.push(sequenceLine(step.action ?? "", nodes));
-    if (source.property) lines.push(`  Note over ${nodes.map(participant).slice(0, 2).join(",")}: ${mermaidText(`${source.property} violated`)}`);
+    if (source.property) lines.push(violationNote(trace, source, nodes));
     return `${lines.join("\n")}\n`;
   }
   const lines = [title, "flowchart TD", `  s0["initial state"]`];
   trace.forEach((step, i) => {
     if (i === 0) return;
-    const changes = diffStates(trace[i - 1]!.state, step.state, { sets: source.sets }).flatMap(formatChange);
-    const shown = changes.slice(0, 4).map((c) => mermaidText(c, 80));
-    if (changes.length > 4) shown.push(`… ${changes.length - 4} more`);
+    // Every changed field: a box that cut some off would hide the one the reader looks for.
+    const shown = diffStates(trace[i - 1]!.state, step.state, { sets: source.sets })
+      .flatMap(formatChange)
+      .map((c) => mermaidText(c, 80));
     lines.push(`  s${i}["${shown.join("<br/>") || "no change"}"]`);
     lines.push(`  s${i - 1} -->|"${mermaidText(step.action ?? "")}"| s${i}`);
   });
@@ -394,10 +420,17 @@ export function toHtml(trace: Trace, source: TraceSource): string {
       `<details><summary>state</summary><pre>${escapeHtml(JSON.stringify(step.state, null, 2))}</pre></details></td></tr>`,
     ].join("");
   });
+  const svg = sequenceSvg(trace, { violated: source.property ?? undefined, involved: source.involved });
+  const table = `<table><thead><tr><th>#</th><th>action</th><th>changed fields</th></tr></thead><tbody>
+${rows.join("\n")}
+</tbody></table>`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${heading}</title>
 <style>
 body { font: 14px/1.4 system-ui, sans-serif; margin: 2em; }
+.layout { display: flex; flex-wrap: wrap; gap: 16px; align-items: flex-start; }
+.layout > .diagram { position: sticky; top: 8px; flex: 0 0 auto; max-width: 100%; overflow-x: auto; border: 1px solid #ccc; border-radius: 4px; background: #fff; }
+.layout > table { flex: 1 1 480px; }
 table { border-collapse: collapse; width: 100%; }
 td, th { border: 1px solid #ccc; padding: 4px 8px; vertical-align: top; text-align: left; }
 tr.violated td { background: #fee; }
@@ -406,9 +439,8 @@ pre { margin: 0; font-size: 12px; }
 </style></head>
 <body><h1>${heading}</h1>
 <p>${trace.length - 1} steps${source.property ? `; the last state violates <code>${escapeHtml(source.property)}</code>` : ""}. Each step lists only the fields it changed.</p>
-<table><thead><tr><th>#</th><th>action</th><th>changed fields</th></tr></thead><tbody>
-${rows.join("\n")}
-</tbody></table></body></html>
+${svg === "" ? table : `<div class="layout"><div class="diagram">${svg}</div>\n${table}</div>`}
+</body></html>
 `;
 }
 
@@ -474,7 +506,7 @@ export function sequenceSvg(trace: Trace, options: SequenceOptions = {}): string
   const width = SEQ.left + nodes.length * SEQ.col;
   const height = SEQ.head + rows * SEQ.row + 16;
   const out: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" class="sequence" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif" font-size="11">`,
+    `<svg class="sequence" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif" font-size="11">`,
     `<defs><marker id="seq-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#345"/></marker></defs>`,
   ];
   for (const n of nodes) {
@@ -511,12 +543,11 @@ export function sequenceSvg(trace: Trace, options: SequenceOptions = {}): string
   });
   if (options.violated) {
     const y = SEQ.head + (trace.length - 1) * SEQ.row + SEQ.row / 2;
-    const over = (options.involved ?? []).filter((n) => nodes.includes(n));
-    const span = over.length === 0 ? nodes : over;
-    const xs = span.map((n) => x(n));
+    const over = violationNodes(trace, options, nodes);
+    const xs = over.map((n) => x(n));
     const [left, right] = [Math.min(...xs), Math.max(...xs)];
     const w = right - left + SEQ.col - 24;
-    const text = `${options.violated} violated${over.length === 0 ? "" : ` (${over.join(", ")})`}`;
+    const text = `${options.violated} violated${over.length === nodes.length ? "" : ` (${over.join(", ")})`}`;
     out.push(
       `<g class="violation"><rect x="${left - SEQ.col / 2 + 12}" y="${y - 9}" width="${w}" height="20" rx="3" fill="#ffd6d9" stroke="#b00020" stroke-width="1.5"/>`,
       `<text x="${(left + right) / 2}" y="${y + 5}" text-anchor="middle" fill="#b00020" font-weight="600">${svgText(fitText(text, w - 8))}</text></g>`,

@@ -8,9 +8,10 @@
 import { isProtocolState, type Model, type Trace } from "../../src/index.js";
 
 /**
- * The nodes involved in `property`'s violation at the end of `trace` (in the
- * state's node order), or the nodes the last step touched when no single
- * node's rollback repairs the property (or it is not a protocol trace).
+ * The nodes involved in `property`'s violation at the end of `trace`, in the
+ * state's node order; empty when no single node's rollback repairs the
+ * property, or the trace is not a protocol's (diagrams then fall back to the
+ * nodes the last step touched).
  */
 export function involvedNodes(model: Model<unknown>, trace: Trace, property: string): string[] {
   const last = trace[trace.length - 1]?.state;
@@ -31,13 +32,5 @@ export function involvedNodes(model: Model<unknown>, trace: Trace, property: str
     if (!(id in first.nodes) || first.nodes[id] === last.nodes[id]) return false;
     return holds({ ...last, nodes: { ...last.nodes, [id]: first.nodes[id] } });
   });
-  return found.length > 0 ? found : touchedBy(trace[trace.length - 1]?.action ?? null, Object.keys(last.nodes));
-}
-
-/** The nodes an action label names: `n1: receive X from n2` touches n1 and n2; `crash n3` touches n3. */
-export function touchedBy(action: string | null, nodes: readonly string[]): string[] {
-  if (action === null) return [];
-  const receive = /^(\S+): receive .+ from (\S+)$/.exec(action);
-  const named = receive ? [receive[1]!, receive[2]!] : [/^(\S+):/.exec(action)?.[1] ?? /^(?:crash|restart) (\S+)$/.exec(action)?.[1] ?? ""];
-  return nodes.filter((n) => named.includes(n));
+  return found;
 }
