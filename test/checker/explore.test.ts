@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkSpec, runCli } from "../../checker/index.js";
 import { involvedNodes } from "../../checker/explorer/involved.js";
-import { ExplorerSession, PathError } from "../../checker/explorer/session.js";
+import { ExplorerSession, PathError, type ExplorerView } from "../../checker/explorer/session.js";
 import { parsePathQuery, startExplorer, type ExplorerServer } from "../../checker/explorer/server.js";
 import { exploreCommand } from "../../checker/explorer/command.js";
 import { raft } from "../../specs/raft.js";
@@ -145,9 +145,9 @@ describe("the explorer's HTTP API", () => {
       initStates: 1,
       protocol: true,
     });
-    const view = await (await fetch(`${server.url}api/view?path=0,0,1,5`)).json();
+    const view = (await (await fetch(`${server.url}api/view?path=0,0,1,5`)).json()) as ExplorerView;
     expect(view.properties[1]).toEqual({ name: "consistent", kind: "invariant", status: "violated" });
-    const byLabel = await (await fetch(`${server.url}api/view?path=${encodeURIComponent(JSON.stringify([0, "tm: DecideCommit"]))}`)).json();
+    const byLabel = (await (await fetch(`${server.url}api/view?path=${encodeURIComponent(JSON.stringify([0, "tm: DecideCommit"]))}`)).json()) as ExplorerView;
     expect(byLabel.path).toEqual([0, 0]);
     const bad = await fetch(`${server.url}api/view?path=0,0,9`);
     expect(bad.status).toBe(400);
