@@ -230,6 +230,7 @@ function program(io: CliIo, exit: { code: number }) {
     .option("--symmetry", "store one state per orbit of the spec's interchangeable nodes")
     .option("--property <name>", "check only this property (repeatable; default: all)", (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option("--coverage", "print per action how often it was enabled and how many new states it found")
+    .option("--stats", "print per-action counts, states per depth and the largest states' largest fields (to shrink a model that explodes)")
     .option("--no-guards", "skip the purity guards (frozen states, trapped clocks and randomness, sampled re-runs)")
     .option("--debug", "print the full stack of an error in the spec's code")
     .option("--json <file>", "write the JSON report to a file, or - for stdout")
@@ -253,6 +254,7 @@ function program(io: CliIo, exit: { code: number }) {
           signal: interrupt.signal,
           ...(opts.guards === false ? { guards: false } : {}),
           ...(opts.coverage ? { coverage: true } : {}),
+          ...(opts.stats ? { stats: true } : {}),
           ...(opts.property.length > 0 ? { properties: opts.property } : {}),
           ...(opts.workers === undefined ? {} : { workers: opts.workers }),
           strategy: opts.strategy,
