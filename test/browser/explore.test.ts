@@ -5,6 +5,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { checkSpec } from "../../checker/index.js";
+import { twoPhaseCommit } from "../../specs/two-phase-commit.js";
+import { toItf } from "../../src/trace-formats.js";
 import { chromiumMissing, launchChromium, startExplore } from "./chromium.js";
 
 const missing = chromiumMissing();
@@ -69,5 +75,21 @@ describe.skipIf(missing !== undefined)("interleave explore in chromium", () => {
     await page.locator('[data-test="forward"]').click();
     await atPath("0,0,1,5");
     expect(await status("consistent")).toBe("violated");
+  });
+
+  it("loads a saved ITF counterexample and opens at its last step", async () => {
+    const report = await checkSpec(twoPhaseCommit, { variant: "commit-without-all-prepared" });
+    const file = join(mkdtempSync(join(tmpdir(), "interleave-explore-")), "trace.itf.json");
+    writeFileSync(file, JSON.stringify(toItf(report.trace!, { spec: "two-phase-commit", variant: "commit-without-all-prepared", property: "consistent" })));
+    await page.locator('[data-test="restart"]').click();
+    await atPath("0");
+    await page.locator('[data-test="load-trace"]').setInputFiles(file);
+    await atPath("0,0,1,5");
+    expect(await status("consistent")).toBe("violated");
+  });
+
+  it("stops on Ctrl-C with exit 0", async () => {
+    server.child.kill("SIGINT");
+    expect(await server.exited).toBe(0);
   });
 });
