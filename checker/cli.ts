@@ -28,7 +28,6 @@ import { toHtml, toItf, toMermaid, toTraceJson } from "../src/trace-formats.js";
 import { conformCommand, runCommand } from "./run/command.js";
 import { looksLikePath, ownPackage, resolveSpec, UsageError } from "./load.js";
 import { replayCommand } from "./replay.js";
-import { exploreCommand } from "./explorer/command.js";
 import { involvedNodes } from "./explorer/involved.js";
 import { createProgress } from "./progress.js";
 import { replayHint, ReplayPathError, type RandomReport } from "./random.js";
@@ -318,6 +317,8 @@ function program(io: CliIo, exit: { code: number }) {
     .option("--port <n>", "port on 127.0.0.1 (default: a free one)", positiveInt("--port"))
     .option("--trace <file>", "open at the end of a saved counterexample (JSON or ITF)")
     .action(async (specArg: string, opts) => {
+      // Loaded on use: the server's modules cost every other command's start-up nothing.
+      const { exploreCommand } = await import("./explorer/command.js");
       exit.code = await exploreCommand(specArg, opts, io);
     });
 
