@@ -11,6 +11,7 @@ import { resolveSpec } from "./load.js";
 import { UsageError } from "./usage-error.js";
 import { parallelSearch } from "./parallel.js";
 import { buildReport, type Report } from "./report.js";
+import { StatsCollector } from "./stats.js";
 import type { SearchOutcome, Strategy } from "./strategy.js";
 import { isFinding, NO_REDUCER_THROWS } from "../src/user-code.js";
 
@@ -27,6 +28,8 @@ export interface CheckOptions extends RandomOptions {
   readonly symmetry?: boolean;
   /** Check only these properties (as a TLC config lists its invariants); default: all. */
   readonly properties?: readonly string[];
+  /** Collect per-action counts, the depth histogram and the largest states (bfs and dfs; see stats.ts). */
+  readonly stats?: boolean;
 }
 
 /**
@@ -39,7 +42,8 @@ export function checkSpec(spec: Spec<any>, options: CheckOptions & { readonly st
 export function checkSpec(spec: Spec<any>, options?: CheckOptions): Report;
 export function checkSpec(spec: Spec<any>, options: CheckOptions = {}): Report {
   const strategy = strategies[options.strategy ?? "bfs"]!;
-  const model = modelOf(spec, options);
+  const stats = statsFor(strategy, options);
+  const model = stats ? stats.wrap(modelOf(spec, options)) : modelOf(spec, options);
   // BFS and DFS guard the spec's code themselves; random walks get the same guards from a wrapper.
   const guard = strategy === random && options.guards !== false;
   const release = guard ? trapNondeterminism() : () => {};
@@ -49,8 +53,15 @@ export function checkSpec(spec: Spec<any>, options: CheckOptions = {}): Report {
   } finally {
     release();
   }
-  const report = buildReport({ spec: spec.name, variant: model.variant, params: model.params, strategy: strategy.name, sets: spec.sets }, outcome);
+  const report = buildReport({ spec: spec.name, variant: model.variant, params: model.params, strategy: strategy.name, sets: spec.sets }, outcome, stats?.result());
   return isRandomOutcome(outcome) ? randomReport(report, outcome) : report;
+}
+
+/** A collector when `--stats` asks for one; random walks expand states many times, so they have none. */
+function statsFor(strategy: Strategy, options: CheckOptions): StatsCollector | undefined {
+  if (!options.stats) return undefined;
+  if (strategy === random) throw new UsageError("--stats applies to --strategy bfs and dfs, which expand each distinct state once");
+  return new StatsCollector();
 }
 
 /**
@@ -134,10 +145,12 @@ export async function checkSpecByName(specArg: string, options: CheckByNameOptio
   if (workers <= 1) {
     const strategy = strategies[options.strategy ?? "bfs"]!;
     if (!strategy.searchAsync) return checkSpec(spec, options);
-    const model = modelOf(spec, options);
+    const stats = statsFor(strategy, options);
+    const model = stats ? stats.wrap(modelOf(spec, options)) : modelOf(spec, options);
     const outcome = await strategy.searchAsync(model, options);
-    return buildReport({ spec: spec.name, variant: model.variant, params: model.params, strategy: strategy.name, sets: spec.sets }, outcome);
+    return buildReport({ spec: spec.name, variant: model.variant, params: model.params, strategy: strategy.name, sets: spec.sets }, outcome, stats?.result());
   }
+  if (options.stats) throw new UsageError("--stats needs one worker (it counts in the search's thread); drop --workers");
   if ((options.strategy ?? "bfs") !== "bfs") throw new UsageError("--workers above 1 runs breadth-first search; drop --strategy or use --strategy bfs");
   const instantiate = instantiateOptions(options);
   const model = modelOf(spec, options);

@@ -1,6 +1,6 @@
 /**
- * The `interleave` command line: list, check (and lincheck, from the history
- * checkers). Exit codes: 0 all properties hold, 1 a property is violated,
+ * The `interleave` command line: list, check, replay, explore (and lincheck,
+ * from the history checkers). Exit codes: 0 all properties hold, 1 a property is violated,
  * 2 bad usage or input, 3 incomplete (a limit was hit).
  */
 import { resolve as resolvePath } from "node:path";
@@ -9,6 +9,7 @@ import { UserCodeError } from "../src/user-code.js";
 import { assertWritable, writeOutput } from "./output-paths.js";
 import { Command, CommanderError, InvalidArgumentError, Option } from "@commander-js/extra-typings";
 import {
+  isProtocolState,
   NotPlainDataError,
   OptionError,
   ParamError,
@@ -27,6 +28,7 @@ import { toHtml, toItf, toMermaid, toTraceJson } from "../src/trace-formats.js";
 import { conformCommand, runCommand } from "./run/command.js";
 import { looksLikePath, ownPackage, resolveSpec, UsageError } from "./load.js";
 import { replayCommand } from "./replay.js";
+import { involvedNodes } from "./explorer/involved.js";
 import { createProgress } from "./progress.js";
 import { replayHint, ReplayPathError, type RandomReport } from "./random.js";
 import { exitCodeOf, formatReportText, summaryLine, type Report } from "./report.js";
@@ -150,10 +152,21 @@ function specText(spec: Spec<unknown>): string {
   ].join("\n");
 }
 
+/**
+ * The nodes a protocol trace's violation is about, for the diagrams of
+ * `--trace-format mermaid` and `html` (found by re-running the property on
+ * the last state with one node rolled back: see involvedNodes).
+ */
+async function involvedIn(specArg: string, report: Report, format: string): Promise<string[] | undefined> {
+  if ((format !== "mermaid" && format !== "html") || report.property === null || report.trace === null || !isProtocolState(report.trace[0]?.state)) return undefined;
+  const model = (await resolveSpec(specArg)).instantiate({ variant: report.variant, params: report.params });
+  return involvedNodes(model, report.trace, report.property);
+}
+
 /** Writes the trace in `format`; `specRef` is what `replay` needs to find the spec again (its name, or its file as resolved). */
-function formatTrace(report: Report, format: string, specRef: string = report.spec): string {
+function formatTrace(report: Report, format: string, specRef: string = report.spec, involved?: readonly string[]): string {
   const trace = report.trace ?? [];
-  const source = { spec: specRef, variant: report.variant, property: report.property, params: report.params, sets: report.sets };
+  const source = { spec: specRef, variant: report.variant, property: report.property, params: report.params, sets: report.sets, involved };
   switch (format) {
     case "json":
       return `${JSON.stringify(toTraceJson(trace, source), null, 2)}\n`;
@@ -216,6 +229,7 @@ function program(io: CliIo, exit: { code: number }) {
     .option("--symmetry", "store one state per orbit of the spec's interchangeable nodes")
     .option("--property <name>", "check only this property (repeatable; default: all)", (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option("--coverage", "print per action how often it was enabled and how many new states it found")
+    .option("--stats", "print per-action counts, states per depth and the largest states' largest fields (to shrink a model that explodes)")
     .option("--no-guards", "skip the purity guards (frozen states, trapped clocks and randomness, sampled re-runs)")
     .option("--debug", "print the full stack of an error in the spec's code")
     .option("--json <file>", "write the JSON report to a file, or - for stdout")
@@ -239,6 +253,7 @@ function program(io: CliIo, exit: { code: number }) {
           signal: interrupt.signal,
           ...(opts.guards === false ? { guards: false } : {}),
           ...(opts.coverage ? { coverage: true } : {}),
+          ...(opts.stats ? { stats: true } : {}),
           ...(opts.property.length > 0 ? { properties: opts.property } : {}),
           ...(opts.workers === undefined ? {} : { workers: opts.workers }),
           strategy: opts.strategy,
@@ -268,8 +283,9 @@ function program(io: CliIo, exit: { code: number }) {
       const replay = opts.strategy === "random" && "seed" in report ? `${replayHint(report as RandomReport, specArg)}\n` : "";
       // A trace format other than text, without --out, takes stdout; the summary goes to stderr.
       const traceToStdout = opts.out === undefined && opts.traceFormat !== "text" && opts.json !== "-";
+      const involved = await involvedIn(specArg, report, opts.traceFormat);
       if (opts.json === "-" || traceToStdout) {
-        io.stdout(traceToStdout ? formatTrace(report, opts.traceFormat, specRef) : json);
+        io.stdout(traceToStdout ? formatTrace(report, opts.traceFormat, specRef, involved) : json);
         io.stderr(`${summaryLine(report)}\n${replay}`);
         if (traceToStdout && opts.json !== undefined) writeOutput(opts.json, json, "--json");
       } else {
@@ -277,7 +293,7 @@ function program(io: CliIo, exit: { code: number }) {
         io.stdout(`${formatReportText(report)}\n${replay}`);
         if (opts.json !== undefined) writeOutput(opts.json, json, "--json");
       }
-      if (opts.out !== undefined) writeOutput(opts.out, formatTrace(report, opts.traceFormat, specRef), "--out");
+      if (opts.out !== undefined) writeOutput(opts.out, formatTrace(report, opts.traceFormat, specRef, involved), "--out");
       exit.code = exitCodeOf(report);
     });
 
@@ -290,6 +306,20 @@ function program(io: CliIo, exit: { code: number }) {
     .option("--param <name=value>", "override a parameter the trace records (repeatable)", collectParam, {} as Record<string, string>)
     .action(async (file: string, opts) => {
       exit.code = await replayCommand(file, { spec: opts.spec, variant: opts.variant, params: opts.param }, io);
+    });
+
+  cli
+    .command("explore")
+    .description("walk a spec's states by hand in a local web page: enabled actions, properties, diffs, sequence diagram")
+    .argument("<spec>", "a catalogue name or a path to a .ts/.js file exporting a spec")
+    .option("--variant <name>", "explore a variant (see `interleave list`)")
+    .option("--param <name=value>", "set a parameter (repeatable)", collectParam, {} as Record<string, string>)
+    .option("--port <n>", "port on 127.0.0.1 (default: a free one)", positiveInt("--port"))
+    .option("--trace <file>", "open at the end of a saved counterexample (JSON or ITF)")
+    .action(async (specArg: string, opts) => {
+      // Loaded on use: the server's modules cost every other command's start-up nothing.
+      const { exploreCommand } = await import("./explorer/command.js");
+      exit.code = await exploreCommand(specArg, opts, io);
     });
 
   cli

@@ -5,6 +5,7 @@
 import { formatTraceText, type ParamRecord, type PropertyKind, type Trace } from "../src/index.js";
 import { describeFault, type UserFault } from "../src/user-code.js";
 import type { CoverageRow } from "./expander.js";
+import { formatStats, type Stats } from "./stats.js";
 import type { Limit, SearchOutcome } from "./strategy.js";
 
 /** The `--json` report of `interleave check`. */
@@ -38,6 +39,8 @@ export interface Report {
   readonly trace: Trace | null;
   /** With `--coverage`: per action, successors produced and new distinct states. */
   readonly coverage?: readonly CoverageRow[];
+  /** With `--stats`: per-action counts, states per depth, the largest states and their largest fields. */
+  readonly stats?: Stats;
   /** Signs of a vacuous model: actions never enabled, no initial state, no property. */
   readonly warnings: readonly string[];
   /** The original stack of `error` (printed with `--debug`). */
@@ -48,6 +51,7 @@ export interface Report {
 export function buildReport(
   run: { spec: string; variant: string; params: ParamRecord; strategy: string; sets?: readonly string[] | undefined },
   outcome: SearchOutcome<unknown>,
+  stats?: Stats,
 ): Report {
   const seconds = outcome.durationMs / 1000;
   const fault = outcome.fault;
@@ -71,6 +75,7 @@ export function buildReport(
     peakRssMB: Math.round(outcome.peakRssBytes / 2 ** 20),
     trace: trace && trace.length > 0 ? trace : null,
     ...(outcome.coverage ? { coverage: outcome.coverage } : {}),
+    ...(stats === undefined ? {} : { stats }),
     warnings: outcome.warnings ?? [],
     ...(fault?.stack === undefined ? {} : { errorStack: fault.stack }),
   };
@@ -131,6 +136,7 @@ export function formatReportText(r: Report): string {
     lines.push("", `${title} (${steps(r.trace.length - 1)}):`, formatTraceText(r.trace, { sets: r.sets }));
   }
   if (r.coverage) lines.push("", formatCoverage(r.coverage));
+  if (r.stats) lines.push("", formatStats(r.stats));
   return lines.join("\n");
 }
 

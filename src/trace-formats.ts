@@ -19,6 +19,12 @@ export interface TraceSource {
   readonly params?: Readonly<Record<string, unknown>> | undefined;
   /** The state's set paths, as the spec declares them (see `DiffOptions`). */
   readonly sets?: readonly string[] | undefined;
+  /**
+   * Protocol traces: the nodes the violation is about (the checker finds them:
+   * see `involvedNodes`); Mermaid's note and the HTML diagram span them.
+   * Default: the nodes the last step touched.
+   */
+  readonly involved?: readonly string[] | undefined;
 }
 
 /**
@@ -354,6 +360,25 @@ function sequenceLine(action: string, nodes: readonly string[]): string {
   return `  Note over ${participant(nodes[0] ?? "system")}: ${mermaidText(action)}`;
 }
 
+/** The nodes a violation is about: `source.involved`, else the nodes the last step touched, else all; in participant order. */
+export function violationNodes(trace: Trace, source: Pick<TraceSource, "involved">, nodes: readonly string[]): string[] {
+  const given = (source.involved ?? []).filter((n) => nodes.includes(n));
+  if (given.length > 0) return nodes.filter((n) => given.includes(n));
+  const last = trace[trace.length - 1]?.action;
+  const event = last == null ? undefined : sequenceEvent(last, nodes);
+  const touched = event === undefined ? [] : event.kind === "message" ? [event.from, event.to] : event.node === null ? [] : [event.node];
+  const found = nodes.filter((n) => touched.includes(n));
+  return found.length > 0 ? found : [...nodes];
+}
+
+/** `Note over n1,n3: vote violated`: Mermaid spans a note from its first to its last participant. */
+function violationNote(trace: Trace, source: TraceSource, nodes: readonly string[]): string {
+  const over = violationNodes(trace, source, nodes);
+  const span = over.length === 1 ? participant(over[0]!) : `${participant(over[0] ?? "system")},${participant(over[over.length - 1] ?? "system")}`;
+  const who = source.involved !== undefined && over.length < nodes.length ? ` (${over.join(", ")})` : "";
+  return `  Note over ${span}: ${mermaidText(`${source.property} violated${who}`)}`;
+}
+
 /** A trace as a Mermaid diagram (see the module comment). */
 export function toMermaid(trace: Trace, source: TraceSource): string {
   const title = `%% ${describe(source, trace.length - 1)}`;
@@ -362,15 +387,16 @@ export function toMermaid(trace: Trace, source: TraceSource): string {
     const nodes = Object.keys(first.nodes);
     const lines = [title, "sequenceDiagram", ...nodes.map((n) => `  participant ${participant(n)} as ${mermaidText(n)}`)];
     for (const step of trace.slice(1)) lines.push(sequenceLine(step.action ?? "", nodes));
-    if (source.property) lines.push(`  Note over ${nodes.map(participant).slice(0, 2).join(",")}: ${mermaidText(`${source.property} violated`)}`);
+    if (source.property) lines.push(violationNote(trace, source, nodes));
     return `${lines.join("\n")}\n`;
   }
   const lines = [title, "flowchart TD", `  s0["initial state"]`];
   trace.forEach((step, i) => {
     if (i === 0) return;
-    const changes = diffStates(trace[i - 1]!.state, step.state, { sets: source.sets }).flatMap(formatChange);
-    const shown = changes.slice(0, 4).map((c) => mermaidText(c, 80));
-    if (changes.length > 4) shown.push(`… ${changes.length - 4} more`);
+    // Every changed field: a box that cut some off would hide the one the reader looks for.
+    const shown = diffStates(trace[i - 1]!.state, step.state, { sets: source.sets })
+      .flatMap(formatChange)
+      .map((c) => mermaidText(c, 80));
     lines.push(`  s${i}["${shown.join("<br/>") || "no change"}"]`);
     lines.push(`  s${i - 1} -->|"${mermaidText(step.action ?? "")}"| s${i}`);
   });
@@ -394,10 +420,17 @@ export function toHtml(trace: Trace, source: TraceSource): string {
       `<details><summary>state</summary><pre>${escapeHtml(JSON.stringify(step.state, null, 2))}</pre></details></td></tr>`,
     ].join("");
   });
+  const svg = sequenceSvg(trace, { violated: source.property ?? undefined, involved: source.involved });
+  const table = `<table><thead><tr><th>#</th><th>action</th><th>changed fields</th></tr></thead><tbody>
+${rows.join("\n")}
+</tbody></table>`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${heading}</title>
 <style>
 body { font: 14px/1.4 system-ui, sans-serif; margin: 2em; }
+.layout { display: flex; flex-wrap: wrap; gap: 16px; align-items: flex-start; }
+.layout > .diagram { position: sticky; top: 8px; flex: 0 0 auto; max-width: 100%; overflow-x: auto; border: 1px solid #ccc; border-radius: 4px; background: #fff; }
+.layout > table { flex: 1 1 480px; }
 table { border-collapse: collapse; width: 100%; }
 td, th { border: 1px solid #ccc; padding: 4px 8px; vertical-align: top; text-align: left; }
 tr.violated td { background: #fee; }
@@ -406,8 +439,120 @@ pre { margin: 0; font-size: 12px; }
 </style></head>
 <body><h1>${heading}</h1>
 <p>${trace.length - 1} steps${source.property ? `; the last state violates <code>${escapeHtml(source.property)}</code>` : ""}. Each step lists only the fields it changed.</p>
-<table><thead><tr><th>#</th><th>action</th><th>changed fields</th></tr></thead><tbody>
-${rows.join("\n")}
-</tbody></table></body></html>
+${svg === "" ? table : `<div class="layout"><div class="diagram">${svg}</div>\n${table}</div>`}
+</body></html>
 `;
+}
+
+// ---------------------------------------------------------------------------
+// Sequence diagrams drawn as inline SVG (the HTML trace report, the explorer):
+// no script and no network, so the page stays self-contained.
+
+/** One protocol step as a diagram draws it. */
+export type SequenceEvent =
+  | { readonly kind: "message"; readonly from: string; readonly to: string; readonly text: string; readonly fault?: "lose" | "duplicate" }
+  | { readonly kind: "note"; readonly node: string | null; readonly text: string; readonly fault?: boolean };
+
+/** Reads a protocol step's label (`n1: receive Vote{term:2} from n2`, `crash n3`, `lose M a→b`, `n1: timer T`). */
+export function sequenceEvent(action: string, nodes: readonly string[]): SequenceEvent {
+  const receive = /^(\S+): receive (.+) from (\S+)$/.exec(action);
+  if (receive) return { kind: "message", from: receive[3]!, to: receive[1]!, text: receive[2]! };
+  const fault = /^(crash|restart) (\S+)$/.exec(action);
+  if (fault) return { kind: "note", node: fault[2]!, text: fault[1]!, fault: true };
+  const network = /^(lose|duplicate) (.+) (\S+)→(.+)$/.exec(action);
+  if (network) {
+    const to = network[4]!.split(",")[0]!;
+    return { kind: "message", from: network[3]!, to: nodes.includes(to) ? to : network[3]!, text: `${network[1]} ${network[2]}`, fault: network[1] as "lose" | "duplicate" };
+  }
+  const local = /^(\S+): (.+)$/.exec(action);
+  if (local && nodes.includes(local[1]!)) return { kind: "note", node: local[1]!, text: local[2]! };
+  return { kind: "note", node: null, text: action };
+}
+
+/** What a sequence diagram marks besides the steps. */
+export interface SequenceOptions {
+  /** The violated property: a red note at the end. */
+  readonly violated?: string | undefined;
+  /** The nodes the violation is about: the note spans them (default: every node). */
+  readonly involved?: readonly string[] | undefined;
+}
+
+const SEQ = { col: 150, row: 30, head: 44, left: 36, char: 6.2 } as const;
+
+function svgText(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+}
+
+/** `text` cut to what fits `width` pixels at the diagram's font size. */
+function fitText(text: string, width: number): string {
+  const max = Math.max(4, Math.floor(width / SEQ.char));
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+/**
+ * A protocol trace as an SVG sequence diagram: a lifeline per node, an arrow
+ * per delivered message (from sender to receiver, at the step it is
+ * received), notes for timers, choices and crashes, dashed arrows for lost
+ * and duplicated messages, and the violated property as a red note over the
+ * nodes involved. Each step is a `<g data-step="i">` with its full label as a
+ * tooltip. Empty for a trace whose states are not protocol states.
+ */
+export function sequenceSvg(trace: Trace, options: SequenceOptions = {}): string {
+  const first = trace[0]?.state;
+  if (!isProtocolState(first)) return "";
+  const nodes = Object.keys(first.nodes);
+  const x = (node: string | null): number => SEQ.left + SEQ.col / 2 + Math.max(0, nodes.indexOf(node ?? "")) * SEQ.col;
+  const rows = trace.length - 1 + (options.violated ? 1 : 0);
+  const width = SEQ.left + nodes.length * SEQ.col;
+  const height = SEQ.head + rows * SEQ.row + 16;
+  const out: string[] = [
+    `<svg class="sequence" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif" font-size="11">`,
+    `<defs><marker id="seq-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#345"/></marker></defs>`,
+  ];
+  for (const n of nodes) {
+    out.push(
+      `<g class="participant"><rect x="${x(n) - SEQ.col / 2 + 10}" y="6" width="${SEQ.col - 20}" height="24" rx="4" fill="#e8eef7" stroke="#4a6fa5"/>`,
+      `<text x="${x(n)}" y="22" text-anchor="middle" font-weight="600">${svgText(fitText(n, SEQ.col - 24))}</text>`,
+      `<line x1="${x(n)}" y1="30" x2="${x(n)}" y2="${height - 6}" stroke="#9ab" stroke-dasharray="4 3"/></g>`,
+    );
+  }
+  trace.slice(1).forEach((step, i) => {
+    const y = SEQ.head + i * SEQ.row + SEQ.row / 2;
+    const action = step.action ?? "";
+    const event = sequenceEvent(action, nodes);
+    out.push(`<g data-step="${i + 1}"><title>${svgText(`${i + 1}. ${action}`)}</title>`);
+    out.push(`<text x="4" y="${y + 4}" fill="#889">${i + 1}</text>`);
+    if (event.kind === "message" && event.from !== event.to) {
+      const [x1, x2] = [x(event.from), x(event.to)];
+      const dash = event.fault ? ` stroke-dasharray="5 3"` : "";
+      const end = event.fault === "lose" ? "" : ` marker-end="url(#seq-arrow)"`;
+      out.push(`<line x1="${x1}" y1="${y + 6}" x2="${x2}" y2="${y + 6}" stroke="${event.fault ? "#a66a00" : "#345"}" stroke-width="1.4"${dash}${end}/>`);
+      if (event.fault === "lose") out.push(`<text x="${x2}" y="${y + 10}" text-anchor="middle" fill="#b00020" font-weight="700">×</text>`);
+      out.push(`<text x="${(x1 + x2) / 2}" y="${y + 1}" text-anchor="middle">${svgText(fitText(event.text, Math.abs(x2 - x1) - 8))}</text>`);
+    } else {
+      const node = event.kind === "note" ? event.node : event.from;
+      const span = node === null || !nodes.includes(node) ? { left: x(nodes[0] ?? null), right: x(nodes[nodes.length - 1] ?? null) } : { left: x(node), right: x(node) };
+      const w = span.right - span.left + SEQ.col - 24;
+      const fault = event.kind === "note" && event.fault;
+      out.push(
+        `<rect x="${span.left - SEQ.col / 2 + 12}" y="${y - 9}" width="${w}" height="20" rx="3" fill="${fault ? "#fde2c4" : "#fff8d6"}" stroke="${fault ? "#a66a00" : "#c9b458"}"/>`,
+        `<text x="${(span.left + span.right) / 2}" y="${y + 5}" text-anchor="middle">${svgText(fitText(event.text, w - 8))}</text>`,
+      );
+    }
+    out.push(`</g>`);
+  });
+  if (options.violated) {
+    const y = SEQ.head + (trace.length - 1) * SEQ.row + SEQ.row / 2;
+    const over = violationNodes(trace, options, nodes);
+    const xs = over.map((n) => x(n));
+    const [left, right] = [Math.min(...xs), Math.max(...xs)];
+    const w = right - left + SEQ.col - 24;
+    const text = `${options.violated} violated${over.length === nodes.length ? "" : ` (${over.join(", ")})`}`;
+    out.push(
+      `<g class="violation"><rect x="${left - SEQ.col / 2 + 12}" y="${y - 9}" width="${w}" height="20" rx="3" fill="#ffd6d9" stroke="#b00020" stroke-width="1.5"/>`,
+      `<text x="${(left + right) / 2}" y="${y + 5}" text-anchor="middle" fill="#b00020" font-weight="600">${svgText(fitText(text, w - 8))}</text></g>`,
+    );
+  }
+  out.push(`</svg>`);
+  return out.join("\n");
 }

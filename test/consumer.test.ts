@@ -63,8 +63,8 @@ console.log(JSON.stringify({ effects, rm: rm.state.rmState, decision }));
     const bare = spawnSync("npx", ["interleave", "check", "two-phase-commit"], { cwd: dir, encoding: "utf8" });
     expect(bare.status).toBe(2);
     expect(bare.stdout).toBe("");
-    const install = "npm i -D @commander-js/extra-typings@14 commander@14 fast-check@4 jiti@2 yocto-spinner@1";
-    expect(bare.stderr).toBe(`interleave: the CLI needs @commander-js/extra-typings, commander, fast-check, jiti, yocto-spinner; install with: ${install}\n`);
+    const install = "npm i -D @commander-js/extra-typings@14 commander@14 fast-check@4 htm@3 jiti@2 yocto-spinner@1";
+    expect(bare.stderr).toBe(`interleave: the CLI needs @commander-js/extra-typings, commander, fast-check, htm, jiti, yocto-spinner; install with: ${install}\n`);
 
     // A developer who uses the CLI, the checker and the testing helpers installs what the message says.
     const [npm, ...args] = install.split(" ");
@@ -74,6 +74,7 @@ console.log(JSON.stringify({ effects, rm: rm.state.rmState, decision }));
       "@types/node",
       "commander",
       "fast-check",
+      "htm",
       "immer",
       "interleave-check",
       "jiti",

@@ -89,7 +89,7 @@ describe("interleave CLI", () => {
       "  Note over tm: DecideCommit",
       "  Note over rm1: ChooseToAbort",
       "  tm->>rm2: Commit",
-      "  Note over tm,rm1: consistent violated",
+      "  Note over rm1,rm2: consistent violated (rm1, rm2)",
       "",
     ]);
 
