@@ -60,3 +60,16 @@ export function startExplore(args: readonly string[]): Promise<{ url: string; ch
     void exited.then((code) => reject(new Error(`explore exited with ${code} before serving: ${err}`)));
   });
 }
+
+/**
+ * Where a test saves a screenshot: `docs/<name>` (the README's pictures)
+ * with `npm run screenshots`, else a temporary folder, so `npm test` takes
+ * every screenshot but leaves the working tree clean.
+ */
+export function screenshotPath(name: string): string {
+  if (process.env["INTERLEAVE_SCREENSHOTS"] === "1") return join("docs", name);
+  screenshotDir ??= mkdtempSync(join(tmpdir(), "interleave-screenshots-"));
+  return join(screenshotDir, name);
+}
+
+let screenshotDir: string | undefined;

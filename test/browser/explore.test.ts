@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { checkSpec } from "../../checker/index.js";
 import { twoPhaseCommit } from "../../specs/two-phase-commit.js";
 import { toItf } from "../../src/trace-formats.js";
-import { chromiumMissing, launchChromium, startExplore } from "./chromium.js";
+import { chromiumMissing, launchChromium, screenshotPath, startExplore } from "./chromium.js";
 
 const missing = chromiumMissing();
 if (missing) console.warn(missing);
@@ -57,7 +57,7 @@ describe.skipIf(missing !== undefined)("interleave explore in chromium", () => {
     // The sequence diagram shows the delivered Commit and the violation over the two RMs that disagree.
     expect(await page.locator(".sequence-box g[data-step]").count()).toBe(3);
     expect(await page.locator(".sequence-box .violation text").textContent()).toBe("consistent violated (rm1, rm2)");
-    await page.screenshot({ path: "docs/explorer.png" });
+    await page.screenshot({ path: screenshotPath("explorer.png") });
   });
 
   it("shows the same state after a reload from the URL", async () => {

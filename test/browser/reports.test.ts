@@ -13,7 +13,7 @@ import type { Page } from "playwright-core";
 import { runCli } from "../../checker/index.js";
 import { toJsonLines } from "../../src/history/formats/index.js";
 import { generateRegisterHistory } from "../history/support/generate.js";
-import { chromiumMissing, launchChromium } from "./chromium.js";
+import { chromiumMissing, launchChromium, screenshotPath } from "./chromium.js";
 
 const missing = chromiumMissing();
 if (missing) console.warn(missing);
@@ -48,7 +48,7 @@ describe.skipIf(missing !== undefined)("reports in chromium at 1,400 px", () => 
     const svg = (await page.locator(".diagram").boundingBox())!;
     const table = (await page.locator("table").boundingBox())!;
     expect(table.x).toBeGreaterThan(svg.x + svg.width); // beside, not below
-    await page.screenshot({ path: "docs/trace-html.png" });
+    await page.screenshot({ path: screenshotPath("trace-html.png") });
   });
 
   it("the lincheck report of etcd_000 opens with the stuck operation and its blockers in view", async () => {
@@ -57,7 +57,7 @@ describe.skipIf(missing !== undefined)("reports in chromium at 1,400 px", () => 
     await page.goto(pathToFileURL(out).href);
     expect(await stuckInView(page)).toEqual({ text: "read() -> 2", inside: true });
     expect(await page.locator("details[open] .op.blocker").count()).toBe(3);
-    await page.screenshot({ path: "docs/lincheck-etcd_000.png" });
+    await page.screenshot({ path: screenshotPath("lincheck-etcd_000.png") });
   });
 
   it("the lincheck report of a 3,000-operation history opens with the violating operation in view", async () => {
