@@ -153,7 +153,7 @@ function specText(spec: Spec<unknown>): string {
 /** Writes the trace in `format`; `specRef` is what `replay` needs to find the spec again (its name, or its file as resolved). */
 function formatTrace(report: Report, format: string, specRef: string = report.spec): string {
   const trace = report.trace ?? [];
-  const source = { spec: specRef, variant: report.variant, property: report.property, params: report.params, sets: report.sets };
+  const source = { spec: specRef, variant: report.variant, property: report.property, params: report.params, sets: report.sets, loopStart: report.loopStart };
   switch (format) {
     case "json":
       return `${JSON.stringify(toTraceJson(trace, source), null, 2)}\n`;
