@@ -339,13 +339,18 @@ class Graph {
     const touched = this.tally(c.states, c.tag);
     const path: number[] = [];
     let at = entry;
+    // A requirement the path already meets (an edge with the key, a state where it is disabled) is skipped: shorter loops.
+    const met = (key: number, taken: boolean) =>
+      taken ? path.some((e) => this.log.key[e] === key) : [entry, ...path.map((e) => this.log.to[e]!)].some((s) => !this.enabledKeys(s).includes(key));
     for (const key of touched) {
-      if (this.taken[key]) {
-        const e = this.innerEdge(c, key);
+      const taken = this.taken[key] === 1;
+      if (met(key, taken)) continue;
+      if (taken) {
+        const e = this.innerEdge(c, key, at);
         path.push(...this.walk(c, at, (s) => s === this.log.from[e]));
         path.push(e);
         at = this.log.to[e]!;
-      } else if (this.enabledKeys(at).includes(key)) {
+      } else {
         // A weakly fair key the component never takes: pass a state where it is disabled.
         const steps = this.walk(c, at, (s) => !this.enabledKeys(s).includes(key));
         path.push(...steps);
@@ -356,9 +361,9 @@ class Graph {
     return path;
   }
 
-  /** An edge inside the component with this key. */
-  private innerEdge(c: Component, key: number): number {
-    for (const s of c.states) {
+  /** An edge inside the component with this key, from `near` when it has one. */
+  private innerEdge(c: Component, key: number, near: number): number {
+    for (const s of [near, ...c.states]) {
       for (let i = this.start[s]!; i < this.start[s + 1]!; i++) {
         const e = this.edges[i]!;
         const t = this.log.to[e]!;
