@@ -39,6 +39,7 @@ describe("interleave CLI", () => {
     expect(tpc?.properties).toEqual([
       { name: "typeOK", kind: "invariant", description: "TPTypeOK: every variable holds a value of its type" },
       { name: "consistent", kind: "invariant", description: "no RM has committed while another has aborted" },
+      { name: "eventuallyAllDecided", kind: "eventually", description: "every fair behaviour reaches a state where every RM has committed or aborted" },
     ]);
     const broken = tpc?.variants.filter((v) => v.violates) ?? [];
     expect(broken.length).toBeGreaterThanOrEqual(1);
