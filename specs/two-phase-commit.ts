@@ -180,6 +180,11 @@ export const twoPhaseCommit = defineProtocol({
       violates: "consistent",
       roles: { tm: impatientManager },
     },
+    "abort-after-commit": {
+      description: "the TM may still decide to abort after it decided to commit",
+      violates: "consistent",
+      roles: { tm: fickleManager },
+    },
     "no-fairness": {
       description: "no step is fair: the system may stop at any point (here: before anything happens)",
       violates: "eventuallyAllDecided",
@@ -189,11 +194,6 @@ export const twoPhaseCommit = defineProtocol({
       description: "the TM and RMs act when they can, but the network may hold a decision forever",
       violates: "eventuallyAllDecided",
       fairness: { weak: ["tm: *", "rm: Prepare", "rm: ChooseToAbort"] },
-    },
-    "abort-after-commit": {
-      description: "the TM may still decide to abort after it decided to commit",
-      violates: "consistent",
-      roles: { tm: fickleManager },
     },
   },
 });
