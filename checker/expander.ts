@@ -8,6 +8,10 @@
  * generated; a state outside the constraint is checked against the
  * invariants but neither stored (counted as distinct) nor expanded.
  *
+ * With liveness properties, every edge (to a new or a known state, or out of
+ * the constraint) goes to an edge log with its step's fairness key, and each
+ * stored state's liveness predicates are evaluated once (see edge-log.ts).
+ *
  * The user's code is guarded here (see src/user-code.ts): stored states are
  * deep-frozen, time and randomness are trapped while the spec's code runs,
  * and a sample of states is expanded twice to compare the successors.
