@@ -3,7 +3,7 @@
 // each bench file records its baseline figures next to the code that uses them).
 // Never part of `npm test`; wall-clock times are not asserted anywhere.
 //   npm run bench                  everything (two-phase commit with 9 RMs takes minutes)
-//   npm run bench -- checker       only the model checker; also: random, lincheck, cluster
+//   npm run bench -- checker       only the model checker; also: guards, liveness, random, lincheck, cluster
 //   npm run bench -- checker quick skip the 9-RM runs
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -53,7 +53,8 @@ function checker() {
   console.log("\n== model checker: `interleave check`, the generic path every spec takes");
   for (const rms of quick ? [7] : [7, 9]) {
     for (const workers of [1, 2]) {
-      const run = check(["two-phase-commit", "--param", `rms=${rms}`, "--workers", String(workers)]);
+      // TLC checks TwoPhase.tla's two invariants; the liveness property has its own bench (liveness.js).
+      const run = check(["two-phase-commit", "--param", `rms=${rms}`, "--workers", String(workers), "--property", "typeOK", "--property", "consistent"]);
       const tlc = TLC[rms];
       const exact = run.report.distinctStates === tlc.distinct && run.report.generatedStates === tlc.generated;
       console.log(line(`two-phase-commit rms=${rms}, ${workers} worker${workers > 1 ? "s" : ""}`, run));
@@ -63,7 +64,7 @@ function checker() {
       );
     }
   }
-  const sym = check(["two-phase-commit", "--param", "rms=7", "--symmetry"]);
+  const sym = check(["two-phase-commit", "--param", "rms=7", "--symmetry", "--property", "typeOK", "--property", "consistent"]);
   console.log(line("two-phase-commit rms=7 --symmetry (TLC: 920 orbits)", sym));
   const listed = JSON.parse(spawnSync(process.execPath, [`${root}/bin/interleave.js`, "list", "--json"], { encoding: "utf8" }).stdout).map((s) => s.name);
   for (const spec of ["raft", "paxos"].filter((name) => listed.includes(name))) {
@@ -74,7 +75,7 @@ function checker() {
 }
 
 const benches = [["checker", checker]];
-for (const [name, file] of [["guards", "guards.js"], ["random", "random.js"], ["lincheck", "lincheck.js"], ["cluster", "cluster.js"]]) {
+for (const [name, file] of [["guards", "guards.js"], ["liveness", "liveness.js"], ["random", "random.js"], ["lincheck", "lincheck.js"], ["cluster", "cluster.js"]]) {
   if (existsSync(`${root}/bench/${file}`)) benches.push([name, (await import(`./${file}`)).main]);
 }
 for (const [name, bench] of benches) if (wants(name)) await bench();

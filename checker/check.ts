@@ -2,7 +2,7 @@
  * Checking a spec programmatically: pick a variant and parameters, run a
  * strategy, get a report. The CLI is a thin shell around this.
  */
-import { deriveModel, selectProperties, type Model, type ParamRecord, type Spec } from "../src/index.js";
+import { deriveModel, isLiveness, OptionError, selectProperties, type Model, type ParamRecord, type Spec } from "../src/index.js";
 import { deepFreeze, inUserCode, trapNondeterminism, userCode, UserCodeError } from "../src/user-code.js";
 import { bfs } from "./bfs.js";
 import { dfs } from "./dfs.js";
@@ -43,7 +43,8 @@ export function checkSpec(spec: Spec<any>, options?: CheckOptions): Report;
 export function checkSpec(spec: Spec<any>, options: CheckOptions = {}): Report {
   const strategy = strategies[options.strategy ?? "bfs"]!;
   const stats = statsFor(strategy, options);
-  const model = stats ? stats.wrap(modelOf(spec, options)) : modelOf(spec, options);
+  const { model: scoped, warning } = livenessScope(modelOf(spec, options), options, { strategy: strategy.name });
+  const model = stats ? stats.wrap(scoped) : scoped;
   // BFS and DFS guard the spec's code themselves; random walks get the same guards from a wrapper.
   const guard = strategy === random && options.guards !== false;
   const release = guard ? trapNondeterminism() : () => {};
@@ -53,7 +54,7 @@ export function checkSpec(spec: Spec<any>, options: CheckOptions = {}): Report {
   } finally {
     release();
   }
-  const report = buildReport({ spec: spec.name, variant: model.variant, params: model.params, strategy: strategy.name, sets: spec.sets }, outcome, stats?.result());
+  const report = withWarning(buildReport({ spec: spec.name, variant: model.variant, params: model.params, strategy: strategy.name, sets: spec.sets }, outcome, stats?.result()), warning);
   return isRandomOutcome(outcome) ? randomReport(report, outcome) : report;
 }
 
@@ -62,6 +63,36 @@ function statsFor(strategy: Strategy, options: CheckOptions): StatsCollector | u
   if (!options.stats) return undefined;
   if (strategy === random) throw new UsageError("--stats applies to --strategy bfs and dfs, which expand each distinct state once");
   return new StatsCollector();
+}
+
+/**
+ * Liveness needs the whole concrete graph on one thread: with symmetry
+ * reduction (a cycle of orbits need not be a cycle of states, so a lasso
+ * could be spurious and a proof unsound), random walks (no complete graph)
+ * or several workers (no shared edge log), liveness properties are refused
+ * when selected by name, and otherwise left out with a warning.
+ */
+function livenessScope<S>(model: Model<S>, options: CheckByNameOptions, how: { readonly strategy: string }): { model: Model<S>; warning?: string } {
+  const live = model.properties.filter((p) => isLiveness(p.kind)).map((p) => p.name);
+  const why =
+    options.symmetry === true
+      ? "with --symmetry (a cycle of orbits need not be a cycle of states, so lassos could be spurious)"
+      : how.strategy === "random"
+        ? "by random walks (liveness needs the complete graph; use --strategy bfs)"
+        : (options.workers ?? 1) > 1
+          ? "with --workers above 1 (the edges the liveness check needs are recorded on one thread)"
+          : undefined;
+  if (live.length === 0 || why === undefined) return { model };
+  const names = live.map((n) => `"${n}"`).join(", ");
+  if (options.properties?.some((name) => live.includes(name))) throw new OptionError(`liveness properties (${names}) are not checked ${why}`);
+  return {
+    model: deriveModel(model, { properties: model.properties.filter((p) => !isLiveness(p.kind)) }),
+    warning: `liveness properties ${names} were not checked ${why}`,
+  };
+}
+
+function withWarning(report: Report, warning: string | undefined): Report {
+  return warning === undefined ? report : { ...report, warnings: [...report.warnings, warning] };
 }
 
 /**
@@ -146,14 +177,15 @@ export async function checkSpecByName(specArg: string, options: CheckByNameOptio
     const strategy = strategies[options.strategy ?? "bfs"]!;
     if (!strategy.searchAsync) return checkSpec(spec, options);
     const stats = statsFor(strategy, options);
-    const model = stats ? stats.wrap(modelOf(spec, options)) : modelOf(spec, options);
+    const { model: scoped, warning } = livenessScope(modelOf(spec, options), options, { strategy: strategy.name });
+    const model = stats ? stats.wrap(scoped) : scoped;
     const outcome = await strategy.searchAsync(model, options);
-    return buildReport({ spec: spec.name, variant: model.variant, params: model.params, strategy: strategy.name, sets: spec.sets }, outcome, stats?.result());
+    return withWarning(buildReport({ spec: spec.name, variant: model.variant, params: model.params, strategy: strategy.name, sets: spec.sets }, outcome, stats?.result()), warning);
   }
   if (options.stats) throw new UsageError("--stats needs one worker (it counts in the search's thread); drop --workers");
   if ((options.strategy ?? "bfs") !== "bfs") throw new UsageError("--workers above 1 runs breadth-first search; drop --strategy or use --strategy bfs");
   const instantiate = instantiateOptions(options);
-  const model = modelOf(spec, options);
+  const { model, warning } = livenessScope(modelOf(spec, options), options, { strategy: "bfs" });
   const outcome = await parallelSearch(specArg, instantiate, options, workers);
-  return buildReport({ spec: spec.name, variant: model.variant, params: model.params, strategy: `bfs/${workers} workers`, sets: spec.sets }, outcome);
+  return withWarning(buildReport({ spec: spec.name, variant: model.variant, params: model.params, strategy: `bfs/${workers} workers`, sets: spec.sets }, outcome), warning);
 }

@@ -166,7 +166,7 @@ async function involvedIn(specArg: string, report: Report, format: string): Prom
 /** Writes the trace in `format`; `specRef` is what `replay` needs to find the spec again (its name, or its file as resolved). */
 function formatTrace(report: Report, format: string, specRef: string = report.spec, involved?: readonly string[]): string {
   const trace = report.trace ?? [];
-  const source = { spec: specRef, variant: report.variant, property: report.property, params: report.params, sets: report.sets, involved };
+  const source = { spec: specRef, variant: report.variant, property: report.property, params: report.params, sets: report.sets, involved, loopStart: report.loopStart };
   switch (format) {
     case "json":
       return `${JSON.stringify(toTraceJson(trace, source), null, 2)}\n`;

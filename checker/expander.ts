@@ -8,12 +8,18 @@
  * generated; a state outside the constraint is checked against the
  * invariants but neither stored (counted as distinct) nor expanded.
  *
+ * With liveness properties, every edge (to a new or a known state, or out of
+ * the constraint) goes to an edge log with its step's fairness key, and each
+ * stored state's liveness predicates are evaluated once (see edge-log.ts).
+ *
  * The user's code is guarded here (see src/user-code.ts): stored states are
  * deep-frozen, time and randomness are trapped while the spec's code runs,
  * and a sample of states is expanded twice to compare the successors.
  */
 import type { Fingerprint, Model, ModelProperty, PropertyKind, SuccessorSink } from "../src/index.js";
+import { actionOfLabel } from "../src/spec.js";
 import { deepFreeze, NO_REDUCER_THROWS, UserCodeError, userCode, isFinding, type UserFault } from "../src/user-code.js";
+import type { EdgeLog } from "./edge-log.js";
 
 /** A set of fingerprints that assigns indices and keeps trace links. */
 export interface FingerprintSet {
@@ -21,6 +27,8 @@ export interface FingerprintSet {
   insert(hi: number, lo: number, parent: number, ordinal: number): number;
   /** True when the fingerprint is stored. */
   has(hi: number, lo: number): boolean;
+  /** The index of a stored fingerprint, or -1 (needed only to record edges for liveness). */
+  indexOf?(hi: number, lo: number): number;
   readonly size: number;
 }
 
@@ -50,6 +58,8 @@ export interface GuardOptions {
   readonly guards?: boolean;
   /** Count per action how often it was enabled and how many new states it found (labels on: slower). */
   readonly coverage?: boolean;
+  /** Record every edge and the liveness predicates of every stored state here (for liveness properties). */
+  readonly edges?: EdgeLog<any>;
 }
 
 /** States expanded twice at the start of every search; after them, one in SAMPLE_EVERY. */
@@ -101,6 +111,7 @@ export class Expander<S> {
   private recorded: number[] | undefined;
   private coverageKey = "";
   private coverageValue: CoverageRow | undefined;
+  private readonly edges: EdgeLog<S> | undefined;
 
   constructor(
     private readonly model: Model<S>,
@@ -117,6 +128,8 @@ export class Expander<S> {
     this.finals = model.properties.filter((p) => p.kind === "final") as Expander<S>["finals"];
     this.sometimes = model.properties.filter((p) => p.kind === "sometimes") as Expander<S>["sometimes"];
     this.reached = this.sometimes.map(() => false);
+    this.edges = options.edges;
+    const edges = options.edges;
     const coverage = options.coverage ?? false;
     const self = this;
     const probe = (fp: Fingerprint): boolean => {
@@ -128,9 +141,10 @@ export class Expander<S> {
       return true;
     };
     this.sink = {
-      labels: coverage,
-      // A known successor needs no checks unless an action property must see it.
-      ...(this.actions.length === 0 && !coverage ? { probe } : {}),
+      // Edges carry fairness keys, which are labels.
+      labels: coverage || edges?.fairness !== undefined,
+      // A known successor needs no checks unless an action property or the edge log must see it.
+      ...(this.actions.length === 0 && !coverage && !edges ? { probe } : {}),
       push(next, nextFp, label, fault) {
         self.generated++;
         if (fault !== true) self.successors++;
@@ -145,18 +159,24 @@ export class Expander<S> {
             return;
           }
         }
-        self.add(next, nextFp, self.index, ordinal, self.depth + 1);
+        const to = self.add(next, nextFp, self.index, ordinal, self.depth + 1);
+        if (edges && !self.violation && !self.full) edges.push(self.index, to, label, fault === true, ordinal);
       },
     };
   }
 
   /** Adds the model's initial states. */
   addInitial(): void {
+    const initial = new Set<number>();
     this.guarded(-1, () => {
       for (const [ordinal, state] of this.model.initStates().entries()) {
         this.generated++;
         this.model.fingerprint(state, this.fp);
-        this.add(state, this.fp, -1, ordinal, 0);
+        const index = this.add(state, this.fp, -1, ordinal, 0);
+        if (this.edges && index >= 0 && !initial.has(index)) {
+          initial.add(index);
+          this.edges.initial.push(index);
+        }
         if (this.violation || this.full) return;
       }
     });
@@ -280,32 +300,40 @@ export class Expander<S> {
     }
   }
 
-  private add(state: S, fp: Fingerprint, parent: number, ordinal: number, depth: number): void {
+  /**
+   * Stores a state if new; returns its index (new or known), or -1 when it is
+   * outside the constraint or the search stopped. Known states' indices are
+   * looked up only when edges are recorded.
+   */
+  private add(state: S, fp: Fingerprint, parent: number, ordinal: number, depth: number): number {
     if (this.constrained) {
-      if (this.store.has(fp.hi, fp.lo)) return;
+      if (this.store.has(fp.hi, fp.lo)) return this.edges ? this.store.indexOf!(fp.hi, fp.lo) : -1;
       if (this.guards) this.freeze(state);
       const reached = parent < 0 ? { index: -1, initOrdinal: ordinal } : { index: parent, ordinal };
       if (!this.holds(() => this.model.withinConstraint(state), reached)) {
-        if (this.violation) return;
+        if (this.violation) return -1;
         // TLC's rule: checked against the invariants, but neither counted nor expanded.
         this.checkState(state, reached);
-        return;
+        return -1;
       }
     } else if (this.guards) {
       this.freeze(state);
     }
     const index = this.store.insert(fp.hi, fp.lo, parent, ordinal);
-    if (index < 0) return;
+    if (index < 0) return this.edges ? this.store.indexOf!(fp.hi, fp.lo) : -1;
     if (this.store.size > this.maxStates) {
       this.full = true;
-      return;
+      return -1;
     }
     if (this.coverageKey !== "") {
       this.coverage.get(this.coverageKey)!.distinct++;
       if (this.coverageValue) this.coverageValue.distinct++;
     }
     if (depth > this.deepest) this.deepest = depth;
-    if (this.checkState(state, { index })) this.onNew(state, index, fp.hi, fp.lo, depth);
+    if (!this.checkState(state, { index })) return -1;
+    if (this.edges && !this.holds(() => (this.edges!.mark(index, state), true), { index })) return -1;
+    this.onNew(state, index, fp.hi, fp.lo, depth);
+    return index;
   }
 
   /** Checks invariants and `sometimes` properties; false when a violation was found. */
@@ -342,10 +370,4 @@ export class Expander<S> {
 /** The Found of a fault of the user's code at state `index`. */
 export function faultFound(fault: UserFault, index: number): Found {
   return isFinding(fault) ? { property: NO_REDUCER_THROWS, kind: "invariant", index, fault } : { property: "", kind: "error", index, fault };
-}
-
-/** The action name of a label: `Inc(1)` -> `Inc`. */
-function actionOfLabel(label: string): string {
-  const paren = label.indexOf("(");
-  return paren < 0 ? label : label.slice(0, paren);
 }

@@ -4,10 +4,12 @@
  */
 import { totalmem } from "node:os";
 import { getHeapStatistics } from "node:v8";
-import type { ActionActivity, Fingerprint, Model, PropertyKind, Trace, TraceStep } from "../src/index.js";
+import { isLiveness, type ActionActivity, type Fingerprint, type Model, type PropertyKind, type Trace, type TraceStep } from "../src/index.js";
 import { inUserCode, realNow, trapNondeterminism, UserCodeError, type UserFault } from "../src/user-code.js";
 import { Expander, type CoverageRow, type Found, type GuardOptions } from "./expander.js";
+import { EdgeLog, type LivenessProperty } from "./edge-log.js";
 import { Frontier, type FrontierOrder } from "./frontier.js";
+import { findLasso, type Lasso } from "./liveness.js";
 import { collisionProbability, StateStore } from "./store.js";
 import type { Limit, SearchOptions, SearchOutcome } from "./strategy.js";
 
@@ -78,6 +80,8 @@ export class Exploration<S> {
   private expanded = 0;
   private done = false;
   private readonly release: () => void;
+  /** Edges and predicate bits, when the model has liveness properties. */
+  private readonly edges: EdgeLog<S> | undefined;
 
   constructor(
     private readonly model: Model<S>,
@@ -90,7 +94,13 @@ export class Exploration<S> {
     this.nextProgress = this.progressEvery;
     const frontier = new Frontier<S>(order);
     this.frontier = frontier;
-    this.expander = new Expander(model, this.store, (s, index, hi, lo, depth) => frontier.push(s, index, hi, lo, depth), options.maxStates, guardOptions(options));
+    const live = model.properties.filter((p): p is LivenessProperty<S> => isLiveness(p.kind));
+    this.edges = live.length > 0 ? new EdgeLog<S>(live, model.fairness ? (label) => model.fairness!(label) : undefined) : undefined;
+    const store = this.store;
+    this.expander = new Expander(model, store, (s, index, hi, lo, depth) => frontier.push(s, index, hi, lo, depth), options.maxStates, {
+      ...guardOptions(options),
+      ...(this.edges ? { edges: this.edges } : {}),
+    });
     this.release = options.guards === false ? () => {} : trapNondeterminism();
     try {
       this.expander.addInitial();
@@ -145,7 +155,10 @@ export class Exploration<S> {
       const { expander, store } = this;
       if (expander.full) this.limit = "max-states";
       if (!this.limit && this.options.signal?.aborted) this.limit = "interrupted";
-      return outcome(this.model, expander, this.limit, this.budget, {
+      // Liveness needs the whole graph: only a complete search without a safety violation gets there.
+      const complete = !expander.violation && !this.limit && expander.unreached.length === 0;
+      const lasso = complete && this.edges ? findLasso(this.edges as EdgeLog<unknown>, store.size) : undefined;
+      return outcome(this.model, { ...pickExpander(expander), ...(lasso ? { lasso } : {}) }, this.limit, this.budget, {
         distinct: Math.min(store.size, this.options.maxStates ?? Infinity),
         bytesPerState: store.bytesPerState,
         pathTo: (i) => store.pathTo(i),
@@ -156,6 +169,10 @@ export class Exploration<S> {
       this.release();
     }
   }
+}
+
+function pickExpander<S>(expander: Expander<S>): Parameters<typeof outcome>[1] {
+  return { violation: expander.violation, generated: expander.generated, deepest: expander.deepest, unreached: expander.unreached, coverage: expander.coverage };
 }
 
 /** The guard and coverage options of a search. */
@@ -195,7 +212,7 @@ export function fingerprintWord(x: number): number {
 /** Builds the strategy-independent outcome, replaying the trace of a violation. */
 export function outcome<S>(
   model: Model<S>,
-  expander: Pick<Expander<S>, "violation" | "generated" | "deepest" | "unreached"> & { readonly coverage?: ReadonlyMap<string, CoverageRow> },
+  expander: Pick<Expander<S>, "violation" | "generated" | "deepest" | "unreached"> & { readonly coverage?: ReadonlyMap<string, CoverageRow>; readonly lasso?: Lasso },
   limit: Limit | undefined,
   budget: Budget,
   store: StoreView,
@@ -233,7 +250,27 @@ export function outcome<S>(
   if (limit) return { ...base, result: "incomplete", limit };
   const unreached = expander.unreached;
   if (unreached.length > 0) return { ...base, result: "violation", violation: { property: unreached[0]!, kind: "sometimes", trace: [] } };
+  const lasso = expander.lasso;
+  if (lasso) {
+    try {
+      const trace = rebuildLasso(model, store, lasso);
+      return { ...base, warnings: [], result: "violation", violation: { property: lasso.property, kind: lasso.kind, trace, loopStart: lasso.loopStart } };
+    } catch (error) {
+      if (!(error instanceof UserCodeError)) throw error;
+      return { ...base, result: "error", fault: error.fault };
+    }
+  }
   return { ...base, result: "ok" };
+}
+
+/**
+ * Replays a lasso from its initial state, checking each state's fingerprint
+ * against the stored one (so the cycle's last state is the entry's).
+ */
+function rebuildLasso<S>(model: Model<S>, store: StoreView, lasso: Lasso): Trace<S> {
+  const stored = store.fingerprints(lasso.states);
+  const expected = lasso.states.map((i) => stored.get(i));
+  return inUserCode(() => replayOrdinals(model, store.ordinal(lasso.states[0]!), lasso.ordinals, expected));
 }
 
 /** What makes a passing check suspicious: nothing to check, or actions that never happened. */

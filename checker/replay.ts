@@ -11,6 +11,7 @@ import {
   diffStates,
   findVariant,
   formatChange,
+  isLiveness,
   type Fingerprint,
   type Model,
   type ParamRecord,
@@ -19,6 +20,7 @@ import {
 } from "../src/index.js";
 import { readTrace, TraceFormatError, type ReadTrace } from "../src/trace-formats.js";
 import { deepFreeze, describeFault, isFinding, NO_REDUCER_THROWS, UserCodeError } from "../src/user-code.js";
+import type { LivenessProperty } from "./edge-log.js";
 import { looksLikePath, resolveSpec, UsageError } from "./load.js";
 import { catalogue } from "../specs/index.js";
 
@@ -132,10 +134,15 @@ function closest<S>(candidates: readonly S[], saved: unknown, sets: readonly str
  * the first step the spec does not allow.
  * @example replayTrace(twoPhaseCommit.instantiate({ variant: "commit-without-all-prepared" }), read.trace)
  */
-export function replayTrace<S>(model: Model<S>, read: { readonly trace: ReadTrace["trace"]; readonly sets?: readonly string[] | undefined }): ReplayOutcome {
+export function replayTrace<S>(
+  model: Model<S>,
+  read: { readonly trace: ReadTrace["trace"]; readonly sets?: readonly string[] | undefined; readonly loopStart?: number | undefined; readonly property?: string | null | undefined },
+): ReplayOutcome {
   const at = { step: 0 };
   try {
-    return replaySteps(model, read, at);
+    const outcome = replaySteps(model, read, at);
+    if (outcome.result !== "ok" || read.loopStart === undefined) return outcome;
+    return replayLoop(model, read.trace as unknown as readonly { readonly action: string | null; readonly state: S }[], read.loopStart, read.property ?? undefined);
   } catch (error) {
     if (!(error instanceof UserCodeError)) throw error;
     // A reducer that throws on the last state reproduces the checker's noReducerThrows; any other fault is the spec's error.
@@ -195,6 +202,73 @@ function replaySteps<S>(model: Model<S>, read: { readonly trace: ReadTrace["trac
   return { result: "ok", steps: trace.length - 1 };
 }
 
+/**
+ * A lasso whose steps replayed: the last state must be the loop's first,
+ * some liveness property must fail along it (as the checker judges it) and
+ * its cycle must be fair (every weakly fair step enabled throughout the
+ * cycle is taken in it; every strongly fair step enabled in it is taken).
+ */
+function replayLoop<S>(model: Model<S>, trace: readonly { readonly action: string | null; readonly state: S }[], loopStart: number, recorded: string | undefined): ReplayOutcome {
+  const last = trace.length - 1;
+  if (!Number.isInteger(loopStart) || loopStart < 0 || loopStart > last) {
+    return { result: "diverged", step: last, action: null, reason: `loopStart ${loopStart} is not a step of the trace (0 to ${last})`, diff: [] };
+  }
+  if (!deepEqual(trace[last]!.state, trace[loopStart]!.state)) {
+    return { result: "diverged", step: last, action: trace[last]!.action, reason: `the loop does not close: the last state is not the state at loopStart (step ${loopStart})`, diff: shortDiff(trace[loopStart]!.state, trace[last]!.state, undefined) };
+  }
+  const unfair = unfairness(model, trace, loopStart);
+  if (unfair) return { result: "diverged", step: loopStart, action: null, reason: `the loop is not a fair behaviour: ${unfair}`, diff: [] };
+  const live = model.properties.filter((p) => isLiveness(p.kind));
+  const ordered = [...live.filter((p) => p.name === recorded), ...live.filter((p) => p.name !== recorded)];
+  const states = trace.map((t) => t.state);
+  for (const p of ordered) {
+    if (lassoViolates(p as LivenessProperty<S>, states, loopStart)) return { result: "violation", property: p.name, kind: p.kind, step: loopStart };
+  }
+  return { result: "ok", steps: last };
+}
+
+/** Whether the lasso (states, looping back from the last to `loopStart`) violates the property. */
+function lassoViolates<S>(p: LivenessProperty<S>, states: readonly S[], loopStart: number): boolean {
+  const cycle = states.slice(loopStart);
+  switch (p.kind) {
+    case "eventually":
+      return states.every((s) => !p.check(s));
+    case "alwaysEventually":
+      return cycle.every((s) => !p.check(s));
+    case "leadsTo": {
+      // Some p state followed by ¬q forever: from a trigger at i, every later state (and the cycle) fails q.
+      for (let i = 0; i < states.length; i++) {
+        if (p.check(states[i]!) && states.slice(Math.min(i, loopStart)).every((s) => !p.then(s))) return true;
+      }
+      return false;
+    }
+  }
+}
+
+/** Why the lasso's cycle is not fair, or undefined when it is. */
+function unfairness<S>(model: Model<S>, trace: readonly { readonly action: string | null; readonly state: S }[], loopStart: number): string | undefined {
+  const fairness = model.fairness;
+  if (!fairness) return undefined;
+  const last = trace.length - 1;
+  const cycle = trace.slice(loopStart, Math.max(loopStart + 1, last));
+  const taken = new Set(trace.slice(loopStart + 1).map((t) => t.action));
+  const enabledIn = new Map<string, number>();
+  const fp: Fingerprint = { hi: 0, lo: 0 };
+  for (const saved of cycle) {
+    // A state read from a file: a protocol's model interns its parts first.
+    const state = model.adopt ? model.adopt(saved.state) : saved.state;
+    model.fingerprint(state, fp);
+    const here = new Set(successorsOf(model, state, fp).filter((x) => !x.fault && fairness(x.label) > 0).map((x) => x.label));
+    for (const label of here) enabledIn.set(label, (enabledIn.get(label) ?? 0) + 1);
+  }
+  for (const [label, n] of enabledIn) {
+    if (taken.has(label) || [...taken].some((t) => t !== null && canonicalLabel(t) === canonicalLabel(label))) continue;
+    if (fairness(label) === 2) return `"${label}" is strongly fair, enabled in the loop and never taken in it`;
+    if (n === cycle.length) return `"${label}" is weakly fair, enabled throughout the loop and never taken in it`;
+  }
+  return undefined;
+}
+
 /** Reads a trace file (ITF or JSON) or says what is wrong with it. */
 export function readTraceFile(file: string): ReadTrace {
   let text: string;
@@ -229,6 +303,10 @@ export function formatReplay(model: Model<unknown>, read: ReadTrace, outcome: Re
   switch (outcome.result) {
     case "violation": {
       const recorded = read.property && read.property !== outcome.property ? ` (the trace recorded "${read.property}")` : "";
+      if (read.loopStart !== undefined && isLiveness(outcome.kind)) {
+        const loop = read.loopStart === steps ? `stays at step ${steps} forever` : `loops back from step ${steps} to step ${read.loopStart}`;
+        return `VIOLATION: ${who(model)}: replaying the lasso (${steps} step${steps === 1 ? "" : "s"}; it ${loop}, fairly) reproduces ${outcome.kind} "${outcome.property}"${recorded}`;
+      }
       return `VIOLATION: ${who(model)}: replaying ${steps} step${steps === 1 ? "" : "s"} reproduces ${outcome.kind} "${outcome.property}", violated at step ${outcome.step}${recorded}`;
     }
     case "diverged": {
@@ -259,7 +337,7 @@ export async function replayCommand(file: string, options: ReplayOptions, io: { 
   findVariant(spec.name, spec.variants, variant);
   const params = { ...(read.params as ParamRecord | undefined), ...options.params };
   const model = spec.instantiate({ variant, params });
-  const outcome = replayTrace(model, { trace: read.trace, sets: read.sets ?? spec.sets });
+  const outcome = replayTrace(model, { trace: read.trace, sets: read.sets ?? spec.sets, loopStart: read.loopStart, property: read.property });
   io.stdout(`${formatReplay(model, read, outcome)}\n`);
   return REPLAY_EXIT[outcome.result];
 }

@@ -37,6 +37,12 @@ export interface Report {
   readonly peakRssMB: number;
   /** Steps of the counterexample (first: the initial state), or null. With `error`: the trace to the state the spec's code failed on. */
   readonly trace: Trace | null;
+  /**
+   * Liveness violations: the trace is a lasso and repeats forever from this
+   * step (its last state is the state at `loopStart`; `loopStart` on the last
+   * step: the system stays in that state forever).
+   */
+  readonly loopStart?: number;
   /** With `--coverage`: per action, successors produced and new distinct states. */
   readonly coverage?: readonly CoverageRow[];
   /** With `--stats`: per-action counts, states per depth, the largest states and their largest fields. */
@@ -74,6 +80,7 @@ export function buildReport(
     collisionProbability: Number(outcome.collisionProbability.toPrecision(3)),
     peakRssMB: Math.round(outcome.peakRssBytes / 2 ** 20),
     trace: trace && trace.length > 0 ? trace : null,
+    ...(outcome.violation?.loopStart === undefined ? {} : { loopStart: outcome.violation.loopStart }),
     ...(outcome.coverage ? { coverage: outcome.coverage } : {}),
     ...(stats === undefined ? {} : { stats }),
     warnings: outcome.warnings ?? [],
@@ -109,6 +116,12 @@ function steps(n: number): string {
   return `${count(n)} step${n === 1 ? "" : "s"}`;
 }
 
+/** `after 3 steps it loops over 2 steps forever`, or `after 3 steps it stays in the same state forever`. */
+function lassoShape(length: number, loopStart: number): string {
+  const loop = length - loopStart;
+  return loop === 0 ? `after ${steps(loopStart)} it stays in the same state forever` : `after ${steps(loopStart)} it repeats a cycle of ${steps(loop)} forever`;
+}
+
 /** The one-line summary: verdict, spec, counts and speed. */
 export function summaryLine(r: Report): string {
   const who = `${r.spec}${r.variant === "default" ? "" : ` --variant ${r.variant}`}${formatParams(r.params)}`;
@@ -118,6 +131,7 @@ export function summaryLine(r: Report): string {
       return `OK: ${who}: every property holds; ${counts}`;
     case "violation":
       if (r.propertyKind === "sometimes") return `VIOLATION: ${who}: sometimes "${r.property}" was never reached; ${counts}`;
+      if (r.loopStart !== undefined && r.trace !== null) return `VIOLATION: ${who}: ${r.propertyKind} "${r.property}" is violated by a fair behaviour: ${lassoShape(r.trace.length - 1, r.loopStart)}; ${counts}`;
       if (r.trace === null) return `VIOLATION: ${who}: ${r.propertyKind} "${r.property}" is violated (no trace: --strategy bfs finds the shortest); ${counts}`;
       return `VIOLATION: ${who}: ${r.propertyKind} "${r.property}" is violated after ${steps((r.trace?.length ?? 1) - 1)}; ${counts}`;
     case "error":
@@ -132,8 +146,8 @@ export function formatReportText(r: Report): string {
   const lines = [summaryLine(r)];
   if (r.result === "violation" && r.error) lines.push(`  ${describeFault(r.error)}`);
   if (r.trace) {
-    const title = r.result === "error" ? "Trace to the state it failed on" : "Counterexample";
-    lines.push("", `${title} (${steps(r.trace.length - 1)}):`, formatTraceText(r.trace, { sets: r.sets }));
+    const title = r.result === "error" ? "Trace to the state it failed on" : r.loopStart !== undefined ? "Lasso counterexample" : "Counterexample";
+    lines.push("", `${title} (${steps(r.trace.length - 1)}):`, formatTraceText(r.trace, { sets: r.sets, ...(r.loopStart === undefined ? {} : { loopStart: r.loopStart }) }));
   }
   if (r.coverage) lines.push("", formatCoverage(r.coverage));
   if (r.stats) lines.push("", formatStats(r.stats));

@@ -84,6 +84,19 @@ export class StateStore {
     return index;
   }
 
+  /** The index of a stored fingerprint, or -1. */
+  indexOf(hi: number, lo: number): number {
+    const slots = this.slots;
+    const low = lo | 0;
+    let slot = (lo ^ Math.imul(hi, 0x9e3779b1)) & this.mask;
+    for (;;) {
+      const index = slots[2 * slot + 1]!;
+      if (index === EMPTY) return -1;
+      if (slots[2 * slot] === low && this.his[index] === hi >>> 0) return index;
+      slot = (slot + 1) & this.mask;
+    }
+  }
+
   has(hi: number, lo: number): boolean {
     const slots = this.slots;
     const low = lo | 0;

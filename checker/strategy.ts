@@ -53,6 +53,12 @@ export interface Violation<S> {
    * reached and for a fault before any state was stored.
    */
   readonly trace: Trace<S>;
+  /**
+   * Liveness: the trace is a lasso, and from this step on it repeats forever
+   * (its last state is the state at `loopStart`; when `loopStart` is the last
+   * step, the behaviour stays in that state forever).
+   */
+  readonly loopStart?: number;
 }
 
 /** What a search found. */

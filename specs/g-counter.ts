@@ -36,6 +36,7 @@ import {
   cancelTimer,
   defineProtocol,
   defineRole,
+  eventually,
   int,
   invariant,
   numberedIds,
@@ -316,6 +317,7 @@ export function replicaIds(n: number): readonly NodeId[] {
 /** Runs `replica` under an application that increments `increments` times, with at most `resends` retransmissions per peer and state. */
 function application(
   replica: RoleDef<GCounterReplica, GCounterInput, GCounterMessage, AntiEntropyTimer>,
+  options: { readonly afterBudget: "disable" | "ignore" } = { afterBudget: "disable" },
 ): RoleDef<ModelReplica, GCounterInput, GCounterMessage, AntiEntropyTimer, Params> {
   const increment: IncrementInput = { type: "Increment" };
   return defineRole<ModelReplica, GCounterInput, GCounterMessage, AntiEntropyTimer, Params>({
@@ -323,7 +325,10 @@ function application(
     choices: (s, ctx) => (s.issued < ctx.params.increments ? [increment] : []),
     reduce: (s, input, ctx) => {
       const { issued, resent, ...app } = s;
-      if (input.type === "AntiEntropy" && (resent[input.to] ?? 0) >= ctx.params.resends) return undefined;
+      if (input.type === "AntiEntropy" && (resent[input.to] ?? 0) >= ctx.params.resends) {
+        // The model bound disables the timer; the broken replica's timer keeps firing (re-armed) and sends nothing.
+        return options.afterBudget === "disable" ? undefined : become<ModelReplica, GCounterMessage, AntiEntropyTimer>(s, setTimer(input));
+      }
       const step = replica.reduce(app, input, ctx);
       if (step === undefined) return undefined;
       const changed = !gCounterEquals(step.state.counter, app.counter);
@@ -362,6 +367,9 @@ export const gCounter = defineProtocol({
   roles: { replica: application(gCounterReplica) },
   faults: (p) => ({ loss: p.loss, duplicate: p.duplicates }),
   symmetry: ["replica"],
+  // Gossip is fair: increments are issued, timers fire and messages are received when they can be, and a
+  // state sent again and again is eventually delivered although each copy may be lost.
+  fairness: { weak: ["*"], network: "fair" },
   properties: {
     valueNeverDecreasesAtAReplica: onEveryStep<State, Params>(
       (prev, next) => Object.entries(next.nodes).every(([id, r]) => gCounterValue(r.counter) >= gCounterValue(prev.nodes[id]!.counter)),
@@ -382,8 +390,22 @@ export const gCounter = defineProtocol({
       },
       "when nothing more can happen, every replica holds the same entries and its value is the number of increments issued",
     ),
+    replicasEventuallyConverge: eventually<State, Params>(
+      (s, p) => {
+        const [first, ...rest] = replicasOf(s);
+        if (first === undefined) return true;
+        return gCounterValue(first.counter) === p.replicas * p.increments && rest.every((r) => gCounterEquals(r.counter, first.counter));
+      },
+      "on every fair behaviour (fair gossip) the replicas come to hold the same entries, whose sum is every increment issued, whether or not the run ever ends",
+    ),
   },
   variants: {
+    "gossip-gives-up": {
+      description: "a replica stops retransmitting to a peer after `resends` tries (0 here) while its timer keeps firing: one lost gossip keeps the replicas apart forever",
+      violates: "replicasEventuallyConverge",
+      params: { resends: 0 },
+      roles: { replica: application(gCounterReplica, { afterBudget: "ignore" }) },
+    },
     "merge-by-sum": {
       description: "merge adds the received entries to its own: an echoed or duplicated state is counted again",
       violates: "valueNeverExceedsIncrements",

@@ -21,6 +21,7 @@ import {
   cancelTimer,
   defineProtocol,
   defineRole,
+  eventually,
   int,
   invariant,
   nodeOf,
@@ -201,6 +202,7 @@ function ghost(payload: Json): GhostPayload {
 /** Runs `sender` under an application that sends payloads 1..messages to the receiver, with at most `retransmits` retransmissions per message. */
 function application(
   sender: RoleDef<ReliableSender, SenderInput, ReliableMessage, RetransmitTimer>,
+  options: { readonly afterBudget: "disable" | "ignore" } = { afterBudget: "disable" },
 ): RoleDef<ModelSender, SenderInput, ReliableMessage, RetransmitTimer, Params> {
   return defineRole<ModelSender, SenderInput, ReliableMessage, RetransmitTimer, Params>({
     init: (ctx) => ({ ...sender.init(ctx), sends: 0, retransmitted: {} }),
@@ -214,7 +216,10 @@ function application(
     reduce: (s, input, ctx) => {
       const { sends, retransmitted, ...app } = s;
       const key = input.type === "Retransmit" ? String(input.seq) : "";
-      if (input.type === "Retransmit" && (retransmitted[key] ?? 0) >= ctx.params.retransmits) return undefined;
+      if (input.type === "Retransmit" && (retransmitted[key] ?? 0) >= ctx.params.retransmits) {
+        // The model bound disables the timer; the broken sender's timer keeps firing (re-armed) and sends nothing.
+        return options.afterBudget === "disable" ? undefined : become<ModelSender, ReliableMessage, RetransmitTimer>(s, setTimer(input));
+      }
       const step = sender.reduce(app, input, ctx);
       if (step === undefined) return undefined;
       return {
@@ -252,7 +257,14 @@ export const reliableDelivery = defineProtocol({
   nodes: () => ({ sender: [SENDER], receiver: [RECEIVER] }),
   roles: { sender: application(reliableSender), receiver: reliableReceiver },
   faults: (p) => ({ loss: p.loss, duplicate: p.duplicates, crash: p.crashes }),
+  // Every step is weakly fair (the application sends, timers fire, a crashed node restarts) and the network
+  // is fair: a message sent again and again is eventually delivered, although each copy may be lost.
+  fairness: { weak: ["*"], network: "fair" },
   properties: {
+    everyMessageDelivered: eventually<State, Params>(
+      (s, p) => new Set(processedIds(s)).size === p.messages,
+      "every fair behaviour gets every message the application sends processed by the receiver",
+    ),
     processedAtMostOnce: invariant<State, Params>((s) => {
       const ids = processedIds(s);
       return new Set(ids).size === ids.length;
@@ -269,6 +281,12 @@ export const reliableDelivery = defineProtocol({
     }, "when nothing more can happen, every message the application sent has been processed exactly once"),
   },
   variants: {
+    "retransmit-budget": {
+      description: "the sender gives up after `retransmits` retransmissions (0 here) while its timer keeps firing: a lost message is never delivered",
+      violates: "everyMessageDelivered",
+      params: { retransmits: 0 },
+      roles: { sender: application(reliableSender, { afterBudget: "ignore" }) },
+    },
     "no-deduplication": {
       description: "the receiver processes every copy that arrives (retransmissions and network duplicates)",
       violates: "processedAtMostOnce",

@@ -26,7 +26,7 @@
  */
 import { castDraft, produce } from "immer";
 import { match } from "ts-pattern";
-import { atTermination, choose, defineSpec, int, invariant, numberedIds, oneOf, onEveryStep, type NodeId } from "../src/index.js";
+import { atTermination, choose, defineSpec, int, invariant, leadsTo, numberedIds, oneOf, onEveryStep, type NodeId } from "../src/index.js";
 
 /** The name of a supervised child. */
 export type ChildId = NodeId;
@@ -164,8 +164,15 @@ function configOf(p: SupervisionParams): SupervisorConfig {
  * on `decide`'s decision; after a restart, `discard` says which exits stay.
  */
 function handleExitWith(options: { readonly decide: HandleExit; readonly discard: DiscardExits }) {
-  const oldestExit = (s: SupervisionState): readonly ChildId[] => s.mailbox.slice(0, 1);
-  return choose(oldestExit, (s: SupervisionState, exited: ChildId, p: SupervisionParams) =>
+  return choose(oldestExit, handleExitStep(options));
+}
+
+/** The exit HandleExit takes next: the oldest. */
+const oldestExit = (s: SupervisionState): readonly ChildId[] => s.mailbox.slice(0, 1);
+
+/** HandleExit's step for the exit of `exited` (see handleExitWith). */
+function handleExitStep(options: { readonly decide: HandleExit; readonly discard: DiscardExits }) {
+  return (s: SupervisionState, exited: ChildId, p: SupervisionParams): SupervisionState | undefined =>
     match(options.decide(s.supervisor, exited, s.now, configOf(p)))
       .with({ type: "stopped" }, () => undefined)
       .with({ type: "restart" }, (d) =>
@@ -185,9 +192,17 @@ function handleExitWith(options: { readonly decide: HandleExit; readonly discard
           draft.mailbox = [];
         }),
       )
-      .exhaustive(),
-  );
+      .exhaustive();
 }
+
+/**
+ * A supervisor that, while several exits are pending, puts the oldest back
+ * at the end of its mailbox to "let things settle": with two children down
+ * it shuffles their exits forever and restarts neither.
+ */
+const deferWhileBusy = choose(oldestExit, (s: SupervisionState, exited: ChildId, p: SupervisionParams) =>
+  s.mailbox.length > 1 ? { ...s, mailbox: [...s.mailbox.slice(1), exited] } : handleExitStep({ decide: handleExit, discard: discardStaleExits })(s, exited, p),
+);
 
 /** A supervisor without restart intensity: it restarts whatever crashes, as often as it crashes. */
 const restartForever: HandleExit = (supervisor, exited, now, config) => handleExit(supervisor, exited, now, { ...config, maxRestarts: Infinity });
@@ -268,7 +283,15 @@ export const supervisor = defineSpec({
     ),
     HandleExit: handleExitWith({ decide: handleExit, discard: discardStaleExits }),
   },
+  // The supervisor gets to its mailbox: an exit that waits is eventually handled. Crashes and ticks are not
+  // fair (a child need not crash; time may stop at any point within the horizon).
+  fairness: { weak: ["HandleExit"] },
   properties: {
+    crashedChildEventuallyRestarted: leadsTo<SupervisionState>(
+      (s) => Object.values(s.children).some((c) => c.status === "dead"),
+      (s) => s.supervisor.escalated || Object.values(s.children).every((c) => c.status === "running"),
+      "a crashed child is eventually running again, or the supervisor has escalated: no child stays dead under a supervisor that still works",
+    ),
     crashedChildIsRestartedOrSupervisorEscalated: atTermination<SupervisionState>(
       (s) => s.supervisor.escalated || Object.values(s.children).every((c) => c.status === "running"),
       "when the run is over, every child that crashed runs again, or the supervisor has given up and escalated",
@@ -297,6 +320,11 @@ export const supervisor = defineSpec({
     ),
   },
   variants: {
+    "defer-while-busy": {
+      description: "while several exits are pending the supervisor puts the oldest back at the end of its mailbox: with two children down it shuffles their exits forever",
+      violates: "crashedChildEventuallyRestarted",
+      actions: { HandleExit: deferWhileBusy },
+    },
     "restart-forever": {
       description: "no restart intensity: a child that keeps crashing is restarted forever, and the failure never reaches the parent",
       violates: "restartsWithinIntensity",

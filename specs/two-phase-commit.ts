@@ -12,6 +12,7 @@ import {
   broadcast,
   defineProtocol,
   defineRole,
+  eventually,
   int,
   invariant,
   send,
@@ -146,6 +147,9 @@ export const twoPhaseCommit = defineProtocol({
   nodes: (p) => ({ tm: ["tm"], rm: rmIds(p.rms) }),
   roles: { tm: transactionManager, rm: resourceManager },
   symmetry: ["rm"],
+  // Every step is weakly fair, per instance: a TM or RM that can act eventually does, and a message
+  // that stays in the network (a set: messages are never removed) is eventually received.
+  fairness: { weak: ["*"] },
   properties: {
     typeOK: invariant<State, { rms: number }>((s, p) => {
       const tm = nodeOf(s, "tm", "tm");
@@ -165,6 +169,10 @@ export const twoPhaseCommit = defineProtocol({
       }
       return !(committed && aborted);
     }, "no RM has committed while another has aborted"),
+    eventuallyAllDecided: eventually<State, { rms: number }>(
+      (s, p) => rmStates(s, p.rms).every((x) => x === "committed" || x === "aborted"),
+      "every fair behaviour reaches a state where every RM has committed or aborted",
+    ),
   },
   variants: {
     "commit-without-all-prepared": {
@@ -176,6 +184,16 @@ export const twoPhaseCommit = defineProtocol({
       description: "the TM may still decide to abort after it decided to commit",
       violates: "consistent",
       roles: { tm: fickleManager },
+    },
+    "no-fairness": {
+      description: "no step is fair: the system may stop at any point (here: before anything happens)",
+      violates: "eventuallyAllDecided",
+      fairness: {},
+    },
+    "unfair-network": {
+      description: "the TM and RMs act when they can, but the network may hold a decision forever",
+      violates: "eventuallyAllDecided",
+      fairness: { weak: ["tm: *", "rm: Prepare", "rm: ChooseToAbort"] },
     },
   },
 });

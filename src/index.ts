@@ -6,6 +6,7 @@ export * from "./params.js";
 export * from "./fingerprint.js";
 export * from "./sets.js";
 export * from "./spec.js";
+export * from "./fairness.js";
 export * from "./protocol.js";
 export * from "./node.js";
 export * from "./trace.js";

@@ -13,6 +13,7 @@ import type { HistoryEvent } from "./history/types.js";
 import { deepEqual, fingerprintInto, fmix32, NotPlainDataError, type Fingerprint } from "./fingerprint.js";
 import { type ParamRecord, type ParamsSchema, type ParamValues } from "./params.js";
 import { canonicalFingerprint } from "./symmetry.js";
+import { fairnessLevels, type Fairness, type FairnessLevel } from "./fairness.js";
 import { deepFreeze, faultOf, invalidFault, userCode, UserCodeError, type NamedInput, type UserCodeSite } from "./user-code.js";
 import {
   bindProperties,
@@ -269,6 +270,8 @@ export interface ProtocolVariantDef<P> {
   readonly params?: ParamRecord;
   /** Roles replaced by this variant (e.g. a reducer with a bug). */
   readonly roles?: Readonly<Record<string, AnyRole<P>>>;
+  /** Fairness of this variant when it differs from the protocol's (`{}`: none). */
+  readonly fairness?: Fairness;
 }
 
 /** What a user writes to define a protocol. */
@@ -290,6 +293,13 @@ export interface ProtocolDefinition<Schema extends ParamsSchema, R extends Reado
    * stores one state per orbit under renaming their ids (see symmetry.ts).
    */
   readonly symmetry?: readonly (keyof R & string)[];
+  /**
+   * Which steps a behaviour may not neglect forever, for liveness properties
+   * (see Fairness). Keys are labels (`rm1: receive Commit from tm`,
+   * `n1: timer Election`, `tm: DecideAbort`); their groups are `role: receive
+   * Type`, `role: timer Type`, `role: Type`. Faults are never fair.
+   */
+  readonly fairness?: Fairness;
   readonly variants?: Readonly<Record<string, ProtocolVariantDef<ParamValues<NoInfer<Schema>>>>>;
   /** Paths of the protocol state's arrays that are sets (`"nodes.*.votes"`; see SpecDefinition). */
   readonly sets?: readonly string[];
@@ -449,6 +459,8 @@ class ProtocolModel implements Model<ProtocolState> {
   private readonly nodeRole: AnyRole<Params>[] = [];
   private readonly nodeRoleName: string[] = [];
   readonly constrained: boolean;
+  /** Fairness level of a step label (see Fairness); absent when the protocol declares none. */
+  readonly fairness?: (label: string) => FairnessLevel;
   /** Per coverage key (`role: receive Type`): reducer calls tried and enabled (memoized: distinct local transitions). */
   private readonly activityCounts = new Map<string, { tried: number; enabled: number }>();
   /** Reducer calls so far: the first ones and a sample of the rest are made twice (nondeterminism check). */
@@ -481,6 +493,8 @@ class ProtocolModel implements Model<ProtocolState> {
     this.spec = def.name;
     this.network = def.network;
     this.deadlock = def.deadlock ?? false;
+    const fairness = (def.variants?.[variant] as ProtocolVariantDef<Params> | undefined)?.fairness ?? (def.fairness as Fairness | undefined);
+    if (fairness !== undefined) this.fairness = fairnessLevels(fairness, (label) => this.coverageKey(label));
     this.properties = bindProperties(def.properties as Record<string, Property<ProtocolState, Params>>, paramValues);
     const constraint = def.constraint as ((s: ProtocolState, p: Params) => boolean) | undefined;
     this.constraint = constraint

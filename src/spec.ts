@@ -7,6 +7,7 @@
 import { sameError } from "./same-error.js";
 import { fingerprintInto, NotPlainDataError, type Fingerprint } from "./fingerprint.js";
 import { faultOf, invalidFault, UserCodeError, type NamedInput, type UserCodeSite } from "./user-code.js";
+import { fairnessLevels, type Fairness, type FairnessLevel } from "./fairness.js";
 import {
   resolveParams,
   type ParamRecord,
@@ -21,10 +22,18 @@ interface PropertyMeta {
   readonly symmetric?: false;
 }
 
-/** The kinds of property. */
-export type PropertyKind = "invariant" | "action" | "final" | "sometimes";
+/** The kinds of property: safety (`invariant`, `action`, `final`), reachability (`sometimes`) and liveness. */
+export type PropertyKind = "invariant" | "action" | "final" | "sometimes" | LivenessKind;
 
-/** A property's predicate: over the pair of states for `action`, over one state otherwise. */
+/** Liveness: `eventually` (<>p), `alwaysEventually` ([]<>p), `leadsTo` (p ~> q), judged on fair behaviours. */
+export type LivenessKind = "eventually" | "alwaysEventually" | "leadsTo";
+
+/** True for the liveness kinds, which need a complete search and the graph's edges. */
+export function isLiveness(kind: PropertyKind | "error"): kind is LivenessKind {
+  return kind === "eventually" || kind === "alwaysEventually" || kind === "leadsTo";
+}
+
+/** A property's predicate: over the pair of states for `action`, over one state otherwise (for `leadsTo`, the trigger p). */
 export type PropertyCheck<K extends PropertyKind, S, P> = K extends "action"
   ? (prev: S, next: S, params: P) => boolean
   : (state: S, params: P) => boolean;
@@ -37,6 +46,8 @@ export type PropertyCheck<K extends PropertyKind, S, P> = K extends "action"
 export interface PropertyOf<K extends PropertyKind, S, P> extends PropertyMeta {
   readonly kind: K;
   readonly check: PropertyCheck<K, S, P>;
+  /** For `leadsTo` only: the state q that must follow every p state. */
+  readonly then?: K extends "leadsTo" ? (state: S, params: P) => boolean : never;
 }
 
 /** A property every reachable state must satisfy. */
@@ -55,8 +66,24 @@ export type FinalProperty<S, P> = PropertyOf<"final", S, P>;
  */
 export type SometimesProperty<S, P> = PropertyOf<"sometimes", S, P>;
 
+/** Every fair behaviour reaches a state satisfying the check (<>p). */
+export type EventuallyProperty<S, P> = PropertyOf<"eventually", S, P>;
+
+/** Every fair behaviour satisfies the check again and again, forever ([]<>p). */
+export type AlwaysEventuallyProperty<S, P> = PropertyOf<"alwaysEventually", S, P>;
+
+/** On every fair behaviour, each state satisfying `check` is followed (or met) by one satisfying `then` (p ~> q). */
+export type LeadsToProperty<S, P> = PropertyOf<"leadsTo", S, P>;
+
 /** A named claim about a spec's behaviour. */
-export type Property<S, P> = InvariantProperty<S, P> | ActionProperty<S, P> | FinalProperty<S, P> | SometimesProperty<S, P>;
+export type Property<S, P> =
+  | InvariantProperty<S, P>
+  | ActionProperty<S, P>
+  | FinalProperty<S, P>
+  | SometimesProperty<S, P>
+  | EventuallyProperty<S, P>
+  | AlwaysEventuallyProperty<S, P>
+  | LeadsToProperty<S, P>;
 
 /**
  * A property that holds in every reachable state.
@@ -103,6 +130,48 @@ export function sometimes<S, P = any>(check: (state: S, params: P) => boolean, d
 export function sometimes<Never extends never>(...deferred: DeferredCall<Never>): Deferred;
 export function sometimes<S, P>(check: (state: S, params: P) => boolean, description?: string): SometimesProperty<S, P> | Deferred {
   return description === undefined ? { kind: "sometimes", check } : { kind: "sometimes", check, description };
+}
+
+/**
+ * Every fair behaviour eventually reaches a state satisfying `check` (TLA+'s
+ * `<>P`). Checked on the whole reachable graph under the spec's `fairness`;
+ * a violation is a lasso: a path and a cycle it can repeat forever (or a
+ * state it can stay in forever) without `check` ever holding.
+ * @example eventuallyAllDecided: eventually((s) => rms(s).every((x) => x === "committed" || x === "aborted"))
+ */
+export function eventually<S, P = any>(check: (state: S, params: P) => boolean, description?: string): EventuallyProperty<S, P>;
+/** Not for calling: it lets TypeScript infer the callbacks' types (see {@link DeferredCall}). */
+export function eventually<Never extends never>(...deferred: DeferredCall<Never>): Deferred;
+export function eventually<S, P>(check: (state: S, params: P) => boolean, description?: string): EventuallyProperty<S, P> | Deferred {
+  return description === undefined ? { kind: "eventually", check } : { kind: "eventually", check, description };
+}
+
+/**
+ * Every fair behaviour satisfies `check` infinitely often (TLA+'s `[]<>P`):
+ * it never settles into states where `check` fails.
+ * @example keepsServing: alwaysEventually((s) => s.breaker === "closed")
+ */
+export function alwaysEventually<S, P = any>(check: (state: S, params: P) => boolean, description?: string): AlwaysEventuallyProperty<S, P>;
+/** Not for calling: it lets TypeScript infer the callbacks' types (see {@link DeferredCall}). */
+export function alwaysEventually<Never extends never>(...deferred: DeferredCall<Never>): Deferred;
+export function alwaysEventually<S, P>(check: (state: S, params: P) => boolean, description?: string): AlwaysEventuallyProperty<S, P> | Deferred {
+  return description === undefined ? { kind: "alwaysEventually", check } : { kind: "alwaysEventually", check, description };
+}
+
+/**
+ * Every state satisfying `p` is followed, on every fair behaviour, by a state
+ * satisfying `q` (TLA+'s `P ~> Q`; a state satisfying both counts).
+ * @example restarted: leadsTo((s) => s.child === "crashed", (s) => s.child === "running")
+ */
+export function leadsTo<S, P = any>(p: (state: S, params: P) => boolean, q: (state: S, params: P) => boolean, description?: string): LeadsToProperty<S, P>;
+/** Not for calling: it lets TypeScript infer the callbacks' types (see {@link DeferredCall}). */
+export function leadsTo<Never extends never>(...deferred: DeferredCall<Never>): Deferred;
+export function leadsTo<S, P>(
+  p: (state: S, params: P) => boolean,
+  q: (state: S, params: P) => boolean,
+  description?: string,
+): LeadsToProperty<S, P> | Deferred {
+  return description === undefined ? { kind: "leadsTo", check: p, then: q } : { kind: "leadsTo", check: p, then: q, description };
 }
 
 /**
@@ -207,6 +276,8 @@ export interface VariantDef<S, P> {
   readonly params?: ParamRecord;
   /** Actions replaced or added by this variant. */
   readonly actions?: Partial<ActionsDef<S, P>>;
+  /** Fairness of this variant when it differs from the spec's (`{}`: none). */
+  readonly fairness?: Fairness;
 }
 
 /** What a user writes to define a spec. */
@@ -224,6 +295,8 @@ export interface SpecDefinition<S, Schema extends ParamsSchema> {
   readonly constraint?: (state: S, params: ParamValues<NoInfer<Schema>>) => boolean;
   /** Report a reachable state with no enabled action as a violation of `deadlockFree`. */
   readonly deadlock?: boolean;
+  /** Which actions a behaviour may not neglect forever, for liveness properties (see Fairness); keys are labels, `Name(value)`. */
+  readonly fairness?: Fairness;
   readonly variants?: Readonly<Record<string, VariantDef<S, ParamValues<NoInfer<Schema>>>>>;
   /** Paths of the state's arrays that are sets (`"tmPrepared"`, `"nodes.*.votes"`): traces diff them by membership, ITF writes them as `#set`. */
   readonly sets?: readonly string[];
@@ -268,7 +341,9 @@ export type ModelProperty<S> =
   | { readonly name: string; readonly kind: "invariant"; readonly check: (state: S) => boolean }
   | { readonly name: string; readonly kind: "action"; readonly check: (prev: S, next: S) => boolean }
   | { readonly name: string; readonly kind: "final"; readonly check: (state: S) => boolean }
-  | { readonly name: string; readonly kind: "sometimes"; readonly check: (state: S) => boolean };
+  | { readonly name: string; readonly kind: "sometimes"; readonly check: (state: S) => boolean }
+  | { readonly name: string; readonly kind: "eventually" | "alwaysEventually"; readonly check: (state: S) => boolean }
+  | { readonly name: string; readonly kind: "leadsTo"; readonly check: (state: S) => boolean; readonly then: (state: S) => boolean };
 
 /** Receives the successors of a state. */
 export interface SuccessorSink<S> {
@@ -313,6 +388,11 @@ export interface Model<S = unknown> {
   activity?(): ReadonlyMap<string, ActionActivity>;
   /** Check for states with no enabled action (reported as `deadlockFree`). */
   readonly deadlock: boolean;
+  /**
+   * How fair the step with this label is (see Fairness), for liveness
+   * properties; absent: no step is fair.
+   */
+  fairness?(label: string): FairnessLevel;
   /**
    * Freezes a state before it is stored (purity guards); a model that freezes
    * its parts itself does less than the default deep freeze.
@@ -440,7 +520,9 @@ export function bindProperties<S, P>(
     switch (p.kind) {
       case "invariant":
       case "final":
-      case "sometimes": {
+      case "sometimes":
+      case "eventually":
+      case "alwaysEventually": {
         const check = p.check;
         return { name, kind: p.kind, check: (s) => guardedCheck("property", where, [{ name: "state", value: s }], (x) => check(x as S, params)) };
       }
@@ -448,6 +530,17 @@ export function bindProperties<S, P>(
         const check = p.check;
         const inputs = (a: S, b: S): NamedInput[] => [{ name: "prev", value: a }, { name: "next", value: b }];
         return { name, kind: "action", check: (a, b) => guardedCheck("property", where, inputs(a, b), (x, y) => check(x as S, y as S, params)) };
+      }
+      case "leadsTo": {
+        const check = p.check;
+        const then = p.then;
+        if (then === undefined) throw new SpecDefinitionError(`property "${name}": leadsTo needs two predicates, leadsTo(p, q)`);
+        return {
+          name,
+          kind: "leadsTo",
+          check: (s) => guardedCheck("property", where, [{ name: "state", value: s }], (x) => check(x as S, params)),
+          then: (s) => guardedCheck("property", `${where} (its q)`, [{ name: "state", value: s }], (x) => then(x as S, params)),
+        };
       }
     }
   });
@@ -512,7 +605,9 @@ export function defineSpec<S, Schema extends ParamsSchema = Record<never, never>
       const params = values as unknown as ParamValues<Schema>;
       const variantDef = variant === DEFAULT_VARIANT ? undefined : def.variants?.[variant];
       const actions = { ...def.actions, ...(variantDef?.actions ?? {}) } as ActionsDef<S, ParamValues<Schema>>;
-      return genericModel(def, variant, values, params, actions, deadlock);
+      const model = genericModel(def, variant, values, params, actions, deadlock);
+      const fairness = variantDef?.fairness ?? def.fairness;
+      return fairness === undefined ? model : { ...model, fairness: fairnessLevels(fairness, actionOfLabel) };
     },
   };
 }
@@ -643,6 +738,7 @@ export function deriveModel<S>(model: Model<S>, overrides: Partial<Model<S>>): M
     ...(model.activity ? { activity: () => model.activity!() } : {}),
     ...(model.freeze ? { freeze: (state: S) => model.freeze!(state) } : {}),
     ...(model.constrained === undefined ? {} : { constrained: model.constrained }),
+    ...(model.fairness ? { fairness: (label: string) => model.fairness!(label) } : {}),
     initStates: () => model.initStates(),
     fingerprint: (state, out) => model.fingerprint(state, out),
     successors: (state, fp, sink) => model.successors(state, fp, sink),
@@ -655,4 +751,10 @@ export function deriveModel<S>(model: Model<S>, overrides: Partial<Model<S>>): M
 /** The same model checking only the property `name` (see selectProperties). */
 export function onlyProperty<S>(model: Model<S>, name: string): Model<S> {
   return selectProperties(model, [name]);
+}
+
+/** The action name of a label: `Inc(1)` -> `Inc`. */
+export function actionOfLabel(label: string): string {
+  const paren = label.indexOf("(");
+  return paren < 0 ? label : label.slice(0, paren);
 }

@@ -25,6 +25,8 @@ export interface TraceSource {
    * Default: the nodes the last step touched.
    */
   readonly involved?: readonly string[] | undefined;
+  /** A lasso (liveness): the step from which the trace repeats forever (its last state is this step's). */
+  readonly loopStart?: number | undefined;
 }
 
 /**
@@ -41,6 +43,8 @@ export interface TraceJson {
   readonly params: Readonly<Record<string, unknown>>;
   readonly property: string | null;
   readonly sets?: readonly string[];
+  /** A lasso: the trace repeats forever from this step (see TraceSource). */
+  readonly loopStart?: number;
   readonly steps: Trace;
 }
 
@@ -52,13 +56,16 @@ export function toTraceJson(trace: Trace, source: TraceSource): TraceJson {
     params: source.params ?? {},
     property: source.property ?? null,
     ...(source.sets === undefined || source.sets.length === 0 ? {} : { sets: source.sets }),
+    ...(source.loopStart === undefined ? {} : { loopStart: source.loopStart }),
     steps: trace,
   };
 }
 
 function describe(source: TraceSource, steps: number): string {
   const variant = source.variant === undefined || source.variant === "default" ? "" : ` --variant ${source.variant}`;
-  const property = source.property ? `: "${source.property}" is violated after ${steps} step${steps === 1 ? "" : "s"}` : "";
+  const after = `${steps} step${steps === 1 ? "" : "s"}`;
+  const loop = source.loopStart === undefined ? "" : source.loopStart === steps ? ", then stays there forever" : ` (a cycle from step ${source.loopStart}, repeated forever)`;
+  const property = source.property ? `: "${source.property}" is violated ${source.loopStart === undefined ? "after" : "by a lasso of"} ${after}${loop}` : "";
   return `interleave check ${source.spec}${variant}${property}`;
 }
 
@@ -188,7 +195,11 @@ function variablesOf(trace: Trace): string[] | undefined {
  *   variant `{"tag": "Float", "value": "0.5"}` (the shortest decimal that
  *   reads back as the same double; also "-0", "NaN", "Infinity");
  * - `#meta` holds the spec, variant, params, property and sets, which
- *   `interleave replay` reads; each state's `#meta` holds its action.
+ *   `interleave replay` reads; each state's `#meta` holds its action;
+ * - a lasso (liveness counterexample) gets ADR-015's `loop`: the index of
+ *   the state that follows the last one. Our last state repeats the state
+ *   at `loopStart` (kept in `#meta`), so `loop` is `loopStart + 1`, or the
+ *   last index when the behaviour stutters there.
  */
 export function toItf(trace: Trace, source: TraceSource): object {
   const sets = (source.sets ?? []).map((p) => p.split("."));
@@ -208,8 +219,10 @@ export function toItf(trace: Trace, source: TraceSource): object {
       property: source.property ?? null,
       ...(source.sets === undefined || source.sets.length === 0 ? {} : { sets: source.sets }),
       ...(vars ? {} : { wholeState: true }),
+      ...(source.loopStart === undefined ? {} : { loopStart: source.loopStart }),
     },
     vars: columns,
+    ...(source.loopStart === undefined ? {} : { loop: Math.min(source.loopStart + 1, trace.length - 1) }),
     states: trace.map((step, index) => ({
       "#meta": { index, action: step.action ?? "init" },
       ...Object.fromEntries(columns.map((v, i) => [v, encode(valueOf(step, v), shapes[i]!)])),
@@ -268,6 +281,8 @@ export interface ReadTrace {
   readonly params?: Readonly<Record<string, unknown>>;
   readonly property?: string | null;
   readonly sets?: readonly string[];
+  /** A lasso: the step from which the trace repeats forever. */
+  readonly loopStart?: number;
   readonly trace: Trace;
 }
 
@@ -278,6 +293,7 @@ function metaOf(meta: Record<string, unknown>): Omit<ReadTrace, "trace"> {
   if (isPlainObject(meta["params"])) out.params = meta["params"];
   if (typeof meta["property"] === "string" || meta["property"] === null) out.property = meta["property"];
   if (Array.isArray(meta["sets"]) && meta["sets"].every((s) => typeof s === "string")) out.sets = meta["sets"] as string[];
+  if (typeof meta["loopStart"] === "number" && Number.isInteger(meta["loopStart"]) && meta["loopStart"] >= 0) out.loopStart = meta["loopStart"];
   return out;
 }
 
@@ -386,7 +402,13 @@ export function toMermaid(trace: Trace, source: TraceSource): string {
   if (isProtocolState(first)) {
     const nodes = Object.keys(first.nodes);
     const lines = [title, "sequenceDiagram", ...nodes.map((n) => `  participant ${participant(n)} as ${mermaidText(n)}`)];
-    for (const step of trace.slice(1)) lines.push(sequenceLine(step.action ?? "", nodes));
+    const loopStart = source.loopStart;
+    trace.slice(1).forEach((step, k) => {
+      if (loopStart !== undefined && k === loopStart && loopStart < trace.length - 1) lines.push("  loop repeats forever");
+      lines.push(`${loopStart !== undefined && k >= loopStart ? "  " : ""}${sequenceLine(step.action ?? "", nodes)}`);
+    });
+    if (loopStart !== undefined && loopStart < trace.length - 1) lines.push("  end");
+    if (loopStart === trace.length - 1) lines.push(`  Note over ${nodes.map(participant).slice(0, 2).join(",")}: stays in this state forever`);
     if (source.property) lines.push(violationNote(trace, source, nodes));
     return `${lines.join("\n")}\n`;
   }
@@ -400,6 +422,7 @@ export function toMermaid(trace: Trace, source: TraceSource): string {
     lines.push(`  s${i}["${shown.join("<br/>") || "no change"}"]`);
     lines.push(`  s${i - 1} -->|"${mermaidText(step.action ?? "")}"| s${i}`);
   });
+  if (source.loopStart !== undefined) lines.push(`  s${trace.length - 1} -.->|"repeats forever"| s${source.loopStart === trace.length - 1 ? trace.length - 1 : source.loopStart + 1}`);
   if (source.property) lines.push(`  s${trace.length - 1}:::violated`, "  classDef violated stroke:#c00,stroke-width:3px");
   return `${lines.join("\n")}\n`;
 }
@@ -413,7 +436,8 @@ export function toHtml(trace: Trace, source: TraceSource): string {
   const heading = escapeHtml(describe(source, trace.length - 1));
   const rows = trace.map((step, i) => {
     const changes = i === 0 ? [] : diffStates(trace[i - 1]!.state, step.state, { sets: source.sets }).flatMap(formatChange);
-    const last = i === trace.length - 1 && source.property ? ' class="violated"' : "";
+    const inLoop = source.loopStart !== undefined && i >= source.loopStart;
+    const last = i === trace.length - 1 && source.property ? ' class="violated"' : inLoop ? ' class="loop"' : "";
     return [
       `<tr${last}><td>${i}</td><td>${escapeHtml(step.action ?? "initial state")}</td>`,
       `<td>${changes.length === 0 ? (i === 0 ? "" : "<em>no change</em>") : `<ul>${changes.map((c) => `<li><code>${escapeHtml(c)}</code></li>`).join("")}</ul>`}`,
@@ -434,11 +458,12 @@ body { font: 14px/1.4 system-ui, sans-serif; margin: 2em; }
 table { border-collapse: collapse; width: 100%; }
 td, th { border: 1px solid #ccc; padding: 4px 8px; vertical-align: top; text-align: left; }
 tr.violated td { background: #fee; }
+tr.loop td { background: #fff6e0; }
 ul { margin: 0; padding-left: 1.2em; }
 pre { margin: 0; font-size: 12px; }
 </style></head>
 <body><h1>${heading}</h1>
-<p>${trace.length - 1} steps${source.property ? `; the last state violates <code>${escapeHtml(source.property)}</code>` : ""}. Each step lists only the fields it changed.</p>
+<p>${trace.length - 1} steps${source.property ? (source.loopStart === undefined ? `; the last state violates <code>${escapeHtml(source.property)}</code>` : `; a lasso violating <code>${escapeHtml(source.property)}</code>: ${source.loopStart === trace.length - 1 ? `the system stays in state ${source.loopStart} forever` : `from state ${source.loopStart} (shaded) the steps repeat forever, the last state being state ${source.loopStart} again`}`) : ""}. Each step lists only the fields it changed.</p>
 ${svg === "" ? table : `<div class="layout"><div class="diagram">${svg}</div>\n${table}</div>`}
 </body></html>
 `;

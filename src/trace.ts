@@ -132,20 +132,31 @@ export function formatChange(change: Change): string[] {
  * A trace as text: the initial state in full (one line per top-level field),
  * then per step its action and only the fields that changed.
  */
-export function formatTraceText(trace: Trace, options: DiffOptions = {}): string {
+export function formatTraceText(trace: Trace, options: DiffOptions & LoopOptions = {}): string {
   const lines: string[] = [];
+  const loopStart = options.loopStart;
+  const last = trace.length - 1;
   trace.forEach((step, i) => {
     if (i === 0) {
       lines.push("State 0 (initial):");
       const s = step.state;
       if (isPlainObject(s)) for (const [k, v] of Object.entries(s)) lines.push(`    ${k} = ${show(v)}`);
       else lines.push(`    ${show(s)}`);
+      if (loopStart === 0 && last > 0) lines.push("-- Loop starts here (state 0) --");
       return;
     }
     lines.push(`Step ${i}: ${step.action ?? "?"}`);
     const changes = diffStates(trace[i - 1]!.state, step.state, options);
     if (changes.length === 0) lines.push("    (no change)");
     for (const c of changes) for (const line of formatChange(c)) lines.push(`    ${line}`);
+    if (i === loopStart && i < last) lines.push(`-- Loop starts here (state ${i}) --`);
+    if (loopStart !== undefined && i === last && loopStart < last) lines.push(`-- Back to state ${loopStart}: the loop repeats forever --`);
   });
+  if (loopStart === last) lines.push(`-- The system stays in state ${last} forever (nothing fair is enabled there) --`);
   return lines.join("\n");
+}
+
+/** For lassos (liveness counterexamples): the step from which the trace repeats forever. */
+export interface LoopOptions {
+  readonly loopStart?: number | undefined;
 }

@@ -210,7 +210,12 @@ function statusOf<S>(p: ModelProperty<S>, prev: S | undefined, state: S, final: 
     case "final":
       return !final ? "n/a" : p.check(state) ? "holds" : "violated";
     case "sometimes":
+    case "eventually":
+    case "alwaysEventually":
+      // Liveness is a claim about whole behaviours: one state only shows whether its goal holds here.
       return p.check(state) ? "reached" : "not-here";
+    case "leadsTo":
+      return p.then(state) ? "reached" : p.check(state) ? "not-here" : "n/a";
   }
 }
 

@@ -39,6 +39,7 @@ describe("interleave CLI", () => {
     expect(tpc?.properties).toEqual([
       { name: "typeOK", kind: "invariant", description: "TPTypeOK: every variable holds a value of its type" },
       { name: "consistent", kind: "invariant", description: "no RM has committed while another has aborted" },
+      { name: "eventuallyAllDecided", kind: "eventually", description: "every fair behaviour reaches a state where every RM has committed or aborted" },
     ]);
     const broken = tpc?.variants.filter((v) => v.violates) ?? [];
     expect(broken.length).toBeGreaterThanOrEqual(1);
@@ -110,7 +111,7 @@ describe("interleave CLI", () => {
 
   it.each([
     [["check", "nope"], 'interleave: no spec named "nope"; specs: '],
-    [["check", "two-phase-commit", "--variant", "fast"], 'interleave: spec "two-phase-commit" has no variant "fast"; variants: default, commit-without-all-prepared, abort-after-commit'],
+    [["check", "two-phase-commit", "--variant", "fast"], 'interleave: spec "two-phase-commit" has no variant "fast"; variants: default, commit-without-all-prepared, abort-after-commit, no-fairness, unfair-network'],
     [["check", "two-phase-commit", "--param", "rms=x"], 'interleave: param "rms" must be an integer, got "x"'],
     [["check", "two-phase-commit", "--param", "rm=3"], 'interleave: unknown param "rm"; params: rms'],
     [["check", "two-phase-commit", "--param", "rms"], 'interleave: option \'--param <name=value>\' argument \'rms\' is invalid. --param takes name=value, got "rms"'],
@@ -200,11 +201,14 @@ describe("interleave CLI messages", () => {
       properties: [
         { name: "typeOK", kind: "invariant", description: "TPTypeOK: every variable holds a value of its type" },
         { name: "consistent", kind: "invariant", description: "no RM has committed while another has aborted" },
+        { name: "eventuallyAllDecided", kind: "eventually", description: "every fair behaviour reaches a state where every RM has committed or aborted" },
       ],
       variants: [
         { name: "default", description: "Gray and Lamport's two-phase commit (TwoPhase.tla): a TM and RMs agree to commit or abort" },
         { name: "commit-without-all-prepared", description: "the TM commits without waiting for every RM's Prepared message", violates: "consistent" },
         { name: "abort-after-commit", description: "the TM may still decide to abort after it decided to commit", violates: "consistent" },
+        { name: "no-fairness", description: "no step is fair: the system may stop at any point (here: before anything happens)", violates: "eventuallyAllDecided" },
+        { name: "unfair-network", description: "the TM and RMs act when they can, but the network may hold a decision forever", violates: "eventuallyAllDecided" },
       ],
       symmetry: ["rm"],
     });
@@ -219,12 +223,14 @@ describe("interleave CLI messages", () => {
   it("the text listing shows each param's type, range and description", () => {
     const r = run("list");
     expect(r.code).toBe(0);
-    expect(r.stdout.split("\n").slice(0, 11)).toEqual([
+    expect(r.stdout.split("\n").slice(0, 13)).toEqual([
       "two-phase-commit: Gray and Lamport's two-phase commit (TwoPhase.tla): a TM and RMs agree to commit or abort",
       "  params:     rms=3 (int, 1..12): number of resource managers",
-      "  properties: typeOK (invariant), consistent (invariant)",
+      "  properties: typeOK (invariant), consistent (invariant), eventuallyAllDecided (eventually)",
       "  variant commit-without-all-prepared: the TM commits without waiting for every RM's Prepared message (violates consistent)",
       "  variant abort-after-commit: the TM may still decide to abort after it decided to commit (violates consistent)",
+      "  variant no-fairness: no step is fair: the system may stop at any point (here: before anything happens) (violates eventuallyAllDecided)",
+      "  variant unfair-network: the TM and RMs act when they can, but the network may hold a decision forever (violates eventuallyAllDecided)",
       "",
       "lamport-clock: Lamport's logical clocks: happened-before implies a smaller clock, and (clock, process) totally orders events consistently with it",
       "  params:     processes=3 (int, 2..4): number of processes",
@@ -248,10 +254,13 @@ describe("interleave CLI messages", () => {
         "properties:",
         "  typeOK (invariant): TPTypeOK: every variable holds a value of its type",
         "  consistent (invariant): no RM has committed while another has aborted",
+        "  eventuallyAllDecided (eventually): every fair behaviour reaches a state where every RM has committed or aborted",
         "",
         "variants (--variant name):",
         "  commit-without-all-prepared: the TM commits without waiting for every RM's Prepared message (violates consistent)",
         "  abort-after-commit: the TM may still decide to abort after it decided to commit (violates consistent)",
+        "  no-fairness: no step is fair: the system may stop at any point (here: before anything happens) (violates eventuallyAllDecided)",
+        "  unfair-network: the TM and RMs act when they can, but the network may hold a decision forever (violates eventuallyAllDecided)",
         "",
         "symmetric roles (--symmetry): rm",
         "",

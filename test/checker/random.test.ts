@@ -233,10 +233,17 @@ describe("random strategy: replay paths", () => {
 // random search finds the property it breaks within 10 s, and its shrunk
 // trace is at most 2 steps longer than BFS's shortest. Only that property is
 // checked: a variant may break others on the way (vector-clock's
-// merge-without-increment also breaks ownEntryCountsOwnEvents).
+// merge-without-increment also breaks ownEntryCountsOwnEvents). Liveness
+// variants are left out: random walks do not check liveness (a lasso needs the
+// whole graph).
+const liveness = new Set(["eventually", "alwaysEventually", "leadsTo"]);
 const broken = catalogue
   .filter((spec) => spec.name !== "raft")
-  .flatMap((spec) => spec.variants.filter((v) => v.violates !== undefined).map((v) => [spec.name, v.name, v.violates!] as const));
+  .flatMap((spec) =>
+    spec.variants
+      .filter((v) => v.violates !== undefined && !liveness.has(spec.properties.find((p) => p.name === v.violates)?.kind ?? ""))
+      .map((v) => [spec.name, v.name, v.violates!] as const),
+  );
 
 describe("random strategy: the catalogue's broken variants", () => {
   it("covers two-phase commit at least", () => {

@@ -30,7 +30,7 @@ describe("interleave replay", () => {
       const spec = catalogue.find((s) => s.name === specName)!;
       const report = checkSpec(spec, { variant });
       expect([report.result, report.property]).toEqual(["violation", property]);
-      const source = { spec: report.spec, variant: report.variant, params: report.params, property: report.property, sets: report.sets };
+      const source = { spec: report.spec, variant: report.variant, params: report.params, property: report.property, sets: report.sets, loopStart: report.loopStart };
       const files = { json: join(dir, `${specName}-${variant}.json`), itf: join(dir, `${specName}-${variant}.itf.json`) };
       writeFileSync(files.json, JSON.stringify(toTraceJson(report.trace!, source)));
       writeFileSync(files.itf, JSON.stringify(toItf(report.trace!, source)));
@@ -38,7 +38,10 @@ describe("interleave replay", () => {
       for (const file of [files.json, files.itf]) {
         const r = await cli("replay", file);
         expect([r.code, r.stderr], file).toEqual([1, ""]);
-        expect(r.stdout, file).toMatch(new RegExp(`^VIOLATION: ${specName} --variant ${variant} \\(.*\\): replaying ${steps} steps? reproduces \\w+ "${property}", violated at step ${steps}\\n$`));
+        // A lasso (liveness) replays its steps, then its loop: it must close, be fair, and fail the property.
+        const shape = report.loopStart === undefined ? "" : `the lasso \\(${steps} steps?; it (stays at step ${steps} forever|loops back from step ${steps} to step ${report.loopStart}), fairly\\) `;
+        const expected = report.loopStart === undefined ? `replaying ${steps} steps? reproduces \\w+ "${property}", violated at step ${steps}` : `replaying ${shape}reproduces \\w+ "${property}"`;
+        expect(r.stdout, file).toMatch(new RegExp(`^VIOLATION: ${specName} --variant ${variant} \\(.*\\): ${expected}\\n$`));
       }
     },
     // Each test checks its variant once; the slow raft variants take up to ~20 s on a busy 2-core machine.

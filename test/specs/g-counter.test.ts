@@ -222,4 +222,17 @@ describe("g-counter: the model", () => {
     expect(property.check(state(replica({ r2: 1 }, 1), replica({ r2: 1 }, 1)))).toBe(false);
     expect(property.check(state(replica({ r1: 1 }, 1), replica({ r2: 1 }, 1)))).toBe(false);
   });
+
+  describe("liveness: replicasEventuallyConverge under fair gossip", () => {
+    it("holds at the defaults, with the safety check's counts", () => {
+      const r = checkSpec(gCounter);
+      expect([r.result, r.property, r.distinctStates, r.generatedStates]).toEqual(["ok", null, 16231, 81945]);
+    });
+
+    it("gossip-gives-up: one lost gossip and a timer that fires forever without resending: 5 steps, then a cycle of 1", () => {
+      const r = checkSpec(gCounter, { variant: "gossip-gives-up" });
+      expect([r.result, r.property, r.propertyKind, r.loopStart, r.trace?.length]).toEqual(["violation", "replicasEventuallyConverge", "eventually", 5, 7]);
+      expect(r.trace?.at(-1)?.action).toBe('r2: timer AntiEntropy{to:"r1"}');
+    });
+  });
 });

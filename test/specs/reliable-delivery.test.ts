@@ -102,4 +102,17 @@ describe("reliable-delivery", () => {
     expect(property.check(state([{ seq: 1, to: "r", payload: { n: 1 } }]))).toBe(true);
     expect(property.check(state([]))).toBe(false);
   });
+
+  describe("liveness: everyMessageDelivered on a fair lossy network", () => {
+    it("holds: every message is retransmitted until a copy gets through (21,568 states, as the safety check)", () => {
+      const r = checkSpec(reliableDelivery);
+      expect([r.result, r.property, r.distinctStates, r.generatedStates]).toEqual(["ok", null, 21568, 99720]);
+    });
+
+    it("retransmit-budget: once the only copy is lost, the timer fires forever and sends nothing: 5 steps, then a cycle of 1", () => {
+      const r = checkSpec(reliableDelivery, { variant: "retransmit-budget" });
+      expect([r.result, r.property, r.propertyKind, r.loopStart, r.trace?.length]).toEqual(["violation", "everyMessageDelivered", "eventually", 5, 7]);
+      expect(r.trace?.slice(5).map((s) => s.action)).toEqual(["lose Data{seq:1,payload:{\"n\":1}} s→r", "s: timer Retransmit{seq:1}"]);
+    });
+  });
 });

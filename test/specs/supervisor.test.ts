@@ -143,4 +143,18 @@ describe("supervisor: the model", () => {
     expect(prop.check(crashed, restarted("c2"))).toBe(false);
     expect(prop.check(crashed, restarted("c1", "c2", "c3"))).toBe(false);
   });
+
+  describe("liveness: crashedChildEventuallyRestarted", () => {
+    it("holds when the supervisor handles its mailbox fairly (weak fairness on HandleExit)", () => {
+      const r = checkSpec(supervisor);
+      expect([r.result, r.property, r.distinctStates, r.generatedStates]).toEqual(["ok", null, 4461, 8622]);
+    });
+
+    it("defer-while-busy shuffles two pending exits forever: 2 steps, then a fair cycle of 2", () => {
+      const r = checkSpec(supervisor, { variant: "defer-while-busy" });
+      expect([r.result, r.property, r.propertyKind, r.loopStart]).toEqual(["violation", "crashedChildEventuallyRestarted", "leadsTo", 2]);
+      expect(r.trace?.map((s) => s.action)).toEqual([null, "Crash(c1)", "Crash(c2)", "HandleExit(c1)", "HandleExit(c2)"]);
+      expect(r.trace?.at(-1)?.state).toEqual(r.trace?.[2]?.state);
+    });
+  });
 });

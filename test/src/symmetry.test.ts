@@ -33,8 +33,10 @@ describe("symmetry reduction", () => {
     expect([r.result, r.distinctStates, r.generatedStates]).toEqual(["ok", orbits, generated]);
   });
 
-  it("still catches every broken variant, with traces that replay without symmetry", () => {
-    for (const variant of twoPhaseCommit.variants.filter((v) => v.violates)) {
+  it("still catches every broken variant of a safety property, with traces that replay without symmetry", () => {
+    // Liveness is not checked with symmetry (see test/specs/two-phase-commit.test.ts).
+    const safety = new Set(twoPhaseCommit.properties.filter((p) => p.kind === "invariant").map((p) => p.name));
+    for (const variant of twoPhaseCommit.variants.filter((v) => v.violates && safety.has(v.violates))) {
       const plain = checkSpec(twoPhaseCommit, { variant: variant.name });
       const reduced = checkSpec(twoPhaseCommit, { variant: variant.name, symmetry: true });
       expect([reduced.result, reduced.property]).toEqual(["violation", variant.violates]);
