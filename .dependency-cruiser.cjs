@@ -2,6 +2,7 @@
  * The layers, and the one direction imports may take between them:
  *
  *   kernel (src/, without src/runtime/)  <-  checker  <-  testing helpers, CLI
+ *   (the CLI: bin/, checker/cli.ts, load.ts, replay.ts and the lincheck, run and explorer commands)
  *   kernel  <-  specs  <-  spec bindings  <-  CLI
  *   kernel  <-  runtime (src/runtime/)   <-  CLI
  *
@@ -13,7 +14,7 @@
  */
 const KERNEL = "^src/(?!runtime/)";
 const RUNTIME = "^src/runtime/";
-const CLI = "^(bin/|checker/(cli|load|replay)\\.ts$|checker/(lincheck|run)/)";
+const CLI = "^(bin/|checker/(cli|load|replay)\\.ts$|checker/(lincheck|run|explorer)/)";
 const CHECKER = "^checker/";
 const TESTING = "^testing/";
 const SPECS = "^specs/";
