@@ -36,6 +36,8 @@ describe("ExplorerSession", () => {
     expect(view.properties).toEqual([
       { name: "typeOK", kind: "invariant", status: "holds" },
       { name: "consistent", kind: "invariant", status: "holds" },
+      // Liveness is about whole behaviours: a state only shows whether the goal holds in it.
+      { name: "eventuallyAllDecided", kind: "eventually", status: "not-here" },
     ]);
     expect(view.changes).toEqual([]);
     expect(view.final).toBe(false);
@@ -141,6 +143,7 @@ describe("the explorer's HTTP API", () => {
       properties: [
         { name: "typeOK", kind: "invariant" },
         { name: "consistent", kind: "invariant" },
+        { name: "eventuallyAllDecided", kind: "eventually" },
       ],
       initStates: 1,
       protocol: true,
