@@ -70,9 +70,12 @@ describe("expectSpec", () => {
 
   it("toCatchEveryBrokenVariant checks each variant's declared property", () => {
     const reports = expectSpec(twoPhaseCommit).toCatchEveryBrokenVariant();
-    expect(reports.map((r) => [r.variant, r.property, r.trace!.length - 1])).toEqual([
-      ["commit-without-all-prepared", "consistent", 3],
-      ["abort-after-commit", "consistent", 10],
+    expect(reports.map((r) => [r.variant, r.property, r.trace!.length - 1, r.loopStart])).toEqual([
+      ["commit-without-all-prepared", "consistent", 3, undefined],
+      ["abort-after-commit", "consistent", 10, undefined],
+      // Liveness variants end in a lasso: it stops at once, or after 4 steps, and stays there forever.
+      ["no-fairness", "eventuallyAllDecided", 0, 0],
+      ["unfair-network", "eventuallyAllDecided", 4, 4],
     ]);
     const plain = defineSpec({ name: "plain", description: "", init: () => [0], actions: {}, properties: { ok: invariant(() => true) } });
     expect(() => expectSpec(plain).toCatchEveryBrokenVariant()).toThrow('spec "plain" declares no broken variant');
