@@ -148,7 +148,7 @@ export interface CircuitState {
   readonly recovered: boolean;
   /** Ghost: consecutive failures answered while the breaker was closed, since it last closed. */
   readonly streak: number;
-  /** Ghost: when the breaker last went from not open to open, or null. */
+  /** Ghost: when the breaker last went from not open to open, or null (with `liveness`, on the relative clock, and null while closed). */
   readonly trippedAt: number | null;
   /** Ghost: calls admitted while half-open since the breaker last tripped. */
   readonly trials: number;

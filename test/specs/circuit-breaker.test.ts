@@ -154,6 +154,12 @@ describe("circuit-breaker: liveness (eventuallyClosesAfterRecovery, --param live
     expect([r.result, r.distinctStates, r.generatedStates]).toEqual(["ok", 1272, 6577]);
   });
 
+  it("is not vacuous: the service recovers while the breaker is open, and a trial then closes it: trip (4), Recover, 2 ticks, the trial and its success (9)", () => {
+    const model = circuitBreaker.instantiate({ params: liveness });
+    expect(stepsTo(model, (prev) => prev.recovered && prev.breaker.mode === "open")).toBe(6);
+    expect(stepsTo(model, (prev, next) => prev.recovered && prev.breaker.mode === "half-open" && next.breaker.mode === "closed")).toBe(9);
+  });
+
   it("time is relative: a closed breaker has no clock, an open one counts ticks since it opened up to cooldown", () => {
     const model = circuitBreaker.instantiate({ params: liveness });
     const seen = { closed: new Set<number>(), open: new Set<number>(), "half-open": new Set<number>() };
