@@ -19,10 +19,23 @@
  * (consecutive failures answered while closed, when it last tripped, trial
  * calls since) lets the properties state the claims in terms of what
  * happened rather than of the breaker's own counters.
+ *
+ * Liveness (`--param liveness=true`): the breaker must close again once the
+ * service has recovered (`eventuallyClosesAfterRecovery`). Judging it needs
+ * behaviours that run forever, which bounded time cannot give: with time
+ * 0..horizon a fair clock makes every behaviour leave the bound (the
+ * property holds vacuously) and an unfair one lets time stop with the
+ * breaker open (it fails trivially). So in that mode time is relative: only
+ * the ticks since the breaker last opened matter, counted up to `cooldown`
+ * (a closed breaker has no clock), calls are not capped, and a `Recover`
+ * step, which need never happen, makes the service answer every later call
+ * with a success. The safety properties are checked in both modes; the
+ * default mode has no `Recover` step, so there the liveness property holds
+ * vacuously and the default counts are those of the safety model.
  */
 import { produce } from "immer";
 import { match } from "ts-pattern";
-import { choose, defineSpec, int, invariant, onEveryStep, numberedIds, type NodeId } from "../src/index.js";
+import { bool, choose, defineSpec, int, invariant, leadsTo, onEveryStep, numberedIds, type NodeId } from "../src/index.js";
 
 /** A breaker's state. */
 export type Breaker =
@@ -125,14 +138,17 @@ export type Caller =
 
 /** The state of the model: the clock, the breaker, the callers, and the ghost record the properties read. */
 export interface CircuitState {
+  /** The clock; with `liveness`, ticks since the breaker last opened, up to `cooldown` (0 while closed). */
   readonly now: number;
   readonly breaker: Breaker;
   readonly callers: Readonly<Record<NodeId, Caller>>;
-  /** Calls that reached the service. */
+  /** Calls that reached the service; with `liveness`, its parity only (uncapped calls, and a step that reaches the service still changes it). */
   readonly reached: number;
+  /** The service has recovered: it answers every call from now on with a success (`liveness` only; the `Recover` step). */
+  readonly recovered: boolean;
   /** Ghost: consecutive failures answered while the breaker was closed, since it last closed. */
   readonly streak: number;
-  /** Ghost: when the breaker last went from not open to open, or null. */
+  /** Ghost: when the breaker last went from not open to open, or null (with `liveness`, on the relative clock, and null while closed). */
   readonly trippedAt: number | null;
   /** Ghost: calls admitted while half-open since the breaker last tripped. */
   readonly trials: number;
@@ -146,6 +162,7 @@ export interface CircuitParams {
   readonly probes: number;
   readonly horizon: number;
   readonly calls: number;
+  readonly liveness: boolean;
 }
 
 type Admit = (breaker: Breaker, now: number, config: BreakerConfig) => Admission;
@@ -154,6 +171,22 @@ type RecordFn = (breaker: Breaker, result: CallResult, now: number, config: Brea
 const idle: Caller = { status: "idle" };
 const callersOf = (s: CircuitState): readonly NodeId[] => Object.keys(s.callers);
 const configOf = (p: CircuitParams): BreakerConfig => ({ threshold: p.threshold, cooldown: p.cooldown, probes: p.probes });
+
+/**
+ * With `liveness`, the state with time made relative: a closed breaker has no
+ * clock, an open or half-open one counts the ticks since it opened up to
+ * `cooldown` (all that `breakerAt` reads), the ghost's trip time shifted
+ * with it. Without, the state as it is.
+ */
+function relativeTime(s: CircuitState, p: CircuitParams): CircuitState {
+  if (!p.liveness) return s;
+  if (s.breaker.mode === "closed") return s.now === 0 && s.trippedAt === null ? s : { ...s, now: 0, trippedAt: null };
+  const base = s.breaker.openedAt;
+  return { ...s, now: Math.min(s.now - base, p.cooldown), breaker: { ...s.breaker, openedAt: 0 }, trippedAt: s.trippedAt === null ? null : s.trippedAt - base };
+}
+
+/** `reached` after one more call reached the service (its parity with `liveness`). */
+const reachedAfter = (s: CircuitState, p: CircuitParams): number => (p.liveness ? (s.reached + 1) % 2 : s.reached + 1);
 
 /**
  * The ghost's bookkeeping after a step that moved the breaker from `prev`
@@ -168,47 +201,47 @@ function observed(prev: Breaker, next: CircuitState): CircuitState {
 }
 
 /** Takes a call's admission; a call admitted into a half-open breaker counts as a trial in the ghost. */
-function admitted(s: CircuitState, c: NodeId, admission: Admission & { type: "admitted" }, status: "permitted" | "in-flight"): CircuitState {
+function admitted(s: CircuitState, c: NodeId, admission: Admission & { type: "admitted" }, status: "permitted" | "in-flight", p: CircuitParams): CircuitState {
   const next = produce(s, (d) => {
     d.breaker = admission.breaker;
     d.callers[c] = { status, trial: admission.trial };
-    if (status === "in-flight") d.reached += 1;
+    if (status === "in-flight") d.reached = reachedAfter(s, p);
     if (admission.breaker.mode === "half-open") d.trials += 1;
   });
-  return observed(s.breaker, next);
+  return relativeTime(observed(s.breaker, next), p);
 }
 
 /** Call(c): an idle caller calls through the breaker; admitted, the call reaches the service in the same step. A call that fails fast changes nothing. */
 function callWith(admit: Admit, status: "permitted" | "in-flight") {
   return choose(callersOf, (s: CircuitState, c: NodeId, p: CircuitParams) => {
-    if (s.callers[c]!.status !== "idle" || s.reached >= p.calls) return undefined;
+    if (s.callers[c]!.status !== "idle" || (!p.liveness && s.reached >= p.calls)) return undefined;
     const admission = admit(s.breaker, s.now, configOf(p));
-    return admission.type === "admitted" ? admitted(s, c, admission, status) : undefined;
+    return admission.type === "admitted" ? admitted(s, c, admission, status, p) : undefined;
   });
 }
 
 /** Send(c), `check-then-call` only: a caller uses the permission it got earlier, whatever the breaker's state now. */
-const send = choose(callersOf, (s: CircuitState, c: NodeId) => {
+const send = choose(callersOf, (s: CircuitState, c: NodeId, p: CircuitParams) => {
   const caller = s.callers[c]!;
   if (caller.status !== "permitted") return undefined;
   return produce(s, (d) => {
     d.callers[c] = { status: "in-flight", trial: caller.trial };
-    d.reached += 1;
+    d.reached = reachedAfter(s, p);
   });
 });
 
-/** Succeed(c) / Fail(c): the service answers c's call, and the breaker records the answer. */
+/** Succeed(c) / Fail(c): the service answers c's call, and the breaker records the answer. A recovered service only succeeds. */
 function answerWith(record: RecordFn, outcome: CallResult["outcome"]) {
   return choose(callersOf, (s: CircuitState, c: NodeId, p: CircuitParams) => {
     const caller = s.callers[c]!;
-    if (caller.status !== "in-flight") return undefined;
+    if (caller.status !== "in-flight" || (s.recovered && outcome === "failure")) return undefined;
     const breaker = record(s.breaker, { trial: caller.trial, outcome }, s.now, configOf(p));
     const next = produce(s, (d) => {
       d.breaker = breaker;
       d.callers[c] = idle;
       if (s.breaker.mode === "closed") d.streak = outcome === "failure" ? s.streak + 1 : 0;
     });
-    return observed(s.breaker, next);
+    return relativeTime(observed(s.breaker, next), p);
   });
 }
 
@@ -226,6 +259,10 @@ const recordWithoutReset: RecordFn = (breaker, result, now, config) =>
 const recordKeepingTimer: RecordFn = (breaker, result, now, config) =>
   breaker.mode === "half-open" && result.trial && result.outcome === "failure" ? { mode: "open", openedAt: breaker.openedAt } : recordResult(breaker, result, now, config);
 
+/** `reopen-on-success`: the half-open breaker re-opens on every trial's answer, as if the failure path handled both outcomes. */
+const recordReopenOnSuccess: RecordFn = (breaker, result, now, config) =>
+  breaker.mode === "half-open" && result.trial ? { mode: "open", openedAt: now } : recordResult(breaker, result, now, config);
+
 /** A circuit breaker in front of a service that answers as it likes, with callers that call at any time. */
 export const circuitBreaker = defineSpec({
   name: "circuit-breaker",
@@ -237,6 +274,9 @@ export const circuitBreaker = defineSpec({
     probes: int(1, { min: 1, max: 3, description: "trial calls a half-open breaker admits" }),
     horizon: int(6, { min: 1, max: 10, description: "ticks explored (model bound)" }),
     calls: int(6, { min: 1, max: 10, description: "calls reaching the service per run (model bound)" }),
+    liveness: bool(false, {
+      description: "judge eventuallyClosesAfterRecovery: the service may recover (Recover), time counts from the last trip up to cooldown, calls are uncapped (horizon and calls unused)",
+    }),
   },
   init: (p) => [
     {
@@ -244,6 +284,7 @@ export const circuitBreaker = defineSpec({
       breaker: closedBreaker,
       callers: Object.fromEntries(numberedIds("c", p.callers).map((c): [NodeId, Caller] => [c, idle])),
       reached: 0,
+      recovered: false,
       streak: 0,
       trippedAt: null,
       trials: 0,
@@ -253,9 +294,14 @@ export const circuitBreaker = defineSpec({
     Call: callWith(admitCall, "in-flight"),
     Succeed: answerWith(recordResult, "success"),
     Fail: answerWith(recordResult, "failure"),
-    Tick: (s: CircuitState, p: CircuitParams) => observed(s.breaker, { ...s, now: s.now + 1, breaker: breakerAt(s.breaker, s.now + 1, configOf(p)) }),
+    Tick: (s: CircuitState, p: CircuitParams) => relativeTime(observed(s.breaker, { ...s, now: s.now + 1, breaker: breakerAt(s.breaker, s.now + 1, configOf(p)) }), p),
+    Recover: (s: CircuitState, p: CircuitParams) => (p.liveness && !s.recovered ? { ...s, recovered: true } : undefined),
   },
-  constraint: (s, p) => s.now <= p.horizon,
+  constraint: (s, p) => p.liveness || s.now <= p.horizon,
+  // The breaker's own steps and its callers are fair: time passes (so a cooldown runs out), idle callers
+  // keep calling (so a half-open breaker gets its trial), the service answers every call. Recovery is not:
+  // the service need not recover, and the property asks for nothing until it has.
+  fairness: { weak: ["Call", "Succeed", "Fail", "Tick"] },
   properties: {
     noCallReachesDownstreamWhileOpen: onEveryStep<CircuitState>(
       (prev, next) => next.reached === prev.reached || next.breaker.mode !== "open",
@@ -276,6 +322,11 @@ export const circuitBreaker = defineSpec({
     halfOpenAdmitsAtMostProbes: invariant<CircuitState>(
       (s, p) => s.trials <= p.probes,
       "after a trip, at most `probes` trial calls reach the recovering service before the breaker closes or trips again",
+    ),
+    eventuallyClosesAfterRecovery: leadsTo<CircuitState>(
+      (s) => s.recovered,
+      (s) => s.breaker.mode === "closed",
+      "once the service has recovered, the breaker is eventually closed again: it does not keep failing calls fast, or probing, forever",
     ),
   },
   variants: {
@@ -303,6 +354,12 @@ export const circuitBreaker = defineSpec({
       description: "the caller asks the breaker for permission and sends the call later (after an await): the breaker trips in between and the call reaches the service while it is open",
       violates: "noCallReachesDownstreamWhileOpen",
       actions: { Call: callWith(admitCall, "permitted"), Send: send },
+    },
+    "reopen-on-success": {
+      description: "half-open re-opens on every trial's answer, a success too: after the service recovers the breaker probes it every cooldown and never closes",
+      violates: "eventuallyClosesAfterRecovery",
+      params: { liveness: true },
+      actions: { Succeed: answerWith(recordReopenOnSuccess, "success"), Fail: answerWith(recordReopenOnSuccess, "failure") },
     },
   },
 });

@@ -1,5 +1,8 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { bfs, checkSpec } from "../../checker/index.js";
+import { bfs, checkSpec, runCli } from "../../checker/index.js";
 import { onlyProperty, type Model } from "../../src/index.js";
 import {
   admitCall,
@@ -10,6 +13,13 @@ import {
   type Breaker,
   type CircuitState,
 } from "../../specs/circuit-breaker.js";
+
+async function cli(...args: string[]) {
+  let stdout = "";
+  let stderr = "";
+  const code = await runCli(args, { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), progress: false });
+  return { code, stdout, stderr };
+}
 
 const config = { threshold: 2, cooldown: 2, probes: 1 };
 const failure = { trial: false, outcome: "failure" } as const;
@@ -63,6 +73,8 @@ describe("circuit-breaker: the model", () => {
   it("holds at the defaults (2 callers, threshold 2, cooldown 2, 1 probe, time 0..6, 6 calls): 1,182 states, BFS and DFS agree", () => {
     const r = checkSpec(circuitBreaker);
     expect([r.result, r.distinctStates, r.generatedStates]).toEqual(["ok", 1182, 4001]);
+    // The safety model has no recovery: the liveness property holds vacuously there, and the check says so.
+    expect(r.warnings).toEqual(["action Recover was never enabled: is its guard always false?"]);
     const dfs = checkSpec(circuitBreaker, { strategy: "dfs" });
     expect([dfs.result, dfs.distinctStates, dfs.generatedStates]).toEqual(["ok", 1182, 4001]);
   });
@@ -118,12 +130,101 @@ describe("circuit-breaker: the model", () => {
 
   const broken = circuitBreaker.variants.filter((v) => v.violates !== undefined);
 
-  it("has five broken variants, each caught by DFS too", () => {
-    expect(broken.map((v) => v.name)).toEqual(["unlimited-half-open", "trip-above-threshold", "no-failure-reset", "reopen-keeps-old-timer", "check-then-call"]);
+  it("has six broken variants, each caught by DFS too", () => {
+    expect(broken.map((v) => v.name)).toEqual(["unlimited-half-open", "trip-above-threshold", "no-failure-reset", "reopen-keeps-old-timer", "check-then-call", "reopen-on-success"]);
     for (const v of broken) {
       const r = checkSpec(circuitBreaker, { variant: v.name, strategy: "dfs" });
       expect([v.name, r.result, r.property]).toEqual([v.name, "violation", v.violates]);
     }
   });
+});
 
+describe("circuit-breaker: liveness (eventuallyClosesAfterRecovery, --param liveness=true)", () => {
+  const liveness = { liveness: true };
+
+  it("holds under weak fairness of calls, answers and ticks: 116 states, BFS and DFS agree, no warning", () => {
+    const r = checkSpec(circuitBreaker, { params: liveness });
+    expect([r.result, r.property, r.distinctStates, r.generatedStates, r.warnings]).toEqual(["ok", null, 116, 423, []]);
+    const dfs = checkSpec(circuitBreaker, { params: liveness, strategy: "dfs" });
+    expect([dfs.result, dfs.distinctStates, dfs.generatedStates]).toEqual(["ok", 116, 423]);
+  });
+
+  it("holds with 3 callers, threshold 3, cooldown 3 and 2 probes", () => {
+    const r = checkSpec(circuitBreaker, { params: { ...liveness, callers: 3, threshold: 3, cooldown: 3, probes: 2 } });
+    expect([r.result, r.distinctStates, r.generatedStates]).toEqual(["ok", 1272, 6577]);
+  });
+
+  it("is not vacuous: the service recovers while the breaker is open, and a trial then closes it: trip (4), Recover, 2 ticks, the trial and its success (9)", () => {
+    const model = circuitBreaker.instantiate({ params: liveness });
+    expect(stepsTo(model, (prev) => prev.recovered && prev.breaker.mode === "open")).toBe(6);
+    expect(stepsTo(model, (prev, next) => prev.recovered && prev.breaker.mode === "half-open" && next.breaker.mode === "closed")).toBe(9);
+  });
+
+  it("time is relative: a closed breaker has no clock, an open one counts ticks since it opened up to cooldown", () => {
+    const model = circuitBreaker.instantiate({ params: liveness });
+    const seen = { closed: new Set<number>(), open: new Set<number>(), "half-open": new Set<number>() };
+    const r = bfs.search({
+      ...model,
+      properties: [{ name: "record", kind: "invariant", check: (s: CircuitState) => (seen[s.breaker.mode].add(s.now), s.breaker.mode === "closed" || s.breaker.openedAt === 0) }],
+    });
+    expect(r.violation).toBe(undefined);
+    expect([[...seen.closed].sort(), [...seen.open].sort(), [...seen["half-open"]].sort()]).toEqual([[0], [0, 1], [2]]);
+  });
+
+  it("without a fair clock the breaker may stay open forever after recovery: a lasso that stays in its last state", () => {
+    const model = circuitBreaker.instantiate({ params: liveness });
+    const r = bfs.search({ ...model, properties: model.properties.filter((p) => p.name === "eventuallyClosesAfterRecovery"), fairness: (label) => (label === "Tick" ? 0 : 1) });
+    expect([r.violation?.property, r.violation?.loopStart]).toEqual(["eventuallyClosesAfterRecovery", 5]);
+    expect(r.violation?.trace.map((s) => s.action)).toEqual([null, "Call(c1)", "Call(c2)", "Fail(c1)", "Fail(c2)", "Recover"]);
+    expect((r.violation?.trace.at(-1)?.state as CircuitState).breaker).toEqual({ mode: "open", openedAt: 0 });
+  });
+
+  it("the abstraction keeps the safety properties: every safety variant is still caught with liveness=true", () => {
+    for (const v of circuitBreaker.variants.filter((x) => x.violates !== undefined && x.name !== "reopen-on-success")) {
+      const r = checkSpec(circuitBreaker, { variant: v.name, params: liveness });
+      expect([v.name, r.result, r.property]).toEqual([v.name, "violation", v.violates]);
+    }
+  });
+
+  // The cycle lets each caller probe once: weak fairness is per caller, and a loop where c1 could call but never does is not fair.
+  it("reopen-on-success probes the recovered service every cooldown and never closes: 5 steps, then a fair cycle of 8", () => {
+    const r = checkSpec(circuitBreaker, { variant: "reopen-on-success" });
+    expect([r.result, r.property, r.propertyKind, r.loopStart, r.distinctStates, r.generatedStates]).toEqual(["violation", "eventuallyClosesAfterRecovery", "leadsTo", 5, 84, 295]);
+    expect(r.trace?.map((s) => s.action)).toEqual([
+      null,
+      "Call(c1)",
+      "Call(c2)",
+      "Fail(c1)",
+      "Fail(c2)",
+      "Recover",
+      "Tick",
+      "Tick",
+      "Call(c2)",
+      "Succeed(c2)",
+      "Tick",
+      "Tick",
+      "Call(c1)",
+      "Succeed(c1)",
+    ]);
+    expect(r.trace?.at(-1)?.state).toEqual(r.trace?.[5]?.state);
+    expect(r.trace?.slice(5).every((s) => (s.state as CircuitState).recovered && (s.state as CircuitState).breaker.mode !== "closed")).toBe(true);
+  });
+
+  it("the CLI prints the lasso, and replay accepts its saved JSON trace (and rejects it against the correct breaker)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "interleave-circuit-breaker-"));
+    const file = join(dir, "lasso.json");
+    const check = await cli("check", "circuit-breaker", "--variant", "reopen-on-success", "--trace-format", "json", "--out", file);
+    expect(check.code).toBe(1);
+    expect(check.stdout).toContain('leadsTo "eventuallyClosesAfterRecovery" is violated by a fair behaviour: after 5 steps it repeats a cycle of 8 steps forever; 84 distinct states, 295 generated');
+    const replay = await cli("replay", file);
+    expect([replay.code, replay.stdout]).toEqual([
+      1,
+      'VIOLATION: circuit-breaker --variant reopen-on-success (callers=2, threshold=2, cooldown=2, probes=1, horizon=6, calls=6, liveness=true): replaying the lasso (13 steps; it loops back from step 13 to step 5, fairly) reproduces leadsTo "eventuallyClosesAfterRecovery"\n',
+    ]);
+    const correct = await cli("replay", file, "--variant", "default");
+    expect([correct.code, correct.stdout.split("\n")[0]]).toEqual([
+      2,
+      "DIVERGED: circuit-breaker (callers=2, threshold=2, cooldown=2, probes=1, horizon=6, calls=6, liveness=true): step 9 (Succeed(c2)) of the trace is not a step of the spec: the saved state is not the one the action leads to (spec → saved)",
+    ]);
+  });
 });
