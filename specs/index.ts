@@ -26,9 +26,10 @@ import { bullyElection } from "./bully-election.js";
 import { autoscaler } from "./autoscaler.js";
 import { retryBackoff } from "./retry-backoff.js";
 import { bulkhead } from "./bulkhead.js";
+import { raftElection } from "./raft-election.js";
 
 /** All catalogue specs, in listing order. */
-export const catalogue: readonly Spec<any>[] = [twoPhaseCommit, lamportClock, vectorClock, causalBroadcast, fifoDelivery, reliableDelivery, uniqueIds, paxos, failureDetector, lease, abdRegister, raft, gCounter, consistentHashing, circuitBreaker, rateLimiter, supervisor, loadBalancer, orSet, primaryBackup, bullyElection, autoscaler, retryBackoff, bulkhead];
+export const catalogue: readonly Spec<any>[] = [twoPhaseCommit, lamportClock, vectorClock, causalBroadcast, fifoDelivery, reliableDelivery, uniqueIds, paxos, failureDetector, lease, abdRegister, raft, gCounter, consistentHashing, circuitBreaker, rateLimiter, supervisor, loadBalancer, orSet, primaryBackup, bullyElection, autoscaler, retryBackoff, bulkhead, raftElection];
 
 export {
   twoPhaseCommit,
@@ -55,4 +56,5 @@ export {
   autoscaler,
   retryBackoff,
   bulkhead,
+  raftElection,
 };
