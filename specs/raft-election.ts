@@ -216,7 +216,7 @@ export const raftElection = defineSpec({
   name: "raft-election",
   description: "Raft's leader election with terms relative to the smallest: split votes loop forever; under a stable period a leader is eventually elected",
   params: {
-    servers: int(3, { min: 2, max: 5, description: "number of servers" }),
+    servers: int(3, { min: 2, max: 3, description: "number of servers (4 runs for minutes)" }),
   },
   init: (p): ElectionState[] => [
     {
