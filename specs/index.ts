@@ -45,9 +45,10 @@ import { fairShare } from "./fair-share.js";
 import { serviceRegistry } from "./service-registry.js";
 import { loadShedding } from "./load-shedding.js";
 import { deadline } from "./deadline.js";
+import { raftElection } from "./raft-election.js";
 
 /** All catalogue specs, in listing order. */
-export const catalogue: readonly Spec<any>[] = [twoPhaseCommit, lamportClock, vectorClock, causalBroadcast, fifoDelivery, reliableDelivery, uniqueIds, paxos, failureDetector, lease, abdRegister, raft, gCounter, consistentHashing, circuitBreaker, rateLimiter, supervisor, loadBalancer, orSet, primaryBackup, bullyElection, autoscaler, retryBackoff, bulkhead, rangePartitioning, hashPartitioning, sequencer, snapshotRecovery, gossipMembership, quorumReplication, multiLeader, capRegister, pnCounter, cqrs, reconciliationLoop, checksummedChannel, authenticatedMessages, slidingWindowTransport, retryStorm, fairShare, serviceRegistry, loadShedding, deadline];
+export const catalogue: readonly Spec<any>[] = [twoPhaseCommit, lamportClock, vectorClock, causalBroadcast, fifoDelivery, reliableDelivery, uniqueIds, paxos, failureDetector, lease, abdRegister, raft, gCounter, consistentHashing, circuitBreaker, rateLimiter, supervisor, loadBalancer, orSet, primaryBackup, bullyElection, autoscaler, retryBackoff, bulkhead, rangePartitioning, hashPartitioning, sequencer, snapshotRecovery, gossipMembership, quorumReplication, multiLeader, capRegister, pnCounter, cqrs, reconciliationLoop, checksummedChannel, authenticatedMessages, slidingWindowTransport, retryStorm, fairShare, serviceRegistry, loadShedding, deadline, raftElection];
 
 export {
   twoPhaseCommit,
@@ -93,4 +94,5 @@ export {
   serviceRegistry,
   loadShedding,
   deadline,
+  raftElection,
 };
