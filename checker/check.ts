@@ -42,9 +42,7 @@ export function checkSpec(spec: Spec<any>, options: CheckOptions & { readonly st
 export function checkSpec(spec: Spec<any>, options?: CheckOptions): Report;
 export function checkSpec(spec: Spec<any>, options: CheckOptions = {}): Report {
   const strategy = strategies[options.strategy ?? "bfs"]!;
-  const stats = statsFor(strategy, options);
-  const { model: scoped, warning } = livenessScope(modelOf(spec, options), options, { strategy: strategy.name });
-  const model = stats ? stats.wrap(scoped) : scoped;
+  const { model, warning, stats } = searchedModel(spec, strategy, options);
   // BFS and DFS guard the spec's code themselves; random walks get the same guards from a wrapper.
   const guard = strategy === random && options.guards !== false;
   const release = guard ? trapNondeterminism() : () => {};
@@ -54,8 +52,21 @@ export function checkSpec(spec: Spec<any>, options: CheckOptions = {}): Report {
   } finally {
     release();
   }
-  const report = withWarning(buildReport({ spec: spec.name, variant: model.variant, params: model.params, strategy: strategy.name, sets: spec.sets }, outcome, stats?.result()), warning);
+  const report = reportOf(spec, model, strategy.name, outcome, { warning, stats });
   return isRandomOutcome(outcome) ? randomReport(report, outcome) : report;
+}
+
+/** The model a strategy searches: liveness scoped to what it can judge, wrapped for `--stats` when asked. */
+function searchedModel(spec: Spec<any>, strategy: Strategy, options: CheckByNameOptions): { model: Model<unknown>; warning?: string | undefined; stats?: StatsCollector | undefined } {
+  const stats = statsFor(strategy, options);
+  const { model, warning } = livenessScope(modelOf(spec, options), options, { strategy: strategy.name });
+  return { model: stats ? stats.wrap(model) : model, warning, stats };
+}
+
+/** The report of a search, with the liveness warning and the `--stats` figures when there are any. */
+function reportOf(spec: Spec<any>, model: Model<unknown>, strategy: string, outcome: SearchOutcome<unknown>, extra: { readonly warning?: string | undefined; readonly stats?: StatsCollector | undefined }): Report {
+  const report = buildReport({ spec: spec.name, variant: model.variant, params: model.params, strategy, sets: spec.sets }, outcome, extra.stats?.result());
+  return extra.warning === undefined ? report : { ...report, warnings: [...report.warnings, extra.warning] };
 }
 
 /** A collector when `--stats` asks for one; random walks expand states many times, so they have none. */
@@ -89,10 +100,6 @@ function livenessScope<S>(model: Model<S>, options: CheckByNameOptions, how: { r
     model: deriveModel(model, { properties: model.properties.filter((p) => !isLiveness(p.kind)) }),
     warning: `liveness properties ${names} were not checked ${why}`,
   };
-}
-
-function withWarning(report: Report, warning: string | undefined): Report {
-  return warning === undefined ? report : { ...report, warnings: [...report.warnings, warning] };
 }
 
 /**
@@ -176,16 +183,14 @@ export async function checkSpecByName(specArg: string, options: CheckByNameOptio
   if (workers <= 1) {
     const strategy = strategies[options.strategy ?? "bfs"]!;
     if (!strategy.searchAsync) return checkSpec(spec, options);
-    const stats = statsFor(strategy, options);
-    const { model: scoped, warning } = livenessScope(modelOf(spec, options), options, { strategy: strategy.name });
-    const model = stats ? stats.wrap(scoped) : scoped;
+    const { model, warning, stats } = searchedModel(spec, strategy, options);
     const outcome = await strategy.searchAsync(model, options);
-    return withWarning(buildReport({ spec: spec.name, variant: model.variant, params: model.params, strategy: strategy.name, sets: spec.sets }, outcome, stats?.result()), warning);
+    return reportOf(spec, model, strategy.name, outcome, { warning, stats });
   }
   if (options.stats) throw new UsageError("--stats needs one worker (it counts in the search's thread); drop --workers");
   if ((options.strategy ?? "bfs") !== "bfs") throw new UsageError("--workers above 1 runs breadth-first search; drop --strategy or use --strategy bfs");
   const instantiate = instantiateOptions(options);
   const { model, warning } = livenessScope(modelOf(spec, options), options, { strategy: "bfs" });
   const outcome = await parallelSearch(specArg, instantiate, options, workers);
-  return withWarning(buildReport({ spec: spec.name, variant: model.variant, params: model.params, strategy: `bfs/${workers} workers`, sets: spec.sets }, outcome), warning);
+  return reportOf(spec, model, `bfs/${workers} workers`, outcome, { warning });
 }
