@@ -45,15 +45,10 @@ import {
   type RoleDef,
 } from "../src/index.js";
 import { createIncrementalChecker, registerModel } from "../src/history/index.js";
+import type { RegisterValue, Stamped as Timestamped } from "./abd-register.js";
 
-/** What the register holds: the writer's numbers, `null` before the first write. */
-export type RegisterValue = number | null;
-
-/** A value with its write timestamp (0 with `null`, the initial value). */
-export interface Timestamped {
-  readonly ts: number;
-  readonly value: RegisterValue;
-}
+/** The register's values and timestamped values are ABD's: the same register, replicated another way. */
+export type { RegisterValue, Stamped as Timestamped } from "./abd-register.js";
 
 /** The messages; `rid` numbers a client's operations so that replies to an earlier one are ignored. */
 export type QuorumMessage =
