@@ -36,6 +36,7 @@ import {
   type ProtocolStateOf,
   type RoleDef,
 } from "../src/index.js";
+import { countRetransmission } from "./retransmissions.js";
 
 /**
  * Fletcher-16 over `words`, each taken as one byte (mod 256): two running sums
@@ -223,7 +224,7 @@ function application(sender: RoleDef<ChecksummedSender, SenderInput, Frame, Retr
       if (input.type === "Retransmit" && done >= ctx.params.retransmits) return undefined;
       const step = sender.reduce(app, input, ctx);
       if (step === undefined) return undefined;
-      const counts = input.type === "Retransmit" ? Array.from({ length: Math.max(retransmitted.length, input.seq + 1) }, (_, k) => (retransmitted[k] ?? 0) + (k === input.seq ? 1 : 0)) : retransmitted;
+      const counts = input.type === "Retransmit" ? countRetransmission(retransmitted, input.seq) : retransmitted;
       return { state: { ...step.state, retransmitted: counts }, effects: step.effects };
     },
   });

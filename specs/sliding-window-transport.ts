@@ -30,6 +30,7 @@ import {
   type ProtocolStateOf,
   type RoleDef,
 } from "../src/index.js";
+import { countRetransmission } from "./retransmissions.js";
 
 /** The segments of the protocol. */
 export type Segment =
@@ -204,7 +205,7 @@ function application(sender: RoleDef<TransportSender, SenderCommand | Segment | 
       if (input.type === "Rto" && (retransmitted[slot] ?? 0) >= ctx.params.retransmits) return undefined;
       const step = sender.reduce(app, input, ctx);
       if (step === undefined) return undefined;
-      const counts = input.type === "Rto" ? Array.from({ length: Math.max(retransmitted.length, slot + 1) }, (_, k) => (retransmitted[k] ?? 0) + (k === slot ? 1 : 0)) : retransmitted;
+      const counts = input.type === "Rto" ? countRetransmission(retransmitted, slot) : retransmitted;
       return { state: { ...step.state, retransmitted: counts }, effects: step.effects };
     },
   });
