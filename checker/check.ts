@@ -2,7 +2,7 @@
  * Checking a spec programmatically: pick a variant and parameters, run a
  * strategy, get a report. The CLI is a thin shell around this.
  */
-import { deriveModel, isLiveness, OptionError, selectProperties, type Model, type ParamRecord, type Spec } from "../src/index.js";
+import { deriveModel, isLiveness, OptionError, selectProperties, type Model, type ParamRecord, type AnySpec } from "../src/index.js";
 import { deepFreeze, inUserCode, trapNondeterminism, userCode, UserCodeError } from "../src/user-code.js";
 import { bfs } from "./bfs.js";
 import { dfs } from "./dfs.js";
@@ -38,9 +38,9 @@ export interface CheckOptions extends RandomOptions {
  * const report = checkSpec(twoPhaseCommit, { params: { rms: 5 } });
  * report.distinctStates // 8832
  */
-export function checkSpec(spec: Spec<any>, options: CheckOptions & { readonly strategy: "random" }): RandomReport;
-export function checkSpec(spec: Spec<any>, options?: CheckOptions): Report;
-export function checkSpec(spec: Spec<any>, options: CheckOptions = {}): Report {
+export function checkSpec(spec: AnySpec, options: CheckOptions & { readonly strategy: "random" }): RandomReport;
+export function checkSpec(spec: AnySpec, options?: CheckOptions): Report;
+export function checkSpec(spec: AnySpec, options: CheckOptions = {}): Report {
   const strategy = strategies[options.strategy ?? "bfs"]!;
   const { model, warning, stats } = searchedModel(spec, strategy, options);
   // BFS and DFS guard the spec's code themselves; random walks get the same guards from a wrapper.
@@ -57,14 +57,14 @@ export function checkSpec(spec: Spec<any>, options: CheckOptions = {}): Report {
 }
 
 /** The model a strategy searches: liveness scoped to what it can judge, wrapped for `--stats` when asked. */
-function searchedModel(spec: Spec<any>, strategy: Strategy, options: CheckByNameOptions): { model: Model<unknown>; warning?: string | undefined; stats?: StatsCollector | undefined } {
+function searchedModel(spec: AnySpec, strategy: Strategy, options: CheckByNameOptions): { model: Model<unknown>; warning?: string | undefined; stats?: StatsCollector | undefined } {
   const stats = statsFor(strategy, options);
   const { model, warning } = livenessScope(modelOf(spec, options), options, { strategy: strategy.name });
   return { model: stats ? stats.wrap(model) : model, warning, stats };
 }
 
 /** The report of a search, with the liveness warning and the `--stats` figures when there are any. */
-function reportOf(spec: Spec<any>, model: Model<unknown>, strategy: string, outcome: SearchOutcome<unknown>, extra: { readonly warning?: string | undefined; readonly stats?: StatsCollector | undefined }): Report {
+function reportOf(spec: AnySpec, model: Model<unknown>, strategy: string, outcome: SearchOutcome<unknown>, extra: { readonly warning?: string | undefined; readonly stats?: StatsCollector | undefined }): Report {
   const report = buildReport({ spec: spec.name, variant: model.variant, params: model.params, strategy, sets: spec.sets }, outcome, extra.stats?.result());
   return extra.warning === undefined ? report : { ...report, warnings: [...report.warnings, extra.warning] };
 }
@@ -109,7 +109,7 @@ function livenessScope<S>(model: Model<S>, options: CheckByNameOptions, how: { r
  */
 function guardedModel<S>(model: Model<S>): Model<S> {
   return deriveModel(model, {
-    properties: model.properties.map((p) => ({ ...p, check: (...args: [S, S]) => inUserCode(() => (p.check as (a: S, b: S) => boolean)(...args)) }) as typeof p),
+    properties: model.properties.map((p) => ({ ...p, check: (...args: [S, S]) => inUserCode(() => (p.check)(...args)) }) as typeof p),
     initStates: () => {
       const states = inUserCode(() => model.initStates());
       for (const s of states) deepFreeze(s);
@@ -135,7 +135,7 @@ function guardedModel<S>(model: Model<S>): Model<S> {
 }
 
 /** The model of one variant, with only the selected properties. */
-function modelOf(spec: Spec<any>, options: CheckOptions): Model<unknown> {
+function modelOf(spec: AnySpec, options: CheckOptions): Model<unknown> {
   const model = spec.instantiate(instantiateOptions(options));
   return options.properties && options.properties.length > 0 ? selectProperties(model, options.properties) : model;
 }

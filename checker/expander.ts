@@ -16,7 +16,7 @@
  * deep-frozen, time and randomness are trapped while the spec's code runs,
  * and a sample of states is expanded twice to compare the successors.
  */
-import type { Fingerprint, Model, ModelProperty, PropertyKind, SuccessorSink } from "../src/index.js";
+import { propertiesOfKind, type Fingerprint, type Model, type ModelProperty, type PropertyKind, type SuccessorSink } from "../src/index.js";
 import { actionOfLabel } from "../src/spec.js";
 import { deepFreeze, NO_REDUCER_THROWS, UserCodeError, userCode, isFinding, type UserFault } from "../src/user-code.js";
 import type { EdgeLog } from "./edge-log.js";
@@ -123,10 +123,10 @@ export class Expander<S> {
     this.guards = options.guards ?? true;
     this.freeze = model.freeze ? (state) => model.freeze!(state) : deepFreeze;
     this.constrained = model.constrained ?? true;
-    this.invariants = model.properties.filter((p) => p.kind === "invariant") as Expander<S>["invariants"];
-    this.actions = model.properties.filter((p) => p.kind === "action") as Expander<S>["actions"];
-    this.finals = model.properties.filter((p) => p.kind === "final") as Expander<S>["finals"];
-    this.sometimes = model.properties.filter((p) => p.kind === "sometimes") as Expander<S>["sometimes"];
+    this.invariants = propertiesOfKind(model.properties, "invariant");
+    this.actions = propertiesOfKind(model.properties, "action");
+    this.finals = propertiesOfKind(model.properties, "final");
+    this.sometimes = propertiesOfKind(model.properties, "sometimes");
     this.reached = this.sometimes.map(() => false);
     this.edges = options.edges;
     const edges = options.edges;

@@ -120,7 +120,12 @@ class Graph {
     if (fair.length === 0) return undefined;
     const good = new Uint8Array(this.n);
     const componentOf = new Map<number, Component>();
-    for (const c of fair) for (const s of c.states) (good[s] = 1), componentOf.set(s, c);
+    for (const c of fair) {
+      for (const s of c.states) {
+        good[s] = 1;
+        componentOf.set(s, c);
+      }
+    }
     const stem = this.stem({ layer0: p.kind !== "eventually", enters, stays, good });
     if (!stem) return undefined;
     const component = componentOf.get(stem.entry)!;

@@ -83,7 +83,7 @@ export async function loadJiti(): Promise<typeof import("jiti").createJiti> {
  */
 export async function importUserModule(path: string): Promise<Record<string, unknown>> {
   const jiti = (await loadJiti())(import.meta.url, { fsCache: false, moduleCache: false, alias: ownPackageAliases() });
-  return (await jiti.import(path)) as Record<string, unknown>;
+  return jiti.import<Record<string, unknown>>(path);
 }
 
 /**

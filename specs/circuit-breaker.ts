@@ -303,23 +303,23 @@ export const circuitBreaker = defineSpec({
   // the service need not recover, and the property asks for nothing until it has.
   fairness: { weak: ["Call", "Succeed", "Fail", "Tick"] },
   properties: {
-    noCallReachesDownstreamWhileOpen: onEveryStep<CircuitState>(
+    noCallReachesDownstreamWhileOpen: onEveryStep<CircuitState, CircuitParams>(
       (prev, next) => next.reached === prev.reached || next.breaker.mode !== "open",
       "fail fast: no call reaches the service while the breaker is open",
     ),
-    opensAfterThresholdFailures: invariant<CircuitState>(
+    opensAfterThresholdFailures: invariant<CircuitState, CircuitParams>(
       (s, p) => s.breaker.mode !== "closed" || s.streak < p.threshold,
       "the breaker is never closed once `threshold` consecutive failures have been answered: it trips on the threshold-th",
     ),
-    tripsOnlyOnConsecutiveFailures: onEveryStep<CircuitState>(
+    tripsOnlyOnConsecutiveFailures: onEveryStep<CircuitState, CircuitParams>(
       (prev, next, p) => !(prev.breaker.mode === "closed" && next.breaker.mode === "open") || next.streak >= p.threshold,
       "a closed breaker trips only after `threshold` consecutive failures: failures separated by a success do not add up",
     ),
-    staysOpenForCooldown: onEveryStep<CircuitState>(
+    staysOpenForCooldown: onEveryStep<CircuitState, CircuitParams>(
       (prev, next, p) => !(prev.breaker.mode === "open" && next.breaker.mode !== "open") || (next.trippedAt !== null && next.now - next.trippedAt >= p.cooldown),
       "an open breaker leaves the open state only `cooldown` ticks or more after it last tripped, a failed trial's re-opening included",
     ),
-    halfOpenAdmitsAtMostProbes: invariant<CircuitState>(
+    halfOpenAdmitsAtMostProbes: invariant<CircuitState, CircuitParams>(
       (s, p) => s.trials <= p.probes,
       "after a trip, at most `probes` trial calls reach the recovering service before the breaker closes or trips again",
     ),

@@ -1,7 +1,7 @@
 /**
  * The spec catalogue: every spec `interleave list` shows and `interleave check NAME` finds.
  */
-import type { Spec } from "../src/index.js";
+import type { AnySpec } from "../src/index.js";
 import { twoPhaseCommit } from "./two-phase-commit.js";
 import { lamportClock } from "./lamport-clock.js";
 import { vectorClock } from "./vector-clock.js";
@@ -48,7 +48,7 @@ import { deadline } from "./deadline.js";
 import { raftElection } from "./raft-election.js";
 
 /** All catalogue specs, in listing order. */
-export const catalogue: readonly Spec<any>[] = [twoPhaseCommit, lamportClock, vectorClock, causalBroadcast, fifoDelivery, reliableDelivery, uniqueIds, paxos, failureDetector, lease, abdRegister, raft, gCounter, consistentHashing, circuitBreaker, rateLimiter, supervisor, loadBalancer, orSet, primaryBackup, bullyElection, autoscaler, retryBackoff, bulkhead, rangePartitioning, hashPartitioning, sequencer, snapshotRecovery, gossipMembership, quorumReplication, multiLeader, capRegister, pnCounter, cqrs, reconciliationLoop, checksummedChannel, authenticatedMessages, slidingWindowTransport, retryStorm, fairShare, serviceRegistry, loadShedding, deadline, raftElection];
+export const catalogue: readonly AnySpec[] = [twoPhaseCommit, lamportClock, vectorClock, causalBroadcast, fifoDelivery, reliableDelivery, uniqueIds, paxos, failureDetector, lease, abdRegister, raft, gCounter, consistentHashing, circuitBreaker, rateLimiter, supervisor, loadBalancer, orSet, primaryBackup, bullyElection, autoscaler, retryBackoff, bulkhead, rangePartitioning, hashPartitioning, sequencer, snapshotRecovery, gossipMembership, quorumReplication, multiLeader, capRegister, pnCounter, cqrs, reconciliationLoop, checksummedChannel, authenticatedMessages, slidingWindowTransport, retryStorm, fairShare, serviceRegistry, loadShedding, deadline, raftElection];
 
 export {
   twoPhaseCommit,

@@ -173,7 +173,7 @@ export function eventGraph<E extends { readonly sentAt?: EventRef }>(logs: Reado
   }
   // The causal past of each event as a bit set (hand-rolled: properties run on every state).
   const words = Math.ceil(total / 32);
-  const past: (Uint32Array | undefined)[] = new Array(total);
+  const past = new Array<Uint32Array | undefined>(total);
   const pastOf = (b: number): Uint32Array => {
     const known = past[b];
     if (known) return known;

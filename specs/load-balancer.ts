@@ -179,7 +179,7 @@ export function smoothWeightedPick(
   for (const b of healthy) {
     next[b] = (next[b] ?? 0) + (weights[b] ?? 0);
     total += weights[b] ?? 0;
-    if (best === undefined || next[b]! > next[best]!) best = b;
+    if (best === undefined || next[b] > next[best]!) best = b;
   }
   next[best!]! -= total;
   return { backend: best!, current: next };

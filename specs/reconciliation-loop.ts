@@ -125,7 +125,7 @@ export const reconciliationLoop = defineSpec({
     misses: int(1, { min: 0, max: 2, description: "watch events that may be missed (each breaks the watch, which relists)" }),
     duplicates: int(1, { min: 0, max: 2, description: "watch events that may be delivered twice" }),
   },
-  init: () => [{ desired: 0, actual: 0, changes: 0, events: [], relistPending: false, queued: false, lastSeen: 0, missed: 0, duplicated: 0 } as ReconcileState],
+  init: () => [{ desired: 0, actual: 0, changes: 0, events: [], relistPending: false, queued: false, lastSeen: 0, missed: 0, duplicated: 0 }],
   actions: {
     Edit: choose(
       (s: ReconcileState, p: ReconcileParams) => (s.changes < p.changes ? Array.from({ length: p.replicas + 1 }, (_, v) => v).filter((v) => v !== s.desired) : []),

@@ -154,7 +154,7 @@ export const retryStorm = defineSpec({
     refillTicks: int(2, { min: 1, max: 4, description: "ticks per token added to a retry budget" }),
     horizon: int(4, { min: 1, max: 8, description: "ticks explored (model bound)" }),
   },
-  init: (p) => [{ now: 0, arrived: 0, calls: [], failed: 0, budgets: Array.from({ length: p.layers }, () => ({ tokens: p.capacity })), deepestLoad: 0 } as StormState],
+  init: (p) => [{ now: 0, arrived: 0, calls: [], failed: 0, budgets: Array.from({ length: p.layers }, () => ({ tokens: p.capacity })), deepestLoad: 0 }],
   actions: {
     Request: (s: StormState, p: StormParams) =>
       s.arrived >= p.requests ? undefined : { ...s, arrived: s.arrived + 1, calls: sortCalls([...s.calls, [{ attempts: 0, readyAt: s.now }]]) },

@@ -66,7 +66,7 @@ export const transactionManager = defineRole<TmState, TmInput, TwoPhaseMessage>(
           produce(s, (d) => {
             d.tmState = "committed";
           }),
-          broadcast(rms, { type: "Commit" } as TwoPhaseMessage),
+          broadcast<TwoPhaseMessage>(rms, { type: "Commit" }),
         );
       })
       .with({ type: "DecideAbort" }, () =>
@@ -76,7 +76,7 @@ export const transactionManager = defineRole<TmState, TmInput, TwoPhaseMessage>(
               produce(s, (d) => {
                 d.tmState = "aborted";
               }),
-              broadcast(ctx.roles["rm"] ?? [], { type: "Abort" } as TwoPhaseMessage),
+              broadcast<TwoPhaseMessage>(ctx.roles["rm"] ?? [], { type: "Abort" }),
             ),
       )
       .exhaustive(),

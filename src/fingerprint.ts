@@ -109,7 +109,7 @@ function hashArray(a: readonly unknown[], depth: number): number {
 }
 
 function hashObject(o: Record<string, unknown>, depth: number): number {
-  const proto = Object.getPrototypeOf(o);
+  const proto = Object.getPrototypeOf(o) as { readonly constructor?: { readonly name?: string } } | null;
   if (proto !== Object.prototype && proto !== null) {
     throw new NotPlainDataError("", `instance of ${proto?.constructor?.name ?? "a class"}`);
   }
@@ -186,7 +186,7 @@ function walkPlain(v: unknown, path: string, seen: Set<object>): void {
   if (Array.isArray(v)) {
     v.forEach((e, i) => walkPlain(e, `${path}[${i}]`, seen));
   } else {
-    const proto = Object.getPrototypeOf(v);
+    const proto = Object.getPrototypeOf(v) as { readonly constructor?: { readonly name?: string } } | null;
     if (proto !== Object.prototype && proto !== null) {
       throw new NotPlainDataError(path, `instance of ${proto?.constructor?.name ?? "a class"}`);
     }

@@ -118,7 +118,7 @@ export type NodeSetup<P> = Omit<NodeContext<P>, "from" | "kind">;
  * @typeParam M the messages it sends
  * @typeParam T its timers
  */
-export interface RoleDef<S, I, M = never, T = never, P = any> {
+export interface RoleDef<S, I, M = never, T = never, P = unknown> {
   readonly init: (ctx: NodeSetup<P>) => S;
   /** Returns the next step, or `undefined` when the input is not enabled in this state. */
   readonly reduce: (state: S, input: I, ctx: NodeContext<P>) => Step<S, M, T> | undefined;
@@ -131,7 +131,7 @@ export interface RoleDef<S, I, M = never, T = never, P = any> {
 }
 
 /** Declares a role with its types checked. */
-export function defineRole<S, I, M = never, T = never, P = any>(role: RoleDef<S, I, M, T, P>): RoleDef<S, I, M, T, P> {
+export function defineRole<S, I, M = never, T = never, P = unknown>(role: RoleDef<S, I, M, T, P>): RoleDef<S, I, M, T, P> {
   return role;
 }
 

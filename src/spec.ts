@@ -89,7 +89,7 @@ export type Property<S, P> =
  * A property that holds in every reachable state.
  * @example properties: { consistent: invariant((s) => !(hasCommitted(s) && hasAborted(s))) }
  */
-export function invariant<S, P = any>(check: (state: S, params: P) => boolean, description?: string): InvariantProperty<S, P>;
+export function invariant<S, P = unknown>(check: (state: S, params: P) => boolean, description?: string): InvariantProperty<S, P>;
 /** Not for calling: it lets TypeScript infer the callbacks' types (see {@link DeferredCall}). */
 export function invariant<Never extends never>(...deferred: DeferredCall<Never>): Deferred;
 export function invariant<S, P>(check: (state: S, params: P) => boolean, description?: string): InvariantProperty<S, P> | Deferred {
@@ -100,7 +100,7 @@ export function invariant<S, P>(check: (state: S, params: P) => boolean, descrip
  * A property of every step (prev -> next), checked on every generated transition.
  * @example termsNeverDecrease: onEveryStep((prev, next) => next.term >= prev.term)
  */
-export function onEveryStep<S, P = any>(check: (prev: S, next: S, params: P) => boolean, description?: string): ActionProperty<S, P>;
+export function onEveryStep<S, P = unknown>(check: (prev: S, next: S, params: P) => boolean, description?: string): ActionProperty<S, P>;
 /** Not for calling: it lets TypeScript infer the callbacks' types (see {@link DeferredCall}). */
 export function onEveryStep<Never extends never>(...deferred: DeferredCall<Never>): Deferred;
 export function onEveryStep<S, P>(check: (prev: S, next: S, params: P) => boolean, description?: string): ActionProperty<S, P> | Deferred {
@@ -111,7 +111,7 @@ export function onEveryStep<S, P>(check: (prev: S, next: S, params: P) => boolea
  * A property of every final state (no action enabled), e.g. "every message was delivered".
  * States cut off by the state constraint are not final.
  */
-export function atTermination<S, P = any>(check: (state: S, params: P) => boolean, description?: string): FinalProperty<S, P>;
+export function atTermination<S, P = unknown>(check: (state: S, params: P) => boolean, description?: string): FinalProperty<S, P>;
 /** Not for calling: it lets TypeScript infer the callbacks' types (see {@link DeferredCall}). */
 export function atTermination<Never extends never>(...deferred: DeferredCall<Never>): Deferred;
 export function atTermination<S, P>(check: (state: S, params: P) => boolean, description?: string): FinalProperty<S, P> | Deferred {
@@ -125,7 +125,7 @@ export function atTermination<S, P>(check: (state: S, params: P) => boolean, des
  * states reachable.
  * @example someoneCommits: sometimes((s) => Object.values(s.nodes).some((n) => n.state === "committed"))
  */
-export function sometimes<S, P = any>(check: (state: S, params: P) => boolean, description?: string): SometimesProperty<S, P>;
+export function sometimes<S, P = unknown>(check: (state: S, params: P) => boolean, description?: string): SometimesProperty<S, P>;
 /** Not for calling: it lets TypeScript infer the callbacks' types (see {@link DeferredCall}). */
 export function sometimes<Never extends never>(...deferred: DeferredCall<Never>): Deferred;
 export function sometimes<S, P>(check: (state: S, params: P) => boolean, description?: string): SometimesProperty<S, P> | Deferred {
@@ -139,7 +139,7 @@ export function sometimes<S, P>(check: (state: S, params: P) => boolean, descrip
  * state it can stay in forever) without `check` ever holding.
  * @example eventuallyAllDecided: eventually((s) => rms(s).every((x) => x === "committed" || x === "aborted"))
  */
-export function eventually<S, P = any>(check: (state: S, params: P) => boolean, description?: string): EventuallyProperty<S, P>;
+export function eventually<S, P = unknown>(check: (state: S, params: P) => boolean, description?: string): EventuallyProperty<S, P>;
 /** Not for calling: it lets TypeScript infer the callbacks' types (see {@link DeferredCall}). */
 export function eventually<Never extends never>(...deferred: DeferredCall<Never>): Deferred;
 export function eventually<S, P>(check: (state: S, params: P) => boolean, description?: string): EventuallyProperty<S, P> | Deferred {
@@ -151,7 +151,7 @@ export function eventually<S, P>(check: (state: S, params: P) => boolean, descri
  * it never settles into states where `check` fails.
  * @example keepsServing: alwaysEventually((s) => s.breaker === "closed")
  */
-export function alwaysEventually<S, P = any>(check: (state: S, params: P) => boolean, description?: string): AlwaysEventuallyProperty<S, P>;
+export function alwaysEventually<S, P = unknown>(check: (state: S, params: P) => boolean, description?: string): AlwaysEventuallyProperty<S, P>;
 /** Not for calling: it lets TypeScript infer the callbacks' types (see {@link DeferredCall}). */
 export function alwaysEventually<Never extends never>(...deferred: DeferredCall<Never>): Deferred;
 export function alwaysEventually<S, P>(check: (state: S, params: P) => boolean, description?: string): AlwaysEventuallyProperty<S, P> | Deferred {
@@ -163,7 +163,7 @@ export function alwaysEventually<S, P>(check: (state: S, params: P) => boolean, 
  * satisfying `q` (TLA+'s `P ~> Q`; a state satisfying both counts).
  * @example restarted: leadsTo((s) => s.child === "crashed", (s) => s.child === "running")
  */
-export function leadsTo<S, P = any>(p: (state: S, params: P) => boolean, q: (state: S, params: P) => boolean, description?: string): LeadsToProperty<S, P>;
+export function leadsTo<S, P = unknown>(p: (state: S, params: P) => boolean, q: (state: S, params: P) => boolean, description?: string): LeadsToProperty<S, P>;
 /** Not for calling: it lets TypeScript infer the callbacks' types (see {@link DeferredCall}). */
 export function leadsTo<Never extends never>(...deferred: DeferredCall<Never>): Deferred;
 export function leadsTo<S, P>(
@@ -178,10 +178,10 @@ export function leadsTo<S, P>(
  * Marks a property that names particular nodes ("rm1 never aborts"): checking
  * with symmetry reduction is then refused, since it would be unsound.
  */
-export function asymmetric<T extends Property<any, any>>(property: T): T;
+export function asymmetric<T extends Property<never, never>>(property: T): T;
 /** Not for calling: it lets TypeScript infer the callbacks' types (see {@link DeferredCall}). */
 export function asymmetric<Never extends never>(...deferred: DeferredCall<Never>): Deferred;
-export function asymmetric<T extends Property<any, any>>(property: T): T | Deferred {
+export function asymmetric<T extends Property<never, never>>(property: T): T | Deferred {
   return { ...property, symmetric: false };
 }
 
@@ -302,6 +302,14 @@ export interface SpecDefinition<S, Schema extends ParamsSchema> {
   readonly sets?: readonly string[];
 }
 
+/**
+ * A spec of any state type, as the checker, the catalogue and the CLI hold one.
+ * `Spec<S>` is invariant in `S` (its model both produces and consumes states), so
+ * no `Spec<X>` is a `Spec<unknown>`; `any` is TypeScript's only existential type.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the existential state type explained above
+export type AnySpec = Spec<any>;
+
 /** What the checker, the CLI and `list` know of any spec. */
 export interface Spec<S = unknown> {
   readonly kind: "interleave-spec";
@@ -344,6 +352,11 @@ export type ModelProperty<S> =
   | { readonly name: string; readonly kind: "sometimes"; readonly check: (state: S) => boolean }
   | { readonly name: string; readonly kind: "eventually" | "alwaysEventually"; readonly check: (state: S) => boolean }
   | { readonly name: string; readonly kind: "leadsTo"; readonly check: (state: S) => boolean; readonly then: (state: S) => boolean };
+
+/** The properties of one kind, typed as that kind (e.g. the invariants, whose `check` takes one state). */
+export function propertiesOfKind<S, K extends ModelProperty<S>["kind"]>(properties: readonly ModelProperty<S>[], kind: K): Extract<ModelProperty<S>, { kind: K }>[] {
+  return properties.filter((p): p is Extract<ModelProperty<S>, { kind: K }> => p.kind === kind);
+}
 
 /** Receives the successors of a state. */
 export interface SuccessorSink<S> {
@@ -567,7 +580,7 @@ export function describeValue(v: unknown): string {
   if (Array.isArray(v)) return `an array`;
   if (typeof v === "object") return "an object";
   if (typeof v === "function") return "a function";
-  return `${typeof v} ${String(v)}`;
+  return `${typeof v} ${String(v as number | bigint | boolean | symbol)}`;
 }
 
 /** Fingerprints what an action returned: a state that is not plain data is an invalid result of that action. */

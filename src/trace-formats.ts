@@ -292,7 +292,7 @@ function metaOf(meta: Record<string, unknown>): Omit<ReadTrace, "trace"> {
   if (typeof meta["variant"] === "string") out.variant = meta["variant"];
   if (isPlainObject(meta["params"])) out.params = meta["params"];
   if (typeof meta["property"] === "string" || meta["property"] === null) out.property = meta["property"];
-  if (Array.isArray(meta["sets"]) && meta["sets"].every((s) => typeof s === "string")) out.sets = meta["sets"] as string[];
+  if (Array.isArray(meta["sets"]) && meta["sets"].every((s) => typeof s === "string")) out.sets = meta["sets"];
   if (typeof meta["loopStart"] === "number" && Number.isInteger(meta["loopStart"]) && meta["loopStart"] >= 0) out.loopStart = meta["loopStart"];
   return out;
 }

@@ -328,8 +328,8 @@ export function trapNondeterminism(): () => void {
       },
     });
     if (cryptoObj && getRandomValues && randomUUID) {
-      cryptoObj.getRandomValues = guarded("crypto.getRandomValues()", getRandomValues.bind(cryptoObj)) as Crypto["getRandomValues"];
-      cryptoObj.randomUUID = guarded("crypto.randomUUID()", randomUUID.bind(cryptoObj)) as Crypto["randomUUID"];
+      cryptoObj.getRandomValues = guarded<Crypto["getRandomValues"]>("crypto.getRandomValues()", getRandomValues.bind(cryptoObj));
+      cryptoObj.randomUUID = guarded<Crypto["randomUUID"]>("crypto.randomUUID()", randomUUID.bind(cryptoObj));
     }
     restore = () => {
       Math.random = math;

@@ -5,7 +5,7 @@
  * in any test runner; nothing here imports vitest.
  */
 import { checkSpec, formatReportText, replayHint, type CheckOptions, type RandomReport, type Report } from "../checker/index.js";
-import type { ParamRecord, Spec } from "../src/index.js";
+import type { ParamRecord, AnySpec } from "../src/index.js";
 
 /** A failed spec expectation; `report` is the checker's report. */
 export class SpecExpectationError extends Error {
@@ -49,7 +49,7 @@ export interface SpecExpectation {
  * expectSpec(twoPhaseCommit).toViolate("consistent", { variant: "commit-without-all-prepared", steps: 3 });
  * expectSpec(twoPhaseCommit, { strategy: "random", seed: 1 }).toViolate("consistent", { variant: "abort-after-commit", atMostSteps: 12 });
  */
-export function expectSpec(spec: Spec<any>, options: CheckOptions = {}): SpecExpectation {
+export function expectSpec(spec: AnySpec, options: CheckOptions = {}): SpecExpectation {
   return {
     toHoldAll() {
       const report = checkSpec(spec, options);

@@ -19,6 +19,7 @@ import {
   deepEqual,
   diffStates,
   formatChange,
+  propertiesOfKind,
   show,
   type Fingerprint,
   type Model,
@@ -265,8 +266,8 @@ class SpecReference<S, Real, C, V> implements Reference<C> {
     private readonly sets: readonly string[] | undefined,
   ) {
     this.project = options.project ?? ((state) => state as unknown as V);
-    this.invariants = model.properties.filter((p) => p.kind === "invariant") as typeof this.invariants;
-    this.actions = model.properties.filter((p) => p.kind === "action") as typeof this.actions;
+    this.invariants = propertiesOfKind(model.properties, "invariant");
+    this.actions = propertiesOfKind(model.properties, "action");
   }
 
   start(real: unknown): void {

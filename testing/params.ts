@@ -4,7 +4,7 @@
  * e.g. with `test.prop` from `@fast-check/vitest`.
  */
 import fc from "fast-check";
-import { ParamError, type ParamDef, type ParamRecord, type Spec } from "../src/index.js";
+import { ParamError, type ParamDef, type ParamRecord, type AnySpec } from "../src/index.js";
 
 /** Narrows the values of one integer parameter, or gives an arbitrary of its own. */
 export type ParamBound = { readonly min?: number; readonly max?: number } | fc.Arbitrary<number | boolean | string>;
@@ -23,7 +23,7 @@ export type ParamBound = { readonly min?: number; readonly max?: number } | fc.A
  *   expectSpec(twoPhaseCommit, { params }).toHoldAll();
  * });
  */
-export function paramsArbitrary(spec: Spec<any>, bounds: Readonly<Record<string, ParamBound>> = {}): fc.Arbitrary<ParamRecord> {
+export function paramsArbitrary(spec: AnySpec, bounds: Readonly<Record<string, ParamBound>> = {}): fc.Arbitrary<ParamRecord> {
   for (const name of Object.keys(bounds)) {
     if (!(name in spec.params)) throw new ParamError(`unknown param "${name}"; params: ${Object.keys(spec.params).join(", ") || "(none)"}`);
   }

@@ -149,7 +149,7 @@ function describeValue(value: unknown): string {
   if (value === undefined) return "undefined";
   if (typeof value === "function") return "a function";
   const text = JSON.stringify(value);
-  return text === undefined ? String(value) : text.length > 60 ? `${text.slice(0, 60)}...` : text;
+  return text === undefined ? String(value as symbol) : text.length > 60 ? `${text.slice(0, 60)}...` : text;
 }
 
 /** The model for a history when `--model` is not given: by format, else by operation names. */

@@ -68,13 +68,11 @@ function valueOf(data: KvMachine["data"], key: Key): Value | null {
 
 /** Executes an operation on the data, ignoring sessions. */
 export function execute(data: KvMachine["data"], op: KvOp): { readonly data: KvMachine["data"]; readonly result: KvResult } {
-  return match(op)
-    .with({ type: "get" }, (o) => ({ data, result: { type: "get", value: valueOf(data, o.key) } as KvResult }))
-    .with({ type: "put" }, (o) => ({ data: { ...data, [o.key]: o.value }, result: { type: "put" } as KvResult }))
+  return match<KvOp, { readonly data: KvMachine["data"]; readonly result: KvResult }>(op)
+    .with({ type: "get" }, (o) => ({ data, result: { type: "get", value: valueOf(data, o.key) } }))
+    .with({ type: "put" }, (o) => ({ data: { ...data, [o.key]: o.value }, result: { type: "put" } }))
     .with({ type: "cas" }, (o) =>
-      valueOf(data, o.key) === o.expected
-        ? { data: { ...data, [o.key]: o.value }, result: { type: "cas", swapped: true } as KvResult }
-        : { data, result: { type: "cas", swapped: false } as KvResult },
+      valueOf(data, o.key) === o.expected ? { data: { ...data, [o.key]: o.value }, result: { type: "cas", swapped: true } } : { data, result: { type: "cas", swapped: false } },
     )
     .exhaustive();
 }

@@ -76,8 +76,8 @@ export function checkOperations(
   const partitions = preparePartitions(ops, model, options);
   // Small partitions first: a violation there is found before a big one eats the budget.
   const order = partitions.map((_, i) => i).sort((a, b) => partitions[a]!.ops.length - partitions[b]!.ops.length);
-  const summaries: PartitionSummary[] = new Array(partitions.length);
-  const witness: Operation[][] = new Array(partitions.length);
+  const summaries = new Array<PartitionSummary>(partitions.length);
+  const witness = new Array<Operation[]>(partitions.length);
   const violations: { index: number; violation: Violation }[] = [];
   let unknown: { reason: UnknownReason; partition: string | null } | undefined;
   let configurations = 0;

@@ -156,7 +156,7 @@ function findCycle(n: number, edges: readonly Edge[]): Edge[] | undefined {
   const out: Edge[][] = Array.from({ length: n }, () => []);
   for (const e of edges) out[e.from]!.push(e);
   const colour = new Uint8Array(n);
-  const via: (Edge | undefined)[] = new Array(n);
+  const via = new Array<Edge | undefined>(n);
   for (let start = 0; start < n; start++) {
     if (colour[start] !== 0 || out[start]!.length === 0) continue;
     const stack: [number, number][] = [[start, 0]];

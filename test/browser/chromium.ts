@@ -51,12 +51,12 @@ export function startExplore(args: readonly string[]): Promise<{ url: string; ch
   return new Promise((resolve, reject) => {
     let out = "";
     let err = "";
-    child.stdout!.on("data", (chunk: Buffer) => {
+    child.stdout.on("data", (chunk: Buffer) => {
       out += chunk.toString();
       const url = /interleave explore: (http:\/\/127\.0\.0\.1:\d+\/\S*)/.exec(out)?.[1];
       if (url) resolve({ url, child, exited });
     });
-    child.stderr!.on("data", (chunk: Buffer) => void (err += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => void (err += chunk.toString()));
     void exited.then((code) => reject(new Error(`explore exited with ${code} before serving: ${err}`)));
   });
 }

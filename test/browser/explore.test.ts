@@ -78,7 +78,7 @@ describe.skipIf(missing !== undefined)("interleave explore in chromium", () => {
   });
 
   it("loads a saved ITF counterexample and opens at its last step", async () => {
-    const report = await checkSpec(twoPhaseCommit, { variant: "commit-without-all-prepared" });
+    const report = checkSpec(twoPhaseCommit, { variant: "commit-without-all-prepared" });
     const file = join(mkdtempSync(join(tmpdir(), "interleave-explore-")), "trace.itf.json");
     writeFileSync(file, JSON.stringify(toItf(report.trace!, { spec: "two-phase-commit", variant: "commit-without-all-prepared", property: "consistent" })));
     await page.locator('[data-test="restart"]').click();

@@ -65,7 +65,7 @@ describe("ExplorerSession", () => {
   });
 
   it("turns a saved JSON or ITF counterexample into its path, and refuses one the model does not have", async () => {
-    const report = await checkSpec(twoPhaseCommit, { variant: "commit-without-all-prepared" });
+    const report = checkSpec(twoPhaseCommit, { variant: "commit-without-all-prepared" });
     const source = { spec: "two-phase-commit", variant: "commit-without-all-prepared", property: report.property, params: report.params };
     const session = broken();
     expect(session.pathOfTrace({ trace: toTraceJson(report.trace!, source).steps })).toEqual([0, 0, 1, 5]);
@@ -101,7 +101,7 @@ describe("ExplorerSession", () => {
 
 describe("the nodes a violation is about", () => {
   it("are raft vote-twice's two leaders, and the Mermaid note spans them", async () => {
-    const report = await checkSpec(raft, { variant: "vote-twice" });
+    const report = checkSpec(raft, { variant: "vote-twice" });
     const model = raft.instantiate({ variant: "vote-twice" });
     expect(report.property).toBe("atMostOneLeaderPerTerm");
     expect(involvedNodes(model as Model<unknown>, report.trace!, report.property!)).toEqual(["n1", "n3"]);
@@ -110,7 +110,7 @@ describe("the nodes a violation is about", () => {
   });
 
   it("fall back to the nodes the last step touched when none is given", async () => {
-    const report = await checkSpec(twoPhaseCommit, { variant: "commit-without-all-prepared" });
+    const report = checkSpec(twoPhaseCommit, { variant: "commit-without-all-prepared" });
     expect(toMermaid(report.trace!, { spec: "two-phase-commit", property: "consistent" }).trimEnd().split("\n").at(-1)).toBe("  Note over tm,rm2: consistent violated");
   });
 
@@ -156,7 +156,7 @@ describe("the explorer's HTTP API", () => {
     expect(bad.status).toBe(400);
     expect(await bad.json()).toEqual({ error: "step 2: action #9 is not enabled; 9 actions are enabled there" });
 
-    const report = await checkSpec(twoPhaseCommit, { variant: "commit-without-all-prepared" });
+    const report = checkSpec(twoPhaseCommit, { variant: "commit-without-all-prepared" });
     const body = JSON.stringify(toTraceJson(report.trace!, { spec: "two-phase-commit", property: "consistent" }));
     const loaded = await fetch(`${server.url}api/trace`, { method: "POST", body });
     expect(await loaded.json()).toEqual({ path: [0, 0, 1, 5], property: "consistent" });
@@ -208,7 +208,7 @@ describe("interleave explore", () => {
   });
 
   it("prints its URL, opens a saved trace at its last step, and exits 0 when stopped", async () => {
-    const report = await checkSpec(twoPhaseCommit, { variant: "commit-without-all-prepared" });
+    const report = checkSpec(twoPhaseCommit, { variant: "commit-without-all-prepared" });
     const dir = mkdtempSync(join(tmpdir(), "interleave-explore-"));
     const file = join(dir, "trace.itf.json");
     writeFileSync(file, JSON.stringify(toItf(report.trace!, { spec: "two-phase-commit", variant: "commit-without-all-prepared", property: "consistent" })));
@@ -218,6 +218,6 @@ describe("interleave explore", () => {
     const io = { stdout: (t: string) => void ((stdout += t), stop()), stderr: () => {} };
     const code = await exploreCommand("two-phase-commit", { variant: "commit-without-all-prepared", param: {}, trace: file, until }, io);
     expect(code).toBe(0);
-    expect(stdout).toMatch(/^interleave explore: http:\/\/127\.0\.0\.1:\d+\/#path=0,0,1,5\n  open it in a browser; Ctrl-C stops the server\n$/);
+    expect(stdout).toMatch(/^interleave explore: http:\/\/127\.0\.0\.1:\d+\/#path=0,0,1,5\n {2}open it in a browser; Ctrl-C stops the server\n$/);
   });
 });

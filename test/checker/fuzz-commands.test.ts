@@ -143,7 +143,6 @@ function applyEdit(text: string, edit: LineEdit): string {
   return lines.join("\n");
 }
 
-const mutated = (base: string) => fc.array(lineEdit, { maxLength: 4 }).map((edits) => edits.reduce(applyEdit, base));
 
 /** Output paths: fine, a directory, in a missing directory, stdout. */
 const outputPath = fc.constantFrom("ok", "dir", "missing-parent", "-", "parent-is-file", "");
@@ -276,7 +275,7 @@ describe("fuzzing the commands: exit 0-3 only, exit 2 is one line", () => {
         const spec = pairs.find(([flag]) => flag === "--spec")?.[1] ?? "raft";
         const argv = ["run", spec];
         if (withHistory && !pairs.some(([flag]) => flag === "--history")) argv.push("--history", join(work, `${fileCounter++}-h.jsonl`));
-        for (const [flag, value] of pairs) if (flag !== "--spec") argv.push(...(value === "" && flag !== "--history" ? [flag] : [flag, value!]));
+        for (const [flag, value] of pairs) if (flag !== "--spec") argv.push(...(value === "" && flag !== "--history" ? [flag] : [flag, value]));
         const answer = await cli(argv);
         expectContract(answer, argv);
         expect(answer.code, JSON.stringify(argv)).toBe(2);

@@ -135,7 +135,7 @@ function mutate(v: unknown, path: readonly (string | number)[], m: Mutation): un
     if (Array.isArray(parent)) parent.splice(last as number, 1);
     else delete parent[last];
   } else {
-    const target = isRecord(parent[last]) ? (parent[last] as Record<string, unknown>) : Array.isArray(parent) ? copy : parent;
+    const target = isRecord(parent[last]) ? (parent[last]) : Array.isArray(parent) ? copy : parent;
     // defineProperty: a plain assignment to "__proto__" would set the prototype instead of adding a key.
     Object.defineProperty(target, m.key, { value: m.value, enumerable: true, configurable: true, writable: true });
   }
@@ -217,7 +217,7 @@ const countsOver = (r: unknown, keys: readonly string[]): boolean => isRecord(r)
 function malformation(s: ServerState, nodes: readonly string[]): string | undefined {
   const peers = nodes.filter((n) => n !== "n1");
   if (!isPlainData(s)) return "not plain data";
-  if (!isCount(s.currentTerm)) return `currentTerm ${s.currentTerm}`;
+  if (!isCount(s.currentTerm)) return `currentTerm ${String(s.currentTerm)}`;
   if (!(s.votedFor === null || nodes.includes(s.votedFor))) return `votedFor ${String(s.votedFor)}`;
   if (!["follower", "candidate", "leader"].includes(s.role)) return `role ${s.role}`;
   if (!Array.isArray(s.log)) return "log not an array";

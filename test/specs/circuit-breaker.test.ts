@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { bfs, checkSpec, runCli } from "../../checker/index.js";
-import { onlyProperty, type Model } from "../../src/index.js";
+import type { Model } from "../../src/index.js";
 import {
   admitCall,
   breakerAt,

@@ -28,9 +28,9 @@ describe("range-partitioning: ranges", () => {
       { lo: 0, hi: 2, owner: "n1" },
       { lo: 2, hi: 4, owner: "n1" },
     ]);
-    expect(mergeRanges(left!, right!)).toEqual(whole);
-    expect(mergeRanges(right!, left!)).toBeNull();
-    expect(mergeRanges(left!, { ...right!, owner: "n2" })).toBeNull();
+    expect(mergeRanges(left, right)).toEqual(whole);
+    expect(mergeRanges(right, left)).toBeNull();
+    expect(mergeRanges(left, { ...right, owner: "n2" })).toBeNull();
   });
 
   it("any sequence of splits keeps every key in exactly one range", () => {

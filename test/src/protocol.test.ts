@@ -19,7 +19,7 @@ import { checkSpec } from "../../checker/index.js";
 
 type Hello = { readonly type: "Hello"; readonly n: number };
 
-const sender = defineRole<{ readonly step: number }, { readonly type: "Send" }, Hello>({
+const sender = defineRole<{ readonly step: number }, { readonly type: "Send" }, Hello, never, { readonly messages: number }>({
   init: () => ({ step: 0 }),
   choices: () => [{ type: "Send" }],
   reduce: (s, _input, ctx) => (s.step < ctx.params.messages ? become({ step: s.step + 1 }, send("b", { type: "Hello", n: s.step + 1 })) : undefined),
@@ -44,7 +44,7 @@ function explore(network: NetworkKind, messages: number, faults: FaultBudget = {
       inSendOrder: invariant((s) => nodeOf(s, "b", "b").log.every((n, i) => n === i + 1)),
     },
   });
-  const generic: typeof spec = { ...spec, instantiate: (o = {}) => spec.instantiate({ ...o, fingerprint: "generic" } as typeof o) };
+  const generic: typeof spec = { ...spec, instantiate: (o = {}) => spec.instantiate({ ...o, fingerprint: "generic" }) };
   return { bfs: checkSpec(spec, { params: { messages } }), generic: checkSpec(generic, { params: { messages } }) };
 }
 

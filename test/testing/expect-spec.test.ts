@@ -87,7 +87,7 @@ describe("expectSpec", () => {
       name: "lock",
       description: "two processes take a lock that checks nothing",
       sets: ["holders"],
-      init: () => [{ holders: [], order: [] } as S],
+      init: () => [{ holders: [], order: [] }],
       actions: { Take: choose(() => [1, 0], (s: S, i: number) => (s.holders.includes(i) ? undefined : { holders: setAdd(s.holders, i), order: [...s.order, i] })) },
       properties: { oneHolder: invariant((s: S) => s.holders.length <= 1) },
     });

@@ -56,7 +56,7 @@ const casLock = defineSpec({
   name: "cas-lock",
   description: "a lock in a compare-and-set register",
   params: { clients: int(3, { min: 1 }) },
-  init: () => [{ holder: null, critical: [] } as LockSpecState],
+  init: () => [{ holder: null, critical: [] }],
   actions: {
     Acquire: choose(clientIds, (s: LockSpecState, c: string) => {
       if (s.critical.includes(c)) return undefined;

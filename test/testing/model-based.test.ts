@@ -216,7 +216,7 @@ interface Observed {
 }
 
 /** The spec's ghost record of an issued id, with or without the real time it was made at. */
-const idOf = (x: unknown): unknown => (typeof x === "object" && x !== null && "id" in x ? (x as { id: unknown }).id : x);
+const idOf = (x: unknown): unknown => (typeof x === "object" && x !== null && "id" in x ? (x).id : x);
 
 /** A spec state as the cluster would show it. */
 const project = (s: UniqueIdsState): Observed => ({

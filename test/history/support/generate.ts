@@ -59,7 +59,7 @@ export function generateRegisterHistory(params: RegisterHistoryParams): HistoryE
   let state: Json = null;
   const ids: number[] = Array.from({ length: params.processes }, (_, i) => i);
   let nextId = params.processes;
-  const pending: (Pending | undefined)[] = new Array(params.processes).fill(undefined);
+  const pending = new Array<Pending | undefined>(params.processes).fill(undefined);
   /** Unknown-outcome writes/cas that may still take effect later. */
   const lingering: Pending[] = [];
   let started = 0;

@@ -1,0 +1,53 @@
+// Lint: typescript-eslint's type-aware recommended rules over every TypeScript
+// file the project compiles, and the recommended JavaScript rules over the
+// scripts (bin, bench, stryker, the explorer's browser code). Formatting is
+// prettier's job (see .prettierrc.json).
+import js from "@eslint/js";
+import globals from "globals";
+import tseslint from "typescript-eslint";
+
+export default tseslint.config(
+  { ignores: ["dist/", "node_modules/", "reports/", ".stryker-tmp/", "coverage/", "interleave-runs/"] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      globals: { ...globals.node },
+      parserOptions: {
+        projectService: { allowDefaultProject: ["*.config.ts", "stryker/*.ts"] },
+        tsconfigRootDir: import.meta.dirname,
+      },
+    },
+    rules: {
+      // `_`-prefixed names are deliberately unused (a destructured field left out, a parameter kept for the signature).
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", destructuredArrayIgnorePattern: "^_" }],
+      // Models, history models, roles and IO sinks are plain objects whose functions never read `this`
+      // (Porcupine's and Stateright's shape): passing `model.step` or `io.stdout` around as a value is the design.
+      "@typescript-eslint/unbound-method": "off",
+    },
+  },
+  {
+    // Tests read the CLI's JSON output and reports through `JSON.parse`; the assertions themselves check the
+    // shape, so typing every parsed value first would only restate them.
+    files: ["test/**/*.ts"],
+    rules: {
+      "@typescript-eslint/no-unsafe-assignment": "off",
+      "@typescript-eslint/no-unsafe-member-access": "off",
+      "@typescript-eslint/no-unsafe-argument": "off",
+      "@typescript-eslint/no-unsafe-return": "off",
+      "@typescript-eslint/no-unsafe-call": "off",
+    },
+  },
+  {
+    files: ["**/*.js", "**/*.mjs", "**/*.cjs"],
+    ...tseslint.configs.disableTypeChecked,
+  },
+  {
+    files: ["**/*.cjs"],
+    languageOptions: { sourceType: "commonjs" },
+  },
+  {
+    files: ["checker/explorer/ui/**/*.js"],
+    languageOptions: { globals: { ...globals.browser } },
+  },
+);
