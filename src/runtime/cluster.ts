@@ -48,7 +48,7 @@ export interface ClusterOptions {
 /** A node that exited without being killed or stopped by the cluster. */
 export interface NodeDeath {
   readonly node: string;
-  /** When, in ms since the cluster started. */
+  /** When, in ms since `Cluster.startedAt`. */
   readonly atMs: number;
   /** The node's own words (its fatal error, or the last line of its log), with the exit code or signal. */
   readonly cause: string;
@@ -90,10 +90,12 @@ export class Cluster {
   readonly killsByNode: Record<string, number> = {};
   /** Nodes that died outside `kill` and `stop`, in order. */
   readonly deaths: NodeDeath[] = [];
-  private readonly startedAt = Date.now();
+  /** When `start` was called (Date.now()): deaths are timed from here. */
+  readonly startedAt = Date.now();
 
   private constructor(private readonly options: ClusterOptions) {
     this.ids = Array.from({ length: options.nodes }, (_, i) => `n${i + 1}`);
+    for (const id of this.ids) this.killsByNode[id] = 0;
   }
 
   /** Starts every node and waits until all listen and know their peers. */

@@ -72,7 +72,10 @@ type LogLine =
 /** A file's text, or an {@link OptionError} naming it (a directory, unreadable). */
 function readText(path: string): string {
   try {
-    if (statSync(path).isDirectory()) throw new OptionError(`${path} is a directory, not a file written by interleave run`);
+    const stat = statSync(path);
+    if (stat.isDirectory()) throw new OptionError(`${path} is a directory, not a file written by interleave run`);
+    // A device (/dev/full, /dev/zero) would be read forever.
+    if (!stat.isFile()) throw new OptionError(`${path} is not a regular file, not a file written by interleave run`);
     return readFileSync(path, "utf8");
   } catch (e) {
     if (e instanceof OptionError) throw e;
@@ -105,6 +108,10 @@ export function readRunRecord(dir: string): RunRecord {
   if (record["variant"] !== undefined && record["variant"] !== null && typeof record["variant"] !== "string") bad('"variant" must be a variant name or null');
   const nodes = record["nodes"];
   if (!Array.isArray(nodes) || nodes.length === 0 || !nodes.every((n) => typeof n === "string" && NODE_NAME.test(n))) bad('"nodes" must be a non-empty list of node names like "n1"');
+  const kills = record["kills"];
+  if (kills !== undefined && !(kills !== null && typeof kills === "object" && !Array.isArray(kills) && Object.values(kills).every((k) => Number.isSafeInteger(k) && (k as number) >= 0))) {
+    bad('"kills" must map node names to counts of kills');
+  }
   return value as RunRecord;
 }
 
@@ -147,7 +154,7 @@ export function conform(dir: string, options: { readonly variant?: string | null
   checkVariant(binding, variant ?? undefined);
   const nodes: NodeConformance[] = [];
   for (const node of run.nodes) {
-    const replay = replayNode(binding, variant ?? undefined, node, run.nodes, nodeFiles(dir, node).inputs, run.kills?.[node]);
+    const replay = replayNode(binding, variant ?? undefined, node, run.nodes, nodeFiles(dir, node).inputs, run.kills === undefined ? undefined : (run.kills[node] ?? 0));
     nodes.push(replay.summary);
     if (replay.divergence !== undefined) return { spec: run.spec, variant, nodes, divergence: replay.divergence };
   }
@@ -207,7 +214,7 @@ function replayNode(
   const setup = binding.setup(node, nodes);
   const summary = { node, inputs: 0, boots: 0, localActions: 0 };
   const lines = logLines(base, node);
-  if (lines.length === 0) throw new OptionError(`${base}: node ${node}'s input log is empty: it was truncated (interleave run writes a boot record first)`);
+  if (lines.length === 0) throw new OptionError(`${base}:1: node ${node}'s input log is empty: it was truncated (interleave run writes a boot record first)`);
   let state: unknown;
   let synced: Record<string, unknown> = {};
   let pending: { at: SourceLine; input: unknown; from: string | undefined; result: { state: unknown; effects: readonly unknown[] } | undefined; error?: string } | undefined;

@@ -329,7 +329,8 @@ export async function runCluster(options: RunOptions): Promise<RunSummary> {
       }
     };
 
-    await running.waitFor(() => running.leader(), 5000);
+    // The first leader; not when every node has already died.
+    await running.waitFor(() => running.leader() ?? (ending.signal.aborted ? "none" : undefined), 5000);
     const progress = options.onProgress;
     const ticker =
       progress === undefined
@@ -391,7 +392,8 @@ export async function runCluster(options: RunOptions): Promise<RunSummary> {
       history: options.history,
       historyEvents: history.events,
       dir: options.dir,
-      deaths: [...running.deaths],
+      // On the run's clock, which starts once every node listens.
+      deaths: running.deaths.map((d) => ({ ...d, atMs: Math.max(0, d.atMs - (started - running.startedAt)) })),
       failedRestarts,
       timing: { plannedEndMs: options.durationS * 1000, graceMs: RUN_GRACE_MS, endedMs },
       killsByNode: { ...running.killsByNode },
@@ -442,7 +444,7 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 function incompleteLines(s: RunSummary): string[] {
   const lines: string[] = [];
   if (s.deaths.length > 0) {
-    const nodes = [...new Set(s.deaths.map((d) => d.node))];
+    const nodes = [...new Set(s.deaths.map((d) => d.node))].sort();
     lines.push(`INCOMPLETE: ${nodes.length === 1 ? "node" : "nodes"} ${nodes.join(", ")} died outside the nemesis's kills:`);
     for (const d of s.deaths) lines.push(`  ${d.node} at ${seconds(d.atMs)}: ${d.cause}`);
   }
