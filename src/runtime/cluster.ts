@@ -345,7 +345,8 @@ export class Cluster {
       ([id, m]) =>
         new Promise<void>((resolve) => {
           const child = m.child;
-          if (child === undefined || child.exitCode !== null || child.signalCode !== null) return resolve();
+          // `killed`: SIGKILL already sent (the nemesis's, or a restart attempt given up); its exit needs no wait.
+          if (child === undefined || child.exitCode !== null || child.signalCode !== null || child.killed) return resolve();
           const forced = () => {
             m.up = false;
             this.countKill(id);
@@ -357,7 +358,13 @@ export class Cluster {
             clearTimeout(timer);
             resolve();
           });
-          if (child.connected) child.send({ type: "stop" } satisfies ToNode);
+          // A node dying meanwhile closes the channel (EPIPE): it is stopped the hard way.
+          if (child.connected)
+            child.send({ type: "stop" } satisfies ToNode, (e) => {
+              if (e === null || child.exitCode !== null || child.signalCode !== null) return;
+              clearTimeout(timer);
+              forced();
+            });
           else {
             clearTimeout(timer);
             forced();

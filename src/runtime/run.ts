@@ -297,7 +297,8 @@ export async function runCluster(options: RunOptions): Promise<RunSummary> {
         if (ending.signal.aborted) break;
         log(`nemesis: ${describeEvent(e)}`);
         if (e.type === "restart") {
-          const r = await running.restart(e.node, endAt);
+          // A node slow to start (a loaded machine) may come up after the workload ends: it has until the final reads.
+          const r = await running.restart(e.node, wrapUpBy);
           if (r.ok) applied.push(`${describeEvent(e)}${r.error === undefined ? "" : ` (after ${r.attempts} attempts${r.port === undefined ? "" : `, on a new port ${r.port}`}; first failures: ${r.error})`}`);
           else {
             applied.push(`${describeEvent(e)} FAILED after ${r.attempts} attempts: ${r.error}`);
