@@ -18,6 +18,7 @@
  * one exit 3 (incomplete), never 0. When every node has died the workload
  * stops at once.
  */
+import { setMaxListeners } from "node:events";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { KvOp } from "../../specs/raft.js";
@@ -212,6 +213,8 @@ export async function runCluster(options: RunOptions): Promise<RunSummary> {
   const failedRestarts: FailedRestart[] = [];
   // Aborted when every node has died outside the nemesis: the workload ends at once.
   const ending = new AbortController();
+  // Every client slot and the nemesis sleep on it at once.
+  setMaxListeners(0, ending.signal);
   let endAt = Infinity;
   try {
     cluster = await Cluster.start({
