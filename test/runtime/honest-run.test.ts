@@ -195,6 +195,12 @@ describe("interleave conform on a log cut short: exit 2, naming the node, the fi
   const stops = (line: number, record = "run.json records 0 kills of n2") => (d: string) =>
     `${inputs(d)}:${line}: node n2's input log stops here without an end record (truncated or torn): 1 session without one, and ${record}`;
 
+  it("the fixture itself is a complete run: every log closes with its end record and conforms", async () => {
+    const r = await conformCli(fixture);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^conforms: every recorded output is the model's \(raft\)$/m);
+  });
+
   it.each<[string, (dir: string) => void, (dir: string) => string]>([
     ["cut to half (at a line's end)", keepLines(15), stops(15)],
     ["cut in the middle of a line (torn)", (d) => writeFileSync(inputs(d), readFileSync(inputs(d)).subarray(0, 1500)), stops(19)],
