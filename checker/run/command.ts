@@ -5,7 +5,7 @@
 import yoctoSpinner from "yocto-spinner";
 import { conform, formatConform } from "../../src/runtime/conform.js";
 import { parseNemesis } from "../../src/runtime/nemesis.js";
-import { formatRunSummary, runCluster } from "../../src/runtime/run.js";
+import { formatRunSummary, runCluster, runExitCode } from "../../src/runtime/run.js";
 import type { TransportKind } from "../../src/runtime/transport.js";
 import { OptionError, ParamError, UnknownChoiceError } from "../../src/index.js";
 import type { CliIo } from "../cli.js";
@@ -47,7 +47,11 @@ function asInputError(error: unknown, what: string): unknown {
   return new UsageError(`${what}: ${message}`);
 }
 
-/** Runs `interleave run`; returns the exit code (0: the run completed; check its history with lincheck). */
+/**
+ * Runs `interleave run`; returns the exit code: 0 the run completed (check
+ * its history with lincheck), 1 a reducer threw, 3 incomplete (a node died
+ * outside the nemesis, a restart failed, the run overran its grace).
+ */
 export async function runCommand(spec: string, opts: RunCommandOptions, io: CliIo): Promise<number> {
   try {
     return await runChecked(spec, opts, io);
@@ -95,7 +99,7 @@ async function runChecked(spec: string, opts: RunCommandOptions, io: CliIo): Pro
     if (opts.json !== undefined) writeOutput(opts.json, json, "--json");
     io.stdout(`${formatRunSummary(summary)}\n`);
   }
-  return 0;
+  return runExitCode(summary);
 }
 
 /** Runs `interleave conform`; 0 when every node conforms, 1 at the first divergence. */

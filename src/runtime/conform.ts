@@ -9,6 +9,15 @@
  *
  * The first difference is reported with the node, the input-log line, the
  * input, and both outputs.
+ *
+ * Completeness: every session of a node (from a boot to its `end` record)
+ * must end with that record, except as many as run.json's `kills` records
+ * for the node (kill -9 leaves no end record, and may leave a torn last line
+ * or an input without its output). A log cut short, emptied, or torn
+ * elsewhere, and an input without its output in the middle of a session, are
+ * exit 2 naming the node, the file and the line: the log does not show what
+ * the node did, so conformance cannot be claimed. A rotated log (input-log.ts)
+ * is replayed from the snapshot its oldest kept segment starts with.
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -19,6 +28,7 @@ import { OptionError } from "../spec.js";
 import type { AnyBinding, LocalAction } from "./binding.js";
 import { bindingFor, checkVariant } from "./bindings.js";
 import { bootState } from "./host.js";
+import { listSegments } from "./input-log.js";
 import { nodeFiles } from "./node-config.js";
 import type { RunRecord } from "./run.js";
 
@@ -35,6 +45,8 @@ export interface Divergence {
   readonly node: string;
   /** The 1-based line of the node's input log. */
   readonly line: number;
+  /** The segment file of the input log the line is in, when not the first (the log rotates: input-log.ts). */
+  readonly file?: string;
   readonly what: string;
   readonly model: unknown;
   readonly recorded: unknown;
@@ -53,12 +65,17 @@ type LogLine =
   | { readonly t: "in"; readonly kind: "message" | "timer"; readonly from?: string; readonly input: unknown }
   | { readonly t: "out"; readonly effects?: readonly unknown[] | null; readonly error?: string }
   | { readonly t: "local"; readonly action: LocalAction }
-  | { readonly t: "sync" };
+  | { readonly t: "sync" }
+  | { readonly t: "snapshot"; readonly state: unknown }
+  | { readonly t: "end" };
 
 /** A file's text, or an {@link OptionError} naming it (a directory, unreadable). */
 function readText(path: string): string {
   try {
-    if (statSync(path).isDirectory()) throw new OptionError(`${path} is a directory, not a file written by interleave run`);
+    const stat = statSync(path);
+    if (stat.isDirectory()) throw new OptionError(`${path} is a directory, not a file written by interleave run`);
+    // A device (/dev/full, /dev/zero) would be read forever.
+    if (!stat.isFile()) throw new OptionError(`${path} is not a regular file, not a file written by interleave run`);
     return readFileSync(path, "utf8");
   } catch (e) {
     if (e instanceof OptionError) throw e;
@@ -91,6 +108,10 @@ export function readRunRecord(dir: string): RunRecord {
   if (record["variant"] !== undefined && record["variant"] !== null && typeof record["variant"] !== "string") bad('"variant" must be a variant name or null');
   const nodes = record["nodes"];
   if (!Array.isArray(nodes) || nodes.length === 0 || !nodes.every((n) => typeof n === "string" && NODE_NAME.test(n))) bad('"nodes" must be a non-empty list of node names like "n1"');
+  const kills = record["kills"];
+  if (kills !== undefined && !(kills !== null && typeof kills === "object" && !Array.isArray(kills) && Object.values(kills).every((k) => Number.isSafeInteger(k) && (k as number) >= 0))) {
+    bad('"kills" must map node names to counts of kills');
+  }
   return value as RunRecord;
 }
 
@@ -104,7 +125,10 @@ function logEntry(value: unknown): LogLine | string {
     case "boot":
       return e["restored"] === undefined || e["restored"] === null || isObject(e["restored"]) ? (value as LogLine) : '"restored" must be an object or null';
     case "sync":
+    case "end":
       return value as LogLine;
+    case "snapshot":
+      return isObject(e["state"]) ? (value as LogLine) : '"state" must be an object';
     case "in":
       if (e["kind"] !== "message" && e["kind"] !== "timer") return '"kind" must be "message" or "timer"';
       if (e["from"] !== undefined && typeof e["from"] !== "string") return '"from" must be a node or client name';
@@ -130,7 +154,7 @@ export function conform(dir: string, options: { readonly variant?: string | null
   checkVariant(binding, variant ?? undefined);
   const nodes: NodeConformance[] = [];
   for (const node of run.nodes) {
-    const replay = replayNode(binding, variant ?? undefined, node, run.nodes, nodeFiles(dir, node).inputs);
+    const replay = replayNode(binding, variant ?? undefined, node, run.nodes, nodeFiles(dir, node).inputs, run.kills === undefined ? undefined : (run.kills[node] ?? 0));
     nodes.push(replay.summary);
     if (replay.divergence !== undefined) return { spec: run.spec, variant, nodes, divergence: replay.divergence };
   }
@@ -147,99 +171,175 @@ function durableOf(role: RoleDef<unknown, unknown, unknown, unknown>, state: unk
   return Object.fromEntries((role.durable ?? []).map((f) => [f, asJson(s[f])]));
 }
 
+/** A non-empty line of a node's input log: its segment file and 1-based line there. */
+interface SourceLine {
+  readonly path: string;
+  readonly line: number;
+  readonly text: string;
+}
+
+/** The non-empty lines of every segment of a node's input log that exists, oldest first. */
+function logLines(base: string, node: string): SourceLine[] {
+  const segments = listSegments(base);
+  if (segments.length === 0) throw new OptionError(`${base} does not exist: node ${node} recorded no inputs`);
+  const out: SourceLine[] = [];
+  for (const { path } of segments) {
+    readText(path)
+      .split("\n")
+      .forEach((text, i) => {
+        if (text !== "") out.push({ path, line: i + 1, text });
+      });
+  }
+  return out;
+}
+
+/** Parses a line; undefined when it is not JSON. */
+function parseLine(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
 function replayNode(
   binding: AnyBinding,
   variant: string | undefined,
   node: string,
   nodes: readonly string[],
-  path: string,
+  base: string,
+  kills: number | undefined,
 ): { summary: NodeConformance; divergence?: Divergence } {
   const role = binding.role(variant) as RoleDef<unknown, unknown, unknown, unknown>;
   const setup = binding.setup(node, nodes);
   const summary = { node, inputs: 0, boots: 0, localActions: 0 };
-  if (!existsSync(path)) throw new OptionError(`${path} does not exist: node ${node} recorded no inputs`);
-  const lines = readText(path).split("\n");
+  const lines = logLines(base, node);
+  if (lines.length === 0) throw new OptionError(`${base}:1: node ${node}'s input log is empty: it was truncated (interleave run writes a boot record first)`);
   let state: unknown;
   let synced: Record<string, unknown> = {};
-  let pending: { line: number; input: unknown; from: string | undefined; result: { state: unknown; effects: readonly unknown[] } | undefined; error?: string } | undefined;
-  const diverge = (line: number, what: string, model: unknown, recorded: unknown) => ({ summary, divergence: { node, line, what, model, recorded } });
+  let pending: { at: SourceLine; input: unknown; from: string | undefined; result: { state: unknown; effects: readonly unknown[] } | undefined; error?: string } | undefined;
+  // A session runs from a boot (or the snapshot the kept segments start with) to its end record.
+  let session: "open" | "ended" | "torn" | undefined;
+  /** Where each session without an end record stops: a kill, or a cut. */
+  const unended: SourceLine[] = [];
+  let previous: SourceLine | undefined;
+  const where = (at: SourceLine) => `${at.path}:${at.line}`;
+  const diverge = (at: SourceLine, what: string, model: unknown, recorded: unknown) => ({
+    summary,
+    divergence: { node, line: at.line, ...(at.path === base ? {} : { file: at.path }), what, model, recorded },
+  });
+  const noOutput = (p: NonNullable<typeof pending>, then: string): never => {
+    const input = p.input as { type?: unknown };
+    throw new OptionError(`${where(p.at)}: node ${node}'s input ${String(input.type ?? "?")} has no output: ${then} (the log is torn, or a line was lost)`);
+  };
   for (let i = 0; i < lines.length; i++) {
-    const text = lines[i]!;
-    if (text === "") continue;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      // A torn last line: the node was killed while writing it.
-      if (lines.slice(i + 1).every((l) => l === "")) break;
-      throw new OptionError(`${path}:${i + 1}: not a JSON line`);
+    const at = lines[i]!;
+    const parsed = parseLine(at.text);
+    if (parsed === undefined) {
+      // A torn line: the node was killed while writing it. It ends the log or its session (a boot follows in the same file).
+      const next = lines[i + 1];
+      const torn = next === undefined || (next.path === at.path && (parseLine(next.text) as { t?: unknown } | undefined)?.t === "boot");
+      if (!torn || session !== "open") throw new OptionError(`${where(at)}: not a JSON line`);
+      session = "torn";
+      unended.push(at);
+      pending = undefined;
+      previous = at;
+      continue;
     }
-    const line = i + 1;
     const entry = logEntry(parsed);
-    if (typeof entry === "string") throw new OptionError(`${path}:${line}: not an input-log entry: ${entry}`);
+    if (typeof entry === "string") throw new OptionError(`${where(at)}: not an input-log entry: ${entry}`);
+    if (session === "ended" && entry.t !== "boot") throw new OptionError(`${where(at)}: node ${node}'s log goes on after its end record without a boot`);
     switch (entry.t) {
       case "boot": {
+        if (session === "open") unended.push(previous!);
         if (state !== undefined) {
           const restored = asJson(entry.restored ?? {});
           // Killed before or after its last fsync's `sync` line was written.
           const candidates = [synced, durableOf(role, state)];
           if (!candidates.some((c) => deepEqual(c, restored))) {
-            return diverge(line, "restart: the durable fields restored differ from the model's at the last fsync", synced, restored);
+            return diverge(at, "restart: the durable fields restored differ from the model's at the last fsync", synced, restored);
           }
         }
         summary.boots++;
-        state = replayable(path, line, "the restored durable state", () => bootState(role, setup, entry.restored ?? undefined));
+        state = replayable(at, "the restored durable state", () => bootState(role, setup, entry.restored ?? undefined));
         synced = durableOf(role, state);
         pending = undefined;
+        session = "open";
         break;
       }
+      case "snapshot": {
+        if (pending !== undefined) noOutput(pending, "a snapshot follows it");
+        // The first kept segment starts here; after a kept one, the snapshot must be the state replayed so far.
+        if (state !== undefined && !deepEqual(asJson(state), entry.state)) return diverge(at, "the snapshot differs from the model's state replayed up to it", asJson(state), entry.state);
+        state = entry.state;
+        synced = durableOf(role, state);
+        session = "open";
+        break;
+      }
+      case "end":
+        if (state === undefined) throw new OptionError(`${where(at)}: an end record before the node booted`);
+        if (pending !== undefined) noOutput(pending, "the end record follows it");
+        session = "ended";
+        break;
       case "sync":
-        if (state === undefined) throw new OptionError(`${path}:${line}: a sync before the node booted`);
+        if (state === undefined) throw new OptionError(`${where(at)}: a sync before the node booted`);
         synced = durableOf(role, state);
         break;
       case "in": {
-        if (state === undefined) throw new OptionError(`${path}:${line}: an input before the node booted`);
+        if (state === undefined) throw new OptionError(`${where(at)}: an input before the node booted`);
+        if (pending !== undefined) noOutput(pending, `the next input follows it at line ${at.line}`);
         summary.inputs++;
         const ctx: NodeContext<unknown> = { ...setup, from: entry.from, kind: entry.kind };
         try {
           const result = role.reduce(state, entry.input, ctx) as { state: unknown; effects: readonly unknown[] } | undefined;
-          pending = { line, input: entry.input, from: entry.from, result };
+          pending = { at, input: entry.input, from: entry.from, result };
         } catch (e) {
-          pending = { line, input: entry.input, from: entry.from, result: undefined, error: e instanceof Error ? e.message : String(e) };
+          pending = { at, input: entry.input, from: entry.from, result: undefined, error: e instanceof Error ? e.message : String(e) };
         }
         break;
       }
       case "out": {
-        if (pending === undefined) throw new OptionError(`${path}:${line}: an output without an input`);
+        if (pending === undefined) throw new OptionError(`${where(at)}: an output without an input`);
         const model = pending.error !== undefined ? { error: pending.error } : pending.result === undefined ? null : asJson(pending.result.effects);
         const recorded = entry.error !== undefined ? { error: entry.error } : (entry.effects ?? null);
         if (!deepEqual(model, recorded)) {
           const input = pending.input as { type?: unknown };
           const from = pending.from === undefined ? "" : ` from ${pending.from}`;
-          return diverge(pending.line, `input ${String(input.type ?? "?")}${from}: the model's output differs from the recorded one`, model, recorded);
+          return diverge(pending.at, `input ${String(input.type ?? "?")}${from}: the model's output differs from the recorded one`, model, recorded);
         }
         if (pending.result !== undefined) state = pending.result.state;
         pending = undefined;
         break;
       }
       case "local":
-        if (state === undefined || binding.local === undefined) throw new OptionError(`${path}:${line}: a local action the binding cannot replay`);
+        if (state === undefined || binding.local === undefined) throw new OptionError(`${where(at)}: a local action the binding cannot replay`);
         summary.localActions++;
         const local = binding.local;
         const before = state;
-        state = replayable(path, line, `the local action ${JSON.stringify(entry.action.type)}`, () => local(before, entry.action));
+        state = replayable(at, `the local action ${JSON.stringify(entry.action.type)}`, () => local(before, entry.action));
         break;
     }
+    previous = at;
+  }
+  if (session === "open") unended.push(previous!);
+  // Each session without an end record must be a SIGKILL the run recorded; the last one unaccounted for is the cut.
+  const allowed = kills ?? 0;
+  if (unended.length > allowed) {
+    const cut = unended[unended.length - 1]!;
+    const record = kills === undefined ? "run.json records no kills (the run did not finish)" : `run.json records ${kills} ${kills === 1 ? "kill" : "kills"} of ${node}`;
+    throw new OptionError(
+      `${where(cut)}: node ${node}'s input log stops here without an end record (truncated or torn): ${unended.length} ${unended.length === 1 ? "session" : "sessions"} without one, and ${record}`,
+    );
   }
   return { summary };
 }
 
 /** Runs a replay step the log dictates; a log the reducer cannot take is damaged input, not a divergence. */
-function replayable<T>(path: string, line: number, what: string, step: () => T): T {
+function replayable<T>(at: SourceLine, what: string, step: () => T): T {
   try {
     return step();
   } catch (e) {
-    throw new OptionError(`${path}:${line}: ${what} cannot be replayed: ${e instanceof Error ? e.message.split("\n")[0] : String(e)}`);
+    throw new OptionError(`${at.path}:${at.line}: ${what} cannot be replayed: ${e instanceof Error ? e.message.split("\n")[0] : String(e)}`);
   }
 }
 
@@ -254,5 +354,5 @@ export function formatConform(r: ConformResult): string {
     const s = JSON.stringify(v);
     return s.length > 600 ? `${s.slice(0, 600)}...` : s;
   };
-  return [...lines, `DIVERGES from ${against} at ${d.node}, input log line ${d.line}: ${d.what}`, `  model:    ${show(d.model)}`, `  recorded: ${show(d.recorded)}`].join("\n");
+  return [...lines, `DIVERGES from ${against} at ${d.node}, input log ${d.file === undefined ? "" : `${d.file} `}line ${d.line}: ${d.what}`, `  model:    ${show(d.model)}`, `  recorded: ${show(d.recorded)}`].join("\n");
 }

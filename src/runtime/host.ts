@@ -15,6 +15,13 @@
  *     {"t":"local","action":{...}}
  *
  *     {"t":"sync"}                          (the durable fields are on disk as of here)
+ *     {"t":"snapshot","state":{...}}        (first line of a segment after the first: the reducer's state here)
+ *     {"t":"end"}                           (the node stopped cleanly: the log is complete)
+ *
+ * A log whose last session lacks its `end` line was cut short (truncated, or
+ * the node was killed): conform accepts that only for the kills run.json
+ * records. The log is split into segments and only the newest are kept
+ * (input-log.ts), so it stays bounded on long runs.
  *
  * An `in` line is written before the step and its `out` line right after it,
  * so a kill between them leaves an `in` without an `out`. Messages wait for
@@ -22,11 +29,11 @@
  * kill -9 restores the durable fields as of its last `sync` line, or as of
  * its last complete step when it died between the fsync and that line.
  */
-import { closeSync, openSync, writeSync } from "node:fs";
 import { deepEqual } from "../fingerprint.js";
 import { restartedState, type Effect, type NodeContext, type NodeSetup, type RoleDef } from "../protocol.js";
 import type { AnyBinding, HostControl, LocalAction, NodeDriver, NodeStatus } from "./binding.js";
 import { DurableFile } from "./durable.js";
+import { InputLog, type InputLogLimits } from "./input-log.js";
 import { decodeFrame, emptyCounters, encodeFrame, type DropReason, type WireCounters } from "./wire.js";
 import type { Transport } from "./transport.js";
 
@@ -57,8 +64,10 @@ export interface HostOptions {
   readonly clientPort: number;
   /** The durable file (absent: volatile, e.g. in tests). */
   readonly durablePath?: string;
-  /** The input log (absent: not recorded). */
+  /** The input log (absent: not recorded): its first segment's path. */
   readonly inputLogPath?: string;
+  /** Its rotation (absent: DEFAULT_INPUT_LOG_LIMITS). */
+  readonly inputLogLimits?: InputLogLimits;
   /** Status changes (leader tracking). */
   onStatus?(status: NodeStatus): void;
   log?(line: string): void;
@@ -86,10 +95,11 @@ export class NodeHost {
   private readonly setup: NodeSetup<unknown>;
   private readonly timers = new Map<string, { timer: unknown; handle: NodeJS.Timeout }>();
   private readonly durable: DurableFile | undefined;
-  private readonly inputLog: number | undefined;
+  private readonly inputLog: InputLog | undefined;
   private readonly started = Date.now();
   private readonly random: () => number;
   private faults: NetFaults = HEALTHY;
+  private ports: Readonly<Record<string, number>>;
   private tick: NodeJS.Timeout | undefined;
   private lastStatus: NodeStatus | undefined;
   private stopped = false;
@@ -112,10 +122,11 @@ export class NodeHost {
     this.role = binding.role(options.variant);
     this.setup = binding.setup(options.self, options.nodes);
     this.random = options.random ?? Math.random;
+    this.ports = options.ports;
     this.driver = binding.driver?.(options.params);
     this.state = bootState(this.role, this.setup, restored);
     this.durable = options.durablePath === undefined ? undefined : new DurableFile(options.durablePath, restored);
-    this.inputLog = options.inputLogPath === undefined ? undefined : openSync(options.inputLogPath, "a");
+    this.inputLog = options.inputLogPath === undefined ? undefined : new InputLog(options.inputLogPath, options.inputLogLimits);
     this.control = {
       rearm: (timer) => this.rearm(timer),
       fireNow: (timer) => this.fireNow(timer),
@@ -136,15 +147,17 @@ export class NodeHost {
     this.reportStatus();
   }
 
-  /** Stops timers and closes files; the node takes no more input. */
+  /** Stops timers and closes files, the input log with its `end` line; the node takes no more input. */
   stop(): void {
+    if (this.stopped) return;
     this.stopped = true;
     for (const { handle } of this.timers.values()) clearTimeout(handle);
     this.timers.clear();
     if (this.tick !== undefined) clearInterval(this.tick);
     this.durable?.close();
+    this.write({ t: "end" });
     this.flushLog();
-    if (this.inputLog !== undefined) closeSync(this.inputLog);
+    this.inputLog?.close();
   }
 
   /** The reducer's current state (tests, status). */
@@ -154,6 +167,11 @@ export class NodeHost {
 
   setFaults(faults: NetFaults): void {
     this.faults = faults;
+  }
+
+  /** The peers' ports, when one restarted on a new port. */
+  setPorts(ports: Readonly<Record<string, number>>): void {
+    this.ports = ports;
   }
 
   stats(): HostStats {
@@ -242,6 +260,18 @@ export class NodeHost {
     const outbox = this.outbox;
     this.outbox = [];
     for (const { to, msg } of outbox) this.sendNow(to, msg);
+    this.rotateIfFull();
+  }
+
+  /**
+   * A full segment is closed here, after the turn's fsync: no step is half
+   * written, and the durable file holds the state's durable fields, so the
+   * next segment's snapshot is a point conform can start from.
+   */
+  private rotateIfFull(): void {
+    if (this.inputLog === undefined || !this.inputLog.full) return;
+    this.flushLog();
+    this.inputLog.rotate(JSON.stringify({ t: "snapshot", state: this.state }));
   }
 
   private scheduleFlush(): void {
@@ -273,7 +303,7 @@ export class NodeHost {
   }
 
   private sendNow(to: string, msg: unknown): void {
-    const port = this.options.ports[to] ?? (this.options.binding.isClient(to) ? this.options.clientPort : undefined);
+    const port = this.ports[to] ?? (this.options.binding.isClient(to) ? this.options.clientPort : undefined);
     if (port === undefined) return;
     if (this.faults.blocked.includes(to)) return void this.partitioned++;
     const frame = encodeFrame({ from: this.options.self, to, msg });
@@ -359,8 +389,9 @@ export class NodeHost {
 
   private flushLog(): void {
     if (this.inputLog === undefined || this.logBuffer.length === 0) return;
-    writeSync(this.inputLog, `${this.logBuffer.join("\n")}\n`);
+    const text = `${this.logBuffer.join("\n")}\n`;
     this.logBuffer = [];
+    this.inputLog.append(text);
   }
 }
 

@@ -2,6 +2,7 @@
 import { join } from "node:path";
 import type { NodeStatus } from "./binding.js";
 import type { HostStats, NetFaults } from "./host.js";
+import type { InputLogLimits } from "./input-log.js";
 import type { TransportKind } from "./transport.js";
 
 /** What a node process is told at start. */
@@ -20,12 +21,16 @@ export interface NodeConfig {
   readonly ports?: Readonly<Record<string, number>>;
   readonly clientPort?: number;
   readonly faults?: NetFaults;
+  /** Input-log rotation (absent: the defaults). */
+  readonly inputLog?: InputLogLimits;
 }
 
 /** Messages from the parent. */
 export type ToNode =
   | { readonly type: "start"; readonly ports: Readonly<Record<string, number>>; readonly clientPort: number }
   | { readonly type: "faults"; readonly faults: NetFaults }
+  /** A peer restarted on a new port. */
+  | { readonly type: "ports"; readonly ports: Readonly<Record<string, number>> }
   | { readonly type: "stats" }
   | { readonly type: "stop" };
 

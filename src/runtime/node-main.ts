@@ -5,7 +5,7 @@
  * It exits when the parent asks, or disconnects (so no node outlives a run).
  *
  * IPC from the parent: `start` {ports, clientPort}, `faults` {faults},
- * `stats`, `stop`. To the parent: `listening` {port}, `status` {...},
+ * `ports` {ports} (a peer restarted on a new port), `stats`, `stop`. To the parent: `listening` {port}, `status` {...},
  * `stats` {...}, `fatal` {error}.
  */
 import { bindingFor } from "./bindings.js";
@@ -47,6 +47,7 @@ async function main(): Promise<void> {
         clientPort,
         durablePath: files.durable,
         inputLogPath: files.inputs,
+        ...(config.inputLog === undefined ? {} : { inputLogLimits: config.inputLog }),
         onStatus: (status) => tell({ type: "status", status }),
         log,
       },
@@ -64,6 +65,9 @@ async function main(): Promise<void> {
       case "faults":
         host?.setFaults(message.faults);
         return;
+      case "ports":
+        host?.setPorts(message.ports);
+        return;
       case "stats":
         if (host !== undefined) tell({ type: "stats", stats: host.stats() });
         return;
@@ -78,8 +82,30 @@ async function main(): Promise<void> {
   if (config.ports !== undefined && config.clientPort !== undefined) begin(config.ports, config.clientPort);
 }
 
-main().catch((e: unknown) => {
-  tell({ type: "fatal", error: e instanceof Error ? e.message : String(e) });
-  process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-  process.exit(1);
-});
+/**
+ * Any error the node cannot handle (ENOSPC or EPERM on its files, a bug in
+ * the shell) ends the process, after telling the parent why: the run reports
+ * the node as dead with this cause. The message goes over IPC first, since on
+ * a full disk the node's log (its stderr) cannot take it either.
+ */
+let dying = false;
+function die(e: unknown): void {
+  if (dying) return;
+  dying = true;
+  const error = e instanceof Error ? e.message : String(e);
+  const exit = () => process.exit(1);
+  const timer = setTimeout(exit, 1000);
+  try {
+    process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  } catch {
+    // stderr is the node's log: it may be on the full disk.
+  }
+  if (process.send === undefined || !process.connected) return exit();
+  process.send({ type: "fatal", error } satisfies FromNode, () => {
+    clearTimeout(timer);
+    exit();
+  });
+}
+
+process.on("uncaughtException", die);
+main().catch(die);

@@ -8,7 +8,17 @@
  * The workload: `clients` concurrent client slots, each running one
  * operation at a time at a combined `rate` per second, on `keys` registers:
  * reads (50%), writes (30%) and compare-and-sets (20%) of values 0..4.
+ *
+ * An honest ending: the run ends within `--duration` plus RUN_GRACE_MS (the
+ * operations in flight, the final reads and stopping the nodes share it; a
+ * node that does not stop in time is killed), and the summary records the
+ * planned and the actual end. A node that dies outside the nemesis's kills
+ * (ENOSPC, EPERM, a crash) is named with its cause, and a restart that
+ * failed is reported as failed with its error: `runExitCode` makes either
+ * one exit 3 (incomplete), never 0. When every node has died the workload
+ * stops at once.
  */
+import { setMaxListeners } from "node:events";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { KvOp } from "../../specs/raft.js";
@@ -16,8 +26,9 @@ import { resolveParams, type ParamRecord } from "../params.js";
 import { OptionError } from "../spec.js";
 import { bindingFor, checkVariant } from "./bindings.js";
 import { historyFile, KvClients, type Outcome } from "./client.js";
-import { Cluster, runDirInUse, sleep } from "./cluster.js";
+import { Cluster, runDirInUse, sleep, type NodeDeath } from "./cluster.js";
 import { HEALTHY, type HostStats } from "./host.js";
+import type { InputLogLimits } from "./input-log.js";
 import { describeEvent, nemesisSchedule, partitionFaults, type NemesisEvent, type NemesisFault } from "./nemesis.js";
 import { seededRandom } from "./seeded-random.js";
 import type { TransportKind } from "./transport.js";
@@ -42,6 +53,8 @@ export interface RunOptions {
   readonly params: ParamRecord;
   readonly clients: number;
   readonly keys: number;
+  /** Input-log rotation of every node (absent: DEFAULT_INPUT_LOG_LIMITS). */
+  readonly inputLog?: InputLogLimits;
   log?(line: string): void;
   /** Called twice a second while the workload runs. */
   onProgress?(p: RunProgress): void;
@@ -88,6 +101,41 @@ export interface RunSummary {
   readonly history: string;
   readonly historyEvents: number;
   readonly dir: string;
+  /** Nodes that died outside the nemesis's kills (ENOSPC, EPERM, a crash), with the cause. */
+  readonly deaths: readonly NodeDeath[];
+  /** Restarts that failed: the node stayed down from then on (or until the final restart). */
+  readonly failedRestarts: readonly FailedRestart[];
+  /** The run's clock, in ms from the start of the workload: the planned end (--duration), the grace after it, and the actual end (every node stopped). */
+  readonly timing: { readonly plannedEndMs: number; readonly graceMs: number; readonly endedMs: number };
+  /** SIGKILLs by node (the nemesis's, and at the end of nodes that did not stop in time). */
+  readonly killsByNode: Readonly<Record<string, number>>;
+}
+
+/** A restart that did not bring its node up. */
+export interface FailedRestart {
+  readonly node: string;
+  readonly atMs: number;
+  readonly error: string;
+}
+
+/**
+ * How long a run may last after `--duration`: operations in flight (each
+ * ends within its 2 s deadline), the final reads, and stopping the nodes
+ * (the last 1.5 s; a node still running then is killed).
+ */
+export const RUN_GRACE_MS = 5000;
+const STOP_RESERVE_MS = 1500;
+
+/**
+ * The exit code a run's summary calls for: 1 when the run found a violation
+ * (a reducer threw on a validated input); 3 when the run is incomplete (a
+ * node died outside the nemesis's kills, a restart failed, or the run did not
+ * end within its grace); 0 otherwise: then check the history with lincheck.
+ */
+export function runExitCode(s: RunSummary): 0 | 1 | 3 {
+  if (s.reducerErrors > 0) return 1;
+  if (s.deaths.length > 0 || s.failedRestarts.length > 0 || s.timing.endedMs > s.timing.plannedEndMs + s.timing.graceMs) return 3;
+  return 0;
 }
 
 /** What run.json holds: enough for `interleave conform` to rebuild each node. */
@@ -100,6 +148,12 @@ export interface RunRecord {
   readonly seed: number;
   readonly schedule: readonly NemesisEvent[];
   readonly history: string;
+  /**
+   * SIGKILLs by node, written when the run ends: a node's input log may lack
+   * the end record of that many sessions (conform checks it). Absent: the run
+   * did not end (conform then cannot tell a kill from a truncated log).
+   */
+  kills?: Record<string, number>;
   summary?: RunSummary;
 }
 
@@ -156,6 +210,12 @@ export async function runCluster(options: RunOptions): Promise<RunSummary> {
   const counts = { invoked: 0, ok: 0, fail: 0, info: 0 };
   const latencies: number[] = [];
   const applied: string[] = [];
+  const failedRestarts: FailedRestart[] = [];
+  // Aborted when every node has died outside the nemesis: the workload ends at once.
+  const ending = new AbortController();
+  // Every client slot and the nemesis sleep on it at once.
+  setMaxListeners(0, ending.signal);
+  let endAt = Infinity;
   try {
     cluster = await Cluster.start({
       spec: options.spec,
@@ -165,11 +225,26 @@ export async function runCluster(options: RunOptions): Promise<RunSummary> {
       dir: options.dir,
       params,
       clientPort: clients.port,
+      ...(options.inputLog === undefined ? {} : { inputLog: options.inputLog }),
       log,
+      onDeath: () => {
+        const dead = new Set(cluster?.deaths.map((d) => d.node));
+        if (ids.every((id) => dead.has(id) && cluster?.isUp(id) !== true)) {
+          log("every node has died outside the nemesis: the workload ends");
+          endAt = Math.min(endAt, Date.now());
+          ending.abort();
+        }
+      },
     });
     const running = cluster;
     const started = Date.now();
-    const endAt = started + options.durationS * 1000;
+    const plannedEnd = started + options.durationS * 1000;
+    endAt = Math.min(endAt, plannedEnd);
+    const hardEnd = plannedEnd + RUN_GRACE_MS;
+    // Final restarts, reads and stats end here; stopping the nodes has the rest.
+    const wrapUpBy = hardEnd - STOP_RESERVE_MS;
+    const left = (until: number) => Math.max(0, until - Date.now());
+    const anyUp = () => ids.some((id) => running.isUp(id));
 
     /** Runs one operation, keeping the counts; returns the outcome and the client to use next. */
     const operate = async (id: string, op: KvOp, how: Parameters<KvClients["invoke"]>[2] = {}): Promise<{ outcome: Outcome; id: string }> => {
@@ -189,7 +264,7 @@ export async function runCluster(options: RunOptions): Promise<RunSummary> {
       let next = started + (i * interval) / options.clients;
       while (next < endAt) {
         const wait = next - Date.now();
-        if (wait > 0) await sleep(wait);
+        if (wait > 0) await sleep(wait, ending.signal);
         if (Date.now() >= endAt) break;
         id = (await operate(id, randomOp(random, keys))).id;
         next = Math.max(Date.now(), next + interval);
@@ -199,38 +274,48 @@ export async function runCluster(options: RunOptions): Promise<RunSummary> {
     let iteration = 0;
     const isolateLeader = async (): Promise<void> => {
       const n = iteration++;
-      const old = await running.waitFor(() => running.leader(), 5000);
+      // Every wait ends with the workload: the scenario never holds the run past its end.
+      const within = (ms: number) => Math.max(1, Math.min(ms, left(endAt)));
+      const old = await running.waitFor(() => running.leader(), within(5000));
       if (old === undefined) return log("isolate-leader: no leader within 5 s; skipped");
       let writer = clients.newClient();
-      const first = await operate(writer, { type: "put", key: SCENARIO_KEY, value: 2 * n + 1 }, { server: old, deadlineMs: 3000 });
+      const first = await operate(writer, { type: "put", key: SCENARIO_KEY, value: 2 * n + 1 }, { server: old, deadlineMs: within(3000) });
       writer = first.id;
       if (first.outcome.type !== "ok") return log("isolate-leader: the first write did not complete; skipped");
       const others = ids.filter((x) => x !== old);
       for (const [node, faults] of partitionFaults(ids, [[old], others])) running.setFaults(node, faults);
       const oldTerm = running.status(old)?.term ?? 0;
-      const next = await running.waitFor(() => others.find((x) => running.isUp(x) && running.status(x)?.role === "leader" && (running.status(x)?.term ?? 0) > oldTerm), 5000);
+      const next = await running.waitFor(() => others.find((x) => running.isUp(x) && running.status(x)?.role === "leader" && (running.status(x)?.term ?? 0) > oldTerm), within(5000));
       if (next === undefined) return log("isolate-leader: no new leader on the majority side within 5 s");
-      await operate(writer, { type: "put", key: SCENARIO_KEY, value: 2 * n + 2 }, { server: next, deadlineMs: 3000 });
+      await operate(writer, { type: "put", key: SCENARIO_KEY, value: 2 * n + 2 }, { server: next, deadlineMs: within(3000) });
       const reader = clients.newClient();
-      const read = await operate(reader, { type: "get", key: SCENARIO_KEY }, { server: old, pinned: true, deadlineMs: 1000 });
+      const read = await operate(reader, { type: "get", key: SCENARIO_KEY }, { server: old, pinned: true, deadlineMs: within(1000) });
       log(`isolate-leader: old leader ${old} answered the read with ${read.outcome.type === "ok" ? JSON.stringify(read.outcome.value) : read.outcome.type}`);
     };
 
     const nemesis = async (): Promise<void> => {
       for (const e of schedule) {
         const wait = started + e.at - Date.now();
-        if (wait > 0) await sleep(wait);
-        applied.push(describeEvent(e));
+        if (wait > 0) await sleep(wait, ending.signal);
+        if (ending.signal.aborted) break;
         log(`nemesis: ${describeEvent(e)}`);
+        if (e.type === "restart") {
+          // A node slow to start (a loaded machine) may come up after the workload ends: it has until the final reads.
+          const r = await running.restart(e.node, wrapUpBy);
+          if (r.ok) applied.push(`${describeEvent(e)}${r.error === undefined ? "" : ` (after ${r.attempts} attempts${r.port === undefined ? "" : `, on a new port ${r.port}`}; first failures: ${r.error})`}`);
+          else {
+            applied.push(`${describeEvent(e)} FAILED after ${r.attempts} attempts: ${r.error}`);
+            failedRestarts.push({ node: e.node, atMs: Date.now() - started, error: r.error });
+          }
+          continue;
+        }
+        applied.push(describeEvent(e));
         switch (e.type) {
           case "partition":
             for (const [node, faults] of partitionFaults(ids, e.groups)) running.setFaults(node, faults);
             break;
           case "kill":
             running.kill(e.node);
-            break;
-          case "restart":
-            await running.restart(e.node);
             break;
           case "delay":
             for (const node of ids) running.setFaults(node, { ...HEALTHY, delayMs: e.ms });
@@ -248,7 +333,8 @@ export async function runCluster(options: RunOptions): Promise<RunSummary> {
       }
     };
 
-    await running.waitFor(() => running.leader(), 5000);
+    // The first leader; not when every node has already died.
+    await running.waitFor(() => running.leader() ?? (ending.signal.aborted ? "none" : undefined), 5000);
     const progress = options.onProgress;
     const ticker =
       progress === undefined
@@ -260,17 +346,23 @@ export async function runCluster(options: RunOptions): Promise<RunSummary> {
       if (ticker !== undefined) clearInterval(ticker);
     }
 
-    // Heal everything, bring every node back, and read each key once the cluster serves again.
+    // Heal everything, bring every node the nemesis killed back, and read each key once the cluster serves again;
+    // all within the grace. A node that died outside the nemesis stays down: it would die again.
     for (const node of ids) running.setFaults(node, HEALTHY);
-    for (const node of ids) if (!running.isUp(node)) await running.restart(node);
-    await running.waitFor(() => running.leader(), 10_000);
+    const crashed = new Set(running.deaths.map((d) => d.node));
+    for (const node of ids) {
+      if (running.isUp(node) || crashed.has(node)) continue;
+      const r = await running.restart(node, wrapUpBy);
+      if (!r.ok) failedRestarts.push({ node, atMs: Date.now() - started, error: r.error });
+    }
+    if (anyUp()) await running.waitFor(() => running.leader(), Math.min(10_000, left(wrapUpBy)));
     const finalReads: { key: string; value: unknown }[] = [];
     const finalKeys = options.nemesis.includes("isolate-leader") ? [...keys, SCENARIO_KEY] : keys;
     for (const key of finalKeys) {
       let id = clients.newClient();
       let value: unknown = "unknown";
-      for (let attempt = 0; attempt < 5; attempt++) {
-        const r = await operate(id, { type: "get", key }, { deadlineMs: 3000 });
+      for (let attempt = 0; attempt < 5 && anyUp() && left(wrapUpBy) >= 50; attempt++) {
+        const r = await operate(id, { type: "get", key }, { deadlineMs: Math.min(3000, left(wrapUpBy)) });
         id = r.id;
         if (r.outcome.type === "ok") {
           value = r.outcome.value;
@@ -280,7 +372,10 @@ export async function runCluster(options: RunOptions): Promise<RunSummary> {
       finalReads.push({ key, value });
     }
     const durationMs = Date.now() - started;
-    const stats = await running.stats();
+    const stats = await running.stats(Math.max(1, Math.min(2000, left(wrapUpBy))));
+    // SIGKILL lands a little after it is sent: a margin keeps the end within the grace.
+    await running.stop(Math.max(1, left(hardEnd) - 250));
+    const endedMs = Date.now() - started;
     const summary: RunSummary = {
       spec: options.spec,
       variant: options.variant ?? null,
@@ -301,14 +396,22 @@ export async function runCluster(options: RunOptions): Promise<RunSummary> {
       history: options.history,
       historyEvents: history.events,
       dir: options.dir,
+      // On the run's clock, which starts once every node listens.
+      deaths: running.deaths.map((d) => ({ ...d, atMs: Math.max(0, d.atMs - (started - running.startedAt)) })),
+      failedRestarts,
+      timing: { plannedEndMs: options.durationS * 1000, graceMs: RUN_GRACE_MS, endedMs },
+      killsByNode: { ...running.killsByNode },
     };
     record.summary = summary;
-    writeFileSync(join(options.dir, "run.json"), `${JSON.stringify(record, null, 2)}\n`);
     return summary;
   } finally {
-    await cluster?.stop();
+    await cluster?.stop(1000);
     await clients.close();
     history.close();
+    if (cluster !== undefined) {
+      record.kills = { ...cluster.killsByNode };
+      writeFileSync(join(options.dir, "run.json"), `${JSON.stringify(record, null, 2)}\n`);
+    }
   }
 }
 
@@ -332,7 +435,29 @@ export function formatRunSummary(s: RunSummary): string {
     ...s.nemesis.map((e) => `  ${e}`),
     `final reads: ${s.finalReads.map((r) => `${r.key}=${JSON.stringify(r.value)}`).join(", ")}`,
     `frames delivered to nodes: ${n(s.dropped.delivered)}; dropped: ${dropped.length === 0 ? "none" : dropped.join(", ")}; durable fsyncs: ${n(s.fsyncs)}${s.unsendable > 0 ? `; ${n(s.unsendable)} messages too large for ${s.transport} not sent` : ""}${s.reducerErrors > 0 ? `; REDUCER ERRORS: ${s.reducerErrors}` : ""}`,
+    `time: planned ${seconds(s.timing.plannedEndMs)}, ended at ${seconds(s.timing.endedMs)} (grace ${seconds(s.timing.graceMs)} for operations in flight, final reads and stopping the nodes)`,
     `history: ${s.history} (${n(s.historyEvents)} events); run directory: ${s.dir}`,
+    ...incompleteLines(s),
     `next: interleave lincheck ${s.history}; interleave conform ${s.dir}`,
   ].join("\n");
+}
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+/** What makes the run incomplete (exit 3), one line each; none for a complete run. */
+function incompleteLines(s: RunSummary): string[] {
+  const lines: string[] = [];
+  if (s.deaths.length > 0) {
+    const nodes = [...new Set(s.deaths.map((d) => d.node))].sort();
+    lines.push(`INCOMPLETE: ${nodes.length === 1 ? "node" : "nodes"} ${nodes.join(", ")} died outside the nemesis's kills:`);
+    for (const d of s.deaths) lines.push(`  ${d.node} at ${seconds(d.atMs)}: ${d.cause}`);
+  }
+  if (s.failedRestarts.length > 0) {
+    lines.push(`INCOMPLETE: ${s.failedRestarts.length === 1 ? "a restart" : `${s.failedRestarts.length} restarts`} failed:`);
+    for (const f of s.failedRestarts) lines.push(`  ${f.node} at ${seconds(f.atMs)}: ${f.error}`);
+  }
+  if (s.timing.endedMs > s.timing.plannedEndMs + s.timing.graceMs) {
+    lines.push(`INCOMPLETE: the run ended ${seconds(s.timing.endedMs - s.timing.plannedEndMs)} after its planned end, past the ${seconds(s.timing.graceMs)} grace`);
+  }
+  return lines;
 }

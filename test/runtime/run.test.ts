@@ -74,6 +74,9 @@ describe("interleave run: raft on 3 node processes", () => {
   it("survives kill -9 and partitions with a linearizable history and final reads of every key", () => {
     expect(killed.nemesis).toEqual(["2.0s kill -9 n2", "3.5s restart n2", "5.5s kill -9 n2", "7.5s restart n2"]);
     expect(killed.kills).toBe(2);
+    // No node died outside the nemesis, none was killed at the end: every session but the killed ones closed its log.
+    expect(killed.deaths).toEqual([]);
+    expect(killed.killsByNode).toEqual({ n1: 0, n2: 2, n3: 0 });
     expect(killed.operations.ok).toBeGreaterThanOrEqual(100);
     expect(killed.operations.invoked).toBe(killed.operations.ok + killed.operations.fail + killed.operations.info);
     expect(killed.finalReads.map((r) => r.key)).toEqual(["k0", "k1", "k2"]);
