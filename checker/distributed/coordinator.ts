@@ -81,6 +81,7 @@ export async function distributedSearch(
   let release = () => {};
   try {
     await cluster.started();
+    if (process.env["INTERLEAVE_DEBUG"]) process.stderr.write(`${dist.workers} workers ready at ${Math.round(budget.elapsedMs)} ms\n`);
     const deadline = options.timeoutMs === undefined ? Number.MAX_SAFE_INTEGER : Date.now() + options.timeoutMs;
     let reports: LevelReport[] = [];
     let limit: Limit | undefined;
@@ -95,6 +96,7 @@ export async function distributedSearch(
         }
       }
       reports = await cluster.level(level, deadline);
+      if (process.env["INTERLEAVE_DEBUG"]) process.stderr.write(`level ${level + 1}: ${reports.map((r) => r.next).join(" ")} at ${Math.round(budget.elapsedMs)} ms\n`);
       violation = shortest(reports.flatMap((r) => (r.violation ? [r.violation] : [])));
       if (violation) break;
       const stored = reports.reduce((n, r) => n + r.stored, 0);
