@@ -238,8 +238,10 @@ class Cluster {
   private spawnWorkers(): void {
     const bin = binPath();
     for (let k = 0; k < this.dist.workers; k++) {
+      // A process group of its own: Ctrl-C reaches the coordinator only, which halts the level and reports.
       const child = spawn(process.execPath, [bin, "worker", "--distributed", this.dist.url, "--partition", String(k), "--run", this.run], {
         stdio: ["ignore", "ignore", "pipe"],
+        detached: true,
       });
       let stderr = "";
       child.stderr!.setEncoding("utf8").on("data", (t: string) => void (stderr = (stderr + t).slice(-2000)));
