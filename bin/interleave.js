@@ -15,7 +15,10 @@ if (!existsSync(fileURLToPath(cli))) {
 // the install command pins each to the major version package.json asks for
 // (npm would otherwise pick the latest, which may not satisfy the peer range).
 const manifest = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
+// nats is loaded only by --distributed, which names it when it is missing.
+const onDemand = new Set(["nats"]);
 const missing = Object.keys(manifest.peerDependencies ?? {}).filter((name) => {
+  if (onDemand.has(name)) return false;
   try {
     import.meta.resolve(name);
     return false;

@@ -7,9 +7,11 @@ import { deepFreeze, inUserCode, trapNondeterminism, userCode, UserCodeError } f
 import { bfs } from "./bfs.js";
 import { dfs } from "./dfs.js";
 import { isRandomOutcome, random, randomReport, type RandomOptions, type RandomReport } from "./random.js";
-import { resolveSpec } from "./load.js";
+import { looksLikePath, resolveSpec } from "./load.js";
 import { UsageError } from "./usage-error.js";
 import { parallelSearch } from "./parallel.js";
+import { distributedSearch, type DistributedOptions } from "./distributed/coordinator.js";
+import { resolve as resolvePath } from "node:path";
 import { buildReport, type Report } from "./report.js";
 import { StatsCollector } from "./stats.js";
 import type { SearchOutcome, Strategy } from "./strategy.js";
@@ -88,7 +90,9 @@ function livenessScope<S>(model: Model<S>, options: CheckByNameOptions, how: { r
   const why =
     options.symmetry === true
       ? "with --symmetry (a cycle of orbits need not be a cycle of states, so lassos could be spurious)"
-      : how.strategy === "random"
+      : options.distributed
+        ? "with --distributed (the edges the liveness check needs are recorded in one process)"
+        : how.strategy === "random"
         ? "by random walks (liveness needs the complete graph; use --strategy bfs)"
         : (options.workers ?? 1) > 1
           ? "with --workers above 1 (the edges the liveness check needs are recorded on one thread)"
@@ -169,6 +173,8 @@ function guardedSearch<T extends SearchOutcome<unknown>>(search: () => T): T | S
 export interface CheckByNameOptions extends CheckOptions {
   /** Worker threads for breadth-first search (default 1); the counts do not depend on it. */
   readonly workers?: number;
+  /** Search with worker processes that exchange states through a broker (`workers` of them, one per partition). */
+  readonly distributed?: Omit<DistributedOptions, "workers">;
 }
 
 /**
@@ -180,6 +186,7 @@ export interface CheckByNameOptions extends CheckOptions {
 export async function checkSpecByName(specArg: string, options: CheckByNameOptions = {}): Promise<Report> {
   const spec = await resolveSpec(specArg);
   const workers = options.workers ?? 1;
+  if (options.distributed) return checkDistributed(spec, specArg, options, { ...options.distributed, workers });
   if (workers <= 1) {
     const strategy = strategies[options.strategy ?? "bfs"]!;
     if (!strategy.searchAsync) return checkSpec(spec, options);
@@ -193,4 +200,15 @@ export async function checkSpecByName(specArg: string, options: CheckByNameOptio
   const { model, warning } = livenessScope(modelOf(spec, options), options, { strategy: "bfs" });
   const outcome = await parallelSearch(specArg, instantiate, options, workers);
   return reportOf(spec, model, `bfs/${workers} workers`, outcome, { warning });
+}
+
+/** A breadth-first search by worker processes through a broker (see distributed/coordinator.ts). */
+async function checkDistributed(spec: Spec<any>, specArg: string, options: CheckByNameOptions, dist: DistributedOptions): Promise<Report> {
+  if (options.stats || options.coverage) throw new UsageError("--stats and --coverage count in one process; drop them with --distributed");
+  if ((options.strategy ?? "bfs") !== "bfs") throw new UsageError("--distributed runs breadth-first search; drop --strategy or use --strategy bfs");
+  const { model, warning } = livenessScope(modelOf(spec, options), options, { strategy: "bfs" });
+  // The workers load the spec themselves: a file by its absolute path.
+  const specRef = looksLikePath(specArg) ? resolvePath(specArg) : specArg;
+  const outcome = await distributedSearch(specRef, instantiateOptions(options), model, options, dist);
+  return reportOf(spec, model, `bfs/distributed ${dist.workers} workers`, outcome, { warning });
 }

@@ -21,6 +21,8 @@ import {
 } from "../src/index.js";
 import { catalogue } from "../specs/index.js";
 import { checkSpecByName } from "./check.js";
+import { DistributedError } from "./distributed/coordinator.js";
+import { runWorker } from "./distributed/worker.js";
 import { runLincheck } from "./lincheck/command.js";
 import { runMaelstrom } from "../src/runtime/maelstrom.js";
 import { TRANSPORTS } from "../src/runtime/transport.js";
@@ -218,7 +220,10 @@ function program(io: CliIo, exit: { code: number }) {
     .option("--variant <name>", "check a variant (see `interleave list`)")
     .option("--param <name=value>", "set a parameter (repeatable)", collectParam, {} as Record<string, string>)
     .addOption(new Option("--strategy <strategy>", "search strategy").choices(["bfs", "dfs", "random"] as const).default("bfs" as const))
-    .option("--workers <n>", "worker threads for breadth-first search (default 1; same counts with any number)", positiveInt("--workers"))
+    .option("--workers <n>", "worker threads for breadth-first search (default 1; same counts with any number); with --distributed, worker processes", positiveInt("--workers"))
+    .option("--distributed <url>", "search with --workers processes exchanging states through this NATS broker (nats://host:port)")
+    .option("--no-spawn", "with --distributed: start no workers here; wait for `interleave worker` processes (other machines)")
+    .option("--run <name>", "with --distributed: the run's name, which the workers give too (default: fresh, or \"default\" with --no-spawn)")
     .option("--max-states <n>", "stop after this many distinct states (result incomplete)", positiveInt("--max-states"))
     .option("--max-depth <n>", "do not explore beyond this many steps (result incomplete); random: steps per walk (default 100)", positiveInt("--max-depth"))
     .option("--seed <n>", "random: seed of the walks (default: a random seed, always printed)", integer("--seed"))
@@ -239,8 +244,11 @@ function program(io: CliIo, exit: { code: number }) {
       if (opts.strategy !== "random" && (opts.seed !== undefined || opts.runs !== undefined || opts.replayPath !== undefined)) {
         throw new UsageError("--seed, --runs and --replay-path apply to --strategy random");
       }
+      if (opts.distributed === undefined && (opts.spawn === false || opts.run !== undefined)) throw new UsageError("--no-spawn and --run apply to --distributed");
+      if (opts.distributed !== undefined && opts.workers === undefined) throw new UsageError("--distributed needs --workers <n>, the number of worker processes (one per partition)");
       const cores = availableParallelism();
-      if (opts.workers !== undefined && opts.workers > cores) {
+      // Distributed workers may run on other machines; on this one, more than its cores only run slower.
+      if (opts.distributed === undefined && opts.workers !== undefined && opts.workers > cores) {
         throw new UsageError(`--workers ${opts.workers} is more than the ${cores} cores of this machine; more threads than cores only slow the search down`);
       }
       if (opts.json !== undefined) assertWritable(opts.json, "--json");
@@ -250,6 +258,7 @@ function program(io: CliIo, exit: { code: number }) {
       let report: Report;
       try {
         report = await checkSpecByName(specArg, {
+          ...(opts.distributed === undefined ? {} : { distributed: { url: opts.distributed, spawn: opts.spawn, ...(opts.run === undefined ? {} : { run: opts.run }) } }),
           signal: interrupt.signal,
           ...(opts.guards === false ? { guards: false } : {}),
           ...(opts.coverage ? { coverage: true } : {}),
@@ -269,6 +278,12 @@ function program(io: CliIo, exit: { code: number }) {
           ...(opts.maxMemory === undefined ? {} : { maxMemoryBytes: opts.maxMemory * 2 ** 20 }),
           ...(progress ? { onProgress: progress.onProgress, progressIntervalMs: progress.intervalMs } : {}),
         });
+      } catch (error) {
+        // A worker that died or went silent: the search is incomplete (exit 3), and the one line says why.
+        if (!(error instanceof DistributedError)) throw error;
+        io.stderr(`interleave: ${error.message}\n`);
+        exit.code = 3;
+        return;
       } finally {
         interrupt.dispose();
         progress?.stop();
@@ -295,6 +310,19 @@ function program(io: CliIo, exit: { code: number }) {
       }
       if (opts.out !== undefined) writeOutput(opts.out, formatTrace(report, opts.traceFormat, specRef, involved), "--out");
       exit.code = exitCodeOf(report);
+    });
+
+  cli
+    .command("worker")
+    .description("run one partition of a distributed check coordinated by `check --distributed <url> --no-spawn` (e.g. on another machine)")
+    .requiredOption("--distributed <url>", "the NATS broker the coordinator uses (nats://host:port)")
+    .option("--partition <k>", "this worker's partition, from 0 (default: $JOB_COMPLETION_INDEX, as a Kubernetes indexed Job sets it)", integer("--partition"))
+    .option("--run <name>", "the run's name, as given to `check --run`", "default")
+    .option("--wait <seconds>", "how long to wait for the coordinator", positiveNumber("--wait"), 600)
+    .action(async (opts) => {
+      const index = opts.partition ?? (process.env["JOB_COMPLETION_INDEX"] === undefined ? undefined : Number(process.env["JOB_COMPLETION_INDEX"]));
+      if (index === undefined || !Number.isInteger(index) || index < 0) throw new UsageError("worker needs --partition <k> (from 0) or JOB_COMPLETION_INDEX");
+      exit.code = await runWorker({ url: opts.distributed, partition: index, run: opts.run, waitMs: opts.wait * 1000, resolveSpec });
     });
 
   cli
