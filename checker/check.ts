@@ -203,7 +203,7 @@ export async function checkSpecByName(specArg: string, options: CheckByNameOptio
 }
 
 /** A breadth-first search by worker processes through a broker (see distributed/coordinator.ts). */
-async function checkDistributed(spec: Spec<any>, specArg: string, options: CheckByNameOptions, dist: DistributedOptions): Promise<Report> {
+async function checkDistributed(spec: AnySpec, specArg: string, options: CheckByNameOptions, dist: DistributedOptions): Promise<Report> {
   if (options.stats || options.coverage) throw new UsageError("--stats and --coverage count in one process; drop them with --distributed");
   if ((options.strategy ?? "bfs") !== "bfs") throw new UsageError("--distributed runs breadth-first search; drop --strategy or use --strategy bfs");
   const { model, warning } = livenessScope(modelOf(spec, options), options, { strategy: "bfs" });
