@@ -8,6 +8,7 @@ export * from "./sets.js";
 export * from "./spec.js";
 export * from "./fairness.js";
 export * from "./protocol.js";
+export * from "./runtime-config.js";
 export * from "./node.js";
 export * from "./trace.js";
 export type { EventType, History, HistoryEvent, Json } from "./history/types.js";

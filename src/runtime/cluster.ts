@@ -12,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import type { NodeStatus } from "./binding.js";
 import { HEALTHY, type HostStats, type NetFaults } from "./host.js";
 import { nodeFiles, type FromNode, type NodeConfig, type ToNode } from "./node-config.js";
+import type { SpecRef } from "./spec-ref.js";
 import type { TransportKind } from "./transport.js";
 
 /** Where node-main.js is: next to this file when compiled; in dist/ when this runs from sources (tests). */
@@ -23,9 +24,11 @@ function nodeMainPath(): string {
 
 /** How to start a cluster. */
 export interface ClusterOptions {
-  readonly spec: string;
+  /** Where node processes find the spec. */
+  readonly spec: SpecRef;
   readonly variant?: string | undefined;
-  readonly nodes: number;
+  /** The node processes' ids (the spec's node ids). */
+  readonly nodes: readonly string[];
   readonly transport: TransportKind;
   /** The run directory (created). */
   readonly dir: string;
@@ -56,7 +59,7 @@ export class Cluster {
   kills = 0;
 
   private constructor(private readonly options: ClusterOptions) {
-    this.ids = Array.from({ length: options.nodes }, (_, i) => `n${i + 1}`);
+    this.ids = options.nodes;
   }
 
   /** Starts every node and waits until all listen and know their peers. */

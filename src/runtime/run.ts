@@ -1,33 +1,42 @@
 /**
- * `interleave run`: a real cluster of the spec's reducers on 127.0.0.1, a
- * seeded nemesis, a client workload recording its history, final reads after
- * the network heals, and a summary (ops/s, latency percentiles, faults,
- * dropped frames). The history is JSON Lines for `interleave lincheck`; the
- * run directory holds each node's input log for `interleave conform`.
+ * `interleave run`: a real cluster of any protocol's reducers on 127.0.0.1
+ * (binding.ts derives how), a seeded nemesis, a client workload running the
+ * spec's client roles and recording their history, final reads after the
+ * network heals, and a summary (ops/s, latency percentiles, faults, dropped
+ * frames). The history is JSON Lines for `interleave lincheck`; the run
+ * directory holds each node's input log for `interleave conform`.
  *
- * The workload: `clients` concurrent client slots, each running one
- * operation at a time at a combined `rate` per second, on `keys` registers:
- * reads (50%), writes (30%) and compare-and-sets (20%) of values 0..4.
+ * The workload: client slots, each running one operation at a time at a
+ * combined `rate` per second: per client role, as many slots as the spec's
+ * workload says (`--clients` for a role declared "option", else the model's
+ * count). Each operation is the workload's `next` or a random one of the
+ * role's choices.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { KvOp } from "../../specs/raft.js";
 import { resolveParams, type ParamRecord } from "../params.js";
+import type { ClientOperation } from "../runtime-config.js";
 import { OptionError } from "../spec.js";
-import { bindingFor, checkVariant } from "./bindings.js";
-import { historyFile, KvClients, type Outcome } from "./client.js";
+import { bindingOf, checkVariant, type AnySpec, type RuntimeBinding } from "./binding.js";
+import { Clients, historyFile, type InvokeOptions, type Outcome } from "./client.js";
 import { Cluster, runDirInUse, sleep } from "./cluster.js";
 import { HEALTHY, type HostStats } from "./host.js";
 import { describeEvent, nemesisSchedule, partitionFaults, type NemesisEvent, type NemesisFault } from "./nemesis.js";
 import { seededRandom } from "./seeded-random.js";
+import type { SpecRef } from "./spec-ref.js";
 import type { TransportKind } from "./transport.js";
 import { emptyCounters, type WireCounters } from "./wire.js";
 
 /** What `interleave run` takes. */
 export interface RunOptions {
-  readonly spec: string;
+  /** The spec, as the CLI resolved it, and where node processes find it. */
+  readonly spec: AnySpec;
+  readonly specRef: SpecRef;
+  /** The spec's file when it is a user's (recorded in run.json for conform). */
+  readonly specFile?: string | undefined;
   readonly variant?: string | undefined;
-  readonly nodes: number;
+  /** Node processes (undefined: the model's count). */
+  readonly nodes?: number | undefined;
   readonly durationS: number;
   readonly nemesis: readonly NemesisFault[];
   /** Operations per second, all clients together. */
@@ -93,6 +102,8 @@ export interface RunSummary {
 /** What run.json holds: enough for `interleave conform` to rebuild each node. */
 export interface RunRecord {
   readonly spec: string;
+  /** The spec's file when it is not the catalogue's (a user's protocol): conform loads it from there. */
+  readonly specFile?: string;
   readonly variant: string | null;
   readonly nodes: readonly string[];
   readonly transport: TransportKind;
@@ -103,9 +114,6 @@ export interface RunRecord {
   summary?: RunSummary;
 }
 
-/** The key the isolate-leader scenario writes (not one of the workload's). */
-export const SCENARIO_KEY = "iso";
-
 /** Percentiles of `values` (nearest rank). */
 export function percentiles(values: readonly number[]): Latency {
   const sorted = [...values].sort((a, b) => a - b);
@@ -114,33 +122,34 @@ export function percentiles(values: readonly number[]): Latency {
   return { p50: round(at(0.5)), p90: round(at(0.9)), p99: round(at(0.99)), max: round(sorted[sorted.length - 1] ?? 0) };
 }
 
-/** The workload's keys: k0, k1, ... */
-export function workloadKeys(keys: number): string[] {
-  return Array.from({ length: keys }, (_, i) => `k${i}`);
-}
-
-function randomOp(random: () => number, keys: readonly string[]): KvOp {
-  const key = keys[Math.floor(random() * keys.length)]!;
-  const value = () => Math.floor(random() * 5);
-  const r = random();
-  if (r < 0.5) return { type: "get", key };
-  if (r < 0.8) return { type: "put", key, value: value() };
-  return { type: "cas", key, expected: value(), value: value() };
+/** The client slots of a run: one role per slot, in order. */
+export function clientSlots(binding: RuntimeBinding, clients: number): string[] {
+  return binding.clientRoles.flatMap((role) => {
+    const declared = binding.workload.instances?.[role];
+    const n = declared === "option" ? clients : (declared ?? binding.clientCounts[role] ?? 1);
+    return Array.from({ length: n }, () => role);
+  });
 }
 
 /** Runs a cluster: see the module comment. */
 export async function runCluster(options: RunOptions): Promise<RunSummary> {
-  const binding = bindingFor(options.spec);
+  const binding = bindingOf(options.spec, { nodes: options.nodes });
   checkVariant(binding, options.variant);
   const params = resolveParams(binding.params, {}, options.params);
+  const probe = binding.workload.probe;
+  if (options.nemesis.includes("isolate-leader") && (probe === undefined || !binding.leaderBased)) {
+    throw new OptionError(`spec "${binding.spec}" has no leader to isolate: isolate-leader needs a runtime status that reports one and a workload probe`);
+  }
+  const workloadParams = { ...params, keys: options.keys, clients: options.clients };
   if (runDirInUse(options.dir)) throw new OptionError(`run directory ${options.dir} already holds a run; choose another with --dir`);
   mkdirSync(options.dir, { recursive: true });
   const log = options.log ?? (() => undefined);
   const history = historyFile(options.history);
-  const ids = Array.from({ length: options.nodes }, (_, i) => `n${i + 1}`);
+  const ids = binding.nodeIds;
   const schedule = nemesisSchedule(options.seed, options.nemesis, ids, options.durationS * 1000);
   const record: RunRecord = {
-    spec: options.spec,
+    spec: binding.spec,
+    ...(options.specFile === undefined ? {} : { specFile: options.specFile }),
     variant: options.variant ?? null,
     nodes: ids,
     transport: options.transport,
@@ -152,15 +161,23 @@ export async function runCluster(options: RunOptions): Promise<RunSummary> {
   writeFileSync(join(options.dir, "run.json"), `${JSON.stringify(record, null, 2)}\n`);
 
   let cluster: Cluster | undefined;
-  const clients = await KvClients.open({ transport: options.transport, nodes: ids, ports: () => cluster?.ports() ?? {}, history });
+  const clients = await Clients.open({
+    transport: options.transport,
+    binding,
+    variant: options.variant,
+    params: workloadParams,
+    ports: () => cluster?.ports() ?? {},
+    history,
+    random: seededRandom(options.seed * 7919 + 3),
+  });
   const counts = { invoked: 0, ok: 0, fail: 0, info: 0 };
   const latencies: number[] = [];
   const applied: string[] = [];
   try {
     cluster = await Cluster.start({
-      spec: options.spec,
+      spec: options.specRef,
       variant: options.variant,
-      nodes: options.nodes,
+      nodes: ids,
       transport: options.transport,
       dir: options.dir,
       params,
@@ -172,47 +189,49 @@ export async function runCluster(options: RunOptions): Promise<RunSummary> {
     const endAt = started + options.durationS * 1000;
 
     /** Runs one operation, keeping the counts; returns the outcome and the client to use next. */
-    const operate = async (id: string, op: KvOp, how: Parameters<KvClients["invoke"]>[2] = {}): Promise<{ outcome: Outcome; id: string }> => {
+    const operate = async (id: string, role: string, input: unknown, how: InvokeOptions = {}): Promise<{ outcome: Outcome; id: string }> => {
       counts.invoked++;
       const t0 = performance.now();
-      const outcome = await clients.invoke(id, op, how);
+      const outcome = await clients.invoke(id, input, how);
       counts[outcome.type]++;
       if (outcome.type === "ok") latencies.push(performance.now() - t0);
-      return { outcome, id: outcome.type === "info" ? clients.newClient() : id };
+      return { outcome, id: clients.retired(id) ? clients.newClient(role) : id };
     };
+    const operation = (op: ClientOperation, how: InvokeOptions = {}) => operate(clients.newClient(op.role), op.role, op.input, how);
 
-    const keys = workloadKeys(options.keys);
-    const slot = async (i: number): Promise<void> => {
+    const slots = clientSlots(binding, options.clients);
+    const slot = async (i: number, role: string): Promise<void> => {
       const random = seededRandom(options.seed * 1000 + i + 1);
-      const interval = (options.clients * 1000) / options.rate;
-      let id = clients.newClient();
-      let next = started + (i * interval) / options.clients;
+      const interval = (slots.length * 1000) / options.rate;
+      let id = clients.newClient(role);
+      let next = started + (i * interval) / slots.length;
       while (next < endAt) {
         const wait = next - Date.now();
         if (wait > 0) await sleep(wait);
         if (Date.now() >= endAt) break;
-        id = (await operate(id, randomOp(random, keys))).id;
+        const input = nextInput(binding, clients, id, role, random, workloadParams);
+        if (input !== undefined) id = (await operate(id, role, input)).id;
         next = Math.max(Date.now(), next + interval);
       }
     };
 
     let iteration = 0;
     const isolateLeader = async (): Promise<void> => {
+      if (probe === undefined) return;
       const n = iteration++;
       const old = await running.waitFor(() => running.leader(), 5000);
       if (old === undefined) return log("isolate-leader: no leader within 5 s; skipped");
-      let writer = clients.newClient();
-      const first = await operate(writer, { type: "put", key: SCENARIO_KEY, value: 2 * n + 1 }, { server: old, deadlineMs: 3000 });
-      writer = first.id;
+      const write = probe.write(2 * n + 1);
+      const first = await operation(write, { server: old, deadlineMs: 3000 });
+      const writer = first.id;
       if (first.outcome.type !== "ok") return log("isolate-leader: the first write did not complete; skipped");
       const others = ids.filter((x) => x !== old);
       for (const [node, faults] of partitionFaults(ids, [[old], others])) running.setFaults(node, faults);
       const oldTerm = running.status(old)?.term ?? 0;
       const next = await running.waitFor(() => others.find((x) => running.isUp(x) && running.status(x)?.role === "leader" && (running.status(x)?.term ?? 0) > oldTerm), 5000);
       if (next === undefined) return log("isolate-leader: no new leader on the majority side within 5 s");
-      await operate(writer, { type: "put", key: SCENARIO_KEY, value: 2 * n + 2 }, { server: next, deadlineMs: 3000 });
-      const reader = clients.newClient();
-      const read = await operate(reader, { type: "get", key: SCENARIO_KEY }, { server: old, pinned: true, deadlineMs: 1000 });
+      await operate(writer, write.role, probe.write(2 * n + 2).input, { server: next, deadlineMs: 3000 });
+      const read = await operation(probe.read(), { server: old, pinned: true, deadlineMs: 1000 });
       log(`isolate-leader: old leader ${old} answered the read with ${read.outcome.type === "ok" ? JSON.stringify(read.outcome.value) : read.outcome.type}`);
     };
 
@@ -248,14 +267,15 @@ export async function runCluster(options: RunOptions): Promise<RunSummary> {
       }
     };
 
-    await running.waitFor(() => running.leader(), 5000);
+    const leader = () => (binding.leaderBased ? running.waitFor(() => running.leader(), 5000) : Promise.resolve(undefined));
+    await leader();
     const progress = options.onProgress;
     const ticker =
       progress === undefined
         ? undefined
         : setInterval(() => progress({ elapsedMs: Date.now() - started, ok: counts.ok, fail: counts.fail, info: counts.info, leader: running.leader(), nemesis: applied[applied.length - 1] }), 500);
     try {
-      await Promise.all([nemesis(), ...Array.from({ length: options.clients }, (_, i) => slot(i))]);
+      await Promise.all([nemesis(), ...slots.map((role, i) => slot(i, role))]);
     } finally {
       if (ticker !== undefined) clearInterval(ticker);
     }
@@ -263,14 +283,15 @@ export async function runCluster(options: RunOptions): Promise<RunSummary> {
     // Heal everything, bring every node back, and read each key once the cluster serves again.
     for (const node of ids) running.setFaults(node, HEALTHY);
     for (const node of ids) if (!running.isUp(node)) await running.restart(node);
-    await running.waitFor(() => running.leader(), 10_000);
+    if (binding.leaderBased) await running.waitFor(() => running.leader(), 10_000);
     const finalReads: { key: string; value: unknown }[] = [];
-    const finalKeys = options.nemesis.includes("isolate-leader") ? [...keys, SCENARIO_KEY] : keys;
-    for (const key of finalKeys) {
-      let id = clients.newClient();
+    const reads = [...(binding.workload.finalReads?.(workloadParams) ?? [])];
+    if (probe !== undefined && options.nemesis.includes("isolate-leader")) reads.push({ ...probe.read(), key: probe.key });
+    for (const { key, role, input } of reads) {
+      let id = clients.newClient(role);
       let value: unknown = "unknown";
       for (let attempt = 0; attempt < 5; attempt++) {
-        const r = await operate(id, { type: "get", key }, { deadlineMs: 3000 });
+        const r = await operate(id, role, input, { deadlineMs: 3000 });
         id = r.id;
         if (r.outcome.type === "ok") {
           value = r.outcome.value;
@@ -282,9 +303,9 @@ export async function runCluster(options: RunOptions): Promise<RunSummary> {
     const durationMs = Date.now() - started;
     const stats = await running.stats();
     const summary: RunSummary = {
-      spec: options.spec,
+      spec: binding.spec,
       variant: options.variant ?? null,
-      nodes: options.nodes,
+      nodes: ids.length,
       transport: options.transport,
       seed: options.seed,
       durationMs,
@@ -310,6 +331,15 @@ export async function runCluster(options: RunOptions): Promise<RunSummary> {
     await clients.close();
     history.close();
   }
+}
+
+/** A slot's next operation: the workload's `next`, or a random one of the role's choices (none offered: skip this turn). */
+function nextInput(binding: RuntimeBinding, clients: Clients, id: string, role: string, random: () => number, params: ParamRecord): unknown {
+  const at = clients.stateOf(id);
+  if (at === undefined) return undefined;
+  const next = binding.workload.next;
+  if (next !== undefined) return next(role, at.state, binding.clientSetup(id, role), random, params);
+  return at.choices.length === 0 ? undefined : at.choices[Math.floor(random() * at.choices.length)];
 }
 
 function sumDropped(stats: readonly HostStats[]): WireCounters {

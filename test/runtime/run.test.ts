@@ -9,16 +9,19 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkLinearizability, parseHistory, registerModel } from "../../src/history/index.js";
-import { conform } from "../../src/runtime/conform.js";
+import { catalogueModule } from "../../checker/run/spec.js";
+import { raft, SCENARIO_KEY } from "../../specs/raft.js";
+import { conform as replay } from "../../src/runtime/conform.js";
 import { nemesisSchedule, describeEvent } from "../../src/runtime/nemesis.js";
-import { runCluster, SCENARIO_KEY, type RunOptions, type RunSummary } from "../../src/runtime/run.js";
+import { runCluster, type RunOptions, type RunSummary } from "../../src/runtime/run.js";
 
 const root = mkdtempSync(join(tmpdir(), "interleave-run-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 function options(name: string, over: Partial<RunOptions>): RunOptions {
   return {
-    spec: "raft",
+    spec: raft,
+    specRef: { module: catalogueModule(), name: "raft" },
     nodes: 3,
     durationS: 7,
     nemesis: [],
@@ -33,6 +36,9 @@ function options(name: string, over: Partial<RunOptions>): RunOptions {
     ...over,
   };
 }
+
+/** Replays a Raft run (conform takes the spec the run ran). */
+const conform = (dir: string, options: { readonly variant?: string | null } = {}) => replay(dir, { spec: raft, ...options });
 
 function verdict(history: string): string {
   return checkLinearizability(parseHistory(readFileSync(history), { file: history }).events, registerModel).result;
