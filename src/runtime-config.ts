@@ -110,7 +110,7 @@ export interface WorkloadConfig {
    */
   next?(role: string, state: unknown, setup: NodeSetup<unknown>, random: () => number, params: RuntimeParamValues): unknown;
   /** Reads of the final state once the network has healed: what the summary shows as `final reads`. */
-  finalReads?(params: RuntimeParamValues): readonly (ClientOperation & { readonly key: string })[];
+  finalReads?(params: RuntimeParamValues, roles: Readonly<Record<string, readonly string[]>>): readonly (ClientOperation & { readonly key: string })[];
   /** What a client does with an answer its reducer does not take (see {@link ClientAnswer}). */
   answer?(msg: Readonly<Record<string, unknown>>, client: { readonly pinned: boolean; readonly state: unknown; readonly params: RuntimeParamValues }): ClientAnswer | undefined;
   /** The same client state, aimed at `node` for its next attempt (targeted scenarios). */

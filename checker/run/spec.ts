@@ -4,7 +4,8 @@
  * it: the built catalogue, or the user's file loaded through jiti with this
  * package's aliases. conform resolves a run's spec again from run.json.
  */
-import { resolve } from "node:path";
+import { existsSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Spec } from "../../src/index.js";
 import type { RunRecord } from "../../src/runtime/run.js";
@@ -29,7 +30,9 @@ export function catalogueModule(): string {
 export async function resolveRunSpec(arg: string): Promise<RunSpec> {
   if (!looksLikePath(arg)) {
     const spec = findCatalogueSpec(arg);
-    return { spec, ref: { module: catalogueModule(), name: spec.name } };
+    // A node loads the spec's own module when it has one (specs/raft.js): the whole catalogue takes longer to start.
+    const own = join(dirname(catalogueModule()), `${spec.name}.js`);
+    return { spec, ref: { module: existsSync(own) ? own : catalogueModule(), name: spec.name } };
   }
   const spec = await loadSpecFile(arg);
   const file = resolve(arg.split("#")[0] ?? "");

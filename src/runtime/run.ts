@@ -285,7 +285,7 @@ export async function runCluster(options: RunOptions): Promise<RunSummary> {
     for (const node of ids) if (!running.isUp(node)) await running.restart(node);
     if (binding.leaderBased) await running.waitFor(() => running.leader(), 10_000);
     const finalReads: { key: string; value: unknown }[] = [];
-    const reads = [...(binding.workload.finalReads?.(workloadParams) ?? [])];
+    const reads = [...(binding.workload.finalReads?.(workloadParams, binding.setup(ids[0] ?? "").roles) ?? [])];
     if (probe !== undefined && options.nemesis.includes("isolate-leader")) reads.push({ ...probe.read(), key: probe.key });
     for (const { key, role, input } of reads) {
       let id = clients.newClient(role);
