@@ -7,7 +7,7 @@ import type { RoleDef, RuntimeConfig } from "../src/index.js";
 /**
  * How `interleave run` runs a quorum register (ABD here, and
  * quorum-replication): the unbounded client roles (the model bounds their
- * operations), one writer that is never retired (it numbers its writes: a
+ * operations), `--nodes` replicas, one writer that is never retired (it numbers its writes: a
  * fresh one would start again at 1), as many readers as `--clients`, and a
  * final read that asks every replica.
  */
@@ -18,6 +18,7 @@ export function registerRuntime(
   variantRoles: Readonly<Record<string, Readonly<Record<string, RoleDef<any, any, any, any, any>>>>> = {},
 ): RuntimeConfig {
   return {
+    nodesParam: "replicas",
     roles,
     variantRoles,
     workload: {

@@ -9,7 +9,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Spec } from "../../src/index.js";
 import type { RunRecord } from "../../src/runtime/run.js";
-import type { SpecRef } from "../../src/runtime/spec-ref.js";
+import { loadSpecRef, type SpecRef } from "../../src/runtime/spec-ref.js";
 import { findCatalogueSpec, loadSpecFile, looksLikePath, ownPackageAliases } from "../load.js";
 
 /** A run's spec and where its nodes load it. */
@@ -36,7 +36,10 @@ export async function resolveRunSpec(arg: string): Promise<RunSpec> {
   }
   const spec = await loadSpecFile(arg);
   const file = resolve(arg.split("#")[0] ?? "");
-  return { spec, ref: { module: file, name: spec.name, aliases: ownPackageAliases() }, specFile: `${file}#${spec.name}` };
+  const ref: SpecRef = { module: file, name: spec.name, aliases: ownPackageAliases() };
+  // Loaded once more as the nodes load it: this fills jiti's transpile cache, so node processes start fast.
+  await loadSpecRef(ref);
+  return { spec, ref, specFile: `${file}#${spec.name}` };
 }
 
 /** The spec a recorded run ran. */

@@ -13,7 +13,7 @@ import type { NodeSetup, ProtocolDefinition, ProtocolSpec, ProtocolState, RoleDe
 import { resolveParams, type ParamsSchema } from "../params.js";
 import { DEFAULT_CHOICE_MS, DEFAULT_TIMER_MS, isRuntimeClientId, type LocalAction, type NodeDriver, type NodeStatus, type RuntimeConfig, type RuntimeParamValues, type WorkloadConfig } from "../runtime-config.js";
 import { OptionError, type Model, type Spec } from "../spec.js";
-import { learnFromModel, type Learned } from "./derive.js";
+import { learnedFromJson, learnedToJson, learnFromModel, type Learned, type LearnedJson } from "./derive.js";
 import { admits, type Shape } from "./shapes.js";
 
 export type { HostControl, InputOutcome, LocalAction, NodeDriver, NodeStatus } from "../runtime-config.js";
@@ -73,6 +73,8 @@ export interface RuntimeBinding {
   readonly workload: WorkloadConfig;
   /** Model parameter values the reducers see. */
   readonly modelParams: RuntimeParamValues;
+  /** What was learned from the model, as JSON (undefined: everything is declared). */
+  readonly learned: LearnedJson | undefined;
 }
 
 /** Any spec (a protocol's state type is its own). */
@@ -92,6 +94,8 @@ export function isProtocolSpec(spec: AnySpec): spec is AnySpec & ProtocolSpec<Re
 export interface BindingOptions {
   /** Node processes (`--nodes`); undefined: the model's own count. */
   readonly nodes?: number | undefined;
+  /** What the orchestrator learned from the model (node processes take it rather than learn it again). */
+  readonly learned?: LearnedJson | undefined;
 }
 
 /**
@@ -111,7 +115,7 @@ export function bindingOf(spec: AnySpec, options: BindingOptions = {}): RuntimeB
   const choosing = new Set(roleNames.filter((r) => (def.roles[r] as AnyRole).choices !== undefined));
   const declaredClients = config.workload?.clients;
   const needsModel = declaredClients === undefined || config.peerInput === undefined || config.clientInput === undefined || config.answerInput === undefined;
-  const learned: Learned | undefined = needsModel ? learnFrom(spec, def, defaults) : undefined;
+  const learned: Learned | undefined = !needsModel ? undefined : options.learned !== undefined ? learnedFromJson(options.learned) : learnFrom(spec, def, defaults);
   const clientRoles = declaredClients ?? roleNames.filter((r) => choosing.has(r) && learned!.recording.has(r));
   const modelCount = serverCount(def, modelParams, clientRoles);
   if (options.nodes !== undefined && options.nodes !== modelCount) {
@@ -148,6 +152,7 @@ export function bindingOf(spec: AnySpec, options: BindingOptions = {}): RuntimeB
     clientRoles,
     clientCounts: Object.fromEntries(clientRoles.map((r) => [r, allIds[r]?.length ?? 1])),
     modelParams,
+    learned: learned === undefined ? undefined : learnedToJson(learned),
     role: (variant, self) => roleFor(variant, nodeRoles[self] ?? clientRoles.find((r) => r === self) ?? self),
     clientRole: (variant, role) => roleFor(variant, role),
     setup: (self) => ({ self, params: modelParams, nodes: nodeIds, roles: { ...serverRoles, ...Object.fromEntries(clientRoles.map((r) => [r, []])) } }),

@@ -12,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import type { NodeStatus } from "./binding.js";
 import { HEALTHY, type HostStats, type NetFaults } from "./host.js";
 import { nodeFiles, type FromNode, type NodeConfig, type ToNode } from "./node-config.js";
+import type { LearnedJson } from "./derive.js";
 import type { SpecRef } from "./spec-ref.js";
 import type { TransportKind } from "./transport.js";
 
@@ -26,6 +27,8 @@ function nodeMainPath(): string {
 export interface ClusterOptions {
   /** Where node processes find the spec. */
   readonly spec: SpecRef;
+  /** What the orchestrator learned from the spec's model, passed on to each node. */
+  readonly learned?: LearnedJson | undefined;
   readonly variant?: string | undefined;
   /** The node processes' ids (the spec's node ids). */
   readonly nodes: readonly string[];
@@ -90,6 +93,7 @@ export class Cluster {
     const { options } = this;
     const config: NodeConfig = {
       spec: options.spec,
+      ...(options.learned === undefined ? {} : { learned: options.learned }),
       ...(options.variant === undefined ? {} : { variant: options.variant }),
       self: id,
       nodes: this.ids,

@@ -21,7 +21,7 @@ function tell(message: FromNode): void {
 
 async function main(): Promise<void> {
   const config = JSON.parse(process.argv[2] ?? "{}") as NodeConfig;
-  const binding = bindingOf(await loadSpecRef(config.spec), { nodes: config.nodes.length });
+  const binding = bindingOf(await loadSpecRef(config.spec), { nodes: config.nodes.length, learned: config.learned });
   const files = nodeFiles(config.dir, config.self);
   const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${config.self}: ${line}\n`);
   let host: NodeHost | undefined;

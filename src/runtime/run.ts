@@ -176,6 +176,7 @@ export async function runCluster(options: RunOptions): Promise<RunSummary> {
   try {
     cluster = await Cluster.start({
       spec: options.specRef,
+      learned: binding.learned,
       variant: options.variant,
       nodes: ids,
       transport: options.transport,
@@ -360,7 +361,7 @@ export function formatRunSummary(s: RunSummary): string {
     `throughput: ${s.okPerSecond} ok ops/s; latency of ok ops: p50 ${s.latencyMs.p50} ms, p90 ${s.latencyMs.p90} ms, p99 ${s.latencyMs.p99} ms, max ${s.latencyMs.max} ms`,
     `nemesis: ${s.nemesis.length === 0 ? "none" : `${s.nemesis.length} events (${s.kills} kill -9)`}`,
     ...s.nemesis.map((e) => `  ${e}`),
-    `final reads: ${s.finalReads.map((r) => `${r.key}=${JSON.stringify(r.value)}`).join(", ")}`,
+    `final reads: ${s.finalReads.length === 0 ? "none" : s.finalReads.map((r) => `${r.key}=${JSON.stringify(r.value)}`).join(", ")}`,
     `frames delivered to nodes: ${n(s.dropped.delivered)}; dropped: ${dropped.length === 0 ? "none" : dropped.join(", ")}; durable fsyncs: ${n(s.fsyncs)}${s.unsendable > 0 ? `; ${n(s.unsendable)} messages too large for ${s.transport} not sent` : ""}${s.reducerErrors > 0 ? `; REDUCER ERRORS: ${s.reducerErrors}` : ""}`,
     `history: ${s.history} (${n(s.historyEvents)} events); run directory: ${s.dir}`,
     `next: interleave lincheck ${s.history}; interleave conform ${s.dir}`,

@@ -83,3 +83,31 @@ export function admits(shape: Shape, value: unknown): boolean {
   for (const [k, field] of fields) if (field.seen === shape.objects && !(k in record)) return false;
   return true;
 }
+
+/** A shape as JSON (node processes get what the orchestrator learned, rather than learning it again at each start). */
+export interface ShapeJson {
+  readonly kinds: readonly string[];
+  readonly objects: number;
+  readonly fields?: readonly (readonly [string, { readonly shape: ShapeJson; readonly seen: number }])[];
+  readonly items?: ShapeJson;
+}
+
+/** `shape` as JSON. */
+export function shapeToJson(shape: Shape): ShapeJson {
+  return {
+    kinds: [...shape.kinds],
+    objects: shape.objects,
+    ...(shape.fields === undefined ? {} : { fields: [...shape.fields].map(([k, f]) => [k, { shape: shapeToJson(f.shape), seen: f.seen }] as const) }),
+    ...(shape.items === undefined ? {} : { items: shapeToJson(shape.items) }),
+  };
+}
+
+/** The shape `json` describes. */
+export function shapeFromJson(json: ShapeJson): Shape {
+  return {
+    kinds: new Set(json.kinds as Kind[]),
+    objects: json.objects,
+    ...(json.fields === undefined ? {} : { fields: new Map(json.fields.map(([k, f]) => [k, { shape: shapeFromJson(f.shape), seen: f.seen }])) }),
+    ...(json.items === undefined ? {} : { items: shapeFromJson(json.items) }),
+  };
+}
