@@ -22,7 +22,7 @@ import {
 import { catalogue } from "../specs/index.js";
 import { checkSpecByName } from "./check.js";
 import { runLincheck } from "./lincheck/command.js";
-import { runMaelstrom } from "../src/runtime/maelstrom.js";
+import { runMaelstrom } from "./run/maelstrom.js";
 import { TRANSPORTS } from "../src/runtime/transport.js";
 import { toHtml, toItf, toMermaid, toTraceJson } from "../src/trace-formats.js";
 import { conformCommand, runCommand } from "./run/command.js";

@@ -1,6 +1,6 @@
 /**
- * What a protocol may tell the real-network runtime (`interleave run`,
- * `interleave maelstrom`) beyond its reducers. Everything here is optional:
+ * What a protocol may tell the real-network runtime (`interleave run`)
+ * beyond its reducers. Everything here is optional:
  * the runtime derives roles, node ids, message types and their shapes,
  * timers and durable fields from the protocol definition itself, and runs
  * the roles that have `choices` and record history events as the client
