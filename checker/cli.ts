@@ -24,7 +24,7 @@ import { checkSpecByName } from "./check.js";
 import { DistributedError } from "./distributed/coordinator.js";
 import { runWorker } from "./distributed/worker.js";
 import { runLincheck } from "./lincheck/command.js";
-import { runMaelstrom } from "../src/runtime/maelstrom.js";
+import { runMaelstrom } from "./run/maelstrom.js";
 import { TRANSPORTS } from "../src/runtime/transport.js";
 import { toHtml, toItf, toMermaid, toTraceJson } from "../src/trace-formats.js";
 import { conformCommand, runCommand } from "./run/command.js";
@@ -376,7 +376,7 @@ function program(io: CliIo, exit: { code: number }) {
   cli
     .command("run")
     .description("run a spec's reducers as a real cluster on 127.0.0.1 with a nemesis; record the clients' history")
-    .argument("<spec>", "a spec with a runtime binding (raft)")
+    .argument("<spec>", "a protocol: a catalogue name or a path to your own file (./my-protocol.ts)")
     .option("--nodes <n>", "node processes", positiveInt("--nodes"), 3)
     .option("--duration <seconds>", "how long the workload runs", positiveNumber("--duration"), 30)
     .option("--nemesis <faults>", "comma-separated: partition, kill, delay, duplicate, isolate-leader (default: none)")
@@ -402,8 +402,8 @@ function program(io: CliIo, exit: { code: number }) {
     .argument("<dir>", "a run directory written by `interleave run`")
     .option("--variant <name>", "replay against this variant instead of the one that ran (none: the correct protocol)")
     .option("--json <file>", "write the result as JSON to a file, or - for stdout")
-    .action((dir: string, opts) => {
-      exit.code = conformCommand(dir, opts, io);
+    .action(async (dir: string, opts) => {
+      exit.code = await conformCommand(dir, opts, io);
     });
 
   return cli;

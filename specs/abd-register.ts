@@ -34,6 +34,7 @@ import {
   numberedIds,
 } from "../src/index.js";
 import { createIncrementalChecker, registerModel } from "../src/history/index.js";
+import { registerRuntime } from "./register-runtime.js";
 
 /** What the register holds: the writer's numbers, `null` before the first write. */
 export type RegisterValue = number | null;
@@ -269,6 +270,7 @@ export const abdRegister = defineProtocol({
   nodes: (p) => ({ replica: replicaIds(p.replicas), writer: ["w"], reader: ["r"] }),
   roles: { replica, writer: bounded(writer, (p) => p.writes), reader: bounded(reader, (p) => p.reads) },
   faults: (p) => ({ crash: p.crashes }),
+  runtime: registerRuntime({ writer, reader }, { "read-without-write-back": { reader: readerWithoutWriteBack } }),
   properties: {
     historyIsLinearizable: invariant<State>(
       (s) => linearizability.isLinearizable(s.history),

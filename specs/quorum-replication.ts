@@ -46,6 +46,7 @@ import {
 } from "../src/index.js";
 import { createIncrementalChecker, registerModel } from "../src/history/index.js";
 import type { RegisterValue, Stamped as Timestamped } from "./abd-register.js";
+import { registerRuntime } from "./register-runtime.js";
 
 /** The register's values and timestamped values are ABD's: the same register, replicated another way. */
 export type { RegisterValue, Stamped as Timestamped } from "./abd-register.js";
@@ -289,6 +290,7 @@ export const quorumReplication = defineProtocol({
   nodes: (p) => ({ replica: numberedIds("s", p.replicas), writer: ["w"], reader: ["r"] }),
   roles: { replica, writer: bounded(writer, "StartWrite", (p) => p.writes), reader: bounded(reader, "StartRead", (p) => p.reads) },
   faults: (p) => ({ loss: p.loss }),
+  runtime: registerRuntime({ writer, reader }, { "no-hinted-handoff": { writer: writerWith({ handOff: false }) }, "no-read-repair": { reader: readerWith({ readRepair: "none" }) } }),
   properties: {
     historyIsLinearizable: invariant<State, QuorumParams>(
       (s) => linearizability.isLinearizable(s.history),

@@ -27,6 +27,7 @@ import {
 import { kvClient } from "./raft/client.js";
 import type { KvOp } from "./raft/kv.js";
 import * as P from "./raft/properties.js";
+import { raftRuntime } from "./raft/runtime.js";
 import {
   candidateLogUpToDate,
   commitAndApply,
@@ -47,6 +48,7 @@ import {
 export * from "./raft/kv.js";
 export * from "./raft/server.js";
 export * from "./raft/client.js";
+export * from "./raft/runtime.js";
 export {
   atMostOneLeaderPerTerm,
   leaderCompleteness,
@@ -262,6 +264,7 @@ export const raft = defineProtocol({
   // become indeterminate (Jepsen's :info) and its process never invoke again.
   faults: (p) => ({ loss: p.loss, duplicate: p.duplicate, crash: p.crash, crashRoles: ["server"] }),
   constraint: withinRaftBounds,
+  runtime: raftRuntime,
   properties: {
     atMostOneLeaderPerTerm: invariant<P.RaftState, RaftParams>(
       (s, p) => P.atMostOneLeaderPerTerm(serverStates(s, p)),

@@ -129,3 +129,16 @@ export {
   toTraceJson,
 } from "./trace-formats.js";
 export type { ItfValue, ReadTrace, SequenceEvent, SequenceOptions, TraceJson, TraceSource } from "./trace-formats.js";
+export { DEFAULT_CHOICE_MS, DEFAULT_TIMER_MS, isRuntimeClientId } from "./runtime-config.js";
+export type {
+  ClientAnswer,
+  ClientOperation,
+  HostControl,
+  InputOutcome,
+  LocalAction,
+  NodeDriver,
+  NodeStatus,
+  RuntimeConfig,
+  RuntimeParamValues,
+  WorkloadConfig,
+} from "./runtime-config.js";

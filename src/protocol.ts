@@ -15,6 +15,7 @@ import { type ParamRecord, type ParamsSchema, type ParamValues } from "./params.
 import { canonicalFingerprint } from "./symmetry.js";
 import { fairnessLevels, type Fairness, type FairnessLevel } from "./fairness.js";
 import { deepFreeze, faultOf, invalidFault, userCode, UserCodeError, type NamedInput, type UserCodeSite } from "./user-code.js";
+import type { RuntimeConfig } from "./runtime-config.js";
 import {
   bindProperties,
   deriveModel,
@@ -303,12 +304,17 @@ export interface ProtocolDefinition<Schema extends ParamsSchema, R extends Reado
   readonly variants?: Readonly<Record<string, ProtocolVariantDef<ParamValues<NoInfer<Schema>>>>>;
   /** Paths of the protocol state's arrays that are sets (`"nodes.*.votes"`; see SpecDefinition). */
   readonly sets?: readonly string[];
+  /** How `interleave run` runs it on a real network, beyond what it derives (see RuntimeConfig). */
+  readonly runtime?: RuntimeConfig;
 }
 
 /** A protocol spec: a Spec that also exposes its roles (the reducers) for applications. */
 export interface ProtocolSpec<R> extends Spec<ProtocolState> {
   readonly roles: R;
   readonly network: NetworkKind;
+  /** The definition, for the real-network runtime (node ids, variants' roles, faults, `runtime`). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  readonly definition: ProtocolDefinition<any, any>;
 }
 
 /**
@@ -330,6 +336,7 @@ export function defineProtocol<Schema extends ParamsSchema, R extends Readonly<R
     ...base.header,
     roles: def.roles,
     network: def.network,
+    definition: def,
     ...(def.symmetry === undefined ? {} : { symmetry: def.symmetry }),
     instantiate(options: InstantiateOptions = {}) {
       const { variant, values } = base.resolve(options);

@@ -3,18 +3,19 @@
  * the command line (src/runtime/run.ts and conform.ts do the work).
  */
 import yoctoSpinner from "yocto-spinner";
-import { conform, formatConform } from "../../src/runtime/conform.js";
+import { conform, formatConform, readRunRecord } from "../../src/runtime/conform.js";
 import { parseNemesis } from "../../src/runtime/nemesis.js";
 import { formatRunSummary, runCluster, runExitCode } from "../../src/runtime/run.js";
 import type { TransportKind } from "../../src/runtime/transport.js";
-import { OptionError, ParamError, UnknownChoiceError } from "../../src/index.js";
+import { OptionError, ParamError, UnknownChoiceError, type Spec } from "../../src/index.js";
 import type { CliIo } from "../cli.js";
 import { UsageError } from "../load.js";
 import { assertWritable, assertWritableDir, writeOutput } from "../output-paths.js";
+import { resolveRunSpec, specOfRun } from "./spec.js";
 
 /** The options of `interleave run`, as parsed. */
 export interface RunCommandOptions {
-  readonly nodes: number;
+  readonly nodes?: number;
   readonly duration: number;
   readonly nemesis?: string;
   readonly rate: number;
@@ -60,9 +61,10 @@ export async function runCommand(spec: string, opts: RunCommandOptions, io: CliI
   }
 }
 
-async function runChecked(spec: string, opts: RunCommandOptions, io: CliIo): Promise<number> {
+async function runChecked(arg: string, opts: RunCommandOptions, io: CliIo): Promise<number> {
+  const { spec, ref, specFile } = await resolveRunSpec(arg);
   const stamp = new Date().toISOString().replace(/[:.]/g, "-");
-  const dir = opts.dir ?? `interleave-runs/${spec}-${stamp}`;
+  const dir = opts.dir ?? `interleave-runs/${spec.name}-${stamp}`;
   // Outputs are checked before the cluster starts: a run whose history cannot be written is lost.
   assertWritable(opts.history, "--history");
   if (opts.json !== undefined) assertWritable(opts.json, "--json");
@@ -71,6 +73,8 @@ async function runChecked(spec: string, opts: RunCommandOptions, io: CliIo): Pro
   const spinner = (io.progress ?? process.stderr.isTTY) && !opts.verbose ? yoctoSpinner({ text: "starting the cluster", stream: process.stderr }).start() : undefined;
   const summary = await runCluster({
     spec,
+    specRef: ref,
+    specFile,
     variant: opts.variant,
     nodes: opts.nodes,
     durationS: opts.duration,
@@ -103,18 +107,20 @@ async function runChecked(spec: string, opts: RunCommandOptions, io: CliIo): Pro
 }
 
 /** Runs `interleave conform`; 0 when every node conforms, 1 at the first divergence. */
-export function conformCommand(dir: string, opts: { readonly variant?: string; readonly json?: string }, io: CliIo): number {
+export async function conformCommand(dir: string, opts: { readonly variant?: string; readonly json?: string }, io: CliIo): Promise<number> {
   try {
-    return conformChecked(dir, opts, io);
+    // Outputs are checked first, as everywhere.
+    if (opts.json !== undefined) assertWritable(opts.json, "--json");
+    return conformChecked(dir, await specOfRun(readRunRecord(dir)), opts, io);
   } catch (error) {
     throw asInputError(error, `conform ${dir}: cannot replay the run`);
   }
 }
 
-function conformChecked(dir: string, opts: { readonly variant?: string; readonly json?: string }, io: CliIo): number {
+function conformChecked(dir: string, spec: Spec<unknown>, opts: { readonly variant?: string; readonly json?: string }, io: CliIo): number {
   const variant = opts.variant === undefined ? undefined : opts.variant === "none" ? null : opts.variant;
   if (opts.json !== undefined) assertWritable(opts.json, "--json");
-  const result = conform(dir, variant === undefined ? {} : { variant });
+  const result = conform(dir, variant === undefined ? { spec } : { spec, variant });
   if (opts.json === "-") io.stdout(`${JSON.stringify(result)}\n`);
   else {
     if (opts.json !== undefined) writeOutput(opts.json, `${JSON.stringify(result)}\n`, "--json");

@@ -1,96 +1,212 @@
 /**
- * What the real-network runtime needs to know about a protocol beyond its
- * reducers: which role its nodes run (per variant), how long its timers take,
- * which messages it accepts from peers and from clients (validated field by
- * field, since a reducer trusts its input types), and the few driver
- * policies a real deployment adds around a pure reducer: when to re-arm or
- * fire a timer early, what to tell a client the reducer ignored, and local
- * actions that change state outside the reducer (recorded, so conformance
- * can replay them).
+ * How the runtime runs one protocol, derived from its definition: the roles
+ * and node ids of its model (`nodes(params)`), the roles of each variant that
+ * replaces reducers, durable fields, message types and their shapes (learned
+ * from the model, see derive.ts), its client roles (those whose choices
+ * record history events), and timers with a default duration. The spec's
+ * optional `runtime` field (RuntimeConfig, in the kernel) overrides what a
+ * real run needs differently: timer durations, unbounded client roles,
+ * declared validators, driver policies, the workload. Nothing here knows a
+ * particular spec.
  */
-import type { NodeSetup, RoleDef } from "../protocol.js";
-import type { ParamsSchema, ParamValues } from "../params.js";
+import type { NodeSetup, ProtocolDefinition, ProtocolSpec, ProtocolState, RoleDef } from "../protocol.js";
+import { resolveParams, type ParamsSchema } from "../params.js";
+import { DEFAULT_CHOICE_MS, DEFAULT_TIMER_MS, isRuntimeClientId, type LocalAction, type NodeDriver, type NodeStatus, type RuntimeConfig, type RuntimeParamValues, type WorkloadConfig } from "../runtime-config.js";
+import { OptionError, type Model, type Spec } from "../spec.js";
+import { learnedFromJson, learnedToJson, learnFromModel, type Learned, type LearnedJson } from "./derive.js";
+import { admits, type Shape } from "./shapes.js";
 
-/** A driver action that changes a node's state outside its reducer; it must be pure. */
-export interface LocalAction {
-  readonly type: string;
-  readonly [field: string]: unknown;
-}
+export type { HostControl, InputOutcome, LocalAction, NodeDriver, NodeStatus } from "../runtime-config.js";
 
-/** What a driver may do to the node it runs in. */
-export interface HostControl<T> {
-  /** Re-arms a pending timer with a fresh duration (no-op when it is not armed). */
-  rearm(timer: T): void;
-  /** Fires an armed timer now, after the current input (no-op when it is not armed). */
-  fireNow(timer: T): void;
-  /** Sends a message that is not a reducer effect (e.g. "not the leader" to a client). */
-  sendRaw(to: string, msg: { readonly type: string; readonly [field: string]: unknown }): void;
-  /** Applies a local action through the binding's `local` and records it. */
-  local(action: LocalAction): void;
-  /** Milliseconds since the node started. */
-  now(): number;
-}
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyRole = RoleDef<any, any, any, any, any>;
 
-/** What happened in one input, for a driver's `afterInput`. */
-export interface InputOutcome<S, I> {
-  readonly input: I;
-  readonly from: string | undefined;
-  readonly before: S;
-  readonly after: S;
-  /** False when the reducer said the input is not enabled (state unchanged, no effects). */
-  readonly enabled: boolean;
-  /** Whether the input came from a client. */
-  readonly fromClient: boolean;
-}
-
-/** Driver policies around one node's reducer. */
-export interface NodeDriver<S, I, T> {
-  /** Called after each input. */
-  afterInput?(control: HostControl<T>, outcome: InputOutcome<S, I>): void;
-  /** Called every `tickMs`. */
-  onTick?(control: HostControl<T>, state: S): void;
-  readonly tickMs?: number;
-}
-
-/** A node's summary for the orchestrator (leader tracking, logs). */
-export interface NodeStatus {
-  readonly role: string;
-  readonly term: number;
-  readonly [field: string]: unknown;
-}
-
-/** How the runtime runs one protocol. */
-export interface RuntimeBinding<S, I, M, T, RP extends ParamsSchema = ParamsSchema> {
-  /** The spec's catalogue name. */
+/** How the runtime runs one protocol (see the module comment). */
+export interface RuntimeBinding {
+  /** The spec's name. */
   readonly spec: string;
-  /** The variants that can run (their roles), besides the correct protocol. */
+  /** The variants that can run (those that replace a role's reducer), besides the correct protocol. */
   readonly variants: readonly string[];
   /** Runtime parameters (timer durations...), set with `--param k=v`. */
-  readonly params: RP;
-  /** The role for `variant` (undefined: the correct protocol). */
-  role(variant: string | undefined): RoleDef<S, I, M, T>;
-  /** The node setup the reducers see: ids by role and the reducer's parameters. */
-  setup(self: string, nodes: readonly string[]): NodeSetup<unknown>;
+  readonly params: ParamsSchema;
+  /** The node processes' ids, in order. */
+  readonly nodeIds: readonly string[];
+  /** The role of each node process, by id. */
+  readonly nodeRoles: Readonly<Record<string, string>>;
+  /** The client roles (run by the workload in the orchestrator). */
+  readonly clientRoles: readonly string[];
+  /** How many clients of each client role the model has. */
+  readonly clientCounts: Readonly<Record<string, number>>;
+  /** The role `self` runs, for `variant` (undefined: the correct protocol); clients by role name. */
+  role(variant: string | undefined, self: string): RoleDef<unknown, unknown, unknown, unknown>;
+  /** A client role's reducer for `variant`. */
+  clientRole(variant: string | undefined, role: string): RoleDef<unknown, unknown, unknown, unknown>;
+  /** The node setup the reducers see. */
+  setup(self: string, nodes?: readonly string[]): NodeSetup<unknown>;
+  /** The setup a client sees: the node processes, and the clients so far (`c1`..self) as its role's ids. */
+  clientSetup(self: string, role: string): NodeSetup<unknown>;
   /** How long `timer` runs, in ms. */
-  timerMs(timer: T, params: ParamValues<RP>, random: () => number): number;
+  timerMs(timer: unknown, params: RuntimeParamValues, random: () => number): number;
   /** Node-to-node message validation: the reducer input, or undefined to drop it as invalid. */
-  peerInput(msg: Readonly<Record<string, unknown>>): I | undefined;
+  peerInput(msg: Readonly<Record<string, unknown>>): unknown;
   /** Client-to-node message validation. */
-  clientInput(msg: Readonly<Record<string, unknown>>): I | undefined;
+  clientInput(msg: Readonly<Record<string, unknown>>): unknown;
+  /** Node-to-client message validation (undefined: not a client input; the workload's `answer` may still take it). */
+  answerInput(msg: Readonly<Record<string, unknown>>): unknown;
   /** Message types nodes send each other (others from a peer are `unknownType`). */
   readonly peerTypes: ReadonlySet<string>;
   /** Message types clients send. */
   readonly clientTypes: ReadonlySet<string>;
   /** Whether `id` names a client (clients come and go, so they are recognized by name). */
   isClient(id: string): boolean;
-  /** The driver policies of one node (it may keep memory, e.g. how long a peer has been silent). */
-  driver?(params: ParamValues<RP>): NodeDriver<S, I, T>;
+  /** The driver policies of one node. */
+  driver?(params: RuntimeParamValues): NodeDriver<unknown, unknown, unknown>;
   /** Applies a local action (pure; conformance replays it). */
-  local?(state: S, action: LocalAction): S;
+  local?(state: unknown, action: LocalAction): unknown;
   /** The node's summary. */
-  status(state: S): NodeStatus;
+  status(state: unknown, self: string): NodeStatus;
+  /** How often a node role with choices takes one (its spontaneous decisions), in ms. */
+  readonly choiceMs: number;
+  /** Whether nodes report a leader (a run waits for one before the workload starts). */
+  readonly leaderBased: boolean;
+  /** The client workload. */
+  readonly workload: WorkloadConfig;
+  /** Model parameter values the reducers see. */
+  readonly modelParams: RuntimeParamValues;
+  /** What was learned from the model, as JSON (undefined: everything is declared). */
+  readonly learned: LearnedJson | undefined;
 }
 
-/** A binding with its types erased, as registries and the CLI hold it. */
+/** Any spec (a protocol's state type is its own). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyBinding = RuntimeBinding<any, any, any, any, ParamsSchema>;
+export type AnySpec = Spec<any>;
+
+/** Back-compat name: every binding is derived now. */
+export type AnyBinding = RuntimeBinding;
+
+/** True for a protocol spec (a user's file may load its own copy of the library, so duck-typed). */
+export function isProtocolSpec(spec: AnySpec): spec is AnySpec & ProtocolSpec<Readonly<Record<string, AnyRole>>> {
+  const s = spec as Partial<ProtocolSpec<unknown>>;
+  return typeof s.roles === "object" && s.roles !== null && typeof s.definition === "object" && s.definition !== null;
+}
+
+/** What `bindingOf` takes besides the spec. */
+export interface BindingOptions {
+  /** Node processes (`--nodes`); undefined: the model's own count. */
+  readonly nodes?: number | undefined;
+  /** What the orchestrator learned from the model (node processes take it rather than learn it again). */
+  readonly learned?: LearnedJson | undefined;
+}
+
+/**
+ * The binding of `spec` (see the module comment); an OptionError when the
+ * spec is not a protocol or its node count cannot be changed.
+ */
+export function bindingOf(spec: AnySpec, options: BindingOptions = {}): RuntimeBinding {
+  if (!isProtocolSpec(spec)) {
+    throw new OptionError(`spec "${spec.name}" is not a protocol (defineProtocol): only a protocol's reducers can run as node processes`);
+  }
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const def = spec.definition as ProtocolDefinition<any, any>;
+  const config: RuntimeConfig = def.runtime ?? {};
+  const defaults = resolveParams(def.params ?? {}, {}, {});
+  let modelParams: Record<string, number | boolean | string> = { ...defaults, ...(config.modelParams ?? {}) };
+  const roleNames = Object.keys(def.roles);
+  const choosing = new Set(roleNames.filter((r) => (def.roles[r] as AnyRole).choices !== undefined));
+  const declaredClients = config.workload?.clients;
+  const needsModel = declaredClients === undefined || config.peerInput === undefined || config.clientInput === undefined || config.answerInput === undefined;
+  const learned: Learned | undefined = !needsModel ? undefined : options.learned !== undefined ? learnedFromJson(options.learned) : learnFrom(spec, def, defaults);
+  const clientRoles = declaredClients ?? roleNames.filter((r) => choosing.has(r) && learned!.recording.has(r));
+  const modelCount = serverCount(def, modelParams, clientRoles);
+  if (options.nodes !== undefined && options.nodes !== modelCount) {
+    if (config.nodesParam === undefined) {
+      throw new OptionError(`spec "${def.name}" runs ${modelCount} nodes (its model's); it cannot take --nodes ${options.nodes}`);
+    }
+    modelParams = { ...modelParams, [config.nodesParam]: options.nodes };
+  }
+  const allIds = def.nodes(modelParams) as Record<string, readonly string[] | undefined>;
+  const nodeRoles: Record<string, string> = {};
+  for (const role of roleNames) if (!clientRoles.includes(role)) for (const id of allIds[role] ?? []) nodeRoles[id] = role;
+  const nodeIds = Object.keys(nodeRoles);
+  const serverRoles = Object.fromEntries(roleNames.filter((r) => !clientRoles.includes(r)).map((r) => [r, allIds[r] ?? []]));
+  const variants = Object.entries(def.variants ?? {})
+    .filter(([, v]) => (v as { roles?: object }).roles !== undefined)
+    .map(([name]) => name);
+  const roleFor = (variant: string | undefined, role: string): AnyRole => {
+    const variantRoles = variant === undefined ? {} : ((def.variants?.[variant] as { roles?: Record<string, AnyRole> } | undefined)?.roles ?? {});
+    const found = config.variantRoles?.[variant ?? ""]?.[role] ?? variantRoles[role] ?? config.roles?.[role] ?? def.roles[role];
+    if (found === undefined) throw new OptionError(`spec "${def.name}" has no role "${role}"`);
+    return found as AnyRole;
+  };
+  const validate = (table: Map<string, Shape> | undefined) => (msg: Readonly<Record<string, unknown>>) => {
+    const shape = table?.get(msg["type"] as string);
+    return shape !== undefined && admits(shape, msg) ? msg : undefined;
+  };
+  const isClient = config.isClient ?? isRuntimeClientId;
+  return {
+    spec: def.name,
+    variants,
+    params: config.params ?? {},
+    nodeIds,
+    nodeRoles,
+    clientRoles,
+    clientCounts: Object.fromEntries(clientRoles.map((r) => [r, allIds[r]?.length ?? 1])),
+    modelParams,
+    learned: learned === undefined ? undefined : learnedToJson(learned),
+    role: (variant, self) => roleFor(variant, nodeRoles[self] ?? clientRoles.find((r) => r === self) ?? self),
+    clientRole: (variant, role) => roleFor(variant, role),
+    setup: (self) => ({ self, params: modelParams, nodes: nodeIds, roles: { ...serverRoles, ...Object.fromEntries(clientRoles.map((r) => [r, []])) } }),
+    clientSetup(self, role) {
+      const n = Number(/\d+$/.exec(self)?.[0] ?? "1");
+      const clients = Array.from({ length: n }, (_, i) => `c${i + 1}`);
+      return { self, params: modelParams, nodes: nodeIds, roles: { ...serverRoles, ...Object.fromEntries(clientRoles.map((r) => [r, r === role ? clients : []])) } };
+    },
+    timerMs: (timer, params, random) => config.timerMs?.(timer, params, random) ?? DEFAULT_TIMER_MS,
+    peerInput: config.peerInput ?? validate(learned?.peer),
+    clientInput: config.clientInput ?? validate(learned?.client),
+    answerInput: config.answerInput ?? validate(learned?.toClient),
+    peerTypes: new Set(config.peerTypes ?? learned?.peer.keys() ?? []),
+    clientTypes: new Set(config.clientTypes ?? learned?.client.keys() ?? []),
+    isClient,
+    ...(config.driver === undefined ? {} : { driver: config.driver }),
+    ...(config.local === undefined ? {} : { local: config.local }),
+    status: (state, self) => config.status?.(state) ?? { role: nodeRoles[self] ?? "node", term: 0 },
+    leaderBased: config.status !== undefined,
+    choiceMs: config.choiceMs ?? DEFAULT_CHOICE_MS,
+    workload: config.workload ?? {},
+  };
+}
+
+/** The node processes a model runs: its nodes outside the client roles. */
+function serverCount(
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  def: ProtocolDefinition<any, any>,
+  params: Record<string, number | boolean | string>,
+  clients: readonly string[],
+): number {
+  const ids = def.nodes(params) as Record<string, readonly string[] | undefined>;
+  return Object.entries(ids).reduce((n, [role, list]) => n + (clients.includes(role) ? 0 : (list?.length ?? 0)), 0);
+}
+
+function learnFrom(
+  spec: ProtocolSpec<unknown>,
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  def: ProtocolDefinition<any, any>,
+  params: Record<string, number | boolean | string>,
+): Learned {
+  const ids = def.nodes(params) as Record<string, readonly string[] | undefined>;
+  const roleOf = new Map<string, string>();
+  for (const [role, list] of Object.entries(ids)) for (const id of list ?? []) roleOf.set(id, role);
+  const choosing = new Set(Object.keys(def.roles).filter((r) => (def.roles[r] as AnyRole).choices !== undefined));
+  const declared = def.runtime?.workload?.clients;
+  const model = spec.instantiate({});
+  return learnFromModel(model as unknown as Model<ProtocolState>, (id) => roleOf.get(id), declared === undefined ? undefined : new Set(declared), choosing);
+}
+
+/** Checks a variant name against a binding (undefined: the correct protocol). */
+export function checkVariant(binding: RuntimeBinding, variant: string | undefined): void {
+  if (variant !== undefined && !binding.variants.includes(variant)) {
+    const names = binding.variants.length === 0 ? "none replaces a reducer" : binding.variants.join(", ");
+    throw new OptionError(`spec "${binding.spec}" has no variant "${variant}" that can run; variants: ${names}`);
+  }
+}

@@ -1,58 +1,53 @@
 /**
- * Clients of the Raft key-value store on a real network. Each client runs the
- * client reducer of specs/raft/client.ts, unchanged: it records the
- * invocation, sends the request, retries at the next server on its timer with
- * the same sequence number (the store applies it once), and records the
- * completion. This shell adds what a real client needs around it:
+ * The clients of a real run: each runs a client role's reducer of the spec,
+ * unchanged. An operation starts with an input the role's `choices` offer
+ * (or the workload's `next`), and enters the history through the `record`
+ * effects the reducer emits: the `invoke` event it records, then the `ok` or
+ * `fail` that completes it. Timers are real timeouts of the spec's
+ * durations. This shell adds what a real client needs around the reducer:
  *
- * - the retry timer is real (`attemptMs`); a `NotLeader` answer moves on to
- *   the next server after a short backoff (`backoffMs` times the attempt);
- * - an operation not answered within `deadlineMs` ends as `info` (its outcome
- *   is unknown) and the client is retired: the next operation of its slot
- *   runs under a new client id (Jepsen's rule: a process with an operation
- *   pending forever cannot invoke another);
- * - a client pinned to one server never retries elsewhere (targeted scenarios:
- *   "read from the old leader"); a `NotLeader` then fails the operation, which
- *   certainly did not take effect.
+ * - an operation not completed within `deadlineMs` ends as `info` (its
+ *   outcome is unknown) and the client is retired: the next operation of its
+ *   slot runs under a new client id (Jepsen's rule: a process with an
+ *   operation pending forever cannot invoke another), unless the workload
+ *   says the role must not be retired;
+ * - an answer the reducer does not take (Raft's `NotLeader`) goes to the
+ *   workload's `answer`: retry after a backoff, or fail the operation;
+ * - a client aimed at one node and pinned never retries elsewhere
+ *   (targeted scenarios: "read from the old leader"): its timers stay off.
  *
  * Every event goes to the history in the JSON Lines format of src/history,
  * with `time` in microseconds since the run started.
  */
 import { closeSync, openSync, writeSync } from "node:fs";
 import type { HistoryEvent } from "../history/types.js";
-import type { NodeContext } from "../protocol.js";
-import { reduceClient, invocationOf, type ClientInput, type ClientState, type ClientStep, type KvOp, type KvResult } from "../../specs/raft.js";
-import { decodeFrame, emptyCounters, encodeFrame, isCount, isRecord } from "./wire.js";
+import type { Effect, NodeContext, RoleDef } from "../protocol.js";
+import type { RuntimeParamValues } from "../runtime-config.js";
+import type { RuntimeBinding } from "./binding.js";
+import { decodeFrame, emptyCounters, encodeFrame } from "./wire.js";
 import { openTransport, type Transport, type TransportKind } from "./transport.js";
 
 /** How an operation ended. */
 export type Outcome = { readonly type: "ok"; readonly value: unknown } | { readonly type: "fail" } | { readonly type: "info" };
 
-/** Client timing. */
-export interface ClientTiming {
-  /** How long an attempt waits for an answer before the next server is tried. */
-  readonly attemptMs: number;
-  /** How long an operation may take in all before it ends as `info`. */
-  readonly deadlineMs: number;
-  /** Backoff after a NotLeader answer, times the attempt number. */
-  readonly backoffMs: number;
-}
-
-/** Defaults: an attempt outlasts an election (150-300 ms); an operation survives a few. */
-export const DEFAULT_TIMING: ClientTiming = { attemptMs: 400, deadlineMs: 2000, backoffMs: 10 };
+/** How long an operation may take in all before it ends as `info`: an attempt outlasts an election, an operation survives a few. */
+export const DEFAULT_DEADLINE_MS = 2000;
 
 interface Pending {
-  readonly op: KvOp;
   readonly resolve: (o: Outcome) => void;
-  readonly deadline: NodeJS.Timeout;
-  retry: NodeJS.Timeout | undefined;
-  readonly pin: string | undefined;
+  readonly deadline: NodeJS.Timeout | undefined;
+  readonly pinned: boolean;
+  /** The invocation this operation recorded. */
+  invoked: HistoryEvent | undefined;
 }
 
 interface Client {
   readonly id: string;
-  state: ClientState;
+  readonly role: string;
+  readonly reducer: RoleDef<unknown, unknown, unknown, unknown>;
+  state: unknown;
   pending: Pending | undefined;
+  readonly timers: Map<string, { readonly timer: unknown; handle: NodeJS.Timeout }>;
 }
 
 /** Where the clients write their history. */
@@ -75,155 +70,185 @@ export function historyFile(path: string): HistorySink & { events: number } {
   return sink;
 }
 
-/** A validated answer from a server: a ClientReply or a NotLeader. */
-type Answer = { readonly type: "ClientReply"; readonly seq: number; readonly result: KvResult } | { readonly type: "NotLeader"; readonly seq: number };
-
-function answerOf(m: Readonly<Record<string, unknown>>): Answer | undefined {
-  if (!isCount(m["seq"])) return undefined;
-  if (m["type"] === "NotLeader") return { type: "NotLeader", seq: m["seq"] };
-  if (m["type"] !== "ClientReply" || !isRecord(m["result"])) return undefined;
-  const r = m["result"];
-  switch (r["type"]) {
-    case "get":
-      return r["value"] === null || (typeof r["value"] === "number" && Number.isSafeInteger(r["value"]))
-        ? { type: "ClientReply", seq: m["seq"], result: { type: "get", value: r["value"] } }
-        : undefined;
-    case "put":
-      return { type: "ClientReply", seq: m["seq"], result: { type: "put" } };
-    case "cas":
-      return typeof r["swapped"] === "boolean" ? { type: "ClientReply", seq: m["seq"], result: { type: "cas", swapped: r["swapped"] } } : undefined;
-    default:
-      return undefined;
-  }
-}
-
 /** Where an operation goes first, and whether it may go elsewhere. */
 export interface InvokeOptions {
-  /** The server of the first attempt (default: the last one that answered this client). */
+  /** The node of the first attempt (through the workload's `aim`). */
   readonly server?: string;
-  /** Never retry at another server: wait for this one until the deadline. */
+  /** Never retry at another node: wait for this one until the deadline. */
   readonly pinned?: boolean;
   /** This operation's deadline instead of the clients' `deadlineMs`. */
   readonly deadlineMs?: number;
 }
 
+type AnyEffect = Effect<unknown, unknown>;
+
+/** What the clients of one run share. */
+export interface ClientsOptions {
+  readonly transport: TransportKind;
+  readonly binding: RuntimeBinding;
+  readonly variant: string | undefined;
+  /** Runtime parameter values (timer durations) and the workload's (`keys`...). */
+  readonly params: RuntimeParamValues;
+  /** Node ports by id, read at each send (a restarted node keeps its port). */
+  readonly ports: () => Readonly<Record<string, number>>;
+  readonly history: HistorySink;
+  readonly deadlineMs?: number;
+  readonly random?: () => number;
+}
+
 /** The clients of one run, sharing one endpoint. */
-export class KvClients {
+export class Clients {
   private readonly clients = new Map<string, Client>();
   private nextId = 1;
   private readonly started = performance.now();
-  /** Frames from servers that were dropped (malformed, unknown client...). */
+  /** Frames from nodes that were dropped (malformed, unknown client...). */
   readonly dropped = emptyCounters();
   private constructor(
     private readonly transport: Transport,
-    private readonly nodes: readonly string[],
-    private readonly ports: () => Readonly<Record<string, number>>,
-    private readonly history: HistorySink,
-    private readonly timing: ClientTiming,
+    private readonly options: ClientsOptions,
   ) {}
 
-  /** Opens the clients' endpoint; node ports are read at each send (a restarted node keeps its port). */
-  static async open(options: {
-    readonly transport: TransportKind;
-    readonly nodes: readonly string[];
-    readonly ports: () => Readonly<Record<string, number>>;
-    readonly history: HistorySink;
-    readonly timing?: ClientTiming;
-  }): Promise<KvClients> {
-    let self: KvClients | undefined;
+  /** Opens the clients' endpoint. */
+  static async open(options: ClientsOptions): Promise<Clients> {
+    let self: Clients | undefined;
     const transport = await openTransport(options.transport, {
       onFrame: (frame) => self?.receive(frame),
       onOversized: () => self && self.dropped.oversized++,
     });
-    self = new KvClients(transport, options.nodes, options.ports, options.history, options.timing ?? DEFAULT_TIMING);
+    self = new Clients(transport, options);
     return self;
   }
 
-  /** The port servers answer to. */
+  /** The port nodes answer to. */
   get port(): number {
     return this.transport.port;
   }
 
-  /** A new client id (`c1`, `c2`, ...). */
-  newClient(): string {
+  /** A new client of `role` (`c1`, `c2`, ...), in the role's initial state. */
+  newClient(role: string): string {
     const id = `c${this.nextId++}`;
-    this.clients.set(id, { id, state: { seq: 0, pending: null, leader: this.nodes[(this.nextId - 2) % this.nodes.length]! }, pending: undefined });
+    const reducer = this.options.binding.clientRole(this.options.variant, role);
+    const state = reducer.init(this.options.binding.clientSetup(id, role));
+    this.clients.set(id, { id, role, reducer, state, pending: undefined, timers: new Map() });
     return id;
   }
 
+  /** Whether client `id` was retired (its last operation ended as `info` or failed outside the reducer). */
+  retired(id: string): boolean {
+    return !this.clients.has(id);
+  }
+
+  /** Client `id`'s reducer state and setup, for choosing its next operation. */
+  stateOf(id: string): { state: unknown; choices: readonly unknown[] } | undefined {
+    const client = this.clients.get(id);
+    if (client === undefined) return undefined;
+    return { state: client.state, choices: client.reducer.choices?.(client.state, this.options.binding.clientSetup(id, client.role)) ?? [] };
+  }
+
   /**
-   * Runs one operation as client `id`: resolves with its outcome. After
-   * `info` the client is retired; the caller takes a new one.
+   * Runs one operation as client `id`, starting with `input`: resolves with
+   * its outcome. After `info` the client is retired; the caller takes a new one.
    */
-  invoke(id: string, op: KvOp, options: InvokeOptions = {}): Promise<Outcome> {
+  invoke(id: string, input: unknown, how: InvokeOptions = {}): Promise<Outcome> {
     const client = this.clients.get(id);
     if (client === undefined || client.pending !== undefined) throw new Error(`client ${id} is retired or busy`);
-    if (options.server !== undefined) client.state = { ...client.state, leader: options.server };
+    const aim = this.options.binding.workload.aim;
+    if (how.server !== undefined && aim !== undefined) client.state = aim(client.state, how.server);
+    const retire = this.options.binding.workload.retire?.[client.role] ?? true;
     return new Promise((resolve) => {
-      const deadline = setTimeout(() => this.giveUp(client), options.deadlineMs ?? this.timing.deadlineMs);
-      client.pending = { op, resolve, deadline, retry: undefined, pin: options.pinned === true ? client.state.leader : undefined };
-      this.step(client, { type: "Invoke", op }, undefined);
+      const ms = how.deadlineMs ?? this.options.deadlineMs ?? DEFAULT_DEADLINE_MS;
+      const deadline = retire ? setTimeout(() => this.giveUp(client), ms) : undefined;
+      client.pending = { resolve, deadline, pinned: how.pinned === true, invoked: undefined };
+      const enabled = this.step(client, input, undefined);
+      // An operation the reducer does not start (not enabled) never happened.
+      if (!enabled || (client.pending !== undefined && client.pending.invoked === undefined)) this.settle(client, { type: "fail" }, { record: false, retire: false });
     });
   }
 
   private ctx(client: Client, from: string | undefined): NodeContext<unknown> {
-    return { self: client.id, from, kind: from === undefined ? "choice" : "message", params: {}, nodes: this.nodes, roles: { server: this.nodes } };
+    return { ...this.options.binding.clientSetup(client.id, client.role), from, kind: from === undefined ? "choice" : "message" };
   }
 
-  private step(client: Client, input: ClientInput, from: string | undefined): void {
-    const result: ClientStep | undefined = reduceClient(client.state, input, this.ctx(client, from));
-    if (result === undefined) return;
+  private step(client: Client, input: unknown, from: string | undefined, kind?: "timer"): boolean {
+    const ctx = kind === undefined ? this.ctx(client, from) : { ...this.ctx(client, undefined), kind };
+    const result = client.reducer.reduce(client.state, input, ctx) as { state: unknown; effects: readonly AnyEffect[] } | undefined;
+    if (result === undefined) return false;
     client.state = result.state;
-    for (const e of result.effects) {
-      switch (e.type) {
-        case "record":
-          this.history.write({ ...e.event, time: this.now() });
-          if (e.event.type !== "invoke") this.finish(client, e.event);
-          break;
-        case "send": {
-          const port = this.ports()[e.to];
-          if (port !== undefined) this.transport.send(port, encodeFrame({ from: client.id, to: e.to, msg: e.msg }));
-          break;
+    for (const e of result.effects) this.perform(client, e);
+    return true;
+  }
+
+  private perform(client: Client, e: AnyEffect): void {
+    switch (e.type) {
+      case "record": {
+        const event = { ...e.event, time: this.now() };
+        this.options.history.write(event);
+        if (e.event.type === "invoke") {
+          if (client.pending !== undefined) client.pending.invoked = e.event;
+        } else {
+          this.settle(client, e.event.type === "ok" ? { type: "ok", value: e.event.value } : e.event.type === "fail" ? { type: "fail" } : { type: "info" }, { record: false, retire: e.event.type === "info" });
         }
-        case "setTimer":
-          this.armRetry(client, this.timing.attemptMs);
-          break;
-        case "cancelTimer":
-          if (client.pending?.retry !== undefined) clearTimeout(client.pending.retry);
-          break;
-        case "broadcast":
-          break;
+        return;
+      }
+      case "send":
+        return this.transmit(client, e.to, e.msg);
+      case "broadcast":
+        for (const to of e.to) this.transmit(client, to, e.msg);
+        return;
+      case "setTimer":
+        return this.arm(client, e.timer, undefined);
+      case "cancelTimer": {
+        const key = JSON.stringify(e.timer);
+        const known = client.timers.get(key);
+        if (known !== undefined) clearTimeout(known.handle);
+        client.timers.delete(key);
+        return;
       }
     }
   }
 
-  private armRetry(client: Client, ms: number): void {
-    const pending = client.pending;
-    if (pending === undefined) return;
-    if (pending.retry !== undefined) clearTimeout(pending.retry);
-    // A pinned client waits for its one server until the deadline.
-    if (pending.pin !== undefined) return;
-    pending.retry = setTimeout(() => this.step(client, { type: "RetryTimeout" }, undefined), ms);
+  private transmit(client: Client, to: string, msg: unknown): void {
+    const port = this.options.ports()[to];
+    if (port !== undefined) this.transport.send(port, encodeFrame({ from: client.id, to, msg }));
   }
 
-  private finish(client: Client, event: HistoryEvent): void {
+  /** Arms a client timer (after `ms`, or the spec's duration); a pinned client's stay off. */
+  private arm(client: Client, timer: unknown, ms: number | undefined): void {
+    if (client.pending?.pinned === true) return;
+    const key = JSON.stringify(timer);
+    const known = client.timers.get(key);
+    if (known !== undefined) clearTimeout(known.handle);
+    const after = ms ?? this.options.binding.timerMs(timer, this.options.params, this.options.random ?? Math.random);
+    const handle = setTimeout(() => {
+      client.timers.delete(key);
+      if (this.clients.get(client.id) === client) this.step(client, timer, undefined, "timer");
+    }, after);
+    client.timers.set(key, { timer, handle });
+  }
+
+  private clearTimers(client: Client): void {
+    for (const { handle } of client.timers.values()) clearTimeout(handle);
+    client.timers.clear();
+  }
+
+  /** Ends the pending operation: resolves it; with `record`, writes its completion; with `retire`, drops the client. */
+  private settle(client: Client, outcome: Outcome, how: { record: boolean; retire: boolean }): void {
     const pending = client.pending;
     if (pending === undefined) return;
-    clearTimeout(pending.deadline);
-    if (pending.retry !== undefined) clearTimeout(pending.retry);
+    if (pending.deadline !== undefined) clearTimeout(pending.deadline);
     client.pending = undefined;
-    pending.resolve(event.type === "ok" ? { type: "ok", value: event.value } : { type: "fail" });
+    if (how.record && pending.invoked !== undefined) this.options.history.write({ ...pending.invoked, type: outcome.type, time: this.now() });
+    if (how.retire) {
+      this.clearTimers(client);
+      this.clients.delete(client.id);
+    }
+    pending.resolve(outcome);
   }
 
   /** The deadline passed: the outcome is unknown; the client is retired. */
   private giveUp(client: Client): void {
-    const pending = client.pending;
-    if (pending === undefined) return;
-    if (pending.retry !== undefined) clearTimeout(pending.retry);
-    this.history.write({ ...invocationOf(client.id, pending.op), type: "info", time: this.now() });
-    client.pending = undefined;
-    this.clients.delete(client.id);
-    pending.resolve({ type: "info" });
+    if (client.pending === undefined) return;
+    this.settle(client, { type: "info" }, { record: true, retire: true });
   }
 
   private receive(frame: Buffer): void {
@@ -232,21 +257,23 @@ export class KvClients {
     const { from, to, msg } = decoded.envelope;
     const client = this.clients.get(to);
     if (client === undefined) return void this.dropped.misaddressed++;
-    if (!this.nodes.includes(from)) return void this.dropped.unknownPeer++;
-    const answer = answerOf(msg);
-    if (answer === undefined) return void this.dropped.invalid++;
-    this.dropped.delivered++;
-    const pending = client.pending;
-    if (answer.type === "ClientReply") return this.step(client, answer, from);
-    if (pending === undefined || client.state.pending?.seq !== answer.seq) return;
-    if (pending.pin !== undefined) {
-      // The pinned server is not the leader: the request was not appended anywhere.
-      this.history.write({ ...invocationOf(client.id, pending.op), type: "fail", time: this.now() });
-      this.finish(client, { ...invocationOf(client.id, pending.op), type: "fail" });
-      client.state = { ...client.state, pending: null };
+    if (this.options.binding.nodeRoles[from] === undefined) return void this.dropped.unknownPeer++;
+    let input: unknown;
+    try {
+      input = this.options.binding.answerInput(msg);
+    } catch {
+      input = undefined;
+    }
+    if (input !== undefined) {
+      this.dropped.delivered++;
+      this.step(client, input, from);
       return;
     }
-    this.armRetry(client, this.timing.backoffMs * (client.state.pending.attempt ?? 1));
+    const answer = this.options.binding.workload.answer?.(msg, { pinned: client.pending?.pinned === true, state: client.state, params: this.options.params });
+    if (answer === undefined) return void this.dropped.invalid++;
+    this.dropped.delivered++;
+    if (answer.type === "fail") return this.settle(client, { type: "fail" }, { record: true, retire: true });
+    for (const { timer } of [...client.timers.values()]) this.arm(client, timer, answer.afterMs);
   }
 
   private now(): number {
@@ -255,7 +282,10 @@ export class KvClients {
 
   /** Gives up every pending operation (as `info`) and closes the endpoint. */
   async close(): Promise<void> {
-    for (const client of [...this.clients.values()]) this.giveUp(client);
+    for (const client of [...this.clients.values()]) {
+      this.giveUp(client);
+      this.clearTimers(client);
+    }
     await this.transport.close();
   }
 }

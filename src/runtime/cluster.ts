@@ -18,6 +18,8 @@ import type { NodeStatus } from "./binding.js";
 import { HEALTHY, type HostStats, type NetFaults } from "./host.js";
 import type { InputLogLimits } from "./input-log.js";
 import { nodeFiles, type FromNode, type NodeConfig, type ToNode } from "./node-config.js";
+import type { LearnedJson } from "./derive.js";
+import type { SpecRef } from "./spec-ref.js";
 import type { TransportKind } from "./transport.js";
 
 /** Where node-main.js is: next to this file when compiled; in dist/ when this runs from sources (tests). */
@@ -29,9 +31,13 @@ function nodeMainPath(): string {
 
 /** How to start a cluster. */
 export interface ClusterOptions {
-  readonly spec: string;
+  /** Where node processes find the spec. */
+  readonly spec: SpecRef;
+  /** What the orchestrator learned from the spec's model, passed on to each node. */
+  readonly learned?: LearnedJson | undefined;
   readonly variant?: string | undefined;
-  readonly nodes: number;
+  /** The node processes' ids (the spec's node ids). */
+  readonly nodes: readonly string[];
   readonly transport: TransportKind;
   /** The run directory (created). */
   readonly dir: string;
@@ -94,7 +100,7 @@ export class Cluster {
   readonly startedAt = Date.now();
 
   private constructor(private readonly options: ClusterOptions) {
-    this.ids = Array.from({ length: options.nodes }, (_, i) => `n${i + 1}`);
+    this.ids = options.nodes;
     for (const id of this.ids) this.killsByNode[id] = 0;
   }
 
@@ -126,6 +132,7 @@ export class Cluster {
     const { options } = this;
     const config: NodeConfig = {
       spec: options.spec,
+      ...(options.learned === undefined ? {} : { learned: options.learned }),
       ...(options.variant === undefined ? {} : { variant: options.variant }),
       self: id,
       nodes: this.ids,

@@ -26,7 +26,7 @@ import { MAX_VALUE_DEPTH, nestedDeeperThan } from "../history/json.js";
 import type { NodeContext, RoleDef } from "../protocol.js";
 import { OptionError } from "../spec.js";
 import type { AnyBinding, LocalAction } from "./binding.js";
-import { bindingFor, checkVariant } from "./bindings.js";
+import { bindingOf, checkVariant, type AnySpec } from "./binding.js";
 import { bootState } from "./host.js";
 import { listSegments } from "./input-log.js";
 import { nodeFiles } from "./node-config.js";
@@ -62,7 +62,7 @@ export interface ConformResult {
 
 type LogLine =
   | { readonly t: "boot"; readonly restored: Record<string, unknown> | null }
-  | { readonly t: "in"; readonly kind: "message" | "timer"; readonly from?: string; readonly input: unknown }
+  | { readonly t: "in"; readonly kind: "message" | "timer" | "choice"; readonly from?: string; readonly input: unknown }
   | { readonly t: "out"; readonly effects?: readonly unknown[] | null; readonly error?: string }
   | { readonly t: "local"; readonly action: LocalAction }
   | { readonly t: "sync" }
@@ -130,7 +130,7 @@ function logEntry(value: unknown): LogLine | string {
     case "snapshot":
       return isObject(e["state"]) ? (value as LogLine) : '"state" must be an object';
     case "in":
-      if (e["kind"] !== "message" && e["kind"] !== "timer") return '"kind" must be "message" or "timer"';
+      if (e["kind"] !== "message" && e["kind"] !== "timer" && e["kind"] !== "choice") return '"kind" must be "message", "timer" or "choice"';
       if (e["from"] !== undefined && typeof e["from"] !== "string") return '"from" must be a node or client name';
       return isObject(e["input"]) ? (value as LogLine) : '"input" must be an object';
     case "out":
@@ -144,12 +144,13 @@ function logEntry(value: unknown): LogLine | string {
 }
 
 /**
- * Replays every node of the run in `dir`. `variant` replays against another
+ * Replays every node of the run in `dir` through `spec` (the one the run
+ * ran; the CLI resolves it from run.json). `variant` replays against another
  * variant than the one that ran (null: the correct protocol).
  */
-export function conform(dir: string, options: { readonly variant?: string | null } = {}): ConformResult {
+export function conform(dir: string, options: { readonly spec: AnySpec; readonly variant?: string | null }): ConformResult {
   const run = readRunRecord(dir);
-  const binding = bindingFor(run.spec);
+  const binding = bindingOf(options.spec, { nodes: run.nodes.length });
   const variant = options.variant === undefined ? run.variant : options.variant;
   checkVariant(binding, variant ?? undefined);
   const nodes: NodeConformance[] = [];
@@ -210,7 +211,7 @@ function replayNode(
   base: string,
   kills: number | undefined,
 ): { summary: NodeConformance; divergence?: Divergence } {
-  const role = binding.role(variant) as RoleDef<unknown, unknown, unknown, unknown>;
+  const role = binding.role(variant, node) as RoleDef<unknown, unknown, unknown, unknown>;
   const setup = binding.setup(node, nodes);
   const summary = { node, inputs: 0, boots: 0, localActions: 0 };
   const lines = logLines(base, node);

@@ -10,7 +10,7 @@
  * page cache does, not power loss):
  *
  *     {"t":"boot","restored":{...durable fields...}|null}
- *     {"t":"in","kind":"message","from":"n2","input":{...}}
+ *     {"t":"in","kind":"message","from":"n2","input":{...}}   (kind "timer" or "choice": no from)
  *     {"t":"out","effects":[...]}          (or "effects":null: not enabled; "error":"...": the reducer threw)
  *     {"t":"local","action":{...}}
  *
@@ -101,6 +101,7 @@ export class NodeHost {
   private faults: NetFaults = HEALTHY;
   private ports: Readonly<Record<string, number>>;
   private tick: NodeJS.Timeout | undefined;
+  private choosing: NodeJS.Timeout | undefined;
   private lastStatus: NodeStatus | undefined;
   private stopped = false;
   private readonly counters = emptyCounters();
@@ -119,7 +120,7 @@ export class NodeHost {
     restored: Record<string, unknown> | undefined,
   ) {
     const { binding } = options;
-    this.role = binding.role(options.variant);
+    this.role = binding.role(options.variant, options.self);
     this.setup = binding.setup(options.self, options.nodes);
     this.random = options.random ?? Math.random;
     this.ports = options.ports;
@@ -144,6 +145,14 @@ export class NodeHost {
     if (driver?.onTick !== undefined && driver.tickMs !== undefined) {
       this.tick = setInterval(() => driver.onTick!(this.control, this.state), driver.tickMs);
     }
+    // A role's spontaneous decisions (the model's choices), one at random every choiceMs.
+    const choices = this.role.choices;
+    if (choices !== undefined) {
+      this.choosing = setInterval(() => {
+        const offered = choices(this.state, this.setup);
+        if (offered.length > 0) this.step(offered[Math.floor(this.random() * offered.length)], undefined, { kind: "choice", fromClient: false });
+      }, this.options.binding.choiceMs);
+    }
     this.reportStatus();
   }
 
@@ -154,6 +163,7 @@ export class NodeHost {
     for (const { handle } of this.timers.values()) clearTimeout(handle);
     this.timers.clear();
     if (this.tick !== undefined) clearInterval(this.tick);
+    if (this.choosing !== undefined) clearInterval(this.choosing);
     this.durable?.close();
     this.write({ t: "end" });
     this.flushLog();
@@ -216,7 +226,7 @@ export class NodeHost {
   }
 
   /** Runs the reducer on one input: whether it was enabled, or threw (a timer's error is counted in `reducerErrors` only). */
-  private step(input: unknown, from: string | undefined, how: { kind: "message" | "timer"; fromClient: boolean }): "enabled" | "disabled" | "threw" {
+  private step(input: unknown, from: string | undefined, how: { kind: "message" | "timer" | "choice"; fromClient: boolean }): "enabled" | "disabled" | "threw" {
     if (this.stopped) return "disabled";
     this.inputs++;
     this.write({ t: "in", kind: how.kind, ...(from === undefined ? {} : { from }), input });
@@ -370,7 +380,7 @@ export class NodeHost {
 
   private reportStatus(): void {
     if (this.options.onStatus === undefined) return;
-    const status = this.options.binding.status(this.state);
+    const status = this.options.binding.status(this.state, this.options.self);
     if (this.lastStatus !== undefined && deepEqual(status, this.lastStatus)) return;
     this.lastStatus = status;
     this.options.onStatus(status);

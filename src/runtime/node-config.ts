@@ -1,13 +1,18 @@
 /** What a node process and the cluster that started it tell each other (node-main.ts, cluster.ts). */
 import { join } from "node:path";
 import type { NodeStatus } from "./binding.js";
+import type { LearnedJson } from "./derive.js";
+import type { SpecRef } from "./spec-ref.js";
 import type { HostStats, NetFaults } from "./host.js";
 import type { InputLogLimits } from "./input-log.js";
 import type { TransportKind } from "./transport.js";
 
 /** What a node process is told at start. */
 export interface NodeConfig {
-  readonly spec: string;
+  /** Where the node finds the spec it runs. */
+  readonly spec: SpecRef;
+  /** What the orchestrator learned from the spec's model (message shapes, client roles). */
+  readonly learned?: LearnedJson;
   readonly variant?: string;
   readonly self: string;
   readonly nodes: readonly string[];

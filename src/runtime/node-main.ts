@@ -8,10 +8,11 @@
  * `ports` {ports} (a peer restarted on a new port), `stats`, `stop`. To the parent: `listening` {port}, `status` {...},
  * `stats` {...}, `fatal` {error}.
  */
-import { bindingFor } from "./bindings.js";
+import { bindingOf } from "./binding.js";
 import { readDurable } from "./durable.js";
 import { NodeHost } from "./host.js";
 import { nodeFiles, type FromNode, type NodeConfig, type ToNode } from "./node-config.js";
+import { loadSpecRef } from "./spec-ref.js";
 import { openTransport } from "./transport.js";
 
 function tell(message: FromNode): void {
@@ -20,7 +21,7 @@ function tell(message: FromNode): void {
 
 async function main(): Promise<void> {
   const config = JSON.parse(process.argv[2] ?? "{}") as NodeConfig;
-  const binding = bindingFor(config.spec);
+  const binding = bindingOf(await loadSpecRef(config.spec), { nodes: config.nodes.length, learned: config.learned });
   const files = nodeFiles(config.dir, config.self);
   const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${config.self}: ${line}\n`);
   let host: NodeHost | undefined;

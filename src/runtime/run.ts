@@ -1,13 +1,16 @@
 /**
- * `interleave run`: a real cluster of the spec's reducers on 127.0.0.1, a
- * seeded nemesis, a client workload recording its history, final reads after
- * the network heals, and a summary (ops/s, latency percentiles, faults,
- * dropped frames). The history is JSON Lines for `interleave lincheck`; the
- * run directory holds each node's input log for `interleave conform`.
+ * `interleave run`: a real cluster of any protocol's reducers on 127.0.0.1
+ * (binding.ts derives how), a seeded nemesis, a client workload running the
+ * spec's client roles and recording their history, final reads after the
+ * network heals, and a summary (ops/s, latency percentiles, faults, dropped
+ * frames). The history is JSON Lines for `interleave lincheck`; the run
+ * directory holds each node's input log for `interleave conform`.
  *
- * The workload: `clients` concurrent client slots, each running one
- * operation at a time at a combined `rate` per second, on `keys` registers:
- * reads (50%), writes (30%) and compare-and-sets (20%) of values 0..4.
+ * The workload: client slots, each running one operation at a time at a
+ * combined `rate` per second: per client role, as many slots as the spec's
+ * workload says (`--clients` for a role declared "option", else the model's
+ * count). Each operation is the workload's `next` or a random one of the
+ * role's choices.
  *
  * An honest ending: the run ends within `--duration` plus RUN_GRACE_MS (the
  * operations in flight, the final reads and stopping the nodes share it; a
@@ -21,24 +24,30 @@
 import { setMaxListeners } from "node:events";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { KvOp } from "../../specs/raft.js";
 import { resolveParams, type ParamRecord } from "../params.js";
+import type { ClientOperation } from "../runtime-config.js";
 import { OptionError } from "../spec.js";
-import { bindingFor, checkVariant } from "./bindings.js";
-import { historyFile, KvClients, type Outcome } from "./client.js";
+import { bindingOf, checkVariant, type AnySpec, type RuntimeBinding } from "./binding.js";
+import { Clients, historyFile, type InvokeOptions, type Outcome } from "./client.js";
 import { Cluster, runDirInUse, sleep, type NodeDeath } from "./cluster.js";
 import { HEALTHY, type HostStats } from "./host.js";
 import type { InputLogLimits } from "./input-log.js";
 import { describeEvent, nemesisSchedule, partitionFaults, type NemesisEvent, type NemesisFault } from "./nemesis.js";
 import { seededRandom } from "./seeded-random.js";
+import type { SpecRef } from "./spec-ref.js";
 import type { TransportKind } from "./transport.js";
 import { emptyCounters, type WireCounters } from "./wire.js";
 
 /** What `interleave run` takes. */
 export interface RunOptions {
-  readonly spec: string;
+  /** The spec, as the CLI resolved it, and where node processes find it. */
+  readonly spec: AnySpec;
+  readonly specRef: SpecRef;
+  /** The spec's file when it is a user's (recorded in run.json for conform). */
+  readonly specFile?: string | undefined;
   readonly variant?: string | undefined;
-  readonly nodes: number;
+  /** Node processes (undefined: the model's count). */
+  readonly nodes?: number | undefined;
   readonly durationS: number;
   readonly nemesis: readonly NemesisFault[];
   /** Operations per second, all clients together. */
@@ -141,6 +150,8 @@ export function runExitCode(s: RunSummary): 0 | 1 | 3 {
 /** What run.json holds: enough for `interleave conform` to rebuild each node. */
 export interface RunRecord {
   readonly spec: string;
+  /** The spec's file when it is not the catalogue's (a user's protocol): conform loads it from there. */
+  readonly specFile?: string;
   readonly variant: string | null;
   readonly nodes: readonly string[];
   readonly transport: TransportKind;
@@ -157,9 +168,6 @@ export interface RunRecord {
   summary?: RunSummary;
 }
 
-/** The key the isolate-leader scenario writes (not one of the workload's). */
-export const SCENARIO_KEY = "iso";
-
 /** Percentiles of `values` (nearest rank). */
 export function percentiles(values: readonly number[]): Latency {
   const sorted = [...values].sort((a, b) => a - b);
@@ -168,33 +176,34 @@ export function percentiles(values: readonly number[]): Latency {
   return { p50: round(at(0.5)), p90: round(at(0.9)), p99: round(at(0.99)), max: round(sorted[sorted.length - 1] ?? 0) };
 }
 
-/** The workload's keys: k0, k1, ... */
-export function workloadKeys(keys: number): string[] {
-  return Array.from({ length: keys }, (_, i) => `k${i}`);
-}
-
-function randomOp(random: () => number, keys: readonly string[]): KvOp {
-  const key = keys[Math.floor(random() * keys.length)]!;
-  const value = () => Math.floor(random() * 5);
-  const r = random();
-  if (r < 0.5) return { type: "get", key };
-  if (r < 0.8) return { type: "put", key, value: value() };
-  return { type: "cas", key, expected: value(), value: value() };
+/** The client slots of a run: one role per slot, in order. */
+export function clientSlots(binding: RuntimeBinding, clients: number): string[] {
+  return binding.clientRoles.flatMap((role) => {
+    const declared = binding.workload.instances?.[role];
+    const n = declared === "option" ? clients : (declared ?? binding.clientCounts[role] ?? 1);
+    return Array.from({ length: n }, () => role);
+  });
 }
 
 /** Runs a cluster: see the module comment. */
 export async function runCluster(options: RunOptions): Promise<RunSummary> {
-  const binding = bindingFor(options.spec);
+  const binding = bindingOf(options.spec, { nodes: options.nodes });
   checkVariant(binding, options.variant);
   const params = resolveParams(binding.params, {}, options.params);
+  const probe = binding.workload.probe;
+  if (options.nemesis.includes("isolate-leader") && (probe === undefined || !binding.leaderBased)) {
+    throw new OptionError(`spec "${binding.spec}" has no leader to isolate: isolate-leader needs a runtime status that reports one and a workload probe`);
+  }
+  const workloadParams = { ...params, keys: options.keys, clients: options.clients };
   if (runDirInUse(options.dir)) throw new OptionError(`run directory ${options.dir} already holds a run; choose another with --dir`);
   mkdirSync(options.dir, { recursive: true });
   const log = options.log ?? (() => undefined);
   const history = historyFile(options.history);
-  const ids = Array.from({ length: options.nodes }, (_, i) => `n${i + 1}`);
+  const ids = binding.nodeIds;
   const schedule = nemesisSchedule(options.seed, options.nemesis, ids, options.durationS * 1000);
   const record: RunRecord = {
-    spec: options.spec,
+    spec: binding.spec,
+    ...(options.specFile === undefined ? {} : { specFile: options.specFile }),
     variant: options.variant ?? null,
     nodes: ids,
     transport: options.transport,
@@ -206,7 +215,15 @@ export async function runCluster(options: RunOptions): Promise<RunSummary> {
   writeFileSync(join(options.dir, "run.json"), `${JSON.stringify(record, null, 2)}\n`);
 
   let cluster: Cluster | undefined;
-  const clients = await KvClients.open({ transport: options.transport, nodes: ids, ports: () => cluster?.ports() ?? {}, history });
+  const clients = await Clients.open({
+    transport: options.transport,
+    binding,
+    variant: options.variant,
+    params: workloadParams,
+    ports: () => cluster?.ports() ?? {},
+    history,
+    random: seededRandom(options.seed * 7919 + 3),
+  });
   const counts = { invoked: 0, ok: 0, fail: 0, info: 0 };
   const latencies: number[] = [];
   const applied: string[] = [];
@@ -218,9 +235,10 @@ export async function runCluster(options: RunOptions): Promise<RunSummary> {
   let endAt = Infinity;
   try {
     cluster = await Cluster.start({
-      spec: options.spec,
+      spec: options.specRef,
+      learned: binding.learned,
       variant: options.variant,
-      nodes: options.nodes,
+      nodes: ids,
       transport: options.transport,
       dir: options.dir,
       params,
@@ -247,49 +265,51 @@ export async function runCluster(options: RunOptions): Promise<RunSummary> {
     const anyUp = () => ids.some((id) => running.isUp(id));
 
     /** Runs one operation, keeping the counts; returns the outcome and the client to use next. */
-    const operate = async (id: string, op: KvOp, how: Parameters<KvClients["invoke"]>[2] = {}): Promise<{ outcome: Outcome; id: string }> => {
+    const operate = async (id: string, role: string, input: unknown, how: InvokeOptions = {}): Promise<{ outcome: Outcome; id: string }> => {
       counts.invoked++;
       const t0 = performance.now();
-      const outcome = await clients.invoke(id, op, how);
+      const outcome = await clients.invoke(id, input, how);
       counts[outcome.type]++;
       if (outcome.type === "ok") latencies.push(performance.now() - t0);
-      return { outcome, id: outcome.type === "info" ? clients.newClient() : id };
+      return { outcome, id: clients.retired(id) ? clients.newClient(role) : id };
     };
+    const operation = (op: ClientOperation, how: InvokeOptions = {}) => operate(clients.newClient(op.role), op.role, op.input, how);
 
-    const keys = workloadKeys(options.keys);
-    const slot = async (i: number): Promise<void> => {
+    const slots = clientSlots(binding, options.clients);
+    const slot = async (i: number, role: string): Promise<void> => {
       const random = seededRandom(options.seed * 1000 + i + 1);
-      const interval = (options.clients * 1000) / options.rate;
-      let id = clients.newClient();
-      let next = started + (i * interval) / options.clients;
+      const interval = (slots.length * 1000) / options.rate;
+      let id = clients.newClient(role);
+      let next = started + (i * interval) / slots.length;
       while (next < endAt) {
         const wait = next - Date.now();
         if (wait > 0) await sleep(wait, ending.signal);
         if (Date.now() >= endAt) break;
-        id = (await operate(id, randomOp(random, keys))).id;
+        const input = nextInput(binding, clients, id, role, random, workloadParams);
+        if (input !== undefined) id = (await operate(id, role, input)).id;
         next = Math.max(Date.now(), next + interval);
       }
     };
 
     let iteration = 0;
     const isolateLeader = async (): Promise<void> => {
+      if (probe === undefined) return;
       const n = iteration++;
       // Every wait ends with the workload: the scenario never holds the run past its end.
       const within = (ms: number) => Math.max(1, Math.min(ms, left(endAt)));
       const old = await running.waitFor(() => running.leader(), within(5000));
       if (old === undefined) return log("isolate-leader: no leader within 5 s; skipped");
-      let writer = clients.newClient();
-      const first = await operate(writer, { type: "put", key: SCENARIO_KEY, value: 2 * n + 1 }, { server: old, deadlineMs: within(3000) });
-      writer = first.id;
+      const write = probe.write(2 * n + 1);
+      const first = await operation(write, { server: old, deadlineMs: within(3000) });
+      const writer = first.id;
       if (first.outcome.type !== "ok") return log("isolate-leader: the first write did not complete; skipped");
       const others = ids.filter((x) => x !== old);
       for (const [node, faults] of partitionFaults(ids, [[old], others])) running.setFaults(node, faults);
       const oldTerm = running.status(old)?.term ?? 0;
       const next = await running.waitFor(() => others.find((x) => running.isUp(x) && running.status(x)?.role === "leader" && (running.status(x)?.term ?? 0) > oldTerm), within(5000));
       if (next === undefined) return log("isolate-leader: no new leader on the majority side within 5 s");
-      await operate(writer, { type: "put", key: SCENARIO_KEY, value: 2 * n + 2 }, { server: next, deadlineMs: within(3000) });
-      const reader = clients.newClient();
-      const read = await operate(reader, { type: "get", key: SCENARIO_KEY }, { server: old, pinned: true, deadlineMs: within(1000) });
+      await operate(writer, write.role, probe.write(2 * n + 2).input, { server: next, deadlineMs: within(3000) });
+      const read = await operation(probe.read(), { server: old, pinned: true, deadlineMs: within(1000) });
       log(`isolate-leader: old leader ${old} answered the read with ${read.outcome.type === "ok" ? JSON.stringify(read.outcome.value) : read.outcome.type}`);
     };
 
@@ -333,15 +353,15 @@ export async function runCluster(options: RunOptions): Promise<RunSummary> {
       }
     };
 
-    // The first leader; not when every node has already died.
-    await running.waitFor(() => running.leader() ?? (ending.signal.aborted ? "none" : undefined), 5000);
+    // The first leader, for leader-based specs; not when every node has already died.
+    if (binding.leaderBased) await running.waitFor(() => running.leader() ?? (ending.signal.aborted ? "none" : undefined), 5000);
     const progress = options.onProgress;
     const ticker =
       progress === undefined
         ? undefined
         : setInterval(() => progress({ elapsedMs: Date.now() - started, ok: counts.ok, fail: counts.fail, info: counts.info, leader: running.leader(), nemesis: applied[applied.length - 1] }), 500);
     try {
-      await Promise.all([nemesis(), ...Array.from({ length: options.clients }, (_, i) => slot(i))]);
+      await Promise.all([nemesis(), ...slots.map((role, i) => slot(i, role))]);
     } finally {
       if (ticker !== undefined) clearInterval(ticker);
     }
@@ -355,14 +375,15 @@ export async function runCluster(options: RunOptions): Promise<RunSummary> {
       const r = await running.restart(node, wrapUpBy);
       if (!r.ok) failedRestarts.push({ node, atMs: Date.now() - started, error: r.error });
     }
-    if (anyUp()) await running.waitFor(() => running.leader(), Math.min(10_000, left(wrapUpBy)));
+    if (binding.leaderBased && anyUp()) await running.waitFor(() => running.leader(), Math.min(10_000, left(wrapUpBy)));
     const finalReads: { key: string; value: unknown }[] = [];
-    const finalKeys = options.nemesis.includes("isolate-leader") ? [...keys, SCENARIO_KEY] : keys;
-    for (const key of finalKeys) {
-      let id = clients.newClient();
+    const reads = [...(binding.workload.finalReads?.(workloadParams, binding.setup(ids[0] ?? "").roles) ?? [])];
+    if (probe !== undefined && options.nemesis.includes("isolate-leader")) reads.push({ ...probe.read(), key: probe.key });
+    for (const { key, role, input } of reads) {
+      let id = clients.newClient(role);
       let value: unknown = "unknown";
       for (let attempt = 0; attempt < 5 && anyUp() && left(wrapUpBy) >= 50; attempt++) {
-        const r = await operate(id, { type: "get", key }, { deadlineMs: Math.min(3000, left(wrapUpBy)) });
+        const r = await operate(id, role, input, { deadlineMs: Math.min(3000, left(wrapUpBy)) });
         id = r.id;
         if (r.outcome.type === "ok") {
           value = r.outcome.value;
@@ -377,9 +398,9 @@ export async function runCluster(options: RunOptions): Promise<RunSummary> {
     await running.stop(Math.max(1, left(hardEnd) - 250));
     const endedMs = Date.now() - started;
     const summary: RunSummary = {
-      spec: options.spec,
+      spec: binding.spec,
       variant: options.variant ?? null,
-      nodes: options.nodes,
+      nodes: ids.length,
       transport: options.transport,
       seed: options.seed,
       durationMs,
@@ -415,6 +436,15 @@ export async function runCluster(options: RunOptions): Promise<RunSummary> {
   }
 }
 
+/** A slot's next operation: the workload's `next`, or a random one of the role's choices (none offered: skip this turn). */
+function nextInput(binding: RuntimeBinding, clients: Clients, id: string, role: string, random: () => number, params: ParamRecord): unknown {
+  const at = clients.stateOf(id);
+  if (at === undefined) return undefined;
+  const next = binding.workload.next;
+  if (next !== undefined) return next(role, at.state, binding.clientSetup(id, role), random, params);
+  return at.choices.length === 0 ? undefined : at.choices[Math.floor(random() * at.choices.length)];
+}
+
 function sumDropped(stats: readonly HostStats[]): WireCounters {
   const total = emptyCounters();
   for (const s of stats) for (const k of Object.keys(total) as (keyof WireCounters)[]) total[k] += s.wire[k];
@@ -433,7 +463,7 @@ export function formatRunSummary(s: RunSummary): string {
     `throughput: ${s.okPerSecond} ok ops/s; latency of ok ops: p50 ${s.latencyMs.p50} ms, p90 ${s.latencyMs.p90} ms, p99 ${s.latencyMs.p99} ms, max ${s.latencyMs.max} ms`,
     `nemesis: ${s.nemesis.length === 0 ? "none" : `${s.nemesis.length} events (${s.kills} kill -9)`}`,
     ...s.nemesis.map((e) => `  ${e}`),
-    `final reads: ${s.finalReads.map((r) => `${r.key}=${JSON.stringify(r.value)}`).join(", ")}`,
+    `final reads: ${s.finalReads.length === 0 ? "none" : s.finalReads.map((r) => `${r.key}=${JSON.stringify(r.value)}`).join(", ")}`,
     `frames delivered to nodes: ${n(s.dropped.delivered)}; dropped: ${dropped.length === 0 ? "none" : dropped.join(", ")}; durable fsyncs: ${n(s.fsyncs)}${s.unsendable > 0 ? `; ${n(s.unsendable)} messages too large for ${s.transport} not sent` : ""}${s.reducerErrors > 0 ? `; REDUCER ERRORS: ${s.reducerErrors}` : ""}`,
     `time: planned ${seconds(s.timing.plannedEndMs)}, ended at ${seconds(s.timing.endedMs)} (grace ${seconds(s.timing.graceMs)} for operations in flight, final reads and stopping the nodes)`,
     `history: ${s.history} (${n(s.historyEvents)} events); run directory: ${s.dir}`,

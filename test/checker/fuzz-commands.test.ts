@@ -13,7 +13,7 @@ import fc from "fast-check";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { runCli } from "../../checker/cli.js";
 import { Cluster } from "../../src/runtime/cluster.js";
-import { runMaelstrom } from "../../src/runtime/maelstrom.js";
+import { runMaelstrom } from "../../checker/run/maelstrom.js";
 
 const work = mkdtempSync(join(tmpdir(), "interleave-fuzz-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));

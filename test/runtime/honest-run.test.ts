@@ -16,9 +16,11 @@ import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../../checker/cli.js";
 import { resolveParams } from "../../src/params.js";
-import { bindingFor } from "../../src/runtime/bindings.js";
+import { catalogueModule } from "../../checker/run/spec.js";
+import { raft } from "../../specs/raft.js";
+import { bindingOf } from "../../src/runtime/binding.js";
 import { Cluster } from "../../src/runtime/cluster.js";
-import { conform } from "../../src/runtime/conform.js";
+import { conform as replay } from "../../src/runtime/conform.js";
 import { listSegments } from "../../src/runtime/input-log.js";
 import { formatRunSummary, runCluster, runExitCode, type RunOptions, type RunSummary } from "../../src/runtime/run.js";
 import { emptyCounters } from "../../src/runtime/wire.js";
@@ -142,9 +144,9 @@ describe("the summary's verdict", () => {
 
 describe("Cluster.restart: a node whose port is taken", () => {
   it("moves to a new port after 3 attempts (the peers are told), and reports a restart that cannot finish in time as failed", async () => {
-    const binding = bindingFor("raft");
+    const binding = bindingOf(raft, { nodes: 3 });
     const dir = join(work, "ports");
-    const cluster = await Cluster.start({ spec: "raft", nodes: 3, transport: "tcp", dir, params: resolveParams(binding.params, {}, {}), clientPort: 1 });
+    const cluster = await Cluster.start({ spec: raftRef, learned: binding.learned, nodes: ["n1", "n2", "n3"], transport: "tcp", dir, params: resolveParams(binding.params, {}, {}), clientPort: 1 });
     const blocker = createServer();
     try {
       const old = cluster.ports()["n2"]!;
@@ -224,9 +226,13 @@ describe("interleave conform on a log cut short: exit 2, naming the node, the fi
   });
 });
 
+const raftRef = { module: catalogueModule(), name: "raft" };
+const conform = (dir: string) => replay(dir, { spec: raft });
+
 function options(name: string, over: Partial<RunOptions>): RunOptions {
   return {
-    spec: "raft",
+    spec: raft,
+    specRef: raftRef,
     nodes: 3,
     durationS: 6,
     nemesis: [],

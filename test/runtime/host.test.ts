@@ -4,10 +4,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { raftServer, type ServerState } from "../../specs/raft.js";
+import { catalogueModule } from "../../checker/run/spec.js";
+import { kvOpOf, raft, raftServer, type ServerState } from "../../specs/raft.js";
+import type { RoleDef } from "../../src/index.js";
+import { bindingOf, type RuntimeBinding } from "../../src/runtime/binding.js";
 import { Cluster } from "../../src/runtime/cluster.js";
 import { NodeHost } from "../../src/runtime/host.js";
-import { kvOpOf, raftBinding } from "../../src/runtime/raft-binding.js";
 import { emptyCounters, isCount, isRecord, MAX_UDP_FRAME_BYTES, type WireCounters } from "../../src/runtime/wire.js";
 
 const params = { electionMinMs: 150, electionMaxMs: 300, heartbeatMs: 50, resendTicks: 10 };
@@ -24,7 +26,7 @@ interface Sent {
 function makeHost(sent: Sent[], nodes: readonly string[] = NODES): NodeHost {
   return new NodeHost(
     {
-      binding: raftBinding,
+      binding: bindingOf(raft, { nodes: nodes.length }),
       variant: undefined,
       self: "n1",
       nodes,
@@ -251,7 +253,7 @@ function startAs(host: NodeHost, start: Start): void {
   settle();
 }
 
-describe("NodeHost with the Raft binding (in-process)", () => {
+describe("NodeHost with Raft's runtime configuration (in-process)", () => {
   beforeEach(() => {
     vi.useFakeTimers();
   });
@@ -363,7 +365,7 @@ describe("NodeHost with the Raft binding (in-process)", () => {
   });
 
   it("counts a frame the reducer throws on once, as rejected, and keeps running", () => {
-    const throwing = { ...raftBinding, role: () => ({ ...raftServer, reduce: () => { throw new Error("boom"); } }) };
+    const throwing: RuntimeBinding = { ...bindingOf(raft, { nodes: 3 }), role: () => ({ ...raftServer, reduce: () => { throw new Error("boom"); } }) as unknown as RoleDef<unknown, unknown, unknown, unknown> };
     const logged: string[] = [];
     const host = new NodeHost(
       { binding: throwing, variant: undefined, self: "n1", nodes: NODES, params, transport: { maxFrameBytes: MAX_UDP_FRAME_BYTES, send: () => true }, ports: PORTS, clientPort: CLIENT_PORT, log: (l) => logged.push(l) },
@@ -483,7 +485,7 @@ describe("a one-node Raft cluster process under fuzzed UDP datagrams", () => {
     await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", resolve));
     let cluster: Cluster | undefined;
     try {
-      cluster = await Cluster.start({ spec: "raft", nodes: 1, transport: "udp", dir, params, clientPort: socket.address().port });
+      cluster = await Cluster.start({ spec: { module: catalogueModule(), name: "raft" }, nodes: ["n1"], transport: "udp", dir, params, clientPort: socket.address().port });
       const c = cluster;
       expect(await c.waitFor(() => c.leader(), 5000)).toBe("n1");
       const port = c.ports()["n1"]!;

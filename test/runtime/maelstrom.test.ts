@@ -2,8 +2,8 @@ import { spawn, spawnSync } from "node:child_process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
-import { MaelstromCluster } from "../../src/runtime/maelstrom-harness.js";
-import { MaelstromNode, parseMessage, type Message } from "../../src/runtime/maelstrom.js";
+import { MaelstromCluster } from "../../checker/run/maelstrom-harness.js";
+import { MaelstromNode, parseMessage, type Message } from "../../checker/run/maelstrom.js";
 
 const bin = fileURLToPath(new URL("../../bin/interleave.js", import.meta.url));
 

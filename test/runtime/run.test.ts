@@ -9,16 +9,19 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkLinearizability, parseHistory, registerModel } from "../../src/history/index.js";
-import { conform } from "../../src/runtime/conform.js";
+import { catalogueModule } from "../../checker/run/spec.js";
+import { raft, SCENARIO_KEY } from "../../specs/raft.js";
+import { conform as replay } from "../../src/runtime/conform.js";
 import { nemesisSchedule, describeEvent } from "../../src/runtime/nemesis.js";
-import { runCluster, SCENARIO_KEY, type RunOptions, type RunSummary } from "../../src/runtime/run.js";
+import { runCluster, type RunOptions, type RunSummary } from "../../src/runtime/run.js";
 
 const root = mkdtempSync(join(tmpdir(), "interleave-run-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 function options(name: string, over: Partial<RunOptions>): RunOptions {
   return {
-    spec: "raft",
+    spec: raft,
+    specRef: { module: catalogueModule(), name: "raft" },
     nodes: 3,
     durationS: 7,
     nemesis: [],
@@ -33,6 +36,9 @@ function options(name: string, over: Partial<RunOptions>): RunOptions {
     ...over,
   };
 }
+
+/** Replays a Raft run (conform takes the spec the run ran). */
+const conform = (dir: string, options: { readonly variant?: string | null } = {}) => replay(dir, { spec: raft, ...options });
 
 function verdict(history: string): string {
   return checkLinearizability(parseHistory(readFileSync(history), { file: history }).events, registerModel).result;
@@ -89,11 +95,14 @@ describe("interleave run: raft on 3 node processes", () => {
   it("conforms: every node's recorded outputs are the model's, across restarts from the durable file", () => {
     const r = conform(killed.dir);
     expect(r.divergence).toBeUndefined();
-    expect(r.nodes.map((n) => [n.node, n.boots])).toEqual([
+    expect(r.nodes.map((n) => [n.node, n.boots]).filter(([node]) => node !== "n2")).toEqual([
       ["n1", 1],
-      ["n2", 3],
       ["n3", 1],
     ]);
+    // n2 boots 3 times when its first restart (3.5 s) is up before the second kill (5.5 s); on a
+    // machine so loaded that the restart takes 2 s, kill -9 lands before the node logs its boot.
+    expect(r.nodes.find((n) => n.node === "n2")?.boots).toBeGreaterThanOrEqual(2);
+    expect(r.nodes.find((n) => n.node === "n2")?.boots).toBeLessThanOrEqual(3);
     for (const n of r.nodes) expect(n.inputs).toBeGreaterThan(50);
   });
 

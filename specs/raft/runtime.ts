@@ -1,7 +1,9 @@
 /**
- * Raft on a real network: the server reducer of specs/raft/server.ts (or a
- * broken variant's), unchanged, with the timer durations and driver policies
- * the model leaves out because it does not measure time:
+ * Raft on a real network (`interleave run raft`, `interleave maelstrom
+ * raft`): what the runtime cannot derive from the model, attached to the
+ * spec as its `runtime` field. The server reducer runs unchanged, with the
+ * timer durations and driver policies the model leaves out because it does
+ * not measure time:
  *
  * - ElectionTimeout fires a random `electionMinMs..electionMaxMs` after it was
  *   armed, and is pushed back when an AppendEntries from a current leader
@@ -14,32 +16,32 @@
  *   with its duplicate budget). This is a local action, recorded for replay;
  * - a client request reaching a server that is not the leader, which the
  *   reducer ignores, gets `{type: "NotLeader", seq}` so the client moves on
- *   without waiting for its timeout.
+ *   (after `backoffMs` times its attempt) without waiting for its timeout.
+ *
+ * The workload: reads (50%), writes (30%) and compare-and-sets (20%) of
+ * values 0..4 on `keys` registers k0, k1, ...; a final read of each key.
+ * Messages are validated field by field (declared, not derived: a log entry's
+ * client id must be one the runtime gives clients, see `entryOf`).
  */
-import { int, type ParamValues } from "../params.js";
-import { setRemove } from "../sets.js";
-import {
-  raftServer,
-  raftServerVariants,
-  type ClientRequest,
-  type KvOp,
-  type LogEntry,
-  type RaftMessage,
-  type ServerInput,
-  type ServerState,
-  type ServerTimer,
-} from "../../specs/raft.js";
-import type { LocalAction, RuntimeBinding } from "./binding.js";
-import { isCount, isRecord } from "./wire.js";
+import { int, setRemove, type LocalAction, type ParamValues, type RuntimeConfig, type RuntimeParamValues } from "../../src/index.js";
+import type { ClientInput, ClientState } from "./client.js";
+import type { KvOp, KvResult } from "./kv.js";
+import type { ClientRequest, LogEntry, ServerInput, ServerState, ServerTimer } from "./server.js";
 
-const runtimeParams = {
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+const isCount = (v: unknown): v is number => typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
+
+/** Raft's runtime parameters (`--param k=v`). */
+export const raftRuntimeParams = {
+  attemptMs: int(400, { min: 1, max: 600_000, description: "how long a client's attempt waits for an answer before it tries the next server, ms" }),
+  backoffMs: int(10, { min: 0, max: 60_000, description: "a client's backoff after a NotLeader answer, times the attempt number, ms" }),
   electionMinMs: int(150, { min: 1, max: 600_000, description: "shortest election timeout, ms" }),
   electionMaxMs: int(300, { min: 1, max: 600_000, description: "longest election timeout, ms (a random one in between)" }),
   heartbeatMs: int(50, { min: 1, max: 60_000, description: "leader heartbeat interval, ms" }),
   resendTicks: int(10, { min: 1, max: 10_000, description: "heartbeats before an unanswered AppendEntries is resent" }),
 };
 
-type RaftRuntimeParams = ParamValues<typeof runtimeParams>;
+type RaftRuntimeParams = ParamValues<typeof raftRuntimeParams>;
 
 const ELECTION: ServerTimer = { type: "ElectionTimeout" };
 const HEARTBEAT: ServerTimer = { type: "Heartbeat" };
@@ -181,41 +183,91 @@ export class StuckPeers {
 /** Client ids: `c1`, `c2`, ... (a retired client's successor takes a new number). */
 export const isClientId = (id: string): boolean => /^c\d+$/.test(id);
 
-/** The Raft binding: see the module comment. */
-export const raftBinding: RuntimeBinding<ServerState, ServerInput, RaftMessage, ServerTimer, typeof runtimeParams> = {
-  spec: "raft",
-  variants: Object.keys(raftServerVariants),
-  params: runtimeParams,
-  role: (variant) => (variant === undefined ? raftServer : (raftServerVariants[variant] ?? raftServer)),
-  setup: (self, nodes) => ({ self, params: {}, nodes, roles: { server: nodes } }),
-  timerMs(timer, p, random) {
-    if (timer.type === "Heartbeat") return p.heartbeatMs;
+/** The workload's keys: k0, k1, ... */
+export function workloadKeys(keys: number): string[] {
+  return Array.from({ length: keys }, (_, i) => `k${i}`);
+}
+
+/** A random operation: reads 50%, writes 30%, compare-and-sets 20%, of values 0..4. */
+export function randomOp(random: () => number, keys: readonly string[]): KvOp {
+  const key = keys[Math.floor(random() * keys.length)]!;
+  const value = () => Math.floor(random() * 5);
+  const r = random();
+  if (r < 0.5) return { type: "get", key };
+  if (r < 0.8) return { type: "put", key, value: value() };
+  return { type: "cas", key, expected: value(), value: value() };
+}
+
+/** A validated answer to a client: a ClientReply (the client reducer's input). */
+export function raftClientReply(m: Readonly<Record<string, unknown>>): ClientInput | undefined {
+  if (m["type"] !== "ClientReply" || !isCount(m["seq"]) || !isRecord(m["result"])) return undefined;
+  const r = m["result"];
+  let result: KvResult | undefined;
+  switch (r["type"]) {
+    case "get":
+      result = r["value"] === null || isValue(r["value"]) ? { type: "get", value: r["value"] } : undefined;
+      break;
+    case "put":
+      result = { type: "put" };
+      break;
+    case "cas":
+      result = typeof r["swapped"] === "boolean" ? { type: "cas", swapped: r["swapped"] } : undefined;
+      break;
+  }
+  return result === undefined ? undefined : { type: "ClientReply", seq: m["seq"], result };
+}
+
+/** The key the isolate-leader scenario writes (not one of the workload's). */
+export const SCENARIO_KEY = "iso";
+
+const invoke = (op: KvOp): ClientInput => ({ type: "Invoke", op });
+const keysOf = (p: RuntimeParamValues): string[] => workloadKeys(typeof p["keys"] === "number" ? p["keys"] : 3);
+
+/** Raft's runtime configuration: see the module comment. */
+export const raftRuntime: RuntimeConfig = {
+  params: raftRuntimeParams,
+  nodesParam: "servers",
+  timerMs(timer, params, random) {
+    const p = params as RaftRuntimeParams;
+    const t = timer as ServerTimer | { readonly type: "RetryTimeout" };
+    if (t.type === "Heartbeat") return p.heartbeatMs;
+    if (t.type === "RetryTimeout") return p.attemptMs;
     const spread = Math.max(0, p.electionMaxMs - p.electionMinMs);
     return p.electionMinMs + Math.floor(random() * (spread + 1));
   },
   peerInput: raftPeerMessage,
   clientInput: raftClientRequest,
-  peerTypes: new Set(["RequestVote", "RequestVoteResponse", "AppendEntries", "AppendEntriesResponse"]),
-  clientTypes: new Set(["ClientRequest"]),
+  answerInput: raftClientReply,
+  peerTypes: ["RequestVote", "RequestVoteResponse", "AppendEntries", "AppendEntriesResponse"],
+  clientTypes: ["ClientRequest"],
   isClient: isClientId,
-  local(s, action) {
+  local(state, action) {
+    const s = state as ServerState;
     if (action.type !== "forgetAwaiting" || s.role !== "leader") return s;
     let awaiting = s.awaiting;
     for (const p of (action as ForgetAwaiting).peers) awaiting = setRemove(awaiting, p);
     return awaiting === s.awaiting ? s : { ...s, awaiting };
   },
-  status: (s) => ({ role: s.role, term: s.currentTerm, commitIndex: s.commitIndex, log: s.log.length }),
-  driver(p: RaftRuntimeParams) {
+  status: (state) => {
+    const s = state as ServerState;
+    return { role: s.role, term: s.currentTerm, commitIndex: s.commitIndex, log: s.log.length };
+  },
+  driver(params) {
+    const p = params as RaftRuntimeParams;
     const stuckPeers = new StuckPeers(p.resendTicks);
     return {
       tickMs: p.heartbeatMs,
-      onTick(control, s) {
-        const stuck = stuckPeers.tick(s);
+      onTick(control, state) {
+        const stuck = stuckPeers.tick(state as ServerState);
         if (stuck.length === 0) return;
         control.local({ type: "forgetAwaiting", peers: stuck } satisfies ForgetAwaiting);
         control.fireNow(HEARTBEAT);
       },
-      afterInput(control, { input, from, before, after, fromClient }) {
+      afterInput(control, outcome) {
+        const { from, fromClient } = outcome;
+        const input = outcome.input as ServerInput;
+        const before = outcome.before as ServerState;
+        const after = outcome.after as ServerState;
         if (fromClient && input.type === "ClientRequest" && after.role !== "leader" && from !== undefined) {
           control.sendRaw(from, { type: "NotLeader", seq: input.seq } satisfies NotLeader);
           return;
@@ -226,5 +278,24 @@ export const raftBinding: RuntimeBinding<ServerState, ServerInput, RaftMessage, 
         if (before.role !== "leader" || hasEntriesToSend(after, peers)) control.fireNow(HEARTBEAT);
       },
     };
+  },
+  workload: {
+    clients: ["client"],
+    instances: { client: "option" },
+    next: (_role, _state, _setup, random, params) => invoke(randomOp(random, keysOf(params))),
+    finalReads: (params) => keysOf(params).map((key) => ({ role: "client", key, input: invoke({ type: "get", key }) })),
+    answer(msg, { pinned, state, params }) {
+      const s = state as ClientState;
+      if (msg["type"] !== "NotLeader" || s.pending === null || msg["seq"] !== s.pending.seq) return undefined;
+      // A pinned client's server is not the leader: the request was not appended anywhere.
+      return pinned ? { type: "fail" } : { type: "retry", afterMs: (params as RaftRuntimeParams).backoffMs * s.pending.attempt };
+    },
+    aim: (state, node) => ({ ...(state as ClientState), leader: node }),
+    probe: {
+      key: SCENARIO_KEY,
+      write: (n) => ({ role: "client", input: invoke({ type: "put", key: SCENARIO_KEY, value: n }) }),
+      read: () => ({ role: "client", input: invoke({ type: "get", key: SCENARIO_KEY }) }),
+    },
+    model: "register",
   },
 };

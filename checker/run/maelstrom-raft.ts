@@ -21,10 +21,10 @@ import { raftServer, type RaftMessage, type ServerInput, type ServerState, type 
 import type { KvOp, KvResult } from "../../specs/raft/kv.js";
 import type { NodeContext } from "../../src/index.js";
 import type { Body, Message } from "./maelstrom.js";
-import { pushesElectionBack, raftBinding, StuckPeers } from "./raft-binding.js";
+import { pushesElectionBack, raftRuntime as raftBinding, raftRuntimeParams, StuckPeers } from "../../specs/raft/runtime.js";
 
 // The real-network runtime's defaults (raft-binding.ts), so both drivers time Raft alike.
-const defaults = raftBinding.params;
+const defaults = raftRuntimeParams;
 export const ELECTION_MIN_MS = defaults.electionMinMs.default;
 export const ELECTION_SPREAD_MS = defaults.electionMaxMs.default - defaults.electionMinMs.default;
 export const HEARTBEAT_MS = defaults.heartbeatMs.default;
@@ -146,7 +146,7 @@ export class RaftKv {
   /** A leader forgets AppendEntries outstanding for too long (lost on the network), so the next tick resends. */
   private unstick(): void {
     const peers = this.stuckPeers.tick(this.state);
-    if (peers.length > 0) this.state = raftBinding.local!(this.state, { type: "forgetAwaiting", peers });
+    if (peers.length > 0) this.state = raftBinding.local!(this.state, { type: "forgetAwaiting", peers }) as ServerState;
   }
 
   /** Handles a message; false when it is not a lin-kv or raft message. */
