@@ -24,9 +24,11 @@ export interface CheckOptions extends Budget, PartitionOptions {
   /**
    * Tuning of the windowed check: it runs on partitions of at least
    * `minOperations` operations (default 400) with windows of `sizes`
-   * operations (default [16, 64]).
+   * operations (default [16, 64]), after one round of the search bounded by
+   * `searchFirstPerOperation` configurations per operation (default 4; 0: the
+   * windows first) that gave up.
    */
-  readonly windows?: { readonly minOperations?: number } & WindowOptions;
+  readonly windows?: { readonly minOperations?: number; readonly searchFirstPerOperation?: number } & WindowOptions;
   /**
    * Use the model's exact fast decision ({@link AnyModel.decide}: for the
    * register, polynomial when every written value is distinct) on the
@@ -110,8 +112,9 @@ export function checkOperations(
     const space = new StateSpace(model, p.ops);
     // Before the windows of a long partition, one round of the search with a few configurations per operation:
     // it linearizes most linearizable histories at once, and the windows then cost nothing.
-    const cap = Math.min(DIRECT_PER_OPERATION * p.ops.length, afterViolation.maxConfigurations ?? Infinity);
-    const direct = (): SearchOutcome => searchLinearization(p, space, clock, { maxConfigurations: cap });
+    const perOperation = options.windows?.searchFirstPerOperation ?? DIRECT_PER_OPERATION;
+    const cap = Math.min(perOperation * p.ops.length, afterViolation.maxConfigurations ?? Infinity);
+    const direct = (): SearchOutcome | undefined => (cap > 0 ? searchLinearization(p, space, clock, { maxConfigurations: cap }) : undefined);
     const quick = consistency === "linearizable" && options.quickChecks !== false ? quickCheck(p, model, clock, options.windows ?? {}, direct) : undefined;
     if (quick !== undefined) {
       configurations += quick.configurations;
@@ -179,16 +182,16 @@ function quickCheck(
   model: AnyModel,
   clock: BudgetClock,
   windows: { readonly minOperations?: number } & WindowOptions,
-  direct: () => SearchOutcome,
+  direct: () => SearchOutcome | undefined,
 ): { violation: Violation | undefined; configurations: number; stopped?: UnknownReason; outcome?: SearchOutcome } {
   // On short partitions the search is fast and explains anyway: skip the quick test there.
   const found = p.ops.length < QUICK_MIN_OPERATIONS ? undefined : model.quickViolation?.(p.ops);
   if (found !== undefined) return explainQuick(p, model, clock, found);
   if (p.ops.length < (windows.minOperations ?? WINDOW_MIN_OPERATIONS) || model.windowStates === undefined) return { violation: undefined, configurations: 0 };
   const first = direct();
-  if (first.kind !== "unknown" || first.reason !== "limit") return { violation: undefined, configurations: 0, outcome: first };
+  if (first !== undefined && (first.kind !== "unknown" || first.reason !== "limit")) return { violation: undefined, configurations: 0, outcome: first };
   const { violation, configurations: windowConfigurations, stopped } = findViolatingWindow(p, model, clock, windows);
-  const configurations = first.configurations + windowConfigurations;
+  const configurations = (first?.configurations ?? 0) + windowConfigurations;
   if (violation === undefined) return { violation: undefined, configurations, ...(stopped === undefined ? {} : { stopped }) };
   const prefix = violation.prefix.map((k) => violation.ops[k]!);
   const v = linearizationViolation(model, p.key, prefix, violation.state, violation.ops);

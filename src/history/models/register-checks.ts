@@ -156,11 +156,13 @@ export function registerWindowStates(window: readonly Operation[], history: read
     else if (op.f === "read" && op.status === "ok") mentioned.add(canonicalJson(op.output));
     else if (op.f === "cas" && Array.isArray(op.input)) for (const v of op.input) mentioned.add(canonicalJson(v as Json));
   }
-  const out: Json[] = [];
+  const possible: { at: number; value: Json }[] = [];
   for (const k of mentioned) {
     const written = index.first.get(k);
-    if (written !== undefined && written.at < start) out.push(written.value);
+    if (written !== undefined && written.at < start) possible.push(written);
   }
+  // In the order the values were first written (null first), as the search tries them.
+  const out = possible.sort((a, b) => a.at - b.at).map((w) => w.value);
   // Values possible before the window (null included) that the window does not mention.
   if (index.distinct[start]! > out.length) {
     let fresh = "interleave:any-other-value";
