@@ -122,10 +122,13 @@ export function registerHistory({ seed, processes, operations, values = 5, uniqu
 function scaleChild([operations, processes, unique, decide, timeoutMs]) {
   const history = registerHistory({ seed: 1, processes: Number(processes), operations: Number(operations), unique: unique === "unique" });
   const t = performance.now();
+  const c0 = process.cpuUsage();
   const report = checkLinearizability(history, registerModel, { decide: decide === "decide", timeoutMs: Number(timeoutMs) });
   const ms = performance.now() - t;
+  const cpu = process.cpuUsage(c0);
+  const cpuMs = (cpu.user + cpu.system) / 1000;
   const reason = report.result === "unknown" ? report.reason : undefined;
-  process.stdout.write(JSON.stringify({ ms, result: report.result, reason, configurations: report.configurations, maxRssMiB: resourceUsage().maxRSS / 1024 }) + "\n");
+  process.stdout.write(JSON.stringify({ ms, cpuMs, result: report.result, reason, configurations: report.configurations, maxRssMiB: resourceUsage().maxRSS / 1024 }) + "\n");
 }
 
 function scaleRun(operations, processes, { unique = false, decide = true, timeoutMs = 120_000 } = {}) {
@@ -140,17 +143,17 @@ function verdict(r) {
 /** Long histories (issue 21): linear passes with 5 processes, the polynomial check with 50. Each run in a fresh process (peak RSS is its own). */
 function scale(print) {
   const out = {};
-  print("register histories, 5 processes (values 0-4, cas), each checked in a fresh process; generation not timed:");
+  print("register histories, 5 processes (values 0-4, cas), each checked in a fresh process; generation not timed; wall and CPU time (CPU is steadier on a shared machine):");
   for (const n of [10_000, 20_000, 40_000, 100_000, 1_000_000]) {
     const r = scaleRun(n, 5);
     out[n] = r;
     const before = BEFORE_5_PROCESSES[n];
     const was = before === null ? "before: no verdict" : `before ${before} s, ${(before / (r.ms / 1000)).toFixed(1)}x faster`;
-    print(`  ${n.toLocaleString("en-US").padStart(9)} ops: ${verdict(r)} in ${(r.ms / 1000).toFixed(2)} s (${((r.ms * 1000) / n).toFixed(1)} µs/op), peak RSS ${r.maxRssMiB.toFixed(0)} MiB; ${was}`);
+    print(`  ${n.toLocaleString("en-US").padStart(9)} ops: ${verdict(r)} in ${(r.ms / 1000).toFixed(2)} s, CPU ${(r.cpuMs / 1000).toFixed(2)} s (${((r.cpuMs * 1000) / n).toFixed(1)} µs/op), peak RSS ${r.maxRssMiB.toFixed(0)} MiB; ${was}`);
   }
   const m = out[1_000_000];
   print(
-    `  1,000,000 ops against the budget (60 s, 2048 MiB): ${(m.ms / SCALE_BUDGET.millionMs).toFixed(2)}x the time, ` +
+    `  1,000,000 ops against the budget (60 s, 2048 MiB): ${(m.ms / SCALE_BUDGET.millionMs).toFixed(2)}x the time (CPU ${(m.cpuMs / SCALE_BUDGET.millionMs).toFixed(2)}x), ` +
       `${(m.maxRssMiB / SCALE_BUDGET.millionRssMiB).toFixed(2)}x the memory`,
   );
   print("register histories, 50 processes, every written value distinct (polynomial check, then the general search alone):");
@@ -159,7 +162,7 @@ function scale(print) {
     const general = scaleRun(n, 50, { unique: true, decide: false, timeoutMs: 20_000 });
     out[`concurrent${n}`] = { fast, general };
     print(
-      `  ${n.toLocaleString("en-US").padStart(9)} ops: ${verdict(fast)} in ${(fast.ms / 1000).toFixed(2)} s ` +
+      `  ${n.toLocaleString("en-US").padStart(9)} ops: ${verdict(fast)} in ${(fast.ms / 1000).toFixed(2)} s, CPU ${(fast.cpuMs / 1000).toFixed(2)} s ` +
         `(${(fast.ms / SCALE_BUDGET.concurrentMs).toFixed(3)}x the 10 s budget), peak RSS ${fast.maxRssMiB.toFixed(0)} MiB; ` +
         `general search: ${verdict(general)} after ${(general.ms / 1000).toFixed(1)} s, ${general.configurations.toLocaleString("en-US")} configurations`,
     );

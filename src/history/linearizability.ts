@@ -255,6 +255,15 @@ function replays(order: readonly Operation[], p: PreparedPartition, model: AnyMo
     // An operation completed before an earlier-placed one was invoked: real time is broken.
     if (op.status !== "unknown" && op.end! < latestCall) return false;
     if (op.call > latestCall) latestCall = op.call;
+    if (states.length === 1) {
+      // The common, deterministic case: no set of states to build.
+      const after = model.step(states[0], op);
+      if (after.length <= 1) {
+        if (after.length === 0) return false;
+        states = [after[0]];
+        continue;
+      }
+    }
     const next = new Map<unknown, unknown>();
     for (const state of states) for (const s of model.step(state, op)) next.set(keyOf(s), s);
     if (next.size === 0) return false;
