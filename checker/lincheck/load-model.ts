@@ -116,7 +116,7 @@ export function guardModel(model: AnyModel, file: string): AnyModel {
     }
   });
   for (const name of ["partition", "ignore", "readOnly", "describe"]) wrap(name, first);
-  for (const name of ["quickViolation", "windowStates", "deadlines", "key", "describeState"]) wrap(name, none);
+  for (const name of ["decide", "quickViolation", "windowStates", "deadlines", "key", "describeState"]) wrap(name, none);
   const compile = model.compile;
   if (compile !== undefined) {
     guarded["compile"] = function (this: unknown, ...args: unknown[]): unknown {

@@ -19,7 +19,7 @@ export {
   type ParsedHistory,
 } from "./formats/index.js";
 export { describeOperationDefault, toOperations, type EventSource, type Operation, type OperationStatus } from "./operations.js";
-export { ignoreFailed, type AnyModel, type CompiledModel, type Model, type QuickViolation } from "./model.js";
+export { ignoreFailed, type AnyModel, type CompiledModel, type Decision, type Model, type QuickViolation } from "./model.js";
 export { kvModel, modelByName, MODELS, registerModel, type KvState } from "./models/index.js";
 export type {
   Budget,

@@ -61,15 +61,28 @@ export interface Model<State = unknown> {
    */
   quickViolation?(ops: readonly Operation[]): QuickViolation | undefined;
   /**
-   * States from which to check a window of a long history: for every state
-   * `s` the object can be in after some of the operations `before` (those
-   * invoked before the window) took effect, if `window` can be linearized
-   * starting from `s`, it can be from one of the returned states. Optional;
-   * it enables the windowed check, which finds local violations in long
-   * histories without searching all that precedes them. Return `undefined`
-   * when the window cannot be covered.
+   * An exact decision, faster than the search, for the partitions it covers
+   * (the register's: polynomial when every written value is distinct).
+   * Return a linearization of `ops` (every definite operation once, in an
+   * order that respects real time and the model; unknown-outcome ones as
+   * needed) or a violation, which must hold in every linearization; or
+   * `undefined` when the partition is not covered, and the search decides.
+   * The checker replays a returned order before trusting it. Optional.
    */
-  windowStates?(window: readonly Operation[], before: readonly Operation[]): readonly State[] | undefined;
+  decide?(ops: readonly Operation[]): Decision | undefined;
+  /**
+   * States from which to check a window of a long history: for every state
+   * `s` the object can be in after some of the operations invoked before the
+   * window (`history[0..start)`) took effect, if `window` can be linearized
+   * starting from `s`, it can be from one of the returned states. Returning
+   * more states is always sound (only fewer violations are found). `history`
+   * is the same array for every window of a partition, so a model can index it
+   * once (a `WeakMap`) and answer each window in time proportional to the
+   * window. Optional; it enables the windowed check, which finds local
+   * violations in long histories without searching all that precedes them.
+   * Return `undefined` when the window cannot be covered.
+   */
+  windowStates?(window: readonly Operation[], history: readonly Operation[], start: number): readonly State[] | undefined;
   /**
    * Optional, for speed: for each of a partition's operations, a guess of the
    * latest point at which it takes effect, as a position in the history's
@@ -113,6 +126,11 @@ export interface CompiledModel<State = unknown> {
   /** A rough count of the bytes held, for the memory budget. */
   memoryBytes(): number;
 }
+
+/** What {@link Model.decide} found: a witness order, or a violation of every order. */
+export type Decision =
+  | { readonly kind: "linearizable"; readonly order: readonly Operation[] }
+  | { readonly kind: "violation"; readonly message: string; readonly operations: readonly Operation[] };
 
 /** What {@link Model.quickViolation} found. */
 export interface QuickViolation {

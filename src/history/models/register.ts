@@ -4,6 +4,7 @@ import type { Model } from "../model.js";
 import type { Operation } from "../operations.js";
 import type { Json } from "../types.js";
 import { registerQuickViolation, registerWindowStates } from "./register-checks.js";
+import { registerUniqueDecision } from "./register-unique.js";
 import { isKeyed, KEYED, valueOf, withValue } from "./register-state.js";
 
 /**
@@ -48,6 +49,8 @@ export const registerModel: Model<Json> = {
     }
     return (op.f === "read" && op.status !== "ok") || (op.f === "write" && op.status === "fail");
   },
+  // Read/write histories whose written values are all distinct: decided in O(n log n), without the search.
+  decide: registerUniqueDecision,
   quickViolation: registerQuickViolation,
   windowStates: registerWindowStates,
   readOnly: (op) => op.f === "read" || (op.f === "cas" && op.status === "fail"),

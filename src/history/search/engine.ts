@@ -77,7 +77,14 @@ export abstract class ConfigurationSearch {
   /** Configurations already counted by the clock (for progress). */
   private reported = 0;
   /** The longest partial order so far (by definite operations), for explanations. */
-  private best: number[] = [];
+  private best = new Int32Array(64);
+  private bestLength = 0;
+  /**
+   * The lowest stack depth popped since `best` was last copied: below it the
+   * stack still equals `best`, so a copy takes only the entries from there
+   * (copying the whole prefix at each backtrack made long histories quadratic).
+   */
+  private lowWater = 0;
   private bestDefinite = -1;
   private bestState: number;
   /**
@@ -170,6 +177,7 @@ export abstract class ConfigurationSearch {
       if (d === 0) return { kind: "violation", prefix: this.bestPrefix(), state: this.bestState, configurations: this.configurations };
       if (d === this.bestOnStack) this.keepBest();
       this.depth = d - 1;
+      if (d - 1 < this.lowWater) this.lowWater = d - 1;
       const op = this.stackOp[d - 1]!;
       this.memo.markFailed(this.stackSlot[d - 1]!);
       this.state = this.stackPrev[d - 1]!;
@@ -314,13 +322,22 @@ export abstract class ConfigurationSearch {
 
   /** Copies the best partial order off the stack before the search leaves it. */
   private keepBest(): void {
-    this.best = Array.from(this.stackOp.subarray(0, this.bestOnStack));
+    const length = this.bestOnStack;
+    if (length > this.best.length) {
+      const grown = new Int32Array(Math.max(length, this.best.length * 2));
+      grown.set(this.best.subarray(0, this.bestLength));
+      this.best = grown;
+    }
+    const from = Math.min(this.lowWater, this.bestLength, length);
+    this.best.set(this.stackOp.subarray(from, length), from);
+    this.bestLength = length;
+    this.lowWater = length;
     this.bestOnStack = -1;
   }
 
   private bestPrefix(): number[] {
     if (this.bestOnStack >= 0) this.keepBest();
-    return this.best;
+    return Array.from(this.best.subarray(0, this.bestLength));
   }
 
   /** Reusable operations can make the path longer than the number of operations. */

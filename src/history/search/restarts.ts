@@ -9,6 +9,8 @@ export type OrderedSearch = (p: PreparedPartition, space: StateSpace, clock: Bud
 
 /** Configurations of the first round; each round doubles it. */
 const FIRST_ROUND = 50_000;
+/** ... but at least this many per operation of the partition. */
+const PER_OPERATION = 4;
 
 /**
  * Runs a search with restarts, alternating candidate orders with a doubling
@@ -26,7 +28,8 @@ export function withRestarts(search: OrderedSearch): (p: PreparedPartition, spac
     if (options.order !== undefined) return search(p, space, clock, options);
     const cap = options.maxConfigurations ?? Infinity;
     const orders: CandidateOrder[] = ["return", "call"];
-    let budget = Math.min(FIRST_ROUND, cap);
+    // A linearization takes at least one configuration per operation: on a long partition the first round gets a few per operation.
+    let budget = Math.min(Math.max(FIRST_ROUND, PER_OPERATION * p.ops.length), cap);
     let configurations = 0;
     // Shared by the rounds: what one round fully explored fails in the next too.
     const memo = new ConfigMemo((p.unknownCount + 31) >>> 5);

@@ -159,21 +159,20 @@ function candidateRank(p: PreparedPartition, order: CandidateOrder): Float64Arra
 /** Links invocations and returns in history order. */
 function buildEventList(p: PreparedPartition, next: Int32Array, prev: Int32Array, head: number): void {
   const n = p.ops.length;
-  const entry: number[] = [];
-  const position: number[] = [];
+  // Entries sorted by event position: each packed as position * (2n + 1) + entry in a float (exact below 2^53), and
+  // the typed array sorted numerically (hand-rolled for speed: a comparator sort took a fifth of a long check).
+  const span = 2 * n + 1;
+  const keys = new Float64Array(2 * n - p.unknownCount);
+  let k = 0;
   for (let i = 0; i < n; i++) {
     const op = p.ops[i]!;
-    entry.push(i);
-    position.push(op.call);
-    if (p.unknown[i] === 0) {
-      entry.push(n + i);
-      position.push(op.end!);
-    }
+    keys[k++] = op.call * span + i;
+    if (p.unknown[i] === 0) keys[k++] = op.end! * span + n + i;
   }
-  const order = entry.map((_, i) => i).sort((a, b) => position[a]! - position[b]!);
+  keys.sort();
   let last = head;
-  for (const i of order) {
-    const e = entry[i]!;
+  for (const key of keys) {
+    const e = key % span;
     next[last] = e;
     prev[e] = last;
     last = e;

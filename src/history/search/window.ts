@@ -1,3 +1,4 @@
+import { canonicalJson } from "../json.js";
 import type { AnyModel } from "../model.js";
 import type { Operation } from "../operations.js";
 import type { UnknownReason } from "../result.js";
@@ -56,6 +57,7 @@ export function findViolatingWindow(
   const limit = options.maxConfigurations ?? 2000;
   for (const size of options.sizes ?? [16, 64]) {
     const stride = Math.max(1, size >> 1);
+    const carried = new CarriedOperations(ops, model);
     for (let start = 0; start < n; start += stride) {
       // This phase's tables live only for one window (at most `limit` configurations): the
       // resident-memory and heap guards of the clock bound it, and its time counts.
@@ -63,7 +65,7 @@ export function findViolatingWindow(
       reported = configurations;
       if (reason !== null) return { violation: undefined, configurations, stopped: reason };
       const end = Math.min(n, start + size);
-      const window = windowOperations(ops, start, end, model);
+      const window = windowOperations(ops, start, end, model, carried.at(start));
       if (window.definite < 2) continue;
       // Relax further: an unknown-outcome operation may take effect any
       // number of times. Still sound for proving a violation, and it keeps
@@ -72,7 +74,7 @@ export function findViolatingWindow(
       const prepared = { ...base, reusable: base.unknown };
       let best: { prefix: readonly number[]; state: unknown; definite: number } | undefined;
       let failedEverywhere = true;
-      const starts = windowStates.call(model, window.ops, ops.slice(0, start));
+      const starts = windowStates.call(model, window.ops, ops, start);
       if (starts === undefined) return { violation: undefined, configurations, stopped: undefined };
       for (const initial of starts) {
         const space = new StateSpace(model, window.ops, { state: initial });
@@ -97,9 +99,51 @@ export function findViolatingWindow(
   return { violation: undefined, configurations, stopped: undefined };
 }
 
-/** The window's operations: pending-at-start ones and late or unknown ones made optional. */
-function windowOperations(ops: readonly Operation[], start: number, end: number, model: AnyModel): { ops: Operation[]; definite: number } {
-  const t0 = ops[start]!.call;
+/**
+ * The operations invoked before a window that may still take effect in it:
+ * those pending at its first invocation, and the unknown-outcome ones, one of
+ * each kind (same name, key and input: in the window they may take effect
+ * any number of times, so twins add nothing). Kept up to date as the window
+ * slides forward, so each operation is looked at a bounded number of times
+ * (the windowed check is linear in the history, not quadratic).
+ */
+class CarriedOperations {
+  private readonly pending: Operation[] = [];
+  private readonly unknown: Operation[] = [];
+  private readonly kinds = new Set<string>();
+  private next = 0;
+
+  constructor(
+    private readonly ops: readonly Operation[],
+    private readonly model: AnyModel,
+  ) {}
+
+  /** Those of `ops[0..start)` (start never decreases between calls). */
+  at(start: number): Operation[] {
+    const t0 = this.ops[start]!.call;
+    for (; this.next < start; this.next++) {
+      const op = this.ops[this.next]!;
+      // A failed operation had no effect: drop it.
+      if (op.status === "fail") continue;
+      if (op.status !== "unknown") {
+        this.pending.push(op);
+        continue;
+      }
+      const kind = `${op.f}\u0000${op.key ?? ""}\u0000${canonicalJson(op.input)}`;
+      if (this.kinds.has(kind) || this.model.ignore?.(op) === true) continue;
+      this.kinds.add(kind);
+      this.unknown.push(op);
+    }
+    let kept = 0;
+    for (const op of this.pending) if (op.end! > t0) this.pending[kept++] = op;
+    this.pending.length = kept;
+    // In invocation order, as the window's own operations.
+    return [...this.unknown, ...this.pending].sort((a, b) => a.id - b.id);
+  }
+}
+
+/** The window's operations: carried ones (see {@link CarriedOperations}) and late or unknown ones made optional. */
+function windowOperations(ops: readonly Operation[], start: number, end: number, model: AnyModel, carried: readonly Operation[]): { ops: Operation[]; definite: number } {
   const t1 = end < ops.length ? ops[end]!.call : Infinity;
   const out: Operation[] = [];
   let definite = 0;
@@ -109,10 +153,7 @@ function windowOperations(ops: readonly Operation[], start: number, end: number,
     const relaxed: Operation = op.status === "unknown" ? op : { ...op, status: "unknown", output: null, end: null };
     if (model.ignore?.(relaxed) !== true) out.push(relaxed);
   };
-  for (let j = 0; j < start; j++) {
-    const op = ops[j]!;
-    if (op.status === "unknown" || op.end! > t0) optional(op);
-  }
+  for (const op of carried) optional(op);
   for (let j = start; j < end; j++) {
     const op = ops[j]!;
     if (op.status !== "unknown" && op.end! < t1) {

@@ -23,6 +23,8 @@ export interface RegisterHistoryParams {
    *   twice, one seeing X then Y, the other Y then X (each read alone is fine).
    */
   readonly violation: false | "stale-read" | "opposite-order";
+  /** Each write writes a fresh value (0, 1, 2, ...: `values` is not used) and there is no cas. Default false. */
+  readonly unique?: boolean;
 }
 
 /** A small, fast, seedable PRNG (mulberry32). */
@@ -63,6 +65,8 @@ export function generateRegisterHistory(params: RegisterHistoryParams): HistoryE
   /** Unknown-outcome writes/cas that may still take effect later. */
   const lingering: Pending[] = [];
   let started = 0;
+  /** The next fresh value, with `unique`. */
+  let written = 0;
   const gadgetAt = params.violation !== false ? Math.floor(params.operations * (0.3 + 0.4 * rnd())) : -1;
   let gadgetDone = false;
 
@@ -124,8 +128,8 @@ export function generateRegisterHistory(params: RegisterHistoryParams): HistoryE
       const fresh: Pending =
         r < 0.5
           ? { process: ids[slot]!, f: "read", input: null, applied: false, output: null, casOk: false, unknown: false }
-          : r < 0.8
-            ? { process: ids[slot]!, f: "write", input: pick(params.values), applied: false, output: null, casOk: false, unknown: false }
+          : r < 0.8 || params.unique === true
+            ? { process: ids[slot]!, f: "write", input: params.unique === true ? written++ : pick(params.values), applied: false, output: null, casOk: false, unknown: false }
             : { process: ids[slot]!, f: "cas", input: [pick(params.values), pick(params.values)], applied: false, output: null, casOk: false, unknown: false };
       fresh.unknown = rnd() < params.unknownRate;
       pending[slot] = fresh;
