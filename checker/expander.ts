@@ -133,7 +133,12 @@ export class Expander<S> {
     const coverage = options.coverage ?? false;
     const self = this;
     const probe = (fp: Fingerprint): boolean => {
-      if (self.violation || self.full || !store.has(fp.hi, fp.lo)) return false;
+      if (self.violation || self.full) return false;
+      // A successor with the expanded state's own fingerprint is that state,
+      // stored before it was expanded: known without a table probe, which is
+      // a cache miss on big tables. Measured: self-loops are 36% of
+      // two-phase commit's successors at rms=6 (a decision received again).
+      if ((fp.hi !== self.fp.hi || fp.lo !== self.fp.lo) && !store.has(fp.hi, fp.lo)) return false;
       self.generated++;
       self.successors++;
       self.ordinal++;

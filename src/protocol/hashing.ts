@@ -106,7 +106,7 @@ export function insertUnique<T extends object>(list: readonly T[], item: T, item
     if (c > 0) break;
     k++;
   }
-  return [...list.slice(0, k), item, ...list.slice(k)];
+  return insertAt(list, k, item);
 }
 
 /** Inserts into a list sorted by item hash, keeping duplicates (multiset semantics). */
@@ -114,10 +114,26 @@ export function insertSorted<T extends object>(list: readonly T[], item: T, item
   const info = items.get(item)!;
   let k = 0;
   while (k < list.length && order(items.get(list[k]!)!, info) <= 0) k++;
-  return [...list.slice(0, k), item, ...list.slice(k)];
+  return insertAt(list, k, item);
+}
+
+// The two copies below are hand-rolled: every new state's network is built
+// by them, and the spread of two slices allocated three arrays per call
+// (garbage collection was a tenth of two-phase commit's run time).
+
+/** The list with `item` inserted before element `k`. */
+export function insertAt<T>(list: readonly T[], k: number, item: T): T[] {
+  // push, not new Array(n): a packed array, and one allocation up to 17 elements.
+  const out: T[] = [];
+  for (let j = 0; j < k; j++) out.push(list[j]!);
+  out.push(item);
+  for (let j = k; j < list.length; j++) out.push(list[j]!);
+  return out;
 }
 
 /** The list without its element `k`. */
 export function removeAt<T>(list: readonly T[], k: number): readonly T[] {
-  return [...list.slice(0, k), ...list.slice(k + 1)];
+  const out: T[] = [];
+  for (let j = 0; j < list.length; j++) if (j !== k) out.push(list[j]!);
+  return out;
 }

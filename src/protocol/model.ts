@@ -276,26 +276,27 @@ export class ProtocolModel implements Model<ProtocolState>, FaultHost {
 
   private deliveries(state: ProtocolState): void {
     const net = state.network;
-    const down = state.down;
     const kind = this.net;
     const consumes = kind.consumes;
     for (let k = 0; k < net.length; k++) {
       if (kind.shadowed(net, k)) continue;
       const env = net[k]!;
       const to = env.to;
-      const receivers = typeof to === "string" ? [to] : to;
-      for (const r of receivers) {
-        if (down.length > 0 && down.includes(r)) continue;
-        const i = this.nodeIndex.get(r);
-        if (i === undefined) throw new SpecRuntimeError(`spec "${this.spec}": message to unknown node "${r}" (${describeInput(env.msg)} from ${env.from})`);
-        const info = this.memo[i]!.get(state.nodes[r])!;
-        const out = this.outcome(i, info, env, env.msg as object, "message", env.from);
-        if (out) {
-          const label = this.sink.labels ? `${r}: receive ${describeInput(env.msg)} from ${env.from}` : "";
-          this.emit(i, info, out, consumes ? k : undefined, label);
-        }
-      }
+      // No array for the common single receiver: this loop runs for every message of every expanded state.
+      if (typeof to === "string") this.deliver(state, env, to, consumes ? k : undefined);
+      else for (const r of to) this.deliver(state, env, r, consumes ? k : undefined);
     }
+  }
+
+  /** Delivers `env` (message `consumed` of the network, when delivery consumes it) to `r`. */
+  private deliver(state: ProtocolState, env: Envelope, r: NodeId, consumed: number | undefined): void {
+    const down = state.down;
+    if (down.length > 0 && down.includes(r)) return;
+    const i = this.nodeIndex.get(r);
+    if (i === undefined) throw new SpecRuntimeError(`spec "${this.spec}": message to unknown node "${r}" (${describeInput(env.msg)} from ${env.from})`);
+    const info = this.memo[i]!.get(state.nodes[r])!;
+    const out = this.outcome(i, info, env, env.msg as object, "message", env.from);
+    if (out) this.emit(i, info, out, consumed, this.sink.labels ? `${r}: receive ${describeInput(env.msg)} from ${env.from}` : "");
   }
 
   /** The state after node `i` restarts: its durable fields kept, its initial timers armed, no longer down. */

@@ -10,7 +10,7 @@
  */
 import type { Fingerprint } from "../fingerprint.js";
 import type { Envelope, FaultBudget, NetworkKind, NodeId } from "./api.js";
-import { channelHash, insertSorted, insertUnique, mix, removeAt, type ItemInfo } from "./hashing.js";
+import { channelHash, insertAt, insertSorted, insertUnique, mix, removeAt, type ItemInfo } from "./hashing.js";
 
 /** The envelopes, by identity, with their interned hashes. */
 export type ItemTable = Map<object, ItemInfo>;
@@ -131,9 +131,9 @@ const fifoNetwork: NetworkSemantics = {
       if (items.get(network[k]!)!.channel === channel && !sameChannel(network[k]!, env)) break;
       k++;
     }
-    return [...network.slice(0, k), env, ...network.slice(k)];
+    return insertAt(network, k, env);
   },
-  replace: (network, k, bad) => [...network.slice(0, k), bad, ...network.slice(k + 1)],
+  replace: (network, k, bad) => network.map((e, j) => (j === k ? bad : e)),
   hash(network, items, out) {
     // A message's position in its channel is part of its hash.
     let h1 = 0;
