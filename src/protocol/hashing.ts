@@ -123,17 +123,20 @@ export function insertSorted<T extends object>(list: readonly T[], item: T, item
 
 /** The list with `item` inserted before element `k`. */
 export function insertAt<T>(list: readonly T[], k: number, item: T): T[] {
-  // push, not new Array(n): a packed array, and one allocation up to 17 elements.
-  const out: T[] = [];
-  for (let j = 0; j < k; j++) out.push(list[j]!);
-  out.push(item);
-  for (let j = k; j < list.length; j++) out.push(list[j]!);
+  // Sized once: these arrays live as long as their state, and pushing into [] reserves 17 slots.
+  const n = list.length;
+  const out = new Array<T>(n + 1);
+  for (let j = 0; j < k; j++) out[j] = list[j]!;
+  out[k] = item;
+  for (let j = k; j < n; j++) out[j + 1] = list[j]!;
   return out;
 }
 
 /** The list without its element `k`. */
 export function removeAt<T>(list: readonly T[], k: number): readonly T[] {
-  const out: T[] = [];
-  for (let j = 0; j < list.length; j++) if (j !== k) out.push(list[j]!);
+  const n = list.length - 1;
+  const out = new Array<T>(n);
+  for (let j = 0; j < k; j++) out[j] = list[j]!;
+  for (let j = k; j < n; j++) out[j] = list[j + 1]!;
   return out;
 }

@@ -56,6 +56,12 @@ function sumHash(network: readonly Envelope[], items: ItemTable, out: Fingerprin
   out.lo = h2 | 0;
 }
 
+/** True when `env` is among the first `n` entries of `list`. */
+function indexIn(list: readonly Envelope[], n: number, env: Envelope): boolean {
+  for (let j = 0; j < n; j++) if (list[j] === env) return true;
+  return false;
+}
+
 function receivers(to: NodeId | readonly NodeId[]): readonly NodeId[] {
   return typeof to === "string" ? [to] : to;
 }
@@ -72,11 +78,12 @@ const setNetwork: NetworkSemantics = {
   replace: (network, k, bad, items) => insertUnique(removeAt(network, k), bad, items),
   hash: sumHash,
   hashDelta(network, _consumed, sent, items, added, out) {
-    added.length = 0;
+    // `added` is reused and only its first `n` entries count: setting its length per call was a runtime call (2% of a run).
+    let n = 0;
     for (let k = 0; k < sent.length; k++) {
       const env = sent[k]!;
-      if (network.includes(env) || added.includes(env)) continue;
-      added.push(env);
+      if (network.includes(env) || indexIn(added, n, env)) continue;
+      added[n++] = env;
       const info = items.get(env)!;
       out.hi += info.c1;
       out.lo += info.c2;
