@@ -305,6 +305,17 @@ export class Expander<S> {
     }
   }
 
+  /** `holds` for an invariant, without a closure per check: every new state is checked against every invariant. */
+  private invariantHolds(p: Expander<S>["invariants"][number], state: S, at: Pick<Found, "index" | "ordinal" | "initOrdinal">): boolean {
+    try {
+      return p.check(state);
+    } catch (error) {
+      if (!(error instanceof UserCodeError)) throw error;
+      this.violation ??= { ...faultFound(error.fault, -1), ...at };
+      return false;
+    }
+  }
+
   /**
    * Stores a state if new; returns its index (new or known), or -1 when it is
    * outside the constraint or the search stopped. Known states' indices are
@@ -344,7 +355,7 @@ export class Expander<S> {
   /** Checks invariants and `sometimes` properties; false when a violation was found. */
   private checkState(state: S, at: Pick<Found, "index" | "ordinal" | "initOrdinal">): boolean {
     for (const p of this.invariants) {
-      if (!this.holds(() => p.check(state), at)) {
+      if (!this.invariantHolds(p, state, at)) {
         this.violation ??= { property: p.name, kind: p.kind, ...at };
         return false;
       }

@@ -230,10 +230,12 @@ export type ProtocolStateOf<R> = TypedProtocolState<RoleStates<R>, RoleMessage<R
  * @example const tm = nodeOf(s, "tm", "tm"); // TmState
  */
 export function nodeOf<M, K extends keyof M & string>(state: ProtocolState & WithRoleStates<M>, role: K, id: NodeId): M[K] {
-  if (!Object.hasOwn(state.nodes, id)) {
+  const node = state.nodes[id];
+  // Properties call this for every node of every new state: the own-key test only when the read finds nothing.
+  if (node === undefined && !Object.hasOwn(state.nodes, id)) {
     throw new SpecRuntimeError(`nodeOf(state, "${role}", "${id}"): there is no node "${id}"; nodes: ${Object.keys(state.nodes).join(", ")}`);
   }
-  return state.nodes[id] as M[K];
+  return node as M[K];
 }
 
 /**
