@@ -24,8 +24,13 @@ const TLC = {
   7: { distinct: 296448, generated: 2744706, seconds: { 1: 7.3, 2: 5.1 } },
   9: { distinct: 10340352, generated: 123558402, seconds: { 1: 232, 2: 153 } },
 };
-/** Spin on the 9-RM graph, one core. */
+/** Spin on the 9-RM graph, one core (copied from the anchors' notes: benches never read ../shared). */
 const SPIN_9_SECONDS = 19.5;
+
+/** Distinct states per second per core (a worker is a core), start-up included. */
+function perCore(distinct, seconds, cores) {
+  return distinct / seconds / cores;
+}
 
 /** One `interleave check` run as a user makes it, start-up included; peak RSS from /usr/bin/time when present. */
 function check(args) {
@@ -61,6 +66,12 @@ function checker() {
       console.log(
         `  vs TLC ${workers} worker${workers > 1 ? "s" : ""} (${tlc.seconds[workers]} s): ${(tlc.seconds[workers] / run.wall).toFixed(2)}x faster; counts ${exact ? "equal TLC's" : "DIFFER from TLC's"}` +
           (rms === 9 ? `; vs Spin (${SPIN_9_SECONDS} s, one core): ${(SPIN_9_SECONDS / run.wall).toFixed(2)}x` : ""),
+      );
+      const ours = perCore(run.report.distinctStates, run.wall, workers);
+      const tlcRate = perCore(tlc.distinct, tlc.seconds[workers], workers);
+      console.log(
+        `  per core: ${fmt(ours)} distinct/s; TLC ${fmt(tlcRate)} (${(ours / tlcRate).toFixed(2)}x)` +
+          (rms === 9 ? `; Spin ${fmt(perCore(tlc.distinct, SPIN_9_SECONDS, 1))} (${(ours / perCore(tlc.distinct, SPIN_9_SECONDS, 1)).toFixed(2)}x)` : ""),
       );
     }
   }
