@@ -387,6 +387,16 @@ export function startElection(s: ServerState, ctx: NodeSetup<unknown>): ServerSt
   return become(candidate, setTimer(ELECTION_TIMEOUT), ...peersOf(ctx).map((p) => send<RaftMessage>(p, request)));
 }
 
+/**
+ * Whether elections start with a pre-vote: unless the setup's params say
+ * `preVote: "off"` (classic Raft elections, which the spec's deep scenarios
+ * use to stay small). Drivers that pass no such param get pre-vote.
+ */
+export function preVoteOn(ctx: Pick<NodeSetup<unknown>, "params">): boolean {
+  const params = ctx.params as { readonly preVote?: unknown } | null | undefined;
+  return params?.preVote !== "off";
+}
+
 /** The PreVote a server sends when its election timeout fires: the next term, its log, no term change. */
 export function preVoteRequest(s: ServerState): PreVote {
   return { type: "PreVote", term: s.currentTerm + 1, lastLogIndex: s.log.length, lastLogTerm: lastLogTerm(s.log) };
@@ -421,6 +431,7 @@ export function checkQuorum(s: ServerState, ctx: NodeSetup<unknown>): ServerStep
  */
 export function onElectionTimeout(s: ServerState, ctx: NodeSetup<unknown>): ServerStep | undefined {
   if (s.role === "leader") return checkQuorum(s, ctx);
+  if (!preVoteOn(ctx)) return startElection({ ...s, preVotes: [] }, ctx);
   const pre: ServerState = { ...s, role: "precandidate", votesGranted: [], preVotes: [ctx.self], leader: null };
   if (majority(ctx) === 1) return startElection(pre, ctx);
   const request = preVoteRequest(s);
