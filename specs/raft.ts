@@ -7,9 +7,14 @@
  * The reducers live in specs/raft/: the server ({@link raftServer}), the
  * client ({@link kvClient}) and the state machine ({@link applyCommand}); they
  * hold no bounds. This module binds them into a model whose constraint bounds
- * terms, log length, messages in flight, client operations and attempts (and,
- * for deep scenarios, which servers stand for election), and builds the
- * broken variants by replacing one handler of the server.
+ * terms, log length, messages in flight, client operations and attempts and
+ * which servers stand for election, and builds the broken variants by
+ * replacing one handler of the server.
+ *
+ * The default model lets n1 and n2 stand in term 1: with pre-vote, forwarding
+ * and check-quorum, all three servers or terms up to 2 each ran past 400,000
+ * states. The deep scenarios whose bug has nothing to do with pre-vote
+ * (`commit-old-term`, `stale-read`) run classic elections (`preVote=off`).
  */
 import {
   become,
@@ -56,6 +61,7 @@ export {
   sameCommand,
   sameEntry,
   linearizableClientHistory,
+  newTermsHaveAPreVoteQuorum,
   stateMachineSafety,
   termsNeverDecrease,
   type RaftState,
@@ -80,6 +86,7 @@ export interface RaftParams {
   readonly loss: number;
   readonly duplicate: number;
   readonly crash: number;
+  readonly preVote: "on" | "off";
 }
 
 const idCache = new Map<string, NodeId[]>();
@@ -194,12 +201,26 @@ const readsLocally = serverWith("ClientRequest", (s, m: ClientRequest, ctx) => {
   return become(s, reply<RaftMessage>(ctx, { type: "ClientReply", seq: m.seq, result: { type: "get", value } }));
 });
 
+/** Bug: a follower that knows the leader answers reads from its own state machine instead of forwarding them. */
+const forwarderAnswers = serverWith("ClientRequest", (s, m: ClientRequest, ctx) => {
+  if (s.role !== "follower" || s.leader === null || m.op.type !== "get") return reduceServer(s, m, ctx);
+  const value = s.machine.data[m.op.key] ?? null;
+  return become(s, reply<RaftMessage>(ctx, { type: "ClientReply", seq: m.seq, result: { type: "get", value } }));
+});
+
+/** Bug: the election timeout raises the term before the pre-vote, as an election without pre-vote does. */
+const preVoteBumpsTerm = serverWith("ElectionTimeout", (s, input, ctx) =>
+  reduceServer(s.role === "leader" ? s : { ...s, currentTerm: s.currentTerm + 1, votedFor: null }, input, ctx),
+);
+
 /** The server role of each broken variant, by variant name (the real-network runtime runs them too). */
 export const raftServerVariants: Readonly<Record<string, typeof raftServer>> = {
   "vote-twice": votesTwice,
   "no-log-check": votesWithoutLogCheck,
   "commit-old-term": commitsOldTerms,
   "stale-read": readsLocally,
+  "forwarder-answers": forwarderAnswers,
+  "prevote-bumps-term": preVoteBumpsTerm,
 };
 
 // ---------------------------------------------------------------------------
@@ -246,13 +267,14 @@ export const raft = defineProtocol({
     workload: oneOf(["put", "get-put", "get-put-cas"], "put", { description: "operations clients choose from" }),
     keys: int(1, { min: 1, max: 4, description: "keys of the store" }),
     values: int(1, { min: 1, max: 3, description: "values written: 1..values" }),
-    candidates: int(0, { min: 0, max: 7, description: "only servers n1..nK stand for election; 0: all (bound)" }),
-    maxTerm: int(2, { min: 1, max: 8, description: "highest term a server may reach (bound)" }),
+    candidates: int(2, { min: 0, max: 7, description: "only servers n1..nK stand for election; 0: all (bound)" }),
+    maxTerm: int(1, { min: 1, max: 8, description: "highest term a server may reach (bound)" }),
     maxLog: int(2, { min: 0, max: 8, description: "longest log (bound)" }),
     maxMessages: int(3, { min: 1, max: 20, description: "messages in flight (bound)" }),
     loss: int(0, { min: 0, max: 3, description: "messages the network may lose" }),
     duplicate: int(0, { min: 0, max: 3, description: "messages the network may duplicate" }),
     crash: int(0, { min: 0, max: 3, description: "server crashes (each followed by a possible restart)" }),
+    preVote: oneOf(["on", "off"], "on", { description: "elections start with a pre-vote; off: classic Raft elections" }),
   },
   network: "unordered",
   nodes: (p) => ({ server: raftServerIds(p.servers), client: raftClientIds(p.clients) }),
@@ -286,6 +308,11 @@ export const raft = defineProtocol({
       (prev, next, p) => P.termsNeverDecrease(serverStates(prev, p), serverStates(next, p)),
       "no server's currentTerm decreases, across crashes too",
     ),
+    newTermsHaveAPreVoteQuorum: onEveryStep<P.RaftState, RaftParams>(
+      (prev, next, p) =>
+        p.preVote === "off" || P.newTermsHaveAPreVoteQuorum(prev, next, serverStates(prev, p), serverStates(next, p), Math.floor(p.servers / 2) + 1),
+      "a server raises the cluster's highest term only with pre-votes from a majority, so one cut off cannot (holds trivially with preVote=off)",
+    ),
     linearizableClientHistory: invariant<P.RaftState, RaftParams>(
       (s) => P.linearizableClientHistory(s),
       "the clients' history of reads, writes and compare-and-sets is linearizable",
@@ -295,25 +322,40 @@ export const raft = defineProtocol({
     "vote-twice": {
       description: "a server may grant a second vote in the same term",
       violates: "atMostOneLeaderPerTerm",
+      // Two pre-candidates' PreVotes and answers need a fourth message in flight.
+      params: { maxMessages: 4 },
       roles: { server: votesTwice },
     },
     "no-log-check": {
       description: "votes are granted without checking that the candidate's log is up-to-date",
       violates: "leaderCompleteness",
+      params: { maxTerm: 2 },
       roles: { server: votesWithoutLogCheck },
     },
     "commit-old-term": {
       description: "a leader commits an entry of an earlier term by counting replicas (the paper's Figure 8)",
       violates: "leaderCompleteness",
       // Two clients (no retries) so the overwritten entry holds another client's command.
-      params: { clients: 2, requests: 2, attempts: 1, maxTerm: 4, maxLog: 1, candidates: 2 },
+      // Classic elections: the bug is the commit rule, and three pre-votes would take the trace past a minute.
+      params: { clients: 2, requests: 2, attempts: 1, maxTerm: 4, maxLog: 1, preVote: "off" },
       roles: { server: commitsOldTerms },
     },
     "stale-read": {
       description: "a leader answers reads from its local state without confirming it is still the leader",
       violates: "linearizableClientHistory",
-      params: { clients: 2, requests: 2, workload: "get-put", maxLog: 1, candidates: 2 },
+      params: { clients: 2, requests: 2, workload: "get-put", maxTerm: 2, maxLog: 1, preVote: "off" },
       roles: { server: readsLocally },
+    },
+    "forwarder-answers": {
+      description: "a follower answers reads from its own state instead of forwarding them to the leader",
+      violates: "linearizableClientHistory",
+      params: { clients: 2, requests: 2, workload: "get-put", maxLog: 1 },
+      roles: { server: forwarderAnswers },
+    },
+    "prevote-bumps-term": {
+      description: "the election timeout raises the term before the pre-vote (a server cut off climbs terms)",
+      violates: "newTermsHaveAPreVoteQuorum",
+      roles: { server: preVoteBumpsTerm },
     },
   },
 });

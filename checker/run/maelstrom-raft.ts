@@ -43,7 +43,7 @@ export interface RaftKvEnv {
   log(line: string): void;
 }
 
-const RAFT_TYPES = new Set(["RequestVote", "RequestVoteResponse", "AppendEntries", "AppendEntriesResponse"]);
+const RAFT_TYPES = new Set(["PreVote", "PreVoteResponse", "RequestVote", "RequestVoteResponse", "AppendEntries", "AppendEntriesResponse", "ForwardedRequest"]);
 
 /** One Raft server speaking Maelstrom. */
 export class RaftKv {

@@ -5,15 +5,54 @@
  * dissertation, section 6.3). Pure functions over plain data: servers apply
  * committed log entries with {@link applyCommand}, in log order.
  */
-import { produce } from "immer";
 import { match } from "ts-pattern";
-import type { NodeId } from "../../src/index.js";
+import type { Json, NodeId } from "../../src/index.js";
 
 /** A key of the store. */
 export type Key = string;
 
-/** A value of the store (small integers in the model). */
-export type Value = number;
+/**
+ * A value of the store: any JSON value, as Maelstrom's lin-kv allows (the
+ * model's workloads write small integers). Values compare by structure
+ * ({@link sameValue}), not by reference.
+ */
+export type Value = Json;
+
+/**
+ * Maelstrom's error codes (its protocol documentation, "Errors"), so the
+ * model's answers and the runtime's agree. Definite codes (the operation did
+ * not happen) are all but `timeout` (0) and `crash` (13).
+ */
+export const KvError = {
+  timeout: 0,
+  nodeNotFound: 1,
+  notSupported: 10,
+  temporarilyUnavailable: 11,
+  malformedRequest: 12,
+  crash: 13,
+  abort: 14,
+  keyDoesNotExist: 20,
+  keyAlreadyExists: 21,
+  preconditionFailed: 22,
+  txnConflict: 30,
+} as const;
+
+/** One of Maelstrom's error codes. */
+export type KvErrorCode = (typeof KvError)[keyof typeof KvError];
+
+/** Structural equality of two values (JSON: key order in objects does not matter). */
+export function sameValue(a: Value | undefined, b: Value | undefined): boolean {
+  if (a === b) return true;
+  if (a === null || b === null || typeof a !== "object" || typeof b !== "object") return false;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    return a.every((x: Value, i: number) => sameValue(x, (b as readonly Value[])[i]));
+  }
+  const x = a as { readonly [key: string]: Value };
+  const y = b as { readonly [key: string]: Value };
+  const keys = Object.keys(x);
+  return keys.length === Object.keys(y).length && keys.every((k) => Object.hasOwn(y, k) && sameValue(x[k], y[k]));
+}
 
 /** A client operation on the store. */
 export type KvOp =
@@ -22,11 +61,17 @@ export type KvOp =
   /** Sets `key` to `value` when it holds `expected` (an absent key holds `null`). */
   | { readonly type: "cas"; readonly key: Key; readonly expected: Value | null; readonly value: Value };
 
-/** The answer to an operation. */
+/**
+ * The answer to an operation. A get of an absent key reads `null` (Jepsen's
+ * register reads nil) and says `error: 20` (key does not exist); a
+ * compare-and-set that did not swap says why: 20 when the key is absent
+ * (and `expected` was not null), 22 (precondition failed) when it holds
+ * another value. Drivers pass `error` through as Maelstrom's code.
+ */
 export type KvResult =
-  | { readonly type: "get"; readonly value: Value | null }
+  | { readonly type: "get"; readonly value: Value | null; readonly error?: typeof KvError.keyDoesNotExist }
   | { readonly type: "put" }
-  | { readonly type: "cas"; readonly swapped: boolean };
+  | { readonly type: "cas"; readonly swapped: boolean; readonly error?: typeof KvError.keyDoesNotExist | typeof KvError.preconditionFailed };
 
 /** A command in the replicated log: an operation tagged with its client session. */
 export interface Command {
@@ -61,19 +106,32 @@ export interface Applied {
   readonly result: KvResult | undefined;
 }
 
-/** The value of `key`, or null; keys named like Object.prototype's properties ("toString", "__proto__") are ordinary keys. */
-function valueOf(data: KvMachine["data"], key: Key): Value | null {
-  return Object.hasOwn(data, key) ? (data[key] ?? null) : null;
+/** The value of `key`, or undefined when absent; keys named like Object.prototype's properties ("toString", "__proto__") are ordinary keys. */
+function valueOf(data: KvMachine["data"], key: Key): Value | undefined {
+  return Object.hasOwn(data, key) ? data[key] : undefined;
+}
+
+type Executed = { readonly data: KvMachine["data"]; readonly result: KvResult };
+
+function get(data: KvMachine["data"], key: Key): Executed {
+  const value = valueOf(data, key);
+  return { data, result: value === undefined ? { type: "get", value: null, error: KvError.keyDoesNotExist } : { type: "get", value } };
+}
+
+/** An absent key holds `null` for a compare-and-set, so `expected: null` creates it. */
+function compareAndSet(data: KvMachine["data"], o: Extract<KvOp, { type: "cas" }>): Executed {
+  const current = valueOf(data, o.key);
+  if (sameValue(current ?? null, o.expected)) return { data: { ...data, [o.key]: o.value }, result: { type: "cas", swapped: true } };
+  const error = current === undefined ? KvError.keyDoesNotExist : KvError.preconditionFailed;
+  return { data, result: { type: "cas", swapped: false, error } };
 }
 
 /** Executes an operation on the data, ignoring sessions. */
-export function execute(data: KvMachine["data"], op: KvOp): { readonly data: KvMachine["data"]; readonly result: KvResult } {
-  return match<KvOp, { readonly data: KvMachine["data"]; readonly result: KvResult }>(op)
-    .with({ type: "get" }, (o) => ({ data, result: { type: "get", value: valueOf(data, o.key) } }))
-    .with({ type: "put" }, (o) => ({ data: { ...data, [o.key]: o.value }, result: { type: "put" } }))
-    .with({ type: "cas" }, (o) =>
-      valueOf(data, o.key) === o.expected ? { data: { ...data, [o.key]: o.value }, result: { type: "cas", swapped: true } } : { data, result: { type: "cas", swapped: false } },
-    )
+export function execute(data: KvMachine["data"], op: KvOp): Executed {
+  return match(op)
+    .with({ type: "get" }, (o) => get(data, o.key))
+    .with({ type: "put" }, (o): Executed => ({ data: { ...data, [o.key]: o.value }, result: { type: "put" } }))
+    .with({ type: "cas" }, (o) => compareAndSet(data, o))
     .exhaustive();
 }
 
@@ -93,11 +151,8 @@ export function applyCommand(machine: KvMachine, command: Command): Applied {
     return { machine, result: command.seq === session.seq ? session.result : undefined };
   }
   const { data, result } = execute(machine.data, command.op);
-  const next = produce(machine, (d) => {
-    d.data = data;
-    d.sessions[command.client] = { seq: command.seq, result };
-  });
-  return { machine: next, result };
+  // A computed key defines an own property, so a client named "__proto__" is an ordinary session.
+  return { machine: { data, sessions: { ...machine.sessions, [command.client]: { seq: command.seq, result } } }, result };
 }
 
 /** Applies commands in order. */

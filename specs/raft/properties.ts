@@ -5,7 +5,7 @@
 import { createIncrementalChecker, registerModel } from "../../src/history/index.js";
 import { nodesOf, type NodeId, type ProtocolStateOf } from "../../src/index.js";
 import type { kvClient } from "./client.js";
-import type { Command } from "./kv.js";
+import { sameValue, type Command, type Value } from "./kv.js";
 import type { LogEntry, raftServer, ServerState } from "./server.js";
 
 /** The global state of the Raft protocol as properties see it. */
@@ -20,9 +20,9 @@ export function serversOf(s: RaftState, ids: readonly NodeId[]): ServerState[] {
 export function sameCommand(a: Command, b: Command): boolean {
   if (a === b) return true;
   if (a.client !== b.client || a.seq !== b.seq || a.op.type !== b.op.type || a.op.key !== b.op.key) return false;
-  const x = a.op as { value?: number; expected?: number | null };
-  const y = b.op as { value?: number; expected?: number | null };
-  return x.value === y.value && x.expected === y.expected;
+  const x = a.op as { value?: Value; expected?: Value };
+  const y = b.op as { value?: Value; expected?: Value };
+  return sameValue(x.value, y.value) && sameValue(x.expected, y.expected);
 }
 
 /** Same entry: same term and command. */
@@ -104,6 +104,41 @@ export function stateMachineSafety(servers: readonly ServerState[]): boolean {
     }
   }
   return true;
+}
+
+/**
+ * The highest term a server holds or a message in flight carries. A PreVote's
+ * proposed term, and a granted PreVoteResponse that echoes it, change no
+ * server's term, so they do not count.
+ */
+export function highestTerm(s: RaftState, servers: readonly ServerState[]): number {
+  let highest = 0;
+  for (const server of servers) highest = Math.max(highest, server.currentTerm);
+  for (const e of s.network) {
+    const m = e.msg as { readonly type: string; readonly term?: number; readonly granted?: boolean };
+    if (m.term === undefined || m.type === "PreVote" || (m.type === "PreVoteResponse" && m.granted === true)) continue;
+    highest = Math.max(highest, m.term);
+  }
+  return highest;
+}
+
+/**
+ * Pre-vote (dissertation, 9.6): a step that raises the highest term in the
+ * cluster does so at a server that holds pre-votes from a majority for it.
+ * A server cut off from the majority never gets them, so however often its
+ * election timeout fires, it cannot come back with a higher term and depose
+ * a healthy leader.
+ */
+export function newTermsHaveAPreVoteQuorum(
+  prev: RaftState,
+  next: RaftState,
+  prevServers: readonly ServerState[],
+  nextServers: readonly ServerState[],
+  majority: number,
+): boolean {
+  const highest = highestTerm(next, nextServers);
+  if (highest <= highestTerm(prev, prevServers)) return true;
+  return nextServers.every((s) => s.currentTerm < highest || s.preVotes.length >= majority);
 }
 
 /** No server's term decreases from one state to the next (terms are durable, so across crashes too). */

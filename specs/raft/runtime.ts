@@ -95,9 +95,22 @@ function entryOf(v: unknown): LogEntry | undefined {
 
 /** A validated server-to-server message, or undefined. */
 export function raftPeerMessage(m: Readonly<Record<string, unknown>>): ServerInput | undefined {
+  if (m["type"] === "ForwardedRequest") {
+    const op = kvOpOf(m["op"]);
+    const client = m["client"];
+    return typeof client === "string" && isClientId(client) && isCount(m["seq"]) && m["seq"] >= 1 && op !== undefined
+      ? { type: "ForwardedRequest", client, seq: m["seq"], op }
+      : undefined;
+  }
   const term = m["term"];
   if (!isCount(term)) return undefined;
   switch (m["type"]) {
+    case "PreVote":
+      return isCount(m["lastLogIndex"]) && isCount(m["lastLogTerm"])
+        ? { type: "PreVote", term, lastLogIndex: m["lastLogIndex"], lastLogTerm: m["lastLogTerm"] }
+        : undefined;
+    case "PreVoteResponse":
+      return typeof m["granted"] === "boolean" ? { type: "PreVoteResponse", term, granted: m["granted"] } : undefined;
     case "RequestVote":
       return isCount(m["lastLogIndex"]) && isCount(m["lastLogTerm"])
         ? { type: "RequestVote", term, lastLogIndex: m["lastLogIndex"], lastLogTerm: m["lastLogTerm"] }
@@ -238,7 +251,7 @@ export const raftRuntime: RuntimeConfig = {
   peerInput: raftPeerMessage,
   clientInput: raftClientRequest,
   answerInput: raftClientReply,
-  peerTypes: ["RequestVote", "RequestVoteResponse", "AppendEntries", "AppendEntriesResponse"],
+  peerTypes: ["PreVote", "PreVoteResponse", "RequestVote", "RequestVoteResponse", "AppendEntries", "AppendEntriesResponse", "ForwardedRequest"],
   clientTypes: ["ClientRequest"],
   isClient: isClientId,
   local(state, action) {

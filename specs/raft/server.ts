@@ -2,7 +2,11 @@
  * A Raft server as a pure reducer, after Ongaro's raft.tla and Figure 2 of the
  * Raft paper: leader election (RequestVote), log replication (AppendEntries),
  * commitment by majority in the leader's term, and a key-value state machine
- * that applies committed entries and answers clients.
+ * that applies committed entries and answers clients. From the dissertation:
+ * pre-vote and check-quorum (9.6), so a server cut off from the majority
+ * cannot raise its term and depose a healthy leader when it returns, and a
+ * leader cut off from the majority steps down; and followers forward client
+ * requests to the leader they know (6.2).
  *
  * Replication runs on the leader's heartbeat tick with one AppendEntries
  * outstanding per peer (stop-and-wait, as etcd's probe state): on each tick
@@ -17,8 +21,10 @@
  *
  * Other differences from raft.tla, each merging steps without removing an
  * interleaving the safety properties can observe:
- * - a server votes for itself when it times out, and sends RequestVote to every
- *   peer in that same step (raft.tla sends each one as a separate action);
+ * - a server sends PreVote to every peer in the step its election timeout
+ *   fires, and votes for itself and sends RequestVote to every peer in the
+ *   step the pre-vote that makes a majority arrives (raft.tla sends each
+ *   message as a separate action);
  * - a candidate becomes leader when the vote that gives it a majority arrives;
  * - a message with a newer term updates the receiver's term and is handled in
  *   the same step (raft.tla's UpdateTerm is a separate step);
@@ -27,10 +33,10 @@
  * - AppendEntries carries every entry from `nextIndex` on (raft.tla: at most one);
  * - committed entries are applied in the step that commits them.
  *
- * Timers: a follower or candidate always has an election timeout pending (it
- * may fire at any time: the model does not measure time); a leader always has
- * its heartbeat tick pending instead, enabled while some peer is not awaiting
- * a response.
+ * Timers: every server always has an election timeout pending (it may fire at
+ * any time: the model does not measure time); at a leader it is the quorum
+ * check. A leader also has its heartbeat tick pending, enabled while some
+ * peer is not awaiting a response.
  *
  * Bounds (terms, log length, messages) are not here: the spec's constraint
  * holds them, so this is the unbounded algorithm.
@@ -61,8 +67,12 @@ export interface LogEntry {
   readonly command: Command;
 }
 
-/** What a server currently is. */
-export type ServerRoleName = "follower" | "candidate" | "leader";
+/**
+ * What a server currently is. A pre-candidate asks for pre-votes without
+ * changing its term (dissertation, 9.6); it becomes a candidate, in the next
+ * term, only when a majority would grant it the vote.
+ */
+export type ServerRoleName = "follower" | "precandidate" | "candidate" | "leader";
 
 /**
  * A server's state. `currentTerm`, `votedFor` and `log` are durable (they
@@ -77,6 +87,19 @@ export interface ServerState {
   readonly role: ServerRoleName;
   /** Candidates only: who granted a vote in `currentTerm` (sorted set). */
   readonly votesGranted: readonly NodeId[];
+  /**
+   * Pre-candidates: who granted a pre-vote for `currentTerm + 1` (sorted set);
+   * candidates keep the majority that let them start their election.
+   */
+  readonly preVotes: readonly NodeId[];
+  /**
+   * Followers: the leader of `currentTerm` whose AppendEntries this server
+   * accepted since its election timeout last fired, or null. A follower
+   * forwards client requests to it and refuses pre-votes while it has one.
+   */
+  readonly leader: NodeId | null;
+  /** Leaders only: the peers that answered an AppendEntries in this term (sorted set; see {@link checkQuorum}). */
+  readonly heardFrom: readonly NodeId[];
   /** Leaders only: for each peer, the index of the next entry to send. */
   readonly nextIndex: Readonly<Record<NodeId, number>>;
   /** Leaders only: for each peer, the highest index known to be replicated there. */
@@ -133,6 +156,32 @@ export interface ClientRequest {
   readonly op: KvOp;
 }
 
+/** A follower passes a client's request to the leader it knows; the leader answers the client directly. */
+export interface ForwardedRequest {
+  readonly type: "ForwardedRequest";
+  readonly client: NodeId;
+  readonly seq: number;
+  readonly op: KvOp;
+}
+
+/**
+ * A pre-candidate asks whether it would win an election in `term` (its
+ * current term + 1) without changing any term (dissertation, 9.6).
+ */
+export interface PreVote {
+  readonly type: "PreVote";
+  readonly term: number;
+  readonly lastLogIndex: number;
+  readonly lastLogTerm: number;
+}
+
+/** The answer to {@link PreVote}: the proposed term when granted, the voter's current term when refused. */
+export interface PreVoteResponse {
+  readonly type: "PreVoteResponse";
+  readonly term: number;
+  readonly granted: boolean;
+}
+
 /** A leader's answer to a client, once the command is applied. */
 export interface ClientReply {
   readonly type: "ClientReply";
@@ -141,7 +190,16 @@ export interface ClientReply {
 }
 
 /** Every message of the protocol. */
-export type RaftMessage = RequestVote | RequestVoteResponse | AppendEntries | AppendEntriesResponse | ClientRequest | ClientReply;
+export type RaftMessage =
+  | PreVote
+  | PreVoteResponse
+  | RequestVote
+  | RequestVoteResponse
+  | AppendEntries
+  | AppendEntriesResponse
+  | ClientRequest
+  | ForwardedRequest
+  | ClientReply;
 
 /** A server's timers. */
 export type ServerTimer = { readonly type: "ElectionTimeout" } | { readonly type: "Heartbeat" };
@@ -169,6 +227,9 @@ export function initialServerState(): ServerState {
     log: [],
     role: "follower",
     votesGranted: [],
+    preVotes: [],
+    leader: null,
+    heardFrom: [],
     nextIndex: {},
     matchIndex: {},
     awaiting: [],
@@ -226,7 +287,19 @@ export interface Pending {
  */
 export function observeTerm(s: ServerState, term: number): Pending {
   if (term <= s.currentTerm) return { state: s, effects: [] };
-  const state: ServerState = { ...s, currentTerm: term, votedFor: null, role: "follower", votesGranted: [], nextIndex: {}, matchIndex: {}, awaiting: [] };
+  const state: ServerState = {
+    ...s,
+    currentTerm: term,
+    votedFor: null,
+    role: "follower",
+    votesGranted: [],
+    preVotes: [],
+    leader: null,
+    heardFrom: [],
+    nextIndex: {},
+    matchIndex: {},
+    awaiting: [],
+  };
   return { state, effects: s.role === "leader" ? [cancelTimer(HEARTBEAT), setTimer(ELECTION_TIMEOUT)] : [] };
 }
 
@@ -287,27 +360,106 @@ function withEffects(p: Pending, ...more: readonly ServerEffect[]): ServerStep {
   return become(p.state, ...p.effects, ...more);
 }
 
-/** A leader is elected: its heartbeat tick replaces the election timeout (the first tick asserts its leadership). */
+/**
+ * A leader is elected: its heartbeat tick starts (the first tick asserts its
+ * leadership) and its election timeout, re-armed, becomes the quorum check.
+ */
 export function becomeLeader(s: ServerState, ctx: NodeSetup<unknown>): ServerStep {
   const peers = peersOf(ctx);
   const leader: ServerState = {
     ...s,
     role: "leader",
     votesGranted: [],
+    leader: null,
+    heardFrom: [],
     nextIndex: Object.fromEntries(peers.map((p) => [p, s.log.length + 1])),
     matchIndex: Object.fromEntries(peers.map((p) => [p, 0])),
     awaiting: [],
   };
-  return become(leader, cancelTimer(ELECTION_TIMEOUT), setTimer(HEARTBEAT));
+  return become(leader, setTimer(ELECTION_TIMEOUT), setTimer(HEARTBEAT));
 }
 
-/** The election timeout: a follower or candidate starts an election in the next term, voting for itself. */
-export function onElectionTimeout(s: ServerState, ctx: NodeSetup<unknown>): ServerStep | undefined {
-  if (s.role === "leader") return undefined;
-  const candidate: ServerState = { ...s, currentTerm: s.currentTerm + 1, role: "candidate", votedFor: ctx.self, votesGranted: [ctx.self] };
+/** A pre-candidate with a majority of pre-votes starts the real election: the next term, voting for itself. */
+export function startElection(s: ServerState, ctx: NodeSetup<unknown>): ServerStep {
+  const candidate: ServerState = { ...s, currentTerm: s.currentTerm + 1, role: "candidate", votedFor: ctx.self, votesGranted: [ctx.self], leader: null };
   if (majority(ctx) === 1) return becomeLeader(candidate, ctx);
   const request: RequestVote = { type: "RequestVote", term: candidate.currentTerm, lastLogIndex: s.log.length, lastLogTerm: lastLogTerm(s.log) };
   return become(candidate, setTimer(ELECTION_TIMEOUT), ...peersOf(ctx).map((p) => send<RaftMessage>(p, request)));
+}
+
+/**
+ * Whether elections start with a pre-vote: unless the setup's params say
+ * `preVote: "off"` (classic Raft elections, which the spec's deep scenarios
+ * use to stay small). Drivers that pass no such param get pre-vote.
+ */
+export function preVoteOn(ctx: Pick<NodeSetup<unknown>, "params">): boolean {
+  const params = ctx.params as { readonly preVote?: unknown } | null | undefined;
+  return params?.preVote !== "off";
+}
+
+/** The PreVote a server sends when its election timeout fires: the next term, its log, no term change. */
+export function preVoteRequest(s: ServerState): PreVote {
+  return { type: "PreVote", term: s.currentTerm + 1, lastLogIndex: s.log.length, lastLogTerm: lastLogTerm(s.log) };
+}
+
+/**
+ * Check-quorum (dissertation, 6.2 and 9.6): a leader's election timeout
+ * checks that a majority (itself included) answered an AppendEntries; if
+ * not, it steps down in its term, so a leader cut off from the majority stops
+ * serving and its followers' pre-votes become free.
+ *
+ * `heardFrom` counts the answers of the whole term, not of one check period:
+ * clearing it at every passing check multiplied the model's states by the
+ * subsets of peers (916,099 states instead of 205,877 with maxTerm=1,
+ * candidates=2). So a leader steps down when no majority answered since its
+ * election; one that lost its majority later stays leader until a later term
+ * reaches it (which pre-vote keeps from happening needlessly). A passing
+ * check only re-arms the timer: the model sees no new state.
+ */
+export function checkQuorum(s: ServerState, ctx: NodeSetup<unknown>): ServerStep {
+  if (1 + s.heardFrom.length >= majority(ctx)) return become(s, setTimer(ELECTION_TIMEOUT));
+  const follower: ServerState = { ...s, role: "follower", heardFrom: [], nextIndex: {}, matchIndex: {}, awaiting: [] };
+  return become(follower, cancelTimer(HEARTBEAT), setTimer(ELECTION_TIMEOUT));
+}
+
+/**
+ * The election timeout: a leader checks its quorum; any other server has not
+ * heard from a leader for a whole timeout, so it forgets the leader and
+ * becomes a pre-candidate, asking for pre-votes for the next term without
+ * changing its own (a server cut off from the majority never gets them, so
+ * its term stays where the cluster left it).
+ */
+export function onElectionTimeout(s: ServerState, ctx: NodeSetup<unknown>): ServerStep | undefined {
+  if (s.role === "leader") return checkQuorum(s, ctx);
+  if (!preVoteOn(ctx)) return startElection({ ...s, preVotes: [] }, ctx);
+  const pre: ServerState = { ...s, role: "precandidate", votesGranted: [], preVotes: [ctx.self], leader: null };
+  if (majority(ctx) === 1) return startElection(pre, ctx);
+  const request = preVoteRequest(s);
+  return become(pre, setTimer(ELECTION_TIMEOUT), ...peersOf(ctx).map((p) => send<RaftMessage>(p, request)));
+}
+
+/**
+ * PreVote: granted when the proposed term is later than the voter's, the
+ * pre-candidate's log is up-to-date, and the voter knows no current leader
+ * (it is not one, and its own election timeout fired since it last heard
+ * from one). Nothing changes at the voter: not its term, not its vote.
+ */
+export function onPreVote(s: ServerState, m: PreVote, ctx: NodeContext<unknown>): ServerStep {
+  const granted = m.term > s.currentTerm && s.role !== "leader" && s.leader === null && candidateLogUpToDate(m, s.log);
+  return become(s, reply<RaftMessage>(ctx, { type: "PreVoteResponse", term: granted ? m.term : s.currentTerm, granted }));
+}
+
+/**
+ * PreVoteResponse: a refusal from a later term makes the pre-candidate a
+ * follower of it; a pre-vote for the next term counts, and a majority
+ * starts the election.
+ */
+export function onPreVoteResponse(s: ServerState, m: PreVoteResponse, ctx: NodeContext<unknown>): ServerStep {
+  if (!m.granted) return withEffects(observeTerm(s, m.term));
+  if (s.role !== "precandidate" || m.term !== s.currentTerm + 1 || ctx.from === undefined) return become(s);
+  const preVotes = setAdd(s.preVotes, ctx.from);
+  const counted: ServerState = { ...s, preVotes };
+  return preVotes.length < majority(ctx) ? become(counted) : startElection(counted, ctx);
 }
 
 /**
@@ -367,7 +519,8 @@ export function onAppendEntries(s: ServerState, m: AppendEntries, ctx: NodeConte
   if (m.term < p.state.currentTerm) return reject(p.state);
   // Another leader of this very term: impossible in Raft (election safety); dropped.
   if (p.state.role === "leader") return withEffects(p);
-  const follower: ServerState = p.state.role === "candidate" ? { ...p.state, role: "follower", votesGranted: [] } : p.state;
+  const known: ServerState = p.state.leader === ctx.from || ctx.from === undefined ? p.state : { ...p.state, leader: ctx.from };
+  const follower: ServerState = known.role === "follower" ? known : { ...known, role: "follower", votesGranted: [], preVotes: [] };
   const logOk = m.prevLogIndex === 0 || (m.prevLogIndex <= follower.log.length && termAt(follower.log, m.prevLogIndex) === m.prevLogTerm);
   if (!logOk) return reject(follower);
   const log = mergeEntries(follower.log, m.prevLogIndex, m.entries);
@@ -400,6 +553,7 @@ export function recordAppendEntriesResponse(s: ServerState, m: AppendEntriesResp
   const next: ServerState = {
     ...state,
     awaiting: setRemove(state.awaiting, peer),
+    heardFrom: setAdd(state.heardFrom, peer),
     matchIndex: { ...state.matchIndex, [peer]: matchIndex },
     nextIndex: { ...state.nextIndex, [peer]: nextIndex },
   };
@@ -415,20 +569,41 @@ export function onAppendEntriesResponse(s: ServerState, m: AppendEntriesResponse
 }
 
 /**
- * ClientRequest: a leader appends the command (the next heartbeat tick
- * replicates it); the reply comes once it is applied. Others drop the
- * request: the client retries elsewhere on its timeout. Retried commands are
- * appended again and deduplicated by the state machine's sessions when
+ * A leader appends a client's command (the next heartbeat tick replicates
+ * it); the reply, to the client, comes once it is applied. Retried commands
+ * are appended again and deduplicated by the state machine's sessions when
  * applied (dissertation, 6.3); a duplicate in the current term also lets an
  * earlier-term copy commit.
  */
-export function onClientRequest(s: ServerState, m: ClientRequest, ctx: NodeContext<unknown>): ServerStep {
-  if (s.role !== "leader" || ctx.from === undefined) return become(s);
-  const entry: LogEntry = { term: s.currentTerm, command: { client: ctx.from, seq: m.seq, op: m.op } };
-  const appended: ServerState = { ...s, log: [...s.log, entry] };
+export function appendCommand(s: ServerState, command: Command, ctx: NodeSetup<unknown>): ServerStep {
+  const appended: ServerState = { ...s, log: [...s.log, { term: s.currentTerm, command }] };
   // A cluster of one commits at once.
   const committed = commitAndApply(appended, leaderCommitIndex(appended, ctx));
   return become(committed.state, ...committed.effects);
+}
+
+/**
+ * ClientRequest: a leader appends the command; a follower that knows the
+ * leader of its term forwards the request to it (dissertation, 6.2), so the
+ * client need not find the leader itself; a server that knows no leader drops
+ * it and the client retries elsewhere on its timeout.
+ */
+export function onClientRequest(s: ServerState, m: ClientRequest, ctx: NodeContext<unknown>): ServerStep {
+  if (ctx.from === undefined) return become(s);
+  const command: Command = { client: ctx.from, seq: m.seq, op: m.op };
+  if (s.role === "leader") return appendCommand(s, command, ctx);
+  if (s.role !== "follower" || s.leader === null) return become(s);
+  return become(s, send<RaftMessage>(s.leader, { type: "ForwardedRequest", ...command }));
+}
+
+/**
+ * ForwardedRequest: a leader appends the command for the client named in it.
+ * A server that is no longer the leader drops it (forwarding again could
+ * loop): the client retries on its timeout.
+ */
+export function onForwardedRequest(s: ServerState, m: ForwardedRequest, ctx: NodeContext<unknown>): ServerStep {
+  if (s.role !== "leader") return become(s);
+  return appendCommand(s, { client: m.client, seq: m.seq, op: m.op }, ctx);
 }
 
 /** The reducer of a Raft server, dispatching on the input. */
@@ -436,11 +611,14 @@ export function reduceServer(s: ServerState, input: ServerInput, ctx: NodeContex
   return match(input)
     .with({ type: "ElectionTimeout" }, () => onElectionTimeout(s, ctx))
     .with({ type: "Heartbeat" }, () => onHeartbeat(s, ctx))
+    .with({ type: "PreVote" }, (m) => onPreVote(s, m, ctx))
+    .with({ type: "PreVoteResponse" }, (m) => onPreVoteResponse(s, m, ctx))
     .with({ type: "RequestVote" }, (m) => onRequestVote(s, m, ctx))
     .with({ type: "RequestVoteResponse" }, (m) => onRequestVoteResponse(s, m, ctx))
     .with({ type: "AppendEntries" }, (m) => onAppendEntries(s, m, ctx))
     .with({ type: "AppendEntriesResponse" }, (m) => onAppendEntriesResponse(s, m, ctx))
     .with({ type: "ClientRequest" }, (m) => onClientRequest(s, m, ctx))
+    .with({ type: "ForwardedRequest" }, (m) => onForwardedRequest(s, m, ctx))
     .exhaustive();
 }
 

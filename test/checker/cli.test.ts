@@ -270,7 +270,7 @@ describe("interleave CLI messages", () => {
     expect(raft.code).toBe(0);
     expect(raft.stdout).toContain("  crash=0 (int, 0..3): server crashes (each followed by a possible restart)\n");
     expect(raft.stdout).toContain(
-      "  stale-read [clients=2, requests=2, workload=get-put, maxLog=1, candidates=2]: a leader answers reads from its local state without confirming it is still the leader (violates linearizableClientHistory)\n",
+      "  stale-read [clients=2, requests=2, workload=get-put, maxTerm=2, maxLog=1, preVote=off]: a leader answers reads from its local state without confirming it is still the leader (violates linearizableClientHistory)\n",
     );
     const json = run("list", "raft", "--json");
     expect(JSON.parse(json.stdout)).toMatchObject({ name: "raft", params: expect.arrayContaining([{ name: "crash", type: "int", default: 0, min: 0, max: 3, description: "server crashes (each followed by a possible restart)" }]) });

@@ -5,10 +5,12 @@ import {
   applyCommand,
   candidateLogUpToDate,
   emptyMachine,
+  KvError,
   mergeEntries,
   raft,
   raftServer,
   raftWorkload,
+  sameValue,
   type Command,
   type LogEntry,
   type ServerState,
@@ -20,6 +22,11 @@ const entry = (term: number, command: Command): LogEntry => ({ term, command });
 /** The context a server's reducer sees when `from` sends it a message. */
 function serverCtx(self: string, from: string): NodeContext<unknown> {
   return { self, from, kind: "message", params: {}, nodes: ["n1", "n2", "n3", "c1"], roles: { server: ["n1", "n2", "n3"], client: ["c1"] } };
+}
+
+/** The context of a server's timer. */
+function timerCtx(self: string): NodeContext<unknown> {
+  return { self, from: undefined, kind: "timer", params: {}, nodes: ["n1", "n2", "n3", "c1"], roles: { server: ["n1", "n2", "n3"], client: ["c1"] } };
 }
 
 /** A property of the default model, bound to its parameters. */
@@ -55,9 +62,30 @@ describe("raft: the key-value state machine", () => {
     const swapped = applyCommand(emptyMachine, cas);
     expect([swapped.machine.data, swapped.result]).toEqual([{ x: 1 }, { type: "cas", swapped: true }]);
     const again = applyCommand(swapped.machine, { ...cas, seq: 2 });
-    expect([again.machine.data, again.result]).toEqual([{ x: 1 }, { type: "cas", swapped: false }]);
+    expect([again.machine.data, again.result]).toEqual([{ x: 1 }, { type: "cas", swapped: false, error: 22 }]);
     const get = applyCommand(again.machine, { client: "c1", seq: 3, op: { type: "get", key: "x" } });
     expect(get.result).toEqual({ type: "get", value: 1 });
+  });
+
+  it("answers with Maelstrom's codes: 20 for an absent key, 22 for another value", () => {
+    const get = { client: "c1", seq: 1, op: { type: "get", key: "x" } } as const;
+    expect(applyCommand(emptyMachine, get).result).toEqual({ type: "get", value: null, error: KvError.keyDoesNotExist });
+    const cas = { client: "c1", seq: 2, op: { type: "cas", key: "x", expected: 1, value: 2 } } as const;
+    expect(applyCommand(emptyMachine, cas).result).toEqual({ type: "cas", swapped: false, error: 20 });
+    const one = applyCommand(emptyMachine, put("c2", 1, 3)).machine;
+    expect(applyCommand(one, cas).result).toEqual({ type: "cas", swapped: false, error: 22 });
+    expect([KvError.temporarilyUnavailable, KvError.crash, KvError.preconditionFailed]).toEqual([11, 13, 22]);
+  });
+
+  it("stores values of any JSON type and compares them by structure", () => {
+    const doc = { a: [1, "two", null, true], b: { c: 3 } };
+    const written = applyCommand(emptyMachine, { client: "c1", seq: 1, op: { type: "put", key: "x", value: doc } }).machine;
+    expect(applyCommand(written, { client: "c1", seq: 2, op: { type: "get", key: "x" } }).result).toEqual({ type: "get", value: doc });
+    // An equal document with its keys in another order matches; one that differs in a nested element does not.
+    const cas = (expected: typeof doc | null, seq: number) => applyCommand(written, { client: "c1", seq, op: { type: "cas", key: "x", expected, value: "s" } });
+    expect(cas({ b: { c: 3 }, a: [1, "two", null, true] }, 3).result).toEqual({ type: "cas", swapped: true });
+    expect(cas({ a: [1, "two", null, false], b: { c: 3 } }, 4).result).toEqual({ type: "cas", swapped: false, error: 22 });
+    expect([sameValue([1, [2]], [1, [2]]), sameValue([1], { 0: 1 }), sameValue({ a: 1 }, { a: 1, b: 2 }), sameValue(null, 0)]).toEqual([true, false, false, false]);
   });
 
   it("offers workloads of puts, gets and compare-and-sets", () => {
@@ -85,6 +113,59 @@ describe("raft: the server reducer", () => {
     ]);
     const second = raftServer.reduce(first.state, request, serverCtx("n3", "n2"))!;
     expect([second.state.votedFor, second.effects]).toEqual(["n1", [{ type: "send", to: "n2", msg: { type: "RequestVoteResponse", term: 1, granted: false } }]]);
+  });
+
+  it("pre-vote: a timeout asks for pre-votes for the next term without changing its own", () => {
+    const n1 = initialState().nodes["n1"] as ServerState;
+    const pre = raftServer.reduce(n1, { type: "ElectionTimeout" }, timerCtx("n1"))!;
+    const preVote = { type: "PreVote", term: 1, lastLogIndex: 0, lastLogTerm: 0 } as const;
+    expect([pre.state.role, pre.state.currentTerm, pre.state.votedFor, pre.state.preVotes, pre.effects]).toEqual([
+      "precandidate",
+      0,
+      null,
+      ["n1"],
+      [{ type: "setTimer", timer: { type: "ElectionTimeout" } }, { type: "send", to: "n2", msg: preVote }, { type: "send", to: "n3", msg: preVote }],
+    ]);
+    // A voter that knows no leader grants and changes nothing; one that hears from a leader refuses with its own term.
+    const n2 = initialState().nodes["n2"] as ServerState;
+    const granted = raftServer.reduce(n2, preVote, serverCtx("n2", "n1"))!;
+    expect([granted.state, granted.effects]).toEqual([n2, [{ type: "send", to: "n1", msg: { type: "PreVoteResponse", term: 1, granted: true } }]]);
+    const following = { ...n2, currentTerm: 1, leader: "n3" };
+    const refused = raftServer.reduce(following, { ...preVote, term: 2 }, serverCtx("n2", "n1"))!;
+    expect(refused.effects).toEqual([{ type: "send", to: "n1", msg: { type: "PreVoteResponse", term: 1, granted: false } }]);
+    // The pre-vote that makes a majority starts the election in the next term.
+    const elected = raftServer.reduce(pre.state, { type: "PreVoteResponse", term: 1, granted: true }, serverCtx("n1", "n2"))!;
+    const request = { type: "RequestVote", term: 1, lastLogIndex: 0, lastLogTerm: 0 };
+    expect([elected.state.role, elected.state.currentTerm, elected.state.votedFor, elected.state.preVotes]).toEqual(["candidate", 1, "n1", ["n1", "n2"]]);
+    expect(elected.effects.slice(1)).toEqual([{ type: "send", to: "n2", msg: request }, { type: "send", to: "n3", msg: request }]);
+  });
+
+  it("check-quorum: a leader that heard from no majority in its term steps down in it", () => {
+    const leader: ServerState = { ...(initialState().nodes["n1"] as ServerState), role: "leader", currentTerm: 1, votedFor: "n1", nextIndex: { n2: 1, n3: 1 }, matchIndex: { n2: 0, n3: 0 } };
+    const alone = raftServer.reduce(leader, { type: "ElectionTimeout" }, timerCtx("n1"))!;
+    expect([alone.state.role, alone.state.currentTerm, alone.effects]).toEqual([
+      "follower",
+      1,
+      [{ type: "cancelTimer", timer: { type: "Heartbeat" } }, { type: "setTimer", timer: { type: "ElectionTimeout" } }],
+    ]);
+    const heard = raftServer.reduce({ ...leader, heardFrom: ["n3"] }, { type: "ElectionTimeout" }, timerCtx("n1"))!;
+    expect([heard.state, heard.effects]).toEqual([{ ...leader, heardFrom: ["n3"] }, [{ type: "setTimer", timer: { type: "ElectionTimeout" } }]]);
+    // An AppendEntries response, success or not, counts as hearing from the peer.
+    const answered = raftServer.reduce(leader, { type: "AppendEntriesResponse", term: 1, success: false, matchIndex: 0 }, serverCtx("n1", "n2"))!;
+    expect(answered.state.heardFrom).toEqual(["n2"]);
+  });
+
+  it("forwarding: a follower passes a client's request to the leader it knows, which answers the client", () => {
+    const op = { type: "put", key: "x", value: 1 } as const;
+    const n2 = initialState().nodes["n2"] as ServerState;
+    expect(raftServer.reduce(n2, { type: "ClientRequest", seq: 1, op }, serverCtx("n2", "c1"))!.effects).toEqual([]);
+    const follower = raftServer.reduce(n2, { type: "AppendEntries", term: 1, prevLogIndex: 0, prevLogTerm: 0, entries: [], leaderCommit: 0 }, serverCtx("n2", "n1"))!.state;
+    expect([follower.currentTerm, follower.leader]).toEqual([1, "n1"]);
+    const forwarded = raftServer.reduce(follower, { type: "ClientRequest", seq: 1, op }, serverCtx("n2", "c1"))!;
+    expect(forwarded.effects).toEqual([{ type: "send", to: "n1", msg: { type: "ForwardedRequest", client: "c1", seq: 1, op } }]);
+    const leader: ServerState = { ...(initialState().nodes["n1"] as ServerState), role: "leader", currentTerm: 1, votedFor: "n1", nextIndex: { n2: 1, n3: 1 }, matchIndex: { n2: 0, n3: 0 } };
+    const appended = raftServer.reduce(leader, { type: "ForwardedRequest", client: "c1", seq: 1, op }, serverCtx("n1", "n2"))!;
+    expect(appended.state.log).toEqual([{ term: 1, command: { client: "c1", seq: 1, op } }]);
   });
 
   it("truncates only on a conflict, so a delayed shorter AppendEntries keeps later entries", () => {
@@ -123,6 +204,19 @@ describe("raft: the properties", () => {
     expect(property("stateMachineSafety").check(sameCommand as never, undefined as never)).toBe(true);
   });
 
+  it("newTermsHaveAPreVoteQuorum: a new highest term needs a majority of pre-votes; a term already in flight does not", () => {
+    const p = property("newTermsHaveAPreVoteQuorum");
+    if (p.kind !== "action") throw new Error("newTermsHaveAPreVoteQuorum is an action property");
+    const s0 = initialState();
+    expect(p.check(s0, withServer(s0, "n1", { currentTerm: 1, role: "candidate", preVotes: ["n1"] }))).toBe(false);
+    expect(p.check(s0, withServer(s0, "n1", { currentTerm: 1, role: "candidate", preVotes: ["n1", "n3"] }))).toBe(true);
+    // A proposed term in a PreVote is no term: adopting the term of a RequestVote in flight is.
+    const preVote = { ...s0, network: [{ from: "n2", to: "n1", msg: { type: "PreVote", term: 1, lastLogIndex: 0, lastLogTerm: 0 } }] };
+    expect(p.check(preVote, withServer(preVote, "n1", { currentTerm: 1 }))).toBe(false);
+    const vote = { ...s0, network: [{ from: "n2", to: "n1", msg: { type: "RequestVote", term: 1, lastLogIndex: 0, lastLogTerm: 0 } }] };
+    expect(p.check(vote, withServer(vote, "n1", { currentTerm: 1 }))).toBe(true);
+  });
+
   it("termsNeverDecrease compares each server's term across a step", () => {
     const p = property("termsNeverDecrease");
     if (p.kind !== "action") throw new Error("termsNeverDecrease is an action property");
@@ -143,22 +237,50 @@ describe("raft: the properties", () => {
 });
 
 describe("raft: model checking", () => {
-  it("the default model (3 servers, terms up to 2, one put with one retry) is safe: 113,908 states", () => {
+  it("the default model (3 servers, n1 and n2 stand for election in term 1, one put with one retry) is safe: 205,877 states", () => {
     const bfs = checkSpec(raft);
-    expect([bfs.result, bfs.distinctStates, bfs.generatedStates]).toEqual(["ok", 113_908, 687_220]);
-    expect(bfs.params).toMatchObject({ servers: 3, clients: 1, requests: 1, attempts: 2, maxTerm: 2, maxLog: 2, maxMessages: 3 });
-    const dfs = checkSpec(raft, { strategy: "dfs" });
-    expect([dfs.result, dfs.distinctStates, dfs.generatedStates]).toEqual(["ok", 113_908, 687_220]);
+    expect([bfs.result, bfs.distinctStates, bfs.generatedStates]).toEqual(["ok", 205_877, 1_441_545]);
+    expect(bfs.params).toMatchObject({ servers: 3, clients: 1, requests: 1, attempts: 2, candidates: 2, maxTerm: 1, maxLog: 2, maxMessages: 3, preVote: "on" });
   });
 
-  it("vote-twice elects two leaders in one term in 6 steps", () => {
+  it("vote-twice elects two leaders in one term in 12 steps (two pre-votes, then two elections)", () => {
     const r = checkSpec(raft, { variant: "vote-twice" });
-    expect([r.result, r.property, (r.trace?.length ?? 0) - 1]).toEqual(["violation", "atMostOneLeaderPerTerm", 6]);
+    expect([r.result, r.property, (r.trace?.length ?? 0) - 1, r.distinctStates]).toEqual(["violation", "atMostOneLeaderPerTerm", 12, 12_598]);
   });
 
-  it("no-log-check elects a leader without a committed entry in 14 steps", () => {
+  it("no-log-check elects a leader without a committed entry in 22 steps", () => {
     const r = checkSpec(raft, { variant: "no-log-check" });
-    expect([r.result, r.property, (r.trace?.length ?? 0) - 1]).toEqual(["violation", "leaderCompleteness", 14]);
+    expect([r.result, r.property, (r.trace?.length ?? 0) - 1]).toEqual(["violation", "leaderCompleteness", 22]);
+  });
+
+  it("prevote-bumps-term raises the highest term without a pre-vote in 1 step", () => {
+    const r = checkSpec(raft, { variant: "prevote-bumps-term" });
+    expect([r.result, r.property, (r.trace?.length ?? 0) - 1]).toEqual(["violation", "newTermsHaveAPreVoteQuorum", 1]);
+    // n3 does not stand for election (candidates=2): the bound stops expanding the state, the step is still checked.
+    expect(r.trace?.at(-1)?.action).toBe("n3: timer ElectionTimeout");
+    const n3 = (r.trace!.at(-1)!.state as ProtocolState).nodes["n3"] as ServerState;
+    expect([n3.role, n3.currentTerm, n3.preVotes]).toEqual(["precandidate", 1, ["n3"]]);
+  });
+
+  it("forwarder-answers: a follower's own read of x misses a write the leader committed, in 16 steps", () => {
+    const r = checkSpec(raft, { variant: "forwarder-answers" });
+    expect([r.result, r.property, (r.trace?.length ?? 0) - 1, r.distinctStates]).toEqual(["violation", "linearizableClientHistory", 16, 132_226]);
+    const last = r.trace!.at(-1)!.state as ProtocolState;
+    expect(last.history).toEqual([
+      { type: "invoke", process: "c2", f: "write", key: "x", value: 1 },
+      { type: "ok", process: "c2", f: "write", key: "x", value: 1 },
+      { type: "invoke", process: "c1", f: "read", key: "x", value: null },
+      { type: "ok", process: "c1", f: "read", key: "x", value: null },
+    ]);
+    // n1 holds the entry but has not learned it is committed: it answers from its empty store.
+    expect(r.trace?.at(-2)?.action).toBe(`n1: receive ClientRequest{seq:1,op:{"type":"get","key":"x"}} from c1`);
+    expect([(last.nodes["n1"] as ServerState).leader, (last.nodes["n1"] as ServerState).commitIndex]).toEqual(["n2", 0]);
+  });
+
+  it("the correct server forwards: no violation at forwarder-answers' bounds within its 16 steps", () => {
+    const params = raft.variants.find((v) => v.name === "forwarder-answers")!.params!;
+    const r = checkSpec(raft, { params, maxDepth: 16 });
+    expect([r.result, r.property, r.distinctStates]).toEqual(["incomplete", null, 149_379]);
   });
 
   it("commit-old-term replays Figure 8 on three servers in 28 steps", () => {
@@ -206,7 +328,7 @@ describe("raft: model checking", () => {
 
   it("stale-read answers a read from a deposed leader in 17 steps", () => {
     const r = checkSpec(raft, { variant: "stale-read" });
-    expect([r.result, r.property, (r.trace?.length ?? 0) - 1]).toEqual(["violation", "linearizableClientHistory", 17]);
+    expect([r.result, r.property, (r.trace?.length ?? 0) - 1, r.distinctStates]).toEqual(["violation", "linearizableClientHistory", 17, 411_639]);
     const last = r.trace!.at(-1)!.state as ProtocolState;
     expect(last.history).toEqual([
       { type: "invoke", process: "c1", f: "write", key: "x", value: 1 },
@@ -220,6 +342,6 @@ describe("raft: model checking", () => {
   it("the correct server reads through the log: no violation at stale-read's bounds within its 17 steps", () => {
     const params = raft.variants.find((v) => v.name === "stale-read")!.params!;
     const r = checkSpec(raft, { params, maxDepth: 17 });
-    expect([r.result, r.property, r.distinctStates]).toEqual(["incomplete", null, 207_319]);
+    expect([r.result, r.property, r.distinctStates]).toEqual(["incomplete", null, 522_015]);
   });
 });
