@@ -225,7 +225,7 @@ function program(io: CliIo, exit: { code: number }) {
     .option("--runs <n>", "random: number of walks (default 10000)", positiveInt("--runs"))
     .option("--replay-path <path>", "random: replay this path (printed with a violation, e.g. 0:3:1) instead of searching")
     .option("--timeout <seconds>", "stop after this long (result incomplete)", positiveNumber("--timeout"))
-    .option("--max-memory <MB>", "stop before resident memory reaches this many MiB (result incomplete)", positiveInt("--max-memory"))
+    .option("--max-memory <MB>", "stop before resident memory reaches this many MiB (result incomplete); the BFS queue moves to disk first", positiveInt("--max-memory"))
     .option("--symmetry", "store one state per orbit of the spec's interchangeable nodes")
     .option("--property <name>", "check only this property (repeatable; default: all)", (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option("--coverage", "print per action how often it was enabled and how many new states it found")
