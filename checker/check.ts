@@ -10,6 +10,7 @@ import { isRandomOutcome, random, randomReport, type RandomOptions, type RandomR
 import { resolveSpec } from "./load.js";
 import { UsageError } from "./usage-error.js";
 import { parallelSearch } from "./parallel.js";
+import { swarmSearch } from "./swarm.js";
 import { buildReport, type Report } from "./report.js";
 import { StatsCollector } from "./stats.js";
 import type { SearchOutcome, Strategy } from "./strategy.js";
@@ -22,8 +23,8 @@ export const strategies: Readonly<Record<string, Strategy>> = { bfs, dfs, random
 export interface CheckOptions extends RandomOptions {
   readonly variant?: string;
   readonly params?: ParamRecord;
-  /** `bfs` (default, shortest traces), `dfs`, or `random` (random walks; never proves ok). */
-  readonly strategy?: "bfs" | "dfs" | "random";
+  /** `bfs` (default, shortest traces), `dfs`, `random` (random walks; never proves ok) or `swarm` (diversified searches on worker threads: `checkSpecByName` only). */
+  readonly strategy?: "bfs" | "dfs" | "random" | "swarm";
   /** Store one state per orbit under renaming the spec's symmetric nodes (traces stay concrete). */
   readonly symmetry?: boolean;
   /** Check only these properties (as a TLC config lists its invariants); default: all. */
@@ -41,6 +42,7 @@ export interface CheckOptions extends RandomOptions {
 export function checkSpec(spec: Spec<any>, options: CheckOptions & { readonly strategy: "random" }): RandomReport;
 export function checkSpec(spec: Spec<any>, options?: CheckOptions): Report;
 export function checkSpec(spec: Spec<any>, options: CheckOptions = {}): Report {
+  if (options.strategy === "swarm") throw new UsageError("--strategy swarm runs on worker threads: call checkSpecByName");
   const strategy = strategies[options.strategy ?? "bfs"]!;
   const { model, warning, stats } = searchedModel(spec, strategy, options);
   // BFS and DFS guard the spec's code themselves; random walks get the same guards from a wrapper.
@@ -179,6 +181,10 @@ export interface CheckByNameOptions extends CheckOptions {
  */
 export async function checkSpecByName(specArg: string, options: CheckByNameOptions = {}): Promise<Report> {
   const spec = await resolveSpec(specArg);
+  if (options.strategy === "swarm") {
+    if (options.stats) throw new UsageError("--stats applies to --strategy bfs and dfs, which expand each distinct state once");
+    return swarmSearch(spec, specArg, options, options.workers ?? 2);
+  }
   const workers = options.workers ?? 1;
   if (workers <= 1) {
     const strategy = strategies[options.strategy ?? "bfs"]!;
