@@ -15,7 +15,7 @@ import { checkSpec, type CheckByNameOptions } from "./check.js";
 import { DEFAULT_RUNS, DEFAULT_WALK_DEPTH, randomSeed, type RandomReport } from "./random.js";
 import type { Report } from "./report.js";
 import type { Limit } from "./strategy.js";
-import type { SwarmMessage, SwarmPlan, SwarmSetup } from "./swarm-worker.js";
+import type { SwarmMessage, SwarmPlan, SwarmSetup } from "./swarm-member.js";
 
 /** Walk depths and DFS depth bounds the members cycle through (when `--max-depth` does not fix one). */
 const WALK_DEPTHS = [DEFAULT_WALK_DEPTH, 50, 200, 25];
