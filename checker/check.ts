@@ -183,7 +183,7 @@ export async function checkSpecByName(specArg: string, options: CheckByNameOptio
   const spec = await resolveSpec(specArg);
   if (options.strategy === "swarm") {
     if (options.stats) throw new UsageError("--stats applies to --strategy bfs and dfs, which expand each distinct state once");
-    return swarmSearch(spec, specArg, options, options.workers ?? 2);
+    return swarmSearch(spec, specArg, options, options.workers ?? 2, checkSpec);
   }
   const workers = options.workers ?? 1;
   if (workers <= 1) {

@@ -8,7 +8,6 @@
 import { deriveModel, isLiveness, selectProperties, type Fingerprint, type Model, type PropertyKind, type Spec, type Trace } from "../src/index.js";
 import { checkSpec } from "./check.js";
 import { dfs } from "./dfs.js";
-import { resolveSpec } from "./load.js";
 import { formatPath, shrinkPath, type RandomReport, type WalkPath } from "./random.js";
 import { buildReport, type Report } from "./report.js";
 import type { Limit } from "./strategy.js";
@@ -186,8 +185,7 @@ function depthFirst(spec: Spec<any>, setup: SwarmSetup): SwarmMessage {
   return { type: "done", member: plan.member, limit: outcome.limit ?? null, ...counts };
 }
 
-/** Runs one member's search to its end. */
-export async function runMember(setup: SwarmSetup): Promise<SwarmMessage> {
-  const spec = await resolveSpec(setup.spec);
+/** Runs one member's search on `spec` (loaded from `setup.spec` by the thread) to its end. */
+export function runMember(spec: Spec<any>, setup: SwarmSetup): SwarmMessage {
   return setup.plan.kind === "walks" ? walks(spec, setup) : depthFirst(spec, setup);
 }

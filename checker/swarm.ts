@@ -11,7 +11,7 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { Spec } from "../src/index.js";
-import { checkSpec, type CheckByNameOptions } from "./check.js";
+import type { checkSpec as CheckSpec, CheckByNameOptions } from "./check.js";
 import { DEFAULT_RUNS, DEFAULT_WALK_DEPTH, randomSeed, type RandomReport } from "./random.js";
 import type { Report } from "./report.js";
 import type { Limit } from "./strategy.js";
@@ -64,9 +64,10 @@ function workerUrl(): URL {
 
 /**
  * Runs a swarm of `workers` members on `spec` (`specArg` is how the CLI named it, for the workers to load).
- * @example const r = await swarmSearch(raft, "raft", { variant: "vote-twice", seed: 1 }, 2);
+ * `checkSpec` replays the winner's path (passed in: check.ts calls this, and imports stay one way).
+ * @example const r = await swarmSearch(raft, "raft", { variant: "vote-twice", seed: 1 }, 2, checkSpec);
  */
-export async function swarmSearch(spec: Spec<any>, specArg: string, options: CheckByNameOptions, workers: number): Promise<SwarmReport> {
+export async function swarmSearch(spec: Spec<any>, specArg: string, options: CheckByNameOptions, workers: number, checkSpec: typeof CheckSpec): Promise<SwarmReport> {
   const start = performance.now();
   const seed = options.seed ?? randomSeed();
   const plans = swarmPlans(workers, {

@@ -32,6 +32,7 @@ describe("architecture", () => {
       "checker/index.ts -> checker/cli.ts",
       "checker/index.ts -> checker/load.ts",
       "checker/parallel.ts -> checker/load.ts",
+      "checker/swarm-worker.ts -> checker/load.ts",
       "checker/worker.ts -> checker/load.ts",
       "src/runtime/client.ts -> specs/raft.ts",
       "src/runtime/maelstrom-raft.ts -> specs/raft/kv.ts",
