@@ -114,6 +114,7 @@ export async function swarmSearch(spec: Spec<any>, specArg: string, options: Che
   }
   const distinct = messages.reduce((n, m) => n + m.distinctStates, 0);
   const generated = messages.reduce((n, m) => n + m.generatedStates, 0);
+  const deepest = Math.max(0, ...messages.map((m) => m.maxDepth));
   const swarm = { swarmSeed: seed, members, strategy: `swarm/${workers} workers` };
   const durationMs = Math.round(performance.now() - start);
   if (outcome.found) {
@@ -131,18 +132,22 @@ export async function swarmSearch(spec: Spec<any>, specArg: string, options: Che
       foundSteps: f.foundSteps,
       distinctStates: distinct,
       generatedStates: generated,
+      maxDepth: Math.max(deepest, (replayed.trace?.length ?? 1) - 1),
       durationMs,
     };
   }
+  // The report's skeleton (spec, params, liveness warning) from a one-step walk.
   const base = checkSpec(spec, { ...options, strategy: "random", seed, runs: 1, maxDepth: 1 } as never) as RandomReport;
   const complete = outcome.complete;
   return {
     ...base,
     ...swarm,
+    // The skeleton walk above is one step: its "never enabled" warnings would be noise; the liveness one stands.
+    warnings: base.warnings.filter((w) => w.startsWith("liveness properties")),
     winner: null,
     ...(complete
       ? { result: complete.result, property: complete.property, propertyKind: complete.propertyKind, limit: null, maxDepth: complete.maxDepth }
-      : { result: "incomplete", property: null, propertyKind: null, limit: outcome.limit ?? "max-depth" }),
+      : { result: "incomplete", property: null, propertyKind: null, limit: outcome.limit ?? "max-depth", maxDepth: deepest }),
     trace: null,
     replayPath: null,
     foundSteps: null,
