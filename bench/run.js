@@ -3,7 +3,7 @@
 // each bench file records its baseline figures next to the code that uses them).
 // Never part of `npm test`; wall-clock times are not asserted anywhere.
 //   npm run bench                  everything (two-phase commit with 9 RMs takes minutes)
-//   npm run bench -- checker       only the model checker; also: guards, liveness, random, lincheck, cluster, distributed
+//   npm run bench -- checker       only the model checker; also: guards, liveness, random, lincheck, cluster, distributed, swarm, spill
 //   npm run bench -- checker quick skip the 9-RM runs
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -86,7 +86,7 @@ function checker() {
 }
 
 const benches = [["checker", checker]];
-for (const [name, file] of [["guards", "guards.js"], ["liveness", "liveness.js"], ["random", "random.js"], ["lincheck", "lincheck.js"], ["cluster", "cluster.js"], ["distributed", "distributed.js"]]) {
+for (const [name, file] of [["guards", "guards.js"], ["liveness", "liveness.js"], ["random", "random.js"], ["lincheck", "lincheck.js"], ["cluster", "cluster.js"], ["distributed", "distributed.js"], ["swarm", "swarm.js"], ["spill", "spill.js"]]) {
   if (existsSync(`${root}/bench/${file}`)) benches.push([name, (await import(`./${file}`)).main]);
 }
 for (const [name, bench] of benches) if (wants(name)) await bench();

@@ -12,6 +12,7 @@ import { UsageError } from "./usage-error.js";
 import { parallelSearch } from "./parallel.js";
 import { distributedSearch, type DistributedOptions } from "./distributed/coordinator.js";
 import { resolve as resolvePath } from "node:path";
+import { swarmSearch } from "./swarm.js";
 import { buildReport, type Report } from "./report.js";
 import { StatsCollector } from "./stats.js";
 import type { SearchOutcome, Strategy } from "./strategy.js";
@@ -24,8 +25,8 @@ export const strategies: Readonly<Record<string, Strategy>> = { bfs, dfs, random
 export interface CheckOptions extends RandomOptions {
   readonly variant?: string;
   readonly params?: ParamRecord;
-  /** `bfs` (default, shortest traces), `dfs`, or `random` (random walks; never proves ok). */
-  readonly strategy?: "bfs" | "dfs" | "random";
+  /** `bfs` (default, shortest traces), `dfs`, `random` (random walks; never proves ok) or `swarm` (diversified searches on worker threads: `checkSpecByName` only). */
+  readonly strategy?: "bfs" | "dfs" | "random" | "swarm";
   /** Store one state per orbit under renaming the spec's symmetric nodes (traces stay concrete). */
   readonly symmetry?: boolean;
   /** Check only these properties (as a TLC config lists its invariants); default: all. */
@@ -43,6 +44,7 @@ export interface CheckOptions extends RandomOptions {
 export function checkSpec(spec: AnySpec, options: CheckOptions & { readonly strategy: "random" }): RandomReport;
 export function checkSpec(spec: AnySpec, options?: CheckOptions): Report;
 export function checkSpec(spec: AnySpec, options: CheckOptions = {}): Report {
+  if (options.strategy === "swarm") throw new UsageError("--strategy swarm runs on worker threads: call checkSpecByName");
   const strategy = strategies[options.strategy ?? "bfs"]!;
   const { model, warning, stats } = searchedModel(spec, strategy, options);
   // BFS and DFS guard the spec's code themselves; random walks get the same guards from a wrapper.
@@ -185,6 +187,10 @@ export interface CheckByNameOptions extends CheckOptions {
  */
 export async function checkSpecByName(specArg: string, options: CheckByNameOptions = {}): Promise<Report> {
   const spec = await resolveSpec(specArg);
+  if (options.strategy === "swarm") {
+    if (options.stats) throw new UsageError("--stats applies to --strategy bfs and dfs, which expand each distinct state once");
+    return swarmSearch(spec, specArg, options, options.workers ?? 2, checkSpec);
+  }
   const workers = options.workers ?? 1;
   if (options.distributed) return checkDistributed(spec, specArg, options, { ...options.distributed, workers });
   if (workers <= 1) {

@@ -34,6 +34,7 @@ import { involvedNodes } from "./explorer/involved.js";
 import { createProgress } from "./progress.js";
 import { replayHint, ReplayPathError, type RandomReport } from "./random.js";
 import { exitCodeOf, formatReportText, summaryLine, type Report } from "./report.js";
+import { swarmHint, type SwarmReport } from "./swarm.js";
 
 /** Where the CLI writes; tests pass their own. */
 export interface CliIo {
@@ -219,18 +220,18 @@ function program(io: CliIo, exit: { code: number }) {
     .argument("<spec>", "a catalogue name or a path to a .ts/.js file exporting a spec")
     .option("--variant <name>", "check a variant (see `interleave list`)")
     .option("--param <name=value>", "set a parameter (repeatable)", collectParam, {} as Record<string, string>)
-    .addOption(new Option("--strategy <strategy>", "search strategy").choices(["bfs", "dfs", "random"] as const).default("bfs" as const))
-    .option("--workers <n>", "worker threads for breadth-first search (default 1; same counts with any number); with --distributed, worker processes", positiveInt("--workers"))
+    .addOption(new Option("--strategy <strategy>", "search strategy").choices(["bfs", "dfs", "random", "swarm"] as const).default("bfs" as const))
+    .option("--workers <n>", "worker threads for breadth-first search (default 1; same counts with any number); with --distributed, worker processes; swarm: members (default 2)", positiveInt("--workers"))
     .option("--distributed <url>", "search with --workers processes exchanging states through this NATS broker (nats://host:port)")
     .option("--no-spawn", "with --distributed: start no workers here; wait for `interleave worker` processes (other machines)")
     .option("--run <name>", "with --distributed: the run's name, which the workers give too (default: fresh, or \"default\" with --no-spawn)")
     .option("--max-states <n>", "stop after this many distinct states (result incomplete)", positiveInt("--max-states"))
     .option("--max-depth <n>", "do not explore beyond this many steps (result incomplete); random: steps per walk (default 100)", positiveInt("--max-depth"))
-    .option("--seed <n>", "random: seed of the walks (default: a random seed, always printed)", integer("--seed"))
-    .option("--runs <n>", "random: number of walks (default 10000)", positiveInt("--runs"))
+    .option("--seed <n>", "random: seed of the walks; swarm: the base seed members derive theirs from (default: a random seed, always printed)", integer("--seed"))
+    .option("--runs <n>", "random: number of walks (default 10000); swarm: walks per walking member", positiveInt("--runs"))
     .option("--replay-path <path>", "random: replay this path (printed with a violation, e.g. 0:3:1) instead of searching")
     .option("--timeout <seconds>", "stop after this long (result incomplete)", positiveNumber("--timeout"))
-    .option("--max-memory <MB>", "stop before resident memory reaches this many MiB (result incomplete)", positiveInt("--max-memory"))
+    .option("--max-memory <MB>", "stop before resident memory reaches this many MiB (result incomplete); the BFS queue moves to disk first", positiveInt("--max-memory"))
     .option("--symmetry", "store one state per orbit of the spec's interchangeable nodes")
     .option("--property <name>", "check only this property (repeatable; default: all)", (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option("--coverage", "print per action how often it was enabled and how many new states it found")
@@ -241,11 +242,14 @@ function program(io: CliIo, exit: { code: number }) {
     .addOption(new Option("--trace-format <format>", "format of the trace").choices(["text", "json", "itf", "mermaid", "html"] as const).default("text" as const))
     .option("--out <file>", "write the trace to a file (without it, a --trace-format other than text goes to stdout)")
     .action(async (specArg, opts) => {
-      if (opts.strategy !== "random" && (opts.seed !== undefined || opts.runs !== undefined || opts.replayPath !== undefined)) {
+      if (opts.strategy !== "random" && opts.strategy !== "swarm" && (opts.seed !== undefined || opts.runs !== undefined || opts.replayPath !== undefined)) {
         throw new UsageError("--seed, --runs and --replay-path apply to --strategy random");
       }
       if (opts.distributed === undefined && (opts.spawn === false || opts.run !== undefined)) throw new UsageError("--no-spawn and --run apply to --distributed");
       if (opts.distributed !== undefined && opts.workers === undefined) throw new UsageError("--distributed needs --workers <n>, the number of worker processes (one per partition)");
+      if (opts.strategy === "swarm" && opts.replayPath !== undefined) {
+        throw new UsageError("--replay-path replays one path: use it with --strategy random (a swarm prints the one to use)");
+      }
       const cores = availableParallelism();
       // Distributed workers may run on other machines; on this one, more than its cores only run slower.
       if (opts.distributed === undefined && opts.workers !== undefined && opts.workers > cores) {
@@ -295,7 +299,12 @@ function program(io: CliIo, exit: { code: number }) {
       // A user's spec file is named by its absolute path, so `interleave replay` finds it from anywhere.
       const specRef = looksLikePath(specArg) ? resolvePath(specArg) : specArg;
       // Every random run prints what repeats it (a fault of the spec's code ends the walks before there is one).
-      const replay = opts.strategy === "random" && "seed" in report ? `${replayHint(report as RandomReport, specArg)}\n` : "";
+      const replay =
+        opts.strategy === "swarm" && "swarmSeed" in report
+          ? `${swarmHint(report as SwarmReport, specArg)}\n`
+          : opts.strategy === "random" && "seed" in report
+            ? `${replayHint(report as RandomReport, specArg)}\n`
+            : "";
       // A trace format other than text, without --out, takes stdout; the summary goes to stderr.
       const traceToStdout = opts.out === undefined && opts.traceFormat !== "text" && opts.json !== "-";
       const involved = await involvedIn(specArg, report, opts.traceFormat);

@@ -5,10 +5,11 @@
 import { totalmem } from "node:os";
 import { getHeapStatistics } from "node:v8";
 import { isLiveness, type ActionActivity, type Fingerprint, type Model, type PropertyKind, type Trace, type TraceStep } from "../src/index.js";
-import { inUserCode, realNow, trapNondeterminism, UserCodeError, type UserFault } from "../src/user-code.js";
+import { deepFreeze, inUserCode, realNow, trapNondeterminism, UserCodeError, type UserFault } from "../src/user-code.js";
 import { Expander, type CoverageRow, type Found, type GuardOptions } from "./expander.js";
 import { EdgeLog, type LivenessProperty } from "./edge-log.js";
 import { Frontier, type FrontierOrder } from "./frontier.js";
+import { collectGarbage, SpillArea, SpillTally, type SpillPolicy } from "./disk-queue.js";
 import { findLasso, type Lasso } from "./liveness.js";
 import { collisionProbability, StateStore } from "./store.js";
 import type { Limit, SearchOptions, SearchOutcome } from "./strategy.js";
@@ -32,7 +33,8 @@ export function defaultMemoryLimit(): number {
 export class Budget {
   private readonly start = realNow();
   private readonly deadline: number;
-  private readonly maxMemory: number;
+  /** The memory budget in bytes (`--max-memory`, or the default). */
+  readonly maxMemory: number;
   // Whatever the budget, stop before V8's heap limit: an out-of-memory crash would lose the report.
   // V8 gives up ("ineffective mark-compacts") well before its nominal limit:
   // stop while a third of the heap is still available.
@@ -50,6 +52,16 @@ export class Budget {
     return realNow() - this.start;
   }
 
+  /**
+   * Memory is getting short (resident set past 60% of the budget, or half
+   * the JavaScript heap in use): time to move the queue to disk.
+   */
+  get pressed(): boolean {
+    return this.lastRss > this.maxMemory * 0.6 || getHeapStatistics().total_available_size < this.heapReserve * 1.5;
+  }
+
+  private lastRss = 0;
+
   /** The limit reached, if any; `memory` also reads the RSS (a system call). */
   exceeded(memory: boolean): Limit | undefined {
     if (this.signal?.aborted) return "interrupted";
@@ -58,6 +70,7 @@ export class Budget {
     if (getHeapStatistics().total_available_size < this.heapReserve) return "max-memory";
     if (!memory) return undefined;
     const rss = process.memoryUsage.rss();
+    this.lastRss = rss;
     if (rss > this.peakRss) this.peakRss = rss;
     if (rss > this.maxMemory * 0.9) return "max-memory";
     return undefined;
@@ -80,6 +93,7 @@ export class Exploration<S> {
   private expanded = 0;
   private done = false;
   private readonly release: () => void;
+  private readonly spill: SpillPolicy<S> | undefined;
   /** Edges and predicate bits, when the model has liveness properties. */
   private readonly edges: EdgeLog<S> | undefined;
 
@@ -92,7 +106,8 @@ export class Exploration<S> {
     this.maxDepth = options.maxDepth ?? Infinity;
     this.progressEvery = options.progressIntervalMs ?? 1000;
     this.nextProgress = this.progressEvery;
-    const frontier = new Frontier<S>(order);
+    this.spill = order === "fifo" ? spillPolicy(model, { ...guardOptions(options), budgetBytes: options.maxQueueBytes ?? this.budget.maxMemory / 4 }) : undefined;
+    const frontier = new Frontier<S>(order, this.spill);
     this.frontier = frontier;
     const live = model.properties.filter((p): p is LivenessProperty<S> => isLiveness(p.kind));
     this.edges = live.length > 0 ? new EdgeLog<S>(live, model.fairness ? (label) => model.fairness!(label) : undefined) : undefined;
@@ -106,6 +121,7 @@ export class Exploration<S> {
       this.expander.addInitial();
     } catch (error) {
       this.release();
+      this.spill?.area.dispose();
       throw error;
     }
   }
@@ -128,7 +144,10 @@ export class Exploration<S> {
         expander.expand(frontier.state, frontier.index, frontier.hi, frontier.lo, frontier.depth);
         if ((++this.expanded & 1023) === 0) {
           // Reading the RSS costs a system call: every 16K expansions is enough.
-          this.limit = budget.exceeded((this.expanded & 16383) === 0);
+          const memory = (this.expanded & 16383) === 0;
+          this.limit = budget.exceeded(memory);
+          // The queue goes to disk before the search stops for memory: only the fingerprint store (and edge log) may stop it.
+          if (memory && budget.pressed) this.limit = this.spillForMemory() ?? this.limit;
           const elapsed = budget.elapsedMs;
           if (this.options.onProgress && elapsed >= this.nextProgress) {
             this.nextProgress = elapsed + this.progressEvery;
@@ -141,12 +160,27 @@ export class Exploration<S> {
       // Typed arrays that cannot grow: the machine's memory is the limit.
       if (!(error instanceof RangeError) || !/allocation|Invalid typed array length|Array buffer/i.test(error.message)) {
         this.release();
+        this.spill?.area.dispose();
         throw error;
       }
       this.limit = "max-memory";
     }
     this.done = true;
     return true;
+  }
+
+  /**
+   * Memory is short: moves the queue to disk (once) and, when the budget is
+   * exceeded with the queue already there, collects the garbage it left
+   * before deciding. Returns the limit as it stands after that.
+   */
+  private spillForMemory(): Limit | undefined {
+    if (!this.spill) return this.limit;
+    const started = !this.frontier.spilling;
+    if (started) this.frontier.startSpilling();
+    if (!started && this.limit !== "max-memory") return this.limit;
+    collectGarbage();
+    return this.budget.exceeded(true);
   }
 
   /** The outcome of the search (call once `run` returned true). */
@@ -158,17 +192,44 @@ export class Exploration<S> {
       // Liveness needs the whole graph: only a complete search without a safety violation gets there.
       const complete = !expander.violation && !this.limit && expander.unreached.length === 0;
       const lasso = complete && this.edges ? findLasso(this.edges as EdgeLog<unknown>, store.size) : undefined;
-      return outcome(this.model, { ...pickExpander(expander), ...(lasso ? { lasso } : {}) }, this.limit, this.budget, {
+      const result = outcome(this.model, { ...pickExpander(expander), ...(lasso ? { lasso } : {}) }, this.limit, this.budget, {
         distinct: Math.min(store.size, this.options.maxStates ?? Infinity),
         bytesPerState: store.bytesPerState,
         pathTo: (i) => store.pathTo(i),
         ordinal: (i) => store.ordinal(i),
         fingerprints: (indices) => store.fingerprints(indices),
       });
+      const queue = this.frontier.spillStats;
+      return queue === undefined ? result : { ...result, queue };
     } finally {
       this.release();
+      this.spill?.area.dispose();
     }
   }
+}
+
+/**
+ * How a BFS queue spills: past `budgetBytes` of waiting states (by default a
+ * quarter of the memory budget), or when memory gets short, to a temporary
+ * directory. States read back are adopted by the model and, with
+ * the guards on, frozen again like every stored state.
+ */
+export function spillPolicy<S>(model: Model<S>, options: GuardOptions & { readonly budgetBytes: number }, area = new SpillArea(), prefix?: string): SpillPolicy<S> {
+  const freeze = options.guards === false ? undefined : model.freeze ? (s: S) => model.freeze!(s) : deepFreeze;
+  const adopt = model.adopt ? (s: S) => model.adopt!(s) : (s: S) => s;
+  return {
+    budgetBytes: options.budgetBytes,
+    area,
+    tally: new SpillTally(),
+    revive: freeze
+      ? (s) => {
+          const state = adopt(s);
+          freeze(state);
+          return state;
+        }
+      : adopt,
+    ...(prefix === undefined ? {} : { prefix }),
+  };
 }
 
 function pickExpander<S>(expander: Expander<S>): Parameters<typeof outcome>[1] {

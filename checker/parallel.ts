@@ -19,6 +19,7 @@ import { Budget, guardOptions, outcome } from "./explore.js";
 import type { CoverageRow, Found } from "./expander.js";
 import { resolveSpec } from "./load.js";
 import { SharedStateStore } from "./shared-store.js";
+import { SpillArea, SpillTally } from "./disk-queue.js";
 import type { Limit, SearchOptions, SearchOutcome } from "./strategy.js";
 import type { WorkerReport, WorkerRequest, WorkerSetup } from "./worker.js";
 
@@ -83,18 +84,22 @@ export async function parallelSearch(
   const model = properties.length > 0 ? selectProperties(instantiated, properties) : instantiated;
   const store = SharedStateStore.create(1 << 16);
   const stop = new SharedArrayBuffer(4);
+  // Each worker's queue spills past its share of the queue budget, into one directory removed at the end.
+  const area = new SpillArea();
+  const queueBudget = (options.maxQueueBytes ?? budget.maxMemory / 4) / workers;
   const interrupt = () => Atomics.store(new Int32Array(stop), 0, 1);
   options.signal?.addEventListener("abort", interrupt);
-  const setup = (): WorkerSetup => ({
+  const setup = (k: number): WorkerSetup => ({
     spec: specArg,
     instantiate,
     buffers: store.buffers,
     guards: guardOptions(options),
     properties,
     stop,
+    spill: { directory: area.directory, prefix: `worker${k}`, budgetBytes: queueBudget },
     ...(options.maxStates === undefined ? {} : { maxStates: options.maxStates }),
   });
-  const pool = Array.from({ length: workers }, () => new WorkerHandle(setup()));
+  const pool = Array.from({ length: workers }, (_, k) => new WorkerHandle(setup(k)));
   let release = () => {};
   try {
     await Promise.all(pool.map((w) => w.ready));
@@ -124,6 +129,8 @@ export async function parallelSearch(
       else if (reports.some((r) => r.timedOut)) limit = "timeout";
       else limit = budget.exceeded(true);
       if (limit) break;
+      // Memory is short: the next level waits on disk rather than stopping the search.
+      if (budget.pressed) await Promise.all(pool.map((w) => w.ask({ type: "spill" })));
       options.onProgress?.({
         distinctStates: store.size,
         generatedStates: total(pool, "generated"),
@@ -143,17 +150,21 @@ export async function parallelSearch(
     const activity = mergeActivity(pool.flatMap((w) => w.last.activity));
     // The counterexample is replayed here, with the same traps as in the workers.
     release = options.guards === false ? () => {} : trapNondeterminism();
-    return outcome(model, counts, limit, budget, {
+    const queue = new SpillTally();
+    for (const w of pool) if (w.last.queue) queue.add(w.last.queue);
+    const result = outcome(model, counts, limit, budget, {
       distinct: Math.min(store.size, options.maxStates ?? Infinity),
       bytesPerState: store.bytesPerState,
       pathTo: (i) => store.pathTo(i),
       ordinal: (i) => store.ordinal(i),
       fingerprints: (indices) => store.fingerprints(indices),
     }, activity.size > 0 ? activity : undefined);
+    return { ...result, queue: queue.stats() };
   } finally {
     release();
     options.signal?.removeEventListener("abort", interrupt);
     await Promise.all(pool.map((w) => w.stop()));
+    area.dispose();
   }
 }
 

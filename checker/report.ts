@@ -35,6 +35,10 @@ export interface Report {
   /** Estimated probability that a fingerprint collision hid a state. */
   readonly collisionProbability: number;
   readonly peakRssMB: number;
+  /** States the BFS queue wrote to disk to stay within `--max-memory` (0: it fit in memory). */
+  readonly spilledStates: number;
+  /** BFS: estimated bytes a waiting state holds in memory, and bytes it took on disk (0 when nothing spilled). */
+  readonly queueBytesPerState?: { readonly memory: number; readonly disk: number };
   /** Steps of the counterexample (first: the initial state), or null. With `error`: the trace to the state the spec's code failed on. */
   readonly trace: Trace | null;
   /**
@@ -79,6 +83,10 @@ export function buildReport(
     bytesPerState: Math.round(outcome.bytesPerState * 10) / 10,
     collisionProbability: Number(outcome.collisionProbability.toPrecision(3)),
     peakRssMB: Math.round(outcome.peakRssBytes / 2 ** 20),
+    spilledStates: outcome.queue?.spilledStates ?? 0,
+    ...(outcome.queue === undefined
+      ? {}
+      : { queueBytesPerState: { memory: Math.round(outcome.queue.memoryBytesPerState), disk: Math.round(outcome.queue.diskBytesPerState) } }),
     trace: trace && trace.length > 0 ? trace : null,
     ...(outcome.violation?.loopStart === undefined ? {} : { loopStart: outcome.violation.loopStart }),
     ...(outcome.coverage ? { coverage: outcome.coverage } : {}),
@@ -145,6 +153,9 @@ export function summaryLine(r: Report): string {
 export function formatReportText(r: Report): string {
   const lines = [summaryLine(r)];
   if (r.result === "violation" && r.error) lines.push(`  ${describeFault(r.error)}`);
+  if (r.spilledStates > 0 && r.queueBytesPerState) {
+    lines.push(`  queue: ${count(r.spilledStates)} states spilled to disk (${count(r.queueBytesPerState.disk)} bytes per state on disk, about ${count(r.queueBytesPerState.memory)} in memory)`);
+  }
   if (r.trace) {
     const title = r.result === "error" ? "Trace to the state it failed on" : r.loopStart !== undefined ? "Lasso counterexample" : "Counterexample";
     lines.push("", `${title} (${steps(r.trace.length - 1)}):`, formatTraceText(r.trace, { sets: r.sets, ...(r.loopStart === undefined ? {} : { loopStart: r.loopStart }) }));

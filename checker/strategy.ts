@@ -5,6 +5,7 @@
 import type { Model, PropertyKind, Trace } from "../src/index.js";
 import type { UserFault } from "../src/user-code.js";
 import type { CoverageRow } from "./expander.js";
+import type { SpillStats } from "./disk-queue.js";
 
 /** Limits and hooks for one search. */
 export interface SearchOptions {
@@ -16,6 +17,13 @@ export interface SearchOptions {
   readonly timeoutMs?: number;
   /** Stop (result `incomplete`) when the process's resident memory nears this many bytes. */
   readonly maxMemoryBytes?: number;
+  /**
+   * Estimated bytes the BFS queue may hold in memory before the rest goes
+   * to disk (default a quarter of `maxMemoryBytes`; the queue also spills
+   * when memory runs short). A knob for tests and tuning: users set
+   * `--max-memory`.
+   */
+  readonly maxQueueBytes?: number;
   /** Called about every `progressIntervalMs` (default 1000) during the search. */
   readonly onProgress?: (progress: Progress) => void;
   readonly progressIntervalMs?: number;
@@ -86,6 +94,8 @@ export interface SearchOutcome<S> {
   readonly collisionProbability: number;
   /** Peak resident set size seen during the search, in bytes. */
   readonly peakRssBytes: number;
+  /** Breadth-first searches: what the queue spilled to disk (none when it fit in memory). */
+  readonly queue?: SpillStats;
 }
 
 /** A search strategy: one file each (bfs, dfs, ...). */

@@ -8,6 +8,8 @@ import { selectProperties } from "../src/index.js";
 import { trapNondeterminism } from "../src/user-code.js";
 import { Expander, type CoverageRow, type Found, type GuardOptions } from "./expander.js";
 import { Frontier, type FrontierBatch } from "./frontier.js";
+import { SpillArea, type SpillStats } from "./disk-queue.js";
+import { spillPolicy } from "./explore.js";
 import { resolveSpec } from "./load.js";
 import { SharedStateStore, type SharedStoreBuffers } from "./shared-store.js";
 
@@ -22,6 +24,8 @@ export interface WorkerSetup {
   readonly properties: readonly string[];
   /** [stop]: set to 1 by the coordinator to interrupt the level (Ctrl-C). */
   readonly stop: SharedArrayBuffer;
+  /** Where this worker's queue spills (a directory the coordinator made and removes) and its share of the queue budget. */
+  readonly spill: { readonly directory: string; readonly prefix: string; readonly budgetBytes: number };
 }
 
 /** Requests from the coordinator. */
@@ -31,7 +35,8 @@ export type WorkerRequest =
   | { readonly type: "resume"; readonly deadline: number }
   | { readonly type: "give"; readonly count: number }
   | { readonly type: "take"; readonly batch: FrontierBatch<unknown> }
-  | { readonly type: "attach"; readonly buffers: SharedStoreBuffers };
+  | { readonly type: "attach"; readonly buffers: SharedStoreBuffers }
+  | { readonly type: "spill" };
 
 /** A worker's answer: its running totals and why it stopped. */
 export interface WorkerReport {
@@ -48,6 +53,8 @@ export interface WorkerReport {
   readonly reached: readonly boolean[];
   readonly coverage: readonly CoverageRow[];
   readonly activity: readonly [string, { readonly tried: number; readonly enabled: number }][];
+  /** What this worker's queue spilled to disk. */
+  readonly queue?: SpillStats;
 }
 
 const setup = workerData as WorkerSetup;
@@ -55,8 +62,9 @@ const spec = await resolveSpec(setup.spec);
 const instantiated = spec.instantiate(setup.instantiate);
 const model = setup.properties.length > 0 ? selectProperties(instantiated, setup.properties) : instantiated;
 const store = SharedStateStore.open(setup.buffers);
-let current = new Frontier<unknown>("fifo");
-let next = new Frontier<unknown>("fifo");
+const spill = spillPolicy(model, { ...setup.guards, budgetBytes: setup.spill.budgetBytes }, new SpillArea(setup.spill.directory), setup.spill.prefix);
+let current = new Frontier<unknown>("fifo", spill);
+let next = new Frontier<unknown>("fifo", spill);
 const expander = new Expander(model, store, (s, index, hi, lo, depth) => next.push(s, index, hi, lo, depth), setup.maxStates, setup.guards);
 const stop = new Int32Array(setup.stop);
 // A worker lives for one search: the traps stay installed until it ends.
@@ -85,6 +93,7 @@ function report(extra: Partial<WorkerReport> = {}): WorkerReport {
     reached: expander.reached,
     coverage: [...expander.coverage.values()],
     activity: [...(model.activity?.() ?? [])],
+    queue: spill.tally.stats(),
     ...(expander.violation ? { violation: expander.violation } : {}),
     ...extra,
   };
@@ -98,7 +107,7 @@ parentPort!.on("message", (request: WorkerRequest) => {
       return;
     case "level":
       current = next;
-      next = new Frontier("fifo");
+      next = new Frontier("fifo", spill);
       parentPort!.postMessage(report(run(request.deadline)));
       return;
     case "resume":
@@ -109,6 +118,10 @@ parentPort!.on("message", (request: WorkerRequest) => {
       return;
     case "take":
       next.pushAll(model.adopt ? { ...request.batch, states: request.batch.states.map((s) => model.adopt!(s as never)) } : request.batch);
+      parentPort!.postMessage(report());
+      return;
+    case "spill":
+      next.startSpilling();
       parentPort!.postMessage(report());
       return;
     case "attach":

@@ -34,6 +34,7 @@ describe("architecture", () => {
       "checker/index.ts -> checker/cli.ts",
       "checker/index.ts -> checker/load.ts",
       "checker/parallel.ts -> checker/load.ts",
+      "checker/swarm-worker.ts -> checker/load.ts",
       "checker/worker.ts -> checker/load.ts",
     ]);
   });

@@ -10,7 +10,7 @@
  * received every state the others said they sent it; then it reports its
  * counts to the coordinator, which starts the next level (a barrier).
  */
-import { selectProperties, type Model, type Spec } from "../../src/index.js";
+import { selectProperties, type Model, type AnySpec } from "../../src/index.js";
 import { deepFreeze, realNow, trapNondeterminism } from "../../src/user-code.js";
 import { defaultMemoryLimit } from "../explore.js";
 import { Expander, type Found } from "../expander.js";
@@ -29,7 +29,7 @@ export interface WorkerOptions {
   /** How long to wait for the coordinator to answer (ms). */
   readonly waitMs: number;
   /** Loads the spec the coordinator names (a catalogue name or a path). */
-  readonly resolveSpec: (spec: string) => Promise<Spec<any>>;
+  readonly resolveSpec: (spec: string) => Promise<AnySpec>;
 }
 
 /** States per batch to start with; adapted so that a batch stays well under the broker's payload limit. */

@@ -12,7 +12,7 @@
 import type { NodeSetup, ProtocolDefinition, ProtocolSpec, ProtocolState, RoleDef } from "../protocol.js";
 import { resolveParams, type ParamsSchema } from "../params.js";
 import { DEFAULT_CHOICE_MS, DEFAULT_TIMER_MS, isRuntimeClientId, type LocalAction, type NodeDriver, type NodeStatus, type RuntimeConfig, type RuntimeParamValues, type WorkloadConfig } from "../runtime-config.js";
-import { OptionError, type Model, type Spec } from "../spec.js";
+import { OptionError, type AnySpec, type Model } from "../spec.js";
 import { learnedFromJson, learnedToJson, learnFromModel, type Learned, type LearnedJson } from "./derive.js";
 import { admits, type Shape } from "./shapes.js";
 
@@ -77,9 +77,8 @@ export interface RuntimeBinding {
   readonly learned: LearnedJson | undefined;
 }
 
-/** Any spec (a protocol's state type is its own). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnySpec = Spec<any>;
+/** Any spec: the kernel's existential spec type, re-exported for the runtime's callers. */
+export type { AnySpec };
 
 /** Back-compat name: every binding is derived now. */
 export type AnyBinding = RuntimeBinding;
