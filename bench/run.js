@@ -24,7 +24,7 @@ const TLC = {
   7: { distinct: 296448, generated: 2744706, seconds: { 1: 7.3, 2: 5.1 } },
   9: { distinct: 10340352, generated: 123558402, seconds: { 1: 232, 2: 153 } },
 };
-/** Spin on the 9-RM graph, one core (copied from the anchors' notes: benches never read ../shared). */
+/** Spin on the 9-RM graph, one core (copied from the anchors' notes: a user's clone has only this copy). */
 const SPIN_9_SECONDS = 19.5;
 
 /** Distinct states per second per core (a worker is a core), start-up included. */

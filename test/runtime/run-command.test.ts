@@ -41,7 +41,7 @@ describe("interleave run and conform (CLI)", () => {
   it.each([
     [["run", "unique-ids", "--history", "x.jsonl"], 'interleave: spec "unique-ids" is not a protocol (defineProtocol): only a protocol\'s reducers can run as node processes\n'],
     [["run", "raft", "--nemesis", "partition,flood", "--history", "x.jsonl"], 'interleave: unknown nemesis fault "flood"; faults: partition, kill, delay, duplicate, isolate-leader\n'],
-    [["run", "raft", "--variant", "fast", "--history", "x.jsonl"], 'interleave: spec "raft" has no variant "fast" that can run; variants: vote-twice, no-log-check, commit-old-term, stale-read\n'],
+    [["run", "raft", "--variant", "fast", "--history", "x.jsonl"], 'interleave: spec "raft" has no variant "fast" that can run; variants: vote-twice, no-log-check, commit-old-term, stale-read, forwarder-answers, prevote-bumps-term\n'],
     [["run", "raft", "--param", "heartbeatMs=0", "--history", "x.jsonl"], 'interleave: param "heartbeatMs" must be at least 1, got 0\n'],
     [["run", "raft"], "interleave: required option '--history <file>' not specified\n"],
     [["run", "raft", "--transport", "quic", "--history", "x.jsonl"], "interleave: option '--transport <kind>' argument 'quic' is invalid. Allowed choices are udp, tcp.\n"],

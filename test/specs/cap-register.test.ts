@@ -42,7 +42,7 @@ describe("cap-register: the model", () => {
     const report = checkLinearizability(history, registerModel);
     expect(report.result).toBe("violation");
     if (report.result === "violation") expect(formatViolations(report.violations, registerModel).split("\n")).toEqual([
-        "the longest partial linearization found places 1 of 2 completed operations and leaves the state 1; none of these can come next: read() -> nil [process c2]",
+        "every operation on 1 (write(1) by process c1 (operation 1)) was open from the invocation of write(1) by process c1 (operation 1) to the completion of write(1) by process c1 (operation 1), which lies where the register must hold the initial null from the start until after read -> null by process c2 (operation 2) was invoked; every value is written once. The longest partial linearization found places 1 of 2 completed operations and leaves the state 1; none of these can come next: read() -> nil [process c2]",
         "  longest partial linearization (1 operations):",
         "    write(1)  [process c1]",
         "  then the state is 1, and none of these can be placed:",
