@@ -81,7 +81,7 @@ function collectParam(text: string, previous: Record<string, string>): Record<st
 }
 
 /** A spec's listing entry, as `list --json` prints it: every param, property and variant with its description. */
-export function listEntry(spec: Spec<unknown>) {
+function listEntry(spec: Spec<unknown>) {
   return {
     name: spec.name,
     description: spec.description,
@@ -463,7 +463,7 @@ function onInterrupt(io: CliIo): { readonly signal: AbortSignal; dispose(): void
   return { signal: controller.signal, dispose: () => void process.off("SIGINT", handler) };
 }
 
-/** Entry point of `bin/interleave.js`. */
+/** Entry point of `bin/interleave.js` (which imports it from dist/, where knip cannot follow). @public */
 export async function main(): Promise<void> {
   process.exitCode = await runCli(process.argv.slice(2));
 }

@@ -59,6 +59,7 @@ export interface GuardOptions {
   /** Count per action how often it was enabled and how many new states it found (labels on: slower). */
   readonly coverage?: boolean;
   /** Record every edge and the liveness predicates of every stored state here (for liveness properties). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the log stores state indices and labels, never a state: any state type fits
   readonly edges?: EdgeLog<any>;
 }
 
@@ -131,18 +132,17 @@ export class Expander<S> {
     this.edges = options.edges;
     const edges = options.edges;
     const coverage = options.coverage ?? false;
-    const self = this;
     const probe = (fp: Fingerprint): boolean => {
-      if (self.violation || self.full) return false;
+      if (this.violation || this.full) return false;
       // A successor with the expanded state's own fingerprint is that state,
       // stored before it was expanded: known without a table probe, which is
       // a cache miss on big tables. Measured: self-loops are 36% of
       // two-phase commit's successors at rms=6 (a decision received again).
-      if ((fp.hi !== self.fp.hi || fp.lo !== self.fp.lo) && !store.has(fp.hi, fp.lo)) return false;
-      self.generated++;
-      self.successors++;
-      self.ordinal++;
-      if (self.recorded) self.recorded.push(fp.hi, fp.lo);
+      if ((fp.hi !== this.fp.hi || fp.lo !== this.fp.lo) && !store.has(fp.hi, fp.lo)) return false;
+      this.generated++;
+      this.successors++;
+      this.ordinal++;
+      if (this.recorded) this.recorded.push(fp.hi, fp.lo);
       return true;
     };
     this.sink = {
@@ -150,22 +150,22 @@ export class Expander<S> {
       labels: coverage || edges?.fairness !== undefined,
       // A known successor needs no checks unless an action property or the edge log must see it.
       ...(this.actions.length === 0 && !coverage && !edges ? { probe } : {}),
-      push(next, nextFp, label, fault) {
-        self.generated++;
-        if (fault !== true) self.successors++;
-        const ordinal = self.ordinal++;
-        if (self.recorded) self.recorded.push(nextFp.hi, nextFp.lo);
-        if (self.violation || self.full) return;
-        if (coverage) self.count(label);
-        const at = { index: self.index, ordinal };
-        for (const p of self.actions) {
-          if (!self.holds(() => p.check(self.state, next), at)) {
-            self.violation ??= { property: p.name, kind: p.kind, ...at };
+      push: (next, nextFp, label, fault) => {
+        this.generated++;
+        if (fault !== true) this.successors++;
+        const ordinal = this.ordinal++;
+        if (this.recorded) this.recorded.push(nextFp.hi, nextFp.lo);
+        if (this.violation || this.full) return;
+        if (coverage) this.count(label);
+        const at = { index: this.index, ordinal };
+        for (const p of this.actions) {
+          if (!this.holds(() => p.check(this.state, next), at)) {
+            this.violation ??= { property: p.name, kind: p.kind, ...at };
             return;
           }
         }
-        const to = self.add(next, nextFp, self.index, ordinal, self.depth + 1);
-        if (edges && !self.violation && !self.full) edges.push(self.index, to, label, fault === true, ordinal);
+        const to = this.add(next, nextFp, this.index, ordinal, this.depth + 1);
+        if (edges && !this.violation && !this.full) edges.push(this.index, to, label, fault === true, ordinal);
       },
     };
   }
@@ -384,6 +384,6 @@ export class Expander<S> {
 }
 
 /** The Found of a fault of the user's code at state `index`. */
-export function faultFound(fault: UserFault, index: number): Found {
+function faultFound(fault: UserFault, index: number): Found {
   return isFinding(fault) ? { property: NO_REDUCER_THROWS, kind: "invariant", index, fault } : { property: "", kind: "error", index, fault };
 }

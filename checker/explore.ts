@@ -81,7 +81,7 @@ export class Budget {
  * One exhaustive search, run in slices so that an asynchronous caller can
  * let the event loop breathe (Ctrl-C, progress) between them.
  */
-export class Exploration<S> {
+class Exploration<S> {
   private readonly budget: Budget;
   private readonly store = new StateStore();
   private readonly frontier: Frontier<S>;

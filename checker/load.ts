@@ -71,7 +71,7 @@ export async function resolveSpec(arg: string): Promise<Spec<unknown>> {
 }
 
 /** jiti takes about 180 ms to load: only spec and model files given by path need it. */
-export async function loadJiti(): Promise<typeof import("jiti").createJiti> {
+async function loadJiti(): Promise<typeof import("jiti").createJiti> {
   return (await import("jiti")).createJiti;
 }
 
@@ -132,7 +132,7 @@ export function ownPackage(): { root: string; pkg: { name: string; version: stri
  * the package by a name it does not have says the name it has; any other
  * error gives its first line.
  */
-export function describeLoadError(error: unknown, at: { file: string; path: string }): string {
+function describeLoadError(error: unknown, at: { file: string; path: string }): string {
   const message = error instanceof Error ? error.message : String(error);
   const parse = /^(?:ParseError|SyntaxError): ([^\n]*?)\s*\n\s*(\S[^\n]*?):(\d+):(\d+)\s*(?:\n|$)/.exec(message);
   if (parse) {

@@ -323,7 +323,7 @@ export function formatReplay(model: Model<unknown>, read: ReadTrace, outcome: Re
 }
 
 /** Exit codes of `interleave replay`: 1 a property is violated, 2 the trace diverges, 0 it replays with none violated. */
-export const REPLAY_EXIT: Readonly<Record<ReplayOutcome["result"], 0 | 1 | 2>> = { violation: 1, diverged: 2, error: 2, ok: 0 };
+const REPLAY_EXIT: Readonly<Record<ReplayOutcome["result"], 0 | 1 | 2>> = { violation: 1, diverged: 2, error: 2, ok: 0 };
 
 /**
  * `interleave replay FILE`: reads the trace, picks the spec, variant and

@@ -166,7 +166,7 @@ export function formatReportText(r: Report): string {
 }
 
 /** The `--coverage` table: per action, successors produced and new distinct states. */
-export function formatCoverage(rows: readonly CoverageRow[]): string {
+function formatCoverage(rows: readonly CoverageRow[]): string {
   const width = Math.max(6, ...rows.flatMap((r) => [r.action.length, ...(r.values ?? []).map((v) => v.action.length + 2)]));
   const n = (x: number) => x.toLocaleString("en-US").padStart(12);
   const lines = [`Coverage:`, `  ${"action".padEnd(width)} ${"enabled".padStart(12)} ${"new states".padStart(12)}`];

@@ -5,7 +5,7 @@
  * path it found (shrunk, as a `--replay-path` on the unshuffled model), or
  * that its budget ran out.
  */
-import { deriveModel, isLiveness, selectProperties, type Fingerprint, type Model, type PropertyKind, type AnySpec, type Trace } from "../src/index.js";
+import { deriveModel, isLiveness, selectProperties, type Fingerprint, type Model, type AnySpec, type Trace } from "../src/index.js";
 import { checkSpec } from "./check.js";
 import { dfs } from "./dfs.js";
 import { formatPath, shrinkPath, type RandomReport, type WalkPath } from "./random.js";
@@ -63,7 +63,7 @@ export type SwarmMessage =
     };
 
 /** Walks per round: each round is one `--strategy random --seed N --runs 1000` search, repeatable alone. */
-export const WALKS_PER_ROUND = 1000;
+const WALKS_PER_ROUND = 1000;
 
 /** The seed of a member's `round`-th round (31 bits, as `--seed` prints it). */
 export function roundSeed(seed: number, round: number): number {
@@ -174,7 +174,7 @@ function depthFirst(spec: AnySpec, setup: SwarmSetup): SwarmMessage {
   if (outcome.result === "violation" && v && v.trace.length > 0 && v.loopStart === undefined) {
     const found = pathOf(model, v.trace);
     if (found.init >= 0 && !found.steps.includes(-1)) {
-      const path = shrinkPath(model, { property: v.property, kind: v.kind as PropertyKind, path: found }, { seed: plan.seed, maxDepth: plan.depth });
+      const path = shrinkPath(model, { property: v.property, kind: v.kind, path: found }, { seed: plan.seed, maxDepth: plan.depth });
       return { type: "found", member: plan.member, property: v.property, seed: plan.seed, path: formatPath(path), foundSteps: found.steps.length, ...counts };
     }
   }

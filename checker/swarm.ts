@@ -121,7 +121,7 @@ export async function swarmSearch(spec: AnySpec, specArg: string, options: Check
     const f = outcome.found;
     const winner = members[f.member]!;
     // Replaying the member's path here rebuilds the trace and checks that it violates the same property.
-    const replayed = checkSpec(spec, { ...options, strategy: "random", seed: f.seed, replayPath: f.path, maxDepth: winner.depth } as never) as RandomReport;
+    const replayed = checkSpec(spec, { ...options, strategy: "random", seed: f.seed, replayPath: f.path, maxDepth: winner.depth });
     return {
       ...replayed,
       ...swarm,
@@ -137,7 +137,7 @@ export async function swarmSearch(spec: AnySpec, specArg: string, options: Check
     };
   }
   // The report's skeleton (spec, params, liveness warning) from a one-step walk.
-  const base = checkSpec(spec, { ...options, strategy: "random", seed, runs: 1, maxDepth: 1 } as never) as RandomReport;
+  const base = checkSpec(spec, { ...options, strategy: "random", seed, runs: 1, maxDepth: 1 });
   const complete = outcome.complete;
   return {
     ...base,

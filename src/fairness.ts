@@ -58,10 +58,6 @@ export function fairnessLevels(fairness: Fairness | undefined, group: (label: st
   };
 }
 
-/** True when the declaration makes any step fair. */
-export function declaresFairness(fairness: Fairness | undefined): boolean {
-  return fairness !== undefined && ((fairness.weak?.length ?? 0) > 0 || (fairness.strong?.length ?? 0) > 0 || fairness.network === "fair");
-}
 
 /** A whole-text glob: `*` is any text, everything else literal. */
 function globRegExp(pattern: string): RegExp {

@@ -160,10 +160,6 @@ export function fingerprint(value: unknown): Fingerprint {
   return out;
 }
 
-/** Fingerprint as a 16-digit hex string (for reports and debugging). */
-export function fingerprintHex(fp: Fingerprint): string {
-  return fp.hi.toString(16).padStart(8, "0") + fp.lo.toString(16).padStart(8, "0");
-}
 
 /**
  * Checks that a value is plain data: objects with the plain prototype, arrays,

@@ -469,10 +469,10 @@ export class SpecRuntimeError extends Error {
 }
 
 /** The name of the implicit variant that is the spec as written. */
-export const DEFAULT_VARIANT = "default";
+const DEFAULT_VARIANT = "default";
 
 /** Lists the property metadata of a properties record. */
-export function propertyInfos(
+function propertyInfos(
   properties: Readonly<Record<string, PropertyMeta & { readonly kind: PropertyKind }>>,
   deadlock: boolean,
 ): Spec["properties"] {
@@ -487,7 +487,7 @@ export function propertyInfos(
 }
 
 /** Checks variants against the properties and returns their listing, default first. */
-export function variantInfos(
+function variantInfos(
   specName: string,
   description: string,
   variants: Readonly<Record<string, Omit<VariantInfo, "name">>>,
@@ -574,13 +574,14 @@ export function guardedCheck(site: UserCodeSite, where: string, inputs: readonly
 }
 
 /** A short description of a returned value for error messages. */
-export function describeValue(v: unknown): string {
+function describeValue(v: unknown): string {
   if (v === undefined) return "undefined";
   if (v === null) return "null";
   if (Array.isArray(v)) return `an array`;
   if (typeof v === "object") return "an object";
   if (typeof v === "function") return "a function";
-  return `${typeof v} ${String(v as number | bigint | boolean | symbol)}`;
+  const primitive = v as string | number | bigint | boolean | symbol;
+  return `${typeof v} ${primitive.toString()}`;
 }
 
 /** Fingerprints what an action returned: a state that is not plain data is an invalid result of that action. */
@@ -704,7 +705,7 @@ function genericModel<S, Schema extends ParamsSchema>(
 }
 
 /** Runs a spec's `init`: an array of states, or a UserCodeError. */
-export function initialStates<S, P>(init: (params: P) => readonly S[], params: P): readonly S[] {
+function initialStates<S, P>(init: (params: P) => readonly S[], params: P): readonly S[] {
   let states: unknown;
   try {
     states = init(params);

@@ -236,7 +236,7 @@ export class TraceFormatError extends Error {
 }
 
 /** Decodes one ITF value to plain data (the inverse of the encoding toItf documents). */
-export function fromItfValue(x: unknown): unknown {
+function fromItfValue(x: unknown): unknown {
   if (typeof x === "string" || typeof x === "boolean" || typeof x === "number") return x;
   if (Array.isArray(x)) return x.map(fromItfValue);
   if (!isPlainObject(x)) throw new TraceFormatError(`not an ITF value: ${JSON.stringify(x)}`);
@@ -377,7 +377,7 @@ function sequenceLine(action: string, nodes: readonly string[]): string {
 }
 
 /** The nodes a violation is about: `source.involved`, else the nodes the last step touched, else all; in participant order. */
-export function violationNodes(trace: Trace, source: Pick<TraceSource, "involved">, nodes: readonly string[]): string[] {
+function violationNodes(trace: Trace, source: Pick<TraceSource, "involved">, nodes: readonly string[]): string[] {
   const given = (source.involved ?? []).filter((n) => nodes.includes(n));
   if (given.length > 0) return nodes.filter((n) => given.includes(n));
   const last = trace[trace.length - 1]?.action;
@@ -479,7 +479,7 @@ export type SequenceEvent =
   | { readonly kind: "note"; readonly node: string | null; readonly text: string; readonly fault?: boolean };
 
 /** Reads a protocol step's label (`n1: receive Vote{term:2} from n2`, `crash n3`, `lose M a→b`, `n1: timer T`). */
-export function sequenceEvent(action: string, nodes: readonly string[]): SequenceEvent {
+function sequenceEvent(action: string, nodes: readonly string[]): SequenceEvent {
   const receive = /^(\S+): receive (.+) from (\S+)$/.exec(action);
   if (receive) return { kind: "message", from: receive[3]!, to: receive[1]!, text: receive[2]! };
   const fault = /^(crash|restart) (\S+)$/.exec(action);

@@ -63,12 +63,12 @@ export function formatPath(path: readonly Segment[]): string {
 }
 
 /** Whether the concrete `path` is one of the declared set paths. */
-export function matchesSetPath(patterns: readonly (readonly string[])[], path: readonly Segment[]): boolean {
+function matchesSetPath(patterns: readonly (readonly string[])[], path: readonly Segment[]): boolean {
   return patterns.some((p) => p.length === path.length && p.every((seg, i) => seg === "*" || seg === String(path[i])));
 }
 
 /** The declared set paths split into segments, with a protocol's multisets added. */
-export function setPatterns(root: unknown, options: DiffOptions): string[][] {
+function setPatterns(root: unknown, options: DiffOptions): string[][] {
   const declared = [...(options.sets ?? []), ...(isProtocolState(root) ? PROTOCOL_MULTISETS : [])];
   return declared.map((p) => p.split("."));
 }

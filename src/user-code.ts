@@ -104,7 +104,7 @@ try {
  * The first `file:line:column` of a stack that is the user's code (not this
  * package, not node_modules, not node internals).
  */
-export function userLocation(error: unknown): string | undefined {
+function userLocation(error: unknown): string | undefined {
   const stack = error instanceof Error ? error.stack : undefined;
   if (!stack) return undefined;
   for (const line of stack.split("\n").slice(1)) {
@@ -120,7 +120,7 @@ export function userLocation(error: unknown): string | undefined {
 }
 
 /** The message of anything thrown. */
-export function errorMessage(error: unknown): string {
+function errorMessage(error: unknown): string {
   if (error instanceof Error) return error.message.split("\n")[0] ?? "";
   try {
     return `non-Error value thrown: ${JSON.stringify(error)}`;
@@ -130,7 +130,7 @@ export function errorMessage(error: unknown): string {
 }
 
 /** A fault for an error the user's code threw. */
-export function thrownFault(site: UserCodeSite, where: string, error: unknown): UserFault {
+function thrownFault(site: UserCodeSite, where: string, error: unknown): UserFault {
   if (error instanceof UserCodeError) return error.fault;
   if (error instanceof NondeterminismTrap) {
     return located({ kind: "nondeterminism", site, where, message: error.message }, error);
@@ -179,7 +179,7 @@ function freezeNew(value: object): void {
 }
 
 /** True for the TypeErrors a write to a frozen object throws in strict code. */
-export function isFrozenWrite(error: unknown): boolean {
+function isFrozenWrite(error: unknown): boolean {
   return (
     error instanceof TypeError &&
     /read only property|object is not extensible|Cannot delete property|Cannot add property|Cannot define property|Cannot redefine property/.test(error.message)
@@ -187,12 +187,12 @@ export function isFrozenWrite(error: unknown): boolean {
 }
 
 /** A deep copy of plain data that is not frozen. */
-export function thaw<T>(value: T): T {
+function thaw<T>(value: T): T {
   return structuredClone(value);
 }
 
 /** The path of the first difference between two plain values, or undefined when equal. */
-export function firstDifference(a: unknown, b: unknown, path: string): string | undefined {
+function firstDifference(a: unknown, b: unknown, path: string): string | undefined {
   if (a === b) return undefined;
   if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) {
     return Number.isNaN(a) && Number.isNaN(b) ? undefined : path;
@@ -222,7 +222,7 @@ export function firstDifference(a: unknown, b: unknown, path: string): string | 
  * exception. Returns the mutation fault, or undefined when the call throws
  * again without changing anything.
  */
-export function locateMutation(
+function locateMutation(
   site: UserCodeSite,
   where: string,
   inputs: readonly { readonly name: string; readonly value: unknown }[],
@@ -253,7 +253,7 @@ export function locateMutation(
 
 /** Thrown by a trapped source of nondeterminism while a search runs. */
 type Crypto = { getRandomValues: (array: never) => unknown; randomUUID: () => string };
-export class NondeterminismTrap extends Error {
+class NondeterminismTrap extends Error {
   override name = "NondeterminismTrap";
   /** Recognised by name: a spec file may load its own copy of this library. */
   static override [Symbol.hasInstance](value: unknown): boolean {

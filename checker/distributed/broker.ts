@@ -8,7 +8,7 @@ import { UsageError } from "../usage-error.js";
 export type { NatsConnection };
 
 /** `nats://host:port` (or `host:port`), checked before connecting so a typo gets a clear answer. */
-export function brokerUrl(url: string): string {
+function brokerUrl(url: string): string {
   const m = /^(?:nats:\/\/)?([^\s/:]+|\[[0-9a-fA-F:]+\]):(\d{1,5})$/.exec(url);
   if (!m || Number(m[2]) > 65535) throw new UsageError(`--distributed takes a NATS URL such as nats://127.0.0.1:4222, got "${url}"`);
   return url.startsWith("nats://") ? url : `nats://${url}`;

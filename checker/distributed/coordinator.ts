@@ -244,7 +244,7 @@ class Cluster {
         detached: true,
       });
       let stderr = "";
-      child.stderr!.setEncoding("utf8").on("data", (t: string) => void (stderr = (stderr + t).slice(-2000)));
+      child.stderr.setEncoding("utf8").on("data", (t: string) => void (stderr = (stderr + t).slice(-2000)));
       child.on("exit", (code, signal) => {
         if (this.closing) return;
         const last = stderr.trim().split("\n").pop();

@@ -147,7 +147,7 @@ class PartitionWorker {
       this.nc.publish(this.subjects.beat, beat);
       if (Date.now() - this.coordinatorSeen > SILENCE_MS) this.die(new Error(`the coordinator of run "${options.run}" has been silent for ${SILENCE_MS / 1000} s`));
     }, 1000);
-    nc.closed().then(() => this.stop());
+    void nc.closed().then(() => this.stop());
   }
 
   /** A fault of the checker itself: the coordinator sees this worker fail by its exit (or its silence). */
@@ -281,7 +281,7 @@ class PartitionWorker {
       const id = this.own.insert(b.his[k]!, b.los[k]!, b.parents[k]!, b.ordinals[k]!);
       if (id < 0) continue;
       let state = b.states[k];
-      if (this.model.adopt) state = this.model.adopt(state as never);
+      if (this.model.adopt) state = this.model.adopt(state);
       this.freeze(state);
       if (depth > this.deepest) this.deepest = depth;
       this.next.push(state, id, b.his[k]!, b.los[k]!, depth);

@@ -13,7 +13,7 @@ export function isModelPath(arg: string): boolean {
 }
 
 /** True for a value shaped like a model: `init` and `step` functions. */
-export function isModel(value: unknown): value is AnyModel {
+function isModel(value: unknown): value is AnyModel {
   return (
     typeof value === "object" &&
     value !== null &&
@@ -53,13 +53,13 @@ function findModel(module: Record<string, unknown>, arg: string): AnyModel {
  * A user's model file that threw or answered out of shape: a bad input (exit 2), located at the
  * operation it was stepping when there is one.
  */
-export class ModelError extends HistoryInputError {}
+class ModelError extends HistoryInputError {}
 
 /**
  * The first frame of `error`'s stack inside the model file, as `file:line`
  * (no column: jiti's transform shifts columns, not lines).
  */
-export function userFrame(error: unknown, path: string): string | undefined {
+function userFrame(error: unknown, path: string): string | undefined {
   const stack = error instanceof Error ? error.stack : undefined;
   if (stack === undefined) return undefined;
   for (const line of stack.split("\n").slice(1)) {
@@ -79,7 +79,7 @@ export function userFrame(error: unknown, path: string): string | undefined {
  * `this` inside the model's functions is still the model (the guard inherits
  * from it).
  */
-export function guardModel(model: AnyModel, file: string): AnyModel {
+function guardModel(model: AnyModel, file: string): AnyModel {
   const path = resolve(file);
   const fail = (what: string, error: unknown, op?: Operation): never => {
     const message = error instanceof Error ? error.message.split("\n")[0] : String(error);
@@ -149,7 +149,7 @@ function describeValue(value: unknown): string {
   if (value === undefined) return "undefined";
   if (typeof value === "function") return "a function";
   const text = JSON.stringify(value);
-  return text === undefined ? String(value as symbol) : text.length > 60 ? `${text.slice(0, 60)}...` : text;
+  return text === undefined ? "a symbol" : text.length > 60 ? `${text.slice(0, 60)}...` : text;
 }
 
 /** The model for a history when `--model` is not given: by format, else by operation names. */

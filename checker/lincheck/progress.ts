@@ -20,7 +20,7 @@ export interface LincheckProgress {
 const n = (x: number): string => Math.round(x).toLocaleString("en-US");
 
 /** The progress line's text (exported for tests). */
-export function describeProgress(file: string, p: CheckProgress): string {
+function describeProgress(file: string, p: CheckProgress): string {
   const rate = p.elapsedMs > 0 ? (p.configurations * 1000) / p.elapsedMs : 0;
   return `${file}: ${n(p.configurations)} configurations, ${n(rate)}/s, tables ${n(p.tableBytes / 2 ** 20)} MiB, ${(p.elapsedMs / 1000).toFixed(0)} s`;
 }

@@ -25,9 +25,9 @@ import { pushesElectionBack, raftRuntime as raftBinding, raftRuntimeParams, Stuc
 
 // The real-network runtime's defaults (raft-binding.ts), so both drivers time Raft alike.
 const defaults = raftRuntimeParams;
-export const ELECTION_MIN_MS = defaults.electionMinMs.default;
-export const ELECTION_SPREAD_MS = defaults.electionMaxMs.default - defaults.electionMinMs.default;
-export const HEARTBEAT_MS = defaults.heartbeatMs.default;
+const ELECTION_MIN_MS = defaults.electionMinMs.default;
+const ELECTION_SPREAD_MS = defaults.electionMaxMs.default - defaults.electionMinMs.default;
+const HEARTBEAT_MS = defaults.heartbeatMs.default;
 
 type Reply = (to: Message, body: { type: string; [field: string]: unknown }) => void;
 

@@ -34,12 +34,12 @@ export interface Message {
 export const MAELSTROM_SPECS = ["echo", "unique-ids", "broadcast", "raft"] as const;
 export type MaelstromSpec = (typeof MAELSTROM_SPECS)[number];
 
-export function isMaelstromSpec(name: string): name is MaelstromSpec {
+function isMaelstromSpec(name: string): name is MaelstromSpec {
   return (MAELSTROM_SPECS as readonly string[]).includes(name);
 }
 
 /** Maelstrom's error codes used here. */
-export const ErrorCode = { notSupported: 10, malformedRequest: 12 } as const;
+const ErrorCode = { notSupported: 10, malformedRequest: 12 } as const;
 
 /** What a node needs from its surroundings. */
 export interface NodeEnv {
@@ -239,7 +239,7 @@ export class MaelstromNode {
 
   private pending(neighbour: string): Map<string, unknown> {
     let p = this.unacked.get(neighbour);
-    if (!p) this.unacked.set(neighbour, (p = new Map()));
+    if (!p) this.unacked.set(neighbour, (p = new Map<string, unknown>()));
     return p;
   }
 

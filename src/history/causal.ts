@@ -4,7 +4,7 @@ import { INITIAL_VALUE, toReadWrite } from "./readwrite.js";
 import type { Budget, CheckReport, Violation } from "./result.js";
 import { BudgetClock } from "./search/budget.js";
 
-export { describe } from "./reads-from.js";
+;
 import type { History } from "./types.js";
 
 /**

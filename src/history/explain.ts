@@ -17,7 +17,7 @@ export function describeState(model: AnyModel | undefined, state: unknown): stri
  * definite operations left out of it that were invoked before the earliest
  * completion among them (any of them could be next; none could be placed).
  */
-export function stuckAfter(prefix: readonly Operation[], ops: readonly Operation[]): Operation[] {
+function stuckAfter(prefix: readonly Operation[], ops: readonly Operation[]): Operation[] {
   const placed = new Set(prefix.map((op) => op.id));
   let frontier = Infinity;
   for (const op of ops) {

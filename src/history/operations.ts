@@ -1,5 +1,5 @@
 import { HistoryParseError } from "./errors.js";
-import type { History, HistoryEvent, Json } from "./types.js";
+import type { History, Json } from "./types.js";
 
 /**
  * How an operation ended:
@@ -123,4 +123,4 @@ export function describeOperationDefault(op: Operation): string {
 }
 
 /** Re-export for callers that only need the event type. */
-export type { HistoryEvent };
+;

@@ -35,7 +35,7 @@ const READS = new Set(["read", "get"]);
 const WRITES = new Set(["write", "put"]);
 
 /** The key under which the writers of a value are listed. */
-export function valueKey(key: string, value: string): string {
+function valueKey(key: string, value: string): string {
   return `${key}\u0000${value}`;
 }
 

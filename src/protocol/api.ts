@@ -115,6 +115,9 @@ export function defineRole<S, I, M = never, T = never, P = unknown>(role: RoleDe
   return role;
 }
 
+/* eslint-disable @typescript-eslint/no-explicit-any -- from here to the matching enable: type-level helpers over any role
+   (`any` in `extends`/`infer` patterns matches every role, as in TypeScript's own ReturnType<T>), and fault budgets
+   and restarts that take a role of any state, input, message and timer types. */
 /**
  * A node's state after a restart: `init`, with the role's durable fields
  * taken from `durable` (the state before the crash, or what a real node read
@@ -194,6 +197,8 @@ export type RoleTimer<Role> = Role extends { readonly reduce: (...args: any[]) =
 
 /** The state type of each role's nodes, by role name: `{ tm: TmState; rm: RmState }`. */
 export type RoleStates<R> = { readonly [K in keyof R]: RoleState<R[K]> };
+
+/* eslint-enable @typescript-eslint/no-explicit-any */
 
 /** Carries a protocol's `RoleStates` in a state's type; a type only, no state has this key. */
 declare const roleStates: unique symbol;

@@ -92,7 +92,7 @@ export function defineProtocol<Schema extends ParamsSchema, R extends Readonly<R
       const roles = { ...def.roles, ...(def.variants?.[variant]?.roles ?? {}) } as unknown as Readonly<Record<string, AnyRole<Params>>>;
       const model = new ProtocolModel(def, roles, variant, values, params);
       if (options.symmetry) {
-        const symmetric = symmetricSets(def.name, def.symmetry ?? [], base.header.properties, def.nodes(params) as Record<string, readonly NodeId[] | undefined>);
+        const symmetric = symmetricSets(def.name, def.symmetry ?? [], base.header.properties, def.nodes(params));
         return withFingerprint(model, (state, out) => canonicalFingerprint(state, symmetric, out));
       }
       return options.fingerprint === "generic" ? withFingerprint(model, fingerprintInto) : model;

@@ -92,7 +92,7 @@ function hashText(s: string): number {
 }
 
 /** The order of items in the state's sorted lists: by hash. */
-export function order(a: ItemInfo, b: ItemInfo): number {
+function order(a: ItemInfo, b: ItemInfo): number {
   return a.c1 !== b.c1 ? (a.c1 < b.c1 ? -1 : 1) : a.c2 < b.c2 ? -1 : a.c2 > b.c2 ? 1 : 0;
 }
 

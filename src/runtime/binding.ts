@@ -9,14 +9,17 @@
  * declared validators, driver policies, the workload. Nothing here knows a
  * particular spec.
  */
-import type { NodeSetup, ProtocolDefinition, ProtocolSpec, ProtocolState, RoleDef } from "../protocol.js";
+/* eslint-disable @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment --
+   a definition of any protocol is read generically (its schema and roles are erased to any); what comes out is checked
+   where it matters: node ids and roles against the model, messages against learned shapes. */
+import type { NodeSetup, ProtocolDefinition, ProtocolSpec, RoleDef } from "../protocol.js";
 import { resolveParams, type ParamsSchema } from "../params.js";
 import { DEFAULT_CHOICE_MS, DEFAULT_TIMER_MS, isRuntimeClientId, type LocalAction, type NodeDriver, type NodeStatus, type RuntimeConfig, type RuntimeParamValues, type WorkloadConfig } from "../runtime-config.js";
-import { OptionError, type AnySpec, type Model } from "../spec.js";
+import { OptionError, type AnySpec } from "../spec.js";
 import { learnedFromJson, learnedToJson, learnFromModel, type Learned, type LearnedJson } from "./derive.js";
 import { admits, type Shape } from "./shapes.js";
 
-export type { HostControl, InputOutcome, LocalAction, NodeDriver, NodeStatus } from "../runtime-config.js";
+export type { HostControl,  LocalAction, NodeDriver, NodeStatus } from "../runtime-config.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyRole = RoleDef<any, any, any, any, any>;
@@ -84,7 +87,7 @@ export type { AnySpec };
 export type AnyBinding = RuntimeBinding;
 
 /** True for a protocol spec (a user's file may load its own copy of the library, so duck-typed). */
-export function isProtocolSpec(spec: AnySpec): spec is AnySpec & ProtocolSpec<Readonly<Record<string, AnyRole>>> {
+function isProtocolSpec(spec: AnySpec): spec is AnySpec & ProtocolSpec<Readonly<Record<string, AnyRole>>> {
   const s = spec as Partial<ProtocolSpec<unknown>>;
   return typeof s.roles === "object" && s.roles !== null && typeof s.definition === "object" && s.definition !== null;
 }
@@ -105,8 +108,8 @@ export function bindingOf(spec: AnySpec, options: BindingOptions = {}): RuntimeB
   if (!isProtocolSpec(spec)) {
     throw new OptionError(`spec "${spec.name}" is not a protocol (defineProtocol): only a protocol's reducers can run as node processes`);
   }
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  const def = spec.definition as ProtocolDefinition<any, any>;
+   
+  const def = spec.definition;
   const config: RuntimeConfig = def.runtime ?? {};
   const defaults = resolveParams(def.params ?? {}, {}, {});
   let modelParams: Record<string, number | boolean | string> = { ...defaults, ...(config.modelParams ?? {}) };
@@ -199,7 +202,7 @@ function learnFrom(
   const choosing = new Set(Object.keys(def.roles).filter((r) => (def.roles[r] as AnyRole).choices !== undefined));
   const declared = def.runtime?.workload?.clients;
   const model = spec.instantiate({});
-  return learnFromModel(model as unknown as Model<ProtocolState>, (id) => roleOf.get(id), declared === undefined ? undefined : new Set(declared), choosing);
+  return learnFromModel(model, (id) => roleOf.get(id), declared === undefined ? undefined : new Set(declared), choosing);
 }
 
 /** Checks a variant name against a binding (undefined: the correct protocol). */

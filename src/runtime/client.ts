@@ -31,7 +31,7 @@ import { openTransport, type Transport, type TransportKind } from "./transport.j
 export type Outcome = { readonly type: "ok"; readonly value: unknown } | { readonly type: "fail" } | { readonly type: "info" };
 
 /** How long an operation may take in all before it ends as `info`: an attempt outlasts an election, an operation survives a few. */
-export const DEFAULT_DEADLINE_MS = 2000;
+const DEFAULT_DEADLINE_MS = 2000;
 
 interface Pending {
   readonly resolve: (o: Outcome) => void;
@@ -110,13 +110,14 @@ export class Clients {
 
   /** Opens the clients' endpoint. */
   static async open(options: ClientsOptions): Promise<Clients> {
-    let self: Clients | undefined;
+    // The transport's callbacks need the clients, which need the transport: the box is filled just below.
+    const box: { clients?: Clients } = {};
     const transport = await openTransport(options.transport, {
-      onFrame: (frame) => self?.receive(frame),
-      onOversized: () => self && self.dropped.oversized++,
+      onFrame: (frame) => box.clients?.receive(frame),
+      onOversized: () => box.clients && box.clients.dropped.oversized++,
     });
-    self = new Clients(transport, options);
-    return self;
+    box.clients = new Clients(transport, options);
+    return box.clients;
   }
 
   /** The port nodes answer to. */

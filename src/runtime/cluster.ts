@@ -402,7 +402,7 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 /** The last non-empty line of a node's log (its stderr), or undefined; reads the last 4 KB only. */
-export function lastLogLine(path: string): string | undefined {
+function lastLogLine(path: string): string | undefined {
   try {
     const size = statSync(path).size;
     const length = Math.min(size, 4096);

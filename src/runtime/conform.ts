@@ -211,7 +211,7 @@ function replayNode(
   base: string,
   kills: number | undefined,
 ): { summary: NodeConformance; divergence?: Divergence } {
-  const role = binding.role(variant, node) as RoleDef<unknown, unknown, unknown, unknown>;
+  const role = binding.role(variant, node);
   const setup = binding.setup(node, nodes);
   const summary = { node, inputs: 0, boots: 0, localActions: 0 };
   const lines = logLines(base, node);
@@ -231,7 +231,7 @@ function replayNode(
   });
   const noOutput = (p: NonNullable<typeof pending>, then: string): never => {
     const input = p.input as { type?: unknown };
-    throw new OptionError(`${where(p.at)}: node ${node}'s input ${String(input.type ?? "?")} has no output: ${then} (the log is torn, or a line was lost)`);
+    throw new OptionError(`${where(p.at)}: node ${node}'s input ${(typeof input.type === "string" ? input.type : "?")} has no output: ${then} (the log is torn, or a line was lost)`);
   };
   for (let i = 0; i < lines.length; i++) {
     const at = lines[i]!;
@@ -306,19 +306,20 @@ function replayNode(
         if (!deepEqual(model, recorded)) {
           const input = pending.input as { type?: unknown };
           const from = pending.from === undefined ? "" : ` from ${pending.from}`;
-          return diverge(pending.at, `input ${String(input.type ?? "?")}${from}: the model's output differs from the recorded one`, model, recorded);
+          return diverge(pending.at, `input ${(typeof input.type === "string" ? input.type : "?")}${from}: the model's output differs from the recorded one`, model, recorded);
         }
         if (pending.result !== undefined) state = pending.result.state;
         pending = undefined;
         break;
       }
-      case "local":
+      case "local": {
         if (state === undefined || binding.local === undefined) throw new OptionError(`${where(at)}: a local action the binding cannot replay`);
         summary.localActions++;
         const local = binding.local;
         const before = state;
         state = replayable(at, `the local action ${JSON.stringify(entry.action.type)}`, () => local(before, entry.action));
         break;
+      }
     }
     previous = at;
   }

@@ -56,7 +56,7 @@ function parseRecord(line: string): DurableRecord | undefined {
   const { set, extend } = value;
   if (set !== undefined && !isRecord(set)) return undefined;
   if (extend !== undefined && !(isRecord(extend) && Object.values(extend).every((e) => isRecord(e) && isCount(e["keep"]) && Array.isArray(e["add"])))) return undefined;
-  return value as DurableRecord;
+  return value;
 }
 
 function apply(fields: Record<string, unknown>, record: DurableRecord): Record<string, unknown> {

@@ -234,7 +234,7 @@ export class NodeHost {
     const ctx: NodeContext<unknown> = { ...this.setup, from, kind: how.kind };
     let result: { state: unknown; effects: readonly AnyEffect[] } | undefined;
     try {
-      result = this.role.reduce(before, input, ctx) as typeof result;
+      result = this.role.reduce(before, input, ctx);
     } catch (e) {
       // A reducer that throws on a validated input is a bug; the node logs it and keeps running.
       this.reducerErrors++;

@@ -21,7 +21,7 @@ export interface InputLogLimits {
 }
 
 /** 16 MB segments, the newest 4 kept: at most about 64 MB per node. */
-export const DEFAULT_INPUT_LOG_LIMITS: InputLogLimits = { segmentBytes: 16 * 1024 * 1024, keepSegments: 4 };
+const DEFAULT_INPUT_LOG_LIMITS: InputLogLimits = { segmentBytes: 16 * 1024 * 1024, keepSegments: 4 };
 
 /** The file of segment `index` of the log whose first segment is `base` (`x.jsonl`, `x.1.jsonl`, ...). */
 export function segmentPath(base: string, index: number): string {

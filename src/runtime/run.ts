@@ -132,7 +132,7 @@ export interface FailedRestart {
  * ends within its 2 s deadline), the final reads, and stopping the nodes
  * (the last 1.5 s; a node still running then is killed).
  */
-export const RUN_GRACE_MS = 5000;
+const RUN_GRACE_MS = 5000;
 const STOP_RESERVE_MS = 1500;
 
 /**
@@ -169,7 +169,7 @@ export interface RunRecord {
 }
 
 /** Percentiles of `values` (nearest rank). */
-export function percentiles(values: readonly number[]): Latency {
+function percentiles(values: readonly number[]): Latency {
   const sorted = [...values].sort((a, b) => a - b);
   const at = (q: number) => (sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!);
   const round = (x: number) => Math.round(x * 10) / 10;
@@ -177,7 +177,7 @@ export function percentiles(values: readonly number[]): Latency {
 }
 
 /** The client slots of a run: one role per slot, in order. */
-export function clientSlots(binding: RuntimeBinding, clients: number): string[] {
+function clientSlots(binding: RuntimeBinding, clients: number): string[] {
   return binding.clientRoles.flatMap((role) => {
     const declared = binding.workload.instances?.[role];
     const n = declared === "option" ? clients : (declared ?? binding.clientCounts[role] ?? 1);

@@ -32,7 +32,7 @@ export async function loadSpecRef(ref: SpecRef): Promise<Spec<unknown>> {
     const { createJiti } = await import("jiti");
     // The transpile cache on disk: every node process (and each restart) loads the same file, 2 s each without it on a busy machine.
     const jiti = createJiti(import.meta.url, { fsCache: true, moduleCache: false, alias: { ...ref.aliases } });
-    module = (await jiti.import(ref.module)) as Record<string, unknown>;
+    module = await jiti.import<Record<string, unknown>>(ref.module);
   } else {
     module = (await import(pathToFileURL(ref.module).href)) as Record<string, unknown>;
   }

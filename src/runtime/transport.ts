@@ -17,7 +17,7 @@ export const TRANSPORTS = ["udp", "tcp"] as const;
 export type TransportKind = (typeof TRANSPORTS)[number];
 
 /** The only interface servers bind to. */
-export const LOOPBACK = "127.0.0.1";
+const LOOPBACK = "127.0.0.1";
 
 /** What a transport reports. */
 export interface TransportHandlers {

@@ -10,7 +10,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { chromium, type BrowserContext } from "playwright-core";
 
 /** Where Debian's package puts the browser. */
-export const CHROMIUM = "/usr/bin/chromium";
+const CHROMIUM = "/usr/bin/chromium";
 
 /** Why browser tests cannot run here, or undefined when they can. */
 export function chromiumMissing(): string | undefined {

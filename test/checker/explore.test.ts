@@ -100,7 +100,7 @@ describe("ExplorerSession", () => {
 });
 
 describe("the nodes a violation is about", () => {
-  it("are raft vote-twice's two leaders, and the Mermaid note spans them", async () => {
+  it("are raft vote-twice's two leaders, and the Mermaid note spans them", () => {
     const report = checkSpec(raft, { variant: "vote-twice" });
     const model = raft.instantiate({ variant: "vote-twice" });
     expect(report.property).toBe("atMostOneLeaderPerTerm");
@@ -109,7 +109,7 @@ describe("the nodes a violation is about", () => {
     expect(mermaid.trimEnd().split("\n").at(-1)).toBe("  Note over n1,n2: atMostOneLeaderPerTerm violated (n1, n2)");
   });
 
-  it("fall back to the nodes the last step touched when none is given", async () => {
+  it("fall back to the nodes the last step touched when none is given", () => {
     const report = checkSpec(twoPhaseCommit, { variant: "commit-without-all-prepared" });
     expect(toMermaid(report.trace!, { spec: "two-phase-commit", property: "consistent" }).trimEnd().split("\n").at(-1)).toBe("  Note over tm,rm2: consistent violated");
   });

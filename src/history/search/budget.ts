@@ -4,7 +4,7 @@ import { getHeapStatistics } from "node:v8";
 import type { Budget, CheckProgress, UnknownReason } from "../result.js";
 
 /** Default memory limit for the search tables: a quarter of the heap limit, at most 1 GiB. */
-export function defaultMaxMemoryBytes(): number {
+function defaultMaxMemoryBytes(): number {
   defaultBytes ??= Math.min(1 << 30, Math.floor(getHeapStatistics().heap_size_limit / 4));
   return defaultBytes;
 }

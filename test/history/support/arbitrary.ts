@@ -57,7 +57,7 @@ export function interleave(ops: readonly ScriptedOp[], schedule: readonly number
 const value = fc.constantFrom<Json>(0, 1, 2);
 
 /** Read/write/cas register operations. */
-export function registerOp(options: { processes: number; cas: boolean; keys?: readonly string[] }): fc.Arbitrary<ScriptedOp> {
+function registerOp(options: { processes: number; cas: boolean; keys?: readonly string[] }): fc.Arbitrary<ScriptedOp> {
   const keyArb = options.keys === undefined ? fc.constant(undefined) : fc.constantFrom(...options.keys);
   const f = options.cas ? fc.constantFrom("read", "read", "write", "write", "cas") : fc.constantFrom("read", "write");
   return fc

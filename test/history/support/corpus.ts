@@ -4,7 +4,7 @@ import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 /** The repository root (this file is test/history/support/corpus.ts). */
-export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 /** Where the 109 histories and expected.tsv live. */
 export const corpusDir = resolve(repoRoot, "test/fixtures/porcupine");
 
