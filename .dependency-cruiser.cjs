@@ -58,7 +58,8 @@ module.exports = {
     },
     {
       name: "no-circular",
-      comment: "Import cycles make the layers meaningless (cycles through type-only imports vanish at run time and are allowed).",
+      comment:
+        "Import cycles make the layers meaningless (cycles through type-only imports vanish at run time and are allowed).",
       severity: "error",
       from: {},
       to: { circular: true, viaOnly: { dependencyTypesNot: ["type-only"] } },
@@ -69,6 +70,10 @@ module.exports = {
     exclude: { path: "^(dist|node_modules)/" },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: "tsconfig.json" },
-    enhancedResolveOptions: { exportsFields: ["exports"], conditionNames: ["import", "require", "node", "default", "types"], extensions: [".ts", ".js"] },
+    enhancedResolveOptions: {
+      exportsFields: ["exports"],
+      conditionNames: ["import", "require", "node", "default", "types"],
+      extensions: [".ts", ".js"],
+    },
   },
 };

@@ -20,7 +20,10 @@ export default tseslint.config(
     },
     rules: {
       // `_`-prefixed names are deliberately unused (a destructured field left out, a parameter kept for the signature).
-      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", destructuredArrayIgnorePattern: "^_" }],
+      "@typescript-eslint/no-unused-vars": [
+        "error",
+        { argsIgnorePattern: "^_", varsIgnorePattern: "^_", destructuredArrayIgnorePattern: "^_" },
+      ],
       // Models, history models, roles and IO sinks are plain objects whose functions never read `this`
       // (Porcupine's and Stateright's shape): passing `model.step` or `io.stdout` around as a value is the design.
       "@typescript-eslint/unbound-method": "off",

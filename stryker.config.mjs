@@ -11,7 +11,8 @@ import { SCOPES } from "./stryker/scopes.mjs";
 
 const scope = process.env.MUTATE_SCOPE ?? "kernel";
 const chosen = SCOPES[scope];
-if (chosen === undefined) throw new Error(`unknown mutation scope "${scope}"; scopes: ${Object.keys(SCOPES).join(", ")}`);
+if (chosen === undefined)
+  throw new Error(`unknown mutation scope "${scope}"; scopes: ${Object.keys(SCOPES).join(", ")}`);
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {

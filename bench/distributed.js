@@ -31,7 +31,9 @@ async function broker() {
   const child = spawn(server, ["-a", "127.0.0.1", "-p", String(port)], { stdio: "ignore" });
   for (let k = 0; k < 100; k++) {
     const up = await new Promise((done) => {
-      const s = connect(port, "127.0.0.1").once("connect", () => (s.destroy(), done(true))).once("error", () => done(false));
+      const s = connect(port, "127.0.0.1")
+        .once("connect", () => (s.destroy(), done(true)))
+        .once("error", () => done(false));
     });
     if (up) break;
     await new Promise((r) => setTimeout(r, 100));
@@ -41,14 +43,19 @@ async function broker() {
 
 function check(args) {
   const t0 = performance.now();
-  const run = spawnSync(process.execPath, [bin, "check", ...args, "--json", "-"], { encoding: "utf8", maxBuffer: 1 << 26 });
+  const run = spawnSync(process.execPath, [bin, "check", ...args, "--json", "-"], {
+    encoding: "utf8",
+    maxBuffer: 1 << 26,
+  });
   const wall = (performance.now() - t0) / 1000;
   if (run.status !== 0) throw new Error(`interleave check ${args.join(" ")} failed (${run.status}): ${run.stderr}`);
   return { report: JSON.parse(run.stdout), wall };
 }
 
 export async function main(options = { quick: process.argv.includes("quick") }) {
-  console.log("\n== distributed search: `check --distributed` with 3 worker processes and a local NATS broker, vs one process");
+  console.log(
+    "\n== distributed search: `check --distributed` with 3 worker processes and a local NATS broker, vs one process",
+  );
   const b = await broker();
   try {
     for (const rms of options.quick ? [7] : [7, 8]) {
@@ -56,7 +63,9 @@ export async function main(options = { quick: process.argv.includes("quick") }) 
       const model = ["two-phase-commit", "--param", `rms=${rms}`, "--property", "typeOK", "--property", "consistent"];
       const one = check(model);
       const dist = check([...model, "--distributed", b.url, "--workers", "3"]);
-      const exact = one.report.distinctStates === dist.report.distinctStates && one.report.generatedStates === dist.report.generatedStates;
+      const exact =
+        one.report.distinctStates === dist.report.distinctStates &&
+        one.report.generatedStates === dist.report.generatedStates;
       console.log(
         `two-phase-commit rms=${rms}: ${fmt(dist.report.distinctStates)} distinct / ${fmt(dist.report.generatedStates)} generated; ` +
           `3 workers ${dist.wall.toFixed(2)} s, one process ${one.wall.toFixed(2)} s (with start-up): ${(dist.wall / one.wall).toFixed(2)}x the one-process time; ` +

@@ -8,7 +8,11 @@ import { fileURLToPath } from "node:url";
 const root = fileURLToPath(new URL("..", import.meta.url));
 
 function searchSeconds(extra) {
-  const run = spawnSync(process.execPath, [`${root}/bin/interleave.js`, "check", "two-phase-commit", "--param", "rms=7", "--json", "-", ...extra], { encoding: "utf8", maxBuffer: 1 << 26 });
+  const run = spawnSync(
+    process.execPath,
+    [`${root}/bin/interleave.js`, "check", "two-phase-commit", "--param", "rms=7", "--json", "-", ...extra],
+    { encoding: "utf8", maxBuffer: 1 << 26 },
+  );
   if (run.status !== 0) throw new Error(`interleave check failed (${run.status}): ${run.stderr}`);
   const r = JSON.parse(run.stdout);
   return { seconds: r.durationMs / 1000, distinct: r.distinctStates, generated: r.generatedStates };
@@ -30,6 +34,8 @@ export async function main() {
     off.push(b.seconds);
   }
   const ratio = median(on) / median(off);
-  console.log(`guarded ${median(on).toFixed(2)} s, unguarded ${median(off).toFixed(2)} s (median of 5, ${counts.distinct.toLocaleString("en-US")} distinct / ${counts.generated.toLocaleString("en-US")} generated each)`);
+  console.log(
+    `guarded ${median(on).toFixed(2)} s, unguarded ${median(off).toFixed(2)} s (median of 5, ${counts.distinct.toLocaleString("en-US")} distinct / ${counts.generated.toLocaleString("en-US")} generated each)`,
+  );
   console.log(`  guards' cost: ${ratio.toFixed(2)}x the unguarded search (goal: at most 1.15)`);
 }

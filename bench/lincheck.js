@@ -49,7 +49,9 @@ function loadExpected() {
 }
 
 function etcdTexts() {
-  const files = readdirSync(resolve(corpus, "etcd")).filter((f) => f.endsWith(".log")).sort();
+  const files = readdirSync(resolve(corpus, "etcd"))
+    .filter((f) => f.endsWith(".log"))
+    .sort();
   return files.map((file) => ({ file, text: readFileSync(resolve(corpus, "etcd", file)) }));
 }
 
@@ -101,7 +103,8 @@ export function registerHistory({ seed, processes, operations, values = 5, uniqu
       open++;
       const r = rnd();
       const f = r < 0.5 ? "read" : r < 0.8 || unique ? "write" : "cas";
-      const input = f === "read" ? null : f === "write" ? (unique ? fresh++ : pick(values)) : [pick(values), pick(values)];
+      const input =
+        f === "read" ? null : f === "write" ? (unique ? fresh++ : pick(values)) : [pick(values), pick(values)];
       pending[slot] = { f, input, applied: false, output: null, ok: true };
       events.push({ type: "invoke", process: slot, f, value: input });
     } else if (!op.applied) {
@@ -112,7 +115,12 @@ export function registerHistory({ seed, processes, operations, values = 5, uniqu
     } else {
       pending[slot] = undefined;
       open--;
-      events.push({ type: op.f === "cas" && !op.ok ? "fail" : "ok", process: slot, f: op.f, value: op.f === "read" ? op.output : op.input });
+      events.push({
+        type: op.f === "cas" && !op.ok ? "fail" : "ok",
+        process: slot,
+        f: op.f,
+        value: op.f === "read" ? op.output : op.input,
+      });
     }
   }
   return events;
@@ -120,20 +128,48 @@ export function registerHistory({ seed, processes, operations, values = 5, uniqu
 
 /** One check of a generated history in this (fresh) process; prints JSON for the parent. */
 function scaleChild([operations, processes, unique, decide, timeoutMs]) {
-  const history = registerHistory({ seed: 1, processes: Number(processes), operations: Number(operations), unique: unique === "unique" });
+  const history = registerHistory({
+    seed: 1,
+    processes: Number(processes),
+    operations: Number(operations),
+    unique: unique === "unique",
+  });
   const t = performance.now();
   const c0 = process.cpuUsage();
-  const report = checkLinearizability(history, registerModel, { decide: decide === "decide", timeoutMs: Number(timeoutMs) });
+  const report = checkLinearizability(history, registerModel, {
+    decide: decide === "decide",
+    timeoutMs: Number(timeoutMs),
+  });
   const ms = performance.now() - t;
   const cpu = process.cpuUsage(c0);
   const cpuMs = (cpu.user + cpu.system) / 1000;
   const reason = report.result === "unknown" ? report.reason : undefined;
-  process.stdout.write(JSON.stringify({ ms, cpuMs, result: report.result, reason, configurations: report.configurations, maxRssMiB: resourceUsage().maxRSS / 1024 }) + "\n");
+  process.stdout.write(
+    JSON.stringify({
+      ms,
+      cpuMs,
+      result: report.result,
+      reason,
+      configurations: report.configurations,
+      maxRssMiB: resourceUsage().maxRSS / 1024,
+    }) + "\n",
+  );
 }
 
 function scaleRun(operations, processes, { unique = false, decide = true, timeoutMs = 120_000 } = {}) {
-  const args = [String(operations), String(processes), unique ? "unique" : "repeated", decide ? "decide" : "search", String(timeoutMs)];
-  return JSON.parse(execFileSync(process.execPath, [fileURLToPath(import.meta.url), "--scale", ...args], { encoding: "utf8", maxBuffer: 1 << 20 }));
+  const args = [
+    String(operations),
+    String(processes),
+    unique ? "unique" : "repeated",
+    decide ? "decide" : "search",
+    String(timeoutMs),
+  ];
+  return JSON.parse(
+    execFileSync(process.execPath, [fileURLToPath(import.meta.url), "--scale", ...args], {
+      encoding: "utf8",
+      maxBuffer: 1 << 20,
+    }),
+  );
 }
 
 function verdict(r) {
@@ -143,20 +179,27 @@ function verdict(r) {
 /** Long histories (issue 21): linear passes with 5 processes, the polynomial check with 50. Each run in a fresh process (peak RSS is its own). */
 function scale(print) {
   const out = {};
-  print("register histories, 5 processes (values 0-4, cas), each checked in a fresh process; generation not timed; wall and CPU time (CPU is steadier on a shared machine):");
+  print(
+    "register histories, 5 processes (values 0-4, cas), each checked in a fresh process; generation not timed; wall and CPU time (CPU is steadier on a shared machine):",
+  );
   for (const n of [10_000, 20_000, 40_000, 100_000, 1_000_000]) {
     const r = scaleRun(n, 5);
     out[n] = r;
     const before = BEFORE_5_PROCESSES[n];
-    const was = before === null ? "before: no verdict" : `before ${before} s, ${(before / (r.ms / 1000)).toFixed(1)}x faster`;
-    print(`  ${n.toLocaleString("en-US").padStart(9)} ops: ${verdict(r)} in ${(r.ms / 1000).toFixed(2)} s, CPU ${(r.cpuMs / 1000).toFixed(2)} s (${((r.cpuMs * 1000) / n).toFixed(1)} µs/op), peak RSS ${r.maxRssMiB.toFixed(0)} MiB; ${was}`);
+    const was =
+      before === null ? "before: no verdict" : `before ${before} s, ${(before / (r.ms / 1000)).toFixed(1)}x faster`;
+    print(
+      `  ${n.toLocaleString("en-US").padStart(9)} ops: ${verdict(r)} in ${(r.ms / 1000).toFixed(2)} s, CPU ${(r.cpuMs / 1000).toFixed(2)} s (${((r.cpuMs * 1000) / n).toFixed(1)} µs/op), peak RSS ${r.maxRssMiB.toFixed(0)} MiB; ${was}`,
+    );
   }
   const m = out[1_000_000];
   print(
     `  1,000,000 ops against the budget (60 s, 2048 MiB): ${(m.ms / SCALE_BUDGET.millionMs).toFixed(2)}x the time (CPU ${(m.cpuMs / SCALE_BUDGET.millionMs).toFixed(2)}x), ` +
       `${(m.maxRssMiB / SCALE_BUDGET.millionRssMiB).toFixed(2)}x the memory`,
   );
-  print("register histories, 50 processes, every written value distinct (polynomial check, then the general search alone):");
+  print(
+    "register histories, 50 processes, every written value distinct (polynomial check, then the general search alone):",
+  );
   for (const n of [2_000, 100_000]) {
     const fast = scaleRun(n, 50, { unique: true });
     const general = scaleRun(n, 50, { unique: true, decide: false, timeoutMs: 20_000 });
@@ -181,7 +224,11 @@ export async function main({ print = console.log, warmRuns = 5, coldRuns = 5 } =
   // processes. Warm: later passes in this process.
   const cold = [];
   for (let i = 0; i < coldRuns; i++) {
-    cold.push(JSON.parse(execFileSync(process.execPath, [fileURLToPath(import.meta.url), "--cold-etcd-pass"], { encoding: "utf8" })));
+    cold.push(
+      JSON.parse(
+        execFileSync(process.execPath, [fileURLToPath(import.meta.url), "--cold-etcd-pass"], { encoding: "utf8" }),
+      ),
+    );
   }
   const coldMs = median(cold.map((c) => c.ms));
   const coldCheckMs = median(cold.map((c) => c.checkMs));
@@ -190,10 +237,23 @@ export async function main({ print = console.log, warmRuns = 5, coldRuns = 5 } =
   for (let i = 0; i < warmRuns; i++) warm.push(etcdPass(texts, expected));
   const warmMs = median(warm.map((w) => w[0]));
   const warmCheckMs = median(warm.map((w) => w[1]));
-  results.etcd = { coldMs, coldCheckMs, coldCpuMs, warmMs, warmCheckMs, mismatches: cold.reduce((n, c) => n + c.mismatches, 0) + warm.reduce((n, w) => n + w[2], 0) };
-  print(`etcd corpus, 103 logs, parse + check, one process (Porcupine ${PORCUPINE.etcdCorpusMs} ms, goal < ${GOAL_ETCD_MS} ms):`);
-  print(`  cold (fresh process, median of ${coldRuns}) ${coldMs.toFixed(1)} ms, CPU ${coldCpuMs.toFixed(0)} ms (checking ${coldCheckMs.toFixed(1)} ms)  ${ratio(coldMs, PORCUPINE.etcdCorpusMs)}`);
-  print(`  warm (median of ${warmRuns} later passes)    ${warmMs.toFixed(1)} ms (checking ${warmCheckMs.toFixed(1)} ms)  ${ratio(warmMs, PORCUPINE.etcdCorpusMs)}`);
+  results.etcd = {
+    coldMs,
+    coldCheckMs,
+    coldCpuMs,
+    warmMs,
+    warmCheckMs,
+    mismatches: cold.reduce((n, c) => n + c.mismatches, 0) + warm.reduce((n, w) => n + w[2], 0),
+  };
+  print(
+    `etcd corpus, 103 logs, parse + check, one process (Porcupine ${PORCUPINE.etcdCorpusMs} ms, goal < ${GOAL_ETCD_MS} ms):`,
+  );
+  print(
+    `  cold (fresh process, median of ${coldRuns}) ${coldMs.toFixed(1)} ms, CPU ${coldCpuMs.toFixed(0)} ms (checking ${coldCheckMs.toFixed(1)} ms)  ${ratio(coldMs, PORCUPINE.etcdCorpusMs)}`,
+  );
+  print(
+    `  warm (median of ${warmRuns} later passes)    ${warmMs.toFixed(1)} ms (checking ${warmCheckMs.toFixed(1)} ms)  ${ratio(warmMs, PORCUPINE.etcdCorpusMs)}`,
+  );
   print(`  verdicts differing from expected.tsv: ${results.etcd.mismatches}`);
 
   // 2. kv c50-ok, partitioned by key.
@@ -208,22 +268,45 @@ export async function main({ print = console.log, warmRuns = 5, coldRuns = 5 } =
     kvResult = report.result;
     kvConfigurations = report.configurations;
   }
-  results.kvPartitioned = { firstMs: kvRuns[0], warmMs: median(kvRuns.slice(1)), result: kvResult, configurations: kvConfigurations };
+  results.kvPartitioned = {
+    firstMs: kvRuns[0],
+    warmMs: median(kvRuns.slice(1)),
+    result: kvResult,
+    configurations: kvConfigurations,
+  };
   // Configurations do not depend on the machine's load (Porcupine's plain WGL search visits about 178,000 here, counted with a re-implementation).
-  print(`kv c50-ok, partitioned by key (Porcupine ${PORCUPINE.kvC50OkPartitionedMs} ms): ${kvResult}, ${kvConfigurations.toLocaleString("en-US")} configurations`);
+  print(
+    `kv c50-ok, partitioned by key (Porcupine ${PORCUPINE.kvC50OkPartitionedMs} ms): ${kvResult}, ${kvConfigurations.toLocaleString("en-US")} configurations`,
+  );
   print(`  first run ${kvRuns[0].toFixed(1)} ms  ${ratio(kvRuns[0], PORCUPINE.kvC50OkPartitionedMs)}`);
-  print(`  warm      ${results.kvPartitioned.warmMs.toFixed(1)} ms  ${ratio(results.kvPartitioned.warmMs, PORCUPINE.kvC50OkPartitionedMs)}`);
+  print(
+    `  warm      ${results.kvPartitioned.warmMs.toFixed(1)} ms  ${ratio(results.kvPartitioned.warmMs, PORCUPINE.kvC50OkPartitionedMs)}`,
+  );
 
   // 3. kv c50-ok without partitioning: Porcupine gives no verdict in 60 s and
   // uses 9 to 11 GiB; we must end within 60 s under 2 GiB.
   const bad = parseHistory(readFileSync(resolve(corpus, "kv/c50-bad.txt")), { file: "c50-bad.txt" });
   const t0 = performance.now();
-  const whole = checkLinearizability(c50.events, kvModel, { partition: false, timeoutMs: 55_000, maxMemoryBytes: 600 * 1024 * 1024 });
+  const whole = checkLinearizability(c50.events, kvModel, {
+    partition: false,
+    timeoutMs: 55_000,
+    maxMemoryBytes: 600 * 1024 * 1024,
+  });
   const wholeMs = performance.now() - t0;
   const maxRssMiB = resourceUsage().maxRSS / 1024;
-  results.kvWhole = { ms: wholeMs, result: whole.result, reason: whole.result === "unknown" ? whole.reason : undefined, configurations: whole.configurations, maxRssMiB };
-  print(`kv c50-ok without partitioning (Porcupine: no verdict in 60 s, 9-11 GiB): ${whole.result}${whole.result === "unknown" ? ` (${whole.reason})` : ""}`);
-  print(`  ${wholeMs.toFixed(0)} ms, ${whole.configurations.toLocaleString("en-US")} configurations, peak RSS of this process ${maxRssMiB.toFixed(0)} MiB (limit 2048)`);
+  results.kvWhole = {
+    ms: wholeMs,
+    result: whole.result,
+    reason: whole.result === "unknown" ? whole.reason : undefined,
+    configurations: whole.configurations,
+    maxRssMiB,
+  };
+  print(
+    `kv c50-ok without partitioning (Porcupine: no verdict in 60 s, 9-11 GiB): ${whole.result}${whole.result === "unknown" ? ` (${whole.reason})` : ""}`,
+  );
+  print(
+    `  ${wholeMs.toFixed(0)} ms, ${whole.configurations.toLocaleString("en-US")} configurations, peak RSS of this process ${maxRssMiB.toFixed(0)} MiB (limit 2048)`,
+  );
 
   // 4. kv c50-bad, partitioned (Porcupine 3 to 16 ms).
   const badRuns = [];
@@ -233,7 +316,9 @@ export async function main({ print = console.log, warmRuns = 5, coldRuns = 5 } =
     badRuns.push(performance.now() - t);
   }
   results.kvBad = { firstMs: badRuns[0], warmMs: median(badRuns.slice(1)) };
-  print(`kv c50-bad, partitioned, stop at the first violation (Porcupine 3-16 ms): first ${badRuns[0].toFixed(1)} ms, warm ${results.kvBad.warmMs.toFixed(1)} ms`);
+  print(
+    `kv c50-bad, partitioned, stop at the first violation (Porcupine 3-16 ms): first ${badRuns[0].toFixed(1)} ms, warm ${results.kvBad.warmMs.toFixed(1)} ms`,
+  );
 
   // 5. Long histories (issue 21).
   results.scale = scale(print);

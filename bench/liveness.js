@@ -11,7 +11,16 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 const RMS = 5;
 
 function searchSeconds(extra) {
-  const args = [`${root}/bin/interleave.js`, "check", "two-phase-commit", "--param", `rms=${RMS}`, "--json", "-", ...extra];
+  const args = [
+    `${root}/bin/interleave.js`,
+    "check",
+    "two-phase-commit",
+    "--param",
+    `rms=${RMS}`,
+    "--json",
+    "-",
+    ...extra,
+  ];
   const run = spawnSync(process.execPath, args, { encoding: "utf8", maxBuffer: 1 << 26 });
   if (run.status !== 0) throw new Error(`interleave check failed (${run.status}): ${run.stderr}`);
   const r = JSON.parse(run.stdout);
@@ -28,12 +37,15 @@ export async function main() {
   for (let i = 0; i < 5; i++) {
     const a = searchSeconds([]);
     const b = searchSeconds(["--property", "typeOK", "--property", "consistent"]);
-    if (a.distinct !== b.distinct || a.generated !== b.generated) throw new Error("the liveness check changed the counts");
+    if (a.distinct !== b.distinct || a.generated !== b.generated)
+      throw new Error("the liveness check changed the counts");
     counts = a;
     live.push(a.seconds);
     safe.push(b.seconds);
   }
   const ratio = median(live) / median(safe);
-  console.log(`with liveness ${median(live).toFixed(2)} s, safety alone ${median(safe).toFixed(2)} s (median of 5, ${counts.distinct.toLocaleString("en-US")} distinct / ${counts.generated.toLocaleString("en-US")} generated each)`);
+  console.log(
+    `with liveness ${median(live).toFixed(2)} s, safety alone ${median(safe).toFixed(2)} s (median of 5, ${counts.distinct.toLocaleString("en-US")} distinct / ${counts.generated.toLocaleString("en-US")} generated each)`,
+  );
   console.log(`  liveness cost: ${ratio.toFixed(2)}x the safety check (goal: at most 3)`);
 }

@@ -18,7 +18,6 @@ function fmt(n) {
   return Math.round(n).toLocaleString("en-US");
 }
 
-
 /** Steps per second of random walks on a correct model (no violation, so no shrinking in the time). */
 function throughput(randomSearch, model, options) {
   randomSearch(model, { seed: SEED, runs: 200, maxDepth: options.maxDepth }); // warm-up: memo tables, JIT
@@ -36,9 +35,13 @@ function variantRow(api, spec, variant, limits) {
   const steps = found ? r.violation.trace.length - 1 : null;
   const cells = [
     `${spec.name} --variant ${variant.name}`.padEnd(58),
-    found ? `found in ${(r.durationMs / 1000).toFixed(2)} s (${fmt(r.walks)} walks)`.padEnd(30) : `not found in ${limits.randomMs / 1000} s (${fmt(r.walks)} walks)`.padEnd(30),
+    found
+      ? `found in ${(r.durationMs / 1000).toFixed(2)} s (${fmt(r.walks)} walks)`.padEnd(30)
+      : `not found in ${limits.randomMs / 1000} s (${fmt(r.walks)} walks)`.padEnd(30),
     found ? `walk ${r.foundSteps} -> shrunk ${steps}`.padEnd(22) : "".padEnd(22),
-    bfsSteps === null ? `BFS: ${b.result} after ${(b.durationMs / 1000).toFixed(0)} s` : `BFS ${bfsSteps}${found ? ` (${steps - bfsSteps >= 0 ? "+" : ""}${steps - bfsSteps})` : ""}`,
+    bfsSteps === null
+      ? `BFS: ${b.result} after ${(b.durationMs / 1000).toFixed(0)} s`
+      : `BFS ${bfsSteps}${found ? ` (${steps - bfsSteps >= 0 ? "+" : ""}${steps - bfsSteps})` : ""}`,
   ];
   console.log(`  ${cells.join(" ")}`);
   return { found, steps, bfsSteps };
@@ -51,14 +54,21 @@ export async function main() {
   const { twoPhaseCommit } = await import(dist("specs/two-phase-commit.js"));
 
   console.log("\n== random simulation (--strategy random, one worker; seed 1)");
-  const tpc = throughput(api.randomSearch, twoPhaseCommit.instantiate({ params: { rms: 3 } }), { runs: 30_000, maxDepth: 100 });
+  const tpc = throughput(api.randomSearch, twoPhaseCommit.instantiate({ params: { rms: 3 } }), {
+    runs: 30_000,
+    maxDepth: 100,
+  });
   console.log(
     `two-phase-commit rms=3: ${fmt(tpc.steps)} steps in ${(tpc.durationMs / 1000).toFixed(2)} s: ${fmt(tpc.stepsPerSecond)} steps/s ` +
       `(${fmt(tpc.walks)} walks of 100 steps, ${fmt(tpc.generatedStates)} successors computed, ${fmt(tpc.distinctStates)} distinct states)`,
   );
-  console.log(`  vs Quint's TypeScript simulator (~${fmt(QUINT_STEPS_PER_SECOND)} steps/s): ${(tpc.stepsPerSecond / QUINT_STEPS_PER_SECOND).toFixed(1)}x`);
+  console.log(
+    `  vs Quint's TypeScript simulator (~${fmt(QUINT_STEPS_PER_SECOND)} steps/s): ${(tpc.stepsPerSecond / QUINT_STEPS_PER_SECOND).toFixed(1)}x`,
+  );
 
-  console.log("\nbroken variants (random: seed 1, 10 s budget, time includes shrinking; shrunk trace vs BFS's shortest to the same property):");
+  console.log(
+    "\nbroken variants (random: seed 1, 10 s budget, time includes shrinking; shrunk trace vs BFS's shortest to the same property):",
+  );
   let found = 0;
   let total = 0;
   let worst = 0;

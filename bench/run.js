@@ -59,7 +59,17 @@ function checker() {
   for (const rms of quick ? [7] : [7, 9]) {
     for (const workers of [1, 2]) {
       // TLC checks TwoPhase.tla's two invariants; the liveness property has its own bench (liveness.js).
-      const run = check(["two-phase-commit", "--param", `rms=${rms}`, "--workers", String(workers), "--property", "typeOK", "--property", "consistent"]);
+      const run = check([
+        "two-phase-commit",
+        "--param",
+        `rms=${rms}`,
+        "--workers",
+        String(workers),
+        "--property",
+        "typeOK",
+        "--property",
+        "consistent",
+      ]);
       const tlc = TLC[rms];
       const exact = run.report.distinctStates === tlc.distinct && run.report.generatedStates === tlc.generated;
       console.log(line(`two-phase-commit rms=${rms}, ${workers} worker${workers > 1 ? "s" : ""}`, run));
@@ -71,22 +81,46 @@ function checker() {
       const tlcRate = perCore(tlc.distinct, tlc.seconds[workers], workers);
       console.log(
         `  per core: ${fmt(ours)} distinct/s; TLC ${fmt(tlcRate)} (${(ours / tlcRate).toFixed(2)}x)` +
-          (rms === 9 ? `; Spin ${fmt(perCore(tlc.distinct, SPIN_9_SECONDS, 1))} (${(ours / perCore(tlc.distinct, SPIN_9_SECONDS, 1)).toFixed(2)}x)` : ""),
+          (rms === 9
+            ? `; Spin ${fmt(perCore(tlc.distinct, SPIN_9_SECONDS, 1))} (${(ours / perCore(tlc.distinct, SPIN_9_SECONDS, 1)).toFixed(2)}x)`
+            : ""),
       );
     }
   }
-  const sym = check(["two-phase-commit", "--param", "rms=7", "--symmetry", "--property", "typeOK", "--property", "consistent"]);
+  const sym = check([
+    "two-phase-commit",
+    "--param",
+    "rms=7",
+    "--symmetry",
+    "--property",
+    "typeOK",
+    "--property",
+    "consistent",
+  ]);
   console.log(line("two-phase-commit rms=7 --symmetry (TLC: 920 orbits)", sym));
-  const listed = JSON.parse(spawnSync(process.execPath, [`${root}/bin/interleave.js`, "list", "--json"], { encoding: "utf8" }).stdout).map((s) => s.name);
+  const listed = JSON.parse(
+    spawnSync(process.execPath, [`${root}/bin/interleave.js`, "list", "--json"], { encoding: "utf8" }).stdout,
+  ).map((s) => s.name);
   for (const spec of ["raft", "paxos"].filter((name) => listed.includes(name))) {
     const run = check([spec]);
     console.log(line(`${spec} at its defaults`, run));
-    console.log(`  vs TLC's rate on two-phase commit (${fmt(TLC[7].distinct / TLC[7].seconds[1])} distinct/s): ${(run.report.distinctStates / (run.report.durationMs / 1000) / (TLC[7].distinct / TLC[7].seconds[1])).toFixed(2)}x`);
+    console.log(
+      `  vs TLC's rate on two-phase commit (${fmt(TLC[7].distinct / TLC[7].seconds[1])} distinct/s): ${(run.report.distinctStates / (run.report.durationMs / 1000) / (TLC[7].distinct / TLC[7].seconds[1])).toFixed(2)}x`,
+    );
   }
 }
 
 const benches = [["checker", checker]];
-for (const [name, file] of [["guards", "guards.js"], ["liveness", "liveness.js"], ["random", "random.js"], ["lincheck", "lincheck.js"], ["cluster", "cluster.js"], ["distributed", "distributed.js"], ["swarm", "swarm.js"], ["spill", "spill.js"]]) {
+for (const [name, file] of [
+  ["guards", "guards.js"],
+  ["liveness", "liveness.js"],
+  ["random", "random.js"],
+  ["lincheck", "lincheck.js"],
+  ["cluster", "cluster.js"],
+  ["distributed", "distributed.js"],
+  ["swarm", "swarm.js"],
+  ["spill", "spill.js"],
+]) {
   if (existsSync(`${root}/bench/${file}`)) benches.push([name, (await import(`./${file}`)).main]);
 }
 for (const [name, bench] of benches) if (wants(name)) await bench();

@@ -13,13 +13,18 @@ export async function main() {
   const options = { params: { rms: 7 }, properties: ["typeOK", "consistent"] };
   const memory = await api.checkSpecByName("two-phase-commit", options);
   const disk = await api.checkSpecByName("two-phase-commit", { ...options, maxQueueBytes: 2 ** 20 });
-  for (const [name, r] of [["in memory", memory], ["spilled", disk]]) {
+  for (const [name, r] of [
+    ["in memory", memory],
+    ["spilled", disk],
+  ]) {
     console.log(
       `  ${name.padEnd(10)} ${r.result} ${r.distinctStates.toLocaleString("en-US")} distinct / ${r.generatedStates.toLocaleString("en-US")} generated in ${(r.durationMs / 1000).toFixed(2)} s, ` +
         `${r.spilledStates.toLocaleString("en-US")} states spilled, queue ${r.queueBytesPerState.memory} bytes/state in memory (estimated), ${r.queueBytesPerState.disk} on disk; peak RSS ${r.peakRssMB} MB`,
     );
   }
-  console.log(`  spilled run takes ${(disk.durationMs / memory.durationMs).toFixed(2)}x the in-memory time; same counts: ${disk.distinctStates === memory.distinctStates && disk.generatedStates === memory.generatedStates}`);
+  console.log(
+    `  spilled run takes ${(disk.durationMs / memory.durationMs).toFixed(2)}x the in-memory time; same counts: ${disk.distinctStates === memory.distinctStates && disk.generatedStates === memory.generatedStates}`,
+  );
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) await main();

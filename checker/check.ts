@@ -2,7 +2,15 @@
  * Checking a spec programmatically: pick a variant and parameters, run a
  * strategy, get a report. The CLI is a thin shell around this.
  */
-import { deriveModel, isLiveness, OptionError, selectProperties, type Model, type ParamRecord, type AnySpec } from "../src/index.js";
+import {
+  deriveModel,
+  isLiveness,
+  OptionError,
+  selectProperties,
+  type Model,
+  type ParamRecord,
+  type AnySpec,
+} from "../src/index.js";
 import { deepFreeze, inUserCode, trapNondeterminism, userCode, UserCodeError } from "../src/user-code.js";
 import { bfs } from "./bfs.js";
 import { dfs } from "./dfs.js";
@@ -44,7 +52,8 @@ export interface CheckOptions extends RandomOptions {
 export function checkSpec(spec: AnySpec, options: CheckOptions & { readonly strategy: "random" }): RandomReport;
 export function checkSpec(spec: AnySpec, options?: CheckOptions): Report;
 export function checkSpec(spec: AnySpec, options: CheckOptions = {}): Report {
-  if (options.strategy === "swarm") throw new UsageError("--strategy swarm runs on worker threads: call checkSpecByName");
+  if (options.strategy === "swarm")
+    throw new UsageError("--strategy swarm runs on worker threads: call checkSpecByName");
   const strategy = strategies[options.strategy ?? "bfs"]!;
   const { model, warning, stats } = searchedModel(spec, strategy, options);
   // BFS and DFS guard the spec's code themselves; random walks get the same guards from a wrapper.
@@ -61,22 +70,37 @@ export function checkSpec(spec: AnySpec, options: CheckOptions = {}): Report {
 }
 
 /** The model a strategy searches: liveness scoped to what it can judge, wrapped for `--stats` when asked. */
-function searchedModel(spec: AnySpec, strategy: Strategy, options: CheckByNameOptions): { model: Model<unknown>; warning?: string | undefined; stats?: StatsCollector | undefined } {
+function searchedModel(
+  spec: AnySpec,
+  strategy: Strategy,
+  options: CheckByNameOptions,
+): { model: Model<unknown>; warning?: string | undefined; stats?: StatsCollector | undefined } {
   const stats = statsFor(strategy, options);
   const { model, warning } = livenessScope(modelOf(spec, options), options, { strategy: strategy.name });
   return { model: stats ? stats.wrap(model) : model, warning, stats };
 }
 
 /** The report of a search, with the liveness warning and the `--stats` figures when there are any. */
-function reportOf(spec: AnySpec, model: Model<unknown>, strategy: string, outcome: SearchOutcome<unknown>, extra: { readonly warning?: string | undefined; readonly stats?: StatsCollector | undefined }): Report {
-  const report = buildReport({ spec: spec.name, variant: model.variant, params: model.params, strategy, sets: spec.sets }, outcome, extra.stats?.result());
+function reportOf(
+  spec: AnySpec,
+  model: Model<unknown>,
+  strategy: string,
+  outcome: SearchOutcome<unknown>,
+  extra: { readonly warning?: string | undefined; readonly stats?: StatsCollector | undefined },
+): Report {
+  const report = buildReport(
+    { spec: spec.name, variant: model.variant, params: model.params, strategy, sets: spec.sets },
+    outcome,
+    extra.stats?.result(),
+  );
   return extra.warning === undefined ? report : { ...report, warnings: [...report.warnings, extra.warning] };
 }
 
 /** A collector when `--stats` asks for one; random walks expand states many times, so they have none. */
 function statsFor(strategy: Strategy, options: CheckOptions): StatsCollector | undefined {
   if (!options.stats) return undefined;
-  if (strategy === random) throw new UsageError("--stats applies to --strategy bfs and dfs, which expand each distinct state once");
+  if (strategy === random)
+    throw new UsageError("--stats applies to --strategy bfs and dfs, which expand each distinct state once");
   return new StatsCollector();
 }
 
@@ -87,7 +111,11 @@ function statsFor(strategy: Strategy, options: CheckOptions): StatsCollector | u
  * or several workers (no shared edge log), liveness properties are refused
  * when selected by name, and otherwise left out with a warning.
  */
-function livenessScope<S>(model: Model<S>, options: CheckByNameOptions, how: { readonly strategy: string }): { model: Model<S>; warning?: string } {
+function livenessScope<S>(
+  model: Model<S>,
+  options: CheckByNameOptions,
+  how: { readonly strategy: string },
+): { model: Model<S>; warning?: string } {
   const live = model.properties.filter((p) => isLiveness(p.kind)).map((p) => p.name);
   const why =
     options.symmetry === true
@@ -95,13 +123,14 @@ function livenessScope<S>(model: Model<S>, options: CheckByNameOptions, how: { r
       : options.distributed
         ? "with --distributed (the edges the liveness check needs are recorded in one process)"
         : how.strategy === "random"
-        ? "by random walks (liveness needs the complete graph; use --strategy bfs)"
-        : (options.workers ?? 1) > 1
-          ? "with --workers above 1 (the edges the liveness check needs are recorded on one thread)"
-          : undefined;
+          ? "by random walks (liveness needs the complete graph; use --strategy bfs)"
+          : (options.workers ?? 1) > 1
+            ? "with --workers above 1 (the edges the liveness check needs are recorded on one thread)"
+            : undefined;
   if (live.length === 0 || why === undefined) return { model };
   const names = live.map((n) => `"${n}"`).join(", ");
-  if (options.properties?.some((name) => live.includes(name))) throw new OptionError(`liveness properties (${names}) are not checked ${why}`);
+  if (options.properties?.some((name) => live.includes(name)))
+    throw new OptionError(`liveness properties (${names}) are not checked ${why}`);
   return {
     model: deriveModel(model, { properties: model.properties.filter((p) => !isLiveness(p.kind)) }),
     warning: `liveness properties ${names} were not checked ${why}`,
@@ -115,7 +144,9 @@ function livenessScope<S>(model: Model<S>, options: CheckByNameOptions, how: { r
  */
 function guardedModel<S>(model: Model<S>): Model<S> {
   return deriveModel(model, {
-    properties: model.properties.map((p) => ({ ...p, check: (...args: [S, S]) => inUserCode(() => (p.check)(...args)) }) as typeof p),
+    properties: model.properties.map(
+      (p) => ({ ...p, check: (...args: [S, S]) => inUserCode(() => p.check(...args)) }) as typeof p,
+    ),
     initStates: () => {
       const states = inUserCode(() => model.initStates());
       for (const s of states) deepFreeze(s);
@@ -164,7 +195,16 @@ function guardedSearch<T extends SearchOutcome<unknown>>(search: () => T): T | S
   } catch (error) {
     if (!(error instanceof UserCodeError)) throw error;
     const fault = error.fault;
-    const base = { distinctStates: 0, generatedStates: 0, maxDepth: 0, durationMs: 0, bytesPerState: 0, collisionProbability: 0, peakRssBytes: 0, fault };
+    const base = {
+      distinctStates: 0,
+      generatedStates: 0,
+      maxDepth: 0,
+      durationMs: 0,
+      bytesPerState: 0,
+      collisionProbability: 0,
+      peakRssBytes: 0,
+      fault,
+    };
     return isFinding(fault)
       ? { ...base, result: "violation", violation: { property: NO_REDUCER_THROWS, kind: "invariant", trace: [] } }
       : { ...base, result: "error" };
@@ -188,7 +228,8 @@ export interface CheckByNameOptions extends CheckOptions {
 export async function checkSpecByName(specArg: string, options: CheckByNameOptions = {}): Promise<Report> {
   const spec = await resolveSpec(specArg);
   if (options.strategy === "swarm") {
-    if (options.stats) throw new UsageError("--stats applies to --strategy bfs and dfs, which expand each distinct state once");
+    if (options.stats)
+      throw new UsageError("--stats applies to --strategy bfs and dfs, which expand each distinct state once");
     return swarmSearch(spec, specArg, options, options.workers ?? 2, checkSpec);
   }
   const workers = options.workers ?? 1;
@@ -200,8 +241,10 @@ export async function checkSpecByName(specArg: string, options: CheckByNameOptio
     const outcome = await strategy.searchAsync(model, options);
     return reportOf(spec, model, strategy.name, outcome, { warning, stats });
   }
-  if (options.stats) throw new UsageError("--stats needs one worker (it counts in the search's thread); drop --workers");
-  if ((options.strategy ?? "bfs") !== "bfs") throw new UsageError("--workers above 1 runs breadth-first search; drop --strategy or use --strategy bfs");
+  if (options.stats)
+    throw new UsageError("--stats needs one worker (it counts in the search's thread); drop --workers");
+  if ((options.strategy ?? "bfs") !== "bfs")
+    throw new UsageError("--workers above 1 runs breadth-first search; drop --strategy or use --strategy bfs");
   const instantiate = instantiateOptions(options);
   const { model, warning } = livenessScope(modelOf(spec, options), options, { strategy: "bfs" });
   const outcome = await parallelSearch(specArg, instantiate, options, workers);
@@ -209,9 +252,16 @@ export async function checkSpecByName(specArg: string, options: CheckByNameOptio
 }
 
 /** A breadth-first search by worker processes through a broker (see distributed/coordinator.ts). */
-async function checkDistributed(spec: AnySpec, specArg: string, options: CheckByNameOptions, dist: DistributedOptions): Promise<Report> {
-  if (options.stats || options.coverage) throw new UsageError("--stats and --coverage count in one process; drop them with --distributed");
-  if ((options.strategy ?? "bfs") !== "bfs") throw new UsageError("--distributed runs breadth-first search; drop --strategy or use --strategy bfs");
+async function checkDistributed(
+  spec: AnySpec,
+  specArg: string,
+  options: CheckByNameOptions,
+  dist: DistributedOptions,
+): Promise<Report> {
+  if (options.stats || options.coverage)
+    throw new UsageError("--stats and --coverage count in one process; drop them with --distributed");
+  if ((options.strategy ?? "bfs") !== "bfs")
+    throw new UsageError("--distributed runs breadth-first search; drop --strategy or use --strategy bfs");
   const { model, warning } = livenessScope(modelOf(spec, options), options, { strategy: "bfs" });
   // The workers load the spec themselves: a file by its absolute path.
   const specRef = looksLikePath(specArg) ? resolvePath(specArg) : specArg;

@@ -50,18 +50,30 @@ const processIo: CliIo = {
 };
 
 /** Errors whose message is the whole story: printed as one line, exit 2. */
-const INPUT_ERRORS = [UsageError, ReplayPathError, ParamError, UnknownChoiceError, OptionError, SpecDefinitionError, SpecRuntimeError, NotPlainDataError, UserCodeError];
+const INPUT_ERRORS = [
+  UsageError,
+  ReplayPathError,
+  ParamError,
+  UnknownChoiceError,
+  OptionError,
+  SpecDefinitionError,
+  SpecRuntimeError,
+  NotPlainDataError,
+  UserCodeError,
+];
 
 function positiveInt(name: string) {
   return (text: string): number => {
-    if (!/^\d+$/.test(text) || Number(text) < 1) throw new InvalidArgumentError(`${name} must be a positive integer, got "${text}"`);
+    if (!/^\d+$/.test(text) || Number(text) < 1)
+      throw new InvalidArgumentError(`${name} must be a positive integer, got "${text}"`);
     return Number(text);
   };
 }
 
 function integer(name: string) {
   return (text: string): number => {
-    if (!/^-?\d+$/.test(text) || !Number.isSafeInteger(Number(text))) throw new InvalidArgumentError(`${name} must be an integer, got "${text}"`);
+    if (!/^-?\d+$/.test(text) || !Number.isSafeInteger(Number(text)))
+      throw new InvalidArgumentError(`${name} must be an integer, got "${text}"`);
     return Number(text);
   };
 }
@@ -69,7 +81,8 @@ function integer(name: string) {
 function positiveNumber(name: string) {
   return (text: string): number => {
     const n = Number(text);
-    if (text.trim() === "" || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive number of seconds, got "${text}"`);
+    if (text.trim() === "" || !Number.isFinite(n) || n <= 0)
+      throw new InvalidArgumentError(`${name} must be a positive number of seconds, got "${text}"`);
     return n;
   };
 }
@@ -93,7 +106,11 @@ function listEntry(spec: Spec<unknown>) {
       ...(def.type === "int" && def.max !== undefined ? { max: def.max } : {}),
       ...(def.description === undefined ? {} : { description: def.description }),
     })),
-    properties: spec.properties.map((p) => ({ name: p.name, kind: p.kind, ...(p.description === undefined ? {} : { description: p.description }) })),
+    properties: spec.properties.map((p) => ({
+      name: p.name,
+      kind: p.kind,
+      ...(p.description === undefined ? {} : { description: p.description }),
+    })),
     variants: spec.variants.map((v) => ({
       name: v.name,
       description: v.description,
@@ -119,7 +136,11 @@ function paramText(name: string, def: Spec<unknown>["params"][string]): string {
 
 /** `[clients=2, requests=2]`: the params a variant sets, or nothing. */
 function variantBounds(v: Spec<unknown>["variants"][number]): string {
-  return v.params ? ` [${Object.entries(v.params).map(([k, x]) => `${k}=${String(x)}`).join(", ")}]` : "";
+  return v.params
+    ? ` [${Object.entries(v.params)
+        .map(([k, x]) => `${k}=${String(x)}`)
+        .join(", ")}]`
+    : "";
 }
 
 /** The catalogue listing: each spec with its params (described), properties and broken variants. */
@@ -127,10 +148,14 @@ function listText(specs: readonly Spec<unknown>[]): string {
   const lines: string[] = [];
   for (const spec of specs) {
     lines.push(`${spec.name}: ${spec.description}`);
-    Object.entries(spec.params).forEach(([n, d], i) => lines.push(`  ${i === 0 ? "params:    " : "           "} ${paramText(n, d)}`));
+    Object.entries(spec.params).forEach(([n, d], i) =>
+      lines.push(`  ${i === 0 ? "params:    " : "           "} ${paramText(n, d)}`),
+    );
     lines.push(`  properties: ${spec.properties.map((p) => `${p.name} (${p.kind})`).join(", ")}`);
     for (const v of spec.variants.filter((x) => x.name !== "default")) {
-      lines.push(`  variant ${v.name}${variantBounds(v)}: ${v.description}${v.violates ? ` (violates ${v.violates})` : ""}`);
+      lines.push(
+        `  variant ${v.name}${variantBounds(v)}: ${v.description}${v.violates ? ` (violates ${v.violates})` : ""}`,
+      );
     }
     lines.push("");
   }
@@ -143,13 +168,21 @@ function specText(spec: Spec<unknown>): string {
   const variants = spec.variants.filter((x) => x.name !== "default");
   return [
     `${spec.name}: ${spec.description}`,
-    ...(params.length === 0 ? [] : ["", "params (--param name=value):", ...params.map(([n, d]) => `  ${paramText(n, d)}`)]),
+    ...(params.length === 0
+      ? []
+      : ["", "params (--param name=value):", ...params.map(([n, d]) => `  ${paramText(n, d)}`)]),
     "",
     "properties:",
     ...spec.properties.map((p) => `  ${p.name} (${p.kind})${p.description === undefined ? "" : `: ${p.description}`}`),
     ...(variants.length === 0
       ? []
-      : ["", "variants (--variant name):", ...variants.map((v) => `  ${v.name}${variantBounds(v)}: ${v.description}${v.violates ? ` (violates ${v.violates})` : ""}`)]),
+      : [
+          "",
+          "variants (--variant name):",
+          ...variants.map(
+            (v) => `  ${v.name}${variantBounds(v)}: ${v.description}${v.violates ? ` (violates ${v.violates})` : ""}`,
+          ),
+        ]),
     ...(spec.symmetry === undefined ? [] : ["", `symmetric roles (--symmetry): ${spec.symmetry.join(", ")}`]),
     "",
   ].join("\n");
@@ -161,15 +194,34 @@ function specText(spec: Spec<unknown>): string {
  * the last state with one node rolled back: see involvedNodes).
  */
 async function involvedIn(specArg: string, report: Report, format: string): Promise<string[] | undefined> {
-  if ((format !== "mermaid" && format !== "html") || report.property === null || report.trace === null || !isProtocolState(report.trace[0]?.state)) return undefined;
+  if (
+    (format !== "mermaid" && format !== "html") ||
+    report.property === null ||
+    report.trace === null ||
+    !isProtocolState(report.trace[0]?.state)
+  )
+    return undefined;
   const model = (await resolveSpec(specArg)).instantiate({ variant: report.variant, params: report.params });
   return involvedNodes(model, report.trace, report.property);
 }
 
 /** Writes the trace in `format`; `specRef` is what `replay` needs to find the spec again (its name, or its file as resolved). */
-function formatTrace(report: Report, format: string, specRef: string = report.spec, involved?: readonly string[]): string {
+function formatTrace(
+  report: Report,
+  format: string,
+  specRef: string = report.spec,
+  involved?: readonly string[],
+): string {
   const trace = report.trace ?? [];
-  const source = { spec: specRef, variant: report.variant, property: report.property, params: report.params, sets: report.sets, involved, loopStart: report.loopStart };
+  const source = {
+    spec: specRef,
+    variant: report.variant,
+    property: report.property,
+    params: report.params,
+    sets: report.sets,
+    involved,
+    loopStart: report.loopStart,
+  };
   switch (format) {
     case "json":
       return `${JSON.stringify(toTraceJson(trace, source), null, 2)}\n`;
@@ -195,7 +247,13 @@ function program(io: CliIo, exit: { code: number }) {
       writeOut: (t) => io.stdout(t),
       writeErr: (t) => io.stderr(t),
       // One line, as every exit-2 answer: commander puts "(Did you mean ...?)" on a line of its own.
-      outputError: (t) => io.stderr(`interleave: ${t.replace(/^error: /, "").trim().replace(/\s*\n\s*/g, " ")}\n`),
+      outputError: (t) =>
+        io.stderr(
+          `interleave: ${t
+            .replace(/^error: /, "")
+            .trim()
+            .replace(/\s*\n\s*/g, " ")}\n`,
+        ),
     })
     .showSuggestionAfterError(true);
 
@@ -220,49 +278,115 @@ function program(io: CliIo, exit: { code: number }) {
     .argument("<spec>", "a catalogue name or a path to a .ts/.js file exporting a spec")
     .option("--variant <name>", "check a variant (see `interleave list`)")
     .option("--param <name=value>", "set a parameter (repeatable)", collectParam, {} as Record<string, string>)
-    .addOption(new Option("--strategy <strategy>", "search strategy").choices(["bfs", "dfs", "random", "swarm"] as const).default("bfs" as const))
-    .option("--workers <n>", "worker threads for breadth-first search (default 1; same counts with any number); with --distributed, worker processes; swarm: members (default 2)", positiveInt("--workers"))
-    .option("--distributed <url>", "search with --workers processes exchanging states through this NATS broker (nats://host:port)")
-    .option("--no-spawn", "with --distributed: start no workers here; wait for `interleave worker` processes (other machines)")
-    .option("--run <name>", "with --distributed: the run's name, which the workers give too (default: fresh, or \"default\" with --no-spawn)")
+    .addOption(
+      new Option("--strategy <strategy>", "search strategy")
+        .choices(["bfs", "dfs", "random", "swarm"] as const)
+        .default("bfs" as const),
+    )
+    .option(
+      "--workers <n>",
+      "worker threads for breadth-first search (default 1; same counts with any number); with --distributed, worker processes; swarm: members (default 2)",
+      positiveInt("--workers"),
+    )
+    .option(
+      "--distributed <url>",
+      "search with --workers processes exchanging states through this NATS broker (nats://host:port)",
+    )
+    .option(
+      "--no-spawn",
+      "with --distributed: start no workers here; wait for `interleave worker` processes (other machines)",
+    )
+    .option(
+      "--run <name>",
+      'with --distributed: the run\'s name, which the workers give too (default: fresh, or "default" with --no-spawn)',
+    )
     .option("--max-states <n>", "stop after this many distinct states (result incomplete)", positiveInt("--max-states"))
-    .option("--max-depth <n>", "do not explore beyond this many steps (result incomplete); random: steps per walk (default 100)", positiveInt("--max-depth"))
-    .option("--seed <n>", "random: seed of the walks; swarm: the base seed members derive theirs from (default: a random seed, always printed)", integer("--seed"))
-    .option("--runs <n>", "random: number of walks (default 10000); swarm: walks per walking member", positiveInt("--runs"))
-    .option("--replay-path <path>", "random: replay this path (printed with a violation, e.g. 0:3:1) instead of searching")
+    .option(
+      "--max-depth <n>",
+      "do not explore beyond this many steps (result incomplete); random: steps per walk (default 100)",
+      positiveInt("--max-depth"),
+    )
+    .option(
+      "--seed <n>",
+      "random: seed of the walks; swarm: the base seed members derive theirs from (default: a random seed, always printed)",
+      integer("--seed"),
+    )
+    .option(
+      "--runs <n>",
+      "random: number of walks (default 10000); swarm: walks per walking member",
+      positiveInt("--runs"),
+    )
+    .option(
+      "--replay-path <path>",
+      "random: replay this path (printed with a violation, e.g. 0:3:1) instead of searching",
+    )
     .option("--timeout <seconds>", "stop after this long (result incomplete)", positiveNumber("--timeout"))
-    .option("--max-memory <MB>", "stop before resident memory reaches this many MiB (result incomplete); the BFS queue moves to disk first", positiveInt("--max-memory"))
+    .option(
+      "--max-memory <MB>",
+      "stop before resident memory reaches this many MiB (result incomplete); the BFS queue moves to disk first",
+      positiveInt("--max-memory"),
+    )
     .option("--symmetry", "store one state per orbit of the spec's interchangeable nodes")
-    .option("--property <name>", "check only this property (repeatable; default: all)", (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option(
+      "--property <name>",
+      "check only this property (repeatable; default: all)",
+      (v: string, prev: string[]) => [...prev, v],
+      [] as string[],
+    )
     .option("--coverage", "print per action how often it was enabled and how many new states it found")
-    .option("--stats", "print per-action counts, states per depth and the largest states' largest fields (to shrink a model that explodes)")
+    .option(
+      "--stats",
+      "print per-action counts, states per depth and the largest states' largest fields (to shrink a model that explodes)",
+    )
     .option("--no-guards", "skip the purity guards (frozen states, trapped clocks and randomness, sampled re-runs)")
     .option("--debug", "print the full stack of an error in the spec's code")
     .option("--json <file>", "write the JSON report to a file, or - for stdout")
-    .addOption(new Option("--trace-format <format>", "format of the trace").choices(["text", "json", "itf", "mermaid", "html"] as const).default("text" as const))
+    .addOption(
+      new Option("--trace-format <format>", "format of the trace")
+        .choices(["text", "json", "itf", "mermaid", "html"] as const)
+        .default("text" as const),
+    )
     .option("--out <file>", "write the trace to a file (without it, a --trace-format other than text goes to stdout)")
     .action(async (specArg, opts) => {
-      if (opts.strategy !== "random" && opts.strategy !== "swarm" && (opts.seed !== undefined || opts.runs !== undefined || opts.replayPath !== undefined)) {
+      if (
+        opts.strategy !== "random" &&
+        opts.strategy !== "swarm" &&
+        (opts.seed !== undefined || opts.runs !== undefined || opts.replayPath !== undefined)
+      ) {
         throw new UsageError("--seed, --runs and --replay-path apply to --strategy random");
       }
-      if (opts.distributed === undefined && (opts.spawn === false || opts.run !== undefined)) throw new UsageError("--no-spawn and --run apply to --distributed");
-      if (opts.distributed !== undefined && opts.workers === undefined) throw new UsageError("--distributed needs --workers <n>, the number of worker processes (one per partition)");
+      if (opts.distributed === undefined && (opts.spawn === false || opts.run !== undefined))
+        throw new UsageError("--no-spawn and --run apply to --distributed");
+      if (opts.distributed !== undefined && opts.workers === undefined)
+        throw new UsageError("--distributed needs --workers <n>, the number of worker processes (one per partition)");
       if (opts.strategy === "swarm" && opts.replayPath !== undefined) {
-        throw new UsageError("--replay-path replays one path: use it with --strategy random (a swarm prints the one to use)");
+        throw new UsageError(
+          "--replay-path replays one path: use it with --strategy random (a swarm prints the one to use)",
+        );
       }
       const cores = availableParallelism();
       // Distributed workers may run on other machines; on this one, more than its cores only run slower.
       if (opts.distributed === undefined && opts.workers !== undefined && opts.workers > cores) {
-        throw new UsageError(`--workers ${opts.workers} is more than the ${cores} cores of this machine; more threads than cores only slow the search down`);
+        throw new UsageError(
+          `--workers ${opts.workers} is more than the ${cores} cores of this machine; more threads than cores only slow the search down`,
+        );
       }
       if (opts.json !== undefined) assertWritable(opts.json, "--json");
       if (opts.out !== undefined) assertWritable(opts.out, "--out");
-      const progress = io.progress ?? process.stderr.isTTY ? createProgress() : undefined;
+      const progress = (io.progress ?? process.stderr.isTTY) ? createProgress() : undefined;
       const interrupt = onInterrupt(io);
       let report: Report;
       try {
         report = await checkSpecByName(specArg, {
-          ...(opts.distributed === undefined ? {} : { distributed: { url: opts.distributed, spawn: opts.spawn, ...(opts.run === undefined ? {} : { run: opts.run }) } }),
+          ...(opts.distributed === undefined
+            ? {}
+            : {
+                distributed: {
+                  url: opts.distributed,
+                  spawn: opts.spawn,
+                  ...(opts.run === undefined ? {} : { run: opts.run }),
+                },
+              }),
           signal: interrupt.signal,
           ...(opts.guards === false ? { guards: false } : {}),
           ...(opts.coverage ? { coverage: true } : {}),
@@ -317,37 +441,62 @@ function program(io: CliIo, exit: { code: number }) {
         io.stdout(`${formatReportText(report)}\n${replay}`);
         if (opts.json !== undefined) writeOutput(opts.json, json, "--json");
       }
-      if (opts.out !== undefined) writeOutput(opts.out, formatTrace(report, opts.traceFormat, specRef, involved), "--out");
+      if (opts.out !== undefined)
+        writeOutput(opts.out, formatTrace(report, opts.traceFormat, specRef, involved), "--out");
       exit.code = exitCodeOf(report);
     });
 
   cli
     .command("worker")
-    .description("run one partition of a distributed check coordinated by `check --distributed <url> --no-spawn` (e.g. on another machine)")
+    .description(
+      "run one partition of a distributed check coordinated by `check --distributed <url> --no-spawn` (e.g. on another machine)",
+    )
     .requiredOption("--distributed <url>", "the NATS broker the coordinator uses (nats://host:port)")
-    .option("--partition <k>", "this worker's partition, from 0 (default: $JOB_COMPLETION_INDEX, as a Kubernetes indexed Job sets it)", integer("--partition"))
+    .option(
+      "--partition <k>",
+      "this worker's partition, from 0 (default: $JOB_COMPLETION_INDEX, as a Kubernetes indexed Job sets it)",
+      integer("--partition"),
+    )
     .option("--run <name>", "the run's name, as given to `check --run`", "default")
     .option("--wait <seconds>", "how long to wait for the coordinator", positiveNumber("--wait"), 600)
     .action(async (opts) => {
-      const index = opts.partition ?? (process.env["JOB_COMPLETION_INDEX"] === undefined ? undefined : Number(process.env["JOB_COMPLETION_INDEX"]));
-      if (index === undefined || !Number.isInteger(index) || index < 0) throw new UsageError("worker needs --partition <k> (from 0) or JOB_COMPLETION_INDEX");
-      exit.code = await runWorker({ url: opts.distributed, partition: index, run: opts.run, waitMs: opts.wait * 1000, resolveSpec });
+      const index =
+        opts.partition ??
+        (process.env["JOB_COMPLETION_INDEX"] === undefined ? undefined : Number(process.env["JOB_COMPLETION_INDEX"]));
+      if (index === undefined || !Number.isInteger(index) || index < 0)
+        throw new UsageError("worker needs --partition <k> (from 0) or JOB_COMPLETION_INDEX");
+      exit.code = await runWorker({
+        url: opts.distributed,
+        partition: index,
+        run: opts.run,
+        waitMs: opts.wait * 1000,
+        resolveSpec,
+      });
     });
 
   cli
     .command("replay")
-    .description("re-execute a saved trace (JSON or ITF) through the spec's reducers: exit 1 if it reproduces a violation, 2 if it diverges")
+    .description(
+      "re-execute a saved trace (JSON or ITF) through the spec's reducers: exit 1 if it reproduces a violation, 2 if it diverges",
+    )
     .argument("<trace>", "a trace written by `check --trace-format json` or `--trace-format itf`")
     .option("--spec <spec>", "a catalogue name or a path to a .ts/.js file (default: the spec the trace names)")
     .option("--variant <name>", "replay through this variant (default: the trace's)")
-    .option("--param <name=value>", "override a parameter the trace records (repeatable)", collectParam, {} as Record<string, string>)
+    .option(
+      "--param <name=value>",
+      "override a parameter the trace records (repeatable)",
+      collectParam,
+      {} as Record<string, string>,
+    )
     .action(async (file: string, opts) => {
       exit.code = await replayCommand(file, { spec: opts.spec, variant: opts.variant, params: opts.param }, io);
     });
 
   cli
     .command("explore")
-    .description("walk a spec's states by hand in a local web page: enabled actions, properties, diffs, sequence diagram")
+    .description(
+      "walk a spec's states by hand in a local web page: enabled actions, properties, diffs, sequence diagram",
+    )
     .argument("<spec>", "a catalogue name or a path to a .ts/.js file exporting a spec")
     .option("--variant <name>", "explore a variant (see `interleave list`)")
     .option("--param <name=value>", "set a parameter (repeatable)", collectParam, {} as Record<string, string>)
@@ -363,11 +512,18 @@ function program(io: CliIo, exit: { code: number }) {
     .command("lincheck")
     .description("check recorded histories for linearizability (or sequential, causal, session consistency)")
     .argument("<files...>", "histories: Jepsen etcd logs, Jepsen kv lines, or JSON Lines of events")
-    .option("--model <model>", "register, kv, or a path to a .ts/.js module exporting a model (default: from the format)")
+    .option(
+      "--model <model>",
+      "register, kv, or a path to a .ts/.js module exporting a model (default: from the format)",
+    )
     .option("--format <format>", "etcd, kv or jsonl (default: detected per file)")
     .option("--consistency <model>", "linearizable (default), sequential, causal, session, or one session guarantee")
     .option("--timeout <seconds>", "time limit per file (result unknown when reached)", positiveNumber("--timeout"))
-    .option("--max-memory <MB>", "memory limit for the search (result unknown when reached)", positiveInt("--max-memory"))
+    .option(
+      "--max-memory <MB>",
+      "memory limit for the search (result unknown when reached)",
+      positiveInt("--max-memory"),
+    )
     .option("--json <file>", "one JSON line per file, to a file or - for stdout")
     .option("--html <file>", "write a self-contained HTML report")
     .action(async (files: string[], opts) => {
@@ -393,7 +549,12 @@ function program(io: CliIo, exit: { code: number }) {
     .option("--seed <n>", "seed of the nemesis schedule and the workload", integer("--seed"), 1)
     .requiredOption("--history <file>", "where to write the history (JSON Lines, for `interleave lincheck`)")
     .option("--variant <name>", "run a broken variant's reducers")
-    .option("--param <name=value>", "runtime parameter, e.g. electionMinMs=150 (repeatable)", collectParam, {} as Record<string, string>)
+    .option(
+      "--param <name=value>",
+      "runtime parameter, e.g. electionMinMs=150 (repeatable)",
+      collectParam,
+      {} as Record<string, string>,
+    )
     .addOption(new Option("--transport <kind>", "network transport").choices(TRANSPORTS).default("tcp" as const))
     .option("--clients <n>", "concurrent clients", positiveInt("--clients"), 5)
     .option("--keys <n>", "keys the workload uses", positiveInt("--keys"), 3)
@@ -407,7 +568,9 @@ function program(io: CliIo, exit: { code: number }) {
 
   cli
     .command("conform")
-    .description("replay each node's recorded inputs of a run through the spec's reducer; report the first output that differs")
+    .description(
+      "replay each node's recorded inputs of a run through the spec's reducer; report the first output that differs",
+    )
     .argument("<dir>", "a run directory written by `interleave run`")
     .option("--variant <name>", "replay against this variant instead of the one that ran (none: the correct protocol)")
     .option("--json <file>", "write the result as JSON to a file, or - for stdout")
@@ -437,8 +600,11 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
       return 2;
     }
     // The contract allows exit codes 0-3 only: an unexpected error is reported as bad input, with a way to see the stack.
-    io.stderr(`interleave: internal error (please report it): ${error instanceof Error ? error.message.split("\n")[0] : String(error)}${argv.includes("--debug") ? "" : " (--debug prints the stack)"}\n`);
-    if ((argv.includes("--debug") || process.env["INTERLEAVE_DEBUG"]) && error instanceof Error) io.stderr(`${error.stack}\n`);
+    io.stderr(
+      `interleave: internal error (please report it): ${error instanceof Error ? error.message.split("\n")[0] : String(error)}${argv.includes("--debug") ? "" : " (--debug prints the stack)"}\n`,
+    );
+    if ((argv.includes("--debug") || process.env["INTERLEAVE_DEBUG"]) && error instanceof Error)
+      io.stderr(`${error.stack}\n`);
     return 2;
   }
 }

@@ -16,7 +16,14 @@
  * deep-frozen, time and randomness are trapped while the spec's code runs,
  * and a sample of states is expanded twice to compare the successors.
  */
-import { propertiesOfKind, type Fingerprint, type Model, type ModelProperty, type PropertyKind, type SuccessorSink } from "../src/index.js";
+import {
+  propertiesOfKind,
+  type Fingerprint,
+  type Model,
+  type ModelProperty,
+  type PropertyKind,
+  type SuccessorSink,
+} from "../src/index.js";
 import { actionOfLabel } from "../src/spec.js";
 import { deepFreeze, NO_REDUCER_THROWS, UserCodeError, userCode, isFinding, type UserFault } from "../src/user-code.js";
 import type { EdgeLog } from "./edge-log.js";
@@ -245,11 +252,15 @@ export class Expander<S> {
   private successorFingerprints(state: S, hi: number, lo: number): number[] {
     const fps: number[] = [];
     // A probe that answers "known" records a successor's fingerprint without the model building the state.
-    this.model.successors(state, { hi, lo }, {
-      labels: false,
-      push: (_next, fp) => void fps.push(fp.hi, fp.lo),
-      probe: (fp) => (fps.push(fp.hi, fp.lo), true),
-    });
+    this.model.successors(
+      state,
+      { hi, lo },
+      {
+        labels: false,
+        push: (_next, fp) => void fps.push(fp.hi, fp.lo),
+        probe: (fp) => (fps.push(fp.hi, fp.lo), true),
+      },
+    );
     return fps;
   }
 
@@ -266,7 +277,12 @@ export class Expander<S> {
       first.length !== second.length
         ? `expanding the same state twice gave ${first.length / 2} and then ${second.length / 2} successors`
         : `expanding the same state twice gave a different successor #${ordinal + 1}`;
-    throw new UserCodeError({ kind: "nondeterminism", site: "action", where, message: `${message} (does it read a variable outside the state, or a clock or random source?)` });
+    throw new UserCodeError({
+      kind: "nondeterminism",
+      site: "action",
+      where,
+      message: `${message} (does it read a variable outside the state, or a clock or random source?)`,
+    });
   }
 
   private count(label: string): void {
@@ -306,7 +322,11 @@ export class Expander<S> {
   }
 
   /** `holds` for an invariant, without a closure per check: every new state is checked against every invariant. */
-  private invariantHolds(p: Expander<S>["invariants"][number], state: S, at: Pick<Found, "index" | "ordinal" | "initOrdinal">): boolean {
+  private invariantHolds(
+    p: Expander<S>["invariants"][number],
+    state: S,
+    at: Pick<Found, "index" | "ordinal" | "initOrdinal">,
+  ): boolean {
     try {
       return p.check(state);
     } catch (error) {
@@ -385,5 +405,7 @@ export class Expander<S> {
 
 /** The Found of a fault of the user's code at state `index`. */
 function faultFound(fault: UserFault, index: number): Found {
-  return isFinding(fault) ? { property: NO_REDUCER_THROWS, kind: "invariant", index, fault } : { property: "", kind: "error", index, fault };
+  return isFinding(fault)
+    ? { property: NO_REDUCER_THROWS, kind: "invariant", index, fault }
+    : { property: "", kind: "error", index, fault };
 }

@@ -4,8 +4,23 @@
  */
 import { totalmem } from "node:os";
 import { getHeapStatistics } from "node:v8";
-import { isLiveness, type ActionActivity, type Fingerprint, type Model, type PropertyKind, type Trace, type TraceStep } from "../src/index.js";
-import { deepFreeze, inUserCode, realNow, trapNondeterminism, UserCodeError, type UserFault } from "../src/user-code.js";
+import {
+  isLiveness,
+  type ActionActivity,
+  type Fingerprint,
+  type Model,
+  type PropertyKind,
+  type Trace,
+  type TraceStep,
+} from "../src/index.js";
+import {
+  deepFreeze,
+  inUserCode,
+  realNow,
+  trapNondeterminism,
+  UserCodeError,
+  type UserFault,
+} from "../src/user-code.js";
 import { Expander, type CoverageRow, type Found, type GuardOptions } from "./expander.js";
 import { EdgeLog, type LivenessProperty } from "./edge-log.js";
 import { Frontier, type FrontierOrder } from "./frontier.js";
@@ -106,16 +121,31 @@ class Exploration<S> {
     this.maxDepth = options.maxDepth ?? Infinity;
     this.progressEvery = options.progressIntervalMs ?? 1000;
     this.nextProgress = this.progressEvery;
-    this.spill = order === "fifo" ? spillPolicy(model, { ...guardOptions(options), budgetBytes: options.maxQueueBytes ?? this.budget.maxMemory / 4 }) : undefined;
+    this.spill =
+      order === "fifo"
+        ? spillPolicy(model, {
+            ...guardOptions(options),
+            budgetBytes: options.maxQueueBytes ?? this.budget.maxMemory / 4,
+          })
+        : undefined;
     const frontier = new Frontier<S>(order, this.spill);
     this.frontier = frontier;
     const live = model.properties.filter((p): p is LivenessProperty<S> => isLiveness(p.kind));
-    this.edges = live.length > 0 ? new EdgeLog<S>(live, model.fairness ? (label) => model.fairness!(label) : undefined) : undefined;
+    this.edges =
+      live.length > 0
+        ? new EdgeLog<S>(live, model.fairness ? (label) => model.fairness!(label) : undefined)
+        : undefined;
     const store = this.store;
-    this.expander = new Expander(model, store, (s, index, hi, lo, depth) => frontier.push(s, index, hi, lo, depth), options.maxStates, {
-      ...guardOptions(options),
-      ...(this.edges ? { edges: this.edges } : {}),
-    });
+    this.expander = new Expander(
+      model,
+      store,
+      (s, index, hi, lo, depth) => frontier.push(s, index, hi, lo, depth),
+      options.maxStates,
+      {
+        ...guardOptions(options),
+        ...(this.edges ? { edges: this.edges } : {}),
+      },
+    );
     this.release = options.guards === false ? () => {} : trapNondeterminism();
     try {
       this.expander.addInitial();
@@ -151,14 +181,23 @@ class Exploration<S> {
           const elapsed = budget.elapsedMs;
           if (this.options.onProgress && elapsed >= this.nextProgress) {
             this.nextProgress = elapsed + this.progressEvery;
-            this.options.onProgress({ distinctStates: this.store.size, generatedStates: expander.generated, queue: frontier.length, depth: expander.deepest, elapsedMs: elapsed });
+            this.options.onProgress({
+              distinctStates: this.store.size,
+              generatedStates: expander.generated,
+              queue: frontier.length,
+              depth: expander.deepest,
+              elapsedMs: elapsed,
+            });
           }
           if (realNow() > sliceEnd && !this.limit) return false;
         }
       }
     } catch (error) {
       // Typed arrays that cannot grow: the machine's memory is the limit.
-      if (!(error instanceof RangeError) || !/allocation|Invalid typed array length|Array buffer/i.test(error.message)) {
+      if (
+        !(error instanceof RangeError) ||
+        !/allocation|Invalid typed array length|Array buffer/i.test(error.message)
+      ) {
         this.release();
         this.spill?.area.dispose();
         throw error;
@@ -192,13 +231,19 @@ class Exploration<S> {
       // Liveness needs the whole graph: only a complete search without a safety violation gets there.
       const complete = !expander.violation && !this.limit && expander.unreached.length === 0;
       const lasso = complete && this.edges ? findLasso(this.edges as EdgeLog<unknown>, store.size) : undefined;
-      const result = outcome(this.model, { ...pickExpander(expander), ...(lasso ? { lasso } : {}) }, this.limit, this.budget, {
-        distinct: Math.min(store.size, this.options.maxStates ?? Infinity),
-        bytesPerState: store.bytesPerState,
-        pathTo: (i) => store.pathTo(i),
-        ordinal: (i) => store.ordinal(i),
-        fingerprints: (indices) => store.fingerprints(indices),
-      });
+      const result = outcome(
+        this.model,
+        { ...pickExpander(expander), ...(lasso ? { lasso } : {}) },
+        this.limit,
+        this.budget,
+        {
+          distinct: Math.min(store.size, this.options.maxStates ?? Infinity),
+          bytesPerState: store.bytesPerState,
+          pathTo: (i) => store.pathTo(i),
+          ordinal: (i) => store.ordinal(i),
+          fingerprints: (indices) => store.fingerprints(indices),
+        },
+      );
       const queue = this.frontier.spillStats;
       return queue === undefined ? result : { ...result, queue };
     } finally {
@@ -214,7 +259,12 @@ class Exploration<S> {
  * directory. States read back are adopted by the model and, with
  * the guards on, frozen again like every stored state.
  */
-export function spillPolicy<S>(model: Model<S>, options: GuardOptions & { readonly budgetBytes: number }, area = new SpillArea(), prefix?: string): SpillPolicy<S> {
+export function spillPolicy<S>(
+  model: Model<S>,
+  options: GuardOptions & { readonly budgetBytes: number },
+  area = new SpillArea(),
+  prefix?: string,
+): SpillPolicy<S> {
   const freeze = options.guards === false ? undefined : model.freeze ? (s: S) => model.freeze!(s) : deepFreeze;
   const adopt = model.adopt ? (s: S) => model.adopt!(s) : (s: S) => s;
   return {
@@ -233,12 +283,21 @@ export function spillPolicy<S>(model: Model<S>, options: GuardOptions & { readon
 }
 
 function pickExpander<S>(expander: Expander<S>): Parameters<typeof outcome>[1] {
-  return { violation: expander.violation, generated: expander.generated, deepest: expander.deepest, unreached: expander.unreached, coverage: expander.coverage };
+  return {
+    violation: expander.violation,
+    generated: expander.generated,
+    deepest: expander.deepest,
+    unreached: expander.unreached,
+    coverage: expander.coverage,
+  };
 }
 
 /** The guard and coverage options of a search. */
 export function guardOptions(options: SearchOptions): GuardOptions {
-  return { ...(options.guards === undefined ? {} : { guards: options.guards }), ...(options.coverage ? { coverage: true } : {}) };
+  return {
+    ...(options.guards === undefined ? {} : { guards: options.guards }),
+    ...(options.coverage ? { coverage: true } : {}),
+  };
 }
 
 /** Explores every reachable state of `model`, expanding in `order`. */
@@ -249,7 +308,11 @@ export function explore<S>(model: Model<S>, order: FrontierOrder, options: Searc
 }
 
 /** The same search, yielding to the event loop about every 100 ms (so Ctrl-C and progress work). */
-export async function exploreAsync<S>(model: Model<S>, order: FrontierOrder, options: SearchOptions = {}): Promise<SearchOutcome<S>> {
+export async function exploreAsync<S>(
+  model: Model<S>,
+  order: FrontierOrder,
+  options: SearchOptions = {},
+): Promise<SearchOutcome<S>> {
   const search = new Exploration(model, order, options);
   while (!search.run(100)) await new Promise((resolve) => setImmediate(resolve));
   return search.finish();
@@ -273,7 +336,10 @@ export function fingerprintWord(x: number): number {
 /** Builds the strategy-independent outcome, replaying the trace of a violation. */
 export function outcome<S>(
   model: Model<S>,
-  expander: Pick<Expander<S>, "violation" | "generated" | "deepest" | "unreached"> & { readonly coverage?: ReadonlyMap<string, CoverageRow>; readonly lasso?: Lasso },
+  expander: Pick<Expander<S>, "violation" | "generated" | "deepest" | "unreached"> & {
+    readonly coverage?: ReadonlyMap<string, CoverageRow>;
+    readonly lasso?: Lasso;
+  },
   limit: Limit | undefined,
   budget: Budget,
   store: StoreView,
@@ -304,18 +370,29 @@ export function outcome<S>(
     if (v.fault) {
       return v.kind === "error"
         ? { ...base, result: "error", fault: v.fault, trace }
-        : { ...base, result: "violation", fault: v.fault, violation: { property: v.property, kind: "invariant", trace } };
+        : {
+            ...base,
+            result: "violation",
+            fault: v.fault,
+            violation: { property: v.property, kind: "invariant", trace },
+          };
     }
     return { ...base, result: "violation", violation: { property: v.property, kind: v.kind as PropertyKind, trace } };
   }
   if (limit) return { ...base, result: "incomplete", limit };
   const unreached = expander.unreached;
-  if (unreached.length > 0) return { ...base, result: "violation", violation: { property: unreached[0]!, kind: "sometimes", trace: [] } };
+  if (unreached.length > 0)
+    return { ...base, result: "violation", violation: { property: unreached[0]!, kind: "sometimes", trace: [] } };
   const lasso = expander.lasso;
   if (lasso) {
     try {
       const trace = rebuildLasso(model, store, lasso);
-      return { ...base, warnings: [], result: "violation", violation: { property: lasso.property, kind: lasso.kind, trace, loopStart: lasso.loopStart } };
+      return {
+        ...base,
+        warnings: [],
+        result: "violation",
+        violation: { property: lasso.property, kind: lasso.kind, trace, loopStart: lasso.loopStart },
+      };
     } catch (error) {
       if (!(error instanceof UserCodeError)) throw error;
       return { ...base, result: "error", fault: error.fault };
@@ -335,10 +412,15 @@ function rebuildLasso<S>(model: Model<S>, store: StoreView, lasso: Lasso): Trace
 }
 
 /** What makes a passing check suspicious: nothing to check, or actions that never happened. */
-function vacuityWarnings<S>(model: Model<S>, generated: number, activity: ReadonlyMap<string, ActionActivity> | undefined): string[] {
+function vacuityWarnings<S>(
+  model: Model<S>,
+  generated: number,
+  activity: ReadonlyMap<string, ActionActivity> | undefined,
+): string[] {
   const warnings: string[] = [];
   if (generated === 0) warnings.push("init returned no initial states: nothing was checked");
-  if (model.properties.length === 0 && !model.deadlock) warnings.push("the spec has no properties (or none selected): the search only counts states");
+  if (model.properties.length === 0 && !model.deadlock)
+    warnings.push("the spec has no properties (or none selected): the search only counts states");
   for (const [name, a] of activity ?? []) {
     if (a.enabled === 0 && a.tried > 0) warnings.push(`${name} was never enabled: is its guard always false?`);
   }
@@ -397,7 +479,11 @@ export function replayOrdinals<S>(
       },
     });
     const found = box.found;
-    if (!found) throw diverged("action", `replaying the counterexample, step ${k + 1} found only ${n} successors where the search found at least ${want + 1}`);
+    if (!found)
+      throw diverged(
+        "action",
+        `replaying the counterexample, step ${k + 1} found only ${n} successors where the search found at least ${want + 1}`,
+      );
     fp.hi = box.hi!;
     fp.lo = box.lo!;
     verify(fp, expected[k + 1], "action", found.action ?? "");
@@ -407,14 +493,27 @@ export function replayOrdinals<S>(
   return steps;
 }
 
-function verify(fp: Fingerprint, want: readonly [number, number] | undefined, site: "init" | "action", where: string): void {
+function verify(
+  fp: Fingerprint,
+  want: readonly [number, number] | undefined,
+  site: "init" | "action",
+  where: string,
+): void {
   if (!want) return;
   if (fingerprintWord(fp.hi) !== want[0] || fingerprintWord(fp.lo) !== want[1]) {
-    throw diverged(site, `replaying the counterexample reached a different state after ${where} than the search did (does a reducer read a variable outside the state?)`, where);
+    throw diverged(
+      site,
+      `replaying the counterexample reached a different state after ${where} than the search did (does a reducer read a variable outside the state?)`,
+      where,
+    );
   }
 }
 
-function diverged(site: "init" | "action", message: string, where = site === "init" ? "init" : "replay"): UserCodeError {
+function diverged(
+  site: "init" | "action",
+  message: string,
+  where = site === "init" ? "init" : "replay",
+): UserCodeError {
   const fault: UserFault = { kind: "nondeterminism", site, where, message };
   return new UserCodeError(fault);
 }

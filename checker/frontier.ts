@@ -148,7 +148,12 @@ export class Frontier<S> {
   private refill(): boolean {
     if (this.disk === undefined) return false;
     const segment = this.disk.read({ newest: false });
-    const batch = segment !== undefined ? this.revived(segment) : this.back!.tail > this.back!.head ? this.back!.cut(this.back!.tail - this.back!.head) : undefined;
+    const batch =
+      segment !== undefined
+        ? this.revived(segment)
+        : this.back!.tail > this.back!.head
+          ? this.back!.cut(this.back!.tail - this.back!.head)
+          : undefined;
     if (batch === undefined) return false;
     this.head = 0;
     this.tail = 0;
@@ -181,7 +186,9 @@ export class Frontier<S> {
 
   /** Adds entries drained from another frontier (to disk, when spilling). */
   pushAll(batch: FrontierBatch<S>): void {
-    batch.states.forEach((state, k) => this.push(state, batch.indices[k]!, batch.his[k]!, batch.los[k]!, batch.depths[k]!));
+    batch.states.forEach((state, k) =>
+      this.push(state, batch.indices[k]!, batch.his[k]!, batch.los[k]!, batch.depths[k]!),
+    );
   }
 
   private makeRoom(): void {

@@ -114,7 +114,12 @@ class Graph {
     // The subgraph where the property keeps failing, and where a failing behaviour may enter it.
     const stays = p.kind === "leadsTo" ? (s: number) => !holdsQ(s) : (s: number) => !holdsP(s);
     const enters = p.kind === "leadsTo" ? (s: number) => holdsP(s) && !holdsQ(s) : stays;
-    const roots = p.kind === "eventually" ? this.log.initial.filter(stays) : p.kind === "alwaysEventually" ? range(this.n).filter(stays) : range(this.n).filter(enters);
+    const roots =
+      p.kind === "eventually"
+        ? this.log.initial.filter(stays)
+        : p.kind === "alwaysEventually"
+          ? range(this.n).filter(stays)
+          : range(this.n).filter(enters);
     const region = this.reach(roots, stays);
     const fair = this.fairComponents(region);
     if (fair.length === 0) return undefined;
@@ -292,7 +297,12 @@ class Graph {
    * property's trigger), layer 1 only through failing states. `eventually`
    * starts in layer 1.
    */
-  private stem(o: { layer0: boolean; enters: (s: number) => boolean; stays: (s: number) => boolean; good: Uint8Array }): { start: number; entry: number; edges: number[] } | undefined {
+  private stem(o: {
+    layer0: boolean;
+    enters: (s: number) => boolean;
+    stays: (s: number) => boolean;
+    good: Uint8Array;
+  }): { start: number; entry: number; edges: number[] } | undefined {
     const n = this.n;
     const stamp = ++this.stamp;
     const queue: number[] = [];
@@ -346,7 +356,9 @@ class Graph {
     let at = entry;
     // A requirement the path already meets (an edge with the key, a state where it is disabled) is skipped: shorter loops.
     const met = (key: number, taken: boolean) =>
-      taken ? path.some((e) => this.log.key[e] === key) : [entry, ...path.map((e) => this.log.to[e]!)].some((s) => !this.enabledKeys(s).includes(key));
+      taken
+        ? path.some((e) => this.log.key[e] === key)
+        : [entry, ...path.map((e) => this.log.to[e]!)].some((s) => !this.enabledKeys(s).includes(key));
     for (const key of touched) {
       const taken = this.taken[key] === 1;
       if (met(key, taken)) continue;

@@ -30,7 +30,9 @@ export function looksLikePath(arg: string): boolean {
 export function findCatalogueSpec(name: string): Spec<unknown> {
   const spec = catalogue.find((s) => s.name === name);
   if (!spec) {
-    throw new UsageError(`no spec named "${name}"; specs: ${catalogue.map((s) => s.name).join(", ")} (or give a path: ./my-spec.ts)`);
+    throw new UsageError(
+      `no spec named "${name}"; specs: ${catalogue.map((s) => s.name).join(", ")} (or give a path: ./my-spec.ts)`,
+    );
   }
   return spec;
 }
@@ -52,7 +54,8 @@ export async function loadSpecFile(arg: string): Promise<Spec<unknown>> {
   const specs = Object.entries(module).filter((e): e is [string, Spec<unknown>] => isSpec(e[1]));
   if (wanted !== undefined) {
     const found = specs.find(([exportName, spec]) => exportName === wanted || spec.name === wanted);
-    if (!found) throw new UsageError(`${file} has no spec "${wanted}"; specs: ${specs.map(([n]) => n).join(", ") || "(none)"}`);
+    if (!found)
+      throw new UsageError(`${file} has no spec "${wanted}"; specs: ${specs.map(([n]) => n).join(", ") || "(none)"}`);
     return found[1];
   }
   const byDefault = specs.find(([exportName]) => exportName === "default");
@@ -60,7 +63,9 @@ export async function loadSpecFile(arg: string): Promise<Spec<unknown>> {
   const first = specs[0];
   if (!first) throw new UsageError(`${file} exports no spec (export the result of defineSpec or defineProtocol)`);
   if (specs.length > 1) {
-    throw new UsageError(`${file} exports several specs (${specs.map(([n]) => n).join(", ")}); pick one: ${file}#${specs[0]![0]}`);
+    throw new UsageError(
+      `${file} exports several specs (${specs.map(([n]) => n).join(", ")}); pick one: ${file}#${specs[0]![0]}`,
+    );
   }
   return first[1];
 }
@@ -116,14 +121,20 @@ export function ownPackageAliases(): Record<string, string> {
 }
 
 /** This package's folder and package.json, found from this file in the sources or in dist/. */
-export function ownPackage(): { root: string; pkg: { name: string; version: string; exports: Record<string, string | { default: string }> } } {
+export function ownPackage(): {
+  root: string;
+  pkg: { name: string; version: string; exports: Record<string, string | { default: string }> };
+} {
   let root = dirname(fileURLToPath(import.meta.url));
   while (!existsSync(resolve(root, "package.json"))) {
     const up = dirname(root);
     if (up === root) throw new Error("cannot find the interleave package's own package.json");
     root = up;
   }
-  return { root, pkg: JSON.parse(readFileSync(resolve(root, "package.json"), "utf8")) as ReturnType<typeof ownPackage>["pkg"] };
+  return {
+    root,
+    pkg: JSON.parse(readFileSync(resolve(root, "package.json"), "utf8")) as ReturnType<typeof ownPackage>["pkg"],
+  };
 }
 
 /**

@@ -38,14 +38,17 @@ export function assertWritable(path: string, flag: string): void {
   const stats = statOrUndefined(path);
   if (stats?.isDirectory()) throw new UsageError(`${flag} ${path} is a directory; give a file name`);
   if (stats !== undefined) {
-    if (!canWrite(path, constants.W_OK)) throw new UsageError(`${flag} ${path}: the file is not writable; give another path`);
+    if (!canWrite(path, constants.W_OK))
+      throw new UsageError(`${flag} ${path}: the file is not writable; give another path`);
     return;
   }
   const parent = dirname(resolve(path));
   const parentStats = statOrUndefined(parent);
-  if (parentStats === undefined) throw new UsageError(`${flag} ${path}: directory ${parent} does not exist; create it first`);
+  if (parentStats === undefined)
+    throw new UsageError(`${flag} ${path}: directory ${parent} does not exist; create it first`);
   if (!parentStats.isDirectory()) throw new UsageError(`${flag} ${path}: ${parent} is not a directory`);
-  if (!canWrite(parent, constants.W_OK | constants.X_OK)) throw new UsageError(`${flag} ${path}: directory ${parent} is not writable`);
+  if (!canWrite(parent, constants.W_OK | constants.X_OK))
+    throw new UsageError(`${flag} ${path}: directory ${parent} is not writable`);
 }
 
 /**
@@ -62,7 +65,8 @@ export function assertWritableDir(path: string, flag: string): void {
     if (stats !== undefined) {
       const given = at === resolve(path) ? path : at;
       if (!stats.isDirectory()) throw new UsageError(`${flag} ${path}: ${given} is not a directory`);
-      if (!canWrite(at, constants.W_OK | constants.X_OK)) throw new UsageError(`${flag} ${path}: directory ${given} is not writable`);
+      if (!canWrite(at, constants.W_OK | constants.X_OK))
+        throw new UsageError(`${flag} ${path}: directory ${given} is not writable`);
       return;
     }
     const parent = dirname(at);

@@ -122,7 +122,10 @@ export async function parallelSearch(
         await Promise.all(pool.map((w) => w.ask({ type: "attach", buffers })));
         reports = await Promise.all(pool.map((w) => w.ask({ type: "resume", deadline })));
       }
-      violation = shortest(reports.flatMap((r) => (r.violation ? [r.violation] : [])), store);
+      violation = shortest(
+        reports.flatMap((r) => (r.violation ? [r.violation] : [])),
+        store,
+      );
       if (violation) break;
       if (reports.some((r) => r.full)) limit = "max-states";
       else if (options.signal?.aborted) limit = "interrupted";
@@ -152,13 +155,20 @@ export async function parallelSearch(
     release = options.guards === false ? () => {} : trapNondeterminism();
     const queue = new SpillTally();
     for (const w of pool) if (w.last.queue) queue.add(w.last.queue);
-    const result = outcome(model, counts, limit, budget, {
-      distinct: Math.min(store.size, options.maxStates ?? Infinity),
-      bytesPerState: store.bytesPerState,
-      pathTo: (i) => store.pathTo(i),
-      ordinal: (i) => store.ordinal(i),
-      fingerprints: (indices) => store.fingerprints(indices),
-    }, activity.size > 0 ? activity : undefined);
+    const result = outcome(
+      model,
+      counts,
+      limit,
+      budget,
+      {
+        distinct: Math.min(store.size, options.maxStates ?? Infinity),
+        bytesPerState: store.bytesPerState,
+        pathTo: (i) => store.pathTo(i),
+        ordinal: (i) => store.ordinal(i),
+        fingerprints: (indices) => store.fingerprints(indices),
+      },
+      activity.size > 0 ? activity : undefined,
+    );
     return { ...result, queue: queue.stats() };
   } finally {
     release();

@@ -36,7 +36,13 @@ export interface ReplayOptions {
 /** How a replay ended. */
 export type ReplayOutcome =
   | { readonly result: "violation"; readonly property: string; readonly kind: PropertyKind; readonly step: number }
-  | { readonly result: "diverged"; readonly step: number; readonly action: string | null; readonly reason: string; readonly diff: readonly string[] }
+  | {
+      readonly result: "diverged";
+      readonly step: number;
+      readonly action: string | null;
+      readonly reason: string;
+      readonly diff: readonly string[];
+    }
   | { readonly result: "ok"; readonly steps: number }
   /** The spec's own code failed (a throwing property, an in-place change...). */
   | { readonly result: "error"; readonly step: number; readonly message: string };
@@ -52,27 +58,35 @@ function successorsOf<S>(model: Model<S>, state: S, fp: Fingerprint): Successor<
   const out: Successor<S>[] = [];
   model.successors(state, fp, {
     labels: true,
-    push: (next, nextFp, label, fault) => void out.push({ state: next, fp: { hi: nextFp.hi, lo: nextFp.lo }, label, fault: fault === true }),
+    push: (next, nextFp, label, fault) =>
+      void out.push({ state: next, fp: { hi: nextFp.hi, lo: nextFp.lo }, label, fault: fault === true }),
   });
   return out;
 }
 
 /** The first invariant a state breaks. */
 function brokenAt<S>(model: Model<S>, state: S): { property: string; kind: PropertyKind } | undefined {
-  for (const p of model.properties) if (p.kind === "invariant" && !p.check(state)) return { property: p.name, kind: p.kind };
+  for (const p of model.properties)
+    if (p.kind === "invariant" && !p.check(state)) return { property: p.name, kind: p.kind };
   return undefined;
 }
 
 /** The first action property a step breaks, else the first invariant its new state breaks (the checker's order). */
 function brokenOn<S>(model: Model<S>, prev: S, state: S): { property: string; kind: PropertyKind } | undefined {
-  for (const p of model.properties) if (p.kind === "action" && !p.check(prev, state)) return { property: p.name, kind: p.kind };
+  for (const p of model.properties)
+    if (p.kind === "action" && !p.check(prev, state)) return { property: p.name, kind: p.kind };
   return brokenAt(model, state);
 }
 
 /** Final properties and deadlock, for a state within the constraint with no successor but faults. */
-function brokenAtEnd<S>(model: Model<S>, state: S, successors: readonly Successor<S>[]): { property: string; kind: PropertyKind } | undefined {
+function brokenAtEnd<S>(
+  model: Model<S>,
+  state: S,
+  successors: readonly Successor<S>[],
+): { property: string; kind: PropertyKind } | undefined {
   if (!model.withinConstraint(state) || successors.some((s) => !s.fault)) return undefined;
-  for (const p of model.properties) if (p.kind === "final" && !p.check(state)) return { property: p.name, kind: p.kind };
+  for (const p of model.properties)
+    if (p.kind === "final" && !p.check(state)) return { property: p.name, kind: p.kind };
   return model.deadlock ? { property: "deadlockFree", kind: "final" } : undefined;
 }
 
@@ -112,7 +126,9 @@ const MAX_DIFF_LINES = 8;
 
 function shortDiff(expected: unknown, saved: unknown, sets: readonly string[] | undefined): string[] {
   const lines = diffStates(expected, saved, { sets }).flatMap(formatChange);
-  return lines.length > MAX_DIFF_LINES ? [...lines.slice(0, MAX_DIFF_LINES), `… ${lines.length - MAX_DIFF_LINES} more`] : lines;
+  return lines.length > MAX_DIFF_LINES
+    ? [...lines.slice(0, MAX_DIFF_LINES), `… ${lines.length - MAX_DIFF_LINES} more`]
+    : lines;
 }
 
 /** The candidate closest to the saved state (fewest changed fields), to show how they differ. */
@@ -136,13 +152,23 @@ function closest<S>(candidates: readonly S[], saved: unknown, sets: readonly str
  */
 export function replayTrace<S>(
   model: Model<S>,
-  read: { readonly trace: ReadTrace["trace"]; readonly sets?: readonly string[] | undefined; readonly loopStart?: number | undefined; readonly property?: string | null | undefined },
+  read: {
+    readonly trace: ReadTrace["trace"];
+    readonly sets?: readonly string[] | undefined;
+    readonly loopStart?: number | undefined;
+    readonly property?: string | null | undefined;
+  },
 ): ReplayOutcome {
   const at = { step: 0 };
   try {
     const outcome = replaySteps(model, read, at);
     if (outcome.result !== "ok" || read.loopStart === undefined) return outcome;
-    return replayLoop(model, read.trace as unknown as readonly { readonly action: string | null; readonly state: S }[], read.loopStart, read.property ?? undefined);
+    return replayLoop(
+      model,
+      read.trace as unknown as readonly { readonly action: string | null; readonly state: S }[],
+      read.loopStart,
+      read.property ?? undefined,
+    );
   } catch (error) {
     if (!(error instanceof UserCodeError)) throw error;
     // A reducer that throws on the last state reproduces the checker's noReducerThrows; any other fault is the spec's error.
@@ -152,15 +178,26 @@ export function replayTrace<S>(
   }
 }
 
-function replaySteps<S>(model: Model<S>, read: { readonly trace: ReadTrace["trace"]; readonly sets?: readonly string[] | undefined }, at: { step: number }): ReplayOutcome {
+function replaySteps<S>(
+  model: Model<S>,
+  read: { readonly trace: ReadTrace["trace"]; readonly sets?: readonly string[] | undefined },
+  at: { step: number },
+): ReplayOutcome {
   const { trace, sets } = read;
   const first = trace[0];
-  if (first === undefined) return { result: "diverged", step: 0, action: null, reason: "the trace has no steps", diff: [] };
+  if (first === undefined)
+    return { result: "diverged", step: 0, action: null, reason: "the trace has no steps", diff: [] };
   const inits = model.initStates();
   const init = inits.find((s) => deepEqual(s, first.state));
   if (init === undefined) {
     const diff = inits.length === 0 ? [] : shortDiff(closest(inits, first.state, sets), first.state, sets);
-    return { result: "diverged", step: 0, action: null, reason: "the saved initial state is not an initial state of the spec", diff };
+    return {
+      result: "diverged",
+      step: 0,
+      action: null,
+      reason: "the saved initial state is not an initial state of the spec",
+      diff,
+    };
   }
   let state: S = init;
   // Frozen as in the search, so an in-place change shows up here too.
@@ -176,19 +213,43 @@ function replaySteps<S>(model: Model<S>, read: { readonly trace: ReadTrace["trac
     const atEnd = brokenAtEnd(model, state, successors);
     if (atEnd) return { result: "violation", ...atEnd, step: i - 1 };
     if (!model.withinConstraint(state)) {
-      return { result: "diverged", step: i, action: step.action, reason: `step ${i - 1} is outside the spec's constraint, so the checker never expands it`, diff: [] };
+      return {
+        result: "diverged",
+        step: i,
+        action: step.action,
+        reason: `step ${i - 1} is outside the spec's constraint, so the checker never expands it`,
+        diff: [],
+      };
     }
     const wanted = step.action === null ? null : canonicalLabel(step.action);
     const labelled = successors.filter((s) => s.label === step.action || canonicalLabel(s.label) === wanted);
-    const next = labelled.find((s) => s.label === step.action && deepEqual(s.state, step.state)) ?? labelled.find((s) => deepEqual(s.state, step.state));
+    const next =
+      labelled.find((s) => s.label === step.action && deepEqual(s.state, step.state)) ??
+      labelled.find((s) => deepEqual(s.state, step.state));
     if (next === undefined) {
       if (labelled.length === 0) {
         const enabled = [...new Set(successors.map((s) => s.label))];
         const shown = enabled.length > 10 ? [...enabled.slice(0, 10), `… ${enabled.length - 10} more`] : enabled;
-        return { result: "diverged", step: i, action: step.action, reason: `the action is not enabled; enabled: ${shown.join(", ") || "(none)"}`, diff: [] };
+        return {
+          result: "diverged",
+          step: i,
+          action: step.action,
+          reason: `the action is not enabled; enabled: ${shown.join(", ") || "(none)"}`,
+          diff: [],
+        };
       }
-      const expected = closest(labelled.map((s) => s.state), step.state, sets);
-      return { result: "diverged", step: i, action: step.action, reason: "the saved state is not the one the action leads to (spec → saved)", diff: shortDiff(expected, step.state, sets) };
+      const expected = closest(
+        labelled.map((s) => s.state),
+        step.state,
+        sets,
+      );
+      return {
+        result: "diverged",
+        step: i,
+        action: step.action,
+        reason: "the saved state is not the one the action leads to (spec → saved)",
+        diff: shortDiff(expected, step.state, sets),
+      };
     }
     at.step = i;
     deepFreeze(next.state);
@@ -208,21 +269,46 @@ function replaySteps<S>(model: Model<S>, read: { readonly trace: ReadTrace["trac
  * its cycle must be fair (every weakly fair step enabled throughout the
  * cycle is taken in it; every strongly fair step enabled in it is taken).
  */
-function replayLoop<S>(model: Model<S>, trace: readonly { readonly action: string | null; readonly state: S }[], loopStart: number, recorded: string | undefined): ReplayOutcome {
+function replayLoop<S>(
+  model: Model<S>,
+  trace: readonly { readonly action: string | null; readonly state: S }[],
+  loopStart: number,
+  recorded: string | undefined,
+): ReplayOutcome {
   const last = trace.length - 1;
   if (!Number.isInteger(loopStart) || loopStart < 0 || loopStart > last) {
-    return { result: "diverged", step: last, action: null, reason: `loopStart ${loopStart} is not a step of the trace (0 to ${last})`, diff: [] };
+    return {
+      result: "diverged",
+      step: last,
+      action: null,
+      reason: `loopStart ${loopStart} is not a step of the trace (0 to ${last})`,
+      diff: [],
+    };
   }
   if (!deepEqual(trace[last]!.state, trace[loopStart]!.state)) {
-    return { result: "diverged", step: last, action: trace[last]!.action, reason: `the loop does not close: the last state is not the state at loopStart (step ${loopStart})`, diff: shortDiff(trace[loopStart]!.state, trace[last]!.state, undefined) };
+    return {
+      result: "diverged",
+      step: last,
+      action: trace[last]!.action,
+      reason: `the loop does not close: the last state is not the state at loopStart (step ${loopStart})`,
+      diff: shortDiff(trace[loopStart]!.state, trace[last]!.state, undefined),
+    };
   }
   const unfair = unfairness(model, trace, loopStart);
-  if (unfair) return { result: "diverged", step: loopStart, action: null, reason: `the loop is not a fair behaviour: ${unfair}`, diff: [] };
+  if (unfair)
+    return {
+      result: "diverged",
+      step: loopStart,
+      action: null,
+      reason: `the loop is not a fair behaviour: ${unfair}`,
+      diff: [],
+    };
   const live = model.properties.filter((p) => isLiveness(p.kind));
   const ordered = [...live.filter((p) => p.name === recorded), ...live.filter((p) => p.name !== recorded)];
   const states = trace.map((t) => t.state);
   for (const p of ordered) {
-    if (lassoViolates(p as LivenessProperty<S>, states, loopStart)) return { result: "violation", property: p.name, kind: p.kind, step: loopStart };
+    if (lassoViolates(p as LivenessProperty<S>, states, loopStart))
+      return { result: "violation", property: p.name, kind: p.kind, step: loopStart };
   }
   return { result: "ok", steps: last };
 }
@@ -246,7 +332,11 @@ function lassoViolates<S>(p: LivenessProperty<S>, states: readonly S[], loopStar
 }
 
 /** Why the lasso's cycle is not fair, or undefined when it is. */
-function unfairness<S>(model: Model<S>, trace: readonly { readonly action: string | null; readonly state: S }[], loopStart: number): string | undefined {
+function unfairness<S>(
+  model: Model<S>,
+  trace: readonly { readonly action: string | null; readonly state: S }[],
+  loopStart: number,
+): string | undefined {
   const fairness = model.fairness;
   if (!fairness) return undefined;
   const last = trace.length - 1;
@@ -258,7 +348,11 @@ function unfairness<S>(model: Model<S>, trace: readonly { readonly action: strin
     // A state read from a file: a protocol's model interns its parts first.
     const state = model.adopt ? model.adopt(saved.state) : saved.state;
     model.fingerprint(state, fp);
-    const here = new Set(successorsOf(model, state, fp).filter((x) => !x.fault && fairness(x.label) > 0).map((x) => x.label));
+    const here = new Set(
+      successorsOf(model, state, fp)
+        .filter((x) => !x.fault && fairness(x.label) > 0)
+        .map((x) => x.label),
+    );
     for (const label of here) enabledIn.set(label, (enabledIn.get(label) ?? 0) + 1);
   }
   for (const [label, n] of enabledIn) {
@@ -287,9 +381,12 @@ export function readTraceFile(file: string): ReadTrace {
 
 async function specFor(read: ReadTrace, options: ReplayOptions): Promise<Spec<unknown>> {
   if (options.spec !== undefined) return resolveSpec(options.spec);
-  if (read.spec === undefined) throw new UsageError("the trace does not say which spec it comes from; pass --spec <name | ./spec.ts>");
+  if (read.spec === undefined)
+    throw new UsageError("the trace does not say which spec it comes from; pass --spec <name | ./spec.ts>");
   if (looksLikePath(read.spec) || catalogue.some((s) => s.name === read.spec)) return resolveSpec(read.spec);
-  throw new UsageError(`the trace comes from spec "${read.spec}", which is not in the catalogue; pass its file: --spec ./path/to/spec.ts`);
+  throw new UsageError(
+    `the trace comes from spec "${read.spec}", which is not in the catalogue; pass its file: --spec ./path/to/spec.ts`,
+  );
 }
 
 function who(model: Model<unknown>): string {
@@ -302,16 +399,23 @@ export function formatReplay(model: Model<unknown>, read: ReadTrace, outcome: Re
   const steps = read.trace.length - 1;
   switch (outcome.result) {
     case "violation": {
-      const recorded = read.property && read.property !== outcome.property ? ` (the trace recorded "${read.property}")` : "";
+      const recorded =
+        read.property && read.property !== outcome.property ? ` (the trace recorded "${read.property}")` : "";
       if (read.loopStart !== undefined && isLiveness(outcome.kind)) {
-        const loop = read.loopStart === steps ? `stays at step ${steps} forever` : `loops back from step ${steps} to step ${read.loopStart}`;
+        const loop =
+          read.loopStart === steps
+            ? `stays at step ${steps} forever`
+            : `loops back from step ${steps} to step ${read.loopStart}`;
         return `VIOLATION: ${who(model)}: replaying the lasso (${steps} step${steps === 1 ? "" : "s"}; it ${loop}, fairly) reproduces ${outcome.kind} "${outcome.property}"${recorded}`;
       }
       return `VIOLATION: ${who(model)}: replaying ${steps} step${steps === 1 ? "" : "s"} reproduces ${outcome.kind} "${outcome.property}", violated at step ${outcome.step}${recorded}`;
     }
     case "diverged": {
       const action = outcome.action === null ? "" : ` (${outcome.action})`;
-      return [`DIVERGED: ${who(model)}: step ${outcome.step}${action} of the trace is not a step of the spec: ${outcome.reason}`, ...outcome.diff.map((l) => `    ${l}`)].join("\n");
+      return [
+        `DIVERGED: ${who(model)}: step ${outcome.step}${action} of the trace is not a step of the spec: ${outcome.reason}`,
+        ...outcome.diff.map((l) => `    ${l}`),
+      ].join("\n");
     }
     case "error":
       return `ERROR: ${who(model)}: at step ${outcome.step}: ${outcome.message}`;
@@ -323,21 +427,35 @@ export function formatReplay(model: Model<unknown>, read: ReadTrace, outcome: Re
 }
 
 /** Exit codes of `interleave replay`: 1 a property is violated, 2 the trace diverges, 0 it replays with none violated. */
-const REPLAY_EXIT: Readonly<Record<ReplayOutcome["result"], 0 | 1 | 2>> = { violation: 1, diverged: 2, error: 2, ok: 0 };
+const REPLAY_EXIT: Readonly<Record<ReplayOutcome["result"], 0 | 1 | 2>> = {
+  violation: 1,
+  diverged: 2,
+  error: 2,
+  ok: 0,
+};
 
 /**
  * `interleave replay FILE`: reads the trace, picks the spec, variant and
  * params (the trace's, overridden by the options), replays it and prints the
  * outcome. Returns the exit code.
  */
-export async function replayCommand(file: string, options: ReplayOptions, io: { stdout(text: string): void }): Promise<number> {
+export async function replayCommand(
+  file: string,
+  options: ReplayOptions,
+  io: { stdout(text: string): void },
+): Promise<number> {
   const read = readTraceFile(file);
   const spec = await specFor(read, options);
   const variant = options.variant ?? read.variant ?? "default";
   findVariant(spec.name, spec.variants, variant);
   const params = { ...(read.params as ParamRecord | undefined), ...options.params };
   const model = spec.instantiate({ variant, params });
-  const outcome = replayTrace(model, { trace: read.trace, sets: read.sets ?? spec.sets, loopStart: read.loopStart, property: read.property });
+  const outcome = replayTrace(model, {
+    trace: read.trace,
+    sets: read.sets ?? spec.sets,
+    loopStart: read.loopStart,
+    property: read.property,
+  });
   io.stdout(`${formatReplay(model, read, outcome)}\n`);
   return REPLAY_EXIT[outcome.result];
 }

@@ -86,7 +86,12 @@ export function buildReport(
     spilledStates: outcome.queue?.spilledStates ?? 0,
     ...(outcome.queue === undefined
       ? {}
-      : { queueBytesPerState: { memory: Math.round(outcome.queue.memoryBytesPerState), disk: Math.round(outcome.queue.diskBytesPerState) } }),
+      : {
+          queueBytesPerState: {
+            memory: Math.round(outcome.queue.memoryBytesPerState),
+            disk: Math.round(outcome.queue.diskBytesPerState),
+          },
+        }),
     trace: trace && trace.length > 0 ? trace : null,
     ...(outcome.violation?.loopStart === undefined ? {} : { loopStart: outcome.violation.loopStart }),
     ...(outcome.coverage ? { coverage: outcome.coverage } : {}),
@@ -127,7 +132,9 @@ function steps(n: number): string {
 /** `after 3 steps it loops over 2 steps forever`, or `after 3 steps it stays in the same state forever`. */
 function lassoShape(length: number, loopStart: number): string {
   const loop = length - loopStart;
-  return loop === 0 ? `after ${steps(loopStart)} it stays in the same state forever` : `after ${steps(loopStart)} it repeats a cycle of ${steps(loop)} forever`;
+  return loop === 0
+    ? `after ${steps(loopStart)} it stays in the same state forever`
+    : `after ${steps(loopStart)} it repeats a cycle of ${steps(loop)} forever`;
 }
 
 /** The one-line summary: verdict, spec, counts and speed. */
@@ -138,9 +145,12 @@ export function summaryLine(r: Report): string {
     case "ok":
       return `OK: ${who}: every property holds; ${counts}`;
     case "violation":
-      if (r.propertyKind === "sometimes") return `VIOLATION: ${who}: sometimes "${r.property}" was never reached; ${counts}`;
-      if (r.loopStart !== undefined && r.trace !== null) return `VIOLATION: ${who}: ${r.propertyKind} "${r.property}" is violated by a fair behaviour: ${lassoShape(r.trace.length - 1, r.loopStart)}; ${counts}`;
-      if (r.trace === null) return `VIOLATION: ${who}: ${r.propertyKind} "${r.property}" is violated (no trace: --strategy bfs finds the shortest); ${counts}`;
+      if (r.propertyKind === "sometimes")
+        return `VIOLATION: ${who}: sometimes "${r.property}" was never reached; ${counts}`;
+      if (r.loopStart !== undefined && r.trace !== null)
+        return `VIOLATION: ${who}: ${r.propertyKind} "${r.property}" is violated by a fair behaviour: ${lassoShape(r.trace.length - 1, r.loopStart)}; ${counts}`;
+      if (r.trace === null)
+        return `VIOLATION: ${who}: ${r.propertyKind} "${r.property}" is violated (no trace: --strategy bfs finds the shortest); ${counts}`;
       return `VIOLATION: ${who}: ${r.propertyKind} "${r.property}" is violated after ${steps((r.trace?.length ?? 1) - 1)}; ${counts}`;
     case "error":
       return `ERROR: ${who}: ${r.error ? describeFault(r.error) : "the spec's code failed"}; ${counts}`;
@@ -154,11 +164,22 @@ export function formatReportText(r: Report): string {
   const lines = [summaryLine(r)];
   if (r.result === "violation" && r.error) lines.push(`  ${describeFault(r.error)}`);
   if (r.spilledStates > 0 && r.queueBytesPerState) {
-    lines.push(`  queue: ${count(r.spilledStates)} states spilled to disk (${count(r.queueBytesPerState.disk)} bytes per state on disk, about ${count(r.queueBytesPerState.memory)} in memory)`);
+    lines.push(
+      `  queue: ${count(r.spilledStates)} states spilled to disk (${count(r.queueBytesPerState.disk)} bytes per state on disk, about ${count(r.queueBytesPerState.memory)} in memory)`,
+    );
   }
   if (r.trace) {
-    const title = r.result === "error" ? "Trace to the state it failed on" : r.loopStart !== undefined ? "Lasso counterexample" : "Counterexample";
-    lines.push("", `${title} (${steps(r.trace.length - 1)}):`, formatTraceText(r.trace, { sets: r.sets, ...(r.loopStart === undefined ? {} : { loopStart: r.loopStart }) }));
+    const title =
+      r.result === "error"
+        ? "Trace to the state it failed on"
+        : r.loopStart !== undefined
+          ? "Lasso counterexample"
+          : "Counterexample";
+    lines.push(
+      "",
+      `${title} (${steps(r.trace.length - 1)}):`,
+      formatTraceText(r.trace, { sets: r.sets, ...(r.loopStart === undefined ? {} : { loopStart: r.loopStart }) }),
+    );
   }
   if (r.coverage) lines.push("", formatCoverage(r.coverage));
   if (r.stats) lines.push("", formatStats(r.stats));
@@ -167,7 +188,10 @@ export function formatReportText(r: Report): string {
 
 /** The `--coverage` table: per action, successors produced and new distinct states. */
 function formatCoverage(rows: readonly CoverageRow[]): string {
-  const width = Math.max(6, ...rows.flatMap((r) => [r.action.length, ...(r.values ?? []).map((v) => v.action.length + 2)]));
+  const width = Math.max(
+    6,
+    ...rows.flatMap((r) => [r.action.length, ...(r.values ?? []).map((v) => v.action.length + 2)]),
+  );
   const n = (x: number) => x.toLocaleString("en-US").padStart(12);
   const lines = [`Coverage:`, `  ${"action".padEnd(width)} ${"enabled".padStart(12)} ${"new states".padStart(12)}`];
   for (const r of rows) {

@@ -47,7 +47,12 @@ export class SharedStateStore implements FingerprintSet {
   }
 
   get buffers(): SharedStoreBuffers {
-    return { slots: this.slots.buffer as SharedArrayBuffer, parents: this.parents.buffer as SharedArrayBuffer, ordinals: this.ordinals.buffer as SharedArrayBuffer, counter: this.counter.buffer as SharedArrayBuffer };
+    return {
+      slots: this.slots.buffer as SharedArrayBuffer,
+      parents: this.parents.buffer as SharedArrayBuffer,
+      ordinals: this.ordinals.buffer as SharedArrayBuffer,
+      counter: this.counter.buffer as SharedArrayBuffer,
+    };
   }
 
   /** Switches to (grown) buffers. */
@@ -87,7 +92,8 @@ export class SharedStateStore implements FingerprintSet {
         seen = Atomics.compareExchange(slots, at, 0, low);
         if (seen === 0) {
           const index = Atomics.add(this.counter, 0, 1);
-          if (index >= this.parents.length) throw new Error("shared store overflow: workers did not pause to let it grow");
+          if (index >= this.parents.length)
+            throw new Error("shared store overflow: workers did not pause to let it grow");
           this.parents[index] = parent;
           this.ordinals[index] = ordinal;
           slots[at + 2] = index;

@@ -47,7 +47,8 @@ export class StatsCollector {
 
   /** The same model, counted. */
   wrap<S>(model: Model<S>): Model<S> {
-    const groupOf = (label: string) => (model.coverageKey ? model.coverageKey(label) : label.split(/[ (]/)[0] ?? label);
+    const groupOf = (label: string) =>
+      model.coverageKey ? model.coverageKey(label) : (label.split(/[ (]/)[0] ?? label);
     return deriveModel(model, {
       initStates: () => {
         const states = model.initStates();
@@ -120,7 +121,8 @@ function isContainer(v: unknown): v is Record<string, unknown> | unknown[] {
 export function largestFields(state: unknown): LargeState["fields"] {
   if (!isContainer(state)) return [];
   const out: { path: string; bytes: number; items?: number }[] = [];
-  const add = (path: string, v: unknown) => out.push({ path, bytes: jsonBytes(v), ...(isContainer(v) ? { items: Object.keys(v).length } : {}) });
+  const add = (path: string, v: unknown) =>
+    out.push({ path, bytes: jsonBytes(v), ...(isContainer(v) ? { items: Object.keys(v).length } : {}) });
   for (const [k, v] of Object.entries(state)) {
     const path = Array.isArray(state) ? `[${k}]` : k;
     add(path, v);
@@ -137,10 +139,18 @@ export function formatStats(stats: Stats): string {
   for (const a of stats.actions) lines.push(`  ${a.action.padEnd(width)} ${n(a.generated)} ${n(a.newStates)}`);
   const most = Math.max(1, ...stats.depths);
   lines.push("", `  ${"depth".padStart(5)} ${"states".padStart(12)}`);
-  stats.depths.forEach((count, depth) => lines.push(`  ${String(depth).padStart(5)} ${n(count)} ${"#".repeat(Math.ceil((count / most) * 40))}`));
+  stats.depths.forEach((count, depth) =>
+    lines.push(`  ${String(depth).padStart(5)} ${n(count)} ${"#".repeat(Math.ceil((count / most) * 40))}`),
+  );
   stats.largestStates.forEach((s, i) => {
-    lines.push("", `  largest state ${i + 1}: ${n(s.bytes, 0)} bytes of JSON, at depth ${s.depth}; its largest fields:`);
-    for (const f of s.fields) lines.push(`    ${f.path}: ${n(f.bytes, 0)} bytes${f.items === undefined ? "" : `, ${n(f.items, 0)} item${f.items === 1 ? "" : "s"}`}`);
+    lines.push(
+      "",
+      `  largest state ${i + 1}: ${n(s.bytes, 0)} bytes of JSON, at depth ${s.depth}; its largest fields:`,
+    );
+    for (const f of s.fields)
+      lines.push(
+        `    ${f.path}: ${n(f.bytes, 0)} bytes${f.items === undefined ? "" : `, ${n(f.items, 0)} item${f.items === 1 ? "" : "s"}`}`,
+      );
   });
   return lines.join("\n");
 }

@@ -5,7 +5,15 @@
  * path it found (shrunk, as a `--replay-path` on the unshuffled model), or
  * that its budget ran out.
  */
-import { deriveModel, isLiveness, selectProperties, type Fingerprint, type Model, type AnySpec, type Trace } from "../src/index.js";
+import {
+  deriveModel,
+  isLiveness,
+  selectProperties,
+  type Fingerprint,
+  type Model,
+  type AnySpec,
+  type Trace,
+} from "../src/index.js";
 import { checkSpec } from "./check.js";
 import { dfs } from "./dfs.js";
 import { formatPath, shrinkPath, type RandomReport, type WalkPath } from "./random.js";
@@ -29,7 +37,11 @@ export interface SwarmPlan {
 /** What a member is started with. */
 export interface SwarmSetup {
   readonly spec: string;
-  readonly instantiate: { readonly variant?: string; readonly params?: Record<string, string | number | boolean>; readonly symmetry?: boolean };
+  readonly instantiate: {
+    readonly variant?: string;
+    readonly params?: Record<string, string | number | boolean>;
+    readonly symmetry?: boolean;
+  };
   readonly properties: readonly string[];
   readonly guards: boolean;
   readonly plan: SwarmPlan;
@@ -77,7 +89,15 @@ function walks(spec: AnySpec, setup: SwarmSetup): SwarmMessage {
   let deepest = 0;
   for (let round = 0; round * WALKS_PER_ROUND < plan.runs; round++) {
     const left = plan.deadline === undefined ? undefined : plan.deadline - Date.now();
-    if (left !== undefined && left <= 0) return { type: "done", member: plan.member, limit: "timeout", distinctStates: distinct, generatedStates: generated, maxDepth: deepest };
+    if (left !== undefined && left <= 0)
+      return {
+        type: "done",
+        member: plan.member,
+        limit: "timeout",
+        distinctStates: distinct,
+        generatedStates: generated,
+        maxDepth: deepest,
+      };
     const seed = roundSeed(plan.seed, round);
     const r: RandomReport = checkSpec(spec, {
       ...setup.instantiate,
@@ -94,12 +114,45 @@ function walks(spec: AnySpec, setup: SwarmSetup): SwarmMessage {
     generated += r.generatedStates;
     deepest = Math.max(deepest, r.maxDepth);
     if (r.result === "violation" && r.replayPath !== null && r.property !== null) {
-      return { type: "found", member: plan.member, property: r.property, seed, path: r.replayPath, foundSteps: r.foundSteps ?? 0, distinctStates: distinct, generatedStates: generated, maxDepth: deepest };
+      return {
+        type: "found",
+        member: plan.member,
+        property: r.property,
+        seed,
+        path: r.replayPath,
+        foundSteps: r.foundSteps ?? 0,
+        distinctStates: distinct,
+        generatedStates: generated,
+        maxDepth: deepest,
+      };
     }
-    if (r.limit === "timeout" || r.limit === "max-states") return { type: "done", member: plan.member, limit: r.limit, distinctStates: distinct, generatedStates: generated, maxDepth: deepest };
-    if (plan.maxStates !== undefined && distinct >= plan.maxStates) return { type: "done", member: plan.member, limit: "max-states", distinctStates: distinct, generatedStates: generated, maxDepth: deepest };
+    if (r.limit === "timeout" || r.limit === "max-states")
+      return {
+        type: "done",
+        member: plan.member,
+        limit: r.limit,
+        distinctStates: distinct,
+        generatedStates: generated,
+        maxDepth: deepest,
+      };
+    if (plan.maxStates !== undefined && distinct >= plan.maxStates)
+      return {
+        type: "done",
+        member: plan.member,
+        limit: "max-states",
+        distinctStates: distinct,
+        generatedStates: generated,
+        maxDepth: deepest,
+      };
   }
-  return { type: "done", member: plan.member, limit: null, distinctStates: distinct, generatedStates: generated, maxDepth: deepest };
+  return {
+    type: "done",
+    member: plan.member,
+    limit: null,
+    distinctStates: distinct,
+    generatedStates: generated,
+    maxDepth: deepest,
+  };
 }
 
 /**
@@ -145,13 +198,17 @@ export function pathOf<S>(model: Model<S>, trace: Trace<S>): WalkPath {
     model.fingerprint(from, fp);
     let n = 0;
     let at = -1;
-    model.successors(from, { ...fp }, {
-      labels: false,
-      push(_next, nextFp) {
-        if (at < 0 && `${nextFp.hi}:${nextFp.lo}` === want) at = n;
-        n++;
+    model.successors(
+      from,
+      { ...fp },
+      {
+        labels: false,
+        push(_next, nextFp) {
+          if (at < 0 && `${nextFp.hi}:${nextFp.lo}` === want) at = n;
+          n++;
+        },
       },
-    });
+    );
     steps.push(at);
   }
   return { init, steps };
@@ -159,7 +216,10 @@ export function pathOf<S>(model: Model<S>, trace: Trace<S>): WalkPath {
 
 function depthFirst(spec: AnySpec, setup: SwarmSetup): SwarmMessage {
   const { plan } = setup;
-  const selected = setup.properties.length > 0 ? selectProperties(spec.instantiate(setup.instantiate), setup.properties) : spec.instantiate(setup.instantiate);
+  const selected =
+    setup.properties.length > 0
+      ? selectProperties(spec.instantiate(setup.instantiate), setup.properties)
+      : spec.instantiate(setup.instantiate);
   // Liveness needs the complete graph on one thread: a swarm checks safety (the report warns, as for random walks).
   const model = deriveModel(selected, { properties: selected.properties.filter((p) => !isLiveness(p.kind)) });
   const left = plan.deadline === undefined ? undefined : Math.max(1, plan.deadline - Date.now());
@@ -169,17 +229,36 @@ function depthFirst(spec: AnySpec, setup: SwarmSetup): SwarmMessage {
     ...(left === undefined ? {} : { timeoutMs: left }),
     ...(plan.maxStates === undefined ? {} : { maxStates: plan.maxStates }),
   });
-  const counts = { distinctStates: outcome.distinctStates, generatedStates: outcome.generatedStates, maxDepth: outcome.maxDepth };
+  const counts = {
+    distinctStates: outcome.distinctStates,
+    generatedStates: outcome.generatedStates,
+    maxDepth: outcome.maxDepth,
+  };
   const v = outcome.violation;
   if (outcome.result === "violation" && v && v.trace.length > 0 && v.loopStart === undefined) {
     const found = pathOf(model, v.trace);
     if (found.init >= 0 && !found.steps.includes(-1)) {
-      const path = shrinkPath(model, { property: v.property, kind: v.kind, path: found }, { seed: plan.seed, maxDepth: plan.depth });
-      return { type: "found", member: plan.member, property: v.property, seed: plan.seed, path: formatPath(path), foundSteps: found.steps.length, ...counts };
+      const path = shrinkPath(
+        model,
+        { property: v.property, kind: v.kind, path: found },
+        { seed: plan.seed, maxDepth: plan.depth },
+      );
+      return {
+        type: "found",
+        member: plan.member,
+        property: v.property,
+        seed: plan.seed,
+        path: formatPath(path),
+        foundSteps: found.steps.length,
+        ...counts,
+      };
     }
   }
   if (outcome.result === "ok" || (outcome.result === "violation" && v?.kind === "sometimes")) {
-    const complete = buildReport({ spec: model.spec, variant: model.variant, params: model.params, strategy: "dfs" }, outcome);
+    const complete = buildReport(
+      { spec: model.spec, variant: model.variant, params: model.params, strategy: "dfs" },
+      outcome,
+    );
     return { type: "done", member: plan.member, limit: null, complete, ...counts };
   }
   return { type: "done", member: plan.member, limit: outcome.limit ?? null, ...counts };

@@ -39,7 +39,16 @@ export interface SwarmReport extends RandomReport {
 }
 
 /** The plans of `workers` members: even members walk, odd ones run DFS, each with a seed and depth of its own. */
-export function swarmPlans(workers: number, options: { readonly seed: number; readonly maxDepth?: number; readonly runs?: number; readonly maxStates?: number; readonly deadline?: number }): SwarmPlan[] {
+export function swarmPlans(
+  workers: number,
+  options: {
+    readonly seed: number;
+    readonly maxDepth?: number;
+    readonly runs?: number;
+    readonly maxStates?: number;
+    readonly deadline?: number;
+  },
+): SwarmPlan[] {
   return Array.from({ length: workers }, (_, k) => {
     const kind = k % 2 === 0 || workers === 1 ? ("walks" as const) : ("dfs" as const);
     const depths = kind === "walks" ? WALK_DEPTHS : DFS_DEPTHS;
@@ -67,7 +76,13 @@ function workerUrl(): URL {
  * `checkSpec` replays the winner's path (passed in: check.ts calls this, and imports stay one way).
  * @example const r = await swarmSearch(raft, "raft", { variant: "vote-twice", seed: 1 }, 2, checkSpec);
  */
-export async function swarmSearch(spec: AnySpec, specArg: string, options: CheckByNameOptions, workers: number, checkSpec: typeof CheckSpec): Promise<SwarmReport> {
+export async function swarmSearch(
+  spec: AnySpec,
+  specArg: string,
+  options: CheckByNameOptions,
+  workers: number,
+  checkSpec: typeof CheckSpec,
+): Promise<SwarmReport> {
   const start = performance.now();
   const seed = options.seed ?? randomSeed();
   const plans = swarmPlans(workers, {
@@ -85,10 +100,17 @@ export async function swarmSearch(spec: AnySpec, specArg: string, options: Check
   const members = plans.map(({ member, kind, seed: s, depth }) => ({ member, kind, seed: s, depth }));
   const threads: Worker[] = [];
   const messages: SwarmMessage[] = [];
-  let outcome: { readonly found?: Extract<SwarmMessage, { type: "found" }>; readonly complete?: Report; readonly limit?: Limit };
+  let outcome: {
+    readonly found?: Extract<SwarmMessage, { type: "found" }>;
+    readonly complete?: Report;
+    readonly limit?: Limit;
+  };
   try {
     outcome = await new Promise((resolve, reject) => {
-      const timer = options.timeoutMs === undefined ? undefined : setTimeout(() => resolve({ limit: "timeout" }), options.timeoutMs + 1000);
+      const timer =
+        options.timeoutMs === undefined
+          ? undefined
+          : setTimeout(() => resolve({ limit: "timeout" }), options.timeoutMs + 1000);
       const interrupt = () => resolve({ limit: "interrupted" });
       options.signal?.addEventListener("abort", interrupt);
       const settle = (value: Parameters<typeof resolve>[0]) => {
@@ -97,7 +119,13 @@ export async function swarmSearch(spec: AnySpec, specArg: string, options: Check
         resolve(value);
       };
       for (const plan of plans) {
-        const setup: SwarmSetup = { spec: specArg, instantiate, properties: options.properties ?? [], guards: options.guards !== false, plan };
+        const setup: SwarmSetup = {
+          spec: specArg,
+          instantiate,
+          properties: options.properties ?? [],
+          guards: options.guards !== false,
+          plan,
+        };
         const worker = new Worker(workerUrl(), { workerData: setup });
         threads.push(worker);
         worker.on("error", (e) => reject(e));
@@ -121,7 +149,13 @@ export async function swarmSearch(spec: AnySpec, specArg: string, options: Check
     const f = outcome.found;
     const winner = members[f.member]!;
     // Replaying the member's path here rebuilds the trace and checks that it violates the same property.
-    const replayed = checkSpec(spec, { ...options, strategy: "random", seed: f.seed, replayPath: f.path, maxDepth: winner.depth });
+    const replayed = checkSpec(spec, {
+      ...options,
+      strategy: "random",
+      seed: f.seed,
+      replayPath: f.path,
+      maxDepth: winner.depth,
+    });
     return {
       ...replayed,
       ...swarm,
@@ -146,8 +180,20 @@ export async function swarmSearch(spec: AnySpec, specArg: string, options: Check
     warnings: base.warnings.filter((w) => w.startsWith("liveness properties")),
     winner: null,
     ...(complete
-      ? { result: complete.result, property: complete.property, propertyKind: complete.propertyKind, limit: null, maxDepth: complete.maxDepth }
-      : { result: "incomplete", property: null, propertyKind: null, limit: outcome.limit ?? "max-depth", maxDepth: deepest }),
+      ? {
+          result: complete.result,
+          property: complete.property,
+          propertyKind: complete.propertyKind,
+          limit: null,
+          maxDepth: complete.maxDepth,
+        }
+      : {
+          result: "incomplete",
+          property: null,
+          propertyKind: null,
+          limit: outcome.limit ?? "max-depth",
+          maxDepth: deepest,
+        }),
     trace: null,
     replayPath: null,
     foundSteps: null,
@@ -175,7 +221,9 @@ export function swarmHint(r: SwarmReport, spec: string = r.spec): string {
   const base = `interleave check ${spec}${r.variant === "default" ? "" : ` --variant ${r.variant}`}${params.join("")}`;
   const lines = [`swarm: ${base} --strategy swarm --workers ${r.members.length} --seed ${r.swarmSeed}`];
   if (r.winner && r.replayPath !== null) {
-    lines.push(`found by member ${r.winner.member} (${r.winner.kind === "walks" ? `random walks of up to ${r.winner.depth} steps` : `DFS to depth ${r.winner.depth} in a shuffled order`}, seed ${r.winner.seed})`);
+    lines.push(
+      `found by member ${r.winner.member} (${r.winner.kind === "walks" ? `random walks of up to ${r.winner.depth} steps` : `DFS to depth ${r.winner.depth} in a shuffled order`}, seed ${r.winner.seed})`,
+    );
     lines.push(`replay: ${base} --strategy random --seed ${r.seed} --replay-path ${r.replayPath}`);
   }
   return lines.join("\n");

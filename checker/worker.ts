@@ -62,10 +62,21 @@ const spec = await resolveSpec(setup.spec);
 const instantiated = spec.instantiate(setup.instantiate);
 const model = setup.properties.length > 0 ? selectProperties(instantiated, setup.properties) : instantiated;
 const store = SharedStateStore.open(setup.buffers);
-const spill = spillPolicy(model, { ...setup.guards, budgetBytes: setup.spill.budgetBytes }, new SpillArea(setup.spill.directory), setup.spill.prefix);
+const spill = spillPolicy(
+  model,
+  { ...setup.guards, budgetBytes: setup.spill.budgetBytes },
+  new SpillArea(setup.spill.directory),
+  setup.spill.prefix,
+);
 let current = new Frontier<unknown>("fifo", spill);
 let next = new Frontier<unknown>("fifo", spill);
-const expander = new Expander(model, store, (s, index, hi, lo, depth) => next.push(s, index, hi, lo, depth), setup.maxStates, setup.guards);
+const expander = new Expander(
+  model,
+  store,
+  (s, index, hi, lo, depth) => next.push(s, index, hi, lo, depth),
+  setup.maxStates,
+  setup.guards,
+);
 const stop = new Int32Array(setup.stop);
 // A worker lives for one search: the traps stay installed until it ends.
 if (setup.guards.guards !== false) trapNondeterminism();
@@ -76,7 +87,8 @@ function run(deadline: number): { paused: boolean; timedOut: boolean } {
     if (store.needsRoom) return { paused: true, timedOut: false };
     if (!current.take()) break;
     expander.expand(current.state, current.index, current.hi, current.lo, current.depth);
-    if ((++expanded & 1023) === 0 && (Date.now() > deadline || Atomics.load(stop, 0) !== 0)) return { paused: false, timedOut: true };
+    if ((++expanded & 1023) === 0 && (Date.now() > deadline || Atomics.load(stop, 0) !== 0))
+      return { paused: false, timedOut: true };
   }
   return { paused: false, timedOut: false };
 }
@@ -117,7 +129,11 @@ parentPort!.on("message", (request: WorkerRequest) => {
       parentPort!.postMessage(report({ batch: next.drain(request.count) }));
       return;
     case "take":
-      next.pushAll(model.adopt ? { ...request.batch, states: request.batch.states.map((s) => model.adopt!(s as never)) } : request.batch);
+      next.pushAll(
+        model.adopt
+          ? { ...request.batch, states: request.batch.states.map((s) => model.adopt!(s as never)) }
+          : request.batch,
+      );
       parentPort!.postMessage(report());
       return;
     case "spill":

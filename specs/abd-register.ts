@@ -116,9 +116,14 @@ export const replica = defineRole<ReplicaState, ReplicaInput, AbdMessage>({
   durable: ["ts", "value"],
   reduce: (s, input, ctx) =>
     match(input)
-      .with({ type: "Query" }, (m) => become<ReplicaState, AbdMessage>(s, reply(ctx, { type: "QueryReply", rid: m.rid, ts: s.ts, value: s.value })))
+      .with({ type: "Query" }, (m) =>
+        become<ReplicaState, AbdMessage>(s, reply(ctx, { type: "QueryReply", rid: m.rid, ts: s.ts, value: s.value })),
+      )
       .with({ type: "Store" }, (m) =>
-        become<ReplicaState, AbdMessage>(m.ts > s.ts ? { ts: m.ts, value: m.value } : s, reply(ctx, { type: "StoreAck", rid: m.rid })),
+        become<ReplicaState, AbdMessage>(
+          m.ts > s.ts ? { ts: m.ts, value: m.value } : s,
+          reply(ctx, { type: "StoreAck", rid: m.rid }),
+        ),
       )
       .exhaustive(),
 });
@@ -136,7 +141,10 @@ const writeBack: QueryDone = (s) =>
   );
 
 const returnAtOnce: QueryDone = (s, self) =>
-  become<ClientState, AbdMessage>({ ...s, phase: "idle", answered: [] }, record({ type: "ok", process: self, f: "read", value: s.best.value }));
+  become<ClientState, AbdMessage>(
+    { ...s, phase: "idle", answered: [] },
+    record({ type: "ok", process: self, f: "read", value: s.best.value }),
+  );
 
 /** The reader role, parameterized by how the query phase ends. */
 function readerWith(queryDone: QueryDone) {
@@ -171,7 +179,10 @@ function readerWith(queryDone: QueryDone) {
           if (s.phase !== "storing" || m.rid !== s.rid || ctx.from === undefined) return undefined;
           const answered = setAdd(s.answered, ctx.from) as NodeId[];
           if (answered.length < majority(replicas.length)) return become<ClientState>({ ...s, answered });
-          return become<ClientState, AbdMessage>({ ...s, phase: "idle", answered: [] }, record({ type: "ok", process: ctx.self, f: "read", value: s.best.value }));
+          return become<ClientState, AbdMessage>(
+            { ...s, phase: "idle", answered: [] },
+            record({ type: "ok", process: ctx.self, f: "read", value: s.best.value }),
+          );
         })
         .with({ type: "StartWrite" }, () => undefined)
         .exhaustive();
@@ -213,7 +224,10 @@ export const writer = defineRole<ClientState, ClientInput, AbdMessage>({
         if (s.phase !== "storing" || m.rid !== s.rid || ctx.from === undefined) return undefined;
         const answered = setAdd(s.answered, ctx.from) as NodeId[];
         if (answered.length < majority(replicas.length)) return become<ClientState>({ ...s, answered });
-        return become<ClientState, AbdMessage>({ ...s, phase: "idle", answered: [] }, record({ type: "ok", process: ctx.self, f: "write", value: s.best.value }));
+        return become<ClientState, AbdMessage>(
+          { ...s, phase: "idle", answered: [] },
+          record({ type: "ok", process: ctx.self, f: "write", value: s.best.value }),
+        );
       })
       .with({ type: "StartRead" }, { type: "QueryReply" }, () => undefined)
       .exhaustive();
@@ -227,7 +241,10 @@ const forgetfulReplica = defineRole<ReplicaState, ReplicaInput, AbdMessage>({ ..
 const readerWithoutWriteBack = readerWith(returnAtOnce);
 
 /** A client role that starts at most `limit(params)` operations (the model's workload bound, kept out of the exported roles). */
-function bounded(role: RoleDef<ClientState, ClientInput, AbdMessage>, limit: (p: AbdParams) => number): RoleDef<ClientState, ClientInput, AbdMessage, never, AbdParams> {
+function bounded(
+  role: RoleDef<ClientState, ClientInput, AbdMessage>,
+  limit: (p: AbdParams) => number,
+): RoleDef<ClientState, ClientInput, AbdMessage, never, AbdParams> {
   return { ...role, choices: (s, ctx) => (s.rid < limit(ctx.params) ? (role.choices?.(s, ctx) ?? []) : []) };
 }
 
@@ -264,7 +281,11 @@ export const abdRegister = defineProtocol({
     replicas: int(3, { min: 1, max: 5, description: "replicas (any majority is a quorum)" }),
     writes: int(1, { min: 0, max: 3, description: "writes by the writer (model bound)" }),
     reads: int(2, { min: 0, max: 3, description: "reads by the reader, one after the other (model bound)" }),
-    crashes: int(1, { min: 0, max: 2, description: "node crashes per run; replicas keep their register on disk (model bound)" }),
+    crashes: int(1, {
+      min: 0,
+      max: 2,
+      description: "node crashes per run; replicas keep their register on disk (model bound)",
+    }),
   },
   network: "unordered",
   nodes: (p) => ({ replica: replicaIds(p.replicas), writer: ["w"], reader: ["r"] }),
@@ -279,12 +300,14 @@ export const abdRegister = defineProtocol({
   },
   variants: {
     "read-without-write-back": {
-      description: "a read returns the highest value a majority reported without writing it back: a later read can return an older value",
+      description:
+        "a read returns the highest value a majority reported without writing it back: a later read can return an older value",
       violates: "historyIsLinearizable",
       roles: { reader: bounded(readerWithoutWriteBack, (p) => p.reads) },
     },
     "volatile-replica": {
-      description: "replicas keep their register in memory only: one that restarts has forgotten an acknowledged write, and a majority without it reads the old value",
+      description:
+        "replicas keep their register in memory only: one that restarts has forgotten an acknowledged write, and a majority without it reads the old value",
       violates: "historyIsLinearizable",
       roles: { replica: forgetfulReplica },
     },

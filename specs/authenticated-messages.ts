@@ -168,10 +168,21 @@ export const attacker = defineRole<AttackerState, Command | AttackerMove, Comman
   ],
   reduce: (s, input) =>
     match(input)
-      .with({ type: "Command" }, (c) => become<AttackerState, Command>({ ...s, observed: [...s.observed, c].sort((a, b) => a.nonce - b.nonce) }))
-      .with({ type: "Replay" }, (m) => become<AttackerState, Command>({ ...s, replays: s.replays + 1 }, send(SERVER, m.command)))
-      .with({ type: "Tamper" }, (m) => become<AttackerState, Command>({ ...s, tampers: s.tampers + 1 }, send(SERVER, { ...m.command, value: EVIL })))
-      .with({ type: "Forge" }, (m) => become<AttackerState, Command>({ ...s, forgeries: s.forgeries + 1 }, send(SERVER, command(ATTACKER_KEY, m.nonce, EVIL))))
+      .with({ type: "Command" }, (c) =>
+        become<AttackerState, Command>({ ...s, observed: [...s.observed, c].sort((a, b) => a.nonce - b.nonce) }),
+      )
+      .with({ type: "Replay" }, (m) =>
+        become<AttackerState, Command>({ ...s, replays: s.replays + 1 }, send(SERVER, m.command)),
+      )
+      .with({ type: "Tamper" }, (m) =>
+        become<AttackerState, Command>({ ...s, tampers: s.tampers + 1 }, send(SERVER, { ...m.command, value: EVIL })),
+      )
+      .with({ type: "Forge" }, (m) =>
+        become<AttackerState, Command>(
+          { ...s, forgeries: s.forgeries + 1 },
+          send(SERVER, command(ATTACKER_KEY, m.nonce, EVIL)),
+        ),
+      )
       .exhaustive(),
 });
 
@@ -182,7 +193,11 @@ function application() {
   });
 }
 
-type State = ProtocolStateOf<{ client: ReturnType<typeof application>; server: typeof server; attacker: typeof attacker }>;
+type State = ProtocolStateOf<{
+  client: ReturnType<typeof application>;
+  server: typeof server;
+  attacker: typeof attacker;
+}>;
 
 function applied(s: State): ServerState["applied"] {
   return nodeOf(s, "server", SERVER).applied;
@@ -191,7 +206,8 @@ function applied(s: State): ServerState["applied"] {
 /** Commands authenticated by MAC and nonce, against an attacker that replays, tampers and forges. */
 export const authenticatedMessages = defineProtocol({
   name: "authenticated-messages",
-  description: "a MAC under a shared key and a nonce on every command: against an attacker that replays, tampers with and forges commands, only the client's commands are applied, each at most once",
+  description:
+    "a MAC under a shared key and a nonce on every command: against an attacker that replays, tampers with and forges commands, only the client's commands are applied, each at most once",
   params: {
     commands: int(2, { min: 1, max: 3, description: "commands the client sends (values 1..commands)" }),
     replays: int(2, { min: 0, max: 3, description: "observed commands the attacker may replay" }),
@@ -203,7 +219,8 @@ export const authenticatedMessages = defineProtocol({
   roles: { client: application(), server, attacker },
   properties: {
     onlyClientCommandsApplied: invariant<State, Params>(
-      (s) => applied(s).every((a) => a.nonce >= 1 && a.nonce <= nodeOf(s, "client", CLIENT).sent && a.value === a.nonce),
+      (s) =>
+        applied(s).every((a) => a.nonce >= 1 && a.nonce <= nodeOf(s, "client", CLIENT).sent && a.value === a.nonce),
       "every command the server applies is one the client sent (same nonce, same value)",
     ),
     appliedAtMostOnce: invariant<State, Params>((s) => {
@@ -223,7 +240,8 @@ export const authenticatedMessages = defineProtocol({
       roles: { server: serverWith({ mac: "none", checkNonce: true }) },
     },
     "mac-without-key-check": {
-      description: "the server recomputes the MAC over nonce and value but accepts any key: the attacker's forgery under its own key is applied",
+      description:
+        "the server recomputes the MAC over nonce and value but accepts any key: the attacker's forgery under its own key is applied",
       violates: "onlyClientCommandsApplied",
       roles: { server: serverWith({ mac: "any-key", checkNonce: true }) },
     },

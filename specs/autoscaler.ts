@@ -78,7 +78,10 @@ export function capacityOf(group: ScalingGroup): number {
  * desiredCapacity(5, { min: 1, max: 3, targetPerInstance: 2 }) // 3
  * desiredCapacity(0, { min: 1, max: 3, targetPerInstance: 2 }) // 1
  */
-export function desiredCapacity(load: number, config: Pick<ScalingConfig, "min" | "max" | "targetPerInstance">): number {
+export function desiredCapacity(
+  load: number,
+  config: Pick<ScalingConfig, "min" | "max" | "targetPerInstance">,
+): number {
   return Math.min(config.max, Math.max(config.min, Math.ceil(load / config.targetPerInstance)));
 }
 
@@ -111,7 +114,12 @@ export function decideScaling(group: ScalingGroup, load: number, now: number, co
  * serve nothing yet), then terminates instances in service. A scaling
  * action starts the cooldown.
  */
-export function applyScaling(group: ScalingGroup, decision: ScalingDecision, now: number, config: Pick<ScalingConfig, "warmup">): ScalingGroup {
+export function applyScaling(
+  group: ScalingGroup,
+  decision: ScalingDecision,
+  now: number,
+  config: Pick<ScalingConfig, "warmup">,
+): ScalingGroup {
   return match(decision)
     .with({ type: "hold" }, () => group)
     .with({ type: "scale-out" }, (d) => ({
@@ -144,7 +152,11 @@ export function warmUp(group: ScalingGroup, now: number): ScalingGroup {
  * @example
  * replaceUnhealthy({ inService: 2, pending: [], lastScalingAt: null }, 4, { warmup: 3 }) // { inService: 1, pending: [7], lastScalingAt: null }
  */
-export function replaceUnhealthy(group: ScalingGroup, now: number, config: Pick<ScalingConfig, "warmup">): ScalingGroup {
+export function replaceUnhealthy(
+  group: ScalingGroup,
+  now: number,
+  config: Pick<ScalingConfig, "warmup">,
+): ScalingGroup {
   if (group.inService === 0) return group;
   return { ...group, inService: group.inService - 1, pending: [...group.pending, now + config.warmup] };
 }
@@ -202,10 +214,12 @@ function tickWith(decide: Decide) {
 }
 
 /** `count-pending-as-zero`: the controller counts only the instances in service, as if launches were instant. */
-const decideIgnoringPending: Decide = (group, load, now, config) => decideScaling({ ...group, pending: [] }, load, now, config);
+const decideIgnoringPending: Decide = (group, load, now, config) =>
+  decideScaling({ ...group, pending: [] }, load, now, config);
 
 /** `no-cooldown`: the controller acts on every reading. */
-const decideWithoutCooldown: Decide = (group, load, now, config) => decideScaling(group, load, now, { ...config, cooldown: 0 });
+const decideWithoutCooldown: Decide = (group, load, now, config) =>
+  decideScaling(group, load, now, { ...config, cooldown: 0 });
 
 /** `floor-instead-of-ceil`: the policy rounds load / target down, leaving the remainder of the load uncovered. */
 const decideRoundingDown: Decide = (group, load, now, config) =>
@@ -223,7 +237,8 @@ function scaled(prev: AutoscalerState, next: AutoscalerState, direction?: Scalin
 /** A target-tracking controller over an auto-scaling group with warm-up, cooldown and health-check replacements, under any load. */
 export const autoscaler = defineSpec({
   name: "autoscaler",
-  description: "target-tracking auto-scaling: desired = clamp(ceil(load / target), min, max), pending instances counted, a cooldown after every scaling action",
+  description:
+    "target-tracking auto-scaling: desired = clamp(ceil(load / target), min, max), pending instances counted, a cooldown after every scaling action",
   params: {
     min: int(1, { min: 0, max: 3, description: "minimum capacity" }),
     max: int(3, { min: 1, max: 5, description: "maximum capacity" }),
@@ -249,12 +264,16 @@ export const autoscaler = defineSpec({
       "the group's capacity, instances in service plus those warming up, stays within [min, max]",
     ),
     noScalingDuringCooldown: onEveryStep<AutoscalerState, AutoscalerParams>(
-      (prev, next, p) => !scaled(prev, next) || prev.lastScaling === null || next.now - prev.lastScaling.at >= p.cooldown,
+      (prev, next, p) =>
+        !scaled(prev, next) || prev.lastScaling === null || next.now - prev.lastScaling.at >= p.cooldown,
       "no scaling action comes less than `cooldown` ticks after the previous one",
     ),
     noFlapping: onEveryStep<AutoscalerState, AutoscalerParams>(
       (prev, next, p) =>
-        !scaled(prev, next, "in") || prev.lastScaling === null || prev.lastScaling.direction !== "out" || next.now - prev.lastScaling.at >= p.cooldown,
+        !scaled(prev, next, "in") ||
+        prev.lastScaling === null ||
+        prev.lastScaling.direction !== "out" ||
+        next.now - prev.lastScaling.at >= p.cooldown,
       "the group never terminates instances within `cooldown` ticks of launching some: a passing dip in the load does not undo a scale-out",
     ),
     scalesOutWhenOverloaded: onEveryStep<AutoscalerState, AutoscalerParams>((prev, next, p) => {
@@ -267,17 +286,20 @@ export const autoscaler = defineSpec({
   },
   variants: {
     "count-pending-as-zero": {
-      description: "the controller counts only instances in service: while launches warm up the metric still says overloaded, so it launches again past max",
+      description:
+        "the controller counts only instances in service: while launches warm up the metric still says overloaded, so it launches again past max",
       violates: "capacityWithinMinMax",
       actions: { Tick: tickWith(decideIgnoringPending) },
     },
     "no-cooldown": {
-      description: "no cooldown: the controller acts on every reading, scaling out on a spike and in again on the next dip",
+      description:
+        "no cooldown: the controller acts on every reading, scaling out on a spike and in again on the next dip",
       violates: "noScalingDuringCooldown",
       actions: { Tick: tickWith(decideWithoutCooldown) },
     },
     "floor-instead-of-ceil": {
-      description: "desired = floor(load / target): a load between multiples of the target is left uncovered and the group stays overloaded",
+      description:
+        "desired = floor(load / target): a load between multiples of the target is left uncovered and the group stays overloaded",
       violates: "scalesOutWhenOverloaded",
       actions: { Tick: tickWith(decideRoundingDown) },
     },

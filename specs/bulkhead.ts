@@ -64,7 +64,8 @@ export const emptyPool: Pool = { active: 0, waiting: [] };
  */
 export function admit(pool: Pool, caller: NodeId, config: PoolConfig): Admission {
   if (pool.active < config.limit) return { type: "admitted", pool: { ...pool, active: pool.active + 1 } };
-  if (pool.waiting.length < config.queue) return { type: "queued", pool: { ...pool, waiting: [...pool.waiting, caller] } };
+  if (pool.waiting.length < config.queue)
+    return { type: "queued", pool: { ...pool, waiting: [...pool.waiting, caller] } };
   return { type: "rejected", pool };
 }
 
@@ -187,11 +188,13 @@ const releaseTwice: OnTimeout = (s, pool) => freeSlot(freeSlot(s, pool), pool);
 const admitWithoutQueue: Admit = (pool, caller, config) => admit(pool, caller, { ...config, queue: 0 });
 
 /** `unbounded-queue`: the queue has no bound (a plain executor's default): a call is never rejected, it waits. */
-const admitUnbounded: Admit = (pool, caller, config) => admit(pool, caller, { ...config, queue: Number.POSITIVE_INFINITY });
+const admitUnbounded: Admit = (pool, caller, config) =>
+  admit(pool, caller, { ...config, queue: Number.POSITIVE_INFINITY });
 
 function countCallers(s: BulkheadState, status: BulkheadCaller["status"], dep: Dependency): number {
   let n = 0;
-  for (const caller of Object.values(s.callers)) if (caller.status !== "idle" && caller.status === status && caller.dep === dep) n++;
+  for (const caller of Object.values(s.callers))
+    if (caller.status !== "idle" && caller.status === status && caller.dep === dep) n++;
   return n;
 }
 
@@ -200,7 +203,8 @@ function turnedAway(prev: BulkheadState, next: BulkheadState): { dep: Dependency
   const out: { dep: Dependency; rejected: boolean }[] = [];
   for (const dep of dependencies) if (next.rejected[dep] > prev.rejected[dep]) out.push({ dep, rejected: true });
   for (const [c, caller] of Object.entries(next.callers)) {
-    if (caller.status === "waiting" && prev.callers[c]!.status === "idle") out.push({ dep: caller.dep, rejected: false });
+    if (caller.status === "waiting" && prev.callers[c]!.status === "idle")
+      out.push({ dep: caller.dep, rejected: false });
   }
   return out;
 }
@@ -208,7 +212,8 @@ function turnedAway(prev: BulkheadState, next: BulkheadState): { dep: Dependency
 /** Calls to two dependencies through separate bounded pools; one dependency may hang. */
 export const bulkhead = defineSpec({
   name: "bulkhead",
-  description: "bulkheads: calls to two dependencies go through separate bounded pools (slots and a wait queue), so a hung dependency cannot starve calls to the healthy one",
+  description:
+    "bulkheads: calls to two dependencies go through separate bounded pools (slots and a wait queue), so a hung dependency cannot starve calls to the healthy one",
   params: {
     callers: int(4, { min: 1, max: 4, description: "callers, each with at most one call outstanding" }),
     limit: int(2, { min: 1, max: 3, description: "calls each pool runs at once" }),
@@ -230,7 +235,8 @@ export const bulkhead = defineSpec({
     Call: callWith(ownPool, admit),
     Complete: completeWith(ownPool),
     Timeout: timeoutWith(ownPool, freeSlot),
-    Hang: (s: BulkheadState, p: BulkheadParams) => (s.hung || s.hangs >= p.hangs ? undefined : { ...s, hung: true, hangs: s.hangs + 1 }),
+    Hang: (s: BulkheadState, p: BulkheadParams) =>
+      s.hung || s.hangs >= p.hangs ? undefined : { ...s, hung: true, hangs: s.hangs + 1 },
     Recover: (s: BulkheadState) => (s.hung ? { ...s, hung: false } : undefined),
   },
   properties: {
@@ -248,13 +254,18 @@ export const bulkhead = defineSpec({
     ),
     rejectsOnlyWhenFull: onEveryStep<BulkheadState, BulkheadParams>(
       (prev, next, p) =>
-        turnedAway(prev, next).every(({ dep, rejected }) => !rejected || (countCallers(prev, "running", dep) >= p.limit && countCallers(prev, "waiting", dep) >= p.queue)),
+        turnedAway(prev, next).every(
+          ({ dep, rejected }) =>
+            !rejected ||
+            (countCallers(prev, "running", dep) >= p.limit && countCallers(prev, "waiting", dep) >= p.queue),
+        ),
       "a call is rejected only when its dependency's slots and queue are all taken: a pool with room never fails a call fast",
     ),
   },
   variants: {
     "shared-pool": {
-      description: "one pool serves both dependencies: calls to one fill it, and a call to the other waits with none of its own running (with b hung, it waits until b's calls time out)",
+      description:
+        "one pool serves both dependencies: calls to one fill it, and a call to the other waits with none of its own running (with b hung, it waits until b's calls time out)",
       violates: "healthyDependencyNeverStarved",
       actions: {
         Call: callWith(() => "a", admit),
@@ -263,12 +274,14 @@ export const bulkhead = defineSpec({
       },
     },
     "release-twice": {
-      description: "a timed-out call's slot is freed twice (in the timeout handler and in a finally block): the pool admits more calls than its limit",
+      description:
+        "a timed-out call's slot is freed twice (in the timeout handler and in a finally block): the pool admits more calls than its limit",
       violates: "concurrencyWithinPoolLimit",
       actions: { Timeout: timeoutWith(ownPool, releaseTwice) },
     },
     "reject-when-slots-full": {
-      description: "admission checks the slots only: a call that finds them taken is rejected though the queue has room",
+      description:
+        "admission checks the slots only: a call that finds them taken is rejected though the queue has room",
       violates: "rejectsOnlyWhenFull",
       actions: { Call: callWith(ownPool, admitWithoutQueue) },
     },

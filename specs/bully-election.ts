@@ -100,7 +100,10 @@ function becomeCoordinator(self: number, ids: readonly number[]): BullyStep {
 export function startElection(self: number, ids: readonly number[]): BullyStep {
   const higher = ids.filter((id) => id > self);
   if (higher.length === 0) return becomeCoordinator(self, ids);
-  return { process: { coordinator: null, phase: "electing" }, sends: higher.map((to) => ({ type: "Election", from: self, to })) };
+  return {
+    process: { coordinator: null, phase: "electing" },
+    sends: higher.map((to) => ({ type: "Election", from: self, to })),
+  };
 }
 
 /** What a process accepts from an announcement (the correct rule: only from its own id or higher). */
@@ -125,7 +128,12 @@ export interface BullyContext {
  * @example onMessage(freshProcess, { type: "Election", from: 1, to: 3 }, { ids: [1, 2, 3], suspected: [] }).sends
  * // Alive to 1, then Coordinator to 1 and 2: p3 is the highest
  */
-export function onMessage(process: BullyProcess, msg: BullyMessage, ctx: BullyContext, rule: AnnouncementRule = { acceptLower: false }): BullyStep {
+export function onMessage(
+  process: BullyProcess,
+  msg: BullyMessage,
+  ctx: BullyContext,
+  rule: AnnouncementRule = { acceptLower: false },
+): BullyStep {
   const self = msg.to;
   const ids = ctx.ids;
   return match(msg.type)
@@ -135,7 +143,10 @@ export function onMessage(process: BullyProcess, msg: BullyMessage, ctx: BullyCo
       const election = startElection(self, ids);
       return { process: election.process, sends: [alive, ...election.sends] };
     })
-    .with("Alive", (): BullyStep => ({ process: process.phase === "electing" ? { ...process, phase: "awaitingCoordinator" } : process, sends: [] }))
+    .with("Alive", (): BullyStep => ({
+      process: process.phase === "electing" ? { ...process, phase: "awaitingCoordinator" } : process,
+      sends: [],
+    }))
     .with("Coordinator", (): BullyStep => {
       if (rule.acceptLower) return { process: { coordinator: msg.from, phase: "normal" }, sends: [] };
       if (msg.from < self) return startElection(self, ids);
@@ -158,7 +169,11 @@ export function onElectionTimeout(process: BullyProcess, self: number, ids: read
  * The announcement timeout: a higher process answered but never announced
  * (it crashed), so `self` holds a new election. Undefined when not waiting.
  */
-export function onCoordinatorTimeout(process: BullyProcess, self: number, ids: readonly number[]): BullyStep | undefined {
+export function onCoordinatorTimeout(
+  process: BullyProcess,
+  self: number,
+  ids: readonly number[],
+): BullyStep | undefined {
   return process.phase === "awaitingCoordinator" ? startElection(self, ids) : undefined;
 }
 
@@ -232,7 +247,8 @@ function label(id: number): string {
 type ElectionTimeoutGuard = (s: BullyState, id: number) => boolean;
 
 /** Synchronous system: every Election this process sent to a live process has been answered, and no Alive is on its way to it. */
-const noAnswerInFlight: ElectionTimeoutGuard = (s, id) => !s.network.some((m) => (m.type === "Election" && m.from === id) || (m.type === "Alive" && m.to === id));
+const noAnswerInFlight: ElectionTimeoutGuard = (s, id) =>
+  !s.network.some((m) => (m.type === "Election" && m.from === id) || (m.type === "Alive" && m.to === id));
 
 /** The bug: the timeout fires whenever the process is electing, answers in flight or not. */
 const anyTime: ElectionTimeoutGuard = () => true;
@@ -252,7 +268,13 @@ function actionsWith(options: { readonly rule: AnnouncementRule; readonly electi
     ),
     Deliver: choose(
       (s: BullyState) => distinct(s.network),
-      (s: BullyState, m: BullyMessage) => apply(s, m.to, onMessage(processOf(s, m.to), m, { ids: ids(s), suspected: s.down }, options.rule), removeOne(s.network, m)),
+      (s: BullyState, m: BullyMessage) =>
+        apply(
+          s,
+          m.to,
+          onMessage(processOf(s, m.to), m, { ids: ids(s), suspected: s.down }, options.rule),
+          removeOne(s.network, m),
+        ),
       messageKey,
     ),
     ElectionTimeout: choose(
@@ -309,12 +331,19 @@ function steady(s: BullyState, id: number): boolean {
 /** The Bully algorithm under the synchronous-system assumption, with bounded crashes and recoveries. */
 export const bullyElection = defineSpec({
   name: "bully-election",
-  description: "Bully leader election (Garcia-Molina): under synchronous timeouts the highest live process ends up the one coordinator all live processes name",
+  description:
+    "Bully leader election (Garcia-Molina): under synchronous timeouts the highest live process ends up the one coordinator all live processes name",
   params: {
     processes: int(3, { min: 2, max: 4, description: "number of processes p1..pN (pN has the highest id)" }),
-    crashes: int(1, { min: 0, max: 2, description: "crashes per run; a crashed process recovers once the network is quiet (model bound)" }),
+    crashes: int(1, {
+      min: 0,
+      max: 2,
+      description: "crashes per run; a crashed process recovers once the network is quiet (model bound)",
+    }),
   },
-  init: (p) => [{ processes: processIds(p.processes).map(() => freshProcess), down: [], everCrashed: [], network: [], crashes: 0 }],
+  init: (p) => [
+    { processes: processIds(p.processes).map(() => freshProcess), down: [], everCrashed: [], network: [], crashes: 0 },
+  ],
   actions: actionsWith({ rule: { acceptLower: false }, electionTimeout: noAnswerInFlight }),
   properties: {
     coordinatorAnnouncementsAreFromHigherOrEqual: invariant<BullyState, Params>(
@@ -327,7 +356,8 @@ export const bullyElection = defineSpec({
       "a live process that has never crashed never takes a lower id than its own as coordinator: under synchrony no lower process announces while it is up",
     ),
     atMostOneCoordinatorAmongLive: invariant<BullyState, Params>(
-      (s) => processIds(s.processes.length).filter((id) => steady(s, id) && processOf(s, id).coordinator === id).length <= 1,
+      (s) =>
+        processIds(s.processes.length).filter((id) => steady(s, id) && processOf(s, id).coordinator === id).length <= 1,
       "at most one of the live processes that have never crashed names itself coordinator: a lower one takes the role only when no higher one answered, and under synchrony a live higher one always answers in time",
     ),
     coordinatorIsHighestLive: atTermination<BullyState, Params>((s) => {

@@ -27,7 +27,16 @@
  * the partition, not message timing, is what this spec is about. The model
  * bounds the clients' operations and the number of partitions.
  */
-import { atTermination, choose, defineSpec, int, invariant, oneOf, type HistoryEvent, type NodeId } from "../src/index.js";
+import {
+  atTermination,
+  choose,
+  defineSpec,
+  int,
+  invariant,
+  oneOf,
+  type HistoryEvent,
+  type NodeId,
+} from "../src/index.js";
 import { createIncrementalChecker, registerModel } from "../src/history/index.js";
 
 /** What the register holds: the clients' numbers, `null` before the first write. */
@@ -113,7 +122,12 @@ const admitMinorityWrites: Admission = (side, mode, f) => mode === "ap" || f ===
 const clients = Object.keys(clientReplica);
 
 function issue(s: CapState, client: NodeId, events: HistoryEvent[], changes: Partial<CapState>): CapState {
-  return { ...s, ...changes, ops: { ...s.ops, [client]: (s.ops[client] ?? 0) + 1 }, history: [...s.history, ...events] };
+  return {
+    ...s,
+    ...changes,
+    ops: { ...s.ops, [client]: (s.ops[client] ?? 0) + 1 },
+    history: [...s.history, ...events],
+  };
 }
 
 /**
@@ -129,12 +143,18 @@ function writeWith(admission: Admission) {
       const value = s.nextValue;
       const invoke: HistoryEvent = { type: "invoke", process: client, f: "write", value };
       if (!admission(side, p.mode, "write")) {
-        return issue(s, client, [invoke, { type: "fail", process: client, f: "write", value }], { nextValue: value + 1, refused: s.refused + 1 });
+        return issue(s, client, [invoke, { type: "fail", process: client, f: "write", value }], {
+          nextValue: value + 1,
+          refused: s.refused + 1,
+        });
       }
       const stamped: StampedValue = { value, version: newest(side.map((r) => s.replicas[r]!)).version + 1, origin: at };
       const replicas = { ...s.replicas };
       for (const r of side) replicas[r] = stamped;
-      return issue(s, client, [invoke, { type: "ok", process: client, f: "write", value }], { replicas, nextValue: value + 1 });
+      return issue(s, client, [invoke, { type: "ok", process: client, f: "write", value }], {
+        replicas,
+        nextValue: value + 1,
+      });
     },
   );
 }
@@ -148,7 +168,9 @@ function readWith(admission: Admission) {
       const side = reachable(at, s.partitioned);
       const invoke: HistoryEvent = { type: "invoke", process: client, f: "read", value: null };
       if (!admission(side, p.mode, "read")) {
-        return issue(s, client, [invoke, { type: "fail", process: client, f: "read", value: null }], { refused: s.refused + 1 });
+        return issue(s, client, [invoke, { type: "fail", process: client, f: "read", value: null }], {
+          refused: s.refused + 1,
+        });
       }
       const value = p.mode === "cp" ? newest(side.map((r) => s.replicas[r]!)).value : s.replicas[at]!.value;
       return issue(s, client, [invoke, { type: "ok", process: client, f: "read", value }], {});
@@ -161,10 +183,14 @@ const sync = choose(
   (s: CapState) => {
     const pairs: [NodeId, NodeId][] = [];
     for (const from of replicaIds)
-      for (const to of reachable(from, s.partitioned)) if (to !== from && newerThan(s.replicas[from]!, s.replicas[to]!)) pairs.push([from, to]);
+      for (const to of reachable(from, s.partitioned))
+        if (to !== from && newerThan(s.replicas[from]!, s.replicas[to]!)) pairs.push([from, to]);
     return pairs;
   },
-  (s: CapState, [from, to]: [NodeId, NodeId]): CapState => ({ ...s, replicas: { ...s.replicas, [to]: s.replicas[from]! } }),
+  (s: CapState, [from, to]: [NodeId, NodeId]): CapState => ({
+    ...s,
+    replicas: { ...s.replicas, [to]: s.replicas[from]! },
+  }),
   ([from, to]) => `${from}→${to}`,
 );
 
@@ -174,9 +200,12 @@ const linearizability = createIncrementalChecker(registerModel);
 /** A register under partition, `cp` or `ap`. */
 export const capRegister = defineSpec({
   name: "cap-register",
-  description: "a replicated register under partition: cp refuses minority requests and stays linearizable; ap answers everywhere, converges after healing, and is not linearizable",
+  description:
+    "a replicated register under partition: cp refuses minority requests and stays linearizable; ap answers everywhere, converges after healing, and is not linearizable",
   params: {
-    mode: oneOf(["cp", "ap"], "cp", { description: "under partition: refuse without a majority (cp) or answer from the local side (ap)" }),
+    mode: oneOf(["cp", "ap"], "cp", {
+      description: "under partition: refuse without a majority (cp) or answer from the local side (ap)",
+    }),
     ops: int(2, { min: 1, max: 3, description: "operations (a read or a write) per client (model bound)" }),
     partitions: int(1, { min: 0, max: 2, description: "partitions that may happen, each healing later (model bound)" }),
   },
@@ -192,7 +221,10 @@ export const capRegister = defineSpec({
     } satisfies CapState,
   ],
   actions: {
-    Partition: (s: CapState, p: Params) => (s.partitioned || s.partitions >= p.partitions ? undefined : { ...s, partitioned: true, partitions: s.partitions + 1 }),
+    Partition: (s: CapState, p: Params) =>
+      s.partitioned || s.partitions >= p.partitions
+        ? undefined
+        : { ...s, partitioned: true, partitions: s.partitions + 1 },
     Heal: (s: CapState) => (s.partitioned ? { ...s, partitioned: false } : undefined),
     Write: writeWith(admit),
     Read: readWith(admit),
@@ -208,18 +240,24 @@ export const capRegister = defineSpec({
       "availability: in ap mode no request fails, on either side of the partition",
     ),
     replicasConvergeAfterHealing: atTermination<CapState, Params>(
-      (s) => replicaIds.every((r) => s.replicas[r]!.value === s.replicas["n1"]!.value && s.replicas[r]!.version === s.replicas["n1"]!.version),
+      (s) =>
+        replicaIds.every(
+          (r) =>
+            s.replicas[r]!.value === s.replicas["n1"]!.value && s.replicas[r]!.version === s.replicas["n1"]!.version,
+        ),
       "once the partition has healed and anti-entropy is done, every replica holds the same stamped value",
     ),
   },
   variants: {
     ap: {
-      description: "mode ap: the minority side accepts a write the majority side does not see, and a later read there returns the old value; the history is the witness",
+      description:
+        "mode ap: the minority side accepts a write the majority side does not see, and a later read there returns the old value; the history is the witness",
       violates: "historyIsLinearizable",
       params: { mode: "ap" },
     },
     "cp-minority-writes": {
-      description: "cp, but the majority check guards reads only: the isolated replica accepts a write the majority never sees",
+      description:
+        "cp, but the majority check guards reads only: the isolated replica accepts a write the majority never sees",
       violates: "historyIsLinearizable",
       actions: { Write: writeWith(admitMinorityWrites) },
     },

@@ -81,9 +81,17 @@ function deliver(s: CausalNode, m: CausalMessage): CausalNode {
 }
 
 /** `s` with `m` held back, then every held message that `ready` admits delivered, until none is. */
-function receive(s: CausalNode, m: CausalMessage, ready: (m: CausalMessage, clock: VectorClock) => boolean): CausalNode {
+function receive(
+  s: CausalNode,
+  m: CausalMessage,
+  ready: (m: CausalMessage, clock: VectorClock) => boolean,
+): CausalNode {
   let next: CausalNode = { ...s, pending: [...s.pending, m].sort(bySenderThenNumber) };
-  for (let k = next.pending.findIndex((x) => ready(x, next.clock)); k >= 0; k = next.pending.findIndex((x) => ready(x, next.clock))) {
+  for (
+    let k = next.pending.findIndex((x) => ready(x, next.clock));
+    k >= 0;
+    k = next.pending.findIndex((x) => ready(x, next.clock))
+  ) {
     const admitted = next.pending[k]!;
     next = deliver({ ...next, pending: next.pending.filter((_, j) => j !== k) }, admitted);
   }
@@ -96,7 +104,12 @@ export const causalBroadcastNode = defineRole<CausalNode, CausalInput, CausalMes
   reduce: (s, input, ctx) =>
     match(input)
       .with({ type: "Broadcast" }, (i) => {
-        const msg: CausalMessage = { type: "Causal", sender: ctx.self, clock: { ...s.clock, [ctx.self]: (s.clock[ctx.self] ?? 0) + 1 }, payload: i.payload };
+        const msg: CausalMessage = {
+          type: "Causal",
+          sender: ctx.self,
+          clock: { ...s.clock, [ctx.self]: (s.clock[ctx.self] ?? 0) + 1 },
+          payload: i.payload,
+        };
         return become(
           deliver(s, msg),
           broadcast(
@@ -122,7 +135,8 @@ const waitForExactVector = defineRole<CausalNode, CausalInput, CausalMessage>({
   reduce: (s, input, ctx) => {
     if (input.type !== "Causal") return causalBroadcastNode.reduce(s, input, ctx);
     const exact = (m: CausalMessage, clock: VectorClock): boolean =>
-      deliverable(m, clock) && Object.entries(clock).every(([node, n]) => node === m.sender || (m.clock[node] ?? 0) === n);
+      deliverable(m, clock) &&
+      Object.entries(clock).every(([node, n]) => node === m.sender || (m.clock[node] ?? 0) === n);
     return become(receive(s, input, exact));
   },
 });
@@ -155,19 +169,27 @@ function ghost(payload: Json): GhostPayload {
 }
 
 /** Runs `node` under an application that broadcasts ghost payloads. */
-function application(node: RoleDef<CausalNode, CausalInput, CausalMessage>): RoleDef<ModelNode, CausalInput, CausalMessage, never, Params> {
+function application(
+  node: RoleDef<CausalNode, CausalInput, CausalMessage>,
+): RoleDef<ModelNode, CausalInput, CausalMessage, never, Params> {
   return defineRole<ModelNode, CausalInput, CausalMessage, never, Params>({
     init: (ctx) => ({ ...node.init(ctx), broadcasts: 0 }),
     choices: (s, ctx) => {
       if (s.broadcasts >= ctx.params.messages) return [];
-      const payload: GhostPayload = { id: `${ctx.self}.${s.broadcasts + 1}`, after: s.delivered.map((d) => ghost(d.payload).id) };
+      const payload: GhostPayload = {
+        id: `${ctx.self}.${s.broadcasts + 1}`,
+        after: s.delivered.map((d) => ghost(d.payload).id),
+      };
       return [{ type: "Broadcast", payload: payload as unknown as Json }];
     },
     reduce: (s, input, ctx) => {
       const { broadcasts, ...app } = s;
       const step = node.reduce(app, input, ctx);
       if (step === undefined) return undefined;
-      return { state: { ...step.state, broadcasts: input.type === "Broadcast" ? broadcasts + 1 : broadcasts }, effects: step.effects };
+      return {
+        state: { ...step.state, broadcasts: input.type === "Broadcast" ? broadcasts + 1 : broadcasts },
+        effects: step.effects,
+      };
     },
   });
 }
@@ -175,7 +197,8 @@ function application(node: RoleDef<CausalNode, CausalInput, CausalMessage>): Rol
 /** Every message id the ghost records of a state mention, with the ids each was broadcast after. */
 function causalPasts(s: State): Map<string, readonly string[]> {
   const direct = new Map<string, readonly string[]>();
-  for (const n of Object.values(s.nodes)) for (const d of n.delivered) direct.set(ghost(d.payload).id, ghost(d.payload).after);
+  for (const n of Object.values(s.nodes))
+    for (const d of n.delivered) direct.set(ghost(d.payload).id, ghost(d.payload).after);
   for (const e of s.network) direct.set(ghost(e.msg.payload).id, ghost(e.msg.payload).after);
   const closed = new Map<string, readonly string[]>();
   const close = (id: string): readonly string[] => {
@@ -193,7 +216,6 @@ function causalPasts(s: State): Map<string, readonly string[]> {
   return new Map([...direct.keys()].map((id) => [id, close(id)]));
 }
 
-
 /** The node ids for `nodes` nodes: n1..nN. */
 export function nodeIds(nodes: number): readonly NodeId[] {
   return numberedIds("n", nodes);
@@ -202,7 +224,8 @@ export function nodeIds(nodes: number): readonly NodeId[] {
 /** Causal broadcast among `nodes` nodes over a reliable network that reorders messages. */
 export const causalBroadcast = defineProtocol({
   name: "causal-broadcast",
-  description: "causal broadcast with vector clocks: every node delivers in causal order, and every node delivers every message",
+  description:
+    "causal broadcast with vector clocks: every node delivers in causal order, and every node delivers every message",
   params: {
     nodes: int(3, { min: 2, max: 4, description: "number of nodes" }),
     messages: int(1, { min: 1, max: 3, description: "broadcasts per node" }),
@@ -224,7 +247,10 @@ export const causalBroadcast = defineProtocol({
       });
     }, "a node delivers a message only after every message that causally precedes it (ghost record: what its sender had delivered)"),
     deliveredAtMostOnce: invariant<State, Params>(
-      (s) => Object.values(s.nodes).every((n) => new Set(n.delivered.map((d) => ghost(d.payload).id)).size === n.delivered.length),
+      (s) =>
+        Object.values(s.nodes).every(
+          (n) => new Set(n.delivered.map((d) => ghost(d.payload).id)).size === n.delivered.length,
+        ),
       "no node delivers a message twice",
     ),
     everyNodeDeliveredEveryMessage: atTermination<State, Params>((s, p) => {
@@ -242,7 +268,8 @@ export const causalBroadcast = defineProtocol({
       roles: { node: application(deliverOnArrival) },
     },
     "wait-for-exact-vector": {
-      description: "a node delivers a message only when its stamp equals the node's own vector apart from the sender's entry, so messages from nodes that are behind wait forever",
+      description:
+        "a node delivers a message only when its stamp equals the node's own vector apart from the sender's entry, so messages from nodes that are behind wait forever",
       violates: "everyNodeDeliveredEveryMessage",
       roles: { node: application(waitForExactVector) },
     },

@@ -84,7 +84,9 @@ export function ackFrame(seq: number): AckFrame {
 
 /** Does the frame's checksum match its fields? */
 export function intact(frame: Frame): boolean {
-  return frame.type === "Data" ? frame.sum === checksum([frame.seq, frame.value]) : frame.sum === checksum([0xac, frame.seq]);
+  return frame.type === "Data"
+    ? frame.sum === checksum([frame.seq, frame.value])
+    : frame.sum === checksum([0xac, frame.seq]);
 }
 
 /**
@@ -144,17 +146,28 @@ function senderWith(options: SenderOptions) {
       match(input)
         .with({ type: "Send" }, (i): SenderStep => {
           const seq = s.sent;
-          return become({ sent: seq + 1, unacked: [...s.unacked, { seq, value: i.value }] }, send(RECEIVER, dataFrame(seq, i.value)), setTimer({ type: "Retransmit", seq }));
+          return become(
+            { sent: seq + 1, unacked: [...s.unacked, { seq, value: i.value }] },
+            send(RECEIVER, dataFrame(seq, i.value)),
+            setTimer({ type: "Retransmit", seq }),
+          );
         })
         .with({ type: "Ack" }, (a): SenderStep => {
           if (options.verifyAcks && !intact(a)) return become(s);
           if (!s.unacked.some((o) => o.seq === a.seq)) return become(s);
-          return become({ ...s, unacked: s.unacked.filter((o) => o.seq !== a.seq) }, cancelTimer({ type: "Retransmit", seq: a.seq }));
+          return become(
+            { ...s, unacked: s.unacked.filter((o) => o.seq !== a.seq) },
+            cancelTimer({ type: "Retransmit", seq: a.seq }),
+          );
         })
         .with({ type: "Retransmit" }, (t): SenderStep | undefined => {
           const out = s.unacked.find((o) => o.seq === t.seq);
           if (out === undefined) return undefined;
-          return become(s, send(RECEIVER, dataFrame(out.seq, out.value)), setTimer({ type: "Retransmit", seq: out.seq }));
+          return become(
+            s,
+            send(RECEIVER, dataFrame(out.seq, out.value)),
+            setTimer({ type: "Retransmit", seq: out.seq }),
+          );
         })
         .exhaustive(),
   });
@@ -213,7 +226,9 @@ export interface ModelSender extends ChecksummedSender {
   readonly retransmitted: readonly number[];
 }
 
-function application(sender: RoleDef<ChecksummedSender, SenderInput, Frame, RetransmitTimer>): RoleDef<ModelSender, SenderInput, Frame, RetransmitTimer, Params> {
+function application(
+  sender: RoleDef<ChecksummedSender, SenderInput, Frame, RetransmitTimer>,
+): RoleDef<ModelSender, SenderInput, Frame, RetransmitTimer, Params> {
   return defineRole<ModelSender, SenderInput, Frame, RetransmitTimer, Params>({
     init: (ctx) => ({ ...sender.init(ctx), retransmitted: [] }),
     durable: ["sent", "unacked", "retransmitted"],
@@ -239,10 +254,15 @@ function applied(s: State): ChecksummedReceiver["applied"] {
 /** Exactly-once delivery over a corrupting, duplicating, reordering network, with checksums on every frame. */
 export const checksummedChannel = defineProtocol({
   name: "checksummed-channel",
-  description: "Fletcher-16 checksums on data and acknowledgements: corrupted frames are detected and dropped, never applied, and retransmission keeps delivery exactly-once",
+  description:
+    "Fletcher-16 checksums on data and acknowledgements: corrupted frames are detected and dropped, never applied, and retransmission keeps delivery exactly-once",
   params: {
     messages: int(2, { min: 1, max: 3, description: "values the sender's application sends" }),
-    retransmits: int(1, { min: 0, max: 3, description: "retransmissions of each frame (keep at or above the corrupt budget)" }),
+    retransmits: int(1, {
+      min: 0,
+      max: 3,
+      description: "retransmissions of each frame (keep at or above the corrupt budget)",
+    }),
     corrupt: int(1, { min: 0, max: 2, description: "how many frames the network may corrupt (one bit flipped)" }),
     duplicates: int(1, { min: 0, max: 2, description: "how many frames the network may duplicate" }),
   },
@@ -273,7 +293,8 @@ export const checksummedChannel = defineProtocol({
       roles: { receiver: receiverWith({ verifyData: false }) },
     },
     "unchecked-acks": {
-      description: "the sender trusts acknowledgements without checking their checksum: a corrupted Ack{seq:0} acknowledges frame 1, and once frame 1 is corrupted too it is never retransmitted (a corrupt budget of 2, with 2 retransmissions per frame, which the correct sender survives)",
+      description:
+        "the sender trusts acknowledgements without checking their checksum: a corrupted Ack{seq:0} acknowledges frame 1, and once frame 1 is corrupted too it is never retransmitted (a corrupt budget of 2, with 2 retransmissions per frame, which the correct sender survives)",
       violates: "deliveredExactlyOnce",
       params: { corrupt: 2, retransmits: 2 },
       roles: { sender: application(senderWith({ verifyAcks: false })) },

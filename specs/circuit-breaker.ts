@@ -35,7 +35,17 @@
  */
 import { produce } from "immer";
 import { match } from "ts-pattern";
-import { bool, choose, defineSpec, int, invariant, leadsTo, onEveryStep, numberedIds, type NodeId } from "../src/index.js";
+import {
+  bool,
+  choose,
+  defineSpec,
+  int,
+  invariant,
+  leadsTo,
+  onEveryStep,
+  numberedIds,
+  type NodeId,
+} from "../src/index.js";
 
 /** A breaker's state. */
 export type Breaker =
@@ -80,7 +90,8 @@ export const closedBreaker: Breaker = { mode: "closed", failures: 0 };
  * // { mode: "half-open", openedAt: 4, trials: 0 }
  */
 export function breakerAt(breaker: Breaker, now: number, config: BreakerConfig): Breaker {
-  if (breaker.mode === "open" && now - breaker.openedAt >= config.cooldown) return { mode: "half-open", openedAt: breaker.openedAt, trials: 0 };
+  if (breaker.mode === "open" && now - breaker.openedAt >= config.cooldown)
+    return { mode: "half-open", openedAt: breaker.openedAt, trials: 0 };
   return breaker;
 }
 
@@ -99,7 +110,9 @@ export function admitCall(breaker: Breaker, now: number, config: BreakerConfig):
     .with({ mode: "closed" }, (b): Admission => ({ type: "admitted", breaker: b, trial: false }))
     .with({ mode: "open" }, (b): Admission => ({ type: "rejected", breaker: b }))
     .with({ mode: "half-open" }, (b): Admission =>
-      b.trials < config.probes ? { type: "admitted", breaker: { ...b, trials: b.trials + 1 }, trial: true } : { type: "rejected", breaker: b },
+      b.trials < config.probes
+        ? { type: "admitted", breaker: { ...b, trials: b.trials + 1 }, trial: true }
+        : { type: "rejected", breaker: b },
     )
     .exhaustive();
 }
@@ -120,7 +133,9 @@ export function recordResult(breaker: Breaker, result: CallResult, now: number, 
   return match(breaker)
     .with({ mode: "closed" }, (b): Breaker => {
       if (result.outcome === "success") return closedBreaker;
-      return b.failures + 1 >= config.threshold ? { mode: "open", openedAt: now } : { mode: "closed", failures: b.failures + 1 };
+      return b.failures + 1 >= config.threshold
+        ? { mode: "open", openedAt: now }
+        : { mode: "closed", failures: b.failures + 1 };
     })
     .with({ mode: "open" }, (b) => b)
     .with({ mode: "half-open" }, (b): Breaker => {
@@ -170,7 +185,11 @@ type RecordFn = (breaker: Breaker, result: CallResult, now: number, config: Brea
 
 const idle: Caller = { status: "idle" };
 const callersOf = (s: CircuitState): readonly NodeId[] => Object.keys(s.callers);
-const configOf = (p: CircuitParams): BreakerConfig => ({ threshold: p.threshold, cooldown: p.cooldown, probes: p.probes });
+const configOf = (p: CircuitParams): BreakerConfig => ({
+  threshold: p.threshold,
+  cooldown: p.cooldown,
+  probes: p.probes,
+});
 
 /**
  * With `liveness`, the state with time made relative: a closed breaker has no
@@ -182,7 +201,12 @@ function relativeTime(s: CircuitState, p: CircuitParams): CircuitState {
   if (!p.liveness) return s;
   if (s.breaker.mode === "closed") return s.now === 0 && s.trippedAt === null ? s : { ...s, now: 0, trippedAt: null };
   const base = s.breaker.openedAt;
-  return { ...s, now: Math.min(s.now - base, p.cooldown), breaker: { ...s.breaker, openedAt: 0 }, trippedAt: s.trippedAt === null ? null : s.trippedAt - base };
+  return {
+    ...s,
+    now: Math.min(s.now - base, p.cooldown),
+    breaker: { ...s.breaker, openedAt: 0 },
+    trippedAt: s.trippedAt === null ? null : s.trippedAt - base,
+  };
 }
 
 /** `reached` after one more call reached the service (its parity with `liveness`). */
@@ -201,7 +225,13 @@ function observed(prev: Breaker, next: CircuitState): CircuitState {
 }
 
 /** Takes a call's admission; a call admitted into a half-open breaker counts as a trial in the ghost. */
-function admitted(s: CircuitState, c: NodeId, admission: Admission & { type: "admitted" }, status: "permitted" | "in-flight", p: CircuitParams): CircuitState {
+function admitted(
+  s: CircuitState,
+  c: NodeId,
+  admission: Admission & { type: "admitted" },
+  status: "permitted" | "in-flight",
+  p: CircuitParams,
+): CircuitState {
   const next = produce(s, (d) => {
     d.breaker = admission.breaker;
     d.callers[c] = { status, trial: admission.trial };
@@ -246,10 +276,12 @@ function answerWith(record: RecordFn, outcome: CallResult["outcome"]) {
 }
 
 /** `unlimited-half-open`: a half-open breaker admits every call as a trial. */
-const admitUnlimited: Admit = (breaker, now, config) => admitCall(breaker, now, { ...config, probes: Number.POSITIVE_INFINITY });
+const admitUnlimited: Admit = (breaker, now, config) =>
+  admitCall(breaker, now, { ...config, probes: Number.POSITIVE_INFINITY });
 
 /** `trip-above-threshold`: the classic off-by-one, `failures > threshold` for `>=`. */
-const recordAboveThreshold: RecordFn = (breaker, result, now, config) => recordResult(breaker, result, now, { ...config, threshold: config.threshold + 1 });
+const recordAboveThreshold: RecordFn = (breaker, result, now, config) =>
+  recordResult(breaker, result, now, { ...config, threshold: config.threshold + 1 });
 
 /** `no-failure-reset`: a success leaves the count of a closed breaker as it was, so failures need not be consecutive. */
 const recordWithoutReset: RecordFn = (breaker, result, now, config) =>
@@ -257,16 +289,21 @@ const recordWithoutReset: RecordFn = (breaker, result, now, config) =>
 
 /** `reopen-keeps-old-timer`: a failed trial opens the breaker again but keeps the old `openedAt`, so the cooldown is already over. */
 const recordKeepingTimer: RecordFn = (breaker, result, now, config) =>
-  breaker.mode === "half-open" && result.trial && result.outcome === "failure" ? { mode: "open", openedAt: breaker.openedAt } : recordResult(breaker, result, now, config);
+  breaker.mode === "half-open" && result.trial && result.outcome === "failure"
+    ? { mode: "open", openedAt: breaker.openedAt }
+    : recordResult(breaker, result, now, config);
 
 /** `reopen-on-success`: the half-open breaker re-opens on every trial's answer, as if the failure path handled both outcomes. */
 const recordReopenOnSuccess: RecordFn = (breaker, result, now, config) =>
-  breaker.mode === "half-open" && result.trial ? { mode: "open", openedAt: now } : recordResult(breaker, result, now, config);
+  breaker.mode === "half-open" && result.trial
+    ? { mode: "open", openedAt: now }
+    : recordResult(breaker, result, now, config);
 
 /** A circuit breaker in front of a service that answers as it likes, with callers that call at any time. */
 export const circuitBreaker = defineSpec({
   name: "circuit-breaker",
-  description: "a circuit breaker (closed, open, half-open): fails fast while open, opens on consecutive failures, waits out its cooldown, lets a bounded number of trials through",
+  description:
+    "a circuit breaker (closed, open, half-open): fails fast while open, opens on consecutive failures, waits out its cooldown, lets a bounded number of trials through",
   params: {
     callers: int(2, { min: 1, max: 4, description: "callers, each with at most one call outstanding" }),
     threshold: int(2, { min: 1, max: 4, description: "consecutive failures that trip the breaker" }),
@@ -275,7 +312,8 @@ export const circuitBreaker = defineSpec({
     horizon: int(6, { min: 1, max: 10, description: "ticks explored (model bound)" }),
     calls: int(6, { min: 1, max: 10, description: "calls reaching the service per run (model bound)" }),
     liveness: bool(false, {
-      description: "judge eventuallyClosesAfterRecovery: the service may recover (Recover), time counts from the last trip up to cooldown, calls are uncapped (horizon and calls unused)",
+      description:
+        "judge eventuallyClosesAfterRecovery: the service may recover (Recover), time counts from the last trip up to cooldown, calls are uncapped (horizon and calls unused)",
     }),
   },
   init: (p) => [
@@ -294,8 +332,13 @@ export const circuitBreaker = defineSpec({
     Call: callWith(admitCall, "in-flight"),
     Succeed: answerWith(recordResult, "success"),
     Fail: answerWith(recordResult, "failure"),
-    Tick: (s: CircuitState, p: CircuitParams) => relativeTime(observed(s.breaker, { ...s, now: s.now + 1, breaker: breakerAt(s.breaker, s.now + 1, configOf(p)) }), p),
-    Recover: (s: CircuitState, p: CircuitParams) => (p.liveness && !s.recovered ? { ...s, recovered: true } : undefined),
+    Tick: (s: CircuitState, p: CircuitParams) =>
+      relativeTime(
+        observed(s.breaker, { ...s, now: s.now + 1, breaker: breakerAt(s.breaker, s.now + 1, configOf(p)) }),
+        p,
+      ),
+    Recover: (s: CircuitState, p: CircuitParams) =>
+      p.liveness && !s.recovered ? { ...s, recovered: true } : undefined,
   },
   constraint: (s, p) => p.liveness || s.now <= p.horizon,
   // The breaker's own steps and its callers are fair: time passes (so a cooldown runs out), idle callers
@@ -312,11 +355,14 @@ export const circuitBreaker = defineSpec({
       "the breaker is never closed once `threshold` consecutive failures have been answered: it trips on the threshold-th",
     ),
     tripsOnlyOnConsecutiveFailures: onEveryStep<CircuitState, CircuitParams>(
-      (prev, next, p) => !(prev.breaker.mode === "closed" && next.breaker.mode === "open") || next.streak >= p.threshold,
+      (prev, next, p) =>
+        !(prev.breaker.mode === "closed" && next.breaker.mode === "open") || next.streak >= p.threshold,
       "a closed breaker trips only after `threshold` consecutive failures: failures separated by a success do not add up",
     ),
     staysOpenForCooldown: onEveryStep<CircuitState, CircuitParams>(
-      (prev, next, p) => !(prev.breaker.mode === "open" && next.breaker.mode !== "open") || (next.trippedAt !== null && next.now - next.trippedAt >= p.cooldown),
+      (prev, next, p) =>
+        !(prev.breaker.mode === "open" && next.breaker.mode !== "open") ||
+        (next.trippedAt !== null && next.now - next.trippedAt >= p.cooldown),
       "an open breaker leaves the open state only `cooldown` ticks or more after it last tripped, a failed trial's re-opening included",
     ),
     halfOpenAdmitsAtMostProbes: invariant<CircuitState, CircuitParams>(
@@ -331,35 +377,47 @@ export const circuitBreaker = defineSpec({
   },
   variants: {
     "unlimited-half-open": {
-      description: "half-open lets every call through: the recovering service gets the whole backlog at once instead of `probes` trials",
+      description:
+        "half-open lets every call through: the recovering service gets the whole backlog at once instead of `probes` trials",
       violates: "halfOpenAdmitsAtMostProbes",
       actions: { Call: callWith(admitUnlimited, "in-flight") },
     },
     "trip-above-threshold": {
-      description: "trips on `failures > threshold`: the off-by-one keeps calling a service that has already failed `threshold` times in a row",
+      description:
+        "trips on `failures > threshold`: the off-by-one keeps calling a service that has already failed `threshold` times in a row",
       violates: "opensAfterThresholdFailures",
-      actions: { Succeed: answerWith(recordAboveThreshold, "success"), Fail: answerWith(recordAboveThreshold, "failure") },
+      actions: {
+        Succeed: answerWith(recordAboveThreshold, "success"),
+        Fail: answerWith(recordAboveThreshold, "failure"),
+      },
     },
     "no-failure-reset": {
-      description: "a success does not reset the failure count: sporadic failures spread over a healthy run add up and trip the breaker",
+      description:
+        "a success does not reset the failure count: sporadic failures spread over a healthy run add up and trip the breaker",
       violates: "tripsOnlyOnConsecutiveFailures",
       actions: { Succeed: answerWith(recordWithoutReset, "success"), Fail: answerWith(recordWithoutReset, "failure") },
     },
     "reopen-keeps-old-timer": {
-      description: "a failed trial re-opens the breaker without restarting the cooldown: it is half-open again at once and probes a down service back to back",
+      description:
+        "a failed trial re-opens the breaker without restarting the cooldown: it is half-open again at once and probes a down service back to back",
       violates: "staysOpenForCooldown",
       actions: { Succeed: answerWith(recordKeepingTimer, "success"), Fail: answerWith(recordKeepingTimer, "failure") },
     },
     "check-then-call": {
-      description: "the caller asks the breaker for permission and sends the call later (after an await): the breaker trips in between and the call reaches the service while it is open",
+      description:
+        "the caller asks the breaker for permission and sends the call later (after an await): the breaker trips in between and the call reaches the service while it is open",
       violates: "noCallReachesDownstreamWhileOpen",
       actions: { Call: callWith(admitCall, "permitted"), Send: send },
     },
     "reopen-on-success": {
-      description: "half-open re-opens on every trial's answer, a success too: after the service recovers the breaker probes it every cooldown and never closes",
+      description:
+        "half-open re-opens on every trial's answer, a success too: after the service recovers the breaker probes it every cooldown and never closes",
       violates: "eventuallyClosesAfterRecovery",
       params: { liveness: true },
-      actions: { Succeed: answerWith(recordReopenOnSuccess, "success"), Fail: answerWith(recordReopenOnSuccess, "failure") },
+      actions: {
+        Succeed: answerWith(recordReopenOnSuccess, "success"),
+        Fail: answerWith(recordReopenOnSuccess, "failure"),
+      },
     },
   },
 });

@@ -18,7 +18,17 @@
  * small and exact; the ring functions take any size (2^32 in production).
  */
 import { produce } from "immer";
-import { choose, defineSpec, int, invariant, numberedIds, onEveryStep, setAdd, setHas, type NodeId } from "../src/index.js";
+import {
+  choose,
+  defineSpec,
+  int,
+  invariant,
+  numberedIds,
+  onEveryStep,
+  setAdd,
+  setHas,
+  type NodeId,
+} from "../src/index.js";
 
 /** The name of a key the cluster stores. */
 export type KeyId = string;
@@ -170,7 +180,10 @@ export function firstNodeClockwise(ring: Ring, key: KeyId): NodeId | null {
   const start = ringPosition(key, ring.size);
   for (let d = 0; d < ring.size; d++) {
     const position = (start + d) % ring.size;
-    const here = ring.points.filter((p) => p.position === position).map((p) => p.node).sort();
+    const here = ring.points
+      .filter((p) => p.position === position)
+      .map((p) => p.node)
+      .sort();
     if (here.length > 0) return here[0]!;
   }
   return null;
@@ -263,10 +276,14 @@ const moduloAdd: MembershipChange = (ring, node) => moduloRing([...nodesOf(ring)
 const moduloRemove: MembershipChange = (ring, node) => moduloRing(nodesOf(ring).filter((n) => n !== node));
 
 /** The lookup that forgets the ring is a ring: a key past the last point has no owner. */
-const ownerWithoutWraparound: Lookup = (ring, key) => ring.points[firstPointAtOrAfter(ring.points, ringPosition(key, ring.size))]?.node ?? null;
+const ownerWithoutWraparound: Lookup = (ring, key) =>
+  ring.points[firstPointAtOrAfter(ring.points, ringPosition(key, ring.size))]?.node ?? null;
 
 /** The members a step added and removed. */
-function membershipDelta(prev: HashingState, next: HashingState): { readonly joined: readonly NodeId[]; readonly left: readonly NodeId[] } {
+function membershipDelta(
+  prev: HashingState,
+  next: HashingState,
+): { readonly joined: readonly NodeId[]; readonly left: readonly NodeId[] } {
   const before = nodesOf(prev.ring);
   const after = nodesOf(next.ring);
   return { joined: after.filter((n) => !before.includes(n)), left: before.filter((n) => !after.includes(n)) };
@@ -282,7 +299,8 @@ function movedKeys(prev: HashingState, next: HashingState): readonly KeyId[] {
 /** Consistent hashing with virtual nodes: keys on a ring, nodes joining and leaving. */
 export const consistentHashing = defineSpec({
   name: "consistent-hashing",
-  description: "a hash ring with virtual nodes: every key has one owner, the first node clockwise, and joins and leaves move only the keys they must",
+  description:
+    "a hash ring with virtual nodes: every key has one owner, the first node clockwise, and joins and leaves move only the keys they must",
   params: {
     nodes: int(4, { min: 1, max: 5, description: "nodes that may join the ring" }),
     vnodes: int(2, { min: 1, max: 4, description: "points (virtual nodes) per node" }),
@@ -298,13 +316,10 @@ export const consistentHashing = defineSpec({
   },
   constraint: (s, p) => s.changes < p.changes,
   properties: {
-    everyKeyHasExactlyOneOwner: invariant<HashingState>(
-      (s) => {
-        const members = nodesOf(s.ring);
-        return s.written.every((k) => holdersOf(s, k, members).length === 1);
-      },
-      "every key a client wrote is stored on exactly one node of the ring: none lost, none left behind as a second copy",
-    ),
+    everyKeyHasExactlyOneOwner: invariant<HashingState>((s) => {
+      const members = nodesOf(s.ring);
+      return s.written.every((k) => holdersOf(s, k, members).length === 1);
+    }, "every key a client wrote is stored on exactly one node of the ring: none lost, none left behind as a second copy"),
     ownerIsFirstNodeClockwise: invariant<HashingState>(
       (s) => nodesOf(s.ring).every((n) => (s.stores[n] ?? []).every((k) => firstNodeClockwise(s.ring, k) === n)),
       "a node stores only keys whose first point at or clockwise after them is its own: a lookup finds every key where it is",
@@ -322,7 +337,8 @@ export const consistentHashing = defineSpec({
   },
   variants: {
     "modulo-hashing": {
-      description: "owner = hash(key) mod the number of nodes: when a third node joins, keys move between the two that were there",
+      description:
+        "owner = hash(key) mod the number of nodes: when a third node joins, keys move between the two that were there",
       violates: "joinMovesKeysOnlyToTheJoiningNode",
       actions: {
         Join: joinWith({ add: moduloAdd, lookup: ownerOf, handoff: true }),
@@ -330,7 +346,8 @@ export const consistentHashing = defineSpec({
       },
     },
     "no-wraparound": {
-      description: "the lookup takes the first point at or after the key and forgets to wrap: a key past the last point gets no owner and its write is lost",
+      description:
+        "the lookup takes the first point at or after the key and forgets to wrap: a key past the last point gets no owner and its write is lost",
       violates: "everyKeyHasExactlyOneOwner",
       actions: {
         Join: joinWith({ add: addWithVnodes, lookup: ownerWithoutWraparound, handoff: true }),
@@ -339,7 +356,8 @@ export const consistentHashing = defineSpec({
       },
     },
     "join-without-handoff": {
-      description: "a node joins the ring without streaming the keys it takes over (bootstrap skipped): they stay on the old owner, where no lookup looks",
+      description:
+        "a node joins the ring without streaming the keys it takes over (bootstrap skipped): they stay on the old owner, where no lookup looks",
       violates: "ownerIsFirstNodeClockwise",
       actions: { Join: joinWith({ add: addWithVnodes, lookup: ownerOf, handoff: false }) },
     },

@@ -26,7 +26,18 @@
  * unordered network that may duplicate `duplicates` messages.
  */
 import { match } from "ts-pattern";
-import { atTermination, become, defineProtocol, defineRole, int, invariant, onEveryStep, send, type ProtocolState, type RoleDef } from "../src/index.js";
+import {
+  atTermination,
+  become,
+  defineProtocol,
+  defineRole,
+  int,
+  invariant,
+  onEveryStep,
+  send,
+  type ProtocolState,
+  type RoleDef,
+} from "../src/index.js";
 
 /** What happened on the command side, numbered from 1 in log order. */
 export interface AccountEvent {
@@ -71,7 +82,9 @@ export function decide(account: AccountView, command: AccountCommand): AccountEv
   const seq = account.version + 1;
   return match(command)
     .with({ type: "Deposit" }, (): AccountEvent => ({ type: "Deposited", seq, amount: 1 }))
-    .with({ type: "Withdraw" }, (): AccountEvent | null => (account.balance >= 1 ? { type: "Withdrew", seq, amount: 1 } : null))
+    .with({ type: "Withdraw" }, (): AccountEvent | null =>
+      account.balance >= 1 ? { type: "Withdrew", seq, amount: 1 } : null,
+    )
     .exhaustive();
 }
 
@@ -97,7 +110,10 @@ export const commandSide = defineRole<CommandSide, AccountCommand, EventMessage>
   reduce: (s, command) => {
     const event = decide(s.account, command);
     if (event === null) return become(s);
-    return become<CommandSide, EventMessage>({ account: applyEvent(s.account, event), log: [...s.log, event] }, send("view", { type: "Event", event }));
+    return become<CommandSide, EventMessage>(
+      { account: applyEvent(s.account, event), log: [...s.log, event] },
+      send("view", { type: "Event", event }),
+    );
   },
 });
 
@@ -133,7 +149,9 @@ function projectOnArrival(s: Projector, event: AccountEvent): Projector {
 }
 
 /** The projector role with the given event handler (the exported one applies events in sequence order). */
-export function projectorWith(apply: (s: Projector, event: AccountEvent) => Projector): RoleDef<Projector, EventMessage, EventMessage> {
+export function projectorWith(
+  apply: (s: Projector, event: AccountEvent) => Projector,
+): RoleDef<Projector, EventMessage, EventMessage> {
   return defineRole<Projector, EventMessage, EventMessage>({
     init: () => ({ view: emptyAccount, pending: [] }),
     reduce: (s, m) => become<Projector>(apply(s, m.event)),
@@ -185,7 +203,8 @@ export function isPrefixState(view: AccountView, log: readonly AccountEvent[]): 
 /** CQRS: a command side with an event log, and a read model updated asynchronously over a reordering, duplicating queue. */
 export const cqrs = defineProtocol({
   name: "cqrs",
-  description: "CQRS with an asynchronously updated read model: it only shows states the command side was in, in order (prefix consistency), and reflects every command once the queue drains",
+  description:
+    "CQRS with an asynchronously updated read model: it only shows states the command side was in, in order (prefix consistency), and reflects every command once the queue drains",
   params: {
     commands: int(4, { min: 1, max: 5, description: "commands the application issues (deposits or withdrawals of 1)" }),
     duplicates: int(1, { min: 0, max: 2, description: "how many events the queue may deliver twice" }),
@@ -210,7 +229,8 @@ export const cqrs = defineProtocol({
   },
   variants: {
     "apply-on-arrival": {
-      description: "the projector applies events in the order the queue delivers them: a withdrawal overtakes the deposit it depends on and the read model shows a negative balance",
+      description:
+        "the projector applies events in the order the queue delivers them: a withdrawal overtakes the deposit it depends on and the read model shows a negative balance",
       violates: "readModelShowsOnlyStatesThatExisted",
       roles: { projector: projectorWith(projectOnArrival) },
     },

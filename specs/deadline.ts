@@ -92,7 +92,8 @@ function startWith(b: Behaviour) {
         return;
       }
       d.calls[i]!.status = "working";
-      if (i + 1 < s.calls.length) d.calls[i + 1] = { status: "pending", deadline: b.deadlineFor(call.deadline!, s.now, p) };
+      if (i + 1 < s.calls.length)
+        d.calls[i + 1] = { status: "pending", deadline: b.deadlineFor(call.deadline!, s.now, p) };
     });
   });
 }
@@ -102,7 +103,8 @@ function finishWith(b: Behaviour) {
   return choose(indices, (s: DeadlineState, i: number) => {
     const call = s.calls[i]!;
     const child = s.calls[i + 1];
-    if (call.status !== "working" || (child !== undefined && child.status !== "done" && child.status !== "cancelled")) return undefined;
+    if (call.status !== "working" || (child !== undefined && child.status !== "done" && child.status !== "cancelled"))
+      return undefined;
     const failed = child?.status === "cancelled" || (b.seesCallerCancel && callerCancelled(s, i));
     return produce(s, (d) => {
       d.calls[i]!.status = failed ? "cancelled" : "done";
@@ -127,7 +129,8 @@ const propagating: Behaviour = { deadlineFor: childDeadline, seesCallerCancel: t
 /** A chain of services that propagate the client's deadline and cancellation. */
 export const deadline = defineSpec({
   name: "deadline",
-  description: "deadlines propagate across a chain of calls: no work starts after its caller's deadline, and a cancelled caller cancels its children",
+  description:
+    "deadlines propagate across a chain of calls: no work starts after its caller's deadline, and a cancelled caller cancels its children",
   params: {
     services: int(3, { min: 1, max: 4, description: "services in the chain" }),
     deadline: int(2, { min: 0, max: 6, description: "the client's deadline (absolute tick)" }),
@@ -137,7 +140,9 @@ export const deadline = defineSpec({
   init: (p): DeadlineState[] => [
     {
       now: 0,
-      calls: Array.from({ length: p.services }, (_, i): Call => (i === 0 ? { status: "pending", deadline: p.deadline } : { status: "idle", deadline: null })),
+      calls: Array.from({ length: p.services }, (_, i): Call =>
+        i === 0 ? { status: "pending", deadline: p.deadline } : { status: "idle", deadline: null },
+      ),
       clientCancelled: false,
     },
   ],
@@ -145,16 +150,24 @@ export const deadline = defineSpec({
     Start: startWith(propagating),
     Finish: finishWith(propagating),
     Cancel: cancelWith(propagating),
-    ClientCancels: (s: DeadlineState) => (s.clientCancelled || s.calls[0]!.status === "done" ? undefined : { ...s, clientCancelled: true }),
+    ClientCancels: (s: DeadlineState) =>
+      s.clientCancelled || s.calls[0]!.status === "done" ? undefined : { ...s, clientCancelled: true },
     Tick: (s: DeadlineState, p: DeadlineParams) => (s.now >= p.horizon ? undefined : { ...s, now: s.now + 1 }),
   },
   properties: {
     noWorkStartsAfterCallerDeadline: onEveryStep<DeadlineState, DeadlineParams>(
-      (prev, next, p) => next.calls.every((c, i) => c.status !== "working" || prev.calls[i]!.status === "working" || next.now <= callerDeadline(prev, i, p)),
+      (prev, next, p) =>
+        next.calls.every(
+          (c, i) =>
+            c.status !== "working" || prev.calls[i]!.status === "working" || next.now <= callerDeadline(prev, i, p),
+        ),
       "a service starts work only while its caller's deadline has not passed",
     ),
     cancelledCallerCancelsChildren: onEveryStep<DeadlineState, DeadlineParams>(
-      (prev, next) => next.calls.every((c, i) => !callerCancelled(prev, i) || c.status === prev.calls[i]!.status || c.status === "cancelled"),
+      (prev, next) =>
+        next.calls.every(
+          (c, i) => !callerCancelled(prev, i) || c.status === prev.calls[i]!.status || c.status === "cancelled",
+        ),
       "once a caller has given up, the call it made neither starts nor completes work: it ends cancelled",
     ),
     chainComesToRest: atTermination<DeadlineState, DeadlineParams>(
@@ -164,12 +177,14 @@ export const deadline = defineSpec({
   },
   variants: {
     "fresh-timeouts": {
-      description: "each service calls the next with a fresh timeout (now + timeout) instead of its own deadline: the child starts work after the caller has given up",
+      description:
+        "each service calls the next with a fresh timeout (now + timeout) instead of its own deadline: the child starts work after the caller has given up",
       violates: "noWorkStartsAfterCallerDeadline",
       actions: { Start: startWith({ ...propagating, deadlineFor: (_received, now, p) => now + p.timeout }) },
     },
     "no-cancel-propagation": {
-      description: "a cancelled service does not cancel the call it made: the client gives up and the chain below goes on working",
+      description:
+        "a cancelled service does not cancel the call it made: the client gives up and the chain below goes on working",
       violates: "cancelledCallerCancelsChildren",
       params: { deadline: 6 },
       actions: {

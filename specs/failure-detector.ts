@@ -17,7 +17,18 @@
  */
 import { castDraft, produce } from "immer";
 import { match } from "ts-pattern";
-import { choose, defineSpec, int, invariant, oneOf, setAdd, setHas, setRemove, numberedIds, type NodeId } from "../src/index.js";
+import {
+  choose,
+  defineSpec,
+  int,
+  invariant,
+  oneOf,
+  setAdd,
+  setHas,
+  setRemove,
+  numberedIds,
+  type NodeId,
+} from "../src/index.js";
 
 /** The monitor's state: when it last heard from each node, and whom it suspects (a sorted set). */
 export interface MonitorState {
@@ -163,7 +174,9 @@ export const failureDetector = defineSpec({
       (s: FailureDetectorState, m: Heartbeat, p: FailureDetectorParams) =>
         produce(s, (d) => {
           d.inFlight = s.inFlight.filter((x) => x !== m);
-          d.monitor = castDraft(monitorStep(s.monitor, { type: "Heartbeat", from: m.from }, { now: s.now, timeout: p.timeout }));
+          d.monitor = castDraft(
+            monitorStep(s.monitor, { type: "Heartbeat", from: m.from }, { now: s.now, timeout: p.timeout }),
+          );
         }),
       (m) => `${m.from}@${m.sentAt}`,
     ),
@@ -194,12 +207,14 @@ export const failureDetector = defineSpec({
   },
   variants: {
     "timeout-below-delay": {
-      description: "the timeout (1 tick) is shorter than the delay bound (2 ticks): a slow heartbeat gets a live node suspected",
+      description:
+        "the timeout (1 tick) is shorter than the delay bound (2 ticks): a slow heartbeat gets a live node suspected",
       violates: "noLiveNodeSuspected",
       params: { timeout: 1 },
     },
     "unbounded-delay": {
-      description: "no delay bound: whatever the timeout, a live node whose heartbeats are slow is suspected (slow cannot be told from crashed)",
+      description:
+        "no delay bound: whatever the timeout, a live node whose heartbeats are slow is suspected (slow cannot be told from crashed)",
       violates: "noLiveNodeSuspected",
       params: { delayBound: "unbounded" },
     },

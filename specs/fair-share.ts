@@ -115,13 +115,16 @@ export interface FairShareParams {
 
 function profiles(n: number, maxDemand: number): Client[][] {
   const one: Client[] = [];
-  for (const value of [1, 2]) for (let demand = 1; demand <= maxDemand; demand++) for (const disagreement of [0, 1]) one.push({ value, demand, disagreement });
+  for (const value of [1, 2])
+    for (let demand = 1; demand <= maxDemand; demand++)
+      for (const disagreement of [0, 1]) one.push({ value, demand, disagreement });
   let all: Client[][] = [[]];
   for (let k = 0; k < n; k++) all = all.flatMap((prefix) => one.map((c) => [...prefix, c]));
   return all;
 }
 
-const utilities = (s: FairShareState, allocation: readonly number[]): number[] => s.clients.map((c, i) => utility(c, allocation[i]!));
+const utilities = (s: FairShareState, allocation: readonly number[]): number[] =>
+  s.clients.map((c, i) => utility(c, allocation[i]!));
 
 /** Properties hold of allocated states only. */
 function allocated(s: FairShareState): s is FairShareState & { readonly allocation: readonly number[] | null } {
@@ -131,13 +134,15 @@ function allocated(s: FairShareState): s is FairShareState & { readonly allocati
 type Allocator = (capacity: number, clients: readonly Client[]) => number[] | null;
 
 function allocateWith(allocator: Allocator) {
-  return (s: FairShareState): FairShareState | undefined => (allocated(s) ? undefined : { ...s, allocation: allocator(s.capacity, s.clients) });
+  return (s: FairShareState): FairShareState | undefined =>
+    allocated(s) ? undefined : { ...s, allocation: allocator(s.capacity, s.clients) };
 }
 
 /** The Nash bargaining solution of a shared capacity, on every small input. */
 export const fairShare = defineSpec({
   name: "fair-share",
-  description: "Nash bargaining share of a capacity among clients with capped linear utilities: within capacity, Pareto optimal, maximizes the product of gains, symmetric clients get equal shares",
+  description:
+    "Nash bargaining share of a capacity among clients with capped linear utilities: within capacity, Pareto optimal, maximizes the product of gains, symmetric clients get equal shares",
   params: {
     clients: int(3, { min: 1, max: 3, description: "clients sharing the capacity" }),
     maxCapacity: int(4, { min: 1, max: 6, description: "capacities 0..maxCapacity are explored" }),
@@ -145,12 +150,16 @@ export const fairShare = defineSpec({
   },
   init: (p): FairShareState[] => {
     const states: FairShareState[] = [];
-    for (let capacity = 0; capacity <= p.maxCapacity; capacity++) for (const clients of profiles(p.clients, p.maxDemand)) states.push({ capacity, clients });
+    for (let capacity = 0; capacity <= p.maxCapacity; capacity++)
+      for (const clients of profiles(p.clients, p.maxDemand)) states.push({ capacity, clients });
     return states;
   },
   actions: { Allocate: allocateWith(nashShare) },
   properties: {
-    withinCapacity: invariant<FairShareState>((s) => !allocated(s) || s.allocation === null || s.allocation.reduce((a, b) => a + b, 0) <= s.capacity, "the units handed out never exceed the capacity"),
+    withinCapacity: invariant<FairShareState>(
+      (s) => !allocated(s) || s.allocation === null || s.allocation.reduce((a, b) => a + b, 0) <= s.capacity,
+      "the units handed out never exceed the capacity",
+    ),
     maximizesNashProduct: invariant<FairShareState>((s) => {
       if (!allocated(s)) return true;
       const best = Math.max(...allocations(s.clients.length, s.capacity).map((x) => nashProduct(s.clients, x)));
@@ -168,13 +177,20 @@ export const fairShare = defineSpec({
       if (!allocated(s) || s.allocation === null) return true;
       const x = s.allocation;
       return s.clients.every((a, i) =>
-        s.clients.every((b, j) => a.value !== b.value || a.demand !== b.demand || a.disagreement !== b.disagreement || Math.abs(x[i]! - x[j]!) <= 1),
+        s.clients.every(
+          (b, j) =>
+            a.value !== b.value ||
+            a.demand !== b.demand ||
+            a.disagreement !== b.disagreement ||
+            Math.abs(x[i]! - x[j]!) <= 1,
+        ),
       );
     }, "clients with the same utility and disagreement value get shares that differ by at most the one indivisible unit"),
   },
   variants: {
     "proportional-split": {
-      description: "the capacity split in proportion to the demands, presented as the bargaining solution: it ignores the values and the disagreement points",
+      description:
+        "the capacity split in proportion to the demands, presented as the bargaining solution: it ignores the values and the disagreement points",
       violates: "maximizesNashProduct",
       actions: { Allocate: allocateWith(proportionalShare) },
     },

@@ -56,7 +56,10 @@ export const fifoSender = defineRole<FifoSender, SendRequest, Packet>({
     match(input)
       .with({ type: "Send" }, (i) => {
         const seq = (s.sent[i.to] ?? 0) + 1;
-        return become<FifoSender, Packet>({ sent: { ...s.sent, [i.to]: seq } }, send(i.to, { type: "Packet", seq, payload: i.payload }));
+        return become<FifoSender, Packet>(
+          { sent: { ...s.sent, [i.to]: seq } },
+          send(i.to, { type: "Packet", seq, payload: i.payload }),
+        );
       })
       .exhaustive(),
 });
@@ -100,7 +103,10 @@ function deliver(s: FifoReceiver, from: NodeId, payload: Json): FifoReceiver {
 
 /** `s` with `p` from `from` in the reorder buffer, then every packet from `from` that is next in line delivered. */
 function holdThenDeliver(s: FifoReceiver, from: NodeId, p: Packet): FifoReceiver {
-  let next: FifoReceiver = { ...s, buffer: [...s.buffer, { from, seq: p.seq, payload: p.payload }].sort(bySenderThenSeq) };
+  let next: FifoReceiver = {
+    ...s,
+    buffer: [...s.buffer, { from, seq: p.seq, payload: p.payload }].sort(bySenderThenSeq),
+  };
   for (let k = nextIndex(next, from); k >= 0; k = nextIndex(next, from)) {
     const ready = next.buffer[k]!;
     next = deliver({ ...next, buffer: next.buffer.filter((_, j) => j !== k) }, from, ready.payload);
@@ -120,7 +126,8 @@ export const fifoReceiver = defineRole<FifoReceiver, Packet>({
     match(input)
       .with({ type: "Packet" }, (p) => {
         const from = ctx.from!;
-        const duplicate = p.seq <= (s.deliveredFrom[from] ?? 0) || s.buffer.some((h) => h.from === from && h.seq === p.seq);
+        const duplicate =
+          p.seq <= (s.deliveredFrom[from] ?? 0) || s.buffer.some((h) => h.from === from && h.seq === p.seq);
         return become(duplicate ? s : holdThenDeliver(s, from, p));
       })
       .exhaustive(),
@@ -132,7 +139,11 @@ const noReorderBuffer = defineRole<FifoReceiver, Packet>({
   reduce: (s, p, ctx) => {
     const from = ctx.from!;
     if (p.seq <= (s.deliveredFrom[from] ?? 0)) return become(s);
-    return become({ ...s, deliveredFrom: { ...s.deliveredFrom, [from]: p.seq }, delivered: [...s.delivered, { from, payload: p.payload }] });
+    return become({
+      ...s,
+      deliveredFrom: { ...s.deliveredFrom, [from]: p.seq },
+      delivered: [...s.delivered, { from, payload: p.payload }],
+    });
   },
 });
 
@@ -177,7 +188,9 @@ function ghost(payload: Json): GhostPayload {
 }
 
 /** Runs `sender` under an application that sends payloads 1..messages, in order, to the receiver. */
-function application(sender: RoleDef<FifoSender, SendRequest, Packet>): RoleDef<ModelSender, SendRequest, Packet, never, Params> {
+function application(
+  sender: RoleDef<FifoSender, SendRequest, Packet>,
+): RoleDef<ModelSender, SendRequest, Packet, never, Params> {
   return defineRole<ModelSender, SendRequest, Packet, never, Params>({
     init: (ctx) => ({ ...sender.init(ctx), sends: 0 }),
     choices: (s, ctx) => {
@@ -193,7 +206,6 @@ function application(sender: RoleDef<FifoSender, SendRequest, Packet>): RoleDef<
   });
 }
 
-
 /** The sender ids for `senders` senders: s1..sN. */
 export function senderIds(senders: number): readonly NodeId[] {
   return numberedIds("s", senders);
@@ -206,7 +218,8 @@ function receiver(s: State): FifoReceiver {
 /** FIFO delivery from `senders` senders to one receiver over a network that reorders and may duplicate. */
 export const fifoDelivery = defineProtocol({
   name: "fifo-delivery",
-  description: "per-sender sequence numbers and a reorder buffer: over a reordering, duplicating network each message is delivered once, in send order",
+  description:
+    "per-sender sequence numbers and a reorder buffer: over a reordering, duplicating network each message is delivered once, in send order",
   params: {
     senders: int(2, { min: 1, max: 3, description: "number of senders" }),
     messages: int(3, { min: 1, max: 4, description: "messages each sender sends" }),
@@ -237,12 +250,14 @@ export const fifoDelivery = defineProtocol({
   },
   variants: {
     "no-reorder-buffer": {
-      description: "the receiver has no reorder buffer: it delivers any packet numbered past the last one it delivered, dropping older ones",
+      description:
+        "the receiver has no reorder buffer: it delivers any packet numbered past the last one it delivered, dropping older ones",
       violates: "deliveredInSendOrder",
       roles: { receiver: noReorderBuffer },
     },
     "buffer-duplicates": {
-      description: "the receiver drops copies of delivered packets but buffers copies of held ones; the second copy is never delivered and never dropped",
+      description:
+        "the receiver drops copies of delivered packets but buffers copies of held ones; the second copy is never delivered and never dropped",
       violates: "everyMessageDelivered",
       roles: { receiver: bufferDuplicates },
     },

@@ -224,7 +224,9 @@ function gossipEffects(
 }
 
 /** A replica with the given merge rule and retransmission policy (the exported role uses the correct ones). */
-export function gCounterReplicaWith(options: ReplicaOptions): RoleDef<GCounterReplica, GCounterInput, GCounterMessage, AntiEntropyTimer> {
+export function gCounterReplicaWith(
+  options: ReplicaOptions,
+): RoleDef<GCounterReplica, GCounterInput, GCounterMessage, AntiEntropyTimer> {
   /** The replica after merging the state in `msg` from `from`, with its answer to a Gossip first. */
   const receive = (s: GCounterReplica, msg: GCounterMessage, from: NodeId, peers: readonly NodeId[]): ReplicaStep => {
     const received = msg.counter;
@@ -237,8 +239,11 @@ export function gCounterReplicaWith(options: ReplicaOptions): RoleDef<GCounterRe
     // A Gossip is answered with the merged state: an Ack when the sender already holds all of it, a Gossip when it lacks some.
     const answer = msg.type === "Gossip";
     const answerWithGossip = answer && !gCounterEquals(counter, received);
-    const reply: Effect<GCounterMessage, AntiEntropyTimer>[] = answer && !answerWithGossip ? [send(from, { type: "Ack", counter })] : [];
-    const gossipTo = peers.filter((p) => (answer && p === from ? answerWithGossip : changed && !peerHoldsState(next, p)));
+    const reply: Effect<GCounterMessage, AntiEntropyTimer>[] =
+      answer && !answerWithGossip ? [send(from, { type: "Ack", counter })] : [];
+    const gossipTo = peers.filter((p) =>
+      answer && p === from ? answerWithGossip : changed && !peerHoldsState(next, p),
+    );
     return { state: next, effects: [...reply, ...gossipEffects(next, peers, gossipTo, options)] };
   };
   return defineRole<GCounterReplica, GCounterInput, GCounterMessage, AntiEntropyTimer>({
@@ -327,12 +332,18 @@ function application(
       const { issued, resent, ...app } = s;
       if (input.type === "AntiEntropy" && (resent[input.to] ?? 0) >= ctx.params.resends) {
         // The model bound disables the timer; the broken replica's timer keeps firing (re-armed) and sends nothing.
-        return options.afterBudget === "disable" ? undefined : become<ModelReplica, GCounterMessage, AntiEntropyTimer>(s, setTimer(input));
+        return options.afterBudget === "disable"
+          ? undefined
+          : become<ModelReplica, GCounterMessage, AntiEntropyTimer>(s, setTimer(input));
       }
       const step = replica.reduce(app, input, ctx);
       if (step === undefined) return undefined;
       const changed = !gCounterEquals(step.state.counter, app.counter);
-      const nextResent = changed ? {} : input.type === "AntiEntropy" ? { ...resent, [input.to]: (resent[input.to] ?? 0) + 1 } : resent;
+      const nextResent = changed
+        ? {}
+        : input.type === "AntiEntropy"
+          ? { ...resent, [input.to]: (resent[input.to] ?? 0) + 1 }
+          : resent;
       return {
         state: { ...step.state, issued: input.type === "Increment" ? issued + 1 : issued, resent: nextResent },
         effects: step.effects,
@@ -354,13 +365,18 @@ function totalIssued(s: State): number {
 /** The state-based G-Counter CRDT, gossiped with anti-entropy over a lossy, duplicating, reordering network. */
 export const gCounter = defineProtocol({
   name: "g-counter",
-  description: "state-based G-Counter CRDT: merge by entry-wise max makes gossip over a duplicating, reordering, lossy network converge to the number of increments",
+  description:
+    "state-based G-Counter CRDT: merge by entry-wise max makes gossip over a duplicating, reordering, lossy network converge to the number of increments",
   params: {
     replicas: int(2, { min: 2, max: 4, description: "number of replicas" }),
     increments: int(1, { min: 1, max: 3, description: "increments each replica's application issues" }),
     loss: int(1, { min: 0, max: 2, description: "how many messages the network may lose" }),
     duplicates: int(1, { min: 0, max: 2, description: "how many messages the network may duplicate" }),
-    resends: int(1, { min: 0, max: 3, description: "retransmissions per peer and state (keep at or above the loss budget)" }),
+    resends: int(1, {
+      min: 0,
+      max: 3,
+      description: "retransmissions per peer and state (keep at or above the loss budget)",
+    }),
   },
   network: "unordered",
   nodes: (p) => ({ replica: replicaIds(p.replicas) }),
@@ -372,36 +388,36 @@ export const gCounter = defineProtocol({
   fairness: { weak: ["*"], network: "fair" },
   properties: {
     valueNeverDecreasesAtAReplica: onEveryStep<State, Params>(
-      (prev, next) => Object.entries(next.nodes).every(([id, r]) => gCounterValue(r.counter) >= gCounterValue(prev.nodes[id]!.counter)),
+      (prev, next) =>
+        Object.entries(next.nodes).every(
+          ([id, r]) => gCounterValue(r.counter) >= gCounterValue(prev.nodes[id]!.counter),
+        ),
       "a replica's value never goes down: no merge loses an increment it had seen",
     ),
-    valueNeverExceedsIncrements: invariant<State, Params>(
-      (s) => {
-        const total = totalIssued(s);
-        return replicasOf(s).every((r) => gCounterValue(r.counter) <= total);
-      },
-      "a replica's value is at most the number of increments issued anywhere (a ghost count): duplicated or echoed states are not counted twice",
-    ),
-    replicasConverge: atTermination<State, Params>(
-      (s) => {
-        const [first, ...rest] = replicasOf(s);
-        if (first === undefined) return true;
-        return gCounterValue(first.counter) === totalIssued(s) && rest.every((r) => gCounterEquals(r.counter, first.counter));
-      },
-      "when nothing more can happen, every replica holds the same entries and its value is the number of increments issued",
-    ),
-    replicasEventuallyConverge: eventually<State, Params>(
-      (s, p) => {
-        const [first, ...rest] = replicasOf(s);
-        if (first === undefined) return true;
-        return gCounterValue(first.counter) === p.replicas * p.increments && rest.every((r) => gCounterEquals(r.counter, first.counter));
-      },
-      "on every fair behaviour (fair gossip) the replicas come to hold the same entries, whose sum is every increment issued, whether or not the run ever ends",
-    ),
+    valueNeverExceedsIncrements: invariant<State, Params>((s) => {
+      const total = totalIssued(s);
+      return replicasOf(s).every((r) => gCounterValue(r.counter) <= total);
+    }, "a replica's value is at most the number of increments issued anywhere (a ghost count): duplicated or echoed states are not counted twice"),
+    replicasConverge: atTermination<State, Params>((s) => {
+      const [first, ...rest] = replicasOf(s);
+      if (first === undefined) return true;
+      return (
+        gCounterValue(first.counter) === totalIssued(s) && rest.every((r) => gCounterEquals(r.counter, first.counter))
+      );
+    }, "when nothing more can happen, every replica holds the same entries and its value is the number of increments issued"),
+    replicasEventuallyConverge: eventually<State, Params>((s, p) => {
+      const [first, ...rest] = replicasOf(s);
+      if (first === undefined) return true;
+      return (
+        gCounterValue(first.counter) === p.replicas * p.increments &&
+        rest.every((r) => gCounterEquals(r.counter, first.counter))
+      );
+    }, "on every fair behaviour (fair gossip) the replicas come to hold the same entries, whose sum is every increment issued, whether or not the run ever ends"),
   },
   variants: {
     "gossip-gives-up": {
-      description: "a replica stops retransmitting to a peer after `resends` tries (0 here) while its timer keeps firing: one lost gossip keeps the replicas apart forever",
+      description:
+        "a replica stops retransmitting to a peer after `resends` tries (0 here) while its timer keeps firing: one lost gossip keeps the replicas apart forever",
       violates: "replicasEventuallyConverge",
       params: { resends: 0 },
       roles: { replica: application(gCounterReplica, { afterBudget: "ignore" }) },
@@ -417,7 +433,8 @@ export const gCounter = defineProtocol({
       roles: { replica: application(gCounterReplicaWith({ merge: lastWriterWins, antiEntropy: true })) },
     },
     "no-anti-entropy": {
-      description: "a replica gossips once per change and never retransmits: a lost message is never repaired and the replicas stay apart",
+      description:
+        "a replica gossips once per change and never retransmits: a lost message is never repaired and the replicas stay apart",
       violates: "replicasConverge",
       roles: { replica: application(gCounterReplicaWith({ merge: gCounterMerge, antiEntropy: false })) },
     },

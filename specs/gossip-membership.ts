@@ -25,7 +25,18 @@
  * is dead in every live view and every live member is alive in every live
  * view.
  */
-import { atTermination, choose, defineSpec, int, invariant, numberedIds, onEveryStep, setAdd, setHas, type NodeId } from "../src/index.js";
+import {
+  atTermination,
+  choose,
+  defineSpec,
+  int,
+  invariant,
+  numberedIds,
+  onEveryStep,
+  setAdd,
+  setHas,
+  type NodeId,
+} from "../src/index.js";
 
 /** A member's status in a view, in order of gravity. */
 export type Status = "alive" | "suspect" | "dead";
@@ -47,7 +58,10 @@ const gravity: Readonly<Record<Status, number>> = { alive: 0, suspect: 1, dead: 
  * @example overrides({ status: "alive", incarnation: 1 }, { status: "dead", incarnation: 0 }) // true: the refutation wins
  */
 export function overrides(incoming: ViewEntry, current: ViewEntry): boolean {
-  return incoming.incarnation > current.incarnation || (incoming.incarnation === current.incarnation && gravity[incoming.status] > gravity[current.status]);
+  return (
+    incoming.incarnation > current.incarnation ||
+    (incoming.incarnation === current.incarnation && gravity[incoming.status] > gravity[current.status])
+  );
 }
 
 /** How a member merges an entry about another member. */
@@ -119,7 +133,8 @@ function setEntry(s: MembershipState, at: NodeId, member: NodeId, entry: ViewEnt
 /** Crash(m): a member stops; its view no longer changes. */
 const Crash = choose(
   (_: MembershipState, p: MembershipParams) => memberIds(p),
-  (s: MembershipState, m: NodeId, p: MembershipParams) => (!isLive(s, m) || s.crashed.length >= p.crashes ? undefined : { ...s, crashed: setAdd(s.crashed, m) }),
+  (s: MembershipState, m: NodeId, p: MembershipParams) =>
+    !isLive(s, m) || s.crashed.length >= p.crashes ? undefined : { ...s, crashed: setAdd(s.crashed, m) },
 );
 
 /** Suspect(a, b): a's probe of b, which a believes alive, fails: b crashed, or (a bounded number of times) the probe timed out on a live b. */
@@ -170,15 +185,24 @@ function liveViews(s: MembershipState): readonly [NodeId, View][] {
 /** SWIM-style membership: suspicion, confirmation, gossip and refutation by incarnation numbers. */
 export const gossipMembership = defineSpec({
   name: "gossip-membership",
-  description: "SWIM-style failure detection by gossip with incarnation numbers: a crashed member ends up dead in every view, a live member wrongly suspected is never removed for good",
+  description:
+    "SWIM-style failure detection by gossip with incarnation numbers: a crashed member ends up dead in every view, a live member wrongly suspected is never removed for good",
   params: {
     members: int(3, { min: 2, max: 4, description: "members of the group" }),
     crashes: int(1, { min: 0, max: 2, description: "members that may crash per run (model bound)" }),
     falseSuspicions: int(1, { min: 0, max: 2, description: "failed probes of live members per run (model bound)" }),
   },
   init: (p) => {
-    const view: View = Object.fromEntries(memberIds(p).map((m) => [m, { status: "alive", incarnation: 0 } satisfies ViewEntry]));
-    return [{ views: Object.fromEntries(memberIds(p).map((m) => [m, view])), crashed: [], falseSuspicions: 0 } satisfies MembershipState];
+    const view: View = Object.fromEntries(
+      memberIds(p).map((m) => [m, { status: "alive", incarnation: 0 } satisfies ViewEntry]),
+    );
+    return [
+      {
+        views: Object.fromEntries(memberIds(p).map((m) => [m, view])),
+        crashed: [],
+        falseSuspicions: 0,
+      } satisfies MembershipState,
+    ];
   },
   actions: { Crash, Suspect, Confirm, Gossip: gossipWith(overrides) },
   properties: {
@@ -187,7 +211,10 @@ export const gossipMembership = defineSpec({
       "a member's view of itself is always alive: it answers a verdict about itself with a refutation, never by accepting it",
     ),
     onlyAMemberRaisesItsIncarnation: invariant<MembershipState>(
-      (s) => Object.values(s.views).every((view) => Object.entries(view).every(([m, e]) => e.incarnation <= s.views[m]![m]!.incarnation)),
+      (s) =>
+        Object.values(s.views).every((view) =>
+          Object.entries(view).every(([m, e]) => e.incarnation <= s.views[m]![m]!.incarnation),
+        ),
       "no view holds an incarnation of a member higher than the member's own: incarnations come only from the member's refutations",
     ),
     viewsOnlyMoveForward: onEveryStep<MembershipState>(
@@ -195,7 +222,10 @@ export const gossipMembership = defineSpec({
         Object.entries(next.views).every(([at, view]) =>
           Object.entries(view).every(([m, e]) => {
             const before = prev.views[at]![m]!;
-            return e.incarnation > before.incarnation || (e.incarnation === before.incarnation && gravity[e.status] >= gravity[before.status]);
+            return (
+              e.incarnation > before.incarnation ||
+              (e.incarnation === before.incarnation && gravity[e.status] >= gravity[before.status])
+            );
           }),
         ),
       "an entry only moves to a higher incarnation or, at the same one, to a graver status: no stale news undoes newer news",
@@ -211,7 +241,8 @@ export const gossipMembership = defineSpec({
   },
   variants: {
     "no-incarnations": {
-      description: "entries carry no incarnation numbers: the graver status always wins, so a live member declared dead stays dead however it refutes",
+      description:
+        "entries carry no incarnation numbers: the graver status always wins, so a live member declared dead stays dead however it refutes",
       violates: "liveMembersAreNeverRemovedForGood",
       actions: { Gossip: gossipWith(graverStatusWins) },
     },

@@ -20,7 +20,19 @@
  */
 import { choose, defineSpec, int, invariant, numberedIds, onEveryStep, type NodeId } from "../src/index.js";
 import { ringPosition } from "./consistent-hashing.js";
-import { beginMove, commitMove, copyMoving, keysUpTo, lostWrites, partitionsHolding, put, withHotSpots, type CommitOptions, type Key, type PartitionedState } from "./partition-moves.js";
+import {
+  beginMove,
+  commitMove,
+  copyMoving,
+  keysUpTo,
+  lostWrites,
+  partitionsHolding,
+  put,
+  withHotSpots,
+  type CommitOptions,
+  type Key,
+  type PartitionedState,
+} from "./partition-moves.js";
 
 /** A hash partition (a bucket of the hash space) and the node that owns it. */
 export interface HashPartition {
@@ -70,7 +82,8 @@ function totalWrites(s: HashState): number {
   return total;
 }
 
-const detect = (s: HashState | null, p: HashParams): HashState | undefined => (s === null ? undefined : withHotSpots(s, p.threshold, { contains: containsFor(p) }));
+const detect = (s: HashState | null, p: HashParams): HashState | undefined =>
+  s === null ? undefined : withHotSpots(s, p.threshold, { contains: containsFor(p) });
 
 /** Put(k): a client writes k to the owner of its partition. */
 const Put = choose(
@@ -98,7 +111,10 @@ const PutModNodes = choose(
   (s: HashState, p: HashParams) => (totalWrites(s) < p.writes ? keysUpTo(p.keys) : []),
   (s: HashState, k: Key, p: HashParams) => {
     const bucket = ringPosition(`k${k}`, p.nodes);
-    return detect(put(s, k, (part, key) => key === k && part.bucket === bucket), p);
+    return detect(
+      put(s, k, (part, key) => key === k && part.bucket === bucket),
+      p,
+    );
   },
   (k) => `k${k}`,
 );
@@ -106,7 +122,8 @@ const PutModNodes = choose(
 /** Hash partitioning with a fixed number of partitions moved whole between nodes. */
 export const hashPartitioning = defineSpec({
   name: "hash-partitioning",
-  description: "a fixed number of hash partitions moved whole between nodes: every key has exactly one owner at every step, no acknowledged write is lost in a move, hot partitions are flagged",
+  description:
+    "a fixed number of hash partitions moved whole between nodes: every key has exactly one owner at every step, no acknowledged write is lost in a move, hot partitions are flagged",
   params: {
     nodes: int(2, { min: 2, max: 3, description: "nodes that may own partitions" }),
     partitions: int(3, { min: 1, max: 8, description: "partitions (fixed: keys hash modulo this)" }),
@@ -148,32 +165,33 @@ export const hashPartitioning = defineSpec({
         ),
       "a node stores a key only if it owns the key's partition or is copying it in: a move leaves no stale copy behind",
     ),
-    hotPartitionsAreFlagged: invariant<HashState, HashParams>(
-      (s, p) => {
-        const writes = new Array<number>(p.partitions).fill(0);
-        for (const [key, n] of Object.entries(s.load)) writes[partitionOf(Number(key), p.partitions)]! += n;
-        return writes.flatMap((w, i) => (w > p.threshold ? [i] : [])).join() === s.hot.join();
-      },
-      "the hot-spot detector flags exactly the partitions whose writes exceed the threshold",
-    ),
+    hotPartitionsAreFlagged: invariant<HashState, HashParams>((s, p) => {
+      const writes = new Array<number>(p.partitions).fill(0);
+      for (const [key, n] of Object.entries(s.load)) writes[partitionOf(Number(key), p.partitions)]! += n;
+      return writes.flatMap((w, i) => (w > p.threshold ? [i] : [])).join() === s.hot.join();
+    }, "the hot-spot detector flags exactly the partitions whose writes exceed the threshold"),
     ownerChangesOnlyByACommittedMove: onEveryStep<HashState>(
-      (prev, next) => prev.move !== null || prev.partitions.every((part, i) => next.partitions[i]!.owner === part.owner),
+      (prev, next) =>
+        prev.move !== null || prev.partitions.every((part, i) => next.partitions[i]!.owner === part.owner),
       "a partition changes owner only when a move commits",
     ),
   },
   variants: {
     "drop-before-copy": {
-      description: "the table switches owner (and the source drops its copy) as soon as the move begins, before the target has the data",
+      description:
+        "the table switches owner (and the source drops its copy) as soon as the move begins, before the target has the data",
       violates: "noAcknowledgedWriteIsLost",
       actions: { Commit: commitWith({ waitForCopy: false, dropSource: true }) },
     },
     "hash-mod-nodes": {
-      description: "writes go to partition hash(key) mod the number of nodes instead of mod the fixed number of partitions: the write lands on a node no read of the key goes to",
+      description:
+        "writes go to partition hash(key) mod the number of nodes instead of mod the fixed number of partitions: the write lands on a node no read of the key goes to",
       violates: "noAcknowledgedWriteIsLost",
       actions: { Put: PutModNodes },
     },
     "keep-source-copy": {
-      description: "after a move commits the source keeps its copy of the partition: a stale copy that a router with an old table still reads",
+      description:
+        "after a move commits the source keeps its copy of the partition: a stale copy that a router with an old table still reads",
       violates: "keysLiveOnlyOnTheirOwnerOrTheMoveTarget",
       actions: { Commit: commitWith({ waitForCopy: true, dropSource: false }) },
     },

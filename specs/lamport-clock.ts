@@ -29,7 +29,8 @@ import {
 } from "../src/index.js";
 
 /** What happens at a process: an internal event, a send (which stamps the message), or the receipt of a stamped message. */
-export type ClockEvent = { readonly type: "Local" } | { readonly type: "Send" } | { readonly type: "Receive"; readonly stamp: number };
+export type ClockEvent =
+  { readonly type: "Local" } | { readonly type: "Send" } | { readonly type: "Receive"; readonly stamp: number };
 
 /**
  * Lamport's rules IR1 and IR2: the clock after `event`, which is also the
@@ -113,19 +114,32 @@ function lamportProcess(tick: Tick): RoleDef<LamportProcess, LamportInput, Stamp
     });
   return defineRole<LamportProcess, LamportInput, StampedMessage, never, Params>({
     init: () => ({ clock: 0, events: [] }),
-    choices: (_s, ctx) => [{ type: "Local" }, ...ctx.nodes.filter((n) => n !== ctx.self).map((to) => ({ type: "Send", to }) as const)],
+    choices: (_s, ctx) => [
+      { type: "Local" },
+      ...ctx.nodes.filter((n) => n !== ctx.self).map((to) => ({ type: "Send", to }) as const),
+    ],
     reduce: (s, input, ctx) =>
       match(input)
         .with({ type: "Local" }, () =>
-          spontaneousEvents(s) >= ctx.params.events ? undefined : become(log(s, { kind: "local", clock: tick(s.clock, { type: "Local" }) })),
+          spontaneousEvents(s) >= ctx.params.events
+            ? undefined
+            : become(log(s, { kind: "local", clock: tick(s.clock, { type: "Local" }) })),
         )
         .with({ type: "Send" }, (i) => {
           if (spontaneousEvents(s) >= ctx.params.events) return undefined;
           const clock = tick(s.clock, { type: "Send" });
-          const msg: StampedMessage = { type: "Stamped", stamp: clock, sentAt: { node: ctx.self, index: s.events.length } };
+          const msg: StampedMessage = {
+            type: "Stamped",
+            stamp: clock,
+            sentAt: { node: ctx.self, index: s.events.length },
+          };
           return become(log(s, { kind: "send", clock }), send(i.to, msg));
         })
-        .with({ type: "Stamped" }, (m) => become(log(s, { kind: "receive", clock: tick(s.clock, { type: "Receive", stamp: m.stamp }), sentAt: m.sentAt })))
+        .with({ type: "Stamped" }, (m) =>
+          become(
+            log(s, { kind: "receive", clock: tick(s.clock, { type: "Receive", stamp: m.stamp }), sentAt: m.sentAt }),
+          ),
+        )
         .exhaustive(),
   });
 }
@@ -155,7 +169,9 @@ export interface EventGraph<E> {
  * receive names its send in `sentAt`), with happened-before computed as
  * reachability over it: independent of any clock.
  */
-export function eventGraph<E extends { readonly sentAt?: EventRef }>(logs: Readonly<Record<NodeId, { readonly events: readonly E[] }>>): EventGraph<E> {
+export function eventGraph<E extends { readonly sentAt?: EventRef }>(
+  logs: Readonly<Record<NodeId, { readonly events: readonly E[] }>>,
+): EventGraph<E> {
   const ids = Object.keys(logs).sort();
   const offset = new Map<NodeId, number>();
   let total = 0;
@@ -207,7 +223,6 @@ function stamp(e: GraphEvent<ClockEventRecord>): Timestamp {
   return { clock: e.record.clock, node: e.node };
 }
 
-
 /** The process ids for `processes` processes: n1..nN. */
 export function processIds(processes: number): readonly NodeId[] {
   return numberedIds("n", processes);
@@ -216,7 +231,8 @@ export function processIds(processes: number): readonly NodeId[] {
 /** Lamport clocks over processes that exchange messages in any order. */
 export const lamportClock = defineProtocol({
   name: "lamport-clock",
-  description: "Lamport's logical clocks: happened-before implies a smaller clock, and (clock, process) totally orders events consistently with it",
+  description:
+    "Lamport's logical clocks: happened-before implies a smaller clock, and (clock, process) totally orders events consistently with it",
   params: {
     processes: int(3, { min: 2, max: 4, description: "number of processes" }),
     events: int(1, { min: 1, max: 3, description: "local events and sends per process (receives are not counted)" }),
@@ -230,7 +246,10 @@ export const lamportClock = defineProtocol({
       "if a happened before b (ghost event graph) then C(a) < C(b)",
     ),
     totalOrderExtendsHappenedBefore: invariant<State, Params>(
-      (s) => everyOrderedPair(s.nodes, (a, b, aBeforeB) => (aBeforeB ? lamportOrder(stamp(a), stamp(b)) < 0 : lamportOrder(stamp(a), stamp(b)) !== 0)),
+      (s) =>
+        everyOrderedPair(s.nodes, (a, b, aBeforeB) =>
+          aBeforeB ? lamportOrder(stamp(a), stamp(b)) < 0 : lamportOrder(stamp(a), stamp(b)) !== 0,
+        ),
       "ordering events by (clock, process) never ties two events and puts a before b whenever a happened before b",
     ),
     clockAdvancesWithEveryEvent: onEveryStep<State, Params>(

@@ -60,7 +60,11 @@ export function grantLease(service: LockService, client: NodeId, now: number, du
  * `margin` must cover how much the holder's clock may lose over a lease
  * (drift), or a slow clock makes an expired lease look valid.
  */
-export function leaseStillValid(lease: Lease, localNow: number, options: { readonly duration: number; readonly margin: number }): boolean {
+export function leaseStillValid(
+  lease: Lease,
+  localNow: number,
+  options: { readonly duration: number; readonly margin: number },
+): boolean {
   return localNow - lease.acquiredAt < options.duration - options.margin;
 }
 
@@ -132,7 +136,8 @@ function beginWriteWith(margin: (p: LeaseParams) => number) {
   return choose(clientsOf, (s: LeaseState, c: NodeId, p: LeaseParams) => {
     const client = s.clients[c]!;
     if (client.pending !== null || client.lease === null) return undefined;
-    if (!leaseStillValid(client.lease, s.now - client.lag, { duration: p.duration, margin: margin(p) })) return undefined;
+    if (!leaseStillValid(client.lease, s.now - client.lag, { duration: p.duration, margin: margin(p) }))
+      return undefined;
     const token = client.lease.token;
     return produce(s, (d) => {
       d.clients[c]!.pending = { token };
@@ -164,7 +169,8 @@ function highestAcceptedBefore(writes: readonly WriteAttempt[], k: number): numb
 /** A lease with fencing tokens, clients with drifting clocks that pause for any number of ticks. */
 export const lease = defineSpec({
   name: "lease",
-  description: "leases with fencing tokens under clock drift and process pauses: lease periods never interleave at the storage",
+  description:
+    "leases with fencing tokens under clock drift and process pauses: lease periods never interleave at the storage",
   params: {
     clients: int(2, { min: 1, max: 3, description: "clients competing for the lease" }),
     duration: int(3, { min: 1, max: 6, description: "lease length in ticks of the service's clock" }),
@@ -176,7 +182,9 @@ export const lease = defineSpec({
     {
       now: 0,
       service: initialLockService,
-      clients: Object.fromEntries(clientIds(p.clients).map((c): [NodeId, LeaseClient] => [c, { lease: null, lag: 0, pending: null }])),
+      clients: Object.fromEntries(
+        clientIds(p.clients).map((c): [NodeId, LeaseClient] => [c, { lease: null, lag: 0, pending: null }]),
+      ),
       storage: { highestToken: 0 },
       writes: [],
     },
@@ -208,11 +216,12 @@ export const lease = defineSpec({
   },
   constraint: (s, p) => s.now <= p.horizon && s.writes.length < p.writes,
   properties: {
-    writesStartWithinLease: onEveryStep<LeaseState>((prev, next) =>
-      Object.entries(next.clients).every(([c, client]) => {
-        if (client.pending === null || prev.clients[c]!.pending !== null) return true;
-        return client.pending.token === prev.service.token && prev.now < prev.service.expires;
-      }),
+    writesStartWithinLease: onEveryStep<LeaseState>(
+      (prev, next) =>
+        Object.entries(next.clients).every(([c, client]) => {
+          if (client.pending === null || prev.clients[c]!.pending !== null) return true;
+          return client.pending.token === prev.service.token && prev.now < prev.service.expires;
+        }),
       "a client starts a write only while its lease is valid in real time: the margin covers its clock's drift",
     ),
     oneHolderPerPeriod: invariant<LeaseState>(
@@ -226,12 +235,14 @@ export const lease = defineSpec({
   },
   variants: {
     "no-fencing-token": {
-      description: "writes carry no token and the storage takes them all: a paused former holder overwrites the new holder's write",
+      description:
+        "writes carry no token and the storage takes them all: a paused former holder overwrites the new holder's write",
       violates: "oneHolderPerPeriod",
       actions: { WriteArrives: writeArrivesWith(unfencedWrite) },
     },
     "no-drift-margin": {
-      description: "the holder trusts its clock with no margin for drift: a slow clock makes an expired lease look valid",
+      description:
+        "the holder trusts its clock with no margin for drift: a slow clock makes an expired lease look valid",
       violates: "writesStartWithinLease",
       actions: { BeginWrite: beginWriteWith(() => 0) },
     },

@@ -139,8 +139,15 @@ export function backendWeights(backends: readonly BackendId[]): Record<BackendId
 export function initialBalancer(backends: readonly BackendId[], policy: BalancingPolicy = "round-robin"): Balancer {
   const base = { cursor: 0, active: Object.fromEntries(backends.map((b) => [b, 0])) };
   return match(policy)
-    .with("weighted-round-robin", (): Balancer => ({ ...base, weights: backendWeights(backends), current: Object.fromEntries(backends.map((b) => [b, 0])) }))
-    .with("least-response-time", (): Balancer => ({ ...base, responseTime: Object.fromEntries(backends.map((b) => [b, 0])) }))
+    .with("weighted-round-robin", (): Balancer => ({
+      ...base,
+      weights: backendWeights(backends),
+      current: Object.fromEntries(backends.map((b) => [b, 0])),
+    }))
+    .with("least-response-time", (): Balancer => ({
+      ...base,
+      responseTime: Object.fromEntries(backends.map((b) => [b, 0])),
+    }))
     .with("resource-based", (): Balancer => ({ ...base, capacity: backendWeights(backends) }))
     .with("sticky-sessions", (): Balancer => ({ ...base, sessions: {} }))
     .otherwise(() => base);
@@ -155,8 +162,7 @@ export interface RequestInfo {
 
 /** The answer of `routeRequest`. */
 export type RouteResult =
-  | { readonly type: "routed"; readonly backend: BackendId; readonly balancer: Balancer }
-  | { readonly type: "rejected" };
+  { readonly type: "routed"; readonly backend: BackendId; readonly balancer: Balancer } | { readonly type: "rejected" };
 
 /**
  * Smooth weighted round robin (nginx's): every healthy backend's current
@@ -238,7 +244,8 @@ export function resourceBasedPick(
   let best: BackendId | undefined;
   for (const b of backends) {
     if (!healthy.includes(b)) continue;
-    if (best === undefined || (active[b] ?? 0) * (capacity[best] ?? 1) < (active[best] ?? 0) * (capacity[b] ?? 1)) best = b;
+    if (best === undefined || (active[b] ?? 0) * (capacity[best] ?? 1) < (active[best] ?? 0) * (capacity[b] ?? 1))
+      best = b;
   }
   return best;
 }
@@ -257,7 +264,11 @@ export function randomPick(healthy: readonly BackendId[], roll: number, rolls: n
  * the order of `backends`, wrapping; the cursor moves past the one picked, so
  * while the healthy set stays the same they take turns.
  */
-export function roundRobinPick(cursor: number, backends: readonly BackendId[], healthy: readonly BackendId[]): { readonly backend: BackendId; readonly cursor: number } | undefined {
+export function roundRobinPick(
+  cursor: number,
+  backends: readonly BackendId[],
+  healthy: readonly BackendId[],
+): { readonly backend: BackendId; readonly cursor: number } | undefined {
   for (let k = 0; k < backends.length; k++) {
     const i = (cursor + k) % backends.length;
     const backend = backends[i]!;
@@ -267,7 +278,11 @@ export function roundRobinPick(cursor: number, backends: readonly BackendId[], h
 }
 
 /** Least connections: the backend marked healthy with the fewest open connections, the first in `backends` order on a tie. */
-export function leastConnectionsPick(active: Readonly<Record<BackendId, number>>, backends: readonly BackendId[], healthy: readonly BackendId[]): BackendId | undefined {
+export function leastConnectionsPick(
+  active: Readonly<Record<BackendId, number>>,
+  backends: readonly BackendId[],
+  healthy: readonly BackendId[],
+): BackendId | undefined {
   let best: BackendId | undefined;
   for (const b of backends) {
     if (!healthy.includes(b)) continue;
@@ -281,7 +296,9 @@ function opened(balancer: Balancer, backend: BackendId, cursor: number): Balance
 }
 
 function routedOrRejected(balancer: Balancer, backend: BackendId | undefined): RouteResult {
-  return backend === undefined ? { type: "rejected" } : { type: "routed", backend, balancer: opened(balancer, backend, balancer.cursor) };
+  return backend === undefined
+    ? { type: "rejected" }
+    : { type: "routed", backend, balancer: opened(balancer, backend, balancer.cursor) };
 }
 
 /**
@@ -301,26 +318,51 @@ export function routeRequest(
   return match(policy)
     .with("round-robin", (): RouteResult => {
       const pick = roundRobinPick(balancer.cursor, backends, healthy);
-      return pick === undefined ? { type: "rejected" } : { type: "routed", backend: pick.backend, balancer: opened(balancer, pick.backend, pick.cursor) };
+      return pick === undefined
+        ? { type: "rejected" }
+        : { type: "routed", backend: pick.backend, balancer: opened(balancer, pick.backend, pick.cursor) };
     })
     .with("least-connections", (): RouteResult => {
       const backend = leastConnectionsPick(balancer.active, backends, healthy);
-      return backend === undefined ? { type: "rejected" } : { type: "routed", backend, balancer: opened(balancer, backend, balancer.cursor) };
+      return backend === undefined
+        ? { type: "rejected" }
+        : { type: "routed", backend, balancer: opened(balancer, backend, balancer.cursor) };
     })
     .with("weighted-round-robin", (): RouteResult => {
       const pick = smoothWeightedPick(balancer.current ?? {}, balancer.weights ?? {}, healthy);
-      return pick === undefined ? { type: "rejected" } : { type: "routed", backend: pick.backend, balancer: { ...opened(balancer, pick.backend, balancer.cursor), current: pick.current } };
+      return pick === undefined
+        ? { type: "rejected" }
+        : {
+            type: "routed",
+            backend: pick.backend,
+            balancer: { ...opened(balancer, pick.backend, balancer.cursor), current: pick.current },
+          };
     })
     .with("ip-hash", () => routedOrRejected(balancer, ipHashPick(request.client ?? "", healthy)))
-    .with("least-response-time", () => routedOrRejected(balancer, leastResponseTimePick(balancer.responseTime ?? {}, balancer.active, backends, healthy)))
-    .with("resource-based", () => routedOrRejected(balancer, resourceBasedPick(balancer.active, balancer.capacity ?? {}, backends, healthy)))
+    .with("least-response-time", () =>
+      routedOrRejected(
+        balancer,
+        leastResponseTimePick(balancer.responseTime ?? {}, balancer.active, backends, healthy),
+      ),
+    )
+    .with("resource-based", () =>
+      routedOrRejected(balancer, resourceBasedPick(balancer.active, balancer.capacity ?? {}, backends, healthy)),
+    )
     .with("random", () => routedOrRejected(balancer, randomPick(healthy, request.roll ?? 0, backends.length)))
     .with("sticky-sessions", (): RouteResult => {
       const client = request.client ?? "";
       const held = balancer.sessions?.[client];
-      const backend = held !== undefined && healthy.includes(held) ? held : leastConnectionsPick(balancer.active, backends, healthy);
+      const backend =
+        held !== undefined && healthy.includes(held) ? held : leastConnectionsPick(balancer.active, backends, healthy);
       if (backend === undefined) return { type: "rejected" };
-      return { type: "routed", backend, balancer: { ...opened(balancer, backend, balancer.cursor), sessions: { ...balancer.sessions, [client]: backend } } };
+      return {
+        type: "routed",
+        backend,
+        balancer: {
+          ...opened(balancer, backend, balancer.cursor),
+          sessions: { ...balancer.sessions, [client]: backend },
+        },
+      };
     })
     .exhaustive();
 }
@@ -339,7 +381,9 @@ export function healthSetChanged(balancer: Balancer): Balancer {
 /** A response came back from `backend` after `latency` ticks: least response time remembers it. */
 export function responseObserved(balancer: Balancer, backend: BackendId, latency: number): Balancer {
   const closed = requestFinished(balancer, backend);
-  return closed.responseTime === undefined ? closed : { ...closed, responseTime: { ...closed.responseTime, [backend]: latency } };
+  return closed.responseTime === undefined
+    ? closed
+    : { ...closed, responseTime: { ...closed.responseTime, [backend]: latency } };
 }
 
 /** A connection to `backend` closed (the request completed or failed). */
@@ -348,7 +392,10 @@ export function requestFinished(balancer: Balancer, backend: BackendId): Balance
 }
 
 /** The backends marked healthy, in `backends` order. */
-export function markedHealthy(health: Readonly<Record<BackendId, HealthStatus>>, backends: readonly BackendId[]): BackendId[] {
+export function markedHealthy(
+  health: Readonly<Record<BackendId, HealthStatus>>,
+  backends: readonly BackendId[],
+): BackendId[] {
   return backends.filter((b) => health[b]?.healthy === true);
 }
 
@@ -363,7 +410,8 @@ export interface BackendTruth {
 }
 
 /** What became of the request that arrived in the last step (a ghost; null after any other step), with its client under ip hash and sticky sessions. */
-export type Arrival = { readonly type: "routed"; readonly backend: BackendId; readonly client?: string } | { readonly type: "rejected" };
+export type Arrival =
+  { readonly type: "routed"; readonly backend: BackendId; readonly client?: string } | { readonly type: "rejected" };
 
 /** Where a client's last request went, and which backends were marked healthy then (a ghost, under ip hash and sticky sessions). */
 export interface ClientRecord {
@@ -412,7 +460,13 @@ export function backendIds(n: number): readonly BackendId[] {
 }
 
 /** How the balancer routes (the correct `routeRequest`, or a variant's bug). */
-type Router = (balancer: Balancer, backends: readonly BackendId[], healthy: readonly BackendId[], policy: BalancingPolicy, request?: RequestInfo) => RouteResult;
+type Router = (
+  balancer: Balancer,
+  backends: readonly BackendId[],
+  healthy: readonly BackendId[],
+  policy: BalancingPolicy,
+  request?: RequestInfo,
+) => RouteResult;
 
 /** Policies whose ghost `period` counts the requests per backend since the healthy set changed. */
 const keepsPeriod = (policy: BalancingPolicy): boolean => policy === "round-robin" || policy === "weighted-round-robin";
@@ -441,8 +495,12 @@ function arrivalWith(router: Router) {
       }
       // A buggy router can hand back undefined (an index past the end of a list); the ghost keeps it as text so traces show it.
       const backend: BackendId = String(result.backend);
-      d.lastArrival = request.client === undefined ? { type: "routed", backend } : { type: "routed", backend, client: request.client };
-      if (request.client !== undefined && d.clients !== undefined) d.clients[request.client] = { backend, healthy: healthy.join() };
+      d.lastArrival =
+        request.client === undefined
+          ? { type: "routed", backend }
+          : { type: "routed", backend, client: request.client };
+      if (request.client !== undefined && d.clients !== undefined)
+        d.clients[request.client] = { backend, healthy: healthy.join() };
       const truth = s.backends[backend];
       // The connection is refused (down, or no such backend): the balancer closes it again.
       d.balancer = truth?.up === true ? result.balancer : requestFinished(result.balancer, backend);
@@ -455,7 +513,8 @@ function arrivalWith(router: Router) {
 /** Arrive: a request arrives (policies that need nothing but the arrival). */
 function arriveWith(router: Router) {
   const arrive = arrivalWith(router);
-  return (s: LoadBalancerState, p: LoadBalancerParams) => (routesByClient(p.policy) || p.policy === "random" ? undefined : arrive(s, p, {}));
+  return (s: LoadBalancerState, p: LoadBalancerParams) =>
+    routesByClient(p.policy) || p.policy === "random" ? undefined : arrive(s, p, {});
 }
 
 /** ArriveFrom(c): a request from client c arrives (ip hash, sticky sessions). */
@@ -471,7 +530,8 @@ function arriveFromWith(router: Router) {
 function arriveRandomWith(router: Router) {
   const arrive = arrivalWith(router);
   return choose(
-    (_s: LoadBalancerState, p: LoadBalancerParams) => (p.policy === "random" ? Array.from({ length: p.backends }, (_, r) => r) : []),
+    (_s: LoadBalancerState, p: LoadBalancerParams) =>
+      p.policy === "random" ? Array.from({ length: p.backends }, (_, r) => r) : [],
     (s: LoadBalancerState, roll: number, p: LoadBalancerParams) => arrive(s, p, { roll }),
   );
 }
@@ -492,7 +552,9 @@ function completeIn(latency: number) {
 }
 
 /** Tick: one health-check round; when the set marked healthy changes, the balancer hears of it through `changed`. */
-function tickWith(changed: (balancer: Balancer, before: readonly BackendId[], after: readonly BackendId[]) => Balancer) {
+function tickWith(
+  changed: (balancer: Balancer, before: readonly BackendId[], after: readonly BackendId[]) => Balancer,
+) {
   return (s: LoadBalancerState, p: LoadBalancerParams): LoadBalancerState | undefined => {
     if (s.now >= p.horizon) return undefined;
     const ids = backendIds(p.backends);
@@ -500,12 +562,23 @@ function tickWith(changed: (balancer: Balancer, before: readonly BackendId[], af
     const before = markedHealthy(s.health, ids);
     const after = markedHealthy(health, ids);
     if (after.join() === before.join()) return { ...s, now: s.now + 1, health, lastArrival: null };
-    return { ...s, now: s.now + 1, health, lastArrival: null, balancer: changed(s.balancer, before, after), period: keepsPeriod(p.policy) ? zeros(ids) : s.period };
+    return {
+      ...s,
+      now: s.now + 1,
+      health,
+      lastArrival: null,
+      balancer: changed(s.balancer, before, after),
+      period: keepsPeriod(p.policy) ? zeros(ids) : s.period,
+    };
   };
 }
 
 /** Weighted round robin that re-adds a backend coming back into the healthy set with the default weight 1. */
-const forgetWeightOnReturn = (balancer: Balancer, before: readonly BackendId[], after: readonly BackendId[]): Balancer => {
+const forgetWeightOnReturn = (
+  balancer: Balancer,
+  before: readonly BackendId[],
+  after: readonly BackendId[],
+): Balancer => {
   const restarted = healthSetChanged(balancer);
   if (restarted.weights === undefined) return restarted;
   const returned = after.filter((b) => !before.includes(b));
@@ -520,14 +593,19 @@ const moduloHashRouter: Router = (balancer, backends, healthy, policy, request =
 
 /** Least response time, resource based and sticky sessions that fall back to plain least connections (no times, no slots, no session table). */
 const leastConnectionsRouter: Router = (balancer, backends, healthy, policy, request = {}) => {
-  if (policy !== "least-response-time" && policy !== "resource-based" && policy !== "sticky-sessions") return routeRequest(balancer, backends, healthy, policy, request);
+  if (policy !== "least-response-time" && policy !== "resource-based" && policy !== "sticky-sessions")
+    return routeRequest(balancer, backends, healthy, policy, request);
   return routeRequest(balancer, backends, healthy, "least-connections");
 };
 
 function routedOrRejectedModulo(balancer: Balancer, healthy: readonly BackendId[], client: string): RouteResult {
   if (healthy.length === 0) return { type: "rejected" };
   const backend = healthy[hashOf(client) % healthy.length]!;
-  return { type: "routed", backend, balancer: { ...balancer, active: { ...balancer.active, [backend]: (balancer.active[backend] ?? 0) + 1 } } };
+  return {
+    type: "routed",
+    backend,
+    balancer: { ...balancer, active: { ...balancer.active, [backend]: (balancer.active[backend] ?? 0) + 1 } },
+  };
 }
 
 /** Complete(b): a request at a live backend completes and the balancer closes its connection with `finish`. */
@@ -560,15 +638,25 @@ const cursorPlusOneRouter: Router = (balancer, backends, healthy, policy) => {
 };
 
 /** Routes as if every backend were marked healthy. */
-const ignoreHealthRouter: Router = (balancer, backends, _healthy, policy) => routeRequest(balancer, backends, backends, policy);
+const ignoreHealthRouter: Router = (balancer, backends, _healthy, policy) =>
+  routeRequest(balancer, backends, backends, policy);
 
 /** The client whose request arrived in the last step went to another backend than its previous request: from where to where, and the healthy sets then and now. */
-function clientMove(prev: LoadBalancerState, next: LoadBalancerState, p: LoadBalancerParams): { from: BackendId; to: BackendId; healthyBefore: string; healthyNow: BackendId[] } | undefined {
+function clientMove(
+  prev: LoadBalancerState,
+  next: LoadBalancerState,
+  p: LoadBalancerParams,
+): { from: BackendId; to: BackendId; healthyBefore: string; healthyNow: BackendId[] } | undefined {
   const a = next.lastArrival;
   if (a?.type !== "routed" || a.client === undefined) return undefined;
   const last = prev.clients?.[a.client];
   if (last === undefined || last.backend === a.backend) return undefined;
-  return { from: last.backend, to: a.backend, healthyBefore: last.healthy, healthyNow: markedHealthy(prev.health, backendIds(p.backends)) };
+  return {
+    from: last.backend,
+    to: a.backend,
+    healthyBefore: last.healthy,
+    healthyNow: markedHealthy(prev.health, backendIds(p.backends)),
+  };
 }
 
 /** The existing backend the request that arrived in the last step was routed to, if any. */
@@ -580,15 +668,24 @@ function routedTo(s: LoadBalancerState): BackendId | undefined {
 /** A load balancer with a health checker and one of eight policies, over backends that crash and come back. */
 export const loadBalancer = defineSpec({
   name: "load-balancer",
-  description: "eight balancing policies over backends a health checker marks healthy: never routes to a backend marked unhealthy, and each policy keeps its promise (turns, weights, stickiness, least load)",
+  description:
+    "eight balancing policies over backends a health checker marks healthy: never routes to a backend marked unhealthy, and each policy keeps its promise (turns, weights, stickiness, least load)",
   params: {
     backends: int(3, { min: 1, max: 4, description: "number of backends" }),
     policy: oneOf(POLICIES, "round-robin", { description: "how the balancer picks among healthy backends" }),
     requests: int(4, { min: 1, max: 6, description: "requests that arrive per run (model bound)" }),
     horizon: int(4, { min: 1, max: 8, description: "health-check rounds explored (model bound)" }),
     crashes: int(1, { min: 0, max: 2, description: "backend crashes per run; a crashed backend may come back" }),
-    unhealthyAfter: int(2, { min: 1, max: 3, description: "consecutive failed checks before a backend is marked unhealthy" }),
-    healthyAfter: int(2, { min: 1, max: 3, description: "consecutive passed checks before a backend is marked healthy again" }),
+    unhealthyAfter: int(2, {
+      min: 1,
+      max: 3,
+      description: "consecutive failed checks before a backend is marked unhealthy",
+    }),
+    healthyAfter: int(2, {
+      min: 1,
+      max: 3,
+      description: "consecutive passed checks before a backend is marked healthy again",
+    }),
     clients: int(2, { min: 1, max: 3, description: "clients sending requests (ip-hash, sticky-sessions)" }),
   },
   init: (p) => {
@@ -647,7 +744,8 @@ export const loadBalancer = defineSpec({
       return b === undefined || prev.health[b]!.healthy;
     }, "a request goes only to a backend the health checker marks healthy when it arrives"),
     rejectsOnlyWhenNoBackendMarkedHealthy: onEveryStep<LoadBalancerState, LoadBalancerParams>(
-      (prev, next, p) => next.lastArrival?.type !== "rejected" || markedHealthy(prev.health, backendIds(p.backends)).length === 0,
+      (prev, next, p) =>
+        next.lastArrival?.type !== "rejected" || markedHealthy(prev.health, backendIds(p.backends)).length === 0,
       "the balancer turns a request away only when no backend is marked healthy",
     ),
     leastConnectionsPicksAMinimum: onEveryStep<LoadBalancerState, LoadBalancerParams>((prev, next, p) => {
@@ -689,7 +787,9 @@ export const loadBalancer = defineSpec({
       const b = routedTo(next);
       if (p.policy !== "resource-based" || b === undefined) return true;
       const slots = backendWeights(backendIds(p.backends));
-      return markedHealthy(prev.health, backendIds(p.backends)).every((c) => prev.backends[b]!.inFlight * slots[c]! <= prev.backends[c]!.inFlight * slots[b]!);
+      return markedHealthy(prev.health, backendIds(p.backends)).every(
+        (c) => prev.backends[b]!.inFlight * slots[c]! <= prev.backends[c]!.inFlight * slots[b]!,
+      );
     }, "under resource-based balancing, the chosen backend's utilization (requests it is serving over its slots) is the lowest among the backends marked healthy"),
     randomCanPickEveryHealthyBackend: invariant<LoadBalancerState, LoadBalancerParams>((s, p) => {
       if (p.policy !== "random") return true;
@@ -706,31 +806,36 @@ export const loadBalancer = defineSpec({
   },
   variants: {
     "weights-lost-on-return": {
-      description: "weighted round robin re-adds a backend that comes back into the healthy set with the default weight 1: its share of traffic no longer follows its configured weight",
+      description:
+        "weighted round robin re-adds a backend that comes back into the healthy set with the default weight 1: its share of traffic no longer follows its configured weight",
       violates: "weightedSharesWithinOneRequest",
       params: { policy: "weighted-round-robin" },
       actions: { Tick: tickWith(forgetWeightOnReturn) },
     },
     "modulo-hash": {
-      description: "ip hash takes the address hash modulo the number of healthy backends: when one backend fails, clients of the others move too",
+      description:
+        "ip hash takes the address hash modulo the number of healthy backends: when one backend fails, clients of the others move too",
       violates: "ipHashMovesOnlyFailedBackendsClients",
       params: { policy: "ip-hash" },
       actions: { ArriveFrom: arriveFromWith(moduloHashRouter) },
     },
     "ignore-response-time": {
-      description: "least response time without the times: plain least connections, which keeps sending a fair share to a backend that answers slowly",
+      description:
+        "least response time without the times: plain least connections, which keeps sending a fair share to a backend that answers slowly",
       violates: "leastResponseTimePicksAMinimum",
       params: { policy: "least-response-time" },
       actions: { Arrive: arriveWith(leastConnectionsRouter) },
     },
     "ignore-capacity": {
-      description: "resource-based balancing without the reported slots: plain least connections, which fills a small backend as fast as a large one",
+      description:
+        "resource-based balancing without the reported slots: plain least connections, which fills a small backend as fast as a large one",
       violates: "resourceBasedPicksLowestUtilization",
       params: { policy: "resource-based" },
       actions: { Arrive: arriveWith(leastConnectionsRouter) },
     },
     "no-session-table": {
-      description: "sticky sessions without the session table: each request goes to the least-connected backend, so a client's session moves while its backend is healthy",
+      description:
+        "sticky sessions without the session table: each request goes to the least-connected backend, so a client's session moves while its backend is healthy",
       violates: "stickySessionsStayPut",
       params: { policy: "sticky-sessions" },
       actions: { ArriveFrom: arriveFromWith(leastConnectionsRouter) },
@@ -741,18 +846,21 @@ export const loadBalancer = defineSpec({
       actions: { Arrive: arriveWith(ignoreHealthRouter) },
     },
     "stale-least-connections": {
-      description: "the balancer counts a connection when it routes but not when the request completes: it sends traffic to the backend it has used least in total, not the least busy one",
+      description:
+        "the balancer counts a connection when it routes but not when the request completes: it sends traffic to the backend it has used least in total, not the least busy one",
       violates: "leastConnectionsPicksAMinimum",
       params: { policy: "least-connections" },
       actions: { Complete: completeWith((balancer) => balancer) },
     },
     "unchecked-cursor": {
-      description: "round robin indexes the list of healthy backends with a cursor wrapped against the list's old length: when a backend is marked unhealthy the list shrinks and the cursor points past its end",
+      description:
+        "round robin indexes the list of healthy backends with a cursor wrapped against the list's old length: when a backend is marked unhealthy the list shrinks and the cursor points past its end",
       violates: "routesOnlyToBackendsThatExist",
       actions: { Arrive: arriveWith(uncheckedCursorRouter) },
     },
     "cursor-plus-one": {
-      description: "round robin advances the cursor by one from where it started looking instead of past the backend it picked: the backend after an unhealthy one takes that one's turns too",
+      description:
+        "round robin advances the cursor by one from where it started looking instead of past the backend it picked: the backend after an unhealthy one takes that one's turns too",
       violates: "roundRobinIsFair",
       actions: { Arrive: arriveWith(cursorPlusOneRouter) },
     },

@@ -120,7 +120,8 @@ const fifoAdmit: Admit = (queue, job, now, config) => {
 /** Priority load shedding in front of a server that serves one request per tick. */
 export const loadShedding = defineSpec({
   name: "load-shedding",
-  description: "priority load shedding under overload: the lowest priority is shed first, the queue stays bounded, admitted work meets its deadline",
+  description:
+    "priority load shedding under overload: the lowest priority is shed first, the queue stays bounded, admitted work meets its deadline",
   params: {
     capacity: int(2, { min: 1, max: 4, description: "requests the queue holds" }),
     deadline: int(2, { min: 1, max: 4, description: "ticks from arrival by which a request must complete" }),
@@ -145,9 +146,13 @@ export const loadShedding = defineSpec({
     },
   },
   properties: {
-    queueStaysBounded: invariant<SheddingState, SheddingParams>((s, p) => s.queue.length <= p.capacity, "the queue never holds more than `capacity` requests"),
+    queueStaysBounded: invariant<SheddingState, SheddingParams>(
+      (s, p) => s.queue.length <= p.capacity,
+      "the queue never holds more than `capacity` requests",
+    ),
     lowestPriorityShedFirst: onEveryStep<SheddingState, SheddingParams>(
-      (_prev, next) => !next.lastShed.some((j) => j.priority === "high") || next.queue.every((j) => j.priority === "high"),
+      (_prev, next) =>
+        !next.lastShed.some((j) => j.priority === "high") || next.queue.every((j) => j.priority === "high"),
       "a high-priority request is shed only when no low-priority request is left in the queue",
     ),
     admittedWorkMeetsDeadline: invariant<SheddingState, SheddingParams>(
@@ -157,12 +162,14 @@ export const loadShedding = defineSpec({
   },
   variants: {
     "fifo-drop": {
-      description: "one first-come queue that turns away whatever arrives when it is full: a high-priority request is dropped while low-priority work sits in the queue",
+      description:
+        "one first-come queue that turns away whatever arrives when it is full: a high-priority request is dropped while low-priority work sits in the queue",
       violates: "lowestPriorityShedFirst",
       actions: { Arrive: arriveWith(fifoAdmit) },
     },
     "no-deadline-shedding": {
-      description: "the server inserts by priority and sheds only for the bound: low-priority work pushed back by high-priority arrivals stays queued past its deadline",
+      description:
+        "the server inserts by priority and sheds only for the bound: low-priority work pushed back by high-priority arrivals stays queued past its deadline",
       violates: "admittedWorkMeetsDeadline",
       actions: {
         Arrive: arriveWith((queue, job, _now, config) => {

@@ -120,7 +120,8 @@ export function receiveValue(leader: Leader, incoming: Versioned, options: Merge
   const relation = relate(leader, incoming, options.detect);
   if (relation === "seen" && options.resolve === "last-writer-wins") return { ...leader, clock };
   const known = vvMerge(leader.known, incoming.vv);
-  const conflicts = relation === "concurrent" ? withConflict(leader.conflicts, leader.value, incoming.value) : leader.conflicts;
+  const conflicts =
+    relation === "concurrent" ? withConflict(leader.conflicts, leader.value, incoming.value) : leader.conflicts;
   // A causal successor always carries a higher Lamport stamp, so one rule resolves both cases.
   const incomingWins = options.resolve === "arrival-order" || stampAbove(incoming.stamp, leader.stamp);
   const kept: Versioned = incomingWins ? incoming : leader;
@@ -161,7 +162,14 @@ interface Params {
 export const leaderIds: readonly NodeId[] = ["L1", "L2"];
 
 /** A leader before any write. */
-export const emptyLeader: Leader = { value: null, stamp: { ts: 0, node: "" }, vv: {}, known: {}, clock: 0, conflicts: [] };
+export const emptyLeader: Leader = {
+  value: null,
+  stamp: { ts: 0, node: "" },
+  vv: {},
+  known: {},
+  clock: 0,
+  conflicts: [],
+};
 
 const union = (a: readonly string[], b: readonly string[]): string[] => [...new Set([...a, ...b])].sort();
 
@@ -186,7 +194,8 @@ function write(s: MultiLeaderState, leader: NodeId): MultiLeaderState {
 function deliverWith(options: MergeOptions) {
   return choose(
     // One choice per distinct exchange in flight (copies of the same one lead to the same state).
-    (s: MultiLeaderState) => s.exchanges.filter((e, i) => i === 0 || exchangeKey(e) !== exchangeKey(s.exchanges[i - 1]!)),
+    (s: MultiLeaderState) =>
+      s.exchanges.filter((e, i) => i === 0 || exchangeKey(e) !== exchangeKey(s.exchanges[i - 1]!)),
     (s: MultiLeaderState, e: Exchange): MultiLeaderState => {
       const i = s.exchanges.findIndex((x) => exchangeKey(x) === exchangeKey(e));
       return {
@@ -208,7 +217,8 @@ export function concurrentWrites(past: MultiLeaderState["past"], a: string, b: s
 /** Two leaders replicating to each other asynchronously, with LWW resolution and version-vector conflict detection. */
 export const multiLeader = defineSpec({
   name: "multi-leader",
-  description: "multi-leader replication: LWW by (timestamp, node) makes the leaders equal once exchanges drain; version vectors report concurrent writes as conflicts instead of losing them",
+  description:
+    "multi-leader replication: LWW by (timestamp, node) makes the leaders equal once exchanges drain; version vectors report concurrent writes as conflicts instead of losing them",
   params: {
     writes: int(3, { min: 1, max: 4, description: "writes each leader accepts (model bound)" }),
   },
@@ -235,7 +245,9 @@ export const multiLeader = defineSpec({
     ),
     replicasEqualOnceExchangesDrain: atTermination<MultiLeaderState, Params>((s) => {
       const [first, ...rest] = leaderIds.map((l) => s.leaders[l]!);
-      return rest.every((l) => l.value === first!.value && l.stamp.ts === first!.stamp.ts && l.stamp.node === first!.stamp.node);
+      return rest.every(
+        (l) => l.value === first!.value && l.stamp.ts === first!.stamp.ts && l.stamp.node === first!.stamp.node,
+      );
     }, "once every exchange is delivered, both leaders hold the same value with the same stamp"),
     noWriteLostSilently: atTermination<MultiLeaderState, Params>((s) => {
       const final = s.leaders[leaderIds[0]!]!.value;
@@ -248,12 +260,14 @@ export const multiLeader = defineSpec({
   },
   variants: {
     "arrival-order": {
-      description: "a leader resolves a conflict by keeping the value that arrived last: the two leaders keep each other's write and never agree",
+      description:
+        "a leader resolves a conflict by keeping the value that arrived last: the two leaders keep each other's write and never agree",
       violates: "replicasEqualOnceExchangesDrain",
       actions: { Deliver: deliverWith({ detect: "version-vectors", resolve: "arrival-order" }) },
     },
     "timestamps-only": {
-      description: "no version vectors: a leader adopts any value with a higher stamp and cannot tell a concurrent write from a successor, so the losing write disappears unreported",
+      description:
+        "no version vectors: a leader adopts any value with a higher stamp and cannot tell a concurrent write from a successor, so the losing write disappears unreported",
       violates: "noWriteLostSilently",
       actions: { Deliver: deliverWith({ detect: "timestamps-only", resolve: "last-writer-wins" }) },
     },

@@ -84,11 +84,17 @@ export function orSetAdd(set: OrSet, element: string, tag: Tag): OrSet {
 export function orSetRemove(set: OrSet, element: string): OrSet {
   const observed = set.adds[element];
   if (observed === undefined) return set;
-  return { adds: set.adds, removes: { ...set.removes, [element]: setOf([...(set.removes[element] ?? []), ...observed]) } };
+  return {
+    adds: set.adds,
+    removes: { ...set.removes, [element]: setOf([...(set.removes[element] ?? []), ...observed]) },
+  };
 }
 
 /** The union of two tag tables, sorted per element. */
-function unionTable(a: Readonly<Record<string, readonly Tag[]>>, b: Readonly<Record<string, readonly Tag[]>>): Record<string, readonly Tag[]> {
+function unionTable(
+  a: Readonly<Record<string, readonly Tag[]>>,
+  b: Readonly<Record<string, readonly Tag[]>>,
+): Record<string, readonly Tag[]> {
   const out: Record<string, readonly Tag[]> = { ...a };
   for (const [element, tags] of Object.entries(b)) out[element] = setOf([...(out[element] ?? []), ...tags]);
   return out;
@@ -161,16 +167,26 @@ export interface OrSetRules {
 /** A replica with the given rules. */
 export function orSetReplicaWith(rules: OrSetRules): RoleDef<OrSetReplica, OrSetInput, StateMessage> {
   const shipped = (self: NodeId, nodes: readonly NodeId[], next: OrSetReplica) =>
-    become<OrSetReplica, StateMessage>(next, ...nodes.filter((n) => n !== self).map((peer) => send<StateMessage>(peer, { type: "State", set: next.set })));
+    become<OrSetReplica, StateMessage>(
+      next,
+      ...nodes.filter((n) => n !== self).map((peer) => send<StateMessage>(peer, { type: "State", set: next.set })),
+    );
   return defineRole<OrSetReplica, OrSetInput, StateMessage>({
     init: () => ({ set: emptyOrSet, added: 0 }),
     reduce: (s, input, ctx) =>
       match(input)
         .with({ type: "Add" }, ({ element }) =>
-          shipped(ctx.self, ctx.nodes, { set: orSetAdd(s.set, element, tagOf(ctx.self, s.added + 1)), added: s.added + 1 }),
+          shipped(ctx.self, ctx.nodes, {
+            set: orSetAdd(s.set, element, tagOf(ctx.self, s.added + 1)),
+            added: s.added + 1,
+          }),
         )
-        .with({ type: "Remove" }, ({ element }) => shipped(ctx.self, ctx.nodes, { ...s, set: rules.remove(s.set, element) }))
-        .with({ type: "State" }, ({ set }) => become<OrSetReplica, StateMessage>({ ...s, set: rules.merge(s.set, set) }))
+        .with({ type: "Remove" }, ({ element }) =>
+          shipped(ctx.self, ctx.nodes, { ...s, set: rules.remove(s.set, element) }),
+        )
+        .with({ type: "State" }, ({ set }) =>
+          become<OrSetReplica, StateMessage>({ ...s, set: rules.merge(s.set, set) }),
+        )
         .exhaustive(),
   });
 }
@@ -240,14 +256,18 @@ export function elementsOf(n: number): readonly string[] {
 }
 
 /** Runs `replica` under an application that issues `ops` adds or removes (removes only of present elements). */
-function application(replica: RoleDef<OrSetReplica, OrSetInput, StateMessage>): RoleDef<ModelReplica, OrSetInput, StateMessage, never, Params> {
+function application(
+  replica: RoleDef<OrSetReplica, OrSetInput, StateMessage>,
+): RoleDef<ModelReplica, OrSetInput, StateMessage, never, Params> {
   return defineRole<ModelReplica, OrSetInput, StateMessage, never, Params>({
     init: (ctx) => ({ ...replica.init(ctx), issued: 0, observed: [] }),
     choices: (s, ctx) => {
       if (s.issued >= ctx.params.ops) return [];
       const elements = elementsOf(ctx.params.elements);
       const adds: OrSetInput[] = elements.map((element) => ({ type: "Add", element }));
-      const removes: OrSetInput[] = elements.filter((e) => orSetHas(s.set, e)).map((element) => ({ type: "Remove", element }));
+      const removes: OrSetInput[] = elements
+        .filter((e) => orSetHas(s.set, e))
+        .map((element) => ({ type: "Remove", element }));
       return [...adds, ...removes];
     },
     reduce: (s, input, ctx) => {
@@ -273,7 +293,8 @@ function observedByRemoves(s: State): readonly Tag[] {
 /** The state-based OR-Set CRDT (add wins), states shipped over a duplicating, reordering network. */
 export const orSet = defineProtocol({
   name: "or-set",
-  description: "state-based observed-remove set (add-wins OR-Set): unique tags per add and tombstones make a remove delete only what it observed, and replicas converge",
+  description:
+    "state-based observed-remove set (add-wins OR-Set): unique tags per add and tombstones make a remove delete only what it observed, and replicas converge",
   params: {
     replicas: int(2, { min: 2, max: 3, description: "number of replicas" }),
     elements: int(1, { min: 1, max: 3, description: "elements the applications add and remove (x, y, z)" }),
@@ -286,38 +307,38 @@ export const orSet = defineProtocol({
   faults: (p) => ({ duplicate: p.duplicates }),
   // No `symmetry`: tags embed replica ids ("r1.1"), which symmetry reduction would not rename.
   properties: {
-    addWins: invariant<State, Params>(
-      (s) => {
-        const observed = observedByRemoves(s);
-        return replicasOf(s).every((r) =>
-          Object.entries(r.set.adds).every(([element, tags]) => tags.every((t) => setHas(observed, t)) || orSetHas(r.set, element)),
-        );
-      },
-      "a replica that has seen an add no remove observed (one concurrent with every remove of its element) has the element: so once a concurrent add and remove are delivered everywhere, the element is in every replica's set",
-    ),
+    addWins: invariant<State, Params>((s) => {
+      const observed = observedByRemoves(s);
+      return replicasOf(s).every((r) =>
+        Object.entries(r.set.adds).every(
+          ([element, tags]) => tags.every((t) => setHas(observed, t)) || orSetHas(r.set, element),
+        ),
+      );
+    }, "a replica that has seen an add no remove observed (one concurrent with every remove of its element) has the element: so once a concurrent add and remove are delivered everywhere, the element is in every replica's set"),
     removeRemovesObserved: invariant<State, Params>(
       (s) =>
         replicasOf(s).every((r) =>
-          Object.keys(r.set.adds).every((element) => orSetLiveTags(r.set, element).every((t) => !setHas(r.observed, t))),
+          Object.keys(r.set.adds).every((element) =>
+            orSetLiveTags(r.set, element).every((t) => !setHas(r.observed, t)),
+          ),
         ),
       "after a remove at a replica, none of the adds it observed keeps an element there, whatever states it merges later: removed elements are not resurrected",
     ),
-    replicasConverge: atTermination<State, Params>(
-      (s) => {
-        const [first, ...rest] = replicasOf(s).map((r) => orSetElements(r.set).join(","));
-        return rest.every((e) => e === first);
-      },
-      "when every operation has been issued and every message delivered, all replicas hold the same elements",
-    ),
+    replicasConverge: atTermination<State, Params>((s) => {
+      const [first, ...rest] = replicasOf(s).map((r) => orSetElements(r.set).join(","));
+      return rest.every((e) => e === first);
+    }, "when every operation has been issued and every message delivered, all replicas hold the same elements"),
   },
   variants: {
     "remove-by-value": {
-      description: "a replica that learns of a remove deletes the element outright, tags it never showed the remover included: a concurrent add is lost",
+      description:
+        "a replica that learns of a remove deletes the element outright, tags it never showed the remover included: a concurrent add is lost",
       violates: "addWins",
       roles: { replica: application(orSetReplicaWith({ remove: orSetRemove, merge: mergeRemovingByValue })) },
     },
     "no-tombstones": {
-      description: "a remove forgets the element's tags instead of tombstoning them: merging a peer's state that still has them resurrects the element",
+      description:
+        "a remove forgets the element's tags instead of tombstoning them: merging a peer's state that still has them resurrects the element",
       violates: "removeRemovesObserved",
       roles: { replica: application(orSetReplicaWith({ remove: removeWithoutTombstone, merge: orSetMerge })) },
     },

@@ -60,7 +60,11 @@ export function keysUpTo(n: number): readonly Key[] {
 }
 
 /** The partitions (by index) that hold `key`: exactly one in a correct table. */
-export function partitionsHolding<Part>(partitions: readonly Part[], key: Key, contains: Contains<Part>): readonly number[] {
+export function partitionsHolding<Part>(
+  partitions: readonly Part[],
+  key: Key,
+  contains: Contains<Part>,
+): readonly number[] {
   const found: number[] = [];
   partitions.forEach((part, i) => {
     if (contains(part, key)) found.push(i);
@@ -69,7 +73,11 @@ export function partitionsHolding<Part>(partitions: readonly Part[], key: Key, c
 }
 
 /** The load of a partition: the writes to its keys. */
-export function partitionLoad<Part>(part: Part, load: Readonly<Record<string, number>>, contains: Contains<Part>): number {
+export function partitionLoad<Part>(
+  part: Part,
+  load: Readonly<Record<string, number>>,
+  contains: Contains<Part>,
+): number {
   let total = 0;
   for (const [key, n] of Object.entries(load)) if (contains(part, Number(key))) total += n;
   return total;
@@ -80,7 +88,12 @@ export function partitionLoad<Part>(part: Part, load: Readonly<Record<string, nu
  * `threshold`, sorted.
  * @example hotPartitions([{ lo: 0, hi: 2 }, { lo: 2, hi: 4 }], { 0: 1, 1: 1, 3: 1 }, 1, inRange) // [0]: two writes in [0, 2), one in [2, 4)
  */
-export function hotPartitions<Part>(partitions: readonly Part[], load: Readonly<Record<string, number>>, threshold: number, contains: Contains<Part>): readonly number[] {
+export function hotPartitions<Part>(
+  partitions: readonly Part[],
+  load: Readonly<Record<string, number>>,
+  threshold: number,
+  contains: Contains<Part>,
+): readonly number[] {
   const hot: number[] = [];
   partitions.forEach((part, i) => {
     if (partitionLoad(part, load, contains) > threshold) hot.push(i);
@@ -111,7 +124,11 @@ export function holdsPartition<Part>(target: Store, source: Store, part: Part, c
 }
 
 /** `state` with the detector's flags recomputed: every step ends with this. */
-export function withHotSpots<Part extends OwnedPartition>(state: PartitionedState<Part>, threshold: number, ops: { readonly contains: Contains<Part> }): PartitionedState<Part> {
+export function withHotSpots<Part extends OwnedPartition>(
+  state: PartitionedState<Part>,
+  threshold: number,
+  ops: { readonly contains: Contains<Part> },
+): PartitionedState<Part> {
   const hot = hotPartitions(state.partitions, state.load, threshold, ops.contains);
   return hot.join() === state.hot.join() ? state : { ...state, hot };
 }
@@ -121,7 +138,11 @@ export function withHotSpots<Part extends OwnedPartition>(state: PartitionedStat
  * stores the new version and acknowledges it. Null when no partition holds
  * the key (the write is refused, not acknowledged).
  */
-export function put<Part extends OwnedPartition>(state: PartitionedState<Part>, key: Key, contains: Contains<Part>): PartitionedState<Part> | null {
+export function put<Part extends OwnedPartition>(
+  state: PartitionedState<Part>,
+  key: Key,
+  contains: Contains<Part>,
+): PartitionedState<Part> | null {
   const [index, ...others] = partitionsHolding(state.partitions, key, contains);
   if (index === undefined || others.length > 0) return null;
   const owner = state.partitions[index]!.owner;
@@ -135,20 +156,29 @@ export function put<Part extends OwnedPartition>(state: PartitionedState<Part>, 
 }
 
 /** BeginMove: partition `partition` starts moving to `to` (another node); the source stays the owner. */
-export function beginMove<Part extends OwnedPartition>(state: PartitionedState<Part>, move: Move): PartitionedState<Part> | null {
+export function beginMove<Part extends OwnedPartition>(
+  state: PartitionedState<Part>,
+  move: Move,
+): PartitionedState<Part> | null {
   const part = state.partitions[move.partition];
   if (state.move !== null || part === undefined || part.owner === move.to) return null;
   return { ...state, move, changes: state.changes + 1 };
 }
 
 /** Copy: the target copies what the source holds of the moving partition (the snapshot, then each catch-up). Null when it already holds it all. */
-export function copyMoving<Part extends OwnedPartition>(state: PartitionedState<Part>, contains: Contains<Part>): PartitionedState<Part> | null {
+export function copyMoving<Part extends OwnedPartition>(
+  state: PartitionedState<Part>,
+  contains: Contains<Part>,
+): PartitionedState<Part> | null {
   if (state.move === null) return null;
   const part = state.partitions[state.move.partition]!;
   const source = state.stores[part.owner] ?? {};
   const target = state.stores[state.move.to] ?? {};
   if (holdsPartition(target, source, part, contains)) return null;
-  return { ...state, stores: { ...state.stores, [state.move.to]: copyInto(target, entriesOf(source, part, contains)) } };
+  return {
+    ...state,
+    stores: { ...state.stores, [state.move.to]: copyInto(target, entriesOf(source, part, contains)) },
+  };
 }
 
 /** The options of {@link commitMove}. */
@@ -164,19 +194,28 @@ export interface CommitOptions {
  * its copy, in one step. Only once the target holds everything the source
  * holds in the partition.
  */
-export function commitMove<Part extends OwnedPartition>(state: PartitionedState<Part>, contains: Contains<Part>, options: CommitOptions): PartitionedState<Part> | null {
+export function commitMove<Part extends OwnedPartition>(
+  state: PartitionedState<Part>,
+  contains: Contains<Part>,
+  options: CommitOptions,
+): PartitionedState<Part> | null {
   if (state.move === null) return null;
   const { partition, to } = state.move;
   const part = state.partitions[partition]!;
   const source = state.stores[part.owner] ?? {};
   if (options.waitForCopy && !holdsPartition(state.stores[to] ?? {}, source, part, contains)) return null;
   const partitions = state.partitions.map((p, i) => (i === partition ? { ...p, owner: to } : p));
-  const stores = options.dropSource ? { ...state.stores, [part.owner]: dropPartition(source, part, contains) } : state.stores;
+  const stores = options.dropSource
+    ? { ...state.stores, [part.owner]: dropPartition(source, part, contains) }
+    : state.stores;
   return { ...state, partitions, stores, move: null };
 }
 
 /** The acknowledged writes (key and version) the owner of the key does not hold. */
-export function lostWrites<Part extends OwnedPartition>(state: PartitionedState<Part>, contains: Contains<Part>): readonly string[] {
+export function lostWrites<Part extends OwnedPartition>(
+  state: PartitionedState<Part>,
+  contains: Contains<Part>,
+): readonly string[] {
   let lost: readonly string[] = [];
   for (const [key, version] of Object.entries(state.acked)) {
     const holders = partitionsHolding(state.partitions, Number(key), contains);

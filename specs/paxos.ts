@@ -100,12 +100,18 @@ export const acceptor = defineRole<AcceptorState, AcceptorInput, PaxosMessage>({
       .with({ type: "Prepare" }, (m) =>
         m.ballot <= s.promised
           ? undefined
-          : become<AcceptorState, PaxosMessage>({ ...s, promised: m.ballot }, reply(ctx, { type: "Promise", ballot: m.ballot, voted: s.voted })),
+          : become<AcceptorState, PaxosMessage>(
+              { ...s, promised: m.ballot },
+              reply(ctx, { type: "Promise", ballot: m.ballot, voted: s.voted }),
+            ),
       )
       .with({ type: "Accept" }, (m) => {
         if (m.ballot < s.promised) return undefined;
         const vote = { ballot: m.ballot, value: m.value };
-        return become<AcceptorState, PaxosMessage>({ promised: m.ballot, voted: vote }, reply(ctx, { type: "Accepted", ...vote }));
+        return become<AcceptorState, PaxosMessage>(
+          { promised: m.ballot, voted: vote },
+          reply(ctx, { type: "Accepted", ...vote }),
+        );
       })
       .exhaustive(),
 });
@@ -114,7 +120,16 @@ export const acceptor = defineRole<AcceptorState, AcceptorInput, PaxosMessage>({
 export const proposer = defineRole<ProposerState, ProposerInput, PaxosMessage>({
   init: (ctx) => {
     const index = (ctx.roles["proposer"] ?? []).indexOf(ctx.self);
-    return { value: `v${index + 1}`, ballot: 0, phase: "idle", promises: [], highest: null, proposal: null, accepts: [], decided: null };
+    return {
+      value: `v${index + 1}`,
+      ballot: 0,
+      phase: "idle",
+      promises: [],
+      highest: null,
+      proposal: null,
+      accepts: [],
+      decided: null,
+    };
   },
   choices: () => [{ type: "StartBallot" }],
   reduce: (s, input, ctx) => {
@@ -146,7 +161,9 @@ export const proposer = defineRole<ProposerState, ProposerInput, PaxosMessage>({
       .with({ type: "Accepted" }, (m) => {
         if (s.phase !== "accepting" || m.ballot !== s.ballot || ctx.from === undefined) return undefined;
         const accepts = setAdd(s.accepts, ctx.from) as NodeId[];
-        return become<ProposerState>(accepts.length < quorum ? { ...s, accepts } : { ...s, accepts, phase: "decided", decided: s.proposal });
+        return become<ProposerState>(
+          accepts.length < quorum ? { ...s, accepts } : { ...s, accepts, phase: "decided", decided: s.proposal },
+        );
       })
       .exhaustive();
   },
@@ -159,7 +176,10 @@ const acceptorIgnoringPromise = defineRole<AcceptorState, AcceptorInput, PaxosMe
     if (input.type !== "Accept") return acceptor.reduce(s, input, ctx);
     if (s.voted !== null && input.ballot < s.voted.ballot) return undefined;
     const vote = { ballot: input.ballot, value: input.value };
-    return become<AcceptorState, PaxosMessage>({ promised: Math.max(s.promised, input.ballot), voted: vote }, reply(ctx, { type: "Accepted", ...vote }));
+    return become<AcceptorState, PaxosMessage>(
+      { promised: Math.max(s.promised, input.ballot), voted: vote },
+      reply(ctx, { type: "Accepted", ...vote }),
+    );
   },
 });
 
@@ -194,7 +214,8 @@ export function chosenValues(s: ProtocolState<unknown, PaxosMessage>, acceptors:
     voters.set(key, set);
   }
   const chosen = new Set<string>();
-  for (const [key, set] of voters) if (set.size >= quorumSize(acceptors)) chosen.add((JSON.parse(key) as [number, string])[1]);
+  for (const [key, set] of voters)
+    if (set.size >= quorumSize(acceptors)) chosen.add((JSON.parse(key) as [number, string])[1]);
   return [...chosen].sort();
 }
 
@@ -212,7 +233,11 @@ export const paxos = defineProtocol({
   params: {
     acceptors: int(3, { min: 1, max: 5, description: "acceptors (any majority is a quorum)" }),
     proposers: int(2, { min: 1, max: 3, description: "proposers, each with its own value" }),
-    maxBallot: int(2, { min: 1, max: 6, description: "highest ballot explored (model bound): 2 gives each of 2 proposers one ballot" }),
+    maxBallot: int(2, {
+      min: 1,
+      max: 6,
+      description: "highest ballot explored (model bound): 2 gives each of 2 proposers one ballot",
+    }),
   },
   network: "set",
   nodes: (p) => ({ acceptor: ids("a", p.acceptors), proposer: ids("p", p.proposers) }),

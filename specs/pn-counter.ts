@@ -38,9 +38,24 @@ import {
   type ProtocolState,
   type RoleDef,
 } from "../src/index.js";
-import { emptyPNCounter, gCounterEquals, pnCounterDecrement, pnCounterIncrement, pnCounterMerge, pnCounterValue, type PNCounter } from "./g-counter.js";
+import {
+  emptyPNCounter,
+  gCounterEquals,
+  pnCounterDecrement,
+  pnCounterIncrement,
+  pnCounterMerge,
+  pnCounterValue,
+  type PNCounter,
+} from "./g-counter.js";
 
-export { emptyPNCounter, pnCounterDecrement, pnCounterIncrement, pnCounterMerge, pnCounterValue, type PNCounter } from "./g-counter.js";
+export {
+  emptyPNCounter,
+  pnCounterDecrement,
+  pnCounterIncrement,
+  pnCounterMerge,
+  pnCounterValue,
+  type PNCounter,
+} from "./g-counter.js";
 
 /** True when two PN-counters hold the same entries in both halves. */
 export function pnCounterEquals(a: PNCounter, b: PNCounter): boolean {
@@ -127,7 +142,9 @@ interface Params {
 type State = ProtocolState<ModelPNReplica, PNStateMessage>;
 
 /** Runs `replica` under an application that issues `ops` operations, each an increment or a decrement. */
-function application(replica: RoleDef<PNCounterReplica, PNCounterInput, PNStateMessage>): RoleDef<ModelPNReplica, PNCounterInput, PNStateMessage, never, Params> {
+function application(
+  replica: RoleDef<PNCounterReplica, PNCounterInput, PNStateMessage>,
+): RoleDef<ModelPNReplica, PNCounterInput, PNStateMessage, never, Params> {
   const operations: PNCounterInput[] = [{ type: "Increment" }, { type: "Decrement" }];
   return defineRole<ModelPNReplica, PNCounterInput, PNStateMessage, never, Params>({
     init: (ctx) => ({ ...replica.init(ctx), increments: 0, decrements: 0 }),
@@ -148,7 +165,10 @@ function application(replica: RoleDef<PNCounterReplica, PNCounterInput, PNStateM
 }
 
 /** True when no entry of `counter` exceeds the operations of that kind its replica's application issued. */
-export function countsEachOperationAtMostOnce(counter: PNCounter, issued: Readonly<Record<NodeId, { readonly increments: number; readonly decrements: number }>>): boolean {
+export function countsEachOperationAtMostOnce(
+  counter: PNCounter,
+  issued: Readonly<Record<NodeId, { readonly increments: number; readonly decrements: number }>>,
+): boolean {
   for (const [replica, n] of Object.entries(counter.p)) if (n > (issued[replica]?.increments ?? 0)) return false;
   for (const [replica, n] of Object.entries(counter.n)) if (n > (issued[replica]?.decrements ?? 0)) return false;
   return true;
@@ -163,10 +183,15 @@ function issuedBalance(s: State): number {
 /** The state-based PN-Counter CRDT over a duplicating, reordering network. */
 export const pnCounter = defineProtocol({
   name: "pn-counter",
-  description: "state-based PN-Counter CRDT: two G-Counters merged entry-wise by max; over a duplicating, reordering network every replica's value is increments - decrements once merged",
+  description:
+    "state-based PN-Counter CRDT: two G-Counters merged entry-wise by max; over a duplicating, reordering network every replica's value is increments - decrements once merged",
   params: {
     replicas: int(2, { min: 2, max: 3, description: "number of replicas" }),
-    ops: int(2, { min: 1, max: 3, description: "operations (an increment or a decrement each) per replica's application" }),
+    ops: int(2, {
+      min: 1,
+      max: 3,
+      description: "operations (an increment or a decrement each) per replica's application",
+    }),
     duplicates: int(1, { min: 0, max: 2, description: "how many messages the network may duplicate" }),
   },
   network: "unordered",
@@ -179,18 +204,19 @@ export const pnCounter = defineProtocol({
       (s) => Object.values(s.nodes).every((r) => countsEachOperationAtMostOnce(r.counter, s.nodes)),
       "no replica's entry for a replica exceeds the increments (P) or decrements (N) that replica's application issued (ghost counts): a duplicated or echoed state is not counted twice",
     ),
-    valueIsIncrementsMinusDecrementsOnceMerged: atTermination<State, Params>(
-      (s) => {
-        const [first, ...rest] = Object.values(s.nodes);
-        if (first === undefined) return true;
-        return pnCounterValue(first.counter) === issuedBalance(s) && rest.every((r) => pnCounterEquals(r.counter, first.counter));
-      },
-      "when every state has been delivered, every replica holds the same entries and its value is the increments less the decrements issued anywhere",
-    ),
+    valueIsIncrementsMinusDecrementsOnceMerged: atTermination<State, Params>((s) => {
+      const [first, ...rest] = Object.values(s.nodes);
+      if (first === undefined) return true;
+      return (
+        pnCounterValue(first.counter) === issuedBalance(s) &&
+        rest.every((r) => pnCounterEquals(r.counter, first.counter))
+      );
+    }, "when every state has been delivered, every replica holds the same entries and its value is the increments less the decrements issued anywhere"),
   },
   variants: {
     "merge-by-sum": {
-      description: "merge adds the received entries to its own: a duplicated state, or one that already holds operations this replica merged, is counted again",
+      description:
+        "merge adds the received entries to its own: a duplicated state, or one that already holds operations this replica merged, is counted again",
       violates: "eachOperationCountedAtMostOnce",
       roles: { replica: application(pnCounterReplicaWith(mergeBySum)) },
     },

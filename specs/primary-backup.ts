@@ -140,7 +140,9 @@ export function replicatedLength(primary: Replica, backups: readonly NodeId[]): 
 export function acknowledgeReplicated(primary: Replica, backups: readonly NodeId[], client: NodeId): ReplicaStep {
   const upTo = replicatedLength(primary, backups);
   if (upTo <= primary.committed) return become(primary);
-  const acks = primary.log.slice(primary.committed, upTo).map((value) => send<ReplicationMessage>(client, { type: "WriteAck", value }));
+  const acks = primary.log
+    .slice(primary.committed, upTo)
+    .map((value) => send<ReplicationMessage>(client, { type: "WriteAck", value }));
   return become({ ...primary, committed: upTo }, ...acks);
 }
 
@@ -164,8 +166,13 @@ export function onWrite(primary: Replica, value: number, backups: readonly NodeI
  * is of the backup's epoch and the next in its log; an entry of another
  * epoch (a deposed primary's) is ignored.
  */
-export function onReplicate(backup: Replica, m: Replicate, options: { readonly checkEpoch: boolean }): { readonly replica: Replica; readonly ack: ReplicateAck | null } {
-  if (backup.role !== "backup" || (options.checkEpoch && m.epoch !== backup.epoch) || m.index !== backup.log.length) return { replica: backup, ack: null };
+export function onReplicate(
+  backup: Replica,
+  m: Replicate,
+  options: { readonly checkEpoch: boolean },
+): { readonly replica: Replica; readonly ack: ReplicateAck | null } {
+  if (backup.role !== "backup" || (options.checkEpoch && m.epoch !== backup.epoch) || m.index !== backup.log.length)
+    return { replica: backup, ack: null };
   const log = [...backup.log, m.value];
   return { replica: { ...backup, log }, ack: { type: "ReplicateAck", epoch: m.epoch, length: log.length } };
 }
@@ -182,7 +189,10 @@ export function joinEpoch(replica: Replica, m: NewPrimary): Replica | null {
   return { epoch: m.epoch, role: "backup", log: m.log, acks: {}, committed: 0 };
 }
 
-function othersOf(ctx: { readonly self: NodeId; readonly roles: Readonly<Record<string, readonly NodeId[]>> }): NodeId[] {
+function othersOf(ctx: {
+  readonly self: NodeId;
+  readonly roles: Readonly<Record<string, readonly NodeId[]>>;
+}): NodeId[] {
   return (ctx.roles["replica"] ?? []).filter((r) => r !== ctx.self);
 }
 
@@ -204,7 +214,11 @@ function replicaRole(options: ReplicaOptions) {
           if (s.role !== "primary") return become(s);
           if (!options.ackBeforeReplicated) return onWrite(s, m.value, othersOf(ctx), CLIENT);
           const step = onWrite(s, m.value, othersOf(ctx), CLIENT);
-          return become({ ...step.state, committed: step.state.log.length }, ...step.effects, send<ReplicationMessage>(CLIENT, { type: "WriteAck", value: m.value }));
+          return become(
+            { ...step.state, committed: step.state.log.length },
+            ...step.effects,
+            send<ReplicationMessage>(CLIENT, { type: "WriteAck", value: m.value }),
+          );
         })
         .with({ type: "Replicate" }, (m): ReplicaStep => {
           const r = onReplicate(s, m, options);
@@ -218,7 +232,10 @@ function replicaRole(options: ReplicaOptions) {
         .with({ type: "NewEpoch" }, (m): ReplicaStep => {
           const primary = promote(s, m.epoch);
           if (primary === null) return become(s);
-          return become(primary, broadcast<ReplicationMessage>(othersOf(ctx), { type: "NewPrimary", epoch: m.epoch, log: primary.log }));
+          return become(
+            primary,
+            broadcast<ReplicationMessage>(othersOf(ctx), { type: "NewPrimary", epoch: m.epoch, log: primary.log }),
+          );
         })
         .with({ type: "NewPrimary" }, (m): ReplicaStep => become(joinEpoch(s, m) ?? s))
         .exhaustive(),
@@ -248,9 +265,16 @@ export const client = defineRole<Client, ClientInput, ReplicationMessage, never,
   choices: (s, ctx) => (s.issued < ctx.params.writes ? [{ type: "SendWrite" }] : []),
   reduce: (s, input) =>
     match(input)
-      .with({ type: "SendWrite" }, () => become<Client, ReplicationMessage>({ ...s, issued: s.issued + 1 }, send(s.primary, { type: "Write", value: s.issued + 1 })))
+      .with({ type: "SendWrite" }, () =>
+        become<Client, ReplicationMessage>(
+          { ...s, issued: s.issued + 1 },
+          send(s.primary, { type: "Write", value: s.issued + 1 }),
+        ),
+      )
       .with({ type: "WriteAck" }, (m) => become<Client, ReplicationMessage>({ ...s, acked: setAdd(s.acked, m.value) }))
-      .with({ type: "PrimaryIs" }, (m) => become<Client, ReplicationMessage>(m.epoch > s.epoch ? { ...s, epoch: m.epoch, primary: m.primary } : s))
+      .with({ type: "PrimaryIs" }, (m) =>
+        become<Client, ReplicationMessage>(m.epoch > s.epoch ? { ...s, epoch: m.epoch, primary: m.primary } : s),
+      )
       .exhaustive(),
 });
 
@@ -282,10 +306,19 @@ export function failover(config: ConfigService, to: NodeId, clientId: NodeId): S
 }
 
 /** The configuration service: it may suspect the primary at any time (after a crash, or wrongly) and promote another replica. */
-export const configService = defineRole<ConfigService, Promote, ReplicationMessage, never, { readonly failovers: number }>({
+export const configService = defineRole<
+  ConfigService,
+  Promote,
+  ReplicationMessage,
+  never,
+  { readonly failovers: number }
+>({
   init: () => ({ epoch: 1, primary: FIRST_PRIMARY, failovers: 0 }),
   durable: ["epoch", "primary", "failovers"],
-  choices: (s, ctx) => (s.failovers >= ctx.params.failovers ? [] : (ctx.roles["replica"] ?? []).filter((r) => r !== s.primary).map((r) => ({ type: "Promote", replica: r }))),
+  choices: (s, ctx) =>
+    s.failovers >= ctx.params.failovers
+      ? []
+      : (ctx.roles["replica"] ?? []).filter((r) => r !== s.primary).map((r) => ({ type: "Promote", replica: r })),
   reduce: (s, input) => (input.replica === s.primary ? undefined : failover(s, input.replica, CLIENT)),
 });
 
@@ -316,7 +349,8 @@ function isPrefix(a: readonly number[], b: readonly number[]): boolean {
 /** Primary-backup replication: synchronous acknowledgement, failover to a new epoch, stale epochs rejected. */
 export const primaryBackup = defineProtocol({
   name: "primary-backup",
-  description: "primary-backup replication: writes acknowledged once every backup has them, failover by a configuration service with epoch numbers",
+  description:
+    "primary-backup replication: writes acknowledged once every backup has them, failover by a configuration service with epoch numbers",
   params: {
     replicas: int(3, { min: 1, max: 4, description: "replicas (r1 starts as primary)" }),
     writes: int(2, { min: 1, max: 4, description: "writes the client sends" }),
@@ -349,12 +383,14 @@ export const primaryBackup = defineProtocol({
   },
   variants: {
     "async-ack": {
-      description: "the primary acknowledges a write as soon as it is in its own log (asynchronous replication): a failover before the backups have it loses an acknowledged write",
+      description:
+        "the primary acknowledges a write as soon as it is in its own log (asynchronous replication): a failover before the backups have it loses an acknowledged write",
       violates: "acknowledgedWritesSurviveFailover",
       roles: { replica: replicaRole({ ackBeforeReplicated: true, checkEpoch: true }) },
     },
     "no-epoch-check": {
-      description: "backups apply entries of any epoch: a deposed primary that has not heard of the failover still writes into the new primary's backups",
+      description:
+        "backups apply entries of any epoch: a deposed primary that has not heard of the failover still writes into the new primary's backups",
       violates: "backupsArePrefixesOfPrimary",
       roles: { replica: replicaRole({ ackBeforeReplicated: false, checkEpoch: false }) },
     },

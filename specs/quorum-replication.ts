@@ -100,8 +100,15 @@ export const replica = defineRole<ReplicaState, Extract<QuorumMessage, { type: "
   init: () => ({ ts: 0, value: null }),
   reduce: (s, input, ctx) =>
     match(input)
-      .with({ type: "Get" }, (m) => become<ReplicaState, QuorumMessage>(s, reply(ctx, { type: "GetReply", rid: m.rid, ts: s.ts, value: s.value })))
-      .with({ type: "Put" }, (m) => become<ReplicaState, QuorumMessage>(m.ts > s.ts ? { ts: m.ts, value: m.value } : s, reply(ctx, { type: "PutAck", rid: m.rid })))
+      .with({ type: "Get" }, (m) =>
+        become<ReplicaState, QuorumMessage>(s, reply(ctx, { type: "GetReply", rid: m.rid, ts: s.ts, value: s.value })),
+      )
+      .with({ type: "Put" }, (m) =>
+        become<ReplicaState, QuorumMessage>(
+          m.ts > s.ts ? { ts: m.ts, value: m.value } : s,
+          reply(ctx, { type: "PutAck", rid: m.rid }),
+        ),
+      )
       .exhaustive(),
 });
 
@@ -146,7 +153,9 @@ export function writerWith(options: WriterOptions): WriterRole {
     init: () => ({ rid: 0, writing: false, acked: [], hints: [], handedOff: {} }),
     choices: (s, ctx) => [
       ...(s.writing ? [] : [{ type: "StartWrite" } as const]),
-      ...s.hints.filter((h) => options.handOff && (s.handedOff[h] ?? 0) < ctx.params.loss).map((to) => ({ type: "HandOff", to }) as const),
+      ...s.hints
+        .filter((h) => options.handOff && (s.handedOff[h] ?? 0) < ctx.params.loss)
+        .map((to) => ({ type: "HandOff", to }) as const),
     ],
     reduce: (s, input, ctx) => {
       const replicas = ctx.roles["replica"] ?? [];
@@ -163,7 +172,10 @@ export function writerWith(options: WriterOptions): WriterRole {
         .with({ type: "HandOff" }, (m) => {
           const made = s.handedOff[m.to] ?? 0;
           if (!s.hints.includes(m.to) || made >= ctx.params.loss) return undefined;
-          return become<WriterState, QuorumMessage>({ ...s, handedOff: { ...s.handedOff, [m.to]: made + 1 } }, send(m.to, { type: "Put", rid: s.rid, ts: s.rid, value: s.rid }));
+          return become<WriterState, QuorumMessage>(
+            { ...s, handedOff: { ...s.handedOff, [m.to]: made + 1 } },
+            send(m.to, { type: "Put", rid: s.rid, ts: s.rid, value: s.rid }),
+          );
         })
         .with({ type: "PutAck" }, (m) => {
           if (m.rid !== s.rid || ctx.from === undefined) return undefined;
@@ -171,7 +183,10 @@ export function writerWith(options: WriterOptions): WriterRole {
           if (!s.writing) return become<WriterState>({ ...s, hints });
           const acked = setAdd(s.acked, ctx.from);
           if (acked.length < ctx.params.w) return become<WriterState>({ ...s, acked, hints });
-          return become<WriterState, QuorumMessage>({ ...s, writing: false, acked, hints }, record({ type: "ok", process: ctx.self, f: "write", value: s.rid }));
+          return become<WriterState, QuorumMessage>(
+            { ...s, writing: false, acked, hints },
+            record({ type: "ok", process: ctx.self, f: "write", value: s.rid }),
+          );
         })
         .exhaustive();
     },
@@ -189,7 +204,9 @@ export interface ReaderState {
 }
 
 /** What the reader reacts to: its decision to read `ask` (an R-subset), and replies. */
-export type ReaderInput = { readonly type: "StartRead"; readonly ask: readonly NodeId[] } | Extract<QuorumMessage, { type: "GetReply" | "PutAck" }>;
+export type ReaderInput =
+  | { readonly type: "StartRead"; readonly ask: readonly NodeId[] }
+  | Extract<QuorumMessage, { type: "GetReply" | "PutAck" }>;
 
 type ReaderRole = RoleDef<ReaderState, ReaderInput, QuorumMessage, never, QuorumParams>;
 
@@ -204,10 +221,16 @@ export interface ReaderOptions {
 /** The reader role with the given read-repair policy. */
 export function readerWith(options: ReaderOptions): ReaderRole {
   const done = (s: ReaderState, self: NodeId) =>
-    become<ReaderState, QuorumMessage>({ ...s, phase: "idle", answered: [], holders: [] }, record({ type: "ok", process: self, f: "read", value: s.best.value }));
+    become<ReaderState, QuorumMessage>(
+      { ...s, phase: "idle", answered: [], holders: [] },
+      record({ type: "ok", process: self, f: "read", value: s.best.value }),
+    );
   return defineRole<ReaderState, ReaderInput, QuorumMessage, never, QuorumParams>({
     init: () => idleReader,
-    choices: (s, ctx) => (s.phase !== "idle" ? [] : subsetsOfSize(ctx.roles["replica"] ?? [], ctx.params.r).map((ask) => ({ type: "StartRead", ask }))),
+    choices: (s, ctx) =>
+      s.phase !== "idle"
+        ? []
+        : subsetsOfSize(ctx.roles["replica"] ?? [], ctx.params.r).map((ask) => ({ type: "StartRead", ask })),
     reduce: (s, input, ctx) => {
       const replicas = ctx.roles["replica"] ?? [];
       return match(input)
@@ -225,16 +248,26 @@ export function readerWith(options: ReaderOptions): ReaderRole {
           const answered = setAdd(s.answered, ctx.from);
           // Holders of the newest value seen so far: a newer reply starts the set again.
           const holders = m.ts > s.best.ts ? [ctx.from] : m.ts === s.best.ts ? setAdd(s.holders, ctx.from) : s.holders;
-          const next: ReaderState = { ...s, answered, holders, best: m.ts > s.best.ts ? { ts: m.ts, value: m.value } : s.best };
+          const next: ReaderState = {
+            ...s,
+            answered,
+            holders,
+            best: m.ts > s.best.ts ? { ts: m.ts, value: m.value } : s.best,
+          };
           if (answered.length < ctx.params.r) return become(next);
           if (options.readRepair === "none" || holders.length >= ctx.params.w) return done(next, ctx.self);
           const stale = replicas.filter((x) => !holders.includes(x));
-          return become<ReaderState, QuorumMessage>({ ...next, phase: "repairing" }, broadcast(stale, { type: "Put", rid: s.rid, ts: next.best.ts, value: next.best.value }));
+          return become<ReaderState, QuorumMessage>(
+            { ...next, phase: "repairing" },
+            broadcast(stale, { type: "Put", rid: s.rid, ts: next.best.ts, value: next.best.value }),
+          );
         })
         .with({ type: "PutAck" }, (m) => {
           if (s.phase !== "repairing" || m.rid !== s.rid || ctx.from === undefined) return undefined;
           const holders = setAdd(s.holders, ctx.from);
-          return holders.length < ctx.params.w ? become<ReaderState>({ ...s, holders }) : done({ ...s, holders }, ctx.self);
+          return holders.length < ctx.params.w
+            ? become<ReaderState>({ ...s, holders })
+            : done({ ...s, holders }, ctx.self);
         })
         .exhaustive();
     },
@@ -277,20 +310,35 @@ const linearizability = createIncrementalChecker(registerModel);
 /** Leaderless quorum replication: a writer, a reader, N replicas, R and W. */
 export const quorumReplication = defineProtocol({
   name: "quorum-replication",
-  description: "leaderless (Dynamo-style) replication with N, R, W, blocking read repair and hinted handoff: with R + W > N the client history is linearizable",
+  description:
+    "leaderless (Dynamo-style) replication with N, R, W, blocking read repair and hinted handoff: with R + W > N the client history is linearizable",
   params: {
     replicas: int(3, { min: 1, max: 5, description: "N: replicas of the key" }),
     w: int(2, { min: 1, max: 5, description: "W: replicas that must store a write before it is acknowledged" }),
     r: int(2, { min: 1, max: 5, description: "R: replicas a read asks" }),
     writes: int(1, { min: 0, max: 3, description: "writes by the writer (model bound)" }),
     reads: int(2, { min: 0, max: 3, description: "reads by the reader, one after the other (model bound)" }),
-    loss: int(0, { min: 0, max: 2, description: "messages the network may lose (and hand-offs per hint, so that every loss can be repaired)" }),
+    loss: int(0, {
+      min: 0,
+      max: 2,
+      description: "messages the network may lose (and hand-offs per hint, so that every loss can be repaired)",
+    }),
   },
   network: "unordered",
   nodes: (p) => ({ replica: numberedIds("s", p.replicas), writer: ["w"], reader: ["r"] }),
-  roles: { replica, writer: bounded(writer, "StartWrite", (p) => p.writes), reader: bounded(reader, "StartRead", (p) => p.reads) },
+  roles: {
+    replica,
+    writer: bounded(writer, "StartWrite", (p) => p.writes),
+    reader: bounded(reader, "StartRead", (p) => p.reads),
+  },
   faults: (p) => ({ loss: p.loss }),
-  runtime: registerRuntime({ writer, reader }, { "no-hinted-handoff": { writer: writerWith({ handOff: false }) }, "no-read-repair": { reader: readerWith({ readRepair: "none" }) } }),
+  runtime: registerRuntime(
+    { writer, reader },
+    {
+      "no-hinted-handoff": { writer: writerWith({ handOff: false }) },
+      "no-read-repair": { reader: readerWith({ readRepair: "none" }) },
+    },
+  ),
   properties: {
     historyIsLinearizable: invariant<State, QuorumParams>(
       (s) => linearizability.isLinearizable(s.history),
@@ -303,18 +351,21 @@ export const quorumReplication = defineProtocol({
   },
   variants: {
     "r-plus-w-not-above-n": {
-      description: "R = 1, W = 2 with N = 3: a read can ask the one replica the acknowledged write has not reached yet and return the old value",
+      description:
+        "R = 1, W = 2 with N = 3: a read can ask the one replica the acknowledged write has not reached yet and return the old value",
       violates: "historyIsLinearizable",
       params: { r: 1, w: 2 },
     },
     "no-hinted-handoff": {
-      description: "the writer drops its hints once W replicas acknowledged: a replica whose copy of the write was lost stays behind for good (checked with 1 loss and no reads)",
+      description:
+        "the writer drops its hints once W replicas acknowledged: a replica whose copy of the write was lost stays behind for good (checked with 1 loss and no reads)",
       violates: "replicasConvergeOnceHintsDelivered",
       params: { loss: 1, reads: 0 },
       roles: { writer: bounded(writerWith({ handOff: false }), "StartWrite", (p) => p.writes) },
     },
     "no-read-repair": {
-      description: "a read returns the newest value it saw without writing it back: it can return a write still in progress, and a later read of other replicas the older value",
+      description:
+        "a read returns the newest value it saw without writing it back: it can return a write still in progress, and a later read of other replicas the older value",
       violates: "historyIsLinearizable",
       roles: { reader: bounded(readerWith({ readRepair: "none" }), "StartRead", (p) => p.reads) },
     },

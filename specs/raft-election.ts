@@ -55,7 +55,13 @@ export interface ElectionServer {
 /** The messages of leader election; a heartbeat is an AppendEntries with no entries. */
 export type ElectionMessage =
   | { readonly type: "RequestVote"; readonly from: NodeId; readonly to: NodeId; readonly term: number }
-  | { readonly type: "RequestVoteResponse"; readonly from: NodeId; readonly to: NodeId; readonly term: number; readonly granted: boolean }
+  | {
+      readonly type: "RequestVoteResponse";
+      readonly from: NodeId;
+      readonly to: NodeId;
+      readonly term: number;
+      readonly granted: boolean;
+    }
   | { readonly type: "Heartbeat"; readonly from: NodeId; readonly to: NodeId; readonly term: number };
 
 /** The state of the model. */
@@ -106,14 +112,19 @@ export function normalize(s: ElectionState): ElectionState {
   for (const m of network) least = Math.min(least, m.term);
   if (least === 0 && network.length === s.network.length) return s;
   return {
-    servers: Object.fromEntries(Object.entries(s.servers).map(([id, server]) => [id, { ...server, term: server.term - least }])),
+    servers: Object.fromEntries(
+      Object.entries(s.servers).map(([id, server]) => [id, { ...server, term: server.term - least }]),
+    ),
     network: network.map((m) => ({ ...m, term: m.term - least })),
     stable: s.stable,
   };
 }
 
 /** Puts `messages` in the network, each replacing the one on its channel, and keeps the network sorted. */
-function sendAll(network: readonly ElectionMessage[], messages: readonly ElectionMessage[]): readonly ElectionMessage[] {
+function sendAll(
+  network: readonly ElectionMessage[],
+  messages: readonly ElectionMessage[],
+): readonly ElectionMessage[] {
   const byChannel = new Map(network.map((m) => [channelOf(m), m]));
   for (const m of messages) byChannel.set(channelOf(m), m);
   return [...byChannel.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, m]) => m);
@@ -139,7 +150,8 @@ export function startElection(s: ElectionState, id: NodeId, p: ElectionParams): 
 export type VoteRule = (server: ElectionServer, m: Extract<ElectionMessage, { type: "RequestVote" }>) => boolean;
 
 /** Raft's rule: the request is of the server's term and the server has not voted for anyone else in it. */
-export const grantsVote: VoteRule = (server, m) => m.term === server.term && (server.votedFor === null || server.votedFor === m.from);
+export const grantsVote: VoteRule = (server, m) =>
+  m.term === server.term && (server.votedFor === null || server.votedFor === m.from);
 
 /** A receiver's step for one message, under `voteRule`; returns its new state and the messages it sends. */
 export function receive(
@@ -153,17 +165,24 @@ export function receive(
     .with({ type: "RequestVote" }, (rv) => {
       const granted = voteRule(seen, rv);
       const next = granted ? { ...seen, votedFor: rv.from } : seen;
-      return { server: next, send: [{ type: "RequestVoteResponse", from: rv.to, to: rv.from, term: next.term, granted } as const] };
+      return {
+        server: next,
+        send: [{ type: "RequestVoteResponse", from: rv.to, to: rv.from, term: next.term, granted } as const],
+      };
     })
     .with({ type: "RequestVoteResponse" }, (r) => {
-      if (seen.role !== "candidate" || r.term !== seen.term || !r.granted || seen.votes.includes(r.from)) return { server: seen, send: [] };
+      if (seen.role !== "candidate" || r.term !== seen.term || !r.granted || seen.votes.includes(r.from))
+        return { server: seen, send: [] };
       const votes = [...seen.votes, r.from].sort();
       const role: ElectionServer["role"] = votes.length >= majorityOf(p.servers) ? "leader" : "candidate";
       return { server: { ...seen, votes, role }, send: [] };
     })
     .with({ type: "Heartbeat" }, (h) =>
       // A candidate that hears from a leader of its own term steps down.
-      ({ server: h.term === seen.term && seen.role === "candidate" ? { ...seen, role: "follower" as const } : seen, send: [] }),
+      ({
+        server: h.term === seen.term && seen.role === "candidate" ? { ...seen, role: "follower" as const } : seen,
+        send: [],
+      }),
     )
     .exhaustive();
 }
@@ -197,7 +216,9 @@ function deliverWith(voteRule: VoteRule) {
 function timerMayFire(s: ElectionState, id: NodeId): boolean {
   if (s.servers[id]!.role === "leader") return false;
   if (s.stable && id !== STABLE_TIMER) return false;
-  return !s.network.some((m) => (m.type === "RequestVote" && m.from === id) || (m.type === "RequestVoteResponse" && m.to === id));
+  return !s.network.some(
+    (m) => (m.type === "RequestVote" && m.from === id) || (m.type === "RequestVoteResponse" && m.to === id),
+  );
 }
 
 const hasLeader = (s: ElectionState): boolean => Object.values(s.servers).some((server) => server.role === "leader");
@@ -216,13 +237,19 @@ const votesTwice: VoteRule = (server, m) => m.term === server.term;
 /** Raft's leader election with relative terms and an explicit stable period: see the module comment. */
 export const raftElection = defineSpec({
   name: "raft-election",
-  description: "Raft's leader election with terms relative to the smallest: split votes loop forever; under a stable period a leader is eventually elected",
+  description:
+    "Raft's leader election with terms relative to the smallest: split votes loop forever; under a stable period a leader is eventually elected",
   params: {
     servers: int(3, { min: 2, max: 3, description: "number of servers" }),
   },
   init: (p): ElectionState[] => [
     {
-      servers: Object.fromEntries(electionServerIds(p.servers).map((id): [NodeId, ElectionServer] => [id, { term: 0, role: "follower", votedFor: null, votes: [] }])),
+      servers: Object.fromEntries(
+        electionServerIds(p.servers).map((id): [NodeId, ElectionServer] => [
+          id,
+          { term: 0, role: "follower", votedFor: null, votes: [] },
+        ]),
+      ),
       network: [],
       stable: false,
     },
@@ -238,7 +265,13 @@ export const raftElection = defineSpec({
         const server = s.servers[id]!;
         if (server.role !== "leader") return undefined;
         const peers = electionServerIds(p.servers).filter((peer) => peer !== id);
-        return { ...s, network: sendAll(s.network, peers.map((to): ElectionMessage => ({ type: "Heartbeat", from: id, to, term: server.term }))) };
+        return {
+          ...s,
+          network: sendAll(
+            s.network,
+            peers.map((to): ElectionMessage => ({ type: "Heartbeat", from: id, to, term: server.term })),
+          ),
+        };
       },
     ),
     Deliver: deliverWith(grantsVote),
@@ -248,9 +281,15 @@ export const raftElection = defineSpec({
   // eventually delivered, a leader sends heartbeats, and the stable period eventually begins (the assumption).
   fairness: { weak: ["*"] },
   properties: {
-    atMostOneLeaderPerTerm: invariant<ElectionState>(atMostOneLeaderPerTerm, "election safety: at most one leader in any term"),
+    atMostOneLeaderPerTerm: invariant<ElectionState>(
+      atMostOneLeaderPerTerm,
+      "election safety: at most one leader in any term",
+    ),
     leaderHasMajority: invariant<ElectionState, ElectionParams>(
-      (s, p) => Object.values(s.servers).every((server) => server.role !== "leader" || server.votes.length >= majorityOf(p.servers)),
+      (s, p) =>
+        Object.values(s.servers).every(
+          (server) => server.role !== "leader" || server.votes.length >= majorityOf(p.servers),
+        ),
       "a leader holds the votes of a majority in its term",
     ),
     eventuallyLeader: eventually<ElectionState>(
@@ -260,12 +299,14 @@ export const raftElection = defineSpec({
   },
   variants: {
     "vote-twice": {
-      description: "a server forgets whom it voted for and grants every RequestVote of its term: two leaders in one term",
+      description:
+        "a server forgets whom it voted for and grants every RequestVote of its term: two leaders in one term",
       violates: "atMostOneLeaderPerTerm",
       actions: { Deliver: deliverWith(votesTwice) },
     },
     "split-votes": {
-      description: "no stable period is assumed (Stabilize is not fair): candidates may time out together and split the vote forever",
+      description:
+        "no stable period is assumed (Stabilize is not fair): candidates may time out together and split the vote forever",
       violates: "eventuallyLeader",
       fairness: { weak: ["Timeout", "Heartbeat", "Deliver"] },
     },

@@ -134,7 +134,8 @@ export function raftWorkload(workload: RaftWorkloadName, keys: number, values: n
     if (workload !== "put") ops.push({ type: "get", key });
     for (const value of vals) ops.push({ type: "put", key, value });
     if (workload !== "get-put-cas") continue;
-    for (const expected of [null, ...vals]) for (const value of vals) if (value !== expected) ops.push({ type: "cas", key, expected, value });
+    for (const expected of [null, ...vals])
+      for (const value of vals) if (value !== expected) ops.push({ type: "cas", key, expected, value });
   }
   workloads.set(cacheKey, ops);
   return ops;
@@ -147,11 +148,16 @@ export function raftWorkload(workload: RaftWorkloadName, keys: number, values: n
 /** The correct server with the handler of one input type replaced. */
 function serverWith<K extends ServerInput["type"]>(
   type: K,
-  handler: (s: ServerState, input: Extract<ServerInput, { type: K }>, ctx: NodeContext<unknown>) => ServerStep | undefined,
+  handler: (
+    s: ServerState,
+    input: Extract<ServerInput, { type: K }>,
+    ctx: NodeContext<unknown>,
+  ) => ServerStep | undefined,
 ): typeof raftServer {
   return defineRole({
     ...raftServer,
-    reduce: (s, input, ctx) => (input.type === type ? handler(s, input as Extract<ServerInput, { type: K }>, ctx) : reduceServer(s, input, ctx)),
+    reduce: (s, input, ctx) =>
+      input.type === type ? handler(s, input as Extract<ServerInput, { type: K }>, ctx) : reduceServer(s, input, ctx),
   });
 }
 
@@ -161,7 +167,11 @@ function voteWhen(granted: (s: ServerState, m: RequestVote, ctx: NodeContext<unk
     const { state, effects } = observeTerm(s, m.term);
     const ok = granted(state, m, ctx);
     const next = ok ? { ...state, votedFor: ctx.from ?? null } : state;
-    return become(next, ...effects, reply<RaftMessage>(ctx, { type: "RequestVoteResponse", term: next.currentTerm, granted: ok }));
+    return become(
+      next,
+      ...effects,
+      reply<RaftMessage>(ctx, { type: "RequestVoteResponse", term: next.currentTerm, granted: ok }),
+    );
   };
 }
 
@@ -227,7 +237,8 @@ export const raftServerVariants: Readonly<Record<string, typeof raftServer>> = {
 // The spec.
 // ---------------------------------------------------------------------------
 
-const serverStates = (s: P.RaftState, p: { servers: number }): ServerState[] => P.serversOf(s, raftServerIds(p.servers));
+const serverStates = (s: P.RaftState, p: { servers: number }): ServerState[] =>
+  P.serversOf(s, raftServerIds(p.servers));
 
 function invocations(s: P.RaftState): number {
   let n = 0;
@@ -258,7 +269,8 @@ export function withinRaftBounds(s: P.RaftState, p: RaftParams): boolean {
 /** Raft with a key-value store: see the module comment. */
 export const raft = defineProtocol({
   name: "raft",
-  description: "Raft: leader election, log replication and a linearizable key-value store with client sessions (raft.tla)",
+  description:
+    "Raft: leader election, log replication and a linearizable key-value store with client sessions (raft.tla)",
   params: {
     servers: int(3, { min: 1, max: 7, description: "number of servers" }),
     clients: int(1, { min: 1, max: 4, description: "number of clients" }),
@@ -274,7 +286,9 @@ export const raft = defineProtocol({
     loss: int(0, { min: 0, max: 3, description: "messages the network may lose" }),
     duplicate: int(0, { min: 0, max: 3, description: "messages the network may duplicate" }),
     crash: int(0, { min: 0, max: 3, description: "server crashes (each followed by a possible restart)" }),
-    preVote: oneOf(["on", "off"], "on", { description: "elections start with a pre-vote; off: classic Raft elections" }),
+    preVote: oneOf(["on", "off"], "on", {
+      description: "elections start with a pre-vote; off: classic Raft elections",
+    }),
   },
   network: "unordered",
   nodes: (p) => ({ server: raftServerIds(p.servers), client: raftClientIds(p.clients) }),
@@ -310,7 +324,14 @@ export const raft = defineProtocol({
     ),
     newTermsHaveAPreVoteQuorum: onEveryStep<P.RaftState, RaftParams>(
       (prev, next, p) =>
-        p.preVote === "off" || P.newTermsHaveAPreVoteQuorum(prev, next, serverStates(prev, p), serverStates(next, p), Math.floor(p.servers / 2) + 1),
+        p.preVote === "off" ||
+        P.newTermsHaveAPreVoteQuorum(
+          prev,
+          next,
+          serverStates(prev, p),
+          serverStates(next, p),
+          Math.floor(p.servers / 2) + 1,
+        ),
       "a server raises the cluster's highest term only with pre-votes from a majority, so one cut off cannot (holds trivially with preVote=off)",
     ),
     linearizableClientHistory: invariant<P.RaftState, RaftParams>(

@@ -17,15 +17,7 @@
  * hot-spot detector flags a range whose writes exceed `threshold`, and only a
  * flagged range splits; at most `changes` splits, merges and moves.
  */
-import {
-  choose,
-  defineSpec,
-  int,
-  invariant,
-  numberedIds,
-  onEveryStep,
-  type NodeId,
-} from "../src/index.js";
+import { choose, defineSpec, int, invariant, numberedIds, onEveryStep, type NodeId } from "../src/index.js";
 import {
   beginMove,
   commitMove,
@@ -97,7 +89,8 @@ function totalWrites(s: RangeState): number {
 }
 
 /** Every step ends with the detector's flags recomputed. */
-const detect = (s: RangeState | null, p: RangeParams): RangeState | undefined => (s === null ? undefined : withHotSpots(s, p.threshold, ops));
+const detect = (s: RangeState | null, p: RangeParams): RangeState | undefined =>
+  s === null ? undefined : withHotSpots(s, p.threshold, ops);
 
 /** Split(i): a range the detector flags is cut at its middle; not while a move is in progress. */
 function splitWith(rule: SplitRule) {
@@ -136,7 +129,8 @@ const Merge = choose(
 
 /** BeginMove(i, n): range i starts moving to node n. */
 const BeginMove = choose(
-  (s: RangeState, p: RangeParams) => s.partitions.flatMap((_, partition) => nodeIds(p).map((to) => ({ partition, to }))),
+  (s: RangeState, p: RangeParams) =>
+    s.partitions.flatMap((_, partition) => nodeIds(p).map((to) => ({ partition, to }))),
   (s: RangeState, move, p: RangeParams) => detect(beginMove(s, move), p),
   (m) => `r${m.partition} to ${m.to}`,
 );
@@ -151,7 +145,8 @@ function commitWith(options: CommitOptions) {
 /** Range partitioning with splits, merges and moves driven by a hot-spot detector. */
 export const rangePartitioning = defineSpec({
   name: "range-partitioning",
-  description: "key ranges that split when hot, merge when cold and move between nodes: every key has exactly one owner at every step, and no acknowledged write is lost in a move",
+  description:
+    "key ranges that split when hot, merge when cold and move between nodes: every key has exactly one owner at every step, and no acknowledged write is lost in a move",
   params: {
     nodes: int(2, { min: 2, max: 3, description: "nodes that may own ranges" }),
     keys: int(4, { min: 2, max: 6, description: "keys, ordered 0..keys-1" }),
@@ -188,17 +183,14 @@ export const rangePartitioning = defineSpec({
       (s) => lostWrites(s, inRange).length === 0,
       "the owner of every key holds the last acknowledged write of it, before, during and after every move",
     ),
-    hotRangesAreFlagged: invariant<RangeState, RangeParams>(
-      (s, p) => {
-        const expected = s.partitions.flatMap((part, i) => {
-          let writes = 0;
-          for (let k = part.lo; k < part.hi; k++) writes += s.load[k] ?? 0;
-          return writes > p.threshold ? [i] : [];
-        });
-        return expected.join() === s.hot.join();
-      },
-      "the hot-spot detector flags exactly the ranges whose writes exceed the threshold",
-    ),
+    hotRangesAreFlagged: invariant<RangeState, RangeParams>((s, p) => {
+      const expected = s.partitions.flatMap((part, i) => {
+        let writes = 0;
+        for (let k = part.lo; k < part.hi; k++) writes += s.load[k] ?? 0;
+        return writes > p.threshold ? [i] : [];
+      });
+      return expected.join() === s.hot.join();
+    }, "the hot-spot detector flags exactly the ranges whose writes exceed the threshold"),
     ownerChangesOnlyByACommittedMove: onEveryStep<RangeState, RangeParams>(
       (prev, next, p) =>
         prev.move !== null ||
@@ -211,7 +203,8 @@ export const rangePartitioning = defineSpec({
   },
   variants: {
     "drop-before-copy": {
-      description: "the table switches owner (and the source drops its copy) as soon as the move begins, before the target has the data",
+      description:
+        "the table switches owner (and the source drops its copy) as soon as the move begins, before the target has the data",
       violates: "noAcknowledgedWriteIsLost",
       actions: { Commit: commitWith({ waitForCopy: false, dropSource: true }) },
     },

@@ -44,7 +44,11 @@ import { defineSpec, int, invariant, oneOf, onEveryStep } from "../src/index.js"
 export type RateLimitAlgorithm = "token-bucket" | "sliding-window-log" | "sliding-window-counter";
 
 /** The algorithms, for the `algorithm` parameter. */
-export const ALGORITHMS: readonly RateLimitAlgorithm[] = ["token-bucket", "sliding-window-log", "sliding-window-counter"];
+export const ALGORITHMS: readonly RateLimitAlgorithm[] = [
+  "token-bucket",
+  "sliding-window-log",
+  "sliding-window-counter",
+];
 
 /** A token bucket: the tokens it holds and when it was last refilled. */
 export interface TokenBucket {
@@ -79,7 +83,10 @@ export function fullBucket(config: BucketConfig, now: number): TokenBucket {
  */
 export function refill(bucket: TokenBucket, now: number, config: BucketConfig): TokenBucket {
   if (now <= bucket.refilledAt) return bucket;
-  return { tokens: Math.min(config.capacity, bucket.tokens + config.rate * (now - bucket.refilledAt)), refilledAt: now };
+  return {
+    tokens: Math.min(config.capacity, bucket.tokens + config.rate * (now - bucket.refilledAt)),
+    refilledAt: now,
+  };
 }
 
 /**
@@ -130,7 +137,11 @@ export type WindowDecision<M> = { readonly type: "admitted" | "rejected"; readon
  * logAcquire([0, 1], 2, { limit: 2, window: 2 }) // 0 has left the window: { type: "admitted", memory: [1, 2] }
  * logAcquire([1, 2], 2, { limit: 2, window: 2 }) // { type: "rejected", memory: [1, 2] }
  */
-export function logAcquire(log: readonly number[], now: number, config: WindowConfig): WindowDecision<readonly number[]> {
+export function logAcquire(
+  log: readonly number[],
+  now: number,
+  config: WindowConfig,
+): WindowDecision<readonly number[]> {
   const recent = log.filter((t) => t > now - config.window);
   if (recent.length < config.limit) return { type: "admitted", memory: [...recent, now] };
   return { type: "rejected", memory: recent };
@@ -169,10 +180,15 @@ export function counterAt(counter: WindowCounter, now: number, config: WindowCon
  * counterAcquire({ start: 0, current: 2, previous: 0 }, 4, { limit: 2, window: 3 })
  * // 2 * 2/3 + 0 = 1.33 < 2: { type: "admitted", memory: { start: 3, current: 1, previous: 2 } }
  */
-export function counterAcquire(counter: WindowCounter, now: number, config: WindowConfig): WindowDecision<WindowCounter> {
+export function counterAcquire(
+  counter: WindowCounter,
+  now: number,
+  config: WindowConfig,
+): WindowDecision<WindowCounter> {
   const c = counterAt(counter, now, config);
   const elapsed = now - c.start;
-  if (c.previous * (config.window - elapsed) + c.current * config.window < config.limit * config.window) return { type: "admitted", memory: { ...c, current: c.current + 1 } };
+  if (c.previous * (config.window - elapsed) + c.current * config.window < config.limit * config.window)
+    return { type: "admitted", memory: { ...c, current: c.current + 1 } };
   return { type: "rejected", memory: c };
 }
 
@@ -184,7 +200,11 @@ export function counterAcquire(counter: WindowCounter, now: number, config: Wind
  * bounds are tight.
  * @example [1, 2, 3].map((w) => slidingWindowBudget("sliding-window-counter", w, { limit: 2, window: 3 })) // [2, 2, 3]
  */
-export function slidingWindowBudget(algorithm: "sliding-window-log" | "sliding-window-counter", ticks: number, config: WindowConfig): number {
+export function slidingWindowBudget(
+  algorithm: "sliding-window-log" | "sliding-window-counter",
+  ticks: number,
+  config: WindowConfig,
+): number {
   if (algorithm === "sliding-window-log" || ticks <= 2) return config.limit;
   return config.limit + Math.ceil((config.limit * (ticks - 2)) / config.window);
 }
@@ -291,7 +311,9 @@ const correct: Limiters = { bucket: tryAcquire, counter: counterAcquire };
 /** `fixed-window`: the counter without the previous window's weight, which is a fixed-window counter. */
 const fixedWindowAcquire: CounterAcquire = (counter, now, config) => {
   const c = counterAt(counter, now, config);
-  return c.current < config.limit ? { type: "admitted", memory: { ...c, current: c.current + 1 } } : { type: "rejected", memory: c };
+  return c.current < config.limit
+    ? { type: "admitted", memory: { ...c, current: c.current + 1 } }
+    : { type: "rejected", memory: c };
 };
 
 /** `tryAcquire` with another refill. */
@@ -304,10 +326,15 @@ function acquireWith(refillFn: Refill): Acquire {
 
 /** `refill-without-cap`: tokens earned while idle pile up beyond `capacity`. */
 const refillWithoutCap: Refill = (bucket, now, config) =>
-  now <= bucket.refilledAt ? bucket : { tokens: bucket.tokens + config.rate * (now - bucket.refilledAt), refilledAt: now };
+  now <= bucket.refilledAt
+    ? bucket
+    : { tokens: bucket.tokens + config.rate * (now - bucket.refilledAt), refilledAt: now };
 
 /** `refill-on-every-request`: the refill time is never advanced, so every request is paid again for the same elapsed time. */
-const refillKeepingTime: Refill = (bucket, now, config) => ({ ...refill(bucket, now, config), refilledAt: bucket.refilledAt });
+const refillKeepingTime: Refill = (bucket, now, config) => ({
+  ...refill(bucket, now, config),
+  refilledAt: bucket.refilledAt,
+});
 
 /** `rejected-requests-spend-tokens`: take a token first and check after (a DECR-then-test counter), without giving it back on rejection. */
 const acquireSpendingOnRejection: Acquire = (bucket, now, config) => {
@@ -319,7 +346,8 @@ const acquireSpendingOnRejection: Acquire = (bucket, now, config) => {
 /** A rate limiter (token bucket, sliding-window log or sliding-window counter) in front of one client whose requests arrive at any time. */
 export const rateLimiter = defineSpec({
   name: "rate-limiter",
-  description: "a rate limiter: the token bucket admits at most capacity + rate*(w-1) requests in every window of w ticks and rejects none that budget allows; the sliding-window log admits at most limit per window, exactly; the sliding-window counter at most limit per fixed window",
+  description:
+    "a rate limiter: the token bucket admits at most capacity + rate*(w-1) requests in every window of w ticks and rejects none that budget allows; the sliding-window log admits at most limit per window, exactly; the sliding-window counter at most limit per fixed window",
   params: {
     algorithm: oneOf(ALGORITHMS, "token-bucket", { description: "how the limiter decides" }),
     capacity: int(2, { min: 1, max: 4, description: "tokens the bucket holds (largest burst; token-bucket)" }),
@@ -354,38 +382,55 @@ export const rateLimiter = defineSpec({
     }, "in every window of w consecutive ticks at most the algorithm's budget is admitted: capacity + rate*(w-1) for the token bucket; for w up to `window`, `limit` for the sliding-window log and limit + ceil(limit*(w-2)/window) for the sliding-window counter"),
     fixedWindowsWithinLimit: invariant<LimiterState, LimiterParams>((s, p) => {
       if (p.algorithm === "token-bucket") return true;
-      for (let from = 0; from <= s.now; from += p.window) if (admittedBetween(s.admitted, from, Math.min(s.now, from + p.window - 1)) > p.limit) return false;
+      for (let from = 0; from <= s.now; from += p.window)
+        if (admittedBetween(s.admitted, from, Math.min(s.now, from + p.window - 1)) > p.limit) return false;
       return true;
     }, "the sliding windows admit at most `limit` requests in each fixed window [k*window, (k+1)*window)"),
-    tokensNeverExceedCapacity: invariant<LimiterState, LimiterParams>((s, p) => s.bucket === undefined || s.bucket.tokens <= p.capacity, "the bucket never holds more than `capacity` tokens, however long the client was idle"),
+    tokensNeverExceedCapacity: invariant<LimiterState, LimiterParams>(
+      (s, p) => s.bucket === undefined || s.bucket.tokens <= p.capacity,
+      "the bucket never holds more than `capacity` tokens, however long the client was idle",
+    ),
     rejectsOnlyOverBudget: onEveryStep<LimiterState, LimiterParams>(
-      (prev, next, p) => p.algorithm === "sliding-window-counter" || next.offered === prev.offered || totalAdmitted(next) > totalAdmitted(prev) || overBudgetNow(prev, p),
+      (prev, next, p) =>
+        p.algorithm === "sliding-window-counter" ||
+        next.offered === prev.offered ||
+        totalAdmitted(next) > totalAdmitted(prev) ||
+        overBudgetNow(prev, p),
       "the token bucket and the sliding-window log reject a request only when admitting it would break the budget of some window ending now: they are no stricter than they promise",
     ),
     counterRejectsOnlyWhenTwoWindowsHoldLimit: onEveryStep<LimiterState, LimiterParams>((prev, next, p) => {
-      if (p.algorithm !== "sliding-window-counter" || next.offered === prev.offered || totalAdmitted(next) > totalAdmitted(prev)) return true;
+      if (
+        p.algorithm !== "sliding-window-counter" ||
+        next.offered === prev.offered ||
+        totalAdmitted(next) > totalAdmitted(prev)
+      )
+        return true;
       const start = prev.now - (prev.now % p.window);
       return admittedBetween(prev.admitted, Math.max(0, start - p.window), prev.now) >= p.limit;
     }, "the sliding-window counter rejects a request only when the current fixed window and the one before it together admitted `limit` (it may be stricter than the sliding log, never stricter than that)"),
   },
   variants: {
     "refill-without-cap": {
-      description: "refill does not stop at capacity: tokens pile up while the client is idle, and the next burst is larger than any budget allows",
+      description:
+        "refill does not stop at capacity: tokens pile up while the client is idle, and the next burst is larger than any budget allows",
       violates: "tokensNeverExceedCapacity",
       actions: { Request: requestWith({ ...correct, bucket: acquireWith(refillWithoutCap) }) },
     },
     "refill-on-every-request": {
-      description: "the refill time is never advanced: every request earns again the tokens of the same elapsed time, and a client that keeps asking is never limited",
+      description:
+        "the refill time is never advanced: every request earns again the tokens of the same elapsed time, and a client that keeps asking is never limited",
       violates: "admittedWithinBudget",
       actions: { Request: requestWith({ ...correct, bucket: acquireWith(refillKeepingTime) }) },
     },
     "rejected-requests-spend-tokens": {
-      description: "the limiter takes a token before it checks and does not give it back on rejection: a client that retries while throttled keeps itself throttled after the budget has come back",
+      description:
+        "the limiter takes a token before it checks and does not give it back on rejection: a client that retries while throttled keeps itself throttled after the budget has come back",
       violates: "rejectsOnlyOverBudget",
       actions: { Request: requestWith({ ...correct, bucket: acquireSpendingOnRejection }) },
     },
     "fixed-window": {
-      description: "the sliding-window counter ignores the previous window's count: a fixed window, which admits `limit` at the end of one window and `limit` again at the start of the next, twice the limit in two ticks",
+      description:
+        "the sliding-window counter ignores the previous window's count: a fixed window, which admits `limit` at the end of one window and `limit` again at the start of the next, twice the limit in two ticks",
       violates: "admittedWithinBudget",
       params: { algorithm: "sliding-window-counter" },
       actions: { Request: requestWith({ ...correct, counter: fixedWindowAcquire }) },

@@ -17,17 +17,12 @@
  * good, since a `Sync` reports no change (client-go's resync delivers an
  * update whose old and new objects are equal, which an edge handler skips).
  */
-import {
-  atTermination,
-  choose,
-  defineSpec,
-  int,
-  invariant,
-  onEveryStep,
-} from "../src/index.js";
+import { atTermination, choose, defineSpec, int, invariant, onEveryStep } from "../src/index.js";
 
 /** A watch event: an edit of the desired count, or the current state after a relist. */
-export type WatchEvent = { readonly type: "Modified"; readonly from: number; readonly to: number } | { readonly type: "Sync"; readonly desired: number };
+export type WatchEvent =
+  | { readonly type: "Modified"; readonly from: number; readonly to: number }
+  | { readonly type: "Sync"; readonly desired: number };
 
 /** One reconcile: the actual count after one step toward `desired`, and whether to requeue (more steps needed). */
 export interface ReconcileResult {
@@ -93,7 +88,8 @@ interface ReconcilerOptions {
 const enqueueOnEvent: Handler = (s) => ({ ...s, queued: true });
 
 /** Edge-triggered: remember the edit the event reports, and queue the object only when there is one. */
-const rememberEdit: Handler = (s, event) => (event.type === "Modified" ? { ...s, lastSeen: edgeTriggeredTarget(s.lastSeen, event), queued: true } : s);
+const rememberEdit: Handler = (s, event) =>
+  event.type === "Modified" ? { ...s, lastSeen: edgeTriggeredTarget(s.lastSeen, event), queued: true } : s;
 
 /** Level-triggered: the target is the desired count as it is now. */
 const currentDesired = (s: ReconcileState): number => s.desired;
@@ -118,25 +114,55 @@ function deliverWith(handle: Handler) {
 /** A level-triggered controller reconciling an object's replica count, with watch events missed and duplicated. */
 export const reconciliationLoop = defineSpec({
   name: "reconciliation-loop",
-  description: "a level-triggered controller: despite missed and duplicated watch events, the actual state converges to the desired state after the last change",
+  description:
+    "a level-triggered controller: despite missed and duplicated watch events, the actual state converges to the desired state after the last change",
   params: {
     replicas: int(2, { min: 1, max: 4, description: "largest desired replica count" }),
     changes: int(2, { min: 1, max: 4, description: "edits of the desired count per run" }),
-    misses: int(1, { min: 0, max: 2, description: "watch events that may be missed (each breaks the watch, which relists)" }),
+    misses: int(1, {
+      min: 0,
+      max: 2,
+      description: "watch events that may be missed (each breaks the watch, which relists)",
+    }),
     duplicates: int(1, { min: 0, max: 2, description: "watch events that may be delivered twice" }),
   },
-  init: () => [{ desired: 0, actual: 0, changes: 0, events: [], relistPending: false, queued: false, lastSeen: 0, missed: 0, duplicated: 0 }],
+  init: () => [
+    {
+      desired: 0,
+      actual: 0,
+      changes: 0,
+      events: [],
+      relistPending: false,
+      queued: false,
+      lastSeen: 0,
+      missed: 0,
+      duplicated: 0,
+    },
+  ],
   actions: {
     Edit: choose(
-      (s: ReconcileState, p: ReconcileParams) => (s.changes < p.changes ? Array.from({ length: p.replicas + 1 }, (_, v) => v).filter((v) => v !== s.desired) : []),
-      (s: ReconcileState, to: number) => ({ ...s, desired: to, changes: s.changes + 1, events: [...s.events, { type: "Modified", from: s.desired, to } as const] }),
+      (s: ReconcileState, p: ReconcileParams) =>
+        s.changes < p.changes ? Array.from({ length: p.replicas + 1 }, (_, v) => v).filter((v) => v !== s.desired) : [],
+      (s: ReconcileState, to: number) => ({
+        ...s,
+        desired: to,
+        changes: s.changes + 1,
+        events: [...s.events, { type: "Modified", from: s.desired, to } as const],
+      }),
     ),
     Deliver: deliverWith(enqueueOnEvent),
     MissEvent: (s: ReconcileState, p: ReconcileParams) =>
-      s.events.length === 0 || s.missed >= p.misses ? undefined : { ...s, events: s.events.slice(1), missed: s.missed + 1, relistPending: true },
+      s.events.length === 0 || s.missed >= p.misses
+        ? undefined
+        : { ...s, events: s.events.slice(1), missed: s.missed + 1, relistPending: true },
     DuplicateEvent: (s: ReconcileState, p: ReconcileParams) =>
-      s.events.length === 0 || s.duplicated >= p.duplicates ? undefined : { ...s, events: [s.events[0]!, ...s.events], duplicated: s.duplicated + 1 },
-    Relist: (s: ReconcileState) => (s.relistPending ? { ...s, relistPending: false, events: [...s.events, { type: "Sync", desired: s.desired } as const] } : undefined),
+      s.events.length === 0 || s.duplicated >= p.duplicates
+        ? undefined
+        : { ...s, events: [s.events[0]!, ...s.events], duplicated: s.duplicated + 1 },
+    Relist: (s: ReconcileState) =>
+      s.relistPending
+        ? { ...s, relistPending: false, events: [...s.events, { type: "Sync", desired: s.desired } as const] }
+        : undefined,
     Reconcile: reconcileWith({ requeue: true, target: currentDesired }),
   },
   properties: {
@@ -144,7 +170,10 @@ export const reconciliationLoop = defineSpec({
       (s) => s.actual === s.desired,
       "when no edit, event or reconcile is left, the actual count equals the desired count (a liveness claim, checked at termination)",
     ),
-    actualWithinRange: invariant<ReconcileState, ReconcileParams>((s, p) => s.actual >= 0 && s.actual <= p.replicas, "the actual count never leaves 0..replicas"),
+    actualWithinRange: invariant<ReconcileState, ReconcileParams>(
+      (s, p) => s.actual >= 0 && s.actual <= p.replicas,
+      "the actual count never leaves 0..replicas",
+    ),
     oneReplicaPerReconcile: onEveryStep<ReconcileState>(
       (prev, next) => prev.actual === next.actual || Math.abs(next.actual - prev.actual) === 1,
       "every reconcile creates or deletes one replica at a time",
@@ -152,9 +181,13 @@ export const reconciliationLoop = defineSpec({
   },
   variants: {
     "edge-triggered": {
-      description: "the controller reconciles toward the last edit an event reported instead of the current desired state: a missed edit is lost for good",
+      description:
+        "the controller reconciles toward the last edit an event reported instead of the current desired state: a missed edit is lost for good",
       violates: "convergesToDesired",
-      actions: { Deliver: deliverWith(rememberEdit), Reconcile: reconcileWith({ requeue: true, target: (s) => s.lastSeen }) },
+      actions: {
+        Deliver: deliverWith(rememberEdit),
+        Reconcile: reconcileWith({ requeue: true, target: (s) => s.lastSeen }),
+      },
     },
     "no-requeue": {
       description: "reconcile takes one step and does not requeue: an edit of more than one replica is left half done",

@@ -25,7 +25,9 @@ export function registerRuntime(
       clients: ["writer", "reader"],
       instances: { writer: 1, reader: "option" },
       retire: { writer: false },
-      finalReads: (_params, ids) => [{ role: "reader", key: "register", input: { type: "StartRead", ask: ids["replica"] ?? [] } }],
+      finalReads: (_params, ids) => [
+        { role: "reader", key: "register", input: { type: "StartRead", ask: ids["replica"] ?? [] } },
+      ],
       model: "register",
     },
   };

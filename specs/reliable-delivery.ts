@@ -112,7 +112,11 @@ export const reliableSender = defineRole<ReliableSender, SenderInput, ReliableMe
       .with({ type: "Retransmit" }, (t) => {
         const out = s.unacked.find((o) => o.seq === t.seq);
         if (out === undefined) return undefined;
-        return become<ReliableSender, ReliableMessage, RetransmitTimer>(s, send(out.to, dataOf(out)), setTimer({ type: "Retransmit", seq: out.seq }));
+        return become<ReliableSender, ReliableMessage, RetransmitTimer>(
+          s,
+          send(out.to, dataOf(out)),
+          setTimer({ type: "Retransmit", seq: out.seq }),
+        );
       })
       .exhaustive(),
 });
@@ -146,7 +150,13 @@ export const reliableReceiver = defineRole<ReliableReceiver, DataPacket, AckPack
         const ack = reply(ctx, ackOf(d.seq));
         const seen = s.seen[from] ?? [];
         if (setHas(seen, d.seq)) return become(s, ack);
-        return become({ seen: { ...s.seen, [from]: setAdd(seen, d.seq) }, processed: [...s.processed, { from, payload: d.payload }] }, ack);
+        return become(
+          {
+            seen: { ...s.seen, [from]: setAdd(seen, d.seq) },
+            processed: [...s.processed, { from, payload: d.payload }],
+          },
+          ack,
+        );
       })
       .exhaustive(),
 });
@@ -154,7 +164,8 @@ export const reliableReceiver = defineRole<ReliableReceiver, DataPacket, AckPack
 /** The bug: every copy that arrives is processed. */
 const noDeduplication = defineRole<ReliableReceiver, DataPacket, AckPacket>({
   ...reliableReceiver,
-  reduce: (s, d, ctx) => become({ ...s, processed: [...s.processed, { from: ctx.from!, payload: d.payload }] }, reply(ctx, ackOf(d.seq))),
+  reduce: (s, d, ctx) =>
+    become({ ...s, processed: [...s.processed, { from: ctx.from!, payload: d.payload }] }, reply(ctx, ackOf(d.seq))),
 });
 
 /** The bug: the deduplication record is kept in memory, so a crash forgets it (the processed effects are still durable). */
@@ -218,7 +229,9 @@ function application(
       const key = input.type === "Retransmit" ? String(input.seq) : "";
       if (input.type === "Retransmit" && (retransmitted[key] ?? 0) >= ctx.params.retransmits) {
         // The model bound disables the timer; the broken sender's timer keeps firing (re-armed) and sends nothing.
-        return options.afterBudget === "disable" ? undefined : become<ModelSender, ReliableMessage, RetransmitTimer>(s, setTimer(input));
+        return options.afterBudget === "disable"
+          ? undefined
+          : become<ModelSender, ReliableMessage, RetransmitTimer>(s, setTimer(input));
       }
       const step = sender.reduce(app, input, ctx);
       if (step === undefined) return undefined;
@@ -226,7 +239,8 @@ function application(
         state: {
           ...step.state,
           sends: input.type === "Send" ? sends + 1 : sends,
-          retransmitted: input.type === "Retransmit" ? { ...retransmitted, [key]: (retransmitted[key] ?? 0) + 1 } : retransmitted,
+          retransmitted:
+            input.type === "Retransmit" ? { ...retransmitted, [key]: (retransmitted[key] ?? 0) + 1 } : retransmitted,
         },
         effects: step.effects,
       };
@@ -245,10 +259,15 @@ function processedIds(s: State): number[] {
 /** Exactly-once processing from one sender to one receiver over a lossy, duplicating, reordering network with crashes. */
 export const reliableDelivery = defineProtocol({
   name: "reliable-delivery",
-  description: "acknowledgements, retransmission and a durable deduplication record: each message processed exactly once despite loss, duplication, reordering and crashes",
+  description:
+    "acknowledgements, retransmission and a durable deduplication record: each message processed exactly once despite loss, duplication, reordering and crashes",
   params: {
     messages: int(2, { min: 1, max: 4, description: "messages the sender's application sends" }),
-    retransmits: int(2, { min: 0, max: 4, description: "retransmissions of each message (keep above the loss budget)" }),
+    retransmits: int(2, {
+      min: 0,
+      max: 4,
+      description: "retransmissions of each message (keep above the loss budget)",
+    }),
     loss: int(1, { min: 0, max: 3, description: "how many messages the network may lose" }),
     duplicates: int(1, { min: 0, max: 3, description: "how many messages the network may duplicate" }),
     crashes: int(1, { min: 0, max: 2, description: "how many crashes (of either node, each followed by a restart)" }),
@@ -282,7 +301,8 @@ export const reliableDelivery = defineProtocol({
   },
   variants: {
     "retransmit-budget": {
-      description: "the sender gives up after `retransmits` retransmissions (0 here) while its timer keeps firing: a lost message is never delivered",
+      description:
+        "the sender gives up after `retransmits` retransmissions (0 here) while its timer keeps firing: a lost message is never delivered",
       violates: "everyMessageDelivered",
       params: { retransmits: 0 },
       roles: { sender: application(reliableSender, { afterBudget: "ignore" }) },
@@ -293,7 +313,8 @@ export const reliableDelivery = defineProtocol({
       roles: { receiver: noDeduplication },
     },
     "volatile-dedup-record": {
-      description: "the receiver's deduplication record is not durable: after a crash it processes a retransmitted message again",
+      description:
+        "the receiver's deduplication record is not durable: after a crash it processes a retransmitted message again",
       violates: "processedAtMostOnce",
       roles: { receiver: volatileDedupRecord },
     },

@@ -188,7 +188,10 @@ const configOf = (p: RetryParams): BackoffConfig => ({ base: p.base, cap: p.cap,
 const opsOf = (s: RetryState): readonly string[] => Object.keys(s.ops);
 
 /** The (operation, jitter) pairs a send may take: every jitter of the attempt the client would send now. */
-function sendChoices(jitters: (attempt: number, config: BackoffConfig) => readonly number[], budget: (p: RetryParams) => BackoffConfig) {
+function sendChoices(
+  jitters: (attempt: number, config: BackoffConfig) => readonly number[],
+  budget: (p: RetryParams) => BackoffConfig,
+) {
   return (s: RetryState, p: RetryParams): { op: string; jitter: number }[] =>
     opsOf(s).flatMap((op) => {
       const decision = nextStep(s.ops[op]!, s.now, budget(p));
@@ -197,7 +200,13 @@ function sendChoices(jitters: (attempt: number, config: BackoffConfig) => readon
 }
 
 /** Send(o, jitter): the client sends the operation's next attempt (the first, or a retry once the wait is over) and draws its jitter. */
-function sendWith(schedule: Schedule, options: { readonly jitters?: (attempt: number, config: BackoffConfig) => readonly number[]; readonly budget?: (p: RetryParams) => BackoffConfig } = {}) {
+function sendWith(
+  schedule: Schedule,
+  options: {
+    readonly jitters?: (attempt: number, config: BackoffConfig) => readonly number[];
+    readonly budget?: (p: RetryParams) => BackoffConfig;
+  } = {},
+) {
   const budget = options.budget ?? configOf;
   return choose(
     sendChoices(options.jitters ?? jitterChoices, budget),
@@ -241,7 +250,11 @@ const deliverResponse = choose(opsOf, (s: RetryState, op: string) => {
 
 /** Lose(kind o): the network drops a copy of a request or response, within the loss budget. */
 const lose = choose(
-  (s: RetryState) => opsOf(s).flatMap((op) => [{ kind: "requests" as const, op }, { kind: "responses" as const, op }]),
+  (s: RetryState) =>
+    opsOf(s).flatMap((op) => [
+      { kind: "requests" as const, op },
+      { kind: "responses" as const, op },
+    ]),
   (s: RetryState, { kind, op }, p: RetryParams) => {
     const copies = s.network[kind][op] ?? 0;
     if (copies === 0 || s.lost >= p.loss) return undefined;
@@ -277,7 +290,11 @@ const applyEveryCopy: Handle = (server) => ({ applied: true, server });
 const retryAtOnce: Schedule = (attempt, now) => ({ status: "waiting", attempt, retryAt: now });
 
 /** `fixed-delay`: the wait stays at `base` (plus jitter): the exponent is never applied. */
-const fixedDelay: Schedule = (attempt, now, jitter, config) => ({ status: "waiting", attempt, retryAt: now + config.base + jitter });
+const fixedDelay: Schedule = (attempt, now, jitter, config) => ({
+  status: "waiting",
+  attempt,
+  retryAt: now + config.base + jitter,
+});
 const fixedJitters = (_attempt: number, config: BackoffConfig): readonly number[] => jitterChoices(1, config);
 
 /** `unbounded-retries`: the client never gives up; it retries for as long as no answer comes. */
@@ -286,7 +303,8 @@ const noBudget = (p: RetryParams): BackoffConfig => ({ ...configOf(p), maxAttemp
 /** Client retries with capped exponential backoff, full jitter and idempotency keys, over a network that loses and delays messages. */
 export const retryBackoff = defineSpec({
   name: "retry-backoff",
-  description: "retries with capped exponential backoff, full jitter and an idempotency key: each operation is applied at most once, retries wait out their backoff, and the budget bounds the attempts",
+  description:
+    "retries with capped exponential backoff, full jitter and an idempotency key: each operation is applied at most once, retries wait out their backoff, and the budget bounds the attempts",
   params: {
     operations: int(1, { min: 1, max: 2, description: "operations the client sends, each retried on its own" }),
     maxAttempts: int(4, { min: 1, max: 5, description: "sends per operation, the first included" }),
@@ -325,7 +343,10 @@ export const retryBackoff = defineSpec({
       "the server applies each operation at most once, however many of its attempts arrive",
     ),
     retriesWaitForBackoff: invariant<RetryState, RetryParams>(
-      (s, p) => Object.values(s.sends).every((times) => times.every((t, k) => k === 0 || t >= times[k - 1]! + backoffDelay(k, configOf(p)))),
+      (s, p) =>
+        Object.values(s.sends).every((times) =>
+          times.every((t, k) => k === 0 || t >= times[k - 1]! + backoffDelay(k, configOf(p))),
+        ),
       "attempt k+1 is sent no earlier than attempt k's send time plus min(cap, base·2^(k-1)): retries back off exponentially, up to the cap",
     ),
     attemptsWithinBudget: invariant<RetryState, RetryParams>(
@@ -345,7 +366,8 @@ export const retryBackoff = defineSpec({
   },
   variants: {
     "no-idempotency-key": {
-      description: "requests carry no idempotency key: a retry sent because the answer was slow or lost is applied a second time",
+      description:
+        "requests carry no idempotency key: a retry sent because the answer was slow or lost is applied a second time",
       violates: "appliedAtMostOnce",
       actions: { DeliverRequest: deliverRequestWith(applyEveryCopy) },
     },

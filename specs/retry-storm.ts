@@ -13,12 +13,7 @@
  * decision (retry, or fail the call upward) is `onFailure`, a pure function a
  * service can import.
  */
-import {
-  choose,
-  defineSpec,
-  int,
-  invariant,
-} from "../src/index.js";
+import { choose, defineSpec, int, invariant } from "../src/index.js";
 
 /** A retry budget: a token bucket that retries spend (first attempts are free). */
 export interface RetryBudget {
@@ -36,7 +31,9 @@ export interface RetryPolicy {
 }
 
 /** A layer's answer to a failed attempt: retry at tick `at` (spending one token if budgeted), or give up. */
-export type FailureDecision = { readonly type: "retry"; readonly at: number; readonly budget: RetryBudget } | { readonly type: "giveUp"; readonly budget: RetryBudget };
+export type FailureDecision =
+  | { readonly type: "retry"; readonly at: number; readonly budget: RetryBudget }
+  | { readonly type: "giveUp"; readonly budget: RetryBudget };
 
 /**
  * What a layer does when attempt number `attempt` (1 for the first) of a call
@@ -52,7 +49,11 @@ export function onFailure(attempt: number, now: number, budget: RetryBudget, pol
 }
 
 /** The budget after one tick: one more token every `refillTicks` ticks, at most `capacity`. */
-export function refillBudget(budget: RetryBudget, now: number, config: { readonly capacity: number; readonly refillTicks: number }): RetryBudget {
+export function refillBudget(
+  budget: RetryBudget,
+  now: number,
+  config: { readonly capacity: number; readonly refillTicks: number },
+): RetryBudget {
   return now % config.refillTicks === 0 ? { tokens: Math.min(config.capacity, budget.tokens + 1) } : budget;
 }
 
@@ -105,11 +106,18 @@ function policyOf(p: StormParams, options: { readonly budgeted: boolean; readonl
 }
 
 function sortCalls(calls: readonly (readonly Frame[])[]): (readonly Frame[])[] {
-  return [...calls].sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : JSON.stringify(a) > JSON.stringify(b) ? 1 : 0));
+  return [...calls].sort((a, b) =>
+    JSON.stringify(a) < JSON.stringify(b) ? -1 : JSON.stringify(a) > JSON.stringify(b) ? 1 : 0,
+  );
 }
 
 /** The failure of the top frame's latest attempt climbs the stack until some layer retries. */
-function fail(stack: readonly Frame[], budgets: readonly RetryBudget[], now: number, policy: RetryPolicy): { stack: readonly Frame[]; budgets: readonly RetryBudget[] } {
+function fail(
+  stack: readonly Frame[],
+  budgets: readonly RetryBudget[],
+  now: number,
+  policy: RetryPolicy,
+): { stack: readonly Frame[]; budgets: readonly RetryBudget[] } {
   let frames = stack;
   let current = budgets;
   while (frames.length > 0) {
@@ -117,7 +125,8 @@ function fail(stack: readonly Frame[], budgets: readonly RetryBudget[], now: num
     const top = frames[layer]!;
     const d = onFailure(top.attempts, now, current[layer]!, policy);
     current = current.map((b, k) => (k === layer ? d.budget : b));
-    if (d.type === "retry") return { stack: [...frames.slice(0, layer), { attempts: top.attempts, readyAt: d.at }], budgets: current };
+    if (d.type === "retry")
+      return { stack: [...frames.slice(0, layer), { attempts: top.attempts, readyAt: d.at }], budgets: current };
     frames = frames.slice(0, layer);
   }
   return { stack: frames, budgets: current };
@@ -132,19 +141,30 @@ function attemptWith(options: { readonly budgeted: boolean; readonly backoff: bo
     const made = [...stack.slice(0, -1), { ...top, attempts: top.attempts + 1 }];
     if (stack.length < p.layers) {
       // The next layer gets a call of its own.
-      return { ...s, calls: sortCalls(s.calls.map((c, k) => (k === i ? [...made, { attempts: 0, readyAt: s.now }] : c))) };
+      return {
+        ...s,
+        calls: sortCalls(s.calls.map((c, k) => (k === i ? [...made, { attempts: 0, readyAt: s.now }] : c))),
+      };
     }
     // The deepest service fails every call.
     const after = fail(made, s.budgets, s.now, policyOf(p, options));
-    const calls = after.stack.length === 0 ? s.calls.filter((_, k) => k !== i) : s.calls.map((c, k) => (k === i ? after.stack : c));
-    return { ...s, calls: sortCalls(calls), budgets: after.budgets, deepestLoad: s.deepestLoad + 1, failed: s.failed + (after.stack.length === 0 ? 1 : 0) };
+    const calls =
+      after.stack.length === 0 ? s.calls.filter((_, k) => k !== i) : s.calls.map((c, k) => (k === i ? after.stack : c));
+    return {
+      ...s,
+      calls: sortCalls(calls),
+      budgets: after.budgets,
+      deepestLoad: s.deepestLoad + 1,
+      failed: s.failed + (after.stack.length === 0 ? 1 : 0),
+    };
   };
 }
 
 /** A chain of `layers` retrying services in front of a failing deepest service. */
 export const retryStorm = defineSpec({
   name: "retry-storm",
-  description: "retries through a chain of services with a failing deepest service: with retry budgets and backoff its load stays within requests + each layer's budget; without them retries multiply",
+  description:
+    "retries through a chain of services with a failing deepest service: with retry budgets and backoff its load stays within requests + each layer's budget; without them retries multiply",
   params: {
     layers: int(2, { min: 1, max: 3, description: "retrying services in front of the deepest one" }),
     requests: int(2, { min: 1, max: 3, description: "client requests per run" }),
@@ -154,13 +174,26 @@ export const retryStorm = defineSpec({
     refillTicks: int(2, { min: 1, max: 4, description: "ticks per token added to a retry budget" }),
     horizon: int(4, { min: 1, max: 8, description: "ticks explored (model bound)" }),
   },
-  init: (p) => [{ now: 0, arrived: 0, calls: [], failed: 0, budgets: Array.from({ length: p.layers }, () => ({ tokens: p.capacity })), deepestLoad: 0 }],
+  init: (p) => [
+    {
+      now: 0,
+      arrived: 0,
+      calls: [],
+      failed: 0,
+      budgets: Array.from({ length: p.layers }, () => ({ tokens: p.capacity })),
+      deepestLoad: 0,
+    },
+  ],
   actions: {
     Request: (s: StormState, p: StormParams) =>
-      s.arrived >= p.requests ? undefined : { ...s, arrived: s.arrived + 1, calls: sortCalls([...s.calls, [{ attempts: 0, readyAt: s.now }]]) },
+      s.arrived >= p.requests
+        ? undefined
+        : { ...s, arrived: s.arrived + 1, calls: sortCalls([...s.calls, [{ attempts: 0, readyAt: s.now }]]) },
     Attempt: choose((s: StormState) => s.calls.map((_, i) => i), attemptWith({ budgeted: true, backoff: true })),
     Tick: (s: StormState, p: StormParams) =>
-      s.now >= p.horizon ? undefined : { ...s, now: s.now + 1, budgets: s.budgets.map((b) => refillBudget(b, s.now + 1, p)) },
+      s.now >= p.horizon
+        ? undefined
+        : { ...s, now: s.now + 1, budgets: s.budgets.map((b) => refillBudget(b, s.now + 1, p)) },
   },
   properties: {
     deepestLoadWithinBound: invariant<StormState, StormParams>(
@@ -170,9 +203,12 @@ export const retryStorm = defineSpec({
   },
   variants: {
     "unbounded-retries": {
-      description: "every layer retries each failed call `attempts` times at once, without a budget or backoff: each request becomes attempts^layers calls on the deepest service",
+      description:
+        "every layer retries each failed call `attempts` times at once, without a budget or backoff: each request becomes attempts^layers calls on the deepest service",
       violates: "deepestLoadWithinBound",
-      actions: { Attempt: choose((s: StormState) => s.calls.map((_, i) => i), attemptWith({ budgeted: false, backoff: false })) },
+      actions: {
+        Attempt: choose((s: StormState) => s.calls.map((_, i) => i), attemptWith({ budgeted: false, backoff: false })),
+      },
     },
   },
 });

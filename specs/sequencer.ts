@@ -26,7 +26,17 @@
  * sequencer.
  */
 import { produce } from "immer";
-import { atTermination, choose, defineSpec, int, invariant, numberedIds, setAdd, setHas, type NodeId } from "../src/index.js";
+import {
+  atTermination,
+  choose,
+  defineSpec,
+  int,
+  invariant,
+  numberedIds,
+  setAdd,
+  setHas,
+  type NodeId,
+} from "../src/index.js";
 
 /** A message a node broadcasts, named after its sender: m1 from n1. */
 export type MessageId = string;
@@ -76,7 +86,8 @@ export function receiveOrdered(node: SequencerNode, seq: number, msg: MessageId)
   if (node.received[seq] !== undefined) return node;
   const received = { ...node.received, [seq]: msg };
   const delivered = [...node.delivered];
-  for (let next = received[delivered.length + 1]; next !== undefined; next = received[delivered.length + 1]) delivered.push(next);
+  for (let next = received[delivered.length + 1]; next !== undefined; next = received[delivered.length + 1])
+    delivered.push(next);
   return { ...node, received, delivered };
 }
 
@@ -164,7 +175,10 @@ function orderWith(options: SequencerOptions) {
       return {
         ...s,
         nodes: { ...s.nodes, [m.to]: { ...receiveOrdered(self, seq, m.msg), nextSeq: seq + 1 } },
-        network: withSent(network, others.map((to) => ({ type: "Ordered", to, seq, msg: m.msg }) satisfies OrderedMessage)),
+        network: withSent(
+          network,
+          others.map((to) => ({ type: "Ordered", to, seq, msg: m.msg }) satisfies OrderedMessage),
+        ),
       };
     },
     (m) => `${m.msg} at ${m.to}`,
@@ -218,7 +232,8 @@ const Resend = choose(
   (_: SequencerState, p: SequencerParams) => nodeIds(p),
   (s: SequencerState, n: NodeId) => {
     const node = s.nodes[n]!;
-    if (!isLive(s, n) || !isLive(s, s.sequencer) || node.requestedFrom === null || isLive(s, node.requestedFrom)) return undefined;
+    if (!isLive(s, n) || !isLive(s, s.sequencer) || node.requestedFrom === null || isLive(s, node.requestedFrom))
+      return undefined;
     if (hasNumbered(node, messageOf(n))) return undefined;
     return produce(s, (d) => {
       d.nodes[n]!.requestedFrom = s.sequencer;
@@ -234,7 +249,8 @@ function liveNodes(s: SequencerState): readonly [NodeId, SequencerNode][] {
 /** Total-order broadcast through a sequencer, with failover. */
 export const sequencer = defineSpec({
   name: "sequencer",
-  description: "total-order broadcast through a sequencer with failover: every node delivers the same sequence, with no gap and no duplicate",
+  description:
+    "total-order broadcast through a sequencer with failover: every node delivers the same sequence, with no gap and no duplicate",
   params: {
     nodes: int(3, { min: 2, max: 4, description: "nodes; each broadcasts one message; n1 is the first sequencer" }),
     failovers: int(1, { min: 0, max: 2, description: "sequencer crashes per run (model bound)" }),
@@ -260,7 +276,9 @@ export const sequencer = defineSpec({
     everyNumberNamesOneMessage: invariant<SequencerState>((s) => {
       const named: Record<number, MessageId> = {};
       const numbered = [
-        ...Object.values(s.nodes).flatMap((n) => Object.entries(n.received).map(([seq, msg]) => ({ seq: Number(seq), msg }))),
+        ...Object.values(s.nodes).flatMap((n) =>
+          Object.entries(n.received).map(([seq, msg]) => ({ seq: Number(seq), msg })),
+        ),
         ...s.network.filter((m): m is OrderedMessage => m.type === "Ordered"),
       ];
       return numbered.every(({ seq, msg }) => (named[seq] ??= msg) === msg);
@@ -280,17 +298,23 @@ export const sequencer = defineSpec({
     liveNodesDeliverEveryLiveNodesMessage: atTermination<SequencerState>((s) => {
       const live = liveNodes(s);
       const expected = live.map(([n]) => messageOf(n)).filter((m) => setHas(s.broadcast, m));
-      return live.every(([, node]) => expected.every((m) => node.delivered.includes(m)) && Object.keys(node.received).length === node.delivered.length);
+      return live.every(
+        ([, node]) =>
+          expected.every((m) => node.delivered.includes(m)) &&
+          Object.keys(node.received).length === node.delivered.length,
+      );
     }, "when nothing more can happen, every live node has delivered every message a live node broadcast, and holds nothing back (no gap)"),
   },
   variants: {
     "restart-numbering": {
-      description: "the new sequencer starts numbering at 1 again: two messages get the same number, nodes deliver different sequences and some never deliver one of them",
+      description:
+        "the new sequencer starts numbering at 1 again: two messages get the same number, nodes deliver different sequences and some never deliver one of them",
       violates: "everyNumberNamesOneMessage",
       actions: { Takeover: takeoverWith(() => 1) },
     },
     "no-dedup": {
-      description: "the new sequencer numbers a resent message the old one had already numbered: nodes deliver it twice",
+      description:
+        "the new sequencer numbers a resent message the old one had already numbered: nodes deliver it twice",
       violates: "noMessageIsDeliveredTwice",
       actions: { Order: orderWith({ dedup: false }) },
     },

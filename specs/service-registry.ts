@@ -114,11 +114,16 @@ const cacheForever: Usable = (cache) => cache?.instances ?? null;
 /** A registry with heartbeats and TTL expiry, and a client caching its lookups. */
 export const serviceRegistry = defineSpec({
   name: "service-registry",
-  description: "registration, heartbeats and TTL expiry with a client-side cache: no request goes to an instance dropped longer than the cache TTL ago, and a live instance that keeps heartbeating is never expired",
+  description:
+    "registration, heartbeats and TTL expiry with a client-side cache: no request goes to an instance dropped longer than the cache TTL ago, and a live instance that keeps heartbeating is never expired",
   params: {
     instances: int(2, { min: 1, max: 3, description: "service instances" }),
     heartbeatEvery: int(1, { min: 1, max: 3, description: "ticks between a live instance's heartbeats, at most" }),
-    registryTtl: int(2, { min: 0, max: 4, description: "ticks without a heartbeat before the registry may drop an instance" }),
+    registryTtl: int(2, {
+      min: 0,
+      max: 4,
+      description: "ticks without a heartbeat before the registry may drop an instance",
+    }),
     cacheTtl: int(1, { min: 0, max: 4, description: "ticks the client uses a cached lookup" }),
     crashes: int(1, { min: 0, max: 2, description: "instance crashes per run" }),
     requests: int(2, { min: 0, max: 4, description: "requests the client sends per run (model bound)" }),
@@ -172,7 +177,9 @@ export const serviceRegistry = defineSpec({
     Tick: (s: RegistryState, p: RegistryParams) => {
       if (s.now >= p.horizon) return undefined;
       // A live instance keeps heartbeating: time does not pass its interval without one.
-      const overdue = Object.entries(s.instances).some(([i, t]) => t.alive && s.now + 1 - (s.registry[i]?.lastHeartbeat ?? -Infinity) > p.heartbeatEvery);
+      const overdue = Object.entries(s.instances).some(
+        ([i, t]) => t.alive && s.now + 1 - (s.registry[i]?.lastHeartbeat ?? -Infinity) > p.heartbeatEvery,
+      );
       return overdue ? undefined : { ...s, now: s.now + 1, lastRequest: null };
     },
   },
@@ -189,12 +196,14 @@ export const serviceRegistry = defineSpec({
   },
   variants: {
     "cache-without-ttl": {
-      description: "the client keeps its cached lookup forever: it goes on sending to an instance the registry dropped long ago",
+      description:
+        "the client keeps its cached lookup forever: it goes on sending to an instance the registry dropped long ago",
       violates: "noRequestToInstanceDroppedLongerThanCacheTtl",
       actions: { Request: requestWith(cacheForever) },
     },
     "ttl-below-heartbeat-interval": {
-      description: "the registry's TTL (1) is shorter than the heartbeat interval (2): a live instance that heartbeats on schedule is dropped between two heartbeats",
+      description:
+        "the registry's TTL (1) is shorter than the heartbeat interval (2): a live instance that heartbeats on schedule is dropped between two heartbeats",
       violates: "liveInstanceNeverExpired",
       params: { heartbeatEvery: 2, registryTtl: 1 },
     },

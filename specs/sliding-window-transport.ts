@@ -89,7 +89,11 @@ function senderWith(options: SenderOptions) {
     durable: [],
     reduce: (s, input) =>
       match(input)
-        .with({ type: "Connect" }, (): SenderStep | undefined => (s.phase === "closed" ? become({ ...s, phase: "synSent" }, send(RECEIVER, { type: "Syn" }), setTimer(RTO)) : undefined))
+        .with({ type: "Connect" }, (): SenderStep | undefined =>
+          s.phase === "closed"
+            ? become({ ...s, phase: "synSent" }, send(RECEIVER, { type: "Syn" }), setTimer(RTO))
+            : undefined,
+        )
         .with({ type: "SendByte" }, (c): SenderStep | undefined => {
           if (s.phase !== "established" || s.next >= c.bytes) return undefined;
           if (options.respectWindow && !canSend(s)) return undefined;
@@ -102,13 +106,15 @@ function senderWith(options: SenderOptions) {
           return become(state, send(RECEIVER, { type: "HandshakeAck" }), ...effects);
         })
         .with({ type: "Ack" }, (a): SenderStep => {
-          if (s.phase !== "established" || a.ack <= s.base) return become(s.phase === "established" ? { ...s, window: a.window } : s);
+          if (s.phase !== "established" || a.ack <= s.base)
+            return become(s.phase === "established" ? { ...s, window: a.window } : s);
           const next: TransportSender = { ...s, base: a.ack, window: a.window };
           return become(next, next.base === next.next ? cancelTimer(RTO) : setTimer(RTO));
         })
         .with({ type: "Rto" }, (): SenderStep | undefined => {
           if (s.phase === "synSent") return become(s, send(RECEIVER, { type: "Syn" }), setTimer(RTO));
-          if (s.phase === "established" && s.base < s.next) return become(s, send(RECEIVER, { type: "Data", seq: s.base }), setTimer(RTO));
+          if (s.phase === "established" && s.base < s.next)
+            return become(s, send(RECEIVER, { type: "Data", seq: s.base }), setTimer(RTO));
           return undefined;
         })
         .with({ type: "Syn" }, { type: "HandshakeAck" }, { type: "Data" }, (): SenderStep => become(s))
@@ -169,13 +175,23 @@ function receiverWith(acceptByte: typeof accept) {
     init: () => ({ phase: "listen", expected: 0, buffer: [], delivered: [] }),
     reduce: (r, seg, ctx) =>
       match(seg)
-        .with({ type: "Syn" }, () => become<TransportReceiver, Segment>(r.phase === "listen" ? { ...r, phase: "synReceived" } : r, reply(ctx, { type: "SynAck", window: ctx.params.window })))
-        .with({ type: "HandshakeAck" }, () => become<TransportReceiver, Segment>(r.phase === "synReceived" ? { ...r, phase: "established" } : r))
+        .with({ type: "Syn" }, () =>
+          become<TransportReceiver, Segment>(
+            r.phase === "listen" ? { ...r, phase: "synReceived" } : r,
+            reply(ctx, { type: "SynAck", window: ctx.params.window }),
+          ),
+        )
+        .with({ type: "HandshakeAck" }, () =>
+          become<TransportReceiver, Segment>(r.phase === "synReceived" ? { ...r, phase: "established" } : r),
+        )
         .with({ type: "Data" }, (d) => {
           // No connection: dropped. A data segment also completes the handshake, as in TCP.
           if (r.phase === "listen") return become<TransportReceiver, Segment>(r);
           const next = acceptByte({ ...r, phase: "established" }, d.seq, ctx.params.window);
-          return become<TransportReceiver, Segment>(next, reply(ctx, { type: "Ack", ack: next.expected, window: ctx.params.window }));
+          return become<TransportReceiver, Segment>(
+            next,
+            reply(ctx, { type: "Ack", ack: next.expected, window: ctx.params.window }),
+          );
         })
         .with({ type: "SynAck" }, { type: "Ack" }, () => become<TransportReceiver, Segment>(r))
         .exhaustive(),
@@ -195,10 +211,13 @@ export interface ModelSender extends TransportSender {
   readonly retransmitted: readonly number[];
 }
 
-function application(sender: RoleDef<TransportSender, SenderCommand | Segment | Rto, Segment, Rto>): RoleDef<ModelSender, SenderCommand | Segment | Rto, Segment, Rto, Params> {
+function application(
+  sender: RoleDef<TransportSender, SenderCommand | Segment | Rto, Segment, Rto>,
+): RoleDef<ModelSender, SenderCommand | Segment | Rto, Segment, Rto, Params> {
   return defineRole<ModelSender, SenderCommand | Segment | Rto, Segment, Rto, Params>({
     init: (ctx) => ({ ...sender.init(ctx), retransmitted: [] }),
-    choices: (s, ctx) => (s.phase === "closed" ? [{ type: "Connect" }] : [{ type: "SendByte", bytes: ctx.params.bytes }]),
+    choices: (s, ctx) =>
+      s.phase === "closed" ? [{ type: "Connect" }] : [{ type: "SendByte", bytes: ctx.params.bytes }],
     reduce: (s, input, ctx) => {
       const { retransmitted, ...app } = s;
       const slot = s.phase === "synSent" ? ctx.params.bytes : s.base;
@@ -220,11 +239,16 @@ function delivered(s: State): readonly number[] {
 /** A sliding-window transport with a handshake, over a lossy, duplicating, reordering network. */
 export const slidingWindowTransport = defineProtocol({
   name: "sliding-window-transport",
-  description: "a TCP-like handshake, sequence numbers, cumulative acks and a receive window of W: in-order exactly-once delivery, never more than W bytes unacknowledged",
+  description:
+    "a TCP-like handshake, sequence numbers, cumulative acks and a receive window of W: in-order exactly-once delivery, never more than W bytes unacknowledged",
   params: {
     bytes: int(3, { min: 1, max: 5, description: "bytes the application sends" }),
     window: int(2, { min: 1, max: 4, description: "the receive window W, in bytes" }),
-    retransmits: int(1, { min: 0, max: 3, description: "retransmissions of the SYN and of each byte (keep at or above the loss budget)" }),
+    retransmits: int(1, {
+      min: 0,
+      max: 3,
+      description: "retransmissions of the SYN and of each byte (keep at or above the loss budget)",
+    }),
     loss: int(1, { min: 0, max: 2, description: "how many segments the network may lose" }),
     duplicates: int(1, { min: 0, max: 2, description: "how many segments the network may duplicate" }),
   },
@@ -237,8 +261,14 @@ export const slidingWindowTransport = defineProtocol({
       const snd = nodeOf(s, "sender", SENDER);
       return snd.next - snd.base <= p.window;
     }, "the sender never has more than W bytes sent and unacknowledged"),
-    deliveredInOrder: invariant<State, Params>((s) => delivered(s).every((b, k) => b === k), "the application receives bytes 0, 1, 2, ... in order, none twice, none skipped"),
-    deliveredExactlyOnce: atTermination<State, Params>((s, p) => delivered(s).length === p.bytes, "when nothing more can happen, every byte sent has been delivered (exactly once, by deliveredInOrder)"),
+    deliveredInOrder: invariant<State, Params>(
+      (s) => delivered(s).every((b, k) => b === k),
+      "the application receives bytes 0, 1, 2, ... in order, none twice, none skipped",
+    ),
+    deliveredExactlyOnce: atTermination<State, Params>(
+      (s, p) => delivered(s).length === p.bytes,
+      "when nothing more can happen, every byte sent has been delivered (exactly once, by deliveredInOrder)",
+    ),
   },
   variants: {
     "ignore-window": {
@@ -247,7 +277,8 @@ export const slidingWindowTransport = defineProtocol({
       roles: { sender: application(senderWith({ respectWindow: false })) },
     },
     "no-reorder-buffer": {
-      description: "the receiver hands every in-window byte to the application on arrival instead of buffering it until the gap before it is filled",
+      description:
+        "the receiver hands every in-window byte to the application on arrival instead of buffering it until the gap before it is filled",
       violates: "deliveredInOrder",
       roles: { receiver: receiverWith(acceptOnArrival) },
     },

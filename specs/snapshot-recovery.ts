@@ -110,7 +110,12 @@ export const resumeAtLastIncludedIndex: ResumeRule = (d) => d.snapshot?.lastIncl
  * recover(d, resumeAtLastIncludedIndex) // { applied: ["x1"], appliedIndex: 1, ... }: entry 2 is applied next
  */
 export function recover(d: DurableState, resumeAt: ResumeRule): VolatileState {
-  return { applied: d.snapshot?.state ?? [], appliedIndex: resumeAt(d), pendingCompaction: null, pendingSnapshot: null };
+  return {
+    applied: d.snapshot?.state ?? [],
+    appliedIndex: resumeAt(d),
+    pendingCompaction: null,
+    pendingSnapshot: null,
+  };
 }
 
 /**
@@ -118,7 +123,11 @@ export function recover(d: DurableState, resumeAt: ResumeRule): VolatileState {
  * that index and the term of its entry.
  */
 export function takeSnapshot(node: SnapshotNode): Snapshot {
-  return { lastIncludedIndex: node.appliedIndex, lastIncludedTerm: termAt(node, node.appliedIndex), state: node.applied };
+  return {
+    lastIncludedIndex: node.appliedIndex,
+    lastIncludedTerm: termAt(node, node.appliedIndex),
+    state: node.applied,
+  };
 }
 
 /** The log without the entries up to `index` (they are in the snapshot). */
@@ -196,7 +205,8 @@ const Apply = (s: SnapshotState): SnapshotState | undefined => {
 function snapshotWith(options: SnapshotOptions) {
   return (s: SnapshotState): SnapshotState | undefined => {
     const { node } = s;
-    if (!node.up || node.pendingSnapshot !== null || node.applied.length <= (node.snapshot?.state.length ?? 0)) return undefined;
+    if (!node.up || node.pendingSnapshot !== null || node.applied.length <= (node.snapshot?.state.length ?? 0))
+      return undefined;
     return update(s, { snapshot: options.take(node), pendingCompaction: node.appliedIndex });
   };
 }
@@ -204,7 +214,8 @@ function snapshotWith(options: SnapshotOptions) {
 /** The bug: the log prefix is discarded first, and the snapshot that holds it is written in a later step. */
 const compactThenSnapshot = (s: SnapshotState): SnapshotState | undefined => {
   const { node } = s;
-  if (!node.up || node.pendingSnapshot !== null || node.applied.length <= (node.snapshot?.state.length ?? 0)) return undefined;
+  if (!node.up || node.pendingSnapshot !== null || node.applied.length <= (node.snapshot?.state.length ?? 0))
+    return undefined;
   return update(s, { log: compact(node.log, node.appliedIndex), pendingSnapshot: takeSnapshot(node) });
 };
 
@@ -228,16 +239,22 @@ const Crash = (s: SnapshotState, p: SnapshotParams): SnapshotState | undefined =
 };
 
 function restartWith(options: SnapshotOptions) {
-  return (s: SnapshotState): SnapshotState | undefined => (s.node.up ? undefined : update(s, { ...recover(s.node, options.resumeAt), up: true }));
+  return (s: SnapshotState): SnapshotState | undefined =>
+    s.node.up ? undefined : update(s, { ...recover(s.node, options.resumeAt), up: true });
 }
 
 /** Snapshots, log compaction, and recovery from snapshot plus log suffix. */
 export const snapshotRecovery = defineSpec({
   name: "snapshot-recovery",
-  description: "a snapshot with its last included index and term plus the log suffix recovers the same state as replaying the whole log, whenever the node crashes",
+  description:
+    "a snapshot with its last included index and term plus the log suffix recovers the same state as replaying the whole log, whenever the node crashes",
   params: {
     entries: int(3, { min: 1, max: 4, description: "log entries the leader appends per run (model bound)" }),
-    terms: int(2, { min: 1, max: 3, description: "terms per run; each new term overwrites the uncommitted suffix (model bound)" }),
+    terms: int(2, {
+      min: 1,
+      max: 3,
+      description: "terms per run; each new term overwrites the uncommitted suffix (model bound)",
+    }),
     crashes: int(1, { min: 0, max: 2, description: "crashes per run (model bound)" }),
   },
   init: () => [
@@ -267,10 +284,18 @@ export const snapshotRecovery = defineSpec({
       const snap = s.node.snapshot;
       if (snap === null || snap.lastIncludedIndex === null) return true;
       const last = s.committed[snap.lastIncludedIndex - 1];
-      return snap.state.join() === replay(s.committed.slice(0, snap.lastIncludedIndex)).join() && (last?.term ?? 0) === snap.lastIncludedTerm;
+      return (
+        snap.state.join() === replay(s.committed.slice(0, snap.lastIncludedIndex)).join() &&
+        (last?.term ?? 0) === snap.lastIncludedTerm
+      );
     }, "a snapshot's state is the committed log replayed up to its last included index, and its recorded term is that entry's term"),
     everyCommittedEntryIsOnDisk: invariant<SnapshotState>(
-      (s) => s.committed.every((e) => s.node.log.some((l) => l.index === e.index && l.cmd === e.cmd) || s.node.snapshot?.state[e.index - 1] === e.cmd),
+      (s) =>
+        s.committed.every(
+          (e) =>
+            s.node.log.some((l) => l.index === e.index && l.cmd === e.cmd) ||
+            s.node.snapshot?.state[e.index - 1] === e.cmd,
+        ),
       "every committed entry is on disk at every step: in the log, or applied in the snapshot's state",
     ),
     lastEntryIsKnownAfterCompaction: invariant<SnapshotState>(
@@ -284,12 +309,14 @@ export const snapshotRecovery = defineSpec({
   },
   variants: {
     "snapshot-without-index": {
-      description: "the snapshot holds only the state machine; after a crash between writing it and compacting the log, recovery replays entries the snapshot already includes",
+      description:
+        "the snapshot holds only the state machine; after a crash between writing it and compacting the log, recovery replays entries the snapshot already includes",
       violates: "recoveredStateMatchesFullReplay",
       actions: { Snapshot: snapshotWith(withoutIndex), Restart: restartWith(withoutIndex) },
     },
     "compact-before-snapshot": {
-      description: "the log prefix is discarded before the snapshot that holds it is written: in between the node holds neither, so a new entry reuses an index and a crash loses committed entries",
+      description:
+        "the log prefix is discarded before the snapshot that holds it is written: in between the node holds neither, so a new entry reuses an index and a crash loses committed entries",
       violates: "everyCommittedEntryIsOnDisk",
       actions: { Snapshot: compactThenSnapshot, WriteSnapshot },
     },

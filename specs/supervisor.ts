@@ -26,7 +26,18 @@
  */
 import { castDraft, produce } from "immer";
 import { match } from "ts-pattern";
-import { atTermination, choose, defineSpec, int, invariant, leadsTo, numberedIds, oneOf, onEveryStep, type NodeId } from "../src/index.js";
+import {
+  atTermination,
+  choose,
+  defineSpec,
+  int,
+  invariant,
+  leadsTo,
+  numberedIds,
+  oneOf,
+  onEveryStep,
+  type NodeId,
+} from "../src/index.js";
 
 /** The name of a supervised child. */
 export type ChildId = NodeId;
@@ -72,7 +83,11 @@ export const initialSupervisor: SupervisorState = { restarts: [], escalated: fal
  * @example
  * childrenToRestart("rest_for_one", ["db", "cache", "api"], "cache") // ["cache", "api"]
  */
-export function childrenToRestart(strategy: RestartStrategy, children: readonly ChildId[], exited: ChildId): readonly ChildId[] {
+export function childrenToRestart(
+  strategy: RestartStrategy,
+  children: readonly ChildId[],
+  exited: ChildId,
+): readonly ChildId[] {
   return match(strategy)
     .with("one_for_one", () => [exited])
     .with("one_for_all", () => children)
@@ -99,13 +114,22 @@ export function recordRestart(restarts: readonly number[], now: number, period: 
  * const first = handleExit(initialSupervisor, "c1", 0, config); // restart ["c1"]
  * // a second exit 2 ticks later is a second restart within 5 ticks: escalate, terminate ["c1", "c2"]
  */
-export function handleExit(supervisor: SupervisorState, exited: ChildId, now: number, config: SupervisorConfig): ExitDecision {
+export function handleExit(
+  supervisor: SupervisorState,
+  exited: ChildId,
+  now: number,
+  config: SupervisorConfig,
+): ExitDecision {
   if (supervisor.escalated) return { type: "stopped" };
   const restarts = recordRestart(supervisor.restarts, now, config.period);
   if (restarts.length > config.maxRestarts) {
     return { type: "escalate", terminate: config.children, supervisor: { restarts, escalated: true } };
   }
-  return { type: "restart", restart: childrenToRestart(config.strategy, config.children, exited), supervisor: { restarts, escalated: false } };
+  return {
+    type: "restart",
+    restart: childrenToRestart(config.strategy, config.children, exited),
+    supervisor: { restarts, escalated: false },
+  };
 }
 
 /**
@@ -201,14 +225,18 @@ function handleExitStep(options: { readonly decide: HandleExit; readonly discard
  * it shuffles their exits forever and restarts neither.
  */
 const deferWhileBusy = choose(oldestExit, (s: SupervisionState, exited: ChildId, p: SupervisionParams) =>
-  s.mailbox.length > 1 ? { ...s, mailbox: [...s.mailbox.slice(1), exited] } : handleExitStep({ decide: handleExit, discard: discardStaleExits })(s, exited, p),
+  s.mailbox.length > 1
+    ? { ...s, mailbox: [...s.mailbox.slice(1), exited] }
+    : handleExitStep({ decide: handleExit, discard: discardStaleExits })(s, exited, p),
 );
 
 /** A supervisor without restart intensity: it restarts whatever crashes, as often as it crashes. */
-const restartForever: HandleExit = (supervisor, exited, now, config) => handleExit(supervisor, exited, now, { ...config, maxRestarts: Infinity });
+const restartForever: HandleExit = (supervisor, exited, now, config) =>
+  handleExit(supervisor, exited, now, { ...config, maxRestarts: Infinity });
 
 /** Counts restarts over the supervisor's whole life instead of a sliding window of `period` ticks. */
-const intensityNeverExpires: HandleExit = (supervisor, exited, now, config) => handleExit(supervisor, exited, now, { ...config, period: Infinity });
+const intensityNeverExpires: HandleExit = (supervisor, exited, now, config) =>
+  handleExit(supervisor, exited, now, { ...config, period: Infinity });
 
 /** Whatever its strategy, restarts only the child that exited. */
 const restartOnlyExited: HandleExit = (supervisor, exited, now, config) =>
@@ -262,7 +290,9 @@ export const supervisor = defineSpec({
     {
       now: 0,
       supervisor: initialSupervisor,
-      children: Object.fromEntries(childIds(p).map((c): [ChildId, Child] => [c, { status: "running", incarnation: 0 }])),
+      children: Object.fromEntries(
+        childIds(p).map((c): [ChildId, Child] => [c, { status: "running", incarnation: 0 }]),
+      ),
       mailbox: [],
       crashes: 0,
       restartLog: [],
@@ -301,11 +331,16 @@ export const supervisor = defineSpec({
       "no window of period ticks holds more than maxRestarts restarts: a crash loop ends in escalation, not in restarting forever",
     ),
     escalatesOnlyWhenIntensityExceeded: onEveryStep<SupervisionState, SupervisionParams>(
-      (prev, next, p) => prev.supervisor.escalated || !next.supervisor.escalated || restartsInWindow(prev.restartLog, next.now, p.period) >= p.maxRestarts,
+      (prev, next, p) =>
+        prev.supervisor.escalated ||
+        !next.supervisor.escalated ||
+        restartsInWindow(prev.restartLog, next.now, p.period) >= p.maxRestarts,
       "the supervisor gives up only when one more restart would make more than maxRestarts within period ticks: old restarts stop counting",
     ),
     everyCrashAwaitsRestart: invariant<SupervisionState>(
-      (s) => s.supervisor.escalated || Object.entries(s.children).every(([c, child]) => child.status === "running" || s.mailbox.includes(c)),
+      (s) =>
+        s.supervisor.escalated ||
+        Object.entries(s.children).every(([c, child]) => child.status === "running" || s.mailbox.includes(c)),
       "until the supervisor escalates, a child that is not running has its exit waiting in the supervisor's mailbox: no crash is forgotten",
     ),
     strategyRestartsTheRightChildren: onEveryStep<SupervisionState, SupervisionParams>((prev, next, p) => {
@@ -321,33 +356,39 @@ export const supervisor = defineSpec({
   },
   variants: {
     "defer-while-busy": {
-      description: "while several exits are pending the supervisor puts the oldest back at the end of its mailbox: with two children down it shuffles their exits forever",
+      description:
+        "while several exits are pending the supervisor puts the oldest back at the end of its mailbox: with two children down it shuffles their exits forever",
       violates: "crashedChildEventuallyRestarted",
       actions: { HandleExit: deferWhileBusy },
     },
     "restart-forever": {
-      description: "no restart intensity: a child that keeps crashing is restarted forever, and the failure never reaches the parent",
+      description:
+        "no restart intensity: a child that keeps crashing is restarted forever, and the failure never reaches the parent",
       violates: "restartsWithinIntensity",
       actions: { HandleExit: handleExitWith({ decide: restartForever, discard: discardStaleExits }) },
     },
     "intensity-never-expires": {
-      description: "restarts are counted over the supervisor's whole life, not a window of period ticks: maxRestarts + 1 crashes, however far apart, make it give up",
+      description:
+        "restarts are counted over the supervisor's whole life, not a window of period ticks: maxRestarts + 1 crashes, however far apart, make it give up",
       violates: "escalatesOnlyWhenIntensityExceeded",
       actions: { HandleExit: handleExitWith({ decide: intensityNeverExpires, discard: discardStaleExits }) },
     },
     "one-for-all-restarts-only-crashed": {
-      description: "a one_for_all supervisor restarts only the crashed child: its siblings keep running against a dependency that lost its state",
+      description:
+        "a one_for_all supervisor restarts only the crashed child: its siblings keep running against a dependency that lost its state",
       violates: "strategyRestartsTheRightChildren",
       params: { strategy: "one_for_all" },
       actions: { HandleExit: handleExitWith({ decide: restartOnlyExited, discard: discardStaleExits }) },
     },
     "flush-mailbox-after-restart": {
-      description: "after a restart the supervisor flushes its whole mailbox, not just the restarted children's stale exits: a second child's crash is forgotten and it stays dead",
+      description:
+        "after a restart the supervisor flushes its whole mailbox, not just the restarted children's stale exits: a second child's crash is forgotten and it stays dead",
       violates: "everyCrashAwaitsRestart",
       actions: { HandleExit: handleExitWith({ decide: handleExit, discard: discardAllExits }) },
     },
     "escalate-leaving-children": {
-      description: "the supervisor gives up without terminating its children: they run on, orphaned, beside the subtree the parent restarts",
+      description:
+        "the supervisor gives up without terminating its children: they run on, orphaned, beside the subtree the parent restarts",
       violates: "noChildRunsAfterEscalation",
       actions: { HandleExit: handleExitWith({ decide: escalateLeavingChildren, discard: discardStaleExits }) },
     },

@@ -36,13 +36,18 @@ export interface TmState {
 }
 
 /** The messages of TwoPhase.tla. */
-export type TwoPhaseMessage = { readonly type: "Prepared"; readonly rm: NodeId } | { readonly type: "Commit" } | { readonly type: "Abort" };
+export type TwoPhaseMessage =
+  { readonly type: "Prepared"; readonly rm: NodeId } | { readonly type: "Commit" } | { readonly type: "Abort" };
 
 /** What the TM reacts to: a Prepared message or its own decision. */
-export type TmInput = Extract<TwoPhaseMessage, { type: "Prepared" }> | { readonly type: "DecideCommit" } | { readonly type: "DecideAbort" };
+export type TmInput =
+  Extract<TwoPhaseMessage, { type: "Prepared" }> | { readonly type: "DecideCommit" } | { readonly type: "DecideAbort" };
 
 /** What an RM reacts to: the TM's decision or its own choice to prepare or abort. */
-export type RmInput = Extract<TwoPhaseMessage, { type: "Commit" | "Abort" }> | { readonly type: "Prepare" } | { readonly type: "ChooseToAbort" };
+export type RmInput =
+  | Extract<TwoPhaseMessage, { type: "Commit" | "Abort" }>
+  | { readonly type: "Prepare" }
+  | { readonly type: "ChooseToAbort" };
 
 /** The transaction manager (TMRcvPrepared, TMCommit, TMAbort). */
 export const transactionManager = defineRole<TmState, TmInput, TwoPhaseMessage>({
@@ -93,7 +98,9 @@ export const resourceManager = defineRole<RmState, RmInput, TwoPhaseMessage>({
           ? undefined
           : become<RmState, TwoPhaseMessage>({ rmState: "prepared" }, send("tm", { type: "Prepared", rm: ctx.self })),
       )
-      .with({ type: "ChooseToAbort" }, () => (s.rmState !== "working" ? undefined : become<RmState>({ rmState: "aborted" })))
+      .with({ type: "ChooseToAbort" }, () =>
+        s.rmState !== "working" ? undefined : become<RmState>({ rmState: "aborted" }),
+      )
       // TwoPhase.tla puts no guard on receiving the decision.
       .with({ type: "Commit" }, () => become<RmState>({ rmState: "committed" }))
       .with({ type: "Abort" }, () => become<RmState>({ rmState: "aborted" }))
@@ -107,7 +114,10 @@ const impatientManager = defineRole<TmState, TmInput, TwoPhaseMessage>({
     input.type === "DecideCommit"
       ? s.tmState !== "init"
         ? undefined
-        : become<TmState, TwoPhaseMessage>({ ...s, tmState: "committed" }, broadcast(ctx.roles["rm"] ?? [], { type: "Commit" }))
+        : become<TmState, TwoPhaseMessage>(
+            { ...s, tmState: "committed" },
+            broadcast(ctx.roles["rm"] ?? [], { type: "Commit" }),
+          )
       : transactionManager.reduce(s, input, ctx),
 });
 
@@ -118,12 +128,14 @@ const fickleManager = defineRole<TmState, TmInput, TwoPhaseMessage>({
     input.type === "DecideAbort"
       ? s.tmState === "aborted"
         ? undefined
-        : become<TmState, TwoPhaseMessage>({ ...s, tmState: "aborted" }, broadcast(ctx.roles["rm"] ?? [], { type: "Abort" }))
+        : become<TmState, TwoPhaseMessage>(
+            { ...s, tmState: "aborted" },
+            broadcast(ctx.roles["rm"] ?? [], { type: "Abort" }),
+          )
       : transactionManager.reduce(s, input, ctx),
 });
 
 type State = ProtocolStateOf<{ tm: typeof transactionManager; rm: typeof resourceManager }>;
-
 
 /** The RM ids for `rms` resource managers: rm1..rmN. */
 export function rmIds(rms: number): readonly NodeId[] {

@@ -76,7 +76,11 @@ export function nextId(state: GeneratorState, clock: number, config: GeneratorCo
 }
 
 function issued(timestamp: number, sequence: number, config: GeneratorConfig): NextIdResult {
-  return { type: "issued", id: { timestamp, node: config.node, sequence }, state: { lastTimestamp: timestamp, sequence } };
+  return {
+    type: "issued",
+    id: { timestamp, node: config.node, sequence },
+    state: { lastTimestamp: timestamp, sequence },
+  };
 }
 
 /** Orders ids as their 64-bit encodings do: by timestamp, then node, then sequence. */
@@ -89,9 +93,16 @@ export function compareIds(a: SnowflakeId, b: SnowflakeId): number {
  * timestamp, 10 of node, 12 of sequence); integers order as `compareIds`.
  * @example encodeId({ timestamp: 1, node: 2, sequence: 3 }) // 4202499n
  */
-export function encodeId(id: SnowflakeId, layout: { readonly nodeBits: number; readonly sequenceBits: number } = { nodeBits: 10, sequenceBits: 12 }): bigint {
+export function encodeId(
+  id: SnowflakeId,
+  layout: { readonly nodeBits: number; readonly sequenceBits: number } = { nodeBits: 10, sequenceBits: 12 },
+): bigint {
   const { nodeBits, sequenceBits } = layout;
-  return (BigInt(id.timestamp) << BigInt(nodeBits + sequenceBits)) | (BigInt(id.node) << BigInt(sequenceBits)) | BigInt(id.sequence);
+  return (
+    (BigInt(id.timestamp) << BigInt(nodeBits + sequenceBits)) |
+    (BigInt(id.node) << BigInt(sequenceBits)) |
+    BigInt(id.sequence)
+  );
 }
 
 /** One node of the model: its clock, whether it is up, its generator and the ids it issued in order. */
@@ -136,33 +147,41 @@ const nodeLabel = (i: number): string => `node ${i}`;
 
 /** Generate(i): node i asks its generator for an id at its clock reading. */
 function generateWith(generate: Generate) {
-  return choose(nodeNumbers, (s: UniqueIdsState, i: number, p: UniqueIdsParams) => {
-    const node = s.nodes[i]!;
-    if (!node.up) return undefined;
-    return match(generate(node.generator, node.clock, { node: i, sequences: p.sequences }))
-      .with({ type: "wait" }, () => undefined)
-      .with({ type: "issued" }, (r) =>
-        produce(s, (d) => {
-          const n = d.nodes[i]!;
-          n.generator = r.state;
-          n.issued.push({ id: r.id, at: s.now });
-        }),
-      )
-      .exhaustive();
-  }, nodeLabel);
+  return choose(
+    nodeNumbers,
+    (s: UniqueIdsState, i: number, p: UniqueIdsParams) => {
+      const node = s.nodes[i]!;
+      if (!node.up) return undefined;
+      return match(generate(node.generator, node.clock, { node: i, sequences: p.sequences }))
+        .with({ type: "wait" }, () => undefined)
+        .with({ type: "issued" }, (r) =>
+          produce(s, (d) => {
+            const n = d.nodes[i]!;
+            n.generator = r.state;
+            n.issued.push({ id: r.id, at: s.now });
+          }),
+        )
+        .exhaustive();
+    },
+    nodeLabel,
+  );
 }
 
 /** Restart(i): a crashed node comes back (at least a tick later) with what `recover` gives it of its generator. */
 function restartWith(recover: Recover) {
-  return choose(nodeNumbers, (s: UniqueIdsState, i: number) => {
-    const node = s.nodes[i]!;
-    if (node.up || s.now <= node.crashedAt) return undefined;
-    return produce(s, (d) => {
-      const n = d.nodes[i]!;
-      n.up = true;
-      n.generator = recover(node.generator);
-    });
-  }, nodeLabel);
+  return choose(
+    nodeNumbers,
+    (s: UniqueIdsState, i: number) => {
+      const node = s.nodes[i]!;
+      if (node.up || s.now <= node.crashedAt) return undefined;
+      return produce(s, (d) => {
+        const n = d.nodes[i]!;
+        n.up = true;
+        n.generator = recover(node.generator);
+      });
+    },
+    nodeLabel,
+  );
 }
 
 /** The generator that wraps its sequence to 0 instead of waiting for the next tick. */
@@ -191,7 +210,8 @@ const stepLabel = (step: { node: number; clock: number }): string => `node ${ste
 /** Snowflake ids on `nodes` nodes whose clocks step back within `skew` ticks and that crash and restart. */
 export const uniqueIds = defineSpec({
   name: "unique-ids",
-  description: "Snowflake ids (timestamp, node, sequence) under clocks stepped back within a skew bound and node restarts",
+  description:
+    "Snowflake ids (timestamp, node, sequence) under clocks stepped back within a skew bound and node restarts",
   params: {
     nodes: int(2, { min: 1, max: 4, description: "nodes making ids" }),
     sequences: int(2, { min: 1, max: 8, description: "ids per tick (2^sequence bits)" }),
@@ -203,7 +223,13 @@ export const uniqueIds = defineSpec({
   init: (p) => [
     {
       now: 0,
-      nodes: Array.from({ length: p.nodes }, (): IdNode => ({ clock: 0, up: true, crashedAt: -1, generator: initialGenerator, issued: [] })),
+      nodes: Array.from({ length: p.nodes }, (): IdNode => ({
+        clock: 0,
+        up: true,
+        crashedAt: -1,
+        generator: initialGenerator,
+        issued: [],
+      })),
       crashes: 0,
     },
   ],
@@ -213,16 +239,22 @@ export const uniqueIds = defineSpec({
         d.now += 1;
         for (const n of d.nodes) n.clock += 1;
       }),
-    StepClock: choose((s: UniqueIdsState, p: UniqueIdsParams) => clockSteps(s, { lowest: s.now - p.skew }), stepClock, stepLabel),
+    StepClock: choose(
+      (s: UniqueIdsState, p: UniqueIdsParams) => clockSteps(s, { lowest: s.now - p.skew }),
+      stepClock,
+      stepLabel,
+    ),
     Generate: generateWith(nextId),
-    Crash: choose(nodeNumbers, (s: UniqueIdsState, i: number, p: UniqueIdsParams) =>
-      !s.nodes[i]!.up || s.crashes >= p.crashes
-        ? undefined
-        : produce(s, (d) => {
-            d.crashes += 1;
-            d.nodes[i]!.up = false;
-            d.nodes[i]!.crashedAt = s.now;
-          }),
+    Crash: choose(
+      nodeNumbers,
+      (s: UniqueIdsState, i: number, p: UniqueIdsParams) =>
+        !s.nodes[i]!.up || s.crashes >= p.crashes
+          ? undefined
+          : produce(s, (d) => {
+              d.crashes += 1;
+              d.nodes[i]!.up = false;
+              d.nodes[i]!.crashedAt = s.now;
+            }),
       nodeLabel,
     ),
     // The generator's state is durable: restored as persisted.
@@ -245,17 +277,20 @@ export const uniqueIds = defineSpec({
   },
   variants: {
     "volatile-last-timestamp": {
-      description: "the generator's last timestamp lives only in memory: a node restarted after its clock moved back reissues ids",
+      description:
+        "the generator's last timestamp lives only in memory: a node restarted after its clock moved back reissues ids",
       violates: "idsAreUnique",
       actions: { Restart: restartWith(() => initialGenerator) },
     },
     "sequence-overflow-no-wait": {
-      description: "when a tick's sequence numbers run out the generator wraps to 0 instead of waiting for the next tick",
+      description:
+        "when a tick's sequence numbers run out the generator wraps to 0 instead of waiting for the next tick",
       violates: "idsAreUnique",
       actions: { Generate: generateWith(nextIdWrapping) },
     },
     "clock-beyond-skew": {
-      description: "NTP may step a clock back further than the skew bound: ids made more than K ticks apart come out of order",
+      description:
+        "NTP may step a clock back further than the skew bound: ids made more than K ticks apart come out of order",
       violates: "idsAreKSorted",
       actions: { StepClock: choose((s: UniqueIdsState) => clockSteps(s, { lowest: 0 }), stepClock, stepLabel) },
     },

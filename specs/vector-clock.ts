@@ -34,7 +34,8 @@ import { eventGraph, processIds, type EventRef } from "./lamport-clock.js";
 export type VectorClock = Readonly<Record<NodeId, number>>;
 
 /** What happens at a process: an internal event, a send (which stamps the message), or the receipt of a stamped message. */
-export type VectorEvent = { readonly type: "Local" } | { readonly type: "Send" } | { readonly type: "Receive"; readonly stamp: VectorClock };
+export type VectorEvent =
+  { readonly type: "Local" } | { readonly type: "Send" } | { readonly type: "Receive"; readonly stamp: VectorClock };
 
 /** The entry-wise maximum of two vectors. */
 export function mergeVectors(a: VectorClock, b: VectorClock): VectorClock {
@@ -129,20 +130,35 @@ function vectorProcess(tick: Tick): RoleDef<VectorProcess, VectorInput, VectorMe
     });
   return defineRole<VectorProcess, VectorInput, VectorMessage, never, Params>({
     init: () => ({ clock: {}, events: [] }),
-    choices: (_s, ctx) => [{ type: "Local" }, ...ctx.nodes.filter((n) => n !== ctx.self).map((to) => ({ type: "Send", to }) as const)],
+    choices: (_s, ctx) => [
+      { type: "Local" },
+      ...ctx.nodes.filter((n) => n !== ctx.self).map((to) => ({ type: "Send", to }) as const),
+    ],
     reduce: (s, input, ctx) =>
       match(input)
         .with({ type: "Local" }, () =>
-          spontaneousEvents(s) >= ctx.params.events ? undefined : become(log(s, { kind: "local", clock: tick(s.clock, ctx.self, { type: "Local" }) })),
+          spontaneousEvents(s) >= ctx.params.events
+            ? undefined
+            : become(log(s, { kind: "local", clock: tick(s.clock, ctx.self, { type: "Local" }) })),
         )
         .with({ type: "Send" }, (i) => {
           if (spontaneousEvents(s) >= ctx.params.events) return undefined;
           const clock = tick(s.clock, ctx.self, { type: "Send" });
-          const msg: VectorMessage = { type: "Stamped", stamp: clock, sentAt: { node: ctx.self, index: s.events.length } };
+          const msg: VectorMessage = {
+            type: "Stamped",
+            stamp: clock,
+            sentAt: { node: ctx.self, index: s.events.length },
+          };
           return become(log(s, { kind: "send", clock }), send(i.to, msg));
         })
         .with({ type: "Stamped" }, (m) =>
-          become(log(s, { kind: "receive", clock: tick(s.clock, ctx.self, { type: "Receive", stamp: m.stamp }), sentAt: m.sentAt })),
+          become(
+            log(s, {
+              kind: "receive",
+              clock: tick(s.clock, ctx.self, { type: "Receive", stamp: m.stamp }),
+              sentAt: m.sentAt,
+            }),
+          ),
         )
         .exhaustive(),
   });
@@ -171,7 +187,8 @@ function everyPair(
 /** Vector clocks over processes that exchange messages in any order. */
 export const vectorClock = defineProtocol({
   name: "vector-clock",
-  description: "vector clocks: a happened before b exactly when V(a) < V(b); concurrent events are incomparable (conflicts are detected)",
+  description:
+    "vector clocks: a happened before b exactly when V(a) < V(b); concurrent events are incomparable (conflicts are detected)",
   params: {
     processes: int(3, { min: 2, max: 4, description: "number of processes" }),
     events: int(1, { min: 1, max: 3, description: "local events and sends per process (receives are not counted)" }),
@@ -189,7 +206,11 @@ export const vectorClock = defineProtocol({
       "for distinct events, a happened before b (ghost event graph) exactly when V(a) < V(b)",
     ),
     concurrentEventsAreIncomparable: invariant<State, Params>(
-      (s) => everyPair(s, (a, b, relation) => relation !== "concurrent" || compareVectors(a.clock, b.clock) === "concurrent"),
+      (s) =>
+        everyPair(
+          s,
+          (a, b, relation) => relation !== "concurrent" || compareVectors(a.clock, b.clock) === "concurrent",
+        ),
       "events unrelated by happened-before have incomparable vectors, so concurrent updates are detected as conflicts",
     ),
     ownEntryCountsOwnEvents: invariant<State, Params>(
@@ -199,7 +220,8 @@ export const vectorClock = defineProtocol({
   },
   variants: {
     "merge-without-increment": {
-      description: "on receipt the process merges the stamp but does not increment its own entry, so a receive can carry its send's vector",
+      description:
+        "on receipt the process merges the stamp but does not increment its own entry, so a receive can carry its send's vector",
       violates: "happenedBeforeIffVectorLess",
       roles: { process: vectorProcess(mergeWithoutIncrement) },
     },

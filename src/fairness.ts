@@ -45,7 +45,10 @@ const DELIVERY = "*: receive *";
  * The classifier of a declaration: a label's fairness level (strong wins over
  * weak). `group` maps a label to its action group (`Inc(1)` to `Inc`).
  */
-export function fairnessLevels(fairness: Fairness | undefined, group: (label: string) => string): (label: string) => FairnessLevel {
+export function fairnessLevels(
+  fairness: Fairness | undefined,
+  group: (label: string) => string,
+): (label: string) => FairnessLevel {
   if (fairness === undefined) return () => 0;
   const weak = (fairness.weak ?? []).map(globRegExp);
   const strong = [...(fairness.strong ?? []), ...(fairness.network === "fair" ? [DELIVERY] : [])].map(globRegExp);
@@ -58,9 +61,11 @@ export function fairnessLevels(fairness: Fairness | undefined, group: (label: st
   };
 }
 
-
 /** A whole-text glob: `*` is any text, everything else literal. */
 function globRegExp(pattern: string): RegExp {
-  const body = pattern.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*");
+  const body = pattern
+    .split("*")
+    .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
+    .join(".*");
   return new RegExp(`^${body}$`, "s");
 }

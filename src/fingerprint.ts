@@ -160,7 +160,6 @@ export function fingerprint(value: unknown): Fingerprint {
   return out;
 }
 
-
 /**
  * Checks that a value is plain data: objects with the plain prototype, arrays,
  * finite numbers, strings, booleans and null, without cycles. Throws
@@ -187,7 +186,8 @@ function walkPlain(v: unknown, path: string, seen: Set<object>): void {
       throw new NotPlainDataError(path, `instance of ${proto?.constructor?.name ?? "a class"}`);
     }
     for (const [k, e] of Object.entries(v)) {
-      if (e !== undefined) walkPlain(e, /^[A-Za-z_$][\w$]*$/.test(k) ? `${path}.${k}` : `${path}[${JSON.stringify(k)}]`, seen);
+      if (e !== undefined)
+        walkPlain(e, /^[A-Za-z_$][\w$]*$/.test(k) ? `${path}.${k}` : `${path}[${JSON.stringify(k)}]`, seen);
     }
   }
   seen.delete(v);

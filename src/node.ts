@@ -37,7 +37,8 @@ export interface NodeOptions<P> {
 }
 
 /** How an input reached the node: a message from a peer, a timer that fired, or a local choice (the default). */
-export type HandleOptions = { readonly from: NodeId; readonly kind?: "message" } | { readonly kind: "timer" } | { readonly kind?: "choice" };
+export type HandleOptions =
+  { readonly from: NodeId; readonly kind?: "message" } | { readonly kind: "timer" } | { readonly kind?: "choice" };
 
 /** A role running in an application: see the module comment. */
 export interface RunningNode<S, I, M, T> {
@@ -71,7 +72,9 @@ function setupOf<P>(options: NodeOptions<P>): NodeSetup<P> {
   const roles = peers as Readonly<Record<string, readonly NodeId[]>>;
   const nodes = Object.values(roles).flat();
   if (!nodes.includes(self)) {
-    throw new OptionError(`startNode: node "${self}" is in none of the roles of \`peers\` (${Object.keys(roles).join(", ") || "none"}); list it under its role`);
+    throw new OptionError(
+      `startNode: node "${self}" is in none of the roles of \`peers\` (${Object.keys(roles).join(", ") || "none"}); list it under its role`,
+    );
   }
   return { self, params, nodes, roles };
 }
@@ -85,7 +88,10 @@ function setupOf<P>(options: NodeOptions<P>): NodeSetup<P> {
  * rm.handle({ type: "Commit" }, { from: "tm" }); // []
  * rm.state; // { rmState: "committed" }
  */
-export function startNode<S, I, M, T, P>(role: RoleDef<S, I, M, T, P>, options: NodeOptions<P>): RunningNode<S, I, M, T> {
+export function startNode<S, I, M, T, P>(
+  role: RoleDef<S, I, M, T, P>,
+  options: NodeOptions<P>,
+): RunningNode<S, I, M, T> {
   const setup = setupOf(options);
   let state: S = options.durable === undefined ? role.init(setup) : restartedState(role, setup, options.durable);
   const armed = new Map<string, T>();

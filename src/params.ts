@@ -53,7 +53,10 @@ export type ParamRecord = Readonly<Record<string, number | boolean | string>>;
  * An integer parameter.
  * @example params: { rms: int(3, { min: 1, max: 12, description: "resource managers" }) }
  */
-export function int(defaultValue: number, options: { min?: number; max?: number; description?: string } = {}): IntParam {
+export function int(
+  defaultValue: number,
+  options: { min?: number; max?: number; description?: string } = {},
+): IntParam {
   return { type: "int", default: defaultValue, ...options };
 }
 
@@ -108,8 +111,10 @@ export function parseParamValue(name: string, def: ParamDef, text: string): numb
 
 function checkIntRange(name: string, def: IntParam, value: number): void {
   if (!Number.isSafeInteger(value)) throw new ParamError(`param "${name}" must be an integer, got ${value}`);
-  if (def.min !== undefined && value < def.min) throw new ParamError(`param "${name}" must be at least ${def.min}, got ${value}`);
-  if (def.max !== undefined && value > def.max) throw new ParamError(`param "${name}" must be at most ${def.max}, got ${value}`);
+  if (def.min !== undefined && value < def.min)
+    throw new ParamError(`param "${name}" must be at least ${def.min}, got ${value}`);
+  if (def.max !== undefined && value > def.max)
+    throw new ParamError(`param "${name}" must be at most ${def.max}, got ${value}`);
 }
 
 /**
@@ -129,9 +134,7 @@ export function resolveParams(
       const def = schema[name];
       if (!def) {
         const known = Object.keys(schema);
-        throw new ParamError(
-          `unknown param "${name}"; params: ${known.length > 0 ? known.join(", ") : "(none)"}`,
-        );
+        throw new ParamError(`unknown param "${name}"; params: ${known.length > 0 ? known.join(", ") : "(none)"}`);
       }
       values[name] = checkValue(name, def, value);
     }

@@ -44,4 +44,9 @@ export {
   type TypedProtocolState,
   type WithRoleStates,
 } from "./protocol/api.js";
-export { defineProtocol, type ProtocolDefinition, type ProtocolSpec, type ProtocolVariantDef } from "./protocol/definition.js";
+export {
+  defineProtocol,
+  type ProtocolDefinition,
+  type ProtocolSpec,
+  type ProtocolVariantDef,
+} from "./protocol/definition.js";

@@ -108,11 +108,23 @@ export interface WorkloadConfig {
    * The next operation of a client of `role` (default: a random one of the
    * role's `choices`). `random` is the slot's seeded generator.
    */
-  next?(role: string, state: unknown, setup: NodeSetup<unknown>, random: () => number, params: RuntimeParamValues): unknown;
+  next?(
+    role: string,
+    state: unknown,
+    setup: NodeSetup<unknown>,
+    random: () => number,
+    params: RuntimeParamValues,
+  ): unknown;
   /** Reads of the final state once the network has healed: what the summary shows as `final reads`. */
-  finalReads?(params: RuntimeParamValues, roles: Readonly<Record<string, readonly string[]>>): readonly (ClientOperation & { readonly key: string })[];
+  finalReads?(
+    params: RuntimeParamValues,
+    roles: Readonly<Record<string, readonly string[]>>,
+  ): readonly (ClientOperation & { readonly key: string })[];
   /** What a client does with an answer its reducer does not take (see {@link ClientAnswer}). */
-  answer?(msg: Readonly<Record<string, unknown>>, client: { readonly pinned: boolean; readonly state: unknown; readonly params: RuntimeParamValues }): ClientAnswer | undefined;
+  answer?(
+    msg: Readonly<Record<string, unknown>>,
+    client: { readonly pinned: boolean; readonly state: unknown; readonly params: RuntimeParamValues },
+  ): ClientAnswer | undefined;
   /** The same client state, aimed at `node` for its next attempt (targeted scenarios). */
   aim?(state: unknown, node: string): unknown;
   /** A write of `n` and a read of the same register, for the isolate-leader scenario. */

@@ -8,12 +8,7 @@ import { sameError } from "./same-error.js";
 import { fingerprintInto, NotPlainDataError, type Fingerprint } from "./fingerprint.js";
 import { faultOf, invalidFault, UserCodeError, type NamedInput, type UserCodeSite } from "./user-code.js";
 import { fairnessLevels, type Fairness, type FairnessLevel } from "./fairness.js";
-import {
-  resolveParams,
-  type ParamRecord,
-  type ParamsSchema,
-  type ParamValues,
-} from "./params.js";
+import { resolveParams, type ParamRecord, type ParamsSchema, type ParamValues } from "./params.js";
 
 /** What every property may say of itself. */
 interface PropertyMeta {
@@ -89,10 +84,16 @@ export type Property<S, P> =
  * A property that holds in every reachable state.
  * @example properties: { consistent: invariant((s) => !(hasCommitted(s) && hasAborted(s))) }
  */
-export function invariant<S, P = unknown>(check: (state: S, params: P) => boolean, description?: string): InvariantProperty<S, P>;
+export function invariant<S, P = unknown>(
+  check: (state: S, params: P) => boolean,
+  description?: string,
+): InvariantProperty<S, P>;
 /** Not for calling: it lets TypeScript infer the callbacks' types (see {@link DeferredCall}). */
 export function invariant<Never extends never>(...deferred: DeferredCall<Never>): Deferred;
-export function invariant<S, P>(check: (state: S, params: P) => boolean, description?: string): InvariantProperty<S, P> | Deferred {
+export function invariant<S, P>(
+  check: (state: S, params: P) => boolean,
+  description?: string,
+): InvariantProperty<S, P> | Deferred {
   return description === undefined ? { kind: "invariant", check } : { kind: "invariant", check, description };
 }
 
@@ -100,10 +101,16 @@ export function invariant<S, P>(check: (state: S, params: P) => boolean, descrip
  * A property of every step (prev -> next), checked on every generated transition.
  * @example termsNeverDecrease: onEveryStep((prev, next) => next.term >= prev.term)
  */
-export function onEveryStep<S, P = unknown>(check: (prev: S, next: S, params: P) => boolean, description?: string): ActionProperty<S, P>;
+export function onEveryStep<S, P = unknown>(
+  check: (prev: S, next: S, params: P) => boolean,
+  description?: string,
+): ActionProperty<S, P>;
 /** Not for calling: it lets TypeScript infer the callbacks' types (see {@link DeferredCall}). */
 export function onEveryStep<Never extends never>(...deferred: DeferredCall<Never>): Deferred;
-export function onEveryStep<S, P>(check: (prev: S, next: S, params: P) => boolean, description?: string): ActionProperty<S, P> | Deferred {
+export function onEveryStep<S, P>(
+  check: (prev: S, next: S, params: P) => boolean,
+  description?: string,
+): ActionProperty<S, P> | Deferred {
   return description === undefined ? { kind: "action", check } : { kind: "action", check, description };
 }
 
@@ -111,10 +118,16 @@ export function onEveryStep<S, P>(check: (prev: S, next: S, params: P) => boolea
  * A property of every final state (no action enabled), e.g. "every message was delivered".
  * States cut off by the state constraint are not final.
  */
-export function atTermination<S, P = unknown>(check: (state: S, params: P) => boolean, description?: string): FinalProperty<S, P>;
+export function atTermination<S, P = unknown>(
+  check: (state: S, params: P) => boolean,
+  description?: string,
+): FinalProperty<S, P>;
 /** Not for calling: it lets TypeScript infer the callbacks' types (see {@link DeferredCall}). */
 export function atTermination<Never extends never>(...deferred: DeferredCall<Never>): Deferred;
-export function atTermination<S, P>(check: (state: S, params: P) => boolean, description?: string): FinalProperty<S, P> | Deferred {
+export function atTermination<S, P>(
+  check: (state: S, params: P) => boolean,
+  description?: string,
+): FinalProperty<S, P> | Deferred {
   return description === undefined ? { kind: "final", check } : { kind: "final", check, description };
 }
 
@@ -125,10 +138,16 @@ export function atTermination<S, P>(check: (state: S, params: P) => boolean, des
  * states reachable.
  * @example someoneCommits: sometimes((s) => Object.values(s.nodes).some((n) => n.state === "committed"))
  */
-export function sometimes<S, P = unknown>(check: (state: S, params: P) => boolean, description?: string): SometimesProperty<S, P>;
+export function sometimes<S, P = unknown>(
+  check: (state: S, params: P) => boolean,
+  description?: string,
+): SometimesProperty<S, P>;
 /** Not for calling: it lets TypeScript infer the callbacks' types (see {@link DeferredCall}). */
 export function sometimes<Never extends never>(...deferred: DeferredCall<Never>): Deferred;
-export function sometimes<S, P>(check: (state: S, params: P) => boolean, description?: string): SometimesProperty<S, P> | Deferred {
+export function sometimes<S, P>(
+  check: (state: S, params: P) => boolean,
+  description?: string,
+): SometimesProperty<S, P> | Deferred {
   return description === undefined ? { kind: "sometimes", check } : { kind: "sometimes", check, description };
 }
 
@@ -139,10 +158,16 @@ export function sometimes<S, P>(check: (state: S, params: P) => boolean, descrip
  * state it can stay in forever) without `check` ever holding.
  * @example eventuallyAllDecided: eventually((s) => rms(s).every((x) => x === "committed" || x === "aborted"))
  */
-export function eventually<S, P = unknown>(check: (state: S, params: P) => boolean, description?: string): EventuallyProperty<S, P>;
+export function eventually<S, P = unknown>(
+  check: (state: S, params: P) => boolean,
+  description?: string,
+): EventuallyProperty<S, P>;
 /** Not for calling: it lets TypeScript infer the callbacks' types (see {@link DeferredCall}). */
 export function eventually<Never extends never>(...deferred: DeferredCall<Never>): Deferred;
-export function eventually<S, P>(check: (state: S, params: P) => boolean, description?: string): EventuallyProperty<S, P> | Deferred {
+export function eventually<S, P>(
+  check: (state: S, params: P) => boolean,
+  description?: string,
+): EventuallyProperty<S, P> | Deferred {
   return description === undefined ? { kind: "eventually", check } : { kind: "eventually", check, description };
 }
 
@@ -151,11 +176,19 @@ export function eventually<S, P>(check: (state: S, params: P) => boolean, descri
  * it never settles into states where `check` fails.
  * @example keepsServing: alwaysEventually((s) => s.breaker === "closed")
  */
-export function alwaysEventually<S, P = unknown>(check: (state: S, params: P) => boolean, description?: string): AlwaysEventuallyProperty<S, P>;
+export function alwaysEventually<S, P = unknown>(
+  check: (state: S, params: P) => boolean,
+  description?: string,
+): AlwaysEventuallyProperty<S, P>;
 /** Not for calling: it lets TypeScript infer the callbacks' types (see {@link DeferredCall}). */
 export function alwaysEventually<Never extends never>(...deferred: DeferredCall<Never>): Deferred;
-export function alwaysEventually<S, P>(check: (state: S, params: P) => boolean, description?: string): AlwaysEventuallyProperty<S, P> | Deferred {
-  return description === undefined ? { kind: "alwaysEventually", check } : { kind: "alwaysEventually", check, description };
+export function alwaysEventually<S, P>(
+  check: (state: S, params: P) => boolean,
+  description?: string,
+): AlwaysEventuallyProperty<S, P> | Deferred {
+  return description === undefined
+    ? { kind: "alwaysEventually", check }
+    : { kind: "alwaysEventually", check, description };
 }
 
 /**
@@ -163,7 +196,11 @@ export function alwaysEventually<S, P>(check: (state: S, params: P) => boolean, 
  * satisfying `q` (TLA+'s `P ~> Q`; a state satisfying both counts).
  * @example restarted: leadsTo((s) => s.child === "crashed", (s) => s.child === "running")
  */
-export function leadsTo<S, P = unknown>(p: (state: S, params: P) => boolean, q: (state: S, params: P) => boolean, description?: string): LeadsToProperty<S, P>;
+export function leadsTo<S, P = unknown>(
+  p: (state: S, params: P) => boolean,
+  q: (state: S, params: P) => boolean,
+  description?: string,
+): LeadsToProperty<S, P>;
 /** Not for calling: it lets TypeScript infer the callbacks' types (see {@link DeferredCall}). */
 export function leadsTo<Never extends never>(...deferred: DeferredCall<Never>): Deferred;
 export function leadsTo<S, P>(
@@ -171,7 +208,9 @@ export function leadsTo<S, P>(
   q: (state: S, params: P) => boolean,
   description?: string,
 ): LeadsToProperty<S, P> | Deferred {
-  return description === undefined ? { kind: "leadsTo", check: p, then: q } : { kind: "leadsTo", check: p, then: q, description };
+  return description === undefined
+    ? { kind: "leadsTo", check: p, then: q }
+    : { kind: "leadsTo", check: p, then: q, description };
 }
 
 /**
@@ -243,15 +282,24 @@ export function choose<S, P, T>(
       try {
         values = [...over(state, params)];
       } catch (error) {
-        throw new UserCodeError(faultOf("action", name, error, [{ name: "state", value: state }], (s) => [...over(s as S, params)]));
+        throw new UserCodeError(
+          faultOf("action", name, error, [{ name: "state", value: state }], (s) => [...over(s as S, params)]),
+        );
       }
       for (const value of values) {
         let next: S | undefined;
         try {
           next = step(state, value, params);
         } catch (error) {
-          const inputs: NamedInput[] = [{ name: "state", value: state }, { name: "value", value }];
-          throw new UserCodeError(faultOf("action", `${name}(${safeLabel(label, value)})`, error, inputs, (s, v) => step(s as S, v as T, params)));
+          const inputs: NamedInput[] = [
+            { name: "state", value: state },
+            { name: "value", value },
+          ];
+          throw new UserCodeError(
+            faultOf("action", `${name}(${safeLabel(label, value)})`, error, inputs, (s, v) =>
+              step(s as S, v as T, params),
+            ),
+          );
         }
         if (next !== undefined) emit(next, `${name}(${safeLabel(label, value)})`);
       }
@@ -316,7 +364,12 @@ export interface Spec<S = unknown> {
   readonly name: string;
   readonly description: string;
   readonly params: ParamsSchema;
-  readonly properties: readonly { readonly name: string; readonly kind: PropertyKind; readonly description?: string; readonly symmetric?: false }[];
+  readonly properties: readonly {
+    readonly name: string;
+    readonly kind: PropertyKind;
+    readonly description?: string;
+    readonly symmetric?: false;
+  }[];
   readonly variants: readonly VariantInfo[];
   /** Roles whose nodes are interchangeable (symmetry reduction may be used), if any. */
   readonly symmetry?: readonly string[];
@@ -351,10 +404,18 @@ export type ModelProperty<S> =
   | { readonly name: string; readonly kind: "final"; readonly check: (state: S) => boolean }
   | { readonly name: string; readonly kind: "sometimes"; readonly check: (state: S) => boolean }
   | { readonly name: string; readonly kind: "eventually" | "alwaysEventually"; readonly check: (state: S) => boolean }
-  | { readonly name: string; readonly kind: "leadsTo"; readonly check: (state: S) => boolean; readonly then: (state: S) => boolean };
+  | {
+      readonly name: string;
+      readonly kind: "leadsTo";
+      readonly check: (state: S) => boolean;
+      readonly then: (state: S) => boolean;
+    };
 
 /** The properties of one kind, typed as that kind (e.g. the invariants, whose `check` takes one state). */
-export function propertiesOfKind<S, K extends ModelProperty<S>["kind"]>(properties: readonly ModelProperty<S>[], kind: K): Extract<ModelProperty<S>, { kind: K }>[] {
+export function propertiesOfKind<S, K extends ModelProperty<S>["kind"]>(
+  properties: readonly ModelProperty<S>[],
+  kind: K,
+): Extract<ModelProperty<S>, { kind: K }>[] {
   return properties.filter((p): p is Extract<ModelProperty<S>, { kind: K }> => p.kind === kind);
 }
 
@@ -482,7 +543,8 @@ function propertyInfos(
     ...(p.description === undefined ? {} : { description: p.description }),
     ...(p.symmetric === false ? { symmetric: false as const } : {}),
   }));
-  if (deadlock) infos.push({ name: "deadlockFree", kind: "final", description: "some action is enabled in every reachable state" });
+  if (deadlock)
+    infos.push({ name: "deadlockFree", kind: "final", description: "some action is enabled in every reachable state" });
   return infos;
 }
 
@@ -495,7 +557,8 @@ function variantInfos(
 ): VariantInfo[] {
   const infos: VariantInfo[] = [{ name: DEFAULT_VARIANT, description }];
   for (const [name, v] of Object.entries(variants)) {
-    if (name === DEFAULT_VARIANT) throw new SpecDefinitionError(`spec "${specName}": a variant may not be named "${DEFAULT_VARIANT}"`);
+    if (name === DEFAULT_VARIANT)
+      throw new SpecDefinitionError(`spec "${specName}": a variant may not be named "${DEFAULT_VARIANT}"`);
     if (v.violates !== undefined && !propertyNames.includes(v.violates)) {
       throw new SpecDefinitionError(
         `spec "${specName}", variant "${name}": violates "${v.violates}", which is not a property; properties: ${propertyNames.join(", ")}`,
@@ -515,7 +578,9 @@ function variantInfos(
 export function findVariant(specName: string, variants: readonly VariantInfo[], name: string): VariantInfo {
   const found = variants.find((v) => v.name === name);
   if (!found) {
-    throw new UnknownChoiceError(`spec "${specName}" has no variant "${name}"; variants: ${variants.map((v) => v.name).join(", ")}`);
+    throw new UnknownChoiceError(
+      `spec "${specName}" has no variant "${name}"; variants: ${variants.map((v) => v.name).join(", ")}`,
+    );
   }
   return found;
 }
@@ -537,22 +602,35 @@ export function bindProperties<S, P>(
       case "eventually":
       case "alwaysEventually": {
         const check = p.check;
-        return { name, kind: p.kind, check: (s) => guardedCheck("property", where, [{ name: "state", value: s }], (x) => check(x as S, params)) };
+        return {
+          name,
+          kind: p.kind,
+          check: (s) => guardedCheck("property", where, [{ name: "state", value: s }], (x) => check(x as S, params)),
+        };
       }
       case "action": {
         const check = p.check;
-        const inputs = (a: S, b: S): NamedInput[] => [{ name: "prev", value: a }, { name: "next", value: b }];
-        return { name, kind: "action", check: (a, b) => guardedCheck("property", where, inputs(a, b), (x, y) => check(x as S, y as S, params)) };
+        const inputs = (a: S, b: S): NamedInput[] => [
+          { name: "prev", value: a },
+          { name: "next", value: b },
+        ];
+        return {
+          name,
+          kind: "action",
+          check: (a, b) => guardedCheck("property", where, inputs(a, b), (x, y) => check(x as S, y as S, params)),
+        };
       }
       case "leadsTo": {
         const check = p.check;
         const then = p.then;
-        if (then === undefined) throw new SpecDefinitionError(`property "${name}": leadsTo needs two predicates, leadsTo(p, q)`);
+        if (then === undefined)
+          throw new SpecDefinitionError(`property "${name}": leadsTo needs two predicates, leadsTo(p, q)`);
         return {
           name,
           kind: "leadsTo",
           check: (s) => guardedCheck("property", where, [{ name: "state", value: s }], (x) => check(x as S, params)),
-          then: (s) => guardedCheck("property", `${where} (its q)`, [{ name: "state", value: s }], (x) => then(x as S, params)),
+          then: (s) =>
+            guardedCheck("property", `${where} (its q)`, [{ name: "state", value: s }], (x) => then(x as S, params)),
         };
       }
     }
@@ -560,7 +638,12 @@ export function bindProperties<S, P>(
 }
 
 /** Runs a user predicate: a boolean, or a UserCodeError saying what went wrong. */
-export function guardedCheck(site: UserCodeSite, where: string, inputs: readonly NamedInput[], check: (...args: unknown[]) => unknown): boolean {
+export function guardedCheck(
+  site: UserCodeSite,
+  where: string,
+  inputs: readonly NamedInput[],
+  check: (...args: unknown[]) => unknown,
+): boolean {
   let result: unknown;
   try {
     result = check(...inputs.map((i) => i.value));
@@ -568,7 +651,13 @@ export function guardedCheck(site: UserCodeSite, where: string, inputs: readonly
     throw new UserCodeError(faultOf(site, where, error, inputs, check));
   }
   if (typeof result !== "boolean") {
-    throw new UserCodeError(invalidFault(site, where, `returned ${describeValue(result)}, not a boolean${result === undefined ? " (a missing return?)" : ""}`));
+    throw new UserCodeError(
+      invalidFault(
+        site,
+        where,
+        `returned ${describeValue(result)}, not a boolean${result === undefined ? " (a missing return?)" : ""}`,
+      ),
+    );
   }
   return result;
 }
@@ -586,11 +675,17 @@ function describeValue(v: unknown): string {
 
 /** Fingerprints what an action returned: a state that is not plain data is an invalid result of that action. */
 function fingerprintResult(state: unknown, out: Fingerprint, site: UserCodeSite, where: string): void {
-  if (state === null) throw new UserCodeError(invalidFault(site, where, "returned null; return undefined when the action is not enabled"));
+  if (state === null)
+    throw new UserCodeError(
+      invalidFault(site, where, "returned null; return undefined when the action is not enabled"),
+    );
   try {
     fingerprintInto(state, out);
   } catch (error) {
-    if (error instanceof NotPlainDataError) throw new UserCodeError(invalidFault(site, where, `returned a state that ${error.message.replace(/^state is/, "is")}`));
+    if (error instanceof NotPlainDataError)
+      throw new UserCodeError(
+        invalidFault(site, where, `returned a state that ${error.message.replace(/^state is/, "is")}`),
+      );
     throw error;
   }
 }
@@ -608,13 +703,18 @@ function fingerprintResult(state: unknown, out: Fingerprint, site: UserCodeSite,
  *   properties: { nonNegative: invariant((s) => s.n >= 0) },
  * });
  */
-export function defineSpec<S, Schema extends ParamsSchema = Record<never, never>>(def: SpecDefinition<S, Schema>): Spec<S> {
+export function defineSpec<S, Schema extends ParamsSchema = Record<never, never>>(
+  def: SpecDefinition<S, Schema>,
+): Spec<S> {
   const base = specBase(def);
   const deadlock = def.deadlock ?? false;
   return {
     ...base.header,
     instantiate(options = {}) {
-      if (options.symmetry) throw new OptionError(`spec "${def.name}" declares no symmetric nodes; symmetry reduction needs a protocol with \`symmetry: [roles]\``);
+      if (options.symmetry)
+        throw new OptionError(
+          `spec "${def.name}" declares no symmetric nodes; symmetry reduction needs a protocol with \`symmetry: [roles]\``,
+        );
       const { variant, values } = base.resolve(options);
       const params = values as unknown as ParamValues<Schema>;
       const variantDef = variant === DEFAULT_VARIANT ? undefined : def.variants?.[variant];
@@ -642,9 +742,22 @@ export function specBase(def: {
 }) {
   const schema: ParamsSchema = def.params ?? {};
   const properties = propertyInfos(def.properties, def.deadlock ?? false);
-  const variants = variantInfos(def.name, def.description, def.variants ?? {}, properties.map((p) => p.name));
+  const variants = variantInfos(
+    def.name,
+    def.description,
+    def.variants ?? {},
+    properties.map((p) => p.name),
+  );
   return {
-    header: { kind: "interleave-spec" as const, name: def.name, description: def.description, params: schema, properties, variants, ...(def.sets === undefined ? {} : { sets: def.sets }) },
+    header: {
+      kind: "interleave-spec" as const,
+      name: def.name,
+      description: def.description,
+      params: schema,
+      properties,
+      variants,
+      ...(def.sets === undefined ? {} : { sets: def.sets }),
+    },
     resolve(options: InstantiateOptions): { variant: string; values: Record<string, number | boolean | string> } {
       const variant = findVariant(def.name, variants, options.variant ?? DEFAULT_VARIANT);
       return { variant: variant.name, values: resolveParams(schema, variant.params ?? {}, options.params ?? {}) };
@@ -660,7 +773,9 @@ function genericModel<S, Schema extends ParamsSchema>(
   actions: ActionsDef<S, ParamValues<Schema>>,
   deadlock: boolean,
 ): Model<S> {
-  const entries = Object.entries(actions).filter((e): e is [string, ActionDef<S, ParamValues<Schema>>] => e[1] !== undefined);
+  const entries = Object.entries(actions).filter(
+    (e): e is [string, ActionDef<S, ParamValues<Schema>>] => e[1] !== undefined,
+  );
   const constraint = def.constraint;
   const fp: Fingerprint = { hi: 0, lo: 0 };
   const tried = new Float64Array(entries.length);
@@ -675,7 +790,10 @@ function genericModel<S, Schema extends ParamsSchema>(
     constrained: constraint !== undefined,
     initStates: () => initialStates(def.init, params),
     fingerprint: (state, out) => fingerprintResult(state, out, "init", "init"),
-    withinConstraint: constraint ? (state) => guardedCheck("constraint", "constraint", [{ name: "state", value: state }], (s) => constraint(s as S, params)) : () => true,
+    withinConstraint: constraint
+      ? (state) =>
+          guardedCheck("constraint", "constraint", [{ name: "state", value: state }], (s) => constraint(s as S, params))
+      : () => true,
     activity: () => new Map(entries.map(([name], k) => [`action ${name}`, { tried: tried[k]!, enabled: enabled[k]! }])),
     successors(state, _fp, sink) {
       for (let k = 0; k < entries.length; k++) {
@@ -686,7 +804,9 @@ function genericModel<S, Schema extends ParamsSchema>(
           try {
             next = action(state, params);
           } catch (error) {
-            throw new UserCodeError(faultOf("action", name, error, [{ name: "state", value: state }], (s) => action(s as S, params)));
+            throw new UserCodeError(
+              faultOf("action", name, error, [{ name: "state", value: state }], (s) => action(s as S, params)),
+            );
           }
           if (next === undefined) continue;
           enabled[k] = enabled[k]! + 1;
@@ -713,7 +833,13 @@ function initialStates<S, P>(init: (params: P) => readonly S[], params: P): read
     throw new UserCodeError(faultOf("init", "init", error, [], () => init(params)));
   }
   if (!Array.isArray(states)) {
-    throw new UserCodeError(invalidFault("init", "init", `returned ${describeValue(states)}; init returns an array of initial states, e.g. () => [{ n: 0 }]`));
+    throw new UserCodeError(
+      invalidFault(
+        "init",
+        "init",
+        `returned ${describeValue(states)}; init returns an array of initial states, e.g. () => [{ n: 0 }]`,
+      ),
+    );
   }
   return states as readonly S[];
 }
@@ -727,7 +853,10 @@ function initialStates<S, P>(init: (params: P) => readonly S[], params: P): read
 export function selectProperties<S>(model: Model<S>, names: readonly string[]): Model<S> {
   const known = [...model.properties.map((p) => p.name), ...(model.deadlock ? ["deadlockFree"] : [])];
   for (const name of names) {
-    if (!known.includes(name)) throw new UnknownChoiceError(`spec "${model.spec}" has no property "${name}"; properties: ${known.join(", ") || "(none)"}`);
+    if (!known.includes(name))
+      throw new UnknownChoiceError(
+        `spec "${model.spec}" has no property "${name}"; properties: ${known.join(", ") || "(none)"}`,
+      );
   }
   return deriveModel(model, {
     deadlock: names.includes("deadlockFree") && model.deadlock,

@@ -51,7 +51,10 @@ function hashRenamed(v: unknown, rename: Rename): Fingerprint {
     if (x === undefined) continue;
     const key = leaf(k, rename);
     const value = hashRenamed(x, rename);
-    add(sum, { hi: fmix32(Math.imul(key.hi, 0x2127599b) ^ value.hi), lo: fmix32(Math.imul(key.lo, 0x6c62272e) ^ value.lo) });
+    add(sum, {
+      hi: fmix32(Math.imul(key.hi, 0x2127599b) ^ value.hi),
+      lo: fmix32(Math.imul(key.lo, 0x6c62272e) ^ value.lo),
+    });
   }
   return { hi: fmix32(sum.hi), lo: fmix32(sum.lo ^ 0x1234567) };
 }
@@ -79,8 +82,15 @@ function hashBag(a: readonly unknown[], rename: Rename, tag: number): Fingerprin
 /** The state's hash under a renaming: nodes by (renamed) id, network/timers/down as multisets. */
 function hashState(s: ProtocolState, rename: Rename): Fingerprint {
   const total = hashRenamed(s.nodes, rename);
-  const parts = [hashBag(s.network, rename, 0x4e7), hashBag(s.timers, rename, 0x713), hashBag(s.down, rename, 0xd0), hashRenamed(s.faults, rename), hashSequence(s.history, rename)];
-  for (const [k, p] of parts.entries()) add(total, { hi: fmix32(p.hi ^ (k + 1)), lo: fmix32(p.lo ^ Math.imul(k + 1, 0x9e3779b1)) });
+  const parts = [
+    hashBag(s.network, rename, 0x4e7),
+    hashBag(s.timers, rename, 0x713),
+    hashBag(s.down, rename, 0xd0),
+    hashRenamed(s.faults, rename),
+    hashSequence(s.history, rename),
+  ];
+  for (const [k, p] of parts.entries())
+    add(total, { hi: fmix32(p.hi ^ (k + 1)), lo: fmix32(p.lo ^ Math.imul(k + 1, 0x9e3779b1)) });
   return { hi: total.hi >>> 0, lo: total.lo >>> 0 };
 }
 
@@ -93,7 +103,11 @@ function permutations<T>(items: readonly T[]): T[][] {
  * Fingerprints the canonical representative of `state`'s orbit under
  * renaming the ids within each set of `symmetric` node ids.
  */
-export function canonicalFingerprint(state: ProtocolState, symmetric: readonly (readonly NodeId[])[], out: Fingerprint): void {
+export function canonicalFingerprint(
+  state: ProtocolState,
+  symmetric: readonly (readonly NodeId[])[],
+  out: Fingerprint,
+): void {
   const mask = new Map<string, string>();
   symmetric.forEach((set, k) => {
     for (const id of set) mask.set(id, `\u0000other${k}`);
@@ -124,7 +138,10 @@ export function canonicalFingerprint(state: ProtocolState, symmetric: readonly (
     let orders: NodeId[][] = [[]];
     for (const group of groups) {
       const interchangeable = group.length < 2 || isInvariantUnder(state, group, identity);
-      const options = !interchangeable && orders.length * factorial(group.length) * candidates.length <= MAX_CANDIDATES ? permutations(group) : [group];
+      const options =
+        !interchangeable && orders.length * factorial(group.length) * candidates.length <= MAX_CANDIDATES
+          ? permutations(group)
+          : [group];
       orders = orders.flatMap((o) => options.map((p) => [...o, ...p]));
     }
     candidates = candidates.flatMap((c) => orders.map((o) => [...c, o]));
@@ -144,7 +161,13 @@ export function canonicalFingerprint(state: ProtocolState, symmetric: readonly (
 function isInvariantUnder(state: ProtocolState, group: readonly NodeId[], identity: Fingerprint): boolean {
   const first = group[0]!;
   for (const other of group.slice(1)) {
-    const h = hashState(state, new Map([[first, other], [other, first]]));
+    const h = hashState(
+      state,
+      new Map([
+        [first, other],
+        [other, first],
+      ]),
+    );
     if (h.hi !== identity.hi || h.lo !== identity.lo) return false;
   }
   return true;

@@ -64,8 +64,15 @@ export function toTraceJson(trace: Trace, source: TraceSource): TraceJson {
 function describe(source: TraceSource, steps: number): string {
   const variant = source.variant === undefined || source.variant === "default" ? "" : ` --variant ${source.variant}`;
   const after = `${steps} step${steps === 1 ? "" : "s"}`;
-  const loop = source.loopStart === undefined ? "" : source.loopStart === steps ? ", then stays there forever" : ` (a cycle from step ${source.loopStart}, repeated forever)`;
-  const property = source.property ? `: "${source.property}" is violated ${source.loopStart === undefined ? "after" : "by a lasso of"} ${after}${loop}` : "";
+  const loop =
+    source.loopStart === undefined
+      ? ""
+      : source.loopStart === steps
+        ? ", then stays there forever"
+        : ` (a cycle from step ${source.loopStart}, repeated forever)`;
+  const property = source.property
+    ? `: "${source.property}" is violated ${source.loopStart === undefined ? "after" : "by a lasso of"} ${after}${loop}`
+    : "";
   return `interleave check ${source.spec}${variant}${property}`;
 }
 
@@ -106,7 +113,10 @@ function needsMap(keys: readonly string[]): boolean {
 }
 
 function isSetPosition(sets: readonly (readonly string[])[], position: Position): boolean {
-  return sets.some((p) => p.length === position.length && p.every((seg, i) => seg === "*" || position[i] === null || seg === position[i]));
+  return sets.some(
+    (p) =>
+      p.length === position.length && p.every((seg, i) => seg === "*" || position[i] === null || seg === position[i]),
+  );
 }
 
 /** The shape of every value in `values`, which all sit at `position`. */
@@ -123,12 +133,29 @@ function shapeOf(values: readonly unknown[], position: Position, sets: readonly 
     entries: undefined,
   };
   if (objects.length === 0) return shape;
-  const keys = objects.map((o) => Object.keys(o).filter((k) => o[k] !== undefined).sort());
+  const keys = objects.map((o) =>
+    Object.keys(o)
+      .filter((k) => o[k] !== undefined)
+      .sort(),
+  );
   const same = keys.every((k) => k.length === keys[0]!.length && k.every((x, i) => x === keys[0]![i]));
   if (same && !needsMap(keys[0]!)) {
-    shape.fields = new Map(keys[0]!.map((k) => [k, shapeOf(objects.map((o) => o[k]), [...position, k], sets)]));
+    shape.fields = new Map(
+      keys[0]!.map((k) => [
+        k,
+        shapeOf(
+          objects.map((o) => o[k]),
+          [...position, k],
+          sets,
+        ),
+      ]),
+    );
   } else {
-    shape.entries = shapeOf(objects.flatMap((o) => Object.values(o).filter((v) => v !== undefined)), [...position, null], sets);
+    shape.entries = shapeOf(
+      objects.flatMap((o) => Object.values(o).filter((v) => v !== undefined)),
+      [...position, null],
+      sets,
+    );
   }
   return shape;
 }
@@ -147,7 +174,8 @@ function encode(v: unknown, shape: Shape): ItfValue {
 }
 
 function encodePresent(v: unknown, shape: Shape): ItfValue {
-  if (typeof v === "number") return shape.float ? { tag: "Float", value: floatText(v) } : { "#bigint": BigInt(v).toString() };
+  if (typeof v === "number")
+    return shape.float ? { tag: "Float", value: floatText(v) } : { "#bigint": BigInt(v).toString() };
   if (typeof v === "bigint") return { "#bigint": v.toString() };
   if (typeof v === "boolean" || typeof v === "string") return v;
   if (Array.isArray(v)) {
@@ -167,7 +195,14 @@ function encodePresent(v: unknown, shape: Shape): ItfValue {
  * variable across all its states instead; see toItf).
  */
 export function toItfValue(v: unknown, options: { readonly sets?: readonly string[] } = {}): ItfValue {
-  return encode(v, shapeOf([v], [], (options.sets ?? []).map((p) => p.split("."))));
+  return encode(
+    v,
+    shapeOf(
+      [v],
+      [],
+      (options.sets ?? []).map((p) => p.split(".")),
+    ),
+  );
 }
 
 /** The state's top-level fields, when every state is a record with the same ones (else the whole state is one variable). */
@@ -205,8 +240,15 @@ export function toItf(trace: Trace, source: TraceSource): object {
   const sets = (source.sets ?? []).map((p) => p.split("."));
   const vars = variablesOf(trace);
   const columns = vars ?? ["state"];
-  const valueOf = (step: TraceStep, v: string): unknown => (vars ? (step.state as Record<string, unknown>)[v] : step.state);
-  const shapes = columns.map((v) => shapeOf(trace.map((step) => valueOf(step, v)), vars ? [v] : [], sets));
+  const valueOf = (step: TraceStep, v: string): unknown =>
+    vars ? (step.state as Record<string, unknown>)[v] : step.state;
+  const shapes = columns.map((v) =>
+    shapeOf(
+      trace.map((step) => valueOf(step, v)),
+      vars ? [v] : [],
+      sets,
+    ),
+  );
   return {
     "#meta": {
       format: "ITF",
@@ -241,27 +283,34 @@ function fromItfValue(x: unknown): unknown {
   if (Array.isArray(x)) return x.map(fromItfValue);
   if (!isPlainObject(x)) throw new TraceFormatError(`not an ITF value: ${JSON.stringify(x)}`);
   if ("#bigint" in x) {
-    if (typeof x["#bigint"] !== "string" || !/^-?\d+$/.test(x["#bigint"])) throw new TraceFormatError(`bad #bigint: ${JSON.stringify(x["#bigint"])}`);
+    if (typeof x["#bigint"] !== "string" || !/^-?\d+$/.test(x["#bigint"]))
+      throw new TraceFormatError(`bad #bigint: ${JSON.stringify(x["#bigint"])}`);
     return Number(BigInt(x["#bigint"]));
   }
   if ("#set" in x || "#tup" in x) {
     const items = x["#set"] ?? x["#tup"];
-    if (!Array.isArray(items)) throw new TraceFormatError(`a #set or #tup holds an array, got ${JSON.stringify(items)}`);
+    if (!Array.isArray(items))
+      throw new TraceFormatError(`a #set or #tup holds an array, got ${JSON.stringify(items)}`);
     return items.map(fromItfValue);
   }
   if ("#map" in x) return fromItfMap(x["#map"]);
-  if ("#unserializable" in x) throw new TraceFormatError(`the trace holds a value its writer could not serialize: ${JSON.stringify(x["#unserializable"])}`);
+  if ("#unserializable" in x)
+    throw new TraceFormatError(
+      `the trace holds a value its writer could not serialize: ${JSON.stringify(x["#unserializable"])}`,
+    );
   const keys = Object.keys(x);
   if (keys.length === 2 && "tag" in x && "value" in x) return fromVariant(x["tag"], x["value"]);
   return Object.fromEntries(keys.map((k) => [k, fromItfValue(x[k])]));
 }
 
 function fromItfMap(pairs: unknown): Record<string, unknown> {
-  if (!Array.isArray(pairs)) throw new TraceFormatError(`a #map holds an array of [key, value] pairs, got ${JSON.stringify(pairs)}`);
+  if (!Array.isArray(pairs))
+    throw new TraceFormatError(`a #map holds an array of [key, value] pairs, got ${JSON.stringify(pairs)}`);
   return Object.fromEntries(
     pairs.map((pair) => {
       const key = Array.isArray(pair) && pair.length === 2 ? fromItfValue(pair[0]) : undefined;
-      if (typeof key !== "string" && typeof key !== "number") throw new TraceFormatError(`a #map key must be a string or an integer here, got ${JSON.stringify(pair)}`);
+      if (typeof key !== "string" && typeof key !== "number")
+        throw new TraceFormatError(`a #map key must be a string or an integer here, got ${JSON.stringify(pair)}`);
       return [String(key), fromItfValue((pair as unknown[])[1])];
     }),
   );
@@ -270,7 +319,13 @@ function fromItfMap(pairs: unknown): Record<string, unknown> {
 function fromVariant(tag: unknown, value: unknown): unknown {
   if (tag === "None") return null;
   if (tag === "Some") return fromItfValue(value);
-  if (tag === "Float" && typeof value === "string" && value.trim() !== "" && (value === "NaN" || !Number.isNaN(Number(value)))) return Number(value);
+  if (
+    tag === "Float" &&
+    typeof value === "string" &&
+    value.trim() !== "" &&
+    (value === "NaN" || !Number.isNaN(Number(value)))
+  )
+    return Number(value);
   return { tag: fromItfValue(tag), value: fromItfValue(value) };
 }
 
@@ -293,7 +348,8 @@ function metaOf(meta: Record<string, unknown>): Omit<ReadTrace, "trace"> {
   if (isPlainObject(meta["params"])) out.params = meta["params"];
   if (typeof meta["property"] === "string" || meta["property"] === null) out.property = meta["property"];
   if (Array.isArray(meta["sets"]) && meta["sets"].every((s) => typeof s === "string")) out.sets = meta["sets"];
-  if (typeof meta["loopStart"] === "number" && Number.isInteger(meta["loopStart"]) && meta["loopStart"] >= 0) out.loopStart = meta["loopStart"];
+  if (typeof meta["loopStart"] === "number" && Number.isInteger(meta["loopStart"]) && meta["loopStart"] >= 0)
+    out.loopStart = meta["loopStart"];
   return out;
 }
 
@@ -313,8 +369,12 @@ export function fromItf(itf: unknown): ReadTrace {
     if (!isPlainObject(s)) throw new TraceFormatError(`ITF state ${i} is not an object`);
     const stateMeta = isPlainObject(s["#meta"]) ? s["#meta"] : {};
     const action = i === 0 ? null : typeof stateMeta["action"] === "string" ? stateMeta["action"] : null;
-    for (const v of vars) if (typeof v !== "string" || !(v in s)) throw new TraceFormatError(`ITF state ${i} has no variable ${JSON.stringify(v)}`);
-    const state = whole ? fromItfValue(s[vars[0] as string]) : Object.fromEntries((vars as string[]).map((v) => [v, fromItfValue(s[v])]));
+    for (const v of vars)
+      if (typeof v !== "string" || !(v in s))
+        throw new TraceFormatError(`ITF state ${i} has no variable ${JSON.stringify(v)}`);
+    const state = whole
+      ? fromItfValue(s[vars[0] as string])
+      : Object.fromEntries((vars as string[]).map((v) => [v, fromItfValue(s[v])]));
     return { action, state };
   });
   return { ...metaOf(meta), trace };
@@ -338,7 +398,9 @@ export function readTrace(text: string): ReadTrace {
   if (Array.isArray(doc)) return { trace: stepsOf(doc) };
   if (isPlainObject(doc) && Array.isArray(doc["steps"])) return { ...metaOf(doc), trace: stepsOf(doc["steps"]) };
   if (isPlainObject(doc) && Array.isArray(doc["vars"])) return fromItf(doc);
-  throw new TraceFormatError("not a trace: expected ITF (`vars`, `states`), a JSON trace (`steps`) or an array of steps");
+  throw new TraceFormatError(
+    "not a trace: expected ITF (`vars`, `states`), a JSON trace (`steps`) or an array of steps",
+  );
 }
 
 function stepsOf(steps: unknown[]): Trace {
@@ -351,7 +413,12 @@ function stepsOf(steps: unknown[]): Trace {
 /** Text inside a Mermaid label: characters Mermaid reads as syntax become its entity codes. */
 function mermaidText(text: string, max = 120): string {
   const cut = text.length > max ? `${text.slice(0, max - 1)}…` : text;
-  return cut.replace(/#/g, "#35;").replace(/;/g, "#59;").replace(/"/g, "#quot;").replace(/</g, "#lt;").replace(/>/g, "#gt;");
+  return cut
+    .replace(/#/g, "#35;")
+    .replace(/;/g, "#59;")
+    .replace(/"/g, "#quot;")
+    .replace(/</g, "#lt;")
+    .replace(/>/g, "#gt;");
 }
 
 /** A Mermaid participant id (letters, digits, underscores). */
@@ -382,7 +449,14 @@ function violationNodes(trace: Trace, source: Pick<TraceSource, "involved">, nod
   if (given.length > 0) return nodes.filter((n) => given.includes(n));
   const last = trace[trace.length - 1]?.action;
   const event = last == null ? undefined : sequenceEvent(last, nodes);
-  const touched = event === undefined ? [] : event.kind === "message" ? [event.from, event.to] : event.node === null ? [] : [event.node];
+  const touched =
+    event === undefined
+      ? []
+      : event.kind === "message"
+        ? [event.from, event.to]
+        : event.node === null
+          ? []
+          : [event.node];
   const found = nodes.filter((n) => touched.includes(n));
   return found.length > 0 ? found : [...nodes];
 }
@@ -390,7 +464,10 @@ function violationNodes(trace: Trace, source: Pick<TraceSource, "involved">, nod
 /** `Note over n1,n3: vote violated`: Mermaid spans a note from its first to its last participant. */
 function violationNote(trace: Trace, source: TraceSource, nodes: readonly string[]): string {
   const over = violationNodes(trace, source, nodes);
-  const span = over.length === 1 ? participant(over[0]!) : `${participant(over[0] ?? "system")},${participant(over[over.length - 1] ?? "system")}`;
+  const span =
+    over.length === 1
+      ? participant(over[0]!)
+      : `${participant(over[0] ?? "system")},${participant(over[over.length - 1] ?? "system")}`;
   const who = source.involved !== undefined && over.length < nodes.length ? ` (${over.join(", ")})` : "";
   return `  Note over ${span}: ${mermaidText(`${source.property} violated${who}`)}`;
 }
@@ -401,14 +478,20 @@ export function toMermaid(trace: Trace, source: TraceSource): string {
   const first = trace[0]?.state;
   if (isProtocolState(first)) {
     const nodes = Object.keys(first.nodes);
-    const lines = [title, "sequenceDiagram", ...nodes.map((n) => `  participant ${participant(n)} as ${mermaidText(n)}`)];
+    const lines = [
+      title,
+      "sequenceDiagram",
+      ...nodes.map((n) => `  participant ${participant(n)} as ${mermaidText(n)}`),
+    ];
     const loopStart = source.loopStart;
     trace.slice(1).forEach((step, k) => {
-      if (loopStart !== undefined && k === loopStart && loopStart < trace.length - 1) lines.push("  loop repeats forever");
+      if (loopStart !== undefined && k === loopStart && loopStart < trace.length - 1)
+        lines.push("  loop repeats forever");
       lines.push(`${loopStart !== undefined && k >= loopStart ? "  " : ""}${sequenceLine(step.action ?? "", nodes)}`);
     });
     if (loopStart !== undefined && loopStart < trace.length - 1) lines.push("  end");
-    if (loopStart === trace.length - 1) lines.push(`  Note over ${nodes.map(participant).slice(0, 2).join(",")}: stays in this state forever`);
+    if (loopStart === trace.length - 1)
+      lines.push(`  Note over ${nodes.map(participant).slice(0, 2).join(",")}: stays in this state forever`);
     if (source.property) lines.push(violationNote(trace, source, nodes));
     return `${lines.join("\n")}\n`;
   }
@@ -422,8 +505,12 @@ export function toMermaid(trace: Trace, source: TraceSource): string {
     lines.push(`  s${i}["${shown.join("<br/>") || "no change"}"]`);
     lines.push(`  s${i - 1} -->|"${mermaidText(step.action ?? "")}"| s${i}`);
   });
-  if (source.loopStart !== undefined) lines.push(`  s${trace.length - 1} -.->|"repeats forever"| s${source.loopStart === trace.length - 1 ? trace.length - 1 : source.loopStart + 1}`);
-  if (source.property) lines.push(`  s${trace.length - 1}:::violated`, "  classDef violated stroke:#c00,stroke-width:3px");
+  if (source.loopStart !== undefined)
+    lines.push(
+      `  s${trace.length - 1} -.->|"repeats forever"| s${source.loopStart === trace.length - 1 ? trace.length - 1 : source.loopStart + 1}`,
+    );
+  if (source.property)
+    lines.push(`  s${trace.length - 1}:::violated`, "  classDef violated stroke:#c00,stroke-width:3px");
   return `${lines.join("\n")}\n`;
 }
 
@@ -435,7 +522,8 @@ function escapeHtml(text: string): string {
 export function toHtml(trace: Trace, source: TraceSource): string {
   const heading = escapeHtml(describe(source, trace.length - 1));
   const rows = trace.map((step, i) => {
-    const changes = i === 0 ? [] : diffStates(trace[i - 1]!.state, step.state, { sets: source.sets }).flatMap(formatChange);
+    const changes =
+      i === 0 ? [] : diffStates(trace[i - 1]!.state, step.state, { sets: source.sets }).flatMap(formatChange);
     const inLoop = source.loopStart !== undefined && i >= source.loopStart;
     const last = i === trace.length - 1 && source.property ? ' class="violated"' : inLoop ? ' class="loop"' : "";
     return [
@@ -475,7 +563,13 @@ ${svg === "" ? table : `<div class="layout"><div class="diagram">${svg}</div>\n$
 
 /** One protocol step as a diagram draws it. */
 export type SequenceEvent =
-  | { readonly kind: "message"; readonly from: string; readonly to: string; readonly text: string; readonly fault?: "lose" | "duplicate" }
+  | {
+      readonly kind: "message";
+      readonly from: string;
+      readonly to: string;
+      readonly text: string;
+      readonly fault?: "lose" | "duplicate";
+    }
   | { readonly kind: "note"; readonly node: string | null; readonly text: string; readonly fault?: boolean };
 
 /** Reads a protocol step's label (`n1: receive Vote{term:2} from n2`, `crash n3`, `lose M a→b`, `n1: timer T`). */
@@ -487,7 +581,13 @@ function sequenceEvent(action: string, nodes: readonly string[]): SequenceEvent 
   const network = /^(lose|duplicate) (.+) (\S+)→(.+)$/.exec(action);
   if (network) {
     const to = network[4]!.split(",")[0]!;
-    return { kind: "message", from: network[3]!, to: nodes.includes(to) ? to : network[3]!, text: `${network[1]} ${network[2]}`, fault: network[1] as "lose" | "duplicate" };
+    return {
+      kind: "message",
+      from: network[3]!,
+      to: nodes.includes(to) ? to : network[3]!,
+      text: `${network[1]} ${network[2]}`,
+      fault: network[1] as "lose" | "duplicate",
+    };
   }
   const local = /^(\S+): (.+)$/.exec(action);
   if (local && nodes.includes(local[1]!)) return { kind: "note", node: local[1]!, text: local[2]! };
@@ -551,12 +651,20 @@ export function sequenceSvg(trace: Trace, options: SequenceOptions = {}): string
       const [x1, x2] = [x(event.from), x(event.to)];
       const dash = event.fault ? ` stroke-dasharray="5 3"` : "";
       const end = event.fault === "lose" ? "" : ` marker-end="url(#seq-arrow)"`;
-      out.push(`<line x1="${x1}" y1="${y + 6}" x2="${x2}" y2="${y + 6}" stroke="${event.fault ? "#a66a00" : "#345"}" stroke-width="1.4"${dash}${end}/>`);
-      if (event.fault === "lose") out.push(`<text x="${x2}" y="${y + 10}" text-anchor="middle" fill="#b00020" font-weight="700">×</text>`);
-      out.push(`<text x="${(x1 + x2) / 2}" y="${y + 1}" text-anchor="middle">${svgText(fitText(event.text, Math.abs(x2 - x1) - 8))}</text>`);
+      out.push(
+        `<line x1="${x1}" y1="${y + 6}" x2="${x2}" y2="${y + 6}" stroke="${event.fault ? "#a66a00" : "#345"}" stroke-width="1.4"${dash}${end}/>`,
+      );
+      if (event.fault === "lose")
+        out.push(`<text x="${x2}" y="${y + 10}" text-anchor="middle" fill="#b00020" font-weight="700">×</text>`);
+      out.push(
+        `<text x="${(x1 + x2) / 2}" y="${y + 1}" text-anchor="middle">${svgText(fitText(event.text, Math.abs(x2 - x1) - 8))}</text>`,
+      );
     } else {
       const node = event.kind === "note" ? event.node : event.from;
-      const span = node === null || !nodes.includes(node) ? { left: x(nodes[0] ?? null), right: x(nodes[nodes.length - 1] ?? null) } : { left: x(node), right: x(node) };
+      const span =
+        node === null || !nodes.includes(node)
+          ? { left: x(nodes[0] ?? null), right: x(nodes[nodes.length - 1] ?? null) }
+          : { left: x(node), right: x(node) };
       const w = span.right - span.left + SEQ.col - 24;
       const fault = event.kind === "note" && event.fault;
       out.push(

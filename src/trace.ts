@@ -26,7 +26,12 @@ export type Trace<S = unknown> = readonly TraceStep<S>[];
  */
 export type Change =
   | { readonly kind: "value"; readonly path: string; readonly before: unknown; readonly after: unknown }
-  | { readonly kind: "membership"; readonly path: string; readonly added: readonly unknown[]; readonly removed: readonly unknown[] };
+  | {
+      readonly kind: "membership";
+      readonly path: string;
+      readonly added: readonly unknown[];
+      readonly removed: readonly unknown[];
+    };
 
 /**
  * Which arrays of a state are sets. Each path names fields from the state's
@@ -83,7 +88,13 @@ export function diffStates(before: unknown, after: unknown, options: DiffOptions
   return out;
 }
 
-function diffInto(before: unknown, after: unknown, path: Segment[], sets: readonly (readonly string[])[], out: Change[]): void {
+function diffInto(
+  before: unknown,
+  after: unknown,
+  path: Segment[],
+  sets: readonly (readonly string[])[],
+  out: Change[],
+): void {
   if (deepEqual(before, after)) return;
   if (isPlainObject(before) && isPlainObject(after)) {
     const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])];
@@ -92,10 +103,16 @@ function diffInto(before: unknown, after: unknown, path: Segment[], sets: readon
   }
   if (Array.isArray(before) && Array.isArray(after)) {
     if (matchesSetPath(sets, path)) {
-      out.push({ kind: "membership", path: formatPath(path), added: multisetMinus(after, before), removed: multisetMinus(before, after) });
+      out.push({
+        kind: "membership",
+        path: formatPath(path),
+        added: multisetMinus(after, before),
+        removed: multisetMinus(before, after),
+      });
       return;
     }
-    for (let i = 0; i < Math.max(before.length, after.length); i++) diffInto(before[i], after[i], [...path, i], sets, out);
+    for (let i = 0; i < Math.max(before.length, after.length); i++)
+      diffInto(before[i], after[i], [...path, i], sets, out);
     return;
   }
   out.push({ kind: "value", path: formatPath(path), before, after });
@@ -125,7 +142,10 @@ export function show(value: unknown): string {
 /** The lines that describe one change. */
 export function formatChange(change: Change): string[] {
   if (change.kind === "value") return [`${change.path}: ${show(change.before)} → ${show(change.after)}`];
-  return [...change.removed.map((x) => `${change.path}: - ${show(x)}`), ...change.added.map((x) => `${change.path}: + ${show(x)}`)];
+  return [
+    ...change.removed.map((x) => `${change.path}: - ${show(x)}`),
+    ...change.added.map((x) => `${change.path}: + ${show(x)}`),
+  ];
 }
 
 /**
@@ -150,7 +170,8 @@ export function formatTraceText(trace: Trace, options: DiffOptions & LoopOptions
     if (changes.length === 0) lines.push("    (no change)");
     for (const c of changes) for (const line of formatChange(c)) lines.push(`    ${line}`);
     if (i === loopStart && i < last) lines.push(`-- Loop starts here (state ${i}) --`);
-    if (loopStart !== undefined && i === last && loopStart < last) lines.push(`-- Back to state ${loopStart}: the loop repeats forever --`);
+    if (loopStart !== undefined && i === last && loopStart < last)
+      lines.push(`-- Back to state ${loopStart}: the loop repeats forever --`);
   });
   if (loopStart === last) lines.push(`-- The system stays in state ${last} forever (nothing fair is enabled there) --`);
   return lines.join("\n");

@@ -84,8 +84,6 @@ export function describeFault(f: UserFault): string {
   }
 }
 
-
-
 // ---------------------------------------------------------------------------
 // Locating the user's code in a stack trace.
 // ---------------------------------------------------------------------------
@@ -182,7 +180,9 @@ function freezeNew(value: object): void {
 function isFrozenWrite(error: unknown): boolean {
   return (
     error instanceof TypeError &&
-    /read only property|object is not extensible|Cannot delete property|Cannot add property|Cannot define property|Cannot redefine property/.test(error.message)
+    /read only property|object is not extensible|Cannot delete property|Cannot add property|Cannot define property|Cannot redefine property/.test(
+      error.message,
+    )
   );
 }
 
@@ -210,7 +210,11 @@ function firstDifference(a: unknown, b: unknown, path: string): string | undefin
   const ao = a as Record<string, unknown>;
   const bo = b as Record<string, unknown>;
   for (const k of new Set([...Object.keys(ao), ...Object.keys(bo)])) {
-    const d = firstDifference(ao[k], bo[k], /^[A-Za-z_$][\w$]*$/.test(k) ? `${path}.${k}` : `${path}[${JSON.stringify(k)}]`);
+    const d = firstDifference(
+      ao[k],
+      bo[k],
+      /^[A-Za-z_$][\w$]*$/.test(k) ? `${path}.${k}` : `${path}[${JSON.stringify(k)}]`,
+    );
     if (d) return d;
   }
   return undefined;
@@ -242,7 +246,10 @@ function locateMutation(
   }
   if (!threw) {
     // The write failed on the frozen state and the copy took it without a visible change (e.g. a value written back).
-    return located({ kind: "mutation", site, where, message: "wrote to its input", path: inputs[0]?.name ?? "state" }, original);
+    return located(
+      { kind: "mutation", site, where, message: "wrote to its input", path: inputs[0]?.name ?? "state" },
+      original,
+    );
   }
   return undefined;
 }
@@ -271,7 +278,9 @@ export const realNow: () => number = performance.now.bind(performance);
  * flag per process (a global symbol): a spec file that loads its own copy of
  * the library sees the checker's flag.
  */
-export const userCode: { running: boolean } = ((globalThis as Record<symbol, unknown>)[Symbol.for("interleave-check.userCode")] ??= { running: false }) as {
+export const userCode: { running: boolean } = ((globalThis as Record<symbol, unknown>)[
+  Symbol.for("interleave-check.userCode")
+] ??= { running: false }) as {
   running: boolean;
 };
 
@@ -290,7 +299,9 @@ let installed = 0;
 let restore: (() => void) | undefined;
 
 function trap(what: string): never {
-  throw new NondeterminismTrap(`it called ${what}; time and randomness must enter as explicit inputs (an action's chosen value or a state field)`);
+  throw new NondeterminismTrap(
+    `it called ${what}; time and randomness must enter as explicit inputs (an action's chosen value or a state field)`,
+  );
 }
 
 function guarded<F extends (...args: never[]) => unknown>(what: string, real: F): F {
@@ -328,7 +339,10 @@ export function trapNondeterminism(): () => void {
       },
     });
     if (cryptoObj && getRandomValues && randomUUID) {
-      cryptoObj.getRandomValues = guarded<Crypto["getRandomValues"]>("crypto.getRandomValues()", getRandomValues.bind(cryptoObj));
+      cryptoObj.getRandomValues = guarded<Crypto["getRandomValues"]>(
+        "crypto.getRandomValues()",
+        getRandomValues.bind(cryptoObj),
+      );
       cryptoObj.randomUUID = guarded<Crypto["randomUUID"]>("crypto.randomUUID()", randomUUID.bind(cryptoObj));
     }
     restore = () => {
@@ -363,7 +377,13 @@ export interface NamedInput {
  * by re-running `call` on unfrozen copies of `inputs`), a trapped source of
  * nondeterminism, an invalid result, or an ordinary exception.
  */
-export function faultOf(site: UserCodeSite, where: string, error: unknown, inputs: readonly NamedInput[], call: (...copies: unknown[]) => unknown): UserFault {
+export function faultOf(
+  site: UserCodeSite,
+  where: string,
+  error: unknown,
+  inputs: readonly NamedInput[],
+  call: (...copies: unknown[]) => unknown,
+): UserFault {
   if (error instanceof UserCodeError) return error.fault;
   if (isFrozenWrite(error)) {
     const mutation = locateMutation(site, where, inputs, call, error);

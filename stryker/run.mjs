@@ -27,7 +27,8 @@ function score(file) {
   if (!existsSync(file)) return "no report";
   const report = JSON.parse(readFileSync(file, "utf8"));
   const counts = {};
-  for (const f of Object.values(report.files)) for (const m of f.mutants) counts[m.status] = (counts[m.status] ?? 0) + 1;
+  for (const f of Object.values(report.files))
+    for (const m of f.mutants) counts[m.status] = (counts[m.status] ?? 0) + 1;
   const detected = (counts.Killed ?? 0) + (counts.Timeout ?? 0);
   const valid = detected + (counts.Survived ?? 0) + (counts.NoCoverage ?? 0);
   return `${((100 * detected) / Math.max(1, valid)).toFixed(1)}% (${detected} of ${valid} mutants detected)`;

@@ -22,13 +22,25 @@ function cruise(cwd: string, ...args: string[]) {
 
 describe("architecture", () => {
   it("no import goes against the layers beyond the known, listed ones", { timeout: 60_000 }, () => {
-    const r = cruise(root, "src", "checker", "testing", "specs", "bin", "--ignore-known", ".dependency-cruiser-known-violations.json");
+    const r = cruise(
+      root,
+      "src",
+      "checker",
+      "testing",
+      "specs",
+      "bin",
+      "--ignore-known",
+      ".dependency-cruiser-known-violations.json",
+    );
     expect(r.out).toContain("no dependency violations found");
     expect(r.code).toBe(0);
   });
 
   it("the known violations are the spec-name resolution of parallel search, no more: the runtime imports no spec", () => {
-    const known = JSON.parse(readFileSync(join(root, ".dependency-cruiser-known-violations.json"), "utf8")) as { from: string; to: string }[];
+    const known = JSON.parse(readFileSync(join(root, ".dependency-cruiser-known-violations.json"), "utf8")) as {
+      from: string;
+      to: string;
+    }[];
     expect(known.map((v) => `${v.from} -> ${v.to}`).sort()).toEqual([
       "checker/check.ts -> checker/load.ts",
       "checker/index.ts -> checker/cli.ts",
@@ -39,17 +51,25 @@ describe("architecture", () => {
     ]);
   });
 
-  it("the runtime imports no spec: src/runtime/ passes the rules with no known violation ignored", { timeout: 60_000 }, () => {
-    const r = cruise(root, "src/runtime");
-    expect(r.out).toContain("no dependency violations found");
-    expect(r.code).toBe(0);
-  });
+  it(
+    "the runtime imports no spec: src/runtime/ passes the rules with no known violation ignored",
+    { timeout: 60_000 },
+    () => {
+      const r = cruise(root, "src/runtime");
+      expect(r.out).toContain("no dependency violations found");
+      expect(r.code).toBe(0);
+    },
+  );
 
-  it("fails on a kernel module importing the checker and a checker module importing a spec", { timeout: 60_000 }, () => {
-    const r = cruise(join(root, "test", "fixtures", "architecture"), "src", "checker", "specs");
-    expect(r.code).toBe(2);
-    expect(r.out).toContain("error kernel-imports-upward: src/kernel.ts → checker/search.ts");
-    expect(r.out).toContain("error checker-imports-specs-or-runtime: checker/catalogue-user.ts → specs/spec.ts");
-    expect(r.out).toContain("2 dependency violations (2 errors, 0 warnings)");
-  });
+  it(
+    "fails on a kernel module importing the checker and a checker module importing a spec",
+    { timeout: 60_000 },
+    () => {
+      const r = cruise(join(root, "test", "fixtures", "architecture"), "src", "checker", "specs");
+      expect(r.code).toBe(2);
+      expect(r.out).toContain("error kernel-imports-upward: src/kernel.ts → checker/search.ts");
+      expect(r.out).toContain("error checker-imports-specs-or-runtime: checker/catalogue-user.ts → specs/spec.ts");
+      expect(r.out).toContain("2 dependency violations (2 errors, 0 warnings)");
+    },
+  );
 });

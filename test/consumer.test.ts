@@ -31,17 +31,41 @@ function installed(dir: string): string[] {
 describe("consumer project", () => {
   it("installs the packed tarball, type-checks against the public API and runs", { timeout: 300_000 }, () => {
     const dir = mkdtempSync(join(tmpdir(), "interleave-consumer-"));
-    const packed = JSON.parse(sh("npm", ["pack", "--json", "--ignore-scripts", "--pack-destination", dir], root)) as { filename: string }[];
+    const packed = JSON.parse(sh("npm", ["pack", "--json", "--ignore-scripts", "--pack-destination", dir], root)) as {
+      filename: string;
+    }[];
     expect(packed[0]!.filename).toBe("interleave-check-0.1.0.tgz");
     const tarball = join(dir, packed[0]!.filename);
     writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module" }));
-    sh("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", tarball, "typescript@5.9", "@types/node@20"], dir);
+    sh(
+      "npm",
+      ["install", "--no-audit", "--no-fund", "--prefer-offline", tarball, "typescript@5.9", "@types/node@20"],
+      dir,
+    );
     writeFileSync(
       join(dir, "tsconfig.json"),
-      JSON.stringify({ compilerOptions: { module: "NodeNext", moduleResolution: "NodeNext", target: "ES2022", strict: true, outDir: "out", skipLibCheck: false, types: ["node"] }, include: ["*.ts"] }),
+      JSON.stringify({
+        compilerOptions: {
+          module: "NodeNext",
+          moduleResolution: "NodeNext",
+          target: "ES2022",
+          strict: true,
+          outDir: "out",
+          skipLibCheck: false,
+          types: ["node"],
+        },
+        include: ["*.ts"],
+      }),
     );
     // An app: the package alone brings immer and ts-pattern, none of the CLI's packages.
-    expect(installed(dir)).toEqual(["@types/node", "immer", "interleave-check", "ts-pattern", "typescript", "undici-types"]);
+    expect(installed(dir)).toEqual([
+      "@types/node",
+      "immer",
+      "interleave-check",
+      "ts-pattern",
+      "typescript",
+      "undici-types",
+    ]);
     writeFileSync(
       join(dir, "app.ts"),
       `import { startNode } from "interleave-check";
@@ -64,7 +88,9 @@ console.log(JSON.stringify({ effects, rm: rm.state.rmState, decision }));
     expect(bare.status).toBe(2);
     expect(bare.stdout).toBe("");
     const install = "npm i -D @commander-js/extra-typings@14 commander@14 fast-check@4 htm@3 jiti@2 yocto-spinner@1";
-    expect(bare.stderr).toBe(`interleave: the CLI needs @commander-js/extra-typings, commander, fast-check, htm, jiti, yocto-spinner; install with: ${install}\n`);
+    expect(bare.stderr).toBe(
+      `interleave: the CLI needs @commander-js/extra-typings, commander, fast-check, htm, jiti, yocto-spinner; install with: ${install}\n`,
+    );
 
     // A developer who uses the CLI, the checker and the testing helpers installs what the message says.
     const [npm, ...args] = install.split(" ");
@@ -110,16 +136,28 @@ console.log(JSON.stringify({ rm: step?.state.rmState, effects: step?.effects.len
 `,
     );
     // A spec with params and a protocol with two roles, written as a user would (no casts), type-check under --strict.
-    for (const name of ["producer-consumer.ts", "vote.ts"]) copyFileSync(join(root, "test/fixtures/types", name), join(dir, name));
+    for (const name of ["producer-consumer.ts", "vote.ts"])
+      copyFileSync(join(root, "test/fixtures/types", name), join(dir, name));
     sh("npx", ["tsc", "-p", "."], dir);
     const out = JSON.parse(sh("node", ["out/main.js"], dir)) as Record<string, unknown>;
     expect(out).toEqual({ rm: "prepared", effects: 1, distinct: 288, counter: 5, expected: "consistent" });
 
-    const cli = spawnSync("npx", ["interleave", "check", "./counter.ts", "--json", "-"], { cwd: dir, encoding: "utf8" });
+    const cli = spawnSync("npx", ["interleave", "check", "./counter.ts", "--json", "-"], {
+      cwd: dir,
+      encoding: "utf8",
+    });
     expect(cli.status).toBe(0);
-    expect(JSON.parse(cli.stdout)).toMatchObject({ spec: "counter", result: "ok", distinctStates: 5, generatedStates: 5 });
+    expect(JSON.parse(cli.stdout)).toMatchObject({
+      spec: "counter",
+      result: "ok",
+      distinctStates: 5,
+      generatedStates: 5,
+    });
     for (const name of ["producer-consumer.ts", "vote.ts"]) {
-      const spec = spawnSync("npx", ["interleave", "check", `./${name}`, "--json", "-"], { cwd: dir, encoding: "utf8" });
+      const spec = spawnSync("npx", ["interleave", "check", `./${name}`, "--json", "-"], {
+        cwd: dir,
+        encoding: "utf8",
+      });
       expect([spec.status, JSON.parse(spec.stdout).result], `${name}: ${spec.stderr}`).toEqual([0, "ok"]);
     }
   });

@@ -19,7 +19,10 @@ function filesUnder(dir: string): string[] {
 
 describe("the repository is self-contained", () => {
   it(`nothing in test, bench, src, checker, specs or the README reads ${outside}`, () => {
-    const files = [...["test", "bench", "src", "checker", "specs"].flatMap((d) => filesUnder(join(root, d))), join(root, "README.md")];
+    const files = [
+      ...["test", "bench", "src", "checker", "specs"].flatMap((d) => filesUnder(join(root, d))),
+      join(root, "README.md"),
+    ];
     expect(files.length).toBeGreaterThan(100);
     const offending = files.filter((f) => readFileSync(f, "utf8").includes(outside)).map((f) => relative(root, f));
     expect(offending).toEqual([]);

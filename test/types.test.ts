@@ -24,7 +24,10 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 /** `paths` that send each export of the package to its source file. */
 function sourcePaths(): Record<string, string[]> {
-  const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { name: string; exports: Record<string, string | { types: string }> };
+  const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
+    name: string;
+    exports: Record<string, string | { types: string }>;
+  };
   const paths: Record<string, string[]> = {};
   for (const [key, target] of Object.entries(pkg.exports)) {
     if (typeof target === "string") continue;
@@ -82,44 +85,84 @@ function withMistake(name: string, from: string, to: string): { text: string; li
 
 describe("types that infer", () => {
   it("the README has its examples as ```ts blocks: mutex.ts, the import lines, mutex.test.ts, startNode in an app, bounded-queue.ts", () => {
-    expect(readmeBlocks().map((b) => b.name)).toEqual(["mutex.ts", "readme-block-2.ts", "mutex.test.ts", "readme-block-4.ts", "bounded-queue.ts"]);
-  });
-
-  it("the README's examples and specs written as a user would type-check with --strict, no casts", { timeout: 300_000 }, () => {
-    const files: Record<string, string> = {};
-    for (const b of readmeBlocks()) files[b.name] = b.text;
-    files["producer-consumer.ts"] = fixture("producer-consumer.ts");
-    files["vote.ts"] = fixture("vote.ts");
-    const r = typecheck("ok", files);
-    expect(r.errors).toEqual([]);
-    expect(r.status).toBe(0);
-  });
-
-  it("a wrong state shape, a misspelt param and a misspelt node field are errors at their lines", { timeout: 300_000 }, () => {
-    const wrongState = withMistake("producer-consumer.ts", "{ ...s, buffer: s.buffer.slice(1), consumed: s.consumed + 1 }", "{ buffer: s.buffer.slice(1) }");
-    const paramTypo = withMistake("producer-consumer.ts", "invariant((s, p) => s.buffer.length <= p.capacity", "invariant((s, p) => s.buffer.length <= p.capacty");
-    const nodeTypo = withMistake("vote.ts", "every((v) => v.vote === true)", "every((v) => v.votes === true)");
-    const r = typecheck("mistakes", { "wrong-state.ts": wrongState.text, "param-typo.ts": paramTypo.text, "node-typo.ts": nodeTypo.text });
-    expect(r.errors.map((e) => e.replace(/^(\S+)\((\d+),\d+\): error (TS\d+).*$/, "$1:$2 $3"))).toEqual([
-      `node-typo.ts:${nodeTypo.line} TS2551`,
-      `param-typo.ts:${paramTypo.line} TS2551`,
-      `wrong-state.ts:${wrongState.line} TS2322`,
+    expect(readmeBlocks().map((b) => b.name)).toEqual([
+      "mutex.ts",
+      "readme-block-2.ts",
+      "mutex.test.ts",
+      "readme-block-4.ts",
+      "bounded-queue.ts",
     ]);
-    expect(r.errors[0]).toContain("Property 'votes' does not exist on type 'Voter'. Did you mean 'vote'?");
-    expect(r.errors[1]).toContain("Property 'capacty' does not exist on type 'ParamValues<");
-    expect(r.status).toBe(2);
   });
+
+  it(
+    "the README's examples and specs written as a user would type-check with --strict, no casts",
+    { timeout: 300_000 },
+    () => {
+      const files: Record<string, string> = {};
+      for (const b of readmeBlocks()) files[b.name] = b.text;
+      files["producer-consumer.ts"] = fixture("producer-consumer.ts");
+      files["vote.ts"] = fixture("vote.ts");
+      const r = typecheck("ok", files);
+      expect(r.errors).toEqual([]);
+      expect(r.status).toBe(0);
+    },
+  );
+
+  it(
+    "a wrong state shape, a misspelt param and a misspelt node field are errors at their lines",
+    { timeout: 300_000 },
+    () => {
+      const wrongState = withMistake(
+        "producer-consumer.ts",
+        "{ ...s, buffer: s.buffer.slice(1), consumed: s.consumed + 1 }",
+        "{ buffer: s.buffer.slice(1) }",
+      );
+      const paramTypo = withMistake(
+        "producer-consumer.ts",
+        "invariant((s, p) => s.buffer.length <= p.capacity",
+        "invariant((s, p) => s.buffer.length <= p.capacty",
+      );
+      const nodeTypo = withMistake("vote.ts", "every((v) => v.vote === true)", "every((v) => v.votes === true)");
+      const r = typecheck("mistakes", {
+        "wrong-state.ts": wrongState.text,
+        "param-typo.ts": paramTypo.text,
+        "node-typo.ts": nodeTypo.text,
+      });
+      expect(r.errors.map((e) => e.replace(/^(\S+)\((\d+),\d+\): error (TS\d+).*$/, "$1:$2 $3"))).toEqual([
+        `node-typo.ts:${nodeTypo.line} TS2551`,
+        `param-typo.ts:${paramTypo.line} TS2551`,
+        `wrong-state.ts:${wrongState.line} TS2322`,
+      ]);
+      expect(r.errors[0]).toContain("Property 'votes' does not exist on type 'Voter'. Did you mean 'vote'?");
+      expect(r.errors[1]).toContain("Property 'capacty' does not exist on type 'ParamValues<");
+      expect(r.status).toBe(2);
+    },
+  );
 
   it("the fixtures are specs the CLI checks: 35 and 51 states, and their broken variants are caught", () => {
     const check = (file: string, ...args: string[]) =>
-      spawnSync(process.execPath, [join(root, "bin", "interleave.js"), "check", join(fixtures, file), "--json", "-", ...args], { encoding: "utf8" });
+      spawnSync(
+        process.execPath,
+        [join(root, "bin", "interleave.js"), "check", join(fixtures, file), "--json", "-", ...args],
+        { encoding: "utf8" },
+      );
     const summary = (r: ReturnType<typeof check>) => {
       const report = JSON.parse(r.stdout) as { result: string; distinctStates: number; property: string | null };
       return [r.status, report.result, report.distinctStates, report.property];
     };
     expect(summary(check("producer-consumer.ts"))).toEqual([0, "ok", 35, null]);
     expect(summary(check("vote.ts"))).toEqual([0, "ok", 51, null]);
-    expect(summary(check("producer-consumer.ts", "--variant", "no-capacity-check"))).toEqual([1, "violation", 10, "bufferWithinCapacity"]);
-    expect(summary(check("vote.ts", "--variant", "commit-on-first-yes"))).toEqual([1, "violation", 8, "commitOnlyIfAllVotedYes"]);
+    expect(summary(check("producer-consumer.ts", "--variant", "no-capacity-check"))).toEqual([
+      1,
+      "violation",
+      10,
+      "bufferWithinCapacity",
+    ]);
+    expect(summary(check("vote.ts", "--variant", "commit-on-first-yes"))).toEqual([
+      1,
+      "violation",
+      8,
+      "commitOnlyIfAllVotedYes",
+    ]);
   });
 });

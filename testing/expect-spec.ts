@@ -4,7 +4,14 @@
  * runs the seed and path that repeat it) when the expectation fails. They work
  * in any test runner; nothing here imports vitest.
  */
-import { checkSpec, formatReportText, replayHint, type CheckOptions, type RandomReport, type Report } from "../checker/index.js";
+import {
+  checkSpec,
+  formatReportText,
+  replayHint,
+  type CheckOptions,
+  type RandomReport,
+  type Report,
+} from "../checker/index.js";
 import type { ParamRecord, AnySpec } from "../src/index.js";
 
 /** A failed spec expectation; `report` is the checker's report. */
@@ -66,13 +73,16 @@ export function expectSpec(spec: AnySpec, options: CheckOptions = {}): SpecExpec
       const what = `expected ${who(report)} to violate "${property}"`;
       if (report.result !== "violation" || report.property !== property) fail(what, report);
       const steps = report.trace!.length - 1;
-      if (expectation.steps !== undefined && steps !== expectation.steps) fail(`${what} in exactly ${expectation.steps} steps`, report);
-      if (expectation.atMostSteps !== undefined && steps > expectation.atMostSteps) fail(`${what} in at most ${expectation.atMostSteps} steps`, report);
+      if (expectation.steps !== undefined && steps !== expectation.steps)
+        fail(`${what} in exactly ${expectation.steps} steps`, report);
+      if (expectation.atMostSteps !== undefined && steps > expectation.atMostSteps)
+        fail(`${what} in at most ${expectation.atMostSteps} steps`, report);
       return report;
     },
     toCatchEveryBrokenVariant() {
       const broken = spec.variants.filter((v) => v.violates !== undefined);
-      if (broken.length === 0) throw new Error(`spec "${spec.name}" declares no broken variant (a variant with \`violates\`)`);
+      if (broken.length === 0)
+        throw new Error(`spec "${spec.name}" declares no broken variant (a variant with \`violates\`)`);
       return broken.map((v) => this.toViolate(v.violates!, { variant: v.name }));
     },
   };

@@ -89,7 +89,9 @@ export class InterleavingError extends Error {
     readonly seed: number,
     readonly path: string,
   ) {
-    super(`the check failed under this schedule: ${failure}\n${schedule}\nreplay with options { seed: ${seed}, path: ${JSON.stringify(path)} }`);
+    super(
+      `the check failed under this schedule: ${failure}\n${schedule}\nreplay with options { seed: ${seed}, path: ${JSON.stringify(path)} }`,
+    );
   }
 }
 
@@ -108,7 +110,8 @@ export async function checkInterleavings<T>(options: InterleavingOptions<T>): Pr
     const pending = options.scenario(scheduler);
     await scheduler.waitIdle();
     const outcome = await pending;
-    if ((await options.check(outcome)) === false) throw new Error(`check returned false for ${JSON.stringify(outcome)}`);
+    if ((await options.check(outcome)) === false)
+      throw new Error(`check returned false for ${JSON.stringify(outcome)}`);
   });
   const details = await fc.check(property, {
     numRuns: options.numRuns ?? 100,
@@ -118,5 +121,10 @@ export async function checkInterleavings<T>(options: InterleavingOptions<T>): Pr
   if (!details.failed) return { numRuns: details.numRuns, seed: details.seed };
   const error = details.errorInstance;
   const failure = error instanceof Error ? error.message : String(error);
-  throw new InterleavingError(failure, fc.stringify(details.counterexample?.[0]), details.seed, details.counterexamplePath ?? "");
+  throw new InterleavingError(
+    failure,
+    fc.stringify(details.counterexample?.[0]),
+    details.seed,
+    details.counterexamplePath ?? "",
+  );
 }

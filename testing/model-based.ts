@@ -156,8 +156,16 @@ class Divergence extends Error {
  * // A Snowflake id service against the unique-ids spec (see test/testing/model-based.test.ts):
  * modelBasedTest(uniqueIds, () => new Cluster(2), { commands, run: (c, cmd) => c.apply(cmd), view: (c) => c.view() });
  */
-export function modelBasedTest<S, Real, C, V = S>(spec: Spec<S> | Model<S>, createReal: () => Real, options: SpecTestOptions<S, Real, C, V>): ModelBasedResult;
-export function modelBasedTest<S, Real>(model: OperationModel<S>, createReal: () => Real, options: OperationTestOptions<Real>): ModelBasedResult;
+export function modelBasedTest<S, Real, C, V = S>(
+  spec: Spec<S> | Model<S>,
+  createReal: () => Real,
+  options: SpecTestOptions<S, Real, C, V>,
+): ModelBasedResult;
+export function modelBasedTest<S, Real>(
+  model: OperationModel<S>,
+  createReal: () => Real,
+  options: OperationTestOptions<Real>,
+): ModelBasedResult;
 export function modelBasedTest<S, Real, C, V>(
   reference: Spec<S> | Model<S> | OperationModel<S>,
   createReal: () => Real,
@@ -167,7 +175,12 @@ export function modelBasedTest<S, Real, C, V>(
   const makeReference = (): Reference<C> =>
     isOperationModel(reference)
       ? (new OperationReference(reference, describe as (op: Invocation) => string) as unknown as Reference<C>)
-      : new SpecReference(toModel(reference, options as SpecTestOptions<S, Real, C, V>), options as SpecTestOptions<S, Real, C, V>, describe, setsOf(reference, options as SpecTestOptions<S, Real, C, V>));
+      : new SpecReference(
+          toModel(reference, options as SpecTestOptions<S, Real, C, V>),
+          options as SpecTestOptions<S, Real, C, V>,
+          describe,
+          setsOf(reference, options as SpecTestOptions<S, Real, C, V>),
+        );
   const run = options.run as (real: Real, command: C) => unknown;
 
   class Step implements fc.Command<Harness, Real> {
@@ -224,7 +237,10 @@ export function modelBasedTest<S, Real, C, V>(
   throw new ModelDivergenceError(error.message, error.log, details.seed, details.counterexamplePath ?? "", replayPath);
 }
 
-function setsOf<S>(x: Spec<S> | Model<S>, options: { readonly sets?: readonly string[] }): readonly string[] | undefined {
+function setsOf<S>(
+  x: Spec<S> | Model<S>,
+  options: { readonly sets?: readonly string[] },
+): readonly string[] | undefined {
   return options.sets ?? ("successors" in x ? undefined : x.sets);
 }
 
@@ -232,7 +248,10 @@ function isOperationModel<S>(x: Spec<S> | Model<S> | OperationModel<S>): x is Op
   return typeof (x as OperationModel<S>).step === "function" && typeof (x as OperationModel<S>).init === "function";
 }
 
-function toModel<S>(x: Spec<S> | Model<S>, options: { readonly variant?: string; readonly params?: ParamRecord }): Model<S> {
+function toModel<S>(
+  x: Spec<S> | Model<S>,
+  options: { readonly variant?: string; readonly params?: ParamRecord },
+): Model<S> {
   if ("successors" in x) return x;
   return x.instantiate({
     ...(options.variant === undefined ? {} : { variant: options.variant }),
@@ -317,7 +336,10 @@ class SpecReference<S, Real, C, V> implements Reference<C> {
     }
     for (const p of this.actions) {
       if (steps.length > 0 && steps.every((s) => !p.check(s.prev, s.next))) {
-        throw new Divergence(`after ${what}, the implementation's step violates "${p.name}" of spec "${this.model.spec}":\n${changes(this.last, view, this.sets)}`, []);
+        throw new Divergence(
+          `after ${what}, the implementation's step violates "${p.name}" of spec "${this.model.spec}":\n${changes(this.last, view, this.sets)}`,
+          [],
+        );
       }
     }
     this.candidates = [...next.values()];
@@ -328,7 +350,10 @@ class SpecReference<S, Real, C, V> implements Reference<C> {
   private checkInvariants(where: string): void {
     for (const p of this.invariants) {
       if (this.candidates.every((c) => !p.check(c.state))) {
-        throw new Divergence(`${where} violates "${p.name}" of spec "${this.model.spec}": ${show(this.candidates[0]!.state)}`, []);
+        throw new Divergence(
+          `${where} violates "${p.name}" of spec "${this.model.spec}": ${show(this.candidates[0]!.state)}`,
+          [],
+        );
       }
     }
   }
@@ -387,12 +412,19 @@ class OperationReference<S> implements Reference<Invocation> {
     if (next.size === 0) {
       const described = this.model.describe?.(op) ?? `${this.describe(invocation)} -> ${JSON.stringify(output)}`;
       const states = this.states.map((s) => this.model.describeState?.(s) ?? show(s)).join(" or ");
-      throw new Divergence(`${described}: not allowed by the ${this.model.name ?? "reference"} model in state ${states}`, []);
+      throw new Divergence(
+        `${described}: not allowed by the ${this.model.name ?? "reference"} model in state ${states}`,
+        [],
+      );
     }
     this.states = [...next.values()];
   }
 
   private key(state: S): unknown {
-    return this.model.key ? this.model.key(state) : typeof state === "object" && state !== null ? JSON.stringify(state) : state;
+    return this.model.key
+      ? this.model.key(state)
+      : typeof state === "object" && state !== null
+        ? JSON.stringify(state)
+        : state;
   }
 }

@@ -23,16 +23,24 @@ export type ParamBound = { readonly min?: number; readonly max?: number } | fc.A
  *   expectSpec(twoPhaseCommit, { params }).toHoldAll();
  * });
  */
-export function paramsArbitrary(spec: AnySpec, bounds: Readonly<Record<string, ParamBound>> = {}): fc.Arbitrary<ParamRecord> {
+export function paramsArbitrary(
+  spec: AnySpec,
+  bounds: Readonly<Record<string, ParamBound>> = {},
+): fc.Arbitrary<ParamRecord> {
   for (const name of Object.keys(bounds)) {
-    if (!(name in spec.params)) throw new ParamError(`unknown param "${name}"; params: ${Object.keys(spec.params).join(", ") || "(none)"}`);
+    if (!(name in spec.params))
+      throw new ParamError(`unknown param "${name}"; params: ${Object.keys(spec.params).join(", ") || "(none)"}`);
   }
   const fields: Record<string, fc.Arbitrary<number | boolean | string>> = {};
   for (const [name, def] of Object.entries(spec.params)) fields[name] = paramArbitrary(name, def, bounds[name]);
   return fc.record(fields);
 }
 
-function paramArbitrary(name: string, def: ParamDef, bound: ParamBound | undefined): fc.Arbitrary<number | boolean | string> {
+function paramArbitrary(
+  name: string,
+  def: ParamDef,
+  bound: ParamBound | undefined,
+): fc.Arbitrary<number | boolean | string> {
   if (bound instanceof fc.Arbitrary) return bound;
   switch (def.type) {
     case "bool":
@@ -42,8 +50,10 @@ function paramArbitrary(name: string, def: ParamDef, bound: ParamBound | undefin
     case "int": {
       const min = bound?.min ?? def.min ?? Math.min(0, def.default);
       const max = bound?.max ?? Math.max(min, def.default);
-      if (def.min !== undefined && min < def.min) throw new ParamError(`param "${name}" must be at least ${def.min}, got a bound of ${min}`);
-      if (def.max !== undefined && max > def.max) throw new ParamError(`param "${name}" must be at most ${def.max}, got a bound of ${max}`);
+      if (def.min !== undefined && min < def.min)
+        throw new ParamError(`param "${name}" must be at least ${def.min}, got a bound of ${min}`);
+      if (def.max !== undefined && max > def.max)
+        throw new ParamError(`param "${name}" must be at most ${def.max}, got a bound of ${max}`);
       if (min > max) throw new ParamError(`param "${name}": bound min ${min} is above max ${max}`);
       return fc.integer({ min, max });
     }

@@ -10,7 +10,8 @@ export type { NatsConnection };
 /** `nats://host:port` (or `host:port`), checked before connecting so a typo gets a clear answer. */
 function brokerUrl(url: string): string {
   const m = /^(?:nats:\/\/)?([^\s/:]+|\[[0-9a-fA-F:]+\]):(\d{1,5})$/.exec(url);
-  if (!m || Number(m[2]) > 65535) throw new UsageError(`--distributed takes a NATS URL such as nats://127.0.0.1:4222, got "${url}"`);
+  if (!m || Number(m[2]) > 65535)
+    throw new UsageError(`--distributed takes a NATS URL such as nats://127.0.0.1:4222, got "${url}"`);
   return url.startsWith("nats://") ? url : `nats://${url}`;
 }
 
@@ -31,6 +32,8 @@ export async function connectBroker(url: string, name: string): Promise<NatsConn
     return await connect({ servers, name, reconnect: false, timeout: 5000, maxPingOut: 3, pingInterval: 10_000 });
   } catch (error) {
     const why = error instanceof Error ? error.message : String(error);
-    throw new UsageError(`cannot reach the NATS broker at ${servers} (${why}); start one (nats-server -a 127.0.0.1 -p 4222) or pass its URL to --distributed`);
+    throw new UsageError(
+      `cannot reach the NATS broker at ${servers} (${why}); start one (nats-server -a 127.0.0.1 -p 4222) or pass its URL to --distributed`,
+    );
   }
 }

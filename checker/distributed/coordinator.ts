@@ -21,7 +21,16 @@ import { Budget, fingerprintWord, guardOptions, outcome, type StoreView } from "
 import type { Found } from "../expander.js";
 import type { Limit, SearchOptions, SearchOutcome } from "../strategy.js";
 import { connectBroker, type NatsConnection } from "./broker.js";
-import { decode, encode, subjects, type Control, type JoinReply, type LevelReport, type Link, type Setup } from "./protocol.js";
+import {
+  decode,
+  encode,
+  subjects,
+  type Control,
+  type JoinReply,
+  type LevelReport,
+  type Link,
+  type Setup,
+} from "./protocol.js";
 
 /** The run could not finish: a worker died or went silent, or the broker went away. The CLI exits 3 (incomplete). */
 export class DistributedError extends Error {
@@ -81,7 +90,8 @@ export async function distributedSearch(
   let release = () => {};
   try {
     await cluster.started();
-    if (process.env["INTERLEAVE_DEBUG"]) process.stderr.write(`${dist.workers} workers ready at ${Math.round(budget.elapsedMs)} ms\n`);
+    if (process.env["INTERLEAVE_DEBUG"])
+      process.stderr.write(`${dist.workers} workers ready at ${Math.round(budget.elapsedMs)} ms\n`);
     const deadline = options.timeoutMs === undefined ? Number.MAX_SAFE_INTEGER : Date.now() + options.timeoutMs;
     let reports: LevelReport[] = [];
     let limit: Limit | undefined;
@@ -96,7 +106,10 @@ export async function distributedSearch(
         }
       }
       reports = await cluster.level(level, deadline);
-      if (process.env["INTERLEAVE_DEBUG"]) process.stderr.write(`level ${level + 1}: ${reports.map((r) => r.next).join(" ")} at ${Math.round(budget.elapsedMs)} ms\n`);
+      if (process.env["INTERLEAVE_DEBUG"])
+        process.stderr.write(
+          `level ${level + 1}: ${reports.map((r) => r.next).join(" ")} at ${Math.round(budget.elapsedMs)} ms\n`,
+        );
       violation = shortest(reports.flatMap((r) => (r.violation ? [r.violation] : [])));
       if (violation) break;
       const stored = reports.reduce((n, r) => n + r.stored, 0);
@@ -126,7 +139,14 @@ export async function distributedSearch(
     };
     // The counterexample is replayed here, with the same traps as in the workers.
     release = options.guards === false ? () => {} : trapNondeterminism();
-    return outcome(model, counts, limit, budget, chainView(chain, Math.min(distinct, options.maxStates ?? Infinity)), mergeActivity(reports));
+    return outcome(
+      model,
+      counts,
+      limit,
+      budget,
+      chainView(chain, Math.min(distinct, options.maxStates ?? Infinity)),
+      mergeActivity(reports),
+    );
   } finally {
     release();
     options.signal?.removeEventListener("abort", halt);
@@ -141,7 +161,13 @@ function chainView(chain: readonly Link[], distinct: number): StoreView {
     bytesPerState: 0,
     pathTo: (i) => Array.from({ length: i + 1 }, (_, k) => k),
     ordinal: (i) => chain[i]!.ordinal,
-    fingerprints: (indices) => new Map(indices.map((i) => [i, [fingerprintWord(chain[i]!.fingerprint[0]), fingerprintWord(chain[i]!.fingerprint[1])] as const])),
+    fingerprints: (indices) =>
+      new Map(
+        indices.map((i) => [
+          i,
+          [fingerprintWord(chain[i]!.fingerprint[0]), fingerprintWord(chain[i]!.fingerprint[1])] as const,
+        ]),
+      ),
   };
 }
 
@@ -191,8 +217,10 @@ class Cluster {
       callback: (_e, m) => {
         const { partition } = decode<{ partition: number }>(m.data);
         let reply: JoinReply;
-        if (!Number.isInteger(partition) || partition < 0 || partition >= dist.workers) reply = { type: "refused", reason: `the run has partitions 0..${dist.workers - 1}` };
-        else if (this.joined.has(partition) || this.running > -2) reply = { type: "refused", reason: "another worker has joined as that partition" };
+        if (!Number.isInteger(partition) || partition < 0 || partition >= dist.workers)
+          reply = { type: "refused", reason: `the run has partitions 0..${dist.workers - 1}` };
+        else if (this.joined.has(partition) || this.running > -2)
+          reply = { type: "refused", reason: "another worker has joined as that partition" };
         else {
           this.joined.add(partition);
           this.lastBeat.set(partition, Date.now());
@@ -221,14 +249,16 @@ class Cluster {
       },
     });
     void nc.closed().then((error) => {
-      if (!this.closing) this.fail(`the connection to the broker at ${dist.url} closed${error ? ` (${error.message})` : ""}`);
+      if (!this.closing)
+        this.fail(`the connection to the broker at ${dist.url} closed${error ? ` (${error.message})` : ""}`);
     });
     this.watch = setInterval(() => {
       // The workers' watch over the coordinator: a worker whose coordinator is gone leaves.
       this.control({ type: "beat" });
       const now = Date.now();
       for (const [partition, at] of this.lastBeat) {
-        if (now - at > SILENCE_MS) this.fail(`worker ${partition} has been silent for ${Math.round((now - at) / 1000)} s`);
+        if (now - at > SILENCE_MS)
+          this.fail(`worker ${partition} has been silent for ${Math.round((now - at) / 1000)} s`);
       }
     }, 1000);
     this.watch.unref();
@@ -239,16 +269,22 @@ class Cluster {
     const bin = binPath();
     for (let k = 0; k < this.dist.workers; k++) {
       // A process group of its own: Ctrl-C reaches the coordinator only, which halts the level and reports.
-      const child = spawn(process.execPath, [bin, "worker", "--distributed", this.dist.url, "--partition", String(k), "--run", this.run], {
-        stdio: ["ignore", "ignore", "pipe"],
-        detached: true,
-      });
+      const child = spawn(
+        process.execPath,
+        [bin, "worker", "--distributed", this.dist.url, "--partition", String(k), "--run", this.run],
+        {
+          stdio: ["ignore", "ignore", "pipe"],
+          detached: true,
+        },
+      );
       let stderr = "";
       child.stderr.setEncoding("utf8").on("data", (t: string) => void (stderr = (stderr + t).slice(-2000)));
       child.on("exit", (code, signal) => {
         if (this.closing) return;
         const last = stderr.trim().split("\n").pop();
-        this.fail(`worker ${k} (pid ${child.pid}) exited ${signal ? `on ${signal}` : `with code ${code}`}${this.running > -2 ? ` in level ${this.running + 1}` : " before the search started"}${last ? `: ${last}` : ""}`);
+        this.fail(
+          `worker ${k} (pid ${child.pid}) exited ${signal ? `on ${signal}` : `with code ${code}`}${this.running > -2 ? ` in level ${this.running + 1}` : " before the search started"}${last ? `: ${last}` : ""}`,
+        );
       });
       this.children.push(child);
     }
@@ -263,7 +299,10 @@ class Cluster {
   /** Resolves when `ready()` holds, rejects when the run fails or after `timeoutMs`. */
   private until(ready: () => boolean, timeoutMs: number, what: string): Promise<void> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => this.fail(`${what} did not happen within ${Math.round(timeoutMs / 1000)} s`), timeoutMs);
+      const timer = setTimeout(
+        () => this.fail(`${what} did not happen within ${Math.round(timeoutMs / 1000)} s`),
+        timeoutMs,
+      );
       const done = (error?: DistributedError) => {
         clearTimeout(timer);
         this.onReport = undefined;
@@ -281,7 +320,11 @@ class Cluster {
   /** Every worker has joined. */
   started(): Promise<void> {
     const timeout = this.dist.joinTimeoutMs ?? (this.dist.spawn ? 60_000 : 600_000);
-    return this.until(() => this.ready.size === this.dist.workers, timeout, `all ${this.dist.workers} workers joining run "${this.run}"`);
+    return this.until(
+      () => this.ready.size === this.dist.workers,
+      timeout,
+      `all ${this.dist.workers} workers joining run "${this.run}"`,
+    );
   }
 
   control(c: Control): void {
@@ -301,9 +344,14 @@ class Cluster {
   /** The trace links from an initial state to state `id`, asked of each state's partition. */
   async links(id: number): Promise<Link[]> {
     const chain: Link[] = [];
-    for (let at = id; at >= 0; ) {
-      const answer = decode<{ links?: Link[]; error?: string }>((await this.nc.request(this.subjects.ask(at % this.dist.workers), encode([at]), { timeout: 10_000 })).data);
-      if (!answer.links) throw new DistributedError(`the distributed search is incomplete: the trace could not be rebuilt (${answer.error})`);
+    for (let at = id; at >= 0;) {
+      const answer = decode<{ links?: Link[]; error?: string }>(
+        (await this.nc.request(this.subjects.ask(at % this.dist.workers), encode([at]), { timeout: 10_000 })).data,
+      );
+      if (!answer.links)
+        throw new DistributedError(
+          `the distributed search is incomplete: the trace could not be rebuilt (${answer.error})`,
+        );
       chain.push(answer.links[0]!);
       at = answer.links[0]!.parent;
     }

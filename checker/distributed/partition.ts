@@ -50,7 +50,8 @@ export class PartitionStore {
   link(id: number): Link {
     const local = (id - this.partition) / this.partitions;
     const fingerprint = this.store.fingerprints([local]).get(local);
-    if (!Number.isInteger(local) || local < 0 || local >= this.store.size || !fingerprint) throw new Error(`partition ${this.partition} has no state ${id}`);
+    if (!Number.isInteger(local) || local < 0 || local >= this.store.size || !fingerprint)
+      throw new Error(`partition ${this.partition} has no state ${id}`);
     return { id, parent: this.parents[local]!, ordinal: this.store.ordinal(local), fingerprint };
   }
 }

@@ -58,7 +58,8 @@ export interface Setup {
 }
 
 /** The answer to a join: the setup, or why the worker cannot join. */
-export type JoinReply = { readonly type: "setup"; readonly setup: Setup } | { readonly type: "refused"; readonly reason: string };
+export type JoinReply =
+  { readonly type: "setup"; readonly setup: Setup } | { readonly type: "refused"; readonly reason: string };
 
 /** Orders from the coordinator. Level -1 adds the initial states; level d expands the states at depth d. */
 export type Control =

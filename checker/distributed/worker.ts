@@ -18,7 +18,18 @@ import { Frontier } from "../frontier.js";
 import { UsageError } from "../usage-error.js";
 import { connectBroker, type NatsConnection } from "./broker.js";
 import { PartitionStore, ROUTED, RoutingSet } from "./partition.js";
-import { decode, encode, subjects, type Batch, type Control, type DataMessage, type EndOfLevel, type JoinReply, type LevelReport, type Setup } from "./protocol.js";
+import {
+  decode,
+  encode,
+  subjects,
+  type Batch,
+  type Control,
+  type DataMessage,
+  type EndOfLevel,
+  type JoinReply,
+  type LevelReport,
+  type Setup,
+} from "./protocol.js";
 
 /** How a worker finds its run. */
 export interface WorkerOptions {
@@ -63,12 +74,21 @@ async function join(nc: NatsConnection, options: WorkerOptions): Promise<Setup> 
   const until = realNow() + options.waitMs;
   for (;;) {
     try {
-      const reply = decode<JoinReply>((await nc.request(subjects(options.run).join, encode({ partition: options.partition }), { timeout: 2000 })).data);
-      if (reply.type === "refused") throw new UsageError(`the coordinator of run "${options.run}" refused partition ${options.partition}: ${reply.reason}`);
+      const reply = decode<JoinReply>(
+        (await nc.request(subjects(options.run).join, encode({ partition: options.partition }), { timeout: 2000 }))
+          .data,
+      );
+      if (reply.type === "refused")
+        throw new UsageError(
+          `the coordinator of run "${options.run}" refused partition ${options.partition}: ${reply.reason}`,
+        );
       return reply.setup;
     } catch (error) {
       if (error instanceof UsageError) throw error;
-      if (realNow() > until) throw new UsageError(`no coordinator of run "${options.run}" answered on ${options.url} within ${Math.round(options.waitMs / 1000)} s`);
+      if (realNow() > until)
+        throw new UsageError(
+          `no coordinator of run "${options.run}" answered on ${options.url} within ${Math.round(options.waitMs / 1000)} s`,
+        );
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
   }
@@ -117,7 +137,13 @@ class PartitionWorker {
     this.outbox = Array.from({ length: n }, () => new Outbox());
     this.maxMemory = setup.maxMemoryBytes ?? defaultMemoryLimit();
     this.freeze = setup.guards.guards === false ? () => {} : model.freeze ? (s) => model.freeze!(s) : deepFreeze;
-    this.expander = new Expander(model, this.routing, (state, index, hi, lo, depth) => this.onNew(state, index, hi, lo, depth), setup.maxStates, setup.guards);
+    this.expander = new Expander(
+      model,
+      this.routing,
+      (state, index, hi, lo, depth) => this.onNew(state, index, hi, lo, depth),
+      setup.maxStates,
+      setup.guards,
+    );
     // A worker lives for one search: the traps stay installed until it ends.
     if (setup.guards.guards !== false) trapNondeterminism();
     nc.subscribe(this.subjects.ctl, { callback: (_e, m) => this.control(decode<Control>(m.data)) });
@@ -145,14 +171,17 @@ class PartitionWorker {
     nc.publish(this.subjects.beat, beat);
     this.beat = setInterval(() => {
       this.nc.publish(this.subjects.beat, beat);
-      if (Date.now() - this.coordinatorSeen > SILENCE_MS) this.die(new Error(`the coordinator of run "${options.run}" has been silent for ${SILENCE_MS / 1000} s`));
+      if (Date.now() - this.coordinatorSeen > SILENCE_MS)
+        this.die(new Error(`the coordinator of run "${options.run}" has been silent for ${SILENCE_MS / 1000} s`));
     }, 1000);
     void nc.closed().then(() => this.stop());
   }
 
   /** A fault of the checker itself: the coordinator sees this worker fail by its exit (or its silence). */
   private die(error: unknown): never {
-    process.stderr.write(`interleave worker ${this.options.partition}: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(
+      `interleave worker ${this.options.partition}: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
     process.exit(2);
   }
 
@@ -214,7 +243,8 @@ class PartitionWorker {
       if (!current.take()) return;
       expander.expand(current.state, current.index, current.hi, current.lo, current.depth);
       if ((++expanded & 63) === 0) {
-        for (let to = 0; to < this.outbox.length; to++) if (this.outbox[to]!.length >= this.outbox[to]!.size) this.flush(to);
+        for (let to = 0; to < this.outbox.length; to++)
+          if (this.outbox[to]!.length >= this.outbox[to]!.size) this.flush(to);
         const now = realNow();
         if (now > sliceEnd) {
           if (Date.now() > deadline) this.timedOut = true;
@@ -295,7 +325,10 @@ class PartitionWorker {
       if (from === this.options.partition) continue;
       const sent = this.ends.get(from);
       if (sent === undefined || this.received[from]! < sent) return;
-      if (this.received[from]! > sent) throw new Error(`partition ${from} said it sent ${sent} states in level ${this.level}, ${this.received[from]} arrived`);
+      if (this.received[from]! > sent)
+        throw new Error(
+          `partition ${from} said it sent ${sent} states in level ${this.level}, ${this.received[from]} arrived`,
+        );
     }
     this.reported = true;
     const e = this.expander;

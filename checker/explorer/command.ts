@@ -21,7 +21,11 @@ export interface ExploreOptions {
 }
 
 /** Runs the explorer until `until` (Ctrl-C); returns the exit code. */
-export async function exploreCommand(specArg: string, options: ExploreOptions, io: { stdout(text: string): void; stderr(text: string): void }): Promise<number> {
+export async function exploreCommand(
+  specArg: string,
+  options: ExploreOptions,
+  io: { stdout(text: string): void; stderr(text: string): void },
+): Promise<number> {
   const spec = await resolveSpec(specArg);
   const model: Model<unknown> = spec.instantiate({
     ...(options.variant === undefined ? {} : { variant: options.variant }),

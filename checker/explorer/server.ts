@@ -29,7 +29,10 @@ function assets(): Record<string, { file: string; type: string }> {
     "/": { file: join(ui, "index.html"), type: "text/html; charset=utf-8" },
     "/app.js": { file: join(ui, "app.js"), type: "text/javascript; charset=utf-8" },
     "/app.css": { file: join(ui, "app.css"), type: "text/css; charset=utf-8" },
-    "/vendor/preact-htm.js": { file: join(htm, "preact", "standalone.module.js"), type: "text/javascript; charset=utf-8" },
+    "/vendor/preact-htm.js": {
+      file: join(htm, "preact", "standalone.module.js"),
+      type: "text/javascript; charset=utf-8",
+    },
   };
 }
 
@@ -43,13 +46,17 @@ export function parsePathQuery(text: string | null): PathSegment[] {
     } catch {
       throw new PathError(`path is not a JSON array: ${text}`);
     }
-    if (!Array.isArray(parsed) || !parsed.every((x) => typeof x === "string" || (typeof x === "number" && Number.isInteger(x)))) {
+    if (
+      !Array.isArray(parsed) ||
+      !parsed.every((x) => typeof x === "string" || (typeof x === "number" && Number.isInteger(x)))
+    ) {
       throw new PathError("path must be an array of successor ordinals (integers) or action labels (strings)");
     }
     return parsed as PathSegment[];
   }
   return text.split(",").map((part) => {
-    if (!/^\d+$/.test(part.trim())) throw new PathError(`path must be ordinals separated by commas (0,2,1), got ${JSON.stringify(text)}`);
+    if (!/^\d+$/.test(part.trim()))
+      throw new PathError(`path must be ordinals separated by commas (0,2,1), got ${JSON.stringify(text)}`);
     return Number(part);
   });
 }
@@ -74,11 +81,17 @@ async function bodyOf(req: IncomingMessage, limit = 64 * 2 ** 20): Promise<strin
   return Buffer.concat(chunks).toString("utf8");
 }
 
-async function handle(session: ExplorerSession<unknown>, files: ReturnType<typeof assets>, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(
+  session: ExplorerSession<unknown>,
+  files: ReturnType<typeof assets>,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const url = new URL(req.url ?? "/", "http://127.0.0.1");
   try {
     if (url.pathname === "/api/info" && req.method === "GET") return sendJson(res, 200, session.info());
-    if (url.pathname === "/api/view" && req.method === "GET") return sendJson(res, 200, session.view(parsePathQuery(url.searchParams.get("path"))));
+    if (url.pathname === "/api/view" && req.method === "GET")
+      return sendJson(res, 200, session.view(parsePathQuery(url.searchParams.get("path"))));
     if (url.pathname === "/api/trace" && req.method === "POST") {
       const read = readTrace(await bodyOf(req));
       return sendJson(res, 200, { path: session.pathOfTrace(read), property: read.property ?? null });
@@ -87,7 +100,8 @@ async function handle(session: ExplorerSession<unknown>, files: ReturnType<typeo
     if (asset) return send(res, 200, readFileSync(asset.file, "utf8"), asset.type);
     return sendJson(res, 404, { error: `no such page: ${req.method ?? "GET"} ${url.pathname}` });
   } catch (error) {
-    if (error instanceof PathError || error instanceof TraceFormatError) return sendJson(res, 400, { error: error.message });
+    if (error instanceof PathError || error instanceof TraceFormatError)
+      return sendJson(res, 400, { error: error.message });
     return sendJson(res, 500, { error: `internal error: ${error instanceof Error ? error.message : String(error)}` });
   }
 }
@@ -103,7 +117,10 @@ export interface ExplorerServer {
  * Serves `session` on 127.0.0.1; `port` 0 (the default) lets the system pick
  * a free one. Resolves once it listens.
  */
-export async function startExplorer(session: ExplorerSession<unknown>, options: { readonly port?: number } = {}): Promise<ExplorerServer> {
+export async function startExplorer(
+  session: ExplorerSession<unknown>,
+  options: { readonly port?: number } = {},
+): Promise<ExplorerServer> {
   const files = assets();
   const server = createServer((req, res) => void handle(session, files, req, res));
   await new Promise<void>((resolve, reject) => {

@@ -92,7 +92,14 @@ export class ExplorerSession<S> {
   }
 
   /** Describes the model: what the page's header shows. */
-  info(): { spec: string; variant: string; params: Model<S>["params"]; properties: { name: string; kind: PropertyKind }[]; initStates: number; protocol: boolean } {
+  info(): {
+    spec: string;
+    variant: string;
+    params: Model<S>["params"];
+    properties: { name: string; kind: PropertyKind }[];
+    initStates: number;
+    protocol: boolean;
+  } {
     return {
       spec: this.model.spec,
       variant: this.model.variant,
@@ -126,7 +133,9 @@ export class ExplorerSession<S> {
       sequence: isProtocolState(state)
         ? sequenceSvg(steps, {
             ...(violated === undefined ? {} : { violated: violated.name }),
-            ...(violated === undefined || violated.kind === "deadlock" ? {} : { involved: involvedNodes(this.model as Model<unknown>, steps, violated.name) }),
+            ...(violated === undefined || violated.kind === "deadlock"
+              ? {}
+              : { involved: involvedNodes(this.model as Model<unknown>, steps, violated.name) }),
           })
         : null,
     };
@@ -139,7 +148,8 @@ export class ExplorerSession<S> {
    */
   pathOfTrace(read: ReadTrace): number[] {
     const outcome = replayTrace(this.model, { trace: read.trace, sets: read.sets ?? this.options.sets });
-    if (outcome.result === "diverged" || outcome.result === "error") throw new PathError(formatReplay(this.model as Model<unknown>, read, outcome));
+    if (outcome.result === "diverged" || outcome.result === "error")
+      throw new PathError(formatReplay(this.model as Model<unknown>, read, outcome));
     const first = read.trace[0]!;
     const init = this.inits.findIndex((s) => deepEqual(s, first.state));
     const path = [init];
@@ -147,7 +157,8 @@ export class ExplorerSession<S> {
     for (const step of read.trace.slice(1)) {
       const successors = this.successorsOf(state);
       const wanted = step.action === null ? null : canonicalLabel(step.action);
-      const matches = (s: Successor<S>) => (s.label === step.action || canonicalLabel(s.label) === wanted) && deepEqual(s.state, step.state);
+      const matches = (s: Successor<S>) =>
+        (s.label === step.action || canonicalLabel(s.label) === wanted) && deepEqual(s.state, step.state);
       const ordinal = successors.findIndex(matches);
       // replayTrace accepted every step, so each has a successor that matches.
       path.push(ordinal);
@@ -160,7 +171,9 @@ export class ExplorerSession<S> {
     const [first = 0, ...rest] = path;
     const init = typeof first === "number" ? first : Number.NaN;
     if (!Number.isInteger(init) || init < 0 || init >= this.inits.length) {
-      throw new PathError(`there is no initial state ${JSON.stringify(first)}; the spec has ${this.inits.length} (0..${this.inits.length - 1})`);
+      throw new PathError(
+        `there is no initial state ${JSON.stringify(first)}; the spec has ${this.inits.length} (0..${this.inits.length - 1})`,
+      );
     }
     const states: S[] = [this.inits[init]!];
     const ordinals = [init];
@@ -171,7 +184,9 @@ export class ExplorerSession<S> {
       const next = successors[ordinal];
       if (next === undefined) {
         const what = typeof segment === "number" ? `action #${segment}` : `action ${JSON.stringify(segment)}`;
-        throw new PathError(`step ${i + 1}: ${what} is not enabled; ${successors.length} action${successors.length === 1 ? " is" : "s are"} enabled there`);
+        throw new PathError(
+          `step ${i + 1}: ${what} is not enabled; ${successors.length} action${successors.length === 1 ? " is" : "s are"} enabled there`,
+        );
       }
       states.push(next.state);
       ordinals.push(ordinal);
@@ -195,8 +210,17 @@ export class ExplorerSession<S> {
   }
 
   private evaluate(prev: S | undefined, state: S, final: boolean, noSuccessor: boolean): PropertyStatus[] {
-    const out = this.model.properties.map((p): PropertyStatus => ({ name: p.name, kind: p.kind, status: statusOf(p, prev, state, final) }));
-    if (this.model.deadlock) out.push({ name: "deadlockFree", kind: "deadlock", status: noSuccessor && this.model.withinConstraint(state) ? "violated" : "holds" });
+    const out = this.model.properties.map((p): PropertyStatus => ({
+      name: p.name,
+      kind: p.kind,
+      status: statusOf(p, prev, state, final),
+    }));
+    if (this.model.deadlock)
+      out.push({
+        name: "deadlockFree",
+        kind: "deadlock",
+        status: noSuccessor && this.model.withinConstraint(state) ? "violated" : "holds",
+      });
     return out;
   }
 }

@@ -94,17 +94,27 @@ export async function runLincheck(files: string[], opts: LincheckOptions, io: Li
   }
 }
 
-async function run(files: string[], opts: LincheckOptions, io: LincheckIo, current: { file: string | undefined }): Promise<number> {
+async function run(
+  files: string[],
+  opts: LincheckOptions,
+  io: LincheckIo,
+  current: { file: string | undefined },
+): Promise<number> {
   if (files.length === 0) throw new HistoryInputError("no history files given");
   const consistency = (opts.consistency ?? "linearizable") as Consistency | SessionGuarantee;
   if (!CONSISTENCY_NAMES.includes(consistency)) {
-    throw new HistoryInputError(`unknown consistency "${opts.consistency}"; choose one of ${CONSISTENCY_NAMES.join(", ")}`);
+    throw new HistoryInputError(
+      `unknown consistency "${opts.consistency}"; choose one of ${CONSISTENCY_NAMES.join(", ")}`,
+    );
   }
-  if (opts.timeout !== undefined && !(opts.timeout > 0)) throw new HistoryInputError(`--timeout must be a positive number of seconds, got ${opts.timeout}`);
-  if (opts.maxMemory !== undefined && !(opts.maxMemory > 0)) throw new HistoryInputError(`--max-memory must be a positive number of MB, got ${opts.maxMemory}`);
+  if (opts.timeout !== undefined && !(opts.timeout > 0))
+    throw new HistoryInputError(`--timeout must be a positive number of seconds, got ${opts.timeout}`);
+  if (opts.maxMemory !== undefined && !(opts.maxMemory > 0))
+    throw new HistoryInputError(`--max-memory must be a positive number of MB, got ${opts.maxMemory}`);
   // Outputs are checked before any work: a result computed and then lost is worse than none.
   if (opts.json !== undefined) assertWritable(opts.json, "--json");
-  const htmlTargets = opts.html === undefined ? [] : files.length === 1 ? [opts.html] : files.map((f) => perFile(opts.html!, f));
+  const htmlTargets =
+    opts.html === undefined ? [] : files.length === 1 ? [opts.html] : files.map((f) => perFile(opts.html!, f));
   for (const target of htmlTargets) assertWritable(target, "--html");
   const fixed = await fixedModel(opts.model);
   // Parse everything first: bad input anywhere is exit 2 before any checking.
@@ -143,7 +153,16 @@ async function run(files: string[], opts: LincheckOptions, io: LincheckIo, curre
     jsonLines.push(JSON.stringify(line));
     const target = htmlTargets[index];
     if (target !== undefined) {
-      writeOutput(target, renderHtmlReport({ title: history.file, history: history.events, report, ...(chosen.model === undefined ? {} : { model: chosen.model }) }), "--html");
+      writeOutput(
+        target,
+        renderHtmlReport({
+          title: history.file,
+          history: history.events,
+          report,
+          ...(chosen.model === undefined ? {} : { model: chosen.model }),
+        }),
+        "--html",
+      );
     }
   }
   if (opts.json === "-") io.stdout(jsonLines.map((l) => l + "\n").join(""));
@@ -156,7 +175,10 @@ async function fixedModel(arg: string | undefined): Promise<{ name: string; mode
   if (arg === undefined) return undefined;
   if (!isModelPath(arg)) {
     const model = MODELS[arg];
-    if (model === undefined) throw new HistoryInputError(`unknown model "${arg}"; built-in models: ${Object.keys(MODELS).join(", ")} (or a path to a .ts/.js module)`);
+    if (model === undefined)
+      throw new HistoryInputError(
+        `unknown model "${arg}"; built-in models: ${Object.keys(MODELS).join(", ")} (or a path to a .ts/.js module)`,
+      );
     return { name: arg, model };
   }
   const model = await loadModelFile(arg);
@@ -190,7 +212,9 @@ function checkOne(
     if (error instanceof HistoryInputError) throw new HistoryInputError(`${history.file}: ${error.message}`);
     // A model whose states nest too deep (or cycle) for the recursive helpers, or the causal search's recursion.
     if (error instanceof RangeError && /call stack/.test(error.message)) {
-      throw new HistoryInputError(`${history.file}: the check ran out of stack: model states nested too deeply or cyclic, or a history too long for the ${consistency} check (${error.message})`);
+      throw new HistoryInputError(
+        `${history.file}: the check ran out of stack: model states nested too deeply or cyclic, or a history too long for the ${consistency} check (${error.message})`,
+      );
     }
     throw error;
   }
@@ -209,7 +233,13 @@ function verdict(consistency: Consistency | SessionGuarantee, holds: boolean): s
   return holds ? words[0] : words[1];
 }
 
-function summary(file: string, model: string, report: CheckReport, modelObject: AnyModel | undefined, consistency: Consistency | SessionGuarantee): string {
+function summary(
+  file: string,
+  model: string,
+  report: CheckReport,
+  modelObject: AnyModel | undefined,
+  consistency: Consistency | SessionGuarantee,
+): string {
   const counts = `${report.operations.toLocaleString("en-US")} operation${report.operations === 1 ? "" : "s"}, ${report.partitions.toLocaleString("en-US")} partition${report.partitions === 1 ? "" : "s"}, model ${model}, ${report.durationMs.toFixed(1)} ms`;
   if (report.result === "violation") {
     const explanation = formatViolations(report.violations, modelObject)

@@ -4,7 +4,16 @@
  */
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
-import { describeOperationDefault, HistoryInputError, MODELS, type AnyModel, type CompiledModel, type HistoryFormat, type Operation, type ParsedHistory } from "../../src/history/index.js";
+import {
+  describeOperationDefault,
+  HistoryInputError,
+  MODELS,
+  type AnyModel,
+  type CompiledModel,
+  type HistoryFormat,
+  type Operation,
+  type ParsedHistory,
+} from "../../src/history/index.js";
 import { importUserModule } from "../load.js";
 
 /** Whether the `--model` argument names a file rather than a built-in model. */
@@ -85,10 +94,17 @@ function guardModel(model: AnyModel, file: string): AnyModel {
     const message = error instanceof Error ? error.message.split("\n")[0] : String(error);
     const frame = userFrame(error, path);
     const on = op === undefined ? "" : ` on ${describeOperationDefault(op)} [process ${String(op.process)}]`;
-    throw new ModelError(`model ${file}: ${what}${on} threw: ${message}${frame === undefined ? "" : ` (at ${frame})`}`, op);
+    throw new ModelError(
+      `model ${file}: ${what}${on} threw: ${message}${frame === undefined ? "" : ` (at ${frame})`}`,
+      op,
+    );
   };
   const guarded = Object.create(model) as Record<string, unknown>;
-  const wrap = (name: string, opOf: (args: unknown[]) => Operation | undefined, check?: (value: unknown, args: unknown[]) => void): void => {
+  const wrap = (
+    name: string,
+    opOf: (args: unknown[]) => Operation | undefined,
+    check?: (value: unknown, args: unknown[]) => void,
+  ): void => {
     const fn = (model as unknown as Record<string, unknown>)[name];
     if (typeof fn !== "function") return;
     guarded[name] = function (this: unknown, ...args: unknown[]): unknown {
@@ -106,17 +122,22 @@ function guardModel(model: AnyModel, file: string): AnyModel {
   const none = () => undefined;
   const first = (args: unknown[]) => args[0] as Operation | undefined;
   wrap("init", none);
-  wrap("step", (args) => args[1] as Operation, (value, args) => {
-    if (!Array.isArray(value)) {
-      const op = args[1] as Operation;
-      throw new ModelError(
-        `model ${file}: step on ${describeOperationDefault(op)} [process ${String(op.process)}] returned ${describeValue(value)}; it must return an array of next states ([] when the operation cannot happen)`,
-        op,
-      );
-    }
-  });
+  wrap(
+    "step",
+    (args) => args[1] as Operation,
+    (value, args) => {
+      if (!Array.isArray(value)) {
+        const op = args[1] as Operation;
+        throw new ModelError(
+          `model ${file}: step on ${describeOperationDefault(op)} [process ${String(op.process)}] returned ${describeValue(value)}; it must return an array of next states ([] when the operation cannot happen)`,
+          op,
+        );
+      }
+    },
+  );
   for (const name of ["partition", "ignore", "readOnly", "describe"]) wrap(name, first);
-  for (const name of ["decide", "quickViolation", "windowStates", "deadlines", "key", "describeState"]) wrap(name, none);
+  for (const name of ["decide", "quickViolation", "windowStates", "deadlines", "key", "describeState"])
+    wrap(name, none);
   const compile = model.compile;
   if (compile !== undefined) {
     guarded["compile"] = function (this: unknown, ...args: unknown[]): unknown {
@@ -162,7 +183,10 @@ export function guessModel(parsed: ParsedHistory): { name: string; model: AnyMod
     ["register", ["read", "write", "cas"]],
     ["kv", ["get", "put", "append"]],
   ] as const) {
-    if ([...names].every((f) => (fs as readonly string[]).includes(f))) return { name: candidate, model: MODELS[candidate]! };
+    if ([...names].every((f) => (fs as readonly string[]).includes(f)))
+      return { name: candidate, model: MODELS[candidate]! };
   }
-  throw new HistoryInputError(`${parsed.file}: cannot choose a model for operations ${[...names].map((f) => ":" + f).join(", ")}; pass --model register, kv or a path`);
+  throw new HistoryInputError(
+    `${parsed.file}: cannot choose a model for operations ${[...names].map((f) => ":" + f).join(", ")}; pass --model register, kv or a path`,
+  );
 }

@@ -49,7 +49,11 @@ export class PathChecker<S> {
    * `pick`); with `exact`, each choice is the step's ordinal instead, and one
    * beyond the successors is a divergence (undefined).
    */
-  walk(init: number, choices: readonly number[], options: { readonly exact: boolean } = { exact: false }): Found | undefined {
+  walk(
+    init: number,
+    choices: readonly number[],
+    options: { readonly exact: boolean } = { exact: false },
+  ): Found | undefined {
     const { checks, expander } = this;
     if (options.exact && init >= this.inits.length) return undefined;
     const initOrdinal = init % this.inits.length;
@@ -210,4 +214,3 @@ function coarsen(label: string): string {
 export function pathKey(hi: number, lo: number): string {
   return `${hi >>> 0}:${lo >>> 0}`;
 }
-

@@ -25,9 +25,10 @@ export class ReplayPathError extends Error {
  */
 export function parsePath(text: string): WalkPath {
   if (!/^\d+(:\d+)*$/.test(text)) {
-    throw new ReplayPathError(`--replay-path takes ordinals joined by ":" (the initial state's, then each step's), e.g. "0:3:1"; got "${text}"`);
+    throw new ReplayPathError(
+      `--replay-path takes ordinals joined by ":" (the initial state's, then each step's), e.g. "0:3:1"; got "${text}"`,
+    );
   }
   const [init, ...steps] = text.split(":").map(Number);
   return { init: init!, steps };
 }
-

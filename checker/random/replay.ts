@@ -9,7 +9,9 @@ export function replayPath<S>(model: Model<S>, path: WalkPath, seed: number): Ra
   const start = performance.now();
   const checker = new PathChecker(model);
   if (path.init >= checker.initCount) {
-    throw new ReplayPathError(`--replay-path starts at initial state #${path.init}, but the model has ${checker.initCount} initial state(s)`);
+    throw new ReplayPathError(
+      `--replay-path starts at initial state #${path.init}, but the model has ${checker.initCount} initial state(s)`,
+    );
   }
   const found = checker.walk(path.init, path.steps, { exact: true });
   let trace;
@@ -33,7 +35,14 @@ export function replayPath<S>(model: Model<S>, path: WalkPath, seed: number): Ra
     peakRssBytes: process.memoryUsage.rss(),
     foundSteps: trace.length - 1,
   };
-  if (!found) return { ...base, result: "incomplete", limit: "max-depth", replayPath: null, durationMs: performance.now() - start };
+  if (!found)
+    return {
+      ...base,
+      result: "incomplete",
+      limit: "max-depth",
+      replayPath: null,
+      durationMs: performance.now() - start,
+    };
   return {
     ...base,
     result: "violation",

@@ -3,7 +3,6 @@ export function randomSeed(): number {
   return Math.floor(Math.random() * 0x80000000);
 }
 
-
 /**
  * xoshiro128** seeded through splitmix32: one 32-bit draw per step.
  * Hand-rolled for speed: the walk loop draws once per step, and a fast-check
@@ -48,4 +47,3 @@ export class Xoshiro128 {
 function rotl(x: number, k: number): number {
   return (x << k) | (x >>> (32 - k));
 }
-

@@ -47,4 +47,3 @@ export class FingerprintFlags {
     for (let i = 0; i < flags.length; i++) if (flags[i] !== 0) this.mark(keys[2 * i]!, keys[2 * i + 1]!, flags[i]!);
   }
 }
-

@@ -28,7 +28,7 @@ function cutCycles<S>(checker: PathChecker<S>, found: Found): Found {
   };
   const start = furthest(checker.initOrdinals(), -1) ?? { to: 0, ordinal: prefix.init };
   const steps: number[] = [];
-  for (let i = start.to; i < last; ) {
+  for (let i = start.to; i < last;) {
     // State i+1 is a successor of state i, so there is always a jump.
     const jump = furthest(checker.successorOrdinals(states[i]!, fps[i]!), i)!;
     steps.push(jump.ordinal);
@@ -78,7 +78,11 @@ function fastCheckShrink<S>(checker: PathChecker<S>, found: Found, options: { se
     if (again.path.steps.length <= best.path.steps.length) best = again;
     return false;
   });
-  fc.check(property, { examples: [[[found.path.init, [...choices]]]], numRuns: 1, seed: options.seed, endOnFailure: false });
+  fc.check(property, {
+    examples: [[[found.path.init, [...choices]]]],
+    numRuns: 1,
+    seed: options.seed,
+    endOnFailure: false,
+  });
   return best;
 }
-

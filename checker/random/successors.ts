@@ -91,4 +91,3 @@ export class Checks<S> {
     return this.model.deadlock ? { name: "deadlockFree", kind: "final" } : undefined;
   }
 }
-

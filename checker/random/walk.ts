@@ -64,7 +64,7 @@ export function simulate<S>(model: Model<S>, options: RandomOptions & { seed: nu
     // Walk lengths cycle through eighths of the bound: long walks reach deep
     // states, short ones sample the states near the start far more often
     // (abd-register's volatile-replica bug: 4,201 walks of 20 steps, 99,301 of 100).
-    const bound = Math.max(1, Math.round((depth * ((walks - 1) % 8 + 1)) / 8));
+    const bound = Math.max(1, Math.round((depth * (((walks - 1) % 8) + 1)) / 8));
     for (let d = 0; d < bound && expandable; d++) {
       const n = expander.expand(state, hi, lo);
       // A state's successors are checked when it is first expanded; later visits only walk on.
@@ -75,7 +75,9 @@ export function simulate<S>(model: Model<S>, options: RandomOptions & { seed: nu
         }
         for (let k = 0; k < n && !found; k++) {
           const next = expander.states[k]!;
-          const violated = checks.action(state, next) ?? ((table.mark(expander.his[k]!, expander.los[k]!, SEEN) & SEEN) === 0 ? checks.invariant(next) : undefined);
+          const violated =
+            checks.action(state, next) ??
+            ((table.mark(expander.his[k]!, expander.los[k]!, SEEN) & SEEN) === 0 ? checks.invariant(next) : undefined);
           if (violated) found = { property: violated.name, kind: violated.kind, path: { init, steps: [...taken, k] } };
         }
         if (found) break;
@@ -129,7 +131,14 @@ export function simulate<S>(model: Model<S>, options: RandomOptions & { seed: nu
     peakRssBytes: process.memoryUsage.rss(),
   };
   if (!found) {
-    return { ...base, result: "incomplete", replayPath: null, foundSteps: null, durationMs: searchMs, ...(limit ? { limit } : {}) };
+    return {
+      ...base,
+      result: "incomplete",
+      replayPath: null,
+      foundSteps: null,
+      durationMs: searchMs,
+      ...(limit ? { limit } : {}),
+    };
   }
   const path = options.shrink === "none" ? found.path : shrinkPath(model, found, { seed, maxDepth: depth });
   const trace = replayOrdinals(model, path.init, path.steps);

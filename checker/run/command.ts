@@ -33,7 +33,12 @@ export interface RunCommandOptions {
 
 /** Errors that already say what is wrong with the input: passed on as they are (the CLI prints them, exit 2). */
 function isInputError(error: unknown): boolean {
-  return error instanceof UsageError || error instanceof OptionError || error instanceof ParamError || error instanceof UnknownChoiceError;
+  return (
+    error instanceof UsageError ||
+    error instanceof OptionError ||
+    error instanceof ParamError ||
+    error instanceof UnknownChoiceError
+  );
 }
 
 /**
@@ -70,7 +75,10 @@ async function runChecked(arg: string, opts: RunCommandOptions, io: CliIo): Prom
   if (opts.json !== undefined) assertWritable(opts.json, "--json");
   assertWritableDir(dir, "--dir");
   // A live line on a terminal only (--verbose logs events instead).
-  const spinner = (io.progress ?? process.stderr.isTTY) && !opts.verbose ? yoctoSpinner({ text: "starting the cluster", stream: process.stderr }).start() : undefined;
+  const spinner =
+    (io.progress ?? process.stderr.isTTY) && !opts.verbose
+      ? yoctoSpinner({ text: "starting the cluster", stream: process.stderr }).start()
+      : undefined;
   const summary = await runCluster({
     spec,
     specRef: ref,
@@ -107,7 +115,11 @@ async function runChecked(arg: string, opts: RunCommandOptions, io: CliIo): Prom
 }
 
 /** Runs `interleave conform`; 0 when every node conforms, 1 at the first divergence. */
-export async function conformCommand(dir: string, opts: { readonly variant?: string; readonly json?: string }, io: CliIo): Promise<number> {
+export async function conformCommand(
+  dir: string,
+  opts: { readonly variant?: string; readonly json?: string },
+  io: CliIo,
+): Promise<number> {
   try {
     // Outputs are checked first, as everywhere.
     if (opts.json !== undefined) assertWritable(opts.json, "--json");
@@ -117,7 +129,12 @@ export async function conformCommand(dir: string, opts: { readonly variant?: str
   }
 }
 
-function conformChecked(dir: string, spec: Spec<unknown>, opts: { readonly variant?: string; readonly json?: string }, io: CliIo): number {
+function conformChecked(
+  dir: string,
+  spec: Spec<unknown>,
+  opts: { readonly variant?: string; readonly json?: string },
+  io: CliIo,
+): number {
   const variant = opts.variant === undefined ? undefined : opts.variant === "none" ? null : opts.variant;
   if (opts.json !== undefined) assertWritable(opts.json, "--json");
   const result = conform(dir, variant === undefined ? { spec } : { spec, variant });

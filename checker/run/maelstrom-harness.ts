@@ -52,7 +52,11 @@ export class MaelstromCluster {
         new MaelstromNode(spec, {
           send: (m) => this.route(m),
           log: (line) => this.logs.push(`${id}: ${line}`),
-          ...(options.tickMs !== undefined ? { now: () => this.virtualNow } : options.now === undefined ? {} : { now: options.now }),
+          ...(options.tickMs !== undefined
+            ? { now: () => this.virtualNow }
+            : options.now === undefined
+              ? {}
+              : { now: options.now }),
           random: seededRandom((options.seed ?? 1) * 31 + id.length * 7 + Number(id.slice(1))),
           every: (_ms, f) => {
             this.timers.push(f);
@@ -125,7 +129,8 @@ export class MaelstromCluster {
     const msgId = this.clientMsgId++;
     this.queue.push({ src: client, dest: node, body: { ...body, msg_id: msgId } });
     const key = `${client}/${msgId}`;
-    if (!this.runUntil(() => this.replies.has(key))) throw new Error(`no reply from ${node} to ${JSON.stringify(body)} within the bounds`);
+    if (!this.runUntil(() => this.replies.has(key)))
+      throw new Error(`no reply from ${node} to ${JSON.stringify(body)} within the bounds`);
     const reply = this.replies.get(key)!;
     this.replies.delete(key);
     return reply;

@@ -17,11 +17,23 @@
  * apply a retried request once). Servers that are not leader answer error 11
  * (temporarily unavailable), a definite failure: the client may retry elsewhere.
  */
-import { raftServer, type RaftMessage, type ServerInput, type ServerState, type ServerStep, type ServerTimer } from "../../specs/raft/server.js";
+import {
+  raftServer,
+  type RaftMessage,
+  type ServerInput,
+  type ServerState,
+  type ServerStep,
+  type ServerTimer,
+} from "../../specs/raft/server.js";
 import type { KvOp, KvResult } from "../../specs/raft/kv.js";
 import type { NodeContext } from "../../src/index.js";
 import type { Body, Message } from "./maelstrom.js";
-import { pushesElectionBack, raftRuntime as raftBinding, raftRuntimeParams, StuckPeers } from "../../specs/raft/runtime.js";
+import {
+  pushesElectionBack,
+  raftRuntime as raftBinding,
+  raftRuntimeParams,
+  StuckPeers,
+} from "../../specs/raft/runtime.js";
 
 // The real-network runtime's defaults (raft-binding.ts), so both drivers time Raft alike.
 const defaults = raftRuntimeParams;
@@ -43,7 +55,15 @@ export interface RaftKvEnv {
   log(line: string): void;
 }
 
-const RAFT_TYPES = new Set(["PreVote", "PreVoteResponse", "RequestVote", "RequestVoteResponse", "AppendEntries", "AppendEntriesResponse", "ForwardedRequest"]);
+const RAFT_TYPES = new Set([
+  "PreVote",
+  "PreVoteResponse",
+  "RequestVote",
+  "RequestVoteResponse",
+  "AppendEntries",
+  "AppendEntriesResponse",
+  "ForwardedRequest",
+]);
 
 /** One Raft server speaking Maelstrom. */
 export class RaftKv {
@@ -77,7 +97,8 @@ export class RaftKv {
   }
 
   private arm(t: ServerTimer): void {
-    if (t.type === "ElectionTimeout") this.electionAt = this.env.now() + ELECTION_MIN_MS + Math.floor(this.env.random() * ELECTION_SPREAD_MS);
+    if (t.type === "ElectionTimeout")
+      this.electionAt = this.env.now() + ELECTION_MIN_MS + Math.floor(this.env.random() * ELECTION_SPREAD_MS);
     else this.heartbeatAt = this.env.now() + HEARTBEAT_MS;
   }
 
@@ -161,7 +182,8 @@ export class RaftKv {
       const input = msg as ServerInput;
       const before = this.state;
       this.step(input, message.src);
-      if (pushesElectionBack(input, message.src, before, this.state) && this.electionAt !== undefined) this.arm({ type: "ElectionTimeout" });
+      if (pushesElectionBack(input, message.src, before, this.state) && this.electionAt !== undefined)
+        this.arm({ type: "ElectionTimeout" });
       return true;
     }
     const op = opOf(body);
@@ -171,7 +193,11 @@ export class RaftKv {
       return true;
     }
     if (this.state.role !== "leader" || body.msg_id === undefined) {
-      this.env.reply(message, { type: "error", code: 11, text: `not the leader (${this.state.role} in term ${this.state.currentTerm})` });
+      this.env.reply(message, {
+        type: "error",
+        code: 11,
+        text: `not the leader (${this.state.role} in term ${this.state.currentTerm})`,
+      });
       return true;
     }
     this.waiting.set(`${message.src}/${body.msg_id}`, message);
@@ -191,7 +217,8 @@ function opOf(body: Body): KvOp | string | undefined {
       if (key === undefined || !isValue(body["value"])) return "write needs a key and a numeric value";
       return { type: "put", key: JSON.stringify(key), value: body["value"] };
     case "cas":
-      if (key === undefined || !isValue(body["from"]) || !isValue(body["to"])) return "cas needs a key and numeric from and to";
+      if (key === undefined || !isValue(body["from"]) || !isValue(body["to"]))
+        return "cas needs a key and numeric from and to";
       return { type: "cas", key: JSON.stringify(key), expected: body["from"], value: body["to"] };
     default:
       return undefined;
@@ -201,11 +228,15 @@ function opOf(body: Body): KvOp | string | undefined {
 function resultBody(request: Body, result: KvResult): { type: string; [field: string]: unknown } {
   switch (result.type) {
     case "get":
-      return result.value === null ? { type: "error", code: 20, text: "key does not exist" } : { type: "read_ok", value: result.value };
+      return result.value === null
+        ? { type: "error", code: 20, text: "key does not exist" }
+        : { type: "read_ok", value: result.value };
     case "put":
       return { type: "write_ok" };
     case "cas":
       // The machine does not say why a cas failed; a missing key holds null, never a request's `from`.
-      return result.swapped ? { type: "cas_ok" } : { type: "error", code: 22, text: `expected ${String(request["from"])}` };
+      return result.swapped
+        ? { type: "cas_ok" }
+        : { type: "error", code: 22, text: `expected ${String(request["from"])}` };
   }
 }

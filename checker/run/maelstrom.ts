@@ -144,11 +144,20 @@ export class MaelstromNode {
   private init(message: Message): void {
     const nodeId = message.body["node_id"];
     const nodeIds = message.body["node_ids"];
-    if (typeof nodeId !== "string" || !Array.isArray(nodeIds) || !nodeIds.every((n): n is string => typeof n === "string")) {
+    if (
+      typeof nodeId !== "string" ||
+      !Array.isArray(nodeIds) ||
+      !nodeIds.every((n): n is string => typeof n === "string")
+    ) {
       return this.error(message, ErrorCode.malformedRequest, "init needs node_id (string) and node_ids (strings)");
     }
     const index = nodeIds.indexOf(nodeId);
-    if (index < 0 || index >= 1024) return this.error(message, ErrorCode.malformedRequest, `node_id ${nodeId} must be one of the first 1024 node_ids`);
+    if (index < 0 || index >= 1024)
+      return this.error(
+        message,
+        ErrorCode.malformedRequest,
+        `node_id ${nodeId} must be one of the first 1024 node_ids`,
+      );
     if (this.nodeId !== undefined) this.stop();
     this.nodeId = nodeId;
     this.nodeIds = nodeIds;
@@ -194,11 +203,15 @@ export class MaelstromNode {
     switch (body.type) {
       case "topology": {
         const topology = body["topology"];
-        const mine = typeof topology === "object" && topology !== null ? (topology as Record<string, unknown>)[this.nodeId!] : undefined;
+        const mine =
+          typeof topology === "object" && topology !== null
+            ? (topology as Record<string, unknown>)[this.nodeId!]
+            : undefined;
         if (Array.isArray(mine) && mine.every((n): n is string => typeof n === "string")) {
           this.neighbours = mine.filter((n) => n !== this.nodeId);
           // Messages we know go to new neighbours too.
-          for (const n of this.neighbours) for (const key of this.seenKeys) this.pending(n).set(key, JSON.parse(key) as unknown);
+          for (const n of this.neighbours)
+            for (const key of this.seenKeys) this.pending(n).set(key, JSON.parse(key) as unknown);
         } else {
           this.env.log(`topology without an entry for ${this.nodeId}; keeping neighbours ${this.neighbours.join(",")}`);
         }
@@ -278,7 +291,11 @@ export class MaelstromNode {
 
   private reply(to: Message, body: { type: string; [field: string]: unknown }): void {
     const inReplyTo = to.body.msg_id === undefined ? {} : { in_reply_to: to.body.msg_id };
-    this.env.send({ src: this.nodeId ?? to.dest, dest: to.src, body: { ...body, msg_id: this.nextMsgId++, ...inReplyTo } });
+    this.env.send({
+      src: this.nodeId ?? to.dest,
+      dest: to.src,
+      body: { ...body, msg_id: this.nextMsgId++, ...inReplyTo },
+    });
   }
 
   private error(to: Message, code: number, text: string): void {
@@ -305,7 +322,8 @@ export function parseMessage(line: string): Message | string {
   if (typeof body !== "object" || body === null || Array.isArray(body)) return "body must be an object";
   const b = body as Record<string, unknown>;
   if (typeof b["type"] !== "string") return "body.type must be a string";
-  for (const f of ["msg_id", "in_reply_to"]) if (b[f] !== undefined && typeof b[f] !== "number") return `body.${f} must be a number`;
+  for (const f of ["msg_id", "in_reply_to"])
+    if (b[f] !== undefined && typeof b[f] !== "number") return `body.${f} must be a number`;
   return value as Message;
 }
 

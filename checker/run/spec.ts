@@ -23,7 +23,9 @@ export interface RunSpec {
 /** The built catalogue module: next to this file when compiled; in dist/ when this runs from sources (tests). */
 export function catalogueModule(): string {
   const here = fileURLToPath(import.meta.url);
-  return fileURLToPath(new URL(here.endsWith(".js") ? "../../specs/index.js" : "../../dist/specs/index.js", import.meta.url));
+  return fileURLToPath(
+    new URL(here.endsWith(".js") ? "../../specs/index.js" : "../../dist/specs/index.js", import.meta.url),
+  );
 }
 
 /** Resolves `<name | ./path/to/spec.ts[#name]>` for a run. */

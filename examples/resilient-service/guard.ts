@@ -17,9 +17,21 @@
  * `import { tryAcquire } from "interleave-check/specs/rate-limiter"`.
  */
 import { become, defineRole, send, setTimer, type Effect, type Step } from "../../src/index.js";
-import { admitCall, closedBreaker, recordResult, type Breaker, type BreakerConfig } from "../../specs/circuit-breaker.js";
+import {
+  admitCall,
+  closedBreaker,
+  recordResult,
+  type Breaker,
+  type BreakerConfig,
+} from "../../specs/circuit-breaker.js";
 import { fullBucket, tryAcquire, type BucketConfig, type TokenBucket } from "../../specs/rate-limiter.js";
-import { jitterChoices, nextStep, sentAttempt, type BackoffConfig, type RetryOperation } from "../../specs/retry-backoff.js";
+import {
+  jitterChoices,
+  nextStep,
+  sentAttempt,
+  type BackoffConfig,
+  type RetryOperation,
+} from "../../specs/retry-backoff.js";
 
 /** How the guard is tuned; every duration is in ticks. */
 export interface GuardConfig {
@@ -86,7 +98,12 @@ function withoutCall(s: GuardState, id: string): GuardState {
 }
 
 function respond(id: string, status: number, body: object, retryAfter?: number): Effect<GuardMessage, RetryTimer> {
-  return send<GuardMessage>(id, { type: "Respond", status, body: JSON.stringify(body), ...(retryAfter === undefined ? {} : { retryAfter }) });
+  return send<GuardMessage>(id, {
+    type: "Respond",
+    status,
+    body: JSON.stringify(body),
+    ...(retryAfter === undefined ? {} : { retryAfter }),
+  });
 }
 
 /** Sends attempt `attempt` of request `id` at `now` if the breaker lets it through; fails it fast (503) otherwise. */
@@ -95,8 +112,16 @@ function attempt(s: GuardState, id: string, attempt: number, now: number, config
   if (admission.type === "rejected") {
     return become(withoutCall({ ...s, breaker: admission.breaker }, id), respond(id, 503, { error: "circuit open" }));
   }
-  const call: PendingCall = { op: sentAttempt(attempt, now, 0, config.retry), sentAt: now, trial: admission.trial, phase: "in-flight" };
-  return become({ ...s, breaker: admission.breaker, calls: { ...s.calls, [id]: call } }, send<GuardMessage>(BACKEND, { type: "Call", id, attempt }));
+  const call: PendingCall = {
+    op: sentAttempt(attempt, now, 0, config.retry),
+    sentAt: now,
+    trial: admission.trial,
+    phase: "in-flight",
+  };
+  return become(
+    { ...s, breaker: admission.breaker, calls: { ...s.calls, [id]: call } },
+    send<GuardMessage>(BACKEND, { type: "Call", id, attempt }),
+  );
 }
 
 /**
@@ -105,16 +130,27 @@ function attempt(s: GuardState, id: string, attempt: number, now: number, config
  * either sends the next attempt or has spent its budget; the budget is known
  * now, so a request with no attempt left gets its 502 at once.
  */
-function failed(s: GuardState, id: string, call: PendingCall, random: number, now: number, config: GuardConfig): GuardStep {
+function failed(
+  s: GuardState,
+  id: string,
+  call: PendingCall,
+  random: number,
+  now: number,
+  config: GuardConfig,
+): GuardStep {
   if (call.op.status !== "waiting") return become(s);
   const jitters = jitterChoices(call.op.attempt, config.retry);
   const op = sentAttempt(call.op.attempt, call.sentAt, jitters[Math.floor(random * jitters.length)]!, config.retry);
   if (op.status !== "waiting") return become(s);
   const due = Math.max(now, op.retryAt);
   const decision = nextStep(op, due, config.retry);
-  if (decision.type !== "send") return become(withoutCall(s, id), respond(id, 502, { error: `backend failed after ${op.attempt} attempts` }));
+  if (decision.type !== "send")
+    return become(withoutCall(s, id), respond(id, 502, { error: `backend failed after ${op.attempt} attempts` }));
   if (due === now) return attempt(s, id, decision.attempt, now, config);
-  return become({ ...s, calls: { ...s.calls, [id]: { ...call, op, phase: "backing-off" } } }, setTimer<RetryTimer>({ type: "Retry", id, at: op.retryAt }));
+  return become(
+    { ...s, calls: { ...s.calls, [id]: { ...call, op, phase: "backing-off" } } },
+    setTimer<RetryTimer>({ type: "Retry", id, at: op.retryAt }),
+  );
 }
 
 /** The guard in front of one backend: rate limiter, then circuit breaker, then retries with backoff. */
@@ -127,16 +163,34 @@ export const guard = defineRole<GuardState, GuardInput, GuardMessage, RetryTimer
         if (input.id in s.calls) return undefined;
         const decision = tryAcquire(s.bucket, input.now, config.limiter);
         if (decision.type === "rejected") {
-          return become({ ...s, bucket: decision.bucket }, respond(input.id, 429, { error: "rate limited" }, decision.retryAfter));
+          return become(
+            { ...s, bucket: decision.bucket },
+            respond(input.id, 429, { error: "rate limited" }, decision.retryAfter),
+          );
         }
         return attempt({ ...s, bucket: decision.bucket }, input.id, 1, input.now, config);
       }
       case "Answer": {
         const call = s.calls[input.id];
         // Only the answer to the attempt in flight counts; a stray or repeated one is not enabled.
-        if (call === undefined || call.phase !== "in-flight" || call.op.status !== "waiting" || call.op.attempt !== input.attempt) return undefined;
-        const breaker = recordResult(s.breaker, { trial: call.trial, outcome: input.outcome }, input.now, config.breaker);
-        if (input.outcome === "success") return become(withoutCall({ ...s, breaker }, input.id), send<GuardMessage>(input.id, { type: "Respond", status: 200, body: input.body }));
+        if (
+          call === undefined ||
+          call.phase !== "in-flight" ||
+          call.op.status !== "waiting" ||
+          call.op.attempt !== input.attempt
+        )
+          return undefined;
+        const breaker = recordResult(
+          s.breaker,
+          { trial: call.trial, outcome: input.outcome },
+          input.now,
+          config.breaker,
+        );
+        if (input.outcome === "success")
+          return become(
+            withoutCall({ ...s, breaker }, input.id),
+            send<GuardMessage>(input.id, { type: "Respond", status: 200, body: input.body }),
+          );
         return failed({ ...s, breaker }, input.id, call, input.random, input.now, config);
       }
       case "Retry": {

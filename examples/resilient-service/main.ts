@@ -37,7 +37,8 @@ async function request(): Promise<string> {
   return `${res.status} ${await res.text()}${retryAfter === null ? "" : ` (Retry-After: ${retryAfter})`}`;
 }
 
-const line = (what: string): void => console.log(`${((Date.now() - started) / 1000).toFixed(2)}s  ${what}  (backend calls so far: ${backendCalls})`);
+const line = (what: string): void =>
+  console.log(`${((Date.now() - started) / 1000).toFixed(2)}s  ${what}  (backend calls so far: ${backendCalls})`);
 for (let i = 0; i < 12; i++) {
   line(await request());
   await sleep(100);

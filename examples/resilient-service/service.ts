@@ -12,7 +12,15 @@
 import { get, createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { startNode, type Effect, type RunningNode } from "../../src/index.js";
-import { BACKEND, guard, type GuardConfig, type GuardInput, type GuardMessage, type GuardState, type RetryTimer } from "./guard.js";
+import {
+  BACKEND,
+  guard,
+  type GuardConfig,
+  type GuardInput,
+  type GuardMessage,
+  type GuardState,
+  type RetryTimer,
+} from "./guard.js";
 
 /** Time as the service reads and schedules it (real by default, fake in tests). */
 export interface Clock {
@@ -68,7 +76,11 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   const clock = options.clock ?? realClock;
   const random = options.random ?? Math.random;
   const tick = (): number => Math.floor(clock.now() / options.tickMs);
-  const node: RunningNode<GuardState, GuardInput, GuardMessage, RetryTimer> = startNode(guard, { self: "guard", peers: [BACKEND], params: options.config });
+  const node: RunningNode<GuardState, GuardInput, GuardMessage, RetryTimer> = startNode(guard, {
+    self: "guard",
+    peers: [BACKEND],
+    params: options.config,
+  });
   const clients = new Map<string, { readonly res: ServerResponse; readonly path: string }>();
   const timers = new Map<string, unknown>();
   let requests = 0;
@@ -89,7 +101,9 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     void fetchText(new URL(client.path, options.backend).href).then(({ status, body }) => {
       if (closed) return;
       const outcome = status >= 200 && status < 300 ? "success" : "failure";
-      perform(node.handle({ type: "Answer", id, attempt, outcome, body, now: tick(), random: random() }, { from: BACKEND }));
+      perform(
+        node.handle({ type: "Answer", id, attempt, outcome, body, now: tick(), random: random() }, { from: BACKEND }),
+      );
     });
   };
 
@@ -98,17 +112,21 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     if (client === undefined) return;
     clients.delete(id);
     const headers: Record<string, string> = { "content-type": msg.status === 200 ? "text/plain" : "application/json" };
-    if (msg.retryAfter !== undefined) headers["retry-after"] = String(Math.ceil((msg.retryAfter * options.tickMs) / 1000));
+    if (msg.retryAfter !== undefined)
+      headers["retry-after"] = String(Math.ceil((msg.retryAfter * options.tickMs) / 1000));
     client.res.writeHead(msg.status, headers).end(msg.body);
   };
 
   const schedule = (timer: RetryTimer): void => {
     const key = JSON.stringify(timer);
     clock.clearTimeout(timers.get(key));
-    const handle = clock.setTimeout(() => {
-      timers.delete(key);
-      if (!closed) perform(node.handle(timer, { kind: "timer" }));
-    }, Math.max(0, timer.at * options.tickMs - clock.now()));
+    const handle = clock.setTimeout(
+      () => {
+        timers.delete(key);
+        if (!closed) perform(node.handle(timer, { kind: "timer" }));
+      },
+      Math.max(0, timer.at * options.tickMs - clock.now()),
+    );
     timers.set(key, handle);
   };
 

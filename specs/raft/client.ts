@@ -63,7 +63,13 @@ export function invocationOf(process: NodeId, op: KvOp): HistoryEvent {
   return match(op)
     .with({ type: "get" }, (o): HistoryEvent => ({ type: "invoke", process, f: "read", key: o.key, value: null }))
     .with({ type: "put" }, (o): HistoryEvent => ({ type: "invoke", process, f: "write", key: o.key, value: o.value }))
-    .with({ type: "cas" }, (o): HistoryEvent => ({ type: "invoke", process, f: "cas", key: o.key, value: [o.expected, o.value] }))
+    .with({ type: "cas" }, (o): HistoryEvent => ({
+      type: "invoke",
+      process,
+      f: "cas",
+      key: o.key,
+      value: [o.expected, o.value],
+    }))
     .exhaustive();
 }
 
@@ -133,7 +139,9 @@ export function reduceClient(s: ClientState, input: ClientInput, ctx: NodeContex
  * @example
  * const client = kvClient(() => [{ type: "put", key: "x", value: 1 }, { type: "get", key: "x" }]);
  */
-export function kvClient<P>(workload: (ctx: NodeSetup<P>) => readonly KvOp[]): RoleDef<ClientState, ClientInput, RaftMessage, ClientTimer, P> {
+export function kvClient<P>(
+  workload: (ctx: NodeSetup<P>) => readonly KvOp[],
+): RoleDef<ClientState, ClientInput, RaftMessage, ClientTimer, P> {
   return defineRole<ClientState, ClientInput, RaftMessage, ClientTimer, P>({
     init: (ctx) => ({ seq: 0, pending: null, leader: initialLeaderGuess(ctx) }),
     choices: (s, ctx) => (s.pending === null ? workload(ctx).map((op) => ({ type: "Invoke", op }) as const) : []),

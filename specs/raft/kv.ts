@@ -71,7 +71,11 @@ export type KvOp =
 export type KvResult =
   | { readonly type: "get"; readonly value: Value | null; readonly error?: typeof KvError.keyDoesNotExist }
   | { readonly type: "put" }
-  | { readonly type: "cas"; readonly swapped: boolean; readonly error?: typeof KvError.keyDoesNotExist | typeof KvError.preconditionFailed };
+  | {
+      readonly type: "cas";
+      readonly swapped: boolean;
+      readonly error?: typeof KvError.keyDoesNotExist | typeof KvError.preconditionFailed;
+    };
 
 /** A command in the replicated log: an operation tagged with its client session. */
 export interface Command {
@@ -115,13 +119,17 @@ type Executed = { readonly data: KvMachine["data"]; readonly result: KvResult };
 
 function get(data: KvMachine["data"], key: Key): Executed {
   const value = valueOf(data, key);
-  return { data, result: value === undefined ? { type: "get", value: null, error: KvError.keyDoesNotExist } : { type: "get", value } };
+  return {
+    data,
+    result: value === undefined ? { type: "get", value: null, error: KvError.keyDoesNotExist } : { type: "get", value },
+  };
 }
 
 /** An absent key holds `null` for a compare-and-set, so `expected: null` creates it. */
 function compareAndSet(data: KvMachine["data"], o: Extract<KvOp, { type: "cas" }>): Executed {
   const current = valueOf(data, o.key);
-  if (sameValue(current ?? null, o.expected)) return { data: { ...data, [o.key]: o.value }, result: { type: "cas", swapped: true } };
+  if (sameValue(current ?? null, o.expected))
+    return { data: { ...data, [o.key]: o.value }, result: { type: "cas", swapped: true } };
   const error = current === undefined ? KvError.keyDoesNotExist : KvError.preconditionFailed;
   return { data, result: { type: "cas", swapped: false, error } };
 }
@@ -152,7 +160,10 @@ export function applyCommand(machine: KvMachine, command: Command): Applied {
   }
   const { data, result } = execute(machine.data, command.op);
   // A computed key defines an own property, so a client named "__proto__" is an ordinary session.
-  return { machine: { data, sessions: { ...machine.sessions, [command.client]: { seq: command.seq, result } } }, result };
+  return {
+    machine: { data, sessions: { ...machine.sessions, [command.client]: { seq: command.seq, result } } },
+    result,
+  };
 }
 
 /** Applies commands in order. */

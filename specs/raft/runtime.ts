@@ -23,7 +23,14 @@
  * Messages are validated field by field (declared, not derived: a log entry's
  * client id must be one the runtime gives clients, see `entryOf`).
  */
-import { int, setRemove, type LocalAction, type ParamValues, type RuntimeConfig, type RuntimeParamValues } from "../../src/index.js";
+import {
+  int,
+  setRemove,
+  type LocalAction,
+  type ParamValues,
+  type RuntimeConfig,
+  type RuntimeParamValues,
+} from "../../src/index.js";
 import type { ClientInput, ClientState } from "./client.js";
 import type { KvOp, KvResult } from "./kv.js";
 import type { ClientRequest, LogEntry, ServerInput, ServerState, ServerTimer } from "./server.js";
@@ -33,10 +40,22 @@ const isCount = (v: unknown): v is number => typeof v === "number" && Number.isS
 
 /** Raft's runtime parameters (`--param k=v`). */
 export const raftRuntimeParams = {
-  attemptMs: int(400, { min: 1, max: 600_000, description: "how long a client's attempt waits for an answer before it tries the next server, ms" }),
-  backoffMs: int(10, { min: 0, max: 60_000, description: "a client's backoff after a NotLeader answer, times the attempt number, ms" }),
+  attemptMs: int(400, {
+    min: 1,
+    max: 600_000,
+    description: "how long a client's attempt waits for an answer before it tries the next server, ms",
+  }),
+  backoffMs: int(10, {
+    min: 0,
+    max: 60_000,
+    description: "a client's backoff after a NotLeader answer, times the attempt number, ms",
+  }),
   electionMinMs: int(150, { min: 1, max: 600_000, description: "shortest election timeout, ms" }),
-  electionMaxMs: int(300, { min: 1, max: 600_000, description: "longest election timeout, ms (a random one in between)" }),
+  electionMaxMs: int(300, {
+    min: 1,
+    max: 600_000,
+    description: "longest election timeout, ms (a random one in between)",
+  }),
   heartbeatMs: int(50, { min: 1, max: 60_000, description: "leader heartbeat interval, ms" }),
   resendTicks: int(10, { min: 1, max: 10_000, description: "heartbeats before an unanswered AppendEntries is resent" }),
 };
@@ -89,7 +108,8 @@ function entryOf(v: unknown): LogEntry | undefined {
   if (!isRecord(v) || !isCount(v["term"]) || !isRecord(v["command"])) return undefined;
   const c = v["command"];
   const op = kvOpOf(c["op"]);
-  if (typeof c["client"] !== "string" || !isClientId(c["client"]) || !isCount(c["seq"]) || op === undefined) return undefined;
+  if (typeof c["client"] !== "string" || !isClientId(c["client"]) || !isCount(c["seq"]) || op === undefined)
+    return undefined;
   return { term: v["term"], command: { client: c["client"], seq: c["seq"], op } };
 }
 
@@ -116,17 +136,32 @@ export function raftPeerMessage(m: Readonly<Record<string, unknown>>): ServerInp
         ? { type: "RequestVote", term, lastLogIndex: m["lastLogIndex"], lastLogTerm: m["lastLogTerm"] }
         : undefined;
     case "RequestVoteResponse":
-      return typeof m["granted"] === "boolean" ? { type: "RequestVoteResponse", term, granted: m["granted"] } : undefined;
+      return typeof m["granted"] === "boolean"
+        ? { type: "RequestVoteResponse", term, granted: m["granted"] }
+        : undefined;
     case "AppendEntries": {
       const raw = m["entries"];
-      if (!isCount(m["prevLogIndex"]) || !isCount(m["prevLogTerm"]) || !isCount(m["leaderCommit"]) || !Array.isArray(raw)) return undefined;
+      if (
+        !isCount(m["prevLogIndex"]) ||
+        !isCount(m["prevLogTerm"]) ||
+        !isCount(m["leaderCommit"]) ||
+        !Array.isArray(raw)
+      )
+        return undefined;
       const entries: LogEntry[] = [];
       for (const e of raw) {
         const entry = entryOf(e);
         if (entry === undefined) return undefined;
         entries.push(entry);
       }
-      return { type: "AppendEntries", term, prevLogIndex: m["prevLogIndex"], prevLogTerm: m["prevLogTerm"], entries, leaderCommit: m["leaderCommit"] };
+      return {
+        type: "AppendEntries",
+        term,
+        prevLogIndex: m["prevLogIndex"],
+        prevLogTerm: m["prevLogTerm"],
+        entries,
+        leaderCommit: m["leaderCommit"],
+      };
     }
     case "AppendEntriesResponse":
       return typeof m["success"] === "boolean" && isCount(m["matchIndex"])
@@ -140,12 +175,15 @@ export function raftPeerMessage(m: Readonly<Record<string, unknown>>): ServerInp
 /** A validated client request, or undefined. */
 export function raftClientRequest(m: Readonly<Record<string, unknown>>): ClientRequest | undefined {
   const op = kvOpOf(m["op"]);
-  return m["type"] === "ClientRequest" && isCount(m["seq"]) && m["seq"] >= 1 && op !== undefined ? { type: "ClientRequest", seq: m["seq"], op } : undefined;
+  return m["type"] === "ClientRequest" && isCount(m["seq"]) && m["seq"] >= 1 && op !== undefined
+    ? { type: "ClientRequest", seq: m["seq"], op }
+    : undefined;
 }
 
 /** Whether a leader has entries for a peer that is not awaiting a response. */
 function hasEntriesToSend(s: ServerState, peers: readonly string[]): boolean {
-  for (const p of peers) if (!s.awaiting.includes(p) && (s.nextIndex[p] ?? s.log.length + 1) <= s.log.length) return true;
+  for (const p of peers)
+    if (!s.awaiting.includes(p) && (s.nextIndex[p] ?? s.log.length + 1) <= s.log.length) return true;
   return false;
 }
 
@@ -154,9 +192,16 @@ function hasEntriesToSend(s: ServerState, peers: readonly string[]): boolean {
  * an AppendEntries from a current leader, or a vote granted. Drivers re-arm
  * the timer; the model, which does not measure time, needs no such rule.
  */
-export function pushesElectionBack(input: ServerInput, from: string | undefined, before: ServerState, after: ServerState): boolean {
+export function pushesElectionBack(
+  input: ServerInput,
+  from: string | undefined,
+  before: ServerState,
+  after: ServerState,
+): boolean {
   if (input.type === "AppendEntries") return input.term >= before.currentTerm && after.role === "follower";
-  return input.type === "RequestVote" && from !== undefined && after.votedFor === from && input.term === after.currentTerm;
+  return (
+    input.type === "RequestVote" && from !== undefined && after.votedFor === from && input.term === after.currentTerm
+  );
 }
 
 /**
@@ -251,7 +296,15 @@ export const raftRuntime: RuntimeConfig = {
   peerInput: raftPeerMessage,
   clientInput: raftClientRequest,
   answerInput: raftClientReply,
-  peerTypes: ["PreVote", "PreVoteResponse", "RequestVote", "RequestVoteResponse", "AppendEntries", "AppendEntriesResponse", "ForwardedRequest"],
+  peerTypes: [
+    "PreVote",
+    "PreVoteResponse",
+    "RequestVote",
+    "RequestVoteResponse",
+    "AppendEntries",
+    "AppendEntriesResponse",
+    "ForwardedRequest",
+  ],
   clientTypes: ["ClientRequest"],
   isClient: isClientId,
   local(state, action) {
@@ -301,7 +354,9 @@ export const raftRuntime: RuntimeConfig = {
       const s = state as ClientState;
       if (msg["type"] !== "NotLeader" || s.pending === null || msg["seq"] !== s.pending.seq) return undefined;
       // A pinned client's server is not the leader: the request was not appended anywhere.
-      return pinned ? { type: "fail" } : { type: "retry", afterMs: (params as RaftRuntimeParams).backoffMs * s.pending.attempt };
+      return pinned
+        ? { type: "fail" }
+        : { type: "retry", afterMs: (params as RaftRuntimeParams).backoffMs * s.pending.attempt };
     },
     aim: (state, node) => ({ ...(state as ClientState), leader: node }),
     probe: {

@@ -269,7 +269,10 @@ export function termAt(log: readonly LogEntry[], index: number): number {
  * up-to-date as `log` when its last term is later, or equal with an index at
  * least as long.
  */
-export function candidateLogUpToDate(m: Pick<RequestVote, "lastLogIndex" | "lastLogTerm">, log: readonly LogEntry[]): boolean {
+export function candidateLogUpToDate(
+  m: Pick<RequestVote, "lastLogIndex" | "lastLogTerm">,
+  log: readonly LogEntry[],
+): boolean {
   const term = lastLogTerm(log);
   return m.lastLogTerm > term || (m.lastLogTerm === term && m.lastLogIndex >= log.length);
 }
@@ -330,7 +333,13 @@ export function applyCommitted(s: ServerState): Pending {
     const applied = applyCommand(machine, entry.command);
     machine = applied.machine;
     if (s.role === "leader" && entry.term === s.currentTerm && applied.result !== undefined) {
-      effects.push(send<RaftMessage>(entry.command.client, { type: "ClientReply", seq: entry.command.seq, result: applied.result }));
+      effects.push(
+        send<RaftMessage>(entry.command.client, {
+          type: "ClientReply",
+          seq: entry.command.seq,
+          result: applied.result,
+        }),
+      );
     }
   }
   return { state: { ...s, lastApplied: s.commitIndex, machine }, effects };
@@ -381,9 +390,21 @@ export function becomeLeader(s: ServerState, ctx: NodeSetup<unknown>): ServerSte
 
 /** A pre-candidate with a majority of pre-votes starts the real election: the next term, voting for itself. */
 export function startElection(s: ServerState, ctx: NodeSetup<unknown>): ServerStep {
-  const candidate: ServerState = { ...s, currentTerm: s.currentTerm + 1, role: "candidate", votedFor: ctx.self, votesGranted: [ctx.self], leader: null };
+  const candidate: ServerState = {
+    ...s,
+    currentTerm: s.currentTerm + 1,
+    role: "candidate",
+    votedFor: ctx.self,
+    votesGranted: [ctx.self],
+    leader: null,
+  };
   if (majority(ctx) === 1) return becomeLeader(candidate, ctx);
-  const request: RequestVote = { type: "RequestVote", term: candidate.currentTerm, lastLogIndex: s.log.length, lastLogTerm: lastLogTerm(s.log) };
+  const request: RequestVote = {
+    type: "RequestVote",
+    term: candidate.currentTerm,
+    lastLogIndex: s.log.length,
+    lastLogTerm: lastLogTerm(s.log),
+  };
   return become(candidate, setTimer(ELECTION_TIMEOUT), ...peersOf(ctx).map((p) => send<RaftMessage>(p, request)));
 }
 
@@ -446,7 +467,10 @@ export function onElectionTimeout(s: ServerState, ctx: NodeSetup<unknown>): Serv
  */
 export function onPreVote(s: ServerState, m: PreVote, ctx: NodeContext<unknown>): ServerStep {
   const granted = m.term > s.currentTerm && s.role !== "leader" && s.leader === null && candidateLogUpToDate(m, s.log);
-  return become(s, reply<RaftMessage>(ctx, { type: "PreVoteResponse", term: granted ? m.term : s.currentTerm, granted }));
+  return become(
+    s,
+    reply<RaftMessage>(ctx, { type: "PreVoteResponse", term: granted ? m.term : s.currentTerm, granted }),
+  );
 }
 
 /**
@@ -472,23 +496,34 @@ export function onHeartbeat(s: ServerState, ctx: NodeSetup<unknown>): ServerStep
   const idle = peersOf(ctx).filter((p) => !setHas(s.awaiting, p));
   if (idle.length === 0) return undefined;
   const awaiting = setOf([...s.awaiting, ...idle]);
-  return become({ ...s, awaiting }, setTimer(HEARTBEAT), ...idle.map((p) => send<RaftMessage>(p, appendEntriesFor(s, p))));
+  return become(
+    { ...s, awaiting },
+    setTimer(HEARTBEAT),
+    ...idle.map((p) => send<RaftMessage>(p, appendEntriesFor(s, p))),
+  );
 }
 
 /** RequestVote: grant when the term is current, the vote is free (or already this candidate's) and its log is up-to-date. */
 export function onRequestVote(s: ServerState, m: RequestVote, ctx: NodeContext<unknown>): ServerStep {
   const { state, effects } = observeTerm(s, m.term);
   const granted =
-    m.term === state.currentTerm && (state.votedFor === null || state.votedFor === ctx.from) && candidateLogUpToDate(m, state.log);
+    m.term === state.currentTerm &&
+    (state.votedFor === null || state.votedFor === ctx.from) &&
+    candidateLogUpToDate(m, state.log);
   const next = granted ? { ...state, votedFor: ctx.from ?? null } : state;
-  return become(next, ...effects, reply<RaftMessage>(ctx, { type: "RequestVoteResponse", term: next.currentTerm, granted }));
+  return become(
+    next,
+    ...effects,
+    reply<RaftMessage>(ctx, { type: "RequestVoteResponse", term: next.currentTerm, granted }),
+  );
 }
 
 /** RequestVoteResponse: a candidate counts the vote and becomes leader on a majority. */
 export function onRequestVoteResponse(s: ServerState, m: RequestVoteResponse, ctx: NodeContext<unknown>): ServerStep {
   const p = observeTerm(s, m.term);
   const state = p.state;
-  if (m.term < state.currentTerm || state.role !== "candidate" || !m.granted || ctx.from === undefined) return withEffects(p);
+  if (m.term < state.currentTerm || state.role !== "candidate" || !m.granted || ctx.from === undefined)
+    return withEffects(p);
   const votesGranted = setAdd(state.votesGranted, ctx.from);
   const counted = { ...state, votesGranted };
   if (votesGranted.length < majority(ctx)) return become(counted, ...p.effects);
@@ -502,11 +537,16 @@ export function onRequestVoteResponse(s: ServerState, m: RequestVoteResponse, ct
  * and all that follow; entries not yet in the log are appended. Entries
  * already present stay, so a delayed, shorter AppendEntries never truncates.
  */
-export function mergeEntries(log: readonly LogEntry[], prevLogIndex: number, entries: readonly LogEntry[]): readonly LogEntry[] {
+export function mergeEntries(
+  log: readonly LogEntry[],
+  prevLogIndex: number,
+  entries: readonly LogEntry[],
+): readonly LogEntry[] {
   for (let k = 0; k < entries.length; k++) {
     const index = prevLogIndex + 1 + k;
     const existing = log[index - 1];
-    if (existing === undefined || existing.term !== entries[k]!.term) return [...log.slice(0, index - 1), ...entries.slice(k)];
+    if (existing === undefined || existing.term !== entries[k]!.term)
+      return [...log.slice(0, index - 1), ...entries.slice(k)];
   }
   return log;
 }
@@ -515,13 +555,26 @@ export function mergeEntries(log: readonly LogEntry[], prevLogIndex: number, ent
 export function onAppendEntries(s: ServerState, m: AppendEntries, ctx: NodeContext<unknown>): ServerStep {
   const p = observeTerm(s, m.term);
   const reject = (state: ServerState): ServerStep =>
-    become(state, ...p.effects, reply<RaftMessage>(ctx, { type: "AppendEntriesResponse", term: state.currentTerm, success: false, matchIndex: 0 }));
+    become(
+      state,
+      ...p.effects,
+      reply<RaftMessage>(ctx, {
+        type: "AppendEntriesResponse",
+        term: state.currentTerm,
+        success: false,
+        matchIndex: 0,
+      }),
+    );
   if (m.term < p.state.currentTerm) return reject(p.state);
   // Another leader of this very term: impossible in Raft (election safety); dropped.
   if (p.state.role === "leader") return withEffects(p);
-  const known: ServerState = p.state.leader === ctx.from || ctx.from === undefined ? p.state : { ...p.state, leader: ctx.from };
-  const follower: ServerState = known.role === "follower" ? known : { ...known, role: "follower", votesGranted: [], preVotes: [] };
-  const logOk = m.prevLogIndex === 0 || (m.prevLogIndex <= follower.log.length && termAt(follower.log, m.prevLogIndex) === m.prevLogTerm);
+  const known: ServerState =
+    p.state.leader === ctx.from || ctx.from === undefined ? p.state : { ...p.state, leader: ctx.from };
+  const follower: ServerState =
+    known.role === "follower" ? known : { ...known, role: "follower", votesGranted: [], preVotes: [] };
+  const logOk =
+    m.prevLogIndex === 0 ||
+    (m.prevLogIndex <= follower.log.length && termAt(follower.log, m.prevLogIndex) === m.prevLogTerm);
   if (!logOk) return reject(follower);
   const log = mergeEntries(follower.log, m.prevLogIndex, m.entries);
   const lastNew = m.prevLogIndex + m.entries.length;
@@ -531,7 +584,12 @@ export function onAppendEntries(s: ServerState, m: AppendEntries, ctx: NodeConte
     applied.state,
     ...p.effects,
     ...applied.effects,
-    reply<RaftMessage>(ctx, { type: "AppendEntriesResponse", term: applied.state.currentTerm, success: true, matchIndex: lastNew }),
+    reply<RaftMessage>(ctx, {
+      type: "AppendEntriesResponse",
+      term: applied.state.currentTerm,
+      success: true,
+      matchIndex: lastNew,
+    }),
   );
 }
 
@@ -542,7 +600,11 @@ export function onAppendEntries(s: ServerState, m: AppendEntries, ctx: NodeConte
  * one for the next tick. A response the leader ignores (stale term, no longer
  * leader) changes nothing but the term.
  */
-export function recordAppendEntriesResponse(s: ServerState, m: AppendEntriesResponse, ctx: NodeContext<unknown>): Pending {
+export function recordAppendEntriesResponse(
+  s: ServerState,
+  m: AppendEntriesResponse,
+  ctx: NodeContext<unknown>,
+): Pending {
   const p = observeTerm(s, m.term);
   const state = p.state;
   const peer = ctx.from;
@@ -561,7 +623,11 @@ export function recordAppendEntriesResponse(s: ServerState, m: AppendEntriesResp
 }
 
 /** AppendEntriesResponse: record it, then commit what a majority stores from the current term. */
-export function onAppendEntriesResponse(s: ServerState, m: AppendEntriesResponse, ctx: NodeContext<unknown>): ServerStep {
+export function onAppendEntriesResponse(
+  s: ServerState,
+  m: AppendEntriesResponse,
+  ctx: NodeContext<unknown>,
+): ServerStep {
   const recorded = recordAppendEntriesResponse(s, m, ctx);
   if (recorded.state.role !== "leader") return withEffects(recorded);
   const committed = commitAndApply(recorded.state, leaderCommitIndex(recorded.state, ctx));

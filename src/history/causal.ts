@@ -4,7 +4,6 @@ import { INITIAL_VALUE, toReadWrite } from "./readwrite.js";
 import type { Budget, CheckReport, Violation } from "./result.js";
 import { BudgetClock } from "./search/budget.js";
 
-;
 import type { History } from "./types.js";
 
 /**
@@ -51,7 +50,12 @@ class CausalSearch extends ReadsFromSearch {
 
   protected override mayRead(r: number, w: number): boolean {
     if (w < 0 || !this.reaches(r, w)) return true;
-    this.noteFailure(() => plainViolation(`${describe(this.h.ops[r]!)} would read from ${describe(this.h.ops[w]!)}, which causally follows it`, [this.h.ops[r]!.op, this.h.ops[w]!.op]));
+    this.noteFailure(() =>
+      plainViolation(
+        `${describe(this.h.ops[r]!)} would read from ${describe(this.h.ops[w]!)}, which causally follows it`,
+        [this.h.ops[r]!.op, this.h.ops[w]!.op],
+      ),
+    );
     return false;
   }
 
@@ -95,7 +99,6 @@ class CausalSearch extends ReadsFromSearch {
   private included(x: number): boolean {
     return !this.h.ops[x]!.optional || this.readers[x]! > 0;
   }
-
 
   /** With writes-into fixed: does every process have a legal serialization? */
   private checkProcesses(): boolean {
@@ -238,7 +241,14 @@ class CausalSearch extends ReadsFromSearch {
     return false;
   }
 
-  private serializationFailure(s: number, best: readonly number[], nodes: readonly number[], past: Uint32Array, members: Uint32Array, words: number): Violation {
+  private serializationFailure(
+    s: number,
+    best: readonly number[],
+    nodes: readonly number[],
+    past: Uint32Array,
+    members: Uint32Array,
+    words: number,
+  ): Violation {
     const values = new Map<string, string>();
     for (const x of best) if (this.h.ops[x]!.kind === "write") values.set(this.h.ops[x]!.key, this.h.ops[x]!.value);
     const placed = new Set(best);
@@ -248,7 +258,8 @@ class CausalSearch extends ReadsFromSearch {
       for (let i = 0; i < words; i++) {
         const need = past[x * words + i]! & members[i]!;
         if (need === 0) continue;
-        for (let b = 0; b < 32; b++) if ((need & (1 << b)) !== 0 && isNode.has(i * 32 + b) && !placed.has(i * 32 + b)) return false;
+        for (let b = 0; b < 32; b++)
+          if ((need & (1 << b)) !== 0 && isNode.has(i * 32 + b) && !placed.has(i * 32 + b)) return false;
       }
       return true;
     });

@@ -9,7 +9,13 @@ import { checkOperationsSession, SESSION_GUARANTEES, type SessionGuarantee } fro
 import type { History } from "./types.js";
 
 /** Every accepted consistency name: the four models and the single session guarantees. */
-export const CONSISTENCY_NAMES: readonly (Consistency | SessionGuarantee)[] = ["linearizable", "sequential", "causal", "session", ...SESSION_GUARANTEES];
+export const CONSISTENCY_NAMES: readonly (Consistency | SessionGuarantee)[] = [
+  "linearizable",
+  "sequential",
+  "causal",
+  "session",
+  ...SESSION_GUARANTEES,
+];
 
 /** Options of {@link checkHistory}. */
 export interface ConsistencyCheckOptions extends CheckOptions {
@@ -33,7 +39,9 @@ export function checkHistory(history: History, options: ConsistencyCheckOptions 
     case "linearizable":
     case "sequential": {
       if (options.model === undefined) throw new HistoryInputError(`${consistency} checking needs a model`);
-      return consistency === "linearizable" ? checkOperationsLinearizable(ops, options.model, options) : checkOperationsSequential(ops, options.model, options);
+      return consistency === "linearizable"
+        ? checkOperationsLinearizable(ops, options.model, options)
+        : checkOperationsSequential(ops, options.model, options);
     }
     case "causal":
       return checkOperationsCausal(ops, options);
@@ -41,7 +49,9 @@ export function checkHistory(history: History, options: ConsistencyCheckOptions 
       return checkOperationsSession(ops, options);
     default:
       if (!SESSION_GUARANTEES.includes(consistency)) {
-        throw new HistoryInputError(`unknown consistency "${String(consistency)}"; choose one of ${CONSISTENCY_NAMES.join(", ")}`);
+        throw new HistoryInputError(
+          `unknown consistency "${String(consistency)}"; choose one of ${CONSISTENCY_NAMES.join(", ")}`,
+        );
       }
       return checkOperationsSession(ops, { ...options, guarantees: [consistency] });
   }

@@ -51,14 +51,21 @@ export function linearizationViolation(
  * terminals and logs (the last `lastSteps` steps of each partial
  * linearization; default 10).
  */
-export function formatViolations(violations: readonly Violation[], model?: AnyModel, options: { readonly lastSteps?: number } = {}): string {
+export function formatViolations(
+  violations: readonly Violation[],
+  model?: AnyModel,
+  options: { readonly lastSteps?: number } = {},
+): string {
   const last = options.lastSteps ?? 10;
   const lines: string[] = [];
   for (const v of violations) {
     lines.push(v.message);
     if (v.prefix.length > 0) {
-      lines.push(`  longest partial linearization (${v.prefix.length} operations${v.prefix.length > last ? `, last ${last} shown` : ""}):`);
-      for (const op of v.prefix.slice(-last)) lines.push(`    ${describeOperation(model, op)}  [process ${String(op.process)}]`);
+      lines.push(
+        `  longest partial linearization (${v.prefix.length} operations${v.prefix.length > last ? `, last ${last} shown` : ""}):`,
+      );
+      for (const op of v.prefix.slice(-last))
+        lines.push(`    ${describeOperation(model, op)}  [process ${String(op.process)}]`);
       lines.push(`  then the state is ${v.state}, and none of these can be placed:`);
     } else if (v.stuck.length > 0) {
       lines.push("  operations involved:");

@@ -37,9 +37,17 @@ const BLOCKERS = 3;
 export function renderHtmlReport(input: HtmlReportInput): string {
   const { report, model } = input;
   const ops = operationsOf(input.history);
-  const sections: { key: string | null; ops: Operation[]; order: readonly Operation[]; stuck: ReadonlySet<number>; message?: string; violating: boolean }[] = [];
+  const sections: {
+    key: string | null;
+    ops: Operation[];
+    order: readonly Operation[];
+    stuck: ReadonlySet<number>;
+    message?: string;
+    violating: boolean;
+  }[] = [];
   const groups = new Map<string, Operation[]>();
-  const partitionOf = (op: Operation): string => (report.partitions > 1 && model?.partition !== undefined ? model.partition(op) : "");
+  const partitionOf = (op: Operation): string =>
+    report.partitions > 1 && model?.partition !== undefined ? model.partition(op) : "";
   for (const op of ops) {
     const k = partitionOf(op);
     const list = groups.get(k) ?? [];
@@ -50,7 +58,10 @@ export function renderHtmlReport(input: HtmlReportInput): string {
   for (const [k, list] of groups) {
     const key = report.partitions > 1 ? k : null;
     const violation = violations.find((v) => (v.partition ?? "") === k || report.partitions <= 1);
-    const witness = report.result !== "violation" && report.result !== "unknown" ? (report.witness.find((w) => w.length > 0 && partitionOf(w[0]!) === k) ?? []) : [];
+    const witness =
+      report.result !== "violation" && report.result !== "unknown"
+        ? (report.witness.find((w) => w.length > 0 && partitionOf(w[0]!) === k) ?? [])
+        : [];
     sections.push({
       key,
       ops: list,
@@ -61,7 +72,12 @@ export function renderHtmlReport(input: HtmlReportInput): string {
     });
   }
   sections.sort((a, b) => Number(b.violating) - Number(a.violating));
-  const verdict = report.result === "violation" ? "violation" : report.result === "unknown" ? `unknown (${report.reason})` : report.result;
+  const verdict =
+    report.result === "violation"
+      ? "violation"
+      : report.result === "unknown"
+        ? `unknown (${report.reason})`
+        : report.result;
   const body = sections.map((s) => section(s, model, input.history.length)).join("\n");
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${esc(input.title)}: ${esc(verdict)}</title>
@@ -110,7 +126,10 @@ function labelWidth(text: string, numbered: boolean): number {
  * and far enough after each operation's invocation for its label to fit
  * (a box is as wide as its text; order is kept, durations are not).
  */
-function layout(ops: readonly Operation[], labels: ReadonlyMap<number, number>): { x: Map<number, number>; end: number } {
+function layout(
+  ops: readonly Operation[],
+  labels: ReadonlyMap<number, number>,
+): { x: Map<number, number>; end: number } {
   const points = new Set<number>();
   for (const op of ops) {
     points.add(op.call);
@@ -133,7 +152,8 @@ function layout(ops: readonly Operation[], labels: ReadonlyMap<number, number>):
   }
   // Unknown outcomes run to the end, which is far enough for their labels too.
   let end = at + GAP;
-  for (const op of ops) if (op.end === null || op.status === "unknown") end = Math.max(end, x.get(op.call)! + labels.get(op.id)! + GAP);
+  for (const op of ops)
+    if (op.end === null || op.status === "unknown") end = Math.max(end, x.get(op.call)! + labels.get(op.id)! + GAP);
   return { x, end };
 }
 
@@ -181,7 +201,14 @@ if (stuck) {
 `;
 
 function section(
-  s: { key: string | null; ops: Operation[]; order: readonly Operation[]; stuck: ReadonlySet<number>; message?: string; violating: boolean },
+  s: {
+    key: string | null;
+    ops: Operation[];
+    order: readonly Operation[];
+    stuck: ReadonlySet<number>;
+    message?: string;
+    violating: boolean;
+  },
   model: AnyModel | undefined,
   events: number,
 ): string {
@@ -189,18 +216,28 @@ function section(
   const texts = new Map(s.ops.map((op) => [op.id, describeOperation(model, op)]));
   const widths = new Map(s.ops.map((op) => [op.id, labelWidth(texts.get(op.id)!, position.has(op.id))]));
   const { x, end } = layout(s.ops, widths);
-  const processes = [...new Set(s.ops.map((op) => op.process))].sort((a, b) => (typeof a === "number" && typeof b === "number" ? a - b : String(a).localeCompare(String(b))));
+  const processes = [...new Set(s.ops.map((op) => op.process))].sort((a, b) =>
+    typeof a === "number" && typeof b === "number" ? a - b : String(a).localeCompare(String(b)),
+  );
   const row = new Map(processes.map((p, i) => [p, i]));
   const blockers = blockersOf(
     s.ops.filter((op) => s.stuck.has(op.id)),
     s.order,
   );
-  const rows: string[] = processes.map((p, i) => `<div class="label" style="top:${i * ROW + 5}px">${esc(String(p))}</div>`);
+  const rows: string[] = processes.map(
+    (p, i) => `<div class="label" style="top:${i * ROW + 5}px">${esc(String(p))}</div>`,
+  );
   const boxes: string[] = [];
   for (const op of s.ops) {
     const left = x.get(op.call)!;
     const right = op.end === null || op.status === "unknown" ? end : x.get(op.end)!;
-    const cls = ["op", op.status === "unknown" ? "unknown" : op.status === "fail" ? "fail" : "", position.has(op.id) ? "placed" : "", blockers.has(op.id) ? "blocker" : "", s.stuck.has(op.id) ? "stuck" : ""]
+    const cls = [
+      "op",
+      op.status === "unknown" ? "unknown" : op.status === "fail" ? "fail" : "",
+      position.has(op.id) ? "placed" : "",
+      blockers.has(op.id) ? "blocker" : "",
+      s.stuck.has(op.id) ? "stuck" : "",
+    ]
       .filter(Boolean)
       .join(" ");
     const text = texts.get(op.id)!;
@@ -216,10 +253,16 @@ function section(
     s.order.length === 0 && s.stuck.size === 0
       ? ""
       : `<div>${s.violating ? "Longest partial linearization found" : "Linearization"} (${s.order.length} operations):</div><ol>${s.order
-          .map((op, i) => `<li>${esc(describeOperation(model, op))} <span class="state">[process ${esc(String(op.process))}] → ${esc(steps[i] ?? "")}</span></li>`)
+          .map(
+            (op, i) =>
+              `<li>${esc(describeOperation(model, op))} <span class="state">[process ${esc(String(op.process))}] → ${esc(steps[i] ?? "")}</span></li>`,
+          )
           .join("")}${s.ops
           .filter((op) => s.stuck.has(op.id))
-          .map((op) => `<li class="stuck" value="${s.order.length + 1}">cannot be placed: ${esc(describeOperation(model, op))} [process ${esc(String(op.process))}]</li>`)
+          .map(
+            (op) =>
+              `<li class="stuck" value="${s.order.length + 1}">cannot be placed: ${esc(describeOperation(model, op))} [process ${esc(String(op.process))}]</li>`,
+          )
           .join("")}</ol>`;
   const name = s.key === null ? "history" : `key ${JSON.stringify(s.key)}`;
   const zoom = `<div class="zoom" role="group" aria-label="zoom the time axis"><button type="button" data-zoom="0.5" title="zoom out">−</button><button type="button" data-zoom="2" title="zoom in">+</button><button type="button" data-zoom="fit" title="the whole history in view">fit</button><button type="button" data-zoom="1" title="every label in full">1:1</button></div>`;

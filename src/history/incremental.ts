@@ -173,7 +173,16 @@ class Incremental implements IncrementalChecker {
         ...base,
         durationMs: performance.now() - start,
         result: "violation",
-        violations: [{ partition: null, message: "no linearization of this history exists (found incrementally; the explanation search ran out of budget)", prefix: [], state: "", stuck: [] }],
+        violations: [
+          {
+            partition: null,
+            message:
+              "no linearization of this history exists (found incrementally; the explanation search ran out of budget)",
+            prefix: [],
+            state: "",
+            stuck: [],
+          },
+        ],
       };
     }
     if (node.fallback) {
@@ -213,7 +222,11 @@ class Incremental implements IncrementalChecker {
     const at = { file: "<history>", line: index + 1 };
     if (event.type === "invoke") {
       const open = parent.open.get(event.process);
-      if (open !== undefined) throw new HistoryParseError(at, `process ${String(event.process)} invokes :${event.f} while its :${open.f} is still pending`);
+      if (open !== undefined)
+        throw new HistoryParseError(
+          at,
+          `process ${String(event.process)} invokes :${event.f} while its :${open.f} is still pending`,
+        );
       const op: TrackedOp = {
         serial: this.serials++,
         id: parent.operations,
@@ -224,22 +237,42 @@ class Incremental implements IncrementalChecker {
         partition: "",
         call: index,
       };
-      const partition = this.model.partition === undefined || this.options.partition === false ? "" : this.model.partition(this.view(op, "unknown", null));
+      const partition =
+        this.model.partition === undefined || this.options.partition === false
+          ? ""
+          : this.model.partition(this.view(op, "unknown", null));
       const tracked = { ...op, partition };
       const openNext = new Map(parent.open);
       openNext.set(event.process, tracked);
-      if (parent.violated || parent.fallback) return this.inherit(parent, { open: openNext, operations: parent.operations + 1 });
-      const frontier = parent.frontiers.get(partition) ?? { ...EMPTY_FRONTIER, configs: [{ state: this.initial, early: [] }] };
+      if (parent.violated || parent.fallback)
+        return this.inherit(parent, { open: openNext, operations: parent.operations + 1 });
+      const frontier = parent.frontiers.get(partition) ?? {
+        ...EMPTY_FRONTIER,
+        configs: [{ state: this.initial, early: [] }],
+      };
       const frontiers = new Map(parent.frontiers);
       frontiers.set(partition, { ...frontier, pending: [...frontier.pending, tracked] });
-      return { children: new Map(), open: openNext, frontiers, operations: parent.operations + 1, violated: false, fallback: false };
+      return {
+        children: new Map(),
+        open: openNext,
+        frontiers,
+        operations: parent.operations + 1,
+        violated: false,
+        fallback: false,
+      };
     }
     const op = parent.open.get(event.process);
-    if (op === undefined) throw new HistoryParseError(at, `process ${String(event.process)} completes :${event.f} (:${event.type}) without a pending invocation`);
-    if (op.f !== event.f) throw new HistoryParseError(at, `process ${String(event.process)} completes :${event.f} but invoked :${op.f}`);
+    if (op === undefined)
+      throw new HistoryParseError(
+        at,
+        `process ${String(event.process)} completes :${event.f} (:${event.type}) without a pending invocation`,
+      );
+    if (op.f !== event.f)
+      throw new HistoryParseError(at, `process ${String(event.process)} completes :${event.f} but invoked :${op.f}`);
     const openNext = new Map(parent.open);
     openNext.delete(event.process);
-    if (parent.violated || parent.fallback) return this.inherit(parent, { open: openNext, operations: parent.operations });
+    if (parent.violated || parent.fallback)
+      return this.inherit(parent, { open: openNext, operations: parent.operations });
     const frontier = parent.frontiers.get(op.partition)!;
     const status: OperationStatus = event.type === "ok" ? "ok" : event.type === "fail" ? "fail" : "unknown";
     const output = status === "unknown" ? null : event.value;
@@ -249,10 +282,25 @@ class Incremental implements IncrementalChecker {
     if (ignored) next = this.drop(frontier, op);
     else if (status === "unknown") next = this.becomeUnknown(frontier, op);
     else next = this.complete(frontier, op, completed);
-    if (next === "stopped") return { children: new Map(), open: openNext, frontiers: new Map(), operations: parent.operations, violated: false, fallback: true };
+    if (next === "stopped")
+      return {
+        children: new Map(),
+        open: openNext,
+        frontiers: new Map(),
+        operations: parent.operations,
+        violated: false,
+        fallback: true,
+      };
     const frontiers = new Map(parent.frontiers);
     frontiers.set(op.partition, next);
-    return { children: new Map(), open: openNext, frontiers, operations: parent.operations, violated: next.configs.length === 0, fallback: false };
+    return {
+      children: new Map(),
+      open: openNext,
+      frontiers,
+      operations: parent.operations,
+      violated: next.configs.length === 0,
+      fallback: false,
+    };
   }
 
   /**
@@ -260,7 +308,10 @@ class Incremental implements IncrementalChecker {
    * non-linearizable history is linearizable); a child of a fallback prefix
    * falls back too, unless the parent's full search already found a violation.
    */
-  private inherit(parent: TrieNode, changes: { open: ReadonlyMap<number | string, TrackedOp>; operations: number }): TrieNode {
+  private inherit(
+    parent: TrieNode,
+    changes: { open: ReadonlyMap<number | string, TrackedOp>; operations: number },
+  ): TrieNode {
     const violated = parent.violated || parent.verdict?.result === "violation";
     return { children: new Map(), frontiers: new Map(), violated, fallback: parent.fallback && !violated, ...changes };
   }
@@ -273,7 +324,12 @@ class Incremental implements IncrementalChecker {
   private becomeUnknown(frontier: Frontier, op: TrackedOp): Frontier {
     const unknown = new Set([...frontier.unknown, op.serial]);
     const configs = frontier.configs.map((c) =>
-      c.early.some(([s]) => s === op.serial) ? { state: c.state, early: c.early.map((e): readonly [number, number, number] => (e[0] === op.serial ? [e[0], -1, -1] : e)) } : c,
+      c.early.some(([s]) => s === op.serial)
+        ? {
+            state: c.state,
+            early: c.early.map((e): readonly [number, number, number] => (e[0] === op.serial ? [e[0], -1, -1] : e)),
+          }
+        : c,
     );
     const unique = new Map(configs.map((c) => [configKey(c), c]));
     return { ...frontier, unknown, configs: this.prune([...unique.values()], unknown) };
@@ -306,7 +362,8 @@ class Incremental implements IncrementalChecker {
     for (const config of frontier.configs) {
       const early = config.early.find(([s]) => s === op.serial);
       if (early !== undefined) {
-        if (this.next(early[1], completed).includes(early[2])) emit({ state: config.state, early: config.early.filter(([s]) => s !== op.serial) });
+        if (this.next(early[1], completed).includes(early[2]))
+          emit({ state: config.state, early: config.early.filter(([s]) => s !== op.serial) });
         continue;
       }
       // Breadth-first over sequences of other pending operations, then this
@@ -320,7 +377,10 @@ class Incremental implements IncrementalChecker {
         const nextQueue: Config[] = [];
         for (const c of queue) {
           if (out.size + visited > maxConfigs || performance.now() > deadline) return "stopped";
-          const core = `${c.state}|${c.early.filter(([s]) => !frontier.unknown.has(s)).map((e) => e.join(":")).join(",")}`;
+          const core = `${c.state}|${c.early
+            .filter(([s]) => !frontier.unknown.has(s))
+            .map((e) => e.join(":"))
+            .join(",")}`;
           const applied = c.early.filter(([s]) => frontier.unknown.has(s)).map(([s]) => s);
           const known = seen.get(core);
           if (known !== undefined && known.some((set) => set.every((s) => applied.includes(s)))) continue;
@@ -334,7 +394,10 @@ class Incremental implements IncrementalChecker {
             const isUnknown = frontier.unknown.has(p.serial);
             for (const to of this.next(c.state, view)) {
               if (isUnknown && to === c.state) continue;
-              nextQueue.push({ state: to, early: insertEarly(c.early, isUnknown ? [p.serial, -1, -1] : [p.serial, c.state, to]) });
+              nextQueue.push({
+                state: to,
+                early: insertEarly(c.early, isUnknown ? [p.serial, -1, -1] : [p.serial, c.state, to]),
+              });
             }
           }
         }
@@ -353,7 +416,10 @@ class Incremental implements IncrementalChecker {
     if (unknown.size === 0) return [...configs];
     const byCore = new Map<string, { config: Config; applied: Set<number> }[]>();
     for (const c of configs) {
-      const core = `${c.state}|${c.early.filter(([s]) => !unknown.has(s)).map((e) => e.join(":")).join(",")}`;
+      const core = `${c.state}|${c.early
+        .filter(([s]) => !unknown.has(s))
+        .map((e) => e.join(":"))
+        .join(",")}`;
       const applied = new Set(c.early.filter(([s]) => unknown.has(s)).map(([s]) => s));
       const group = byCore.get(core) ?? [];
       byCore.set(core, group);
@@ -362,7 +428,9 @@ class Incremental implements IncrementalChecker {
     const kept: Config[] = [];
     for (const group of byCore.values()) {
       for (const a of group) {
-        const dominated = group.some((b) => b !== a && b.applied.size < a.applied.size && [...b.applied].every((s) => a.applied.has(s)));
+        const dominated = group.some(
+          (b) => b !== a && b.applied.size < a.applied.size && [...b.applied].every((s) => a.applied.has(s)),
+        );
         if (!dominated) kept.push(a.config);
       }
     }
@@ -394,7 +462,12 @@ class Incremental implements IncrementalChecker {
   }
 
   private intern(state: unknown): number {
-    const key = this.model.key !== undefined ? this.model.key(state) : state === null || typeof state !== "object" ? state : "\u0001" + canonicalJson(state);
+    const key =
+      this.model.key !== undefined
+        ? this.model.key(state)
+        : state === null || typeof state !== "object"
+          ? state
+          : "\u0001" + canonicalJson(state);
     const known = this.stateIds.get(key);
     if (known !== undefined) return known;
     this.stateIds.set(key, this.states.length);
@@ -403,11 +476,21 @@ class Incremental implements IncrementalChecker {
   }
 
   private emptyRoot(): TrieNode {
-    return { children: new Map(), open: new Map(), frontiers: new Map(), operations: 0, violated: false, fallback: false };
+    return {
+      children: new Map(),
+      open: new Map(),
+      frontiers: new Map(),
+      operations: 0,
+      violated: false,
+      fallback: false,
+    };
   }
 }
 
-function insertEarly(early: readonly (readonly [number, number, number])[], entry: readonly [number, number, number]): (readonly [number, number, number])[] {
+function insertEarly(
+  early: readonly (readonly [number, number, number])[],
+  entry: readonly [number, number, number],
+): (readonly [number, number, number])[] {
   const out = [...early, entry];
   out.sort((a, b) => a[0] - b[0]);
   return out;

@@ -18,8 +18,21 @@ export {
   type ParseOptions,
   type ParsedHistory,
 } from "./formats/index.js";
-export { describeOperationDefault, toOperations, type EventSource, type Operation, type OperationStatus } from "./operations.js";
-export { ignoreFailed, type AnyModel, type CompiledModel, type Decision, type Model, type QuickViolation } from "./model.js";
+export {
+  describeOperationDefault,
+  toOperations,
+  type EventSource,
+  type Operation,
+  type OperationStatus,
+} from "./operations.js";
+export {
+  ignoreFailed,
+  type AnyModel,
+  type CompiledModel,
+  type Decision,
+  type Model,
+  type QuickViolation,
+} from "./model.js";
 export { kvModel, modelByName, MODELS, registerModel, type KvState } from "./models/index.js";
 export type {
   Budget,
@@ -36,8 +49,19 @@ export type {
 export { checkLinearizability, checkOperationsLinearizable, type CheckOptions } from "./linearizability.js";
 export { checkOperationsSequential, checkSequentialConsistency } from "./sequential.js";
 export { checkCausalConsistency, checkOperationsCausal } from "./causal.js";
-export { checkOperationsSession, checkSessionGuarantees, SESSION_GUARANTEES, type SessionGuarantee, type SessionOptions } from "./session.js";
+export {
+  checkOperationsSession,
+  checkSessionGuarantees,
+  SESSION_GUARANTEES,
+  type SessionGuarantee,
+  type SessionOptions,
+} from "./session.js";
 export { checkHistory, CONSISTENCY_NAMES, type ConsistencyCheckOptions } from "./check.js";
-export { createIncrementalChecker, type IncrementalChecker, type IncrementalOptions, type IncrementalStats } from "./incremental.js";
+export {
+  createIncrementalChecker,
+  type IncrementalChecker,
+  type IncrementalOptions,
+  type IncrementalStats,
+} from "./incremental.js";
 export { describeOperation, describeState, formatViolations } from "./explain.js";
 export { renderHtmlReport, type HtmlReportInput } from "./html.js";

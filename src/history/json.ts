@@ -37,7 +37,8 @@ export function nestedDeeperThan(value: unknown, max: number): boolean {
   for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
     if (top.value === null || typeof top.value !== "object") continue;
     if (top.depth >= max) return true;
-    for (const child of Object.values(top.value)) if (child !== null && typeof child === "object") stack.push({ value: child, depth: top.depth + 1 });
+    for (const child of Object.values(top.value))
+      if (child !== null && typeof child === "object") stack.push({ value: child, depth: top.depth + 1 });
   }
   return false;
 }

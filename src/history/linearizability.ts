@@ -52,7 +52,12 @@ const OTHER_PARTITIONS_AFTER_VIOLATION = 20_000;
 const EXPLAIN_MAX_OPERATIONS = 2000;
 
 /** A search over one prepared partition, shared by the model-based checkers. */
-export type PartitionSearch = (p: PreparedPartition, space: StateSpace, clock: BudgetClock, options?: SearchOptions) => SearchOutcome;
+export type PartitionSearch = (
+  p: PreparedPartition,
+  space: StateSpace,
+  clock: BudgetClock,
+  options?: SearchOptions,
+) => SearchOutcome;
 
 /**
  * Decides whether a history is linearizable with respect to a model.
@@ -71,7 +76,11 @@ export function checkLinearizability(history: History, model: AnyModel, options:
 }
 
 /** Linearizability of already-paired operations; see {@link checkLinearizability}. */
-export function checkOperationsLinearizable(ops: readonly Operation[], model: AnyModel, options: CheckOptions = {}): CheckReport {
+export function checkOperationsLinearizable(
+  ops: readonly Operation[],
+  model: AnyModel,
+  options: CheckOptions = {},
+): CheckReport {
   return checkOperations(ops, model, options, "linearizable", linearizationSearch);
 }
 
@@ -98,7 +107,8 @@ export function checkOperations(
       summaries[i] = { partition: p.key, operations: p.ops.length, result: "unknown", configurations: 0 };
       continue;
     }
-    const decided = consistency === "linearizable" && options.decide !== false ? decidePartition(p, model, clock) : undefined;
+    const decided =
+      consistency === "linearizable" && options.decide !== false ? decidePartition(p, model, clock) : undefined;
     if (decided !== undefined) {
       configurations += decided.configurations;
       const result = decided.violation === undefined ? "ok" : "violation";
@@ -114,17 +124,31 @@ export function checkOperations(
     // it linearizes most linearizable histories at once, and the windows then cost nothing.
     const perOperation = options.windows?.searchFirstPerOperation ?? DIRECT_PER_OPERATION;
     const cap = Math.min(perOperation * p.ops.length, afterViolation.maxConfigurations ?? Infinity);
-    const direct = (): SearchOutcome | undefined => (cap > 0 ? searchLinearization(p, space, clock, { maxConfigurations: cap }) : undefined);
-    const quick = consistency === "linearizable" && options.quickChecks !== false ? quickCheck(p, model, clock, options.windows ?? {}, direct) : undefined;
+    const direct = (): SearchOutcome | undefined =>
+      cap > 0 ? searchLinearization(p, space, clock, { maxConfigurations: cap }) : undefined;
+    const quick =
+      consistency === "linearizable" && options.quickChecks !== false
+        ? quickCheck(p, model, clock, options.windows ?? {}, direct)
+        : undefined;
     if (quick !== undefined) {
       configurations += quick.configurations;
       if (quick.violation !== undefined) {
-        summaries[i] = { partition: p.key, operations: p.ops.length, result: "violation", configurations: quick.configurations };
+        summaries[i] = {
+          partition: p.key,
+          operations: p.ops.length,
+          result: "violation",
+          configurations: quick.configurations,
+        };
         violations.push({ index: i, violation: quick.violation });
         continue;
       }
       if (quick.stopped !== undefined) {
-        summaries[i] = { partition: p.key, operations: p.ops.length, result: "unknown", configurations: quick.configurations };
+        summaries[i] = {
+          partition: p.key,
+          operations: p.ops.length,
+          result: "unknown",
+          configurations: quick.configurations,
+        };
         unknown = { reason: quick.stopped, partition: p.key };
         continue;
       }
@@ -138,7 +162,10 @@ export function checkOperations(
     } else if (outcome.kind === "violation") {
       const prefix = outcome.prefix.map((k) => p.ops[k]!);
       const noun = consistency === "linearizable" ? "linearization" : "serialization";
-      violations.push({ index: i, violation: linearizationViolation(model, p.key, prefix, space.state(outcome.state), p.ops, noun) });
+      violations.push({
+        index: i,
+        violation: linearizationViolation(model, p.key, prefix, space.state(outcome.state), p.ops, noun),
+      });
     } else if (outcome.reason !== "limit") {
       unknown = { reason: outcome.reason, partition: p.key };
     }
@@ -187,12 +214,15 @@ function quickCheck(
   // On short partitions the search is fast and explains anyway: skip the quick test there.
   const found = p.ops.length < QUICK_MIN_OPERATIONS ? undefined : model.quickViolation?.(p.ops);
   if (found !== undefined) return explainQuick(p, model, clock, found);
-  if (p.ops.length < (windows.minOperations ?? WINDOW_MIN_OPERATIONS) || model.windowStates === undefined) return { violation: undefined, configurations: 0 };
+  if (p.ops.length < (windows.minOperations ?? WINDOW_MIN_OPERATIONS) || model.windowStates === undefined)
+    return { violation: undefined, configurations: 0 };
   const first = direct();
-  if (first !== undefined && (first.kind !== "unknown" || first.reason !== "limit")) return { violation: undefined, configurations: 0, outcome: first };
+  if (first !== undefined && (first.kind !== "unknown" || first.reason !== "limit"))
+    return { violation: undefined, configurations: 0, outcome: first };
   const { violation, configurations: windowConfigurations, stopped } = findViolatingWindow(p, model, clock, windows);
   const configurations = (first?.configurations ?? 0) + windowConfigurations;
-  if (violation === undefined) return { violation: undefined, configurations, ...(stopped === undefined ? {} : { stopped }) };
+  if (violation === undefined)
+    return { violation: undefined, configurations, ...(stopped === undefined ? {} : { stopped }) };
   const prefix = violation.prefix.map((k) => violation.ops[k]!);
   const v = linearizationViolation(model, p.key, prefix, violation.state, violation.ops);
   const where = p.key === null ? "" : `key ${JSON.stringify(p.key)}: `;
@@ -207,7 +237,12 @@ function quickCheck(
  * decision), explained on a short partition with the full search's longest
  * partial linearization.
  */
-function explainQuick(p: PreparedPartition, model: AnyModel, clock: BudgetClock, found: QuickViolation): { violation: Violation; configurations: number } {
+function explainQuick(
+  p: PreparedPartition,
+  model: AnyModel,
+  clock: BudgetClock,
+  found: QuickViolation,
+): { violation: Violation; configurations: number } {
   const where = p.key === null ? "" : `key ${JSON.stringify(p.key)}: `;
   if (p.ops.length <= EXPLAIN_MAX_OPERATIONS) {
     const space = new StateSpace(model, p.ops);
@@ -215,10 +250,19 @@ function explainQuick(p: PreparedPartition, model: AnyModel, clock: BudgetClock,
     if (outcome.kind === "violation") {
       const prefix = outcome.prefix.map((k) => p.ops[k]!);
       const v = linearizationViolation(model, p.key, prefix, space.state(outcome.state), p.ops);
-      return { violation: { ...v, message: `${where}${found.message}. ${capitalize(v.message.slice(where.length))}` }, configurations: outcome.configurations };
+      return {
+        violation: { ...v, message: `${where}${found.message}. ${capitalize(v.message.slice(where.length))}` },
+        configurations: outcome.configurations,
+      };
     }
   }
-  const violation: Violation = { partition: p.key, message: where + found.message, prefix: [], state: describeState(model, model.init()), stuck: found.operations };
+  const violation: Violation = {
+    partition: p.key,
+    message: where + found.message,
+    prefix: [],
+    state: describeState(model, model.init()),
+    stuck: found.operations,
+  };
   return { violation, configurations: 0 };
 }
 
@@ -232,7 +276,10 @@ function decidePartition(
   p: PreparedPartition,
   model: AnyModel,
   clock: BudgetClock,
-): { order: readonly Operation[]; violation?: undefined; configurations: 0 } | { violation: Violation; configurations: number } | undefined {
+):
+  | { order: readonly Operation[]; violation?: undefined; configurations: 0 }
+  | { violation: Violation; configurations: number }
+  | undefined {
   const decision = model.decide?.(p.ops);
   if (decision === undefined) return undefined;
   if (decision.kind === "violation") return explainQuick(p, model, clock, decision);

@@ -82,7 +82,11 @@ export interface Model<State = unknown> {
    * violations in long histories without searching all that precedes them.
    * Return `undefined` when the window cannot be covered.
    */
-  windowStates?(window: readonly Operation[], history: readonly Operation[], start: number): readonly State[] | undefined;
+  windowStates?(
+    window: readonly Operation[],
+    history: readonly Operation[],
+    start: number,
+  ): readonly State[] | undefined;
   /**
    * Optional, for speed: for each of a partition's operations, a guess of the
    * latest point at which it takes effect, as a position in the history's

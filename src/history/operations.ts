@@ -64,19 +64,42 @@ export function toOperations(events: History, source: EventSource = { file: "<hi
     if (e.type === "invoke") {
       const open = pending.get(e.process);
       if (open !== undefined) {
-        fail(source, i, `process ${String(e.process)} invokes :${e.f} while its :${open.f} from ${where(source, open.call)} is still pending`);
+        fail(
+          source,
+          i,
+          `process ${String(e.process)} invokes :${e.f} while its :${open.f} from ${where(source, open.call)} is still pending`,
+        );
       }
-      const op: Draft = { id: ops.length, process: e.process, f: e.f, input: e.value, output: null, status: "unknown", call: i, end: null };
+      const op: Draft = {
+        id: ops.length,
+        process: e.process,
+        f: e.f,
+        input: e.value,
+        output: null,
+        status: "unknown",
+        call: i,
+        end: null,
+      };
       if (e.key !== undefined) op.key = e.key;
       ops.push(op);
       pending.set(e.process, op);
       continue;
     }
     const op = pending.get(e.process);
-    if (op === undefined) fail(source, i, `process ${String(e.process)} completes :${e.f} (:${e.type}) without a pending invocation`);
-    if (op.f !== e.f) fail(source, i, `process ${String(e.process)} completes :${e.f} but invoked :${op.f} at ${where(source, op.call)}`);
+    if (op === undefined)
+      fail(source, i, `process ${String(e.process)} completes :${e.f} (:${e.type}) without a pending invocation`);
+    if (op.f !== e.f)
+      fail(
+        source,
+        i,
+        `process ${String(e.process)} completes :${e.f} but invoked :${op.f} at ${where(source, op.call)}`,
+      );
     if (e.key !== undefined && op.key !== undefined && e.key !== op.key) {
-      fail(source, i, `process ${String(e.process)} completes key "${e.key}" but invoked key "${op.key}" at ${where(source, op.call)}`);
+      fail(
+        source,
+        i,
+        `process ${String(e.process)} completes key "${e.key}" but invoked key "${op.key}" at ${where(source, op.call)}`,
+      );
     }
     if (op.key === undefined && e.key !== undefined) op.key = e.key;
     pending.delete(e.process);
@@ -118,9 +141,13 @@ function fail(source: EventSource, index: number, message: string): never {
 export function describeOperationDefault(op: Operation): string {
   const key = op.key === undefined ? "" : `[${op.key}]`;
   const input = op.input === null ? "" : JSON.stringify(op.input);
-  const out = op.status === "unknown" ? "?" : op.status === "fail" ? `fail${op.output === null ? "" : " " + JSON.stringify(op.output)}` : JSON.stringify(op.output);
+  const out =
+    op.status === "unknown"
+      ? "?"
+      : op.status === "fail"
+        ? `fail${op.output === null ? "" : " " + JSON.stringify(op.output)}`
+        : JSON.stringify(op.output);
   return `${op.f}${key}(${input}) -> ${out}`;
 }
 
 /** Re-export for callers that only need the event type. */
-;

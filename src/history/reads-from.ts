@@ -13,7 +13,8 @@ import type { BudgetClock } from "./search/budget.js";
 const CLOCK_EVERY = 1024;
 
 /** How a reads-from search ended. */
-export type ReadsFromOutcome = { kind: "ok" } | { kind: "violation"; violation: Violation } | { kind: "unknown"; reason: "timeout" | "memory" };
+export type ReadsFromOutcome =
+  { kind: "ok" } | { kind: "violation"; violation: Violation } | { kind: "unknown"; reason: "timeout" | "memory" };
 
 /** A violation with no partial linearization: a message and the operations involved. */
 export function plainViolation(message: string, ops: readonly Operation[]): Violation {
@@ -46,7 +47,9 @@ export abstract class ReadsFromSearch {
     protected readonly clock: BudgetClock,
   ) {
     this.candidates = readCandidates(h);
-    this.reads = [...this.candidates.keys()].sort((a, b) => this.candidates.get(a)!.length - this.candidates.get(b)!.length);
+    this.reads = [...this.candidates.keys()].sort(
+      (a, b) => this.candidates.get(a)!.length - this.candidates.get(b)!.length,
+    );
     this.rf = new Int32Array(h.ops.length).fill(-2);
     this.readers = new Int32Array(h.ops.length);
   }
@@ -55,7 +58,10 @@ export abstract class ReadsFromSearch {
     for (const r of this.reads) {
       if (this.candidates.get(r)!.length === 0) {
         const op = this.h.ops[r]!;
-        return { kind: "violation", violation: plainViolation(`${describe(op)} observes a value that no operation wrote`, [op.op]) };
+        return {
+          kind: "violation",
+          violation: plainViolation(`${describe(op)} observes a value that no operation wrote`, [op.op]),
+        };
       }
     }
     if (this.assign()) return { kind: "ok" };
@@ -74,12 +80,22 @@ export abstract class ReadsFromSearch {
       configurations: this.configurations,
       durationMs: this.clock.elapsedMs(),
       partitionSummaries: [
-        { partition: null, operations: this.h.ops.length, result: outcome.kind === "ok" ? ("ok" as const) : outcome.kind, configurations: this.configurations },
+        {
+          partition: null,
+          operations: this.h.ops.length,
+          result: outcome.kind === "ok" ? ("ok" as const) : outcome.kind,
+          configurations: this.configurations,
+        },
       ],
     };
     if (outcome.kind === "ok") return { ...base, result: this.consistency, witness: [] };
     if (outcome.kind === "unknown") {
-      return { ...base, result: "unknown", reason: outcome.reason, message: `stopped at the ${outcome.reason === "timeout" ? "time" : "memory"} limit after ${this.configurations} ${this.unit}` };
+      return {
+        ...base,
+        result: "unknown",
+        reason: outcome.reason,
+        message: `stopped at the ${outcome.reason === "timeout" ? "time" : "memory"} limit after ${this.configurations} ${this.unit}`,
+      };
     }
     return { ...base, result: "violation", violations: [outcome.violation] };
   }

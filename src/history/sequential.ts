@@ -31,18 +31,25 @@ export function checkSequentialConsistency(history: History, model: AnyModel, op
 }
 
 /** Sequential consistency of already-paired operations; see {@link checkSequentialConsistency}. */
-export function checkOperationsSequential(ops: readonly Operation[], model: AnyModel, options: CheckOptions = {}): CheckReport {
+export function checkOperationsSequential(
+  ops: readonly Operation[],
+  model: AnyModel,
+  options: CheckOptions = {},
+): CheckReport {
   const start = performance.now();
   const deadline = options.timeoutMs === undefined ? undefined : start + options.timeoutMs;
-  const remaining = (): CheckOptions => (deadline === undefined ? options : { ...options, timeoutMs: Math.max(1, deadline - performance.now()) });
+  const remaining = (): CheckOptions =>
+    deadline === undefined ? options : { ...options, timeoutMs: Math.max(1, deadline - performance.now()) };
   if (options.quickChecks !== false) {
     const lin = checkOperationsLinearizable(ops, model, { ...remaining(), firstViolationOnly: true });
-    if (lin.result === "linearizable") return { ...lin, consistency: "sequential", result: "sequential", durationMs: performance.now() - start };
+    if (lin.result === "linearizable")
+      return { ...lin, consistency: "sequential", result: "sequential", durationMs: performance.now() - start };
   }
   const partitioned = model.partition !== undefined && options.partition !== false;
   if (partitioned) {
     const parts = checkOperations(ops, model, remaining(), "sequential", sequentialSearch);
-    if (parts.result !== "sequential" || parts.partitions <= 1) return { ...parts, durationMs: performance.now() - start };
+    if (parts.result !== "sequential" || parts.partitions <= 1)
+      return { ...parts, durationMs: performance.now() - start };
   }
   const whole = checkOperations(ops, model, { ...remaining(), partition: false }, "sequential", sequentialSearch);
   return { ...whole, durationMs: performance.now() - start };

@@ -10,7 +10,12 @@ import type { History } from "./types.js";
 export type SessionGuarantee = "read-your-writes" | "monotonic-reads" | "monotonic-writes" | "writes-follow-reads";
 
 /** All four guarantees, the meaning of `session` consistency. */
-export const SESSION_GUARANTEES: readonly SessionGuarantee[] = ["read-your-writes", "monotonic-reads", "monotonic-writes", "writes-follow-reads"];
+export const SESSION_GUARANTEES: readonly SessionGuarantee[] = [
+  "read-your-writes",
+  "monotonic-reads",
+  "monotonic-writes",
+  "writes-follow-reads",
+];
 
 /** Options of {@link checkSessionGuarantees}. */
 export interface SessionOptions extends Budget {
@@ -51,7 +56,8 @@ export function checkOperationsSession(ops: readonly Operation[], options: Sessi
   const clock = new BudgetClock(options);
   const guarantees = new Set(options.guarantees ?? SESSION_GUARANTEES);
   for (const g of guarantees) {
-    if (!SESSION_GUARANTEES.includes(g)) throw new HistoryInputError(`unknown session guarantee "${g}"; guarantees: ${SESSION_GUARANTEES.join(", ")}`);
+    if (!SESSION_GUARANTEES.includes(g))
+      throw new HistoryInputError(`unknown session guarantee "${g}"; guarantees: ${SESSION_GUARANTEES.join(", ")}`);
   }
   const h = toReadWrite(ops, "session");
   const search = new SessionSearch(h, guarantees, clock);
@@ -128,10 +134,17 @@ class SessionSearch extends ReadsFromSearch {
         for (const [w, why] of visible) {
           if (w === source || ops[w]!.key !== rw.key) continue;
           if (source < 0) {
-            this.fail(`${describe(rw)} returns the initial value but sees ${describe(ops[w]!)} (${why})`, [rw.op, ops[w]!.op]);
+            this.fail(`${describe(rw)} returns the initial value but sees ${describe(ops[w]!)} (${why})`, [
+              rw.op,
+              ops[w]!.op,
+            ]);
             return false;
           }
-          edges.push({ from: w, to: source, why: `${describe(rw)} sees it (${why}) but returns the value of the other` });
+          edges.push({
+            from: w,
+            to: source,
+            why: `${describe(rw)} sees it (${why}) but returns the value of the other`,
+          });
         }
         if (mr) for (const [w, why] of visible) seen.set(w, why);
         if (wfr) for (const [w, why] of visible) seenForWrites.set(w, why);
@@ -141,7 +154,10 @@ class SessionSearch extends ReadsFromSearch {
     const cycle = findCycle(ops.length, edges);
     if (cycle === undefined) return true;
     const text = cycle.map((e) => `${describe(ops[e.from]!)} before ${describe(ops[e.to]!)} (${e.why})`).join("; ");
-    this.fail(`the writes cannot be ordered: ${text}`, cycle.map((e) => ops[e.from]!.op));
+    this.fail(
+      `the writes cannot be ordered: ${text}`,
+      cycle.map((e) => ops[e.from]!.op),
+    );
     return false;
   }
 
@@ -149,7 +165,6 @@ class SessionSearch extends ReadsFromSearch {
     this.noteFailure(() => plainViolation(message, ops));
   }
 }
-
 
 /** A cycle of edges, or undefined (iterative DFS with colours). */
 function findCycle(n: number, edges: readonly Edge[]): Edge[] | undefined {

@@ -111,7 +111,9 @@ export interface RoleDef<S, I, M = never, T = never, P = unknown> {
 }
 
 /** Declares a role with its types checked. */
-export function defineRole<S, I, M = never, T = never, P = unknown>(role: RoleDef<S, I, M, T, P>): RoleDef<S, I, M, T, P> {
+export function defineRole<S, I, M = never, T = never, P = unknown>(
+  role: RoleDef<S, I, M, T, P>,
+): RoleDef<S, I, M, T, P> {
   return role;
 }
 
@@ -123,7 +125,11 @@ export function defineRole<S, I, M = never, T = never, P = unknown>(role: RoleDe
  * taken from `durable` (the state before the crash, or what a real node read
  * back from disk). The checker and the real-network runtime both restart this way.
  */
-export function restartedState<S>(role: RoleDef<S, any, any, any, any>, setup: NodeSetup<any>, durable: Readonly<Record<string, unknown>>): S {
+export function restartedState<S>(
+  role: RoleDef<S, any, any, any, any>,
+  setup: NodeSetup<any>,
+  durable: Readonly<Record<string, unknown>>,
+): S {
   const state: Record<string, unknown> = { ...(role.init(setup) as Record<string, unknown>) };
   for (const field of role.durable ?? []) if (field in durable) state[field] = durable[field];
   return state as S;
@@ -171,7 +177,12 @@ export interface ProtocolState<N = unknown, M = unknown, T = unknown> {
   /** Crashed nodes, waiting for a restart. */
   readonly down: readonly NodeId[];
   /** Faults used so far; `corrupted` appears with the first corruption (so protocols without a corrupt budget keep their states). */
-  readonly faults: { readonly lost: number; readonly duplicated: number; readonly crashed: number; readonly corrupted?: number };
+  readonly faults: {
+    readonly lost: number;
+    readonly duplicated: number;
+    readonly crashed: number;
+    readonly corrupted?: number;
+  };
   readonly history: readonly HistoryEvent[];
 }
 
@@ -214,7 +225,8 @@ export interface WithRoleStates<M> {
  * (see `RoleStates`), `Msg` and `T` are the messages and timers. Written
  * through `ProtocolStateOf<roles>` in practice.
  */
-export interface TypedProtocolState<M, Msg = unknown, T = unknown> extends ProtocolState<M[keyof M], Msg, T>, WithRoleStates<M> {}
+export interface TypedProtocolState<M, Msg = unknown, T = unknown>
+  extends ProtocolState<M[keyof M], Msg, T>, WithRoleStates<M> {}
 
 /**
  * The state of the protocol whose roles are `R` (the `roles` record of a
@@ -234,11 +246,17 @@ export type ProtocolStateOf<R> = TypedProtocolState<RoleStates<R>, RoleMessage<R
  * so it is for ids the spec gives that role; an id that names no node throws.
  * @example const tm = nodeOf(s, "tm", "tm"); // TmState
  */
-export function nodeOf<M, K extends keyof M & string>(state: ProtocolState & WithRoleStates<M>, role: K, id: NodeId): M[K] {
+export function nodeOf<M, K extends keyof M & string>(
+  state: ProtocolState & WithRoleStates<M>,
+  role: K,
+  id: NodeId,
+): M[K] {
   const node = state.nodes[id];
   // Properties call this for every node of every new state: the own-key test only when the read finds nothing.
   if (node === undefined && !Object.hasOwn(state.nodes, id)) {
-    throw new SpecRuntimeError(`nodeOf(state, "${role}", "${id}"): there is no node "${id}"; nodes: ${Object.keys(state.nodes).join(", ")}`);
+    throw new SpecRuntimeError(
+      `nodeOf(state, "${role}", "${id}"): there is no node "${id}"; nodes: ${Object.keys(state.nodes).join(", ")}`,
+    );
   }
   return node as M[K];
 }
@@ -247,10 +265,13 @@ export function nodeOf<M, K extends keyof M & string>(state: ProtocolState & Wit
  * The states of nodes `ids`, in order, typed as the state of `role`'s nodes (see `nodeOf`).
  * @example const rms = nodesOf(s, "rm", rmIds(p.rms)); // RmState[]
  */
-export function nodesOf<M, K extends keyof M & string>(state: ProtocolState & WithRoleStates<M>, role: K, ids: readonly NodeId[]): M[K][] {
+export function nodesOf<M, K extends keyof M & string>(
+  state: ProtocolState & WithRoleStates<M>,
+  role: K,
+  ids: readonly NodeId[],
+): M[K][] {
   return ids.map((id) => nodeOf(state, role, id));
 }
-
 
 /** A short description of an input for labels: `RequestVote{term:2}`. */
 export function describeInput(input: unknown): string {
@@ -262,4 +283,3 @@ export function describeInput(input: unknown): string {
   if (typeof type !== "string") return JSON.stringify(input);
   return body.length > 0 ? `${type}{${body}}` : type;
 }
-

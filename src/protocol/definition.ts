@@ -5,7 +5,16 @@
  */
 import { fingerprintInto, type Fingerprint } from "../fingerprint.js";
 import type { ParamRecord, ParamsSchema, ParamValues } from "../params.js";
-import { deriveModel, OptionError, specBase, SpecDefinitionError, type InstantiateOptions, type Model, type Property, type Spec } from "../spec.js";
+import {
+  deriveModel,
+  OptionError,
+  specBase,
+  SpecDefinitionError,
+  type InstantiateOptions,
+  type Model,
+  type Property,
+  type Spec,
+} from "../spec.js";
 import { canonicalFingerprint } from "../symmetry.js";
 import type { Fairness } from "../fairness.js";
 import type { RuntimeConfig } from "../runtime-config.js";
@@ -24,7 +33,10 @@ export interface ProtocolVariantDef<P> {
 }
 
 /** What a user writes to define a protocol. */
-export interface ProtocolDefinition<Schema extends ParamsSchema, R extends Readonly<Record<string, AnyRole<ParamValues<Schema>>>>> {
+export interface ProtocolDefinition<
+  Schema extends ParamsSchema,
+  R extends Readonly<Record<string, AnyRole<ParamValues<Schema>>>>,
+> {
   readonly name: string;
   readonly description: string;
   readonly params?: Schema;
@@ -69,14 +81,17 @@ export interface ProtocolSpec<R> extends Spec<ProtocolState> {
  * Defines a protocol.
  * @example see specs/two-phase-commit.ts
  */
-export function defineProtocol<Schema extends ParamsSchema, R extends Readonly<Record<string, AnyRole<ParamValues<Schema>>>>>(
-  def: ProtocolDefinition<Schema, R>,
-): ProtocolSpec<R> {
+export function defineProtocol<
+  Schema extends ParamsSchema,
+  R extends Readonly<Record<string, AnyRole<ParamValues<Schema>>>>,
+>(def: ProtocolDefinition<Schema, R>): ProtocolSpec<R> {
   const base = specBase(def);
   for (const [name, v] of Object.entries(def.variants ?? {})) {
     for (const role of Object.keys(v.roles ?? {})) {
       if (!(role in def.roles)) {
-        throw new SpecDefinitionError(`spec "${def.name}", variant "${name}": unknown role "${role}"; roles: ${Object.keys(def.roles).join(", ")}`);
+        throw new SpecDefinitionError(
+          `spec "${def.name}", variant "${name}": unknown role "${role}"; roles: ${Object.keys(def.roles).join(", ")}`,
+        );
       }
     }
   }
@@ -89,7 +104,9 @@ export function defineProtocol<Schema extends ParamsSchema, R extends Readonly<R
     instantiate(options: InstantiateOptions = {}) {
       const { variant, values } = base.resolve(options);
       const params = values as unknown as ParamValues<Schema>;
-      const roles = { ...def.roles, ...(def.variants?.[variant]?.roles ?? {}) } as unknown as Readonly<Record<string, AnyRole<Params>>>;
+      const roles = { ...def.roles, ...(def.variants?.[variant]?.roles ?? {}) } as unknown as Readonly<
+        Record<string, AnyRole<Params>>
+      >;
       const model = new ProtocolModel(def, roles, variant, values, params);
       if (options.symmetry) {
         const symmetric = symmetricSets(def.name, def.symmetry ?? [], base.header.properties, def.nodes(params));
@@ -106,10 +123,13 @@ function symmetricSets(
   properties: Spec["properties"],
   nodes: Record<string, readonly NodeId[] | undefined>,
 ): NodeId[][] {
-  if (roles.length === 0) throw new OptionError(`spec "${name}" declares no symmetric roles; symmetry reduction needs \`symmetry: [roles]\``);
+  if (roles.length === 0)
+    throw new OptionError(`spec "${name}" declares no symmetric roles; symmetry reduction needs \`symmetry: [roles]\``);
   const named = properties.filter((p) => p.symmetric === false).map((p) => p.name);
   if (named.length > 0) {
-    throw new OptionError(`spec "${name}": symmetry reduction would be unsound for ${named.map((n) => `"${n}"`).join(", ")}, which names particular nodes`);
+    throw new OptionError(
+      `spec "${name}": symmetry reduction would be unsound for ${named.map((n) => `"${n}"`).join(", ")}, which names particular nodes`,
+    );
   }
   return roles.map((role) => [...(nodes[role] ?? [])]);
 }

@@ -45,14 +45,20 @@ export class FaultInjector {
     budget: FaultBudget,
     private readonly host: FaultHost,
   ) {
-    this.budget = { loss: budget.loss ?? 0, duplicate: budget.duplicate ?? 0, crash: budget.crash ?? 0, corrupt: budget.corrupt ?? 0 };
+    this.budget = {
+      loss: budget.loss ?? 0,
+      duplicate: budget.duplicate ?? 0,
+      crash: budget.crash ?? 0,
+      corrupt: budget.corrupt ?? 0,
+    };
     this.crashRoles = budget.crashRoles;
     this.corruptions = budget.corruptions;
   }
 
   /** Why the budget cannot be used with this protocol (a sentence's end), or undefined. */
   refusal(): string | undefined {
-    if (this.budget.corrupt > 0 && this.corruptions === undefined) return "a corrupt budget needs `corruptions: (msg) => [...]`, the forms a corrupted message arrives in";
+    if (this.budget.corrupt > 0 && this.corruptions === undefined)
+      return "a corrupt budget needs `corruptions: (msg) => [...]`, the forms a corrupted message arrives in";
     return this.host.net.refusal(this.budget);
   }
 
@@ -83,7 +89,8 @@ export class FaultInjector {
       const id = ids[i]!;
       const isDown = state.down.includes(id);
       const crashable = this.crashRoles === undefined || this.crashRoles.includes(this.host.nodeRoleNames[i]!);
-      if (!isDown && crashable && f.crashed < this.budget.crash) this.crash(state, sink, id, labels ? `crash ${id}` : "");
+      if (!isDown && crashable && f.crashed < this.budget.crash)
+        this.crash(state, sink, id, labels ? `crash ${id}` : "");
       if (isDown) this.restart(state, sink, i, labels ? `restart ${id}` : "");
     }
   }
@@ -97,7 +104,9 @@ export class FaultInjector {
       if (k > 0 && net[k - 1] === env) continue;
       for (const bad of this.corruptedForms(env)) {
         const network = this.host.net.replace(net, k, bad, this.host.items);
-        const label = sink.labels ? `corrupt ${describeInput(env.msg)} ${env.from}→${String(env.to)} into ${describeInput(bad.msg)}` : "";
+        const label = sink.labels
+          ? `corrupt ${describeInput(env.msg)} ${env.from}→${String(env.to)} into ${describeInput(bad.msg)}`
+          : "";
         this.pushWithNetwork(state, fp, sink, network, faults, label);
       }
     }
@@ -110,7 +119,9 @@ export class FaultInjector {
     const where = `corruptions of ${describeInput(env.msg)} from ${env.from}`;
     const raw = userCall("action", where, [{ name: "msg", value: env.msg }], (m) => corrupt(m));
     if (!Array.isArray(raw)) throw new UserCodeError(invalidFault("action", where, "must return an array of messages"));
-    forms = raw.filter((m) => !deepEqual(m, env.msg)).map((m) => this.host.envelope({ from: env.from, to: env.to, msg: m }));
+    forms = raw
+      .filter((m) => !deepEqual(m, env.msg))
+      .map((m) => this.host.envelope({ from: env.from, to: env.to, msg: m }));
     this.corrupted.set(env, forms);
     return forms;
   }

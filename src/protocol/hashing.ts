@@ -97,7 +97,11 @@ function order(a: ItemInfo, b: ItemInfo): number {
 }
 
 /** Inserts into a list sorted by item hash, keeping one copy (set semantics). */
-export function insertUnique<T extends object>(list: readonly T[], item: T, items: Map<object, ItemInfo>): readonly T[] {
+export function insertUnique<T extends object>(
+  list: readonly T[],
+  item: T,
+  items: Map<object, ItemInfo>,
+): readonly T[] {
   const info = items.get(item)!;
   let k = 0;
   while (k < list.length) {
@@ -110,7 +114,11 @@ export function insertUnique<T extends object>(list: readonly T[], item: T, item
 }
 
 /** Inserts into a list sorted by item hash, keeping duplicates (multiset semantics). */
-export function insertSorted<T extends object>(list: readonly T[], item: T, items: Map<object, ItemInfo>): readonly T[] {
+export function insertSorted<T extends object>(
+  list: readonly T[],
+  item: T,
+  items: Map<object, ItemInfo>,
+): readonly T[] {
   const info = items.get(item)!;
   let k = 0;
   while (k < list.length && order(items.get(list[k]!)!, info) <= 0) k++;

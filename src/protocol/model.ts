@@ -19,7 +19,15 @@ import { deepEqual, NotPlainDataError, type Fingerprint } from "../fingerprint.j
 import type { ParamRecord } from "../params.js";
 import { fairnessLevels, type FairnessLevel } from "../fairness.js";
 import { deepFreeze, invalidFault, userCode, UserCodeError, type NamedInput } from "../user-code.js";
-import { bindProperties, guardedCheck, SpecDefinitionError, SpecRuntimeError, type Model, type Property, type SuccessorSink } from "../spec.js";
+import {
+  bindProperties,
+  guardedCheck,
+  SpecDefinitionError,
+  SpecRuntimeError,
+  type Model,
+  type Property,
+  type SuccessorSink,
+} from "../spec.js";
 import {
   describeInput,
   restartedState,
@@ -37,7 +45,18 @@ import {
 } from "./api.js";
 import type { ProtocolDefinition, ProtocolVariantDef } from "./definition.js";
 import { FaultInjector, type FaultHost } from "./faults.js";
-import { C_NETWORK, C_TIMER, downHash, faultHash, historyHash, insertUnique, Interner, mix, removeAt, type ItemInfo } from "./hashing.js";
+import {
+  C_NETWORK,
+  C_TIMER,
+  downHash,
+  faultHash,
+  historyHash,
+  insertUnique,
+  Interner,
+  mix,
+  removeAt,
+  type ItemInfo,
+} from "./hashing.js";
 import { networkSemantics, type ItemTable, type NetworkSemantics } from "./network.js";
 import { userCall } from "./user-call.js";
 
@@ -108,7 +127,11 @@ export class ProtocolModel implements Model<ProtocolState>, FaultHost {
   /** Envelopes added by the outcome being applied (reused: no allocation per successor). */
   private readonly added: Envelope[] = [];
   /** Copies the nodes record with node i replaced (generated: a fixed-shape literal is several times faster than a spread with a computed key). */
-  private readonly replaceNode: (nodes: Readonly<Record<NodeId, unknown>>, i: number, value: unknown) => Record<NodeId, unknown>;
+  private readonly replaceNode: (
+    nodes: Readonly<Record<NodeId, unknown>>,
+    i: number,
+    value: unknown,
+  ) => Record<NodeId, unknown>;
   // The state being expanded, with its fingerprint and the sink of its successors (set by `successors`).
   private state!: ProtocolState;
   private fp!: Fingerprint;
@@ -124,12 +147,15 @@ export class ProtocolModel implements Model<ProtocolState>, FaultHost {
     this.spec = def.name;
     this.net = networkSemantics(def.network);
     this.deadlock = def.deadlock ?? false;
-    const fairness = (def.variants?.[variant] as ProtocolVariantDef<Params> | undefined)?.fairness ?? (def.fairness);
+    const fairness = (def.variants?.[variant] as ProtocolVariantDef<Params> | undefined)?.fairness ?? def.fairness;
     if (fairness !== undefined) this.fairness = fairnessLevels(fairness, (label) => this.coverageKey(label));
     this.properties = bindProperties(def.properties as Record<string, Property<ProtocolState, Params>>, paramValues);
     const constraint = def.constraint as ((s: ProtocolState, p: Params) => boolean) | undefined;
     this.constraint = constraint
-      ? (s) => guardedCheck("constraint", "constraint", [{ name: "state", value: s }], (x) => constraint(x as ProtocolState, paramValues))
+      ? (s) =>
+          guardedCheck("constraint", "constraint", [{ name: "state", value: s }], (x) =>
+            constraint(x as ProtocolState, paramValues),
+          )
       : undefined;
     this.constrained = constraint !== undefined;
     this.faults = new FaultInjector((def.faults?.(paramValues) ?? {}) as unknown as FaultBudget, this);
@@ -150,7 +176,8 @@ export class ProtocolModel implements Model<ProtocolState>, FaultHost {
         this.memo.push(new Map());
       }
     }
-    for (const id of this.nodeIds) this.setups.push({ self: id, params: paramValues, nodes: this.nodeIds, roles: roleIds });
+    for (const id of this.nodeIds)
+      this.setups.push({ self: id, params: paramValues, nodes: this.nodeIds, roles: roleIds });
     this.replaceNode = nodeReplacer(this.nodeIds);
   }
 
@@ -168,7 +195,10 @@ export class ProtocolModel implements Model<ProtocolState>, FaultHost {
   }
 
   private activityOf(i: number, kind: InputKind, input: unknown): { tried: number; enabled: number } {
-    const type = typeof input === "object" && input !== null && typeof (input as { type?: unknown }).type === "string" ? (input as { type: string }).type : describeInput(input);
+    const type =
+      typeof input === "object" && input !== null && typeof (input as { type?: unknown }).type === "string"
+        ? (input as { type: string }).type
+        : describeInput(input);
     const key = `${this.nodeRoleNames[i]}: ${kind === "message" ? "receive " : kind === "timer" ? "timer " : ""}${type}`;
     let a = this.activityCounts.get(key);
     if (!a) this.activityCounts.set(key, (a = { tried: 0, enabled: 0 }));
@@ -203,9 +233,18 @@ export class ProtocolModel implements Model<ProtocolState>, FaultHost {
     this.nodeIds.forEach((id, i) => {
       const role = this.nodeRole[i]!;
       const setup = this.setups[i]!;
-      const info = this.nodeInfo(i, userCall("init", `init of node "${id}"`, [], () => role.init(setup)), `init of node "${id}"`);
+      const info = this.nodeInfo(
+        i,
+        userCall("init", `init of node "${id}"`, [], () => role.init(setup)),
+        `init of node "${id}"`,
+      );
       nodes[id] = info.state;
-      const initial = userCall("init", `initialTimers of node "${id}"`, [{ name: `nodes.${id}`, value: info.state }], (st) => role.initialTimers?.(st, setup) ?? []);
+      const initial = userCall(
+        "init",
+        `initialTimers of node "${id}"`,
+        [{ name: `nodes.${id}`, value: info.state }],
+        (st) => role.initialTimers?.(st, setup) ?? [],
+      );
       for (const t of initial) timers.push(this.timerEntry(id, t));
     });
     for (const t of timers) state = { ...state, timers: insertUnique(state.timers, t, this.items) };
@@ -297,10 +336,20 @@ export class ProtocolModel implements Model<ProtocolState>, FaultHost {
     const down = state.down;
     if (down.length > 0 && down.includes(r)) return;
     const i = this.nodeIndex.get(r);
-    if (i === undefined) throw new SpecRuntimeError(`spec "${this.spec}": message to unknown node "${r}" (${describeInput(env.msg)} from ${env.from})`);
+    if (i === undefined)
+      throw new SpecRuntimeError(
+        `spec "${this.spec}": message to unknown node "${r}" (${describeInput(env.msg)} from ${env.from})`,
+      );
     const info = this.memo[i]!.get(state.nodes[r])!;
     const out = this.outcome(i, info, env, env.msg as object, "message", env.from);
-    if (out) this.emit(i, info, out, consumed, this.sink.labels ? `${r}: receive ${describeInput(env.msg)} from ${env.from}` : "");
+    if (out)
+      this.emit(
+        i,
+        info,
+        out,
+        consumed,
+        this.sink.labels ? `${r}: receive ${describeInput(env.msg)} from ${env.from}` : "",
+      );
   }
 
   /** The state after node `i` restarts: its durable fields kept, its initial timers armed, no longer down. */
@@ -308,12 +357,27 @@ export class ProtocolModel implements Model<ProtocolState>, FaultHost {
     const id = this.nodeIds[i]!;
     const role = this.nodeRole[i]!;
     const setup = this.setups[i]!;
-    const restarted = userCall("init", `restart of node "${id}"`, [{ name: `nodes.${id}`, value: state.nodes[id] }], (st) => restartedState(role, setup, st as Record<string, unknown>));
+    const restarted = userCall(
+      "init",
+      `restart of node "${id}"`,
+      [{ name: `nodes.${id}`, value: state.nodes[id] }],
+      (st) => restartedState(role, setup, st as Record<string, unknown>),
+    );
     const info = this.nodeInfo(i, restarted, `restart of node "${id}"`);
     let timers = state.timers;
-    const initial = userCall("init", `initialTimers of node "${id}"`, [{ name: `nodes.${id}`, value: info.state }], (st) => role.initialTimers?.(st, setup) ?? []);
+    const initial = userCall(
+      "init",
+      `initialTimers of node "${id}"`,
+      [{ name: `nodes.${id}`, value: info.state }],
+      (st) => role.initialTimers?.(st, setup) ?? [],
+    );
     for (const t of initial) timers = insertUnique(timers, this.timerEntry(id, t), this.items);
-    return { ...state, nodes: this.replaceNode(state.nodes, i, info.state), down: state.down.filter((d) => d !== id), timers };
+    return {
+      ...state,
+      nodes: this.replaceNode(state.nodes, i, info.state),
+      down: state.down.filter((d) => d !== id),
+      timers,
+    };
   }
 
   /**
@@ -399,26 +463,45 @@ export class ProtocolModel implements Model<ProtocolState>, FaultHost {
   private checkReceivers(from: NodeId, to: NodeId | readonly NodeId[]): void {
     for (const r of typeof to === "string" ? [to] : to) {
       if (!this.nodeIndex.has(r)) {
-        throw new SpecRuntimeError(`spec "${this.spec}": node "${from}" sends to unknown node "${r}"; nodes: ${this.nodeIds.join(", ")}`);
+        throw new SpecRuntimeError(
+          `spec "${this.spec}": node "${from}" sends to unknown node "${r}"; nodes: ${this.nodeIds.join(", ")}`,
+        );
       }
     }
   }
 
   /** The memoized reducer answer for (node state, input). */
-  private outcome(i: number, info: NodeInfo, key: object, input: object, kind: InputKind, from: NodeId | undefined): Outcome | null {
+  private outcome(
+    i: number,
+    info: NodeInfo,
+    key: object,
+    input: object,
+    kind: InputKind,
+    from: NodeId | undefined,
+  ): Outcome | null {
     let out = info.outcomes.get(key);
     if (out !== undefined) return out;
     const id = this.nodeIds[i]!;
     const ctx: NodeContext<Params> = { ...this.setups[i]!, from, kind };
     const reduce = this.nodeRole[i]!.reduce;
     const where = `node "${id}" on ${describeInput(input)}${from === undefined ? "" : ` from ${from}`}`;
-    const inputs: NamedInput[] = [{ name: `nodes.${id}`, value: info.state }, { name: "input", value: input }];
-    const step = userCall("action", where, inputs, (st, inp) => reduce(st, inp, ctx)) as Step<unknown, unknown, unknown> | undefined;
+    const inputs: NamedInput[] = [
+      { name: `nodes.${id}`, value: info.state },
+      { name: "input", value: input },
+    ];
+    const step = userCall("action", where, inputs, (st, inp) => reduce(st, inp, ctx)) as
+      Step<unknown, unknown, unknown> | undefined;
     // Guarded searches (the spec's code runs with userCode.running) make a sample of calls twice.
     if (userCode.running && (this.calls++ < 256 || this.calls % 64 === 0)) {
       const again = userCall("action", where, inputs, (st, inp) => reduce(st, inp, ctx));
       if (!deepEqual(step, again)) {
-        throw new UserCodeError({ kind: "nondeterminism", site: "action", where, message: "the reducer gave a different answer to the same state and input on a second call (does it read a variable outside the state, or a clock or random source?)" });
+        throw new UserCodeError({
+          kind: "nondeterminism",
+          site: "action",
+          where,
+          message:
+            "the reducer gave a different answer to the same state and input on a second call (does it read a variable outside the state, or a clock or random source?)",
+        });
       }
     }
     const activity = this.activityOf(i, kind, input);
@@ -427,7 +510,9 @@ export class ProtocolModel implements Model<ProtocolState>, FaultHost {
       out = null;
     } else {
       if (typeof step !== "object" || step === null || !("state" in step) || !Array.isArray(step.effects)) {
-        throw new UserCodeError(invalidFault("action", where, "the reducer must return become(state, ...effects) or undefined"));
+        throw new UserCodeError(
+          invalidFault("action", where, "the reducer must return become(state, ...effects) or undefined"),
+        );
       }
       activity.enabled++;
       try {
@@ -472,8 +557,14 @@ export class ProtocolModel implements Model<ProtocolState>, FaultHost {
     const role = this.nodeRole[i]!;
     const setup = this.setups[i]!;
     const id = this.nodeIds[i]!;
-    const raw = userCall("action", `choices of node "${id}"`, [{ name: `nodes.${id}`, value: info.state }], (st) => role.choices?.(st, setup) ?? []);
-    if (!Array.isArray(raw)) throw new UserCodeError(invalidFault("action", `choices of node "${id}"`, "must return an array of inputs"));
+    const raw = userCall(
+      "action",
+      `choices of node "${id}"`,
+      [{ name: `nodes.${id}`, value: info.state }],
+      (st) => role.choices?.(st, setup) ?? [],
+    );
+    if (!Array.isArray(raw))
+      throw new UserCodeError(invalidFault("action", `choices of node "${id}"`, "must return an array of inputs"));
     const choices = raw.map((c) => {
       const interned = this.interner.intern(c) as object;
       deepFreeze(interned);
@@ -492,7 +583,14 @@ export class ProtocolModel implements Model<ProtocolState>, FaultHost {
     try {
       canonical = this.interner.intern(state);
     } catch (error) {
-      if (error instanceof NotPlainDataError) throw new UserCodeError(invalidFault(/^(init|restart)/.test(where) ? "init" : "action", where, error.message.replace("state is", "node state is")));
+      if (error instanceof NotPlainDataError)
+        throw new UserCodeError(
+          invalidFault(
+            /^(init|restart)/.test(where) ? "init" : "action",
+            where,
+            error.message.replace("state is", "node state is"),
+          ),
+        );
       throw error;
     }
     const existing = memo.get(canonical);
@@ -547,10 +645,16 @@ export class ProtocolModel implements Model<ProtocolState>, FaultHost {
   }
 }
 
-function nodeReplacer(ids: readonly NodeId[]): (nodes: Readonly<Record<NodeId, unknown>>, i: number, value: unknown) => Record<NodeId, unknown> {
+function nodeReplacer(
+  ids: readonly NodeId[],
+): (nodes: Readonly<Record<NodeId, unknown>>, i: number, value: unknown) => Record<NodeId, unknown> {
   const fields = ids.map((id, i) => `${JSON.stringify(id)}: i === ${i} ? v : n[${JSON.stringify(id)}]`).join(", ");
   // Hand-rolled for speed: one replacer compiled per protocol builds the nodes record as a single object literal of a
   // fixed shape, instead of a spread on every successor (the inner loop's most frequent allocation).
   // eslint-disable-next-line @typescript-eslint/no-implied-eval
-  return new Function("n", "i", "v", `return { ${fields} };`) as (nodes: Readonly<Record<NodeId, unknown>>, i: number, value: unknown) => Record<NodeId, unknown>;
+  return new Function("n", "i", "v", `return { ${fields} };`) as (
+    nodes: Readonly<Record<NodeId, unknown>>,
+    i: number,
+    value: unknown,
+  ) => Record<NodeId, unknown>;
 }

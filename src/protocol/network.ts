@@ -40,7 +40,14 @@ export interface NetworkSemantics {
    * returns false when the change depends on positions (then the model
    * hashes the built network). `scratch` is a reusable list.
    */
-  hashDelta(network: readonly Envelope[], consumed: number, sent: readonly Envelope[], items: ItemTable, scratch: Envelope[], out: Fingerprint): boolean;
+  hashDelta(
+    network: readonly Envelope[],
+    consumed: number,
+    sent: readonly Envelope[],
+    items: ItemTable,
+    scratch: Envelope[],
+    out: Fingerprint,
+  ): boolean;
 }
 
 /** The sum of the envelopes' hashes (order does not count). */
@@ -70,7 +77,10 @@ function receivers(to: NodeId | readonly NodeId[]): readonly NodeId[] {
 const setNetwork: NetworkSemantics = {
   kind: "set",
   consumes: false,
-  refusal: (b) => (b.loss > 0 || b.duplicate > 0 ? 'a "set" network already allows loss and duplication; use "unordered" or "fifo" for fault budgets' : undefined),
+  refusal: (b) =>
+    b.loss > 0 || b.duplicate > 0
+      ? 'a "set" network already allows loss and duplication; use "unordered" or "fifo" for fault budgets'
+      : undefined,
   envelopes: (from, to, msg) => [{ from, to: typeof to === "string" ? to : [...to], msg }],
   channel: () => 0,
   shadowed: () => false,
@@ -159,7 +169,11 @@ const fifoNetwork: NetworkSemantics = {
   hashDelta: () => false,
 };
 
-const kinds: Readonly<Record<NetworkKind, NetworkSemantics>> = { set: setNetwork, unordered: unorderedNetwork, fifo: fifoNetwork };
+const kinds: Readonly<Record<NetworkKind, NetworkSemantics>> = {
+  set: setNetwork,
+  unordered: unorderedNetwork,
+  fifo: fifoNetwork,
+};
 
 /** The semantics of a network kind. */
 export function networkSemantics(kind: NetworkKind): NetworkSemantics {

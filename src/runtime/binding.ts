@@ -14,12 +14,22 @@
    where it matters: node ids and roles against the model, messages against learned shapes. */
 import type { NodeSetup, ProtocolDefinition, ProtocolSpec, RoleDef } from "../protocol.js";
 import { resolveParams, type ParamsSchema } from "../params.js";
-import { DEFAULT_CHOICE_MS, DEFAULT_TIMER_MS, isRuntimeClientId, type LocalAction, type NodeDriver, type NodeStatus, type RuntimeConfig, type RuntimeParamValues, type WorkloadConfig } from "../runtime-config.js";
+import {
+  DEFAULT_CHOICE_MS,
+  DEFAULT_TIMER_MS,
+  isRuntimeClientId,
+  type LocalAction,
+  type NodeDriver,
+  type NodeStatus,
+  type RuntimeConfig,
+  type RuntimeParamValues,
+  type WorkloadConfig,
+} from "../runtime-config.js";
 import { OptionError, type AnySpec } from "../spec.js";
 import { learnedFromJson, learnedToJson, learnFromModel, type Learned, type LearnedJson } from "./derive.js";
 import { admits, type Shape } from "./shapes.js";
 
-export type { HostControl,  LocalAction, NodeDriver, NodeStatus } from "../runtime-config.js";
+export type { HostControl, LocalAction, NodeDriver, NodeStatus } from "../runtime-config.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyRole = RoleDef<any, any, any, any, any>;
@@ -106,9 +116,11 @@ export interface BindingOptions {
  */
 export function bindingOf(spec: AnySpec, options: BindingOptions = {}): RuntimeBinding {
   if (!isProtocolSpec(spec)) {
-    throw new OptionError(`spec "${spec.name}" is not a protocol (defineProtocol): only a protocol's reducers can run as node processes`);
+    throw new OptionError(
+      `spec "${spec.name}" is not a protocol (defineProtocol): only a protocol's reducers can run as node processes`,
+    );
   }
-   
+
   const def = spec.definition;
   const config: RuntimeConfig = def.runtime ?? {};
   const defaults = resolveParams(def.params ?? {}, {}, {});
@@ -116,27 +128,44 @@ export function bindingOf(spec: AnySpec, options: BindingOptions = {}): RuntimeB
   const roleNames = Object.keys(def.roles);
   const choosing = new Set(roleNames.filter((r) => (def.roles[r] as AnyRole).choices !== undefined));
   const declaredClients = config.workload?.clients;
-  const needsModel = declaredClients === undefined || config.peerInput === undefined || config.clientInput === undefined || config.answerInput === undefined;
-  const learned: Learned | undefined = !needsModel ? undefined : options.learned !== undefined ? learnedFromJson(options.learned) : learnFrom(spec, def, defaults);
+  const needsModel =
+    declaredClients === undefined ||
+    config.peerInput === undefined ||
+    config.clientInput === undefined ||
+    config.answerInput === undefined;
+  const learned: Learned | undefined = !needsModel
+    ? undefined
+    : options.learned !== undefined
+      ? learnedFromJson(options.learned)
+      : learnFrom(spec, def, defaults);
   const clientRoles = declaredClients ?? roleNames.filter((r) => choosing.has(r) && learned!.recording.has(r));
   const modelCount = serverCount(def, modelParams, clientRoles);
   if (options.nodes !== undefined && options.nodes !== modelCount) {
     if (config.nodesParam === undefined) {
-      throw new OptionError(`spec "${def.name}" runs ${modelCount} nodes (its model's); it cannot take --nodes ${options.nodes}`);
+      throw new OptionError(
+        `spec "${def.name}" runs ${modelCount} nodes (its model's); it cannot take --nodes ${options.nodes}`,
+      );
     }
     modelParams = { ...modelParams, [config.nodesParam]: options.nodes };
   }
   const allIds = def.nodes(modelParams) as Record<string, readonly string[] | undefined>;
   const nodeRoles: Record<string, string> = {};
-  for (const role of roleNames) if (!clientRoles.includes(role)) for (const id of allIds[role] ?? []) nodeRoles[id] = role;
+  for (const role of roleNames)
+    if (!clientRoles.includes(role)) for (const id of allIds[role] ?? []) nodeRoles[id] = role;
   const nodeIds = Object.keys(nodeRoles);
-  const serverRoles = Object.fromEntries(roleNames.filter((r) => !clientRoles.includes(r)).map((r) => [r, allIds[r] ?? []]));
+  const serverRoles = Object.fromEntries(
+    roleNames.filter((r) => !clientRoles.includes(r)).map((r) => [r, allIds[r] ?? []]),
+  );
   const variants = Object.entries(def.variants ?? {})
     .filter(([, v]) => (v as { roles?: object }).roles !== undefined)
     .map(([name]) => name);
   const roleFor = (variant: string | undefined, role: string): AnyRole => {
-    const variantRoles = variant === undefined ? {} : ((def.variants?.[variant] as { roles?: Record<string, AnyRole> } | undefined)?.roles ?? {});
-    const found = config.variantRoles?.[variant ?? ""]?.[role] ?? variantRoles[role] ?? config.roles?.[role] ?? def.roles[role];
+    const variantRoles =
+      variant === undefined
+        ? {}
+        : ((def.variants?.[variant] as { roles?: Record<string, AnyRole> } | undefined)?.roles ?? {});
+    const found =
+      config.variantRoles?.[variant ?? ""]?.[role] ?? variantRoles[role] ?? config.roles?.[role] ?? def.roles[role];
     if (found === undefined) throw new OptionError(`spec "${def.name}" has no role "${role}"`);
     return found as AnyRole;
   };
@@ -157,11 +186,21 @@ export function bindingOf(spec: AnySpec, options: BindingOptions = {}): RuntimeB
     learned: learned === undefined ? undefined : learnedToJson(learned),
     role: (variant, self) => roleFor(variant, nodeRoles[self] ?? clientRoles.find((r) => r === self) ?? self),
     clientRole: (variant, role) => roleFor(variant, role),
-    setup: (self) => ({ self, params: modelParams, nodes: nodeIds, roles: { ...serverRoles, ...Object.fromEntries(clientRoles.map((r) => [r, []])) } }),
+    setup: (self) => ({
+      self,
+      params: modelParams,
+      nodes: nodeIds,
+      roles: { ...serverRoles, ...Object.fromEntries(clientRoles.map((r) => [r, []])) },
+    }),
     clientSetup(self, role) {
       const n = Number(/\d+$/.exec(self)?.[0] ?? "1");
       const clients = Array.from({ length: n }, (_, i) => `c${i + 1}`);
-      return { self, params: modelParams, nodes: nodeIds, roles: { ...serverRoles, ...Object.fromEntries(clientRoles.map((r) => [r, r === role ? clients : []])) } };
+      return {
+        self,
+        params: modelParams,
+        nodes: nodeIds,
+        roles: { ...serverRoles, ...Object.fromEntries(clientRoles.map((r) => [r, r === role ? clients : []])) },
+      };
     },
     timerMs: (timer, params, random) => config.timerMs?.(timer, params, random) ?? DEFAULT_TIMER_MS,
     peerInput: config.peerInput ?? validate(learned?.peer),
@@ -202,7 +241,12 @@ function learnFrom(
   const choosing = new Set(Object.keys(def.roles).filter((r) => (def.roles[r] as AnyRole).choices !== undefined));
   const declared = def.runtime?.workload?.clients;
   const model = spec.instantiate({});
-  return learnFromModel(model, (id) => roleOf.get(id), declared === undefined ? undefined : new Set(declared), choosing);
+  return learnFromModel(
+    model,
+    (id) => roleOf.get(id),
+    declared === undefined ? undefined : new Set(declared),
+    choosing,
+  );
 }
 
 /** Checks a variant name against a binding (undefined: the correct protocol). */

@@ -28,7 +28,8 @@ import { decodeFrame, emptyCounters, encodeFrame } from "./wire.js";
 import { openTransport, type Transport, type TransportKind } from "./transport.js";
 
 /** How an operation ended. */
-export type Outcome = { readonly type: "ok"; readonly value: unknown } | { readonly type: "fail" } | { readonly type: "info" };
+export type Outcome =
+  { readonly type: "ok"; readonly value: unknown } | { readonly type: "fail" } | { readonly type: "info" };
 
 /** How long an operation may take in all before it ends as `info`: an attempt outlasts an election, an operation survives a few. */
 const DEFAULT_DEADLINE_MS = 2000;
@@ -143,7 +144,10 @@ export class Clients {
   stateOf(id: string): { state: unknown; choices: readonly unknown[] } | undefined {
     const client = this.clients.get(id);
     if (client === undefined) return undefined;
-    return { state: client.state, choices: client.reducer.choices?.(client.state, this.options.binding.clientSetup(id, client.role)) ?? [] };
+    return {
+      state: client.state,
+      choices: client.reducer.choices?.(client.state, this.options.binding.clientSetup(id, client.role)) ?? [],
+    };
   }
 
   /**
@@ -162,17 +166,23 @@ export class Clients {
       client.pending = { resolve, deadline, pinned: how.pinned === true, invoked: undefined };
       const enabled = this.step(client, input, undefined);
       // An operation the reducer does not start (not enabled) never happened.
-      if (!enabled || (client.pending !== undefined && client.pending.invoked === undefined)) this.settle(client, { type: "fail" }, { record: false, retire: false });
+      if (!enabled || (client.pending !== undefined && client.pending.invoked === undefined))
+        this.settle(client, { type: "fail" }, { record: false, retire: false });
     });
   }
 
   private ctx(client: Client, from: string | undefined): NodeContext<unknown> {
-    return { ...this.options.binding.clientSetup(client.id, client.role), from, kind: from === undefined ? "choice" : "message" };
+    return {
+      ...this.options.binding.clientSetup(client.id, client.role),
+      from,
+      kind: from === undefined ? "choice" : "message",
+    };
   }
 
   private step(client: Client, input: unknown, from: string | undefined, kind?: "timer"): boolean {
     const ctx = kind === undefined ? this.ctx(client, from) : { ...this.ctx(client, undefined), kind };
-    const result = client.reducer.reduce(client.state, input, ctx) as { state: unknown; effects: readonly AnyEffect[] } | undefined;
+    const result = client.reducer.reduce(client.state, input, ctx) as
+      { state: unknown; effects: readonly AnyEffect[] } | undefined;
     if (result === undefined) return false;
     client.state = result.state;
     for (const e of result.effects) this.perform(client, e);
@@ -187,7 +197,15 @@ export class Clients {
         if (e.event.type === "invoke") {
           if (client.pending !== undefined) client.pending.invoked = e.event;
         } else {
-          this.settle(client, e.event.type === "ok" ? { type: "ok", value: e.event.value } : e.event.type === "fail" ? { type: "fail" } : { type: "info" }, { record: false, retire: e.event.type === "info" });
+          this.settle(
+            client,
+            e.event.type === "ok"
+              ? { type: "ok", value: e.event.value }
+              : e.event.type === "fail"
+                ? { type: "fail" }
+                : { type: "info" },
+            { record: false, retire: e.event.type === "info" },
+          );
         }
         return;
       }
@@ -238,7 +256,8 @@ export class Clients {
     if (pending === undefined) return;
     if (pending.deadline !== undefined) clearTimeout(pending.deadline);
     client.pending = undefined;
-    if (how.record && pending.invoked !== undefined) this.options.history.write({ ...pending.invoked, type: outcome.type, time: this.now() });
+    if (how.record && pending.invoked !== undefined)
+      this.options.history.write({ ...pending.invoked, type: outcome.type, time: this.now() });
     if (how.retire) {
       this.clearTimers(client);
       this.clients.delete(client.id);
@@ -270,7 +289,11 @@ export class Clients {
       this.step(client, input, from);
       return;
     }
-    const answer = this.options.binding.workload.answer?.(msg, { pinned: client.pending?.pinned === true, state: client.state, params: this.options.params });
+    const answer = this.options.binding.workload.answer?.(msg, {
+      pinned: client.pending?.pinned === true,
+      state: client.state,
+      params: this.options.params,
+    });
     if (answer === undefined) return void this.dropped.invalid++;
     this.dropped.delivered++;
     if (answer.type === "fail") return this.settle(client, { type: "fail" }, { record: true, retire: true });

@@ -111,7 +111,16 @@ export class Cluster {
     process.once("exit", cluster.cleanup);
     try {
       const ports = await Promise.all(cluster.ids.map((id) => cluster.spawn(id, 0, undefined)));
-      cluster.ids.forEach((id, i) => cluster.members.set(id, { child: cluster.children.get(id), port: ports[i]!, status: undefined, faults: HEALTHY, up: true, fatal: undefined }));
+      cluster.ids.forEach((id, i) =>
+        cluster.members.set(id, {
+          child: cluster.children.get(id),
+          port: ports[i]!,
+          status: undefined,
+          faults: HEALTHY,
+          up: true,
+          fatal: undefined,
+        }),
+      );
       const map = cluster.ports();
       for (const id of cluster.ids) cluster.send(id, { type: "start", ports: map, clientPort: options.clientPort });
     } catch (e) {
@@ -128,7 +137,12 @@ export class Cluster {
     return Object.fromEntries([...this.members].map(([id, m]) => [id, m.port]));
   }
 
-  private spawn(id: string, port: number, restart: { ports: Record<string, number>; faults: NetFaults } | undefined, timeoutMs = START_TIMEOUT_MS): Promise<number> {
+  private spawn(
+    id: string,
+    port: number,
+    restart: { ports: Record<string, number>; faults: NetFaults } | undefined,
+    timeoutMs = START_TIMEOUT_MS,
+  ): Promise<number> {
     const { options } = this;
     const config: NodeConfig = {
       spec: options.spec,
@@ -141,7 +155,9 @@ export class Cluster {
       dir: options.dir,
       params: options.params,
       ...(options.inputLog === undefined ? {} : { inputLog: options.inputLog }),
-      ...(restart === undefined ? {} : { ports: restart.ports, clientPort: options.clientPort, faults: restart.faults }),
+      ...(restart === undefined
+        ? {}
+        : { ports: restart.ports, clientPort: options.clientPort, faults: restart.faults }),
     };
     const logFd = openSync(nodeFiles(options.dir, id).log, "a");
     // INTERLEAVE_NODE_ARGS passes Node options to node processes only (e.g. "--cpu-prof --cpu-prof-dir=/tmp/p").
@@ -165,7 +181,15 @@ export class Cluster {
       if (unexpected) this.died(id, current, code, signal);
     });
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`node ${id} did not start within ${Math.max(0, timeoutMs)} ms (see ${nodeFiles(options.dir, id).log})`)), Math.max(0, timeoutMs));
+      const timer = setTimeout(
+        () =>
+          reject(
+            new Error(
+              `node ${id} did not start within ${Math.max(0, timeoutMs)} ms (see ${nodeFiles(options.dir, id).log})`,
+            ),
+          ),
+        Math.max(0, timeoutMs),
+      );
       const onMessage = (m: FromNode) => {
         if (m.type === "listening") {
           clearTimeout(timer);
@@ -179,7 +203,9 @@ export class Cluster {
       child.on("message", onMessage);
       child.once("exit", (code) => {
         clearTimeout(timer);
-        reject(new Error(`node ${id} exited with code ${String(code)} at start (see ${nodeFiles(options.dir, id).log})`));
+        reject(
+          new Error(`node ${id} exited with code ${String(code)} at start (see ${nodeFiles(options.dir, id).log})`),
+        );
       });
     });
   }
@@ -191,7 +217,8 @@ export class Cluster {
     if (m.type === "status") {
       const before = member.status;
       member.status = { ...m.status, at: Date.now() };
-      if (before?.role !== m.status.role || before.term !== m.status.term) this.options.log?.(`${id}: ${m.status.role} in term ${m.status.term}`);
+      if (before?.role !== m.status.role || before.term !== m.status.term)
+        this.options.log?.(`${id}: ${m.status.role} in term ${m.status.term}`);
       for (const w of [...this.statusWaiters]) w();
     }
   }
@@ -199,7 +226,11 @@ export class Cluster {
   private died(id: string, member: Member, code: number | null, signal: NodeJS.Signals | null): void {
     const how = signal !== null ? `killed by ${signal}` : `exit code ${String(code)}`;
     const words = member.fatal ?? lastLogLine(nodeFiles(this.options.dir, id).log);
-    const death: NodeDeath = { node: id, atMs: Date.now() - this.startedAt, cause: words === undefined ? how : `${how}: ${words}` };
+    const death: NodeDeath = {
+      node: id,
+      atMs: Date.now() - this.startedAt,
+      cause: words === undefined ? how : `${how}: ${words}`,
+    };
     this.deaths.push(death);
     this.options.log?.(`${id}: died outside the nemesis (${death.cause})`);
     this.options.onDeath?.(death);
@@ -291,7 +322,12 @@ export class Cluster {
     for (let attempt = 1; ; attempt++) {
       const port = attempt <= SAME_PORT_ATTEMPTS ? member.port : 0;
       try {
-        const bound = await this.spawn(id, port, { ports: this.ports(), faults: member.faults }, Math.min(START_TIMEOUT_MS, deadline - Date.now()));
+        const bound = await this.spawn(
+          id,
+          port,
+          { ports: this.ports(), faults: member.faults },
+          Math.min(START_TIMEOUT_MS, deadline - Date.now()),
+        );
         member.up = true;
         const moved = bound !== member.port;
         if (moved) {
@@ -300,7 +336,12 @@ export class Cluster {
           for (const other of this.ids) if (other !== id) this.send(other, { type: "ports", ports });
         }
         this.options.log?.(`${id}: restarted${moved ? ` on a new port ${bound}` : ""}`);
-        return { ok: true, attempts: attempt, ...(last === undefined ? {} : { error: last }), ...(moved ? { port: bound } : {}) };
+        return {
+          ok: true,
+          attempts: attempt,
+          ...(last === undefined ? {} : { error: last }),
+          ...(moved ? { port: bound } : {}),
+        };
       } catch (e) {
         const error = e instanceof Error ? e.message : String(e);
         last = error;
@@ -353,7 +394,8 @@ export class Cluster {
         new Promise<void>((resolve) => {
           const child = m.child;
           // `killed`: SIGKILL already sent (the nemesis's, or a restart attempt given up); its exit needs no wait.
-          if (child === undefined || child.exitCode !== null || child.signalCode !== null || child.killed) return resolve();
+          if (child === undefined || child.exitCode !== null || child.signalCode !== null || child.killed)
+            return resolve();
           const forced = () => {
             m.up = false;
             this.countKill(id);
@@ -383,7 +425,8 @@ export class Cluster {
   }
 
   private killAll(): void {
-    for (const child of this.children.values()) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    for (const child of this.children.values())
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
   }
 }
 
@@ -413,7 +456,11 @@ function lastLogLine(path: string): string | undefined {
     } finally {
       closeSync(fd);
     }
-    const lines = buffer.toString("utf8").split("\n").map((l) => l.trim()).filter((l) => l !== "");
+    const lines = buffer
+      .toString("utf8")
+      .split("\n")
+      .map((l) => l.trim())
+      .filter((l) => l !== "");
     return lines[lines.length - 1];
   } catch {
     return undefined;

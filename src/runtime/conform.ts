@@ -90,14 +90,17 @@ const NODE_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 /** Reads a run directory's run.json, checking the fields conform uses. */
 export function readRunRecord(dir: string): RunRecord {
   const path = join(dir, "run.json");
-  if (!existsSync(path)) throw new OptionError(`${dir} is not a run directory: ${path} does not exist (interleave run writes it)`);
+  if (!existsSync(path))
+    throw new OptionError(`${dir} is not a run directory: ${path} does not exist (interleave run writes it)`);
   const text = readText(path);
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (e) {
     // One line: V8's message quotes the text, newlines included.
-    throw new OptionError(`${path}: not valid JSON (${(e instanceof Error ? e.message : String(e)).replace(/\r?\n/g, "\\n")})`);
+    throw new OptionError(
+      `${path}: not valid JSON (${(e instanceof Error ? e.message : String(e)).replace(/\r?\n/g, "\\n")})`,
+    );
   }
   const bad = (what: string): never => {
     throw new OptionError(`${path}: not a run record written by interleave run: ${what}`);
@@ -105,11 +108,21 @@ export function readRunRecord(dir: string): RunRecord {
   if (value === null || typeof value !== "object" || Array.isArray(value)) return bad("expected a JSON object");
   const record = value as Record<string, unknown>;
   if (typeof record["spec"] !== "string") bad('"spec" must be a spec name');
-  if (record["variant"] !== undefined && record["variant"] !== null && typeof record["variant"] !== "string") bad('"variant" must be a variant name or null');
+  if (record["variant"] !== undefined && record["variant"] !== null && typeof record["variant"] !== "string")
+    bad('"variant" must be a variant name or null');
   const nodes = record["nodes"];
-  if (!Array.isArray(nodes) || nodes.length === 0 || !nodes.every((n) => typeof n === "string" && NODE_NAME.test(n))) bad('"nodes" must be a non-empty list of node names like "n1"');
+  if (!Array.isArray(nodes) || nodes.length === 0 || !nodes.every((n) => typeof n === "string" && NODE_NAME.test(n)))
+    bad('"nodes" must be a non-empty list of node names like "n1"');
   const kills = record["kills"];
-  if (kills !== undefined && !(kills !== null && typeof kills === "object" && !Array.isArray(kills) && Object.values(kills).every((k) => Number.isSafeInteger(k) && (k as number) >= 0))) {
+  if (
+    kills !== undefined &&
+    !(
+      kills !== null &&
+      typeof kills === "object" &&
+      !Array.isArray(kills) &&
+      Object.values(kills).every((k) => Number.isSafeInteger(k) && (k as number) >= 0)
+    )
+  ) {
     bad('"kills" must map node names to counts of kills');
   }
   return value as RunRecord;
@@ -123,21 +136,29 @@ function logEntry(value: unknown): LogLine | string {
   const isObject = (v: unknown): boolean => v !== null && typeof v === "object" && !Array.isArray(v);
   switch (e["t"]) {
     case "boot":
-      return e["restored"] === undefined || e["restored"] === null || isObject(e["restored"]) ? (value as LogLine) : '"restored" must be an object or null';
+      return e["restored"] === undefined || e["restored"] === null || isObject(e["restored"])
+        ? (value as LogLine)
+        : '"restored" must be an object or null';
     case "sync":
     case "end":
       return value as LogLine;
     case "snapshot":
       return isObject(e["state"]) ? (value as LogLine) : '"state" must be an object';
     case "in":
-      if (e["kind"] !== "message" && e["kind"] !== "timer" && e["kind"] !== "choice") return '"kind" must be "message", "timer" or "choice"';
+      if (e["kind"] !== "message" && e["kind"] !== "timer" && e["kind"] !== "choice")
+        return '"kind" must be "message", "timer" or "choice"';
       if (e["from"] !== undefined && typeof e["from"] !== "string") return '"from" must be a node or client name';
       return isObject(e["input"]) ? (value as LogLine) : '"input" must be an object';
     case "out":
-      if (e["effects"] !== undefined && e["effects"] !== null && !Array.isArray(e["effects"])) return '"effects" must be a list';
-      return e["error"] === undefined || typeof e["error"] === "string" ? (value as LogLine) : '"error" must be a string';
+      if (e["effects"] !== undefined && e["effects"] !== null && !Array.isArray(e["effects"]))
+        return '"effects" must be a list';
+      return e["error"] === undefined || typeof e["error"] === "string"
+        ? (value as LogLine)
+        : '"error" must be a string';
     case "local":
-      return isObject(e["action"]) && typeof (e["action"] as { type?: unknown }).type === "string" ? (value as LogLine) : '"action" must be an object with a "type"';
+      return isObject(e["action"]) && typeof (e["action"] as { type?: unknown }).type === "string"
+        ? (value as LogLine)
+        : '"action" must be an object with a "type"';
     default:
       return `unknown entry ${JSON.stringify(e["t"] ?? null)}`;
   }
@@ -148,14 +169,24 @@ function logEntry(value: unknown): LogLine | string {
  * ran; the CLI resolves it from run.json). `variant` replays against another
  * variant than the one that ran (null: the correct protocol).
  */
-export function conform(dir: string, options: { readonly spec: AnySpec; readonly variant?: string | null }): ConformResult {
+export function conform(
+  dir: string,
+  options: { readonly spec: AnySpec; readonly variant?: string | null },
+): ConformResult {
   const run = readRunRecord(dir);
   const binding = bindingOf(options.spec, { nodes: run.nodes.length });
   const variant = options.variant === undefined ? run.variant : options.variant;
   checkVariant(binding, variant ?? undefined);
   const nodes: NodeConformance[] = [];
   for (const node of run.nodes) {
-    const replay = replayNode(binding, variant ?? undefined, node, run.nodes, nodeFiles(dir, node).inputs, run.kills === undefined ? undefined : (run.kills[node] ?? 0));
+    const replay = replayNode(
+      binding,
+      variant ?? undefined,
+      node,
+      run.nodes,
+      nodeFiles(dir, node).inputs,
+      run.kills === undefined ? undefined : (run.kills[node] ?? 0),
+    );
     nodes.push(replay.summary);
     if (replay.divergence !== undefined) return { spec: run.spec, variant, nodes, divergence: replay.divergence };
   }
@@ -215,10 +246,21 @@ function replayNode(
   const setup = binding.setup(node, nodes);
   const summary = { node, inputs: 0, boots: 0, localActions: 0 };
   const lines = logLines(base, node);
-  if (lines.length === 0) throw new OptionError(`${base}:1: node ${node}'s input log is empty: it was truncated (interleave run writes a boot record first)`);
+  if (lines.length === 0)
+    throw new OptionError(
+      `${base}:1: node ${node}'s input log is empty: it was truncated (interleave run writes a boot record first)`,
+    );
   let state: unknown;
   let synced: Record<string, unknown> = {};
-  let pending: { at: SourceLine; input: unknown; from: string | undefined; result: { state: unknown; effects: readonly unknown[] } | undefined; error?: string } | undefined;
+  let pending:
+    | {
+        at: SourceLine;
+        input: unknown;
+        from: string | undefined;
+        result: { state: unknown; effects: readonly unknown[] } | undefined;
+        error?: string;
+      }
+    | undefined;
   // A session runs from a boot (or the snapshot the kept segments start with) to its end record.
   let session: "open" | "ended" | "torn" | undefined;
   /** Where each session without an end record stops: a kill, or a cut. */
@@ -231,7 +273,9 @@ function replayNode(
   });
   const noOutput = (p: NonNullable<typeof pending>, then: string): never => {
     const input = p.input as { type?: unknown };
-    throw new OptionError(`${where(p.at)}: node ${node}'s input ${(typeof input.type === "string" ? input.type : "?")} has no output: ${then} (the log is torn, or a line was lost)`);
+    throw new OptionError(
+      `${where(p.at)}: node ${node}'s input ${typeof input.type === "string" ? input.type : "?"} has no output: ${then} (the log is torn, or a line was lost)`,
+    );
   };
   for (let i = 0; i < lines.length; i++) {
     const at = lines[i]!;
@@ -239,7 +283,9 @@ function replayNode(
     if (parsed === undefined) {
       // A torn line: the node was killed while writing it. It ends the log or its session (a boot follows in the same file).
       const next = lines[i + 1];
-      const torn = next === undefined || (next.path === at.path && (parseLine(next.text) as { t?: unknown } | undefined)?.t === "boot");
+      const torn =
+        next === undefined ||
+        (next.path === at.path && (parseLine(next.text) as { t?: unknown } | undefined)?.t === "boot");
       if (!torn || session !== "open") throw new OptionError(`${where(at)}: not a JSON line`);
       session = "torn";
       unended.push(at);
@@ -249,7 +295,8 @@ function replayNode(
     }
     const entry = logEntry(parsed);
     if (typeof entry === "string") throw new OptionError(`${where(at)}: not an input-log entry: ${entry}`);
-    if (session === "ended" && entry.t !== "boot") throw new OptionError(`${where(at)}: node ${node}'s log goes on after its end record without a boot`);
+    if (session === "ended" && entry.t !== "boot")
+      throw new OptionError(`${where(at)}: node ${node}'s log goes on after its end record without a boot`);
     switch (entry.t) {
       case "boot": {
         if (session === "open") unended.push(previous!);
@@ -258,7 +305,12 @@ function replayNode(
           // Killed before or after its last fsync's `sync` line was written.
           const candidates = [synced, durableOf(role, state)];
           if (!candidates.some((c) => deepEqual(c, restored))) {
-            return diverge(at, "restart: the durable fields restored differ from the model's at the last fsync", synced, restored);
+            return diverge(
+              at,
+              "restart: the durable fields restored differ from the model's at the last fsync",
+              synced,
+              restored,
+            );
           }
         }
         summary.boots++;
@@ -271,7 +323,13 @@ function replayNode(
       case "snapshot": {
         if (pending !== undefined) noOutput(pending, "a snapshot follows it");
         // The first kept segment starts here; after a kept one, the snapshot must be the state replayed so far.
-        if (state !== undefined && !deepEqual(asJson(state), entry.state)) return diverge(at, "the snapshot differs from the model's state replayed up to it", asJson(state), entry.state);
+        if (state !== undefined && !deepEqual(asJson(state), entry.state))
+          return diverge(
+            at,
+            "the snapshot differs from the model's state replayed up to it",
+            asJson(state),
+            entry.state,
+          );
         state = entry.state;
         synced = durableOf(role, state);
         session = "open";
@@ -292,32 +350,52 @@ function replayNode(
         summary.inputs++;
         const ctx: NodeContext<unknown> = { ...setup, from: entry.from, kind: entry.kind };
         try {
-          const result = role.reduce(state, entry.input, ctx) as { state: unknown; effects: readonly unknown[] } | undefined;
+          const result = role.reduce(state, entry.input, ctx) as
+            { state: unknown; effects: readonly unknown[] } | undefined;
           pending = { at, input: entry.input, from: entry.from, result };
         } catch (e) {
-          pending = { at, input: entry.input, from: entry.from, result: undefined, error: e instanceof Error ? e.message : String(e) };
+          pending = {
+            at,
+            input: entry.input,
+            from: entry.from,
+            result: undefined,
+            error: e instanceof Error ? e.message : String(e),
+          };
         }
         break;
       }
       case "out": {
         if (pending === undefined) throw new OptionError(`${where(at)}: an output without an input`);
-        const model = pending.error !== undefined ? { error: pending.error } : pending.result === undefined ? null : asJson(pending.result.effects);
+        const model =
+          pending.error !== undefined
+            ? { error: pending.error }
+            : pending.result === undefined
+              ? null
+              : asJson(pending.result.effects);
         const recorded = entry.error !== undefined ? { error: entry.error } : (entry.effects ?? null);
         if (!deepEqual(model, recorded)) {
           const input = pending.input as { type?: unknown };
           const from = pending.from === undefined ? "" : ` from ${pending.from}`;
-          return diverge(pending.at, `input ${(typeof input.type === "string" ? input.type : "?")}${from}: the model's output differs from the recorded one`, model, recorded);
+          return diverge(
+            pending.at,
+            `input ${typeof input.type === "string" ? input.type : "?"}${from}: the model's output differs from the recorded one`,
+            model,
+            recorded,
+          );
         }
         if (pending.result !== undefined) state = pending.result.state;
         pending = undefined;
         break;
       }
       case "local": {
-        if (state === undefined || binding.local === undefined) throw new OptionError(`${where(at)}: a local action the binding cannot replay`);
+        if (state === undefined || binding.local === undefined)
+          throw new OptionError(`${where(at)}: a local action the binding cannot replay`);
         summary.localActions++;
         const local = binding.local;
         const before = state;
-        state = replayable(at, `the local action ${JSON.stringify(entry.action.type)}`, () => local(before, entry.action));
+        state = replayable(at, `the local action ${JSON.stringify(entry.action.type)}`, () =>
+          local(before, entry.action),
+        );
         break;
       }
     }
@@ -328,7 +406,10 @@ function replayNode(
   const allowed = kills ?? 0;
   if (unended.length > allowed) {
     const cut = unended[unended.length - 1]!;
-    const record = kills === undefined ? "run.json records no kills (the run did not finish)" : `run.json records ${kills} ${kills === 1 ? "kill" : "kills"} of ${node}`;
+    const record =
+      kills === undefined
+        ? "run.json records no kills (the run did not finish)"
+        : `run.json records ${kills} ${kills === 1 ? "kill" : "kills"} of ${node}`;
     throw new OptionError(
       `${where(cut)}: node ${node}'s input log stops here without an end record (truncated or torn): ${unended.length} ${unended.length === 1 ? "session" : "sessions"} without one, and ${record}`,
     );
@@ -341,20 +422,30 @@ function replayable<T>(at: SourceLine, what: string, step: () => T): T {
   try {
     return step();
   } catch (e) {
-    throw new OptionError(`${at.path}:${at.line}: ${what} cannot be replayed: ${e instanceof Error ? e.message.split("\n")[0] : String(e)}`);
+    throw new OptionError(
+      `${at.path}:${at.line}: ${what} cannot be replayed: ${e instanceof Error ? e.message.split("\n")[0] : String(e)}`,
+    );
   }
 }
 
 /** The result as text. */
 export function formatConform(r: ConformResult): string {
   const n = (x: number) => x.toLocaleString("en-US");
-  const lines = r.nodes.map((x) => `${x.node}: ${n(x.inputs)} inputs replayed, ${x.boots} boots, ${n(x.localActions)} local actions`);
+  const lines = r.nodes.map(
+    (x) => `${x.node}: ${n(x.inputs)} inputs replayed, ${x.boots} boots, ${n(x.localActions)} local actions`,
+  );
   const against = `${r.spec}${r.variant === null ? "" : ` (variant ${r.variant})`}`;
-  if (r.divergence === undefined) return [...lines, `conforms: every recorded output is the model's (${against})`].join("\n");
+  if (r.divergence === undefined)
+    return [...lines, `conforms: every recorded output is the model's (${against})`].join("\n");
   const d = r.divergence;
   const show = (v: unknown) => {
     const s = JSON.stringify(v);
     return s.length > 600 ? `${s.slice(0, 600)}...` : s;
   };
-  return [...lines, `DIVERGES from ${against} at ${d.node}, input log ${d.file === undefined ? "" : `${d.file} `}line ${d.line}: ${d.what}`, `  model:    ${show(d.model)}`, `  recorded: ${show(d.recorded)}`].join("\n");
+  return [
+    ...lines,
+    `DIVERGES from ${against} at ${d.node}, input log ${d.file === undefined ? "" : `${d.file} `}line ${d.line}: ${d.what}`,
+    `  model:    ${show(d.model)}`,
+    `  recorded: ${show(d.recorded)}`,
+  ].join("\n");
 }

@@ -34,7 +34,12 @@ const STEPS = 40;
  * whether a role is a client role (undefined: not known yet; recording roles
  * with choices are clients).
  */
-export function learnFromModel(model: Model<ProtocolState>, roleOf: (id: string) => string | undefined, clientRoles: ReadonlySet<string> | undefined, choosing: ReadonlySet<string>): Learned {
+export function learnFromModel(
+  model: Model<ProtocolState>,
+  roleOf: (id: string) => string | undefined,
+  clientRoles: ReadonlySet<string> | undefined,
+  choosing: ReadonlySet<string>,
+): Learned {
   const learned: Learned = { peer: new Map(), client: new Map(), toClient: new Map(), recording: new Set() };
   const random = seededRandom(7);
   const seen = new Set<unknown>();
@@ -89,11 +94,21 @@ export interface LearnedJson {
 /** `learned` as JSON. */
 export function learnedToJson(learned: Learned): LearnedJson {
   const table = (m: Map<string, Shape>) => [...m].map(([k, s]) => [k, shapeToJson(s)] as const);
-  return { peer: table(learned.peer), client: table(learned.client), toClient: table(learned.toClient), recording: [...learned.recording] };
+  return {
+    peer: table(learned.peer),
+    client: table(learned.client),
+    toClient: table(learned.toClient),
+    recording: [...learned.recording],
+  };
 }
 
 /** What `json` describes. */
 export function learnedFromJson(json: LearnedJson): Learned {
   const table = (t: LearnedJson["peer"]) => new Map(t.map(([k, s]) => [k, shapeFromJson(s)]));
-  return { peer: table(json.peer), client: table(json.client), toClient: table(json.toClient), recording: new Set(json.recording) };
+  return {
+    peer: table(json.peer),
+    client: table(json.client),
+    toClient: table(json.toClient),
+    recording: new Set(json.recording),
+  };
 }

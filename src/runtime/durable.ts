@@ -10,7 +10,16 @@
  * middle of a write) is ignored: its step never sent anything; reopening the
  * file cuts it off, so the next record starts on a line of its own.
  */
-import { appendFileSync, closeSync, existsSync, fsyncSync, openSync, readFileSync, truncateSync, writeSync } from "node:fs";
+import {
+  appendFileSync,
+  closeSync,
+  existsSync,
+  fsyncSync,
+  openSync,
+  readFileSync,
+  truncateSync,
+  writeSync,
+} from "node:fs";
 import { dirname } from "node:path";
 import { isCount, isRecord } from "./wire.js";
 
@@ -55,7 +64,14 @@ function parseRecord(line: string): DurableRecord | undefined {
   if (!isRecord(value)) return undefined;
   const { set, extend } = value;
   if (set !== undefined && !isRecord(set)) return undefined;
-  if (extend !== undefined && !(isRecord(extend) && Object.values(extend).every((e) => isRecord(e) && isCount(e["keep"]) && Array.isArray(e["add"])))) return undefined;
+  if (
+    extend !== undefined &&
+    !(
+      isRecord(extend) &&
+      Object.values(extend).every((e) => isRecord(e) && isCount(e["keep"]) && Array.isArray(e["add"]))
+    )
+  )
+    return undefined;
   return value;
 }
 
@@ -108,7 +124,10 @@ export class DurableFile {
   }
 }
 
-function diff(before: Record<string, unknown> | undefined, after: Readonly<Record<string, unknown>>): DurableRecord | undefined {
+function diff(
+  before: Record<string, unknown> | undefined,
+  after: Readonly<Record<string, unknown>>,
+): DurableRecord | undefined {
   const set: Record<string, unknown> = {};
   const extend: Record<string, { keep: number; add: unknown[] }> = {};
   let changed = false;

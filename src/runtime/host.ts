@@ -127,7 +127,8 @@ export class NodeHost {
     this.driver = binding.driver?.(options.params);
     this.state = bootState(this.role, this.setup, restored);
     this.durable = options.durablePath === undefined ? undefined : new DurableFile(options.durablePath, restored);
-    this.inputLog = options.inputLogPath === undefined ? undefined : new InputLog(options.inputLogPath, options.inputLogLimits);
+    this.inputLog =
+      options.inputLogPath === undefined ? undefined : new InputLog(options.inputLogPath, options.inputLogLimits);
     this.control = {
       rearm: (timer) => this.rearm(timer),
       fireNow: (timer) => this.fireNow(timer),
@@ -150,7 +151,11 @@ export class NodeHost {
     if (choices !== undefined) {
       this.choosing = setInterval(() => {
         const offered = choices(this.state, this.setup);
-        if (offered.length > 0) this.step(offered[Math.floor(this.random() * offered.length)], undefined, { kind: "choice", fromClient: false });
+        if (offered.length > 0)
+          this.step(offered[Math.floor(this.random() * offered.length)], undefined, {
+            kind: "choice",
+            fromClient: false,
+          });
       }, this.options.binding.choiceMs);
     }
     this.reportStatus();
@@ -226,7 +231,11 @@ export class NodeHost {
   }
 
   /** Runs the reducer on one input: whether it was enabled, or threw (a timer's error is counted in `reducerErrors` only). */
-  private step(input: unknown, from: string | undefined, how: { kind: "message" | "timer" | "choice"; fromClient: boolean }): "enabled" | "disabled" | "threw" {
+  private step(
+    input: unknown,
+    from: string | undefined,
+    how: { kind: "message" | "timer" | "choice"; fromClient: boolean },
+  ): "enabled" | "disabled" | "threw" {
     if (this.stopped) return "disabled";
     this.inputs++;
     this.write({ t: "in", kind: how.kind, ...(from === undefined ? {} : { from }), input });
@@ -246,7 +255,14 @@ export class NodeHost {
     if (result !== undefined) this.state = result.state;
     this.write({ t: "out", effects: result === undefined ? null : result.effects });
     if (result !== undefined) for (const e of result.effects) this.perform(e);
-    this.driver?.afterInput?.(this.control, { input, from, before, after: this.state, enabled: result !== undefined, fromClient: how.fromClient });
+    this.driver?.afterInput?.(this.control, {
+      input,
+      from,
+      before,
+      after: this.state,
+      enabled: result !== undefined,
+      fromClient: how.fromClient,
+    });
     this.reportStatus();
     return result === undefined ? "disabled" : "enabled";
   }
@@ -406,6 +422,10 @@ export class NodeHost {
 }
 
 /** A node's state at boot: `init`, or after a crash the checker's restart with the durable fields read back. */
-export function bootState<S>(role: RoleDef<S, unknown, unknown, unknown>, setup: NodeSetup<unknown>, restored: Record<string, unknown> | undefined): S {
+export function bootState<S>(
+  role: RoleDef<S, unknown, unknown, unknown>,
+  setup: NodeSetup<unknown>,
+  restored: Record<string, unknown> | undefined,
+): S {
   return restored === undefined ? role.init(setup) : restartedState(role, setup, restored);
 }

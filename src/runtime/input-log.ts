@@ -82,7 +82,8 @@ export class InputLog {
     this.fd = openSync(segmentPath(this.base, this.index), "a");
     this.size = 0;
     this.append(`${snapshot}\n`);
-    for (const s of listSegments(this.base)) if (s.index <= this.index - Math.max(1, this.limits.keepSegments)) rmSync(s.path, { force: true });
+    for (const s of listSegments(this.base))
+      if (s.index <= this.index - Math.max(1, this.limits.keepSegments)) rmSync(s.path, { force: true });
   }
 
   close(): void {

@@ -36,7 +36,8 @@ export function parseNemesis(text: string): NemesisFault[] {
     .map((f) => f.trim())
     .filter((f) => f !== "" && f !== "none");
   for (const f of faults) {
-    if (!(NEMESIS_FAULTS as readonly string[]).includes(f)) throw new OptionError(`unknown nemesis fault "${f}"; faults: ${NEMESIS_FAULTS.join(", ")}`);
+    if (!(NEMESIS_FAULTS as readonly string[]).includes(f))
+      throw new OptionError(`unknown nemesis fault "${f}"; faults: ${NEMESIS_FAULTS.join(", ")}`);
   }
   return [...new Set(faults)] as NemesisFault[];
 }
@@ -48,7 +49,12 @@ const SETTLE_MS = 2000;
  * in a seeded order, one at a time, none in the first 2 s (the cluster
  * elects a leader) and every one ended before the run ends.
  */
-export function nemesisSchedule(seed: number, faults: readonly NemesisFault[], nodes: readonly string[], durationMs: number): NemesisEvent[] {
+export function nemesisSchedule(
+  seed: number,
+  faults: readonly NemesisFault[],
+  nodes: readonly string[],
+  durationMs: number,
+): NemesisEvent[] {
   const random = seededRandom(seed);
   const between = (lo: number, hi: number) => lo + Math.floor(random() * (hi - lo + 1));
   const events: NemesisEvent[] = [];
@@ -89,7 +95,10 @@ export function nemesisSchedule(seed: number, faults: readonly NemesisFault[], n
 }
 
 /** The faults of each node for a partition into `groups`. */
-export function partitionFaults(nodes: readonly string[], groups: readonly (readonly string[])[]): Map<string, NetFaults> {
+export function partitionFaults(
+  nodes: readonly string[],
+  groups: readonly (readonly string[])[],
+): Map<string, NetFaults> {
   const out = new Map<string, NetFaults>();
   for (const node of nodes) {
     const mine = groups.find((g) => g.includes(node)) ?? [node];

@@ -48,5 +48,9 @@ export type FromNode =
 
 /** Where a node keeps its files in the run directory. */
 export function nodeFiles(dir: string, node: string): { durable: string; inputs: string; log: string } {
-  return { durable: join(dir, "nodes", `${node}.durable.jsonl`), inputs: join(dir, "nodes", `${node}.inputs.jsonl`), log: join(dir, "nodes", `${node}.log`) };
+  return {
+    durable: join(dir, "nodes", `${node}.durable.jsonl`),
+    inputs: join(dir, "nodes", `${node}.inputs.jsonl`),
+    log: join(dir, "nodes", `${node}.log`),
+  };
 }

@@ -56,7 +56,9 @@ async function main(): Promise<void> {
     );
     if (config.faults !== undefined) host.setFaults(config.faults);
     host.start();
-    log(`started on ${config.transport} port ${transport.port}${restored === undefined ? "" : " (restored durable state)"}`);
+    log(
+      `started on ${config.transport} port ${transport.port}${restored === undefined ? "" : " (restored durable state)"}`,
+    );
   };
   process.on("message", (message: ToNode) => {
     switch (message.type) {

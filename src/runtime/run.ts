@@ -143,7 +143,8 @@ const STOP_RESERVE_MS = 1500;
  */
 export function runExitCode(s: RunSummary): 0 | 1 | 3 {
   if (s.reducerErrors > 0) return 1;
-  if (s.deaths.length > 0 || s.failedRestarts.length > 0 || s.timing.endedMs > s.timing.plannedEndMs + s.timing.graceMs) return 3;
+  if (s.deaths.length > 0 || s.failedRestarts.length > 0 || s.timing.endedMs > s.timing.plannedEndMs + s.timing.graceMs)
+    return 3;
   return 0;
 }
 
@@ -171,7 +172,8 @@ export interface RunRecord {
 /** Percentiles of `values` (nearest rank). */
 function percentiles(values: readonly number[]): Latency {
   const sorted = [...values].sort((a, b) => a - b);
-  const at = (q: number) => (sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!);
+  const at = (q: number) =>
+    sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
   const round = (x: number) => Math.round(x * 10) / 10;
   return { p50: round(at(0.5)), p90: round(at(0.9)), p99: round(at(0.99)), max: round(sorted[sorted.length - 1] ?? 0) };
 }
@@ -192,10 +194,13 @@ export async function runCluster(options: RunOptions): Promise<RunSummary> {
   const params = resolveParams(binding.params, {}, options.params);
   const probe = binding.workload.probe;
   if (options.nemesis.includes("isolate-leader") && (probe === undefined || !binding.leaderBased)) {
-    throw new OptionError(`spec "${binding.spec}" has no leader to isolate: isolate-leader needs a runtime status that reports one and a workload probe`);
+    throw new OptionError(
+      `spec "${binding.spec}" has no leader to isolate: isolate-leader needs a runtime status that reports one and a workload probe`,
+    );
   }
   const workloadParams = { ...params, keys: options.keys, clients: options.clients };
-  if (runDirInUse(options.dir)) throw new OptionError(`run directory ${options.dir} already holds a run; choose another with --dir`);
+  if (runDirInUse(options.dir))
+    throw new OptionError(`run directory ${options.dir} already holds a run; choose another with --dir`);
   mkdirSync(options.dir, { recursive: true });
   const log = options.log ?? (() => undefined);
   const history = historyFile(options.history);
@@ -265,7 +270,12 @@ export async function runCluster(options: RunOptions): Promise<RunSummary> {
     const anyUp = () => ids.some((id) => running.isUp(id));
 
     /** Runs one operation, keeping the counts; returns the outcome and the client to use next. */
-    const operate = async (id: string, role: string, input: unknown, how: InvokeOptions = {}): Promise<{ outcome: Outcome; id: string }> => {
+    const operate = async (
+      id: string,
+      role: string,
+      input: unknown,
+      how: InvokeOptions = {},
+    ): Promise<{ outcome: Outcome; id: string }> => {
       counts.invoked++;
       const t0 = performance.now();
       const outcome = await clients.invoke(id, input, how);
@@ -273,7 +283,8 @@ export async function runCluster(options: RunOptions): Promise<RunSummary> {
       if (outcome.type === "ok") latencies.push(performance.now() - t0);
       return { outcome, id: clients.retired(id) ? clients.newClient(role) : id };
     };
-    const operation = (op: ClientOperation, how: InvokeOptions = {}) => operate(clients.newClient(op.role), op.role, op.input, how);
+    const operation = (op: ClientOperation, how: InvokeOptions = {}) =>
+      operate(clients.newClient(op.role), op.role, op.input, how);
 
     const slots = clientSlots(binding, options.clients);
     const slot = async (i: number, role: string): Promise<void> => {
@@ -306,11 +317,19 @@ export async function runCluster(options: RunOptions): Promise<RunSummary> {
       const others = ids.filter((x) => x !== old);
       for (const [node, faults] of partitionFaults(ids, [[old], others])) running.setFaults(node, faults);
       const oldTerm = running.status(old)?.term ?? 0;
-      const next = await running.waitFor(() => others.find((x) => running.isUp(x) && running.status(x)?.role === "leader" && (running.status(x)?.term ?? 0) > oldTerm), within(5000));
+      const next = await running.waitFor(
+        () =>
+          others.find(
+            (x) => running.isUp(x) && running.status(x)?.role === "leader" && (running.status(x)?.term ?? 0) > oldTerm,
+          ),
+        within(5000),
+      );
       if (next === undefined) return log("isolate-leader: no new leader on the majority side within 5 s");
       await operate(writer, write.role, probe.write(2 * n + 2).input, { server: next, deadlineMs: within(3000) });
       const read = await operation(probe.read(), { server: old, pinned: true, deadlineMs: within(1000) });
-      log(`isolate-leader: old leader ${old} answered the read with ${read.outcome.type === "ok" ? JSON.stringify(read.outcome.value) : read.outcome.type}`);
+      log(
+        `isolate-leader: old leader ${old} answered the read with ${read.outcome.type === "ok" ? JSON.stringify(read.outcome.value) : read.outcome.type}`,
+      );
     };
 
     const nemesis = async (): Promise<void> => {
@@ -322,7 +341,10 @@ export async function runCluster(options: RunOptions): Promise<RunSummary> {
         if (e.type === "restart") {
           // A node slow to start (a loaded machine) may come up after the workload ends: it has until the final reads.
           const r = await running.restart(e.node, wrapUpBy);
-          if (r.ok) applied.push(`${describeEvent(e)}${r.error === undefined ? "" : ` (after ${r.attempts} attempts${r.port === undefined ? "" : `, on a new port ${r.port}`}; first failures: ${r.error})`}`);
+          if (r.ok)
+            applied.push(
+              `${describeEvent(e)}${r.error === undefined ? "" : ` (after ${r.attempts} attempts${r.port === undefined ? "" : `, on a new port ${r.port}`}; first failures: ${r.error})`}`,
+            );
           else {
             applied.push(`${describeEvent(e)} FAILED after ${r.attempts} attempts: ${r.error}`);
             failedRestarts.push({ node: e.node, atMs: Date.now() - started, error: r.error });
@@ -354,12 +376,24 @@ export async function runCluster(options: RunOptions): Promise<RunSummary> {
     };
 
     // The first leader, for leader-based specs; not when every node has already died.
-    if (binding.leaderBased) await running.waitFor(() => running.leader() ?? (ending.signal.aborted ? "none" : undefined), 5000);
+    if (binding.leaderBased)
+      await running.waitFor(() => running.leader() ?? (ending.signal.aborted ? "none" : undefined), 5000);
     const progress = options.onProgress;
     const ticker =
       progress === undefined
         ? undefined
-        : setInterval(() => progress({ elapsedMs: Date.now() - started, ok: counts.ok, fail: counts.fail, info: counts.info, leader: running.leader(), nemesis: applied[applied.length - 1] }), 500);
+        : setInterval(
+            () =>
+              progress({
+                elapsedMs: Date.now() - started,
+                ok: counts.ok,
+                fail: counts.fail,
+                info: counts.info,
+                leader: running.leader(),
+                nemesis: applied[applied.length - 1],
+              }),
+            500,
+          );
     try {
       await Promise.all([nemesis(), ...slots.map((role, i) => slot(i, role))]);
     } finally {
@@ -378,7 +412,8 @@ export async function runCluster(options: RunOptions): Promise<RunSummary> {
     if (binding.leaderBased && anyUp()) await running.waitFor(() => running.leader(), Math.min(10_000, left(wrapUpBy)));
     const finalReads: { key: string; value: unknown }[] = [];
     const reads = [...(binding.workload.finalReads?.(workloadParams, binding.setup(ids[0] ?? "").roles) ?? [])];
-    if (probe !== undefined && options.nemesis.includes("isolate-leader")) reads.push({ ...probe.read(), key: probe.key });
+    if (probe !== undefined && options.nemesis.includes("isolate-leader"))
+      reads.push({ ...probe.read(), key: probe.key });
     for (const { key, role, input } of reads) {
       let id = clients.newClient(role);
       let value: unknown = "unknown";
@@ -437,7 +472,14 @@ export async function runCluster(options: RunOptions): Promise<RunSummary> {
 }
 
 /** A slot's next operation: the workload's `next`, or a random one of the role's choices (none offered: skip this turn). */
-function nextInput(binding: RuntimeBinding, clients: Clients, id: string, role: string, random: () => number, params: ParamRecord): unknown {
+function nextInput(
+  binding: RuntimeBinding,
+  clients: Clients,
+  id: string,
+  role: string,
+  random: () => number,
+  params: ParamRecord,
+): unknown {
   const at = clients.stateOf(id);
   if (at === undefined) return undefined;
   const next = binding.workload.next;
@@ -479,15 +521,21 @@ function incompleteLines(s: RunSummary): string[] {
   const lines: string[] = [];
   if (s.deaths.length > 0) {
     const nodes = [...new Set(s.deaths.map((d) => d.node))].sort();
-    lines.push(`INCOMPLETE: ${nodes.length === 1 ? "node" : "nodes"} ${nodes.join(", ")} died outside the nemesis's kills:`);
+    lines.push(
+      `INCOMPLETE: ${nodes.length === 1 ? "node" : "nodes"} ${nodes.join(", ")} died outside the nemesis's kills:`,
+    );
     for (const d of s.deaths) lines.push(`  ${d.node} at ${seconds(d.atMs)}: ${d.cause}`);
   }
   if (s.failedRestarts.length > 0) {
-    lines.push(`INCOMPLETE: ${s.failedRestarts.length === 1 ? "a restart" : `${s.failedRestarts.length} restarts`} failed:`);
+    lines.push(
+      `INCOMPLETE: ${s.failedRestarts.length === 1 ? "a restart" : `${s.failedRestarts.length} restarts`} failed:`,
+    );
     for (const f of s.failedRestarts) lines.push(`  ${f.node} at ${seconds(f.atMs)}: ${f.error}`);
   }
   if (s.timing.endedMs > s.timing.plannedEndMs + s.timing.graceMs) {
-    lines.push(`INCOMPLETE: the run ended ${seconds(s.timing.endedMs - s.timing.plannedEndMs)} after its planned end, past the ${seconds(s.timing.graceMs)} grace`);
+    lines.push(
+      `INCOMPLETE: the run ended ${seconds(s.timing.endedMs - s.timing.plannedEndMs)} after its planned end, past the ${seconds(s.timing.graceMs)} grace`,
+    );
   }
   return lines;
 }

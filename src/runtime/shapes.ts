@@ -72,7 +72,8 @@ export function admits(shape: Shape, value: unknown): boolean {
   if (kind === undefined) return false;
   if (kind === "int" ? !shape.kinds.has("int") && !shape.kinds.has("number") : !shape.kinds.has(kind)) return false;
   if (kind === "string") return !PROTOTYPE_KEYS.has(value as string);
-  if (kind === "array") return (value as unknown[]).every((item) => shape.items !== undefined && admits(shape.items, item));
+  if (kind === "array")
+    return (value as unknown[]).every((item) => shape.items !== undefined && admits(shape.items, item));
   if (kind !== "object") return true;
   const fields = shape.fields ?? new Map<string, { shape: Shape; seen: number }>();
   const record = value as Record<string, unknown>;
@@ -97,7 +98,9 @@ export function shapeToJson(shape: Shape): ShapeJson {
   return {
     kinds: [...shape.kinds],
     objects: shape.objects,
-    ...(shape.fields === undefined ? {} : { fields: [...shape.fields].map(([k, f]) => [k, { shape: shapeToJson(f.shape), seen: f.seen }] as const) }),
+    ...(shape.fields === undefined
+      ? {}
+      : { fields: [...shape.fields].map(([k, f]) => [k, { shape: shapeToJson(f.shape), seen: f.seen }] as const) }),
     ...(shape.items === undefined ? {} : { items: shapeToJson(shape.items) }),
   };
 }
@@ -107,7 +110,9 @@ export function shapeFromJson(json: ShapeJson): Shape {
   return {
     kinds: new Set(json.kinds as Kind[]),
     objects: json.objects,
-    ...(json.fields === undefined ? {} : { fields: new Map(json.fields.map(([k, f]) => [k, { shape: shapeFromJson(f.shape), seen: f.seen }])) }),
+    ...(json.fields === undefined
+      ? {}
+      : { fields: new Map(json.fields.map(([k, f]) => [k, { shape: shapeFromJson(f.shape), seen: f.seen }])) }),
     ...(json.items === undefined ? {} : { items: shapeFromJson(json.items) }),
   };
 }

@@ -37,7 +37,8 @@ export async function loadSpecRef(ref: SpecRef): Promise<Spec<unknown>> {
     module = (await import(pathToFileURL(ref.module).href)) as Record<string, unknown>;
   }
   for (const value of Object.values(module)) {
-    for (const candidate of Array.isArray(value) ? value : [value]) if (isSpecLike(candidate) && candidate.name === ref.name) return candidate;
+    for (const candidate of Array.isArray(value) ? value : [value])
+      if (isSpecLike(candidate) && candidate.name === ref.name) return candidate;
   }
   throw new OptionError(`${ref.module} has no spec "${ref.name}"`);
 }

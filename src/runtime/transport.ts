@@ -53,7 +53,9 @@ function openUdp(handlers: TransportHandlers, port: number): Promise<Transport> 
     socket.bind(port, LOOPBACK, () => {
       socket.off("error", reject);
       socket.on("error", (e) => handlers.onError?.(e));
-      socket.on("message", (buf) => (buf.byteLength > MAX_UDP_FRAME_BYTES ? handlers.onOversized() : handlers.onFrame(buf)));
+      socket.on("message", (buf) =>
+        buf.byteLength > MAX_UDP_FRAME_BYTES ? handlers.onOversized() : handlers.onFrame(buf),
+      );
       resolve({
         kind: "udp",
         port: socket.address().port,
@@ -111,7 +113,11 @@ function openTcp(handlers: TransportHandlers, port: number): Promise<Transport> 
           if (Buffer.byteLength(frame) > MAX_TCP_FRAME_BYTES) return false;
           const socket = connection(to);
           // A stalled peer does not get to grow our memory: frames beyond the buffer are lost.
-          if (socket.writableLength > MAX_BUFFERED_BYTES || (socket.connecting && socket.writableLength > MAX_PENDING_FRAMES * 64)) return true;
+          if (
+            socket.writableLength > MAX_BUFFERED_BYTES ||
+            (socket.connecting && socket.writableLength > MAX_PENDING_FRAMES * 64)
+          )
+            return true;
           socket.write(`${frame}\n`);
           return true;
         },
@@ -130,7 +136,11 @@ function openTcp(handlers: TransportHandlers, port: number): Promise<Transport> 
  * Splits a TCP stream into newline-delimited frames. A line longer than the
  * limit is discarded up to its newline and reported once as oversized.
  */
-export function readFrames(stream: NodeJS.ReadableStream, handlers: Pick<TransportHandlers, "onFrame" | "onOversized">, maxBytes = MAX_TCP_FRAME_BYTES): void {
+export function readFrames(
+  stream: NodeJS.ReadableStream,
+  handlers: Pick<TransportHandlers, "onFrame" | "onOversized">,
+  maxBytes = MAX_TCP_FRAME_BYTES,
+): void {
   let parts: Buffer[] = [];
   let length = 0;
   let discarding = false;
@@ -158,7 +168,8 @@ export function readFrames(stream: NodeJS.ReadableStream, handlers: Pick<Transpo
         continue;
       }
       if (length + head.byteLength > maxBytes) handlers.onOversized();
-      else if (length + head.byteLength > 0) handlers.onFrame(parts.length === 0 ? head : Buffer.concat([...parts, head]));
+      else if (length + head.byteLength > 0)
+        handlers.onFrame(parts.length === 0 ? head : Buffer.concat([...parts, head]));
       parts = [];
       length = 0;
     }

@@ -29,14 +29,25 @@ export interface Envelope<M = unknown> {
 }
 
 /** Why a frame was dropped. */
-export type DropReason = "oversized" | "malformed" | "version" | "misaddressed" | "unknownPeer" | "unknownType" | "invalid" | "rejected";
+export type DropReason =
+  "oversized" | "malformed" | "version" | "misaddressed" | "unknownPeer" | "unknownType" | "invalid" | "rejected";
 
 /** Dropped frames by reason, and frames delivered. */
 export type WireCounters = Record<DropReason | "delivered", number>;
 
 /** Counters at zero. */
 export function emptyCounters(): WireCounters {
-  return { delivered: 0, oversized: 0, malformed: 0, version: 0, misaddressed: 0, unknownPeer: 0, unknownType: 0, invalid: 0, rejected: 0 };
+  return {
+    delivered: 0,
+    oversized: 0,
+    malformed: 0,
+    version: 0,
+    misaddressed: 0,
+    unknownPeer: 0,
+    unknownType: 0,
+    invalid: 0,
+    rejected: 0,
+  };
 }
 
 /** Encodes a frame (without a trailing newline). */
@@ -45,7 +56,9 @@ export function encodeFrame(envelope: Envelope): string {
 }
 
 /** A decoded frame, or the reason it is dropped. */
-export type Decoded = { readonly ok: true; readonly envelope: Envelope<Readonly<Record<string, unknown>>> } | { readonly ok: false; readonly reason: DropReason };
+export type Decoded =
+  | { readonly ok: true; readonly envelope: Envelope<Readonly<Record<string, unknown>>> }
+  | { readonly ok: false; readonly reason: DropReason };
 
 /**
  * Decodes one frame's bytes: size, JSON, version, and the envelope's shape
@@ -57,14 +70,19 @@ export function decodeFrame(bytes: Uint8Array | string, maxBytes: number): Decod
   if (size > maxBytes) return { ok: false, reason: "oversized" };
   let value: unknown;
   try {
-    value = JSON.parse(typeof bytes === "string" ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8"));
+    value = JSON.parse(
+      typeof bytes === "string"
+        ? bytes
+        : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8"),
+    );
   } catch {
     return { ok: false, reason: "malformed" };
   }
   if (!isRecord(value)) return { ok: false, reason: "malformed" };
   if (value["v"] !== WIRE_VERSION) return { ok: false, reason: "version" };
   const { from, to, msg } = value;
-  if (typeof from !== "string" || typeof to !== "string" || !isRecord(msg) || typeof msg["type"] !== "string") return { ok: false, reason: "malformed" };
+  if (typeof from !== "string" || typeof to !== "string" || !isRecord(msg) || typeof msg["type"] !== "string")
+    return { ok: false, reason: "malformed" };
   return { ok: true, envelope: { from, to, msg } };
 }
 
@@ -77,4 +95,3 @@ export function isRecord(v: unknown): v is Record<string, unknown> {
 export function isCount(v: unknown): v is number {
   return typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
 }
-

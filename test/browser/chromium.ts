@@ -14,7 +14,9 @@ const CHROMIUM = "/usr/bin/chromium";
 
 /** Why browser tests cannot run here, or undefined when they can. */
 export function chromiumMissing(): string | undefined {
-  return existsSync(CHROMIUM) ? undefined : `browser tests skipped: ${CHROMIUM} is absent (apt-get install -y chromium; .ci/run installs it)`;
+  return existsSync(CHROMIUM)
+    ? undefined
+    : `browser tests skipped: ${CHROMIUM} is absent (apt-get install -y chromium; .ci/run installs it)`;
 }
 
 /** A headless chromium with a fresh profile (its --user-data-dir); `close` also removes the profile. */
@@ -45,8 +47,12 @@ export async function launchChromium(): Promise<{ context: BrowserContext; close
 }
 
 /** Starts `interleave explore ...` and resolves with its URL once it prints it. */
-export function startExplore(args: readonly string[]): Promise<{ url: string; child: ChildProcess; exited: Promise<number | null> }> {
-  const child = spawn(process.execPath, ["bin/interleave.js", "explore", ...args], { stdio: ["ignore", "pipe", "pipe"] });
+export function startExplore(
+  args: readonly string[],
+): Promise<{ url: string; child: ChildProcess; exited: Promise<number | null> }> {
+  const child = spawn(process.execPath, ["bin/interleave.js", "explore", ...args], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   return new Promise((resolve, reject) => {
     let out = "";

@@ -22,7 +22,10 @@ describe.skipIf(missing !== undefined)("interleave explore in chromium", () => {
   let page: Page;
 
   beforeAll(async () => {
-    [chrome, server] = await Promise.all([launchChromium(), startExplore(["two-phase-commit", "--variant", "commit-without-all-prepared"])]);
+    [chrome, server] = await Promise.all([
+      launchChromium(),
+      startExplore(["two-phase-commit", "--variant", "commit-without-all-prepared"]),
+    ]);
     page = await chrome.context.newPage();
   });
 
@@ -50,7 +53,9 @@ describe.skipIf(missing !== undefined)("interleave explore in chromium", () => {
 
     expect(await status("consistent")).toBe("violated");
     expect(await status("typeOK")).toBe("holds");
-    expect(await page.locator('[data-test="violated"]').innerText()).toBe("invariant consistent is violated in this state");
+    expect(await page.locator('[data-test="violated"]').innerText()).toBe(
+      "invariant consistent is violated in this state",
+    );
     expect(new URL(page.url()).hash).toBe("#path=0,0,1,5");
     // The step changed one field, highlighted in the state tree.
     expect(await page.locator(".tree .changed").getAttribute("data-path")).toBe("nodes.rm2.rmState");
@@ -64,7 +69,12 @@ describe.skipIf(missing !== undefined)("interleave explore in chromium", () => {
     await page.reload();
     await atPath("0,0,1,5");
     expect(await status("consistent")).toBe("violated");
-    expect(await page.locator("ol.path li").allInnerTexts()).toEqual(["initial state 0", "tm: DecideCommit", "rm1: ChooseToAbort", "rm2: receive Commit from tm"]);
+    expect(await page.locator("ol.path li").allInnerTexts()).toEqual([
+      "initial state 0",
+      "tm: DecideCommit",
+      "rm1: ChooseToAbort",
+      "rm2: receive Commit from tm",
+    ]);
     expect(await page.locator("ol.path li.current").innerText()).toBe("rm2: receive Commit from tm");
   });
 
@@ -80,7 +90,16 @@ describe.skipIf(missing !== undefined)("interleave explore in chromium", () => {
   it("loads a saved ITF counterexample and opens at its last step", async () => {
     const report = checkSpec(twoPhaseCommit, { variant: "commit-without-all-prepared" });
     const file = join(mkdtempSync(join(tmpdir(), "interleave-explore-")), "trace.itf.json");
-    writeFileSync(file, JSON.stringify(toItf(report.trace!, { spec: "two-phase-commit", variant: "commit-without-all-prepared", property: "consistent" })));
+    writeFileSync(
+      file,
+      JSON.stringify(
+        toItf(report.trace!, {
+          spec: "two-phase-commit",
+          variant: "commit-without-all-prepared",
+          property: "consistent",
+        }),
+      ),
+    );
     await page.locator('[data-test="restart"]').click();
     await atPath("0");
     await page.locator('[data-test="load-trace"]').setInputFiles(file);

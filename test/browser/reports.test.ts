@@ -41,7 +41,21 @@ describe.skipIf(missing !== undefined)("reports in chromium at 1,400 px", () => 
 
   it("the HTML trace shows the sequence diagram beside the steps, the violation over the two RMs", async () => {
     const out = join(dir, "trace.html");
-    expect(await runCli(["check", "two-phase-commit", "--variant", "commit-without-all-prepared", "--trace-format", "html", "--out", out], quiet)).toBe(1);
+    expect(
+      await runCli(
+        [
+          "check",
+          "two-phase-commit",
+          "--variant",
+          "commit-without-all-prepared",
+          "--trace-format",
+          "html",
+          "--out",
+          out,
+        ],
+        quiet,
+      ),
+    ).toBe(1);
     await page.goto(pathToFileURL(out).href);
     expect(await page.locator("svg.sequence g[data-step]").count()).toBe(3);
     expect(await page.locator("svg.sequence .violation text").textContent()).toBe("consistent violated (rm1, rm2)");
@@ -63,7 +77,14 @@ describe.skipIf(missing !== undefined)("reports in chromium at 1,400 px", () => 
   it("the lincheck report of a 3,000-operation history opens with the violating operation in view", async () => {
     const file = join(dir, "register-3000.jsonl");
     // 2,997 random operations and the 3 of the planted stale read.
-    const events = generateRegisterHistory({ seed: 7, processes: 6, operations: 2997, values: 5, unknownRate: 0.02, violation: "stale-read" });
+    const events = generateRegisterHistory({
+      seed: 7,
+      processes: 6,
+      operations: 2997,
+      values: 5,
+      unknownRate: 0.02,
+      violation: "stale-read",
+    });
     writeFileSync(file, toJsonLines(events));
     const out = join(dir, "register-3000.html");
     expect(await runCli(["lincheck", file, "--model", "register", "--html", out], quiet)).toBe(1);

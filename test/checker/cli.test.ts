@@ -25,7 +25,16 @@ describe("interleave CLI", () => {
     const r = run("check", "two-phase-commit", "--param", "rms=5", "--json", "-");
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout);
-    expect(report).toMatchObject({ spec: "two-phase-commit", variant: "default", params: { rms: 5 }, result: "ok", property: null, distinctStates: 8832, generatedStates: 58146, trace: null });
+    expect(report).toMatchObject({
+      spec: "two-phase-commit",
+      variant: "default",
+      params: { rms: 5 },
+      result: "ok",
+      property: null,
+      distinctStates: 8832,
+      generatedStates: 58146,
+      trace: null,
+    });
     expect(Object.keys(report)).toEqual(expect.arrayContaining(["maxDepth", "durationMs", "statesPerSecond"]));
     expect(r.stderr).toMatch(/^OK: two-phase-commit \(rms=5\)/);
   });
@@ -35,11 +44,17 @@ describe("interleave CLI", () => {
     expect(r.code).toBe(0);
     const list = JSON.parse(r.stdout) as ListEntry[];
     const tpc = list.find((s) => s.name === "two-phase-commit");
-    expect(tpc?.params).toEqual([{ name: "rms", type: "int", default: 3, min: 1, max: 12, description: "number of resource managers" }]);
+    expect(tpc?.params).toEqual([
+      { name: "rms", type: "int", default: 3, min: 1, max: 12, description: "number of resource managers" },
+    ]);
     expect(tpc?.properties).toEqual([
       { name: "typeOK", kind: "invariant", description: "TPTypeOK: every variable holds a value of its type" },
       { name: "consistent", kind: "invariant", description: "no RM has committed while another has aborted" },
-      { name: "eventuallyAllDecided", kind: "eventually", description: "every fair behaviour reaches a state where every RM has committed or aborted" },
+      {
+        name: "eventuallyAllDecided",
+        kind: "eventually",
+        description: "every fair behaviour reaches a state where every RM has committed or aborted",
+      },
     ]);
     const broken = tpc?.variants.filter((v) => v.violates) ?? [];
     expect(broken.length).toBeGreaterThanOrEqual(1);
@@ -53,17 +68,37 @@ describe("interleave CLI", () => {
   it("prints a violation as a readable trace of changed fields", () => {
     const r = run("check", "two-phase-commit", "--variant", "commit-without-all-prepared");
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain('VIOLATION: two-phase-commit --variant commit-without-all-prepared (rms=3): invariant "consistent" is violated after 3 steps');
-    expect(r.stdout).toContain('Step 1: tm: DecideCommit\n    nodes.tm.tmState: "init" → "committed"\n    network: + {"from":"tm","to":["rm1","rm2","rm3"],"msg":{"type":"Commit"}}');
+    expect(r.stdout).toContain(
+      'VIOLATION: two-phase-commit --variant commit-without-all-prepared (rms=3): invariant "consistent" is violated after 3 steps',
+    );
+    expect(r.stdout).toContain(
+      'Step 1: tm: DecideCommit\n    nodes.tm.tmState: "init" → "committed"\n    network: + {"from":"tm","to":["rm1","rm2","rm3"],"msg":{"type":"Commit"}}',
+    );
     expect(r.stdout).toContain('Step 3: rm2: receive Commit from tm\n    nodes.rm2.rmState: "working" → "committed"');
   });
 
   it("writes the report and the trace to files", () => {
     const dir = mkdtempSync(join(tmpdir(), "interleave-cli-"));
-    const r = run("check", "two-phase-commit", "--variant", "commit-without-all-prepared", "--json", join(dir, "r.json"), "--trace-format", "json", "--out", join(dir, "t.json"));
+    const r = run(
+      "check",
+      "two-phase-commit",
+      "--variant",
+      "commit-without-all-prepared",
+      "--json",
+      join(dir, "r.json"),
+      "--trace-format",
+      "json",
+      "--out",
+      join(dir, "t.json"),
+    );
     expect(r.code).toBe(1);
     expect(JSON.parse(readFileSync(join(dir, "r.json"), "utf8")).property).toBe("consistent");
-    expect(JSON.parse(readFileSync(join(dir, "t.json"), "utf8"))).toMatchObject({ spec: "two-phase-commit", variant: "commit-without-all-prepared", params: { rms: 3 }, property: "consistent" });
+    expect(JSON.parse(readFileSync(join(dir, "t.json"), "utf8"))).toMatchObject({
+      spec: "two-phase-commit",
+      variant: "commit-without-all-prepared",
+      params: { rms: 3 },
+      property: "consistent",
+    });
     expect(JSON.parse(readFileSync(join(dir, "t.json"), "utf8")).steps).toHaveLength(4);
   });
 
@@ -71,13 +106,28 @@ describe("interleave CLI", () => {
     const args = ["check", "two-phase-commit", "--variant", "commit-without-all-prepared", "--trace-format"];
     const itf = run(...args, "itf");
     expect(itf.code).toBe(1);
-    expect(itf.stderr).toMatch(/^VIOLATION: two-phase-commit --variant commit-without-all-prepared \(rms=3\): invariant "consistent" is violated after 3 steps/);
-    const doc = JSON.parse(itf.stdout) as { "#meta": { format: string }; vars: string[]; states: { "#meta": { index: number; action: string }; nodes: unknown; faults: unknown }[] };
+    expect(itf.stderr).toMatch(
+      /^VIOLATION: two-phase-commit --variant commit-without-all-prepared \(rms=3\): invariant "consistent" is violated after 3 steps/,
+    );
+    const doc = JSON.parse(itf.stdout) as {
+      "#meta": { format: string };
+      vars: string[];
+      states: { "#meta": { index: number; action: string }; nodes: unknown; faults: unknown }[];
+    };
     expect(doc["#meta"].format).toBe("ITF");
     expect(doc.vars).toEqual(["nodes", "network", "timers", "down", "faults", "history"]);
-    expect(doc.states.map((s) => s["#meta"].action)).toEqual(["init", "tm: DecideCommit", "rm1: ChooseToAbort", "rm2: receive Commit from tm"]);
+    expect(doc.states.map((s) => s["#meta"].action)).toEqual([
+      "init",
+      "tm: DecideCommit",
+      "rm1: ChooseToAbort",
+      "rm2: receive Commit from tm",
+    ]);
     expect(doc.states[3]!.nodes).toMatchObject({ rm1: { rmState: "aborted" }, rm2: { rmState: "committed" } });
-    expect(doc.states[0]!.faults).toEqual({ lost: { "#bigint": "0" }, duplicated: { "#bigint": "0" }, crashed: { "#bigint": "0" } });
+    expect(doc.states[0]!.faults).toEqual({
+      lost: { "#bigint": "0" },
+      duplicated: { "#bigint": "0" },
+      crashed: { "#bigint": "0" },
+    });
 
     const mermaid = run(...args, "mermaid");
     expect(mermaid.code).toBe(1);
@@ -111,15 +161,33 @@ describe("interleave CLI", () => {
 
   it.each([
     [["check", "nope"], 'interleave: no spec named "nope"; specs: '],
-    [["check", "two-phase-commit", "--variant", "fast"], 'interleave: spec "two-phase-commit" has no variant "fast"; variants: default, commit-without-all-prepared, abort-after-commit, no-fairness, unfair-network'],
+    [
+      ["check", "two-phase-commit", "--variant", "fast"],
+      'interleave: spec "two-phase-commit" has no variant "fast"; variants: default, commit-without-all-prepared, abort-after-commit, no-fairness, unfair-network',
+    ],
     [["check", "two-phase-commit", "--param", "rms=x"], 'interleave: param "rms" must be an integer, got "x"'],
     [["check", "two-phase-commit", "--param", "rm=3"], 'interleave: unknown param "rm"; params: rms'],
-    [["check", "two-phase-commit", "--param", "rms"], 'interleave: option \'--param <name=value>\' argument \'rms\' is invalid. --param takes name=value, got "rms"'],
+    [
+      ["check", "two-phase-commit", "--param", "rms"],
+      "interleave: option '--param <name=value>' argument 'rms' is invalid. --param takes name=value, got \"rms\"",
+    ],
     [["check", "two-phase-commit", "--max-states", "-1"], "interleave: "],
-    [["check", "two-phase-commit", "--timeout", "soon"], "interleave: option '--timeout <seconds>' argument 'soon' is invalid."],
-    [["check", "two-phase-commit", "--workers", "0"], "interleave: option '--workers <n>' argument '0' is invalid. --workers must be a positive integer"],
-    [["check", "two-phase-commit", "--workers", "2", "--strategy", "dfs"], "interleave: --workers above 1 runs breadth-first search"],
-    [["check", "two-phase-commit", "--trace-format", "dot"], "interleave: option '--trace-format <format>' argument 'dot' is invalid. Allowed choices are text, json, itf, mermaid, html."],
+    [
+      ["check", "two-phase-commit", "--timeout", "soon"],
+      "interleave: option '--timeout <seconds>' argument 'soon' is invalid.",
+    ],
+    [
+      ["check", "two-phase-commit", "--workers", "0"],
+      "interleave: option '--workers <n>' argument '0' is invalid. --workers must be a positive integer",
+    ],
+    [
+      ["check", "two-phase-commit", "--workers", "2", "--strategy", "dfs"],
+      "interleave: --workers above 1 runs breadth-first search",
+    ],
+    [
+      ["check", "two-phase-commit", "--trace-format", "dot"],
+      "interleave: option '--trace-format <format>' argument 'dot' is invalid. Allowed choices are text, json, itf, mermaid, html.",
+    ],
     [["check", "./no/such/spec.ts"], "interleave: spec file not found: ./no/such/spec.ts"],
     [["check", "lamport-clock", "--symmetry"], 'interleave: spec "lamport-clock" declares no symmetric roles'],
     [["frobnicate"], "interleave: unknown command 'frobnicate'"],
@@ -135,10 +203,20 @@ describe("interleave CLI", () => {
     const etcd = resolve(root, "test/fixtures/porcupine/etcd");
     const ok = run("lincheck", join(etcd, "etcd_002.log"), "--json", "-");
     expect(ok.code).toBe(0);
-    expect(JSON.parse(ok.stdout)).toMatchObject({ model: "register", result: "linearizable", operations: 77, partitions: 1 });
+    expect(JSON.parse(ok.stdout)).toMatchObject({
+      model: "register",
+      result: "linearizable",
+      operations: 77,
+      partitions: 1,
+    });
     const bad = run("lincheck", join(etcd, "etcd_002.log"), join(etcd, "etcd_000.log"), "--json", "-");
     expect(bad.code).toBe(1);
-    expect(bad.stdout.trim().split("\n").map((l) => JSON.parse(l).result)).toEqual(["linearizable", "violation"]);
+    expect(
+      bad.stdout
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l).result),
+    ).toEqual(["linearizable", "violation"]);
     const dir = mkdtempSync(join(tmpdir(), "interleave-lincheck-"));
     writeFileSync(join(dir, "g.log"), "garbage\n");
     const garbage = run("lincheck", join(dir, "g.log"));
@@ -201,14 +279,37 @@ describe("interleave CLI messages", () => {
       properties: [
         { name: "typeOK", kind: "invariant", description: "TPTypeOK: every variable holds a value of its type" },
         { name: "consistent", kind: "invariant", description: "no RM has committed while another has aborted" },
-        { name: "eventuallyAllDecided", kind: "eventually", description: "every fair behaviour reaches a state where every RM has committed or aborted" },
+        {
+          name: "eventuallyAllDecided",
+          kind: "eventually",
+          description: "every fair behaviour reaches a state where every RM has committed or aborted",
+        },
       ],
       variants: [
-        { name: "default", description: "Gray and Lamport's two-phase commit (TwoPhase.tla): a TM and RMs agree to commit or abort" },
-        { name: "commit-without-all-prepared", description: "the TM commits without waiting for every RM's Prepared message", violates: "consistent" },
-        { name: "abort-after-commit", description: "the TM may still decide to abort after it decided to commit", violates: "consistent" },
-        { name: "no-fairness", description: "no step is fair: the system may stop at any point (here: before anything happens)", violates: "eventuallyAllDecided" },
-        { name: "unfair-network", description: "the TM and RMs act when they can, but the network may hold a decision forever", violates: "eventuallyAllDecided" },
+        {
+          name: "default",
+          description: "Gray and Lamport's two-phase commit (TwoPhase.tla): a TM and RMs agree to commit or abort",
+        },
+        {
+          name: "commit-without-all-prepared",
+          description: "the TM commits without waiting for every RM's Prepared message",
+          violates: "consistent",
+        },
+        {
+          name: "abort-after-commit",
+          description: "the TM may still decide to abort after it decided to commit",
+          violates: "consistent",
+        },
+        {
+          name: "no-fairness",
+          description: "no step is fair: the system may stop at any point (here: before anything happens)",
+          violates: "eventuallyAllDecided",
+        },
+        {
+          name: "unfair-network",
+          description: "the TM and RMs act when they can, but the network may hold a decision forever",
+          violates: "eventuallyAllDecided",
+        },
       ],
       symmetry: ["rm"],
     });
@@ -238,7 +339,9 @@ describe("interleave CLI messages", () => {
       "  properties: clockCondition (invariant), totalOrderExtendsHappenedBefore (invariant), clockAdvancesWithEveryEvent (action)",
       "  variant receive-without-max: on receipt the clock ticks past its own value only (local + 1), ignoring the message's stamp (violates clockCondition)",
     ]);
-    expect(r.stdout).toContain("\n              workload=put (put|get-put|get-put-cas): operations clients choose from\n");
+    expect(r.stdout).toContain(
+      "\n              workload=put (put|get-put|get-put-cas): operations clients choose from\n",
+    );
   });
 
   it("list <spec> shows one catalogue spec in full", () => {
@@ -273,7 +376,19 @@ describe("interleave CLI messages", () => {
       "  stale-read [clients=2, requests=2, workload=get-put, maxTerm=2, maxLog=1, preVote=off]: a leader answers reads from its local state without confirming it is still the leader (violates linearizableClientHistory)\n",
     );
     const json = run("list", "raft", "--json");
-    expect(JSON.parse(json.stdout)).toMatchObject({ name: "raft", params: expect.arrayContaining([{ name: "crash", type: "int", default: 0, min: 0, max: 3, description: "server crashes (each followed by a possible restart)" }]) });
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      name: "raft",
+      params: expect.arrayContaining([
+        {
+          name: "crash",
+          type: "int",
+          default: 0,
+          min: 0,
+          max: 3,
+          description: "server crashes (each followed by a possible restart)",
+        },
+      ]),
+    });
     expect(run("list", "nope")).toMatchObject({ code: 2, stdout: "" });
   });
 
@@ -330,7 +445,9 @@ export default defineSpec({
     const r = run("check", file);
     expect(r.code).toBe(1);
     const lines = r.stdout.split("\n");
-    expect(lines[0]).toMatch(/^VIOLATION: one-step: invariant "zero" is violated after 1 step; 2 distinct states, 2 generated, depth 1, /);
+    expect(lines[0]).toMatch(
+      /^VIOLATION: one-step: invariant "zero" is violated after 1 step; 2 distinct states, 2 generated, depth 1, /,
+    );
     expect(lines.slice(1, 3)).toEqual(["", "Counterexample (1 step):"]);
   });
 

@@ -25,9 +25,19 @@ const tiny = { maxQueueBytes: 20_000 };
 describe("disk queue (BFS past its memory budget)", () => {
   it("two-phase-commit rms=5 spills its queue and gives the exact counts, leaving no file behind", async () => {
     const inMemory = await checkSpecByName("two-phase-commit", { params: { rms: 5 } });
-    expect([inMemory.result, inMemory.distinctStates, inMemory.generatedStates, inMemory.spilledStates]).toEqual(["ok", 8832, 58146, 0]);
+    expect([inMemory.result, inMemory.distinctStates, inMemory.generatedStates, inMemory.spilledStates]).toEqual([
+      "ok",
+      8832,
+      58146,
+      0,
+    ]);
     const spilled = await checkSpecByName("two-phase-commit", { params: { rms: 5 }, ...tiny });
-    expect([spilled.result, spilled.distinctStates, spilled.generatedStates, spilled.maxDepth]).toEqual(["ok", 8832, 58146, inMemory.maxDepth]);
+    expect([spilled.result, spilled.distinctStates, spilled.generatedStates, spilled.maxDepth]).toEqual([
+      "ok",
+      8832,
+      58146,
+      inMemory.maxDepth,
+    ]);
     // Every state but the first batch went through the disk, each written once.
     expect(spilled.spilledStates).toBeGreaterThan(8000);
     expect(spilled.spilledStates).toBeLessThan(8832);
@@ -39,13 +49,13 @@ describe("disk queue (BFS past its memory budget)", () => {
   it("a violation found after spilling has the same shortest trace (raft vote-twice: 12 steps, protocol states adopted back)", async () => {
     const inMemory = await checkSpecByName("raft", { variant: "vote-twice" });
     const spilled = await checkSpecByName("raft", { variant: "vote-twice", maxQueueBytes: 1 });
-    expect([spilled.result, spilled.property, (spilled.trace?.length ?? 0) - 1, spilled.distinctStates, spilled.generatedStates]).toEqual([
-      "violation",
-      "atMostOneLeaderPerTerm",
-      12,
-      12598,
-      56168,
-    ]);
+    expect([
+      spilled.result,
+      spilled.property,
+      (spilled.trace?.length ?? 0) - 1,
+      spilled.distinctStates,
+      spilled.generatedStates,
+    ]).toEqual(["violation", "atMostOneLeaderPerTerm", 12, 12598, 56168]);
     expect(spilled.spilledStates).toBeGreaterThan(10000);
     expect(spilled.trace).toEqual(inMemory.trace);
     expect(readdirSync(scratch)).toEqual([]);
@@ -53,14 +63,14 @@ describe("disk queue (BFS past its memory budget)", () => {
 
   it("liveness still sees the whole graph: raft-election split-votes gives the same 25-step lasso after spilling", async () => {
     const r = await checkSpecByName("raft-election", { variant: "split-votes", maxQueueBytes: 1 });
-    expect([r.result, r.property, r.loopStart, (r.trace?.length ?? 0) - 1, r.distinctStates, r.generatedStates]).toEqual([
-      "violation",
-      "eventuallyLeader",
-      3,
-      25,
-      15008,
-      89157,
-    ]);
+    expect([
+      r.result,
+      r.property,
+      r.loopStart,
+      (r.trace?.length ?? 0) - 1,
+      r.distinctStates,
+      r.generatedStates,
+    ]).toEqual(["violation", "eventuallyLeader", 3, 25, 15008, 89157]);
     expect(r.spilledStates).toBeGreaterThan(14000);
   });
 
@@ -68,7 +78,11 @@ describe("disk queue (BFS past its memory budget)", () => {
     const r = await checkSpecByName("two-phase-commit", { params: { rms: 5 }, workers: 2, ...tiny });
     expect([r.result, r.distinctStates, r.generatedStates]).toEqual(["ok", 8832, 58146]);
     expect(r.spilledStates).toBeGreaterThan(4000);
-    const broken = await checkSpecByName("two-phase-commit", { variant: "abort-after-commit", workers: 2, maxQueueBytes: 1 });
+    const broken = await checkSpecByName("two-phase-commit", {
+      variant: "abort-after-commit",
+      workers: 2,
+      maxQueueBytes: 1,
+    });
     expect([broken.result, broken.property, (broken.trace?.length ?? 0) - 1]).toEqual(["violation", "consistent", 10]);
     expect(readdirSync(scratch)).toEqual([]);
   });

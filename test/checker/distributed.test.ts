@@ -49,8 +49,13 @@ let broker: ChildProcess | undefined;
 const binary = url === undefined ? natsServerBinary() : undefined;
 const missing = url === undefined && binary === undefined;
 if (missing) {
-  if (process.env["CI"] === "true") throw new Error("no NATS broker for the distributed tests: set INTERLEAVE_TEST_NATS_URL or install nats-server (.ci/run does both)");
-  console.warn("skipping the distributed tests: no INTERLEAVE_TEST_NATS_URL and no nats-server on PATH (apt-get install nats-server)");
+  if (process.env["CI"] === "true")
+    throw new Error(
+      "no NATS broker for the distributed tests: set INTERLEAVE_TEST_NATS_URL or install nats-server (.ci/run does both)",
+    );
+  console.warn(
+    "skipping the distributed tests: no INTERLEAVE_TEST_NATS_URL and no nats-server on PATH (apt-get install nats-server)",
+  );
 }
 
 beforeAll(async () => {
@@ -68,10 +73,18 @@ afterAll(() => {
 /** Runs the CLI; resolves with its exit code and output. */
 function cli(
   args: readonly string[],
-  options: { readonly timeoutMs?: number; readonly env?: Record<string, string>; readonly onStderr?: (text: string) => void } = {},
+  options: {
+    readonly timeoutMs?: number;
+    readonly env?: Record<string, string>;
+    readonly onStderr?: (text: string) => void;
+  } = {},
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((done) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd: root, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...options.env } });
+    const child = spawn(process.execPath, [bin, ...args], {
+      cwd: root,
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, ...options.env },
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.setEncoding("utf8").on("data", (t: string) => void (stdout += t));
@@ -87,17 +100,41 @@ function cli(
   });
 }
 
-const LIVENESS_WARNING = 'interleave: warning: liveness properties "eventuallyAllDecided" were not checked with --distributed (the edges the liveness check needs are recorded in one process)\n';
+const LIVENESS_WARNING =
+  'interleave: warning: liveness properties "eventuallyAllDecided" were not checked with --distributed (the edges the liveness check needs are recorded in one process)\n';
 
 describe.skipIf(missing)("check --distributed", () => {
   it("two-phase-commit rms=6 on 3 worker processes: exactly the one-process counts", { timeout: 300_000 }, async () => {
-    const r = await cli(["check", "two-phase-commit", "--param", "rms=6", "--distributed", url!, "--workers", "3", "--json", "-"]);
+    const r = await cli([
+      "check",
+      "two-phase-commit",
+      "--param",
+      "rms=6",
+      "--distributed",
+      url!,
+      "--workers",
+      "3",
+      "--json",
+      "-",
+    ]);
     expect(r.stderr).toBe(`${LIVENESS_WARNING}${r.stderr.slice(LIVENESS_WARNING.length)}`);
     expect(r.code).toBe(0);
-    const report = JSON.parse(r.stdout) as { result: string; distinctStates: number; generatedStates: number; maxDepth: number; strategy: string };
+    const report = JSON.parse(r.stdout) as {
+      result: string;
+      distinctStates: number;
+      generatedStates: number;
+      maxDepth: number;
+      strategy: string;
+    };
     const local = checkSpec(twoPhaseCommit, { params: { rms: 6 }, properties: ["typeOK", "consistent"] });
     expect([local.distinctStates, local.generatedStates, local.maxDepth]).toEqual([50_816, 402_306, 19]);
-    expect({ result: report.result, distinct: report.distinctStates, generated: report.generatedStates, depth: report.maxDepth, strategy: report.strategy }).toEqual({
+    expect({
+      result: report.result,
+      distinct: report.distinctStates,
+      generated: report.generatedStates,
+      depth: report.maxDepth,
+      strategy: report.strategy,
+    }).toEqual({
       result: "ok",
       distinct: 50_816,
       generated: 402_306,
@@ -106,23 +143,61 @@ describe.skipIf(missing)("check --distributed", () => {
     });
   });
 
-  it("a broken variant: the one-process search's shortest trace length, and the trace replays", { timeout: 300_000 }, async () => {
-    const dir = mkdtempSync(join(tmpdir(), "interleave-distributed-"));
-    const trace = join(dir, "trace.json");
-    const r = await cli(["check", "two-phase-commit", "--variant", "abort-after-commit", "--param", "rms=4", "--distributed", url!, "--workers", "3", "--trace-format", "json", "--out", trace]);
-    expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/^VIOLATION: two-phase-commit --variant abort-after-commit \(rms=4\): invariant "consistent" is violated after 12 steps;/);
-    const local = checkSpec(twoPhaseCommit, { variant: "abort-after-commit", params: { rms: 4 }, properties: ["typeOK", "consistent"] });
-    expect(local.property).toBe("consistent");
-    expect(local.trace!.length - 1).toBe(12);
-    const saved = JSON.parse(readFileSync(trace, "utf8")) as { steps: unknown[] };
-    expect(saved.steps.length).toBe(13);
-    const replayed = await cli(["replay", trace]);
-    expect(replayed.code).toBe(1);
-  });
+  it(
+    "a broken variant: the one-process search's shortest trace length, and the trace replays",
+    { timeout: 300_000 },
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), "interleave-distributed-"));
+      const trace = join(dir, "trace.json");
+      const r = await cli([
+        "check",
+        "two-phase-commit",
+        "--variant",
+        "abort-after-commit",
+        "--param",
+        "rms=4",
+        "--distributed",
+        url!,
+        "--workers",
+        "3",
+        "--trace-format",
+        "json",
+        "--out",
+        trace,
+      ]);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toMatch(
+        /^VIOLATION: two-phase-commit --variant abort-after-commit \(rms=4\): invariant "consistent" is violated after 12 steps;/,
+      );
+      const local = checkSpec(twoPhaseCommit, {
+        variant: "abort-after-commit",
+        params: { rms: 4 },
+        properties: ["typeOK", "consistent"],
+      });
+      expect(local.property).toBe("consistent");
+      expect(local.trace!.length - 1).toBe(12);
+      const saved = JSON.parse(readFileSync(trace, "utf8")) as { steps: unknown[] };
+      expect(saved.steps.length).toBe(13);
+      const replayed = await cli(["replay", trace]);
+      expect(replayed.code).toBe(1);
+    },
+  );
 
   it("--max-states: exit 3, incomplete at the limit", { timeout: 200_000 }, async () => {
-    const r = await cli(["check", "two-phase-commit", "--param", "rms=6", "--distributed", url!, "--workers", "2", "--max-states", "1000", "--json", "-"]);
+    const r = await cli([
+      "check",
+      "two-phase-commit",
+      "--param",
+      "rms=6",
+      "--distributed",
+      url!,
+      "--workers",
+      "2",
+      "--max-states",
+      "1000",
+      "--json",
+      "-",
+    ]);
     expect(r.code).toBe(3);
     const report = JSON.parse(r.stdout) as { result: string; limit: string; distinctStates: number };
     expect([report.result, report.limit, report.distinctStates]).toEqual(["incomplete", "max-states", 1000]);
@@ -132,17 +207,40 @@ describe.skipIf(missing)("check --distributed", () => {
     const port = await freePort();
     const r = await cli(["check", "two-phase-commit", "--distributed", `nats://127.0.0.1:${port}`, "--workers", "2"]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(new RegExp(`^interleave: cannot reach the NATS broker at nats://127\\.0\\.0\\.1:${port} \\([^\\n]*\\); start one \\(nats-server -a 127\\.0\\.0\\.1 -p 4222\\) or pass its URL to --distributed\\n$`));
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `^interleave: cannot reach the NATS broker at nats://127\\.0\\.0\\.1:${port} \\([^\\n]*\\); start one \\(nats-server -a 127\\.0\\.0\\.1 -p 4222\\) or pass its URL to --distributed\\n$`,
+      ),
+    );
   });
 
   it("a worker that dies: exit 3 with one line naming it", { timeout: 200_000 }, async () => {
     const run = `die-${process.pid}`;
     // INTERLEAVE_DEBUG makes the coordinator log each level, so the worker is killed once the search is under way.
-    const coordinator = cli(["check", "two-phase-commit", "--param", "rms=8", "--distributed", url!, "--workers", "2", "--no-spawn", "--run", run], {
-      env: { INTERLEAVE_DEBUG: "1" },
-      onStderr: (text) => text.includes("level 3:") && workers[1]!.kill("SIGKILL"),
-    });
-    const workers = [0, 1].map((k) => spawn(process.execPath, [bin, "worker", "--distributed", url!, "--partition", String(k), "--run", run], { stdio: "ignore" }));
+    const coordinator = cli(
+      [
+        "check",
+        "two-phase-commit",
+        "--param",
+        "rms=8",
+        "--distributed",
+        url!,
+        "--workers",
+        "2",
+        "--no-spawn",
+        "--run",
+        run,
+      ],
+      {
+        env: { INTERLEAVE_DEBUG: "1" },
+        onStderr: (text) => text.includes("level 3:") && workers[1]!.kill("SIGKILL"),
+      },
+    );
+    const workers = [0, 1].map((k) =>
+      spawn(process.execPath, [bin, "worker", "--distributed", url!, "--partition", String(k), "--run", run], {
+        stdio: "ignore",
+      }),
+    );
     const r = await coordinator;
     workers[0]!.kill();
     expect(r.code).toBe(3);
@@ -193,22 +291,36 @@ function manifests(): Manifest[] {
 function schemaErrors(m: Manifest): string[] {
   const errors: string[] = [];
   const need = (ok: boolean, what: string) => void (ok || errors.push(`${m.kind}/${m.metadata?.name}: ${what}`));
-  need(typeof m.metadata?.name === "string" && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(m.metadata.name), "metadata.name is a DNS label");
+  need(
+    typeof m.metadata?.name === "string" && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(m.metadata.name),
+    "metadata.name is a DNS label",
+  );
   const expected: Record<string, string> = { Deployment: "apps/v1", Service: "v1", Job: "batch/v1" };
   need(expected[m.kind] === m.apiVersion, `apiVersion ${m.apiVersion} is ${expected[m.kind] ?? "a known kind's"}`);
   if (m.kind === "Service") {
-    need(Array.isArray(m.spec?.ports) && m.spec.ports.every((p: { port?: unknown }) => Number.isInteger(p.port)), "spec.ports[].port are integers");
+    need(
+      Array.isArray(m.spec?.ports) && m.spec.ports.every((p: { port?: unknown }) => Number.isInteger(p.port)),
+      "spec.ports[].port are integers",
+    );
     need(typeof m.spec?.selector === "object", "spec.selector");
     return errors;
   }
   const pod = m.spec?.template?.spec;
   need(Array.isArray(pod?.containers) && pod.containers.length > 0, "spec.template.spec.containers");
-  for (const c of pod?.containers ?? []) need(typeof c.name === "string" && typeof c.image === "string", "containers have a name and an image");
+  for (const c of pod?.containers ?? [])
+    need(typeof c.name === "string" && typeof c.image === "string", "containers have a name and an image");
   if (m.kind === "Deployment") {
     const labels = m.spec?.template?.metadata?.labels ?? {};
-    need(Object.entries(m.spec?.selector?.matchLabels ?? { none: true }).every(([k, v]) => labels[k] === v), "spec.selector.matchLabels match the pod's labels");
+    need(
+      Object.entries(m.spec?.selector?.matchLabels ?? { none: true }).every(([k, v]) => labels[k] === v),
+      "spec.selector.matchLabels match the pod's labels",
+    );
   }
-  if (m.kind === "Job") need(pod?.restartPolicy === "Never" || pod?.restartPolicy === "OnFailure", "a Job's pods restart Never or OnFailure");
+  if (m.kind === "Job")
+    need(
+      pod?.restartPolicy === "Never" || pod?.restartPolicy === "OnFailure",
+      "a Job's pods restart Never or OnFailure",
+    );
   return errors;
 }
 
@@ -217,7 +329,12 @@ describe("deploy/kubernetes", () => {
   const byName = (kind: string, name: string) => all.find((m) => m.kind === kind && m.metadata.name === name)!;
 
   it("every manifest has the fields its kind requires", () => {
-    expect(all.map((m) => `${m.kind}/${m.metadata.name}`)).toEqual(["Deployment/nats", "Service/nats", "Job/interleave-workers", "Job/interleave-coordinator"]);
+    expect(all.map((m) => `${m.kind}/${m.metadata.name}`)).toEqual([
+      "Deployment/nats",
+      "Service/nats",
+      "Job/interleave-workers",
+      "Job/interleave-coordinator",
+    ]);
     expect(all.flatMap(schemaErrors)).toEqual([]);
   });
 
@@ -244,7 +361,9 @@ describe("deploy/kubernetes", () => {
     const dockerfile = readFileSync(join(root, "deploy", "Dockerfile"), "utf8");
     const tag = /docker build -f deploy\/Dockerfile -t (\S+) \./.exec(dockerfile)?.[1];
     expect(tag).toBe("interleave-check:0.1.0");
-    const images = ["interleave-workers", "interleave-coordinator"].map((n) => byName("Job", n).spec.template.spec.containers[0].image);
+    const images = ["interleave-workers", "interleave-coordinator"].map(
+      (n) => byName("Job", n).spec.template.spec.containers[0].image,
+    );
     expect(images).toEqual([tag, tag]);
     expect(dockerfile).toMatch(/^FROM node:20-slim$/m);
     expect(dockerfile).toMatch(/^RUN npm ci/m);

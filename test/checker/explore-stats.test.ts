@@ -10,7 +10,11 @@ import { twoPhaseCommit } from "../../specs/two-phase-commit.js";
 async function cli(...args: string[]) {
   let stdout = "";
   let stderr = "";
-  const code = await runCli(args, { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), progress: false });
+  const code = await runCli(args, {
+    stdout: (t) => void (stdout += t),
+    stderr: (t) => void (stderr += t),
+    progress: false,
+  });
   return { code, stdout, stderr };
 }
 

@@ -59,21 +59,32 @@ describe("ExplorerSession", () => {
 
   it("says which step of a path the model does not have", () => {
     const session = broken();
-    expect(() => session.view([0, 0, 9])).toThrow(new PathError("step 2: action #9 is not enabled; 9 actions are enabled there"));
-    expect(() => session.view([0, "tm: Nap"])).toThrow(new PathError('step 1: action "tm: Nap" is not enabled; 8 actions are enabled there'));
+    expect(() => session.view([0, 0, 9])).toThrow(
+      new PathError("step 2: action #9 is not enabled; 9 actions are enabled there"),
+    );
+    expect(() => session.view([0, "tm: Nap"])).toThrow(
+      new PathError('step 1: action "tm: Nap" is not enabled; 8 actions are enabled there'),
+    );
     expect(() => session.view([1])).toThrow(new PathError("there is no initial state 1; the spec has 1 (0..0)"));
   });
 
   it("turns a saved JSON or ITF counterexample into its path, and refuses one the model does not have", async () => {
     const report = checkSpec(twoPhaseCommit, { variant: "commit-without-all-prepared" });
-    const source = { spec: "two-phase-commit", variant: "commit-without-all-prepared", property: report.property, params: report.params };
+    const source = {
+      spec: "two-phase-commit",
+      variant: "commit-without-all-prepared",
+      property: report.property,
+      params: report.params,
+    };
     const session = broken();
     expect(session.pathOfTrace({ trace: toTraceJson(report.trace!, source).steps })).toEqual([0, 0, 1, 5]);
     const itf = toItf(report.trace!, source);
     const { fromItf } = await import("../../src/trace-formats.js");
     expect(session.pathOfTrace(fromItf(itf))).toEqual([0, 0, 1, 5]);
     const edited = report.trace!.map((s, i) => (i === 2 ? { ...s, action: "rm3: ChooseToAbort" } : s));
-    expect(() => session.pathOfTrace({ trace: edited })).toThrow(/^DIVERGED: two-phase-commit --variant commit-without-all-prepared \(rms=3\): step 2 \(rm3: ChooseToAbort\)/);
+    expect(() => session.pathOfTrace({ trace: edited })).toThrow(
+      /^DIVERGED: two-phase-commit --variant commit-without-all-prepared \(rms=3\): step 2 \(rm3: ChooseToAbort\)/,
+    );
   });
 
   it("evaluates final properties and deadlock only in final states", () => {
@@ -111,7 +122,9 @@ describe("the nodes a violation is about", () => {
 
   it("fall back to the nodes the last step touched when none is given", () => {
     const report = checkSpec(twoPhaseCommit, { variant: "commit-without-all-prepared" });
-    expect(toMermaid(report.trace!, { spec: "two-phase-commit", property: "consistent" }).trimEnd().split("\n").at(-1)).toBe("  Note over tm,rm2: consistent violated");
+    expect(
+      toMermaid(report.trace!, { spec: "two-phase-commit", property: "consistent" }).trimEnd().split("\n").at(-1),
+    ).toBe("  Note over tm,rm2: consistent violated");
   });
 
   it("flowcharts list every changed field", () => {
@@ -119,7 +132,9 @@ describe("the nodes a violation is about", () => {
       { action: null, state: { a: 0, b: 0, c: 0, d: 0, e: 0, f: 0 } },
       { action: "all", state: { a: 1, b: 1, c: 1, d: 1, e: 1, f: 1 } },
     ];
-    expect(toMermaid(trace, { spec: "s" }).split("\n")[3]).toBe('  s1["a: 0 → 1<br/>b: 0 → 1<br/>c: 0 → 1<br/>d: 0 → 1<br/>e: 0 → 1<br/>f: 0 → 1"]');
+    expect(toMermaid(trace, { spec: "s" }).split("\n")[3]).toBe(
+      '  s1["a: 0 → 1<br/>b: 0 → 1<br/>c: 0 → 1<br/>d: 0 → 1<br/>e: 0 → 1<br/>f: 0 → 1"]',
+    );
   });
 });
 
@@ -150,7 +165,9 @@ describe("the explorer's HTTP API", () => {
     });
     const view = (await (await fetch(`${server.url}api/view?path=0,0,1,5`)).json()) as ExplorerView;
     expect(view.properties[1]).toEqual({ name: "consistent", kind: "invariant", status: "violated" });
-    const byLabel = (await (await fetch(`${server.url}api/view?path=${encodeURIComponent(JSON.stringify([0, "tm: DecideCommit"]))}`)).json()) as ExplorerView;
+    const byLabel = (await (
+      await fetch(`${server.url}api/view?path=${encodeURIComponent(JSON.stringify([0, "tm: DecideCommit"]))}`)
+    ).json()) as ExplorerView;
     expect(byLabel.path).toEqual([0, 0]);
     const bad = await fetch(`${server.url}api/view?path=0,0,9`);
     expect(bad.status).toBe(400);
@@ -183,7 +200,11 @@ describe("the explorer's HTTP API", () => {
 async function cli(...args: string[]) {
   let stdout = "";
   let stderr = "";
-  const code = await runCli(args, { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), progress: false });
+  const code = await runCli(args, {
+    stdout: (t) => void (stdout += t),
+    stderr: (t) => void (stderr += t),
+    progress: false,
+  });
   return { code, stdout, stderr };
 }
 
@@ -199,7 +220,10 @@ describe("interleave explore", () => {
     expect(param.stderr.trimEnd().split("\n")).toHaveLength(1);
     const dir = mkdtempSync(join(tmpdir(), "interleave-explore-"));
     const file = join(dir, "other.json");
-    writeFileSync(file, JSON.stringify({ spec: "two-phase-commit", steps: [{ action: null, state: { nodes: {}, network: [] } }] }));
+    writeFileSync(
+      file,
+      JSON.stringify({ spec: "two-phase-commit", steps: [{ action: null, state: { nodes: {}, network: [] } }] }),
+    );
     const trace = await cli("explore", "two-phase-commit", "--trace", file);
     expect(trace.code).toBe(2);
     expect(trace.stderr).toBe(
@@ -211,13 +235,28 @@ describe("interleave explore", () => {
     const report = checkSpec(twoPhaseCommit, { variant: "commit-without-all-prepared" });
     const dir = mkdtempSync(join(tmpdir(), "interleave-explore-"));
     const file = join(dir, "trace.itf.json");
-    writeFileSync(file, JSON.stringify(toItf(report.trace!, { spec: "two-phase-commit", variant: "commit-without-all-prepared", property: "consistent" })));
+    writeFileSync(
+      file,
+      JSON.stringify(
+        toItf(report.trace!, {
+          spec: "two-phase-commit",
+          variant: "commit-without-all-prepared",
+          property: "consistent",
+        }),
+      ),
+    );
     let stdout = "";
     let stop = () => {};
     const until = new Promise<void>((resolve) => (stop = resolve));
     const io = { stdout: (t: string) => void ((stdout += t), stop()), stderr: () => {} };
-    const code = await exploreCommand("two-phase-commit", { variant: "commit-without-all-prepared", param: {}, trace: file, until }, io);
+    const code = await exploreCommand(
+      "two-phase-commit",
+      { variant: "commit-without-all-prepared", param: {}, trace: file, until },
+      io,
+    );
     expect(code).toBe(0);
-    expect(stdout).toMatch(/^interleave explore: http:\/\/127\.0\.0\.1:\d+\/#path=0,0,1,5\n {2}open it in a browser; Ctrl-C stops the server\n$/);
+    expect(stdout).toMatch(
+      /^interleave explore: http:\/\/127\.0\.0\.1:\d+\/#path=0,0,1,5\n {2}open it in a browser; Ctrl-C stops the server\n$/,
+    );
   });
 });

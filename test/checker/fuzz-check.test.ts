@@ -18,7 +18,11 @@ let files = 0;
 async function cli(argv: string[]) {
   let stdout = "";
   let stderr = "";
-  const code = await runCli(argv, { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), progress: false });
+  const code = await runCli(argv, {
+    stdout: (t) => void (stdout += t),
+    stderr: (t) => void (stderr += t),
+    progress: false,
+  });
   return { code, stdout, stderr };
 }
 
@@ -39,11 +43,17 @@ function file(name: string, text: string): string {
   return path;
 }
 
-const junk = fc.oneof(fc.string(), fc.constantFrom("", "-1", "0", "1.5", "1e9", "NaN", "abc", "=", "--", "9".repeat(30)));
+const junk = fc.oneof(
+  fc.string(),
+  fc.constantFrom("", "-1", "0", "1.5", "1e9", "NaN", "abc", "=", "--", "9".repeat(30)),
+);
 const flag = fc.oneof(
   fc.tuple(fc.constant("--param"), fc.oneof(fc.constantFrom("rms=2", "rms=0", "rms=x", "nope=1", "rms", "=3"), junk)),
   fc.tuple(fc.constant("--variant"), fc.oneof(fc.constantFrom("default", "abort-after-commit", "nope"), junk)),
-  fc.tuple(fc.constantFrom("--max-states", "--max-depth", "--timeout", "--max-memory", "--seed", "--runs", "--workers"), junk),
+  fc.tuple(
+    fc.constantFrom("--max-states", "--max-depth", "--timeout", "--max-memory", "--seed", "--runs", "--workers"),
+    junk,
+  ),
   fc.tuple(fc.constant("--strategy"), fc.oneof(fc.constantFrom("bfs", "dfs", "random"), junk)),
   fc.tuple(fc.constant("--trace-format"), fc.oneof(fc.constantFrom("text", "json", "itf", "mermaid", "html"), junk)),
   fc.tuple(fc.constant("--property"), fc.oneof(fc.constantFrom("consistent", "typeOK", "deadlockFree"), junk)),
@@ -54,8 +64,32 @@ const flag = fc.oneof(
 /** A spec whose init, action, property or constraint returns or throws anything. */
 const wildSpec = fc
   .record({
-    init: fc.oneof(fc.jsonValue().map((v) => JSON.stringify(v)), fc.constantFrom("[{ x: 0 }]", "[{ x: 0 }, { x: 1 }]", "[]", "undefined", "[undefined]", "[new Map()]", "[() => 1]")),
-    next: fc.oneof(fc.jsonValue().map((v) => JSON.stringify(v)), fc.constantFrom("({ x: s.x + 1 })", "undefined", "null", "s", "(s.x++, s)", "new Date(0)", "Symbol()", "(() => { throw 'str'; })()", "(() => { throw new Error('x'); })()")),
+    init: fc.oneof(
+      fc.jsonValue().map((v) => JSON.stringify(v)),
+      fc.constantFrom(
+        "[{ x: 0 }]",
+        "[{ x: 0 }, { x: 1 }]",
+        "[]",
+        "undefined",
+        "[undefined]",
+        "[new Map()]",
+        "[() => 1]",
+      ),
+    ),
+    next: fc.oneof(
+      fc.jsonValue().map((v) => JSON.stringify(v)),
+      fc.constantFrom(
+        "({ x: s.x + 1 })",
+        "undefined",
+        "null",
+        "s",
+        "(s.x++, s)",
+        "new Date(0)",
+        "Symbol()",
+        "(() => { throw 'str'; })()",
+        "(() => { throw new Error('x'); })()",
+      ),
+    ),
     prop: fc.constantFrom("true", "false", "s.x < 3", "undefined", "1", "(() => { throw null; })()", "s.x.y.z"),
     constraint: fc.constantFrom("true", "s.x < 3", "undefined", "(() => { throw new Error('c'); })()", "s.missing.x"),
   })
@@ -74,10 +108,14 @@ export default defineSpec({
 describe("fuzz: check, replay and list exit 0-3 with one-line messages", () => {
   it("check with malformed arguments", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.oneof(fc.constantFrom("two-phase-commit", "nope", "./missing.ts", "/"), junk), fc.array(flag, { maxLength: 4 }), async (spec, flags) => {
-        const argv = ["check", spec, ...flags.flat(), "--max-states", "500"];
-        expectContract(await cli(argv), argv);
-      }),
+      fc.asyncProperty(
+        fc.oneof(fc.constantFrom("two-phase-commit", "nope", "./missing.ts", "/"), junk),
+        fc.array(flag, { maxLength: 4 }),
+        async (spec, flags) => {
+          const argv = ["check", spec, ...flags.flat(), "--max-states", "500"];
+          expectContract(await cli(argv), argv);
+        },
+      ),
       { seed: 13, numRuns: 60 },
     );
   });
@@ -95,10 +133,22 @@ describe("fuzz: check, replay and list exit 0-3 with one-line messages", () => {
 
   it("check on files that are not specs", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.oneof(fc.string(), fc.constantFrom("export default 1;", "export const a = {};", "syntax error (", "throw new Error('at load');", "export default { kind: 'interleave-spec' };")), async (text) => {
-        const argv = ["check", file("not-a-spec.ts", text)];
-        expectContract(await cli(argv), argv);
-      }),
+      fc.asyncProperty(
+        fc.oneof(
+          fc.string(),
+          fc.constantFrom(
+            "export default 1;",
+            "export const a = {};",
+            "syntax error (",
+            "throw new Error('at load');",
+            "export default { kind: 'interleave-spec' };",
+          ),
+        ),
+        async (text) => {
+          const argv = ["check", file("not-a-spec.ts", text)];
+          expectContract(await cli(argv), argv);
+        },
+      ),
       { seed: 3, numRuns: 25 },
     );
   });
@@ -112,8 +162,16 @@ describe("fuzz: check, replay and list exit 0-3 with one-line messages", () => {
           fc.string(),
           fc.jsonValue().map((v) => JSON.stringify(v)),
           fc.nat(trace.steps.length - 1).map((k) => JSON.stringify({ ...trace, steps: trace.steps.slice(0, k + 1) })),
-          fc.tuple(fc.nat(trace.steps.length - 1), fc.jsonValue()).map(([k, v]) => JSON.stringify({ ...trace, steps: trace.steps.map((s, i) => (i === k ? { ...s, state: v } : s)) })),
-          fc.tuple(fc.nat(trace.steps.length - 1), fc.string()).map(([k, a]) => JSON.stringify({ ...trace, steps: trace.steps.map((s, i) => (i === k ? { ...s, action: a } : s)) })),
+          fc
+            .tuple(fc.nat(trace.steps.length - 1), fc.jsonValue())
+            .map(([k, v]) =>
+              JSON.stringify({ ...trace, steps: trace.steps.map((s, i) => (i === k ? { ...s, state: v } : s)) }),
+            ),
+          fc
+            .tuple(fc.nat(trace.steps.length - 1), fc.string())
+            .map(([k, a]) =>
+              JSON.stringify({ ...trace, steps: trace.steps.map((s, i) => (i === k ? { ...s, action: a } : s)) }),
+            ),
         ),
         async (text) => {
           const argv = ["replay", file("trace.json", text)];
@@ -126,10 +184,13 @@ describe("fuzz: check, replay and list exit 0-3 with one-line messages", () => {
 
   it("list with malformed arguments", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.oneof(junk, fc.constantFrom("--json", "raft", "./missing.ts", "--bogus")), { maxLength: 3 }), async (args) => {
-        const argv = ["list", ...args];
-        expectContract(await cli(argv), argv);
-      }),
+      fc.asyncProperty(
+        fc.array(fc.oneof(junk, fc.constantFrom("--json", "raft", "./missing.ts", "--bogus")), { maxLength: 3 }),
+        async (args) => {
+          const argv = ["list", ...args];
+          expectContract(await cli(argv), argv);
+        },
+      ),
       { seed: 11, numRuns: 30 },
     );
   });

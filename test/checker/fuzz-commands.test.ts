@@ -28,7 +28,11 @@ interface Answer {
 async function cli(argv: readonly string[]): Promise<Answer> {
   let stdout = "";
   let stderr = "";
-  const code = await runCli(argv, { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), progress: false });
+  const code = await runCli(argv, {
+    stdout: (t) => void (stdout += t),
+    stderr: (t) => void (stderr += t),
+    progress: false,
+  });
   return { code, stdout, stderr };
 }
 
@@ -92,9 +96,31 @@ const lineEdit = fc.oneof(
   fc.record({ kind: fc.constant("insert" as const), at: fc.nat(), text: fc.string({ maxLength: 40 }) }),
   fc.record({ kind: fc.constant("insertJson" as const), at: fc.nat(), value: fc.jsonValue({ maxDepth: 3 }) }),
   fc.record({ kind: fc.constant("truncate" as const), at: fc.nat() }),
-  fc.record({ kind: fc.constant("flip" as const), at: fc.nat(), char: fc.constantFrom("{", "}", "[", "]", '"', ":", ",", "\n", "\u0000", "\uFFFD", "9", " ") }),
+  fc.record({
+    kind: fc.constant("flip" as const),
+    at: fc.nat(),
+    char: fc.constantFrom("{", "}", "[", "]", '"', ":", ",", "\n", "\u0000", "\uFFFD", "9", " "),
+  }),
   fc.record({ kind: fc.constant("deep" as const), at: fc.nat(), depth: fc.constantFrom(5, 200, 20_000) }),
-  fc.record({ kind: fc.constant("field" as const), at: fc.nat(), name: fc.constantFrom("type", "process", "f", "value", "key", "time", "t", "input", "kind", "effects", "restored", "action"), value: fc.jsonValue({ maxDepth: 2 }) }),
+  fc.record({
+    kind: fc.constant("field" as const),
+    at: fc.nat(),
+    name: fc.constantFrom(
+      "type",
+      "process",
+      "f",
+      "value",
+      "key",
+      "time",
+      "t",
+      "input",
+      "kind",
+      "effects",
+      "restored",
+      "action",
+    ),
+    value: fc.jsonValue({ maxDepth: 2 }),
+  }),
 );
 type LineEdit = typeof lineEdit extends fc.Arbitrary<infer T> ? T : never;
 
@@ -124,7 +150,11 @@ function applyEdit(text: string, edit: LineEdit): string {
       return text.slice(0, at) + edit.char + text.slice(at + 1);
     }
     case "deep":
-      lines.splice(i, 0, `{"type":"invoke","process":9,"f":"write","t":"in","kind":"message","input":${"[".repeat(edit.depth)}${"]".repeat(edit.depth)},"value":${"[".repeat(edit.depth)}${"]".repeat(edit.depth)}}`);
+      lines.splice(
+        i,
+        0,
+        `{"type":"invoke","process":9,"f":"write","t":"in","kind":"message","input":${"[".repeat(edit.depth)}${"]".repeat(edit.depth)},"value":${"[".repeat(edit.depth)}${"]".repeat(edit.depth)}}`,
+      );
       break;
     case "field": {
       const line = lines[i] ?? "";
@@ -142,7 +172,6 @@ function applyEdit(text: string, edit: LineEdit): string {
   }
   return lines.join("\n");
 }
-
 
 /** Output paths: fine, a directory, in a missing directory, stdout. */
 const outputPath = fc.constantFrom("ok", "dir", "missing-parent", "-", "parent-is-file", "");
@@ -162,7 +191,19 @@ function outputArg(kind: string, name: string): string {
 }
 
 /** A value for an option: a sensible one or junk. */
-const junk = fc.constantFrom("", "0", "-1", "abc", "1e309", "0.5", "NaN", "--json", "9999999999999999999", " ", "\u0000");
+const junk = fc.constantFrom(
+  "",
+  "0",
+  "-1",
+  "abc",
+  "1e309",
+  "0.5",
+  "NaN",
+  "--json",
+  "9999999999999999999",
+  " ",
+  "\u0000",
+);
 
 describe("fuzzing the commands: exit 0-3 only, exit 2 is one line", () => {
   it("lincheck: mutated histories", async () => {
@@ -172,7 +213,10 @@ describe("fuzzing the commands: exit 0-3 only, exit 2 is one line", () => {
       two: fc.boolean(),
       model: fc.option(fc.constantFrom("register", "kv"), { nil: undefined, freq: 2 }),
       formatFlag: fc.option(fc.constantFrom("etcd", "kv", "jsonl"), { nil: undefined, freq: 3 }),
-      consistency: fc.option(fc.constantFrom("linearizable", "sequential", "causal", "session", "read-your-writes"), { nil: undefined, freq: 2 }),
+      consistency: fc.option(fc.constantFrom("linearizable", "sequential", "causal", "session", "read-your-writes"), {
+        nil: undefined,
+        freq: 2,
+      }),
       json: fc.option(fc.constantFrom("ok", "-"), { nil: undefined }),
     });
     await fc.assert(
@@ -196,7 +240,10 @@ describe("fuzzing the commands: exit 0-3 only, exit 2 is one line", () => {
       files: fc.constantFrom("one", "two", "missing", "directory", "none"),
       model: fc.option(fc.constantFrom("register", "kv", "nope", missingModel, "x.ts", ""), { nil: undefined }),
       formatFlag: fc.option(fc.constantFrom("etcd", "kv", "jsonl", "json", "bogus", ""), { nil: undefined }),
-      consistency: fc.option(fc.constantFrom("linearizable", "sequential", "causal", "session", "read-your-writes", "strict", ""), { nil: undefined }),
+      consistency: fc.option(
+        fc.constantFrom("linearizable", "sequential", "causal", "session", "read-your-writes", "strict", ""),
+        { nil: undefined },
+      ),
       timeout: fc.option(fc.oneof(fc.constantFrom("5"), junk), { nil: undefined }),
       maxMemory: fc.option(fc.oneof(fc.constantFrom("1", "512"), junk), { nil: undefined }),
       json: fc.option(outputPath, { nil: undefined }),
@@ -205,7 +252,13 @@ describe("fuzzing the commands: exit 0-3 only, exit 2 is one line", () => {
     });
     await fc.assert(
       fc.asyncProperty(args, async (a) => {
-        const files = { one: [file], two: [file, file], missing: [join(work, "missing.jsonl")], directory: [work], none: [] }[a.files];
+        const files = {
+          one: [file],
+          two: [file, file],
+          missing: [join(work, "missing.jsonl")],
+          directory: [work],
+          none: [],
+        }[a.files];
         const argv = ["lincheck", ...files];
         if (a.model !== undefined) argv.push("--model", a.model);
         if (a.formatFlag !== undefined) argv.push("--format", a.formatFlag);
@@ -224,10 +277,13 @@ describe("fuzzing the commands: exit 0-3 only, exit 2 is one line", () => {
   it("lincheck: a model file that throws, answers out of shape or does not load", async () => {
     const history = writeTemp("h.jsonl", SEEDS.jsonl);
     const models = {
-      "step throws": "export default { init: () => 0, step(s: number, op: { f: string }) {\n  if (op.f === 'cas') throw new Error('no cas here');\n  return [s];\n} };",
+      "step throws":
+        "export default { init: () => 0, step(s: number, op: { f: string }) {\n  if (op.f === 'cas') throw new Error('no cas here');\n  return [s];\n} };",
       "step returns a number": "export default { init: () => 0, step: (s: number) => s };",
-      "init throws": "export default { init(): number { throw new TypeError('no initial state'); }, step: (s: number) => [s] };",
-      "cyclic state": "export default { init: () => { const a: any = {}; a.self = a; return a; }, step: (s: unknown) => [s] };",
+      "init throws":
+        "export default { init(): number { throw new TypeError('no initial state'); }, step: (s: number) => [s] };",
+      "cyclic state":
+        "export default { init: () => { const a: any = {}; a.self = a; return a; }, step: (s: unknown) => [s] };",
       "syntax error": "export default { init: () => 0, step: (s: number) => [s] ",
       "no model": "export const x = 1;",
     };
@@ -268,18 +324,32 @@ describe("fuzzing the commands: exit 0-3 only, exit 2 is one line", () => {
       ["--clients", "0"],
       ["--frobnicate", ""],
     );
-    const optional = fc.constantFrom(["--nodes", "3"], ["--duration", "1"], ["--seed", "7"], ["--keys", "2"], ["--verbose", ""], ["--json", "-"]);
+    const optional = fc.constantFrom(
+      ["--nodes", "3"],
+      ["--duration", "1"],
+      ["--seed", "7"],
+      ["--keys", "2"],
+      ["--verbose", ""],
+      ["--json", "-"],
+    );
     await fc.assert(
-      fc.asyncProperty(fc.array(fatal, { minLength: 1, maxLength: 3 }), fc.array(optional, { maxLength: 3 }), fc.boolean(), async (defects, others, withHistory) => {
-        const pairs = [...others, ...defects];
-        const spec = pairs.find(([flag]) => flag === "--spec")?.[1] ?? "raft";
-        const argv = ["run", spec];
-        if (withHistory && !pairs.some(([flag]) => flag === "--history")) argv.push("--history", join(work, `${fileCounter++}-h.jsonl`));
-        for (const [flag, value] of pairs) if (flag !== "--spec") argv.push(...(value === "" && flag !== "--history" ? [flag] : [flag, value]));
-        const answer = await cli(argv);
-        expectContract(answer, argv);
-        expect(answer.code, JSON.stringify(argv)).toBe(2);
-      }),
+      fc.asyncProperty(
+        fc.array(fatal, { minLength: 1, maxLength: 3 }),
+        fc.array(optional, { maxLength: 3 }),
+        fc.boolean(),
+        async (defects, others, withHistory) => {
+          const pairs = [...others, ...defects];
+          const spec = pairs.find(([flag]) => flag === "--spec")?.[1] ?? "raft";
+          const argv = ["run", spec];
+          if (withHistory && !pairs.some(([flag]) => flag === "--history"))
+            argv.push("--history", join(work, `${fileCounter++}-h.jsonl`));
+          for (const [flag, value] of pairs)
+            if (flag !== "--spec") argv.push(...(value === "" && flag !== "--history" ? [flag] : [flag, value]));
+          const answer = await cli(argv);
+          expectContract(answer, argv);
+          expect(answer.code, JSON.stringify(argv)).toBe(2);
+        },
+      ),
       { seed: 1302, numRuns: 150 },
     );
     expect(start).not.toHaveBeenCalled();
@@ -290,16 +360,43 @@ describe("fuzzing the commands: exit 0-3 only, exit 2 is one line", () => {
     const nodes = readdirSync(join(fixtureRun, "nodes"));
     const target = fc.constantFrom("run.json", ...nodes.map((n) => `nodes/${n}`));
     const damage = fc.oneof(
-      fc.record({ kind: fc.constant("edit" as const), file: target, text: fc.constant(""), edits: fc.array(lineEdit, { minLength: 1, maxLength: 4 }) }),
-      fc.record({ kind: fc.constantFrom("remove" as const, "directory" as const, "empty" as const), file: target, text: fc.constant(""), edits: fc.constant([]) }),
-      fc.record({ kind: fc.constant("replace" as const), file: target, text: fc.oneof(fc.string({ maxLength: 60 }), fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v) ?? "")), edits: fc.constant([]) }),
+      fc.record({
+        kind: fc.constant("edit" as const),
+        file: target,
+        text: fc.constant(""),
+        edits: fc.array(lineEdit, { minLength: 1, maxLength: 4 }),
+      }),
+      fc.record({
+        kind: fc.constantFrom("remove" as const, "directory" as const, "empty" as const),
+        file: target,
+        text: fc.constant(""),
+        edits: fc.constant([]),
+      }),
+      fc.record({
+        kind: fc.constant("replace" as const),
+        file: target,
+        text: fc.oneof(
+          fc.string({ maxLength: 60 }),
+          fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v) ?? ""),
+        ),
+        edits: fc.constant([]),
+      }),
     );
     // Mostly well-formed arguments, so that most runs reach the damaged files.
     const args = fc.record({
       damage: fc.array(damage, { minLength: 1, maxLength: 3 }),
-      dir: fc.oneof({ weight: 8, arbitrary: fc.constant("run") }, { weight: 1, arbitrary: fc.constantFrom("missing", "file", "not-a-run") }),
-      variant: fc.oneof({ weight: 6, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.constantFrom("none", "stale-read", "fast", "") }),
-      json: fc.option(fc.oneof({ weight: 4, arbitrary: fc.constantFrom("ok", "-") }, { weight: 1, arbitrary: outputPath }), { nil: undefined, freq: 2 }),
+      dir: fc.oneof(
+        { weight: 8, arbitrary: fc.constant("run") },
+        { weight: 1, arbitrary: fc.constantFrom("missing", "file", "not-a-run") },
+      ),
+      variant: fc.oneof(
+        { weight: 6, arbitrary: fc.constant(undefined) },
+        { weight: 1, arbitrary: fc.constantFrom("none", "stale-read", "fast", "") },
+      ),
+      json: fc.option(
+        fc.oneof({ weight: 4, arbitrary: fc.constantFrom("ok", "-") }, { weight: 1, arbitrary: outputPath }),
+        { nil: undefined, freq: 2 },
+      ),
     });
     await fc.assert(
       fc.asyncProperty(args, async (a) => {
@@ -311,9 +408,15 @@ describe("fuzzing the commands: exit 0-3 only, exit 2 is one line", () => {
           if (d.kind === "directory") mkdirSync(path, { recursive: true });
           else if (d.kind === "empty") writeFileSync(path, "");
           else if (d.kind === "replace") writeFileSync(path, d.text);
-          else if (d.kind === "edit") writeFileSync(path, d.edits.reduce(applyEdit, readFileSync(join(fixtureRun, d.file), "utf8")));
+          else if (d.kind === "edit")
+            writeFileSync(path, d.edits.reduce(applyEdit, readFileSync(join(fixtureRun, d.file), "utf8")));
         }
-        const where = { run: dir, missing: join(work, "no-such-run"), file: writeTemp("plain", "x"), "not-a-run": work }[a.dir];
+        const where = {
+          run: dir,
+          missing: join(work, "no-such-run"),
+          file: writeTemp("plain", "x"),
+          "not-a-run": work,
+        }[a.dir];
         const argv = ["conform", where];
         if (a.variant !== undefined) argv.push("--variant", a.variant);
         if (a.json !== undefined) argv.push("--json", outputArg(a.json, "conform.json"));
@@ -332,26 +435,52 @@ describe("fuzzing the commands: exit 0-3 only, exit 2 is one line", () => {
   });
 
   it("maelstrom: malformed arguments, and malformed lines on a bounded stdin", async () => {
-    for (const argv of [["maelstrom"], ["maelstrom", "nope"], ["maelstrom", ""], ["maelstrom", "raft", "extra"], ["maelstrom", "--frobnicate"]]) {
+    for (const argv of [
+      ["maelstrom"],
+      ["maelstrom", "nope"],
+      ["maelstrom", ""],
+      ["maelstrom", "raft", "extra"],
+      ["maelstrom", "--frobnicate"],
+    ]) {
       const answer = await cli(argv);
       expectContract(answer, argv);
       expect(answer.code, JSON.stringify(argv)).toBe(2);
     }
-    const init = JSON.stringify({ src: "c0", dest: "n1", body: { type: "init", msg_id: 1, node_id: "n1", node_ids: ["n1"] } });
+    const init = JSON.stringify({
+      src: "c0",
+      dest: "n1",
+      body: { type: "init", msg_id: 1, node_id: "n1", node_ids: ["n1"] },
+    });
     const message = fc.oneof(
       fc.string({ maxLength: 40 }),
       fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v) ?? ""),
-      fc.record({ src: fc.constantFrom("c1", "n1", 5), dest: fc.constantFrom("n1", "n2"), body: fc.dictionary(fc.constantFrom("type", "msg_id", "key", "value", "in_reply_to", "from", "to", "message"), fc.jsonValue({ maxDepth: 2 })) }).map((m) => JSON.stringify(m)),
-      fc.constant(`{"src":"c1","dest":"n1","body":{"type":"write","msg_id":2,"key":${"[".repeat(20_000)}${"]".repeat(20_000)},"value":1}}`),
+      fc
+        .record({
+          src: fc.constantFrom("c1", "n1", 5),
+          dest: fc.constantFrom("n1", "n2"),
+          body: fc.dictionary(
+            fc.constantFrom("type", "msg_id", "key", "value", "in_reply_to", "from", "to", "message"),
+            fc.jsonValue({ maxDepth: 2 }),
+          ),
+        })
+        .map((m) => JSON.stringify(m)),
+      fc.constant(
+        `{"src":"c1","dest":"n1","body":{"type":"write","msg_id":2,"key":${"[".repeat(20_000)}${"]".repeat(20_000)},"value":1}}`,
+      ),
     );
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom("echo", "unique-ids", "broadcast", "raft"), fc.boolean(), fc.array(message, { maxLength: 8 }), async (spec, withInit, lines) => {
-        let stderr = "";
-        const input = Readable.from([...(withInit ? [init] : []), ...lines].map((l) => `${l}\n`));
-        const code = await runMaelstrom(spec, { stdout: () => undefined, stderr: (t) => void (stderr += t), input });
-        expect([0, 1, 2, 3], stderr).toContain(code);
-        expect(stderr).not.toMatch(/internal error|\n\s+at /);
-      }),
+      fc.asyncProperty(
+        fc.constantFrom("echo", "unique-ids", "broadcast", "raft"),
+        fc.boolean(),
+        fc.array(message, { maxLength: 8 }),
+        async (spec, withInit, lines) => {
+          let stderr = "";
+          const input = Readable.from([...(withInit ? [init] : []), ...lines].map((l) => `${l}\n`));
+          const code = await runMaelstrom(spec, { stdout: () => undefined, stderr: (t) => void (stderr += t), input });
+          expect([0, 1, 2, 3], stderr).toContain(code);
+          expect(stderr).not.toMatch(/internal error|\n\s+at /);
+        },
+      ),
       { seed: 1304, numRuns: 100 },
     );
   }, 60_000);

@@ -8,12 +8,25 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { checkSpec, runCli } from "../../checker/index.js";
-import { alwaysEventually, defineSpec, eventually, leadsTo, toItf, toMermaid, toTraceJson, type Fairness } from "../../src/index.js";
+import {
+  alwaysEventually,
+  defineSpec,
+  eventually,
+  leadsTo,
+  toItf,
+  toMermaid,
+  toTraceJson,
+  type Fairness,
+} from "../../src/index.js";
 
 async function cli(...args: string[]) {
   let stdout = "";
   let stderr = "";
-  const code = await runCli(args, { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), progress: false });
+  const code = await runCli(args, {
+    stdout: (t) => void (stdout += t),
+    stderr: (t) => void (stderr += t),
+    progress: false,
+  });
   return { code, stdout, stderr };
 }
 
@@ -41,7 +54,13 @@ function flip(fairness: Fairness) {
 describe("liveness under fairness", () => {
   it("weak fairness on Finish allows flipping forever: a lasso whose cycle is the two toggles", () => {
     const r = checkSpec(flip({ weak: ["Toggle", "Finish"] }));
-    expect([r.result, r.property, r.propertyKind, r.loopStart, r.trace?.map((s) => s.action)]).toEqual(["violation", "finishes", "eventually", 0, [null, "Toggle", "Toggle"]]);
+    expect([r.result, r.property, r.propertyKind, r.loopStart, r.trace?.map((s) => s.action)]).toEqual([
+      "violation",
+      "finishes",
+      "eventually",
+      0,
+      [null, "Toggle", "Toggle"],
+    ]);
     expect([r.distinctStates, r.generatedStates]).toEqual([3, 4]);
   });
 
@@ -67,7 +86,12 @@ describe("liveness under fairness", () => {
     const r = checkSpec(spec);
     expect([r.result, r.property, r.loopStart, r.trace?.length]).toEqual(["violation", "reachesThree", 2, 3]);
     const always = checkSpec(spec, { properties: ["keepsZero"] });
-    expect([always.result, always.propertyKind, always.loopStart, always.trace?.length]).toEqual(["violation", "alwaysEventually", 2, 3]);
+    expect([always.result, always.propertyKind, always.loopStart, always.trace?.length]).toEqual([
+      "violation",
+      "alwaysEventually",
+      2,
+      3,
+    ]);
   });
 
   it("leadsTo: a request is answered, unless the server may drop it and loop", () => {
@@ -83,12 +107,22 @@ describe("liveness under fairness", () => {
           ...(drop ? { Spin: (s: Req) => (s.pending ? s : undefined) } : {}),
         },
         fairness: { weak: drop ? ["Request", "Spin"] : ["Request", "Serve"] },
-        properties: { answered: leadsTo((s) => s.pending, (s) => !s.pending) },
+        properties: {
+          answered: leadsTo(
+            (s) => s.pending,
+            (s) => !s.pending,
+          ),
+        },
       });
     expect(checkSpec(server(false)).result).toBe("ok");
     const r = checkSpec(server(true));
     // Request (the trigger), then the server spins on the pending request forever.
-    expect([r.result, r.propertyKind, r.loopStart, r.trace?.map((s) => s.action)]).toEqual(["violation", "leadsTo", 1, [null, "Request", "Spin"]]);
+    expect([r.result, r.propertyKind, r.loopStart, r.trace?.map((s) => s.action)]).toEqual([
+      "violation",
+      "leadsTo",
+      1,
+      [null, "Request", "Spin"],
+    ]);
   });
 
   it("states outside the constraint are not judged: a behaviour that leaves it is not a counterexample", () => {
@@ -108,12 +142,19 @@ describe("liveness under fairness", () => {
   it("the CLI prints the lasso, its JSON has loopStart, and the formats show the loop", async () => {
     const text = await cli("check", "supervisor", "--variant", "defer-while-busy");
     expect(text.code).toBe(1);
-    expect(text.stdout).toContain('leadsTo "crashedChildEventuallyRestarted" is violated by a fair behaviour: after 2 steps it repeats a cycle of 2 steps forever');
+    expect(text.stdout).toContain(
+      'leadsTo "crashedChildEventuallyRestarted" is violated by a fair behaviour: after 2 steps it repeats a cycle of 2 steps forever',
+    );
     expect(text.stdout).toContain("-- Loop starts here (state 2) --\nStep 3: HandleExit(c1)");
     expect(text.stdout).toContain("-- Back to state 2: the loop repeats forever --");
     const json = await cli("check", "two-phase-commit", "--variant", "unfair-network", "--json", "-");
     expect(json.code).toBe(1);
-    expect(JSON.parse(json.stdout)).toMatchObject({ result: "violation", property: "eventuallyAllDecided", propertyKind: "eventually", loopStart: 4 });
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      result: "violation",
+      property: "eventuallyAllDecided",
+      propertyKind: "eventually",
+      loopStart: 4,
+    });
 
     const r = checkSpec(flip({ weak: ["Toggle", "Finish"] }));
     const source = { spec: "flip", property: r.property, loopStart: r.loopStart };
@@ -125,8 +166,16 @@ describe("liveness under fairness", () => {
 
   it("replay accepts a lasso, and rejects one whose loop is unfair or does not close", async () => {
     const dir = mkdtempSync(join(tmpdir(), "interleave-lasso-"));
-    const r = checkSpec((await import("../../specs/two-phase-commit.js")).twoPhaseCommit, { variant: "unfair-network" });
-    const source = { spec: "two-phase-commit", variant: "unfair-network", params: r.params, property: r.property, loopStart: r.loopStart };
+    const r = checkSpec((await import("../../specs/two-phase-commit.js")).twoPhaseCommit, {
+      variant: "unfair-network",
+    });
+    const source = {
+      spec: "two-phase-commit",
+      variant: "unfair-network",
+      params: r.params,
+      property: r.property,
+      loopStart: r.loopStart,
+    };
     const file = join(dir, "lasso.json");
     writeFileSync(file, JSON.stringify(toTraceJson(r.trace!, source)));
     const ok = await cli("replay", file);
@@ -156,6 +205,9 @@ describe("liveness under fairness", () => {
       'interleave: liveness properties ("eventuallyAllDecided") are not checked with --symmetry (a cycle of orbits need not be a cycle of states, so lassos could be spurious)\n',
     ]);
     const workers = await cli("check", "two-phase-commit", "--workers", "2", "--property", "eventuallyAllDecided");
-    expect([workers.code, workers.stderr]).toEqual([2, 'interleave: liveness properties ("eventuallyAllDecided") are not checked with --workers above 1 (the edges the liveness check needs are recorded on one thread)\n']);
+    expect([workers.code, workers.stderr]).toEqual([
+      2,
+      'interleave: liveness properties ("eventuallyAllDecided") are not checked with --workers above 1 (the edges the liveness check needs are recorded on one thread)\n',
+    ]);
   });
 });

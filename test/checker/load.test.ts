@@ -67,18 +67,27 @@ export default twoPhaseCommit;
     const r = runIn(dir, "check", "nested/spec.ts", "--json", "-");
     expect(r.stderr).toMatch(/^OK: two-phase-commit \(rms=3\): every property holds; 288 distinct states/);
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ spec: "two-phase-commit", result: "ok", distinctStates: 288, generatedStates: 1146 });
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      spec: "two-phase-commit",
+      result: "ok",
+      distinctStates: 288,
+      generatedStates: 1146,
+    });
   });
 
   it("a JavaScript spec file imports the package by name too", () => {
-    const dir = folderWith({ "spec.mjs": `export { twoPhaseCommit as default } from "${packageName}/specs/two-phase-commit";\n` });
+    const dir = folderWith({
+      "spec.mjs": `export { twoPhaseCommit as default } from "${packageName}/specs/two-phase-commit";\n`,
+    });
     const r = runIn(dir, "check", "./spec.mjs", "--param", "rms=4", "--json", "-");
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ result: "ok", distinctStates: 1568, generatedStates: 8258 });
   });
 
   it("a lincheck model file in an empty folder imports the package by name", () => {
-    const dir = folderWith({ "model.ts": `import { registerModel } from "${packageName}/history";\nexport default registerModel;\n` });
+    const dir = folderWith({
+      "model.ts": `import { registerModel } from "${packageName}/history";\nexport default registerModel;\n`,
+    });
     const etcd = join(root, "test/fixtures/porcupine/etcd");
     const ok = runIn(dir, "lincheck", join(etcd, "etcd_002.log"), "--model", "./model.ts", "--json", "-");
     expect(ok.stderr).toMatch(/etcd_002\.log: linearizable \(77 operations, 1 partition, model register, /);
@@ -92,11 +101,16 @@ export default twoPhaseCommit;
 
 describe("a spec file that does not load", () => {
   it("a syntax error names file:line:column", () => {
-    const dir = folderWith({ "bad.ts": 'import { defineSpec } from "interleave-check";\nconst x = {\n  a: 1,\n  b: = 2,\n};\nexport default x;\n' });
+    const dir = folderWith({
+      "bad.ts":
+        'import { defineSpec } from "interleave-check";\nconst x = {\n  a: 1,\n  b: = 2,\n};\nexport default x;\n',
+    });
     const r = runIn(dir, "check", "./bad.ts");
     expect(r.code).toBe(2);
     expect(r.stdout).toBe("");
-    expect(r.stderr).toBe("interleave: cannot load spec file ./bad.ts: syntax error at ./bad.ts:4:5: Unexpected token\n");
+    expect(r.stderr).toBe(
+      "interleave: cannot load spec file ./bad.ts: syntax error at ./bad.ts:4:5: Unexpected token\n",
+    );
   });
 
   it("a syntax error in a file the spec imports names that file, relative to the working folder", () => {
@@ -106,18 +120,26 @@ describe("a spec file that does not load", () => {
     });
     const r = runIn(dir, "check", "spec.ts");
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe(`interleave: cannot load spec file spec.ts: syntax error at ${join("lib", "helper.ts")}:2:12: Unexpected token\n`);
+    expect(r.stderr).toBe(
+      `interleave: cannot load spec file spec.ts: syntax error at ${join("lib", "helper.ts")}:2:12: Unexpected token\n`,
+    );
   });
 
   it("the unrelated npm name interleave says which name to import", () => {
-    const dir = folderWith({ "old.ts": 'import { defineSpec } from "interleave/checker";\nexport default defineSpec;\n' });
+    const dir = folderWith({
+      "old.ts": 'import { defineSpec } from "interleave/checker";\nexport default defineSpec;\n',
+    });
     const r = runIn(dir, "check", "./old.ts");
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe(`interleave: cannot load spec file ./old.ts: Cannot find module 'interleave/checker' (this package is imported as "${packageName}/checker")\n`);
+    expect(r.stderr).toBe(
+      `interleave: cannot load spec file ./old.ts: Cannot find module 'interleave/checker' (this package is imported as "${packageName}/checker")\n`,
+    );
   });
 
   it("a subpath the package does not export lists the entry points", () => {
-    const dir = folderWith({ "deep.ts": `import { defineSpec } from "${packageName}/src/spec.js";\nexport default defineSpec;\n` });
+    const dir = folderWith({
+      "deep.ts": `import { defineSpec } from "${packageName}/src/spec.js";\nexport default defineSpec;\n`,
+    });
     const r = runIn(dir, "check", "./deep.ts");
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(

@@ -26,8 +26,16 @@ describe("assertWritable", () => {
     ["an existing file", plain, "passed"],
     ["stdout", "-", "passed"],
     ["a directory", dir, `--json ${dir} is a directory; give a file name`],
-    ["a file in a missing directory", join(dir, "nope", "x.json"), `--json ${join(dir, "nope", "x.json")}: directory ${join(dir, "nope")} does not exist; create it first`],
-    ["a file under a plain file", join(plain, "x.json"), `--json ${join(plain, "x.json")}: ${plain} is not a directory`],
+    [
+      "a file in a missing directory",
+      join(dir, "nope", "x.json"),
+      `--json ${join(dir, "nope", "x.json")}: directory ${join(dir, "nope")} does not exist; create it first`,
+    ],
+    [
+      "a file under a plain file",
+      join(plain, "x.json"),
+      `--json ${join(plain, "x.json")}: ${plain} is not a directory`,
+    ],
     ["an empty name", "", "--json needs a file name"],
   ])("%s", (_what, path, expected) => {
     expect(message(() => assertWritable(path, "--json"))).toBe(expected);
@@ -40,8 +48,12 @@ describe("assertWritable", () => {
     writeFileSync(file, "");
     chmodSync(file, 0o444);
     chmodSync(locked, 0o555);
-    expect(message(() => assertWritable(file, "--out"))).toBe(`--out ${file}: the file is not writable; give another path`);
-    expect(message(() => assertWritable(join(locked, "g.json"), "--out"))).toBe(`--out ${join(locked, "g.json")}: directory ${locked} is not writable`);
+    expect(message(() => assertWritable(file, "--out"))).toBe(
+      `--out ${file}: the file is not writable; give another path`,
+    );
+    expect(message(() => assertWritable(join(locked, "g.json"), "--out"))).toBe(
+      `--out ${join(locked, "g.json")}: directory ${locked} is not writable`,
+    );
     chmodSync(locked, 0o755);
   });
 });

@@ -6,15 +6,21 @@ describe("parallel search (--workers)", () => {
     ["two-phase-commit", { rms: 5 }, false, 8832, 58146],
     ["two-phase-commit", { rms: 5 }, true, 314, 2048],
     ["reliable-delivery", {}, false, 21568, 99720],
-  ] as const)("%s %j symmetry=%s: the same counts on 1 and 2 workers", async (spec, params, symmetry, distinct, generated) => {
-    for (const workers of [1, 2]) {
-      const r = await checkSpecByName(spec, { params, symmetry, workers });
-      expect([workers, r.result, r.distinctStates, r.generatedStates]).toEqual([workers, "ok", distinct, generated]);
-    }
-  });
+  ] as const)(
+    "%s %j symmetry=%s: the same counts on 1 and 2 workers",
+    async (spec, params, symmetry, distinct, generated) => {
+      for (const workers of [1, 2]) {
+        const r = await checkSpecByName(spec, { params, symmetry, workers });
+        expect([workers, r.result, r.distinctStates, r.generatedStates]).toEqual([workers, "ok", distinct, generated]);
+      }
+    },
+  );
 
   it("finds violations with the shortest trace length, and stops at limits", async () => {
-    for (const [variant, steps] of [["commit-without-all-prepared", 3], ["abort-after-commit", 10]] as const) {
+    for (const [variant, steps] of [
+      ["commit-without-all-prepared", 3],
+      ["abort-after-commit", 10],
+    ] as const) {
       const r = await checkSpecByName("two-phase-commit", { variant, workers: 2 });
       expect([r.result, r.property, (r.trace?.length ?? 0) - 1]).toEqual(["violation", "consistent", steps]);
     }

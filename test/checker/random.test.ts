@@ -42,22 +42,50 @@ const counter = defineSpec({
   },
   variants: {
     // Counts to 3 only (belowSeven holds); a reset from 2 breaks stepsByOne after 3 steps.
-    jumpy: { description: "resets from anywhere", params: { max: 3 }, actions: { Reset: (s: { n: number }) => (s.n > 0 ? { n: 0 } : undefined) } },
+    jumpy: {
+      description: "resets from anywhere",
+      params: { max: 3 },
+      actions: { Reset: (s: { n: number }) => (s.n > 0 ? { n: 0 } : undefined) },
+    },
   },
 });
 
 describe("random strategy: two-phase commit", () => {
   it("--seed 1 finds commit-without-all-prepared's violation in BFS's 3 steps, exit 1, identical on every run", () => {
-    const args = ["check", "two-phase-commit", "--variant", "commit-without-all-prepared", "--strategy", "random", "--seed", "1", "--json", "-"];
+    const args = [
+      "check",
+      "two-phase-commit",
+      "--variant",
+      "commit-without-all-prepared",
+      "--strategy",
+      "random",
+      "--seed",
+      "1",
+      "--json",
+      "-",
+    ];
     const first = cli(...args);
     const second = cli(...args);
     expect(first.code).toBe(1);
     const a = JSON.parse(first.stdout) as RandomReport;
     const b = JSON.parse(second.stdout) as RandomReport;
-    expect([a.result, a.property, a.strategy, a.seed, a.trace!.length - 1, a.replayPath, a.foundSteps]).toEqual(["violation", "consistent", "random", 1, 3, "0:5:0:4", 6]);
+    expect([a.result, a.property, a.strategy, a.seed, a.trace!.length - 1, a.replayPath, a.foundSteps]).toEqual([
+      "violation",
+      "consistent",
+      "random",
+      1,
+      3,
+      "0:5:0:4",
+      6,
+    ]);
     expect(b.trace).toEqual(a.trace);
     expect(b.replayPath).toBe(a.replayPath);
-    expect(a.trace!.map((s) => s.action)).toEqual([null, "rm2: ChooseToAbort", "tm: DecideCommit", "rm1: receive Commit from tm"]);
+    expect(a.trace!.map((s) => s.action)).toEqual([
+      null,
+      "rm2: ChooseToAbort",
+      "tm: DecideCommit",
+      "rm1: receive Commit from tm",
+    ]);
     expect(first.stderr).toContain(
       "replay: interleave check two-phase-commit --variant commit-without-all-prepared --param rms=3 --strategy random --seed 1 --replay-path 0:5:0:4",
     );
@@ -65,10 +93,28 @@ describe("random strategy: two-phase commit", () => {
 
   it("the printed path replays the same trace without searching", () => {
     const found = checkSpec(twoPhaseCommit, { variant: "abort-after-commit", strategy: "random", seed: 7 });
-    const replayed = checkSpec(twoPhaseCommit, { variant: "abort-after-commit", strategy: "random", replayPath: found.replayPath! });
-    expect([replayed.mode, replayed.result, replayed.property, replayed.replayPath]).toEqual(["replay", "violation", "consistent", found.replayPath]);
+    const replayed = checkSpec(twoPhaseCommit, {
+      variant: "abort-after-commit",
+      strategy: "random",
+      replayPath: found.replayPath!,
+    });
+    expect([replayed.mode, replayed.result, replayed.property, replayed.replayPath]).toEqual([
+      "replay",
+      "violation",
+      "consistent",
+      found.replayPath,
+    ]);
     expect(replayed.trace).toEqual(found.trace);
-    const r = cli("check", "two-phase-commit", "--variant", "abort-after-commit", "--strategy", "random", "--replay-path", found.replayPath!);
+    const r = cli(
+      "check",
+      "two-phase-commit",
+      "--variant",
+      "abort-after-commit",
+      "--strategy",
+      "random",
+      "--replay-path",
+      found.replayPath!,
+    );
     expect(r.code).toBe(1);
     expect(r.stdout).toContain(`invariant "consistent" is violated after ${found.trace!.length - 1} steps`);
   });
@@ -83,9 +129,17 @@ describe("random strategy: two-phase commit", () => {
   });
 
   it("shrinking is what shortens the walk: seed 1 walks 13 steps, shrunk to 10", () => {
-    const raw = randomSearch(twoPhaseCommit.instantiate({ variant: "abort-after-commit" }), { seed: 1, shrink: "none" });
+    const raw = randomSearch(twoPhaseCommit.instantiate({ variant: "abort-after-commit" }), {
+      seed: 1,
+      shrink: "none",
+    });
     const shrunk = randomSearch(twoPhaseCommit.instantiate({ variant: "abort-after-commit" }), { seed: 1 });
-    expect([raw.violation!.trace.length - 1, raw.foundSteps, shrunk.violation!.trace.length - 1, shrunk.foundSteps]).toEqual([13, 13, 10, 13]);
+    expect([
+      raw.violation!.trace.length - 1,
+      raw.foundSteps,
+      shrunk.violation!.trace.length - 1,
+      shrunk.foundSteps,
+    ]).toEqual([13, 13, 10, 13]);
     expect(raw.walks).toBe(shrunk.walks);
   });
 
@@ -93,32 +147,76 @@ describe("random strategy: two-phase commit", () => {
     const r = checkSpec(twoPhaseCommit, { strategy: "random", seed: 3, runs: 50, maxDepth: 20 });
     // Two-phase commit never deadlocks (a decision can always be received again), so every walk takes its
     // whole length; lengths cycle through eighths of 20 (3, 5, 8, 10, 13, 15, 18, 20): 6 x 92 + 3 + 5 = 560 steps.
-    expect([r.result, r.property, r.limit, r.walks, r.steps, r.maxDepth, r.replayPath, r.trace]).toEqual(["incomplete", null, null, 50, 560, 20, null, null]);
+    expect([r.result, r.property, r.limit, r.walks, r.steps, r.maxDepth, r.replayPath, r.trace]).toEqual([
+      "incomplete",
+      null,
+      null,
+      50,
+      560,
+      20,
+      null,
+      null,
+    ]);
     expect(r.distinctStates).toBeLessThanOrEqual(288);
     expect(r.distinctStates).toBeGreaterThan(20);
-    const c = cli("check", "two-phase-commit", "--strategy", "random", "--seed", "3", "--runs", "50", "--max-depth", "20");
+    const c = cli(
+      "check",
+      "two-phase-commit",
+      "--strategy",
+      "random",
+      "--seed",
+      "3",
+      "--runs",
+      "50",
+      "--max-depth",
+      "20",
+    );
     expect(c.code).toBe(3);
     expect(c.stdout).toContain("INCOMPLETE: two-phase-commit (rms=3)");
-    expect(c.stdout).toContain("search: interleave check two-phase-commit --param rms=3 --strategy random --seed 3 --runs 50 --max-depth 20");
+    expect(c.stdout).toContain(
+      "search: interleave check two-phase-commit --param rms=3 --strategy random --seed 3 --runs 50 --max-depth 20",
+    );
   });
 
   it("stops at --max-states and --timeout", () => {
     const states = checkSpec(twoPhaseCommit, { strategy: "random", seed: 1, maxStates: 10 });
     expect([states.result, states.limit, states.distinctStates]).toEqual(["incomplete", "max-states", 10]);
     // A virtual clock (1 ms per read): the walk reads it every 1,024 steps and stops at the first read past the deadline.
-    const { result: time, reads } = withVirtualClock(() => checkSpec(twoPhaseCommit, { strategy: "random", seed: 1, params: { rms: 7 }, runs: 1e9, timeoutMs: 200 }));
+    const { result: time, reads } = withVirtualClock(() =>
+      checkSpec(twoPhaseCommit, { strategy: "random", seed: 1, params: { rms: 7 }, runs: 1e9, timeoutMs: 200 }),
+    );
     expect([time.result, time.limit]).toEqual(["incomplete", "timeout"]);
     expect(reads).toBe(203);
     expect(time.steps).toBe(201 * 1024);
   });
 
   it("without --seed, picks a seed and prints it", () => {
-    const r = cli("check", "two-phase-commit", "--variant", "commit-without-all-prepared", "--strategy", "random", "--json", "-");
+    const r = cli(
+      "check",
+      "two-phase-commit",
+      "--variant",
+      "commit-without-all-prepared",
+      "--strategy",
+      "random",
+      "--json",
+      "-",
+    );
     expect(r.code).toBe(1);
     const report = JSON.parse(r.stdout) as RandomReport;
     expect(Number.isSafeInteger(report.seed)).toBe(true);
     expect(r.stderr).toContain(`--strategy random --seed ${report.seed}`);
-    const again = cli("check", "two-phase-commit", "--variant", "commit-without-all-prepared", "--strategy", "random", "--seed", String(report.seed), "--json", "-");
+    const again = cli(
+      "check",
+      "two-phase-commit",
+      "--variant",
+      "commit-without-all-prepared",
+      "--strategy",
+      "random",
+      "--seed",
+      String(report.seed),
+      "--json",
+      "-",
+    );
     expect((JSON.parse(again.stdout) as RandomReport).trace).toEqual(report.trace);
   });
 });
@@ -128,13 +226,23 @@ describe("random strategy: every property kind", () => {
     const bfs = checkSpec(counter, {});
     const r = checkSpec(counter, { strategy: "random", seed: 1 });
     expect([bfs.property, bfs.trace!.length - 1]).toEqual(["belowSeven", 7]);
-    expect([r.result, r.property, r.propertyKind, r.trace!.length - 1]).toEqual(["violation", "belowSeven", "invariant", 7]);
+    expect([r.result, r.property, r.propertyKind, r.trace!.length - 1]).toEqual([
+      "violation",
+      "belowSeven",
+      "invariant",
+      7,
+    ]);
     expect(r.trace!.map((s) => (s.state as { n: number }).n)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
   });
 
   it("an action property: the step itself is kept, the path to it shrunk", () => {
     const r = checkSpec(counter, { variant: "jumpy", strategy: "random", seed: 2 });
-    expect([r.result, r.property, r.propertyKind, r.trace!.length - 1]).toEqual(["violation", "stepsByOne", "action", 3]);
+    expect([r.result, r.property, r.propertyKind, r.trace!.length - 1]).toEqual([
+      "violation",
+      "stepsByOne",
+      "action",
+      3,
+    ]);
     expect(r.trace!.map((s) => s.action)).toEqual([null, "Inc", "Inc", "Reset"]);
   });
 
@@ -143,11 +251,19 @@ describe("random strategy: every property kind", () => {
       name: "stuck",
       description: "counts to 3 and stops",
       init: () => [{ n: 0 }],
-      actions: { Inc: (s: { n: number }) => (s.n < 3 ? { n: s.n + 1 } : undefined), Back: (s: { n: number }) => (s.n === 2 ? { n: 1 } : undefined) },
+      actions: {
+        Inc: (s: { n: number }) => (s.n < 3 ? { n: s.n + 1 } : undefined),
+        Back: (s: { n: number }) => (s.n === 2 ? { n: 1 } : undefined),
+      },
       properties: { endsAtZero: atTermination((s: { n: number }) => s.n === 0) },
     });
     const r = checkSpec(stuck, { strategy: "random", seed: 1 });
-    expect([r.result, r.property, r.propertyKind, r.trace!.length - 1]).toEqual(["violation", "endsAtZero", "final", 3]);
+    expect([r.result, r.property, r.propertyKind, r.trace!.length - 1]).toEqual([
+      "violation",
+      "endsAtZero",
+      "final",
+      3,
+    ]);
     const dead = defineSpec({ ...stuckDef(), deadlock: true, properties: {} });
     const d = checkSpec(dead, { strategy: "random", seed: 1 });
     expect([d.result, d.property, d.trace!.length - 1]).toEqual(["violation", "deadlockFree", 3]);
@@ -160,7 +276,11 @@ describe("random strategy: every property kind", () => {
       description: "counts up by 1 or 2 under one label, and down by 1",
       init: () => [{ n: 0 }],
       actions: {
-        Up: choose(() => [1, 2], (s: { n: number }, by: number) => ({ n: s.n + by }), () => "Up"),
+        Up: choose(
+          () => [1, 2],
+          (s: { n: number }, by: number) => ({ n: s.n + by }),
+          () => "Up",
+        ),
         Down: (s: { n: number }) => (s.n > 0 ? { n: s.n - 1 } : undefined),
       },
       properties: { belowNine: invariant((s: { n: number }) => s.n < 9) },
@@ -172,7 +292,13 @@ describe("random strategy: every property kind", () => {
   });
 
   it("an invariant broken in an initial state: a path of no steps", () => {
-    const bad = defineSpec({ name: "bad", description: "", init: () => [{ n: 1 }, { n: 9 }], actions: {}, properties: { small: invariant((s: { n: number }) => s.n < 5) } });
+    const bad = defineSpec({
+      name: "bad",
+      description: "",
+      init: () => [{ n: 1 }, { n: 9 }],
+      actions: {},
+      properties: { small: invariant((s: { n: number }) => s.n < 5) },
+    });
     const r = checkSpec(bad, { strategy: "random", seed: 1 });
     expect([r.result, r.property, r.replayPath, r.trace!.length]).toEqual(["violation", "small", "1", 1]);
   });
@@ -200,12 +326,18 @@ describe("random strategy: replay paths", () => {
     const ok = checkSpec(twoPhaseCommit, { strategy: "random", replayPath: "0:0:0" });
     expect([ok.result, ok.replayPath, ok.trace]).toEqual(["incomplete", null, null]);
     expect(() => checkSpec(twoPhaseCommit, { strategy: "random", replayPath: "0:99" })).toThrow(ReplayPathError);
-    expect(() => checkSpec(twoPhaseCommit, { strategy: "random", replayPath: "1" })).toThrow("initial state #1, but the model has 1 initial state(s)");
+    expect(() => checkSpec(twoPhaseCommit, { strategy: "random", replayPath: "1" })).toThrow(
+      "initial state #1, but the model has 1 initial state(s)",
+    );
   });
 
   it("the CLI refuses random-only flags with other strategies, and bad paths, with exit 2 and one line", async () => {
     const lines: string[] = [];
-    const io = { stdout: (t: string) => void lines.push(t), stderr: (t: string) => void lines.push(t), progress: false };
+    const io = {
+      stdout: (t: string) => void lines.push(t),
+      stderr: (t: string) => void lines.push(t),
+      progress: false,
+    };
     expect(await runCli(["check", "two-phase-commit", "--seed", "1"], io)).toBe(2);
     expect(await runCli(["check", "two-phase-commit", "--strategy", "random", "--replay-path", "x"], io)).toBe(2);
     expect(await runCli(["check", "two-phase-commit", "--strategy", "random", "--seed", "1.5"], io)).toBe(2);
@@ -217,7 +349,13 @@ describe("random strategy: replay paths", () => {
   });
 
   it("the hint names the budget when it is not the default", () => {
-    const r = checkSpec(twoPhaseCommit, { variant: "commit-without-all-prepared", strategy: "random", seed: 4, runs: 10, maxDepth: 8 });
+    const r = checkSpec(twoPhaseCommit, {
+      variant: "commit-without-all-prepared",
+      strategy: "random",
+      seed: 4,
+      runs: 10,
+      maxDepth: 8,
+    });
     expect(r.replayPath).toBe("0:0:7:1");
     expect(replayHint(r)).toBe(
       [
@@ -227,7 +365,6 @@ describe("random strategy: replay paths", () => {
     );
   });
 });
-
 
 // Every broken variant of the catalogue (raft aside: it has its own tests):
 // random search finds the property it breaks within 10 s, and its shrunk
@@ -241,24 +378,39 @@ const broken = catalogue
   .filter((spec) => spec.name !== "raft")
   .flatMap((spec) =>
     spec.variants
-      .filter((v) => v.violates !== undefined && !liveness.has(spec.properties.find((p) => p.name === v.violates)?.kind ?? ""))
+      .filter(
+        (v) =>
+          v.violates !== undefined && !liveness.has(spec.properties.find((p) => p.name === v.violates)?.kind ?? ""),
+      )
       .map((v) => [spec.name, v.name, v.violates!] as const),
   );
 
 describe("random strategy: the catalogue's broken variants", () => {
   it("covers two-phase commit at least", () => {
-    expect(broken.filter(([spec]) => spec === "two-phase-commit").map(([, v]) => v)).toEqual(["commit-without-all-prepared", "abort-after-commit"]);
+    expect(broken.filter(([spec]) => spec === "two-phase-commit").map(([, v]) => v)).toEqual([
+      "commit-without-all-prepared",
+      "abort-after-commit",
+    ]);
   });
 
-  it.each(broken)("%s --variant %s: random finds %s, at most 2 steps longer than BFS", (specName, variant, violates) => {
-    const spec = catalogue.find((s) => s.name === specName)!;
-    const model = onlyProperty(spec.instantiate({ variant }), violates);
-    const shortest = bfs.search(model);
-    const r = randomSearch(model, { seed: 1, timeoutMs: 10_000 });
-    expect([shortest.result, shortest.violation?.property]).toEqual(["violation", violates]);
-    expect([r.result, r.violation?.property], `seed 1, ${r.walks} walks, ${Math.round(r.durationMs)} ms`).toEqual(["violation", violates]);
-    const steps = r.violation!.trace.length - 1;
-    const bfsSteps = shortest.violation!.trace.length - 1;
-    expect(steps, `BFS ${bfsSteps} steps; random found ${r.foundSteps}, shrunk to ${steps}: --replay-path ${r.replayPath}`).toBeLessThanOrEqual(bfsSteps + 2);
-  });
+  it.each(broken)(
+    "%s --variant %s: random finds %s, at most 2 steps longer than BFS",
+    (specName, variant, violates) => {
+      const spec = catalogue.find((s) => s.name === specName)!;
+      const model = onlyProperty(spec.instantiate({ variant }), violates);
+      const shortest = bfs.search(model);
+      const r = randomSearch(model, { seed: 1, timeoutMs: 10_000 });
+      expect([shortest.result, shortest.violation?.property]).toEqual(["violation", violates]);
+      expect([r.result, r.violation?.property], `seed 1, ${r.walks} walks, ${Math.round(r.durationMs)} ms`).toEqual([
+        "violation",
+        violates,
+      ]);
+      const steps = r.violation!.trace.length - 1;
+      const bfsSteps = shortest.violation!.trace.length - 1;
+      expect(
+        steps,
+        `BFS ${bfsSteps} steps; random found ${r.foundSteps}, shrunk to ${steps}: --replay-path ${r.replayPath}`,
+      ).toBeLessThanOrEqual(bfsSteps + 2);
+    },
+  );
 });

@@ -15,14 +15,20 @@ import { toItf, toTraceJson } from "../../src/trace-formats.js";
 async function cli(...args: string[]) {
   let stdout = "";
   let stderr = "";
-  const code = await runCli(args, { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), progress: false });
+  const code = await runCli(args, {
+    stdout: (t) => void (stdout += t),
+    stderr: (t) => void (stderr += t),
+    progress: false,
+  });
   return { code, stdout, stderr };
 }
 
 const dir = mkdtempSync(join(tmpdir(), "interleave-replay-"));
 
 describe("interleave replay", () => {
-  const broken = catalogue.flatMap((spec) => spec.variants.filter((v) => v.violates).map((v) => [spec.name, v.name, v.violates!] as const));
+  const broken = catalogue.flatMap((spec) =>
+    spec.variants.filter((v) => v.violates).map((v) => [spec.name, v.name, v.violates!] as const),
+  );
 
   it.each(broken)(
     "%s --variant %s: the JSON and the ITF trace replay to %s (exit 1)",
@@ -30,8 +36,18 @@ describe("interleave replay", () => {
       const spec = catalogue.find((s) => s.name === specName)!;
       const report = checkSpec(spec, { variant });
       expect([report.result, report.property]).toEqual(["violation", property]);
-      const source = { spec: report.spec, variant: report.variant, params: report.params, property: report.property, sets: report.sets, loopStart: report.loopStart };
-      const files = { json: join(dir, `${specName}-${variant}.json`), itf: join(dir, `${specName}-${variant}.itf.json`) };
+      const source = {
+        spec: report.spec,
+        variant: report.variant,
+        params: report.params,
+        property: report.property,
+        sets: report.sets,
+        loopStart: report.loopStart,
+      };
+      const files = {
+        json: join(dir, `${specName}-${variant}.json`),
+        itf: join(dir, `${specName}-${variant}.itf.json`),
+      };
       writeFileSync(files.json, JSON.stringify(toTraceJson(report.trace!, source)));
       writeFileSync(files.itf, JSON.stringify(toItf(report.trace!, source)));
       const steps = report.trace!.length - 1;
@@ -39,9 +55,17 @@ describe("interleave replay", () => {
         const r = await cli("replay", file);
         expect([r.code, r.stderr], file).toEqual([1, ""]);
         // A lasso (liveness) replays its steps, then its loop: it must close, be fair, and fail the property.
-        const shape = report.loopStart === undefined ? "" : `the lasso \\(${steps} steps?; it (stays at step ${steps} forever|loops back from step ${steps} to step ${report.loopStart}), fairly\\) `;
-        const expected = report.loopStart === undefined ? `replaying ${steps} steps? reproduces \\w+ "${property}", violated at step ${steps}` : `replaying ${shape}reproduces \\w+ "${property}"`;
-        expect(r.stdout, file).toMatch(new RegExp(`^VIOLATION: ${specName} --variant ${variant} \\(.*\\): ${expected}\\n$`));
+        const shape =
+          report.loopStart === undefined
+            ? ""
+            : `the lasso \\(${steps} steps?; it (stays at step ${steps} forever|loops back from step ${steps} to step ${report.loopStart}), fairly\\) `;
+        const expected =
+          report.loopStart === undefined
+            ? `replaying ${steps} steps? reproduces \\w+ "${property}", violated at step ${steps}`
+            : `replaying ${shape}reproduces \\w+ "${property}"`;
+        expect(r.stdout, file).toMatch(
+          new RegExp(`^VIOLATION: ${specName} --variant ${variant} \\(.*\\): ${expected}\\n$`),
+        );
       }
     },
     // Each test checks its variant once; the slow raft variants take up to ~20 s on a busy 2-core machine.
@@ -51,7 +75,16 @@ describe("interleave replay", () => {
   it("replays what `check --trace-format json|itf --out` wrote, and says what reproduced", async () => {
     for (const format of ["json", "itf"]) {
       const file = join(dir, `tpc.${format}`);
-      const c = await cli("check", "two-phase-commit", "--variant", "commit-without-all-prepared", "--trace-format", format, "--out", file);
+      const c = await cli(
+        "check",
+        "two-phase-commit",
+        "--variant",
+        "commit-without-all-prepared",
+        "--trace-format",
+        format,
+        "--out",
+        file,
+      );
       expect(c.code).toBe(1);
       const r = await cli("replay", file);
       expect([r.code, r.stdout, r.stderr]).toEqual([
@@ -64,8 +97,19 @@ describe("interleave replay", () => {
 
   it("exits 2 naming the first step that diverges, with what differs", async () => {
     const file = join(dir, "tpc-edited.json");
-    await cli("check", "two-phase-commit", "--variant", "commit-without-all-prepared", "--trace-format", "json", "--out", file);
-    const doc = JSON.parse(readFileSync(file, "utf8")) as { steps: { action: string; state: { nodes: Record<string, Record<string, unknown>> } }[] };
+    await cli(
+      "check",
+      "two-phase-commit",
+      "--variant",
+      "commit-without-all-prepared",
+      "--trace-format",
+      "json",
+      "--out",
+      file,
+    );
+    const doc = JSON.parse(readFileSync(file, "utf8")) as {
+      steps: { action: string; state: { nodes: Record<string, Record<string, unknown>> } }[];
+    };
     doc.steps[2]!.state.nodes["rm1"]!["rmState"] = "prepared";
     writeFileSync(file, JSON.stringify(doc));
     const r = await cli("replay", file);
@@ -89,14 +133,25 @@ describe("interleave replay", () => {
   });
 
   it("matches a protocol's labels whatever the key order the model printed them in", () => {
-    expect(canonicalLabel('lose Gossip{counter:{"r2":1,"r1":1}} r2→r1')).toBe(canonicalLabel('lose Gossip{counter:{"r1":1,"r2":1}} r2→r1'));
+    expect(canonicalLabel('lose Gossip{counter:{"r2":1,"r1":1}} r2→r1')).toBe(
+      canonicalLabel('lose Gossip{counter:{"r1":1,"r2":1}} r2→r1'),
+    );
     expect(canonicalLabel('Put{key:"a,}",value:[2,1]}')).toBe('Put{key:"a,}",value:[2,1]}');
     expect(canonicalLabel("Put{value:[2,1],key:1}")).toBe("Put{key:1,value:[2,1]}");
   });
 
   it("replays through the correct variant, where the trace breaks nothing until it diverges", async () => {
     const file = join(dir, "tpc-default.json");
-    await cli("check", "two-phase-commit", "--variant", "commit-without-all-prepared", "--trace-format", "json", "--out", file);
+    await cli(
+      "check",
+      "two-phase-commit",
+      "--variant",
+      "commit-without-all-prepared",
+      "--trace-format",
+      "json",
+      "--out",
+      file,
+    );
     const r = await cli("replay", file, "--variant", "default");
     expect([r.code, r.stdout.split("\n")[0]]).toEqual([
       2,
@@ -136,16 +191,32 @@ export default defineSpec({
   });
 
   it("exits 2 with one line for a missing file, a file that is not a trace, or a spec the catalogue lacks", async () => {
-    expect(await cli("replay", join(dir, "none.json"))).toEqual({ code: 2, stdout: "", stderr: `interleave: trace file not found: ${join(dir, "none.json")}\n` });
+    expect(await cli("replay", join(dir, "none.json"))).toEqual({
+      code: 2,
+      stdout: "",
+      stderr: `interleave: trace file not found: ${join(dir, "none.json")}\n`,
+    });
     const notTrace = join(dir, "not-trace.json");
     writeFileSync(notTrace, '{"a": 1}');
-    expect((await cli("replay", notTrace)).stderr).toBe(`interleave: ${notTrace}: not a trace: expected ITF (\`vars\`, \`states\`), a JSON trace (\`steps\`) or an array of steps\n`);
+    expect((await cli("replay", notTrace)).stderr).toBe(
+      `interleave: ${notTrace}: not a trace: expected ITF (\`vars\`, \`states\`), a JSON trace (\`steps\`) or an array of steps\n`,
+    );
     const foreign = join(dir, "foreign.json");
-    writeFileSync(foreign, JSON.stringify({ spec: "mutex", variant: "default", params: {}, property: null, steps: [{ action: null, state: {} }] }));
+    writeFileSync(
+      foreign,
+      JSON.stringify({
+        spec: "mutex",
+        variant: "default",
+        params: {},
+        property: null,
+        steps: [{ action: null, state: {} }],
+      }),
+    );
     expect(await cli("replay", foreign)).toEqual({
       code: 2,
       stdout: "",
-      stderr: 'interleave: the trace comes from spec "mutex", which is not in the catalogue; pass its file: --spec ./path/to/spec.ts\n',
+      stderr:
+        'interleave: the trace comes from spec "mutex", which is not in the catalogue; pass its file: --spec ./path/to/spec.ts\n',
     });
   });
 });

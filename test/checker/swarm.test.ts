@@ -8,7 +8,13 @@ import { catalogue } from "../../specs/index.js";
 const specNamed = (name: string) => catalogue.find((s) => s.name === name)!;
 
 function capture(): CliIo & { out: string; err: string } {
-  const io = { out: "", err: "", progress: false, stdout: (t: string) => void (io.out += t), stderr: (t: string) => void (io.err += t) };
+  const io = {
+    out: "",
+    err: "",
+    progress: false,
+    stdout: (t: string) => void (io.out += t),
+    stderr: (t: string) => void (io.err += t),
+  };
   return io;
 }
 
@@ -39,16 +45,32 @@ describe("swarm (--strategy swarm)", () => {
     const model = specNamed("two-phase-commit").instantiate({ params: { rms: 3 } });
     const plain = dfs.search(model);
     const onShuffled = dfs.search(shuffled(model, 3));
-    expect([plain.distinctStates, plain.generatedStates, onShuffled.distinctStates, onShuffled.generatedStates]).toEqual([288, plain.generatedStates, 288, plain.generatedStates]);
+    expect([
+      plain.distinctStates,
+      plain.generatedStates,
+      onShuffled.distinctStates,
+      onShuffled.generatedStates,
+    ]).toEqual([288, plain.generatedStates, 288, plain.generatedStates]);
     const labels = (m: typeof model) => {
       const out: string[] = [];
-      m.successors(m.initStates()[0], { hi: 0, lo: 0 }, { labels: true, push: (_n, _fp, label) => void out.push(label) });
+      m.successors(
+        m.initStates()[0],
+        { hi: 0, lo: 0 },
+        { labels: true, push: (_n, _fp, label) => void out.push(label) },
+      );
       return out;
     };
     expect([...labels(shuffled(model, 3))].sort()).toEqual([...labels(model)].sort());
     const broken = checkSpec(specNamed("two-phase-commit"), { variant: "commit-without-all-prepared" });
-    const path = formatPath(pathOf(specNamed("two-phase-commit").instantiate({ variant: "commit-without-all-prepared" }), broken.trace!));
-    const again = checkSpec(specNamed("two-phase-commit"), { variant: "commit-without-all-prepared", strategy: "random", seed: 1, replayPath: path });
+    const path = formatPath(
+      pathOf(specNamed("two-phase-commit").instantiate({ variant: "commit-without-all-prepared" }), broken.trace!),
+    );
+    const again = checkSpec(specNamed("two-phase-commit"), {
+      variant: "commit-without-all-prepared",
+      strategy: "random",
+      seed: 1,
+      replayPath: path,
+    });
     expect(again.trace).toEqual(broken.trace);
   });
 
@@ -57,38 +79,95 @@ describe("swarm (--strategy swarm)", () => {
     ["raft", "prevote-bumps-term", "newTermsHaveAPreVoteQuorum", 1],
     ["raft-election", "vote-twice", "atMostOneLeaderPerTerm", 6],
     ["two-phase-commit", "abort-after-commit", "consistent", 10],
-  ] as const)("finds %s %s (%s) on 2 workers with seed 1, and its trace replays", async (spec, variant, property, shortest) => {
-    const r = (await checkSpecByName(spec, { variant, strategy: "swarm", workers: 2, seed: 1, timeoutMs: 120_000 })) as SwarmReport;
-    expect([r.result, r.property, r.strategy, r.swarmSeed, r.members.length]).toEqual(["violation", property, "swarm/2 workers", 1, 2]);
-    expect(r.winner).not.toBeNull();
-    // Shrunk, but never shorter than the shortest (BFS) counterexample.
-    expect((r.trace?.length ?? 0) - 1).toBeGreaterThanOrEqual(shortest);
-    expect(r.replayPath!.split(":")).toHaveLength(r.trace!.length);
-    replays(spec, variant, r);
-  });
+  ] as const)(
+    "finds %s %s (%s) on 2 workers with seed 1, and its trace replays",
+    async (spec, variant, property, shortest) => {
+      const r = (await checkSpecByName(spec, {
+        variant,
+        strategy: "swarm",
+        workers: 2,
+        seed: 1,
+        timeoutMs: 120_000,
+      })) as SwarmReport;
+      expect([r.result, r.property, r.strategy, r.swarmSeed, r.members.length]).toEqual([
+        "violation",
+        property,
+        "swarm/2 workers",
+        1,
+        2,
+      ]);
+      expect(r.winner).not.toBeNull();
+      // Shrunk, but never shorter than the shortest (BFS) counterexample.
+      expect((r.trace?.length ?? 0) - 1).toBeGreaterThanOrEqual(shortest);
+      expect(r.replayPath!.split(":")).toHaveLength(r.trace!.length);
+      replays(spec, variant, r);
+    },
+  );
 
   it("is incomplete (exit 3) on a correct spec when --max-states or --timeout ends it", async () => {
     const io = capture();
-    const code = await runCli(["check", "two-phase-commit", "--strategy", "swarm", "--workers", "2", "--seed", "1", "--max-states", "40", "--json", "-"], io);
+    const code = await runCli(
+      [
+        "check",
+        "two-phase-commit",
+        "--strategy",
+        "swarm",
+        "--workers",
+        "2",
+        "--seed",
+        "1",
+        "--max-states",
+        "40",
+        "--json",
+        "-",
+      ],
+      io,
+    );
     const report = JSON.parse(io.out) as SwarmReport;
-    expect([code, report.result, report.limit, report.winner, report.replayPath]).toEqual([3, "incomplete", "max-states", null, null]);
-    expect(io.err).toContain("\nswarm: interleave check two-phase-commit --param rms=3 --strategy swarm --workers 2 --seed 1\n");
+    expect([code, report.result, report.limit, report.winner, report.replayPath]).toEqual([
+      3,
+      "incomplete",
+      "max-states",
+      null,
+      null,
+    ]);
+    expect(io.err).toContain(
+      "\nswarm: interleave check two-phase-commit --param rms=3 --strategy swarm --workers 2 --seed 1\n",
+    );
     const timed = capture();
-    expect(await runCli(["check", "raft", "--strategy", "swarm", "--workers", "2", "--seed", "1", "--timeout", "2", "--json", "-"], timed)).toBe(3);
+    expect(
+      await runCli(
+        ["check", "raft", "--strategy", "swarm", "--workers", "2", "--seed", "1", "--timeout", "2", "--json", "-"],
+        timed,
+      ),
+    ).toBe(3);
     expect(JSON.parse(timed.out).limit).toBe("timeout");
   });
 
   it("reports ok only when a DFS member covered the whole space (two-phase-commit rms=3: 288 states)", async () => {
-    const r = (await checkSpecByName("two-phase-commit", { params: { rms: 3 }, strategy: "swarm", workers: 2, seed: 1 })) as SwarmReport;
+    const r = (await checkSpecByName("two-phase-commit", {
+      params: { rms: 3 },
+      strategy: "swarm",
+      workers: 2,
+      seed: 1,
+    })) as SwarmReport;
     expect([r.result, r.limit, r.distinctStates]).toEqual(["ok", null, 288]);
     // One walker alone never proves anything: it runs out of walks.
-    const alone = await checkSpecByName("two-phase-commit", { params: { rms: 3 }, strategy: "swarm", workers: 1, seed: 1, runs: 100 });
+    const alone = await checkSpecByName("two-phase-commit", {
+      params: { rms: 3 },
+      strategy: "swarm",
+      workers: 1,
+      seed: 1,
+      runs: 100,
+    });
     expect([alone.result, alone.limit]).toEqual(["incomplete", "max-depth"]);
   });
 
   it("refuses --replay-path and --stats (exit 2, one line)", async () => {
     const io = capture();
     expect(await runCli(["check", "raft", "--strategy", "swarm", "--replay-path", "0:1"], io)).toBe(2);
-    expect(io.err).toBe("interleave: --replay-path replays one path: use it with --strategy random (a swarm prints the one to use)\n");
+    expect(io.err).toBe(
+      "interleave: --replay-path replays one path: use it with --strategy random (a swarm prints the one to use)\n",
+    );
   });
 });

@@ -17,14 +17,21 @@ const dir = mkdtempSync(join(tmpdir(), "interleave-bad-specs-"));
 
 function spec(name: string, body: string): string {
   const file = join(dir, `${name}.ts`);
-  writeFileSync(file, `import { become, choose, defineProtocol, defineRole, defineSpec, invariant, sometimes } from ${lib};\n${body}\n`);
+  writeFileSync(
+    file,
+    `import { become, choose, defineProtocol, defineRole, defineSpec, invariant, sometimes } from ${lib};\n${body}\n`,
+  );
   return file;
 }
 
 async function check(...args: string[]) {
   let stdout = "";
   let stderr = "";
-  const code = await runCli(["check", ...args], { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), progress: false });
+  const code = await runCli(["check", ...args], {
+    stdout: (t) => void (stdout += t),
+    stderr: (t) => void (stderr += t),
+    progress: false,
+  });
   return { code, stdout, stderr };
 }
 
@@ -104,10 +111,19 @@ export default defineSpec({
 
 const random = spec("random", step("(s.x < 3 ? { x: s.x + (Math.random() < 0.5 ? 1 : 2) } : undefined)"));
 const dateNow = spec("date-now", step("(s.x < 3 ? { x: s.x + 1 + (Date.now() % 1) } : undefined)"));
-const hidden = spec("hidden-state", `let calls = 0;\n${step("(s.x < 5 ? { x: s.x + 1 + (calls++ % 2) } : undefined)")}`);
-const throwsAction = spec("throws-action", step(`{ if (s.x === 2) throw new Error("boom at two"); return s.x < 4 ? { x: s.x + 1 } : undefined; }`));
+const hidden = spec(
+  "hidden-state",
+  `let calls = 0;\n${step("(s.x < 5 ? { x: s.x + 1 + (calls++ % 2) } : undefined)")}`,
+);
+const throwsAction = spec(
+  "throws-action",
+  step(`{ if (s.x === 2) throw new Error("boom at two"); return s.x < 4 ? { x: s.x + 1 } : undefined; }`),
+);
 const returnsNull = spec("returns-null", step("((s.x < 2 ? { x: s.x + 1 } : null) as unknown as S)"));
-const throwsConstraint = spec("throws-constraint", step("({ x: s.x + 1 })", `constraint: (s: S) => { if (s.x > 2) throw new Error("constraint boom"); return true; },`));
+const throwsConstraint = spec(
+  "throws-constraint",
+  step("({ x: s.x + 1 })", `constraint: (s: S) => { if (s.x > 2) throw new Error("constraint boom"); return true; },`),
+);
 
 const props = (properties: string, init = "() => [{ x: 0 }]") => `
 type S = { x: number };
@@ -118,7 +134,10 @@ export default defineSpec({
   properties: { ${properties} },
 });`;
 
-const throwsProperty = spec("throws-property", props(`bad: invariant((s: S) => { if (s.x === 3) throw new RangeError("property boom"); return true; })`));
+const throwsProperty = spec(
+  "throws-property",
+  props(`bad: invariant((s: S) => { if (s.x === 3) throw new RangeError("property boom"); return true; })`),
+);
 const mutatesProperty = spec(
   "mutates-property",
   `type S = { xs: number[] };
@@ -129,9 +148,15 @@ export default defineSpec({
   properties: { sorted: invariant((s: S) => s.xs.sort().length > 0) },
 });`,
 );
-const throwsInit = spec("throws-init", props("ok: invariant(() => true)", `(): S[] => { throw new Error("init boom"); }`));
+const throwsInit = spec(
+  "throws-init",
+  props("ok: invariant(() => true)", `(): S[] => { throw new Error("init boom"); }`),
+);
 const emptyInit = spec("empty-init", props("ok: invariant(() => true)", "() => [] as S[]"));
-const objectInit = spec("object-init", props("ok: invariant(() => true)", "(() => ({ x: 0 })) as unknown as () => S[]"));
+const objectInit = spec(
+  "object-init",
+  props("ok: invariant(() => true)", "(() => ({ x: 0 })) as unknown as () => S[]"),
+);
 const noProperties = spec("no-properties", props(""));
 const neverEnabled = spec(
   "never-enabled",
@@ -146,7 +171,12 @@ export default defineSpec({
   properties: { ok: invariant(() => true) },
 });`,
 );
-const sometimesSpec = spec("sometimes", props(`ok: invariant(() => true), reachesFour: sometimes((s: S) => s.x === 4), reachesFive: sometimes((s: S) => s.x === 5)`));
+const sometimesSpec = spec(
+  "sometimes",
+  props(
+    `ok: invariant(() => true), reachesFour: sometimes((s: S) => s.x === 4), reachesFive: sometimes((s: S) => s.x === 5)`,
+  ),
+);
 const unbounded = spec(
   "unbounded",
   `type S = { path: string };
@@ -161,27 +191,49 @@ export default defineSpec({
 describe("check on a user's bad specs", () => {
   it("the pure spec: 27 distinct states, the violation in 5 steps", async () => {
     const ok = await json(pure, "--property", "notTwoTwoOne");
-    expect([ok.code, ok.report.result, ok.report.distinctStates, ok.report.trace.length]).toEqual([1, "violation", 24, 6]);
+    expect([ok.code, ok.report.result, ok.report.distinctStates, ok.report.trace.length]).toEqual([
+      1,
+      "violation",
+      24,
+      6,
+    ]);
     const role = await json(rolePure);
     expect([role.code, role.report.result, role.report.distinctStates]).toEqual([0, "ok", 27]);
   });
 
-  it.each([["1"], ["2"]])("an in-place change in defineSpec is exit 2 with the action, the field and the true initial state (%s workers)", async (workers) => {
-    const { code, report } = await json(inPlace, "--workers", workers);
-    expect([code, report.result, report.error.kind, report.error.where, report.error.path]).toEqual([2, "error", "mutation", "Inc(0)", "state[0]"]);
-    expect(report.error.location).toMatch(/in-place\.ts:7:\d+$/);
-    expect(report.trace).toEqual([{ action: null, state: [0, 0, 0] }]);
-  });
+  it.each([["1"], ["2"]])(
+    "an in-place change in defineSpec is exit 2 with the action, the field and the true initial state (%s workers)",
+    async (workers) => {
+      const { code, report } = await json(inPlace, "--workers", workers);
+      expect([code, report.result, report.error.kind, report.error.where, report.error.path]).toEqual([
+        2,
+        "error",
+        "mutation",
+        "Inc(0)",
+        "state[0]",
+      ]);
+      expect(report.error.location).toMatch(/in-place\.ts:7:\d+$/);
+      expect(report.trace).toEqual([{ action: null, state: [0, 0, 0] }]);
+    },
+  );
 
   it("an in-place change in a role's reducer is exit 2 naming the node, the input and the field", async () => {
     const r = await check(role);
     expect(r.code).toBe(2);
-    expect(r.stdout).toContain('ERROR: role-in-place: action node "a" on tick changed its input in place at nodes.a.count (');
+    expect(r.stdout).toContain(
+      'ERROR: role-in-place: action node "a" on tick changed its input in place at nodes.a.count (',
+    );
   });
 
   it("an in-place change by a property is exit 2", async () => {
     const { code, report } = await json(mutatesProperty);
-    expect([code, report.error.kind, report.error.site, report.error.where, report.error.path]).toEqual([2, "mutation", "property", '"sorted"', "state.xs[0]"]);
+    expect([code, report.error.kind, report.error.site, report.error.where, report.error.path]).toEqual([
+      2,
+      "mutation",
+      "property",
+      '"sorted"',
+      "state.xs[0]",
+    ]);
   });
 
   it.each([
@@ -190,23 +242,41 @@ describe("check on a user's bad specs", () => {
     ["a module variable", hidden, "expanding the same state twice gave a different successor #1"],
   ])("nondeterminism (%s) is exit 2", async (_what, file, message) => {
     const { code, report } = await json(file);
-    expect([code, report.result, report.error.kind, report.error.where]).toEqual([2, "error", "nondeterminism", "Step"]);
+    expect([code, report.result, report.error.kind, report.error.where]).toEqual([
+      2,
+      "error",
+      "nondeterminism",
+      "Step",
+    ]);
     expect(report.error.message).toContain(message);
   });
 
   it("a role's reducer that reads a module variable is exit 2 (its calls are sampled twice); --no-guards does not look", async () => {
     const guarded = await json(roleHidden);
-    expect([guarded.code, guarded.report.error.kind, guarded.report.error.where]).toEqual([2, "nondeterminism", 'node "a" on tick']);
+    expect([guarded.code, guarded.report.error.kind, guarded.report.error.where]).toEqual([
+      2,
+      "nondeterminism",
+      'node "a" on tick',
+    ]);
     const unguarded = await json(roleHidden, "--no-guards");
     expect([unguarded.code, unguarded.report.result]).toEqual([0, "ok"]);
   });
 
-  it.each([["1"], ["2"]])("a throwing reducer is the finding noReducerThrows, exit 1, with the trace to the state and the user's line (%s workers)", async (workers) => {
-    const { code, report } = await json(throwsAction, "--workers", workers);
-    expect([code, report.result, report.property, report.trace.length, report.trace[2].state]).toEqual([1, "violation", "noReducerThrows", 3, { x: 2 }]);
-    expect([report.error.kind, report.error.where, report.error.message]).toEqual(["threw", "Step", "boom at two"]);
-    expect(report.error.location).toMatch(/throws-action\.ts:7:\d+$/);
-  });
+  it.each([["1"], ["2"]])(
+    "a throwing reducer is the finding noReducerThrows, exit 1, with the trace to the state and the user's line (%s workers)",
+    async (workers) => {
+      const { code, report } = await json(throwsAction, "--workers", workers);
+      expect([code, report.result, report.property, report.trace.length, report.trace[2].state]).toEqual([
+        1,
+        "violation",
+        "noReducerThrows",
+        3,
+        { x: 2 },
+      ]);
+      expect([report.error.kind, report.error.where, report.error.message]).toEqual(["threw", "Step", "boom at two"]);
+      expect(report.error.location).toMatch(/throws-action\.ts:7:\d+$/);
+    },
+  );
 
   it("--debug prints the stack of the user's error; the text names the action and the line", async () => {
     const r = await check(throwsAction, "--debug");
@@ -219,7 +289,13 @@ describe("check on a user's bad specs", () => {
   it.each([
     ["a throwing property", throwsProperty, "property", 'property "bad" threw: property boom', 4],
     ["a throwing constraint", throwsConstraint, "constraint", "constraint threw: constraint boom", 4],
-    ["an action returning null", returnsNull, "action", "action Step returned null; return undefined when the action is not enabled", 3],
+    [
+      "an action returning null",
+      returnsNull,
+      "action",
+      "action Step returned null; return undefined when the action is not enabled",
+      3,
+    ],
   ])("%s is a spec error: exit 2 with the trace to the state", async (_what, file, site, message, traceLength) => {
     const r = await check(file);
     expect(r.code).toBe(2);
@@ -230,7 +306,12 @@ describe("check on a user's bad specs", () => {
 
   it("a throwing init or one that returns no array is exit 2 without a trace", async () => {
     const thrown = await json(throwsInit);
-    expect([thrown.code, thrown.report.error.site, thrown.report.error.message, thrown.report.trace]).toEqual([2, "init", "init boom", null]);
+    expect([thrown.code, thrown.report.error.site, thrown.report.error.message, thrown.report.trace]).toEqual([
+      2,
+      "init",
+      "init boom",
+      null,
+    ]);
     const object = await check(objectInit);
     expect(object.code).toBe(2);
     expect(object.stdout).toContain("init returned an object; init returns an array of initial states");
@@ -238,11 +319,20 @@ describe("check on a user's bad specs", () => {
 
   it("a vacuous model passes with warnings: no initial state, no property, an action never enabled", async () => {
     const empty = await check(emptyInit);
-    expect([empty.code, empty.stderr]).toEqual([0, "interleave: warning: init returned no initial states: nothing was checked\n"]);
+    expect([empty.code, empty.stderr]).toEqual([
+      0,
+      "interleave: warning: init returned no initial states: nothing was checked\n",
+    ]);
     const none = await check(noProperties);
-    expect([none.code, none.stderr]).toEqual([0, "interleave: warning: the spec has no properties (or none selected): the search only counts states\n"]);
+    expect([none.code, none.stderr]).toEqual([
+      0,
+      "interleave: warning: the spec has no properties (or none selected): the search only counts states\n",
+    ]);
     const never = await check(neverEnabled);
-    expect([never.code, never.stderr]).toEqual([0, "interleave: warning: action Reset was never enabled: is its guard always false?\n"]);
+    expect([never.code, never.stderr]).toEqual([
+      0,
+      "interleave: warning: action Reset was never enabled: is its guard always false?\n",
+    ]);
   });
 
   it("sometimes(p) fails with 'never reached' when no reachable state satisfies p", async () => {
@@ -255,7 +345,10 @@ describe("check on a user's bad specs", () => {
 
   it("--property checks only the named properties, and names the ones there are", async () => {
     const r = await check(sometimesSpec, "--property", "nope");
-    expect([r.code, r.stderr]).toEqual([2, 'interleave: spec "x" has no property "nope"; properties: ok, reachesFour, reachesFive\n']);
+    expect([r.code, r.stderr]).toEqual([
+      2,
+      'interleave: spec "x" has no property "nope"; properties: ok, reachesFour, reachesFive\n',
+    ]);
   });
 
   it("--coverage counts per action the successors and the new states", async () => {
@@ -279,13 +372,19 @@ describe("check on a user's bad specs", () => {
   it("bad limits and paths are exit 2 before any work", async () => {
     const cores = availableParallelism();
     const many = await check(pure, "--workers", "1000");
-    expect([many.code, many.stderr]).toEqual([2, `interleave: --workers 1000 is more than the ${cores} cores of this machine; more threads than cores only slow the search down\n`]);
+    expect([many.code, many.stderr]).toEqual([
+      2,
+      `interleave: --workers 1000 is more than the ${cores} cores of this machine; more threads than cores only slow the search down\n`,
+    ]);
     const sub = join(dir, "a-directory");
     mkdirSync(sub, { recursive: true });
     const toDir = await check(unbounded, "--json", sub);
     expect([toDir.code, toDir.stderr]).toEqual([2, `interleave: --json ${sub} is a directory; give a file name\n`]);
     const noDir = await check(unbounded, "--out", join(dir, "missing", "t.txt"));
-    expect([noDir.code, noDir.stderr]).toEqual([2, `interleave: --out ${join(dir, "missing", "t.txt")}: directory ${join(dir, "missing")} does not exist; create it first\n`]);
+    expect([noDir.code, noDir.stderr]).toEqual([
+      2,
+      `interleave: --out ${join(dir, "missing", "t.txt")}: directory ${join(dir, "missing")} does not exist; create it first\n`,
+    ]);
   });
 
   it("an unbounded spec ends with exit 3 and a report when memory runs short", async () => {
@@ -293,7 +392,9 @@ describe("check on a user's bad specs", () => {
     // it the queue spills to disk and the search goes on until the fingerprint store fills half the machine.)
     const r = await spawnCli(["check", unbounded, "--max-memory", "100"], {});
     expect(r.code).toBe(3);
-    expect(r.stdout).toMatch(/^INCOMPLETE: unbounded: memory nearly exhausted .* with no violation found; [\d,]+ distinct states/);
+    expect(r.stdout).toMatch(
+      /^INCOMPLETE: unbounded: memory nearly exhausted .* with no violation found; [\d,]+ distinct states/,
+    );
   });
 
   it("Ctrl-C ends a check with the partial report, exit 3", async () => {
@@ -303,9 +404,15 @@ describe("check on a user's bad specs", () => {
   });
 });
 
-function spawnCli(args: string[], env: Record<string, string>, interruptAfterMs?: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function spawnCli(
+  args: string[],
+  env: Record<string, string>,
+  interruptAfterMs?: number,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((done) => {
-    const child = spawn(process.execPath, [join(root, "bin/interleave.js"), ...args], { env: { ...process.env, ...env } });
+    const child = spawn(process.execPath, [join(root, "bin/interleave.js"), ...args], {
+      env: { ...process.env, ...env },
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));

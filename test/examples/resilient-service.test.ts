@@ -148,71 +148,93 @@ afterEach(async () => {
 async function setUp(options: { readonly config?: GuardConfig; readonly random?: () => number } = {}) {
   const clock = new FakeClock();
   const backend = new Backend(clock);
-  const service = await startService({ backend: await backend.start(), config: options.config ?? config, tickMs: 1000, clock, random: options.random ?? (() => 0) });
+  const service = await startService({
+    backend: await backend.start(),
+    config: options.config ?? config,
+    tickMs: 1000,
+    clock,
+    random: options.random ?? (() => 0),
+  });
   running.push({ service, backend });
   return { clock, backend, service, call: () => clock.until(request(service.url)) };
 }
 
 describe("resilient service: rate limiter, circuit breaker and retries in front of a backend", () => {
-  it("rejects requests over the bucket's budget with 429 and Retry-After, without calling the backend", { timeout: 5_000 }, async () => {
-    const { clock, backend, call } = await setUp();
-    backend.mode = "ok";
-    expect([await call(), await call(), await call(), await call()]).toEqual([ok(1), ok(2), ok(3), rateLimited]);
-    clock.advanceTo(999);
-    expect(await call()).toEqual(rateLimited);
-    clock.advanceTo(1000);
-    expect([await call(), await call()]).toEqual([ok(4), rateLimited]);
-    clock.advanceTo(10_000);
-    expect([await call(), await call(), await call(), await call()]).toEqual([ok(5), ok(6), ok(7), rateLimited]);
-    expect(backend.hits).toEqual([0, 0, 0, 1000, 10_000, 10_000, 10_000]);
-  });
+  it(
+    "rejects requests over the bucket's budget with 429 and Retry-After, without calling the backend",
+    { timeout: 5_000 },
+    async () => {
+      const { clock, backend, call } = await setUp();
+      backend.mode = "ok";
+      expect([await call(), await call(), await call(), await call()]).toEqual([ok(1), ok(2), ok(3), rateLimited]);
+      clock.advanceTo(999);
+      expect(await call()).toEqual(rateLimited);
+      clock.advanceTo(1000);
+      expect([await call(), await call()]).toEqual([ok(4), rateLimited]);
+      clock.advanceTo(10_000);
+      expect([await call(), await call(), await call(), await call()]).toEqual([ok(5), ok(6), ok(7), rateLimited]);
+      expect(backend.hits).toEqual([0, 0, 0, 1000, 10_000, 10_000, 10_000]);
+    },
+  );
 
-  it("retries a failing call after 1 s then 2 s, gives up after 3 attempts, and the third failure trips the breaker", { timeout: 5_000 }, async () => {
-    const { clock, backend, service, call } = await setUp();
-    expect(await call()).toEqual(gaveUp);
-    expect(backend.hits).toEqual([0, 1000, 3000]);
-    expect(clock.now()).toBe(3000);
-    expect(service.state().breaker).toEqual({ mode: "open", openedAt: 3 });
-    expect(service.state().calls).toEqual({});
-  });
+  it(
+    "retries a failing call after 1 s then 2 s, gives up after 3 attempts, and the third failure trips the breaker",
+    { timeout: 5_000 },
+    async () => {
+      const { clock, backend, service, call } = await setUp();
+      expect(await call()).toEqual(gaveUp);
+      expect(backend.hits).toEqual([0, 1000, 3000]);
+      expect(clock.now()).toBe(3000);
+      expect(service.state().breaker).toEqual({ mode: "open", openedAt: 3 });
+      expect(service.state().calls).toEqual({});
+    },
+  );
 
-  it("while open it fails fast with 503 and the backend is not called; after the cooldown one trial goes through, others fail fast, and its success closes the breaker", { timeout: 5_000 }, async () => {
-    const { clock, backend, service, call } = await setUp();
-    await call();
-    expect([await call(), await call()]).toEqual([circuitOpen, circuitOpen]);
-    clock.advanceTo(6999);
-    expect(await call()).toEqual(circuitOpen);
-    expect(backend.hits).toEqual([0, 1000, 3000]);
+  it(
+    "while open it fails fast with 503 and the backend is not called; after the cooldown one trial goes through, others fail fast, and its success closes the breaker",
+    { timeout: 5_000 },
+    async () => {
+      const { clock, backend, service, call } = await setUp();
+      await call();
+      expect([await call(), await call()]).toEqual([circuitOpen, circuitOpen]);
+      clock.advanceTo(6999);
+      expect(await call()).toEqual(circuitOpen);
+      expect(backend.hits).toEqual([0, 1000, 3000]);
 
-    clock.advanceTo(7000);
-    backend.mode = "hold";
-    const trial = call();
-    await backend.hitCount(4);
-    expect(service.state().breaker).toEqual({ mode: "half-open", openedAt: 3, trials: 1 });
-    expect(await call()).toEqual(circuitOpen);
-    expect(backend.hits).toEqual([0, 1000, 3000, 7000]);
-    backend.mode = "ok";
-    backend.release();
-    expect(await trial).toEqual(ok(4));
-    expect(service.state().breaker).toEqual({ mode: "closed", failures: 0 });
-    expect(await call()).toEqual(ok(5));
-    expect(backend.hits).toEqual([0, 1000, 3000, 7000, 7000]);
-  });
+      clock.advanceTo(7000);
+      backend.mode = "hold";
+      const trial = call();
+      await backend.hitCount(4);
+      expect(service.state().breaker).toEqual({ mode: "half-open", openedAt: 3, trials: 1 });
+      expect(await call()).toEqual(circuitOpen);
+      expect(backend.hits).toEqual([0, 1000, 3000, 7000]);
+      backend.mode = "ok";
+      backend.release();
+      expect(await trial).toEqual(ok(4));
+      expect(service.state().breaker).toEqual({ mode: "closed", failures: 0 });
+      expect(await call()).toEqual(ok(5));
+      expect(backend.hits).toEqual([0, 1000, 3000, 7000, 7000]);
+    },
+  );
 
-  it("a failed trial opens the breaker again for a fresh cooldown: the trial's own retry fails fast", { timeout: 5_000 }, async () => {
-    const { clock, backend, service, call } = await setUp();
-    await call();
-    clock.advanceTo(7000);
-    expect(await call()).toEqual(circuitOpen);
-    expect(backend.hits).toEqual([0, 1000, 3000, 7000]);
-    expect(clock.now()).toBe(8000);
-    expect(service.state().breaker).toEqual({ mode: "open", openedAt: 7 });
-    clock.advanceTo(10_999);
-    expect(await call()).toEqual(circuitOpen);
-    clock.advanceTo(11_000);
-    backend.mode = "ok";
-    expect(await call()).toEqual(ok(5));
-  });
+  it(
+    "a failed trial opens the breaker again for a fresh cooldown: the trial's own retry fails fast",
+    { timeout: 5_000 },
+    async () => {
+      const { clock, backend, service, call } = await setUp();
+      await call();
+      clock.advanceTo(7000);
+      expect(await call()).toEqual(circuitOpen);
+      expect(backend.hits).toEqual([0, 1000, 3000, 7000]);
+      expect(clock.now()).toBe(8000);
+      expect(service.state().breaker).toEqual({ mode: "open", openedAt: 7 });
+      clock.advanceTo(10_999);
+      expect(await call()).toEqual(circuitOpen);
+      clock.advanceTo(11_000);
+      backend.mode = "ok";
+      expect(await call()).toEqual(ok(5));
+    },
+  );
 
   it("adds the jitter drawn from the random source to each backoff", { timeout: 5_000 }, async () => {
     const { backend, call } = await setUp({ random: () => 0.99 });

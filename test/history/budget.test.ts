@@ -4,7 +4,13 @@
  * is reported from all of them.
  */
 import { describe, expect, it } from "vitest";
-import { checkHistory, checkLinearizability, registerModel, toOperations, type CheckProgress } from "../../src/history/index.js";
+import {
+  checkHistory,
+  checkLinearizability,
+  registerModel,
+  toOperations,
+  type CheckProgress,
+} from "../../src/history/index.js";
 import { BudgetClock, defaultMaxResidentBytes } from "../../src/history/search/budget.js";
 import { preparePartitions } from "../../src/history/search/partition.js";
 import { findViolatingWindow } from "../../src/history/search/window.js";
@@ -22,7 +28,10 @@ function readsAndWrites(operations: number): HistoryEvent[] {
     if (random() < 0.5) {
       const v = Math.floor(random() * 10);
       const q = (p + 1) % 3;
-      events.push({ type: "invoke", process: p, f: "write", value: v }, { type: "invoke", process: q, f: "read", value: null });
+      events.push(
+        { type: "invoke", process: p, f: "write", value: v },
+        { type: "invoke", process: q, f: "read", value: null },
+      );
       events.push({ type: "ok", process: p, f: "write", value: v }, { type: "ok", process: q, f: "read", value: v });
       value = v;
     } else {
@@ -32,7 +41,14 @@ function readsAndWrites(operations: number): HistoryEvent[] {
   return events;
 }
 
-const long = generateRegisterHistory({ seed: 7, processes: 4, operations: 1200, values: 5, unknownRate: 0, violation: false });
+const long = generateRegisterHistory({
+  seed: 7,
+  processes: 4,
+  operations: 1200,
+  values: 5,
+  unknownRate: 0,
+  violation: false,
+});
 
 describe("the budget clock", () => {
   it("the generated history is long enough for the windowed pre-pass, and linearizable", () => {
@@ -41,7 +57,9 @@ describe("the budget clock", () => {
     expect(report.result).toBe("linearizable");
     // One bounded search round linearizes it before the windows; with the windows first, they cost most of the check.
     expect(report.configurations).toBe(1285);
-    expect(checkLinearizability(long, registerModel, { windows: { searchFirstPerOperation: 0 } }).configurations).toBe(6249);
+    expect(checkLinearizability(long, registerModel, { windows: { searchFirstPerOperation: 0 } }).configurations).toBe(
+      6249,
+    );
   });
 
   it("the windowed pre-pass stops at the resident-memory limit instead of going through every window", () => {
@@ -58,27 +76,39 @@ describe("the budget clock", () => {
 
   it("a check whose limit is reached in the pre-pass ends unknown, reason memory, before the full search", () => {
     // The windows first (by default a bounded search round comes first, and linearizes this history at once).
-    const report = checkLinearizability(long, registerModel, { maxResidentBytes: 1, windows: { searchFirstPerOperation: 0 } });
+    const report = checkLinearizability(long, registerModel, {
+      maxResidentBytes: 1,
+      windows: { searchFirstPerOperation: 0 },
+    });
     expect(report.result).toBe("unknown");
     if (report.result !== "unknown") return;
     expect(report.reason).toBe("memory");
     expect(report.message).toBe("stopped at the memory limit after 235 configurations; no violation found so far");
-    expect(report.partitionSummaries).toEqual([{ partition: null, operations: 1200, result: "unknown", configurations: 235 }]);
+    expect(report.partitionSummaries).toEqual([
+      { partition: null, operations: 1200, result: "unknown", configurations: 235 },
+    ]);
   });
 
   it("reports progress from every phase, with configurations that only grow", () => {
     const seen: CheckProgress[] = [];
-    const report = checkLinearizability(long, registerModel, { onProgress: (p) => seen.push(p), progressIntervalMs: 0, windows: { searchFirstPerOperation: 0 } });
+    const report = checkLinearizability(long, registerModel, {
+      onProgress: (p) => seen.push(p),
+      progressIntervalMs: 0,
+      windows: { searchFirstPerOperation: 0 },
+    });
     expect(report.result).toBe("linearizable");
     expect(seen.length).toBeGreaterThan(0);
-    for (let i = 1; i < seen.length; i++) expect(seen[i]!.configurations).toBeGreaterThanOrEqual(seen[i - 1]!.configurations);
+    for (let i = 1; i < seen.length; i++)
+      expect(seen[i]!.configurations).toBeGreaterThanOrEqual(seen[i - 1]!.configurations);
     expect(seen.at(-1)!.configurations).toBeLessThanOrEqual(report.configurations);
   });
 
   it("the session search looks at the clock after every complete choice: a time limit holds on a long history", () => {
     // Each complete reads-from choice costs a consistency judgement of the whole history; the clock used to be read every 256 of them.
     // A virtual clock (1 ms per read): the check stops within a few reads of its 300-read deadline.
-    const { result: report, reads } = withVirtualClock(() => checkHistory(readsAndWrites(800), { consistency: "session", timeoutMs: 300 }));
+    const { result: report, reads } = withVirtualClock(() =>
+      checkHistory(readsAndWrites(800), { consistency: "session", timeoutMs: 300 }),
+    );
     expect(report.result).toBe("unknown");
     if (report.result !== "unknown") return;
     expect(report.reason).toBe("timeout");

@@ -59,36 +59,66 @@ describe("the consistency models on classic histories", () => {
   });
 
   it("a causality violation that every session guarantee allows", () => {
-    const h = serial([0, "write", "x", 1], [1, "read", "x", 1], [1, "write", "y", 1], [2, "read", "y", 1], [2, "read", "x", null]);
+    const h = serial(
+      [0, "write", "x", 1],
+      [1, "read", "x", 1],
+      [1, "write", "y", 1],
+      [2, "read", "y", 1],
+      [2, "read", "x", null],
+    );
     expect(verdicts(h).slice(2)).toEqual(["violation", "session"]);
     const report = checkCausalConsistency(h);
-    expect(report.result === "violation" && report.violations[0]!.message).toMatch(/^process 2 cannot explain its reads/);
+    expect(report.result === "violation" && report.violations[0]!.message).toMatch(
+      /^process 2 cannot explain its reads/,
+    );
   });
 
-  const session = (h: HistoryEvent[], guarantees: SessionGuarantee[]): string => checkSessionGuarantees(h, { guarantees }).result;
+  const session = (h: HistoryEvent[], guarantees: SessionGuarantee[]): string =>
+    checkSessionGuarantees(h, { guarantees }).result;
 
   it("read-your-writes: a process does not see its own write", () => {
     const h = serial([0, "write", "x", 1], [0, "read", "x", null]);
-    expect([session(h, ["read-your-writes"]), session(h, ["monotonic-reads", "monotonic-writes", "writes-follow-reads"])]).toEqual(["violation", "session"]);
+    expect([
+      session(h, ["read-your-writes"]),
+      session(h, ["monotonic-reads", "monotonic-writes", "writes-follow-reads"]),
+    ]).toEqual(["violation", "session"]);
   });
 
   it("monotonic reads: 1, 2, 1 from two writers", () => {
-    const h = serial([0, "write", "x", 1], [1, "write", "x", 2], [2, "read", "x", 1], [2, "read", "x", 2], [2, "read", "x", 1]);
-    expect([session(h, ["monotonic-reads"]), session(h, ["read-your-writes", "monotonic-writes", "writes-follow-reads"])]).toEqual(["violation", "session"]);
+    const h = serial(
+      [0, "write", "x", 1],
+      [1, "write", "x", 2],
+      [2, "read", "x", 1],
+      [2, "read", "x", 2],
+      [2, "read", "x", 1],
+    );
+    expect([
+      session(h, ["monotonic-reads"]),
+      session(h, ["read-your-writes", "monotonic-writes", "writes-follow-reads"]),
+    ]).toEqual(["violation", "session"]);
   });
 
   it("monotonic writes (with monotonic reads): a reader sees a process's writes out of order", () => {
     const h = serial([0, "write", "x", 1], [0, "write", "x", 2], [1, "read", "x", 2], [1, "read", "x", 1]);
-    expect([session(h, ["monotonic-reads"]), session(h, ["monotonic-writes"]), session(h, ["monotonic-writes", "monotonic-reads"])]).toEqual([
-      "session",
-      "session",
-      "violation",
-    ]);
+    expect([
+      session(h, ["monotonic-reads"]),
+      session(h, ["monotonic-writes"]),
+      session(h, ["monotonic-writes", "monotonic-reads"]),
+    ]).toEqual(["session", "session", "violation"]);
   });
 
   it("writes follow reads (with monotonic reads): a write is seen before the write it followed", () => {
-    const h = serial([0, "write", "x", 1], [1, "read", "x", 1], [1, "write", "x", 2], [2, "read", "x", 2], [2, "read", "x", 1]);
-    expect([session(h, ["monotonic-reads"]), session(h, ["writes-follow-reads", "monotonic-reads"])]).toEqual(["session", "violation"]);
+    const h = serial(
+      [0, "write", "x", 1],
+      [1, "read", "x", 1],
+      [1, "write", "x", 2],
+      [2, "read", "x", 2],
+      [2, "read", "x", 1],
+    );
+    expect([session(h, ["monotonic-reads"]), session(h, ["writes-follow-reads", "monotonic-reads"])]).toEqual([
+      "session",
+      "violation",
+    ]);
     const report = checkSessionGuarantees(h, { guarantees: ["writes-follow-reads", "monotonic-reads"] });
     expect(report.result === "violation" && report.violations[0]!.message).toMatch(/^the writes cannot be ordered: /);
   });
@@ -175,7 +205,11 @@ describe("the incremental checker", () => {
     expect(checker.stats).toEqual({ cachedPrefixes: 5, eventsProcessed: 4, eventsReused: 0 });
     expect(checker.check(h).result).toBe("linearizable");
     expect(checker.stats).toEqual({ cachedPrefixes: 7, eventsProcessed: 6, eventsReused: 4 });
-    const stale: HistoryEvent[] = [...h, { type: "invoke", process: 1, f: "read", value: null }, { type: "ok", process: 1, f: "read", value: 1 }];
+    const stale: HistoryEvent[] = [
+      ...h,
+      { type: "invoke", process: 1, f: "read", value: null },
+      { type: "ok", process: 1, f: "read", value: 1 },
+    ];
     expect(checker.isLinearizable(stale)).toBe(false);
     expect(checker.stats).toEqual({ cachedPrefixes: 9, eventsProcessed: 8, eventsReused: 10 });
     // the violation is explained by a full search

@@ -18,7 +18,9 @@ import {
 import { corpusDir, expectedVerdicts } from "./support/corpus.js";
 
 const rows = expectedVerdicts();
-const parsed = new Map<string, ParsedHistory>(rows.map(({ file }) => [file, parseHistory(readFileSync(resolve(corpusDir, file)), { file })]));
+const parsed = new Map<string, ParsedHistory>(
+  rows.map(({ file }) => [file, parseHistory(readFileSync(resolve(corpusDir, file)), { file })]),
+);
 const modelFor = (file: string) => (file.startsWith("kv/") ? kvModel : registerModel);
 
 describe("the Porcupine corpus", () => {
@@ -43,13 +45,20 @@ describe("the Porcupine corpus", () => {
     expect(report.result).toBe(expected);
   });
 
-  it.each(rows.filter((r) => r.file.startsWith("etcd/")))("$file is $expected without the quick checks (search only)", ({ file, expected }) => {
-    expect(checkLinearizability(parsed.get(file)!.events, registerModel, { quickChecks: false }).result).toBe(expected);
-  });
+  it.each(rows.filter((r) => r.file.startsWith("etcd/")))(
+    "$file is $expected without the quick checks (search only)",
+    ({ file, expected }) => {
+      expect(checkLinearizability(parsed.get(file)!.events, registerModel, { quickChecks: false }).result).toBe(
+        expected,
+      );
+    },
+  );
 
   it("the incremental checker agrees on all 103 etcd logs, sharing one cache", () => {
     const checker = createIncrementalChecker(registerModel);
-    const got = rows.filter((r) => r.file.startsWith("etcd/")).map((r) => checker.check(parsed.get(r.file)!.events).result);
+    const got = rows
+      .filter((r) => r.file.startsWith("etcd/"))
+      .map((r) => checker.check(parsed.get(r.file)!.events).result);
     expect(got).toEqual(rows.filter((r) => r.file.startsWith("etcd/")).map((r) => r.expected));
   });
 
@@ -60,7 +69,11 @@ describe("the Porcupine corpus", () => {
   });
 
   it("kv c50-ok is linearizable without partitioning only if the search finishes: never a wrong verdict, never a crash", () => {
-    const report = checkLinearizability(parsed.get("kv/c50-ok.txt")!.events, kvModel, { partition: false, timeoutMs: 3000, maxMemoryBytes: 32 * 1024 * 1024 });
+    const report = checkLinearizability(parsed.get("kv/c50-ok.txt")!.events, kvModel, {
+      partition: false,
+      timeoutMs: 3000,
+      maxMemoryBytes: 32 * 1024 * 1024,
+    });
     expect(report.partitions).toBe(1);
     expect(["linearizable", "unknown"]).toContain(report.result);
     if (report.result === "unknown") expect(report.configurations).toBeGreaterThan(0);

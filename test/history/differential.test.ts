@@ -46,7 +46,18 @@ const coinHistory = fc
     ),
     fc.array(fc.nat(5), { maxLength: 20 }),
   )
-  .map(([ops, schedule]) => interleave(ops.map((o) => ({ process: o.process, f: o.f, input: null, output: o.f === "read" ? o.out : null, ending: o.ending })), schedule));
+  .map(([ops, schedule]) =>
+    interleave(
+      ops.map((o) => ({
+        process: o.process,
+        f: o.f,
+        input: null,
+        output: o.f === "read" ? o.out : null,
+        ending: o.ending,
+      })),
+      schedule,
+    ),
+  );
 
 const verdict = (ok: boolean, name: string): string => (ok ? name : "violation");
 
@@ -57,11 +68,14 @@ const CAUSAL_COUNTS = [683, 317];
 const SESSION_COUNTS = [663, 337];
 
 describe("linearizability agrees with trying every order", () => {
-  test.prop([registerHistory()], { numRuns: 2000, seed: 11 })("register (read, write, cas; ok, fail, info, pending)", (h) => {
-    const expected = verdict(bruteLinearizable(h, registerModel), "linearizable");
-    expect(checkLinearizability(h, registerModel).result).toBe(expected);
-    expect(checkLinearizability(h, registerModel, { quickChecks: false }).result).toBe(expected);
-  });
+  test.prop([registerHistory()], { numRuns: 2000, seed: 11 })(
+    "register (read, write, cas; ok, fail, info, pending)",
+    (h) => {
+      const expected = verdict(bruteLinearizable(h, registerModel), "linearizable");
+      expect(checkLinearizability(h, registerModel).result).toBe(expected);
+      expect(checkLinearizability(h, registerModel, { quickChecks: false }).result).toBe(expected);
+    },
+  );
 
   test.prop([registerHistory({ maxOps: 7 }), fc.constantFrom([2], [3], [2, 4])], { numRuns: 1500, seed: 17 })(
     "the windowed check never rejects a linearizable history (windows forced on tiny histories)",
@@ -71,11 +85,14 @@ describe("linearizability agrees with trying every order", () => {
     },
   );
 
-  test.prop([registerHistory({ keys: ["a", "b"], maxOps: 7 })], { numRuns: 1000, seed: 12 })("keyed registers, partitioned and not", (h) => {
-    const expected = verdict(bruteLinearizable(h, registerModel), "linearizable");
-    expect(checkLinearizability(h, registerModel).result).toBe(expected);
-    expect(checkLinearizability(h, registerModel, { partition: false }).result).toBe(expected);
-  });
+  test.prop([registerHistory({ keys: ["a", "b"], maxOps: 7 })], { numRuns: 1000, seed: 12 })(
+    "keyed registers, partitioned and not",
+    (h) => {
+      const expected = verdict(bruteLinearizable(h, registerModel), "linearizable");
+      expect(checkLinearizability(h, registerModel).result).toBe(expected);
+      expect(checkLinearizability(h, registerModel, { partition: false }).result).toBe(expected);
+    },
+  );
 
   test.prop([kvHistory()], { numRuns: 1000, seed: 13 })("kv (get, put, append)", (h) => {
     expect(checkLinearizability(h, kvModel).result).toBe(verdict(bruteLinearizable(h, kvModel), "linearizable"));
@@ -103,7 +120,9 @@ describe("linearizability agrees with trying every order", () => {
   );
 
   test.prop([coinHistory], { numRuns: 500, seed: 16 })("the incremental checker with a nondeterministic model", (h) => {
-    expect(createIncrementalChecker(coinModel).check(h).result).toBe(verdict(bruteLinearizable(h, coinModel), "linearizable"));
+    expect(createIncrementalChecker(coinModel).check(h).result).toBe(
+      verdict(bruteLinearizable(h, coinModel), "linearizable"),
+    );
   });
 });
 
@@ -122,18 +141,25 @@ describe("the random histories exercise both verdicts (else the properties above
 });
 
 describe("sequential consistency agrees with trying every order", () => {
-  test.prop([registerHistory()], { numRuns: 1500, seed: 21 })("register, with and without the linearizability shortcut", (h) => {
-    const expected = verdict(bruteSequential(h, registerModel), "sequential");
-    expect(checkSequentialConsistency(h, registerModel).result).toBe(expected);
-    expect(checkSequentialConsistency(h, registerModel, { quickChecks: false }).result).toBe(expected);
-  });
+  test.prop([registerHistory()], { numRuns: 1500, seed: 21 })(
+    "register, with and without the linearizability shortcut",
+    (h) => {
+      const expected = verdict(bruteSequential(h, registerModel), "sequential");
+      expect(checkSequentialConsistency(h, registerModel).result).toBe(expected);
+      expect(checkSequentialConsistency(h, registerModel, { quickChecks: false }).result).toBe(expected);
+    },
+  );
 
   test.prop([kvHistory()], { numRuns: 700, seed: 22 })("kv, across keys", (h) => {
-    expect(checkSequentialConsistency(h, kvModel, { quickChecks: false }).result).toBe(verdict(bruteSequential(h, kvModel), "sequential"));
+    expect(checkSequentialConsistency(h, kvModel, { quickChecks: false }).result).toBe(
+      verdict(bruteSequential(h, kvModel), "sequential"),
+    );
   });
 
   test.prop([coinHistory], { numRuns: 700, seed: 23 })("a nondeterministic model", (h) => {
-    expect(checkSequentialConsistency(h, coinModel, { quickChecks: false }).result).toBe(verdict(bruteSequential(h, coinModel), "sequential"));
+    expect(checkSequentialConsistency(h, coinModel, { quickChecks: false }).result).toBe(
+      verdict(bruteSequential(h, coinModel), "sequential"),
+    );
   });
 });
 
@@ -158,10 +184,10 @@ describe("session guarantees agree with the definition", () => {
     },
   );
 
-  test.prop([readWriteHistory(["x", "y"]), fc.constantFrom(...SESSION_GUARANTEES.map((g) => [g]), [...SESSION_GUARANTEES])], { numRuns: 800, seed: 42 })(
-    "two registers, each guarantee alone and all four",
-    (h, guarantees) => {
-      expect(checkSessionGuarantees(h, { guarantees }).result).toBe(verdict(bruteSession(h, guarantees), "session"));
-    },
-  );
+  test.prop(
+    [readWriteHistory(["x", "y"]), fc.constantFrom(...SESSION_GUARANTEES.map((g) => [g]), [...SESSION_GUARANTEES])],
+    { numRuns: 800, seed: 42 },
+  )("two registers, each guarantee alone and all four", (h, guarantees) => {
+    expect(checkSessionGuarantees(h, { guarantees }).result).toBe(verdict(bruteSession(h, guarantees), "session"));
+  });
 });

@@ -3,7 +3,13 @@
  * malformed input rejected with the exact file and line.
  */
 import { describe, expect, it } from "vitest";
-import { HistoryInputError, HistoryParseError, parseHistory, toJsonLines, type HistoryEvent } from "../../src/history/index.js";
+import {
+  HistoryInputError,
+  HistoryParseError,
+  parseHistory,
+  toJsonLines,
+  type HistoryEvent,
+} from "../../src/history/index.js";
 
 /** The error a parse throws, or a failure if it does not throw one. */
 function parseError(text: string | Uint8Array, format?: string): HistoryParseError {
@@ -61,24 +67,28 @@ describe("the etcd (Jepsen log) format", () => {
     expect(parseError("INFO  jepsen.util - 0\t:done\t:read\tnil").message).toBe(
       'h.txt:1: unknown event type ":done"; expected :invoke, :ok, :fail or :info',
     );
-    expect(parseError("INFO  jepsen.util - x\t:invoke\t:read\tnil").message).toBe('h.txt:1: the process must be a number, not "x"');
+    expect(parseError("INFO  jepsen.util - x\t:invoke\t:read\tnil").message).toBe(
+      'h.txt:1: the process must be a number, not "x"',
+    );
   });
 
   it("rejects a line that is not a log line at all", () => {
     const text = "INFO  jepsen.util - 0\t:invoke\t:read\tnil\n\nhello world\n";
-    expect(parseError(text).message).toBe('h.txt:3: not a Jepsen log line (expected "INFO  jepsen.util - <process> :<type> :<f> <value>")');
+    expect(parseError(text).message).toBe(
+      'h.txt:3: not a Jepsen log line (expected "INFO  jepsen.util - <process> :<type> :<f> <value>")',
+    );
   });
 
   it("rejects a return without an invoke, and a second invoke while one is pending", () => {
     expect(parseError("INFO  jepsen.util - 0\t:invoke\t:read\tnil\nINFO  jepsen.util - 1\t:ok\t:read\t3").message).toBe(
       "h.txt:2: process 1 completes :read (:ok) without a pending invocation",
     );
-    expect(parseError("INFO  jepsen.util - 0\t:invoke\t:read\tnil\n\nINFO  jepsen.util - 0\t:invoke\t:write\t1").message).toBe(
-      "h.txt:3: process 0 invokes :write while its :read from line 1 is still pending",
-    );
-    expect(parseError("INFO  jepsen.util - 0\t:invoke\t:read\tnil\nINFO  jepsen.util - 0\t:ok\t:write\t1").message).toBe(
-      "h.txt:2: process 0 completes :write but invoked :read at line 1",
-    );
+    expect(
+      parseError("INFO  jepsen.util - 0\t:invoke\t:read\tnil\n\nINFO  jepsen.util - 0\t:invoke\t:write\t1").message,
+    ).toBe("h.txt:3: process 0 invokes :write while its :read from line 1 is still pending");
+    expect(
+      parseError("INFO  jepsen.util - 0\t:invoke\t:read\tnil\nINFO  jepsen.util - 0\t:ok\t:write\t1").message,
+    ).toBe("h.txt:2: process 0 completes :write but invoked :read at line 1");
   });
 });
 
@@ -86,7 +96,7 @@ describe("the kv (Jepsen EDN lines) format", () => {
   const kv = [
     '{:process 3, :type :invoke, :f :get, :key "7", :value nil}',
     '{:process 3, :type :ok, :f :get, :key "7", :value "x 3 1 y"}',
-    '{:process :nemesis, :type :info, :f :start, :value nil}',
+    "{:process :nemesis, :type :info, :f :start, :value nil}",
     '{:process 0, :type :invoke, :f :append, :key "0", :value "x 0 \\"q\\" y", :time 12}',
   ].join("\n");
 
@@ -102,9 +112,11 @@ describe("the kv (Jepsen EDN lines) format", () => {
   });
 
   it("rejects a truncated map and a map without :type", () => {
-    expect(parseError('{:process 3, :type :invoke, :f :get, :key "7"').message).toBe("h.txt:1: not a Clojure map: the line ends inside a map: missing '}'");
-    expect(parseError('{:process 3, :type :invoke, :f :get}\n{:process 3, :f :get}').message).toBe(
-      'h.txt:2: :type must be :invoke, :ok, :fail or :info, not null',
+    expect(parseError('{:process 3, :type :invoke, :f :get, :key "7"').message).toBe(
+      "h.txt:1: not a Clojure map: the line ends inside a map: missing '}'",
+    );
+    expect(parseError("{:process 3, :type :invoke, :f :get}\n{:process 3, :f :get}").message).toBe(
+      "h.txt:2: :type must be :invoke, :ok, :fail or :info, not null",
     );
     expect(parseError('{:process 3, :type :invoke, :f :get, :key "7", :value "x 3').message).toBe(
       "h.txt:1: not a Clojure map: the line ends inside a string: missing '\"'",
@@ -129,12 +141,24 @@ describe("the JSON Lines format", () => {
   });
 
   it("rejects invalid JSON, wrong fields and unpaired events with the line", () => {
-    expect(parseError('{"type":"invoke","process":0,"f":"read","value":null}\n{"type":"ok","process":0,').message).toMatch(/^h\.txt:2: invalid JSON: /);
-    expect(parseError('{"type":"start","process":0,"f":"read"}').message).toBe('h.txt:1: "type" must be "invoke", "ok", "fail" or "info", not "start"');
-    expect(parseError('{"type":"invoke","process":true,"f":"read"}').message).toBe('h.txt:1: "process" must be a number or a string');
-    expect(parseError('{"type":"invoke","process":0,"f":""}').message).toBe('h.txt:1: "f" (the operation name) must be a non-empty string');
-    expect(parseError('[1,2]', "jsonl").message).toBe('h.txt:1: expected an object like {"type":"invoke","process":0,"f":"read","value":null}');
-    expect(parseError('{"type":"ok","process":0,"f":"read","value":1}').message).toBe("h.txt:1: process 0 completes :read (:ok) without a pending invocation");
+    expect(
+      parseError('{"type":"invoke","process":0,"f":"read","value":null}\n{"type":"ok","process":0,').message,
+    ).toMatch(/^h\.txt:2: invalid JSON: /);
+    expect(parseError('{"type":"start","process":0,"f":"read"}').message).toBe(
+      'h.txt:1: "type" must be "invoke", "ok", "fail" or "info", not "start"',
+    );
+    expect(parseError('{"type":"invoke","process":true,"f":"read"}').message).toBe(
+      'h.txt:1: "process" must be a number or a string',
+    );
+    expect(parseError('{"type":"invoke","process":0,"f":""}').message).toBe(
+      'h.txt:1: "f" (the operation name) must be a non-empty string',
+    );
+    expect(parseError("[1,2]", "jsonl").message).toBe(
+      'h.txt:1: expected an object like {"type":"invoke","process":0,"f":"read","value":null}',
+    );
+    expect(parseError('{"type":"ok","process":0,"f":"read","value":1}').message).toBe(
+      "h.txt:1: process 0 completes :read (:ok) without a pending invocation",
+    );
   });
 });
 
@@ -143,14 +167,19 @@ describe("detection and garbage", () => {
     expect(parseHistory("\n\n").format).toBe("empty");
     expect(parseHistory("").events).toEqual([]);
     expect(parseHistory('  {"type":"invoke","process":0,"f":"read"}').format).toBe("jsonl");
-    expect(parseHistory('{:process 0, :type :invoke, :f :read}').format).toBe("kv");
+    expect(parseHistory("{:process 0, :type :invoke, :f :read}").format).toBe("kv");
   });
 
   it("rejects garbage bytes, invalid UTF-8 and control characters with the line", () => {
     expect(parseError("\u0007\u0001\u0002binary").message).toBe(
       "h.txt:1: unexpected control character U+0007 at column 1: this is not a text history",
     );
-    const bytes = new Uint8Array([...new TextEncoder().encode("INFO  jepsen.util - 0\t:invoke\t:read\tnil\n"), 0xff, 0xfe, 0x0a]);
+    const bytes = new Uint8Array([
+      ...new TextEncoder().encode("INFO  jepsen.util - 0\t:invoke\t:read\tnil\n"),
+      0xff,
+      0xfe,
+      0x0a,
+    ]);
     expect(parseError(bytes).message).toBe("h.txt:2: invalid UTF-8 bytes: this is not a text history");
     expect(parseError("%%%% not a history").message).toBe(
       "h.txt:1: cannot tell the history format from this line (expected a Jepsen log line, a Clojure map or a JSON object); pass a format: etcd, kv or jsonl",
@@ -159,7 +188,9 @@ describe("detection and garbage", () => {
 
   it("names the formats when given an unknown one", () => {
     expect(() => parseHistory("", { format: "csv" })).toThrow(HistoryInputError);
-    expect(() => parseHistory("", { format: "csv" })).toThrow('unknown history format "csv"; formats: etcd, jepsen-log, kv, edn, jsonl, json, ndjson');
+    expect(() => parseHistory("", { format: "csv" })).toThrow(
+      'unknown history format "csv"; formats: etcd, jepsen-log, kv, edn, jsonl, json, ndjson',
+    );
   });
 
   it("a forced format that does not match fails on the first line", () => {

@@ -1,9 +1,21 @@
 import { describe, expect, it } from "vitest";
-import { checkHistory, checkLinearizability, kvModel, registerModel, type HistoryEvent } from "../../src/history/index.js";
+import {
+  checkHistory,
+  checkLinearizability,
+  kvModel,
+  registerModel,
+  type HistoryEvent,
+} from "../../src/history/index.js";
 
 /** Keys named like Object.prototype's properties are ordinary keys in every model and checker. */
 describe("keys named like Object.prototype properties", () => {
-  const ev = (type: HistoryEvent["type"], f: string, key: string, value: HistoryEvent["value"]): HistoryEvent => ({ type, process: "c1", f, key, value });
+  const ev = (type: HistoryEvent["type"], f: string, key: string, value: HistoryEvent["value"]): HistoryEvent => ({
+    type,
+    process: "c1",
+    f,
+    key,
+    value,
+  });
 
   it("register: __proto__ holds what was written, toString starts nil", () => {
     const history = [

@@ -7,7 +7,13 @@
  */
 import { describe, expect, it } from "vitest";
 import { fc, test } from "@fast-check/vitest";
-import { checkLinearizability, registerModel, toOperations, type HistoryEvent, type Json } from "../../src/history/index.js";
+import {
+  checkLinearizability,
+  registerModel,
+  toOperations,
+  type HistoryEvent,
+  type Json,
+} from "../../src/history/index.js";
 import { interleave, type Ending, type ScriptedOp } from "./support/arbitrary.js";
 import { bruteLinearizable } from "./support/brute.js";
 import { generateRegisterHistory } from "./support/generate.js";
@@ -16,7 +22,9 @@ import { generateRegisterHistory } from "./support/generate.js";
  * Reads and writes where write number i writes i (so values are distinct);
  * reads return null, a value some write writes, or one nobody writes.
  */
-function uniqueRegisterHistory(options: { keys?: readonly string[]; maxOps?: number } = {}): fc.Arbitrary<HistoryEvent[]> {
+function uniqueRegisterHistory(
+  options: { keys?: readonly string[]; maxOps?: number } = {},
+): fc.Arbitrary<HistoryEvent[]> {
   const op = fc.record({
     process: fc.nat(3),
     write: fc.boolean(),
@@ -31,7 +39,15 @@ function uniqueRegisterHistory(options: { keys?: readonly string[]; maxOps?: num
       const scripted: ScriptedOp[] = ops.map((o) => {
         const keyed = o.key === undefined ? {} : { key: o.key };
         // A timed-out read is an :info or a missing completion, never a :fail.
-        if (!o.write) return { process: o.process, f: "read", input: null, output: o.out, ending: o.ending === "fail" ? "info" : o.ending, ...keyed };
+        if (!o.write)
+          return {
+            process: o.process,
+            f: "read",
+            input: null,
+            output: o.out,
+            ending: o.ending === "fail" ? "info" : o.ending,
+            ...keyed,
+          };
         const value = next++;
         return { process: o.process, f: "write", input: value, output: value, ending: o.ending, ...keyed };
       });
@@ -48,18 +64,24 @@ function decision(h: HistoryEvent[]): string | undefined {
 }
 
 describe("the polynomial check of registers with distinct written values", () => {
-  test.prop([uniqueRegisterHistory()], { numRuns: 3000, seed: 51 })("decides every such history as the search and trying every order do", (h) => {
-    const expected = verdict(bruteLinearizable(h, registerModel));
-    expect(decision(h)).toBe(expected);
-    expect(checkLinearizability(h, registerModel).result).toBe(expected);
-    expect(checkLinearizability(h, registerModel, { decide: false, quickChecks: false }).result).toBe(expected);
-  });
+  test.prop([uniqueRegisterHistory()], { numRuns: 3000, seed: 51 })(
+    "decides every such history as the search and trying every order do",
+    (h) => {
+      const expected = verdict(bruteLinearizable(h, registerModel));
+      expect(decision(h)).toBe(expected);
+      expect(checkLinearizability(h, registerModel).result).toBe(expected);
+      expect(checkLinearizability(h, registerModel, { decide: false, quickChecks: false }).result).toBe(expected);
+    },
+  );
 
-  test.prop([uniqueRegisterHistory({ keys: ["a", "b"], maxOps: 8 })], { numRuns: 1000, seed: 52 })("keyed registers: per key, and not partitioned (then the search decides)", (h) => {
-    const expected = verdict(bruteLinearizable(h, registerModel));
-    expect(checkLinearizability(h, registerModel).result).toBe(expected);
-    expect(checkLinearizability(h, registerModel, { partition: false }).result).toBe(expected);
-  });
+  test.prop([uniqueRegisterHistory({ keys: ["a", "b"], maxOps: 8 })], { numRuns: 1000, seed: 52 })(
+    "keyed registers: per key, and not partitioned (then the search decides)",
+    (h) => {
+      const expected = verdict(bruteLinearizable(h, registerModel));
+      expect(checkLinearizability(h, registerModel).result).toBe(expected);
+      expect(checkLinearizability(h, registerModel, { partition: false }).result).toBe(expected);
+    },
+  );
 
   it("sees both verdicts (else the properties above could not fail): 1,000 sampled histories", () => {
     const sample = fc.sample(uniqueRegisterHistory(), { seed: 51, numRuns: 1000 });
@@ -74,7 +96,12 @@ describe("the polynomial check of registers with distinct written values", () =>
     ];
     expect(decision([...w(0, 1), ...w(1, 1)])).toBeUndefined();
     expect(decision([...w(0, null)])).toBeUndefined();
-    expect(decision([{ type: "invoke", process: 0, f: "cas", value: [null, 1] }, { type: "ok", process: 0, f: "cas", value: [null, 1] }])).toBeUndefined();
+    expect(
+      decision([
+        { type: "invoke", process: 0, f: "cas", value: [null, 1] },
+        { type: "ok", process: 0, f: "cas", value: [null, 1] },
+      ]),
+    ).toBeUndefined();
     expect(decision([...w(0, 1), ...w(1, 2)])).toBe("linearizable");
   });
 

@@ -25,7 +25,10 @@ function records(file: string): unknown[] {
     .map((l) => JSON.parse(l) as unknown);
 }
 
-const entry = (term: number, seq: number) => ({ term, command: { client: "c1", seq, op: { type: "put", key: "x", value: seq } } });
+const entry = (term: number, seq: number) => ({
+  term,
+  command: { client: "c1", seq, op: { type: "put", key: "x", value: seq } },
+});
 
 describe("DurableFile and readDurable", () => {
   it("reads nothing from a file that does not exist or is empty", () => {
@@ -109,7 +112,9 @@ describe("DurableFile and readDurable", () => {
     const size = readFileSync(path).byteLength;
     const restored = readDurable(path)!;
     const again = new DurableFile(path, restored);
-    expect(again.persist({ currentTerm: restored["currentTerm"], votedFor: restored["votedFor"], log: restored["log"] })).toBe(false);
+    expect(
+      again.persist({ currentTerm: restored["currentTerm"], votedFor: restored["votedFor"], log: restored["log"] }),
+    ).toBe(false);
     again.close();
     expect(readFileSync(path).byteLength).toBe(size);
   });
@@ -157,7 +162,11 @@ describe("DurableFile and readDurable", () => {
     const again = new DurableFile(path, restored);
     expect(again.persist({ currentTerm: 2, votedFor: "n2", log: restored["log"] })).toBe(true);
     again.close();
-    expect(records(path)).toEqual([{ set: { currentTerm: 1, votedFor: null, log: [] } }, { set: { votedFor: "n2" } }, { set: { currentTerm: 2 } }]);
+    expect(records(path)).toEqual([
+      { set: { currentTerm: 1, votedFor: null, log: [] } },
+      { set: { votedFor: "n2" } },
+      { set: { currentTerm: 2 } },
+    ]);
     expect(readDurable(path)).toEqual({ currentTerm: 2, votedFor: "n2", log: [] });
   });
 
@@ -175,7 +184,15 @@ describe("DurableFile and readDurable", () => {
   });
 
   it("throws a DurableFileError when a line in the middle is JSON but not a record", () => {
-    for (const damaged of ["null", "7", '"set"', "[]", '{"set":5}', '{"extend":{"log":{"keep":"x","add":[]}}}', '{"extend":{"log":{"keep":0,"add":3}}}']) {
+    for (const damaged of [
+      "null",
+      "7",
+      '"set"',
+      "[]",
+      '{"set":5}',
+      '{"extend":{"log":{"keep":"x","add":[]}}}',
+      '{"extend":{"log":{"keep":0,"add":3}}}',
+    ]) {
       const file = new DurableFile(path, undefined);
       file.persist({ currentTerm: 1, votedFor: null, log: [] });
       file.close();
@@ -188,11 +205,25 @@ describe("DurableFile and readDurable", () => {
 
   it("restores the last value of every field after any sequence of updates", () => {
     // A field's next value: a number, null, a string, or an array built from the field's current array by append or truncate.
-    type Update = { field: "a" | "b" | "c"; to: { kind: "scalar"; value: number | string | null } | { kind: "append"; add: number[] } | { kind: "truncate"; keep: number } };
+    type Update = {
+      field: "a" | "b" | "c";
+      to:
+        | { kind: "scalar"; value: number | string | null }
+        | { kind: "append"; add: number[] }
+        | { kind: "truncate"; keep: number };
+    };
     const update: fc.Arbitrary<Update> = fc.record({
       field: fc.constantFrom("a" as const, "b" as const, "c" as const),
       to: fc.oneof(
-        fc.record({ kind: fc.constant("scalar" as const), value: fc.oneof(fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.string(), fc.constant(null)) }),
+        fc.record({
+          kind: fc.constant("scalar" as const),
+          value: fc.oneof(
+            fc.integer(),
+            fc.double({ noNaN: true, noDefaultInfinity: true }),
+            fc.string(),
+            fc.constant(null),
+          ),
+        }),
         fc.record({ kind: fc.constant("append" as const), add: fc.array(fc.integer(), { maxLength: 4 }) }),
         fc.record({ kind: fc.constant("truncate" as const), keep: fc.nat({ max: 10 }) }),
       ),

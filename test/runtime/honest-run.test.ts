@@ -9,7 +9,17 @@
  * and still conform.
  */
 import { spawnSync } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -51,9 +61,13 @@ describe("interleave run on a full disk: exit 3, naming the nodes and the cause"
     const r = cli("run", "raft", "--duration", "3", "--history", "h-full1.jsonl", "--dir", "full1");
     expect(r.stderr).toBe("");
     expect(r.code).toBe(3);
-    expect(r.stdout).toMatch(/^INCOMPLETE: node n2 died outside the nemesis's kills:\n {2}n2 at \d+\.\d s: exit code 1: ENOSPC: no space left on device, write$/m);
+    expect(r.stdout).toMatch(
+      /^INCOMPLETE: node n2 died outside the nemesis's kills:\n {2}n2 at \d+\.\d s: exit code 1: ENOSPC: no space left on device, write$/m,
+    );
     const s = summaryOf("full1");
-    expect(s.deaths.map((d) => [d.node, d.cause])).toEqual([["n2", "exit code 1: ENOSPC: no space left on device, write"]]);
+    expect(s.deaths.map((d) => [d.node, d.cause])).toEqual([
+      ["n2", "exit code 1: ENOSPC: no space left on device, write"],
+    ]);
     expect(s.timing.endedMs).toBeLessThanOrEqual(s.timing.plannedEndMs + s.timing.graceMs);
   }, 120_000);
 
@@ -89,7 +103,8 @@ describe("interleave run --duration 3: ends within the duration plus the grace, 
     expect(s.timing.endedMs).toBeLessThanOrEqual(8000);
     expect(s.deaths).toEqual([]);
     expect(s.killsByNode).toEqual({ n1: 0, n2: 0, n3: 0 });
-    for (const n of ["n1", "n2", "n3"]) expect(readFileSync(join(work, "d3", "nodes", `${n}.inputs.jsonl`), "utf8").endsWith('{"t":"end"}\n')).toBe(true);
+    for (const n of ["n1", "n2", "n3"])
+      expect(readFileSync(join(work, "d3", "nodes", `${n}.inputs.jsonl`), "utf8").endsWith('{"t":"end"}\n')).toBe(true);
     expect(cli("conform", "d3").code).toBe(0);
   }, 120_000);
 });
@@ -105,7 +120,10 @@ describe("the summary's verdict", () => {
     operations: { invoked: 10, ok: 10, fail: 0, info: 0 },
     okPerSecond: 3.2,
     latencyMs: { p50: 1, p90: 2, p99: 3, max: 4 },
-    nemesis: ["2.0s kill -9 n2", "3.5s restart n2 FAILED after 6 attempts: node n2 failed to start: listen EADDRINUSE: address already in use 127.0.0.1:4000"],
+    nemesis: [
+      "2.0s kill -9 n2",
+      "3.5s restart n2 FAILED after 6 attempts: node n2 failed to start: listen EADDRINUSE: address already in use 127.0.0.1:4000",
+    ],
     kills: 1,
     finalReads: [],
     dropped: { ...emptyCounters(), delivered: 5 },
@@ -131,14 +149,27 @@ describe("the summary's verdict", () => {
   });
 
   it("prints a failed restart as failed, with its error", () => {
-    const text = formatRunSummary({ ...clean, failedRestarts: [{ node: "n2", atMs: 3600, error: "node n2 failed to start: listen EADDRINUSE: address already in use 127.0.0.1:4000" }] });
+    const text = formatRunSummary({
+      ...clean,
+      failedRestarts: [
+        {
+          node: "n2",
+          atMs: 3600,
+          error: "node n2 failed to start: listen EADDRINUSE: address already in use 127.0.0.1:4000",
+        },
+      ],
+    });
     expect(text.split("\n").slice(3, 6)).toEqual([
       "nemesis: 2 events (1 kill -9)",
       "  2.0s kill -9 n2",
       "  3.5s restart n2 FAILED after 6 attempts: node n2 failed to start: listen EADDRINUSE: address already in use 127.0.0.1:4000",
     ]);
-    expect(text).toContain("\ntime: planned 3.0 s, ended at 3.4 s (grace 5.0 s for operations in flight, final reads and stopping the nodes)\n");
-    expect(text).toContain("\nINCOMPLETE: a restart failed:\n  n2 at 3.6 s: node n2 failed to start: listen EADDRINUSE: address already in use 127.0.0.1:4000\n");
+    expect(text).toContain(
+      "\ntime: planned 3.0 s, ended at 3.4 s (grace 5.0 s for operations in flight, final reads and stopping the nodes)\n",
+    );
+    expect(text).toContain(
+      "\nINCOMPLETE: a restart failed:\n  n2 at 3.6 s: node n2 failed to start: listen EADDRINUSE: address already in use 127.0.0.1:4000\n",
+    );
   });
 });
 
@@ -146,7 +177,15 @@ describe("Cluster.restart: a node whose port is taken", () => {
   it("moves to a new port after 3 attempts (the peers are told), and reports a restart that cannot finish in time as failed", async () => {
     const binding = bindingOf(raft, { nodes: 3 });
     const dir = join(work, "ports");
-    const cluster = await Cluster.start({ spec: raftRef, learned: binding.learned, nodes: ["n1", "n2", "n3"], transport: "tcp", dir, params: resolveParams(binding.params, {}, {}), clientPort: 1 });
+    const cluster = await Cluster.start({
+      spec: raftRef,
+      learned: binding.learned,
+      nodes: ["n1", "n2", "n3"],
+      transport: "tcp",
+      dir,
+      params: resolveParams(binding.params, {}, {}),
+      clientPort: 1,
+    });
     const blocker = createServer();
     try {
       const old = cluster.ports()["n2"]!;
@@ -157,7 +196,9 @@ describe("Cluster.restart: a node whose port is taken", () => {
       expect(moved.ok).toBe(true);
       if (!moved.ok) return;
       expect(moved.attempts).toBe(4);
-      expect(moved.error).toMatch(/^node n2 failed to start: listen EADDRINUSE: address already in use 127\.0\.0\.1:\d+$/);
+      expect(moved.error).toMatch(
+        /^node n2 failed to start: listen EADDRINUSE: address already in use 127\.0\.0\.1:\d+$/,
+      );
       expect(moved.port).not.toBe(old);
       expect(cluster.ports()["n2"]).toBe(moved.port);
 
@@ -187,15 +228,21 @@ describe("interleave conform on a log cut short: exit 2, naming the node, the fi
     damage(dir);
     return dir;
   }
-  const keepLines = (count: number) => (dir: string) => writeFileSync(inputs(dir), readFileSync(inputs(dir), "utf8").split("\n").slice(0, count).join("\n") + "\n");
+  const keepLines = (count: number) => (dir: string) =>
+    writeFileSync(inputs(dir), readFileSync(inputs(dir), "utf8").split("\n").slice(0, count).join("\n") + "\n");
   async function conformCli(dir: string) {
     let stdout = "";
     let stderr = "";
-    const code = await runCli(["conform", dir], { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t) });
+    const code = await runCli(["conform", dir], {
+      stdout: (t) => void (stdout += t),
+      stderr: (t) => void (stderr += t),
+    });
     return { code, stdout, stderr };
   }
-  const stops = (line: number, record = "run.json records 0 kills of n2") => (d: string) =>
-    `${inputs(d)}:${line}: node n2's input log stops here without an end record (truncated or torn): 1 session without one, and ${record}`;
+  const stops =
+    (line: number, record = "run.json records 0 kills of n2") =>
+    (d: string) =>
+      `${inputs(d)}:${line}: node n2's input log stops here without an end record (truncated or torn): 1 session without one, and ${record}`;
 
   it("the fixture itself is a complete run: every log closes with its end record and conforms", async () => {
     const r = await conformCli(fixture);
@@ -205,21 +252,43 @@ describe("interleave conform on a log cut short: exit 2, naming the node, the fi
 
   it.each<[string, (dir: string) => void, (dir: string) => string]>([
     ["cut to half (at a line's end)", keepLines(15), stops(15)],
-    ["cut in the middle of a line (torn)", (d) => writeFileSync(inputs(d), readFileSync(inputs(d)).subarray(0, 1500)), stops(16)],
-    ["emptied", (d) => writeFileSync(inputs(d), ""), (d) => `${inputs(d)}:1: node n2's input log is empty: it was truncated (interleave run writes a boot record first)`],
+    [
+      "cut in the middle of a line (torn)",
+      (d) => writeFileSync(inputs(d), readFileSync(inputs(d)).subarray(0, 1500)),
+      stops(16),
+    ],
+    [
+      "emptied",
+      (d) => writeFileSync(inputs(d), ""),
+      (d) =>
+        `${inputs(d)}:1: node n2's input log is empty: it was truncated (interleave run writes a boot record first)`,
+    ],
     ["only its end record lost", keepLines(57), stops(57)],
-    ["cut, in a run that did not finish (no kills recorded)", (d) => {
-      keepLines(15)(d);
-      const record = JSON.parse(readFileSync(join(d, "run.json"), "utf8")) as Record<string, unknown>;
-      delete record["kills"];
-      writeFileSync(join(d, "run.json"), JSON.stringify(record));
-    }, stops(15, "run.json records no kills (the run did not finish)")],
-    ["an input without its output", (d) => {
-      const lines = readFileSync(inputs(d), "utf8").split("\n");
-      lines.splice(3, 1); // line 4, the output of line 3's input
-      writeFileSync(inputs(d), lines.join("\n"));
-    }, (d) => `${inputs(d)}:3: node n2's input ElectionTimeout has no output: the next input follows it at line 4 (the log is torn, or a line was lost)`],
-    ["a line after the end record", (d) => writeFileSync(inputs(d), `${readFileSync(inputs(d), "utf8")}{"t":"sync"}\n`), (d) => `${inputs(d)}:59: node n2's log goes on after its end record without a boot`],
+    [
+      "cut, in a run that did not finish (no kills recorded)",
+      (d) => {
+        keepLines(15)(d);
+        const record = JSON.parse(readFileSync(join(d, "run.json"), "utf8")) as Record<string, unknown>;
+        delete record["kills"];
+        writeFileSync(join(d, "run.json"), JSON.stringify(record));
+      },
+      stops(15, "run.json records no kills (the run did not finish)"),
+    ],
+    [
+      "an input without its output",
+      (d) => {
+        const lines = readFileSync(inputs(d), "utf8").split("\n");
+        lines.splice(3, 1); // line 4, the output of line 3's input
+        writeFileSync(inputs(d), lines.join("\n"));
+      },
+      (d) =>
+        `${inputs(d)}:3: node n2's input ElectionTimeout has no output: the next input follows it at line 4 (the log is torn, or a line was lost)`,
+    ],
+    [
+      "a line after the end record",
+      (d) => writeFileSync(inputs(d), `${readFileSync(inputs(d), "utf8")}{"t":"sync"}\n`),
+      (d) => `${inputs(d)}:59: node n2's log goes on after its end record without a boot`,
+    ],
   ])("%s", async (_what, damage, expected) => {
     const dir = damaged(damage);
     expect(await conformCli(dir)).toEqual({ code: 2, stdout: "", stderr: `interleave: ${expected(dir)}\n` });
@@ -272,13 +341,17 @@ describe("a run with kill -9: the killed sessions lack end records, as many as r
     const lines = readFileSync(log, "utf8").split("\n");
     const secondBoot = lines.findIndex((l, i) => i > 0 && l.startsWith('{"t":"boot"'));
     expect(secondBoot).toBeGreaterThan(1);
-    expect(() => conform(erased)).toThrow(`${log}:${secondBoot}: node n2's input log stops here without an end record (truncated or torn): 1 session without one, and run.json records 0 kills of n2`);
+    expect(() => conform(erased)).toThrow(
+      `${log}:${secondBoot}: node n2's input log stops here without an end record (truncated or torn): 1 session without one, and run.json records 0 kills of n2`,
+    );
   });
 });
 
 describe("input-log rotation in a run: bounded segments that still conform", () => {
   it("with 16 KB segments, 2 kept: every node keeps at most 2 segments, the oldest kept opens with a snapshot, and the run conforms", async () => {
-    const s = await runCluster(options("rotated", { durationS: 3, inputLog: { segmentBytes: 16 * 1024, keepSegments: 2 } }));
+    const s = await runCluster(
+      options("rotated", { durationS: 3, inputLog: { segmentBytes: 16 * 1024, keepSegments: 2 } }),
+    );
     expect(runExitCode(s)).toBe(0);
     for (const node of ["n1", "n2", "n3"]) {
       const segments = listSegments(join(s.dir, "nodes", `${node}.inputs.jsonl`));
@@ -287,7 +360,9 @@ describe("input-log rotation in a run: bounded segments that still conform", () 
       expect(readFileSync(segments[0]!.path, "utf8").startsWith('{"t":"snapshot","state":{')).toBe(true);
       for (const seg of segments) expect(statSync(seg.path).size).toBeLessThan(64 * 1024);
     }
-    expect(readdirSync(join(s.dir, "nodes")).filter((f) => f.endsWith(".jsonl") && f.includes("inputs")).length).toBeLessThanOrEqual(6);
+    expect(
+      readdirSync(join(s.dir, "nodes")).filter((f) => f.endsWith(".jsonl") && f.includes("inputs")).length,
+    ).toBeLessThanOrEqual(6);
     expect(conform(s.dir).divergence).toBeUndefined();
   }, 120_000);
 });

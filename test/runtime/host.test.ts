@@ -58,11 +58,20 @@ const key = fc.constantFrom("x", "y", "");
 const kvOp = fc.oneof(
   fc.record({ type: fc.constant("get"), key }),
   fc.record({ type: fc.constant("put"), key, value: fc.integer({ min: -5, max: 5 }) }),
-  fc.record({ type: fc.constant("cas"), key, expected: fc.option(fc.integer({ min: -5, max: 5 }), { nil: null }), value: fc.integer({ min: -5, max: 5 }) }),
+  fc.record({
+    type: fc.constant("cas"),
+    key,
+    expected: fc.option(fc.integer({ min: -5, max: 5 }), { nil: null }),
+    value: fc.integer({ min: -5, max: 5 }),
+  }),
 );
 const logEntry = fc.record({
   term: smallCount,
-  command: fc.record({ client: fc.constantFrom("c1", "c2", "__proto__", "toString", "n2"), seq: fc.integer({ min: 1, max: 4 }), op: kvOp }),
+  command: fc.record({
+    client: fc.constantFrom("c1", "c2", "__proto__", "toString", "n2"),
+    seq: fc.integer({ min: 1, max: 4 }),
+    op: kvOp,
+  }),
 });
 
 /** Valid messages from a peer (RequestVote, RequestVoteResponse, AppendEntries, AppendEntriesResponse). */
@@ -77,7 +86,12 @@ const peerMessage = fc.oneof(
     entries: fc.array(logEntry, { maxLength: 3 }),
     leaderCommit: smallCount,
   }),
-  fc.record({ type: fc.constant("AppendEntriesResponse"), term: smallCount, success: fc.boolean(), matchIndex: smallCount }),
+  fc.record({
+    type: fc.constant("AppendEntriesResponse"),
+    term: smallCount,
+    success: fc.boolean(),
+    matchIndex: smallCount,
+  }),
 );
 
 /** A valid request from a client. */
@@ -89,29 +103,86 @@ const clientMessage = fc.record({ type: fc.constant("ClientRequest"), seq: fc.in
  */
 const oddNumber = fc.oneof(
   // Not 2^53 - 1 itself: a term that high is valid and leaves no later one (see "a forged term of 2^53 - 1").
-  fc.constantFrom(-1, -0.5, 0.5, 1.5, 2 ** 31, 2 ** 32, 2 ** 53, 2 ** 53 + 2, -Number.MAX_SAFE_INTEGER, 1e21, 1e300, -1e300, Number.MIN_VALUE),
+  fc.constantFrom(
+    -1,
+    -0.5,
+    0.5,
+    1.5,
+    2 ** 31,
+    2 ** 32,
+    2 ** 53,
+    2 ** 53 + 2,
+    -Number.MAX_SAFE_INTEGER,
+    1e21,
+    1e300,
+    -1e300,
+    Number.MIN_VALUE,
+  ),
   fc.double({ noNaN: true, noDefaultInfinity: true }),
   fc.integer(),
-  fc.constantFrom("1e400", "-1e400", "-0", "1.0", "100e-2", "1E1", "0.1e1", "00", "+1", "0x10", "NaN", "Infinity", "9007199254740993").map((t) => `${RAW}${t}${RAW}`),
+  fc
+    .constantFrom(
+      "1e400",
+      "-1e400",
+      "-0",
+      "1.0",
+      "100e-2",
+      "1E1",
+      "0.1e1",
+      "00",
+      "+1",
+      "0x10",
+      "NaN",
+      "Infinity",
+      "9007199254740993",
+    )
+    .map((t) => `${RAW}${t}${RAW}`),
 );
 
 /** Strings that stand for raw JSON text are wrapped in this marker; {@link rawFrame} writes them out unquoted. */
 const RAW = "@@raw@@";
-const rawFrame = (text: string): string => text.replace(/"@@raw@@((?:[^"\\]|\\.)*?)@@raw@@"/g, (_, inner: string) => JSON.parse(`"${inner}"`) as string);
+const rawFrame = (text: string): string =>
+  text.replace(/"@@raw@@((?:[^"\\]|\\.)*?)@@raw@@"/g, (_, inner: string) => JSON.parse(`"${inner}"`) as string);
 
 /** Values that may replace a field: any JSON, odd numbers, odd strings, and deep nesting (raw). */
 const oddValue: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 4, arbitrary: fc.jsonValue({ maxDepth: 3 }) },
   { weight: 4, arbitrary: oddNumber },
-  { weight: 1, arbitrary: fc.constantFrom("", "n1", "n2", "c1", "__proto__", "constructor", "RequestVote", "ClientRequest", "\u0000", "\ud800") },
-  { weight: 1, arbitrary: fc.integer({ min: 50, max: 3000 }).map((d) => `${RAW}${"[".repeat(d)}${"]".repeat(d)}${RAW}`) },
-  { weight: 1, arbitrary: fc.integer({ min: 50, max: 2000 }).map((d) => `${RAW}${'{"a":'.repeat(d)}1${"}".repeat(d)}${RAW}`) },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      "",
+      "n1",
+      "n2",
+      "c1",
+      "__proto__",
+      "constructor",
+      "RequestVote",
+      "ClientRequest",
+      "\u0000",
+      "\ud800",
+    ),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.integer({ min: 50, max: 3000 }).map((d) => `${RAW}${"[".repeat(d)}${"]".repeat(d)}${RAW}`),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.integer({ min: 50, max: 2000 }).map((d) => `${RAW}${'{"a":'.repeat(d)}1${"}".repeat(d)}${RAW}`),
+  },
 );
 
 /** Keys an extra field may have, prototype-polluting ones first. */
-const oddKey = fc.oneof(fc.constantFrom("__proto__", "constructor", "prototype", "toString", "hasOwnProperty", "type", "term", "v"), fc.string({ maxLength: 8 }));
+const oddKey = fc.oneof(
+  fc.constantFrom("__proto__", "constructor", "prototype", "toString", "hasOwnProperty", "type", "term", "v"),
+  fc.string({ maxLength: 8 }),
+);
 
-type Mutation = { readonly kind: "replace"; readonly value: unknown } | { readonly kind: "delete" } | { readonly kind: "add"; readonly key: string; readonly value: unknown };
+type Mutation =
+  | { readonly kind: "replace"; readonly value: unknown }
+  | { readonly kind: "delete" }
+  | { readonly kind: "add"; readonly key: string; readonly value: unknown };
 
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   { weight: 5, arbitrary: fc.record({ kind: fc.constant("replace" as const), value: oddValue }) },
@@ -137,7 +208,7 @@ function mutate(v: unknown, path: readonly (string | number)[], m: Mutation): un
     if (Array.isArray(parent)) parent.splice(last as number, 1);
     else delete parent[last];
   } else {
-    const target = isRecord(parent[last]) ? (parent[last]) : Array.isArray(parent) ? copy : parent;
+    const target = isRecord(parent[last]) ? parent[last] : Array.isArray(parent) ? copy : parent;
     // defineProperty: a plain assignment to "__proto__" would set the prototype instead of adding a key.
     Object.defineProperty(target, m.key, { value: m.value, enumerable: true, configurable: true, writable: true });
   }
@@ -162,22 +233,44 @@ interface FuzzOptions {
 
 /** One fuzzed frame: garbage, random envelopes, and mostly valid Raft messages with one field broken. */
 function fuzzFrame(o: FuzzOptions): fc.Arbitrary<string | Uint8Array> {
-  const id = fc.oneof(fc.constantFrom(o.self, o.peer, o.client, "n2", "n3", "n4", "c0", "c01", "x9", "", "__proto__", " n1", "n1\u0000"), fc.string({ maxLength: 6 }));
+  const id = fc.oneof(
+    fc.constantFrom(o.self, o.peer, o.client, "n2", "n3", "n4", "c0", "c01", "x9", "", "__proto__", " n1", "n1\u0000"),
+    fc.string({ maxLength: 6 }),
+  );
   const envelope = fc
     .record({
       v: fc.oneof({ weight: 5, arbitrary: fc.constant(1) }, { weight: 1, arbitrary: oddValue }),
       from: id,
       to: fc.oneof(fc.constant(o.self), id),
-      msg: fc.record({
-        type: fc.oneof(fc.constantFrom("RequestVote", "RequestVoteResponse", "AppendEntries", "AppendEntriesResponse", "ClientRequest", "ClientReply", "NotLeader", "__proto__", "toString"), fc.string({ maxLength: 6 })),
-        term: fc.oneof(smallCount, oddValue),
-        seq: fc.oneof(smallCount, oddValue),
-        granted: fc.oneof(fc.boolean(), oddValue),
-        entries: fc.oneof(fc.array(logEntry, { maxLength: 2 }), oddValue),
-      }, { requiredKeys: ["type"] }),
+      msg: fc.record(
+        {
+          type: fc.oneof(
+            fc.constantFrom(
+              "RequestVote",
+              "RequestVoteResponse",
+              "AppendEntries",
+              "AppendEntriesResponse",
+              "ClientRequest",
+              "ClientReply",
+              "NotLeader",
+              "__proto__",
+              "toString",
+            ),
+            fc.string({ maxLength: 6 }),
+          ),
+          term: fc.oneof(smallCount, oddValue),
+          seq: fc.oneof(smallCount, oddValue),
+          granted: fc.oneof(fc.boolean(), oddValue),
+          entries: fc.oneof(fc.array(logEntry, { maxLength: 2 }), oddValue),
+        },
+        { requiredKeys: ["type"] },
+      ),
     })
     .map((e) => rawFrame(JSON.stringify(e)));
-  const valid = fc.oneof(peerMessage.map((m) => frame(o.peer, o.self, m)), clientMessage.map((m) => frame(o.client, o.self, m)));
+  const valid = fc.oneof(
+    peerMessage.map((m) => frame(o.peer, o.self, m)),
+    clientMessage.map((m) => frame(o.client, o.self, m)),
+  );
   const cutShort = fc.tuple(valid, fc.nat()).map(([f, at]) => f.slice(0, at % f.length));
   const flipped = fc.tuple(valid, fc.nat(), fc.integer({ min: 0, max: 255 })).map(([f, at, byte]) => {
     const bytes = Buffer.from(f);
@@ -196,7 +289,13 @@ function fuzzFrame(o: FuzzOptions): fc.Arbitrary<string | Uint8Array> {
     { weight: 4, arbitrary: mutatedFrame(clientMessage, o.client, o.self) },
     { weight: 4, arbitrary: valid },
   ];
-  if (o.oversized) arbitraries.push({ weight: 1, arbitrary: fc.integer({ min: 1, max: 100 }).map((extra) => frame(o.peer, o.self, { type: "RequestVote", pad: "x".repeat(MAX_UDP_FRAME_BYTES + extra) })) });
+  if (o.oversized)
+    arbitraries.push({
+      weight: 1,
+      arbitrary: fc
+        .integer({ min: 1, max: 100 })
+        .map((extra) => frame(o.peer, o.self, { type: "RequestVote", pad: "x".repeat(MAX_UDP_FRAME_BYTES + extra) })),
+    });
   return fc.oneof(...arbitraries);
 }
 
@@ -212,8 +311,10 @@ function isPlainData(v: unknown): boolean {
   return false;
 }
 
-const isSubsetOf = (xs: unknown, of: readonly string[]): boolean => Array.isArray(xs) && xs.every((x) => typeof x === "string" && of.includes(x));
-const countsOver = (r: unknown, keys: readonly string[]): boolean => isRecord(r) && Object.entries(r).every(([k, v]) => keys.includes(k) && isCount(v));
+const isSubsetOf = (xs: unknown, of: readonly string[]): boolean =>
+  Array.isArray(xs) && xs.every((x) => typeof x === "string" && of.includes(x));
+const countsOver = (r: unknown, keys: readonly string[]): boolean =>
+  isRecord(r) && Object.entries(r).every(([k, v]) => keys.includes(k) && isCount(v));
 
 /** Why `s` is not a well-formed Raft server state of n1 in `nodes`, or undefined. */
 function malformation(s: ServerState, nodes: readonly string[]): string | undefined {
@@ -226,14 +327,18 @@ function malformation(s: ServerState, nodes: readonly string[]): string | undefi
   for (const [i, e] of (s.log as readonly unknown[]).entries()) {
     const c = isRecord(e) ? e["command"] : undefined;
     const ok = isRecord(e) && isCount(e["term"]) && isRecord(c) && typeof c["client"] === "string" && isCount(c["seq"]);
-    if (!ok || JSON.stringify(kvOpOf(c["op"])) !== JSON.stringify(c["op"])) return `log entry ${i + 1}: ${JSON.stringify(e)}`;
+    if (!ok || JSON.stringify(kvOpOf(c["op"])) !== JSON.stringify(c["op"]))
+      return `log entry ${i + 1}: ${JSON.stringify(e)}`;
   }
-  if (!isCount(s.commitIndex) || s.lastApplied !== s.commitIndex) return `commitIndex ${s.commitIndex}, lastApplied ${s.lastApplied}`;
+  if (!isCount(s.commitIndex) || s.lastApplied !== s.commitIndex)
+    return `commitIndex ${s.commitIndex}, lastApplied ${s.lastApplied}`;
   if (!isSubsetOf(s.votesGranted, nodes)) return `votesGranted ${JSON.stringify(s.votesGranted)}`;
   if (!isSubsetOf(s.preVotes, nodes)) return `preVotes ${JSON.stringify(s.preVotes)}`;
-  if (!countsOver(s.nextIndex, peers) || !countsOver(s.matchIndex, peers)) return `nextIndex ${JSON.stringify(s.nextIndex)}, matchIndex ${JSON.stringify(s.matchIndex)}`;
+  if (!countsOver(s.nextIndex, peers) || !countsOver(s.matchIndex, peers))
+    return `nextIndex ${JSON.stringify(s.nextIndex)}, matchIndex ${JSON.stringify(s.matchIndex)}`;
   if (!isSubsetOf(s.awaiting, peers)) return `awaiting ${JSON.stringify(s.awaiting)}`;
-  if (!Object.values(s.machine.data).every((v) => Number.isSafeInteger(v))) return `machine data ${JSON.stringify(s.machine.data)}`;
+  if (!Object.values(s.machine.data).every((v) => Number.isSafeInteger(v)))
+    return `machine data ${JSON.stringify(s.machine.data)}`;
   return undefined;
 }
 
@@ -253,7 +358,8 @@ function startAs(host: NodeHost, start: Start): void {
   // Pre-vote first: n2's grant and n1's own make a majority, so n1 stands for the next term.
   host.receive(frame("n2", "n1", { type: "PreVoteResponse", term: state(host).currentTerm + 1, granted: true }));
   settle();
-  if (start === "leader") host.receive(frame("n2", "n1", { type: "RequestVoteResponse", term: state(host).currentTerm, granted: true }));
+  if (start === "leader")
+    host.receive(frame("n2", "n1", { type: "RequestVoteResponse", term: state(host).currentTerm, granted: true }));
   settle();
 }
 
@@ -277,38 +383,60 @@ describe("NodeHost with Raft's runtime configuration (in-process)", () => {
   it("Fuzzed wire input (fast-check, thousands of malformed datagrams) never crashes a node", () => {
     const fuzz = fuzzFrame({ self: "n1", peer: "n2", client: "c1", oversized: true });
     // Between frames, now and then, time passes and the node's timers fire (elections, heartbeats).
-    const step = fc.record({ frame: fuzz, advanceMs: fc.oneof({ weight: 9, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.integer({ min: 1, max: 400 }) }) });
+    const step = fc.record({
+      frame: fuzz,
+      advanceMs: fc.oneof(
+        { weight: 9, arbitrary: fc.constant(0) },
+        { weight: 1, arbitrary: fc.integer({ min: 1, max: 400 }) },
+      ),
+    });
     let fed = 0;
     fc.assert(
-      fc.property(fc.constantFrom<Start>("follower", "candidate", "leader"), fc.array(step, { minLength: 50, maxLength: 90 }), (start, steps) => {
-        const sent: Sent[] = [];
-        const host = makeHost(sent);
-        try {
-          startAs(host, start);
-          const before = sum(host.stats().wire);
-          for (const [i, { frame: f, advanceMs }] of steps.entries()) {
-            expect(() => host.receive(f)).not.toThrow();
-            fed++;
-            vi.advanceTimersByTime(advanceMs);
-            expect(sum(host.stats().wire) - before, `frame ${i}`).toBe(i + 1);
-            expect(malformation(state(host), NODES), `after frame ${i}`).toBeUndefined();
+      fc.property(
+        fc.constantFrom<Start>("follower", "candidate", "leader"),
+        fc.array(step, { minLength: 50, maxLength: 90 }),
+        (start, steps) => {
+          const sent: Sent[] = [];
+          const host = makeHost(sent);
+          try {
+            startAs(host, start);
+            const before = sum(host.stats().wire);
+            for (const [i, { frame: f, advanceMs }] of steps.entries()) {
+              expect(() => host.receive(f)).not.toThrow();
+              fed++;
+              vi.advanceTimersByTime(advanceMs);
+              expect(sum(host.stats().wire) - before, `frame ${i}`).toBe(i + 1);
+              expect(malformation(state(host), NODES), `after frame ${i}`).toBeUndefined();
+            }
+            const stats = host.stats();
+            expect(stats.reducerErrors).toBe(0);
+            expect(stats.wire.rejected).toBe(0);
+            // Still live: a candidate of a later term with an up-to-date log gets n1's vote.
+            const s = state(host);
+            const term = s.currentTerm + 1;
+            sent.length = 0;
+            host.receive(
+              frame("n2", "n1", {
+                type: "RequestVote",
+                term,
+                lastLogIndex: s.log.length,
+                lastLogTerm: s.log.at(-1)?.term ?? 0,
+              }),
+            );
+            settle();
+            expect(host.stats().wire.delivered).toBe(stats.wire.delivered + 1);
+            const answers = sent.filter((x) => x.port === PORTS["n2"]).map((x) => JSON.parse(x.frame) as unknown);
+            expect(answers).toContainEqual({
+              v: 1,
+              from: "n1",
+              to: "n2",
+              msg: { type: "RequestVoteResponse", term, granted: true },
+            });
+          } finally {
+            host.stop();
           }
-          const stats = host.stats();
-          expect(stats.reducerErrors).toBe(0);
-          expect(stats.wire.rejected).toBe(0);
-          // Still live: a candidate of a later term with an up-to-date log gets n1's vote.
-          const s = state(host);
-          const term = s.currentTerm + 1;
-          sent.length = 0;
-          host.receive(frame("n2", "n1", { type: "RequestVote", term, lastLogIndex: s.log.length, lastLogTerm: s.log.at(-1)?.term ?? 0 }));
-          settle();
-          expect(host.stats().wire.delivered).toBe(stats.wire.delivered + 1);
-          const answers = sent.filter((x) => x.port === PORTS["n2"]).map((x) => JSON.parse(x.frame) as unknown);
-          expect(answers).toContainEqual({ v: 1, from: "n1", to: "n2", msg: { type: "RequestVoteResponse", term, granted: true } });
-        } finally {
-          host.stop();
-        }
-      }),
+        },
+      ),
       { numRuns: 80 },
     );
     expect(fed).toBeGreaterThanOrEqual(80 * 50);
@@ -317,7 +445,14 @@ describe("NodeHost with Raft's runtime configuration (in-process)", () => {
 
   it("counts each kind of drop exactly, changing nothing and sending nothing", () => {
     const entry = (op: unknown) => ({ term: 1, command: { client: "c1", seq: 1, op } });
-    const appendEntries = (op: unknown) => ({ type: "AppendEntries", term: 1, prevLogIndex: 0, prevLogTerm: 0, entries: [entry(op)], leaderCommit: 0 });
+    const appendEntries = (op: unknown) => ({
+      type: "AppendEntries",
+      term: 1,
+      prevLogIndex: 0,
+      prevLogTerm: 0,
+      entries: [entry(op)],
+      leaderCommit: 0,
+    });
     const vote = { type: "RequestVote", term: 1, lastLogIndex: 0, lastLogTerm: 0 };
     const request = { type: "ClientRequest", seq: 1, op: { type: "put", key: "x", value: 1 } };
     const cases: [string, string, Partial<WireCounters>][] = [
@@ -325,18 +460,44 @@ describe("NodeHost with Raft's runtime configuration (in-process)", () => {
       ["from x9", frame("x9", "n1", vote), { unknownPeer: 1 }],
       ["from itself", frame("n1", "n1", vote), { unknownPeer: 1 }],
       ["from a node outside the cluster", frame("n4", "n1", vote), { unknownPeer: 1 }],
-      ["a client sending AppendEntries", frame("c1", "n1", appendEntries({ type: "put", key: "x", value: 1 })), { unknownType: 1 }],
+      [
+        "a client sending AppendEntries",
+        frame("c1", "n1", appendEntries({ type: "put", key: "x", value: 1 })),
+        { unknownType: 1 },
+      ],
       ["a peer sending ClientRequest", frame("n2", "n1", request), { unknownType: 1 }],
-      ["a client sending a ClientReply", frame("c1", "n1", { type: "ClientReply", seq: 1, result: { type: "put" } }), { unknownType: 1 }],
+      [
+        "a client sending a ClientReply",
+        frame("c1", "n1", { type: "ClientReply", seq: 1, result: { type: "put" } }),
+        { unknownType: 1 },
+      ],
       ["a put of 1.5", frame("n2", "n1", appendEntries({ type: "put", key: "x", value: 1.5 })), { invalid: 1 }],
-      ["an entry of a client named __proto__", frame("n2", "n1", { ...appendEntries({ type: "get", key: "x" }), entries: [{ term: 1, command: { client: "__proto__", seq: 1, op: { type: "get", key: "x" } } }] }), { invalid: 1 }],
-      ["an entry of a node's command", frame("n2", "n1", { ...appendEntries({ type: "get", key: "x" }), entries: [{ term: 1, command: { client: "n2", seq: 1, op: { type: "get", key: "x" } } }] }), { invalid: 1 }],
+      [
+        "an entry of a client named __proto__",
+        frame("n2", "n1", {
+          ...appendEntries({ type: "get", key: "x" }),
+          entries: [{ term: 1, command: { client: "__proto__", seq: 1, op: { type: "get", key: "x" } } }],
+        }),
+        { invalid: 1 },
+      ],
+      [
+        "an entry of a node's command",
+        frame("n2", "n1", {
+          ...appendEntries({ type: "get", key: "x" }),
+          entries: [{ term: 1, command: { client: "n2", seq: 1, op: { type: "get", key: "x" } } }],
+        }),
+        { invalid: 1 },
+      ],
       ["a negative term", frame("n2", "n1", { ...vote, term: -1 }), { invalid: 1 }],
       ["a term past 2^53", frame("n2", "n1", { ...vote, term: 2 ** 53 }), { invalid: 1 }],
       ["a request with seq 0", frame("c1", "n1", { ...request, seq: 0 }), { invalid: 1 }],
       ["version 2", JSON.stringify({ v: 2, from: "n2", to: "n1", msg: vote }), { version: 1 }],
       ["not JSON", "{", { malformed: 1 }],
-      ["one byte over the limit", frame("n2", "n1", { ...vote, pad: "x".repeat(MAX_UDP_FRAME_BYTES) }), { oversized: 1 }],
+      [
+        "one byte over the limit",
+        frame("n2", "n1", { ...vote, pad: "x".repeat(MAX_UDP_FRAME_BYTES) }),
+        { oversized: 1 },
+      ],
     ];
     for (const [what, f, counts] of cases) {
       const sent: Sent[] = [];
@@ -369,14 +530,35 @@ describe("NodeHost with Raft's runtime configuration (in-process)", () => {
   });
 
   it("counts a frame the reducer throws on once, as rejected, and keeps running", () => {
-    const throwing: RuntimeBinding = { ...bindingOf(raft, { nodes: 3 }), role: () => ({ ...raftServer, reduce: () => { throw new Error("boom"); } }) as unknown as RoleDef<unknown, unknown, unknown, unknown> };
+    const throwing: RuntimeBinding = {
+      ...bindingOf(raft, { nodes: 3 }),
+      role: () =>
+        ({
+          ...raftServer,
+          reduce: () => {
+            throw new Error("boom");
+          },
+        }) as unknown as RoleDef<unknown, unknown, unknown, unknown>,
+    };
     const logged: string[] = [];
     const host = new NodeHost(
-      { binding: throwing, variant: undefined, self: "n1", nodes: NODES, params, transport: { maxFrameBytes: MAX_UDP_FRAME_BYTES, send: () => true }, ports: PORTS, clientPort: CLIENT_PORT, log: (l) => logged.push(l) },
+      {
+        binding: throwing,
+        variant: undefined,
+        self: "n1",
+        nodes: NODES,
+        params,
+        transport: { maxFrameBytes: MAX_UDP_FRAME_BYTES, send: () => true },
+        ports: PORTS,
+        clientPort: CLIENT_PORT,
+        log: (l) => logged.push(l),
+      },
       undefined,
     );
     const before = host.current;
-    expect(() => host.receive(frame("n2", "n1", { type: "RequestVote", term: 1, lastLogIndex: 0, lastLogTerm: 0 }))).not.toThrow();
+    expect(() =>
+      host.receive(frame("n2", "n1", { type: "RequestVote", term: 1, lastLogIndex: 0, lastLogTerm: 0 })),
+    ).not.toThrow();
     expect(host.stats()).toMatchObject({ wire: { ...emptyCounters(), rejected: 1 }, inputs: 1, reducerErrors: 1 });
     expect(host.current).toBe(before);
     expect(logged).toEqual(['reducer error on {"type":"RequestVote","term":1,"lastLogIndex":0,"lastLogTerm":0}: boom']);
@@ -411,7 +593,9 @@ describe("NodeHost with Raft's runtime configuration (in-process)", () => {
   });
 
   it("a get of a key named like an Object.prototype property answers null with Maelstrom's key-does-not-exist code", () => {
-    const answers = answersOfSoleLeader([frame("c1", "n1", { type: "ClientRequest", seq: 1, op: { type: "get", key: "toString" } })]);
+    const answers = answersOfSoleLeader([
+      frame("c1", "n1", { type: "ClientRequest", seq: 1, op: { type: "get", key: "toString" } }),
+    ]);
     expect(answers).toEqual([{ type: "ClientReply", seq: 1, result: { type: "get", value: null, error: 20 } }]);
   });
 
@@ -433,14 +617,17 @@ describe("NodeHost with Raft's runtime configuration (in-process)", () => {
     const host = makeHost(sent);
     startAs(host, "leader");
     expect(state(host).role).toBe("leader");
-    const appendsTo = (port: number) => sent.filter((x) => x.port === port && x.frame.includes('"AppendEntries"')).length;
+    const appendsTo = (port: number) =>
+      sent.filter((x) => x.port === port && x.frame.includes('"AppendEntries"')).length;
     // Elected: the first tick went out at once, to both peers, which now await an answer.
     expect([appendsTo(2), appendsTo(3)]).toEqual([1, 1]);
     expect(state(host).awaiting).toEqual(["n2", "n3"]);
     // Ticks while both await are not enabled; they must not disarm the heartbeat.
     vi.advanceTimersByTime(params.heartbeatMs * 3);
     expect([appendsTo(2), appendsTo(3)]).toEqual([1, 1]);
-    host.receive(frame("n2", "n1", { type: "AppendEntriesResponse", term: state(host).currentTerm, success: true, matchIndex: 0 }));
+    host.receive(
+      frame("n2", "n1", { type: "AppendEntriesResponse", term: state(host).currentTerm, success: true, matchIndex: 0 }),
+    );
     vi.advanceTimersByTime(params.heartbeatMs);
     expect([appendsTo(2), appendsTo(3)]).toEqual([2, 1]);
     host.stop();
@@ -460,7 +647,14 @@ describe("NodeHost with Raft's runtime configuration (in-process)", () => {
 /** Sends `frames` from `socket` to `port` and waits until every one has left. */
 function sendAll(socket: Socket, port: number, frames: readonly (string | Uint8Array)[]): Promise<void> {
   return Promise.all(
-    frames.map((f) => new Promise<void>((resolve, reject) => socket.send(typeof f === "string" ? Buffer.from(f) : f, port, "127.0.0.1", (e) => (e ? reject(e) : resolve())))),
+    frames.map(
+      (f) =>
+        new Promise<void>((resolve, reject) =>
+          socket.send(typeof f === "string" ? Buffer.from(f) : f, port, "127.0.0.1", (e) =>
+            e ? reject(e) : resolve(),
+          ),
+        ),
+    ),
   ).then(() => undefined);
 }
 
@@ -469,7 +663,10 @@ describe("a one-node Raft cluster process under fuzzed UDP datagrams", () => {
     const seed = Number(process.env["INTERLEAVE_FUZZ_SEED"] ?? Date.now() % 2 ** 31);
     const replay = `replay with INTERLEAVE_FUZZ_SEED=${seed}`;
     // Fuzzed client requests come from c2, so none can move c1's session past the put below.
-    const frames = fc.sample(fuzzFrame({ self: "n1", peer: "n2", client: "c2", oversized: false }), { numRuns: 2000, seed });
+    const frames = fc.sample(fuzzFrame({ self: "n1", peer: "n2", client: "c2", oversized: false }), {
+      numRuns: 2000,
+      seed,
+    });
     // What the node must count: the same frames through an in-process node of the same one-node cluster.
     const twin = makeHost([], ["n1"]);
     for (const f of frames) twin.receive(typeof f === "string" ? Buffer.from(f) : f);
@@ -489,7 +686,14 @@ describe("a one-node Raft cluster process under fuzzed UDP datagrams", () => {
     await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", resolve));
     let cluster: Cluster | undefined;
     try {
-      cluster = await Cluster.start({ spec: { module: catalogueModule(), name: "raft" }, nodes: ["n1"], transport: "udp", dir, params, clientPort: socket.address().port });
+      cluster = await Cluster.start({
+        spec: { module: catalogueModule(), name: "raft" },
+        nodes: ["n1"],
+        transport: "udp",
+        dir,
+        params,
+        clientPort: socket.address().port,
+      });
       const c = cluster;
       expect(await c.waitFor(() => c.leader(), 5000)).toBe("n1");
       const port = c.ports()["n1"]!;
@@ -506,12 +710,27 @@ describe("a one-node Raft cluster process under fuzzed UDP datagrams", () => {
         while ((await counted()) < target && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
         expect(await counted(), `frames counted after ${target} sent; ${replay}`).toBe(target);
       }
-      const put = { v: 1, from: "c1", to: "n1", msg: { type: "ClientRequest", seq: 1, op: { type: "put", key: "x", value: 7 } } };
+      const put = {
+        v: 1,
+        from: "c1",
+        to: "n1",
+        msg: { type: "ClientRequest", seq: 1, op: { type: "put", key: "x", value: 7 } },
+      };
       await sendAll(socket, port, [JSON.stringify(put)]);
       const deadline = Date.now() + 5000;
-      const isReply = (r: unknown) => isRecord(r) && r["to"] === "c1" && isRecord(r["msg"]) && r["msg"]["type"] === "ClientReply" && r["msg"]["seq"] === 1;
+      const isReply = (r: unknown) =>
+        isRecord(r) &&
+        r["to"] === "c1" &&
+        isRecord(r["msg"]) &&
+        r["msg"]["type"] === "ClientReply" &&
+        r["msg"]["seq"] === 1;
       while (!replies.some(isReply) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-      expect(replies.find(isReply), replay).toEqual({ v: 1, from: "n1", to: "c1", msg: { type: "ClientReply", seq: 1, result: { type: "put" } } });
+      expect(replies.find(isReply), replay).toEqual({
+        v: 1,
+        from: "n1",
+        to: "c1",
+        msg: { type: "ClientReply", seq: 1, result: { type: "put" } },
+      });
       expect(c.isUp("n1")).toBe(true);
       const wire = (await c.stats()).n1!.wire;
       expect(wire, replay).toEqual(expected);

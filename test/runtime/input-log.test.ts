@@ -47,7 +47,9 @@ describe("InputLog", () => {
     const log = new InputLog(base);
     log.append('{"t":"boot","restored":null}\n');
     log.close();
-    expect(readFileSync(segmentPath(base, 1), "utf8")).toBe('{"t":"snapshot","state":{}}\n{"t":"in","ki\n{"t":"boot","restored":null}\n');
+    expect(readFileSync(segmentPath(base, 1), "utf8")).toBe(
+      '{"t":"snapshot","state":{}}\n{"t":"in","ki\n{"t":"boot","restored":null}\n',
+    );
     expect(readFileSync(base, "utf8")).toBe('{"t":"boot","restored":null}\n');
   });
 });

@@ -8,7 +8,10 @@ import { MaelstromNode, parseMessage, type Message } from "../../checker/run/mae
 const bin = fileURLToPath(new URL("../../bin/interleave.js", import.meta.url));
 
 /** Feeds `lines` to `interleave maelstrom <spec>`, closes stdin, and collects stdout lines, stderr and the exit code. */
-function runNode(spec: string, lines: readonly string[]): Promise<{ out: Message[]; err: string; code: number | null }> {
+function runNode(
+  spec: string,
+  lines: readonly string[],
+): Promise<{ out: Message[]; err: string; code: number | null }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [bin, "maelstrom", spec], { stdio: ["pipe", "pipe", "pipe"] });
     const out: Message[] = [];
@@ -104,7 +107,12 @@ describe("interleave maelstrom (process, stdio)", () => {
 describe("three node processes routed by the test (stdio only)", () => {
   it("broadcast: 20 messages to random processes reach every process's read", async () => {
     const ids = ["n1", "n2", "n3"];
-    const procs = new Map(ids.map((id) => [id, spawn(process.execPath, [bin, "maelstrom", "broadcast"], { stdio: ["pipe", "pipe", "pipe"] })]));
+    const procs = new Map(
+      ids.map((id) => [
+        id,
+        spawn(process.execPath, [bin, "maelstrom", "broadcast"], { stdio: ["pipe", "pipe", "pipe"] }),
+      ]),
+    );
     const replies = new Map<string, Message>();
     let wake: (() => void) | undefined;
     let routed = 0;
@@ -130,10 +138,12 @@ describe("three node processes routed by the test (stdio only)", () => {
       return replies.get(key)!.body;
     };
     try {
-      for (const id of ids) expect((await request(id, { type: "init", node_id: id, node_ids: ids })).type).toBe("init_ok");
+      for (const id of ids)
+        expect((await request(id, { type: "init", node_id: id, node_ids: ids })).type).toBe("init_ok");
       const topology = { n1: ["n2"], n2: ["n1", "n3"], n3: ["n2"] };
       for (const id of ids) expect((await request(id, { type: "topology", topology })).type).toBe("topology_ok");
-      for (let m = 1; m <= 20; m++) expect((await request(ids[(m * 7) % 3]!, { type: "broadcast", message: m })).type).toBe("broadcast_ok");
+      for (let m = 1; m <= 20; m++)
+        expect((await request(ids[(m * 7) % 3]!, { type: "broadcast", message: m })).type).toBe("broadcast_ok");
       const all = Array.from({ length: 20 }, (_, i) => i + 1);
       for (const id of ids) {
         let seen: number[] = [];
@@ -152,10 +162,16 @@ describe("three node processes routed by the test (stdio only)", () => {
 
 describe("parseMessage", () => {
   it("accepts a message and explains what is wrong with others", () => {
-    expect(parseMessage('{"src":"c0","dest":"n1","body":{"type":"echo"}}')).toEqual({ src: "c0", dest: "n1", body: { type: "echo" } });
+    expect(parseMessage('{"src":"c0","dest":"n1","body":{"type":"echo"}}')).toEqual({
+      src: "c0",
+      dest: "n1",
+      body: { type: "echo" },
+    });
     expect(parseMessage("{")).toMatch(/^not JSON/);
     expect(parseMessage('{"src":"c0","dest":"n1","body":{}}')).toBe("body.type must be a string");
-    expect(parseMessage('{"src":"c0","dest":"n1","body":{"type":"x","msg_id":"1"}}')).toBe("body.msg_id must be a number");
+    expect(parseMessage('{"src":"c0","dest":"n1","body":{"type":"x","msg_id":"1"}}')).toBe(
+      "body.msg_id must be a number",
+    );
   });
 });
 
@@ -189,7 +205,10 @@ describe("in-process cluster of 3 nodes", () => {
     let readings = 0;
     cluster = new MaelstromCluster("unique-ids", { now: () => Math.floor(readings++ / 5) });
     cluster.init();
-    const ids = Array.from({ length: 300 }, (_, i) => cluster!.request(cluster!.nodeIds[i % 3]!, { type: "generate" })["id"]);
+    const ids = Array.from(
+      { length: 300 },
+      (_, i) => cluster!.request(cluster!.nodeIds[i % 3]!, { type: "generate" })["id"],
+    );
     expect(new Set(ids).size).toBe(300);
   });
 
@@ -198,19 +217,25 @@ describe("in-process cluster of 3 nodes", () => {
       cluster = new MaelstromCluster("broadcast", { dropRate, seed: 42 });
       cluster.init();
       // A line topology n1 - n2 - n3: n1 and n3 hear of each other's messages only through n2.
-      expect(cluster.request("n2", { type: "topology", topology: { n1: ["n2"], n2: ["n1", "n3"], n3: ["n2"] } }).type).toBe("topology_ok");
-      for (const n of cluster.nodeIds.filter((x) => x !== "n2")) cluster.request(n, { type: "topology", topology: { n1: ["n2"], n2: ["n1", "n3"], n3: ["n2"] } });
+      expect(
+        cluster.request("n2", { type: "topology", topology: { n1: ["n2"], n2: ["n1", "n3"], n3: ["n2"] } }).type,
+      ).toBe("topology_ok");
+      for (const n of cluster.nodeIds.filter((x) => x !== "n2"))
+        cluster.request(n, { type: "topology", topology: { n1: ["n2"], n2: ["n1", "n3"], n3: ["n2"] } });
       let seed = 7;
       const pick = () => {
         seed = (seed * 1103515245 + 12345) % 2 ** 31;
         return cluster!.nodeIds[seed % 3]!;
       };
-      for (let m = 1; m <= 20; m++) expect(cluster.request(pick(), { type: "broadcast", message: m }).type).toBe("broadcast_ok");
+      for (let m = 1; m <= 20; m++)
+        expect(cluster.request(pick(), { type: "broadcast", message: m }).type).toBe("broadcast_ok");
       expect(cluster.settle()).toBe(true);
       for (const n of cluster.nodeIds) {
         const r = cluster.request(n, { type: "read" });
         expect(r.type).toBe("read_ok");
-        expect([...(r["messages"] as number[])].sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+        expect([...(r["messages"] as number[])].sort((a, b) => a - b)).toEqual(
+          Array.from({ length: 20 }, (_, i) => i + 1),
+        );
       }
       if (dropRate > 0) expect(cluster.stats.dropped).toBeGreaterThan(0);
     });
@@ -223,7 +248,8 @@ describe("in-process cluster of 3 nodes", () => {
     const leaders = cluster.nodeIds.filter((n) => cluster!.nodes.get(n)!.raftRole === "leader");
     expect(leaders).toHaveLength(1);
     const leader = leaders[0]!;
-    for (const f of cluster.nodeIds.filter((n) => n !== leader)) expect(cluster.request(f, { type: "read", key: 0 })).toMatchObject({ type: "error", code: 11 });
+    for (const f of cluster.nodeIds.filter((n) => n !== leader))
+      expect(cluster.request(f, { type: "read", key: 0 })).toMatchObject({ type: "error", code: 11 });
     expect(cluster.request(leader, { type: "read", key: 0 })).toMatchObject({ type: "error", code: 20 });
     expect(cluster.request(leader, { type: "cas", key: 0, from: 1, to: 2 })).toMatchObject({ type: "error", code: 22 });
     // 60 operations on 3 keys against a reference map, from 2 clients.
@@ -243,7 +269,9 @@ describe("in-process cluster of 3 nodes", () => {
         model.set(key, i);
       } else if (kind === 1) {
         const r = cluster.request(leader, { type: "read", key }, client);
-        expect(r).toMatchObject(model.has(key) ? { type: "read_ok", value: model.get(key) } : { type: "error", code: 20 });
+        expect(r).toMatchObject(
+          model.has(key) ? { type: "read_ok", value: model.get(key) } : { type: "error", code: 20 },
+        );
       } else {
         const from = model.get(key) ?? -1;
         const swap = next(2) === 0;
@@ -263,12 +291,14 @@ describe("in-process cluster of 3 nodes", () => {
     cluster.init();
     cluster.runTicks(100);
     const old = cluster.nodeIds.find((n) => cluster!.nodes.get(n)!.raftRole === "leader")!;
-    for (let k = 0; k < 5; k++) expect(cluster.request(old, { type: "write", key: k, value: 10 * k }).type).toBe("write_ok");
+    for (let k = 0; k < 5; k++)
+      expect(cluster.request(old, { type: "write", key: k, value: 10 * k }).type).toBe("write_ok");
     cluster.isolate(old);
     cluster.runTicks(100);
     const leaders = cluster.nodeIds.filter((n) => n !== old && cluster!.nodes.get(n)!.raftRole === "leader");
     expect(leaders).toHaveLength(1);
-    for (let k = 0; k < 5; k++) expect(cluster.request(leaders[0]!, { type: "read", key: k })).toMatchObject({ type: "read_ok", value: 10 * k });
+    for (let k = 0; k < 5; k++)
+      expect(cluster.request(leaders[0]!, { type: "read", key: k })).toMatchObject({ type: "read_ok", value: 10 * k });
   });
 
   it("a node ignores messages before init and answers unknown request types with error 10", () => {

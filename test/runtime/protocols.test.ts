@@ -76,14 +76,34 @@ export default defineProtocol({
 
 /** Runs `spec` for 5 s with seed 1 under partition,kill; checks the run, its history and its replay. */
 function runChecked(spec: string, name: string, killed: string) {
-  const r = cli("run", spec, "--duration", "5", "--seed", "1", "--nemesis", "partition,kill", "--clients", "3", "--history", `${name}.jsonl`, "--dir", name);
+  const r = cli(
+    "run",
+    spec,
+    "--duration",
+    "5",
+    "--seed",
+    "1",
+    "--nemesis",
+    "partition,kill",
+    "--clients",
+    "3",
+    "--history",
+    `${name}.jsonl`,
+    "--dir",
+    name,
+  );
   expect(r.stderr).toBe("");
   expect(r.code).toBe(0);
-  expect(r.stdout).toMatch(new RegExp(`^${spec.startsWith(".") ? "my-register" : spec}: 3 nodes over tcp, \\d+\\.\\d s, seed 1$`, "m"));
+  expect(r.stdout).toMatch(
+    new RegExp(`^${spec.startsWith(".") ? "my-register" : spec}: 3 nodes over tcp, \\d+\\.\\d s, seed 1$`, "m"),
+  );
   expect(r.stdout).toContain(`\n  2.0s kill -9 ${killed}\n  3.5s restart ${killed}\n`);
   expect(r.stdout).toMatch(/^frames delivered to nodes: [\d,]+; dropped: /m);
   expect(r.stdout).not.toContain("REDUCER ERRORS");
-  const events = readFileSync(join(work, `${name}.jsonl`), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { type: string });
+  const events = readFileSync(join(work, `${name}.jsonl`), "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as { type: string });
   expect(events.filter((e) => e.type === "ok").length).toBeGreaterThan(20);
   const lin = cli("lincheck", `${name}.jsonl`);
   expect(lin.stdout).toMatch(new RegExp(`^${name}\\.jsonl: linearizable`));
@@ -96,26 +116,43 @@ function runChecked(spec: string, name: string, killed: string) {
 }
 
 describe("interleave run: any protocol, no per-spec runtime code", () => {
-  it("abd-register: a linearizable register under kill -9, whose final read asks every replica", { timeout: 90_000 }, () => {
-    const out = runChecked("abd-register", "abd", "s2");
-    expect(out).toMatch(/^final reads: register=(null|\d+)$/m);
-  });
+  it(
+    "abd-register: a linearizable register under kill -9, whose final read asks every replica",
+    { timeout: 90_000 },
+    () => {
+      const out = runChecked("abd-register", "abd", "s2");
+      expect(out).toMatch(/^final reads: register=(null|\d+)$/m);
+    },
+  );
 
   it("quorum-replication: R + W > N stays linearizable under kill -9", { timeout: 90_000 }, () => {
     const out = runChecked("quorum-replication", "quorum", "s2");
     expect(out).toMatch(/^final reads: register=(null|\d+)$/m);
   });
 
-  it("a user's protocol file, written to a temporary directory, runs with shapes, client role and node ids derived from its definition", { timeout: 90_000 }, () => {
-    writeFileSync(join(work, "my-protocol.ts"), USER_PROTOCOL);
-    const out = runChecked("./my-protocol.ts", "mine", "n2");
-    expect(out).toMatch(/^final reads: none$/m);
-  });
+  it(
+    "a user's protocol file, written to a temporary directory, runs with shapes, client role and node ids derived from its definition",
+    { timeout: 90_000 },
+    () => {
+      writeFileSync(join(work, "my-protocol.ts"), USER_PROTOCOL);
+      const out = runChecked("./my-protocol.ts", "mine", "n2");
+      expect(out).toMatch(/^final reads: none$/m);
+    },
+  );
 
   it.each([
-    [["run", "abd-register", "--variant", "no-such", "--history", "x.jsonl"], 'interleave: spec "abd-register" has no variant "no-such" that can run; variants: read-without-write-back, volatile-replica\n'],
-    [["run", "abd-register", "--nemesis", "isolate-leader", "--history", "x.jsonl"], 'interleave: spec "abd-register" has no leader to isolate: isolate-leader needs a runtime status that reports one and a workload probe\n'],
-    [["run", "two-phase-commit", "--nodes", "5", "--history", "x.jsonl"], 'interleave: spec "two-phase-commit" runs 4 nodes (its model\'s); it cannot take --nodes 5\n'],
+    [
+      ["run", "abd-register", "--variant", "no-such", "--history", "x.jsonl"],
+      'interleave: spec "abd-register" has no variant "no-such" that can run; variants: read-without-write-back, volatile-replica\n',
+    ],
+    [
+      ["run", "abd-register", "--nemesis", "isolate-leader", "--history", "x.jsonl"],
+      'interleave: spec "abd-register" has no leader to isolate: isolate-leader needs a runtime status that reports one and a workload probe\n',
+    ],
+    [
+      ["run", "two-phase-commit", "--nodes", "5", "--history", "x.jsonl"],
+      'interleave: spec "two-phase-commit" runs 4 nodes (its model\'s); it cannot take --nodes 5\n',
+    ],
   ])("%j exits 2 with one line", (args, message) => {
     const r = cli(...args);
     expect(r.stderr).toBe(message);

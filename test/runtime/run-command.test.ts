@@ -17,13 +17,31 @@ function run(...args: string[]) {
 
 describe("interleave run and conform (CLI)", () => {
   it("runs a cluster, prints ops/s and latency percentiles, and the history it writes passes lincheck and conform", () => {
-    const r = run("run", "raft", "--nodes", "3", "--duration", "3", "--seed", "1", "--history", "h.jsonl", "--dir", "run1");
+    const r = run(
+      "run",
+      "raft",
+      "--nodes",
+      "3",
+      "--duration",
+      "3",
+      "--seed",
+      "1",
+      "--history",
+      "h.jsonl",
+      "--dir",
+      "run1",
+    );
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^raft: 3 nodes over tcp, \d+\.\d s, seed 1$/m);
-    expect(r.stdout).toMatch(/^throughput: [\d.]+ ok ops\/s; latency of ok ops: p50 [\d.]+ ms, p90 [\d.]+ ms, p99 [\d.]+ ms, max [\d.]+ ms$/m);
+    expect(r.stdout).toMatch(
+      /^throughput: [\d.]+ ok ops\/s; latency of ok ops: p50 [\d.]+ ms, p90 [\d.]+ ms, p99 [\d.]+ ms, max [\d.]+ ms$/m,
+    );
     expect(r.stdout).toMatch(/^next: interleave lincheck h\.jsonl; interleave conform run1$/m);
-    const events = readFileSync(join(work, "h.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { type: string });
+    const events = readFileSync(join(work, "h.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { type: string });
     expect(events.filter((e) => e.type === "invoke").length).toBeGreaterThan(50);
     const lin = run("lincheck", "h.jsonl");
     expect(lin.code).toBe(0);
@@ -39,18 +57,45 @@ describe("interleave run and conform (CLI)", () => {
   }, 60_000);
 
   it.each([
-    [["run", "unique-ids", "--history", "x.jsonl"], 'interleave: spec "unique-ids" is not a protocol (defineProtocol): only a protocol\'s reducers can run as node processes\n'],
-    [["run", "raft", "--nemesis", "partition,flood", "--history", "x.jsonl"], 'interleave: unknown nemesis fault "flood"; faults: partition, kill, delay, duplicate, isolate-leader\n'],
-    [["run", "raft", "--variant", "fast", "--history", "x.jsonl"], 'interleave: spec "raft" has no variant "fast" that can run; variants: vote-twice, no-log-check, commit-old-term, stale-read, forwarder-answers, prevote-bumps-term\n'],
-    [["run", "raft", "--param", "heartbeatMs=0", "--history", "x.jsonl"], 'interleave: param "heartbeatMs" must be at least 1, got 0\n'],
+    [
+      ["run", "unique-ids", "--history", "x.jsonl"],
+      'interleave: spec "unique-ids" is not a protocol (defineProtocol): only a protocol\'s reducers can run as node processes\n',
+    ],
+    [
+      ["run", "raft", "--nemesis", "partition,flood", "--history", "x.jsonl"],
+      'interleave: unknown nemesis fault "flood"; faults: partition, kill, delay, duplicate, isolate-leader\n',
+    ],
+    [
+      ["run", "raft", "--variant", "fast", "--history", "x.jsonl"],
+      'interleave: spec "raft" has no variant "fast" that can run; variants: vote-twice, no-log-check, commit-old-term, stale-read, forwarder-answers, prevote-bumps-term\n',
+    ],
+    [
+      ["run", "raft", "--param", "heartbeatMs=0", "--history", "x.jsonl"],
+      'interleave: param "heartbeatMs" must be at least 1, got 0\n',
+    ],
     [["run", "raft"], "interleave: required option '--history <file>' not specified\n"],
-    [["run", "raft", "--transport", "quic", "--history", "x.jsonl"], "interleave: option '--transport <kind>' argument 'quic' is invalid. Allowed choices are udp, tcp.\n"],
-    [["conform", "no-such-dir"], "interleave: no-such-dir is not a run directory: no-such-dir/run.json does not exist (interleave run writes it)\n"],
+    [
+      ["run", "raft", "--transport", "quic", "--history", "x.jsonl"],
+      "interleave: option '--transport <kind>' argument 'quic' is invalid. Allowed choices are udp, tcp.\n",
+    ],
+    [
+      ["conform", "no-such-dir"],
+      "interleave: no-such-dir is not a run directory: no-such-dir/run.json does not exist (interleave run writes it)\n",
+    ],
     // Outputs are checked before anything starts.
-    [["run", "raft", "--history", "no-such-dir/x.jsonl"], `interleave: --history no-such-dir/x.jsonl: directory ${join(work, "no-such-dir")} does not exist; create it first\n`],
+    [
+      ["run", "raft", "--history", "no-such-dir/x.jsonl"],
+      `interleave: --history no-such-dir/x.jsonl: directory ${join(work, "no-such-dir")} does not exist; create it first\n`,
+    ],
     [["run", "raft", "--history", "."], "interleave: --history . is a directory; give a file name\n"],
-    [["run", "raft", "--history", "x.jsonl", "--json", "no-such-dir/s.json"], `interleave: --json no-such-dir/s.json: directory ${join(work, "no-such-dir")} does not exist; create it first\n`],
-    [["run", "raft", "--history", "x.jsonl", "--dir", "plain.txt/run"], `interleave: --dir plain.txt/run: ${join(work, "plain.txt")} is not a directory\n`],
+    [
+      ["run", "raft", "--history", "x.jsonl", "--json", "no-such-dir/s.json"],
+      `interleave: --json no-such-dir/s.json: directory ${join(work, "no-such-dir")} does not exist; create it first\n`,
+    ],
+    [
+      ["run", "raft", "--history", "x.jsonl", "--dir", "plain.txt/run"],
+      `interleave: --dir plain.txt/run: ${join(work, "plain.txt")} is not a directory\n`,
+    ],
     [["conform", "no-such-dir", "--json", "."], "interleave: --json . is a directory; give a file name\n"],
   ])("%j exits 2 with one line", (args, message) => {
     writeFileSync(join(work, "plain.txt"), "x");
@@ -88,26 +133,82 @@ describe("interleave conform on a damaged run directory: exit 2, one line naming
   async function conform(dir: string) {
     let stdout = "";
     let stderr = "";
-    const code = await runCli(["conform", dir], { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t) });
+    const code = await runCli(["conform", dir], {
+      stdout: (t) => void (stdout += t),
+      stderr: (t) => void (stderr += t),
+    });
     return { code, stdout, stderr };
   }
 
   it.each<[string, (dir: string) => void, (dir: string) => string]>([
     ["a null line", replaceLine(3, "null"), (d) => `${inputs(d)}:3: not an input-log entry: not a JSON object`],
-    ["an input that is not an object", replaceLine(3, '{"t":"in","kind":"message","from":"n3","input":null}'), (d) => `${inputs(d)}:3: not an input-log entry: "input" must be an object`],
-    ["a restored state that is not an object", replaceLine(1, '{"t":"boot","restored":5}'), (d) => `${inputs(d)}:1: not an input-log entry: "restored" must be an object or null`],
-    ["a local action without a type", replaceLine(3, '{"t":"local","action":7}'), (d) => `${inputs(d)}:3: not an input-log entry: "action" must be an object with a "type"`],
-    ["effects that are not a list", replaceLine(4, '{"t":"out","effects":"x"}'), (d) => `${inputs(d)}:4: not an input-log entry: "effects" must be a list`],
-    ["a line nested 20,000 deep", replaceLine(4, `{"t":"out","effects":${"[".repeat(20_000)}${"]".repeat(20_000)}}`), (d) => `${inputs(d)}:4: not an input-log entry: nests more than 100 levels deep`],
+    [
+      "an input that is not an object",
+      replaceLine(3, '{"t":"in","kind":"message","from":"n3","input":null}'),
+      (d) => `${inputs(d)}:3: not an input-log entry: "input" must be an object`,
+    ],
+    [
+      "a restored state that is not an object",
+      replaceLine(1, '{"t":"boot","restored":5}'),
+      (d) => `${inputs(d)}:1: not an input-log entry: "restored" must be an object or null`,
+    ],
+    [
+      "a local action without a type",
+      replaceLine(3, '{"t":"local","action":7}'),
+      (d) => `${inputs(d)}:3: not an input-log entry: "action" must be an object with a "type"`,
+    ],
+    [
+      "effects that are not a list",
+      replaceLine(4, '{"t":"out","effects":"x"}'),
+      (d) => `${inputs(d)}:4: not an input-log entry: "effects" must be a list`,
+    ],
+    [
+      "a line nested 20,000 deep",
+      replaceLine(4, `{"t":"out","effects":${"[".repeat(20_000)}${"]".repeat(20_000)}}`),
+      (d) => `${inputs(d)}:4: not an input-log entry: nests more than 100 levels deep`,
+    ],
     ["garbage in the middle", replaceLine(3, "garbage"), (d) => `${inputs(d)}:3: not a JSON line`],
-    ["an input log that is a directory", (d) => (rmSync(inputs(d, "n2")), mkdirSync(inputs(d, "n2"))), (d) => `${inputs(d, "n2")} is a directory, not a file written by interleave run`],
-    ["a missing input log", (d) => rmSync(inputs(d, "n3")), (d) => `${inputs(d, "n3")} does not exist: node n3 recorded no inputs`],
-    ["run.json truncated", (d) => writeFileSync(join(d, "run.json"), '{"spec":"raft","nod'), (d) => `${join(d, "run.json")}: not valid JSON (Unterminated string in JSON at position 19)`],
-    ["run.json not JSON", (d) => writeFileSync(join(d, "run.json"), "hello\n"), (d) => `${join(d, "run.json")}: not valid JSON (Unexpected token 'h', "hello\\n" is not valid JSON)`],
-    ["run.json an array", (d) => writeFileSync(join(d, "run.json"), "[]"), (d) => `${join(d, "run.json")}: not a run record written by interleave run: expected a JSON object`],
-    ["run.json without a spec", runRecord((r) => delete r["spec"]), (d) => `${join(d, "run.json")}: not a run record written by interleave run: "spec" must be a spec name`],
-    ["node names that leave the run directory", runRecord((r) => (r["nodes"] = ["../../n1"])), (d) => `${join(d, "run.json")}: not a run record written by interleave run: "nodes" must be a non-empty list of node names like "n1"`],
-    ["run.json a directory", (d) => (rmSync(join(d, "run.json")), mkdirSync(join(d, "run.json"))), (d) => `${join(d, "run.json")} is a directory, not a file written by interleave run`],
+    [
+      "an input log that is a directory",
+      (d) => (rmSync(inputs(d, "n2")), mkdirSync(inputs(d, "n2"))),
+      (d) => `${inputs(d, "n2")} is a directory, not a file written by interleave run`,
+    ],
+    [
+      "a missing input log",
+      (d) => rmSync(inputs(d, "n3")),
+      (d) => `${inputs(d, "n3")} does not exist: node n3 recorded no inputs`,
+    ],
+    [
+      "run.json truncated",
+      (d) => writeFileSync(join(d, "run.json"), '{"spec":"raft","nod'),
+      (d) => `${join(d, "run.json")}: not valid JSON (Unterminated string in JSON at position 19)`,
+    ],
+    [
+      "run.json not JSON",
+      (d) => writeFileSync(join(d, "run.json"), "hello\n"),
+      (d) => `${join(d, "run.json")}: not valid JSON (Unexpected token 'h', "hello\\n" is not valid JSON)`,
+    ],
+    [
+      "run.json an array",
+      (d) => writeFileSync(join(d, "run.json"), "[]"),
+      (d) => `${join(d, "run.json")}: not a run record written by interleave run: expected a JSON object`,
+    ],
+    [
+      "run.json without a spec",
+      runRecord((r) => delete r["spec"]),
+      (d) => `${join(d, "run.json")}: not a run record written by interleave run: "spec" must be a spec name`,
+    ],
+    [
+      "node names that leave the run directory",
+      runRecord((r) => (r["nodes"] = ["../../n1"])),
+      (d) =>
+        `${join(d, "run.json")}: not a run record written by interleave run: "nodes" must be a non-empty list of node names like "n1"`,
+    ],
+    [
+      "run.json a directory",
+      (d) => (rmSync(join(d, "run.json")), mkdirSync(join(d, "run.json"))),
+      (d) => `${join(d, "run.json")} is a directory, not a file written by interleave run`,
+    ],
   ])("%s", async (_what, damage, expected) => {
     const dir = damaged(damage);
     expect(await conform(dir)).toEqual({ code: 2, stdout: "", stderr: `interleave: ${expected(dir)}\n` });

@@ -38,7 +38,8 @@ function options(name: string, over: Partial<RunOptions>): RunOptions {
 }
 
 /** Replays a Raft run (conform takes the spec the run ran). */
-const conform = (dir: string, options: { readonly variant?: string | null } = {}) => replay(dir, { spec: raft, ...options });
+const conform = (dir: string, options: { readonly variant?: string | null } = {}) =>
+  replay(dir, { spec: raft, ...options });
 
 function verdict(history: string): string {
   return checkLinearizability(parseHistory(readFileSync(history), { file: history }).events, registerModel).result;
@@ -64,10 +65,15 @@ describe("nemesis schedule", () => {
       "26.4s partition [n2] | [n3 n1]",
       "29.5s heal",
     ]);
-    expect(nemesisSchedule(1, ["partition", "kill"], nodes, 30_000)).toEqual(nemesisSchedule(1, ["partition", "kill"], nodes, 30_000));
-    expect(nemesisSchedule(2, ["partition", "kill"], nodes, 30_000)).not.toEqual(nemesisSchedule(1, ["partition", "kill"], nodes, 30_000));
+    expect(nemesisSchedule(1, ["partition", "kill"], nodes, 30_000)).toEqual(
+      nemesisSchedule(1, ["partition", "kill"], nodes, 30_000),
+    );
+    expect(nemesisSchedule(2, ["partition", "kill"], nodes, 30_000)).not.toEqual(
+      nemesisSchedule(1, ["partition", "kill"], nodes, 30_000),
+    );
     // Every fault ends before the run does.
-    for (const e of nemesisSchedule(5, ["partition", "kill", "delay", "duplicate", "isolate-leader"], nodes, 10_000)) expect(e.at).toBeLessThanOrEqual(9_500);
+    for (const e of nemesisSchedule(5, ["partition", "kill", "delay", "duplicate", "isolate-leader"], nodes, 10_000))
+      expect(e.at).toBeLessThanOrEqual(9_500);
   });
 });
 
@@ -148,7 +154,10 @@ describe("interleave run: isolate the leader, write on the majority side, read f
       await runCluster(options("correct", { nemesis: ["isolate-leader"] })),
     ];
     for (const s of [stale, correct]) {
-      expect(s.nemesis).toEqual(["2.0s isolate the leader, write on the majority side, read from the old leader", "6.0s heal"]);
+      expect(s.nemesis).toEqual([
+        "2.0s isolate the leader, write on the majority side, read from the old leader",
+        "6.0s heal",
+      ]);
       expect(s.finalReads.find((r) => r.key === SCENARIO_KEY)?.value).toBe(2);
     }
     expect(verdict(stale.history)).toBe("violation");

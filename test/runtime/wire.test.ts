@@ -2,11 +2,19 @@ import { PassThrough } from "node:stream";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { readFrames } from "../../src/runtime/transport.js";
-import { decodeFrame, emptyCounters, encodeFrame, MAX_TCP_FRAME_BYTES, MAX_UDP_FRAME_BYTES, WIRE_VERSION } from "../../src/runtime/wire.js";
+import {
+  decodeFrame,
+  emptyCounters,
+  encodeFrame,
+  MAX_TCP_FRAME_BYTES,
+  MAX_UDP_FRAME_BYTES,
+  WIRE_VERSION,
+} from "../../src/runtime/wire.js";
 
 const valid = { v: 1, from: "n2", to: "n1", msg: { type: "RequestVote", term: 3, lastLogIndex: 0, lastLogTerm: 0 } };
 const frameOf = (o: unknown): string => JSON.stringify(o);
-const withoutKey = (o: Record<string, unknown>, key: string): Record<string, unknown> => Object.fromEntries(Object.entries(o).filter(([k]) => k !== key));
+const withoutKey = (o: Record<string, unknown>, key: string): Record<string, unknown> =>
+  Object.fromEntries(Object.entries(o).filter(([k]) => k !== key));
 
 describe("decodeFrame", () => {
   it("decodes a valid frame from a string and from bytes", () => {
@@ -19,7 +27,10 @@ describe("decodeFrame", () => {
     const text = frameOf(valid);
     const big = Buffer.from(`xxxx${text}yyyy`);
     const view = new Uint8Array(big.buffer, big.byteOffset + 4, Buffer.byteLength(text));
-    expect(decodeFrame(view, MAX_UDP_FRAME_BYTES)).toEqual({ ok: true, envelope: { from: "n2", to: "n1", msg: valid.msg } });
+    expect(decodeFrame(view, MAX_UDP_FRAME_BYTES)).toEqual({
+      ok: true,
+      envelope: { from: "n2", to: "n1", msg: valid.msg },
+    });
   });
 
   it("drops a frame over the limit as oversized, counting bytes, not characters", () => {
@@ -41,7 +52,10 @@ describe("decodeFrame", () => {
     for (const text of ["", "not json", "{", '{"v":1,', "{'v':1}", "\u0000", '{"v":1}}']) {
       expect(decodeFrame(text, MAX_UDP_FRAME_BYTES), text).toEqual({ ok: false, reason: "malformed" });
     }
-    expect(decodeFrame(Uint8Array.from([0xff, 0xfe, 0x00, 0x7b, 0x80]), MAX_UDP_FRAME_BYTES)).toEqual({ ok: false, reason: "malformed" });
+    expect(decodeFrame(Uint8Array.from([0xff, 0xfe, 0x00, 0x7b, 0x80]), MAX_UDP_FRAME_BYTES)).toEqual({
+      ok: false,
+      reason: "malformed",
+    });
   });
 
   it("drops JSON that is not an object (arrays, null, numbers, strings, booleans) as malformed", () => {
@@ -52,7 +66,10 @@ describe("decodeFrame", () => {
 
   it("drops a frame of another or no version as version", () => {
     for (const v of [0, 2, "1", 1.5, null, [1]]) {
-      expect(decodeFrame(frameOf({ ...valid, v }), MAX_UDP_FRAME_BYTES), String(v)).toEqual({ ok: false, reason: "version" });
+      expect(decodeFrame(frameOf({ ...valid, v }), MAX_UDP_FRAME_BYTES), String(v)).toEqual({
+        ok: false,
+        reason: "version",
+      });
     }
     expect(decodeFrame(frameOf(withoutKey(valid, "v")), MAX_UDP_FRAME_BYTES)).toEqual({ ok: false, reason: "version" });
     expect(decodeFrame("{}", MAX_UDP_FRAME_BYTES)).toEqual({ ok: false, reason: "version" });
@@ -72,12 +89,16 @@ describe("decodeFrame", () => {
       { ...valid, msg: { ...valid.msg, type: 7 } },
       { ...valid, msg: { ...valid.msg, type: null } },
     ];
-    for (const c of cases) expect(decodeFrame(frameOf(c), MAX_UDP_FRAME_BYTES), frameOf(c)).toEqual({ ok: false, reason: "malformed" });
+    for (const c of cases)
+      expect(decodeFrame(frameOf(c), MAX_UDP_FRAME_BYTES), frameOf(c)).toEqual({ ok: false, reason: "malformed" });
   });
 
   it("leaves extra fields and what msg holds to the receiver", () => {
     const extra = { ...valid, extra: [1, 2], msg: { type: "Whatever", nested: { deep: [null] } } };
-    expect(decodeFrame(frameOf(extra), MAX_UDP_FRAME_BYTES)).toEqual({ ok: true, envelope: { from: "n2", to: "n1", msg: extra.msg } });
+    expect(decodeFrame(frameOf(extra), MAX_UDP_FRAME_BYTES)).toEqual({
+      ok: true,
+      envelope: { from: "n2", to: "n1", msg: extra.msg },
+    });
   });
 
   it("round-trips encodeFrame through decodeFrame for any envelope", () => {
@@ -100,7 +121,17 @@ describe("decodeFrame", () => {
   });
 
   it("starts every counter at zero", () => {
-    expect(emptyCounters()).toEqual({ delivered: 0, oversized: 0, malformed: 0, version: 0, misaddressed: 0, unknownPeer: 0, unknownType: 0, invalid: 0, rejected: 0 });
+    expect(emptyCounters()).toEqual({
+      delivered: 0,
+      oversized: 0,
+      malformed: 0,
+      version: 0,
+      misaddressed: 0,
+      unknownPeer: 0,
+      unknownType: 0,
+      invalid: 0,
+      rejected: 0,
+    });
   });
 });
 
@@ -108,7 +139,11 @@ describe("decodeFrame", () => {
 async function split(chunks: readonly (string | Buffer)[], maxBytes: number): Promise<string[]> {
   const stream = new PassThrough();
   const out: string[] = [];
-  readFrames(stream, { onFrame: (f) => out.push(`frame:${f.toString("utf8")}`), onOversized: () => out.push("oversized") }, maxBytes);
+  readFrames(
+    stream,
+    { onFrame: (f) => out.push(`frame:${f.toString("utf8")}`), onOversized: () => out.push("oversized") },
+    maxBytes,
+  );
   const ended = new Promise<void>((resolve) => stream.on("end", resolve));
   for (const c of chunks) stream.write(c);
   stream.end();
@@ -133,13 +168,21 @@ function cut(bytes: Buffer, cuts: readonly number[]): Buffer[] {
 describe("readFrames", () => {
   it("yields exactly the lines, in order, for any chunking of any sequence of lines", async () => {
     // Lines without newlines, non-empty, with multi-byte characters; any cut points (even inside a character).
-    const line = fc.string({ unit: fc.constantFrom("a", "{", "}", '"', "é", "€", "😀", " ", "\r"), minLength: 1, maxLength: 30 });
+    const line = fc.string({
+      unit: fc.constantFrom("a", "{", "}", '"', "é", "€", "😀", " ", "\r"),
+      minLength: 1,
+      maxLength: 30,
+    });
     await fc.assert(
-      fc.asyncProperty(fc.array(line, { maxLength: 12 }), fc.array(fc.nat(), { maxLength: 20 }), async (lines, cuts) => {
-        const bytes = Buffer.from(lines.map((l) => `${l}\n`).join(""));
-        const out = await split(cut(bytes, cuts), 1000);
-        expect(out).toEqual(lines.map((l) => `frame:${l}`));
-      }),
+      fc.asyncProperty(
+        fc.array(line, { maxLength: 12 }),
+        fc.array(fc.nat(), { maxLength: 20 }),
+        async (lines, cuts) => {
+          const bytes = Buffer.from(lines.map((l) => `${l}\n`).join(""));
+          const out = await split(cut(bytes, cuts), 1000);
+          expect(out).toEqual(lines.map((l) => `frame:${l}`));
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -147,18 +190,26 @@ describe("readFrames", () => {
   it("reports an oversized line between two good ones once, and still delivers both good ones, for any chunking", async () => {
     const max = 16;
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: max + 1, max: 80 }), fc.array(fc.nat(), { maxLength: 12 }), async (bigLength, cuts) => {
-        const bytes = Buffer.from(`first\n${"x".repeat(bigLength)}\nsecond\n`);
-        const out = await split(cut(bytes, cuts), max);
-        expect(out).toEqual(["frame:first", "oversized", "frame:second"]);
-      }),
+      fc.asyncProperty(
+        fc.integer({ min: max + 1, max: 80 }),
+        fc.array(fc.nat(), { maxLength: 12 }),
+        async (bigLength, cuts) => {
+          const bytes = Buffer.from(`first\n${"x".repeat(bigLength)}\nsecond\n`);
+          const out = await split(cut(bytes, cuts), max);
+          expect(out).toEqual(["frame:first", "oversized", "frame:second"]);
+        },
+      ),
       { numRuns: 300 },
     );
   });
 
   it("accepts a line of exactly the limit and rejects one byte more", async () => {
     expect(await split([`${"a".repeat(8)}\n${"b".repeat(9)}\n`], 8)).toEqual([`frame:${"a".repeat(8)}`, "oversized"]);
-    expect(await split(["a".repeat(4), "a".repeat(4), "\n", "b".repeat(5), "b".repeat(4), "\nc\n"], 8)).toEqual([`frame:${"a".repeat(8)}`, "oversized", "frame:c"]);
+    expect(await split(["a".repeat(4), "a".repeat(4), "\n", "b".repeat(5), "b".repeat(4), "\nc\n"], 8)).toEqual([
+      `frame:${"a".repeat(8)}`,
+      "oversized",
+      "frame:c",
+    ]);
   });
 
   it("skips empty lines", async () => {
@@ -170,7 +221,9 @@ describe("readFrames", () => {
   });
 
   it("splits real frames that decode back to what was encoded", async () => {
-    const frames = [1, 2, 3].map((term) => encodeFrame({ from: "n2", to: "n1", msg: { type: "RequestVote", term, lastLogIndex: 0, lastLogTerm: 0 } }));
+    const frames = [1, 2, 3].map((term) =>
+      encodeFrame({ from: "n2", to: "n1", msg: { type: "RequestVote", term, lastLogIndex: 0, lastLogTerm: 0 } }),
+    );
     const stream = new PassThrough();
     const terms: unknown[] = [];
     const termOf = (f: Buffer): unknown => {

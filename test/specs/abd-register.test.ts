@@ -3,7 +3,12 @@ import { checkSpec } from "../../checker/index.js";
 import type { HistoryEvent, ProtocolState } from "../../src/index.js";
 import { abdRegister, majorities, majority, replica } from "../../specs/abd-register.js";
 
-const invoke = (process: string, f: string, value: number | null): HistoryEvent => ({ type: "invoke", process, f, value });
+const invoke = (process: string, f: string, value: number | null): HistoryEvent => ({
+  type: "invoke",
+  process,
+  f,
+  value,
+});
 const ok = (process: string, f: string, value: number | null): HistoryEvent => ({ type: "ok", process, f, value });
 
 /** The spec's linearizability property on a state holding `history`. */
@@ -26,9 +31,19 @@ describe("abd-register: quorums and the replica", () => {
   });
 
   it("a replica keeps only higher-stamped values and acknowledges every store", () => {
-    const ctx = { self: "s1", from: "w", kind: "message" as const, params: {}, nodes: ["s1", "w"], roles: { replica: ["s1"] } };
+    const ctx = {
+      self: "s1",
+      from: "w",
+      kind: "message" as const,
+      params: {},
+      nodes: ["s1", "w"],
+      roles: { replica: ["s1"] },
+    };
     const newer = replica.reduce({ ts: 1, value: 1 }, { type: "Store", rid: 4, ts: 2, value: 2 }, ctx);
-    expect(newer).toEqual({ state: { ts: 2, value: 2 }, effects: [{ type: "send", to: "w", msg: { type: "StoreAck", rid: 4 } }] });
+    expect(newer).toEqual({
+      state: { ts: 2, value: 2 },
+      effects: [{ type: "send", to: "w", msg: { type: "StoreAck", rid: 4 } }],
+    });
     const older = replica.reduce({ ts: 2, value: 2 }, { type: "Store", rid: 5, ts: 1, value: 1 }, ctx);
     expect(older?.state).toEqual({ ts: 2, value: 2 });
   });
@@ -37,11 +52,21 @@ describe("abd-register: quorums and the replica", () => {
 describe("abd-register: the linearizability property", () => {
   it("accepts a read of a write still in progress, and rejects the new-old inversion and invented values", () => {
     expect(linearizable([invoke("w", "write", 1), invoke("r", "read", null), ok("r", "read", 1)])).toBe(true);
-    expect(linearizable([invoke("r", "read", null), ok("r", "read", null), invoke("w", "write", 1), ok("w", "write", 1)])).toBe(true);
-    const inversion = [invoke("w", "write", 1), invoke("r", "read", null), ok("r", "read", 1), invoke("r", "read", null), ok("r", "read", null)];
+    expect(
+      linearizable([invoke("r", "read", null), ok("r", "read", null), invoke("w", "write", 1), ok("w", "write", 1)]),
+    ).toBe(true);
+    const inversion = [
+      invoke("w", "write", 1),
+      invoke("r", "read", null),
+      ok("r", "read", 1),
+      invoke("r", "read", null),
+      ok("r", "read", null),
+    ];
     expect(linearizable(inversion)).toBe(false);
     expect(linearizable([invoke("r", "read", null), ok("r", "read", 2)])).toBe(false);
-    expect(linearizable([invoke("w", "write", 1), ok("w", "write", 1), invoke("r", "read", null), ok("r", "read", null)])).toBe(false);
+    expect(
+      linearizable([invoke("w", "write", 1), ok("w", "write", 1), invoke("r", "read", null), ok("r", "read", null)]),
+    ).toBe(false);
   });
 });
 
@@ -75,6 +100,11 @@ describe("abd-register: the model", () => {
     expect([r.result, r.property, (r.trace?.length ?? 0) - 1]).toEqual(["violation", "historyIsLinearizable", 16]);
     const actions = r.trace?.map((s) => s.action) ?? [];
     expect(actions.indexOf("restart s1")).toBe(actions.indexOf("crash s1") + 1);
-    expect((r.trace?.at(-1)?.state as ProtocolState).history).toEqual([invoke("w", "write", 1), ok("w", "write", 1), invoke("r", "read", null), ok("r", "read", null)]);
+    expect((r.trace?.at(-1)?.state as ProtocolState).history).toEqual([
+      invoke("w", "write", 1),
+      ok("w", "write", 1),
+      invoke("r", "read", null),
+      ok("r", "read", null),
+    ]);
   });
 });

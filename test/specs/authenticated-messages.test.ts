@@ -13,13 +13,24 @@ import {
 } from "../../specs/authenticated-messages.js";
 
 const at = (self: string, from?: string) =>
-  ({ self, from, kind: from === undefined ? "choice" : "message", params: {}, nodes: ["c", "srv", "eve"], roles: {} }) as const;
+  ({
+    self,
+    from,
+    kind: from === undefined ? "choice" : "message",
+    params: {},
+    nodes: ["c", "srv", "eve"],
+    roles: {},
+  }) as const;
 
 describe("authenticated-messages: MACs, client and server", () => {
   it("a MAC verifies only under its key and over the same nonce and value", () => {
     const tag = mac(SHARED_KEY, 1, 5);
     expect(verifies(tag, SHARED_KEY, 1, 5)).toBe(true);
-    expect([verifies(tag, ATTACKER_KEY, 1, 5), verifies(tag, SHARED_KEY, 2, 5), verifies(tag, SHARED_KEY, 1, 6)]).toEqual([false, false, false]);
+    expect([
+      verifies(tag, ATTACKER_KEY, 1, 5),
+      verifies(tag, SHARED_KEY, 2, 5),
+      verifies(tag, SHARED_KEY, 1, 6),
+    ]).toEqual([false, false, false]);
   });
 
   it("the client numbers each command and sends it to the server (the attacker's tap sees a copy)", () => {
@@ -70,7 +81,9 @@ describe("authenticated-messages: the model", () => {
   it("no-mac-check also applies a tampered command, in 4 steps without forgeries", () => {
     const r = checkSpec(authenticatedMessages, { variant: "no-mac-check", params: { forgeries: 0 } });
     expect([r.result, r.property, (r.trace?.length ?? 0) - 1]).toEqual(["violation", "onlyClientCommandsApplied", 4]);
-    expect(r.trace?.at(-1)?.action).toBe('srv: receive Command{nonce:1,value:99,mac:{"key":"k","nonce":1,"value":1}} from eve');
+    expect(r.trace?.at(-1)?.action).toBe(
+      'srv: receive Command{nonce:1,value:99,mac:{"key":"k","nonce":1,"value":1}} from eve',
+    );
   });
 
   it("random search finds every broken variant", () => {

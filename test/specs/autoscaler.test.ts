@@ -39,8 +39,16 @@ describe("autoscaler: the policy and the group's steps", () => {
   it("scales in by cancelling the newest launches first, then terminating instances in service", () => {
     const group: ScalingGroup = { inService: 2, pending: [5, 6], lastScalingAt: 1 };
     expect(decideScaling(group, 0, 4, config)).toEqual({ type: "scale-in", terminate: 3 });
-    expect(applyScaling(group, { type: "scale-in", terminate: 1 }, 4, config)).toEqual({ inService: 2, pending: [5], lastScalingAt: 4 });
-    expect(applyScaling(group, { type: "scale-in", terminate: 3 }, 4, config)).toEqual({ inService: 1, pending: [], lastScalingAt: 4 });
+    expect(applyScaling(group, { type: "scale-in", terminate: 1 }, 4, config)).toEqual({
+      inService: 2,
+      pending: [5],
+      lastScalingAt: 4,
+    });
+    expect(applyScaling(group, { type: "scale-in", terminate: 3 }, 4, config)).toEqual({
+      inService: 1,
+      pending: [],
+      lastScalingAt: 4,
+    });
     expect(applyScaling(group, { type: "hold", reason: "at-desired" }, 4, config)).toBe(group);
   });
 
@@ -52,7 +60,11 @@ describe("autoscaler: the policy and the group's steps", () => {
   });
 
   it("replaces an unhealthy instance with a fresh one, without starting a cooldown", () => {
-    expect(replaceUnhealthy({ inService: 2, pending: [], lastScalingAt: null }, 4, config)).toEqual({ inService: 1, pending: [7], lastScalingAt: null });
+    expect(replaceUnhealthy({ inService: 2, pending: [], lastScalingAt: null }, 4, config)).toEqual({
+      inService: 1,
+      pending: [7],
+      lastScalingAt: null,
+    });
     const empty: ScalingGroup = { inService: 0, pending: [5], lastScalingAt: null };
     expect(replaceUnhealthy(empty, 4, config)).toBe(empty);
   });
@@ -70,15 +82,25 @@ describe("autoscaler: the model", () => {
     const r = checkSpec(autoscaler, { variant: "count-pending-as-zero" });
     expect([r.result, r.property]).toEqual(["violation", "capacityWithinMinMax"]);
     expect(r.trace?.map((s) => s.action)).toEqual([null, "HealthCheckFails", "Tick(5)"]);
-    expect((r.trace?.at(-1)?.state as AutoscalerState).group).toEqual({ inService: 0, pending: [3, 4, 4, 4], lastScalingAt: 1 });
+    expect((r.trace?.at(-1)?.state as AutoscalerState).group).toEqual({
+      inService: 0,
+      pending: [3, 4, 4, 4],
+      lastScalingAt: 1,
+    });
   });
 
   it("count-pending-as-zero, without health failures: launches, waits out the cooldown, and launches again while the first are warming up; a warm-up no longer than the cooldown hides the bug", () => {
     const r = checkSpec(autoscaler, { variant: "count-pending-as-zero", params: { failures: 0 } });
     expect([r.result, r.property]).toEqual(["violation", "capacityWithinMinMax"]);
     expect(r.trace?.map((s) => s.action)).toEqual([null, "Tick(3)", "Tick(0)", "Tick(5)"]);
-    expect((r.trace?.at(-1)?.state as AutoscalerState).group).toEqual({ inService: 1, pending: [4, 6, 6], lastScalingAt: 3 });
-    expect(checkSpec(autoscaler, { variant: "count-pending-as-zero", params: { failures: 0, warmup: 2 } }).result).toBe("ok");
+    expect((r.trace?.at(-1)?.state as AutoscalerState).group).toEqual({
+      inService: 1,
+      pending: [4, 6, 6],
+      lastScalingAt: 3,
+    });
+    expect(checkSpec(autoscaler, { variant: "count-pending-as-zero", params: { failures: 0, warmup: 2 } }).result).toBe(
+      "ok",
+    );
   });
 
   it("no-cooldown scales out on a spike and in on the next reading, in 2 steps", () => {
@@ -86,7 +108,11 @@ describe("autoscaler: the model", () => {
     expect([r.result, r.property]).toEqual(["violation", "noScalingDuringCooldown"]);
     expect(r.trace?.map((s) => s.action)).toEqual([null, "Tick(3)", "Tick(0)"]);
     const flapping = bfs.search(onlyProperty(autoscaler.instantiate({ variant: "no-cooldown" }), "noFlapping"));
-    expect([flapping.result, flapping.violation?.property, (flapping.violation?.trace.length ?? 0) - 1]).toEqual(["violation", "noFlapping", 2]);
+    expect([flapping.result, flapping.violation?.property, (flapping.violation?.trace.length ?? 0) - 1]).toEqual([
+      "violation",
+      "noFlapping",
+      2,
+    ]);
   });
 
   it("floor-instead-of-ceil leaves a load of 3 on one instance with a target of 2, in 1 step", () => {

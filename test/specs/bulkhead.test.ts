@@ -17,7 +17,10 @@ describe("bulkhead: the pool's steps", () => {
   });
 
   it("a freed slot goes to the first waiting caller; with nobody waiting it is returned", () => {
-    expect(release({ active: 2, waiting: ["c3", "c4"] })).toEqual({ pool: { active: 2, waiting: ["c4"] }, promoted: "c3" });
+    expect(release({ active: 2, waiting: ["c3", "c4"] })).toEqual({
+      pool: { active: 2, waiting: ["c4"] },
+      promoted: "c3",
+    });
     expect(release({ active: 2, waiting: [] })).toEqual({ pool: { active: 1, waiting: [] }, promoted: null });
   });
 });
@@ -37,9 +40,22 @@ describe("bulkhead: the model", () => {
 
   it("with b hung, its slots and queue full, a call to a still runs, in 5 steps", () => {
     const isolated = (s: BulkheadState) =>
-      s.hung && s.pools.b!.active === 2 && s.pools.b!.waiting.length === 1 && Object.values(s.callers).some((c) => c.status === "running" && c.dep === "a");
-    const r = bfs.search({ ...bulkhead.instantiate(), properties: [{ name: "neverIsolated", kind: "invariant", check: (s: BulkheadState) => !isolated(s) }] });
-    expect(r.violation?.trace.map((s) => s.action)).toEqual([null, "Call(c1, a)", "Call(c2, b)", "Call(c3, b)", "Call(c4, b)", "Hang"]);
+      s.hung &&
+      s.pools.b!.active === 2 &&
+      s.pools.b!.waiting.length === 1 &&
+      Object.values(s.callers).some((c) => c.status === "running" && c.dep === "a");
+    const r = bfs.search({
+      ...bulkhead.instantiate(),
+      properties: [{ name: "neverIsolated", kind: "invariant", check: (s: BulkheadState) => !isolated(s) }],
+    });
+    expect(r.violation?.trace.map((s) => s.action)).toEqual([
+      null,
+      "Call(c1, a)",
+      "Call(c2, b)",
+      "Call(c3, b)",
+      "Call(c4, b)",
+      "Hang",
+    ]);
   });
 
   it("shared-pool makes a call to b wait while a's calls hold every slot, in 3 steps", () => {
@@ -52,7 +68,15 @@ describe("bulkhead: the model", () => {
   it("release-twice frees a timed-out call's slot twice and runs 3 calls to b, in 6 steps", () => {
     const r = checkSpec(bulkhead, { variant: "release-twice" });
     expect([r.result, r.property]).toEqual(["violation", "concurrencyWithinPoolLimit"]);
-    expect(r.trace?.map((s) => s.action)).toEqual([null, "Call(c1, b)", "Call(c2, b)", "Call(c3, b)", "Hang", "Timeout(c1)", "Call(c1, b)"]);
+    expect(r.trace?.map((s) => s.action)).toEqual([
+      null,
+      "Call(c1, b)",
+      "Call(c2, b)",
+      "Call(c3, b)",
+      "Hang",
+      "Timeout(c1)",
+      "Call(c1, b)",
+    ]);
     const afterTimeout = r.trace?.at(-2)?.state as BulkheadState;
     expect([afterTimeout.pools.b, afterTimeout.callers.c2, afterTimeout.callers.c3]).toEqual([
       { active: 1, waiting: [] },
@@ -77,7 +101,12 @@ describe("bulkhead: the model", () => {
   const broken = bulkhead.variants.filter((v) => v.violates !== undefined);
 
   it("has four broken variants, each caught by DFS too", () => {
-    expect(broken.map((v) => v.name)).toEqual(["shared-pool", "release-twice", "reject-when-slots-full", "unbounded-queue"]);
+    expect(broken.map((v) => v.name)).toEqual([
+      "shared-pool",
+      "release-twice",
+      "reject-when-slots-full",
+      "unbounded-queue",
+    ]);
     for (const v of broken) {
       const r = checkSpec(bulkhead, { variant: v.name, strategy: "dfs" });
       expect([v.name, r.result, r.property]).toEqual([v.name, "violation", v.violates]);

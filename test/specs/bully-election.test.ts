@@ -36,19 +36,33 @@ describe("the Bully steps", () => {
     const step = onMessage(freshProcess, { type: "Election", from: 1, to: 2 }, ctx);
     expect(step.sends.map(messageKey)).toEqual(["Alive p2→p1", "Election p2→p3"]);
     expect(step.process).toEqual({ coordinator: null, phase: "electing" });
-    expect(onMessage(step.process, { type: "Election", from: 1, to: 2 }, ctx)).toEqual({ process: step.process, sends: [{ type: "Alive", from: 2, to: 1 }] });
+    expect(onMessage(step.process, { type: "Election", from: 1, to: 2 }, ctx)).toEqual({
+      process: step.process,
+      sends: [{ type: "Alive", from: 2, to: 1 }],
+    });
   });
 
   it("an Alive makes an electing process wait for the announcement; elsewhere it changes nothing", () => {
     const electing = { coordinator: null, phase: "electing" } as const;
-    expect(onMessage(electing, { type: "Alive", from: 3, to: 2 }, ctx).process).toEqual({ coordinator: null, phase: "awaitingCoordinator" });
+    expect(onMessage(electing, { type: "Alive", from: 3, to: 2 }, ctx).process).toEqual({
+      coordinator: null,
+      phase: "awaitingCoordinator",
+    });
     expect(onMessage(freshProcess, { type: "Alive", from: 3, to: 2 }, ctx).process).toBe(freshProcess);
   });
 
   it("an announcement from a higher id is accepted; one from a lower id is bullied", () => {
-    expect(onMessage(freshProcess, { type: "Coordinator", from: 3, to: 2 }, ctx)).toEqual({ process: { coordinator: 3, phase: "normal" }, sends: [] });
-    expect(onMessage(freshProcess, { type: "Coordinator", from: 2, to: 3 }, ctx).sends.map(messageKey)).toEqual(["Coordinator p3→p1", "Coordinator p3→p2"]);
-    expect(onMessage(freshProcess, { type: "Coordinator", from: 2, to: 3 }, ctx, { acceptLower: true }).process).toEqual({ coordinator: 2, phase: "normal" });
+    expect(onMessage(freshProcess, { type: "Coordinator", from: 3, to: 2 }, ctx)).toEqual({
+      process: { coordinator: 3, phase: "normal" },
+      sends: [],
+    });
+    expect(onMessage(freshProcess, { type: "Coordinator", from: 2, to: 3 }, ctx).sends.map(messageKey)).toEqual([
+      "Coordinator p3→p1",
+      "Coordinator p3→p2",
+    ]);
+    expect(
+      onMessage(freshProcess, { type: "Coordinator", from: 2, to: 3 }, ctx, { acceptLower: true }).process,
+    ).toEqual({ coordinator: 2, phase: "normal" });
   });
 
   it("a late announcement from below the coordinator followed is ignored, unless that coordinator is suspected", () => {
@@ -59,9 +73,14 @@ describe("the Bully steps", () => {
   });
 
   it("the timeouts: no Alive means take the role; no announcement means elect again", () => {
-    expect(onElectionTimeout({ coordinator: null, phase: "electing" }, 2, ids)?.sends.map(messageKey)).toEqual(["Coordinator p2→p1", "Coordinator p2→p3"]);
+    expect(onElectionTimeout({ coordinator: null, phase: "electing" }, 2, ids)?.sends.map(messageKey)).toEqual([
+      "Coordinator p2→p1",
+      "Coordinator p2→p3",
+    ]);
     expect(onElectionTimeout(freshProcess, 2, ids)).toBeUndefined();
-    expect(onCoordinatorTimeout({ coordinator: null, phase: "awaitingCoordinator" }, 1, ids)?.sends.map(messageKey)).toEqual(["Election p1→p2", "Election p1→p3"]);
+    expect(
+      onCoordinatorTimeout({ coordinator: null, phase: "awaitingCoordinator" }, 1, ids)?.sends.map(messageKey),
+    ).toEqual(["Election p1→p2", "Election p1→p3"]);
     expect(onCoordinatorTimeout({ coordinator: null, phase: "electing" }, 1, ids)).toBeUndefined();
   });
 });
@@ -115,6 +134,8 @@ describe("bully-election: the model", () => {
       network: [],
       crashes: down.length,
     });
-    expect([state([3, 3, 3]), state([2, 2, 2], [3]), state([3, 2, 3]), state([2, 2, 2])].map((s) => property.check(s))).toEqual([true, true, false, false]);
+    expect(
+      [state([3, 3, 3]), state([2, 2, 2], [3]), state([3, 2, 3]), state([2, 2, 2])].map((s) => property.check(s)),
+    ).toEqual([true, true, false, false]);
   });
 });

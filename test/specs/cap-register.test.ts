@@ -4,7 +4,12 @@ import type { HistoryEvent } from "../../src/index.js";
 import { checkLinearizability, formatViolations, registerModel } from "../../src/history/index.js";
 import { capRegister, isMajority, newerThan, newest, reachable, type CapState } from "../../specs/cap-register.js";
 
-const invoke = (process: string, f: string, value: number | null): HistoryEvent => ({ type: "invoke", process, f, value });
+const invoke = (process: string, f: string, value: number | null): HistoryEvent => ({
+  type: "invoke",
+  process,
+  f,
+  value,
+});
 const ok = (process: string, f: string, value: number | null): HistoryEvent => ({ type: "ok", process, f, value });
 
 describe("cap-register: stamps and sides", () => {
@@ -18,7 +23,11 @@ describe("cap-register: stamps and sides", () => {
   });
 
   it("a partition isolates n1; only the other side holds a majority", () => {
-    expect([reachable("n1", true), reachable("n3", true), reachable("n1", false)]).toEqual([["n1"], ["n2", "n3"], ["n1", "n2", "n3"]]);
+    expect([reachable("n1", true), reachable("n3", true), reachable("n1", false)]).toEqual([
+      ["n1"],
+      ["n2", "n3"],
+      ["n1", "n2", "n3"],
+    ]);
     expect([isMajority(["n1"]), isMajority(["n2", "n3"])]).toEqual([false, true]);
   });
 });
@@ -32,16 +41,25 @@ describe("cap-register: the model", () => {
   });
 
   it("ap answers every request and converges after healing, but is not linearizable: the witness in 3 steps", () => {
-    const available = checkSpec(capRegister, { variant: "ap", properties: ["apModeAnswersEveryRequest", "replicasConvergeAfterHealing"] });
+    const available = checkSpec(capRegister, {
+      variant: "ap",
+      properties: ["apModeAnswersEveryRequest", "replicasConvergeAfterHealing"],
+    });
     expect([available.result, available.distinctStates, available.generatedStates]).toEqual(["ok", 1531, 2863]);
     const r = checkSpec(capRegister, { variant: "ap" });
     expect([r.result, r.property, (r.trace?.length ?? 0) - 1]).toEqual(["violation", "historyIsLinearizable", 3]);
     expect(r.trace?.map((s) => s.action)).toEqual([null, "Partition", "Write(c1)", "Read(c2)"]);
     const history = (r.trace?.at(-1)?.state as CapState).history;
-    expect(history).toEqual([invoke("c1", "write", 1), ok("c1", "write", 1), invoke("c2", "read", null), ok("c2", "read", null)]);
+    expect(history).toEqual([
+      invoke("c1", "write", 1),
+      ok("c1", "write", 1),
+      invoke("c2", "read", null),
+      ok("c2", "read", null),
+    ]);
     const report = checkLinearizability(history, registerModel);
     expect(report.result).toBe("violation");
-    if (report.result === "violation") expect(formatViolations(report.violations, registerModel).split("\n")).toEqual([
+    if (report.result === "violation")
+      expect(formatViolations(report.violations, registerModel).split("\n")).toEqual([
         "every operation on 1 (write(1) by process c1 (operation 1)) was open from the invocation of write(1) by process c1 (operation 1) to the completion of write(1) by process c1 (operation 1), which lies where the register must hold the initial null from the start until after read -> null by process c2 (operation 2) was invoked; every value is written once. The longest partial linearization found places 1 of 2 completed operations and leaves the state 1; none of these can come next: read() -> nil [process c2]",
         "  longest partial linearization (1 operations):",
         "    write(1)  [process c1]",

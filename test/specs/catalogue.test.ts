@@ -10,7 +10,11 @@ import { catalogue } from "../../specs/index.js";
 async function cli(...args: string[]) {
   let stdout = "";
   let stderr = "";
-  const code = await runCli(args, { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), progress: false });
+  const code = await runCli(args, {
+    stdout: (t) => void (stdout += t),
+    stderr: (t) => void (stderr += t),
+    progress: false,
+  });
   return { code, stdout, stderr };
 }
 
@@ -20,10 +24,13 @@ describe("catalogue", () => {
     expect(r.code).toBe(0);
     const list = JSON.parse(r.stdout) as { name: string; variants: { name: string; violates?: string }[] }[];
     expect(list.map((s) => s.name)).toEqual(catalogue.map((s) => s.name));
-    for (const spec of list) expect(spec.variants.filter((v) => v.violates).length, spec.name).toBeGreaterThanOrEqual(1);
+    for (const spec of list)
+      expect(spec.variants.filter((v) => v.violates).length, spec.name).toBeGreaterThanOrEqual(1);
   });
 
-  const broken = catalogue.flatMap((spec) => spec.variants.filter((v) => v.violates).map((v) => [spec.name, v.name, v.violates!] as const));
+  const broken = catalogue.flatMap((spec) =>
+    spec.variants.filter((v) => v.violates).map((v) => [spec.name, v.name, v.violates!] as const),
+  );
   it.each(broken)("%s --variant %s exits 1 naming %s", async (spec, variant, property) => {
     const r = await cli("check", spec, "--variant", variant, "--json", "-");
     expect(r.code).toBe(1);
@@ -31,8 +38,14 @@ describe("catalogue", () => {
   });
 
   // Depth-first search catches them too (raft's deep variants have their own tests).
-  it.each(broken.filter(([spec]) => spec !== "raft"))("%s --variant %s: DFS finds %s too", (specName, variant, property) => {
-    const r = checkSpec(catalogue.find((s) => s.name === specName)!, { variant, strategy: "dfs" });
-    expect([r.result, r.property]).toEqual(["violation", property]);
-  });
+  it.each(broken.filter(([spec]) => spec !== "raft"))(
+    "%s --variant %s: DFS finds %s too",
+    (specName, variant, property) => {
+      const r = checkSpec(
+        catalogue.find((s) => s.name === specName)!,
+        { variant, strategy: "dfs" },
+      );
+      expect([r.result, r.property]).toEqual(["violation", property]);
+    },
+  );
 });

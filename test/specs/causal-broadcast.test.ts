@@ -1,9 +1,22 @@
 import { describe, expect, it } from "vitest";
 import { checkSpec } from "../../checker/index.js";
 import { become, type ProtocolState } from "../../src/index.js";
-import { causalBroadcast, causalBroadcastNode, deliverable, type CausalMessage, type ModelNode } from "../../specs/causal-broadcast.js";
+import {
+  causalBroadcast,
+  causalBroadcastNode,
+  deliverable,
+  type CausalMessage,
+  type ModelNode,
+} from "../../specs/causal-broadcast.js";
 
-const ctx = { self: "n3", from: "n1", kind: "message", params: {}, nodes: ["n1", "n2", "n3"], roles: { node: ["n1", "n2", "n3"] } } as const;
+const ctx = {
+  self: "n3",
+  from: "n1",
+  kind: "message",
+  params: {},
+  nodes: ["n1", "n2", "n3"],
+  roles: { node: ["n1", "n2", "n3"] },
+} as const;
 
 function message(sender: string, clock: Record<string, number>, payload: string): CausalMessage {
   return { type: "Causal", sender, clock, payload };
@@ -29,11 +42,16 @@ describe("causalBroadcastNode", () => {
 
   it("delivers its own broadcast at once and sends it to every other node", () => {
     const step = causalBroadcastNode.reduce(causalBroadcastNode.init(ctx), { type: "Broadcast", payload: "x" }, ctx);
-    expect(step).toEqual(become({ clock: { n3: 1 }, pending: [], delivered: [{ sender: "n3", payload: "x" }] }, {
-      type: "broadcast",
-      to: ["n1", "n2"],
-      msg: message("n3", { n3: 1 }, "x"),
-    }));
+    expect(step).toEqual(
+      become(
+        { clock: { n3: 1 }, pending: [], delivered: [{ sender: "n3", payload: "x" }] },
+        {
+          type: "broadcast",
+          to: ["n1", "n2"],
+          msg: message("n3", { n3: 1 }, "x"),
+        },
+      ),
+    );
   });
 });
 
@@ -66,7 +84,12 @@ describe("causal-broadcast", () => {
 
   it("wait-for-exact-vector ends with messages held back forever, after 9 steps", () => {
     const r = checkSpec(causalBroadcast, { variant: "wait-for-exact-vector" });
-    expect([r.result, r.property, r.propertyKind, (r.trace?.length ?? 0) - 1]).toEqual(["violation", "everyNodeDeliveredEveryMessage", "final", 9]);
+    expect([r.result, r.property, r.propertyKind, (r.trace?.length ?? 0) - 1]).toEqual([
+      "violation",
+      "everyNodeDeliveredEveryMessage",
+      "final",
+      9,
+    ]);
     const last = r.trace?.at(-1)?.state as ProtocolState<ModelNode>;
     expect(Object.values(last.nodes).map((n) => n.pending.length)).toEqual([2, 2, 2]);
   });

@@ -59,7 +59,9 @@ describe("checksummed-channel: frames and checksums", () => {
   it("the sender ignores a corrupted acknowledgement and keeps retransmitting", () => {
     const sent = checksummedSender.reduce(checksummedSender.init(at("s")), { type: "Send", value: 10 }, at("s"));
     expect(sent!.state).toEqual({ sent: 1, unacked: [{ seq: 0, value: 10 }] });
-    expect(checksummedSender.reduce(sent!.state, { ...ackFrame(0), sum: ackFrame(0).sum ^ 1 }, at("s", "r"))).toEqual(become(sent!.state));
+    expect(checksummedSender.reduce(sent!.state, { ...ackFrame(0), sum: ackFrame(0).sum ^ 1 }, at("s", "r"))).toEqual(
+      become(sent!.state),
+    );
     expect(checksummedSender.reduce(sent!.state, ackFrame(0), at("s", "r"))).toEqual(
       become({ sent: 1, unacked: [] }, { type: "cancelTimer", timer: { type: "Retransmit", seq: 0 } }),
     );
@@ -77,7 +79,9 @@ describe("checksummed-channel: the model", () => {
   it("fails to deliver, but applies nothing corrupted, when corruptions outnumber retransmissions: 6 steps", () => {
     const r = checkSpec(checksummedChannel, { params: { retransmits: 0 } });
     expect([r.result, r.property, (r.trace?.length ?? 0) - 1]).toEqual(["violation", "deliveredExactlyOnce", 6]);
-    expect(r.trace?.map((s) => s.action)).toContain("corrupt Data{seq:0,value:10,sum:2570} s→r into Data{seq:0,value:11,sum:2570}");
+    expect(r.trace?.map((s) => s.action)).toContain(
+      "corrupt Data{seq:0,value:10,sum:2570} s→r into Data{seq:0,value:11,sum:2570}",
+    );
   });
 
   it("no-checksum applies a flipped value in 3 steps", () => {

@@ -17,7 +17,11 @@ import {
 async function cli(...args: string[]) {
   let stdout = "";
   let stderr = "";
-  const code = await runCli(args, { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), progress: false });
+  const code = await runCli(args, {
+    stdout: (t) => void (stdout += t),
+    stderr: (t) => void (stderr += t),
+    progress: false,
+  });
   return { code, stdout, stderr };
 }
 
@@ -39,7 +43,11 @@ describe("circuit-breaker: the breaker's steps", () => {
     expect(admitCall(open, 5, config)).toEqual({ type: "rejected", breaker: open });
     expect(breakerAt(open, 5, config)).toBe(open);
     expect(breakerAt(open, 6, config)).toEqual({ mode: "half-open", openedAt: 4, trials: 0 });
-    expect(admitCall(open, 6, config)).toEqual({ type: "admitted", breaker: { mode: "half-open", openedAt: 4, trials: 1 }, trial: true });
+    expect(admitCall(open, 6, config)).toEqual({
+      type: "admitted",
+      breaker: { mode: "half-open", openedAt: 4, trials: 1 },
+      trial: true,
+    });
   });
 
   it("half-open admits `probes` trials and rejects the rest", () => {
@@ -48,13 +56,19 @@ describe("circuit-breaker: the breaker's steps", () => {
     expect(first).toEqual({ type: "admitted", breaker: { mode: "half-open", openedAt: 0, trials: 1 }, trial: true });
     const second = admitCall(first.breaker, 2, { ...config, probes: 2 });
     expect(second).toEqual({ type: "admitted", breaker: { mode: "half-open", openedAt: 0, trials: 2 }, trial: true });
-    expect(admitCall(second.breaker, 9, { ...config, probes: 2 })).toEqual({ type: "rejected", breaker: second.breaker });
+    expect(admitCall(second.breaker, 9, { ...config, probes: 2 })).toEqual({
+      type: "rejected",
+      breaker: second.breaker,
+    });
   });
 
   it("a trial's success closes the breaker, a trial's failure re-opens it from now; other answers are ignored unless closed", () => {
     const probing: Breaker = { mode: "half-open", openedAt: 0, trials: 1 };
     expect(recordResult(probing, { trial: true, outcome: "success" }, 3, config)).toEqual(closedBreaker);
-    expect(recordResult(probing, { trial: true, outcome: "failure" }, 3, config)).toEqual({ mode: "open", openedAt: 3 });
+    expect(recordResult(probing, { trial: true, outcome: "failure" }, 3, config)).toEqual({
+      mode: "open",
+      openedAt: 3,
+    });
     expect(recordResult(probing, success, 3, config)).toBe(probing);
     expect(recordResult(probing, failure, 3, config)).toBe(probing);
     const open: Breaker = { mode: "open", openedAt: 1 };
@@ -64,8 +78,16 @@ describe("circuit-breaker: the breaker's steps", () => {
 });
 
 /** The shortest number of steps to a step `prev -> next` where `happens` holds (BFS, as a violation of its negation), or null. */
-function stepsTo(model: Model<CircuitState>, happens: (prev: CircuitState, next: CircuitState) => boolean): number | null {
-  const r = bfs.search({ ...model, properties: [{ name: "neverHappens", kind: "action", check: (prev: CircuitState, next: CircuitState) => !happens(prev, next) }] });
+function stepsTo(
+  model: Model<CircuitState>,
+  happens: (prev: CircuitState, next: CircuitState) => boolean,
+): number | null {
+  const r = bfs.search({
+    ...model,
+    properties: [
+      { name: "neverHappens", kind: "action", check: (prev: CircuitState, next: CircuitState) => !happens(prev, next) },
+    ],
+  });
   return r.violation === undefined ? null : r.violation.trace.length - 1;
 }
 
@@ -86,7 +108,8 @@ describe("circuit-breaker: the model", () => {
 
   it("the bounds reach every transition: trip, cooldown over, a failed trial re-opens, a successful trial closes", () => {
     const model = circuitBreaker.instantiate();
-    const transition = (from: Breaker["mode"], to: Breaker["mode"]) => (prev: CircuitState, next: CircuitState) => prev.breaker.mode === from && next.breaker.mode === to;
+    const transition = (from: Breaker["mode"], to: Breaker["mode"]) => (prev: CircuitState, next: CircuitState) =>
+      prev.breaker.mode === from && next.breaker.mode === to;
     expect(stepsTo(model, transition("closed", "open"))).toBe(4);
     expect(stepsTo(model, transition("open", "half-open"))).toBe(6);
     expect(stepsTo(model, transition("half-open", "open"))).toBe(8);
@@ -97,7 +120,17 @@ describe("circuit-breaker: the model", () => {
   it("unlimited-half-open lets both callers through as trials after the cooldown, in 8 steps", () => {
     const r = checkSpec(circuitBreaker, { variant: "unlimited-half-open" });
     expect([r.result, r.property]).toEqual(["violation", "halfOpenAdmitsAtMostProbes"]);
-    expect(r.trace?.map((s) => s.action)).toEqual([null, "Call(c1)", "Call(c2)", "Fail(c1)", "Fail(c2)", "Tick", "Tick", "Call(c1)", "Call(c2)"]);
+    expect(r.trace?.map((s) => s.action)).toEqual([
+      null,
+      "Call(c1)",
+      "Call(c2)",
+      "Fail(c1)",
+      "Fail(c2)",
+      "Tick",
+      "Tick",
+      "Call(c1)",
+      "Call(c2)",
+    ]);
     expect((r.trace?.at(-1)?.state as CircuitState).breaker).toEqual({ mode: "half-open", openedAt: 0, trials: 2 });
   });
 
@@ -111,13 +144,32 @@ describe("circuit-breaker: the model", () => {
   it("no-failure-reset trips on failure, success, failure, in 6 steps", () => {
     const r = checkSpec(circuitBreaker, { variant: "no-failure-reset" });
     expect([r.result, r.property]).toEqual(["violation", "tripsOnlyOnConsecutiveFailures"]);
-    expect(r.trace?.map((s) => s.action)).toEqual([null, "Call(c1)", "Call(c2)", "Fail(c1)", "Call(c1)", "Succeed(c1)", "Fail(c2)"]);
+    expect(r.trace?.map((s) => s.action)).toEqual([
+      null,
+      "Call(c1)",
+      "Call(c2)",
+      "Fail(c1)",
+      "Call(c1)",
+      "Succeed(c1)",
+      "Fail(c2)",
+    ]);
   });
 
   it("reopen-keeps-old-timer probes again at once after a failed trial, in 9 steps", () => {
     const r = checkSpec(circuitBreaker, { variant: "reopen-keeps-old-timer" });
     expect([r.result, r.property]).toEqual(["violation", "staysOpenForCooldown"]);
-    expect(r.trace?.map((s) => s.action)).toEqual([null, "Call(c1)", "Call(c2)", "Fail(c1)", "Fail(c2)", "Tick", "Tick", "Call(c1)", "Fail(c1)", "Call(c1)"]);
+    expect(r.trace?.map((s) => s.action)).toEqual([
+      null,
+      "Call(c1)",
+      "Call(c2)",
+      "Fail(c1)",
+      "Fail(c2)",
+      "Tick",
+      "Tick",
+      "Call(c1)",
+      "Fail(c1)",
+      "Call(c1)",
+    ]);
     const reopened = r.trace?.at(-2)?.state as CircuitState;
     expect([reopened.now, reopened.breaker, reopened.trippedAt]).toEqual([2, { mode: "open", openedAt: 0 }, 2]);
   });
@@ -125,13 +177,30 @@ describe("circuit-breaker: the model", () => {
   it("check-then-call sends a call permitted while closed after the breaker tripped, in 8 steps", () => {
     const r = checkSpec(circuitBreaker, { variant: "check-then-call" });
     expect([r.result, r.property]).toEqual(["violation", "noCallReachesDownstreamWhileOpen"]);
-    expect(r.trace?.map((s) => s.action)).toEqual([null, "Call(c1)", "Call(c2)", "Send(c1)", "Fail(c1)", "Call(c1)", "Send(c1)", "Fail(c1)", "Send(c2)"]);
+    expect(r.trace?.map((s) => s.action)).toEqual([
+      null,
+      "Call(c1)",
+      "Call(c2)",
+      "Send(c1)",
+      "Fail(c1)",
+      "Call(c1)",
+      "Send(c1)",
+      "Fail(c1)",
+      "Send(c2)",
+    ]);
   });
 
   const broken = circuitBreaker.variants.filter((v) => v.violates !== undefined);
 
   it("has six broken variants, each caught by DFS too", () => {
-    expect(broken.map((v) => v.name)).toEqual(["unlimited-half-open", "trip-above-threshold", "no-failure-reset", "reopen-keeps-old-timer", "check-then-call", "reopen-on-success"]);
+    expect(broken.map((v) => v.name)).toEqual([
+      "unlimited-half-open",
+      "trip-above-threshold",
+      "no-failure-reset",
+      "reopen-keeps-old-timer",
+      "check-then-call",
+      "reopen-on-success",
+    ]);
     for (const v of broken) {
       const r = checkSpec(circuitBreaker, { variant: v.name, strategy: "dfs" });
       expect([v.name, r.result, r.property]).toEqual([v.name, "violation", v.violates]);
@@ -157,7 +226,12 @@ describe("circuit-breaker: liveness (eventuallyClosesAfterRecovery, --param live
   it("is not vacuous: the service recovers while the breaker is open, and a trial then closes it: trip (4), Recover, 2 ticks, the trial and its success (9)", () => {
     const model = circuitBreaker.instantiate({ params: liveness });
     expect(stepsTo(model, (prev) => prev.recovered && prev.breaker.mode === "open")).toBe(6);
-    expect(stepsTo(model, (prev, next) => prev.recovered && prev.breaker.mode === "half-open" && next.breaker.mode === "closed")).toBe(9);
+    expect(
+      stepsTo(
+        model,
+        (prev, next) => prev.recovered && prev.breaker.mode === "half-open" && next.breaker.mode === "closed",
+      ),
+    ).toBe(9);
   });
 
   it("time is relative: a closed breaker has no clock, an open one counts ticks since it opened up to cooldown", () => {
@@ -165,7 +239,16 @@ describe("circuit-breaker: liveness (eventuallyClosesAfterRecovery, --param live
     const seen = { closed: new Set<number>(), open: new Set<number>(), "half-open": new Set<number>() };
     const r = bfs.search({
       ...model,
-      properties: [{ name: "record", kind: "invariant", check: (s: CircuitState) => (seen[s.breaker.mode].add(s.now), s.breaker.mode === "closed" || s.breaker.openedAt === 0) }],
+      properties: [
+        {
+          name: "record",
+          kind: "invariant",
+          check: (s: CircuitState) => (
+            seen[s.breaker.mode].add(s.now),
+            s.breaker.mode === "closed" || s.breaker.openedAt === 0
+          ),
+        },
+      ],
     });
     expect(r.violation).toBe(undefined);
     expect([[...seen.closed].sort(), [...seen.open].sort(), [...seen["half-open"]].sort()]).toEqual([[0], [0, 1], [2]]);
@@ -173,9 +256,20 @@ describe("circuit-breaker: liveness (eventuallyClosesAfterRecovery, --param live
 
   it("without a fair clock the breaker may stay open forever after recovery: a lasso that stays in its last state", () => {
     const model = circuitBreaker.instantiate({ params: liveness });
-    const r = bfs.search({ ...model, properties: model.properties.filter((p) => p.name === "eventuallyClosesAfterRecovery"), fairness: (label) => (label === "Tick" ? 0 : 1) });
+    const r = bfs.search({
+      ...model,
+      properties: model.properties.filter((p) => p.name === "eventuallyClosesAfterRecovery"),
+      fairness: (label) => (label === "Tick" ? 0 : 1),
+    });
     expect([r.violation?.property, r.violation?.loopStart]).toEqual(["eventuallyClosesAfterRecovery", 5]);
-    expect(r.violation?.trace.map((s) => s.action)).toEqual([null, "Call(c1)", "Call(c2)", "Fail(c1)", "Fail(c2)", "Recover"]);
+    expect(r.violation?.trace.map((s) => s.action)).toEqual([
+      null,
+      "Call(c1)",
+      "Call(c2)",
+      "Fail(c1)",
+      "Fail(c2)",
+      "Recover",
+    ]);
     expect((r.violation?.trace.at(-1)?.state as CircuitState).breaker).toEqual({ mode: "open", openedAt: 0 });
   });
 
@@ -189,7 +283,14 @@ describe("circuit-breaker: liveness (eventuallyClosesAfterRecovery, --param live
   // The cycle lets each caller probe once: weak fairness is per caller, and a loop where c1 could call but never does is not fair.
   it("reopen-on-success probes the recovered service every cooldown and never closes: 5 steps, then a fair cycle of 8", () => {
     const r = checkSpec(circuitBreaker, { variant: "reopen-on-success" });
-    expect([r.result, r.property, r.propertyKind, r.loopStart, r.distinctStates, r.generatedStates]).toEqual(["violation", "eventuallyClosesAfterRecovery", "leadsTo", 5, 84, 295]);
+    expect([r.result, r.property, r.propertyKind, r.loopStart, r.distinctStates, r.generatedStates]).toEqual([
+      "violation",
+      "eventuallyClosesAfterRecovery",
+      "leadsTo",
+      5,
+      84,
+      295,
+    ]);
     expect(r.trace?.map((s) => s.action)).toEqual([
       null,
       "Call(c1)",
@@ -207,15 +308,30 @@ describe("circuit-breaker: liveness (eventuallyClosesAfterRecovery, --param live
       "Succeed(c1)",
     ]);
     expect(r.trace?.at(-1)?.state).toEqual(r.trace?.[5]?.state);
-    expect(r.trace?.slice(5).every((s) => (s.state as CircuitState).recovered && (s.state as CircuitState).breaker.mode !== "closed")).toBe(true);
+    expect(
+      r.trace
+        ?.slice(5)
+        .every((s) => (s.state as CircuitState).recovered && (s.state as CircuitState).breaker.mode !== "closed"),
+    ).toBe(true);
   });
 
   it("the CLI prints the lasso, and replay accepts its saved JSON trace (and rejects it against the correct breaker)", async () => {
     const dir = mkdtempSync(join(tmpdir(), "interleave-circuit-breaker-"));
     const file = join(dir, "lasso.json");
-    const check = await cli("check", "circuit-breaker", "--variant", "reopen-on-success", "--trace-format", "json", "--out", file);
+    const check = await cli(
+      "check",
+      "circuit-breaker",
+      "--variant",
+      "reopen-on-success",
+      "--trace-format",
+      "json",
+      "--out",
+      file,
+    );
     expect(check.code).toBe(1);
-    expect(check.stdout).toContain('leadsTo "eventuallyClosesAfterRecovery" is violated by a fair behaviour: after 5 steps it repeats a cycle of 8 steps forever; 84 distinct states, 295 generated');
+    expect(check.stdout).toContain(
+      'leadsTo "eventuallyClosesAfterRecovery" is violated by a fair behaviour: after 5 steps it repeats a cycle of 8 steps forever; 84 distinct states, 295 generated',
+    );
     const replay = await cli("replay", file);
     expect([replay.code, replay.stdout]).toEqual([
       1,

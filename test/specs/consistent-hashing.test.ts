@@ -16,13 +16,18 @@ import {
 } from "../../specs/consistent-hashing.js";
 import { onlyProperty } from "../../src/index.js";
 
-const ringOf = (size: number, nodes: readonly string[], vnodes = 2): Ring => nodes.reduce((ring, n) => addNode(ring, n, { vnodes }), emptyRing(size));
+const ringOf = (size: number, nodes: readonly string[], vnodes = 2): Ring =>
+  nodes.reduce((ring, n) => addNode(ring, n, { vnodes }), emptyRing(size));
 
 describe("consistent-hashing: the ring", () => {
   it("hashes with FNV-1a: the published test vectors on a 2^32 ring, then modulo the ring's size", () => {
-    expect([ringPosition("", 2 ** 32), ringPosition("a", 2 ** 32), ringPosition("foobar", 2 ** 32)]).toEqual([0x811c9dc5, 0xe40c292c, 0xbf9cf968]);
+    expect([ringPosition("", 2 ** 32), ringPosition("a", 2 ** 32), ringPosition("foobar", 2 ** 32)]).toEqual([
+      0x811c9dc5, 0xe40c292c, 0xbf9cf968,
+    ]);
     expect(["k1", "k2", "k3", "k4", "k5"].map((k) => ringPosition(k, 32))).toEqual([1, 8, 27, 26, 13]);
-    expect(["n1#0", "n1#1", "n2#0", "n2#1", "n3#0", "n3#1"].map((k) => ringPosition(k, 32))).toEqual([11, 24, 26, 13, 29, 10]);
+    expect(["n1#0", "n1#1", "n2#0", "n2#1", "n3#0", "n3#1"].map((k) => ringPosition(k, 32))).toEqual([
+      11, 24, 26, 13, 29, 10,
+    ]);
   });
 
   it("places a node at one point per virtual node, sorted; adding it twice or removing it again changes nothing", () => {
@@ -64,12 +69,21 @@ describe("consistent-hashing: the ring", () => {
   });
 
   it("the binary search agrees with walking the ring, for any ring and key", () => {
-    const nodes = fc.uniqueArray(fc.constantFrom("n1", "n2", "n3", "n4", "n5", "a", "b"), { minLength: 1, maxLength: 5 });
+    const nodes = fc.uniqueArray(fc.constantFrom("n1", "n2", "n3", "n4", "n5", "a", "b"), {
+      minLength: 1,
+      maxLength: 5,
+    });
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 64 }), nodes, fc.integer({ min: 1, max: 4 }), fc.string(), (size, members, vnodes, key) => {
-        const ring = ringOf(size, members, vnodes);
-        expect(ownerOf(ring, key)).toBe(firstNodeClockwise(ring, key));
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 64 }),
+        nodes,
+        fc.integer({ min: 1, max: 4 }),
+        fc.string(),
+        (size, members, vnodes, key) => {
+          const ring = ringOf(size, members, vnodes);
+          expect(ownerOf(ring, key)).toBe(firstNodeClockwise(ring, key));
+        },
+      ),
       { seed: 1, numRuns: 500 },
     );
   });
@@ -124,9 +138,18 @@ describe("consistent-hashing: the model", () => {
   });
 
   it("modulo-hashing also moves the keys of nodes that stay when one leaves", () => {
-    const r = bfs.search(onlyProperty(consistentHashing.instantiate({ variant: "modulo-hashing" }), "leaveMovesOnlyTheLeavingNodesKeys"));
+    const r = bfs.search(
+      onlyProperty(consistentHashing.instantiate({ variant: "modulo-hashing" }), "leaveMovesOnlyTheLeavingNodesKeys"),
+    );
     expect([r.result, r.violation?.property]).toEqual(["violation", "leaveMovesOnlyTheLeavingNodesKeys"]);
-    expect(r.violation?.trace.map((s) => s.action)).toEqual([null, "Join(n1)", "Join(n2)", "Join(n3)", "Put(k1)", "Leave(n2)"]);
+    expect(r.violation?.trace.map((s) => s.action)).toEqual([
+      null,
+      "Join(n1)",
+      "Join(n2)",
+      "Join(n3)",
+      "Put(k1)",
+      "Leave(n2)",
+    ]);
   });
 
   it("no-wraparound loses k3, which hashes past n1's last point, in 2 steps", () => {
@@ -148,7 +171,12 @@ describe("consistent-hashing: the model", () => {
     const model = consistentHashing.instantiate();
     const check = (name: string) => model.properties.find((p) => p.name === name)!;
     const ring = ringOf(32, ["n1", "n2"]);
-    const state = (stores: HashingState["stores"], r: Ring = ring): HashingState => ({ ring: r, stores, written: ["k1", "k4"], changes: 2 });
+    const state = (stores: HashingState["stores"], r: Ring = ring): HashingState => ({
+      ring: r,
+      stores,
+      written: ["k1", "k4"],
+      changes: 2,
+    });
     const good = state({ n1: ["k1"], n2: ["k4"] });
     const exactlyOne = check("everyKeyHasExactlyOneOwner");
     const clockwise = check("ownerIsFirstNodeClockwise");

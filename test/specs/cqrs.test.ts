@@ -38,9 +38,14 @@ describe("cqrs: the command side", () => {
 
   it("appends an accepted command's event and publishes it; a rejected one publishes nothing", () => {
     expect(commandSide.reduce({ account: emptyAccount, log: [] }, { type: "Deposit" }, ctx)).toEqual(
-      become({ account: { balance: 1, version: 1 }, log: [deposited(1)] }, { type: "send", to: "view", msg: { type: "Event", event: deposited(1) } }),
+      become(
+        { account: { balance: 1, version: 1 }, log: [deposited(1)] },
+        { type: "send", to: "view", msg: { type: "Event", event: deposited(1) } },
+      ),
     );
-    expect(commandSide.reduce({ account: emptyAccount, log: [] }, { type: "Withdraw" }, ctx)).toEqual(become({ account: emptyAccount, log: [] }));
+    expect(commandSide.reduce({ account: emptyAccount, log: [] }, { type: "Withdraw" }, ctx)).toEqual(
+      become({ account: emptyAccount, log: [] }),
+    );
   });
 });
 
@@ -57,8 +62,14 @@ describe("cqrs: the projector", () => {
 
   it("a read model is a prefix state when its balance is the log's after `version` events", () => {
     const log = [deposited(1), withdrew(2)];
-    expect([isPrefixState({ balance: 1, version: 1 }, log), isPrefixState({ balance: 0, version: 2 }, log)]).toEqual([true, true]);
-    expect([isPrefixState({ balance: -1, version: 1 }, log), isPrefixState({ balance: 0, version: 3 }, log)]).toEqual([false, false]);
+    expect([isPrefixState({ balance: 1, version: 1 }, log), isPrefixState({ balance: 0, version: 2 }, log)]).toEqual([
+      true,
+      true,
+    ]);
+    expect([isPrefixState({ balance: -1, version: 1 }, log), isPrefixState({ balance: 0, version: 3 }, log)]).toEqual([
+      false,
+      false,
+    ]);
   });
 });
 
@@ -72,14 +83,33 @@ describe("cqrs: the model", () => {
 
   it("apply-on-arrival shows a balance of -1 when the withdrawal overtakes the deposit, in 3 steps", () => {
     const r = checkSpec(cqrs, { variant: "apply-on-arrival" });
-    expect([r.result, r.property, (r.trace?.length ?? 0) - 1]).toEqual(["violation", "readModelShowsOnlyStatesThatExisted", 3]);
-    expect(r.trace?.map((s) => s.action)).toEqual([null, "cmd: Deposit", "cmd: Withdraw", 'view: receive Event{event:{"type":"Withdrew","seq":2,"amount":1}} from cmd']);
-    expect(((r.trace?.at(-1)?.state as ProtocolState).nodes["view"] as Projector).view).toEqual({ balance: -1, version: 1 });
+    expect([r.result, r.property, (r.trace?.length ?? 0) - 1]).toEqual([
+      "violation",
+      "readModelShowsOnlyStatesThatExisted",
+      3,
+    ]);
+    expect(r.trace?.map((s) => s.action)).toEqual([
+      null,
+      "cmd: Deposit",
+      "cmd: Withdraw",
+      'view: receive Event{event:{"type":"Withdrew","seq":2,"amount":1}} from cmd',
+    ]);
+    expect(((r.trace?.at(-1)?.state as ProtocolState).nodes["view"] as Projector).view).toEqual({
+      balance: -1,
+      version: 1,
+    });
   });
 
   it("apply-on-arrival also drops the overtaken event for good: the read model never catches up (6 steps: all 4 commands, then both deliveries)", () => {
-    const r = checkSpec(cqrs, { variant: "apply-on-arrival", properties: ["readModelReflectsEveryCommandOnceDrained"] });
-    expect([r.result, r.property, (r.trace?.length ?? 0) - 1]).toEqual(["violation", "readModelReflectsEveryCommandOnceDrained", 6]);
+    const r = checkSpec(cqrs, {
+      variant: "apply-on-arrival",
+      properties: ["readModelReflectsEveryCommandOnceDrained"],
+    });
+    expect([r.result, r.property, (r.trace?.length ?? 0) - 1]).toEqual([
+      "violation",
+      "readModelReflectsEveryCommandOnceDrained",
+      6,
+    ]);
   });
 
   it("random search finds apply-on-arrival", () => {

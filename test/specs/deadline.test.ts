@@ -42,7 +42,10 @@ describe("deadline: the model", () => {
 
   it("random search (seed 1) finds both broken variants", () => {
     for (const v of deadline.variants.filter((x) => x.violates !== undefined)) {
-      const r = randomSearch(onlyProperty(deadline.instantiate({ variant: v.name }), v.violates!), { seed: 1, runs: 2000 });
+      const r = randomSearch(onlyProperty(deadline.instantiate({ variant: v.name }), v.violates!), {
+        seed: 1,
+        runs: 2000,
+      });
       expect([v.name, r.result, r.violation?.property]).toEqual([v.name, "violation", v.violates]);
     }
   });

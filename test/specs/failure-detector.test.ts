@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { checkSpec } from "../../checker/index.js";
-import { failureDetector, initialMonitor, isSuspected, monitorStep, type FailureDetectorState } from "../../specs/failure-detector.js";
+import {
+  failureDetector,
+  initialMonitor,
+  isSuspected,
+  monitorStep,
+  type FailureDetectorState,
+} from "../../specs/failure-detector.js";
 
 describe("failure-detector: the monitor", () => {
   it("suspects after more than `timeout` silent ticks and clears suspicion on a heartbeat", () => {
@@ -28,12 +34,19 @@ describe("failure-detector: the model", () => {
     ["0", 1, 168, 0, 3],
     ["1", 2, 1257, 1, 4],
     ["2", 3, 5821, 2, 5],
-  ])("delay bound %s: timeout %i holds (%i states); timeout %i suspects a live node in %i steps", (delayBound, safe, states, unsafe, steps) => {
-    const ok = checkSpec(failureDetector, { params: { delayBound, timeout: safe } });
-    expect([ok.result, ok.distinctStates]).toEqual(["ok", states]);
-    const bad = checkSpec(failureDetector, { params: { delayBound, timeout: unsafe } });
-    expect([bad.result, bad.property, (bad.trace?.length ?? 0) - 1]).toEqual(["violation", "noLiveNodeSuspected", steps]);
-  });
+  ])(
+    "delay bound %s: timeout %i holds (%i states); timeout %i suspects a live node in %i steps",
+    (delayBound, safe, states, unsafe, steps) => {
+      const ok = checkSpec(failureDetector, { params: { delayBound, timeout: safe } });
+      expect([ok.result, ok.distinctStates]).toEqual(["ok", states]);
+      const bad = checkSpec(failureDetector, { params: { delayBound, timeout: unsafe } });
+      expect([bad.result, bad.property, (bad.trace?.length ?? 0) - 1]).toEqual([
+        "violation",
+        "noLiveNodeSuspected",
+        steps,
+      ]);
+    },
+  );
 
   it("timeout-below-delay suspects a live node in 2 ticks", () => {
     const r = checkSpec(failureDetector, { variant: "timeout-below-delay" });
@@ -50,10 +63,17 @@ describe("failure-detector: the model", () => {
   });
 
   // Slow versus crashed: without a bound, every timeout suspects a live node, just later.
-  it.each([1, 2, 5])("with unbounded delay, timeout %i still suspects a live node (in timeout + 1 ticks)", (timeout) => {
-    const r = checkSpec(failureDetector, { params: { delayBound: "unbounded", timeout } });
-    expect([r.result, r.property, (r.trace?.length ?? 0) - 1]).toEqual(["violation", "noLiveNodeSuspected", timeout + 1]);
-  });
+  it.each([1, 2, 5])(
+    "with unbounded delay, timeout %i still suspects a live node (in timeout + 1 ticks)",
+    (timeout) => {
+      const r = checkSpec(failureDetector, { params: { delayBound: "unbounded", timeout } });
+      expect([r.result, r.property, (r.trace?.length ?? 0) - 1]).toEqual([
+        "violation",
+        "noLiveNodeSuspected",
+        timeout + 1,
+      ]);
+    },
+  );
 
   it("completeness fails on a state where a crashed node's last heartbeat is timeout + delayBound + 1 ticks old and it is not suspected", () => {
     const model = failureDetector.instantiate();

@@ -2,7 +2,16 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { checkSpec, randomSearch } from "../../checker/index.js";
 import { onlyProperty } from "../../src/index.js";
-import { allocations, fairShare, nashProduct, nashShare, proportionalShare, utility, type Client, type FairShareState } from "../../specs/fair-share.js";
+import {
+  allocations,
+  fairShare,
+  nashProduct,
+  nashShare,
+  proportionalShare,
+  utility,
+  type Client,
+  type FairShareState,
+} from "../../specs/fair-share.js";
 
 const c = (value: number, demand: number, disagreement = 0): Client => ({ value, demand, disagreement });
 
@@ -26,19 +35,34 @@ describe("fair-share: the allocator", () => {
   });
 
   it("matches brute force on random inputs", () => {
-    const client = fc.record({ value: fc.integer({ min: 1, max: 3 }), demand: fc.integer({ min: 1, max: 4 }), disagreement: fc.integer({ min: 0, max: 2 }) });
+    const client = fc.record({
+      value: fc.integer({ min: 1, max: 3 }),
+      demand: fc.integer({ min: 1, max: 4 }),
+      disagreement: fc.integer({ min: 0, max: 2 }),
+    });
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 7 }), fc.array(client, { minLength: 1, maxLength: 3 }), (capacity, clients) => {
-        const best = Math.max(...allocations(clients.length, capacity).map((x) => nashProduct(clients, x)));
-        const share = nashShare(capacity, clients);
-        expect(share === null ? 0 : nashProduct(clients, share)).toBe(best);
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 7 }),
+        fc.array(client, { minLength: 1, maxLength: 3 }),
+        (capacity, clients) => {
+          const best = Math.max(...allocations(clients.length, capacity).map((x) => nashProduct(clients, x)));
+          const share = nashShare(capacity, clients);
+          expect(share === null ? 0 : nashProduct(clients, share)).toBe(best);
+        },
+      ),
       { seed: 1 },
     );
   });
 
   it("enumerates every allocation of at most the capacity", () => {
-    expect(allocations(2, 2)).toEqual([[0, 0], [0, 1], [0, 2], [1, 0], [1, 1], [2, 0]]);
+    expect(allocations(2, 2)).toEqual([
+      [0, 0],
+      [0, 1],
+      [0, 2],
+      [1, 0],
+      [1, 1],
+      [2, 0],
+    ]);
     expect(allocations(3, 4).length).toBe(35);
   });
 
@@ -65,7 +89,14 @@ describe("fair-share: the model", () => {
   });
 
   it("random search (seed 1) finds proportional-split", () => {
-    const r = randomSearch(onlyProperty(fairShare.instantiate({ variant: "proportional-split" }), "maximizesNashProduct"), { seed: 1, runs: 2000 });
-    expect([r.result, r.violation?.property, r.violation?.trace.length]).toEqual(["violation", "maximizesNashProduct", 2]);
+    const r = randomSearch(
+      onlyProperty(fairShare.instantiate({ variant: "proportional-split" }), "maximizesNashProduct"),
+      { seed: 1, runs: 2000 },
+    );
+    expect([r.result, r.violation?.property, r.violation?.trace.length]).toEqual([
+      "violation",
+      "maximizesNashProduct",
+      2,
+    ]);
   });
 });

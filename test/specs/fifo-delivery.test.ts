@@ -72,7 +72,12 @@ describe("fifo-delivery", () => {
 
   it("buffer-duplicates ends with a copy stuck in the reorder buffer, after 14 steps", () => {
     const r = checkSpec(fifoDelivery, { variant: "buffer-duplicates" });
-    expect([r.result, r.property, r.propertyKind, (r.trace?.length ?? 0) - 1]).toEqual(["violation", "everyMessageDelivered", "final", 14]);
+    expect([r.result, r.property, r.propertyKind, (r.trace?.length ?? 0) - 1]).toEqual([
+      "violation",
+      "everyMessageDelivered",
+      "final",
+      14,
+    ]);
     const last = r.trace?.at(-1)?.state as ProtocolState<FifoReceiver>;
     expect(last.nodes["r"]?.buffer).toHaveLength(1);
     expect(last.nodes["r"]?.delivered).toHaveLength(6);

@@ -34,12 +34,15 @@ describe("the counters", () => {
 
   it("merges by entry-wise maximum and orders entry-wise", () => {
     expect(gCounterMerge({ r1: 2, r3: 1 }, { r1: 1, r2: 1 })).toEqual({ r1: 2, r2: 1, r3: 1 });
-    expect([gCounterLeq({ r1: 1 }, { r1: 1, r2: 3 }), gCounterLeq({ r1: 2 }, { r1: 1, r2: 3 }), gCounterLeq({ r1: 1 }, { r2: 1 })]).toEqual([
+    expect([
+      gCounterLeq({ r1: 1 }, { r1: 1, r2: 3 }),
+      gCounterLeq({ r1: 2 }, { r1: 1, r2: 3 }),
+      gCounterLeq({ r1: 1 }, { r2: 1 }),
+    ]).toEqual([true, false, false]);
+    expect([gCounterEquals({ r1: 1, r2: 2 }, { r2: 2, r1: 1 }), gCounterEquals({ r1: 1 }, { r1: 1, r2: 1 })]).toEqual([
       true,
       false,
-      false,
     ]);
-    expect([gCounterEquals({ r1: 1, r2: 2 }, { r2: 2, r1: 1 }), gCounterEquals({ r1: 1 }, { r1: 1, r2: 1 })]).toEqual([true, false]);
   });
 
   it("the PN-counter subtracts decrements, each half merged on its own", () => {
@@ -74,7 +77,11 @@ describe("the counters", () => {
     fc.assert(
       fc.property(counters, counters, fc.constantFrom("r1", "r2", "r3"), (a, b, self) => {
         const up = gCounterIncrement(a, self);
-        expect([gCounterLeq(a, up), gCounterLeq(up, a), gCounterValue(up)]).toEqual([true, false, gCounterValue(a) + 1]);
+        expect([gCounterLeq(a, up), gCounterLeq(up, a), gCounterValue(up)]).toEqual([
+          true,
+          false,
+          gCounterValue(a) + 1,
+        ]);
         expect(gCounterValue(gCounterMerge(a, b))).toBeGreaterThanOrEqual(Math.max(gCounterValue(a), gCounterValue(b)));
       }),
       { seed: 1 },
@@ -87,7 +94,14 @@ describe("the counters", () => {
 });
 
 const at = (self: string, from?: string) =>
-  ({ self, from, kind: from === undefined ? "choice" : "message", params: {}, nodes: ["r1", "r2", "r3"], roles: {} }) as const;
+  ({
+    self,
+    from,
+    kind: from === undefined ? "choice" : "message",
+    params: {},
+    nodes: ["r1", "r2", "r3"],
+    roles: {},
+  }) as const;
 
 describe("gCounterReplica", () => {
   it("an increment gossips the new state to every peer not known to hold it, with a retransmission timer each", () => {
@@ -104,7 +118,11 @@ describe("gCounterReplica", () => {
   });
 
   it("answers a Gossip with an Ack when the sender holds everything, and passes news on to the other peers", () => {
-    const step = gCounterReplica.reduce({ counter: {}, confirmed: {} }, { type: "Gossip", counter: { r1: 1 } }, at("r2", "r1"));
+    const step = gCounterReplica.reduce(
+      { counter: {}, confirmed: {} },
+      { type: "Gossip", counter: { r1: 1 } },
+      at("r2", "r1"),
+    );
     expect(step).toEqual(
       become(
         { counter: { r1: 1 }, confirmed: { r1: { r1: 1 } } },
@@ -133,10 +151,19 @@ describe("gCounterReplica", () => {
   it("an Ack confirms the peer and disarms its timer; the timer retransmits only to a peer not known to hold the state", () => {
     const s = { counter: { r1: 1 }, confirmed: {} };
     const acked = gCounterReplica.reduce(s, { type: "Ack", counter: { r1: 1 } }, at("r1", "r2"));
-    expect(acked).toEqual(become({ counter: { r1: 1 }, confirmed: { r2: { r1: 1 } } }, { type: "cancelTimer", timer: { type: "AntiEntropy", to: "r2" } }));
+    expect(acked).toEqual(
+      become(
+        { counter: { r1: 1 }, confirmed: { r2: { r1: 1 } } },
+        { type: "cancelTimer", timer: { type: "AntiEntropy", to: "r2" } },
+      ),
+    );
     expect(gCounterReplica.reduce(acked!.state, { type: "AntiEntropy", to: "r2" }, at("r1"))).toBeUndefined();
     expect(gCounterReplica.reduce(acked!.state, { type: "AntiEntropy", to: "r3" }, at("r1"))).toEqual(
-      become(acked!.state, { type: "send", to: "r3", msg: { type: "Gossip", counter: { r1: 1 } } }, { type: "setTimer", timer: { type: "AntiEntropy", to: "r3" } }),
+      become(
+        acked!.state,
+        { type: "send", to: "r3", msg: { type: "Gossip", counter: { r1: 1 } } },
+        { type: "setTimer", timer: { type: "AntiEntropy", to: "r3" } },
+      ),
     );
   });
 });
@@ -165,14 +192,24 @@ describe("g-counter: the model", () => {
 
   it("does not converge when losses outnumber retransmissions: 5 steps with none", () => {
     const r = checkSpec(gCounter, { params: { resends: 0 } });
-    expect([r.result, r.property, r.propertyKind, (r.trace?.length ?? 0) - 1]).toEqual(["violation", "replicasConverge", "final", 5]);
+    expect([r.result, r.property, r.propertyKind, (r.trace?.length ?? 0) - 1]).toEqual([
+      "violation",
+      "replicasConverge",
+      "final",
+      5,
+    ]);
     expect(r.trace?.some((s) => s.action?.startsWith("lose "))).toBe(true);
   });
 
   it("merge-by-sum counts the increment twice when the Ack echoes it back, in 3 steps", () => {
     const r = checkSpec(gCounter, { variant: "merge-by-sum" });
     expect([r.result, r.property]).toEqual(["violation", "valueNeverExceedsIncrements"]);
-    expect(r.trace?.map((s) => s.action)).toEqual([null, "r1: Increment", 'r2: receive Gossip{counter:{"r1":1}} from r1', 'r1: receive Ack{counter:{"r1":1}} from r2']);
+    expect(r.trace?.map((s) => s.action)).toEqual([
+      null,
+      "r1: Increment",
+      'r2: receive Gossip{counter:{"r1":1}} from r1',
+      'r1: receive Ack{counter:{"r1":1}} from r2',
+    ]);
     expect((r.trace?.at(-1)?.state as State).nodes["r1"]?.counter).toEqual({ r1: 2 });
   });
 
@@ -209,7 +246,12 @@ describe("g-counter: the model", () => {
   it("replicasConverge rejects a final state where the replicas agree on too small a value", () => {
     const property = gCounter.instantiate().properties.find((p) => p.name === "replicasConverge");
     if (property?.kind !== "final") throw new Error("missing property");
-    const replica = (counter: GCounter, issued: number): ModelReplica => ({ counter, confirmed: {}, issued, resent: {} });
+    const replica = (counter: GCounter, issued: number): ModelReplica => ({
+      counter,
+      confirmed: {},
+      issued,
+      resent: {},
+    });
     const state = (r1: ModelReplica, r2: ModelReplica): State => ({
       nodes: { r1, r2 },
       network: [],
@@ -231,7 +273,13 @@ describe("g-counter: the model", () => {
 
     it("gossip-gives-up: one lost gossip and a timer that fires forever without resending: 5 steps, then a cycle of 1", () => {
       const r = checkSpec(gCounter, { variant: "gossip-gives-up" });
-      expect([r.result, r.property, r.propertyKind, r.loopStart, r.trace?.length]).toEqual(["violation", "replicasEventuallyConverge", "eventually", 5, 7]);
+      expect([r.result, r.property, r.propertyKind, r.loopStart, r.trace?.length]).toEqual([
+        "violation",
+        "replicasEventuallyConverge",
+        "eventually",
+        5,
+        7,
+      ]);
       expect(r.trace?.at(-1)?.action).toBe('r2: timer AntiEntropy{to:"r1"}');
     });
   });

@@ -1,7 +1,16 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { checkSpec } from "../../checker/index.js";
-import { gossipMembership, mergeView, overrides, sameView, type MembershipState, type Status, type View, type ViewEntry } from "../../specs/gossip-membership.js";
+import {
+  gossipMembership,
+  mergeView,
+  overrides,
+  sameView,
+  type MembershipState,
+  type Status,
+  type View,
+  type ViewEntry,
+} from "../../specs/gossip-membership.js";
 
 const e = (status: Status, incarnation: number): ViewEntry => ({ status, incarnation });
 
@@ -20,11 +29,18 @@ describe("gossip-membership: views", () => {
     const mine: View = { m1: e("alive", 0), m2: e("alive", 0), m3: e("alive", 0) };
     const heard: View = { m1: e("alive", 0), m2: e("dead", 0), m3: e("suspect", 0) };
     expect(mergeView("m2", mine, heard)).toEqual({ m1: e("alive", 0), m2: e("alive", 1), m3: e("suspect", 0) });
-    expect(mergeView("m2", { ...mine, m2: e("alive", 2) }, heard)).toEqual({ m1: e("alive", 0), m2: e("alive", 2), m3: e("suspect", 0) });
+    expect(mergeView("m2", { ...mine, m2: e("alive", 2) }, heard)).toEqual({
+      m1: e("alive", 0),
+      m2: e("alive", 2),
+      m3: e("suspect", 0),
+    });
   });
 
   it("merging views of other members is idempotent, commutative and associative", () => {
-    const entry = fc.record({ status: fc.constantFrom<Status>("alive", "suspect", "dead"), incarnation: fc.integer({ min: 0, max: 2 }) });
+    const entry = fc.record({
+      status: fc.constantFrom<Status>("alive", "suspect", "dead"),
+      incarnation: fc.integer({ min: 0, max: 2 }),
+    });
     const view = fc.record({ m1: entry, m2: entry, m3: entry });
     const merge = (a: View, b: View) => mergeView("m9", a, b);
     fc.assert(
@@ -59,11 +75,20 @@ describe("gossip-membership: the model", () => {
       "Gossip(m2, m3)",
     ]);
     const last = r.trace?.at(-1)?.state as MembershipState;
-    expect([last.views.m2!.m3, last.views.m3!.m3, last.views.m3!.m1]).toEqual([e("dead", 0), e("alive", 0), e("dead", 0)]);
+    expect([last.views.m2!.m3, last.views.m3!.m3, last.views.m3!.m1]).toEqual([
+      e("dead", 0),
+      e("alive", 0),
+      e("dead", 0),
+    ]);
   });
 
   it("random search finds no-incarnations breaking liveMembersAreNeverRemovedForGood", () => {
-    const r = checkSpec(gossipMembership, { variant: "no-incarnations", strategy: "random", seed: 1, properties: ["liveMembersAreNeverRemovedForGood"] });
+    const r = checkSpec(gossipMembership, {
+      variant: "no-incarnations",
+      strategy: "random",
+      seed: 1,
+      properties: ["liveMembersAreNeverRemovedForGood"],
+    });
     expect([r.result, r.property]).toEqual(["violation", "liveMembersAreNeverRemovedForGood"]);
   });
 
@@ -72,7 +97,11 @@ describe("gossip-membership: the model", () => {
     const prop = (name: string) => model.properties.find((p) => p.name === name)!;
     const all = (m1: ViewEntry, m2: ViewEntry, m3: ViewEntry): View => ({ m1, m2, m3 });
     const good: MembershipState = {
-      views: { m1: all(e("alive", 0), e("alive", 1), e("dead", 0)), m2: all(e("alive", 0), e("alive", 1), e("dead", 0)), m3: all(e("alive", 0), e("alive", 0), e("alive", 0)) },
+      views: {
+        m1: all(e("alive", 0), e("alive", 1), e("dead", 0)),
+        m2: all(e("alive", 0), e("alive", 1), e("dead", 0)),
+        m3: all(e("alive", 0), e("alive", 0), e("alive", 0)),
+      },
       crashed: ["m3"],
       falseSuspicions: 1,
     };
@@ -80,8 +109,19 @@ describe("gossip-membership: the model", () => {
     const incarnation = prop("onlyAMemberRaisesItsIncarnation");
     const removed = prop("crashedMembersAreRemovedEverywhere");
     const live = prop("liveMembersAreNeverRemovedForGood");
-    if (self.kind !== "invariant" || incarnation.kind !== "invariant" || removed.kind !== "final" || live.kind !== "final") throw new Error("unexpected kinds");
-    expect([self.check(good), incarnation.check(good), removed.check(good), live.check(good)]).toEqual([true, true, true, true]);
+    if (
+      self.kind !== "invariant" ||
+      incarnation.kind !== "invariant" ||
+      removed.kind !== "final" ||
+      live.kind !== "final"
+    )
+      throw new Error("unexpected kinds");
+    expect([self.check(good), incarnation.check(good), removed.check(good), live.check(good)]).toEqual([
+      true,
+      true,
+      true,
+      true,
+    ]);
     const views = (m1: View): MembershipState => ({ ...good, views: { ...good.views, m1 } });
     expect(self.check(views(all(e("suspect", 0), e("alive", 1), e("dead", 0))))).toBe(false);
     expect(incarnation.check(views(all(e("alive", 0), e("alive", 2), e("dead", 0))))).toBe(false);

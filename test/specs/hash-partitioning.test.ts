@@ -1,12 +1,26 @@
 import { describe, expect, it } from "vitest";
 import { checkSpec } from "../../checker/index.js";
-import { assignRoundRobin, hashPartitioning, partitionOf, type HashPartition, type HashState } from "../../specs/hash-partitioning.js";
+import {
+  assignRoundRobin,
+  hashPartitioning,
+  partitionOf,
+  type HashPartition,
+  type HashState,
+} from "../../specs/hash-partitioning.js";
 import { beginMove, commitMove, copyMoving, hotPartitions, lostWrites, put } from "../../specs/partition-moves.js";
 
 const contains3 = (part: HashPartition, key: number) => partitionOf(key, 3) === part.bucket;
 
 function start(): HashState {
-  return { partitions: assignRoundRobin(3, ["n1", "n2"]), stores: { n1: {}, n2: {} }, acked: {}, load: {}, move: null, hot: [], changes: 0 };
+  return {
+    partitions: assignRoundRobin(3, ["n1", "n2"]),
+    stores: { n1: {}, n2: {} },
+    acked: {},
+    load: {},
+    move: null,
+    hot: [],
+    changes: 0,
+  };
 }
 
 describe("hash-partitioning: partitions", () => {
@@ -36,7 +50,11 @@ describe("hash-partitioning: partitions", () => {
     let s = beginMove(put(start(), 0, contains3)!, { partition: 1, to: "n1" })!;
     expect(commitMove(s, contains3, { waitForCopy: true, dropSource: true })).toBeNull();
     s = commitMove(copyMoving(s, contains3)!, contains3, { waitForCopy: true, dropSource: true })!;
-    expect([s.partitions[1], s.stores, lostWrites(s, contains3)]).toEqual([{ bucket: 1, owner: "n1" }, { n1: { 0: 1 }, n2: {} }, []]);
+    expect([s.partitions[1], s.stores, lostWrites(s, contains3)]).toEqual([
+      { bucket: 1, owner: "n1" },
+      { n1: { 0: 1 }, n2: {} },
+      [],
+    ]);
   });
 });
 
@@ -85,10 +103,23 @@ describe("hash-partitioning: the model", () => {
       if (prop.kind !== "invariant") throw new Error(`${name} is not an invariant`);
       return prop.check(s);
     };
-    expect(check("everyKeyHasExactlyOneOwner", { ...start(), partitions: [...start().partitions, { bucket: 1, owner: "n1" }] })).toBe(false);
+    expect(
+      check("everyKeyHasExactlyOneOwner", {
+        ...start(),
+        partitions: [...start().partitions, { bucket: 1, owner: "n1" }],
+      }),
+    ).toBe(false);
     expect(check("hotPartitionsAreFlagged", { ...start(), load: { 1: 1, 2: 1 } })).toBe(false);
     expect(check("hotPartitionsAreFlagged", { ...start(), load: { 1: 1, 2: 1 }, hot: [0] })).toBe(true);
-    expect(check("keysLiveOnlyOnTheirOwnerOrTheMoveTarget", { ...start(), stores: { n1: { 0: 1 }, n2: {} } })).toBe(false);
-    expect(check("keysLiveOnlyOnTheirOwnerOrTheMoveTarget", { ...start(), stores: { n1: { 0: 1 }, n2: {} }, move: { partition: 1, to: "n1" } })).toBe(true);
+    expect(check("keysLiveOnlyOnTheirOwnerOrTheMoveTarget", { ...start(), stores: { n1: { 0: 1 }, n2: {} } })).toBe(
+      false,
+    );
+    expect(
+      check("keysLiveOnlyOnTheirOwnerOrTheMoveTarget", {
+        ...start(),
+        stores: { n1: { 0: 1 }, n2: {} },
+        move: { partition: 1, to: "n1" },
+      }),
+    ).toBe(true);
   });
 });

@@ -64,8 +64,18 @@ describe("lamport-clock", () => {
     // n1 sends to n2; n2 then sends to n3; n3 had a local event first.
     const graph = eventGraph({
       n1: { events: [{ kind: "send", clock: 1 }] },
-      n2: { events: [{ kind: "receive", clock: 2, sentAt: { node: "n1", index: 0 } }, { kind: "send", clock: 3 }] },
-      n3: { events: [{ kind: "local", clock: 1 }, { kind: "receive", clock: 4, sentAt: { node: "n2", index: 1 } }] },
+      n2: {
+        events: [
+          { kind: "receive", clock: 2, sentAt: { node: "n1", index: 0 } },
+          { kind: "send", clock: 3 },
+        ],
+      },
+      n3: {
+        events: [
+          { kind: "local", clock: 1 },
+          { kind: "receive", clock: 4, sentAt: { node: "n2", index: 1 } },
+        ],
+      },
     });
     // Events are numbered process by process, in id order.
     const at = (node: string, index: number) => graph.events.filter((e) => e.node < node).length + index;
@@ -80,15 +90,45 @@ describe("lamport-clock", () => {
     const p = property("totalOrderExtendsHappenedBefore");
     if (p.kind !== "invariant") throw new Error("not an invariant");
     const local = (clock: number) => ({ kind: "local", clock }) as const;
-    expect(p.check(state({ n1: { clock: 2, events: [local(1), local(2)] }, n2: { clock: 1, events: [local(1)] } }))).toBe(true);
-    expect(p.check(state({ n1: { clock: 1, events: [local(1), local(1)] }, n2: { clock: 0, events: [] } }))).toBe(false);
+    expect(
+      p.check(state({ n1: { clock: 2, events: [local(1), local(2)] }, n2: { clock: 1, events: [local(1)] } })),
+    ).toBe(true);
+    expect(p.check(state({ n1: { clock: 1, events: [local(1), local(1)] }, n2: { clock: 0, events: [] } }))).toBe(
+      false,
+    );
   });
 
   it("clockAdvancesWithEveryEvent rejects an event that leaves the clock where it was", () => {
     const p = property("clockAdvancesWithEveryEvent");
     if (p.kind !== "action") throw new Error("not an action property");
     const before = state({ n1: { clock: 1, events: [{ kind: "local", clock: 1 }] } });
-    expect(p.check(before, state({ n1: { clock: 2, events: [{ kind: "local", clock: 1 }, { kind: "local", clock: 2 }] } }))).toBe(true);
-    expect(p.check(before, state({ n1: { clock: 1, events: [{ kind: "local", clock: 1 }, { kind: "local", clock: 1 }] } }))).toBe(false);
+    expect(
+      p.check(
+        before,
+        state({
+          n1: {
+            clock: 2,
+            events: [
+              { kind: "local", clock: 1 },
+              { kind: "local", clock: 2 },
+            ],
+          },
+        }),
+      ),
+    ).toBe(true);
+    expect(
+      p.check(
+        before,
+        state({
+          n1: {
+            clock: 1,
+            events: [
+              { kind: "local", clock: 1 },
+              { kind: "local", clock: 1 },
+            ],
+          },
+        }),
+      ),
+    ).toBe(false);
   });
 });

@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { checkSpec } from "../../checker/index.js";
-import { fencedWrite, grantLease, initialLockService, lease, leaseStillValid, type LeaseState } from "../../specs/lease.js";
+import {
+  fencedWrite,
+  grantLease,
+  initialLockService,
+  lease,
+  leaseStillValid,
+  type LeaseState,
+} from "../../specs/lease.js";
 
 describe("lease: the service, the holder's check and the storage", () => {
   it("grants one lease at a time, with increasing tokens", () => {
@@ -8,7 +15,11 @@ describe("lease: the service, the holder's check and the storage", () => {
     expect(first).toEqual({ type: "granted", service: { token: 1, holder: "c1", expires: 3 }, token: 1 });
     if (first.type !== "granted") throw new Error("unreachable");
     expect(grantLease(first.service, "c2", 2, 3)).toEqual({ type: "busy", until: 3 });
-    expect(grantLease(first.service, "c2", 3, 3)).toEqual({ type: "granted", service: { token: 2, holder: "c2", expires: 6 }, token: 2 });
+    expect(grantLease(first.service, "c2", 3, 3)).toEqual({
+      type: "granted",
+      service: { token: 2, holder: "c2", expires: 6 },
+      token: 2,
+    });
   });
 
   it("trusts a lease for duration - margin ticks of the holder's clock", () => {

@@ -63,18 +63,23 @@ describe("the balancer", () => {
 
   it("round robin gives every backend of a stable healthy set its turn: counts differ by at most one", () => {
     fc.assert(
-      fc.property(fc.subarray(all, { minLength: 1 }), fc.nat({ max: 2 }), fc.nat({ max: 12 }), (healthy, start, requests) => {
-        const counts: Record<string, number> = {};
-        let cursor = start;
-        for (let k = 0; k < requests; k++) {
-          const pick = roundRobinPick(cursor, all, healthy)!;
-          counts[pick.backend] = (counts[pick.backend] ?? 0) + 1;
-          cursor = pick.cursor;
-        }
-        const n = healthy.map((b) => counts[b] ?? 0);
-        expect(Object.keys(counts).every((b) => healthy.includes(b))).toBe(true);
-        expect(Math.max(...n) - Math.min(...n)).toBeLessThanOrEqual(1);
-      }),
+      fc.property(
+        fc.subarray(all, { minLength: 1 }),
+        fc.nat({ max: 2 }),
+        fc.nat({ max: 12 }),
+        (healthy, start, requests) => {
+          const counts: Record<string, number> = {};
+          let cursor = start;
+          for (let k = 0; k < requests; k++) {
+            const pick = roundRobinPick(cursor, all, healthy)!;
+            counts[pick.backend] = (counts[pick.backend] ?? 0) + 1;
+            cursor = pick.cursor;
+          }
+          const n = healthy.map((b) => counts[b] ?? 0);
+          expect(Object.keys(counts).every((b) => healthy.includes(b))).toBe(true);
+          expect(Math.max(...n) - Math.min(...n)).toBeLessThanOrEqual(1);
+        },
+      ),
       { seed: 1 },
     );
   });
@@ -88,23 +93,39 @@ describe("the balancer", () => {
 
   it("routes and counts the connection, rejects when no backend is marked healthy, and closes connections", () => {
     const b = initialBalancer(all);
-    expect(routeRequest(b, all, ["b2", "b3"], "round-robin")).toEqual({ type: "routed", backend: "b2", balancer: { cursor: 2, active: { b1: 0, b2: 1, b3: 0 } } });
+    expect(routeRequest(b, all, ["b2", "b3"], "round-robin")).toEqual({
+      type: "routed",
+      backend: "b2",
+      balancer: { cursor: 2, active: { b1: 0, b2: 1, b3: 0 } },
+    });
     const busy = { cursor: 1, active: { b1: 0, b2: 3, b3: 1 } };
-    expect(routeRequest(busy, all, ["b2", "b3"], "least-connections")).toEqual({ type: "routed", backend: "b3", balancer: { cursor: 1, active: { b1: 0, b2: 3, b3: 2 } } });
+    expect(routeRequest(busy, all, ["b2", "b3"], "least-connections")).toEqual({
+      type: "routed",
+      backend: "b3",
+      balancer: { cursor: 1, active: { b1: 0, b2: 3, b3: 2 } },
+    });
     expect(routeRequest(b, all, [], "least-connections")).toEqual({ type: "rejected" });
     expect(requestFinished(busy, "b2")).toEqual({ cursor: 1, active: { b1: 0, b2: 2, b3: 1 } });
     expect(requestFinished(busy, "b1")).toEqual(busy);
   });
 
   it("lists the backends marked healthy in configuration order", () => {
-    expect(markedHealthy({ b3: initialHealth, b1: initialHealth, b2: { healthy: false, streak: 1 } }, all)).toEqual(["b1", "b3"]);
+    expect(markedHealthy({ b3: initialHealth, b1: initialHealth, b2: { healthy: false, streak: 1 } }, all)).toEqual([
+      "b1",
+      "b3",
+    ]);
   });
 });
 
 describe("load-balancer: the model", () => {
   it("holds under round robin at the defaults (3 backends, 4 requests, 4 check rounds, 1 crash, thresholds 2 and 2): 4,274 states, BFS and DFS agree", () => {
     const bfsReport = checkSpec(loadBalancer);
-    expect([bfsReport.result, bfsReport.distinctStates, bfsReport.generatedStates, bfsReport.maxDepth]).toEqual(["ok", 4274, 12440, 14]);
+    expect([bfsReport.result, bfsReport.distinctStates, bfsReport.generatedStates, bfsReport.maxDepth]).toEqual([
+      "ok",
+      4274,
+      12440,
+      14,
+    ]);
     const dfs = checkSpec(loadBalancer, { strategy: "dfs" });
     expect([dfs.result, dfs.distinctStates, dfs.generatedStates]).toEqual(["ok", 4274, 12440]);
   });
@@ -130,12 +151,12 @@ describe("load-balancer: the model", () => {
     expect([r.result, r.property]).toEqual(["violation", "leastConnectionsPicksAMinimum"]);
     expect(r.trace?.map((s) => s.action)).toEqual([null, "Arrive", "Arrive", "Arrive", "Complete(b2)", "Arrive"]);
     const last = r.trace?.at(-1)?.state as LoadBalancerState;
-    expect([last.lastArrival, last.backends["b1"]?.inFlight, last.backends["b2"]?.inFlight, last.balancer.active]).toEqual([
-      { type: "routed", backend: "b1" },
-      2,
-      0,
-      { b1: 2, b2: 1, b3: 1 },
-    ]);
+    expect([
+      last.lastArrival,
+      last.backends["b1"]?.inFlight,
+      last.backends["b2"]?.inFlight,
+      last.balancer.active,
+    ]).toEqual([{ type: "routed", backend: "b1" }, 2, 0, { b1: 2, b2: 1, b3: 1 }]);
   });
 
   it("unchecked-cursor routes to undefined once the healthy list shrinks under the cursor, in 6 steps", () => {
@@ -153,7 +174,9 @@ describe("load-balancer: the model", () => {
   });
 
   it("rejectsOnlyWhenNoBackendMarkedHealthy fails a rejection while a backend is marked healthy", () => {
-    const property = loadBalancer.instantiate().properties.find((p) => p.name === "rejectsOnlyWhenNoBackendMarkedHealthy");
+    const property = loadBalancer
+      .instantiate()
+      .properties.find((p) => p.name === "rejectsOnlyWhenNoBackendMarkedHealthy");
     if (property?.kind !== "action") throw new Error("missing property");
     const [init] = loadBalancer.instantiate().initStates() as LoadBalancerState[];
     const down: HealthStatus = { healthy: false, streak: 0 };
@@ -181,25 +204,35 @@ describe("the new policies' picks", () => {
 
   it("smooth weighted round robin keeps every backend within one request of its share, for any weights 1..6 and healthy set", () => {
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 1, max: 6 }), { minLength: 3, maxLength: 3 }), fc.subarray(all, { minLength: 1 }), fc.nat({ max: 30 }), (w, healthy, n) => {
-        const weights = { b1: w[0]!, b2: w[1]!, b3: w[2]! };
-        const total = healthy.reduce((sum, b) => sum + weights[b as "b1"], 0);
-        let current: Record<string, number> = { b1: 0, b2: 0, b3: 0 };
-        const counts: Record<string, number> = { b1: 0, b2: 0, b3: 0 };
-        for (let k = 1; k <= n; k++) {
-          const pick = smoothWeightedPick(current, weights, healthy)!;
-          current = pick.current;
-          counts[pick.backend]! += 1;
-          for (const b of healthy) expect(Math.abs(counts[b]! * total - k * weights[b as "b1"])).toBeLessThan(total);
-        }
-      }),
+      fc.property(
+        fc.array(fc.integer({ min: 1, max: 6 }), { minLength: 3, maxLength: 3 }),
+        fc.subarray(all, { minLength: 1 }),
+        fc.nat({ max: 30 }),
+        (w, healthy, n) => {
+          const weights = { b1: w[0]!, b2: w[1]!, b3: w[2]! };
+          const total = healthy.reduce((sum, b) => sum + weights[b as "b1"], 0);
+          let current: Record<string, number> = { b1: 0, b2: 0, b3: 0 };
+          const counts: Record<string, number> = { b1: 0, b2: 0, b3: 0 };
+          for (let k = 1; k <= n; k++) {
+            const pick = smoothWeightedPick(current, weights, healthy)!;
+            current = pick.current;
+            counts[pick.backend]! += 1;
+            for (const b of healthy) expect(Math.abs(counts[b]! * total - k * weights[b as "b1"])).toBeLessThan(total);
+          }
+        },
+      ),
       { seed: 1 },
     );
   });
 
   it("a health-set change restarts the round and keeps the weights", () => {
     const b = { ...initialBalancer(all, "weighted-round-robin"), current: { b1: 1, b2: -3, b3: 2 } };
-    expect(healthSetChanged(b)).toEqual({ cursor: 0, active: { b1: 0, b2: 0, b3: 0 }, weights: { b1: 1, b2: 2, b3: 3 }, current: { b1: 0, b2: 0, b3: 0 } });
+    expect(healthSetChanged(b)).toEqual({
+      cursor: 0,
+      active: { b1: 0, b2: 0, b3: 0 },
+      weights: { b1: 1, b2: 2, b3: 3 },
+      current: { b1: 0, b2: 0, b3: 0 },
+    });
     const plain = initialBalancer(all);
     expect(healthSetChanged(plain)).toBe(plain);
   });
@@ -209,7 +242,10 @@ describe("the new policies' picks", () => {
     fc.assert(
       fc.property(fc.string({ minLength: 1, maxLength: 8 }), fc.constantFrom(...all), (client, failed) => {
         const before = ipHashPick(client, all)!;
-        const after = ipHashPick(client, all.filter((b) => b !== failed))!;
+        const after = ipHashPick(
+          client,
+          all.filter((b) => b !== failed),
+        )!;
         expect(after === before || before === failed).toBe(true);
       }),
       { seed: 1 },
@@ -224,7 +260,11 @@ describe("the new policies' picks", () => {
     expect(leastResponseTimePick({ b1: 1, b2: 2, b3: 0 }, { b1: 0, b2: 0, b3: 5 }, all, all)).toBe("b3");
     expect(leastResponseTimePick({ b1: 1, b2: 1, b3: 1 }, { b1: 0, b2: 0, b3: 0 }, all, ["b2", "b3"])).toBe("b2");
     const b = initialBalancer(all, "least-response-time");
-    expect(responseObserved({ ...b, active: { b1: 1, b2: 0, b3: 0 } }, "b1", 2)).toEqual({ cursor: 0, active: { b1: 0, b2: 0, b3: 0 }, responseTime: { b1: 2, b2: 0, b3: 0 } });
+    expect(responseObserved({ ...b, active: { b1: 1, b2: 0, b3: 0 } }, "b1", 2)).toEqual({
+      cursor: 0,
+      active: { b1: 0, b2: 0, b3: 0 },
+      responseTime: { b1: 2, b2: 0, b3: 0 },
+    });
   });
 
   it("resource based picks the lowest utilization, the first on a tie", () => {
@@ -244,9 +284,16 @@ describe("the new policies' picks", () => {
     const first = routeRequest(b, all, all, "sticky-sessions", { client: "c1" });
     expect(first).toMatchObject({ type: "routed", backend: "b1", balancer: { sessions: { c1: "b1" } } });
     if (first.type !== "routed") throw new Error("unreachable");
-    expect(routeRequest(first.balancer, all, all, "sticky-sessions", { client: "c1" })).toMatchObject({ backend: "b1" });
-    expect(routeRequest(first.balancer, all, all, "sticky-sessions", { client: "c2" })).toMatchObject({ backend: "b2" });
-    expect(routeRequest(first.balancer, all, ["b3"], "sticky-sessions", { client: "c1" })).toMatchObject({ backend: "b3", balancer: { sessions: { c1: "b3" } } });
+    expect(routeRequest(first.balancer, all, all, "sticky-sessions", { client: "c1" })).toMatchObject({
+      backend: "b1",
+    });
+    expect(routeRequest(first.balancer, all, all, "sticky-sessions", { client: "c2" })).toMatchObject({
+      backend: "b2",
+    });
+    expect(routeRequest(first.balancer, all, ["b3"], "sticky-sessions", { client: "c1" })).toMatchObject({
+      backend: "b3",
+      balancer: { sessions: { c1: "b3" } },
+    });
   });
 });
 
@@ -266,26 +313,57 @@ describe("load-balancer: the new policies", () => {
     expect(POLICIES).toEqual(Object.keys(expected));
   });
 
-  it.each(Object.entries(expected))("%s holds at the defaults (2 clients where it routes by client), BFS and DFS agree", (policy, [distinct, generated]) => {
-    const bfsReport = checkSpec(loadBalancer, { params: { policy } });
-    expect([bfsReport.result, bfsReport.distinctStates, bfsReport.generatedStates]).toEqual(["ok", distinct, generated]);
-    const dfs = checkSpec(loadBalancer, { params: { policy }, strategy: "dfs" });
-    expect([dfs.result, dfs.distinctStates, dfs.generatedStates]).toEqual(["ok", distinct, generated]);
-  });
+  it.each(Object.entries(expected))(
+    "%s holds at the defaults (2 clients where it routes by client), BFS and DFS agree",
+    (policy, [distinct, generated]) => {
+      const bfsReport = checkSpec(loadBalancer, { params: { policy } });
+      expect([bfsReport.result, bfsReport.distinctStates, bfsReport.generatedStates]).toEqual([
+        "ok",
+        distinct,
+        generated,
+      ]);
+      const dfs = checkSpec(loadBalancer, { params: { policy }, strategy: "dfs" });
+      expect([dfs.result, dfs.distinctStates, dfs.generatedStates]).toEqual(["ok", distinct, generated]);
+    },
+  );
 
   it("weights-lost-on-return: b3 (weight 3) comes back with weight 1 and gets none of the first two requests, in 8 steps", () => {
     const r = checkSpec(loadBalancer, { variant: "weights-lost-on-return" });
     expect([r.result, r.property]).toEqual(["violation", "weightedSharesWithinOneRequest"]);
-    expect(r.trace?.map((s) => s.action)).toEqual([null, "Crash(b3)", "Tick", "Tick", "Recover(b3)", "Tick", "Tick", "Arrive", "Arrive"]);
+    expect(r.trace?.map((s) => s.action)).toEqual([
+      null,
+      "Crash(b3)",
+      "Tick",
+      "Tick",
+      "Recover(b3)",
+      "Tick",
+      "Tick",
+      "Arrive",
+      "Arrive",
+    ]);
     const last = r.trace?.at(-1)?.state as LoadBalancerState;
-    expect([last.period, last.balancer.weights]).toEqual([{ b1: 1, b2: 1, b3: 0 }, { b1: 1, b2: 2, b3: 1 }]);
+    expect([last.period, last.balancer.weights]).toEqual([
+      { b1: 1, b2: 1, b3: 0 },
+      { b1: 1, b2: 2, b3: 1 },
+    ]);
   });
 
   it("modulo-hash moves c2 off b3, which stays healthy, when b1 fails, in 5 steps", () => {
     const r = checkSpec(loadBalancer, { variant: "modulo-hash" });
     expect([r.result, r.property]).toEqual(["violation", "ipHashMovesOnlyFailedBackendsClients"]);
-    expect(r.trace?.map((s) => s.action)).toEqual([null, "ArriveFrom(c2)", "Crash(b1)", "Tick", "Tick", "ArriveFrom(c2)"]);
-    expect((r.trace?.at(-1)?.state as LoadBalancerState).lastArrival).toEqual({ type: "routed", backend: "b2", client: "c2" });
+    expect(r.trace?.map((s) => s.action)).toEqual([
+      null,
+      "ArriveFrom(c2)",
+      "Crash(b1)",
+      "Tick",
+      "Tick",
+      "ArriveFrom(c2)",
+    ]);
+    expect((r.trace?.at(-1)?.state as LoadBalancerState).lastArrival).toEqual({
+      type: "routed",
+      backend: "b2",
+      client: "c2",
+    });
   });
 
   it("ignore-response-time, ignore-capacity and no-session-table break their policies in 3, 4 and 2 steps", () => {
@@ -305,8 +383,16 @@ describe("load-balancer: the new policies", () => {
     expect(broken.length).toBe(9);
     for (const v of broken) {
       const dfs = checkSpec(loadBalancer, { variant: v.name, strategy: "dfs" });
-      const r = randomSearch(onlyProperty(loadBalancer.instantiate({ variant: v.name }), v.violates!), { seed: 1, runs: 5000 });
-      expect([v.name, dfs.property, r.result, r.violation?.property]).toEqual([v.name, v.violates, "violation", v.violates]);
+      const r = randomSearch(onlyProperty(loadBalancer.instantiate({ variant: v.name }), v.violates!), {
+        seed: 1,
+        runs: 5000,
+      });
+      expect([v.name, dfs.property, r.result, r.violation?.property]).toEqual([
+        v.name,
+        v.violates,
+        "violation",
+        v.violates,
+      ]);
     }
   });
 });

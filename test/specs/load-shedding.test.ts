@@ -8,15 +8,27 @@ const low = (deadline: number): Job => ({ priority: "low", deadline });
 
 describe("load-shedding: admit", () => {
   it("inserts after its own priority and sheds the lowest, newest request over the bound", () => {
-    expect(admit([high(3), low(3)], high(3), 1, { capacity: 2 })).toEqual({ queue: [high(3), high(3)], shed: [low(3)] });
-    expect(admit([high(3), high(3)], low(3), 1, { capacity: 2 })).toEqual({ queue: [high(3), high(3)], shed: [low(3)] });
-    expect(admit([high(3), high(3)], high(4), 1, { capacity: 2 })).toEqual({ queue: [high(3), high(3)], shed: [high(4)] });
+    expect(admit([high(3), low(3)], high(3), 1, { capacity: 2 })).toEqual({
+      queue: [high(3), high(3)],
+      shed: [low(3)],
+    });
+    expect(admit([high(3), high(3)], low(3), 1, { capacity: 2 })).toEqual({
+      queue: [high(3), high(3)],
+      shed: [low(3)],
+    });
+    expect(admit([high(3), high(3)], high(4), 1, { capacity: 2 })).toEqual({
+      queue: [high(3), high(3)],
+      shed: [high(4)],
+    });
     expect(admit([low(5)], high(5), 0, { capacity: 3 })).toEqual({ queue: [high(5), low(5)], shed: [] });
   });
 
   it("sheds requests its place in the queue would make finish after their deadline", () => {
     expect(completesAt(1, 1)).toBe(3);
-    expect(admit([high(2), low(2)], high(3), 1, { capacity: 3 })).toEqual({ queue: [high(2), high(3)], shed: [low(2)] });
+    expect(admit([high(2), low(2)], high(3), 1, { capacity: 3 })).toEqual({
+      queue: [high(2), high(3)],
+      shed: [low(2)],
+    });
     expect(admit([high(2)], low(2), 1, { capacity: 3 })).toEqual({ queue: [high(2)], shed: [low(2)] });
   });
 });
@@ -46,7 +58,10 @@ describe("load-shedding: the model", () => {
 
   it("random search (seed 1) finds both broken variants", () => {
     for (const v of loadShedding.variants.filter((x) => x.violates !== undefined)) {
-      const r = randomSearch(onlyProperty(loadShedding.instantiate({ variant: v.name }), v.violates!), { seed: 1, runs: 2000 });
+      const r = randomSearch(onlyProperty(loadShedding.instantiate({ variant: v.name }), v.violates!), {
+        seed: 1,
+        runs: 2000,
+      });
       expect([v.name, r.result, r.violation?.property]).toEqual([v.name, "violation", v.violates]);
     }
   });

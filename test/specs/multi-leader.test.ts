@@ -16,14 +16,28 @@ import {
 
 describe("multi-leader: vectors, stamps and the merge", () => {
   it("orders version vectors entry-wise and stamps by timestamp then node", () => {
-    expect([vvLeq({ L1: 1 }, { L1: 1, L2: 2 }), vvLeq({ L1: 2 }, { L1: 1, L2: 2 }), vvLeq({}, { L1: 1 })]).toEqual([true, false, true]);
+    expect([vvLeq({ L1: 1 }, { L1: 1, L2: 2 }), vvLeq({ L1: 2 }, { L1: 1, L2: 2 }), vvLeq({}, { L1: 1 })]).toEqual([
+      true,
+      false,
+      true,
+    ]);
     expect(vvMerge({ L1: 2 }, { L1: 1, L2: 1 })).toEqual({ L1: 2, L2: 1 });
-    expect([stampAbove({ ts: 1, node: "L2" }, { ts: 1, node: "L1" }), stampAbove({ ts: 1, node: "L2" }, { ts: 2, node: "L1" })]).toEqual([true, false]);
+    expect([
+      stampAbove({ ts: 1, node: "L2" }, { ts: 1, node: "L1" }),
+      stampAbove({ ts: 1, node: "L2" }, { ts: 2, node: "L1" }),
+    ]).toEqual([true, false]);
   });
 
   it("a write is stamped above the clock and counted in the leader's own entry", () => {
     const l1 = acceptWrite(acceptWrite(emptyLeader, "L1", "L1.1"), "L1", "L1.2");
-    expect(l1).toEqual({ value: "L1.2", stamp: { ts: 2, node: "L1" }, vv: { L1: 2 }, known: { L1: 2 }, clock: 2, conflicts: [] });
+    expect(l1).toEqual({
+      value: "L1.2",
+      stamp: { ts: 2, node: "L1" },
+      vv: { L1: 2 },
+      known: { L1: 2 },
+      clock: 2,
+      conflicts: [],
+    });
   });
 
   it("tells old news, a causal successor and a concurrent write apart; reports only the concurrent one", () => {
@@ -32,7 +46,14 @@ describe("multi-leader: vectors, stamps and the merge", () => {
     expect(relate(l1, l2, "version-vectors")).toBe("concurrent");
     expect(relate(l1, l2, "timestamps-only")).toBe("successor");
     const merged = receiveValue(l1, l2, correctMerge);
-    expect(merged).toEqual({ value: "L2.1", stamp: { ts: 1, node: "L2" }, vv: { L2: 1 }, known: { L1: 1, L2: 1 }, clock: 1, conflicts: [["L1.1", "L2.1"]] });
+    expect(merged).toEqual({
+      value: "L2.1",
+      stamp: { ts: 1, node: "L2" },
+      vv: { L2: 1 },
+      known: { L1: 1, L2: 1 },
+      clock: 1,
+      conflicts: [["L1.1", "L2.1"]],
+    });
     expect(relate(merged, l1, "version-vectors")).toBe("seen");
     const successor = acceptWrite(merged, "L1", "L1.2");
     expect(relate(receiveValue(l2, l1, correctMerge), successor, "version-vectors")).toBe("successor");
@@ -40,7 +61,11 @@ describe("multi-leader: vectors, stamps and the merge", () => {
 
   it("two writes are concurrent when neither had seen the other", () => {
     const past = { "L1.1": [], "L2.1": [], "L1.2": ["L1.1", "L2.1"] };
-    expect([concurrentWrites(past, "L1.1", "L2.1"), concurrentWrites(past, "L1.2", "L2.1"), concurrentWrites(past, "L1.1", "L1.2")]).toEqual([true, false, false]);
+    expect([
+      concurrentWrites(past, "L1.1", "L2.1"),
+      concurrentWrites(past, "L1.2", "L2.1"),
+      concurrentWrites(past, "L1.1", "L1.2"),
+    ]).toEqual([true, false, false]);
   });
 });
 
@@ -54,7 +79,11 @@ describe("multi-leader: the model", () => {
 
   it("arrival-order: each leader keeps the other's last write, in 12 steps", () => {
     const r = checkSpec(multiLeader, { variant: "arrival-order" });
-    expect([r.result, r.property, (r.trace?.length ?? 0) - 1]).toEqual(["violation", "replicasEqualOnceExchangesDrain", 12]);
+    expect([r.result, r.property, (r.trace?.length ?? 0) - 1]).toEqual([
+      "violation",
+      "replicasEqualOnceExchangesDrain",
+      12,
+    ]);
     const last = r.trace?.at(-1)?.state as MultiLeaderState;
     expect([last.leaders["L1"]?.value, last.leaders["L2"]?.value]).toEqual(["L2.3", "L1.3"]);
   });

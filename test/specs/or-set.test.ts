@@ -56,8 +56,10 @@ describe("the set", () => {
       fc.property(sets, sets, (a, b) => {
         const m = orSetMerge(a, b);
         for (const side of [a, b]) {
-          for (const [e, t] of Object.entries(side.adds)) expect(t.every((tag) => (m.adds[e] ?? []).includes(tag))).toBe(true);
-          for (const e of Object.keys(side.removes)) expect(orSetLiveTags(m, e).some((tag) => (side.removes[e] ?? []).includes(tag))).toBe(false);
+          for (const [e, t] of Object.entries(side.adds))
+            expect(t.every((tag) => (m.adds[e] ?? []).includes(tag))).toBe(true);
+          for (const e of Object.keys(side.removes))
+            expect(orSetLiveTags(m, e).some((tag) => (side.removes[e] ?? []).includes(tag))).toBe(false);
         }
       }),
       { seed: 1 },
@@ -67,8 +69,13 @@ describe("the set", () => {
   it("the broken rules: removing by value deletes a concurrent add; a remove without tombstones is undone by a merge", () => {
     const removedAtR1 = orSetRemove(orSetAdd(emptyOrSet, "x", "r1.1"), "x");
     const addedAtR2 = orSetAdd(emptyOrSet, "x", "r2.1");
-    expect(mergeRemovingByValue(addedAtR2, removedAtR1)).toEqual({ adds: { x: ["r1.1", "r2.1"] }, removes: { x: ["r1.1", "r2.1"] } });
-    expect(mergeRemovingByValue(orSetMerge(addedAtR2, removedAtR1), removedAtR1)).toEqual(orSetMerge(addedAtR2, removedAtR1));
+    expect(mergeRemovingByValue(addedAtR2, removedAtR1)).toEqual({
+      adds: { x: ["r1.1", "r2.1"] },
+      removes: { x: ["r1.1", "r2.1"] },
+    });
+    expect(mergeRemovingByValue(orSetMerge(addedAtR2, removedAtR1), removedAtR1)).toEqual(
+      orSetMerge(addedAtR2, removedAtR1),
+    );
     const added = orSetAdd(emptyOrSet, "x", "r1.1");
     expect(removeWithoutTombstone(added, "x")).toEqual(emptyOrSet);
     expect(orSetElements(orSetMerge(removeWithoutTombstone(added, "x"), added))).toEqual(["x"]);
@@ -76,14 +83,25 @@ describe("the set", () => {
 });
 
 const at = (self: string, from?: string) =>
-  ({ self, from, kind: from === undefined ? "choice" : "message", params: {}, nodes: ["r1", "r2", "r3"], roles: {} }) as const;
+  ({
+    self,
+    from,
+    kind: from === undefined ? "choice" : "message",
+    params: {},
+    nodes: ["r1", "r2", "r3"],
+    roles: {},
+  }) as const;
 
 describe("orSetReplica", () => {
   it("an add takes the replica's next tag and ships the state to every peer", () => {
     const s = { set: orSetAdd(emptyOrSet, "x", "r1.1"), added: 1 };
     const next = { set: { adds: { x: ["r1.1", "r1.2"] }, removes: {} }, added: 2 };
     expect(orSetReplica.reduce(s, { type: "Add", element: "x" }, at("r1"))).toEqual(
-      become(next, { type: "send", to: "r2", msg: { type: "State", set: next.set } }, { type: "send", to: "r3", msg: { type: "State", set: next.set } }),
+      become(
+        next,
+        { type: "send", to: "r2", msg: { type: "State", set: next.set } },
+        { type: "send", to: "r3", msg: { type: "State", set: next.set } },
+      ),
     );
   });
 

@@ -29,7 +29,9 @@ describe("paxos: the model", () => {
     expect([r.result, r.property, (r.trace?.length ?? 0) - 1]).toEqual(["violation", "atMostOneValueChosen", 14]);
     // The bug is on the trace: a2 promised ballot 2, then accepted ballot 1.
     const actions = r.trace?.map((s) => s.action) ?? [];
-    expect(actions.indexOf("a2: receive Accept{ballot:1,value:\"v1\"} from p1")).toBeGreaterThan(actions.indexOf("a2: receive Prepare{ballot:2} from p2"));
+    expect(actions.indexOf('a2: receive Accept{ballot:1,value:"v1"} from p1')).toBeGreaterThan(
+      actions.indexOf("a2: receive Prepare{ballot:2} from p2"),
+    );
     expect(chosenValues(r.trace?.at(-1)?.state as ProtocolState<never, never>, 3)).toEqual(["v1", "v2"]);
     const dfs = checkSpec(paxos, { variant: "accept-lower-ballot", strategy: "dfs" });
     expect([dfs.result, dfs.property]).toEqual(["violation", "atMostOneValueChosen"]);

@@ -20,11 +20,22 @@ import { expectMergeLaws } from "./support/merge-laws.js";
 const counters = fc.dictionary(fc.constantFrom("r1", "r2", "r3"), fc.integer({ min: 1, max: 5 }));
 const pnCounters = fc.record({ p: counters, n: counters });
 const ctx = (self: string, from?: string) =>
-  ({ self, from, kind: from === undefined ? "choice" : "message", params: {}, nodes: ["r1", "r2", "r3"], roles: {} }) as const;
+  ({
+    self,
+    from,
+    kind: from === undefined ? "choice" : "message",
+    params: {},
+    nodes: ["r1", "r2", "r3"],
+    roles: {},
+  }) as const;
 
 describe("pn-counter: the counter", () => {
   it("is the one g-counter.ts exports (both module paths keep working)", () => {
-    expect([pnCounterMerge, pnCounterValue, emptyPNCounter]).toEqual([gCounterModule.pnCounterMerge, gCounterModule.pnCounterValue, gCounterModule.emptyPNCounter]);
+    expect([pnCounterMerge, pnCounterValue, emptyPNCounter]).toEqual([
+      gCounterModule.pnCounterMerge,
+      gCounterModule.pnCounterValue,
+      gCounterModule.emptyPNCounter,
+    ]);
   });
 
   it("counts increments less decrements, each half merged by entry-wise maximum", () => {
@@ -67,7 +78,11 @@ describe("pnCounterReplica", () => {
   });
 
   it("merges a received state without answering", () => {
-    const step = pnCounterReplica.reduce({ counter: { p: { r1: 2 }, n: {} } }, { type: "State", counter: { p: { r1: 1 }, n: { r2: 1 } } }, ctx("r1", "r2"));
+    const step = pnCounterReplica.reduce(
+      { counter: { p: { r1: 2 }, n: {} } },
+      { type: "State", counter: { p: { r1: 1 }, n: { r2: 1 } } },
+      ctx("r1", "r2"),
+    );
     expect(step).toEqual(become({ counter: { p: { r1: 2 }, n: { r2: 1 } } }));
   });
 });
@@ -89,7 +104,11 @@ describe("pn-counter: the model", () => {
 
   it("merge-by-sum counts r1's first increment again when an older state arrives after a newer one, in 4 steps", () => {
     const r = checkSpec(pnCounter, { variant: "merge-by-sum" });
-    expect([r.result, r.property, (r.trace?.length ?? 0) - 1]).toEqual(["violation", "eachOperationCountedAtMostOnce", 4]);
+    expect([r.result, r.property, (r.trace?.length ?? 0) - 1]).toEqual([
+      "violation",
+      "eachOperationCountedAtMostOnce",
+      4,
+    ]);
     expect(r.trace?.map((s) => s.action)).toEqual([
       null,
       "r1: Increment",
@@ -106,9 +125,16 @@ describe("pn-counter: the model", () => {
   });
 
   it("valueIsIncrementsMinusDecrementsOnceMerged rejects replicas that agree on the wrong value or disagree", () => {
-    const property = pnCounter.instantiate().properties.find((p) => p.name === "valueIsIncrementsMinusDecrementsOnceMerged");
+    const property = pnCounter
+      .instantiate()
+      .properties.find((p) => p.name === "valueIsIncrementsMinusDecrementsOnceMerged");
     if (property?.kind !== "final") throw new Error("missing property");
-    const replica = (p: Record<string, number>, n: Record<string, number>, increments: number, decrements: number): ModelPNReplica => ({
+    const replica = (
+      p: Record<string, number>,
+      n: Record<string, number>,
+      increments: number,
+      decrements: number,
+    ): ModelPNReplica => ({
       counter: { p, n },
       increments,
       decrements,

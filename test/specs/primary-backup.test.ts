@@ -17,7 +17,14 @@ import {
 } from "../../specs/primary-backup.js";
 
 const at = (self: string, from?: string) =>
-  ({ self, from, kind: from === undefined ? "choice" : "message", params: { writes: 2, failovers: 1 }, nodes: ["r1", "r2", "r3", "c", "cfg"], roles: { replica: ["r1", "r2", "r3"], client: ["c"], config: ["cfg"] } }) as const;
+  ({
+    self,
+    from,
+    kind: from === undefined ? "choice" : "message",
+    params: { writes: 2, failovers: 1 },
+    nodes: ["r1", "r2", "r3", "c", "cfg"],
+    roles: { replica: ["r1", "r2", "r3"], client: ["c"], config: ["cfg"] },
+  }) as const;
 
 const primary: Replica = { epoch: 1, role: "primary", log: [1, 2], acks: { r2: 2, r3: 1 }, committed: 0 };
 
@@ -29,21 +36,32 @@ describe("primary-backup: the replicas' steps", () => {
         { type: "broadcast", to: ["r2", "r3"], msg: { type: "Replicate", epoch: 1, index: 0, value: 7 } },
       ),
     );
-    expect(onWrite(initialReplica("r1"), 7, [], "c").effects.at(-1)).toEqual({ type: "send", to: "c", msg: { type: "WriteAck", value: 7 } });
+    expect(onWrite(initialReplica("r1"), 7, [], "c").effects.at(-1)).toEqual({
+      type: "send",
+      to: "c",
+      msg: { type: "WriteAck", value: 7 },
+    });
   });
 
   it("acknowledges to the client exactly the entries every backup holds", () => {
     expect(replicatedLength(primary, ["r2", "r3"])).toBe(1);
     expect(replicatedLength(primary, ["r2", "r4"])).toBe(0);
     expect(replicatedLength(primary, [])).toBe(2);
-    expect(acknowledgeReplicated(primary, ["r2", "r3"], "c")).toEqual(become({ ...primary, committed: 1 }, { type: "send", to: "c", msg: { type: "WriteAck", value: 1 } }));
-    expect(acknowledgeReplicated({ ...primary, committed: 1 }, ["r2", "r3"], "c")).toEqual(become({ ...primary, committed: 1 }));
+    expect(acknowledgeReplicated(primary, ["r2", "r3"], "c")).toEqual(
+      become({ ...primary, committed: 1 }, { type: "send", to: "c", msg: { type: "WriteAck", value: 1 } }),
+    );
+    expect(acknowledgeReplicated({ ...primary, committed: 1 }, ["r2", "r3"], "c")).toEqual(
+      become({ ...primary, committed: 1 }),
+    );
   });
 
   it("a backup appends the next entry of its epoch and ignores the rest, unless it does not check epochs", () => {
     const backup = initialReplica("r2");
     const entry = { type: "Replicate", epoch: 1, index: 0, value: 5 } as const;
-    expect(onReplicate(backup, entry, { checkEpoch: true })).toEqual({ replica: { ...backup, log: [5] }, ack: { type: "ReplicateAck", epoch: 1, length: 1 } });
+    expect(onReplicate(backup, entry, { checkEpoch: true })).toEqual({
+      replica: { ...backup, log: [5] },
+      ack: { type: "ReplicateAck", epoch: 1, length: 1 },
+    });
     expect(onReplicate(backup, { ...entry, index: 1 }, { checkEpoch: true })).toEqual({ replica: backup, ack: null });
     const later = { ...backup, epoch: 2 };
     expect(onReplicate(later, entry, { checkEpoch: true })).toEqual({ replica: later, ack: null });
@@ -54,19 +72,33 @@ describe("primary-backup: the replicas' steps", () => {
     const backup: Replica = { ...initialReplica("r2"), log: [1] };
     expect(promote(backup, 2)).toEqual({ epoch: 2, role: "primary", log: [1], acks: {}, committed: 1 });
     expect(promote(backup, 1)).toBeNull();
-    expect(joinEpoch(primary, { type: "NewPrimary", epoch: 2, log: [1] })).toEqual({ epoch: 2, role: "backup", log: [1], acks: {}, committed: 0 });
+    expect(joinEpoch(primary, { type: "NewPrimary", epoch: 2, log: [1] })).toEqual({
+      epoch: 2,
+      role: "backup",
+      log: [1],
+      acks: {},
+      committed: 0,
+    });
     expect(joinEpoch(primary, { type: "NewPrimary", epoch: 1, log: [] })).toBeNull();
   });
 
   it("the replica role: a ReplicateAck of the epoch acknowledges the client; one of an older epoch is dropped", () => {
     const s: Replica = { ...primary, acks: { r2: 2, r3: 0 } };
     expect(replica.reduce(s, { type: "ReplicateAck", epoch: 1, length: 1 }, at("r1", "r3"))).toEqual(
-      become({ ...s, acks: { r2: 2, r3: 1 }, committed: 1 }, { type: "send", to: "c", msg: { type: "WriteAck", value: 1 } }),
+      become(
+        { ...s, acks: { r2: 2, r3: 1 }, committed: 1 },
+        { type: "send", to: "c", msg: { type: "WriteAck", value: 1 } },
+      ),
     );
     const deposed = { ...s, epoch: 2 };
-    expect(replica.reduce(deposed, { type: "ReplicateAck", epoch: 1, length: 2 }, at("r1", "r3"))).toEqual(become(deposed));
+    expect(replica.reduce(deposed, { type: "ReplicateAck", epoch: 1, length: 2 }, at("r1", "r3"))).toEqual(
+      become(deposed),
+    );
     expect(replica.reduce(initialReplica("r2"), { type: "NewEpoch", epoch: 2 }, at("r2", "cfg"))).toEqual(
-      become({ epoch: 2, role: "primary", log: [], acks: {}, committed: 0 }, { type: "broadcast", to: ["r1", "r3"], msg: { type: "NewPrimary", epoch: 2, log: [] } }),
+      become(
+        { epoch: 2, role: "primary", log: [], acks: {}, committed: 0 },
+        { type: "broadcast", to: ["r1", "r3"], msg: { type: "NewPrimary", epoch: 2, log: [] } },
+      ),
     );
   });
 
@@ -79,7 +111,9 @@ describe("primary-backup: the replicas' steps", () => {
       ),
     );
     const c0 = client.init(at("c"));
-    expect(client.reduce(c0, { type: "SendWrite" }, at("c"))).toEqual(become({ ...c0, issued: 1 }, { type: "send", to: "r1", msg: { type: "Write", value: 1 } }));
+    expect(client.reduce(c0, { type: "SendWrite" }, at("c"))).toEqual(
+      become({ ...c0, issued: 1 }, { type: "send", to: "r1", msg: { type: "Write", value: 1 } }),
+    );
     const moved = client.reduce(c0, { type: "PrimaryIs", epoch: 2, primary: "r2" }, at("c", "cfg"))!.state;
     expect(moved).toEqual({ ...c0, epoch: 2, primary: "r2" });
     expect(client.reduce(moved, { type: "PrimaryIs", epoch: 1, primary: "r1" }, at("c", "cfg"))!.state).toBe(moved);

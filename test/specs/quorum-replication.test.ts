@@ -3,7 +3,12 @@ import { checkSpec } from "../../checker/index.js";
 import type { HistoryEvent, ProtocolState } from "../../src/index.js";
 import { quorumReplication, quorumsOverlap, replica, subsetsOfSize } from "../../specs/quorum-replication.js";
 
-const invoke = (process: string, f: string, value: number | null): HistoryEvent => ({ type: "invoke", process, f, value });
+const invoke = (process: string, f: string, value: number | null): HistoryEvent => ({
+  type: "invoke",
+  process,
+  f,
+  value,
+});
 const ok = (process: string, f: string, value: number | null): HistoryEvent => ({ type: "ok", process, f, value });
 
 describe("quorum-replication: quorums and the replica", () => {
@@ -14,16 +19,30 @@ describe("quorum-replication: quorums and the replica", () => {
       ["s2", "s3"],
     ]);
     expect(subsetsOfSize(["s1", "s2", "s3", "s4", "s5"], 3)).toHaveLength(10);
-    expect([quorumsOverlap(3, { r: 2, w: 2 }), quorumsOverlap(3, { r: 1, w: 2 }), quorumsOverlap(5, { r: 1, w: 5 })]).toEqual([true, false, true]);
+    expect([
+      quorumsOverlap(3, { r: 2, w: 2 }),
+      quorumsOverlap(3, { r: 1, w: 2 }),
+      quorumsOverlap(5, { r: 1, w: 5 }),
+    ]).toEqual([true, false, true]);
   });
 
   it("a replica keeps only a newer value and acknowledges every Put", () => {
-    const ctx = { self: "s1", from: "w", kind: "message" as const, params: {}, nodes: ["s1", "w"], roles: { replica: ["s1"] } };
+    const ctx = {
+      self: "s1",
+      from: "w",
+      kind: "message" as const,
+      params: {},
+      nodes: ["s1", "w"],
+      roles: { replica: ["s1"] },
+    };
     expect(replica.reduce({ ts: 1, value: 1 }, { type: "Put", rid: 3, ts: 2, value: 2 }, ctx)).toEqual({
       state: { ts: 2, value: 2 },
       effects: [{ type: "send", to: "w", msg: { type: "PutAck", rid: 3 } }],
     });
-    expect(replica.reduce({ ts: 2, value: 2 }, { type: "Put", rid: 1, ts: 0, value: null }, ctx)?.state).toEqual({ ts: 2, value: 2 });
+    expect(replica.reduce({ ts: 2, value: 2 }, { type: "Put", rid: 1, ts: 0, value: null }, ctx)?.state).toEqual({
+      ts: 2,
+      value: 2,
+    });
   });
 });
 
@@ -43,7 +62,12 @@ describe("quorum-replication: the model", () => {
   it("r-plus-w-not-above-n: the read asks the one replica the acknowledged write missed, in 10 steps", () => {
     const r = checkSpec(quorumReplication, { variant: "r-plus-w-not-above-n" });
     expect([r.result, r.property, (r.trace?.length ?? 0) - 1]).toEqual(["violation", "historyIsLinearizable", 10]);
-    expect((r.trace?.at(-1)?.state as ProtocolState).history).toEqual([invoke("w", "write", 1), ok("w", "write", 1), invoke("r", "read", null), ok("r", "read", null)]);
+    expect((r.trace?.at(-1)?.state as ProtocolState).history).toEqual([
+      invoke("w", "write", 1),
+      ok("w", "write", 1),
+      invoke("r", "read", null),
+      ok("r", "read", null),
+    ]);
   });
 
   it("no-read-repair: a read returns the write in progress, the next one the old value, in 12 steps", () => {
@@ -60,7 +84,11 @@ describe("quorum-replication: the model", () => {
 
   it("no-hinted-handoff: the lost copy is never handed off, in 6 steps", () => {
     const r = checkSpec(quorumReplication, { variant: "no-hinted-handoff" });
-    expect([r.result, r.property, (r.trace?.length ?? 0) - 1]).toEqual(["violation", "replicasConvergeOnceHintsDelivered", 6]);
+    expect([r.result, r.property, (r.trace?.length ?? 0) - 1]).toEqual([
+      "violation",
+      "replicasConvergeOnceHintsDelivered",
+      6,
+    ]);
     expect(r.trace?.at(-1)?.action).toBe("lose Put{rid:1,ts:1,value:1} w→s1");
   });
 

@@ -31,7 +31,10 @@ describe("raft-election: the reducers", () => {
     const refused = receive(voted.server, { type: "RequestVote", from: "n3", to: "n2", term: 1 }, p, grantsVote);
     expect(refused.send).toEqual([{ type: "RequestVoteResponse", from: "n2", to: "n3", term: 1, granted: false }]);
     const candidate = { term: 1, role: "candidate", votedFor: "n1", votes: ["n1"] } as const;
-    expect(receive(candidate, { type: "RequestVoteResponse", from: "n2", to: "n1", term: 1, granted: true }, p, grantsVote).server).toEqual({
+    expect(
+      receive(candidate, { type: "RequestVoteResponse", from: "n2", to: "n1", term: 1, granted: true }, p, grantsVote)
+        .server,
+    ).toEqual({
       term: 1,
       role: "leader",
       votedFor: "n1",
@@ -71,16 +74,29 @@ describe("raft-election: the model", () => {
       { term: 1, role: "leader", votedFor: "n1", votes: ["n1", "n2"] },
     ]);
     const dfs = checkSpec(raftElection, { variant: "vote-twice", strategy: "dfs" });
-    expect([dfs.result, dfs.property, (dfs.trace?.length ?? 0) - 1]).toEqual(["violation", "atMostOneLeaderPerTerm", 11]);
+    expect([dfs.result, dfs.property, (dfs.trace?.length ?? 0) - 1]).toEqual([
+      "violation",
+      "atMostOneLeaderPerTerm",
+      11,
+    ]);
   });
 
   describe("liveness: eventuallyLeader", () => {
     it("split-votes (no stable period): all three candidates time out together, then a fair cycle of 22 steps splits the vote forever", () => {
       const r = checkSpec(raftElection, { variant: "split-votes" });
-      expect([r.result, r.property, r.propertyKind, r.loopStart, (r.trace?.length ?? 0) - 1]).toEqual(["violation", "eventuallyLeader", "eventually", 3, 25]);
+      expect([r.result, r.property, r.propertyKind, r.loopStart, (r.trace?.length ?? 0) - 1]).toEqual([
+        "violation",
+        "eventuallyLeader",
+        "eventually",
+        3,
+        25,
+      ]);
       expect(r.trace?.slice(0, 4).map((s) => s.action)).toEqual([null, "Timeout(n1)", "Timeout(n2)", "Timeout(n3)"]);
       const loop = r.trace?.slice(4).map((s) => s.action) ?? [];
-      expect([loop.filter((a) => a?.startsWith("Timeout")).length, loop.filter((a) => a?.startsWith("Deliver")).length]).toEqual([6, 16]);
+      expect([
+        loop.filter((a) => a?.startsWith("Timeout")).length,
+        loop.filter((a) => a?.startsWith("Deliver")).length,
+      ]).toEqual([6, 16]);
       const entry = r.trace?.[3]?.state as ElectionState;
       expect(r.trace?.at(-1)?.state).toEqual(entry);
       expect(Object.values(entry.servers).map((s) => [s.term, s.role, s.votes])).toEqual([
@@ -90,12 +106,22 @@ describe("raft-election: the model", () => {
       ]);
       expect([entry.stable, entry.network.length]).toEqual([false, 6]);
       const dfs = checkSpec(raftElection, { variant: "split-votes", strategy: "dfs" });
-      expect([dfs.result, dfs.property, dfs.loopStart, (dfs.trace?.length ?? 0) - 1]).toEqual(["violation", "eventuallyLeader", 3, 25]);
+      expect([dfs.result, dfs.property, dfs.loopStart, (dfs.trace?.length ?? 0) - 1]).toEqual([
+        "violation",
+        "eventuallyLeader",
+        3,
+        25,
+      ]);
     });
 
     it("split-votes with 2 servers: both time out, then a cycle of 10 steps (two answers refused, two new terms) repeats", () => {
       const r = checkSpec(raftElection, { variant: "split-votes", params: { servers: 2 } });
-      expect([r.result, r.property, r.loopStart, (r.trace?.length ?? 0) - 1]).toEqual(["violation", "eventuallyLeader", 2, 12]);
+      expect([r.result, r.property, r.loopStart, (r.trace?.length ?? 0) - 1]).toEqual([
+        "violation",
+        "eventuallyLeader",
+        2,
+        12,
+      ]);
       expect(r.trace?.slice(0, 3).map((s) => s.action)).toEqual([null, "Timeout(n1)", "Timeout(n2)"]);
       expect(r.trace?.at(-1)?.state).toEqual(r.trace?.[2]?.state);
     });

@@ -16,17 +16,35 @@ import {
   type ServerState,
 } from "../../specs/raft.js";
 
-const put = (client: string, seq: number, value: number): Command => ({ client, seq, op: { type: "put", key: "x", value } });
+const put = (client: string, seq: number, value: number): Command => ({
+  client,
+  seq,
+  op: { type: "put", key: "x", value },
+});
 const entry = (term: number, command: Command): LogEntry => ({ term, command });
 
 /** The context a server's reducer sees when `from` sends it a message. */
 function serverCtx(self: string, from: string): NodeContext<unknown> {
-  return { self, from, kind: "message", params: {}, nodes: ["n1", "n2", "n3", "c1"], roles: { server: ["n1", "n2", "n3"], client: ["c1"] } };
+  return {
+    self,
+    from,
+    kind: "message",
+    params: {},
+    nodes: ["n1", "n2", "n3", "c1"],
+    roles: { server: ["n1", "n2", "n3"], client: ["c1"] },
+  };
 }
 
 /** The context of a server's timer. */
 function timerCtx(self: string): NodeContext<unknown> {
-  return { self, from: undefined, kind: "timer", params: {}, nodes: ["n1", "n2", "n3", "c1"], roles: { server: ["n1", "n2", "n3"], client: ["c1"] } };
+  return {
+    self,
+    from: undefined,
+    kind: "timer",
+    params: {},
+    nodes: ["n1", "n2", "n3", "c1"],
+    roles: { server: ["n1", "n2", "n3"], client: ["c1"] },
+  };
 }
 
 /** A property of the default model, bound to its parameters. */
@@ -69,7 +87,11 @@ describe("raft: the key-value state machine", () => {
 
   it("answers with Maelstrom's codes: 20 for an absent key, 22 for another value", () => {
     const get = { client: "c1", seq: 1, op: { type: "get", key: "x" } } as const;
-    expect(applyCommand(emptyMachine, get).result).toEqual({ type: "get", value: null, error: KvError.keyDoesNotExist });
+    expect(applyCommand(emptyMachine, get).result).toEqual({
+      type: "get",
+      value: null,
+      error: KvError.keyDoesNotExist,
+    });
     const cas = { client: "c1", seq: 2, op: { type: "cas", key: "x", expected: 1, value: 2 } } as const;
     expect(applyCommand(emptyMachine, cas).result).toEqual({ type: "cas", swapped: false, error: 20 });
     const one = applyCommand(emptyMachine, put("c2", 1, 3)).machine;
@@ -79,18 +101,43 @@ describe("raft: the key-value state machine", () => {
 
   it("stores values of any JSON type and compares them by structure", () => {
     const doc = { a: [1, "two", null, true], b: { c: 3 } };
-    const written = applyCommand(emptyMachine, { client: "c1", seq: 1, op: { type: "put", key: "x", value: doc } }).machine;
-    expect(applyCommand(written, { client: "c1", seq: 2, op: { type: "get", key: "x" } }).result).toEqual({ type: "get", value: doc });
+    const written = applyCommand(emptyMachine, {
+      client: "c1",
+      seq: 1,
+      op: { type: "put", key: "x", value: doc },
+    }).machine;
+    expect(applyCommand(written, { client: "c1", seq: 2, op: { type: "get", key: "x" } }).result).toEqual({
+      type: "get",
+      value: doc,
+    });
     // An equal document with its keys in another order matches; one that differs in a nested element does not.
-    const cas = (expected: typeof doc | null, seq: number) => applyCommand(written, { client: "c1", seq, op: { type: "cas", key: "x", expected, value: "s" } });
+    const cas = (expected: typeof doc | null, seq: number) =>
+      applyCommand(written, { client: "c1", seq, op: { type: "cas", key: "x", expected, value: "s" } });
     expect(cas({ b: { c: 3 }, a: [1, "two", null, true] }, 3).result).toEqual({ type: "cas", swapped: true });
-    expect(cas({ a: [1, "two", null, false], b: { c: 3 } }, 4).result).toEqual({ type: "cas", swapped: false, error: 22 });
-    expect([sameValue([1, [2]], [1, [2]]), sameValue([1], { 0: 1 }), sameValue({ a: 1 }, { a: 1, b: 2 }), sameValue(null, 0)]).toEqual([true, false, false, false]);
+    expect(cas({ a: [1, "two", null, false], b: { c: 3 } }, 4).result).toEqual({
+      type: "cas",
+      swapped: false,
+      error: 22,
+    });
+    expect([
+      sameValue([1, [2]], [1, [2]]),
+      sameValue([1], { 0: 1 }),
+      sameValue({ a: 1 }, { a: 1, b: 2 }),
+      sameValue(null, 0),
+    ]).toEqual([true, false, false, false]);
   });
 
   it("offers workloads of puts, gets and compare-and-sets", () => {
     expect(raftWorkload("put", 1, 1)).toEqual([{ type: "put", key: "x", value: 1 }]);
-    expect(raftWorkload("get-put-cas", 1, 2).map((op) => op.type)).toEqual(["get", "put", "put", "cas", "cas", "cas", "cas"]);
+    expect(raftWorkload("get-put-cas", 1, 2).map((op) => op.type)).toEqual([
+      "get",
+      "put",
+      "put",
+      "cas",
+      "cas",
+      "cas",
+      "cas",
+    ]);
     expect(raftWorkload("get-put", 2, 1).map((op) => op.key)).toEqual(["x", "x", "y", "y"]);
   });
 });
@@ -101,9 +148,13 @@ describe("raft: the server reducer", () => {
   });
 
   it("grants a vote only to an up-to-date log, once per term", () => {
-    expect(candidateLogUpToDate({ lastLogIndex: 1, lastLogTerm: 2 }, [entry(1, put("c1", 1, 1)), entry(1, put("c1", 2, 1))])).toBe(true);
-    expect(candidateLogUpToDate({ lastLogIndex: 1, lastLogTerm: 1 }, [entry(1, put("c1", 1, 1)), entry(1, put("c1", 2, 1))])).toBe(false);
-    const follower = (initialState().nodes["n3"] as ServerState);
+    expect(
+      candidateLogUpToDate({ lastLogIndex: 1, lastLogTerm: 2 }, [entry(1, put("c1", 1, 1)), entry(1, put("c1", 2, 1))]),
+    ).toBe(true);
+    expect(
+      candidateLogUpToDate({ lastLogIndex: 1, lastLogTerm: 1 }, [entry(1, put("c1", 1, 1)), entry(1, put("c1", 2, 1))]),
+    ).toBe(false);
+    const follower = initialState().nodes["n3"] as ServerState;
     const request = { type: "RequestVote", term: 1, lastLogIndex: 0, lastLogTerm: 0 } as const;
     const first = raftServer.reduce(follower, request, serverCtx("n3", "n1"))!;
     expect([first.state.currentTerm, first.state.votedFor, first.effects]).toEqual([
@@ -112,7 +163,10 @@ describe("raft: the server reducer", () => {
       [{ type: "send", to: "n1", msg: { type: "RequestVoteResponse", term: 1, granted: true } }],
     ]);
     const second = raftServer.reduce(first.state, request, serverCtx("n3", "n2"))!;
-    expect([second.state.votedFor, second.effects]).toEqual(["n1", [{ type: "send", to: "n2", msg: { type: "RequestVoteResponse", term: 1, granted: false } }]]);
+    expect([second.state.votedFor, second.effects]).toEqual([
+      "n1",
+      [{ type: "send", to: "n2", msg: { type: "RequestVoteResponse", term: 1, granted: false } }],
+    ]);
   });
 
   it("pre-vote: a timeout asks for pre-votes for the next term without changing its own", () => {
@@ -124,34 +178,72 @@ describe("raft: the server reducer", () => {
       0,
       null,
       ["n1"],
-      [{ type: "setTimer", timer: { type: "ElectionTimeout" } }, { type: "send", to: "n2", msg: preVote }, { type: "send", to: "n3", msg: preVote }],
+      [
+        { type: "setTimer", timer: { type: "ElectionTimeout" } },
+        { type: "send", to: "n2", msg: preVote },
+        { type: "send", to: "n3", msg: preVote },
+      ],
     ]);
     // A voter that knows no leader grants and changes nothing; one that hears from a leader refuses with its own term.
     const n2 = initialState().nodes["n2"] as ServerState;
     const granted = raftServer.reduce(n2, preVote, serverCtx("n2", "n1"))!;
-    expect([granted.state, granted.effects]).toEqual([n2, [{ type: "send", to: "n1", msg: { type: "PreVoteResponse", term: 1, granted: true } }]]);
+    expect([granted.state, granted.effects]).toEqual([
+      n2,
+      [{ type: "send", to: "n1", msg: { type: "PreVoteResponse", term: 1, granted: true } }],
+    ]);
     const following = { ...n2, currentTerm: 1, leader: "n3" };
     const refused = raftServer.reduce(following, { ...preVote, term: 2 }, serverCtx("n2", "n1"))!;
-    expect(refused.effects).toEqual([{ type: "send", to: "n1", msg: { type: "PreVoteResponse", term: 1, granted: false } }]);
+    expect(refused.effects).toEqual([
+      { type: "send", to: "n1", msg: { type: "PreVoteResponse", term: 1, granted: false } },
+    ]);
     // The pre-vote that makes a majority starts the election in the next term.
-    const elected = raftServer.reduce(pre.state, { type: "PreVoteResponse", term: 1, granted: true }, serverCtx("n1", "n2"))!;
+    const elected = raftServer.reduce(
+      pre.state,
+      { type: "PreVoteResponse", term: 1, granted: true },
+      serverCtx("n1", "n2"),
+    )!;
     const request = { type: "RequestVote", term: 1, lastLogIndex: 0, lastLogTerm: 0 };
-    expect([elected.state.role, elected.state.currentTerm, elected.state.votedFor, elected.state.preVotes]).toEqual(["candidate", 1, "n1", ["n1", "n2"]]);
-    expect(elected.effects.slice(1)).toEqual([{ type: "send", to: "n2", msg: request }, { type: "send", to: "n3", msg: request }]);
+    expect([elected.state.role, elected.state.currentTerm, elected.state.votedFor, elected.state.preVotes]).toEqual([
+      "candidate",
+      1,
+      "n1",
+      ["n1", "n2"],
+    ]);
+    expect(elected.effects.slice(1)).toEqual([
+      { type: "send", to: "n2", msg: request },
+      { type: "send", to: "n3", msg: request },
+    ]);
   });
 
   it("check-quorum: a leader that heard from no majority in its term steps down in it", () => {
-    const leader: ServerState = { ...(initialState().nodes["n1"] as ServerState), role: "leader", currentTerm: 1, votedFor: "n1", nextIndex: { n2: 1, n3: 1 }, matchIndex: { n2: 0, n3: 0 } };
+    const leader: ServerState = {
+      ...(initialState().nodes["n1"] as ServerState),
+      role: "leader",
+      currentTerm: 1,
+      votedFor: "n1",
+      nextIndex: { n2: 1, n3: 1 },
+      matchIndex: { n2: 0, n3: 0 },
+    };
     const alone = raftServer.reduce(leader, { type: "ElectionTimeout" }, timerCtx("n1"))!;
     expect([alone.state.role, alone.state.currentTerm, alone.effects]).toEqual([
       "follower",
       1,
-      [{ type: "cancelTimer", timer: { type: "Heartbeat" } }, { type: "setTimer", timer: { type: "ElectionTimeout" } }],
+      [
+        { type: "cancelTimer", timer: { type: "Heartbeat" } },
+        { type: "setTimer", timer: { type: "ElectionTimeout" } },
+      ],
     ]);
     const heard = raftServer.reduce({ ...leader, heardFrom: ["n3"] }, { type: "ElectionTimeout" }, timerCtx("n1"))!;
-    expect([heard.state, heard.effects]).toEqual([{ ...leader, heardFrom: ["n3"] }, [{ type: "setTimer", timer: { type: "ElectionTimeout" } }]]);
+    expect([heard.state, heard.effects]).toEqual([
+      { ...leader, heardFrom: ["n3"] },
+      [{ type: "setTimer", timer: { type: "ElectionTimeout" } }],
+    ]);
     // An AppendEntries response, success or not, counts as hearing from the peer.
-    const answered = raftServer.reduce(leader, { type: "AppendEntriesResponse", term: 1, success: false, matchIndex: 0 }, serverCtx("n1", "n2"))!;
+    const answered = raftServer.reduce(
+      leader,
+      { type: "AppendEntriesResponse", term: 1, success: false, matchIndex: 0 },
+      serverCtx("n1", "n2"),
+    )!;
     expect(answered.state.heardFrom).toEqual(["n2"]);
   });
 
@@ -159,12 +251,29 @@ describe("raft: the server reducer", () => {
     const op = { type: "put", key: "x", value: 1 } as const;
     const n2 = initialState().nodes["n2"] as ServerState;
     expect(raftServer.reduce(n2, { type: "ClientRequest", seq: 1, op }, serverCtx("n2", "c1"))!.effects).toEqual([]);
-    const follower = raftServer.reduce(n2, { type: "AppendEntries", term: 1, prevLogIndex: 0, prevLogTerm: 0, entries: [], leaderCommit: 0 }, serverCtx("n2", "n1"))!.state;
+    const follower = raftServer.reduce(
+      n2,
+      { type: "AppendEntries", term: 1, prevLogIndex: 0, prevLogTerm: 0, entries: [], leaderCommit: 0 },
+      serverCtx("n2", "n1"),
+    )!.state;
     expect([follower.currentTerm, follower.leader]).toEqual([1, "n1"]);
     const forwarded = raftServer.reduce(follower, { type: "ClientRequest", seq: 1, op }, serverCtx("n2", "c1"))!;
-    expect(forwarded.effects).toEqual([{ type: "send", to: "n1", msg: { type: "ForwardedRequest", client: "c1", seq: 1, op } }]);
-    const leader: ServerState = { ...(initialState().nodes["n1"] as ServerState), role: "leader", currentTerm: 1, votedFor: "n1", nextIndex: { n2: 1, n3: 1 }, matchIndex: { n2: 0, n3: 0 } };
-    const appended = raftServer.reduce(leader, { type: "ForwardedRequest", client: "c1", seq: 1, op }, serverCtx("n1", "n2"))!;
+    expect(forwarded.effects).toEqual([
+      { type: "send", to: "n1", msg: { type: "ForwardedRequest", client: "c1", seq: 1, op } },
+    ]);
+    const leader: ServerState = {
+      ...(initialState().nodes["n1"] as ServerState),
+      role: "leader",
+      currentTerm: 1,
+      votedFor: "n1",
+      nextIndex: { n2: 1, n3: 1 },
+      matchIndex: { n2: 0, n3: 0 },
+    };
+    const appended = raftServer.reduce(
+      leader,
+      { type: "ForwardedRequest", client: "c1", seq: 1, op },
+      serverCtx("n1", "n2"),
+    )!;
     expect(appended.state.log).toEqual([{ term: 1, command: { client: "c1", seq: 1, op } }]);
   });
 
@@ -181,22 +290,36 @@ describe("raft: the properties", () => {
   const c2 = put("c2", 1, 2);
 
   it("atMostOneLeaderPerTerm and logMatching", () => {
-    const two = withServer(withServer(initialState(), "n1", { role: "leader", currentTerm: 1 }), "n2", { role: "leader", currentTerm: 1 });
+    const two = withServer(withServer(initialState(), "n1", { role: "leader", currentTerm: 1 }), "n2", {
+      role: "leader",
+      currentTerm: 1,
+    });
     expect(property("atMostOneLeaderPerTerm").check(two as never, undefined as never)).toBe(false);
     const apart = withServer(two, "n2", { currentTerm: 2 });
     expect(property("atMostOneLeaderPerTerm").check(apart as never, undefined as never)).toBe(true);
-    const diverged = withServer(withServer(initialState(), "n1", { log: [entry(1, c1), entry(2, c2)] }), "n2", { log: [entry(1, c2), entry(2, c2)] });
+    const diverged = withServer(withServer(initialState(), "n1", { log: [entry(1, c1), entry(2, c2)] }), "n2", {
+      log: [entry(1, c2), entry(2, c2)],
+    });
     expect(property("logMatching").check(diverged as never, undefined as never)).toBe(false);
     const matching = withServer(diverged, "n2", { log: [entry(1, c1), entry(3, c2)] });
     expect(property("logMatching").check(matching as never, undefined as never)).toBe(true);
   });
 
   it("leaderCompleteness and stateMachineSafety", () => {
-    const committed = withServer(initialState(), "n2", { currentTerm: 1, log: [entry(1, c1)], commitIndex: 1, lastApplied: 1 });
+    const committed = withServer(initialState(), "n2", {
+      currentTerm: 1,
+      log: [entry(1, c1)],
+      commitIndex: 1,
+      lastApplied: 1,
+    });
     const lacking = withServer(committed, "n1", { role: "leader", currentTerm: 2, log: [entry(2, c2)] });
     expect(property("leaderCompleteness").check(lacking as never, undefined as never)).toBe(false);
     // A stale leader of an earlier term may lack entries committed later.
-    const stale = withServer(withServer(committed, "n2", { currentTerm: 2 }), "n1", { role: "leader", currentTerm: 1, log: [] });
+    const stale = withServer(withServer(committed, "n2", { currentTerm: 2 }), "n1", {
+      role: "leader",
+      currentTerm: 1,
+      log: [],
+    });
     expect(property("leaderCompleteness").check(stale as never, undefined as never)).toBe(true);
     const applied = withServer(lacking, "n1", { commitIndex: 1, lastApplied: 1 });
     expect(property("stateMachineSafety").check(applied as never, undefined as never)).toBe(false);
@@ -211,9 +334,15 @@ describe("raft: the properties", () => {
     expect(p.check(s0, withServer(s0, "n1", { currentTerm: 1, role: "candidate", preVotes: ["n1"] }))).toBe(false);
     expect(p.check(s0, withServer(s0, "n1", { currentTerm: 1, role: "candidate", preVotes: ["n1", "n3"] }))).toBe(true);
     // A proposed term in a PreVote is no term: adopting the term of a RequestVote in flight is.
-    const preVote = { ...s0, network: [{ from: "n2", to: "n1", msg: { type: "PreVote", term: 1, lastLogIndex: 0, lastLogTerm: 0 } }] };
+    const preVote = {
+      ...s0,
+      network: [{ from: "n2", to: "n1", msg: { type: "PreVote", term: 1, lastLogIndex: 0, lastLogTerm: 0 } }],
+    };
     expect(p.check(preVote, withServer(preVote, "n1", { currentTerm: 1 }))).toBe(false);
-    const vote = { ...s0, network: [{ from: "n2", to: "n1", msg: { type: "RequestVote", term: 1, lastLogIndex: 0, lastLogTerm: 0 } }] };
+    const vote = {
+      ...s0,
+      network: [{ from: "n2", to: "n1", msg: { type: "RequestVote", term: 1, lastLogIndex: 0, lastLogTerm: 0 } }],
+    };
     expect(p.check(vote, withServer(vote, "n1", { currentTerm: 1 }))).toBe(true);
   });
 
@@ -226,13 +355,21 @@ describe("raft: the properties", () => {
   });
 
   it("linearizableClientHistory accepts a concurrent read and rejects a stale one", () => {
-    const ev = (type: HistoryEvent["type"], process: string, f: string, value: HistoryEvent["value"]): HistoryEvent => ({ type, process, f, key: "x", value });
-    const check = (history: HistoryEvent[]) => property("linearizableClientHistory").check({ ...initialState(), history }, undefined as never);
+    const ev = (
+      type: HistoryEvent["type"],
+      process: string,
+      f: string,
+      value: HistoryEvent["value"],
+    ): HistoryEvent => ({ type, process, f, key: "x", value });
+    const check = (history: HistoryEvent[]) =>
+      property("linearizableClientHistory").check({ ...initialState(), history }, undefined as never);
     const write = [ev("invoke", "c1", "write", 1), ev("ok", "c1", "write", 1)];
     expect(check([ev("invoke", "c2", "read", null), ...write, ev("ok", "c2", "read", null)])).toBe(true);
     expect(check([...write, ev("invoke", "c2", "read", null), ev("ok", "c2", "read", null)])).toBe(false);
     // A write that never completed may or may not have taken effect.
-    expect(check([ev("invoke", "c1", "write", 1), ev("invoke", "c2", "read", null), ev("ok", "c2", "read", 1)])).toBe(true);
+    expect(check([ev("invoke", "c1", "write", 1), ev("invoke", "c2", "read", null), ev("ok", "c2", "read", 1)])).toBe(
+      true,
+    );
   });
 });
 
@@ -240,12 +377,27 @@ describe("raft: model checking", () => {
   it("the default model (3 servers, n1 and n2 stand for election in term 1, one put with one retry) is safe: 205,877 states", () => {
     const bfs = checkSpec(raft);
     expect([bfs.result, bfs.distinctStates, bfs.generatedStates]).toEqual(["ok", 205_877, 1_441_545]);
-    expect(bfs.params).toMatchObject({ servers: 3, clients: 1, requests: 1, attempts: 2, candidates: 2, maxTerm: 1, maxLog: 2, maxMessages: 3, preVote: "on" });
+    expect(bfs.params).toMatchObject({
+      servers: 3,
+      clients: 1,
+      requests: 1,
+      attempts: 2,
+      candidates: 2,
+      maxTerm: 1,
+      maxLog: 2,
+      maxMessages: 3,
+      preVote: "on",
+    });
   });
 
   it("vote-twice elects two leaders in one term in 12 steps (two pre-votes, then two elections)", () => {
     const r = checkSpec(raft, { variant: "vote-twice" });
-    expect([r.result, r.property, (r.trace?.length ?? 0) - 1, r.distinctStates]).toEqual(["violation", "atMostOneLeaderPerTerm", 12, 12_598]);
+    expect([r.result, r.property, (r.trace?.length ?? 0) - 1, r.distinctStates]).toEqual([
+      "violation",
+      "atMostOneLeaderPerTerm",
+      12,
+      12_598,
+    ]);
   });
 
   it("no-log-check elects a leader without a committed entry in 22 steps", () => {
@@ -264,7 +416,12 @@ describe("raft: model checking", () => {
 
   it("forwarder-answers: a follower's own read of x misses a write the leader committed, in 16 steps", () => {
     const r = checkSpec(raft, { variant: "forwarder-answers" });
-    expect([r.result, r.property, (r.trace?.length ?? 0) - 1, r.distinctStates]).toEqual(["violation", "linearizableClientHistory", 16, 132_226]);
+    expect([r.result, r.property, (r.trace?.length ?? 0) - 1, r.distinctStates]).toEqual([
+      "violation",
+      "linearizableClientHistory",
+      16,
+      132_226,
+    ]);
     const last = r.trace!.at(-1)!.state as ProtocolState;
     expect(last.history).toEqual([
       { type: "invoke", process: "c2", f: "write", key: "x", value: 1 },
@@ -274,7 +431,10 @@ describe("raft: model checking", () => {
     ]);
     // n1 holds the entry but has not learned it is committed: it answers from its empty store.
     expect(r.trace?.at(-2)?.action).toBe(`n1: receive ClientRequest{seq:1,op:{"type":"get","key":"x"}} from c1`);
-    expect([(last.nodes["n1"] as ServerState).leader, (last.nodes["n1"] as ServerState).commitIndex]).toEqual(["n2", 0]);
+    expect([(last.nodes["n1"] as ServerState).leader, (last.nodes["n1"] as ServerState).commitIndex]).toEqual([
+      "n2",
+      0,
+    ]);
   });
 
   it("the correct server forwards: no violation at forwarder-answers' bounds within its 16 steps", () => {
@@ -322,13 +482,26 @@ describe("raft: model checking", () => {
     const last = r.trace!.at(-1)!.state as ProtocolState;
     const n1 = last.nodes["n1"] as ServerState;
     const n2 = last.nodes["n2"] as ServerState;
-    expect([n1.role, n1.currentTerm, n1.log.map((e) => [e.term, e.command.client])]).toEqual(["leader", 4, [[2, "c1"]]]);
-    expect([n2.commitIndex, n2.log.map((e) => [e.term, e.command.client]), n2.machine.data]).toEqual([1, [[1, "c2"]], { x: 1 }]);
+    expect([n1.role, n1.currentTerm, n1.log.map((e) => [e.term, e.command.client])]).toEqual([
+      "leader",
+      4,
+      [[2, "c1"]],
+    ]);
+    expect([n2.commitIndex, n2.log.map((e) => [e.term, e.command.client]), n2.machine.data]).toEqual([
+      1,
+      [[1, "c2"]],
+      { x: 1 },
+    ]);
   });
 
   it("stale-read answers a read from a deposed leader in 17 steps", () => {
     const r = checkSpec(raft, { variant: "stale-read" });
-    expect([r.result, r.property, (r.trace?.length ?? 0) - 1, r.distinctStates]).toEqual(["violation", "linearizableClientHistory", 17, 411_639]);
+    expect([r.result, r.property, (r.trace?.length ?? 0) - 1, r.distinctStates]).toEqual([
+      "violation",
+      "linearizableClientHistory",
+      17,
+      411_639,
+    ]);
     const last = r.trace!.at(-1)!.state as ProtocolState;
     expect(last.history).toEqual([
       { type: "invoke", process: "c1", f: "write", key: "x", value: 1 },

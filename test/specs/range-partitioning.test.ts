@@ -12,7 +12,14 @@ import {
   put,
   type PartitionedState,
 } from "../../specs/partition-moves.js";
-import { inRange, mergeRanges, rangePartitioning, splitRange, type RangePartition, type RangeState } from "../../specs/range-partitioning.js";
+import {
+  inRange,
+  mergeRanges,
+  rangePartitioning,
+  splitRange,
+  type RangePartition,
+  type RangeState,
+} from "../../specs/range-partitioning.js";
 
 const commit = { waitForCopy: true, dropSource: true } as const;
 
@@ -70,8 +77,17 @@ describe("range-partitioning: ranges", () => {
     expect(s.stores).toEqual({ n1: { 1: 1, 3: 1 }, n2: { 1: 1 } });
     expect(commitMove(s, inRange, commit)).toBeNull();
     s = commitMove(copyMoving(s, inRange)!, inRange, commit)!;
-    expect([s.partitions, s.stores, s.move, lostWrites(s, inRange)]).toEqual([[{ lo: 0, hi: 4, owner: "n2" }], { n1: {}, n2: { 1: 1, 3: 1 } }, null, []]);
-    const early = commitMove(beginMove(put(start([{ lo: 0, hi: 4, owner: "n1" }]), 1, inRange)!, { partition: 0, to: "n2" })!, inRange, { waitForCopy: false, dropSource: true })!;
+    expect([s.partitions, s.stores, s.move, lostWrites(s, inRange)]).toEqual([
+      [{ lo: 0, hi: 4, owner: "n2" }],
+      { n1: {}, n2: { 1: 1, 3: 1 } },
+      null,
+      [],
+    ]);
+    const early = commitMove(
+      beginMove(put(start([{ lo: 0, hi: 4, owner: "n1" }]), 1, inRange)!, { partition: 0, to: "n2" })!,
+      inRange,
+      { waitForCopy: false, dropSource: true },
+    )!;
     expect(lostWrites(early, inRange)).toEqual(["1@1"]);
   });
 
@@ -125,9 +141,17 @@ describe("range-partitioning: the model", () => {
       { lo: 2, hi: 4, owner: "n2" },
     ]);
     expect(check("everyKeyHasExactlyOneOwner", overlap)).toBe(false);
-    const lost: RangeState = { ...start([{ lo: 0, hi: 4, owner: "n1" }]), acked: { 1: 2 }, stores: { n1: { 1: 1 }, n2: { 1: 2 } } };
+    const lost: RangeState = {
+      ...start([{ lo: 0, hi: 4, owner: "n1" }]),
+      acked: { 1: 2 },
+      stores: { n1: { 1: 1 }, n2: { 1: 2 } },
+    };
     expect(check("noAcknowledgedWriteIsLost", lost)).toBe(false);
-    expect(check("hotRangesAreFlagged", { ...start([{ lo: 0, hi: 4, owner: "n1" }]), load: { 0: 1, 3: 1 } })).toBe(false);
-    expect(check("hotRangesAreFlagged", { ...start([{ lo: 0, hi: 4, owner: "n1" }]), load: { 0: 1, 3: 1 }, hot: [0] })).toBe(true);
+    expect(check("hotRangesAreFlagged", { ...start([{ lo: 0, hi: 4, owner: "n1" }]), load: { 0: 1, 3: 1 } })).toBe(
+      false,
+    );
+    expect(
+      check("hotRangesAreFlagged", { ...start([{ lo: 0, hi: 4, owner: "n1" }]), load: { 0: 1, 3: 1 }, hot: [0] }),
+    ).toBe(true);
   });
 });

@@ -32,9 +32,16 @@ describe("rate-limiter: the bucket's steps", () => {
     expect(first).toEqual({ type: "admitted", bucket: { tokens: 1, refilledAt: 0 } });
     const second = tryAcquire(first.bucket, 0, config);
     expect(second).toEqual({ type: "admitted", bucket: { tokens: 0, refilledAt: 0 } });
-    expect(tryAcquire(second.bucket, 0, config)).toEqual({ type: "rejected", bucket: { tokens: 0, refilledAt: 0 }, retryAfter: 1 });
+    expect(tryAcquire(second.bucket, 0, config)).toEqual({
+      type: "rejected",
+      bucket: { tokens: 0, refilledAt: 0 },
+      retryAfter: 1,
+    });
     expect(tryAcquire(second.bucket, 1, config)).toEqual({ type: "admitted", bucket: { tokens: 0, refilledAt: 1 } });
-    expect(tryAcquire({ tokens: 0, refilledAt: 0 }, 0, { capacity: 2, rate: 2 })).toMatchObject({ type: "rejected", retryAfter: 1 });
+    expect(tryAcquire({ tokens: 0, refilledAt: 0 }, 0, { capacity: 2, rate: 2 })).toMatchObject({
+      type: "rejected",
+      retryAfter: 1,
+    });
   });
 
   it("budgets capacity + rate*(w-1) per window of w ticks", () => {
@@ -65,7 +72,10 @@ describe("rate-limiter: the model", () => {
       return false;
     };
     const steps = [1, 2, 3, 4, 5, 6].map((w) => {
-      const r = bfs.search({ ...model, properties: [{ name: "belowBudget", kind: "invariant", check: (s: LimiterState) => !reachesBudget(w)(s) }] });
+      const r = bfs.search({
+        ...model,
+        properties: [{ name: "belowBudget", kind: "invariant", check: (s: LimiterState) => !reachesBudget(w)(s) }],
+      });
       return r.violation === undefined ? null : r.violation.trace.length - 1;
     });
     // w - 1 ticks, 2 requests for the burst and one per tick after it.
@@ -80,7 +90,9 @@ describe("rate-limiter: the model", () => {
   });
 
   it("refill-without-cap then admits a burst over the budget: 3 requests in one tick, in 4 steps", () => {
-    const r = bfs.search(onlyProperty(rateLimiter.instantiate({ variant: "refill-without-cap" }), "admittedWithinBudget"));
+    const r = bfs.search(
+      onlyProperty(rateLimiter.instantiate({ variant: "refill-without-cap" }), "admittedWithinBudget"),
+    );
     expect([r.result, r.violation?.property]).toEqual(["violation", "admittedWithinBudget"]);
     expect(r.violation?.trace.map((s) => s.action)).toEqual([null, "Tick", "Request", "Request", "Request"]);
     expect((r.violation?.trace.at(-1)?.state as LimiterState).admitted).toEqual([0, 3]);
@@ -103,7 +115,12 @@ describe("rate-limiter: the model", () => {
   const broken = rateLimiter.variants.filter((v) => v.violates !== undefined);
 
   it("has four broken variants, each caught by DFS too", () => {
-    expect(broken.map((v) => v.name)).toEqual(["refill-without-cap", "refill-on-every-request", "rejected-requests-spend-tokens", "fixed-window"]);
+    expect(broken.map((v) => v.name)).toEqual([
+      "refill-without-cap",
+      "refill-on-every-request",
+      "rejected-requests-spend-tokens",
+      "fixed-window",
+    ]);
     for (const v of broken) {
       const r = checkSpec(rateLimiter, { variant: v.name, strategy: "dfs" });
       expect([v.name, r.result, r.property]).toEqual([v.name, "violation", v.violates]);
@@ -112,7 +129,10 @@ describe("rate-limiter: the model", () => {
 
   it("random search (seed 1) finds every broken variant's property", () => {
     const found = broken.map((v) => {
-      const r = randomSearch(onlyProperty(rateLimiter.instantiate({ variant: v.name }), v.violates!), { seed: 1, runs: 2000 });
+      const r = randomSearch(onlyProperty(rateLimiter.instantiate({ variant: v.name }), v.violates!), {
+        seed: 1,
+        runs: 2000,
+      });
       return [v.name, r.result, r.violation?.property];
     });
     expect(found).toEqual(broken.map((v) => [v.name, "violation", v.violates]));
@@ -139,20 +159,28 @@ describe("rate-limiter: the sliding windows' steps", () => {
   it("the counter weighs the previous window by the share the sliding window still covers", () => {
     const full = { start: 0, current: 2, previous: 0 };
     // At tick 3 the previous window counts whole: 2 >= 2.
-    expect(counterAcquire(full, 3, windows)).toEqual({ type: "rejected", memory: { start: 3, current: 0, previous: 2 } });
+    expect(counterAcquire(full, 3, windows)).toEqual({
+      type: "rejected",
+      memory: { start: 3, current: 0, previous: 2 },
+    });
     // At tick 4, 2 * 2/3 = 1.33 < 2; at tick 5 with one admitted, 2 * 1/3 + 1 = 1.67 < 2, then 2.67 >= 2.
     const first = counterAcquire(full, 4, windows);
     expect(first).toEqual({ type: "admitted", memory: { start: 3, current: 1, previous: 2 } });
     const second = counterAcquire(first.memory, 5, windows);
     expect(second).toEqual({ type: "admitted", memory: { start: 3, current: 2, previous: 2 } });
     expect(counterAcquire(second.memory, 5, windows).type).toBe("rejected");
-    expect(counterAcquire(emptyCounter, 0, { limit: 1, window: 1 })).toEqual({ type: "admitted", memory: { start: 0, current: 1, previous: 0 } });
+    expect(counterAcquire(emptyCounter, 0, { limit: 1, window: 1 })).toEqual({
+      type: "admitted",
+      memory: { start: 0, current: 1, previous: 0 },
+    });
   });
 
   it("budgets `limit` per window for the log, and limit + ceil(limit*(w-2)/window) for the counter", () => {
     expect([1, 2, 3].map((w) => slidingWindowBudget("sliding-window-log", w, windows))).toEqual([2, 2, 2]);
     expect([1, 2, 3].map((w) => slidingWindowBudget("sliding-window-counter", w, windows))).toEqual([2, 2, 3]);
-    expect([1, 2, 3, 4].map((w) => slidingWindowBudget("sliding-window-counter", w, { limit: 3, window: 4 }))).toEqual([3, 3, 4, 5]);
+    expect([1, 2, 3, 4].map((w) => slidingWindowBudget("sliding-window-counter", w, { limit: 3, window: 4 }))).toEqual([
+      3, 3, 4, 5,
+    ]);
   });
 });
 
@@ -178,10 +206,14 @@ describe("rate-limiter: the sliding-window models", () => {
     const model = rateLimiter.instantiate({ params: { algorithm } });
     const budget = slidingWindowBudget(algorithm, w, windows);
     const reaches = (s: LimiterState) => {
-      for (let from = 0; from + w - 1 <= s.now; from++) if (s.admitted.slice(from, from + w).reduce((a, b) => a + b, 0) === budget) return true;
+      for (let from = 0; from + w - 1 <= s.now; from++)
+        if (s.admitted.slice(from, from + w).reduce((a, b) => a + b, 0) === budget) return true;
       return false;
     };
-    const r = bfs.search({ ...model, properties: [{ name: "belowBudget", kind: "invariant", check: (s: LimiterState) => !reaches(s) }] });
+    const r = bfs.search({
+      ...model,
+      properties: [{ name: "belowBudget", kind: "invariant", check: (s: LimiterState) => !reaches(s) }],
+    });
     return r.violation === undefined ? null : r.violation.trace.length - 1;
   }
 
@@ -206,7 +238,25 @@ describe("rate-limiter: the sliding-window models", () => {
   it("fixed-window keeps each fixed window within the limit while admitting twice the limit in two ticks", () => {
     const model = rateLimiter.instantiate({ variant: "fixed-window" });
     expect(bfs.search(onlyProperty(model, "fixedWindowsWithinLimit")).result).toBe("ok");
-    const twice = bfs.search({ ...model, properties: [{ name: "belowTwiceLimit", kind: "invariant", check: (s: LimiterState) => !s.admitted.some((n, t) => n + (s.admitted[t + 1] ?? 0) >= 4) }] });
-    expect(twice.violation?.trace.map((s) => s.action)).toEqual([null, "Tick", "Tick", "Request", "Request", "Tick", "Request", "Request"]);
+    const twice = bfs.search({
+      ...model,
+      properties: [
+        {
+          name: "belowTwiceLimit",
+          kind: "invariant",
+          check: (s: LimiterState) => !s.admitted.some((n, t) => n + (s.admitted[t + 1] ?? 0) >= 4),
+        },
+      ],
+    });
+    expect(twice.violation?.trace.map((s) => s.action)).toEqual([
+      null,
+      "Tick",
+      "Tick",
+      "Request",
+      "Request",
+      "Tick",
+      "Request",
+      "Request",
+    ]);
   });
 });

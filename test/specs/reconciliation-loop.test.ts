@@ -43,7 +43,16 @@ describe("reconciliation-loop: the model", () => {
   it("edge-triggered converges to a stale edit after a missed event, in 7 steps", () => {
     const r = checkSpec(reconciliationLoop, { variant: "edge-triggered" });
     expect([r.result, r.property]).toEqual(["violation", "convergesToDesired"]);
-    expect(r.trace?.map((s) => s.action)).toEqual([null, "Edit(1)", "Edit(0)", "Deliver", "MissEvent", "Relist", "Deliver", "Reconcile"]);
+    expect(r.trace?.map((s) => s.action)).toEqual([
+      null,
+      "Edit(1)",
+      "Edit(0)",
+      "Deliver",
+      "MissEvent",
+      "Relist",
+      "Deliver",
+      "Reconcile",
+    ]);
     expect(r.trace?.at(-1)?.state).toMatchObject({ desired: 0, actual: 1, lastSeen: 1 });
   });
 

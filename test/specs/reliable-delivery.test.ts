@@ -25,8 +25,12 @@ describe("reliableSender and reliableReceiver", () => {
     const again = reliableSender.reduce(sent!.state, { type: "Retransmit", seq: 1 }, at("s"));
     expect(again?.effects.map((e) => e.type)).toEqual(["send", "setTimer"]);
     const acked = reliableSender.reduce(sent!.state, { type: "Ack", seq: 1 }, at("s", "r"));
-    expect(acked).toEqual(become({ sent: 1, unacked: [] }, { type: "cancelTimer", timer: { type: "Retransmit", seq: 1 } }));
-    expect(reliableSender.reduce(acked!.state, { type: "Ack", seq: 1 }, at("s", "r"))).toEqual(become({ sent: 1, unacked: [] }));
+    expect(acked).toEqual(
+      become({ sent: 1, unacked: [] }, { type: "cancelTimer", timer: { type: "Retransmit", seq: 1 } }),
+    );
+    expect(reliableSender.reduce(acked!.state, { type: "Ack", seq: 1 }, at("s", "r"))).toEqual(
+      become({ sent: 1, unacked: [] }),
+    );
     expect(reliableSender.initialTimers?.(sent!.state, at("s"))).toEqual([{ type: "Retransmit", seq: 1 }]);
   });
 
@@ -54,7 +58,12 @@ describe("reliable-delivery", () => {
 
   it("fails to process a lost message when the loss budget exceeds the retransmissions, after 5 steps", () => {
     const r = checkSpec(reliableDelivery, { params: { retransmits: 0 } });
-    expect([r.result, r.property, r.propertyKind, (r.trace?.length ?? 0) - 1]).toEqual(["violation", "processedExactlyOnce", "final", 5]);
+    expect([r.result, r.property, r.propertyKind, (r.trace?.length ?? 0) - 1]).toEqual([
+      "violation",
+      "processedExactlyOnce",
+      "final",
+      5,
+    ]);
     expect(r.trace?.map((s) => s.action)).toContain('lose Data{seq:1,payload:{"n":1}} s→r');
   });
 
@@ -111,8 +120,17 @@ describe("reliable-delivery", () => {
 
     it("retransmit-budget: once the only copy is lost, the timer fires forever and sends nothing: 5 steps, then a cycle of 1", () => {
       const r = checkSpec(reliableDelivery, { variant: "retransmit-budget" });
-      expect([r.result, r.property, r.propertyKind, r.loopStart, r.trace?.length]).toEqual(["violation", "everyMessageDelivered", "eventually", 5, 7]);
-      expect(r.trace?.slice(5).map((s) => s.action)).toEqual(["lose Data{seq:1,payload:{\"n\":1}} s→r", "s: timer Retransmit{seq:1}"]);
+      expect([r.result, r.property, r.propertyKind, r.loopStart, r.trace?.length]).toEqual([
+        "violation",
+        "everyMessageDelivered",
+        "eventually",
+        5,
+        7,
+      ]);
+      expect(r.trace?.slice(5).map((s) => s.action)).toEqual([
+        'lose Data{seq:1,payload:{"n":1}} s→r',
+        "s: timer Retransmit{seq:1}",
+      ]);
     });
   });
 });

@@ -67,7 +67,14 @@ describe("retry-backoff: the model", () => {
   it("no-idempotency-key applies a retry of a slow request a second time, in 5 steps", () => {
     const r = checkSpec(retryBackoff, { variant: "no-idempotency-key" });
     expect([r.result, r.property]).toEqual(["violation", "appliedAtMostOnce"]);
-    expect(r.trace?.map((s) => s.action)).toEqual([null, "Send(o1, jitter 0)", "DeliverRequest(o1)", "Tick", "Send(o1, jitter 0)", "DeliverRequest(o1)"]);
+    expect(r.trace?.map((s) => s.action)).toEqual([
+      null,
+      "Send(o1, jitter 0)",
+      "DeliverRequest(o1)",
+      "Tick",
+      "Send(o1, jitter 0)",
+      "DeliverRequest(o1)",
+    ]);
     expect((r.trace?.at(-1)?.state as RetryState).applications).toEqual({ o1: 2 });
   });
 
@@ -80,7 +87,14 @@ describe("retry-backoff: the model", () => {
   it("fixed-delay sends the third attempt 1 tick after the second instead of 2, in 5 steps", () => {
     const r = checkSpec(retryBackoff, { variant: "fixed-delay" });
     expect([r.result, r.property]).toEqual(["violation", "retriesWaitForBackoff"]);
-    expect(r.trace?.map((s) => s.action)).toEqual([null, "Send(o1, jitter 0)", "Tick", "Send(o1, jitter 0)", "Tick", "Send(o1, jitter 0)"]);
+    expect(r.trace?.map((s) => s.action)).toEqual([
+      null,
+      "Send(o1, jitter 0)",
+      "Tick",
+      "Send(o1, jitter 0)",
+      "Tick",
+      "Send(o1, jitter 0)",
+    ]);
     expect((r.trace?.at(-1)?.state as RetryState).sends).toEqual({ o1: [0, 1, 2] });
   });
 

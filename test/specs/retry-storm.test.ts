@@ -10,7 +10,11 @@ describe("retry-storm: a layer's decisions", () => {
     expect(onFailure(2, 5, { tokens: 2 }, policy)).toEqual({ type: "retry", at: 7, budget: { tokens: 1 } });
     expect(onFailure(1, 0, { tokens: 0 }, policy)).toEqual({ type: "giveUp", budget: { tokens: 0 } });
     expect(onFailure(3, 0, { tokens: 5 }, policy)).toEqual({ type: "giveUp", budget: { tokens: 5 } });
-    expect(onFailure(1, 4, { tokens: 0 }, { attempts: 3, backoff: 0, budgeted: false })).toEqual({ type: "retry", at: 4, budget: { tokens: 0 } });
+    expect(onFailure(1, 4, { tokens: 0 }, { attempts: 3, backoff: 0, budgeted: false })).toEqual({
+      type: "retry",
+      at: 4,
+      budget: { tokens: 0 },
+    });
   });
 
   it("refills one token every refillTicks ticks, up to capacity", () => {
@@ -37,7 +41,10 @@ describe("retry-storm: the model", () => {
   it("with budgets the deepest service sees at most 6 calls (reached in 15 steps), within the bound of 8: tokens refilled late cannot all be spent before the horizon", () => {
     const model = retryStorm.instantiate();
     const reached = (n: number) => {
-      const r = bfs.search({ ...model, properties: [{ name: "below", kind: "invariant", check: (s: StormState) => s.deepestLoad < n }] });
+      const r = bfs.search({
+        ...model,
+        properties: [{ name: "below", kind: "invariant", check: (s: StormState) => s.deepestLoad < n }],
+      });
       return r.violation === undefined ? null : r.violation.trace.length - 1;
     };
     expect([6, 7, 8, 9].map(reached)).toEqual([15, null, null, null]);

@@ -1,7 +1,16 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { checkSpec } from "../../checker/index.js";
-import { hasNumbered, highestSeq, initialNode, prefixRelated, receiveOrdered, sequencer, type SequencerNode, type SequencerState } from "../../specs/sequencer.js";
+import {
+  hasNumbered,
+  highestSeq,
+  initialNode,
+  prefixRelated,
+  receiveOrdered,
+  sequencer,
+  type SequencerNode,
+  type SequencerState,
+} from "../../specs/sequencer.js";
 
 describe("sequencer: delivery in sequence order", () => {
   it("holds back a message that arrives early and delivers it right after the gap fills", () => {
@@ -28,7 +37,11 @@ describe("sequencer: delivery in sequence order", () => {
   });
 
   it("relates sequences by prefix", () => {
-    expect([prefixRelated(["m1"], ["m1", "m2"]), prefixRelated(["m1", "m2"], []), prefixRelated(["m1"], ["m2"])]).toEqual([true, true, false]);
+    expect([
+      prefixRelated(["m1"], ["m1", "m2"]),
+      prefixRelated(["m1", "m2"], []),
+      prefixRelated(["m1"], ["m2"]),
+    ]).toEqual([true, true, false]);
   });
 });
 
@@ -65,7 +78,12 @@ describe("sequencer: the model", () => {
 
   it("restart-numbering: one step later n3 delivers m2 first while the others delivered m1", () => {
     const r = checkSpec(sequencer, { variant: "restart-numbering", properties: ["everyNodeDeliversTheSameSequence"] });
-    expect([r.result, r.property, r.trace!.length - 1, r.trace?.at(-1)?.action]).toEqual(["violation", "everyNodeDeliversTheSameSequence", 8, "Receive(#1=m2 at n3)"]);
+    expect([r.result, r.property, r.trace!.length - 1, r.trace?.at(-1)?.action]).toEqual([
+      "violation",
+      "everyNodeDeliversTheSameSequence",
+      8,
+      "Receive(#1=m2 at n3)",
+    ]);
     const last = r.trace?.at(-1)?.state as SequencerState;
     expect(Object.values(last.nodes).map((n) => n.delivered)).toEqual([["m1"], ["m1"], ["m2"]]);
   });

@@ -1,7 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { checkSpec, randomSearch } from "../../checker/index.js";
 import { onlyProperty } from "../../src/index.js";
-import { heartbeat, isExpired, lookup, serviceRegistry, usableInstances, type RegistryState } from "../../specs/service-registry.js";
+import {
+  heartbeat,
+  isExpired,
+  lookup,
+  serviceRegistry,
+  usableInstances,
+  type RegistryState,
+} from "../../specs/service-registry.js";
 
 describe("service-registry: the registry and the cache", () => {
   it("renews on heartbeat and expires after more than the TTL without one", () => {
@@ -13,7 +20,11 @@ describe("service-registry: the registry and the cache", () => {
 
   it("uses a cached lookup for at most the cache TTL", () => {
     const cache = { instances: ["i1"], fetchedAt: 2 };
-    expect([usableInstances(cache, 3, 1), usableInstances(cache, 4, 1), usableInstances(null, 0, 1)]).toEqual([["i1"], null, null]);
+    expect([usableInstances(cache, 3, 1), usableInstances(cache, 4, 1), usableInstances(null, 0, 1)]).toEqual([
+      ["i1"],
+      null,
+      null,
+    ]);
   });
 });
 
@@ -27,9 +38,18 @@ describe("service-registry: the model", () => {
 
   it("cache-without-ttl sends to i1 two ticks after the registry dropped it, in 13 steps", () => {
     const r = checkSpec(serviceRegistry, { variant: "cache-without-ttl" });
-    expect([r.result, r.property, r.trace!.length - 1]).toEqual(["violation", "noRequestToInstanceDroppedLongerThanCacheTtl", 13]);
+    expect([r.result, r.property, r.trace!.length - 1]).toEqual([
+      "violation",
+      "noRequestToInstanceDroppedLongerThanCacheTtl",
+      13,
+    ]);
     const last = r.trace?.at(-1)?.state as RegistryState;
-    expect([last.now, last.instances["i1"]?.droppedAt, last.cache?.fetchedAt, last.lastRequest]).toEqual([5, 3, 0, "i1"]);
+    expect([last.now, last.instances["i1"]?.droppedAt, last.cache?.fetchedAt, last.lastRequest]).toEqual([
+      5,
+      3,
+      0,
+      "i1",
+    ]);
   });
 
   it("ttl-below-heartbeat-interval drops a live instance between heartbeats, in 3 steps", () => {
@@ -40,7 +60,10 @@ describe("service-registry: the model", () => {
 
   it("random search (seed 1) finds both broken variants", () => {
     for (const v of serviceRegistry.variants.filter((x) => x.violates !== undefined)) {
-      const r = randomSearch(onlyProperty(serviceRegistry.instantiate({ variant: v.name }), v.violates!), { seed: 1, runs: 5000 });
+      const r = randomSearch(onlyProperty(serviceRegistry.instantiate({ variant: v.name }), v.violates!), {
+        seed: 1,
+        runs: 5000,
+      });
       expect([v.name, r.result, r.violation?.property]).toEqual([v.name, "violation", v.violates]);
     }
   });

@@ -12,7 +12,14 @@ import {
 } from "../../specs/sliding-window-transport.js";
 
 const at = (self: string, from?: string) =>
-  ({ self, from, kind: from === undefined ? "choice" : "message", params: { bytes: 3, window: 2, retransmits: 1, loss: 1, duplicates: 1 }, nodes: ["snd", "rcv"], roles: {} }) as const;
+  ({
+    self,
+    from,
+    kind: from === undefined ? "choice" : "message",
+    params: { bytes: 3, window: 2, retransmits: 1, loss: 1, duplicates: 1 },
+    nodes: ["snd", "rcv"],
+    roles: {},
+  }) as const;
 const open: TransportReceiver = { phase: "established", expected: 0, buffer: [], delivered: [] };
 
 describe("sliding-window-transport: sender and receiver steps", () => {
@@ -41,10 +48,19 @@ describe("sliding-window-transport: sender and receiver steps", () => {
 
   it("handshake: SYN gets a SYN-ACK with the window; the SYN-ACK establishes the sender, which acknowledges it", () => {
     const syn = transportReceiver.reduce(transportReceiver.init(at("rcv")), { type: "Syn" }, at("rcv", "snd"));
-    expect(syn).toEqual(become({ phase: "synReceived", expected: 0, buffer: [], delivered: [] }, { type: "send", to: "snd", msg: { type: "SynAck", window: 2 } }));
+    expect(syn).toEqual(
+      become(
+        { phase: "synReceived", expected: 0, buffer: [], delivered: [] },
+        { type: "send", to: "snd", msg: { type: "SynAck", window: 2 } },
+      ),
+    );
     const connecting = transportSender.reduce(transportSender.init(at("snd")), { type: "Connect" }, at("snd"))!.state;
     expect(transportSender.reduce(connecting, { type: "SynAck", window: 2 }, at("snd", "rcv"))).toEqual(
-      become({ phase: "established", window: 2, base: 0, next: 0 }, { type: "send", to: "rcv", msg: { type: "HandshakeAck" } }, { type: "cancelTimer", timer: { type: "Rto" } }),
+      become(
+        { phase: "established", window: 2, base: 0, next: 0 },
+        { type: "send", to: "rcv", msg: { type: "HandshakeAck" } },
+        { type: "cancelTimer", timer: { type: "Rto" } },
+      ),
     );
     // Data before any SYN is dropped.
     const listen = transportReceiver.init(at("rcv"));

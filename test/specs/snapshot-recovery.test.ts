@@ -24,19 +24,38 @@ const log: readonly LogEntry[] = [
 
 describe("snapshot-recovery: snapshot, compaction, recovery", () => {
   it("a snapshot records the applied state with the index and term of its last entry", () => {
-    const node: SnapshotNode = { term: 2, log, snapshot: null, commitIndex: 3, applied: ["x1", "x2"], appliedIndex: 2, pendingCompaction: null, pendingSnapshot: null, up: true };
+    const node: SnapshotNode = {
+      term: 2,
+      log,
+      snapshot: null,
+      commitIndex: 3,
+      applied: ["x1", "x2"],
+      appliedIndex: 2,
+      pendingCompaction: null,
+      pendingSnapshot: null,
+      up: true,
+    };
     expect(takeSnapshot(node)).toEqual({ lastIncludedIndex: 2, lastIncludedTerm: 1, state: ["x1", "x2"] });
   });
 
   it("after compaction the node still knows its last index and the term at the snapshot's boundary", () => {
-    const d: DurableState = { term: 2, commitIndex: 3, snapshot: { lastIncludedIndex: 3, lastIncludedTerm: 2, state: ["x1", "x2", "x4"] }, log: compact(log, 3) };
+    const d: DurableState = {
+      term: 2,
+      commitIndex: 3,
+      snapshot: { lastIncludedIndex: 3, lastIncludedTerm: 2, state: ["x1", "x2", "x4"] },
+      log: compact(log, 3),
+    };
     expect([d.log, lastLogIndex(d), termAt(d, 3), termAt(d, 2), termAt(d, 0)]).toEqual([[], 3, 2, null, 0]);
   });
 
   it("recovering from any snapshot plus the log suffix, compacted or not, replays to the same state as the whole log", () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 3 }), fc.boolean(), (at, compacted) => {
-        const snapshot = { lastIncludedIndex: at, lastIncludedTerm: termAt({ term: 2, log, snapshot: null, commitIndex: 3 }, at), state: replay(log.slice(0, at)) };
+        const snapshot = {
+          lastIncludedIndex: at,
+          lastIncludedTerm: termAt({ term: 2, log, snapshot: null, commitIndex: 3 }, at),
+          state: replay(log.slice(0, at)),
+        };
         const d: DurableState = { term: 2, commitIndex: 3, snapshot, log: compacted ? compact(log, at) : log };
         const v = recover(d, resumeAtLastIncludedIndex);
         const suffix = d.log.filter((e) => e.index > v.appliedIndex);
@@ -68,15 +87,37 @@ describe("snapshot-recovery: the model", () => {
     expect([r.result, r.property]).toEqual(["violation", "everyCommittedEntryIsOnDisk"]);
     expect(r.trace?.map((s) => s.action)).toEqual([null, "Append", "Commit", "Apply", "Snapshot"]);
     const node = (r.trace?.at(-1)?.state as SnapshotState).node;
-    expect([node.log, node.snapshot, node.pendingSnapshot]).toEqual([[], null, { lastIncludedIndex: 1, lastIncludedTerm: 1, state: ["x1"] }]);
+    expect([node.log, node.snapshot, node.pendingSnapshot]).toEqual([
+      [],
+      null,
+      { lastIncludedIndex: 1, lastIncludedTerm: 1, state: ["x1"] },
+    ]);
   });
 
   it("compact-before-snapshot: a crash in that window, and x2 appended at the reused index 1 is applied as entry 1, in 8 steps", () => {
-    const r = checkSpec(snapshotRecovery, { variant: "compact-before-snapshot", properties: ["recoveredStateMatchesFullReplay"] });
+    const r = checkSpec(snapshotRecovery, {
+      variant: "compact-before-snapshot",
+      properties: ["recoveredStateMatchesFullReplay"],
+    });
     expect([r.result, r.property]).toEqual(["violation", "recoveredStateMatchesFullReplay"]);
-    expect(r.trace?.map((s) => s.action)).toEqual([null, "Append", "Commit", "Apply", "Snapshot", "Append", "Crash", "Restart", "Apply"]);
+    expect(r.trace?.map((s) => s.action)).toEqual([
+      null,
+      "Append",
+      "Commit",
+      "Apply",
+      "Snapshot",
+      "Append",
+      "Crash",
+      "Restart",
+      "Apply",
+    ]);
     const last = r.trace?.at(-1)?.state as SnapshotState;
-    expect([last.node.snapshot, last.node.log, last.node.applied, last.committed.map((e) => e.cmd)]).toEqual([null, [{ index: 1, term: 1, cmd: "x2" }], ["x2"], ["x1"]]);
+    expect([last.node.snapshot, last.node.log, last.node.applied, last.committed.map((e) => e.cmd)]).toEqual([
+      null,
+      [{ index: 1, term: 1, cmd: "x2" }],
+      ["x2"],
+      ["x1"],
+    ]);
   });
 
   it.each([
@@ -91,19 +132,55 @@ describe("snapshot-recovery: the model", () => {
     const model = snapshotRecovery.instantiate();
     const prop = (name: string) => model.properties.find((p) => p.name === name)!;
     const committed = log.slice(0, 2);
-    const node: SnapshotNode = { term: 1, log: committed, snapshot: null, commitIndex: 2, applied: ["x1", "x2"], appliedIndex: 2, pendingCompaction: null, pendingSnapshot: null, up: true };
-    const state = (n: Partial<SnapshotNode>): SnapshotState => ({ node: { ...node, ...n }, committed, appends: 2, crashes: 0 });
+    const node: SnapshotNode = {
+      term: 1,
+      log: committed,
+      snapshot: null,
+      commitIndex: 2,
+      applied: ["x1", "x2"],
+      appliedIndex: 2,
+      pendingCompaction: null,
+      pendingSnapshot: null,
+      up: true,
+    };
+    const state = (n: Partial<SnapshotNode>): SnapshotState => ({
+      node: { ...node, ...n },
+      committed,
+      appends: 2,
+      crashes: 0,
+    });
     const replayed = prop("recoveredStateMatchesFullReplay");
     const recorded = prop("snapshotRecordsTheEntryItEndsWith");
     const known = prop("lastEntryIsKnownAfterCompaction");
     const onDisk = prop("everyCommittedEntryIsOnDisk");
-    if (replayed.kind !== "invariant" || recorded.kind !== "invariant" || known.kind !== "invariant" || onDisk.kind !== "invariant") throw new Error("expected invariants");
-    expect([replayed.check(state({})), recorded.check(state({})), known.check(state({})), onDisk.check(state({}))]).toEqual([true, true, true, true]);
-    expect(onDisk.check(state({ log: compact(committed, 1), snapshot: { lastIncludedIndex: 1, lastIncludedTerm: 1, state: ["x1"] } }))).toBe(true);
+    if (
+      replayed.kind !== "invariant" ||
+      recorded.kind !== "invariant" ||
+      known.kind !== "invariant" ||
+      onDisk.kind !== "invariant"
+    )
+      throw new Error("expected invariants");
+    expect([
+      replayed.check(state({})),
+      recorded.check(state({})),
+      known.check(state({})),
+      onDisk.check(state({})),
+    ]).toEqual([true, true, true, true]);
+    expect(
+      onDisk.check(
+        state({ log: compact(committed, 1), snapshot: { lastIncludedIndex: 1, lastIncludedTerm: 1, state: ["x1"] } }),
+      ),
+    ).toBe(true);
     expect(onDisk.check(state({ log: compact(committed, 1) }))).toBe(false);
     expect(replayed.check(state({ applied: ["x1", "x1"] }))).toBe(false);
-    expect(recorded.check(state({ snapshot: { lastIncludedIndex: 2, lastIncludedTerm: 2, state: ["x1", "x2"] } }))).toBe(false);
-    expect(recorded.check(state({ snapshot: { lastIncludedIndex: 1, lastIncludedTerm: 1, state: ["x1", "x2"] } }))).toBe(false);
-    expect(known.check(state({ log: [], snapshot: { lastIncludedIndex: 2, lastIncludedTerm: null, state: ["x1", "x2"] } }))).toBe(false);
+    expect(
+      recorded.check(state({ snapshot: { lastIncludedIndex: 2, lastIncludedTerm: 2, state: ["x1", "x2"] } })),
+    ).toBe(false);
+    expect(
+      recorded.check(state({ snapshot: { lastIncludedIndex: 1, lastIncludedTerm: 1, state: ["x1", "x2"] } })),
+    ).toBe(false);
+    expect(
+      known.check(state({ log: [], snapshot: { lastIncludedIndex: 2, lastIncludedTerm: null, state: ["x1", "x2"] } })),
+    ).toBe(false);
   });
 });

@@ -28,12 +28,21 @@ describe("supervisor: strategy, intensity and the exit handler", () => {
   });
 
   it("restarts within the intensity, escalates beyond it terminating every child, and then handles nothing", () => {
-    const config: SupervisorConfig = { strategy: "rest_for_one", children: ["c1", "c2", "c3"], maxRestarts: 1, period: 5 };
+    const config: SupervisorConfig = {
+      strategy: "rest_for_one",
+      children: ["c1", "c2", "c3"],
+      maxRestarts: 1,
+      period: 5,
+    };
     const first = handleExit(initialSupervisor, "c2", 0, config);
     expect(first).toEqual({ type: "restart", restart: ["c2", "c3"], supervisor: { restarts: [0], escalated: false } });
     if (first.type !== "restart") throw new Error("unreachable");
     const second = handleExit(first.supervisor, "c1", 4, config);
-    expect(second).toEqual({ type: "escalate", terminate: ["c1", "c2", "c3"], supervisor: { restarts: [0, 4], escalated: true } });
+    expect(second).toEqual({
+      type: "escalate",
+      terminate: ["c1", "c2", "c3"],
+      supervisor: { restarts: [0, 4], escalated: true },
+    });
     if (second.type !== "escalate") throw new Error("unreachable");
     expect(handleExit(second.supervisor, "c3", 9, config)).toEqual({ type: "stopped" });
   });
@@ -72,7 +81,15 @@ describe("supervisor: the model", () => {
   it("restart-forever restarts three crashed children at tick 0 with an intensity of 2, in 6 steps", () => {
     const r = checkSpec(supervisor, { variant: "restart-forever" });
     expect([r.result, r.property]).toEqual(["violation", "restartsWithinIntensity"]);
-    expect(r.trace?.map((s) => s.action)).toEqual([null, "Crash(c1)", "Crash(c2)", "Crash(c3)", "HandleExit(c1)", "HandleExit(c2)", "HandleExit(c3)"]);
+    expect(r.trace?.map((s) => s.action)).toEqual([
+      null,
+      "Crash(c1)",
+      "Crash(c2)",
+      "Crash(c3)",
+      "HandleExit(c1)",
+      "HandleExit(c2)",
+      "HandleExit(c3)",
+    ]);
     expect((r.trace?.at(-1)?.state as SupervisionState).restartLog).toEqual([0, 0, 0]);
   });
 
@@ -112,19 +129,45 @@ describe("supervisor: the model", () => {
   });
 
   it("flush-mailbox-after-restart also ends runs with children dead and nothing escalated (the atTermination claim)", () => {
-    const model = onlyProperty(supervisor.instantiate({ variant: "flush-mailbox-after-restart" }), "crashedChildIsRestartedOrSupervisorEscalated");
+    const model = onlyProperty(
+      supervisor.instantiate({ variant: "flush-mailbox-after-restart" }),
+      "crashedChildIsRestartedOrSupervisorEscalated",
+    );
     const r = bfs.search(model);
-    expect([r.result, r.violation?.property, (r.violation?.trace.length ?? 0) - 1]).toEqual(["violation", "crashedChildIsRestartedOrSupervisorEscalated", 10]);
+    expect([r.result, r.violation?.property, (r.violation?.trace.length ?? 0) - 1]).toEqual([
+      "violation",
+      "crashedChildIsRestartedOrSupervisorEscalated",
+      10,
+    ]);
     const last = r.violation?.trace.at(-1)?.state as SupervisionState;
-    expect([last.now, last.crashes, last.supervisor.escalated, last.mailbox, last.children.c2?.status]).toEqual([4, 4, false, [], "dead"]);
+    expect([last.now, last.crashes, last.supervisor.escalated, last.mailbox, last.children.c2?.status]).toEqual([
+      4,
+      4,
+      false,
+      [],
+      "dead",
+    ]);
   });
 
   it("escalate-leaving-children gives up with c1 and c2 still running, in 6 steps", () => {
     const r = checkSpec(supervisor, { variant: "escalate-leaving-children" });
     expect([r.result, r.property]).toEqual(["violation", "noChildRunsAfterEscalation"]);
-    expect(r.trace?.map((s) => s.action)).toEqual([null, "Crash(c1)", "Crash(c2)", "Crash(c3)", "HandleExit(c1)", "HandleExit(c2)", "HandleExit(c3)"]);
+    expect(r.trace?.map((s) => s.action)).toEqual([
+      null,
+      "Crash(c1)",
+      "Crash(c2)",
+      "Crash(c3)",
+      "HandleExit(c1)",
+      "HandleExit(c2)",
+      "HandleExit(c3)",
+    ]);
     const last = r.trace?.at(-1)?.state as SupervisionState;
-    expect([last.supervisor.escalated, last.children.c1?.status, last.children.c2?.status, last.children.c3?.status]).toEqual([true, "running", "running", "dead"]);
+    expect([
+      last.supervisor.escalated,
+      last.children.c1?.status,
+      last.children.c2?.status,
+      last.children.c3?.status,
+    ]).toEqual([true, "running", "running", "dead"]);
   });
 
   it("rest_for_one's claim fails on a restart of the wrong children", () => {
@@ -132,10 +175,20 @@ describe("supervisor: the model", () => {
     const prop = model.properties.find((p) => p.name === "strategyRestartsTheRightChildren");
     if (prop?.kind !== "action") throw new Error("missing action property");
     const [init] = model.initStates();
-    const crashed: SupervisionState = { ...init!, children: { ...init!.children, c2: { status: "dead", incarnation: 0 } }, mailbox: ["c2"], crashes: 1 };
+    const crashed: SupervisionState = {
+      ...init!,
+      children: { ...init!.children, c2: { status: "dead", incarnation: 0 } },
+      mailbox: ["c2"],
+      crashes: 1,
+    };
     const restarted = (...cs: string[]): SupervisionState => ({
       ...crashed,
-      children: Object.fromEntries(Object.entries(crashed.children).map(([c, child]) => [c, cs.includes(c) ? { status: "running", incarnation: 1 } : child])),
+      children: Object.fromEntries(
+        Object.entries(crashed.children).map(([c, child]) => [
+          c,
+          cs.includes(c) ? { status: "running", incarnation: 1 } : child,
+        ]),
+      ),
       mailbox: [],
       restartLog: [0],
     });
@@ -152,8 +205,19 @@ describe("supervisor: the model", () => {
 
     it("defer-while-busy shuffles two pending exits forever: 2 steps, then a fair cycle of 2", () => {
       const r = checkSpec(supervisor, { variant: "defer-while-busy" });
-      expect([r.result, r.property, r.propertyKind, r.loopStart]).toEqual(["violation", "crashedChildEventuallyRestarted", "leadsTo", 2]);
-      expect(r.trace?.map((s) => s.action)).toEqual([null, "Crash(c1)", "Crash(c2)", "HandleExit(c1)", "HandleExit(c2)"]);
+      expect([r.result, r.property, r.propertyKind, r.loopStart]).toEqual([
+        "violation",
+        "crashedChildEventuallyRestarted",
+        "leadsTo",
+        2,
+      ]);
+      expect(r.trace?.map((s) => s.action)).toEqual([
+        null,
+        "Crash(c1)",
+        "Crash(c2)",
+        "HandleExit(c1)",
+        "HandleExit(c2)",
+      ]);
       expect(r.trace?.at(-1)?.state).toEqual(r.trace?.[2]?.state);
     });
   });

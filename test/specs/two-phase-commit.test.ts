@@ -25,7 +25,12 @@ describe("two-phase-commit", () => {
   it("commit-without-all-prepared breaks consistency in 3 steps", () => {
     const r = checkSpec(twoPhaseCommit, { variant: "commit-without-all-prepared" });
     expect([r.result, r.property]).toEqual(["violation", "consistent"]);
-    expect(r.trace?.map((s) => s.action)).toEqual([null, "tm: DecideCommit", "rm1: ChooseToAbort", "rm2: receive Commit from tm"]);
+    expect(r.trace?.map((s) => s.action)).toEqual([
+      null,
+      "tm: DecideCommit",
+      "rm1: ChooseToAbort",
+      "rm2: receive Commit from tm",
+    ]);
   });
 
   it("abort-after-commit breaks consistency in 10 steps", () => {
@@ -38,31 +43,56 @@ describe("two-phase-commit", () => {
   describe("liveness: eventuallyAllDecided", () => {
     it("holds under weak fairness of every step, with the same counts as the safety check", () => {
       const r = checkSpec(twoPhaseCommit, { params: { rms: 5 } });
-      expect([r.result, r.property, r.distinctStates, r.generatedStates, r.loopStart]).toEqual(["ok", null, 8832, 58146, undefined]);
+      expect([r.result, r.property, r.distinctStates, r.generatedStates, r.loopStart]).toEqual([
+        "ok",
+        null,
+        8832,
+        58146,
+        undefined,
+      ]);
     });
 
     it("without fairness the system may stop at once: a lasso that stutters in the initial state", () => {
       const r = checkSpec(twoPhaseCommit, { variant: "no-fairness" });
-      expect([r.result, r.property, r.propertyKind, r.trace?.length, r.loopStart]).toEqual(["violation", "eventuallyAllDecided", "eventually", 1, 0]);
+      expect([r.result, r.property, r.propertyKind, r.trace?.length, r.loopStart]).toEqual([
+        "violation",
+        "eventuallyAllDecided",
+        "eventually",
+        1,
+        0,
+      ]);
     });
 
     it("with an unfair network an RM waits forever for the decision: 4 steps, then it stutters", () => {
       const r = checkSpec(twoPhaseCommit, { variant: "unfair-network" });
       expect([r.result, r.property, r.loopStart]).toEqual(["violation", "eventuallyAllDecided", 4]);
-      expect(r.trace?.map((s) => s.action)).toEqual([null, "tm: DecideAbort", "rm1: Prepare", "rm2: Prepare", "rm3: Prepare"]);
+      expect(r.trace?.map((s) => s.action)).toEqual([
+        null,
+        "tm: DecideAbort",
+        "rm1: Prepare",
+        "rm2: Prepare",
+        "rm3: Prepare",
+      ]);
     });
 
     it("DFS proves and refutes it too (a lasso, not necessarily the shortest)", () => {
       const ok = checkSpec(twoPhaseCommit, { strategy: "dfs" });
       const bad = checkSpec(twoPhaseCommit, { variant: "unfair-network", strategy: "dfs" });
-      expect([ok.result, bad.result, bad.property, bad.loopStart]).toEqual(["ok", "violation", "eventuallyAllDecided", 4]);
+      expect([ok.result, bad.result, bad.property, bad.loopStart]).toEqual([
+        "ok",
+        "violation",
+        "eventuallyAllDecided",
+        4,
+      ]);
     });
 
     it("symmetry reduction and random walks leave it out with a warning, and refuse it when it is selected", () => {
       const reduced = checkSpec(twoPhaseCommit, { variant: "no-fairness", symmetry: true });
       expect([reduced.result, reduced.warnings]).toEqual([
         "ok",
-        ['liveness properties "eventuallyAllDecided" were not checked with --symmetry (a cycle of orbits need not be a cycle of states, so lassos could be spurious)'],
+        [
+          'liveness properties "eventuallyAllDecided" were not checked with --symmetry (a cycle of orbits need not be a cycle of states, so lassos could be spurious)',
+        ],
       ]);
       expect(() => checkSpec(twoPhaseCommit, { symmetry: true, properties: ["eventuallyAllDecided"] })).toThrow(
         'liveness properties ("eventuallyAllDecided") are not checked with --symmetry (a cycle of orbits need not be a cycle of states, so lassos could be spurious)',

@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { checkSpec } from "../../checker/index.js";
-import { compareIds, encodeId, initialGenerator, nextId, uniqueIds, type UniqueIdsState } from "../../specs/unique-ids.js";
+import {
+  compareIds,
+  encodeId,
+  initialGenerator,
+  nextId,
+  uniqueIds,
+  type UniqueIdsState,
+} from "../../specs/unique-ids.js";
 
 /** Whether an invariant of the default model holds in `state`. */
 function holds(property: string, state: UniqueIdsState | undefined): boolean {
@@ -15,14 +22,26 @@ describe("unique-ids: the generator", () => {
 
   it("counts within a tick, waits when the tick is used up, and restarts the sequence on a new tick", () => {
     const a = nextId(initialGenerator, 5, config);
-    expect(a).toEqual({ type: "issued", id: { timestamp: 5, node: 3, sequence: 0 }, state: { lastTimestamp: 5, sequence: 0 } });
+    expect(a).toEqual({
+      type: "issued",
+      id: { timestamp: 5, node: 3, sequence: 0 },
+      state: { lastTimestamp: 5, sequence: 0 },
+    });
     if (a.type !== "issued") throw new Error("unreachable");
     const b = nextId(a.state, 5, config);
-    expect(b).toEqual({ type: "issued", id: { timestamp: 5, node: 3, sequence: 1 }, state: { lastTimestamp: 5, sequence: 1 } });
+    expect(b).toEqual({
+      type: "issued",
+      id: { timestamp: 5, node: 3, sequence: 1 },
+      state: { lastTimestamp: 5, sequence: 1 },
+    });
     if (b.type !== "issued") throw new Error("unreachable");
     expect(nextId(b.state, 5, config)).toEqual({ type: "wait", reason: "sequence-exhausted" });
     expect(nextId(b.state, 4, config)).toEqual({ type: "wait", reason: "clock-behind-last-id" });
-    expect(nextId(b.state, 6, config)).toEqual({ type: "issued", id: { timestamp: 6, node: 3, sequence: 0 }, state: { lastTimestamp: 6, sequence: 0 } });
+    expect(nextId(b.state, 6, config)).toEqual({
+      type: "issued",
+      id: { timestamp: 6, node: 3, sequence: 0 },
+      state: { lastTimestamp: 6, sequence: 0 },
+    });
   });
 
   it("encodes ids in Twitter's layout, in the order compareIds gives", () => {
@@ -76,6 +95,13 @@ describe("unique-ids: the model", () => {
   it("clock-beyond-skew puts ids made 2 ticks apart out of order in 5 steps", () => {
     const r = checkSpec(uniqueIds, { variant: "clock-beyond-skew" });
     expect([r.result, r.property]).toEqual(["violation", "idsAreKSorted"]);
-    expect(r.trace?.map((s) => s.action)).toEqual([null, "Generate(node 1)", "Tick", "Tick", "StepClock(node 0 to 0)", "Generate(node 0)"]);
+    expect(r.trace?.map((s) => s.action)).toEqual([
+      null,
+      "Generate(node 1)",
+      "Tick",
+      "Tick",
+      "StepClock(node 0 to 0)",
+      "Generate(node 0)",
+    ]);
   });
 });

@@ -12,7 +12,26 @@ describe("fingerprint", () => {
   });
 
   it("distinguishes array order, types and nesting", () => {
-    const values = [[1, 2], [2, 1], ["1", 2], { a: [1, 2] }, { a: 1, b: 2 }, { a: 2, b: 1 }, { ab: 1 }, null, true, false, 0, 1, -1, 0.5, "", "a", [], {}];
+    const values = [
+      [1, 2],
+      [2, 1],
+      ["1", 2],
+      { a: [1, 2] },
+      { a: 1, b: 2 },
+      { a: 2, b: 1 },
+      { ab: 1 },
+      null,
+      true,
+      false,
+      0,
+      1,
+      -1,
+      0.5,
+      "",
+      "a",
+      [],
+      {},
+    ];
     const keys = new Set(values.map((v) => JSON.stringify(fingerprint(v))));
     expect(keys.size).toBe(values.length);
   });

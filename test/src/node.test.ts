@@ -1,5 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { become, cancelTimer, defineRole, OptionError, reply, setTimer, startNode, type NodeContext } from "../../src/index.js";
+import {
+  become,
+  cancelTimer,
+  defineRole,
+  OptionError,
+  reply,
+  setTimer,
+  startNode,
+  type NodeContext,
+} from "../../src/index.js";
 import { resourceManager, transactionManager } from "../../specs/two-phase-commit.js";
 
 const cluster = { tm: ["tm"], rm: ["rm1", "rm2"] };
@@ -27,7 +36,9 @@ describe("startNode with a catalogue role (two-phase commit)", () => {
     expect(tm.handle({ type: "Prepared", rm: "rm1" }, { from: "rm1" })).toEqual([]);
     expect(tm.handle({ type: "DecideCommit" })).toEqual([]);
     tm.handle({ type: "Prepared", rm: "rm2" }, { from: "rm2" });
-    expect(tm.handle({ type: "DecideCommit" })).toEqual([{ type: "broadcast", to: ["rm1", "rm2"], msg: { type: "Commit" } }]);
+    expect(tm.handle({ type: "DecideCommit" })).toEqual([
+      { type: "broadcast", to: ["rm1", "rm2"], msg: { type: "Commit" } },
+    ]);
     expect(tm.state).toEqual({ tmState: "committed", tmPrepared: ["rm1", "rm2"] });
   });
 
@@ -43,7 +54,13 @@ type Timer = { readonly type: "Heartbeat" } | { readonly type: "Timeout"; readon
 type Input = Timer | { readonly type: "Ping" } | { readonly type: "Stop" } | { readonly type: "Pause" };
 
 /** A pinger: a heartbeat every period while running; a Ping is answered with the context it saw. */
-const pinger = defineRole<{ beats: number; paused: boolean; epoch: number }, Input, { type: "Pong"; seen: Omit<NodeContext<{ period: number }>, "params"> & { period: number } }, Timer, { period: number }>({
+const pinger = defineRole<
+  { beats: number; paused: boolean; epoch: number },
+  Input,
+  { type: "Pong"; seen: Omit<NodeContext<{ period: number }>, "params"> & { period: number } },
+  Timer,
+  { period: number }
+>({
   init: () => ({ beats: 0, paused: false, epoch: 0 }),
   initialTimers: () => [{ type: "Heartbeat" }, { type: "Timeout", attempt: 1 }],
   durable: ["epoch"],
@@ -79,7 +96,9 @@ describe("startNode: timers are data the app schedules", () => {
 
   it("a fired timer is disarmed, runs the reducer, and what it arms is armed", () => {
     const node = start();
-    expect(node.handle({ type: "Timeout", attempt: 1 }, { kind: "timer" })).toEqual([{ type: "setTimer", timer: { type: "Timeout", attempt: 2 } }]);
+    expect(node.handle({ type: "Timeout", attempt: 1 }, { kind: "timer" })).toEqual([
+      { type: "setTimer", timer: { type: "Timeout", attempt: 2 } },
+    ]);
     expect(node.timers).toEqual([{ type: "Heartbeat" }, { type: "Timeout", attempt: 2 }]);
     expect(node.state).toEqual({ beats: 0, paused: false, epoch: 1 });
   });
@@ -96,7 +115,9 @@ describe("startNode: timers are data the app schedules", () => {
   it("a timer the reducer does not accept stays armed: the answer is a setTimer to schedule it again", () => {
     const node = start();
     node.handle({ type: "Pause" });
-    expect(node.handle({ type: "Heartbeat" }, { kind: "timer" })).toEqual([{ type: "setTimer", timer: { type: "Heartbeat" } }]);
+    expect(node.handle({ type: "Heartbeat" }, { kind: "timer" })).toEqual([
+      { type: "setTimer", timer: { type: "Heartbeat" } },
+    ]);
     expect(node.timers).toEqual([{ type: "Timeout", attempt: 1 }, { type: "Heartbeat" }]);
     expect(node.state).toEqual({ beats: 0, paused: true, epoch: 0 });
   });
@@ -104,7 +125,14 @@ describe("startNode: timers are data the app schedules", () => {
   it("the reducer's context: self, the sender, the kind, params, and peers after self", () => {
     const node = start();
     expect(node.handle({ type: "Ping" }, { from: "b" })).toEqual([
-      { type: "send", to: "b", msg: { type: "Pong", seen: { self: "a", from: "b", kind: "message", nodes: ["a", "b", "c"], roles: {}, period: 5 } } },
+      {
+        type: "send",
+        to: "b",
+        msg: {
+          type: "Pong",
+          seen: { self: "a", from: "b", kind: "message", nodes: ["a", "b", "c"], roles: {}, period: 5 },
+        },
+      },
     ]);
   });
 

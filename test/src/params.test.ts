@@ -11,7 +11,9 @@ describe("params", () => {
   });
 
   it("rejects unknown names and bad values with the valid choices", () => {
-    expect(() => resolveParams(schema, {}, { rm: 1 })).toThrow(new ParamError('unknown param "rm"; params: rms, fast, mode'));
+    expect(() => resolveParams(schema, {}, { rm: 1 })).toThrow(
+      new ParamError('unknown param "rm"; params: rms, fast, mode'),
+    );
     expect(() => parseParamValue("rms", schema.rms, "x")).toThrow('param "rms" must be an integer, got "x"');
     expect(() => parseParamValue("rms", schema.rms, "13")).toThrow('param "rms" must be at most 12, got 13');
     expect(() => parseParamValue("rms", schema.rms, "0")).toThrow('param "rms" must be at least 1, got 0');

@@ -19,10 +19,19 @@ import { checkSpec } from "../../checker/index.js";
 
 type Hello = { readonly type: "Hello"; readonly n: number };
 
-const sender = defineRole<{ readonly step: number }, { readonly type: "Send" }, Hello, never, { readonly messages: number }>({
+const sender = defineRole<
+  { readonly step: number },
+  { readonly type: "Send" },
+  Hello,
+  never,
+  { readonly messages: number }
+>({
   init: () => ({ step: 0 }),
   choices: () => [{ type: "Send" }],
-  reduce: (s, _input, ctx) => (s.step < ctx.params.messages ? become({ step: s.step + 1 }, send("b", { type: "Hello", n: s.step + 1 })) : undefined),
+  reduce: (s, _input, ctx) =>
+    s.step < ctx.params.messages
+      ? become({ step: s.step + 1 }, send("b", { type: "Hello", n: s.step + 1 }))
+      : undefined,
 });
 
 const receiver = defineRole<{ readonly log: readonly number[] }, Hello>({
@@ -77,7 +86,13 @@ describe("network semantics", () => {
     const dup = explore("unordered", 1, { duplicate: 1 });
     // (0,[]) (1,[m]) (1,[m,m]) (1,[],log 1) (1,[m],log 1) (1,[],log 1 1)
     expect([dup.bfs.result, dup.bfs.property, dup.bfs.distinctStates]).toEqual(["violation", "inSendOrder", 6]);
-    expect(dup.bfs.trace?.map((s) => s.action)).toEqual([null, "a: Send", "duplicate Hello{n:1} a→b", "b: receive Hello{n:1} from a", "b: receive Hello{n:1} from a"]);
+    expect(dup.bfs.trace?.map((s) => s.action)).toEqual([
+      null,
+      "a: Send",
+      "duplicate Hello{n:1} a→b",
+      "b: receive Hello{n:1} from a",
+      "b: receive Hello{n:1} from a",
+    ]);
   });
 
   const garble = (m: Hello): Hello[] => [{ type: "Hello", n: m.n + 10 }];
@@ -87,7 +102,12 @@ describe("network semantics", () => {
     // (0,[]) (1,[m]) (1,[m']) (1,[],log 1) (1,[],log 11)
     expect([one.bfs.result, one.bfs.property, one.bfs.distinctStates]).toEqual(["violation", "inSendOrder", 5]);
     expect(one.generic.distinctStates).toBe(5);
-    expect(one.bfs.trace?.map((s) => s.action)).toEqual([null, "a: Send", "corrupt Hello{n:1} a→b into Hello{n:11}", "b: receive Hello{n:11} from a"]);
+    expect(one.bfs.trace?.map((s) => s.action)).toEqual([
+      null,
+      "a: Send",
+      "corrupt Hello{n:1} a→b into Hello{n:11}",
+      "b: receive Hello{n:11} from a",
+    ]);
     expect(one.bfs.trace?.[2]?.state).toMatchObject({ faults: { lost: 0, duplicated: 0, crashed: 0, corrupted: 1 } });
     // A message with no corrupted form (or only itself) cannot be corrupted; the budget is not spent.
     const none = explore("unordered", 1, { corrupt: 1, corruptions: (m: Hello) => [m] });
@@ -102,13 +122,18 @@ describe("network semantics", () => {
     expect([second.bfs.result, second.bfs.property]).toEqual(["violation", "inSendOrder"]);
     expect(second.bfs.trace?.at(-1)?.action).toBe("b: receive Hello{n:12} from a");
     expect((second.bfs.trace?.at(-1)?.state as ProtocolState<{ log: number[] }>).nodes["b"]?.log).toEqual([1, 12]);
-    expect((second.bfs.trace?.[0]?.state as ProtocolState).faults).toStrictEqual({ lost: 0, duplicated: 0, crashed: 0 });
+    expect((second.bfs.trace?.[0]?.state as ProtocolState).faults).toStrictEqual({
+      lost: 0,
+      duplicated: 0,
+      crashed: 0,
+    });
   });
 
   it("a corrupt budget without corruptions is a definition error", () => {
-    expect(() => explore("unordered", 1, { corrupt: 1 })).toThrow(/a corrupt budget needs `corruptions: \(msg\) => \[\.\.\.\]`/);
+    expect(() => explore("unordered", 1, { corrupt: 1 })).toThrow(
+      /a corrupt budget needs `corruptions: \(msg\) => \[\.\.\.\]`/,
+    );
   });
-
 });
 
 describe("crashes, timers and history", () => {
@@ -126,7 +151,11 @@ describe("crashes, timers and history", () => {
       }),
     },
     faults: () => ({ crash: 1 }),
-    properties: { cacheBehindSaved: invariant((s: ProtocolState<{ saved: number; cache: number }>) => s.nodes["n"]!.cache <= s.nodes["n"]!.saved) },
+    properties: {
+      cacheBehindSaved: invariant(
+        (s: ProtocolState<{ saved: number; cache: number }>) => s.nodes["n"]!.cache <= s.nodes["n"]!.saved,
+      ),
+    },
   });
 
   it("restarts a crashed node with its durable fields only", () => {

@@ -2,7 +2,11 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { compareElements, setAdd, setHas, setOf, setRemove, type SetElement } from "../../src/index.js";
 
-const element = fc.oneof(fc.integer({ min: -3, max: 3 }), fc.constantFrom("a", "b", "rm1", "rm10", "rm2", ""), fc.boolean());
+const element = fc.oneof(
+  fc.integer({ min: -3, max: 3 }),
+  fc.constantFrom("a", "b", "rm1", "rm10", "rm2", ""),
+  fc.boolean(),
+);
 const elements = fc.array(element, { maxLength: 8 });
 
 /** The reference: JavaScript's Set, then the documented order. */
@@ -28,8 +32,19 @@ describe("canonical sets", () => {
     expect(setOf([10, 9, -1])).toEqual([-1, 9, 10]);
     expect(setOf(["rm10", "rm2", "rm1"])).toEqual(["rm1", "rm10", "rm2"]);
     expect(setOf<SetElement>(["a", 2, true, 1, false, ""])).toEqual([false, true, 1, 2, "", "a"]);
-    expect([compareElements(1, "1"), compareElements("1", 1), compareElements(true, 0), compareElements(0, true)]).toEqual([-1, 1, -1, 1]);
-    expect([compareElements(2, 1), compareElements(1, 2), compareElements(2, 2), compareElements("b", "a"), compareElements("a", "a")]).toEqual([1, -1, 0, 1, 0]);
+    expect([
+      compareElements(1, "1"),
+      compareElements("1", 1),
+      compareElements(true, 0),
+      compareElements(0, true),
+    ]).toEqual([-1, 1, -1, 1]);
+    expect([
+      compareElements(2, 1),
+      compareElements(1, 2),
+      compareElements(2, 2),
+      compareElements("b", "a"),
+      compareElements("a", "a"),
+    ]).toEqual([1, -1, 0, 1, 0]);
   });
 
   it("compareElements is a total order: antisymmetric, transitive, zero only for equal elements", () => {
@@ -37,7 +52,8 @@ describe("canonical sets", () => {
       fc.property(element, element, element, (a, b, c) => {
         expect(Math.sign(compareElements(a, b)) + Math.sign(compareElements(b, a))).toBe(0);
         expect(compareElements(a, b) === 0).toBe(a === b);
-        if (compareElements(a, b) <= 0 && compareElements(b, c) <= 0) expect(compareElements(a, c)).toBeLessThanOrEqual(0);
+        if (compareElements(a, b) <= 0 && compareElements(b, c) <= 0)
+          expect(compareElements(a, c)).toBeLessThanOrEqual(0);
       }),
       { seed: 1, numRuns: 500 },
     );

@@ -1,5 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { atTermination, choose, defineSpec, int, invariant, onEveryStep, SpecDefinitionError, UnknownChoiceError } from "../../src/index.js";
+import {
+  atTermination,
+  choose,
+  defineSpec,
+  int,
+  invariant,
+  onEveryStep,
+  SpecDefinitionError,
+  UnknownChoiceError,
+} from "../../src/index.js";
 import { checkSpec } from "../../checker/index.js";
 
 interface Counter {
@@ -14,7 +23,10 @@ const counter = defineSpec({
   actions: {
     Inc: (s: Counter) => ({ n: s.n + 1 }),
     Stay: (s: Counter) => s,
-    Reset: choose((_s: Counter) => [0, 1], (_s, to: number) => ({ n: to })),
+    Reset: choose(
+      (_s: Counter) => [0, 1],
+      (_s, to: number) => ({ n: to }),
+    ),
   },
   constraint: (s, p) => s.n <= p.max,
   properties: {
@@ -23,7 +35,12 @@ const counter = defineSpec({
     neverDecreases: onEveryStep((a: Counter, b: Counter) => b.n >= a.n),
   },
   variants: {
-    "bound-two": { description: "a smaller bound", violates: "belowFour", params: { max: 2 }, actions: { Inc: (s: Counter) => ({ n: s.n + 2 }) } },
+    "bound-two": {
+      description: "a smaller bound",
+      violates: "belowFour",
+      params: { max: 2 },
+      actions: { Inc: (s: Counter) => ({ n: s.n + 2 }) },
+    },
   },
 });
 
@@ -70,7 +87,13 @@ describe("defineSpec and the checker", () => {
     expect(strict.distinctStates).toBe(3);
     const broken = defineSpec({ ...tlcDef(), properties: { belowThree: invariant((s: { x: number }) => s.x < 3) } });
     const v = checkSpec(broken);
-    expect([v.result, v.property, v.trace?.length, v.distinctStates, v.generatedStates]).toEqual(["violation", "belowThree", 4, 3, 4]);
+    expect([v.result, v.property, v.trace?.length, v.distinctStates, v.generatedStates]).toEqual([
+      "violation",
+      "belowThree",
+      4,
+      3,
+      4,
+    ]);
   });
 
   it("finds the shortest violation of an action property", () => {
@@ -96,31 +119,64 @@ describe("defineSpec and the checker", () => {
       init: () => [{ n: 0 }],
       actions: { Inc: (s: Counter) => (s.n < 2 ? { n: s.n + 1 } : undefined) },
     };
-    expect(checkSpec(defineSpec({ ...base, properties: { endsAtTwo: atTermination((s: Counter) => s.n === 2) } })).result).toBe("ok");
-    const wrong = checkSpec(defineSpec({ ...base, properties: { endsAtThree: atTermination((s: Counter) => s.n === 3) } }));
-    expect([wrong.result, wrong.property, wrong.propertyKind, wrong.trace?.length]).toEqual(["violation", "endsAtThree", "final", 3]);
+    expect(
+      checkSpec(defineSpec({ ...base, properties: { endsAtTwo: atTermination((s: Counter) => s.n === 2) } })).result,
+    ).toBe("ok");
+    const wrong = checkSpec(
+      defineSpec({ ...base, properties: { endsAtThree: atTermination((s: Counter) => s.n === 3) } }),
+    );
+    expect([wrong.result, wrong.property, wrong.propertyKind, wrong.trace?.length]).toEqual([
+      "violation",
+      "endsAtThree",
+      "final",
+      3,
+    ]);
     const deadlock = checkSpec(defineSpec({ ...base, deadlock: true, properties: {} }));
     expect([deadlock.result, deadlock.property, deadlock.trace?.length]).toEqual(["violation", "deadlockFree", 3]);
   });
 
   it("ends with incomplete at each limit", () => {
-    const unbounded = defineSpec({ name: "up", description: "", init: () => [{ n: 0 }], actions: { Inc: (s: Counter) => ({ n: s.n + 1 }) }, properties: {} });
+    const unbounded = defineSpec({
+      name: "up",
+      description: "",
+      init: () => [{ n: 0 }],
+      actions: { Inc: (s: Counter) => ({ n: s.n + 1 }) },
+      properties: {},
+    });
     const byStates = checkSpec(unbounded, { maxStates: 50 });
     expect([byStates.result, byStates.limit, byStates.distinctStates]).toEqual(["incomplete", "max-states", 50]);
     const byDepth = checkSpec(unbounded, { maxDepth: 7 });
-    expect([byDepth.result, byDepth.limit, byDepth.distinctStates, byDepth.maxDepth]).toEqual(["incomplete", "max-depth", 8, 7]);
+    expect([byDepth.result, byDepth.limit, byDepth.distinctStates, byDepth.maxDepth]).toEqual([
+      "incomplete",
+      "max-depth",
+      8,
+      7,
+    ]);
     const byTime = checkSpec(unbounded, { timeoutMs: 50 });
     expect([byTime.result, byTime.limit]).toEqual(["incomplete", "timeout"]);
   });
 
   it("explains bad definitions and bad choices", () => {
     expect(() =>
-      defineSpec({ name: "x", description: "", init: () => [{}], actions: {}, properties: {}, variants: { v: { description: "", violates: "nope" } } }),
+      defineSpec({
+        name: "x",
+        description: "",
+        init: () => [{}],
+        actions: {},
+        properties: {},
+        variants: { v: { description: "", violates: "nope" } },
+      }),
     ).toThrow(new SpecDefinitionError('spec "x", variant "v": violates "nope", which is not a property; properties: '));
     expect(() => counter.instantiate({ variant: "fast" })).toThrow(
       new UnknownChoiceError('spec "counter" has no variant "fast"; variants: default, bound-two'),
     );
-    const bad = defineSpec({ name: "bad", description: "", init: () => [{ n: 0 }], actions: { Break: () => ({ n: new Date(0) }) as never }, properties: {} });
+    const bad = defineSpec({
+      name: "bad",
+      description: "",
+      init: () => [{ n: 0 }],
+      actions: { Break: () => ({ n: new Date(0) }) as never },
+      properties: {},
+    });
     const r = checkSpec(bad);
     expect([r.result, r.error?.kind, r.error?.where, r.trace?.length]).toEqual(["error", "invalid", "Break", 1]);
     expect(r.error?.message).toContain("returned a state that is not plain data at state.n: instance of Date");

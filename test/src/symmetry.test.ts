@@ -1,5 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { asymmetric, deepEqual, defineProtocol, defineRole, become, invariant, OptionError, type Model, type ProtocolState, type Trace } from "../../src/index.js";
+import {
+  asymmetric,
+  deepEqual,
+  defineProtocol,
+  defineRole,
+  become,
+  invariant,
+  OptionError,
+  type Model,
+  type ProtocolState,
+  type Trace,
+} from "../../src/index.js";
 import { checkSpec } from "../../checker/index.js";
 import { twoPhaseCommit } from "../../specs/two-phase-commit.js";
 
@@ -10,12 +21,16 @@ function replays(model: Model<ProtocolState>, trace: Trace): boolean {
   let state = init;
   for (const step of trace.slice(1)) {
     let next: ProtocolState | undefined;
-    model.successors(state, { hi: 0, lo: 0 }, {
-      labels: true,
-      push(s, _fp, label) {
-        if (label === step.action && deepEqual(s, step.state)) next = s;
+    model.successors(
+      state,
+      { hi: 0, lo: 0 },
+      {
+        labels: true,
+        push(s, _fp, label) {
+          if (label === step.action && deepEqual(s, step.state)) next = s;
+        },
       },
-    });
+    );
     if (!next) return false;
     state = next;
   }
@@ -61,11 +76,28 @@ describe("symmetry reduction", () => {
       properties: { n1StaysOff: asymmetric(invariant((s: ProtocolState<{ on: boolean }>) => !s.nodes["n1"]!.on)) },
     });
     expect(() => spec.instantiate({ symmetry: true })).toThrow(
-      new OptionError('spec "flips": symmetry reduction would be unsound for "n1StaysOff", which names particular nodes'),
+      new OptionError(
+        'spec "flips": symmetry reduction would be unsound for "n1StaysOff", which names particular nodes',
+      ),
     );
-    const plain = defineProtocol({ name: "plain", description: "", network: "unordered", nodes: () => ({ n: ["n1", "n2"] }), roles: { n: role }, properties: {} });
+    const plain = defineProtocol({
+      name: "plain",
+      description: "",
+      network: "unordered",
+      nodes: () => ({ n: ["n1", "n2"] }),
+      roles: { n: role },
+      properties: {},
+    });
     expect(() => plain.instantiate({ symmetry: true })).toThrow(OptionError);
-    const symmetric = defineProtocol({ name: "sym", description: "", network: "unordered", nodes: () => ({ n: ["n1", "n2"] }), roles: { n: role }, symmetry: ["n"], properties: {} });
+    const symmetric = defineProtocol({
+      name: "sym",
+      description: "",
+      network: "unordered",
+      nodes: () => ({ n: ["n1", "n2"] }),
+      roles: { n: role },
+      symmetry: ["n"],
+      properties: {},
+    });
     // Four states (off/on for each node); up to renaming: both off, one on, both on.
     expect(checkSpec(symmetric).distinctStates).toBe(4);
     expect(checkSpec(symmetric, { symmetry: true }).distinctStates).toBe(3);

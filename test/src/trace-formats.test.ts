@@ -1,6 +1,15 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { fromItf, readTrace, toHtml, toItf, toItfValue, toMermaid, toTraceJson, type TraceSource } from "../../src/trace-formats.js";
+import {
+  fromItf,
+  readTrace,
+  toHtml,
+  toItf,
+  toItfValue,
+  toMermaid,
+  toTraceJson,
+  type TraceSource,
+} from "../../src/trace-formats.js";
 import type { Trace } from "../../src/trace.js";
 
 const trace = [
@@ -26,14 +35,22 @@ const roundTrip = (t: Trace, s: TraceSource) => fromItf(JSON.parse(JSON.stringif
 
 describe("ITF", () => {
   it("keeps one type per variable: null makes an Option everywhere, integers are #bigint", () => {
-    const doc = toItf(trace, source) as { "#meta": Record<string, unknown>; vars: string[]; states: Record<string, unknown>[] };
+    const doc = toItf(trace, source) as {
+      "#meta": Record<string, unknown>;
+      vars: string[];
+      states: Record<string, unknown>[];
+    };
     expect(doc.vars).toEqual(["pc", "lock"]);
     expect(doc.states.map((s) => s["lock"])).toEqual([
       { tag: "None", value: { "#tup": [] } },
       { tag: "Some", value: { "#bigint": "0" } },
       { tag: "Some", value: { "#bigint": "1" } },
     ]);
-    expect(doc.states[2]).toEqual({ "#meta": { index: 2, action: "Enter(1)" }, pc: ["critical", "critical"], lock: { tag: "Some", value: { "#bigint": "1" } } });
+    expect(doc.states[2]).toEqual({
+      "#meta": { index: 2, action: "Enter(1)" },
+      pc: ["critical", "critical"],
+      lock: { tag: "Some", value: { "#bigint": "1" } },
+    });
     expect(doc["#meta"]).toEqual({
       format: "ITF",
       "format-description": "https://apalache-mc.org/docs/adr/015adr-trace.html",
@@ -51,11 +68,19 @@ describe("ITF", () => {
       { action: null, state: { votes: ["n1"], terms: { n1: 1 }, cfg: { size: 3 } } },
       { action: "Join(n2)", state: { votes: ["n1", "n2"], terms: { n1: 1, n2: 2 }, cfg: { size: 3 } } },
     ];
-    const doc = toItf(t, { spec: "x", sets: ["votes"] }) as { "#meta": Record<string, unknown>; states: Record<string, unknown>[] };
+    const doc = toItf(t, { spec: "x", sets: ["votes"] }) as {
+      "#meta": Record<string, unknown>;
+      states: Record<string, unknown>[];
+    };
     expect(doc.states[1]).toEqual({
       "#meta": { index: 1, action: "Join(n2)" },
       votes: { "#set": ["n1", "n2"] },
-      terms: { "#map": [["n1", { "#bigint": "1" }], ["n2", { "#bigint": "2" }]] },
+      terms: {
+        "#map": [
+          ["n1", { "#bigint": "1" }],
+          ["n2", { "#bigint": "2" }],
+        ],
+      },
       cfg: { size: { "#bigint": "3" } },
     });
     expect(doc["#meta"]["sets"]).toEqual(["votes"]);
@@ -71,20 +96,39 @@ describe("ITF", () => {
     ]);
     // A record may not have a field starting with "#", nor be exactly {tag, value} (a variant): such objects are maps.
     expect(toItfValue({ "#set": [1] })).toEqual({ "#map": [["#set", [{ "#bigint": "1" }]]] });
-    expect(toItfValue({ tag: "Some", value: "x" })).toEqual({ "#map": [["tag", "Some"], ["value", "x"]] });
+    expect(toItfValue({ tag: "Some", value: "x" })).toEqual({
+      "#map": [
+        ["tag", "Some"],
+        ["value", "x"],
+      ],
+    });
   });
 
   it("puts a state that is not a record with fixed fields in one variable, `state`", () => {
-    const doc = toItf([{ action: null, state: 3 }], { spec: "counter" }) as { "#meta": Record<string, unknown>; vars: string[] };
+    const doc = toItf([{ action: null, state: 3 }], { spec: "counter" }) as {
+      "#meta": Record<string, unknown>;
+      vars: string[];
+    };
     expect([doc.vars, doc["#meta"]["wholeState"]]).toEqual([["state"], true]);
-    expect(roundTrip([{ action: null, state: { a: 1 } }, { action: "B", state: { b: 2 } }], { spec: "x" }).trace).toEqual([
+    expect(
+      roundTrip(
+        [
+          { action: null, state: { a: 1 } },
+          { action: "B", state: { b: 2 } },
+        ],
+        { spec: "x" },
+      ).trace,
+    ).toEqual([
       { action: null, state: { a: 1 } },
       { action: "B", state: { b: 2 } },
     ]);
   });
 
   it("round-trips arbitrary plain data through fromItf", () => {
-    const key = fc.oneof(fc.constantFrom("#set", "#map", "#bigint", "#meta", "#", "tag", "value", "state", "a", "b"), fc.string({ maxLength: 4 }));
+    const key = fc.oneof(
+      fc.constantFrom("#set", "#map", "#bigint", "#meta", "#", "tag", "value", "state", "a", "b"),
+      fc.string({ maxLength: 4 }),
+    );
     const scalar = fc.oneof(
       fc.constant(null),
       fc.boolean(),
@@ -94,14 +138,23 @@ describe("ITF", () => {
       fc.double(),
     );
     const { value } = fc.letrec((tie) => ({
-      value: fc.oneof({ depthSize: "small", withCrossShrink: true }, scalar, fc.array(tie("value"), { maxLength: 3 }), fc.dictionary(key, tie("value"), { maxKeys: 3 })),
+      value: fc.oneof(
+        { depthSize: "small", withCrossShrink: true },
+        scalar,
+        fc.array(tie("value"), { maxLength: 3 }),
+        fc.dictionary(key, tie("value"), { maxKeys: 3 }),
+      ),
     }));
     const set = fc.uniqueArray(fc.string({ maxLength: 3 }), { maxLength: 4 }).map((xs) => [...xs].sort());
     // Whole states of any shape, and records with fixed fields that hold a declared set.
     const anyStates = fc.array(value, { minLength: 1, maxLength: 4 });
-    const records = fc.array(fc.record({ data: value, s: set, nodes: fc.dictionary(key, fc.record({ votes: set })) }), { minLength: 1, maxLength: 4 });
+    const records = fc.array(fc.record({ data: value, s: set, nodes: fc.dictionary(key, fc.record({ votes: set })) }), {
+      minLength: 1,
+      maxLength: 4,
+    });
     const sets = ["s", "nodes.*.votes"];
-    const asTrace = (states: unknown[]): Trace => states.map((state, i) => ({ action: i === 0 ? null : `A${i}`, state }));
+    const asTrace = (states: unknown[]): Trace =>
+      states.map((state, i) => ({ action: i === 0 ? null : `A${i}`, state }));
     fc.assert(
       fc.property(fc.oneof(anyStates, records), (states) => {
         const t = asTrace(states);
@@ -123,7 +176,9 @@ describe("ITF", () => {
     expect(roundTrip(trace, meta)).toEqual({ ...meta, trace });
     expect(readTrace(JSON.stringify(toTraceJson(trace, meta)))).toEqual({ ...meta, trace });
     expect(readTrace(JSON.stringify(trace))).toEqual({ trace });
-    expect(() => readTrace('{"states": []}')).toThrow("not a trace: expected ITF (`vars`, `states`), a JSON trace (`steps`) or an array of steps");
+    expect(() => readTrace('{"states": []}')).toThrow(
+      "not a trace: expected ITF (`vars`, `states`), a JSON trace (`steps`) or an array of steps",
+    );
   });
 });
 
@@ -148,7 +203,9 @@ describe("Mermaid and HTML", () => {
       { action: null, state: { held: ["a"] } },
       { action: "Swap", state: { held: ["b"] } },
     ];
-    expect(toMermaid(t, { spec: "x", sets: ["held"] }).split("\n")[3]).toBe('  s1["held: - #quot;a#quot;<br/>held: + #quot;b#quot;"]');
+    expect(toMermaid(t, { spec: "x", sets: ["held"] }).split("\n")[3]).toBe(
+      '  s1["held: - #quot;a#quot;<br/>held: + #quot;b#quot;"]',
+    );
   });
 
   it("HTML: each step lists its changes (maps by key, sets by membership), escaping what the states hold", () => {

@@ -3,10 +3,32 @@ import { diffStates, formatTraceText } from "../../src/trace.js";
 
 /** Arrays by index, the declared set `held` by membership, the map `nodes` by key. */
 const trace = [
-  { action: null, state: { pc: ["idle", "idle"], lock: null, held: [] as string[], nodes: { n1: { term: 1, log: ["a"] } } } },
-  { action: "Enter(1)", state: { pc: ["idle", "checked"], lock: 1, held: ["b"], nodes: { n1: { term: 2, log: ["a"] } } } },
-  { action: "Swap", state: { pc: ["idle", "idle"], lock: 1, held: ["a"], nodes: { n1: { term: 2, log: ["a", "c"] }, "n-2": { term: 1, log: [] } } } },
-  { action: "Noop", state: { pc: ["idle", "idle"], lock: 1, held: ["a"], nodes: { n1: { term: 2, log: ["a", "c"] }, "n-2": { term: 1, log: [] } } } },
+  {
+    action: null,
+    state: { pc: ["idle", "idle"], lock: null, held: [] as string[], nodes: { n1: { term: 1, log: ["a"] } } },
+  },
+  {
+    action: "Enter(1)",
+    state: { pc: ["idle", "checked"], lock: 1, held: ["b"], nodes: { n1: { term: 2, log: ["a"] } } },
+  },
+  {
+    action: "Swap",
+    state: {
+      pc: ["idle", "idle"],
+      lock: 1,
+      held: ["a"],
+      nodes: { n1: { term: 2, log: ["a", "c"] }, "n-2": { term: 1, log: [] } },
+    },
+  },
+  {
+    action: "Noop",
+    state: {
+      pc: ["idle", "idle"],
+      lock: 1,
+      held: ["a"],
+      nodes: { n1: { term: 2, log: ["a", "c"] }, "n-2": { term: 1, log: [] } },
+    },
+  },
 ];
 
 describe("trace diffs", () => {
@@ -42,9 +64,29 @@ describe("trace diffs", () => {
   });
 
   it("match `*` in a set path against any key, and diff a protocol's network by membership", () => {
-    const before = { nodes: { n1: { votes: ["n1"] }, n2: { votes: [] } }, network: [{ to: "n2" }], timers: [], down: [] };
-    const after = { nodes: { n1: { votes: ["n1", "n2"] }, n2: { votes: [] } }, network: [{ to: "n1" }], timers: [], down: [] };
-    expect(formatTraceText([{ action: null, state: before }, { action: "n1: receive Vote from n2", state: after }], { sets: ["nodes.*.votes"] }).split("\n").slice(-4)).toEqual([
+    const before = {
+      nodes: { n1: { votes: ["n1"] }, n2: { votes: [] } },
+      network: [{ to: "n2" }],
+      timers: [],
+      down: [],
+    };
+    const after = {
+      nodes: { n1: { votes: ["n1", "n2"] }, n2: { votes: [] } },
+      network: [{ to: "n1" }],
+      timers: [],
+      down: [],
+    };
+    expect(
+      formatTraceText(
+        [
+          { action: null, state: before },
+          { action: "n1: receive Vote from n2", state: after },
+        ],
+        { sets: ["nodes.*.votes"] },
+      )
+        .split("\n")
+        .slice(-4),
+    ).toEqual([
       "Step 1: n1: receive Vote from n2",
       '    nodes.n1.votes: + "n2"',
       '    network: - {"to":"n2"}',

@@ -24,7 +24,9 @@ describe("expectSpec", () => {
     const e = failure(() => expectSpec(twoPhaseCommit, { variant: "commit-without-all-prepared" }).toHoldAll());
     expect(e.message.split("\n").slice(0, 2)).toEqual([
       "expected every property of two-phase-commit --variant commit-without-all-prepared (bfs) to hold; got:",
-      expect.stringMatching(/^VIOLATION: two-phase-commit --variant commit-without-all-prepared \(rms=3\): invariant "consistent" is violated after 3 steps;/),
+      expect.stringMatching(
+        /^VIOLATION: two-phase-commit --variant commit-without-all-prepared \(rms=3\): invariant "consistent" is violated after 3 steps;/,
+      ),
     ]);
     expect(e.message).toContain("Step 3: rm2: receive Commit from tm");
     expect(e.report.property).toBe("consistent");
@@ -43,20 +45,31 @@ describe("expectSpec", () => {
   it("toViolate checks the property and the trace length", () => {
     const r = expectSpec(twoPhaseCommit).toViolate("consistent", { variant: "commit-without-all-prepared", steps: 3 });
     expect(r.trace).toHaveLength(4);
-    expect(failure(() => expectSpec(twoPhaseCommit).toViolate("consistent", { variant: "commit-without-all-prepared", steps: 4 })).message).toMatch(
+    expect(
+      failure(() =>
+        expectSpec(twoPhaseCommit).toViolate("consistent", { variant: "commit-without-all-prepared", steps: 4 }),
+      ).message,
+    ).toMatch(
       /^expected two-phase-commit --variant commit-without-all-prepared \(bfs\) to violate "consistent" in exactly 4 steps; got:\nVIOLATION/,
     );
-    expect(failure(() => expectSpec(twoPhaseCommit).toViolate("typeOK", { variant: "commit-without-all-prepared" })).message).toMatch(
-      /^expected two-phase-commit --variant commit-without-all-prepared \(bfs\) to violate "typeOK"; got:/,
+    expect(
+      failure(() => expectSpec(twoPhaseCommit).toViolate("typeOK", { variant: "commit-without-all-prepared" })).message,
+    ).toMatch(/^expected two-phase-commit --variant commit-without-all-prepared \(bfs\) to violate "typeOK"; got:/);
+    expect(failure(() => expectSpec(twoPhaseCommit).toViolate("consistent")).message).toContain(
+      "OK: two-phase-commit (rms=3): every property holds",
     );
-    expect(failure(() => expectSpec(twoPhaseCommit).toViolate("consistent")).message).toContain("OK: two-phase-commit (rms=3): every property holds");
   });
 
   it("a random run's failure prints the seed and path that replay it", () => {
     const options = { strategy: "random", seed: 1 } as const;
-    const r = expectSpec(twoPhaseCommit, options).toViolate("consistent", { variant: "abort-after-commit", atMostSteps: 12 });
+    const r = expectSpec(twoPhaseCommit, options).toViolate("consistent", {
+      variant: "abort-after-commit",
+      atMostSteps: 12,
+    });
     expect(r.trace!.length - 1).toBe(10);
-    const e = failure(() => expectSpec(twoPhaseCommit, options).toViolate("consistent", { variant: "abort-after-commit", atMostSteps: 9 }));
+    const e = failure(() =>
+      expectSpec(twoPhaseCommit, options).toViolate("consistent", { variant: "abort-after-commit", atMostSteps: 9 }),
+    );
     expect(e.message).toContain('to violate "consistent" in at most 9 steps');
     expect(e.message).toContain(
       "replay: interleave check two-phase-commit --variant abort-after-commit --param rms=3 --strategy random --seed 1 --replay-path ",
@@ -64,7 +77,10 @@ describe("expectSpec", () => {
   });
 
   it("toViolate merges params over expectSpec's", () => {
-    const r = expectSpec(twoPhaseCommit, { params: { rms: 2 } }).toViolate("consistent", { variant: "abort-after-commit", params: { rms: 4 } });
+    const r = expectSpec(twoPhaseCommit, { params: { rms: 2 } }).toViolate("consistent", {
+      variant: "abort-after-commit",
+      params: { rms: 4 },
+    });
     expect(r.params).toEqual({ rms: 4 });
   });
 
@@ -77,7 +93,13 @@ describe("expectSpec", () => {
       ["no-fairness", "eventuallyAllDecided", 0, 0],
       ["unfair-network", "eventuallyAllDecided", 4, 4],
     ]);
-    const plain = defineSpec({ name: "plain", description: "", init: () => [0], actions: {}, properties: { ok: invariant(() => true) } });
+    const plain = defineSpec({
+      name: "plain",
+      description: "",
+      init: () => [0],
+      actions: {},
+      properties: { ok: invariant(() => true) },
+    });
     expect(() => expectSpec(plain).toCatchEveryBrokenVariant()).toThrow('spec "plain" declares no broken variant');
   });
 
@@ -88,7 +110,13 @@ describe("expectSpec", () => {
       description: "two processes take a lock that checks nothing",
       sets: ["holders"],
       init: () => [{ holders: [], order: [] }],
-      actions: { Take: choose(() => [1, 0], (s: S, i: number) => (s.holders.includes(i) ? undefined : { holders: setAdd(s.holders, i), order: [...s.order, i] })) },
+      actions: {
+        Take: choose(
+          () => [1, 0],
+          (s: S, i: number) =>
+            s.holders.includes(i) ? undefined : { holders: setAdd(s.holders, i), order: [...s.order, i] },
+        ),
+      },
       properties: { oneHolder: invariant((s: S) => s.holders.length <= 1) },
     });
     const e = failure(() => expectSpec(lock).toHoldAll());

@@ -13,7 +13,13 @@ import {
   type WriteResult,
 } from "../../specs/lease.js";
 import { choose, defineSpec, int, invariant } from "../../src/index.js";
-import { checkInterleavings, expectSpec, InterleavingError, ScheduledService, type ServiceReducer } from "../../testing/index.js";
+import {
+  checkInterleavings,
+  expectSpec,
+  InterleavingError,
+  ScheduledService,
+  type ServiceReducer,
+} from "../../testing/index.js";
 
 // ---------------------------------------------------------------------------
 // A lock kept in a compare-and-set register: the reducer is the service's
@@ -39,7 +45,9 @@ const lockRegister: ServiceReducer<Holder, RegisterInput, RegisterOutput> = {
       case "write":
         return { state: input.value, output: { ok: true } };
       case "cas":
-        return holder === input.expected ? { state: input.value, output: { ok: true } } : { state: holder, output: { ok: false } };
+        return holder === input.expected
+          ? { state: input.value, output: { ok: true } }
+          : { state: holder, output: { ok: false } };
     }
   },
 };
@@ -49,7 +57,8 @@ interface LockSpecState {
   readonly critical: readonly string[];
 }
 
-const clientIds = (_s: LockSpecState, p: { clients: number }): string[] => Array.from({ length: p.clients }, (_, i) => `c${i + 1}`);
+const clientIds = (_s: LockSpecState, p: { clients: number }): string[] =>
+  Array.from({ length: p.clients }, (_, i) => `c${i + 1}`);
 
 /** Clients that acquire with cas(null -> me) and release with cas(me -> null), through the reducer. */
 const casLock = defineSpec({
@@ -134,11 +143,15 @@ describe("checkInterleavings with fc.scheduler", () => {
   });
 
   it("clients that acquire with compare-and-set exclude each other under every schedule tried", async () => {
-    expect(await checkInterleavings({ scenario: twoClients(acquireWithCas), check: atMostOneInside, numRuns: 200, seed: 1 })).toEqual({ numRuns: 200, seed: 1 });
+    expect(
+      await checkInterleavings({ scenario: twoClients(acquireWithCas), check: atMostOneInside, numRuns: 200, seed: 1 }),
+    ).toEqual({ numRuns: 200, seed: 1 });
   });
 
   it("clients that read, then write, race: fc.scheduler finds and shrinks the schedule", async () => {
-    const e = await interleavingFailure(() => checkInterleavings({ scenario: twoClients(acquireReadThenWrite), check: atMostOneInside, seed: 1 }));
+    const e = await interleavingFailure(() =>
+      checkInterleavings({ scenario: twoClients(acquireReadThenWrite), check: atMostOneInside, seed: 1 }),
+    );
     expect(e.failure).toBe("2 clients were in the critical section at once");
     // Both reads are served before either write: the check-then-act window.
     const served = [...e.schedule.matchAll(/request (read|write c\d)/g)].map((m) => m[1]);
@@ -155,7 +168,9 @@ describe("checkInterleavings with fc.scheduler", () => {
   });
 
   it("a check that returns false fails too", async () => {
-    const e = await interleavingFailure(() => checkInterleavings({ scenario: twoClients(acquireReadThenWrite), check: (most) => most <= 1, seed: 1 }));
+    const e = await interleavingFailure(() =>
+      checkInterleavings({ scenario: twoClients(acquireReadThenWrite), check: (most) => most <= 1, seed: 1 }),
+    );
     expect(e.failure).toBe("check returned false for 2");
   });
 
@@ -163,7 +178,10 @@ describe("checkInterleavings with fc.scheduler", () => {
     await checkInterleavings({
       scenario: async (s) => {
         const lock = new ScheduledService(lockRegister, s);
-        await Promise.all([lock.call({ type: "cas", expected: null, value: "a" }), lock.call({ type: "cas", expected: null, value: "b" })]);
+        await Promise.all([
+          lock.call({ type: "cas", expected: null, value: "a" }),
+          lock.call({ type: "cas", expected: null, value: "b" }),
+        ]);
         return lock;
       },
       check: (lock) => {
@@ -197,17 +215,24 @@ const lockService: ServiceReducer<LockService, LockRequest, LockReply> = {
   init: initialLockService,
   reduce(service, { client, now }) {
     const g = grantLease(service, client, now, leaseParams.duration);
-    return g.type === "granted" ? { state: g.service, output: { token: g.token } } : { state: service, output: { busyUntil: g.until } };
+    return g.type === "granted"
+      ? { state: g.service, output: { token: g.token } }
+      : { state: service, output: { busyUntil: g.until } };
   },
 };
 
 /** A storage service on a write reducer (the spec's fencedWrite, or one that takes every write), recording each write as the spec's ghost does. */
-function storageService(write: (storage: FencedStorage, token: number) => WriteResult): ServiceReducer<StorageState, WriteRequest, boolean> {
+function storageService(
+  write: (storage: FencedStorage, token: number) => WriteResult,
+): ServiceReducer<StorageState, WriteRequest, boolean> {
   return {
     init: { storage: { highestToken: 0 }, writes: [] },
     reduce(s, { client, token }) {
       const r = write(s.storage, token);
-      return { state: { storage: r.storage, writes: [...s.writes, { client, token, accepted: r.accepted }] }, output: r.accepted };
+      return {
+        state: { storage: r.storage, writes: [...s.writes, { client, token, accepted: r.accepted }] },
+        output: r.accepted,
+      };
     },
   };
 }
@@ -215,13 +240,17 @@ function storageService(write: (storage: FencedStorage, token: number) => WriteR
 const takesEveryWrite = (storage: FencedStorage): WriteResult => ({ accepted: true, storage });
 
 /** The spec's invariant that lease periods never interleave at the storage, bound to the test's parameters. */
-const oneHolderPerPeriod = lease.instantiate({ params: leaseParams }).properties.find((p) => p.name === "oneHolderPerPeriod");
+const oneHolderPerPeriod = lease
+  .instantiate({ params: leaseParams })
+  .properties.find((p) => p.name === "oneHolderPerPeriod");
 
 function leaseScenario(write: (storage: FencedStorage, token: number) => WriteResult) {
   return async (s: fc.Scheduler): Promise<StorageState> => {
     const clock = { now: 0 };
     const lock = new ScheduledService(lockService, s, { describe: (r) => `acquire ${r.client} at ${r.now}` });
-    const storage = new ScheduledService(storageService(write), s, { describe: (w) => `write ${w.client} token ${w.token}` });
+    const storage = new ScheduledService(storageService(write), s, {
+      describe: (w) => `write ${w.client} token ${w.token}`,
+    });
     const ticker = async (): Promise<void> => {
       for (let t = 0; t < 4; t++) {
         await s.schedule(Promise.resolve(), `tick to ${t + 1}`);
@@ -248,7 +277,8 @@ function leaseScenario(write: (storage: FencedStorage, token: number) => WriteRe
 const periodsDoNotInterleave = (s: StorageState): void => {
   const state: LeaseState = { now: 0, service: initialLockService, clients: {}, storage: s.storage, writes: s.writes };
   if (oneHolderPerPeriod?.kind !== "invariant") throw new Error("the lease spec has no invariant oneHolderPerPeriod");
-  if (!oneHolderPerPeriod.check(state)) throw new Error(`lease periods interleave at the storage: ${JSON.stringify(s.writes)}`);
+  if (!oneHolderPerPeriod.check(state))
+    throw new Error(`lease periods interleave at the storage: ${JSON.stringify(s.writes)}`);
 };
 
 describe("checkInterleavings on the lease spec's reducers", () => {
@@ -258,17 +288,32 @@ describe("checkInterleavings on the lease spec's reducers", () => {
       periodsDoNotInterleave(s);
       if (s.writes.some((w) => !w.accepted)) fenced++;
     };
-    expect(await checkInterleavings({ scenario: leaseScenario(fencedWrite), check, numRuns: 300, seed: 1 })).toEqual({ numRuns: 300, seed: 1 });
+    expect(await checkInterleavings({ scenario: leaseScenario(fencedWrite), check, numRuns: 300, seed: 1 })).toEqual({
+      numRuns: 300,
+      seed: 1,
+    });
     // Not vacuous: in some schedules a late write did arrive, and the token turned it away.
     expect(fenced).toBeGreaterThan(0);
   });
 
   it("without fencing, fc.scheduler finds the paused write that lands after the next holder's", async () => {
-    const e = await interleavingFailure(() => checkInterleavings({ scenario: leaseScenario(takesEveryWrite), check: periodsDoNotInterleave, numRuns: 300, seed: 1 }));
-    const [, second, first] = /^lease periods interleave at the storage: \[\{"client":"(c\d)","token":2,"accepted":true\},\{"client":"(c\d)","token":1,"accepted":true\}\]$/.exec(e.failure) ?? [];
+    const e = await interleavingFailure(() =>
+      checkInterleavings({
+        scenario: leaseScenario(takesEveryWrite),
+        check: periodsDoNotInterleave,
+        numRuns: 300,
+        seed: 1,
+      }),
+    );
+    const [, second, first] =
+      /^lease periods interleave at the storage: \[\{"client":"(c\d)","token":2,"accepted":true\},\{"client":"(c\d)","token":1,"accepted":true\}\]$/.exec(
+        e.failure,
+      ) ?? [];
     expect([first, second].sort()).toEqual(["c1", "c2"]);
     // The first holder acquired, the clock ticked past its lease, the second holder acquired and wrote, and only then did the first write arrive.
-    const order = [...e.schedule.matchAll(/request (acquire c\d at \d|write c\d token \d)|(tick to \d)/g)].map((m) => m[1] ?? m[2]);
+    const order = [...e.schedule.matchAll(/request (acquire c\d at \d|write c\d token \d)|(tick to \d)/g)].map(
+      (m) => m[1] ?? m[2],
+    );
     const at = (text: string) => order.indexOf(text);
     expect(at(`acquire ${first} at 0`)).toBeGreaterThanOrEqual(0);
     expect(at(`write ${second} token 2`)).toBeLessThan(at(`write ${first} token 1`));

@@ -67,16 +67,30 @@ function runKv(kv: KvStore, op: Invocation): string | null {
   return null;
 }
 
-const describeOp = (op: Invocation): string => `${op.f}(${op.key}${op.input === null ? "" : `, ${JSON.stringify(op.input)}`})`;
+const describeOp = (op: Invocation): string =>
+  `${op.f}(${op.key}${op.input === null ? "" : `, ${JSON.stringify(op.input)}`})`;
 
 describe("modelBasedTest against an operation model (kv)", () => {
   it("a correct store agrees with the model on 200 command sequences", () => {
-    const r = modelBasedTest(kvModel, () => new KvStore(), { commands: kvOps, run: runKv, describe: describeOp, numRuns: 200, seed: 1 });
+    const r = modelBasedTest(kvModel, () => new KvStore(), {
+      commands: kvOps,
+      run: runKv,
+      describe: describeOp,
+      numRuns: 200,
+      seed: 1,
+    });
     expect(r).toEqual({ numRuns: 200, seed: 1 });
   });
 
   it("a stale read cache is caught and shrunk to get, append, get", () => {
-    const e = divergence(() => modelBasedTest(kvModel, () => new KvStore("append-keeps-cache"), { commands: kvOps, run: runKv, describe: describeOp, seed: 1 }));
+    const e = divergence(() =>
+      modelBasedTest(kvModel, () => new KvStore("append-keeps-cache"), {
+        commands: kvOps,
+        run: runKv,
+        describe: describeOp,
+        seed: 1,
+      }),
+    );
     expect(e.commands).toEqual(["get(y)", 'append(y, "a")', "get(y)"]);
     expect(e.divergence).toBe('get("y") -> "": not allowed by the kv model in state {"y":"a"}');
     expect(e.message).toContain(`replay with options { seed: 1, path: ${JSON.stringify(e.path)}`);
@@ -216,13 +230,19 @@ interface Observed {
 }
 
 /** The spec's ghost record of an issued id, with or without the real time it was made at. */
-const idOf = (x: unknown): unknown => (typeof x === "object" && x !== null && "id" in x ? (x).id : x);
+const idOf = (x: unknown): unknown => (typeof x === "object" && x !== null && "id" in x ? x.id : x);
 
 /** A spec state as the cluster would show it. */
 const project = (s: UniqueIdsState): Observed => ({
   now: s.now,
   crashes: s.crashes,
-  nodes: s.nodes.map((n) => ({ clock: n.clock, up: n.up, crashedAt: n.crashedAt, generator: n.generator, ids: n.issued.map(idOf) as SnowflakeId[] })),
+  nodes: s.nodes.map((n) => ({
+    clock: n.clock,
+    up: n.up,
+    crashedAt: n.crashedAt,
+    generator: n.generator,
+    ids: n.issued.map(idOf) as SnowflakeId[],
+  })),
 });
 
 type Command =
@@ -261,9 +281,13 @@ function enabled(s: Observed, c: Command): boolean {
   }
 }
 
-const describeCommand = (c: Command): string => (c.type === "tick" ? "tick" : c.type === "stepBack" ? `stepBack(n${c.node}, ${c.by})` : `${c.type}(n${c.node})`);
+const describeCommand = (c: Command): string =>
+  c.type === "tick" ? "tick" : c.type === "stepBack" ? `stepBack(n${c.node}, ${c.by})` : `${c.type}(n${c.node})`;
 
-function idTest(storage: "durable" | "volatile", options: { variant?: string; nodes?: number; seed: number; numRuns?: number }) {
+function idTest(
+  storage: "durable" | "volatile",
+  options: { variant?: string; nodes?: number; seed: number; numRuns?: number },
+) {
   const nodes = options.nodes ?? params.nodes;
   return modelBasedTest(uniqueIds, () => new IdCluster(nodes, params.sequences, storage), {
     params: { ...params, nodes },
@@ -288,15 +312,24 @@ describe("modelBasedTest against a spec (unique-ids)", () => {
     const e = divergence(() => idTest("volatile", { seed: 1 }));
     const n = /n\d/.exec(e.commands[0] ?? "")?.[0];
     expect(e.commands).toEqual([`generate(${n})`, `crash(${n})`, "tick", `restart(${n})`]);
-    expect(e.divergence).toMatch(new RegExp(`^after restart\\(${n}\\), the implementation's state is not one step of spec "unique-ids" from the previous state; it changed:\n`));
+    expect(e.divergence).toMatch(
+      new RegExp(
+        `^after restart\\(${n}\\), the implementation's state is not one step of spec "unique-ids" from the previous state; it changed:\n`,
+      ),
+    );
     // Nodes are an array: the diff names the node by index and the field that changed.
     const i = n!.slice(1);
-    expect(e.divergence.split("\n").slice(1, 3)).toEqual([`    nodes[${i}].up: false → true`, `    nodes[${i}].generator.lastTimestamp: 0 → -1`]);
+    expect(e.divergence.split("\n").slice(1, 3)).toEqual([
+      `    nodes[${i}].up: false → true`,
+      `    nodes[${i}].generator.lastTimestamp: 0 → -1`,
+    ]);
   });
 
   it("checked against the spec's volatile variant, it refines it and reissues an id: idsAreUnique breaks", () => {
     // One node is enough to reissue an id: make ids, crash, restart with the clock stepped back.
-    const e = divergence(() => idTest("volatile", { variant: "volatile-last-timestamp", nodes: 1, seed: 1, numRuns: 2000 }));
+    const e = divergence(() =>
+      idTest("volatile", { variant: "volatile-last-timestamp", nodes: 1, seed: 1, numRuns: 2000 }),
+    );
     expect(e.divergence).toMatch(/^after generate\(n0\), its state violates "idsAreUnique" of spec "unique-ids"/);
     expect(e.commands).toHaveLength(6);
     expect(e.commands.filter((c) => c.startsWith("generate"))).toEqual(["generate(n0)", "generate(n0)"]);
@@ -314,7 +347,9 @@ describe("modelBasedTest against a spec (unique-ids)", () => {
       }),
     );
     expect(e.commands).toEqual([]);
-    expect(e.divergence).toMatch(/^the implementation starts in a state that is not an initial state of spec "unique-ids"/);
+    expect(e.divergence).toMatch(
+      /^the implementation starts in a state that is not an initial state of spec "unique-ids"/,
+    );
   });
 });
 
@@ -325,7 +360,13 @@ describe("modelBasedTest reports a divergence as the spec's trace diffs do", () 
     description: "nodes join; each join is logged",
     sets: ["members"],
     init: () => [{ members: [] as readonly string[], log: [] as readonly string[] }],
-    actions: { Join: choose(() => ["a", "b"], (s: { members: readonly string[]; log: readonly string[] }, n: string) => (setHas(s.members, n) ? undefined : { members: setAdd(s.members, n), log: [...s.log, n] })) },
+    actions: {
+      Join: choose(
+        () => ["a", "b"],
+        (s: { members: readonly string[]; log: readonly string[] }, n: string) =>
+          setHas(s.members, n) ? undefined : { members: setAdd(s.members, n), log: [...s.log, n] },
+      ),
+    },
     properties: {},
   });
   /** Joins twice under the wrong name: adds "c" where the spec adds "b". */
@@ -349,6 +390,10 @@ describe("modelBasedTest reports a divergence as the spec's trace diffs do", () 
         seed: 1,
       }),
     );
-    expect(e.divergence.split("\n").slice(1, 4)).toEqual(['    members: + "c"', '    log[0]: (absent) → "c"', "the spec's enabled actions: Join(a), Join(b)"]);
+    expect(e.divergence.split("\n").slice(1, 4)).toEqual([
+      '    members: + "c"',
+      '    log[0]: (absent) → "c"',
+      "the spec's enabled actions: Join(a), Join(b)",
+    ]);
   });
 });

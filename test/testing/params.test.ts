@@ -33,9 +33,15 @@ describe("paramsArbitrary", () => {
     const rms = values(paramsArbitrary(twoPhaseCommit, { rms: { min: 2, max: 5 } })).map((p) => p["rms"]);
     expect([...new Set(rms)].sort()).toEqual([2, 3, 4, 5]);
     expect(values(paramsArbitrary(twoPhaseCommit, { rms: fc.constant(7) })).every((p) => p["rms"] === 7)).toBe(true);
-    expect(() => paramsArbitrary(twoPhaseCommit, { rms: { max: 13 } })).toThrow(new ParamError('param "rms" must be at most 12, got a bound of 13'));
-    expect(() => paramsArbitrary(twoPhaseCommit, { rms: { min: 0 } })).toThrow(new ParamError('param "rms" must be at least 1, got a bound of 0'));
-    expect(() => paramsArbitrary(twoPhaseCommit, { rm: { max: 2 } })).toThrow(new ParamError('unknown param "rm"; params: rms'));
+    expect(() => paramsArbitrary(twoPhaseCommit, { rms: { max: 13 } })).toThrow(
+      new ParamError('param "rms" must be at most 12, got a bound of 13'),
+    );
+    expect(() => paramsArbitrary(twoPhaseCommit, { rms: { min: 0 } })).toThrow(
+      new ParamError('param "rms" must be at least 1, got a bound of 0'),
+    );
+    expect(() => paramsArbitrary(twoPhaseCommit, { rm: { max: 2 } })).toThrow(
+      new ParamError('unknown param "rm"; params: rms'),
+    );
   });
 
   it("every drawn record is accepted by the spec", () => {
@@ -59,7 +65,10 @@ describe("properties over spec parameters", () => {
   propTest.prop([paramsArbitrary(twoPhaseCommit, { rms: { min: 2, max: 4 } })], { numRuns: 4, seed: 7 })(
     "committing without every Prepared breaks consistency in 3 steps at every size from 2",
     (params) => {
-      expectSpec(twoPhaseCommit, { params }).toViolate("consistent", { variant: "commit-without-all-prepared", steps: 3 });
+      expectSpec(twoPhaseCommit, { params }).toViolate("consistent", {
+        variant: "commit-without-all-prepared",
+        steps: 3,
+      });
     },
   );
 

@@ -6,7 +6,12 @@ import { html, render, useEffect, useState } from "/vendor/preact-htm.js";
 /** The path in the URL: successor ordinals, the initial state's first. */
 function pathFromHash() {
   const m = /(?:^#|&)path=([\d,]+)/.exec(location.hash);
-  return m ? m[1].split(",").filter((x) => x !== "").map(Number) : [0];
+  return m
+    ? m[1]
+        .split(",")
+        .filter((x) => x !== "")
+        .map(Number)
+    : [0];
 }
 
 function go(path) {
@@ -36,12 +41,18 @@ function Value({ name, value, path, changed }) {
   const isChanged = changed.includes(path);
   const label = name === null ? null : html`<span class="key">${name}</span>: `;
   if (value === null || typeof value !== "object") {
-    return html`<div class=${`leaf${isChanged ? " changed" : ""}`} data-path=${path}>${label}<span class="value">${JSON.stringify(value)}</span></div>`;
+    return html`<div class=${`leaf${isChanged ? " changed" : ""}`} data-path=${path}>
+      ${label}<span class="value">${JSON.stringify(value)}</span>
+    </div>`;
   }
   const entries = Array.isArray(value) ? value.map((v, i) => [i, v]) : Object.entries(value);
   const inside = isInside(path, changed);
   const summary = Array.isArray(value) ? `[${value.length}]` : `{${entries.length}}`;
-  return html`<details open=${path === "" || inside || isChanged || entries.length <= 4} class=${isChanged ? "changed" : inside ? "inside" : ""} data-path=${path}>
+  return html`<details
+    open=${path === "" || inside || isChanged || entries.length <= 4}
+    class=${isChanged ? "changed" : inside ? "inside" : ""}
+    data-path=${path}
+  >
     <summary>${label}${summary}</summary>
     ${entries.map(([k, v]) => html`<${Value} key=${k} name=${String(k)} value=${v} path=${childPath(path, k)} changed=${changed} />`)}
   </details>`;
@@ -49,12 +60,18 @@ function Value({ name, value, path, changed }) {
 
 function Properties({ properties }) {
   if (properties.length === 0) return html`<p class="empty">The spec declares no property.</p>`;
-  return html`<table class="props"><tbody>
-    ${properties.map(
-      (p) => html`<tr class=${p.status.replace("/", "-")} data-property=${p.name} data-status=${p.status}>
-        <td>${p.name}</td><td>${p.kind}</td><td><span class="status">${p.status}</span></td></tr>`,
-    )}
-  </tbody></table>`;
+  return html`<table class="props">
+    <tbody>
+      ${properties.map(
+        (p) =>
+          html`<tr class=${p.status.replace("/", "-")} data-property=${p.name} data-status=${p.status}>
+            <td>${p.name}</td>
+            <td>${p.kind}</td>
+            <td><span class="status">${p.status}</span></td>
+          </tr>`,
+      )}
+    </tbody>
+  </table>`;
 }
 
 function App() {
@@ -102,63 +119,110 @@ function App() {
     event.target.value = "";
   }
 
-  const who = info ? `${info.spec}${info.variant === "default" ? "" : ` --variant ${info.variant}`} ${Object.entries(info.params).map(([k, v]) => `${k}=${v}`).join(" ")}` : "";
+  const who = info
+    ? `${info.spec}${info.variant === "default" ? "" : ` --variant ${info.variant}`} ${Object.entries(info.params)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(" ")}`
+    : "";
   const violated = view?.properties.filter((p) => p.status === "violated") ?? [];
   const canForward = view && trail.length > view.path.length;
   return html`
     <header>
-      <h1>interleave explore</h1><span class="who">${who}</span>
-      <label>Load a counterexample (JSON or ITF): <input type="file" accept=".json,.itf,.itf.json" onChange=${loadTrace} data-test="load-trace" /></label>
+      <h1>interleave explore</h1>
+      <span class="who">${who}</span>
+      <label
+        >Load a counterexample (JSON or ITF):
+        <input type="file" accept=".json,.itf,.itf.json" onChange=${loadTrace} data-test="load-trace"
+      /></label>
     </header>
     ${error && html`<div class="error" role="alert">${error}</div>`}
-    ${view &&
-    html`<main>
-      <div>
-        <section>
-          <h2>Path (${view.path.length - 1} step${view.path.length === 2 ? "" : "s"})</h2>
-          <div class="nav">
-            <button data-test="back" disabled=${view.path.length <= 1} onClick=${() => go(view.path.slice(0, -1))}>◀ Back</button>
-            <button data-test="forward" disabled=${!canForward} onClick=${() => go(trail.slice(0, view.path.length + 1))}>Forward ▶</button>
-            <button data-test="restart" disabled=${view.path.length <= 1} onClick=${() => go(view.path.slice(0, 1))}>Initial state</button>
-          </div>
-          <ol class="path" start="0">
-            ${view.steps.map(
-              (s, i) => html`<li class=${i === view.steps.length - 1 ? "current" : ""} onClick=${() => go(view.path.slice(0, i + 1))}>${s.action ?? `initial state ${view.path[0]}`}</li>`,
-            )}
-          </ol>
-        </section>
-        <section>
-          <h2>Enabled actions (${view.enabled.length})</h2>
-          ${view.enabled.length === 0
-            ? html`<p class="empty">No action is enabled: this state is final.</p>`
-            : html`<ul class="actions">
-                ${view.enabled.map(
-                  (a) => html`<li><button class=${a.fault ? "action fault" : "action"} data-ordinal=${a.ordinal} onClick=${() => go([...view.path, a.ordinal])}>${a.label}</button></li>`,
-                )}
-              </ul>`}
-        </section>
-      </div>
-      <div>
-        <section>
-          <h2>Properties</h2>
-          ${violated.map((p) => html`<div class="banner" data-test="violated">${p.kind} ${p.name} is violated in this state</div>`)}
-          <${Properties} properties=${view.properties} />
-        </section>
-        <section>
-          <h2>Changed by the last step</h2>
-          ${view.changes.length === 0 ? html`<p class="empty">${view.path.length === 1 ? "An initial state." : "Nothing changed."}</p>` : html`<ul class="changes">${view.changes.map((c) => html`<li>${c}</li>`)}</ul>`}
-        </section>
-        ${view.sequence &&
-        html`<section>
-          <h2>Messages so far</h2>
-          <div class="sequence-box" dangerouslySetInnerHTML=${{ __html: view.sequence }}></div>
-        </section>`}
-        <section>
-          <h2>State</h2>
-          <div class="tree" data-test="state"><${Value} name=${null} value=${view.steps[view.steps.length - 1].state} path="" changed=${view.changed} /></div>
-        </section>
-      </div>
-    </main>`}
+    ${
+      view &&
+      html`<main>
+        <div>
+          <section>
+            <h2>Path (${view.path.length - 1} step${view.path.length === 2 ? "" : "s"})</h2>
+            <div class="nav">
+              <button data-test="back" disabled=${view.path.length <= 1} onClick=${() => go(view.path.slice(0, -1))}>
+                ◀ Back
+              </button>
+              <button
+                data-test="forward"
+                disabled=${!canForward}
+                onClick=${() => go(trail.slice(0, view.path.length + 1))}
+              >
+                Forward ▶
+              </button>
+              <button data-test="restart" disabled=${view.path.length <= 1} onClick=${() => go(view.path.slice(0, 1))}>
+                Initial state
+              </button>
+            </div>
+            <ol class="path" start="0">
+              ${view.steps.map(
+                (s, i) =>
+                  html`<li
+                    class=${i === view.steps.length - 1 ? "current" : ""}
+                    onClick=${() => go(view.path.slice(0, i + 1))}
+                  >
+                    ${s.action ?? `initial state ${view.path[0]}`}
+                  </li>`,
+              )}
+            </ol>
+          </section>
+          <section>
+            <h2>Enabled actions (${view.enabled.length})</h2>
+            ${
+              view.enabled.length === 0
+                ? html`<p class="empty">No action is enabled: this state is final.</p>`
+                : html`<ul class="actions">
+                    ${view.enabled.map(
+                      (a) =>
+                        html`<li>
+                          <button
+                            class=${a.fault ? "action fault" : "action"}
+                            data-ordinal=${a.ordinal}
+                            onClick=${() => go([...view.path, a.ordinal])}
+                          >
+                            ${a.label}
+                          </button>
+                        </li>`,
+                    )}
+                  </ul>`
+            }
+          </section>
+        </div>
+        <div>
+          <section>
+            <h2>Properties</h2>
+            ${violated.map((p) => html`<div class="banner" data-test="violated">${p.kind} ${p.name} is violated in this state</div>`)}
+            <${Properties} properties=${view.properties} />
+          </section>
+          <section>
+            <h2>Changed by the last step</h2>
+            ${
+              view.changes.length === 0
+                ? html`<p class="empty">${view.path.length === 1 ? "An initial state." : "Nothing changed."}</p>`
+                : html`<ul class="changes">
+                    ${view.changes.map((c) => html`<li>${c}</li>`)}
+                  </ul>`
+            }
+          </section>
+          ${
+            view.sequence &&
+            html`<section>
+              <h2>Messages so far</h2>
+              <div class="sequence-box" dangerouslySetInnerHTML=${{ __html: view.sequence }}></div>
+            </section>`
+          }
+          <section>
+            <h2>State</h2>
+            <div class="tree" data-test="state">
+              <${Value} name=${null} value=${view.steps[view.steps.length - 1].state} path="" changed=${view.changed} />
+            </div>
+          </section>
+        </div>
+      </main>`
+    }
   `;
 }
 

@@ -18,7 +18,8 @@ export class EdnReader {
     const reader = new EdnReader(text);
     const value = reader.read();
     reader.skipSpace();
-    if (reader.pos < text.length) reader.fail(`unexpected ${JSON.stringify(text.slice(reader.pos, reader.pos + 12))} after the value`);
+    if (reader.pos < text.length)
+      reader.fail(`unexpected ${JSON.stringify(text.slice(reader.pos, reader.pos + 12))} after the value`);
     return value;
   }
 
@@ -27,7 +28,8 @@ export class EdnReader {
     this.skipSpace();
     const c = this.text[this.pos];
     if (c === undefined) return this.fail("the line ends where a value was expected");
-    if (c === "{" || c === "[" || c === "(" || (c === "#" && this.text[this.pos + 1] === "{")) return this.readNested(c);
+    if (c === "{" || c === "[" || c === "(" || (c === "#" && this.text[this.pos + 1] === "{"))
+      return this.readNested(c);
     if (c === '"') return this.readString();
     if (c === ":") {
       this.pos++;
@@ -69,7 +71,8 @@ export class EdnReader {
       }
       if (this.pos >= this.text.length) return this.fail("the line ends inside a map: missing '}'");
       const key = this.read();
-      if (typeof key !== "string" && typeof key !== "number") return this.fail("a map key must be a keyword, string or number");
+      if (typeof key !== "string" && typeof key !== "number")
+        return this.fail("a map key must be a keyword, string or number");
       this.skipSpace();
       if (this.text[this.pos] === "}" || this.pos >= this.text.length) return this.fail(`the key :${key} has no value`);
       out[String(key)] = this.read();

@@ -6,11 +6,18 @@ import { EVENT_TYPES, type ParsedEvents } from "./parsed.js";
 /** `INFO  jepsen.util - <process> :<type> :<f> <value>`; fields split by tabs or spaces. */
 const EVENT_LINE = /^\s*[A-Z]+\s+jepsen\.util\s+-\s+(.*)$/;
 /** The usual event lines in one match (the general path below handles the rest and the errors). */
-const COMMON_EVENT = /^\s*INFO\s+jepsen\.util\s+-\s+(\d+)\s+:(invoke|ok|fail|info)\s+:([a-z][\w-]*)\s+(?:(nil)|(-?\d{1,15})|\[(-?\d{1,15})\s+(-?\d{1,15})\]|:([a-z][\w.-]*))\s*$/;
+const COMMON_EVENT =
+  /^\s*INFO\s+jepsen\.util\s+-\s+(\d+)\s+:(invoke|ok|fail|info)\s+:([a-z][\w-]*)\s+(?:(nil)|(-?\d{1,15})|\[(-?\d{1,15})\s+(-?\d{1,15})\]|:([a-z][\w.-]*))\s*$/;
 
 function commonEvent(m: RegExpExecArray): HistoryEvent {
   const value: Json =
-    m[4] !== undefined ? null : m[5] !== undefined ? Number(m[5]) : m[6] !== undefined ? [Number(m[6]), Number(m[7])] : m[8]!;
+    m[4] !== undefined
+      ? null
+      : m[5] !== undefined
+        ? Number(m[5])
+        : m[6] !== undefined
+          ? [Number(m[6]), Number(m[7])]
+          : m[8]!;
   return { type: m[2] as EventType, process: Number(m[1]), f: m[3]!, value };
 }
 
@@ -42,7 +49,10 @@ export function parseEtcdLog(lines: readonly string[], file: string): ParsedEven
     const m = EVENT_LINE.exec(line);
     if (m === null) {
       if (OTHER_LOG_LINE.test(line) && !line.includes("jepsen.util")) continue;
-      throw new HistoryParseError(at, `not a Jepsen log line (expected "INFO  jepsen.util - <process> :<type> :<f> <value>")`);
+      throw new HistoryParseError(
+        at,
+        `not a Jepsen log line (expected "INFO  jepsen.util - <process> :<type> :<f> <value>")`,
+      );
     }
     events.push(parseFields(m[1]!, at));
     lineNumbers.push(i + 1);
@@ -54,21 +64,29 @@ function parseFields(rest: string, at: { file: string; line: number }): HistoryE
   const fields = /^(\S+)\s+(\S+)(?:\s+(\S+))?(?:\s+(.*\S))?\s*$/.exec(rest);
   if (fields === null) throw new HistoryParseError(at, "truncated event: expected '<process> :<type> :<f> <value>'");
   const [, processText, typeText, fText, valueText] = fields;
-  if (!/^\d+$/.test(processText!)) throw new HistoryParseError(at, `the process must be a number, not ${JSON.stringify(processText)}`);
+  if (!/^\d+$/.test(processText!))
+    throw new HistoryParseError(at, `the process must be a number, not ${JSON.stringify(processText)}`);
   const type = keyword(typeText!);
   if (type === undefined || !EVENT_TYPES.has(type)) {
-    throw new HistoryParseError(at, `unknown event type ${JSON.stringify(typeText)}; expected :invoke, :ok, :fail or :info`);
+    throw new HistoryParseError(
+      at,
+      `unknown event type ${JSON.stringify(typeText)}; expected :invoke, :ok, :fail or :info`,
+    );
   }
-  if (fText === undefined) throw new HistoryParseError(at, `truncated event: ':${type}' is not followed by an operation like ':read'`);
+  if (fText === undefined)
+    throw new HistoryParseError(at, `truncated event: ':${type}' is not followed by an operation like ':read'`);
   const f = keyword(fText);
-  if (f === undefined) throw new HistoryParseError(at, `the operation must be a keyword like :read, not ${JSON.stringify(fText)}`);
-  if (valueText === undefined) throw new HistoryParseError(at, `truncated event: ':${f}' has no value (use nil for none)`);
+  if (f === undefined)
+    throw new HistoryParseError(at, `the operation must be a keyword like :read, not ${JSON.stringify(fText)}`);
+  if (valueText === undefined)
+    throw new HistoryParseError(at, `truncated event: ':${f}' has no value (use nil for none)`);
   let value: Json | undefined = quickValue(valueText);
   if (value !== undefined) return { type: type as EventType, process: Number(processText), f, value };
   try {
     value = EdnReader.readWhole(valueText);
   } catch (e) {
-    if (e instanceof EdnSyntaxError) throw new HistoryParseError(at, `bad value ${JSON.stringify(valueText)}: ${e.message}`);
+    if (e instanceof EdnSyntaxError)
+      throw new HistoryParseError(at, `bad value ${JSON.stringify(valueText)}: ${e.message}`);
     throw e;
   }
   return { type: type as EventType, process: Number(processText), f, value };

@@ -59,7 +59,10 @@ export function parseHistory(input: string | Uint8Array, options: ParseOptions =
 }
 
 /** Reads and parses a history file; see {@link parseHistory}. */
-export async function readHistoryFile(path: string, options: { readonly format?: string; readonly file?: string } = {}): Promise<ParsedHistory> {
+export async function readHistoryFile(
+  path: string,
+  options: { readonly format?: string; readonly file?: string } = {},
+): Promise<ParsedHistory> {
   let bytes: Uint8Array;
   try {
     bytes = await readFile(path);
@@ -67,7 +70,10 @@ export async function readHistoryFile(path: string, options: { readonly format?:
     const code = (e as NodeJS.ErrnoException).code;
     throw new HistoryInputError(`${path}: cannot read the file${code === undefined ? "" : ` (${code})`}`);
   }
-  return parseHistory(bytes, { file: options.file ?? path, ...(options.format === undefined ? {} : { format: options.format }) });
+  return parseHistory(bytes, {
+    file: options.file ?? path,
+    ...(options.format === undefined ? {} : { format: options.format }),
+  });
 }
 
 /** Resolves a format name or alias, or throws a {@link HistoryInputError} listing the names. */

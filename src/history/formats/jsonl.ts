@@ -29,7 +29,8 @@ export function parseJsonLines(lines: readonly string[], file: string): ParsedEv
     } catch (e) {
       throw new HistoryParseError(at, `invalid JSON: ${(e as Error).message}`);
     }
-    if (nestedDeeperThan(raw, MAX_VALUE_DEPTH)) throw new HistoryParseError(at, `the event nests arrays or objects more than ${MAX_VALUE_DEPTH} levels deep`);
+    if (nestedDeeperThan(raw, MAX_VALUE_DEPTH))
+      throw new HistoryParseError(at, `the event nests arrays or objects more than ${MAX_VALUE_DEPTH} levels deep`);
     events.push(toEvent(raw, at));
     lineNumbers.push(i + 1);
   }
@@ -43,15 +44,24 @@ function toEvent(raw: unknown, at: { file: string; line: number }): HistoryEvent
   const o = raw as Record<string, unknown>;
   const type = o["type"];
   if (typeof type !== "string" || !EVENT_TYPES.has(type)) {
-    throw new HistoryParseError(at, `"type" must be "invoke", "ok", "fail" or "info", not ${JSON.stringify(type ?? null)}`);
+    throw new HistoryParseError(
+      at,
+      `"type" must be "invoke", "ok", "fail" or "info", not ${JSON.stringify(type ?? null)}`,
+    );
   }
   const process = o["process"];
   if (!(typeof process === "string" || (typeof process === "number" && Number.isFinite(process)))) {
     throw new HistoryParseError(at, '"process" must be a number or a string');
   }
   const f = o["f"];
-  if (typeof f !== "string" || f === "") throw new HistoryParseError(at, '"f" (the operation name) must be a non-empty string');
-  const event: { -readonly [K in keyof HistoryEvent]: HistoryEvent[K] } = { type: type as EventType, process, f, value: (o["value"] ?? null) as Json };
+  if (typeof f !== "string" || f === "")
+    throw new HistoryParseError(at, '"f" (the operation name) must be a non-empty string');
+  const event: { -readonly [K in keyof HistoryEvent]: HistoryEvent[K] } = {
+    type: type as EventType,
+    process,
+    f,
+    value: (o["value"] ?? null) as Json,
+  };
   const key = o["key"];
   if (key !== undefined && key !== null) {
     if (typeof key !== "string" && typeof key !== "number") throw new HistoryParseError(at, '"key" must be a string');

@@ -28,7 +28,7 @@ export function parseKvLines(lines: readonly string[], file: string): ParsedEven
       throw e;
     }
     if (map === null || typeof map !== "object" || Array.isArray(map)) {
-      throw new HistoryParseError(at, "expected a map like {:process 0, :type :invoke, :f :get, :key \"k\", :value nil}");
+      throw new HistoryParseError(at, 'expected a map like {:process 0, :type :invoke, :f :get, :key "k", :value nil}');
     }
     const event = toEvent(map as Record<string, Json>, at);
     if (event === undefined) continue;
@@ -42,17 +42,24 @@ function toEvent(map: Record<string, Json>, at: { file: string; line: number }):
   const process = map["process"];
   if (process === undefined) throw new HistoryParseError(at, "the event has no :process");
   if (typeof process === "string") return undefined;
-  if (typeof process !== "number" || !Number.isInteger(process)) throw new HistoryParseError(at, ":process must be an integer");
+  if (typeof process !== "number" || !Number.isInteger(process))
+    throw new HistoryParseError(at, ":process must be an integer");
   const type = map["type"];
   if (typeof type !== "string" || !EVENT_TYPES.has(type)) {
     throw new HistoryParseError(at, `:type must be :invoke, :ok, :fail or :info, not ${JSON.stringify(type ?? null)}`);
   }
   const f = map["f"];
   if (typeof f !== "string") throw new HistoryParseError(at, "the event has no :f (the operation, like :get)");
-  const event: { -readonly [K in keyof HistoryEvent]: HistoryEvent[K] } = { type: type as EventType, process, f, value: map["value"] ?? null };
+  const event: { -readonly [K in keyof HistoryEvent]: HistoryEvent[K] } = {
+    type: type as EventType,
+    process,
+    f,
+    value: map["value"] ?? null,
+  };
   const key = map["key"];
   if (key !== undefined && key !== null) {
-    if (typeof key !== "string" && typeof key !== "number") throw new HistoryParseError(at, ":key must be a string or a number");
+    if (typeof key !== "string" && typeof key !== "number")
+      throw new HistoryParseError(at, ":key must be a string or a number");
     event.key = String(key);
   }
   const time = map["time"];

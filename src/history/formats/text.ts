@@ -47,7 +47,10 @@ function decodeUtf8(bytes: Uint8Array, file: string): string {
   try {
     return strictDecoder.decode(bytes);
   } catch {
-    throw new HistoryParseError({ file, line: lineOfInvalidUtf8(bytes) }, "invalid UTF-8 bytes: this is not a text history");
+    throw new HistoryParseError(
+      { file, line: lineOfInvalidUtf8(bytes) },
+      "invalid UTF-8 bytes: this is not a text history",
+    );
   }
 }
 

@@ -15,6 +15,9 @@ export const MODELS: Readonly<Record<string, AnyModel>> = {
 /** A built-in model by name, or a {@link HistoryInputError} listing the names. */
 export function modelByName(name: string): AnyModel {
   const model = MODELS[name];
-  if (model === undefined) throw new HistoryInputError(`unknown model "${name}"; built-in models: ${Object.keys(MODELS).join(", ")} (or a path to a .ts/.js module)`);
+  if (model === undefined)
+    throw new HistoryInputError(
+      `unknown model "${name}"; built-in models: ${Object.keys(MODELS).join(", ")} (or a path to a .ts/.js module)`,
+    );
   return model;
 }

@@ -41,7 +41,11 @@ const B = 0x01000193;
  * Returns `undefined` (the search then uses the model's `step`) for operations
  * on several keys or anything `step` would reject or treat specially.
  */
-export function compileKv(ops: readonly Operation[], initial: KvState, hashing: { readonly multiplier?: number } = {}): CompiledModel<KvState> | undefined {
+export function compileKv(
+  ops: readonly Operation[],
+  initial: KvState,
+  hashing: { readonly multiplier?: number } = {},
+): CompiledModel<KvState> | undefined {
   const key = ops[0]?.key ?? "";
   // Own keys only, as in `step`: "toString" or "__proto__" are keys like any other.
   const start = Object.hasOwn(initial, key) ? (initial[key] ?? "") : "";

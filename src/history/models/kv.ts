@@ -33,14 +33,21 @@ export const kvModel: Model<KvState> = {
       case "append":
         return [{ ...state, [key]: current + text(op) }];
       default:
-        throw new HistoryInputError(`the kv model has get, put and append; it cannot check :${op.f} (operation ${op.id + 1})`, op);
+        throw new HistoryInputError(
+          `the kv model has get, put and append; it cannot check :${op.f} (operation ${op.id + 1})`,
+          op,
+        );
     }
   },
   partition: (op) => op.key ?? "",
   // Called on every operation before checking, so it also rejects the ones this model cannot check.
   ignore(op) {
     if (op.f === "put" || op.f === "append") text(op);
-    else if (op.f !== "get") throw new HistoryInputError(`the kv model has get, put and append; it cannot check :${op.f} (operation ${op.id + 1})`, op);
+    else if (op.f !== "get")
+      throw new HistoryInputError(
+        `the kv model has get, put and append; it cannot check :${op.f} (operation ${op.id + 1})`,
+        op,
+      );
     return op.status === "fail" || (op.f === "get" && op.status !== "ok");
   },
   readOnly: (op) => op.f === "get",
@@ -63,6 +70,10 @@ export const kvModel: Model<KvState> = {
 };
 
 function text(op: Operation): string {
-  if (typeof op.input !== "string") throw new HistoryInputError(`:${op.f} takes a string, got ${JSON.stringify(op.input)} (operation ${op.id + 1})`, op);
+  if (typeof op.input !== "string")
+    throw new HistoryInputError(
+      `:${op.f} takes a string, got ${JSON.stringify(op.input)} (operation ${op.id + 1})`,
+      op,
+    );
   return op.input;
 }

@@ -73,7 +73,8 @@ function oneRegister(ops: readonly Operation[]): QuickViolation | undefined {
       if (op.status !== "fail") addSetter(op, op.input[1] as Json, op.call, end);
       if (op.status === "ok") observations.push({ op, value: canonicalJson(op.input[0] as Json), call: op.call, end });
     }
-    if (op.f === "read" && op.status === "ok") observations.push({ op, value: canonicalJson(op.output), call: op.call, end });
+    if (op.f === "read" && op.status === "ok")
+      observations.push({ op, value: canonicalJson(op.output), call: op.call, end });
   }
   // Per value, its setters by invocation with the two latest completions so far (of different operations), so
   // each observation finds its latest possible writer by binary search: O(n log n), however often a value is written.
@@ -130,7 +131,13 @@ function oneRegister(ops: readonly Operation[]): QuickViolation | undefined {
       const what = latest.op === null ? "the initial null" : `every write of it (the last: ${describe(latest.op)})`;
       return {
         message: `${describe(obs.op)} observes ${obs.value}, but ${what} completed before ${by} was invoked, which completed before the observation was invoked`,
-        operations: [...writers().map((w) => w.op).filter((o): o is Operation => o !== null), overwrite.op!, obs.op],
+        operations: [
+          ...writers()
+            .map((w) => w.op)
+            .filter((o): o is Operation => o !== null),
+          overwrite.op!,
+          obs.op,
+        ],
       };
     }
   }
@@ -145,16 +152,22 @@ function oneRegister(ops: readonly Operation[]): QuickViolation | undefined {
  * operation can tell unmentioned values apart. Each window costs time in its
  * own length, after one pass over the history ({@link writtenBefore}).
  */
-export function registerWindowStates(window: readonly Operation[], history: readonly Operation[], start: number): Json[] | undefined {
+export function registerWindowStates(
+  window: readonly Operation[],
+  history: readonly Operation[],
+  start: number,
+): Json[] | undefined {
   // One register per window start state; several keys would need every combination.
   const key = window[0]?.key;
   const index = writtenBefore(history);
-  if (window.some((op) => op.key !== key) || (start > 0 && (index.key !== key || index.sameKey < start))) return undefined;
+  if (window.some((op) => op.key !== key) || (start > 0 && (index.key !== key || index.sameKey < start)))
+    return undefined;
   const mentioned = new Set<string>();
   for (const op of window) {
     if (op.f === "write") mentioned.add(canonicalJson(op.input));
     else if (op.f === "read" && op.status === "ok") mentioned.add(canonicalJson(op.output));
-    else if (op.f === "cas" && Array.isArray(op.input)) for (const v of op.input) mentioned.add(canonicalJson(v as Json));
+    else if (op.f === "cas" && Array.isArray(op.input))
+      for (const v of op.input) mentioned.add(canonicalJson(v as Json));
   }
   const possible: { at: number; value: Json }[] = [];
   for (const k of mentioned) {
@@ -200,7 +213,8 @@ function writtenBefore(history: readonly Operation[]): WrittenIndex {
     if (sameKey === i && op.key === key) sameKey = i + 1;
     let written: Json | undefined;
     if (op.status !== "fail" && op.f === "write") written = op.input;
-    else if (op.status !== "fail" && op.f === "cas" && Array.isArray(op.input) && op.input.length === 2) written = op.input[1] as Json;
+    else if (op.status !== "fail" && op.f === "cas" && Array.isArray(op.input) && op.input.length === 2)
+      written = op.input[1] as Json;
     distinct[i + 1] = distinct[i]!;
     if (written === undefined) continue;
     const k = canonicalJson(written);

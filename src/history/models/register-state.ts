@@ -23,4 +23,3 @@ export function withValue(state: Json, key: string | undefined, value: Json): Js
 export function isKeyed(state: Json): state is { readonly [k: string]: Json } {
   return state !== null && typeof state === "object" && !Array.isArray(state) && KEYED in state;
 }
-

@@ -66,7 +66,12 @@ function newCluster(write: Operation | null, value: string): Cluster {
   return { write, value, reads: [], f: Infinity, first: null, s: -Infinity, last: null };
 }
 
-function decide(all: Cluster[], writeOf: Map<string, number>, reads: readonly { op: Operation; value: string }[], horizon: number): Decision | undefined {
+function decide(
+  all: Cluster[],
+  writeOf: Map<string, number>,
+  reads: readonly { op: Operation; value: string }[],
+  horizon: number,
+): Decision | undefined {
   const initial = newCluster(null, INITIAL);
   initial.f = -Infinity;
   // An unknown-outcome write that took effect completes after every event (each at its own time).
@@ -83,7 +88,10 @@ function decide(all: Cluster[], writeOf: Map<string, number>, reads: readonly { 
     const c = value === INITIAL ? initial : all[writeOf.get(value) ?? -1];
     if (c === undefined) return violation(`${describe(op)} returns ${value}, which no operation wrote`, [op]);
     if (c.write !== null && op.end! < c.write.call) {
-      return violation(`${describe(op)} returns ${value}, but completed before ${describe(c.write)} was invoked`, [op, c.write]);
+      return violation(`${describe(op)} returns ${value}, but completed before ${describe(c.write)} was invoked`, [
+        op,
+        c.write,
+      ]);
     }
     c.reads.push(op);
   }
@@ -125,7 +133,8 @@ function decide(all: Cluster[], writeOf: Map<string, number>, reads: readonly { 
     if (c.f < c.s) {
       // Forward: the write just before the first completion, each read at its invocation or just after the write.
       if (c.write !== null) points.push({ op: c.write, at: 4 * c.f - 1, cluster: i, rank: 0 });
-      for (const r of c.reads) points.push({ op: r, at: r.call < c.f ? 4 * c.f - 0.5 : 4 * r.call + 1, cluster: i, rank: 1 });
+      for (const r of c.reads)
+        points.push({ op: r, at: r.call < c.f ? 4 * c.f - 0.5 : 4 * r.call + 1, cluster: i, rank: 1 });
       continue;
     }
     // Backward: one instant in (s, f), after the forward zone that covers s, if any.
@@ -178,6 +187,9 @@ function inside(c: Cluster, cover: Cluster): Decision {
 }
 
 function describe(op: Operation): string {
-  const what = op.f === "read" ? `read -> ${canonicalJson(op.output)}` : `write(${canonicalJson(op.input)})${op.status === "unknown" ? " -> ?" : ""}`;
+  const what =
+    op.f === "read"
+      ? `read -> ${canonicalJson(op.output)}`
+      : `write(${canonicalJson(op.input)})${op.status === "unknown" ? " -> ?" : ""}`;
   return `${what} by process ${String(op.process)} (operation ${op.id + 1})`;
 }

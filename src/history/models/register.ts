@@ -37,7 +37,10 @@ export const registerModel: Model<Json> = {
         return matches ? [withValue(state, op.key, to)] : [state];
       }
       default:
-        throw new HistoryInputError(`the register model has read, write and cas; it cannot check :${op.f} (operation ${op.id + 1})`, op);
+        throw new HistoryInputError(
+          `the register model has read, write and cas; it cannot check :${op.f} (operation ${op.id + 1})`,
+          op,
+        );
     }
   },
   partition: (op) => op.key ?? "",
@@ -45,7 +48,10 @@ export const registerModel: Model<Json> = {
   ignore(op) {
     if (op.f === "cas") casArgs(op);
     else if (op.f !== "read" && op.f !== "write") {
-      throw new HistoryInputError(`the register model has read, write and cas; it cannot check :${op.f} (operation ${op.id + 1})`, op);
+      throw new HistoryInputError(
+        `the register model has read, write and cas; it cannot check :${op.f} (operation ${op.id + 1})`,
+        op,
+      );
     }
     return (op.f === "read" && op.status !== "ok") || (op.f === "write" && op.status === "fail");
   },

@@ -7,8 +7,19 @@ import type { UnknownReason } from "../result.js";
 /** The outcome of searching one partition. */
 export type SearchOutcome =
   | { readonly kind: "ok"; readonly order: readonly number[]; readonly configurations: number }
-  | { readonly kind: "violation"; readonly prefix: readonly number[]; readonly state: number; readonly configurations: number }
-  | { readonly kind: "unknown"; readonly reason: UnknownReason | "limit"; readonly prefix: readonly number[]; readonly state: number; readonly configurations: number };
+  | {
+      readonly kind: "violation";
+      readonly prefix: readonly number[];
+      readonly state: number;
+      readonly configurations: number;
+    }
+  | {
+      readonly kind: "unknown";
+      readonly reason: UnknownReason | "limit";
+      readonly prefix: readonly number[];
+      readonly state: number;
+      readonly configurations: number;
+    };
 
 /** The order in which a node of the search tries its candidates. */
 export type CandidateOrder = "call" | "return";
@@ -155,11 +166,19 @@ export abstract class ConfigurationSearch {
     let sinceCheck = 0;
     this.enterNode();
     for (;;) {
-      if (this.remaining === 0) return { kind: "ok", order: Array.from(this.stackOp.subarray(0, this.depth)), configurations: this.configurations };
+      if (this.remaining === 0)
+        return {
+          kind: "ok",
+          order: Array.from(this.stackOp.subarray(0, this.depth)),
+          configurations: this.configurations,
+        };
       if (++sinceCheck === CHECK_EVERY) {
         sinceCheck = 0;
         if (this.configurations > this.maxConfigurations) return this.giveUp("limit");
-        const reason = this.clock.exceeded(this.memo.memoryBytes() + this.space.memoryBytes() + this.pool.length * 16, this.configurations - this.reported);
+        const reason = this.clock.exceeded(
+          this.memo.memoryBytes() + this.space.memoryBytes() + this.pool.length * 16,
+          this.configurations - this.reported,
+        );
         this.reported = this.configurations;
         if (reason !== null) return this.giveUp(reason);
       }
@@ -174,7 +193,13 @@ export abstract class ConfigurationSearch {
         continue;
       }
       // Every candidate failed here: backtrack.
-      if (d === 0) return { kind: "violation", prefix: this.bestPrefix(), state: this.bestState, configurations: this.configurations };
+      if (d === 0)
+        return {
+          kind: "violation",
+          prefix: this.bestPrefix(),
+          state: this.bestState,
+          configurations: this.configurations,
+        };
       if (d === this.bestOnStack) this.keepBest();
       this.depth = d - 1;
       if (d - 1 < this.lowWater) this.lowWater = d - 1;
@@ -258,7 +283,13 @@ export abstract class ConfigurationSearch {
 
   /** A budget ran out: unknown, with the longest partial order found. */
   private giveUp(reason: UnknownReason | "limit"): SearchOutcome {
-    return { kind: "unknown", reason, prefix: this.bestPrefix(), state: this.bestState, configurations: this.configurations };
+    return {
+      kind: "unknown",
+      reason,
+      prefix: this.bestPrefix(),
+      state: this.bestState,
+      configurations: this.configurations,
+    };
   }
 
   private ensurePool(size: number): void {

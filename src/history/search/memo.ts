@@ -52,7 +52,13 @@ export class ConfigMemo {
     const arena = this.arena;
     const words = d.words;
     for (let e = this.buckets[mix(hash) & this.mask]!; e !== -1; e = this.nextOf[e]!) {
-      if (this.hashOf[e] !== hash || this.stateOf[e] !== state || this.fromOf[e] !== from || this.lengthOf[e] !== length) continue;
+      if (
+        this.hashOf[e] !== hash ||
+        this.stateOf[e] !== state ||
+        this.fromOf[e] !== from ||
+        this.lengthOf[e] !== length
+      )
+        continue;
       if (this.failed[e] !== 1 && (failedOnly || this.epochOf[e] !== this.epoch)) continue;
       const base = this.offsetOf[e]!;
       let same = true;

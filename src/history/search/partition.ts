@@ -41,9 +41,14 @@ export interface PartitionOptions {
 }
 
 /** Splits operations by the model's partition key and prepares each part. */
-export function preparePartitions(ops: readonly Operation[], model: AnyModel, options: PartitionOptions = {}): PreparedPartition[] {
+export function preparePartitions(
+  ops: readonly Operation[],
+  model: AnyModel,
+  options: PartitionOptions = {},
+): PreparedPartition[] {
   const ignore = model.ignore ?? ignoreFailed;
-  const partitionOf = options.partition === false || model.partition === undefined ? undefined : model.partition.bind(model);
+  const partitionOf =
+    options.partition === false || model.partition === undefined ? undefined : model.partition.bind(model);
   const groups = new Map<string, Operation[]>();
   for (const op of ops) {
     if (ignore(op)) continue;

@@ -5,7 +5,12 @@ import type { StateSpace } from "./state-space.js";
 import type { CandidateOrder, SearchOptions, SearchOutcome } from "./engine.js";
 
 /** A depth-first search over one partition with a candidate order. */
-export type OrderedSearch = (p: PreparedPartition, space: StateSpace, clock: BudgetClock, options: SearchOptions) => SearchOutcome;
+export type OrderedSearch = (
+  p: PreparedPartition,
+  space: StateSpace,
+  clock: BudgetClock,
+  options: SearchOptions,
+) => SearchOutcome;
 
 /** Configurations of the first round; each round doubles it. */
 const FIRST_ROUND = 50_000;
@@ -23,7 +28,9 @@ const PER_OPERATION = 4;
  * the restarts cost little over the luckier order. Small partitions finish in
  * the first round, as without restarts.
  */
-export function withRestarts(search: OrderedSearch): (p: PreparedPartition, space: StateSpace, clock: BudgetClock, options?: SearchOptions) => SearchOutcome {
+export function withRestarts(
+  search: OrderedSearch,
+): (p: PreparedPartition, space: StateSpace, clock: BudgetClock, options?: SearchOptions) => SearchOutcome {
   return (p, space, clock, options = {}) => {
     if (options.order !== undefined) return search(p, space, clock, options);
     const cap = options.maxConfigurations ?? Infinity;
@@ -38,7 +45,8 @@ export function withRestarts(search: OrderedSearch): (p: PreparedPartition, spac
       const last = budget >= cap;
       const outcome = search(p, space, clock, { order, maxConfigurations: budget, memo });
       configurations += outcome.configurations;
-      if (outcome.kind !== "unknown" || outcome.reason !== "limit" || (last && round % 2 === 1)) return { ...outcome, configurations };
+      if (outcome.kind !== "unknown" || outcome.reason !== "limit" || (last && round % 2 === 1))
+        return { ...outcome, configurations };
       if (round % 2 === 1) budget = Math.min(cap, budget * 2);
     }
   };

@@ -17,8 +17,20 @@ import { ILLEGAL, type StateSpace } from "./state-space.js";
  * placed at once (any order can be rearranged to put it first); the others are
  * tried by completion order, a good guess at the real order.
  */
-export function searchSequential(p: PreparedPartition, space: StateSpace, clock: BudgetClock, options: SearchOptions = {}): SearchOutcome {
-  return new SequentialSearch(p, space, clock, options.maxConfigurations ?? Infinity, options.order ?? "return", options.memo).run();
+export function searchSequential(
+  p: PreparedPartition,
+  space: StateSpace,
+  clock: BudgetClock,
+  options: SearchOptions = {},
+): SearchOutcome {
+  return new SequentialSearch(
+    p,
+    space,
+    clock,
+    options.maxConfigurations ?? Infinity,
+    options.order ?? "return",
+    options.memo,
+  ).run();
 }
 
 /** Candidates in program order per process; placing a definite operation advances its process's queue. */
@@ -37,7 +49,14 @@ class SequentialSearch extends ConfigurationSearch {
   private readonly unknownIndex: Int32Array;
   private readonly rank: Float64Array;
 
-  constructor(p: PreparedPartition, space: StateSpace, clock: BudgetClock, maxConfigurations: number, order: CandidateOrder, memo: ConfigMemo | undefined) {
+  constructor(
+    p: PreparedPartition,
+    space: StateSpace,
+    clock: BudgetClock,
+    maxConfigurations: number,
+    order: CandidateOrder,
+    memo: ConfigMemo | undefined,
+  ) {
     super(p, space, clock, maxConfigurations, memo, new Uint8Array(p.ops.length));
     const n = p.ops.length;
     const processIndex = new Map<number | string, number>();

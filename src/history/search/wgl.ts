@@ -4,7 +4,6 @@ import { ConfigurationSearch, type CandidateOrder, type SearchOptions, type Sear
 import { ConfigMemo, configHash } from "./memo.js";
 import { ILLEGAL, type StateSpace } from "./state-space.js";
 
-
 /** How many recently applied unknown-outcome operations the subsumption test leaves out, one at a time. */
 const SUBSUMPTION_DEPTH = 2;
 
@@ -32,8 +31,20 @@ const SUBSUMPTION_DEPTH = 2;
  *   takes effect at the latest (its `deadlines`), which finds
  *   linearizations with less backtracking than invocation order.
  */
-export function searchLinearization(p: PreparedPartition, space: StateSpace, clock: BudgetClock, options: SearchOptions = {}): SearchOutcome {
-  return new WglSearch(p, space, clock, options.order ?? "return", options.maxConfigurations ?? Infinity, options.memo).run();
+export function searchLinearization(
+  p: PreparedPartition,
+  space: StateSpace,
+  clock: BudgetClock,
+  options: SearchOptions = {},
+): SearchOutcome {
+  return new WglSearch(
+    p,
+    space,
+    clock,
+    options.order ?? "return",
+    options.maxConfigurations ?? Infinity,
+    options.memo,
+  ).run();
 }
 
 /** Wing & Gong's candidates over the history's list of invocations and returns, and the subsumption pruning. */
@@ -45,7 +56,14 @@ class WglSearch extends ConfigurationSearch {
   private readonly prev: Int32Array;
   private readonly reusableOps: Uint8Array;
 
-  constructor(p: PreparedPartition, space: StateSpace, clock: BudgetClock, order: CandidateOrder, maxConfigurations: number, memo: ConfigMemo | undefined) {
+  constructor(
+    p: PreparedPartition,
+    space: StateSpace,
+    clock: BudgetClock,
+    order: CandidateOrder,
+    maxConfigurations: number,
+    memo: ConfigMemo | undefined,
+  ) {
     const reusable = p.reusable ?? new Uint8Array(p.ops.length);
     super(p, space, clock, maxConfigurations, memo, reusable);
     const n = p.ops.length;
@@ -78,7 +96,8 @@ class WglSearch extends ConfigurationSearch {
     }
     for (let e = first; e !== -1 && e < n; e = next[e]!) {
       if (this.readOnly[e] === 1) continue;
-      if (this.unknown[e] === 1 && this.twin[e]! >= 0 && (this.reusableOps[e] === 1 || !this.isSet(this.twin[e]!))) continue;
+      if (this.unknown[e] === 1 && this.twin[e]! >= 0 && (this.reusableOps[e] === 1 || !this.isSet(this.twin[e]!)))
+        continue;
       const code = space.step(state, e);
       if (code === ILLEGAL) continue;
       this.offer(e, code, this.rank[e]!);
@@ -104,7 +123,13 @@ class WglSearch extends ConfigurationSearch {
   /** Whether the configuration without unknown operation `u` (and state `target`) failed. */
   private subsumedWithout(u: number, target: number): boolean {
     this.flip(u);
-    const found = this.memo.has(this.defs, this.uBits, target, configHash(this.defs.hash ^ this.unknownHash, target), true);
+    const found = this.memo.has(
+      this.defs,
+      this.uBits,
+      target,
+      configHash(this.defs.hash ^ this.unknownHash, target),
+      true,
+    );
     this.flip(u);
     return found;
   }

@@ -47,7 +47,11 @@ export function findViolatingWindow(
   model: AnyModel,
   clock: BudgetClock,
   options: WindowOptions = {},
-): { readonly violation: WindowViolation | undefined; readonly configurations: number; readonly stopped: UnknownReason | undefined } {
+): {
+  readonly violation: WindowViolation | undefined;
+  readonly configurations: number;
+  readonly stopped: UnknownReason | undefined;
+} {
   const windowStates = model.windowStates;
   let configurations = 0;
   let reported = 0;
@@ -81,16 +85,25 @@ export function findViolatingWindow(
         const outcome = searchLinearization(prepared, space, clock, { maxConfigurations: limit });
         configurations += outcome.configurations;
         // The check's time or memory ran out inside this window: stop the whole check, not just the window.
-        if (outcome.kind === "unknown" && outcome.reason !== "limit") return { violation: undefined, configurations, stopped: outcome.reason };
+        if (outcome.kind === "unknown" && outcome.reason !== "limit")
+          return { violation: undefined, configurations, stopped: outcome.reason };
         if (outcome.kind !== "violation") {
           failedEverywhere = false;
           break;
         }
         const definite = outcome.prefix.filter((k) => prepared.unknown[k] === 0).length;
-        if (best === undefined || definite > best.definite) best = { prefix: outcome.prefix, state: space.state(outcome.state), definite };
+        if (best === undefined || definite > best.definite)
+          best = { prefix: outcome.prefix, state: space.state(outcome.state), definite };
       }
       if (failedEverywhere && best !== undefined) {
-        const violation = { ops: window.ops, prefix: best.prefix, state: best.state, first: ops[start]!, last: ops[end - 1]!, configurations };
+        const violation = {
+          ops: window.ops,
+          prefix: best.prefix,
+          state: best.state,
+          first: ops[start]!,
+          last: ops[end - 1]!,
+          configurations,
+        };
         return { violation, configurations, stopped: undefined };
       }
       if (end === n) break;
@@ -143,7 +156,13 @@ class CarriedOperations {
 }
 
 /** The window's operations: carried ones (see {@link CarriedOperations}) and late or unknown ones made optional. */
-function windowOperations(ops: readonly Operation[], start: number, end: number, model: AnyModel, carried: readonly Operation[]): { ops: Operation[]; definite: number } {
+function windowOperations(
+  ops: readonly Operation[],
+  start: number,
+  end: number,
+  model: AnyModel,
+  carried: readonly Operation[],
+): { ops: Operation[]; definite: number } {
   const t1 = end < ops.length ? ops[end]!.call : Infinity;
   const out: Operation[] = [];
   let definite = 0;

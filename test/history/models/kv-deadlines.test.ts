@@ -9,7 +9,12 @@ import { kvDeadlines } from "../../../src/history/models/kv-deadlines.js";
 
 const STEP = 1 / 1024;
 
-const op = (f: string, call: number, end: number | null, io: { input?: string | null; output?: string | null; key?: string; status?: Operation["status"] } = {}): Operation => ({
+const op = (
+  f: string,
+  call: number,
+  end: number | null,
+  io: { input?: string | null; output?: string | null; key?: string; status?: Operation["status"] } = {},
+): Operation => ({
   id: call,
   process: call,
   f,
@@ -37,7 +42,11 @@ describe("kvDeadlines", () => {
   });
 
   it("puts a write before the writes shown after it even when it completes later", () => {
-    const ops = [op("append", 0, 30, { input: "a" }), op("append", 1, 5, { input: "b" }), op("get", 2, 10, { output: "ab" })];
+    const ops = [
+      op("append", 0, 30, { input: "a" }),
+      op("append", 1, 5, { input: "b" }),
+      op("get", 2, 10, { output: "ab" }),
+    ];
     expect(Array.from(kvDeadlines(ops))).toEqual([5 - STEP, 5, Infinity]);
   });
 
@@ -64,7 +73,12 @@ describe("kvDeadlines", () => {
       op("get", 10, 11, { output: "pt" }),
     ];
     expect(Array.from(kvDeadlines(overwritten))).toEqual([5 - STEP / 2, 5, Infinity, 9, Infinity]);
-    const both = [op("append", 0, 1, { input: "t" }), op("get", 2, 3, { output: "t" }), op("append", 4, 20, { input: "t" }), op("get", 5, 6, { output: "tt" })];
+    const both = [
+      op("append", 0, 1, { input: "t" }),
+      op("get", 2, 3, { output: "t" }),
+      op("append", 4, 20, { input: "t" }),
+      op("get", 5, 6, { output: "tt" }),
+    ];
     expect(Array.from(kvDeadlines(both))).toEqual([1, Infinity, 6 - STEP, Infinity]);
   });
 

@@ -7,7 +7,11 @@ import { fc, test } from "@fast-check/vitest";
 import { kvModel, type KvState, type Operation } from "../../../src/history/index.js";
 import { compileKv } from "../../../src/history/models/kv-strings.js";
 
-const op = (id: number, f: string, io: { input?: Operation["input"]; output?: Operation["output"]; status?: Operation["status"]; key?: string } = {}): Operation => ({
+const op = (
+  id: number,
+  f: string,
+  io: { input?: Operation["input"]; output?: Operation["output"]; status?: Operation["status"]; key?: string } = {},
+): Operation => ({
   id,
   process: 0,
   f,
@@ -31,45 +35,70 @@ const arbitraryOps = fc
     }),
     { minLength: 1, maxLength: 8 },
   )
-  .map((specs) => specs.map((s, i) => op(i, s.f, s.f === "get" ? { output: s.text === "" ? null : s.text, status: s.status } : { input: s.text, status: s.status })));
+  .map((specs) =>
+    specs.map((s, i) =>
+      op(
+        i,
+        s.f,
+        s.f === "get"
+          ? { output: s.text === "" ? null : s.text, status: s.status }
+          : { input: s.text, status: s.status },
+      ),
+    ),
+  );
 
 describe("compileKv", () => {
   test.prop(
-    [arbitraryOps, fc.array(fc.nat(), { maxLength: 40 }), fc.constantFrom<KvState>({}, { k: "" }, { k: "ab" }, { k: "b", other: "x" }), fc.constantFrom(undefined, 1)],
+    [
+      arbitraryOps,
+      fc.array(fc.nat(), { maxLength: 40 }),
+      fc.constantFrom<KvState>({}, { k: "" }, { k: "ab" }, { k: "b", other: "x" }),
+      fc.constantFrom(undefined, 1),
+    ],
     { numRuns: 2000, seed: 31 },
-  )("agrees with kvModel.step on random walks, and equal strings get equal numbers (also when every anagram's hash collides)", (ops, choices, initial, multiplier) => {
-    const compiled = compileKv(ops, initial, multiplier === undefined ? {} : { multiplier })!;
-    const numberOf = new Map<string, number>();
-    const text = (s: KvState): string => s["k"] ?? "";
-    let id = compiled.initial;
-    let state: KvState = initial;
-    numberOf.set(text(state), id);
-    expect(compiled.state(id)).toEqual(initial);
-    for (const choice of choices) {
-      const i = choice % ops.length;
-      const expected = kvModel.step(state, ops[i]!);
-      const next = compiled.step(id, i);
-      if (expected.length === 0) {
-        expect(next).toBe(-1);
-        continue;
+  )(
+    "agrees with kvModel.step on random walks, and equal strings get equal numbers (also when every anagram's hash collides)",
+    (ops, choices, initial, multiplier) => {
+      const compiled = compileKv(ops, initial, multiplier === undefined ? {} : { multiplier })!;
+      const numberOf = new Map<string, number>();
+      const text = (s: KvState): string => s["k"] ?? "";
+      let id = compiled.initial;
+      let state: KvState = initial;
+      numberOf.set(text(state), id);
+      expect(compiled.state(id)).toEqual(initial);
+      for (const choice of choices) {
+        const i = choice % ops.length;
+        const expected = kvModel.step(state, ops[i]!);
+        const next = compiled.step(id, i);
+        if (expected.length === 0) {
+          expect(next).toBe(-1);
+          continue;
+        }
+        expect(next).toBeGreaterThanOrEqual(0);
+        state = expected[0]!;
+        id = next;
+        expect(text(compiled.state(id))).toBe(text(state));
+        expect(compiled.state(id)["other"]).toBe(initial["other"]);
+        const known = numberOf.get(text(state));
+        if (known === undefined) {
+          expect([...numberOf.values()]).not.toContain(id);
+          numberOf.set(text(state), id);
+        } else {
+          expect(id).toBe(known);
+        }
       }
-      expect(next).toBeGreaterThanOrEqual(0);
-      state = expected[0]!;
-      id = next;
-      expect(text(compiled.state(id))).toBe(text(state));
-      expect(compiled.state(id)["other"]).toBe(initial["other"]);
-      const known = numberOf.get(text(state));
-      if (known === undefined) {
-        expect([...numberOf.values()]).not.toContain(id);
-        numberOf.set(text(state), id);
-      } else {
-        expect(id).toBe(known);
-      }
-    }
-  });
+    },
+  );
 
   it("builds the same string from different pieces as one state", () => {
-    const ops = [op(0, "append", { input: "a" }), op(1, "append", { input: "bc" }), op(2, "append", { input: "ab" }), op(3, "append", { input: "c" }), op(4, "put", { input: "abc" }), op(5, "get", { output: "abc" })];
+    const ops = [
+      op(0, "append", { input: "a" }),
+      op(1, "append", { input: "bc" }),
+      op(2, "append", { input: "ab" }),
+      op(3, "append", { input: "c" }),
+      op(4, "put", { input: "abc" }),
+      op(5, "get", { output: "abc" }),
+    ];
     const m = compileKv(ops, {})!;
     const viaABC = m.step(m.step(m.initial, 0), 1);
     const viaABc = m.step(m.step(m.initial, 2), 3);
@@ -83,7 +112,13 @@ describe("compileKv", () => {
 
   it("tells colliding strings apart by content", () => {
     // With multiplier 1 the hash is the sum of the characters: "ab" and "ba" collide, and so do "xab" and "xba".
-    const ops = [op(0, "append", { input: "ab" }), op(1, "append", { input: "ba" }), op(2, "get", { output: "ba" }), op(3, "put", { input: "x" }), op(4, "put", { input: "xba" })];
+    const ops = [
+      op(0, "append", { input: "ab" }),
+      op(1, "append", { input: "ba" }),
+      op(2, "get", { output: "ba" }),
+      op(3, "put", { input: "x" }),
+      op(4, "put", { input: "xba" }),
+    ];
     const m = compileKv(ops, {}, { multiplier: 1 })!;
     const ab = m.step(m.initial, 0);
     const ba = m.step(m.initial, 1);

@@ -38,13 +38,25 @@ export function interleave(ops: readonly ScriptedOp[], schedule: readonly number
       if (open === undefined && queue.length > 0) {
         actions.push(() => {
           const op = queue.shift()!;
-          events.push({ type: "invoke", process, f: op.f, value: op.input, ...(op.key === undefined ? {} : { key: op.key }) });
+          events.push({
+            type: "invoke",
+            process,
+            f: op.f,
+            value: op.input,
+            ...(op.key === undefined ? {} : { key: op.key }),
+          });
           pending.set(process, op);
         });
       } else if (open !== undefined && open.ending !== "none") {
         actions.push(() => {
           const value = open.ending === "ok" ? open.output : open.ending === "fail" ? open.input : null;
-          events.push({ type: open.ending as "ok" | "fail" | "info", process, f: open.f, value, ...(open.key === undefined ? {} : { key: open.key }) });
+          events.push({
+            type: open.ending as "ok" | "fail" | "info",
+            process,
+            f: open.f,
+            value,
+            ...(open.key === undefined ? {} : { key: open.key }),
+          });
           pending.delete(process);
         });
       }
@@ -80,11 +92,20 @@ function registerOp(options: { processes: number; cas: boolean; keys?: readonly 
 }
 
 /** A small history of register operations. */
-export function registerHistory(options: { processes?: number; maxOps?: number; cas?: boolean; keys?: readonly string[] } = {}): fc.Arbitrary<HistoryEvent[]> {
+export function registerHistory(
+  options: { processes?: number; maxOps?: number; cas?: boolean; keys?: readonly string[] } = {},
+): fc.Arbitrary<HistoryEvent[]> {
   const processes = options.processes ?? 3;
   return fc
     .tuple(
-      fc.array(registerOp({ processes, cas: options.cas ?? true, ...(options.keys === undefined ? {} : { keys: options.keys }) }), { maxLength: options.maxOps ?? 6 }),
+      fc.array(
+        registerOp({
+          processes,
+          cas: options.cas ?? true,
+          ...(options.keys === undefined ? {} : { keys: options.keys }),
+        }),
+        { maxLength: options.maxOps ?? 6 },
+      ),
       fc.array(fc.nat(5), { maxLength: 20 }),
     )
     .map(([ops, schedule]) => interleave(ops, schedule));
@@ -110,5 +131,7 @@ export function kvHistory(options: { processes?: number; maxOps?: number } = {})
       output: f === "get" ? out : text,
       ending,
     }));
-  return fc.tuple(fc.array(op, { maxLength: options.maxOps ?? 6 }), fc.array(fc.nat(5), { maxLength: 20 })).map(([ops, schedule]) => interleave(ops, schedule));
+  return fc
+    .tuple(fc.array(op, { maxLength: options.maxOps ?? 6 }), fc.array(fc.nat(5), { maxLength: 20 }))
+    .map(([ops, schedule]) => interleave(ops, schedule));
 }

@@ -130,18 +130,23 @@ export function bruteCausal(history: History): boolean {
   const { reads, definite, unknown } = readWrites(history);
   for (const extra of subsets(unknown)) {
     const writes = [...definite, ...extra];
-    const choices = reads.map((r) => [...writes.filter((w) => w.key === r.key && w.value === r.value), ...(r.value === "null" ? [undefined] : [])]);
+    const choices = reads.map((r) => [
+      ...writes.filter((w) => w.key === r.key && w.value === r.value),
+      ...(r.value === "null" ? [undefined] : []),
+    ]);
     for (const rf of product<Rw | undefined>(choices)) {
       const all = [...reads, ...writes];
       const index = new Map(all.map((x, i) => [x, i]));
       const n = all.length;
       const co = Array.from({ length: n }, () => new Array<boolean>(n).fill(false));
-      for (const a of all) for (const b of all) if (a !== b && sessionBefore(a, b)) co[index.get(a)!]![index.get(b)!] = true;
+      for (const a of all)
+        for (const b of all) if (a !== b && sessionBefore(a, b)) co[index.get(a)!]![index.get(b)!] = true;
       reads.forEach((r, i) => {
         const w = rf[i];
         if (w !== undefined) co[index.get(w)!]![index.get(r)!] = true;
       });
-      for (let k = 0; k < n; k++) for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) if (co[i]![k] && co[k]![j]) co[i]![j] = true;
+      for (let k = 0; k < n; k++)
+        for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) if (co[i]![k] && co[k]![j]) co[i]![j] = true;
       if (all.some((_, i) => co[i]![i])) continue;
       const processes = [...new Set(all.map((x) => x.op.process))];
       const serializable = processes.every((p) => {
@@ -185,16 +190,29 @@ export function bruteSession(history: History, guarantees: readonly Guarantee[])
     for (const ar of permutations(writes)) {
       const rank = new Map(ar.map((w, i) => [w, i]));
       const before = (a: Rw, b: Rw): boolean => rank.get(a)! < rank.get(b)!;
-      if (g.has("monotonic-writes") && writes.some((a) => writes.some((b) => a !== b && sessionBefore(a, b) && !before(a, b)))) continue;
+      if (
+        g.has("monotonic-writes") &&
+        writes.some((a) => writes.some((b) => a !== b && sessionBefore(a, b) && !before(a, b)))
+      )
+        continue;
       for (const vis of product(visChoices)) {
         const visOf = new Map(reads.map((r, i) => [r, new Set(vis[i])]));
         const ok = reads.every((r) => {
           const seen = [...visOf.get(r)!].filter((w) => w.key === r.key);
           const latest = seen.sort((a, b) => rank.get(b)! - rank.get(a)!)[0];
           if ((latest?.value ?? "null") !== r.value) return false;
-          if (g.has("read-your-writes") && writes.some((w) => sessionBefore(w, r) && !visOf.get(r)!.has(w))) return false;
-          if (g.has("monotonic-reads") && reads.some((r1) => sessionBefore(r1, r) && [...visOf.get(r1)!].some((w) => !visOf.get(r)!.has(w)))) return false;
-          if (g.has("writes-follow-reads") && writes.some((w) => sessionBefore(r, w) && [...visOf.get(r)!].some((w2) => !before(w2, w)))) return false;
+          if (g.has("read-your-writes") && writes.some((w) => sessionBefore(w, r) && !visOf.get(r)!.has(w)))
+            return false;
+          if (
+            g.has("monotonic-reads") &&
+            reads.some((r1) => sessionBefore(r1, r) && [...visOf.get(r1)!].some((w) => !visOf.get(r)!.has(w)))
+          )
+            return false;
+          if (
+            g.has("writes-follow-reads") &&
+            writes.some((w) => sessionBefore(r, w) && [...visOf.get(r)!].some((w2) => !before(w2, w)))
+          )
+            return false;
           return true;
         });
         if (ok) return true;

@@ -89,7 +89,12 @@ export function generateRegisterHistory(params: RegisterHistoryParams): HistoryE
     if (params.violation === "opposite-order") {
       events.push({ type: "invoke", process: a, f: "write", value: x });
       events.push({ type: "invoke", process: c, f: "write", value: y });
-      for (const [p, v] of [[b, x], [d, y], [b, y], [d, x]] as const) {
+      for (const [p, v] of [
+        [b, x],
+        [d, y],
+        [b, y],
+        [d, x],
+      ] as const) {
         events.push({ type: "invoke", process: p, f: "read", value: null });
         events.push({ type: "ok", process: p, f: "read", value: v });
       }
@@ -129,8 +134,24 @@ export function generateRegisterHistory(params: RegisterHistoryParams): HistoryE
         r < 0.5
           ? { process: ids[slot]!, f: "read", input: null, applied: false, output: null, casOk: false, unknown: false }
           : r < 0.8 || params.unique === true
-            ? { process: ids[slot]!, f: "write", input: params.unique === true ? written++ : pick(params.values), applied: false, output: null, casOk: false, unknown: false }
-            : { process: ids[slot]!, f: "cas", input: [pick(params.values), pick(params.values)], applied: false, output: null, casOk: false, unknown: false };
+            ? {
+                process: ids[slot]!,
+                f: "write",
+                input: params.unique === true ? written++ : pick(params.values),
+                applied: false,
+                output: null,
+                casOk: false,
+                unknown: false,
+              }
+            : {
+                process: ids[slot]!,
+                f: "cas",
+                input: [pick(params.values), pick(params.values)],
+                applied: false,
+                output: null,
+                casOk: false,
+                unknown: false,
+              };
       fresh.unknown = rnd() < params.unknownRate;
       pending[slot] = fresh;
       events.push({ type: "invoke", process: fresh.process, f: fresh.f, value: fresh.input });
