@@ -26,9 +26,10 @@ async function cli(...args: string[]) {
 const dir = mkdtempSync(join(tmpdir(), "interleave-replay-"));
 
 describe("interleave replay", () => {
-  const broken = catalogue.flatMap((spec) =>
-    spec.variants.filter((v) => v.violates).map((v) => [spec.name, v.name, v.violates!] as const),
-  );
+  // raft commit-old-term searches 1.2M states: test/specs/raft.test.ts checks and replays its trace once.
+  const broken = catalogue
+    .flatMap((spec) => spec.variants.filter((v) => v.violates).map((v) => [spec.name, v.name, v.violates!] as const))
+    .filter(([spec, variant]) => !(spec === "raft" && variant === "commit-old-term"));
 
   it.each(broken)(
     "%s --variant %s: the JSON and the ITF trace replay to %s (exit 1)",

@@ -31,11 +31,15 @@ describe("catalogue", () => {
   const broken = catalogue.flatMap((spec) =>
     spec.variants.filter((v) => v.violates).map((v) => [spec.name, v.name, v.violates!] as const),
   );
-  it.each(broken)("%s --variant %s exits 1 naming %s", async (spec, variant, property) => {
-    const r = await cli("check", spec, "--variant", variant, "--json", "-");
-    expect(r.code).toBe(1);
-    expect(JSON.parse(r.stdout)).toMatchObject({ spec, variant, result: "violation", property });
-  });
+  // raft commit-old-term searches 1.2M states: test/specs/raft.test.ts runs it through the CLI once.
+  it.each(broken.filter(([spec, variant]) => !(spec === "raft" && variant === "commit-old-term")))(
+    "%s --variant %s exits 1 naming %s",
+    async (spec, variant, property) => {
+      const r = await cli("check", spec, "--variant", variant, "--json", "-");
+      expect(r.code).toBe(1);
+      expect(JSON.parse(r.stdout)).toMatchObject({ spec, variant, result: "violation", property });
+    },
+  );
 
   // Depth-first search catches them too (raft's deep variants have their own tests).
   it.each(broken.filter(([spec]) => spec !== "raft"))(
