@@ -776,6 +776,14 @@ function genericModel<S, Schema extends ParamsSchema>(
   const entries = Object.entries(actions).filter(
     (e): e is [string, ActionDef<S, ParamValues<Schema>>] => e[1] !== undefined,
   );
+  for (const [name, action] of entries) {
+    const shape = action as unknown as { readonly enumerate?: unknown };
+    if (typeof action !== "function" && typeof shape.enumerate !== "function") {
+      throw new SpecDefinitionError(
+        `spec "${def.name}", action "${name}": an action is a function (state, params) => next state or undefined, or choose(choices, step); got ${describeValue(action)}`,
+      );
+    }
+  }
   const constraint = def.constraint;
   const fp: Fingerprint = { hi: 0, lo: 0 };
   const tried = new Float64Array(entries.length);

@@ -167,6 +167,19 @@ describe("defineSpec and the checker", () => {
         variants: { v: { description: "", violates: "nope" } },
       }),
     ).toThrow(new SpecDefinitionError('spec "x", variant "v": violates "nope", which is not a property; properties: '));
+    // An action that is neither a function nor choose(...): a clear definition error, not an internal one.
+    const shapeless = defineSpec({
+      name: "shapeless",
+      description: "",
+      init: () => [{ n: 0 }],
+      actions: { Inc: { choices: () => [1], apply: (s: { n: number }) => s } as never },
+      properties: {},
+    });
+    expect(() => shapeless.instantiate({})).toThrow(
+      new SpecDefinitionError(
+        'spec "shapeless", action "Inc": an action is a function (state, params) => next state or undefined, or choose(choices, step); got an object',
+      ),
+    );
     expect(() => counter.instantiate({ variant: "fast" })).toThrow(
       new UnknownChoiceError('spec "counter" has no variant "fast"; variants: default, bound-two'),
     );
