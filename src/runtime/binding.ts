@@ -12,7 +12,7 @@
 /* eslint-disable @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment --
    a definition of any protocol is read generically (its schema and roles are erased to any); what comes out is checked
    where it matters: node ids and roles against the model, messages against learned shapes. */
-import type { NodeSetup, ProtocolDefinition, ProtocolSpec, RoleDef } from "../protocol.js";
+import type { NodeSetup, ProtocolSpec, RoleDef } from "../protocol.js";
 import { resolveParams, type ParamsSchema } from "../params.js";
 import {
   DEFAULT_CHOICE_MS,
@@ -220,8 +220,7 @@ export function bindingOf(spec: AnySpec, options: BindingOptions = {}): RuntimeB
 
 /** The node processes a model runs: its nodes outside the client roles. */
 function serverCount(
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  def: ProtocolDefinition<any, any>,
+  def: ProtocolSpec<unknown>["definition"],
   params: Record<string, number | boolean | string>,
   clients: readonly string[],
 ): number {
@@ -231,8 +230,7 @@ function serverCount(
 
 function learnFrom(
   spec: ProtocolSpec<unknown>,
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  def: ProtocolDefinition<any, any>,
+  def: ProtocolSpec<unknown>["definition"],
   params: Record<string, number | boolean | string>,
 ): Learned {
   const ids = def.nodes(params) as Record<string, readonly string[] | undefined>;
