@@ -300,6 +300,11 @@ function program(io: CliIo, exit: { code: number }) {
       "--run <name>",
       'with --distributed: the run\'s name, which the workers give too (default: fresh, or "default" with --no-spawn)',
     )
+    .option(
+      "--worker-silence <s>",
+      "with --distributed: take a worker that has sent no beat for this many seconds for dead; the check is incomplete (default 20)",
+      positiveInt("--worker-silence"),
+    )
     .option("--max-states <n>", "stop after this many distinct states (result incomplete)", positiveInt("--max-states"))
     .option(
       "--max-depth <n>",
@@ -355,8 +360,11 @@ function program(io: CliIo, exit: { code: number }) {
       ) {
         throw new UsageError("--seed, --runs and --replay-path apply to --strategy random");
       }
-      if (opts.distributed === undefined && (opts.spawn === false || opts.run !== undefined))
-        throw new UsageError("--no-spawn and --run apply to --distributed");
+      if (
+        opts.distributed === undefined &&
+        (opts.spawn === false || opts.run !== undefined || opts.workerSilence !== undefined)
+      )
+        throw new UsageError("--no-spawn, --run and --worker-silence apply to --distributed");
       if (opts.distributed !== undefined && opts.workers === undefined)
         throw new UsageError("--distributed needs --workers <n>, the number of worker processes (one per partition)");
       if (opts.strategy === "swarm" && opts.replayPath !== undefined) {
@@ -385,6 +393,7 @@ function program(io: CliIo, exit: { code: number }) {
                   url: opts.distributed,
                   spawn: opts.spawn,
                   ...(opts.run === undefined ? {} : { run: opts.run }),
+                  ...(opts.workerSilence === undefined ? {} : { silenceMs: opts.workerSilence * 1000 }),
                 },
               }),
           signal: interrupt.signal,

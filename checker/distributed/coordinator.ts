@@ -49,9 +49,10 @@ export interface DistributedOptions {
   readonly run?: string;
   /** How long to wait for every worker to join (default: 60 s when spawning, 600 s otherwise). */
   readonly joinTimeoutMs?: number;
+  /** A worker silent for this long is taken for dead (default 20 s; workers send a beat every second, even while expanding). */
+  readonly silenceMs?: number;
 }
 
-/** A worker silent for this long is taken for dead (workers send a beat every second, even while expanding). */
 const SILENCE_MS = 20_000;
 
 /** `bin/interleave.js`, which starts a worker (tests run the TypeScript sources; the CLI always runs dist/). */
@@ -257,7 +258,7 @@ class Cluster {
       this.control({ type: "beat" });
       const now = Date.now();
       for (const [partition, at] of this.lastBeat) {
-        if (now - at > SILENCE_MS)
+        if (now - at > (this.dist.silenceMs ?? SILENCE_MS))
           this.fail(`worker ${partition} has been silent for ${Math.round((now - at) / 1000)} s`);
       }
     }, 1000);

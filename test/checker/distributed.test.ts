@@ -230,6 +230,8 @@ describe.skipIf(missing)("check --distributed", () => {
         "--no-spawn",
         "--run",
         run,
+        "--worker-silence",
+        "3",
       ],
       {
         env: { INTERLEAVE_DEBUG: "1" },
@@ -254,17 +256,19 @@ describe.skipIf(missing)("check --distributed", () => {
 });
 
 describe("check --distributed: usage", () => {
-  it("needs --workers, a NATS URL, and --no-spawn and --run only with it", async () => {
+  it("needs --workers, a NATS URL, and --no-spawn, --run and --worker-silence only with it", async () => {
     const results = await Promise.all([
       cli(["check", "two-phase-commit", "--distributed", "nats://127.0.0.1:4222"]),
       cli(["check", "two-phase-commit", "--distributed", "http://example.org", "--workers", "2"]),
       cli(["check", "two-phase-commit", "--no-spawn"]),
+      cli(["check", "two-phase-commit", "--worker-silence", "5"]),
       cli(["worker", "--distributed", "nats://127.0.0.1:4222"]),
     ]);
     expect(results.map((r) => [r.code, r.stderr])).toEqual([
       [2, "interleave: --distributed needs --workers <n>, the number of worker processes (one per partition)\n"],
       [2, 'interleave: --distributed takes a NATS URL such as nats://127.0.0.1:4222, got "http://example.org"\n'],
-      [2, "interleave: --no-spawn and --run apply to --distributed\n"],
+      [2, "interleave: --no-spawn, --run and --worker-silence apply to --distributed\n"],
+      [2, "interleave: --no-spawn, --run and --worker-silence apply to --distributed\n"],
       [2, "interleave: worker needs --partition <k> (from 0) or JOB_COMPLETION_INDEX\n"],
     ]);
   });
