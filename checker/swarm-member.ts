@@ -16,7 +16,8 @@ import {
 } from "../src/index.js";
 import { checkSpec } from "./check.js";
 import { dfs } from "./dfs.js";
-import { formatPath, shrinkPath, type RandomReport, type WalkPath } from "./random.js";
+import { formatPath, type Path } from "./path.js";
+import { shrinkPath, type RandomReport } from "./random.js";
 import { buildReport, type Report } from "./report.js";
 import type { Limit } from "./strategy.js";
 
@@ -183,7 +184,7 @@ export function shuffled<S>(model: Model<S>, seed: number): Model<S> {
 }
 
 /** The ordinals of a trace's steps among the successors of the (unshuffled) model, matched by fingerprint. */
-export function pathOf<S>(model: Model<S>, trace: Trace<S>): WalkPath {
+export function pathOf<S>(model: Model<S>, trace: Trace<S>): Path {
   const fp: Fingerprint = { hi: 0, lo: 0 };
   const key = (s: S) => {
     model.fingerprint(s, fp);
