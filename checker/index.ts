@@ -21,6 +21,7 @@ export { formatPath, parsePath, ReplayPathError, traceOf, type Counterexample, t
 export { explore, type FrontierOrder } from "./explore.js";
 export { StateStore } from "./store.js";
 export { buildReport, exitCodeOf, formatReportText, summaryLine, type Report } from "./report.js";
+export { violationOf } from "./strategy.js";
 export type { Limit, Progress, SearchOptions, SearchOutcome, Strategy, Violation } from "./strategy.js";
 export { isSpec, loadSpecFile, resolveSpec, UsageError } from "./load.js";
 export { runCli, type CliIo } from "./cli.js";

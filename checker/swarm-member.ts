@@ -235,8 +235,8 @@ function depthFirst(spec: AnySpec, setup: SwarmSetup): SwarmMessage {
     generatedStates: outcome.generatedStates,
     maxDepth: outcome.maxDepth,
   };
-  const v = outcome.violation;
-  if (outcome.result === "violation" && v && v.trace.length > 0 && v.loopStart === undefined) {
+  const v = outcome.result === "violation" ? outcome.violation : undefined;
+  if (v && v.trace.length > 0 && v.loopStart === undefined) {
     const found = pathOf(model, v.trace);
     if (found.init >= 0 && !found.steps.includes(-1)) {
       const path = shrinkPath(
@@ -255,14 +255,19 @@ function depthFirst(spec: AnySpec, setup: SwarmSetup): SwarmMessage {
       };
     }
   }
-  if (outcome.result === "ok" || (outcome.result === "violation" && v?.kind === "sometimes")) {
+  if (outcome.result === "ok" || v?.kind === "sometimes") {
     const complete = buildReport(
       { spec: model.spec, variant: model.variant, params: model.params, strategy: "dfs" },
       outcome,
     );
     return { type: "done", member: plan.member, limit: null, complete, ...counts };
   }
-  return { type: "done", member: plan.member, limit: outcome.limit ?? null, ...counts };
+  return {
+    type: "done",
+    member: plan.member,
+    limit: outcome.result === "incomplete" ? (outcome.limit ?? null) : null,
+    ...counts,
+  };
 }
 
 /** Runs one member's search on `spec` (loaded from `setup.spec` by the thread) to its end. */
