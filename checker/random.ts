@@ -20,7 +20,7 @@ import { simulate } from "./random/walk.js";
 import type { Strategy } from "./strategy.js";
 
 export { DEFAULT_RUNS, DEFAULT_WALK_DEPTH, type RandomOptions, type RandomOutcome } from "./random/options.js";
-export { formatPath, parsePath, ReplayPathError } from "./path.js";
+export { formatPath, ReplayPathError } from "./path.js";
 export { randomSeed } from "./random/rng.js";
 export { shrinkPath } from "./random/shrink.js";
 export { isRandomOutcome, randomReport, replayHint, type RandomReport } from "./random/report.js";
