@@ -88,6 +88,103 @@ export interface CoverageRow {
 
 const MAX_VALUES = 16;
 
+type Invariant<S> = Extract<ModelProperty<S>, { kind: "invariant" }>;
+type ActionProperty<S> = Extract<ModelProperty<S>, { kind: "action" }>;
+type FinalProperty<S> = Extract<ModelProperty<S>, { kind: "final" }>;
+
+/**
+ * A model's properties split by kind, in declaration order, with the plain
+ * checks a walk makes (the Expander checks the same lists, guarding against
+ * faults of the user's code as it goes).
+ */
+export class Properties<S> {
+  readonly invariants: readonly Invariant<S>[];
+  readonly actions: readonly ActionProperty<S>[];
+  readonly finals: readonly FinalProperty<S>[];
+  readonly sometimes: readonly Extract<ModelProperty<S>, { kind: "sometimes" }>[];
+
+  constructor(private readonly model: Model<S>) {
+    this.invariants = propertiesOfKind(model.properties, "invariant");
+    this.actions = propertiesOfKind(model.properties, "action");
+    this.finals = propertiesOfKind(model.properties, "final");
+    this.sometimes = propertiesOfKind(model.properties, "sometimes");
+  }
+
+  /** The first invariant `state` violates. */
+  violatedInvariant(state: S): Invariant<S> | undefined {
+    for (const p of this.invariants) if (!p.check(state)) return p;
+    return undefined;
+  }
+
+  /** The first action property the step `prev` -> `next` violates. */
+  violatedAction(prev: S, next: S): ActionProperty<S> | undefined {
+    for (const p of this.actions) if (!p.check(prev, next)) return p;
+    return undefined;
+  }
+
+  /** The final property a state with no successors violates (`deadlockFree` when the model checks deadlocks). */
+  violatedFinal(state: S): { readonly name: string; readonly kind: "final" } | undefined {
+    for (const p of this.finals) if (!p.check(state)) return p;
+    return this.model.deadlock ? { name: "deadlockFree", kind: "final" } : undefined;
+  }
+}
+
+/**
+ * The successors of one state in order, without a store, in reusable
+ * buffers: for walks, which need every successor to pick one, and for
+ * replaying a path. The Expander's own loop does not use it: it hands each
+ * successor to the store as the model produces it, and skips building the
+ * known ones.
+ */
+export class Successors<S> {
+  readonly states: S[] = [];
+  readonly his: number[] = [];
+  readonly los: number[] = [];
+  /** Action labels, with `labels: true`. */
+  readonly labels: string[] = [];
+  /** Successors of the last state expanded. */
+  count = 0;
+  /** Those of them that are not faults: with none, the state is final (faults do not keep a run going). */
+  normal = 0;
+  /** Successors computed over all expansions. */
+  generated = 0;
+  private readonly sink: SuccessorSink<S>;
+  private readonly fp: Fingerprint = { hi: 0, lo: 0 };
+
+  constructor(
+    private readonly model: Model<S>,
+    options: { readonly labels: boolean },
+  ) {
+    this.sink = {
+      labels: options.labels,
+      push: (next, fp, label, fault) => {
+        const k = this.count++;
+        if (fault !== true) this.normal++;
+        this.states[k] = next;
+        this.his[k] = fp.hi;
+        this.los[k] = fp.lo;
+        if (options.labels) this.labels[k] = label;
+      },
+    };
+  }
+
+  /** Computes the successors of `state` (fingerprint hi/lo); returns how many. */
+  expand(state: S, hi: number, lo: number): number {
+    this.count = 0;
+    this.normal = 0;
+    this.fp.hi = hi;
+    this.fp.lo = lo;
+    this.model.successors(state, this.fp, this.sink);
+    this.generated += this.count;
+    return this.count;
+  }
+
+  /** Drops references to the last successors (so they can be collected). */
+  clear(): void {
+    this.states.length = 0;
+  }
+}
+
 /** Expands states against a fingerprint set, counting and checking as it goes. */
 export class Expander<S> {
   generated = 0;
@@ -98,10 +195,10 @@ export class Expander<S> {
   /** `sometimes` properties in declaration order, and whether a state satisfying each was seen. */
   readonly reached: boolean[];
   readonly coverage = new Map<string, CoverageRow>();
-  private readonly invariants: Extract<ModelProperty<S>, { kind: "invariant" }>[];
-  private readonly actions: Extract<ModelProperty<S>, { kind: "action" }>[];
-  private readonly finals: Extract<ModelProperty<S>, { kind: "final" }>[];
-  private readonly sometimes: Extract<ModelProperty<S>, { kind: "sometimes" }>[];
+  private readonly invariants: readonly Invariant<S>[];
+  private readonly actions: readonly ActionProperty<S>[];
+  private readonly finals: readonly FinalProperty<S>[];
+  private readonly sometimes: readonly Extract<ModelProperty<S>, { kind: "sometimes" }>[];
   private readonly fp: Fingerprint = { hi: 0, lo: 0 };
   private readonly sink: SuccessorSink<S>;
   private readonly guards: boolean;
@@ -131,10 +228,11 @@ export class Expander<S> {
     this.guards = options.guards ?? true;
     this.freeze = model.freeze ? (state) => model.freeze!(state) : deepFreeze;
     this.constrained = model.constrained ?? true;
-    this.invariants = propertiesOfKind(model.properties, "invariant");
-    this.actions = propertiesOfKind(model.properties, "action");
-    this.finals = propertiesOfKind(model.properties, "final");
-    this.sometimes = propertiesOfKind(model.properties, "sometimes");
+    const properties = new Properties(model);
+    this.invariants = properties.invariants;
+    this.actions = properties.actions;
+    this.finals = properties.finals;
+    this.sometimes = properties.sometimes;
     this.reached = this.sometimes.map(() => false);
     this.edges = options.edges;
     const edges = options.edges;

@@ -4,28 +4,14 @@
  */
 import { totalmem } from "node:os";
 import { getHeapStatistics } from "node:v8";
-import {
-  isLiveness,
-  type ActionActivity,
-  type Fingerprint,
-  type Model,
-  type PropertyKind,
-  type Trace,
-  type TraceStep,
-} from "../src/index.js";
-import {
-  deepFreeze,
-  inUserCode,
-  realNow,
-  trapNondeterminism,
-  UserCodeError,
-  type UserFault,
-} from "../src/user-code.js";
+import { isLiveness, type ActionActivity, type Model, type PropertyKind, type Trace } from "../src/index.js";
+import { deepFreeze, inUserCode, realNow, trapNondeterminism, UserCodeError } from "../src/user-code.js";
 import { Expander, type CoverageRow, type Found, type GuardOptions } from "./expander.js";
 import { EdgeLog, type LivenessProperty } from "./edge-log.js";
 import { Frontier, type FrontierOrder } from "./frontier.js";
 import { collectGarbage, SpillArea, SpillTally, type SpillPolicy } from "./disk-queue.js";
 import { findLasso, type Lasso } from "./liveness.js";
+import { traceOf } from "./path.js";
 import { collisionProbability, StateStore } from "./store.js";
 import type { Limit, SearchOptions, SearchOutcome } from "./strategy.js";
 
@@ -328,10 +314,7 @@ export interface StoreView {
   fingerprints(indices: readonly number[]): Map<number, readonly [number, number]>;
 }
 
-/** A fingerprint word as both stores compare it (the shared store keeps 0 as 1). */
-export function fingerprintWord(x: number): number {
-  return x | 0 || 1;
-}
+export { fingerprintWord } from "./path.js";
 
 /** Builds the strategy-independent outcome, replaying the trace of a violation. */
 export function outcome<S>(
@@ -408,7 +391,7 @@ export function outcome<S>(
 function rebuildLasso<S>(model: Model<S>, store: StoreView, lasso: Lasso): Trace<S> {
   const stored = store.fingerprints(lasso.states);
   const expected = lasso.states.map((i) => stored.get(i));
-  return inUserCode(() => replayOrdinals(model, store.ordinal(lasso.states[0]!), lasso.ordinals, expected));
+  return inUserCode(() => traceOf(model, { init: store.ordinal(lasso.states[0]!), steps: lasso.ordinals }, expected));
 }
 
 /** What makes a passing check suspicious: nothing to check, or actions that never happened. */
@@ -435,85 +418,12 @@ function vacuityWarnings<S>(
 function rebuildTrace<S>(model: Model<S>, store: StoreView, v: Found): Trace<S> {
   if (v.index < 0) {
     if (v.initOrdinal === undefined) return [];
-    return inUserCode(() => replayOrdinals(model, v.initOrdinal!, []));
+    return inUserCode(() => traceOf(model, { init: v.initOrdinal!, steps: [] }));
   }
-  const path = store.pathTo(v.index);
-  const ordinals = path.slice(1).map((i) => store.ordinal(i));
-  if (v.ordinal !== undefined) ordinals.push(v.ordinal);
-  const stored = store.fingerprints(path);
-  const expected = path.map((i) => stored.get(i));
-  return inUserCode(() => replayOrdinals(model, store.ordinal(path[0]!), ordinals, expected));
-}
-
-/**
- * Rebuilds a trace from the ordinal of its initial state and the ordinal of
- * each step among its source's successors (deterministic reducers make this
- * exact). With `expected` fingerprints (one per state, in order), a replayed
- * state whose fingerprint differs is reported as nondeterminism: the trace
- * printed is always the one the search found.
- */
-export function replayOrdinals<S>(
-  model: Model<S>,
-  initOrdinal: number,
-  ordinals: readonly number[],
-  expected: readonly (readonly [number, number] | undefined)[] = [],
-): Trace<S> {
-  const init = model.initStates()[initOrdinal];
-  if (init === undefined) throw diverged("init", `init gave no initial state #${initOrdinal + 1} on a second call`);
-  const steps: TraceStep<S>[] = [{ action: null, state: init }];
-  const fp: Fingerprint = { hi: 0, lo: 0 };
-  let state: S = init;
-  model.fingerprint(state, fp);
-  verify(fp, expected[0], "init", "initial state");
-  for (const [k, want] of ordinals.entries()) {
-    let n = 0;
-    const box: { found?: TraceStep<S>; hi?: number; lo?: number } = {};
-    model.successors(state, fp, {
-      labels: true,
-      push(next, nextFp, label) {
-        if (n++ === want) {
-          box.found = { action: label, state: next };
-          box.hi = nextFp.hi;
-          box.lo = nextFp.lo;
-        }
-      },
-    });
-    const found = box.found;
-    if (!found)
-      throw diverged(
-        "action",
-        `replaying the counterexample, step ${k + 1} found only ${n} successors where the search found at least ${want + 1}`,
-      );
-    fp.hi = box.hi!;
-    fp.lo = box.lo!;
-    verify(fp, expected[k + 1], "action", found.action ?? "");
-    steps.push(found);
-    state = found.state;
-  }
-  return steps;
-}
-
-function verify(
-  fp: Fingerprint,
-  want: readonly [number, number] | undefined,
-  site: "init" | "action",
-  where: string,
-): void {
-  if (!want) return;
-  if (fingerprintWord(fp.hi) !== want[0] || fingerprintWord(fp.lo) !== want[1]) {
-    throw diverged(
-      site,
-      `replaying the counterexample reached a different state after ${where} than the search did (does a reducer read a variable outside the state?)`,
-      where,
-    );
-  }
-}
-
-function diverged(
-  site: "init" | "action",
-  message: string,
-  where = site === "init" ? "init" : "replay",
-): UserCodeError {
-  const fault: UserFault = { kind: "nondeterminism", site, where, message };
-  return new UserCodeError(fault);
+  const indices = store.pathTo(v.index);
+  const steps = indices.slice(1).map((i) => store.ordinal(i));
+  if (v.ordinal !== undefined) steps.push(v.ordinal);
+  const stored = store.fingerprints(indices);
+  const expected = indices.map((i) => stored.get(i));
+  return inUserCode(() => traceOf(model, { init: store.ordinal(indices[0]!), steps }, expected));
 }

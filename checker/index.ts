@@ -9,21 +9,19 @@ export { dfs } from "./dfs.js";
 export {
   DEFAULT_RUNS,
   DEFAULT_WALK_DEPTH,
-  formatPath,
-  parsePath,
   random,
   randomSearch,
   replayHint,
-  ReplayPathError,
   shrinkPath,
   type RandomOptions,
   type RandomOutcome,
   type RandomReport,
-  type WalkPath,
 } from "./random.js";
-export { explore, replayOrdinals, type FrontierOrder } from "./explore.js";
+export { formatPath, parsePath, ReplayPathError, traceOf, type Counterexample, type Path } from "./path.js";
+export { explore, type FrontierOrder } from "./explore.js";
 export { StateStore } from "./store.js";
 export { buildReport, exitCodeOf, formatReportText, summaryLine, type Report } from "./report.js";
+export { violationOf } from "./strategy.js";
 export type { Limit, Progress, SearchOptions, SearchOutcome, Strategy, Violation } from "./strategy.js";
 export { isSpec, loadSpecFile, resolveSpec, UsageError } from "./load.js";
 export { runCli, type CliIo } from "./cli.js";

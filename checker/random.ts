@@ -13,14 +13,14 @@
  */
 import type { Model } from "../src/index.js";
 import type { RandomOptions, RandomOutcome } from "./random/options.js";
-import { parsePath } from "./random/path.js";
+import { parsePath } from "./path.js";
 import { replayPath } from "./random/replay.js";
 import { randomSeed } from "./random/rng.js";
 import { simulate } from "./random/walk.js";
 import type { Strategy } from "./strategy.js";
 
 export { DEFAULT_RUNS, DEFAULT_WALK_DEPTH, type RandomOptions, type RandomOutcome } from "./random/options.js";
-export { formatPath, parsePath, ReplayPathError, type WalkPath } from "./random/path.js";
+export { formatPath, ReplayPathError } from "./path.js";
 export { randomSeed } from "./random/rng.js";
 export { shrinkPath } from "./random/shrink.js";
 export { isRandomOutcome, randomReport, replayHint, type RandomReport } from "./random/report.js";

@@ -6,7 +6,7 @@ import { formatTraceText, type ParamRecord, type PropertyKind, type Trace } from
 import { describeFault, type UserFault } from "../src/user-code.js";
 import type { CoverageRow } from "./expander.js";
 import { formatStats, type Stats } from "./stats.js";
-import type { Limit, SearchOutcome } from "./strategy.js";
+import type { Limit, SearchOutcome, Violation } from "./strategy.js";
 
 /** The `--json` report of `interleave check`. */
 export interface Report {
@@ -64,17 +64,16 @@ export function buildReport(
   stats?: Stats,
 ): Report {
   const seconds = outcome.durationMs / 1000;
-  const fault = outcome.fault;
-  const trace = outcome.violation?.trace ?? outcome.trace ?? null;
+  const { violation, fault, limit, trace } = verdictOf(outcome);
   const { sets, ...who } = run;
   return {
     ...who,
     ...(sets === undefined || sets.length === 0 ? {} : { sets }),
     result: outcome.result,
-    property: outcome.violation?.property ?? null,
-    propertyKind: outcome.violation?.kind ?? null,
+    property: violation?.property ?? null,
+    propertyKind: violation?.kind ?? null,
     error: fault ? withoutStack(fault) : null,
-    limit: outcome.limit ?? null,
+    limit: limit ?? null,
     distinctStates: outcome.distinctStates,
     generatedStates: outcome.generatedStates,
     maxDepth: outcome.maxDepth,
@@ -93,12 +92,31 @@ export function buildReport(
           },
         }),
     trace: trace && trace.length > 0 ? trace : null,
-    ...(outcome.violation?.loopStart === undefined ? {} : { loopStart: outcome.violation.loopStart }),
+    ...(violation?.loopStart === undefined ? {} : { loopStart: violation.loopStart }),
     ...(outcome.coverage ? { coverage: outcome.coverage } : {}),
     ...(stats === undefined ? {} : { stats }),
     warnings: outcome.warnings ?? [],
     ...(fault?.stack === undefined ? {} : { errorStack: fault.stack }),
   };
+}
+
+/** What the report's verdict fields say, from the outcome's variant. */
+function verdictOf(outcome: SearchOutcome<unknown>): {
+  readonly violation?: Violation<unknown>;
+  readonly fault?: UserFault | undefined;
+  readonly limit?: Limit | undefined;
+  readonly trace?: Trace | undefined;
+} {
+  switch (outcome.result) {
+    case "ok":
+      return {};
+    case "violation":
+      return { violation: outcome.violation, fault: outcome.fault, trace: outcome.violation.trace };
+    case "incomplete":
+      return { limit: outcome.limit };
+    case "error":
+      return { fault: outcome.fault, trace: outcome.trace };
+  }
 }
 
 function withoutStack(fault: UserFault): Omit<UserFault, "stack"> {

@@ -69,20 +69,12 @@ export interface Violation<S> {
   readonly loopStart?: number;
 }
 
-/** What a search found. */
-export interface SearchOutcome<S> {
-  /** `error`: the spec's own code is wrong (a throwing property, an in-place change...): exit 2. */
-  readonly result: "ok" | "violation" | "incomplete" | "error";
-  readonly violation?: Violation<S>;
-  /** What the user's code did wrong (with `error`, and with the `noReducerThrows` violation). */
-  readonly fault?: UserFault;
-  /** With `error`: the trace to the state the fault happened in, when there is one. */
-  readonly trace?: Trace<S>;
+/** What every search counts, whatever it found. */
+export interface SearchCounters {
   /** With `coverage`: per action, successors produced and new states found. */
   readonly coverage?: readonly CoverageRow[];
   /** Actions never enabled (and other signs of a vacuous model), found without `coverage` too. */
   readonly warnings?: readonly string[];
-  readonly limit?: Limit;
   readonly distinctStates: number;
   readonly generatedStates: number;
   /** The largest number of steps from an initial state to a stored state. */
@@ -98,10 +90,58 @@ export interface SearchOutcome<S> {
   readonly queue?: SpillStats;
 }
 
+/** Every property holds in every state the search could reach. */
+export interface SearchOk {
+  readonly result: "ok";
+}
+
+/** A property is violated. */
+export interface SearchViolation<S> {
+  readonly result: "violation";
+  readonly violation: Violation<S>;
+  /** With the `noReducerThrows` violation: what the user's code threw. */
+  readonly fault?: UserFault;
+}
+
+/** The search stopped before it covered every state, with no violation found. */
+export interface SearchIncomplete {
+  readonly result: "incomplete";
+  /** The limit reached; absent only when a random search used up its walks. */
+  readonly limit?: Limit;
+}
+
+/** The spec's own code is wrong (a throwing property, an in-place change...): exit 2. */
+export interface SearchError<S> {
+  readonly result: "error";
+  /** What the user's code did wrong. */
+  readonly fault: UserFault;
+  /** The trace to the state the fault happened in, when there is one. */
+  readonly trace?: Trace<S>;
+}
+
+/**
+ * What a search found: narrow on `result` to read the violation, the limit
+ * or the fault.
+ * @example
+ * const outcome = bfs.search(model);
+ * if (outcome.result === "violation") console.log(outcome.violation.property);
+ */
+export type SearchOutcome<S> = SearchCounters & (SearchOk | SearchViolation<S> | SearchIncomplete | SearchError<S>);
+
 /** A search strategy: one file each (bfs, dfs, ...). */
 export interface Strategy {
   readonly name: string;
   search<S>(model: Model<S>, options?: SearchOptions): SearchOutcome<S>;
   /** The same search yielding to the event loop now and then (Ctrl-C, progress). */
   searchAsync?<S>(model: Model<S>, options?: SearchOptions): Promise<SearchOutcome<S>>;
+}
+
+/**
+ * The violation an outcome reports, or undefined for any other result: for
+ * callers that only ask which property broke (tests, summaries).
+ * @example
+ * expect(violationOf(bfs.search(model))?.property).toBe("atMostOneLeader");
+ */
+export function violationOf<S>(outcome: SearchOutcome<S>): Violation<S> | undefined {
+  return outcome.result === "violation" ? outcome.violation : undefined;
 }

@@ -16,7 +16,8 @@ import {
 } from "../src/index.js";
 import { checkSpec } from "./check.js";
 import { dfs } from "./dfs.js";
-import { formatPath, shrinkPath, type RandomReport, type WalkPath } from "./random.js";
+import { formatPath, type Path } from "./path.js";
+import { shrinkPath, type RandomReport } from "./random.js";
 import { buildReport, type Report } from "./report.js";
 import type { Limit } from "./strategy.js";
 
@@ -183,7 +184,7 @@ export function shuffled<S>(model: Model<S>, seed: number): Model<S> {
 }
 
 /** The ordinals of a trace's steps among the successors of the (unshuffled) model, matched by fingerprint. */
-export function pathOf<S>(model: Model<S>, trace: Trace<S>): WalkPath {
+export function pathOf<S>(model: Model<S>, trace: Trace<S>): Path {
   const fp: Fingerprint = { hi: 0, lo: 0 };
   const key = (s: S) => {
     model.fingerprint(s, fp);
@@ -234,8 +235,8 @@ function depthFirst(spec: AnySpec, setup: SwarmSetup): SwarmMessage {
     generatedStates: outcome.generatedStates,
     maxDepth: outcome.maxDepth,
   };
-  const v = outcome.violation;
-  if (outcome.result === "violation" && v && v.trace.length > 0 && v.loopStart === undefined) {
+  const v = outcome.result === "violation" ? outcome.violation : undefined;
+  if (v && v.trace.length > 0 && v.loopStart === undefined) {
     const found = pathOf(model, v.trace);
     if (found.init >= 0 && !found.steps.includes(-1)) {
       const path = shrinkPath(
@@ -254,14 +255,19 @@ function depthFirst(spec: AnySpec, setup: SwarmSetup): SwarmMessage {
       };
     }
   }
-  if (outcome.result === "ok" || (outcome.result === "violation" && v?.kind === "sometimes")) {
+  if (outcome.result === "ok" || v?.kind === "sometimes") {
     const complete = buildReport(
       { spec: model.spec, variant: model.variant, params: model.params, strategy: "dfs" },
       outcome,
     );
     return { type: "done", member: plan.member, limit: null, complete, ...counts };
   }
-  return { type: "done", member: plan.member, limit: outcome.limit ?? null, ...counts };
+  return {
+    type: "done",
+    member: plan.member,
+    limit: outcome.result === "incomplete" ? (outcome.limit ?? null) : null,
+    ...counts,
+  };
 }
 
 /** Runs one member's search on `spec` (loaded from `setup.spec` by the thread) to its end. */

@@ -1,4 +1,4 @@
-import type { SearchOptions, SearchOutcome } from "../strategy.js";
+import type { SearchCounters, SearchIncomplete, SearchOptions, SearchViolation } from "../strategy.js";
 
 /** Options of a random search (the limits of `SearchOptions` apply too). */
 export interface RandomOptions extends SearchOptions {
@@ -16,8 +16,15 @@ export interface RandomOptions extends SearchOptions {
   readonly shrink?: "fast-check" | "none";
 }
 
-/** What a random search found, with what replays it. */
-export interface RandomOutcome<S> extends SearchOutcome<S> {
+/**
+ * What a random search found, with what replays it: a violation, or
+ * `incomplete` (random walks never prove a property; the spec's own faults
+ * are thrown, not reported).
+ */
+export type RandomOutcome<S> = SearchCounters & (SearchViolation<S> | SearchIncomplete) & RandomRun;
+
+/** How a random search ran, and what repeats it. */
+export interface RandomRun {
   /** `search`: random walks; `replay`: one given path (`replayPath` option). */
   readonly mode: "search" | "replay";
   readonly seed: number;

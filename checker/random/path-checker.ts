@@ -1,6 +1,6 @@
 import type { Fingerprint, Model, PropertyKind } from "../../src/index.js";
-import type { WalkPath } from "./path.js";
-import { Checks, Expander, type Found } from "./successors.js";
+import { Properties, Successors } from "../expander.js";
+import type { Counterexample, Path } from "../path.js";
 
 /**
  * Walks one path, checking every property at every state it visits and on
@@ -11,8 +11,8 @@ import { Checks, Expander, type Found } from "./successors.js";
 export class PathChecker<S> {
   private readonly inits: readonly S[];
   private readonly initFps: Fingerprint[];
-  private readonly expander: Expander<S>;
-  private readonly checks: Checks<S>;
+  private readonly successors: Successors<S>;
+  private readonly properties: Properties<S>;
 
   constructor(private readonly model: Model<S>) {
     this.inits = model.initStates();
@@ -21,8 +21,8 @@ export class PathChecker<S> {
       model.fingerprint(s, fp);
       return fp;
     });
-    this.expander = new Expander(model, { labels: true });
-    this.checks = new Checks(model);
+    this.successors = new Successors(model, { labels: true });
+    this.properties = new Properties(model);
   }
 
   get initCount(): number {
@@ -53,36 +53,36 @@ export class PathChecker<S> {
     init: number,
     choices: readonly number[],
     options: { readonly exact: boolean } = { exact: false },
-  ): Found | undefined {
-    const { checks, expander } = this;
+  ): Counterexample | undefined {
+    const { properties, successors } = this;
     if (options.exact && init >= this.inits.length) return undefined;
     const initOrdinal = init % this.inits.length;
     let state = this.inits[initOrdinal]!;
     let { hi, lo } = this.initFps[initOrdinal]!;
     const taken: number[] = [];
-    const found = (p: { name: string; kind: PropertyKind }, extra?: number): Found => ({
+    const found = (p: { name: string; kind: PropertyKind }, extra?: number): Counterexample => ({
       property: p.name,
       kind: p.kind,
       path: { init: initOrdinal, steps: extra === undefined ? taken : [...taken, extra] },
     });
-    const bad = checks.invariant(state);
+    const bad = properties.violatedInvariant(state);
     if (bad) return found(bad);
     let n = 0;
     /** Expands `state`; a violation, or undefined to go on (`n` successors). */
-    const expand = (): Found | "stop" | undefined => {
+    const expand = (): Counterexample | "stop" | undefined => {
       // States outside the constraint are not expanded, as in BFS.
       if (!this.model.withinConstraint(state)) return "stop";
-      n = expander.expand(state, hi, lo);
-      if (expander.normal === 0) {
-        const f = checks.final(state);
+      n = successors.expand(state, hi, lo);
+      if (successors.normal === 0) {
+        const f = properties.violatedFinal(state);
         if (f) return found(f);
         if (n === 0) return "stop";
       }
       // Every successor is checked, as BFS does when it expands a state; an
       // exact replay checks only the steps of the path.
       for (let k = 0; k < n && !options.exact; k++) {
-        const next = expander.states[k]!;
-        const violated = checks.action(state, next) ?? checks.invariant(next);
+        const next = successors.states[k]!;
+        const violated = properties.violatedAction(state, next) ?? properties.violatedInvariant(next);
         if (violated) return found(violated, k);
       }
       return undefined;
@@ -94,15 +94,15 @@ export class PathChecker<S> {
       const k = options.exact ? choice : this.pick(choice, n);
       if (k === SKIP) continue;
       if (k < 0) return undefined;
-      const next = expander.states[k]!;
+      const next = successors.states[k]!;
       if (options.exact) {
-        const violated = checks.action(state, next) ?? checks.invariant(next);
+        const violated = properties.violatedAction(state, next) ?? properties.violatedInvariant(next);
         if (violated) return found(violated, k);
       }
       taken.push(k);
       state = next;
-      hi = expander.his[k]!;
-      lo = expander.los[k]!;
+      hi = successors.his[k]!;
+      lo = successors.los[k]!;
       outcome = expand();
     }
     return outcome === "stop" ? undefined : outcome;
@@ -131,7 +131,7 @@ export class PathChecker<S> {
     let similar = SKIP;
     let inside = false;
     for (let k = 0; k < n; k++) {
-      if (!this.model.withinConstraint(this.expander.states[k]!)) continue;
+      if (!this.model.withinConstraint(this.successors.states[k]!)) continue;
       inside = true;
       if (keys[k] === wanted) return k;
       if (similar === SKIP && coarse !== undefined && coarsen(keys[k]!) === coarse) similar = k;
@@ -148,7 +148,7 @@ export class PathChecker<S> {
     const keys: string[] = [];
     const count = new Map<string, number>();
     for (let k = 0; k < n; k++) {
-      const label = this.expander.labels[k]!;
+      const label = this.successors.labels[k]!;
       const seen = count.get(label) ?? 0;
       count.set(label, seen + 1);
       keys.push(seen === 0 ? label : `${label}#${seen + 1}`);
@@ -160,36 +160,36 @@ export class PathChecker<S> {
    * The choices that make `walk` follow a path of ordinals (each step's label
    * id), or undefined when a step leaves the constraint.
    */
-  encode(path: WalkPath): number[] | undefined {
+  encode(path: Path): number[] | undefined {
     const { states, fps } = this.states(path);
     const choices: number[] = [];
     for (let i = 0; i < path.steps.length; i++) {
-      const n = this.expander.expand(states[i]!, fps[i]!.hi, fps[i]!.lo);
+      const n = this.successors.expand(states[i]!, fps[i]!.hi, fps[i]!.lo);
       const ordinal = path.steps[i]!;
-      if (!this.model.withinConstraint(this.expander.states[ordinal]!)) return undefined;
+      if (!this.model.withinConstraint(this.successors.states[ordinal]!)) return undefined;
       choices.push(this.labelId(this.successorKeys(n)[ordinal]!));
     }
     return choices;
   }
 
   /** The states along a path (initial state first) with their fingerprints. */
-  states(path: WalkPath): { states: S[]; fps: Fingerprint[] } {
+  states(path: Path): { states: S[]; fps: Fingerprint[] } {
     const states = [this.inits[path.init]!];
     const fps = [this.initFps[path.init]!];
     for (const k of path.steps) {
       const at = fps[fps.length - 1]!;
-      this.expander.expand(states[states.length - 1]!, at.hi, at.lo);
-      states.push(this.expander.states[k]!);
-      fps.push({ hi: this.expander.his[k]!, lo: this.expander.los[k]! });
+      this.successors.expand(states[states.length - 1]!, at.hi, at.lo);
+      states.push(this.successors.states[k]!);
+      fps.push({ hi: this.successors.his[k]!, lo: this.successors.los[k]! });
     }
     return { states, fps };
   }
 
   /** Successor fingerprint key -> ordinal, for one state. */
   successorOrdinals(state: S, fp: Fingerprint): Map<string, number> {
-    const n = this.expander.expand(state, fp.hi, fp.lo);
+    const n = this.successors.expand(state, fp.hi, fp.lo);
     const out = new Map<string, number>();
-    for (let k = n - 1; k >= 0; k--) out.set(pathKey(this.expander.his[k]!, this.expander.los[k]!), k);
+    for (let k = n - 1; k >= 0; k--) out.set(pathKey(this.successors.his[k]!, this.successors.los[k]!), k);
     return out;
   }
 

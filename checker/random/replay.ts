@@ -1,11 +1,10 @@
 import type { Model } from "../../src/index.js";
-import { replayOrdinals } from "../explore.js";
+import { formatPath, ReplayPathError, traceOf, type Path } from "../path.js";
 import type { RandomOutcome } from "./options.js";
-import { formatPath, ReplayPathError, type WalkPath } from "./path.js";
 import { PathChecker } from "./path-checker.js";
 
 /** Replays a path exactly, checking the properties on it. */
-export function replayPath<S>(model: Model<S>, path: WalkPath, seed: number): RandomOutcome<S> {
+export function replayPath<S>(model: Model<S>, path: Path, seed: number): RandomOutcome<S> {
   const start = performance.now();
   const checker = new PathChecker(model);
   if (path.init >= checker.initCount) {
@@ -16,7 +15,7 @@ export function replayPath<S>(model: Model<S>, path: WalkPath, seed: number): Ra
   const found = checker.walk(path.init, path.steps, { exact: true });
   let trace;
   try {
-    trace = replayOrdinals(model, path.init, found?.path.steps ?? path.steps);
+    trace = traceOf(model, found?.path ?? path);
   } catch (error) {
     throw new ReplayPathError(`--replay-path ${formatPath(path)} does not fit this model: ${(error as Error).message}`);
   }

@@ -1,8 +1,7 @@
 import fc from "fast-check";
-import type { Model, PropertyKind } from "../../src/index.js";
-import type { WalkPath } from "./path.js";
+import type { Model } from "../../src/index.js";
+import type { Counterexample, Path } from "../path.js";
 import { PathChecker, pathKey } from "./path-checker.js";
-import type { Found } from "./successors.js";
 
 /**
  * Shortens a violating path without fast-check: cuts cycles (a state seen
@@ -10,10 +9,10 @@ import type { Found } from "./successors.js";
  * earlier one, or an initial state). Each candidate is re-checked, so the
  * result still violates `property`.
  */
-function cutCycles<S>(checker: PathChecker<S>, found: Found): Found {
+function cutCycles<S>(checker: PathChecker<S>, found: Counterexample): Counterexample {
   // An action property is violated by the last step itself: keep that step.
   const keepLast = found.kind === "action" && found.path.steps.length > 0;
-  const prefix: WalkPath = keepLast ? { init: found.path.init, steps: found.path.steps.slice(0, -1) } : found.path;
+  const prefix: Path = keepLast ? { init: found.path.init, steps: found.path.steps.slice(0, -1) } : found.path;
   const { states, fps } = checker.states(prefix);
   const last = states.length - 1;
   const latest = new Map<string, number>();
@@ -47,11 +46,11 @@ function cutCycles<S>(checker: PathChecker<S>, found: Found): Found {
  */
 export function shrinkPath<S>(
   model: Model<S>,
-  found: { readonly property: string; readonly kind: PropertyKind; readonly path: WalkPath },
+  found: Counterexample,
   options: { readonly seed: number; readonly maxDepth: number },
-): WalkPath {
+): Path {
   const checker = new PathChecker(model);
-  let best: Found = found;
+  let best: Counterexample = found;
   for (let round = 0; round < 4; round++) {
     const before = best.path.steps.length;
     best = cutCycles(checker, fastCheckShrink(checker, best, options));
@@ -60,7 +59,11 @@ export function shrinkPath<S>(
   return best.path;
 }
 
-function fastCheckShrink<S>(checker: PathChecker<S>, found: Found, options: { seed: number; maxDepth: number }): Found {
+function fastCheckShrink<S>(
+  checker: PathChecker<S>,
+  found: Counterexample,
+  options: { seed: number; maxDepth: number },
+): Counterexample {
   // The walk expands the state its last choice leads to, so a violation seen
   // among that state's successors needs no choice of its own.
   const prefix = { init: found.path.init, steps: found.path.steps.slice(0, Math.max(0, found.path.steps.length - 1)) };

@@ -1,13 +1,12 @@
 import type { Model } from "../../src/index.js";
-import { replayOrdinals } from "../explore.js";
+import { Properties, Successors } from "../expander.js";
+import { formatPath, traceOf, type Counterexample } from "../path.js";
 import { collisionProbability } from "../store.js";
 import type { Limit, Progress } from "../strategy.js";
 import { DEFAULT_RUNS, DEFAULT_WALK_DEPTH, type RandomOptions, type RandomOutcome } from "./options.js";
-import { formatPath } from "./path.js";
 import { Xoshiro128 } from "./rng.js";
 import { EXPANDED, FingerprintFlags, SEEN } from "./seen.js";
 import { shrinkPath } from "./shrink.js";
-import { Checks, Expander, type Found } from "./successors.js";
 
 /**
  * Random walks from the initial states until one violates a property or the
@@ -24,8 +23,8 @@ export function simulate<S>(model: Model<S>, options: RandomOptions & { seed: nu
   const deadline = options.timeoutMs === undefined ? Infinity : start + options.timeoutMs;
   const progressEvery = options.progressIntervalMs ?? 1000;
   let nextProgress = start + progressEvery;
-  const checks = new Checks(model);
-  const expander = new Expander(model, { labels: false });
+  const properties = new Properties(model);
+  const successors = new Successors(model, { labels: false });
   const table = new FingerprintFlags();
   const inits = model.initStates();
   const initFps = inits.map((s) => {
@@ -38,14 +37,14 @@ export function simulate<S>(model: Model<S>, options: RandomOptions & { seed: nu
   let walks = 0;
   let deepest = 0;
   let limit: Limit | undefined;
-  let found: Found | undefined;
+  let found: Counterexample | undefined;
   const taken: number[] = [];
   const inside: number[] = [];
 
   for (const [ordinal, state] of inits.entries()) {
     const fp = initFps[ordinal]!;
     if (table.mark(fp.hi, fp.lo, SEEN) !== 0) continue;
-    const bad = checks.invariant(state);
+    const bad = properties.violatedInvariant(state);
     if (bad) {
       found = { property: bad.name, kind: bad.kind, path: { init: ordinal, steps: [] } };
       break;
@@ -66,37 +65,39 @@ export function simulate<S>(model: Model<S>, options: RandomOptions & { seed: nu
     // (abd-register's volatile-replica bug: 4,201 walks of 20 steps, 99,301 of 100).
     const bound = Math.max(1, Math.round((depth * (((walks - 1) % 8) + 1)) / 8));
     for (let d = 0; d < bound && expandable; d++) {
-      const n = expander.expand(state, hi, lo);
+      const n = successors.expand(state, hi, lo);
       // A state's successors are checked when it is first expanded; later visits only walk on.
       if ((table.mark(hi, lo, EXPANDED) & EXPANDED) === 0) {
-        if (expander.normal === 0) {
-          const f = checks.final(state);
+        if (successors.normal === 0) {
+          const f = properties.violatedFinal(state);
           if (f) found = { property: f.name, kind: f.kind, path: { init, steps: [...taken] } };
         }
         for (let k = 0; k < n && !found; k++) {
-          const next = expander.states[k]!;
+          const next = successors.states[k]!;
           const violated =
-            checks.action(state, next) ??
-            ((table.mark(expander.his[k]!, expander.los[k]!, SEEN) & SEEN) === 0 ? checks.invariant(next) : undefined);
+            properties.violatedAction(state, next) ??
+            ((table.mark(successors.his[k]!, successors.los[k]!, SEEN) & SEEN) === 0
+              ? properties.violatedInvariant(next)
+              : undefined);
           if (violated) found = { property: violated.name, kind: violated.kind, path: { init, steps: [...taken, k] } };
         }
         if (found) break;
       }
       if (n === 0) break;
       let k = rng.below(n);
-      if (!model.withinConstraint(expander.states[k]!)) {
+      if (!model.withinConstraint(successors.states[k]!)) {
         // Walk on inside the constraint: a state outside it is not expanded (as
         // in BFS), so stepping there would end the walk. Redrawing among the
         // successors inside keeps the choice uniform among them.
         let m = 0;
-        for (let j = 0; j < n; j++) if (model.withinConstraint(expander.states[j]!)) inside[m++] = j;
+        for (let j = 0; j < n; j++) if (model.withinConstraint(successors.states[j]!)) inside[m++] = j;
         if (m === 0) break;
         k = inside[rng.below(m)]!;
       }
       taken.push(k);
-      state = expander.states[k]!;
-      hi = expander.his[k]!;
-      lo = expander.los[k]!;
+      state = successors.states[k]!;
+      hi = successors.his[k]!;
+      lo = successors.los[k]!;
       steps++;
       if (d + 1 > deepest) deepest = d + 1;
       if ((steps & 1023) === 0) {
@@ -105,15 +106,15 @@ export function simulate<S>(model: Model<S>, options: RandomOptions & { seed: nu
         else if (table.size > maxStates) limit = "max-states";
         if (options.onProgress && now >= nextProgress) {
           nextProgress = now + progressEvery;
-          options.onProgress(progressOf(table.size, expander.generated + generated, deepest, now - start));
+          options.onProgress(progressOf(table.size, successors.generated + generated, deepest, now - start));
         }
         if (limit) break;
       }
     }
     if (limit) break;
   }
-  expander.clear();
-  generated += expander.generated;
+  successors.clear();
+  generated += successors.generated;
   const searchMs = performance.now() - start;
 
   const base = {
@@ -141,7 +142,7 @@ export function simulate<S>(model: Model<S>, options: RandomOptions & { seed: nu
     };
   }
   const path = options.shrink === "none" ? found.path : shrinkPath(model, found, { seed, maxDepth: depth });
-  const trace = replayOrdinals(model, path.init, path.steps);
+  const trace = traceOf(model, path);
   return {
     ...base,
     result: "violation",

@@ -10,6 +10,7 @@ import {
   replayHint,
   ReplayPathError,
   runCli,
+  violationOf,
   type RandomReport,
 } from "../../checker/index.js";
 import { catalogue } from "../../specs/index.js";
@@ -135,9 +136,9 @@ describe("random strategy: two-phase commit", () => {
     });
     const shrunk = randomSearch(twoPhaseCommit.instantiate({ variant: "abort-after-commit" }), { seed: 1 });
     expect([
-      raw.violation!.trace.length - 1,
+      violationOf(raw)!.trace.length - 1,
       raw.foundSteps,
-      shrunk.violation!.trace.length - 1,
+      violationOf(shrunk)!.trace.length - 1,
       shrunk.foundSteps,
     ]).toEqual([13, 13, 10, 13]);
     expect(raw.walks).toBe(shrunk.walks);
@@ -400,13 +401,13 @@ describe("random strategy: the catalogue's broken variants", () => {
       const model = onlyProperty(spec.instantiate({ variant }), violates);
       const shortest = bfs.search(model);
       const r = randomSearch(model, { seed: 1, timeoutMs: 10_000 });
-      expect([shortest.result, shortest.violation?.property]).toEqual(["violation", violates]);
-      expect([r.result, r.violation?.property], `seed 1, ${r.walks} walks, ${Math.round(r.durationMs)} ms`).toEqual([
+      expect([shortest.result, violationOf(shortest)?.property]).toEqual(["violation", violates]);
+      expect([r.result, violationOf(r)?.property], `seed 1, ${r.walks} walks, ${Math.round(r.durationMs)} ms`).toEqual([
         "violation",
         violates,
       ]);
-      const steps = r.violation!.trace.length - 1;
-      const bfsSteps = shortest.violation!.trace.length - 1;
+      const steps = violationOf(r)!.trace.length - 1;
+      const bfsSteps = violationOf(shortest)!.trace.length - 1;
       expect(
         steps,
         `BFS ${bfsSteps} steps; random found ${r.foundSteps}, shrunk to ${steps}: --replay-path ${r.replayPath}`,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { bfs, checkSpec } from "../../checker/index.js";
+import { bfs, checkSpec, violationOf } from "../../checker/index.js";
 import { onlyProperty } from "../../src/index.js";
 import {
   applyScaling,
@@ -108,7 +108,7 @@ describe("autoscaler: the model", () => {
     expect([r.result, r.property]).toEqual(["violation", "noScalingDuringCooldown"]);
     expect(r.trace?.map((s) => s.action)).toEqual([null, "Tick(3)", "Tick(0)"]);
     const flapping = bfs.search(onlyProperty(autoscaler.instantiate({ variant: "no-cooldown" }), "noFlapping"));
-    expect([flapping.result, flapping.violation?.property, (flapping.violation?.trace.length ?? 0) - 1]).toEqual([
+    expect([flapping.result, violationOf(flapping)?.property, (violationOf(flapping)?.trace.length ?? 0) - 1]).toEqual([
       "violation",
       "noFlapping",
       2,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { bfs, checkSpec } from "../../checker/index.js";
+import { bfs, checkSpec, violationOf } from "../../checker/index.js";
 import { admit, bulkhead, emptyPool, release, type BulkheadState } from "../../specs/bulkhead.js";
 
 const config = { limit: 2, queue: 1 };
@@ -48,7 +48,7 @@ describe("bulkhead: the model", () => {
       ...bulkhead.instantiate(),
       properties: [{ name: "neverIsolated", kind: "invariant", check: (s: BulkheadState) => !isolated(s) }],
     });
-    expect(r.violation?.trace.map((s) => s.action)).toEqual([
+    expect(violationOf(r)?.trace.map((s) => s.action)).toEqual([
       null,
       "Call(c1, a)",
       "Call(c2, b)",

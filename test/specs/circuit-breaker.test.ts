@@ -2,7 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { bfs, checkSpec, runCli } from "../../checker/index.js";
+import { bfs, checkSpec, runCli, violationOf } from "../../checker/index.js";
 import type { Model } from "../../src/index.js";
 import {
   admitCall,
@@ -88,7 +88,7 @@ function stepsTo(
       { name: "neverHappens", kind: "action", check: (prev: CircuitState, next: CircuitState) => !happens(prev, next) },
     ],
   });
-  return r.violation === undefined ? null : r.violation.trace.length - 1;
+  return r.result === "violation" ? r.violation.trace.length - 1 : null;
 }
 
 describe("circuit-breaker: the model", () => {
@@ -250,7 +250,7 @@ describe("circuit-breaker: liveness (eventuallyClosesAfterRecovery, --param live
         },
       ],
     });
-    expect(r.violation).toBe(undefined);
+    expect(violationOf(r)).toBe(undefined);
     expect([[...seen.closed].sort(), [...seen.open].sort(), [...seen["half-open"]].sort()]).toEqual([[0], [0, 1], [2]]);
   });
 
@@ -261,8 +261,8 @@ describe("circuit-breaker: liveness (eventuallyClosesAfterRecovery, --param live
       properties: model.properties.filter((p) => p.name === "eventuallyClosesAfterRecovery"),
       fairness: (label) => (label === "Tick" ? 0 : 1),
     });
-    expect([r.violation?.property, r.violation?.loopStart]).toEqual(["eventuallyClosesAfterRecovery", 5]);
-    expect(r.violation?.trace.map((s) => s.action)).toEqual([
+    expect([violationOf(r)?.property, violationOf(r)?.loopStart]).toEqual(["eventuallyClosesAfterRecovery", 5]);
+    expect(violationOf(r)?.trace.map((s) => s.action)).toEqual([
       null,
       "Call(c1)",
       "Call(c2)",
@@ -270,7 +270,7 @@ describe("circuit-breaker: liveness (eventuallyClosesAfterRecovery, --param live
       "Fail(c2)",
       "Recover",
     ]);
-    expect((r.violation?.trace.at(-1)?.state as CircuitState).breaker).toEqual({ mode: "open", openedAt: 0 });
+    expect((violationOf(r)?.trace.at(-1)?.state as CircuitState).breaker).toEqual({ mode: "open", openedAt: 0 });
   });
 
   it("the abstraction keeps the safety properties: every safety variant is still caught with liveness=true", () => {

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { bfs, checkSpec } from "../../checker/index.js";
+import { bfs, checkSpec, violationOf } from "../../checker/index.js";
 import {
   addNode,
   consistentHashing,
@@ -141,8 +141,8 @@ describe("consistent-hashing: the model", () => {
     const r = bfs.search(
       onlyProperty(consistentHashing.instantiate({ variant: "modulo-hashing" }), "leaveMovesOnlyTheLeavingNodesKeys"),
     );
-    expect([r.result, r.violation?.property]).toEqual(["violation", "leaveMovesOnlyTheLeavingNodesKeys"]);
-    expect(r.violation?.trace.map((s) => s.action)).toEqual([
+    expect([r.result, violationOf(r)?.property]).toEqual(["violation", "leaveMovesOnlyTheLeavingNodesKeys"]);
+    expect(violationOf(r)?.trace.map((s) => s.action)).toEqual([
       null,
       "Join(n1)",
       "Join(n2)",

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkSpec, randomSearch } from "../../checker/index.js";
+import { checkSpec, randomSearch, violationOf } from "../../checker/index.js";
 import { onlyProperty } from "../../src/index.js";
 import { childDeadline, deadline, mayStart, type DeadlineState } from "../../specs/deadline.js";
 
@@ -46,7 +46,7 @@ describe("deadline: the model", () => {
         seed: 1,
         runs: 2000,
       });
-      expect([v.name, r.result, r.violation?.property]).toEqual([v.name, "violation", v.violates]);
+      expect([v.name, r.result, violationOf(r)?.property]).toEqual([v.name, "violation", v.violates]);
     }
   });
 });

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { checkSpec, randomSearch } from "../../checker/index.js";
+import { checkSpec, randomSearch, violationOf } from "../../checker/index.js";
 import { onlyProperty } from "../../src/index.js";
 import {
   allocations,
@@ -93,7 +93,7 @@ describe("fair-share: the model", () => {
       onlyProperty(fairShare.instantiate({ variant: "proportional-split" }), "maximizesNashProduct"),
       { seed: 1, runs: 2000 },
     );
-    expect([r.result, r.violation?.property, r.violation?.trace.length]).toEqual([
+    expect([r.result, violationOf(r)?.property, violationOf(r)?.trace.length]).toEqual([
       "violation",
       "maximizesNashProduct",
       2,

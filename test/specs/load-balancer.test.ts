@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { checkSpec, randomSearch } from "../../checker/index.js";
+import { checkSpec, randomSearch, violationOf } from "../../checker/index.js";
 import { onlyProperty } from "../../src/index.js";
 import {
   backendWeights,
@@ -387,7 +387,7 @@ describe("load-balancer: the new policies", () => {
         seed: 1,
         runs: 5000,
       });
-      expect([v.name, dfs.property, r.result, r.violation?.property]).toEqual([
+      expect([v.name, dfs.property, r.result, violationOf(r)?.property]).toEqual([
         v.name,
         v.violates,
         "violation",

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { bfs, checkSpec, randomSearch } from "../../checker/index.js";
+import { bfs, checkSpec, randomSearch, violationOf } from "../../checker/index.js";
 import { onlyProperty } from "../../src/index.js";
 import {
   counterAcquire,
@@ -76,7 +76,7 @@ describe("rate-limiter: the model", () => {
         ...model,
         properties: [{ name: "belowBudget", kind: "invariant", check: (s: LimiterState) => !reachesBudget(w)(s) }],
       });
-      return r.violation === undefined ? null : r.violation.trace.length - 1;
+      return r.result === "violation" ? r.violation.trace.length - 1 : null;
     });
     // w - 1 ticks, 2 requests for the burst and one per tick after it.
     expect(steps).toEqual([2, 4, 6, 8, 10, 12]);
@@ -93,9 +93,9 @@ describe("rate-limiter: the model", () => {
     const r = bfs.search(
       onlyProperty(rateLimiter.instantiate({ variant: "refill-without-cap" }), "admittedWithinBudget"),
     );
-    expect([r.result, r.violation?.property]).toEqual(["violation", "admittedWithinBudget"]);
-    expect(r.violation?.trace.map((s) => s.action)).toEqual([null, "Tick", "Request", "Request", "Request"]);
-    expect((r.violation?.trace.at(-1)?.state as LimiterState).admitted).toEqual([0, 3]);
+    expect([r.result, violationOf(r)?.property]).toEqual(["violation", "admittedWithinBudget"]);
+    expect(violationOf(r)?.trace.map((s) => s.action)).toEqual([null, "Tick", "Request", "Request", "Request"]);
+    expect((violationOf(r)?.trace.at(-1)?.state as LimiterState).admitted).toEqual([0, 3]);
   });
 
   it("refill-on-every-request admits 3 requests in one tick, in 4 steps", () => {
@@ -133,7 +133,7 @@ describe("rate-limiter: the model", () => {
         seed: 1,
         runs: 2000,
       });
-      return [v.name, r.result, r.violation?.property];
+      return [v.name, r.result, violationOf(r)?.property];
     });
     expect(found).toEqual(broken.map((v) => [v.name, "violation", v.violates]));
   });
@@ -214,7 +214,7 @@ describe("rate-limiter: the sliding-window models", () => {
       ...model,
       properties: [{ name: "belowBudget", kind: "invariant", check: (s: LimiterState) => !reaches(s) }],
     });
-    return r.violation === undefined ? null : r.violation.trace.length - 1;
+    return r.result === "violation" ? r.violation.trace.length - 1 : null;
   }
 
   it("both bounds are tight: some run admits exactly the budget in a window of each length up to `window`", () => {
@@ -248,7 +248,7 @@ describe("rate-limiter: the sliding-window models", () => {
         },
       ],
     });
-    expect(twice.violation?.trace.map((s) => s.action)).toEqual([
+    expect(violationOf(twice)?.trace.map((s) => s.action)).toEqual([
       null,
       "Tick",
       "Tick",

@@ -45,7 +45,7 @@ describe("retry-storm: the model", () => {
         ...model,
         properties: [{ name: "below", kind: "invariant", check: (s: StormState) => s.deepestLoad < n }],
       });
-      return r.violation === undefined ? null : r.violation.trace.length - 1;
+      return r.result === "violation" ? r.violation.trace.length - 1 : null;
     };
     expect([6, 7, 8, 9].map(reached)).toEqual([15, null, null, null]);
   });

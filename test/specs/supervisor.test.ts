@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { bfs, checkSpec } from "../../checker/index.js";
+import { bfs, checkSpec, violationOf } from "../../checker/index.js";
 import {
   childrenToRestart,
   discardStaleExits,
@@ -134,12 +134,12 @@ describe("supervisor: the model", () => {
       "crashedChildIsRestartedOrSupervisorEscalated",
     );
     const r = bfs.search(model);
-    expect([r.result, r.violation?.property, (r.violation?.trace.length ?? 0) - 1]).toEqual([
+    expect([r.result, violationOf(r)?.property, (violationOf(r)?.trace.length ?? 0) - 1]).toEqual([
       "violation",
       "crashedChildIsRestartedOrSupervisorEscalated",
       10,
     ]);
-    const last = r.violation?.trace.at(-1)?.state as SupervisionState;
+    const last = violationOf(r)?.trace.at(-1)?.state as SupervisionState;
     expect([last.now, last.crashes, last.supervisor.escalated, last.mailbox, last.children.c2?.status]).toEqual([
       4,
       4,
