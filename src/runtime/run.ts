@@ -7,7 +7,9 @@
  * directory holds each node's input log for `interleave conform`.
  *
  * The workload: client slots, each running one operation at a time at a
- * combined `rate` per second: per client role, as many slots as the spec's
+ * combined `rate` per second, or closed-loop (`--closed-loop`: each slot
+ * invokes its next operation as soon as the previous one completes, as
+ * etcd's benchmark clients do): per client role, as many slots as the spec's
  * workload says (`--clients` for a role declared "option", else the model's
  * count). Each operation is the workload's `next` or a random one of the
  * role's choices.
@@ -50,8 +52,10 @@ export interface RunOptions {
   readonly nodes?: number | undefined;
   readonly durationS: number;
   readonly nemesis: readonly NemesisFault[];
-  /** Operations per second, all clients together. */
+  /** Operations per second, all clients together (ignored when `closedLoop`). */
   readonly rate: number;
+  /** Each client slot invokes its next operation as soon as the previous one completes (no rate). */
+  readonly closedLoop?: boolean;
   readonly seed: number;
   /** The history file (JSON Lines). */
   readonly history: string;
@@ -133,6 +137,11 @@ export interface FailedRestart {
  * (the last 1.5 s; a node still running then is killed).
  */
 const RUN_GRACE_MS = 5000;
+
+/** A closed-loop slot whose client is offered no operation tries again after this long. */
+const CLOSED_LOOP_IDLE_MS = 10;
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 const STOP_RESERVE_MS = 1500;
 
 /**
@@ -289,7 +298,7 @@ export async function runCluster(options: RunOptions): Promise<RunSummary> {
     const slots = clientSlots(binding, options.clients);
     const slot = async (i: number, role: string): Promise<void> => {
       const random = seededRandom(options.seed * 1000 + i + 1);
-      const interval = (slots.length * 1000) / options.rate;
+      const interval = options.closedLoop === true ? 0 : (slots.length * 1000) / options.rate;
       let id = clients.newClient(role);
       let next = started + (i * interval) / slots.length;
       while (next < endAt) {
@@ -298,6 +307,9 @@ export async function runCluster(options: RunOptions): Promise<RunSummary> {
         if (Date.now() >= endAt) break;
         const input = nextInput(binding, clients, id, role, random, workloadParams);
         if (input !== undefined) id = (await operate(id, role, input)).id;
+        // Closed loop: nothing offered waits a little, and an operation that ended at once (not enabled) still
+        // lets the event loop turn, so a slot never spins on microtasks.
+        if (interval === 0) await (input === undefined ? sleep(CLOSED_LOOP_IDLE_MS, ending.signal) : nextTurn());
         next = Math.max(Date.now(), next + interval);
       }
     };
