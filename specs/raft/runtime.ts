@@ -323,7 +323,13 @@ export function raftClientReply(m: Readonly<Record<string, unknown>>): ClientInp
 export const SCENARIO_KEY = "iso";
 
 const invoke = (op: KvOp): ClientInput => ({ type: "Invoke", op });
-const keysOf = (p: RuntimeParamValues): string[] => workloadKeys(typeof p["keys"] === "number" ? p["keys"] : 3);
+// The keys of the last count asked for: the workload asks once per operation.
+let keysCache: { readonly count: number; readonly keys: readonly string[] } | undefined;
+const keysOf = (p: RuntimeParamValues): readonly string[] => {
+  const count = typeof p["keys"] === "number" ? p["keys"] : 3;
+  if (keysCache?.count !== count) keysCache = { count, keys: workloadKeys(count) };
+  return keysCache.keys;
+};
 
 /** Raft's runtime configuration: see the module comment. */
 export const raftRuntime: RuntimeConfig = {
