@@ -253,3 +253,30 @@ describe("interleave run: clients talking to followers", () => {
     expect(verdict(path)).toBe("linearizable");
   }, 60_000);
 });
+
+describe("interleave run --closed-loop --param ops=puts", () => {
+  it("each client invokes its next write when the previous one completes: every operation ok, linearizable, CPU counted", async () => {
+    const s = await runCluster(
+      options("closed", {
+        durationS: 4,
+        closedLoop: true,
+        clients: 8,
+        keys: 4,
+        // Election timeouts twice the default: on a loaded machine no election interrupts the fault-free run.
+        params: { ops: "puts", electionMinMs: 300, electionMaxMs: 600 },
+      }),
+    );
+    // 8 clients, none waiting for a rate: each operation takes well under 320 ms.
+    expect(s.operations.ok).toBeGreaterThanOrEqual(100);
+    expect(s.operations).toEqual({ invoked: s.operations.ok, ok: s.operations.ok, fail: 0, info: 0 });
+    // Writes only, but for the 4 final reads.
+    const invoked = parseHistory(readFileSync(s.history), { file: s.history }).events.filter(
+      (e) => e.type === "invoke",
+    );
+    expect(invoked.filter((e) => e.f === "read").length).toBe(4);
+    expect(invoked.filter((e) => e.f === "write").length).toBe(s.operations.invoked - 4);
+    expect(s.cpuMs.nodes).toBeGreaterThan(0);
+    expect(s.cpuMs.driver).toBeGreaterThan(0);
+    expect(verdict(s.history)).toBe("linearizable");
+  }, 60_000);
+});
