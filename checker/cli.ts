@@ -555,6 +555,7 @@ function program(io: CliIo, exit: { code: number }) {
     .option("--duration <seconds>", "how long the workload runs", positiveNumber("--duration"), 30)
     .option("--nemesis <faults>", "comma-separated: partition, kill, delay, duplicate, isolate-leader (default: none)")
     .option("--rate <ops>", "client operations per second, all clients together", positiveNumber("--rate"), 200)
+    .option("--closed-loop", "each client invokes its next operation when the previous completes (instead of --rate)")
     .option("--seed <n>", "seed of the nemesis schedule and the workload", integer("--seed"), 1)
     .requiredOption("--history <file>", "where to write the history (JSON Lines, for `interleave lincheck`)")
     .option("--variant <name>", "run a broken variant's reducers")

@@ -19,6 +19,7 @@ export interface RunCommandOptions {
   readonly duration: number;
   readonly nemesis?: string;
   readonly rate: number;
+  readonly closedLoop?: boolean;
   readonly seed: number;
   readonly history: string;
   readonly variant?: string;
@@ -88,6 +89,7 @@ async function runChecked(arg: string, opts: RunCommandOptions, io: CliIo): Prom
     durationS: opts.duration,
     nemesis: parseNemesis(opts.nemesis ?? ""),
     rate: opts.rate,
+    closedLoop: opts.closedLoop === true,
     seed: opts.seed,
     history: opts.history,
     dir,

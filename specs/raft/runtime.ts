@@ -14,17 +14,26 @@
  * - a peer with an AppendEntries outstanding for `resendTicks` heartbeats is
  *   made eligible again (the resend of a lost message; the model covers it
  *   with its duplicate budget). This is a local action, recorded for replay;
- * - a client request reaching a server that is not the leader, which the
- *   reducer ignores, gets `{type: "NotLeader", seq}` so the client moves on
- *   (after `backoffMs` times its attempt) without waiting for its timeout.
+ * - a client request reaching a follower that knows its term's leader is
+ *   forwarded by the reducer (dissertation 6.2): a ForwardedRequest goes to
+ *   the leader over the wire, and the leader's ClientReply goes straight to
+ *   the client's endpoint, so a client connected to any follower gets its
+ *   answer. Only a server that knows no leader (a pre-candidate, a
+ *   candidate, a follower whose election timeout fired), which the reducer
+ *   ignores, answers `{type: "NotLeader", seq, code: 11}` (Maelstrom's
+ *   "temporarily unavailable") so the client backs off (`backoffMs` times its
+ *   attempt) and retries without waiting for its timeout.
  *
  * The workload: reads (50%), writes (30%) and compare-and-sets (20%) of
- * values 0..4 on `keys` registers k0, k1, ...; a final read of each key.
+ * values 0..4 on `keys` registers k0, k1, ..., or writes only with
+ * `--param ops=puts` (the row compared with etcd's put benchmark); a final
+ * read of each key.
  * Messages are validated field by field (declared, not derived: a log entry's
  * client id must be one the runtime gives clients, see `entryOf`).
  */
 import {
   int,
+  oneOf,
   setRemove,
   type LocalAction,
   type ParamValues,
@@ -32,7 +41,7 @@ import {
   type RuntimeParamValues,
 } from "../../src/index.js";
 import type { ClientInput, ClientState } from "./client.js";
-import type { KvOp, KvResult } from "./kv.js";
+import { KvError, type KvOp, type KvResult } from "./kv.js";
 import type { ClientRequest, LogEntry, ServerInput, ServerState, ServerTimer } from "./server.js";
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -58,6 +67,10 @@ export const raftRuntimeParams = {
   }),
   heartbeatMs: int(50, { min: 1, max: 60_000, description: "leader heartbeat interval, ms" }),
   resendTicks: int(10, { min: 1, max: 10_000, description: "heartbeats before an unanswered AppendEntries is resent" }),
+  ops: oneOf(["mixed", "puts"], "mixed", {
+    description:
+      "the workload: mixed (reads 50%, writes 30%, compare-and-sets 20%) or puts (writes only, as etcd's put benchmark)",
+  }),
 };
 
 type RaftRuntimeParams = ParamValues<typeof raftRuntimeParams>;
@@ -65,10 +78,20 @@ type RaftRuntimeParams = ParamValues<typeof raftRuntimeParams>;
 const ELECTION: ServerTimer = { type: "ElectionTimeout" };
 const HEARTBEAT: ServerTimer = { type: "Heartbeat" };
 
-/** The answer to a client request that reached a server that is not the leader. */
+/** The answer to a client request that reached a server that knows no leader to forward it to. */
 export interface NotLeader {
   readonly type: "NotLeader";
   readonly seq: number;
+  readonly code: typeof KvError.temporarilyUnavailable;
+}
+
+/**
+ * Whether a server takes a client request itself: a leader appends it, a
+ * follower that knows its term's leader forwards it (the spec's
+ * `onClientRequest`); any other server drops it.
+ */
+function servesClients(s: ServerState): boolean {
+  return s.role === "leader" || (s.role === "follower" && s.leader !== null);
 }
 
 /** The local action that makes peers eligible for a resend. */
@@ -246,10 +269,14 @@ export function workloadKeys(keys: number): string[] {
   return Array.from({ length: keys }, (_, i) => `k${i}`);
 }
 
-/** A random operation: reads 50%, writes 30%, compare-and-sets 20%, of values 0..4. */
-export function randomOp(random: () => number, keys: readonly string[]): KvOp {
+/**
+ * A random operation of values 0..4: reads 50%, writes 30%, compare-and-sets
+ * 20% (`mixed`), or writes only (`puts`).
+ */
+export function randomOp(random: () => number, keys: readonly string[], ops: "mixed" | "puts" = "mixed"): KvOp {
   const key = keys[Math.floor(random() * keys.length)]!;
   const value = () => Math.floor(random() * 5);
+  if (ops === "puts") return { type: "put", key, value: value() };
   const r = random();
   if (r < 0.5) return { type: "get", key };
   if (r < 0.8) return { type: "put", key, value: value() };
@@ -261,15 +288,32 @@ export function raftClientReply(m: Readonly<Record<string, unknown>>): ClientInp
   if (m["type"] !== "ClientReply" || !isCount(m["seq"]) || !isRecord(m["result"])) return undefined;
   const r = m["result"];
   let result: KvResult | undefined;
+  const error = r["error"];
   switch (r["type"]) {
     case "get":
-      result = r["value"] === null || isValue(r["value"]) ? { type: "get", value: r["value"] } : undefined;
+      // A get of an absent key reads null with error 20 (key does not exist); the code travels on.
+      if (r["value"] === null)
+        result =
+          error === undefined
+            ? { type: "get", value: null }
+            : error === KvError.keyDoesNotExist
+              ? { type: "get", value: null, error }
+              : undefined;
+      else result = isValue(r["value"]) && error === undefined ? { type: "get", value: r["value"] } : undefined;
       break;
     case "put":
-      result = { type: "put" };
+      result = error === undefined ? { type: "put" } : undefined;
       break;
     case "cas":
-      result = typeof r["swapped"] === "boolean" ? { type: "cas", swapped: r["swapped"] } : undefined;
+      // A compare-and-set that did not swap says why: 20 (key does not exist) or 22 (precondition failed).
+      if (r["swapped"] === true) result = error === undefined ? { type: "cas", swapped: true } : undefined;
+      else if (r["swapped"] === false)
+        result =
+          error === undefined
+            ? { type: "cas", swapped: false }
+            : error === KvError.keyDoesNotExist || error === KvError.preconditionFailed
+              ? { type: "cas", swapped: false, error }
+              : undefined;
       break;
   }
   return result === undefined ? undefined : { type: "ClientReply", seq: m["seq"], result };
@@ -279,7 +323,13 @@ export function raftClientReply(m: Readonly<Record<string, unknown>>): ClientInp
 export const SCENARIO_KEY = "iso";
 
 const invoke = (op: KvOp): ClientInput => ({ type: "Invoke", op });
-const keysOf = (p: RuntimeParamValues): string[] => workloadKeys(typeof p["keys"] === "number" ? p["keys"] : 3);
+// The keys of the last count asked for: the workload asks once per operation.
+let keysCache: { readonly count: number; readonly keys: readonly string[] } | undefined;
+const keysOf = (p: RuntimeParamValues): readonly string[] => {
+  const count = typeof p["keys"] === "number" ? p["keys"] : 3;
+  if (keysCache?.count !== count) keysCache = { count, keys: workloadKeys(count) };
+  return keysCache.keys;
+};
 
 /** Raft's runtime configuration: see the module comment. */
 export const raftRuntime: RuntimeConfig = {
@@ -334,8 +384,12 @@ export const raftRuntime: RuntimeConfig = {
         const input = outcome.input as ServerInput;
         const before = outcome.before as ServerState;
         const after = outcome.after as ServerState;
-        if (fromClient && input.type === "ClientRequest" && after.role !== "leader" && from !== undefined) {
-          control.sendRaw(from, { type: "NotLeader", seq: input.seq } satisfies NotLeader);
+        if (fromClient && input.type === "ClientRequest" && from !== undefined && !servesClients(after)) {
+          control.sendRaw(from, {
+            type: "NotLeader",
+            seq: input.seq,
+            code: KvError.temporarilyUnavailable,
+          } satisfies NotLeader);
           return;
         }
         if (pushesElectionBack(input, from, before, after)) control.rearm(ELECTION);
@@ -348,7 +402,8 @@ export const raftRuntime: RuntimeConfig = {
   workload: {
     clients: ["client"],
     instances: { client: "option" },
-    next: (_role, _state, _setup, random, params) => invoke(randomOp(random, keysOf(params))),
+    next: (_role, _state, _setup, random, params) =>
+      invoke(randomOp(random, keysOf(params), params["ops"] === "puts" ? "puts" : "mixed")),
     finalReads: (params) => keysOf(params).map((key) => ({ role: "client", key, input: invoke({ type: "get", key }) })),
     answer(msg, { pinned, state, params }) {
       const s = state as ClientState;

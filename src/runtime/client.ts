@@ -21,7 +21,7 @@
  */
 import { closeSync, openSync, writeSync } from "node:fs";
 import type { HistoryEvent } from "../history/types.js";
-import type { Effect, NodeContext, RoleDef } from "../protocol.js";
+import type { Effect, NodeContext, NodeSetup, RoleDef } from "../protocol.js";
 import type { RuntimeParamValues } from "../runtime-config.js";
 import type { RuntimeBinding } from "./binding.js";
 import { decodeFrame, emptyCounters, encodeFrame } from "./wire.js";
@@ -46,6 +46,8 @@ interface Client {
   readonly id: string;
   readonly role: string;
   readonly reducer: RoleDef<unknown, unknown, unknown, unknown>;
+  /** The setup its reducer sees (built once: it lists every client so far). */
+  readonly setup: NodeSetup<unknown>;
   state: unknown;
   pending: Pending | undefined;
   readonly timers: Map<string, { readonly timer: unknown; handle: NodeJS.Timeout }>;
@@ -57,16 +59,32 @@ export interface HistorySink {
   close(): void;
 }
 
-/** A history file in JSON Lines, written synchronously (events keep their order, a crash loses nothing written). */
+/**
+ * A history file in JSON Lines. Events keep their order; those of one turn of
+ * the event loop are written together at its end (a write per event was a
+ * tenth of the driver's time with 50 clients), so a crash of the driver loses
+ * at most one turn's events.
+ */
 export function historyFile(path: string): HistorySink & { events: number } {
   const fd = openSync(path, "w");
+  let buffered: string[] = [];
+  const flush = () => {
+    if (buffered.length === 0) return;
+    const text = buffered.join("");
+    buffered = [];
+    writeSync(fd, text);
+  };
   const sink = {
     events: 0,
     write(event: HistoryEvent) {
-      writeSync(fd, `${JSON.stringify(event)}\n`);
+      if (buffered.length === 0) setImmediate(flush);
+      buffered.push(`${JSON.stringify(event)}\n`);
       sink.events++;
     },
-    close: () => closeSync(fd),
+    close: () => {
+      flush();
+      closeSync(fd);
+    },
   };
   return sink;
 }
@@ -130,8 +148,9 @@ export class Clients {
   newClient(role: string): string {
     const id = `c${this.nextId++}`;
     const reducer = this.options.binding.clientRole(this.options.variant, role);
-    const state = reducer.init(this.options.binding.clientSetup(id, role));
-    this.clients.set(id, { id, role, reducer, state, pending: undefined, timers: new Map() });
+    const setup = this.options.binding.clientSetup(id, role);
+    const state = reducer.init(setup);
+    this.clients.set(id, { id, role, reducer, setup, state, pending: undefined, timers: new Map() });
     return id;
   }
 
@@ -141,12 +160,14 @@ export class Clients {
   }
 
   /** Client `id`'s reducer state and setup, for choosing its next operation. */
-  stateOf(id: string): { state: unknown; choices: readonly unknown[] } | undefined {
+  stateOf(id: string): { state: unknown; setup: NodeSetup<unknown>; choices(): readonly unknown[] } | undefined {
     const client = this.clients.get(id);
     if (client === undefined) return undefined;
     return {
       state: client.state,
-      choices: client.reducer.choices?.(client.state, this.options.binding.clientSetup(id, client.role)) ?? [],
+      setup: client.setup,
+      // Asked only when the workload has no `next`.
+      choices: () => client.reducer.choices?.(client.state, client.setup) ?? [],
     };
   }
 
@@ -173,7 +194,7 @@ export class Clients {
 
   private ctx(client: Client, from: string | undefined): NodeContext<unknown> {
     return {
-      ...this.options.binding.clientSetup(client.id, client.role),
+      ...client.setup,
       from,
       kind: from === undefined ? "choice" : "message",
     };

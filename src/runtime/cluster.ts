@@ -132,9 +132,19 @@ export class Cluster {
 
   private readonly children = new Map<string, ChildProcess>();
 
-  /** Node ports by id. */
-  ports(): Record<string, number> {
-    return Object.fromEntries([...this.members].map(([id, m]) => [id, m.port]));
+  private portsCache: Readonly<Record<string, number>> | undefined;
+
+  /** Node ports by id (the same object until a port changes: clients ask on every send). */
+  ports(): Readonly<Record<string, number>> {
+    if (this.portsCache === undefined || !this.portsCurrent(this.portsCache))
+      this.portsCache = Object.fromEntries([...this.members].map(([id, m]) => [id, m.port]));
+    return this.portsCache;
+  }
+
+  /** Whether `ports` has every member's current port (members are added, never removed). */
+  private portsCurrent(ports: Readonly<Record<string, number>>): boolean {
+    for (const [id, m] of this.members) if (ports[id] !== m.port) return false;
+    return true;
   }
 
   private spawn(

@@ -14,6 +14,7 @@ import {
   appendFileSync,
   closeSync,
   existsSync,
+  fsync,
   fsyncSync,
   openSync,
   readFileSync,
@@ -110,13 +111,33 @@ export class DurableFile {
    * the same object for an unchanged field.
    */
   persist(fields: Readonly<Record<string, unknown>>): boolean {
+    if (!this.write(fields)) return false;
+    fsyncSync(this.fd);
+    return true;
+  }
+
+  /**
+   * Writes the fields that differ from the last record, without fsyncing
+   * (the caller fsyncs with `sync` before it sends anything that depends on
+   * them); returns false when nothing changed. Written records survive kill
+   * -9 (the page cache does); `sync` makes them survive power loss.
+   */
+  write(fields: Readonly<Record<string, unknown>>): boolean {
     const record = diff(this.last, fields);
     if (record === undefined) return false;
     writeSync(this.fd, `${JSON.stringify(record)}\n`);
-    fsyncSync(this.fd);
     this.syncs++;
     this.last = { ...fields };
     return true;
+  }
+
+  /**
+   * Fsyncs what was written, on libuv's thread pool: the node goes on taking
+   * input while the disk works, and `done` runs once the records are on disk
+   * (with the error, e.g. EIO or ENOSPC, if any).
+   */
+  sync(done: (error: Error | null) => void): void {
+    fsync(this.fd, done);
   }
 
   close(): void {

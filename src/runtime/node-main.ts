@@ -72,7 +72,10 @@ async function main(): Promise<void> {
         host?.setPorts(message.ports);
         return;
       case "stats":
-        if (host !== undefined) tell({ type: "stats", stats: host.stats() });
+        if (host !== undefined) {
+          const cpu = process.cpuUsage();
+          tell({ type: "stats", stats: { ...host.stats(), cpuMs: (cpu.user + cpu.system) / 1000 } });
+        }
         return;
       case "stop":
         host?.stop();

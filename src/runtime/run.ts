@@ -7,7 +7,9 @@
  * directory holds each node's input log for `interleave conform`.
  *
  * The workload: client slots, each running one operation at a time at a
- * combined `rate` per second: per client role, as many slots as the spec's
+ * combined `rate` per second, or closed-loop (`--closed-loop`: each slot
+ * invokes its next operation as soon as the previous one completes, as
+ * etcd's benchmark clients do): per client role, as many slots as the spec's
  * workload says (`--clients` for a role declared "option", else the model's
  * count). Each operation is the workload's `next` or a random one of the
  * role's choices.
@@ -50,8 +52,10 @@ export interface RunOptions {
   readonly nodes?: number | undefined;
   readonly durationS: number;
   readonly nemesis: readonly NemesisFault[];
-  /** Operations per second, all clients together. */
+  /** Operations per second, all clients together (ignored when `closedLoop`). */
   readonly rate: number;
+  /** Each client slot invokes its next operation as soon as the previous one completes (no rate). */
+  readonly closedLoop?: boolean;
   readonly seed: number;
   /** The history file (JSON Lines). */
   readonly history: string;
@@ -97,6 +101,7 @@ export interface RunSummary {
   readonly seed: number;
   readonly durationMs: number;
   readonly operations: { readonly invoked: number; readonly ok: number; readonly fail: number; readonly info: number };
+  /** Ok operations per second of the workload (from its start to its last operation's end; final reads excluded). */
   readonly okPerSecond: number;
   readonly latencyMs: Latency;
   readonly nemesis: readonly string[];
@@ -118,6 +123,14 @@ export interface RunSummary {
   readonly timing: { readonly plannedEndMs: number; readonly graceMs: number; readonly endedMs: number };
   /** SIGKILLs by node (the nemesis's, and at the end of nodes that did not stop in time). */
   readonly killsByNode: Readonly<Record<string, number>>;
+  /**
+   * CPU time (user and system) from the start of the workload to the end of
+   * the final reads, in ms: of the node processes together (a node restarted
+   * meanwhile counts from its restart) and of the driver (this process: the
+   * clients and the nemesis). With ok ops, what a quiet machine would
+   * sustain: `okPerSecond` on a busy one understates it.
+   */
+  readonly cpuMs: { readonly nodes: number; readonly driver: number };
 }
 
 /** A restart that did not bring its node up. */
@@ -133,6 +146,11 @@ export interface FailedRestart {
  * (the last 1.5 s; a node still running then is killed).
  */
 const RUN_GRACE_MS = 5000;
+
+/** A closed-loop slot whose client is offered no operation tries again after this long. */
+const CLOSED_LOOP_IDLE_MS = 10;
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 const STOP_RESERVE_MS = 1500;
 
 /**
@@ -289,7 +307,7 @@ export async function runCluster(options: RunOptions): Promise<RunSummary> {
     const slots = clientSlots(binding, options.clients);
     const slot = async (i: number, role: string): Promise<void> => {
       const random = seededRandom(options.seed * 1000 + i + 1);
-      const interval = (slots.length * 1000) / options.rate;
+      const interval = options.closedLoop === true ? 0 : (slots.length * 1000) / options.rate;
       let id = clients.newClient(role);
       let next = started + (i * interval) / slots.length;
       while (next < endAt) {
@@ -298,6 +316,9 @@ export async function runCluster(options: RunOptions): Promise<RunSummary> {
         if (Date.now() >= endAt) break;
         const input = nextInput(binding, clients, id, role, random, workloadParams);
         if (input !== undefined) id = (await operate(id, role, input)).id;
+        // Closed loop: nothing offered waits a little, and an operation that ended at once (not enabled) still
+        // lets the event loop turn, so a slot never spins on microtasks.
+        if (interval === 0) await (input === undefined ? sleep(CLOSED_LOOP_IDLE_MS, ending.signal) : nextTurn());
         next = Math.max(Date.now(), next + interval);
       }
     };
@@ -378,6 +399,7 @@ export async function runCluster(options: RunOptions): Promise<RunSummary> {
     // The first leader, for leader-based specs; not when every node has already died.
     if (binding.leaderBased)
       await running.waitFor(() => running.leader() ?? (ending.signal.aborted ? "none" : undefined), 5000);
+    const cpuAtStart = { nodes: await running.stats(1000), driver: process.cpuUsage() };
     const progress = options.onProgress;
     const ticker =
       progress === undefined
@@ -399,6 +421,8 @@ export async function runCluster(options: RunOptions): Promise<RunSummary> {
     } finally {
       if (ticker !== undefined) clearInterval(ticker);
     }
+    // Throughput is the workload's: the final reads below run one at a time, after it.
+    const workload = { ms: Math.max(1, Date.now() - started), ok: counts.ok };
 
     // Heal everything, bring every node the nemesis killed back, and read each key once the cluster serves again;
     // all within the grace. A node that died outside the nemesis stays down: it would die again.
@@ -429,6 +453,7 @@ export async function runCluster(options: RunOptions): Promise<RunSummary> {
     }
     const durationMs = Date.now() - started;
     const stats = await running.stats(Math.max(1, Math.min(2000, left(wrapUpBy))));
+    const driverCpu = process.cpuUsage(cpuAtStart.driver);
     // SIGKILL lands a little after it is sent: a margin keeps the end within the grace.
     await running.stop(Math.max(1, left(hardEnd) - 250));
     const endedMs = Date.now() - started;
@@ -440,7 +465,7 @@ export async function runCluster(options: RunOptions): Promise<RunSummary> {
       seed: options.seed,
       durationMs,
       operations: { ...counts },
-      okPerSecond: Math.round((counts.ok / (durationMs / 1000)) * 10) / 10,
+      okPerSecond: Math.round((workload.ok / (workload.ms / 1000)) * 10) / 10,
       latencyMs: percentiles(latencies),
       nemesis: applied,
       kills: running.kills,
@@ -457,6 +482,10 @@ export async function runCluster(options: RunOptions): Promise<RunSummary> {
       failedRestarts,
       timing: { plannedEndMs: options.durationS * 1000, graceMs: RUN_GRACE_MS, endedMs },
       killsByNode: { ...running.killsByNode },
+      cpuMs: {
+        nodes: Math.round(nodesCpuMs(cpuAtStart.nodes, stats)),
+        driver: Math.round((driverCpu.user + driverCpu.system) / 1000),
+      },
     };
     record.summary = summary;
     return summary;
@@ -483,8 +512,20 @@ function nextInput(
   const at = clients.stateOf(id);
   if (at === undefined) return undefined;
   const next = binding.workload.next;
-  if (next !== undefined) return next(role, at.state, binding.clientSetup(id, role), random, params);
-  return at.choices.length === 0 ? undefined : at.choices[Math.floor(random() * at.choices.length)];
+  if (next !== undefined) return next(role, at.state, at.setup, random, params);
+  const choices = at.choices();
+  return choices.length === 0 ? undefined : choices[Math.floor(random() * choices.length)];
+}
+
+/** The node processes' CPU time between two stats, in ms (a node restarted in between counts from its restart). */
+function nodesCpuMs(before: Readonly<Record<string, HostStats>>, after: Readonly<Record<string, HostStats>>): number {
+  let total = 0;
+  for (const [id, s] of Object.entries(after)) {
+    const end = s.cpuMs ?? 0;
+    const start = before[id]?.cpuMs ?? 0;
+    total += end >= start ? end - start : end;
+  }
+  return total;
 }
 
 function sumDropped(stats: readonly HostStats[]): WireCounters {
@@ -507,6 +548,7 @@ export function formatRunSummary(s: RunSummary): string {
     ...s.nemesis.map((e) => `  ${e}`),
     `final reads: ${s.finalReads.length === 0 ? "none" : s.finalReads.map((r) => `${r.key}=${JSON.stringify(r.value)}`).join(", ")}`,
     `frames delivered to nodes: ${n(s.dropped.delivered)}; dropped: ${dropped.length === 0 ? "none" : dropped.join(", ")}; durable fsyncs: ${n(s.fsyncs)}${s.unsendable > 0 ? `; ${n(s.unsendable)} messages too large for ${s.transport} not sent` : ""}${s.reducerErrors > 0 ? `; REDUCER ERRORS: ${s.reducerErrors}` : ""}`,
+    `cpu: nodes ${seconds(s.cpuMs.nodes)}, driver ${seconds(s.cpuMs.driver)}${s.operations.ok > 0 ? ` (${((s.cpuMs.nodes + s.cpuMs.driver) / s.operations.ok).toFixed(2)} CPU s per 1,000 ok ops)` : ""}`,
     `time: planned ${seconds(s.timing.plannedEndMs)}, ended at ${seconds(s.timing.endedMs)} (grace ${seconds(s.timing.graceMs)} for operations in flight, final reads and stopping the nodes)`,
     `history: ${s.history} (${n(s.historyEvents)} events); run directory: ${s.dir}`,
     ...incompleteLines(s),

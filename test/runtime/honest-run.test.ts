@@ -137,6 +137,7 @@ describe("the summary's verdict", () => {
     failedRestarts: [],
     timing: { plannedEndMs: 3000, graceMs: 5000, endedMs: 3400 },
     killsByNode: { n1: 0, n2: 1, n3: 0 },
+    cpuMs: { nodes: 1200, driver: 300 },
   };
 
   it("0 for a complete run, 3 for a death, a failed restart or an overrun, 1 for a reducer error", () => {
@@ -164,6 +165,7 @@ describe("the summary's verdict", () => {
       "  2.0s kill -9 n2",
       "  3.5s restart n2 FAILED after 6 attempts: node n2 failed to start: listen EADDRINUSE: address already in use 127.0.0.1:4000",
     ]);
+    expect(text).toContain("\ncpu: nodes 1.2 s, driver 0.3 s (150.00 CPU s per 1,000 ok ops)\n");
     expect(text).toContain(
       "\ntime: planned 3.0 s, ended at 3.4 s (grace 5.0 s for operations in flight, final reads and stopping the nodes)\n",
     );

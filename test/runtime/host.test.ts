@@ -513,7 +513,7 @@ describe("NodeHost with Raft's runtime configuration (in-process)", () => {
     }
   });
 
-  it("delivers a valid RequestVote and answers it, and a client's request to a follower with NotLeader", () => {
+  it("delivers a valid RequestVote and answers it, and a client's request to a follower that knows no leader with NotLeader (code 11)", () => {
     const sent: Sent[] = [];
     const host = makeHost(sent);
     host.receive(frame("n2", "n1", { type: "RequestVote", term: 1, lastLogIndex: 0, lastLogTerm: 0 }));
@@ -523,10 +523,52 @@ describe("NodeHost with Raft's runtime configuration (in-process)", () => {
     expect(host.stats().wire).toEqual({ ...emptyCounters(), delivered: 2 });
     expect(sent).toEqual([
       { port: 2, frame: frame("n1", "n2", { type: "RequestVoteResponse", term: 1, granted: true }) },
-      { port: CLIENT_PORT, frame: frame("n1", "c7", { type: "NotLeader", seq: 3 }) },
+      { port: CLIENT_PORT, frame: frame("n1", "c7", { type: "NotLeader", seq: 3, code: 11 }) },
     ]);
     expect(state(host)).toMatchObject({ currentTerm: 1, votedFor: "n2", role: "follower" });
     host.stop();
+  });
+
+  it("forwards a client's request from a follower that knows its leader; the leader answers the client directly", () => {
+    const put = { type: "put", key: "x", value: 4 };
+    // n1, a follower, accepts an AppendEntries from n2, the leader of term 1: it knows its leader and forwards.
+    const sent: Sent[] = [];
+    const follower = makeHost(sent);
+    follower.receive(
+      frame("n2", "n1", {
+        type: "AppendEntries",
+        term: 1,
+        prevLogIndex: 0,
+        prevLogTerm: 0,
+        entries: [],
+        leaderCommit: 0,
+      }),
+    );
+    follower.receive(frame("c7", "n1", { type: "ClientRequest", seq: 3, op: put }));
+    settle();
+    expect(sent).toEqual([
+      { port: 2, frame: frame("n1", "n2", { type: "AppendEntriesResponse", term: 1, success: true, matchIndex: 0 }) },
+      { port: 2, frame: frame("n1", "n2", { type: "ForwardedRequest", client: "c7", seq: 3, op: put }) },
+    ]);
+    expect(follower.stats().wire).toEqual({ ...emptyCounters(), delivered: 2 });
+    follower.stop();
+
+    // n1 as the leader takes the request n3 forwarded; once n2 stores the entry it commits and answers c7 itself.
+    const fromLeader: Sent[] = [];
+    const leader = makeHost(fromLeader);
+    startAs(leader, "leader");
+    const term = state(leader).currentTerm;
+    leader.receive(frame("n3", "n1", { type: "ForwardedRequest", client: "c7", seq: 3, op: put }));
+    for (const peer of ["n2", "n3"])
+      leader.receive(frame(peer, "n1", { type: "AppendEntriesResponse", term, success: true, matchIndex: 0 }));
+    settle();
+    leader.receive(frame("n2", "n1", { type: "AppendEntriesResponse", term, success: true, matchIndex: 1 }));
+    settle();
+    expect(state(leader).commitIndex).toBe(1);
+    expect(fromLeader.filter((x) => x.port === CLIENT_PORT)).toEqual([
+      { port: CLIENT_PORT, frame: frame("n1", "c7", { type: "ClientReply", seq: 3, result: { type: "put" } }) },
+    ]);
+    leader.stop();
   });
 
   it("counts a frame the reducer throws on once, as rejected, and keeps running", () => {
