@@ -26,22 +26,28 @@ import {
   oneOf,
   onEveryStep,
   reply,
+  send,
   type NodeContext,
   type NodeId,
 } from "../src/index.js";
 import { kvClient } from "./raft/client.js";
-import type { KvOp } from "./raft/kv.js";
+import { execute, type Command, type KvOp } from "./raft/kv.js";
 import * as P from "./raft/properties.js";
 import { raftRuntime } from "./raft/runtime.js";
 import {
+  answerReads,
+  appendCommand,
   candidateLogUpToDate,
   commitAndApply,
+  committedInOwnTerm,
   majority,
   observeTerm,
   peersOf,
   raftServer,
   recordAppendEntriesResponse,
   reduceServer,
+  serveCommand,
+  startRead,
   type ClientRequest,
   type RaftMessage,
   type RequestVote,
@@ -201,8 +207,47 @@ const commitsOldTerms = serverWith("AppendEntriesResponse", (s, m, ctx) => {
     }
   }
   const committed = commitAndApply(leader, commitIndex);
-  return become(committed.state, ...recorded.effects, ...committed.effects);
+  const answered = answerReads(committed.state, ctx);
+  return become(answered.state, ...recorded.effects, ...committed.effects, ...answered.effects);
 });
+
+/**
+ * The correct server with the way a leader serves a command (from a client or
+ * forwarded by a follower) replaced.
+ */
+function serverServing(serve: (s: ServerState, command: Command, ctx: NodeContext<unknown>) => ServerStep) {
+  return defineRole({
+    ...raftServer,
+    reduce: (s, input, ctx): ServerStep | undefined => {
+      if (s.role !== "leader") return reduceServer(s, input, ctx);
+      if (input.type === "ClientRequest" && ctx.from !== undefined)
+        return serve(s, { client: ctx.from, seq: input.seq, op: input.op }, ctx);
+      if (input.type === "ForwardedRequest")
+        return serve(s, { client: input.client, seq: input.seq, op: input.op }, ctx);
+      return reduceServer(s, input, ctx);
+    },
+  });
+}
+
+/**
+ * Bug: ReadIndex without the heartbeat round. A leader that committed an
+ * entry of its term answers a read from its state machine at once, so a
+ * leader deposed without knowing it answers from a stale state.
+ */
+const readsWithoutHeartbeat = serverServing((s, command, ctx) => {
+  if (command.op.type !== "get" || !committedInOwnTerm(s)) return serveCommand(s, command, ctx);
+  const { result } = execute(s.machine.data, command.op);
+  return become(s, send<RaftMessage>(command.client, { type: "ClientReply", seq: command.seq, result }));
+});
+
+/**
+ * Bug: ReadIndex before the leader committed an entry of its term. Its
+ * commit index may still lag behind an entry the previous leader committed
+ * and answered, and the heartbeat round confirms a stale read index.
+ */
+const readsBeforeOwnCommit = serverServing((s, command, ctx) =>
+  command.op.type === "get" ? startRead(s, command, command.op.key, ctx) : appendCommand(s, command, ctx),
+);
 
 /** Bug: a leader answers reads from its own state machine without confirming it is still the leader. */
 const readsLocally = serverWith("ClientRequest", (s, m: ClientRequest, ctx) => {
@@ -229,6 +274,8 @@ export const raftServerVariants: Readonly<Record<string, typeof raftServer>> = {
   "no-log-check": votesWithoutLogCheck,
   "commit-old-term": commitsOldTerms,
   "stale-read": readsLocally,
+  "read-without-heartbeat": readsWithoutHeartbeat,
+  "read-before-own-commit": readsBeforeOwnCommit,
   "forwarder-answers": forwarderAnswers,
   "prevote-bumps-term": preVoteBumpsTerm,
 };
@@ -366,6 +413,21 @@ export const raft = defineProtocol({
       violates: "linearizableClientHistory",
       params: { clients: 2, requests: 2, workload: "get-put", maxTerm: 2, maxLog: 1, preVote: "off" },
       roles: { server: readsLocally },
+    },
+    "read-without-heartbeat": {
+      description:
+        "ReadIndex without the heartbeat round: a leader that committed an entry of its term answers reads at once",
+      violates: "linearizableClientHistory",
+      params: { requests: 3, workload: "get-put", maxTerm: 2, maxLog: 2, preVote: "off" },
+      roles: { server: readsWithoutHeartbeat },
+    },
+    "read-before-own-commit": {
+      description:
+        "ReadIndex before the leader committed an entry of its term: its read index may miss a committed write",
+      violates: "linearizableClientHistory",
+      // One client: it writes through n1, then its read reaches n2, elected with n1's entry but not its commit index.
+      params: { requests: 2, workload: "get-put", maxTerm: 2, maxLog: 1, preVote: "off" },
+      roles: { server: readsBeforeOwnCommit },
     },
     "forwarder-answers": {
       description: "a follower answers reads from its own state instead of forwarding them to the leader",

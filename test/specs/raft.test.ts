@@ -280,6 +280,92 @@ describe("raft: the server reducer", () => {
     expect(appended.state.log).toEqual([{ term: 1, command: { client: "c1", seq: 1, op } }]);
   });
 
+  it("ReadIndex: a read waits for a heartbeat round sent after it arrived, then answers without a log write", () => {
+    const get = { type: "get", key: "x" } as const;
+    const leader: ServerState = {
+      ...(initialState().nodes["n1"] as ServerState),
+      role: "leader",
+      currentTerm: 1,
+      votedFor: "n1",
+      log: [entry(1, put("c2", 1, 1))],
+      commitIndex: 1,
+      lastApplied: 1,
+      machine: applyCommand(emptyMachine, put("c2", 1, 1)).machine,
+      nextIndex: { n2: 2, n3: 2 },
+      matchIndex: { n2: 1, n3: 1 },
+      awaiting: ["n3"],
+    };
+    const read = raftServer.reduce(leader, { type: "ClientRequest", seq: 1, op: get }, serverCtx("n1", "c1"))!;
+    expect([read.state.log, read.state.reads, read.effects]).toEqual([
+      leader.log,
+      [{ client: "c1", seq: 1, key: "x", readIndex: 1, round: 1, acks: [] }],
+      [],
+    ]);
+    // An answer to an AppendEntries sent before the read (round 0: no round field) does not confirm it.
+    const old = raftServer.reduce(
+      read.state,
+      { type: "AppendEntriesResponse", term: 1, success: true, matchIndex: 1 },
+      serverCtx("n1", "n3"),
+    )!;
+    expect([old.state.reads[0]?.acks, old.effects]).toEqual([[], []]);
+    // The next tick starts round 1: every AppendEntries from now on carries it.
+    const tick = raftServer.reduce(old.state, { type: "Heartbeat" }, timerCtx("n1"))!;
+    const heartbeat = { type: "AppendEntries", term: 1, prevLogIndex: 1, prevLogTerm: 1, entries: [], leaderCommit: 1 };
+    expect([tick.state.readRound, tick.effects.slice(1)]).toEqual([
+      1,
+      [
+        { type: "send", to: "n2", msg: { ...heartbeat, round: 1 } },
+        { type: "send", to: "n3", msg: { ...heartbeat, round: 1 } },
+      ],
+    ]);
+    // A follower echoes the round; its acknowledgement makes a majority with the leader's own.
+    const echoed = raftServer.reduce(
+      { ...(initialState().nodes["n2"] as ServerState), log: leader.log },
+      { ...heartbeat, type: "AppendEntries", round: 1 },
+      serverCtx("n2", "n1"),
+    )!;
+    const ack = { type: "AppendEntriesResponse", term: 1, success: true, matchIndex: 1, round: 1 } as const;
+    expect(echoed.effects).toEqual([{ type: "send", to: "n1", msg: ack }]);
+    const answered = raftServer.reduce(tick.state, ack, serverCtx("n1", "n2"))!;
+    expect([answered.state.reads, answered.state.log, answered.state.machine, answered.effects]).toEqual([
+      [],
+      leader.log,
+      leader.machine,
+      [{ type: "send", to: "c1", msg: { type: "ClientReply", seq: 1, result: { type: "get", value: 1 } } }],
+    ]);
+  });
+
+  it("ReadIndex waits for a committed entry of the leader's term: before it, a read goes through the log", () => {
+    const get = { type: "get", key: "x" } as const;
+    // Elected in term 2 with a term-1 entry it does not know is committed: its commit index may lag.
+    const leader: ServerState = {
+      ...(initialState().nodes["n2"] as ServerState),
+      role: "leader",
+      currentTerm: 2,
+      votedFor: "n2",
+      log: [entry(1, put("c2", 1, 1))],
+      nextIndex: { n1: 2, n3: 2 },
+      matchIndex: { n1: 0, n3: 0 },
+    };
+    const viaLog = raftServer.reduce(leader, { type: "ClientRequest", seq: 1, op: get }, serverCtx("n2", "c1"))!;
+    expect([viaLog.state.reads, viaLog.state.log.at(-1), viaLog.effects]).toEqual([
+      [],
+      { term: 2, command: { client: "c1", seq: 1, op: get } },
+      [],
+    ]);
+    // Once an entry of its term is committed, a read (here forwarded by a follower) is served by ReadIndex.
+    const ready: ServerState = {
+      ...leader,
+      log: [...leader.log, entry(2, put("c2", 2, 1))],
+      commitIndex: 2,
+      lastApplied: 2,
+    };
+    const forwarded = { type: "ForwardedRequest", client: "c1", seq: 1, op: get } as const;
+    expect(raftServer.reduce(ready, forwarded, serverCtx("n2", "n3"))!.state.reads).toEqual([
+      { client: "c1", seq: 1, key: "x", readIndex: 2, round: 1, acks: [] },
+    ]);
+  });
+
   it("truncates only on a conflict, so a delayed shorter AppendEntries keeps later entries", () => {
     const log = [entry(1, put("c1", 1, 1)), entry(1, put("c1", 2, 1))];
     expect(mergeEntries(log, 0, [log[0]!])).toBe(log);
