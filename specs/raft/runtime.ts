@@ -171,7 +171,7 @@ export function raftPeerMessage(m: Readonly<Record<string, unknown>>): ServerInp
         prevLogTerm: m["prevLogTerm"],
         entries,
         leaderCommit: m["leaderCommit"],
-        ...roundField(m["round"] as number | undefined),
+        ...roundField(m["round"]),
       };
     }
     case "AppendEntriesResponse":
@@ -183,7 +183,7 @@ export function raftPeerMessage(m: Readonly<Record<string, unknown>>): ServerInp
             term,
             success: m["success"],
             matchIndex: m["matchIndex"],
-            ...roundField(m["round"] as number | undefined),
+            ...roundField(m["round"]),
           }
         : undefined;
     default:

@@ -509,7 +509,7 @@ describe("raft: model checking", () => {
       "violation",
       "linearizableClientHistory",
       16,
-      132_226,
+      132_293,
     ]);
     const last = r.trace!.at(-1)!.state as ProtocolState;
     expect(last.history).toEqual([
@@ -529,7 +529,7 @@ describe("raft: model checking", () => {
   it("the correct server forwards: no violation at forwarder-answers' bounds within its 16 steps", () => {
     const params = raft.variants.find((v) => v.name === "forwarder-answers")!.params!;
     const r = checkSpec(raft, { params, maxDepth: 16 });
-    expect([r.result, r.property, r.distinctStates]).toEqual(["incomplete", null, 149_379]);
+    expect([r.result, r.property, r.distinctStates]).toEqual(["incomplete", null, 149_675]);
   });
 
   it("commit-old-term replays Figure 8 on three servers in 28 steps", async () => {
@@ -600,7 +600,7 @@ describe("raft: model checking", () => {
       "violation",
       "linearizableClientHistory",
       17,
-      411_639,
+      413_275,
     ]);
     const last = r.trace!.at(-1)!.state as ProtocolState;
     expect(last.history).toEqual([
@@ -612,9 +612,42 @@ describe("raft: model checking", () => {
     expect(r.trace?.at(-2)?.action).toBe(`n2: receive ClientRequest{seq:1,op:{"type":"get","key":"x"}} from c2`);
   });
 
-  it("the correct server reads through the log: no violation at stale-read's bounds within its 17 steps", () => {
+  it("the correct server confirms reads by a heartbeat round: no violation at stale-read's bounds within its 17 steps", () => {
     const params = raft.variants.find((v) => v.name === "stale-read")!.params!;
     const r = checkSpec(raft, { params, maxDepth: 17 });
-    expect([r.result, r.property, r.distinctStates]).toEqual(["incomplete", null, 522_015]);
+    expect([r.result, r.property, r.distinctStates]).toEqual(["incomplete", null, 541_509]);
+  });
+
+  it("read-before-own-commit: a new leader's read index misses the write its predecessor committed, in 24 steps", () => {
+    const r = checkSpec(raft, { variant: "read-before-own-commit" });
+    expect([r.result, r.property, (r.trace?.length ?? 0) - 1, r.distinctStates]).toEqual([
+      "violation",
+      "linearizableClientHistory",
+      24,
+      271_330,
+    ]);
+    const last = r.trace!.at(-1)!.state as ProtocolState;
+    expect(last.history).toEqual([
+      { type: "invoke", process: "c1", f: "write", key: "x", value: 1 },
+      { type: "ok", process: "c1", f: "write", key: "x", value: 1 },
+      { type: "invoke", process: "c1", f: "read", key: "x", value: null },
+      { type: "ok", process: "c1", f: "read", key: "x", value: null },
+    ]);
+    // n2 holds the entry n1 committed but not its commit: its read index is 0, and the heartbeat round confirms it.
+    expect(r.trace?.slice(-5).map((s) => s.action)).toEqual([
+      `n2: receive ClientRequest{seq:2,op:{"type":"get","key":"x"}} from c1`,
+      "n2: timer Heartbeat",
+      "n1: receive AppendEntries{term:2,prevLogIndex:1,prevLogTerm:1,entries:[],leaderCommit:0,round:1} from n2",
+      "n2: receive AppendEntriesResponse{term:2,success:true,matchIndex:1,round:1} from n1",
+      `c1: receive ClientReply{seq:2,result:{"type":"get","value":null,"error":20}} from n2`,
+    ]);
+    const n2 = last.nodes["n2"] as ServerState;
+    expect([n2.role, n2.currentTerm, n2.commitIndex, n2.log.length]).toEqual(["leader", 2, 0, 1]);
+  });
+
+  it("the correct server reads through the log until it commits an entry of its term: no violation at read-before-own-commit's bounds within its 24 steps", () => {
+    const params = raft.variants.find((v) => v.name === "read-before-own-commit")!.params!;
+    const r = checkSpec(raft, { params, maxDepth: 24 });
+    expect([r.result, r.property, r.distinctStates]).toEqual(["incomplete", null, 378_797]);
   });
 });
