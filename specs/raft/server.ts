@@ -31,7 +31,10 @@
  *   the same step (raft.tla's UpdateTerm is a separate step);
  * - a leader advances its commit index when it handles a successful
  *   AppendEntries response (raft.tla's AdvanceCommitIndex is a separate step);
- * - AppendEntries carries every entry from `nextIndex` on (raft.tla: at most one);
+ * - AppendEntries carries every entry from `nextIndex` on, up to
+ *   {@link MAX_ENTRIES_PER_APPEND} (raft.tla: at most one); it is not
+ *   pipelined: one is outstanding per peer, and the next carries all that
+ *   was appended meanwhile;
  * - committed entries are applied in the step that commits them.
  *
  * Timers: every server always has an election timeout pending (it may fire at
