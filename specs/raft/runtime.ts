@@ -9,8 +9,9 @@
  *   armed, and is pushed back when an AppendEntries from a current leader
  *   arrives or a vote is granted (the paper's rule);
  * - Heartbeat fires every `heartbeatMs`, and at once when a leader is elected
- *   or has entries for a peer that is not awaiting a response (so replication
- *   runs at network speed, not tick speed);
+ *   or has entries for a peer that is not awaiting a response, or a read
+ *   waits for a heartbeat round (so replication and reads run at network
+ *   speed, not tick speed);
  * - a peer with an AppendEntries outstanding for `resendTicks` heartbeats is
  *   made eligible again (the resend of a lost message; the model covers it
  *   with its duplicate budget). This is a local action, recorded for replay;
@@ -42,7 +43,15 @@ import {
 } from "../../src/index.js";
 import type { ClientInput, ClientState } from "./client.js";
 import { KvError, type KvOp, type KvResult } from "./kv.js";
-import type { ClientRequest, LogEntry, ServerInput, ServerState, ServerTimer } from "./server.js";
+import {
+  needsReadRound,
+  roundField,
+  type ClientRequest,
+  type LogEntry,
+  type ServerInput,
+  type ServerState,
+  type ServerTimer,
+} from "./server.js";
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 const isCount = (v: unknown): v is number => typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
@@ -168,6 +177,7 @@ export function raftPeerMessage(m: Readonly<Record<string, unknown>>): ServerInp
         !isCount(m["prevLogIndex"]) ||
         !isCount(m["prevLogTerm"]) ||
         !isCount(m["leaderCommit"]) ||
+        !(m["round"] === undefined || isCount(m["round"])) ||
         !Array.isArray(raw)
       )
         return undefined;
@@ -184,11 +194,20 @@ export function raftPeerMessage(m: Readonly<Record<string, unknown>>): ServerInp
         prevLogTerm: m["prevLogTerm"],
         entries,
         leaderCommit: m["leaderCommit"],
+        ...roundField(m["round"]),
       };
     }
     case "AppendEntriesResponse":
-      return typeof m["success"] === "boolean" && isCount(m["matchIndex"])
-        ? { type: "AppendEntriesResponse", term, success: m["success"], matchIndex: m["matchIndex"] }
+      return typeof m["success"] === "boolean" &&
+        isCount(m["matchIndex"]) &&
+        (m["round"] === undefined || isCount(m["round"]))
+        ? {
+            type: "AppendEntriesResponse",
+            term,
+            success: m["success"],
+            matchIndex: m["matchIndex"],
+            ...roundField(m["round"]),
+          }
         : undefined;
     default:
       return undefined;
@@ -395,7 +414,8 @@ export const raftRuntime: RuntimeConfig = {
         if (pushesElectionBack(input, from, before, after)) control.rearm(ELECTION);
         if (after.role !== "leader") return;
         const peers = Object.keys(after.nextIndex);
-        if (before.role !== "leader" || hasEntriesToSend(after, peers)) control.fireNow(HEARTBEAT);
+        if (before.role !== "leader" || hasEntriesToSend(after, peers) || needsReadRound(after))
+          control.fireNow(HEARTBEAT);
       },
     };
   },

@@ -5,8 +5,9 @@
  * that applies committed entries and answers clients. From the dissertation:
  * pre-vote and check-quorum (9.6), so a server cut off from the majority
  * cannot raise its term and depose a healthy leader when it returns, and a
- * leader cut off from the majority steps down; and followers forward client
- * requests to the leader they know (6.2).
+ * leader cut off from the majority steps down; followers forward client
+ * requests to the leader they know (6.2); and reads do not write the log
+ * (ReadIndex, 6.4: see {@link startRead}).
  *
  * Replication runs on the leader's heartbeat tick with one AppendEntries
  * outstanding per peer (stop-and-wait, as etcd's probe state): on each tick
@@ -30,7 +31,10 @@
  *   the same step (raft.tla's UpdateTerm is a separate step);
  * - a leader advances its commit index when it handles a successful
  *   AppendEntries response (raft.tla's AdvanceCommitIndex is a separate step);
- * - AppendEntries carries every entry from `nextIndex` on (raft.tla: at most one);
+ * - AppendEntries carries every entry from `nextIndex` on, up to
+ *   {@link MAX_ENTRIES_PER_APPEND} (raft.tla: at most one); it is not
+ *   pipelined: one is outstanding per peer, and the next carries all that
+ *   was appended meanwhile;
  * - committed entries are applied in the step that commits them.
  *
  * Timers: every server always has an election timeout pending (it may fire at
@@ -59,12 +63,39 @@ import {
   type NodeSetup,
   type Step,
 } from "../../src/index.js";
-import { applyCommand, emptyMachine, type Command, type KvMachine, type KvOp, type KvResult } from "./kv.js";
+import {
+  applyCommand,
+  emptyMachine,
+  execute,
+  type Command,
+  type Key,
+  type KvMachine,
+  type KvOp,
+  type KvResult,
+} from "./kv.js";
 
 /** One entry of the replicated log: a client command and the term in which a leader received it. */
 export interface LogEntry {
   readonly term: number;
   readonly command: Command;
+}
+
+/**
+ * A read a leader serves without writing the log (ReadIndex, dissertation
+ * 6.4): it answers once a majority acknowledged a heartbeat round sent after
+ * the read arrived (so it was still the leader when the read arrived) and its
+ * state machine has applied `readIndex`.
+ */
+export interface PendingRead {
+  readonly client: NodeId;
+  readonly seq: number;
+  readonly key: Key;
+  /** The leader's commit index when the read arrived: the answer reflects at least entries 1..readIndex. */
+  readonly readIndex: number;
+  /** The heartbeat round whose acknowledgements confirm the leadership (one after the last round sent). */
+  readonly round: number;
+  /** The peers that acknowledged round `round` or a later one (sorted set). */
+  readonly acks: readonly NodeId[];
 }
 
 /**
@@ -106,6 +137,10 @@ export interface ServerState {
   readonly matchIndex: Readonly<Record<NodeId, number>>;
   /** Leaders only: the peers with an AppendEntries outstanding (sorted set). */
   readonly awaiting: readonly NodeId[];
+  /** Leaders only: the last heartbeat round sent (0: none in this term); AppendEntries carry it. */
+  readonly readRound: number;
+  /** Leaders only: reads waiting for their heartbeat round, in arrival order. */
+  readonly reads: readonly PendingRead[];
   /** The highest index known to be committed. */
   readonly commitIndex: number;
   /** The highest index applied to `machine` (always `commitIndex`: entries are applied as they commit). */
@@ -138,6 +173,12 @@ export interface AppendEntries {
   readonly prevLogTerm: number;
   readonly entries: readonly LogEntry[];
   readonly leaderCommit: number;
+  /**
+   * The leader's heartbeat round ({@link ServerState.readRound}), echoed in
+   * the response; absent for round 0, so a leader that never served a read by
+   * ReadIndex sends what it sent before ReadIndex existed.
+   */
+  readonly round?: number;
 }
 
 /** The answer to {@link AppendEntries}. */
@@ -147,6 +188,8 @@ export interface AppendEntriesResponse {
   readonly success: boolean;
   /** On success: the index of the last entry the follower now shares with the leader. */
   readonly matchIndex: number;
+  /** The `round` of the AppendEntries answered (absent: 0): acknowledges the leader's reads of that round and earlier. */
+  readonly round?: number;
 }
 
 /** A client's operation (the sender is the client); retried with the same `seq`. */
@@ -233,6 +276,8 @@ export function initialServerState(): ServerState {
     nextIndex: {},
     matchIndex: {},
     awaiting: [],
+    readRound: 0,
+    reads: [],
     commitIndex: 0,
     lastApplied: 0,
     machine: emptyMachine,
@@ -302,11 +347,25 @@ export function observeTerm(s: ServerState, term: number): Pending {
     nextIndex: {},
     matchIndex: {},
     awaiting: [],
+    readRound: 0,
+    reads: [],
   };
   return { state, effects: s.role === "leader" ? [cancelTimer(HEARTBEAT), setTimer(ELECTION_TIMEOUT)] : [] };
 }
 
-/** The AppendEntries a leader sends `peer`: every entry from `nextIndex[peer]` on. */
+/** The `round` field of an AppendEntries or its response: absent for round 0. */
+export function roundField(round: number | undefined): { readonly round?: number } {
+  return round === undefined || round === 0 ? {} : { round };
+}
+
+/**
+ * The most entries one AppendEntries carries: a follower far behind catches
+ * up in batches of this many, one round trip each (the model's logs are far
+ * shorter, so there every AppendEntries carries all entries from `nextIndex` on).
+ */
+export const MAX_ENTRIES_PER_APPEND = 256;
+
+/** The AppendEntries a leader sends `peer`: the entries from `nextIndex[peer]` on, at most {@link MAX_ENTRIES_PER_APPEND}. */
 export function appendEntriesFor(s: ServerState, peer: NodeId): AppendEntries {
   const prevLogIndex = (s.nextIndex[peer] ?? s.log.length + 1) - 1;
   return {
@@ -314,8 +373,9 @@ export function appendEntriesFor(s: ServerState, peer: NodeId): AppendEntries {
     term: s.currentTerm,
     prevLogIndex,
     prevLogTerm: termAt(s.log, prevLogIndex),
-    entries: s.log.slice(prevLogIndex),
+    entries: s.log.slice(prevLogIndex, prevLogIndex + MAX_ENTRIES_PER_APPEND),
     leaderCommit: s.commitIndex,
+    ...roundField(s.readRound),
   };
 }
 
@@ -384,6 +444,8 @@ export function becomeLeader(s: ServerState, ctx: NodeSetup<unknown>): ServerSte
     nextIndex: Object.fromEntries(peers.map((p) => [p, s.log.length + 1])),
     matchIndex: Object.fromEntries(peers.map((p) => [p, 0])),
     awaiting: [],
+    readRound: 0,
+    reads: [],
   };
   return become(leader, setTimer(ELECTION_TIMEOUT), setTimer(HEARTBEAT));
 }
@@ -439,7 +501,16 @@ export function preVoteRequest(s: ServerState): PreVote {
  */
 export function checkQuorum(s: ServerState, ctx: NodeSetup<unknown>): ServerStep {
   if (1 + s.heardFrom.length >= majority(ctx)) return become(s, setTimer(ELECTION_TIMEOUT));
-  const follower: ServerState = { ...s, role: "follower", heardFrom: [], nextIndex: {}, matchIndex: {}, awaiting: [] };
+  const follower: ServerState = {
+    ...s,
+    role: "follower",
+    heardFrom: [],
+    nextIndex: {},
+    matchIndex: {},
+    awaiting: [],
+    readRound: 0,
+    reads: [],
+  };
   return become(follower, cancelTimer(HEARTBEAT), setTimer(ELECTION_TIMEOUT));
 }
 
@@ -486,21 +557,25 @@ export function onPreVoteResponse(s: ServerState, m: PreVoteResponse, ctx: NodeC
   return preVotes.length < majority(ctx) ? become(counted) : startElection(counted, ctx);
 }
 
+/** Whether a read waits for a heartbeat round not yet sent (a driver may tick at once to start it). */
+export function needsReadRound(s: ServerState): boolean {
+  return s.reads.some((r) => r.round > s.readRound);
+}
+
 /**
  * The heartbeat tick: a leader sends AppendEntries to every peer not awaiting
- * a response (new entries, the commit index, or nothing: a heartbeat).
- * Not enabled while every peer is awaiting one.
+ * a response (new entries, the commit index, or nothing: a heartbeat). When
+ * a read waits for a new round, this tick starts it: the round number rises
+ * and every AppendEntries from now on carries it. Not enabled while every
+ * peer is awaiting one.
  */
 export function onHeartbeat(s: ServerState, ctx: NodeSetup<unknown>): ServerStep | undefined {
   if (s.role !== "leader") return undefined;
   const idle = peersOf(ctx).filter((p) => !setHas(s.awaiting, p));
   if (idle.length === 0) return undefined;
   const awaiting = setOf([...s.awaiting, ...idle]);
-  return become(
-    { ...s, awaiting },
-    setTimer(HEARTBEAT),
-    ...idle.map((p) => send<RaftMessage>(p, appendEntriesFor(s, p))),
-  );
+  const next: ServerState = { ...s, awaiting, readRound: needsReadRound(s) ? s.readRound + 1 : s.readRound };
+  return become(next, setTimer(HEARTBEAT), ...idle.map((p) => send<RaftMessage>(p, appendEntriesFor(next, p))));
 }
 
 /** RequestVote: grant when the term is current, the vote is free (or already this candidate's) and its log is up-to-date. */
@@ -563,6 +638,7 @@ export function onAppendEntries(s: ServerState, m: AppendEntries, ctx: NodeConte
         term: state.currentTerm,
         success: false,
         matchIndex: 0,
+        ...roundField(m.round),
       }),
     );
   if (m.term < p.state.currentTerm) return reject(p.state);
@@ -589,6 +665,7 @@ export function onAppendEntries(s: ServerState, m: AppendEntries, ctx: NodeConte
       term: applied.state.currentTerm,
       success: true,
       matchIndex: lastNew,
+      ...roundField(m.round),
     }),
   );
 }
@@ -597,8 +674,10 @@ export function onAppendEntries(s: ServerState, m: AppendEntries, ctx: NodeConte
  * The bookkeeping of an AppendEntries response at a leader of the same term:
  * the peer is no longer awaiting; on success `matchIndex` rises (never falls:
  * a duplicated response may arrive late); on failure `nextIndex` backs off by
- * one for the next tick. A response the leader ignores (stale term, no longer
- * leader) changes nothing but the term.
+ * one for the next tick; success or not, the peer acknowledges the reads of
+ * the response's round and earlier (it still knew this leader's term when it
+ * answered a heartbeat sent after they arrived). A response the leader
+ * ignores (stale term, no longer leader) changes nothing but the term.
  */
 export function recordAppendEntriesResponse(
   s: ServerState,
@@ -618,8 +697,33 @@ export function recordAppendEntriesResponse(
     heardFrom: setAdd(state.heardFrom, peer),
     matchIndex: { ...state.matchIndex, [peer]: matchIndex },
     nextIndex: { ...state.nextIndex, [peer]: nextIndex },
+    reads: ackReads(state.reads, peer, m.round ?? 0),
   };
   return { state: next, effects: p.effects };
+}
+
+function ackReads(reads: readonly PendingRead[], peer: NodeId, round: number): readonly PendingRead[] {
+  if (!reads.some((r) => r.round <= round && !setHas(r.acks, peer))) return reads;
+  return reads.map((r) => (r.round <= round && !setHas(r.acks, peer) ? { ...r, acks: setAdd(r.acks, peer) } : r));
+}
+
+/**
+ * A leader answers the reads whose round a majority (itself included)
+ * acknowledged and whose read index it has applied, from its state machine,
+ * without touching the log or the clients' sessions (dissertation, 6.4).
+ */
+export function answerReads(s: ServerState, ctx: NodeSetup<unknown>): Pending {
+  const needed = majority(ctx);
+  const ready = (r: PendingRead) => 1 + r.acks.length >= needed && r.readIndex <= s.lastApplied;
+  if (!s.reads.some(ready)) return { state: s, effects: [] };
+  const effects = s.reads.filter(ready).map((r) =>
+    send<RaftMessage>(r.client, {
+      type: "ClientReply",
+      seq: r.seq,
+      result: execute(s.machine.data, { type: "get", key: r.key }).result,
+    }),
+  );
+  return { state: { ...s, reads: s.reads.filter((r) => !ready(r)) }, effects };
 }
 
 /** AppendEntriesResponse: record it, then commit what a majority stores from the current term. */
@@ -631,7 +735,8 @@ export function onAppendEntriesResponse(
   const recorded = recordAppendEntriesResponse(s, m, ctx);
   if (recorded.state.role !== "leader") return withEffects(recorded);
   const committed = commitAndApply(recorded.state, leaderCommitIndex(recorded.state, ctx));
-  return become(committed.state, ...recorded.effects, ...committed.effects);
+  const answered = answerReads(committed.state, ctx);
+  return become(answered.state, ...recorded.effects, ...committed.effects, ...answered.effects);
 }
 
 /**
@@ -649,7 +754,48 @@ export function appendCommand(s: ServerState, command: Command, ctx: NodeSetup<u
 }
 
 /**
- * ClientRequest: a leader appends the command; a follower that knows the
+ * Whether a leader has committed an entry of its own term: until it has, its
+ * commit index may lag behind entries earlier leaders committed (and
+ * answered), so it cannot serve a read from its state machine (dissertation,
+ * 6.4, step 1; the dissertation's leader appends a no-op at the start of its
+ * term for this, this one waits for its first client command).
+ */
+export function committedInOwnTerm(s: ServerState): boolean {
+  return s.commitIndex > 0 && termAt(s.log, s.commitIndex) === s.currentTerm;
+}
+
+/**
+ * ReadIndex (dissertation, 6.4): a leader that committed an entry of its
+ * term records its commit index as the read index and waits for a heartbeat
+ * round that starts after the read arrived; {@link answerReads} answers it
+ * once a majority acknowledged that round. A retried read already waiting is
+ * not recorded twice.
+ */
+export function startRead(s: ServerState, command: Command, key: Key, ctx: NodeSetup<unknown>): ServerStep {
+  if (s.reads.some((r) => r.client === command.client && r.seq === command.seq)) return become(s);
+  const read: PendingRead = {
+    client: command.client,
+    seq: command.seq,
+    key,
+    readIndex: s.commitIndex,
+    round: s.readRound + 1,
+    acks: [],
+  };
+  // A cluster of one is its own majority: it answers at once.
+  return withEffects(answerReads({ ...s, reads: [...s.reads, read] }, ctx));
+}
+
+/**
+ * A leader serves a command: a read by ReadIndex once it committed an entry
+ * of its term, through the log before that; anything else through the log.
+ */
+export function serveCommand(s: ServerState, command: Command, ctx: NodeSetup<unknown>): ServerStep {
+  if (command.op.type === "get" && committedInOwnTerm(s)) return startRead(s, command, command.op.key, ctx);
+  return appendCommand(s, command, ctx);
+}
+
+/**
+ * ClientRequest: a leader serves the command; a follower that knows the
  * leader of its term forwards the request to it (dissertation, 6.2), so the
  * client need not find the leader itself; a server that knows no leader drops
  * it and the client retries elsewhere on its timeout.
@@ -657,19 +803,19 @@ export function appendCommand(s: ServerState, command: Command, ctx: NodeSetup<u
 export function onClientRequest(s: ServerState, m: ClientRequest, ctx: NodeContext<unknown>): ServerStep {
   if (ctx.from === undefined) return become(s);
   const command: Command = { client: ctx.from, seq: m.seq, op: m.op };
-  if (s.role === "leader") return appendCommand(s, command, ctx);
+  if (s.role === "leader") return serveCommand(s, command, ctx);
   if (s.role !== "follower" || s.leader === null) return become(s);
   return become(s, send<RaftMessage>(s.leader, { type: "ForwardedRequest", ...command }));
 }
 
 /**
- * ForwardedRequest: a leader appends the command for the client named in it.
+ * ForwardedRequest: a leader serves the command for the client named in it.
  * A server that is no longer the leader drops it (forwarding again could
  * loop): the client retries on its timeout.
  */
 export function onForwardedRequest(s: ServerState, m: ForwardedRequest, ctx: NodeContext<unknown>): ServerStep {
   if (s.role !== "leader") return become(s);
-  return appendCommand(s, { client: m.client, seq: m.seq, op: m.op }, ctx);
+  return serveCommand(s, { client: m.client, seq: m.seq, op: m.op }, ctx);
 }
 
 /** The reducer of a Raft server, dispatching on the input. */

@@ -280,6 +280,92 @@ describe("raft: the server reducer", () => {
     expect(appended.state.log).toEqual([{ term: 1, command: { client: "c1", seq: 1, op } }]);
   });
 
+  it("ReadIndex: a read waits for a heartbeat round sent after it arrived, then answers without a log write", () => {
+    const get = { type: "get", key: "x" } as const;
+    const leader: ServerState = {
+      ...(initialState().nodes["n1"] as ServerState),
+      role: "leader",
+      currentTerm: 1,
+      votedFor: "n1",
+      log: [entry(1, put("c2", 1, 1))],
+      commitIndex: 1,
+      lastApplied: 1,
+      machine: applyCommand(emptyMachine, put("c2", 1, 1)).machine,
+      nextIndex: { n2: 2, n3: 2 },
+      matchIndex: { n2: 1, n3: 1 },
+      awaiting: ["n3"],
+    };
+    const read = raftServer.reduce(leader, { type: "ClientRequest", seq: 1, op: get }, serverCtx("n1", "c1"))!;
+    expect([read.state.log, read.state.reads, read.effects]).toEqual([
+      leader.log,
+      [{ client: "c1", seq: 1, key: "x", readIndex: 1, round: 1, acks: [] }],
+      [],
+    ]);
+    // An answer to an AppendEntries sent before the read (round 0: no round field) does not confirm it.
+    const old = raftServer.reduce(
+      read.state,
+      { type: "AppendEntriesResponse", term: 1, success: true, matchIndex: 1 },
+      serverCtx("n1", "n3"),
+    )!;
+    expect([old.state.reads[0]?.acks, old.effects]).toEqual([[], []]);
+    // The next tick starts round 1: every AppendEntries from now on carries it.
+    const tick = raftServer.reduce(old.state, { type: "Heartbeat" }, timerCtx("n1"))!;
+    const heartbeat = { type: "AppendEntries", term: 1, prevLogIndex: 1, prevLogTerm: 1, entries: [], leaderCommit: 1 };
+    expect([tick.state.readRound, tick.effects.slice(1)]).toEqual([
+      1,
+      [
+        { type: "send", to: "n2", msg: { ...heartbeat, round: 1 } },
+        { type: "send", to: "n3", msg: { ...heartbeat, round: 1 } },
+      ],
+    ]);
+    // A follower echoes the round; its acknowledgement makes a majority with the leader's own.
+    const echoed = raftServer.reduce(
+      { ...(initialState().nodes["n2"] as ServerState), log: leader.log },
+      { ...heartbeat, type: "AppendEntries", round: 1 },
+      serverCtx("n2", "n1"),
+    )!;
+    const ack = { type: "AppendEntriesResponse", term: 1, success: true, matchIndex: 1, round: 1 } as const;
+    expect(echoed.effects).toEqual([{ type: "send", to: "n1", msg: ack }]);
+    const answered = raftServer.reduce(tick.state, ack, serverCtx("n1", "n2"))!;
+    expect([answered.state.reads, answered.state.log, answered.state.machine, answered.effects]).toEqual([
+      [],
+      leader.log,
+      leader.machine,
+      [{ type: "send", to: "c1", msg: { type: "ClientReply", seq: 1, result: { type: "get", value: 1 } } }],
+    ]);
+  });
+
+  it("ReadIndex waits for a committed entry of the leader's term: before it, a read goes through the log", () => {
+    const get = { type: "get", key: "x" } as const;
+    // Elected in term 2 with a term-1 entry it does not know is committed: its commit index may lag.
+    const leader: ServerState = {
+      ...(initialState().nodes["n2"] as ServerState),
+      role: "leader",
+      currentTerm: 2,
+      votedFor: "n2",
+      log: [entry(1, put("c2", 1, 1))],
+      nextIndex: { n1: 2, n3: 2 },
+      matchIndex: { n1: 0, n3: 0 },
+    };
+    const viaLog = raftServer.reduce(leader, { type: "ClientRequest", seq: 1, op: get }, serverCtx("n2", "c1"))!;
+    expect([viaLog.state.reads, viaLog.state.log.at(-1), viaLog.effects]).toEqual([
+      [],
+      { term: 2, command: { client: "c1", seq: 1, op: get } },
+      [],
+    ]);
+    // Once an entry of its term is committed, a read (here forwarded by a follower) is served by ReadIndex.
+    const ready: ServerState = {
+      ...leader,
+      log: [...leader.log, entry(2, put("c2", 2, 1))],
+      commitIndex: 2,
+      lastApplied: 2,
+    };
+    const forwarded = { type: "ForwardedRequest", client: "c1", seq: 1, op: get } as const;
+    expect(raftServer.reduce(ready, forwarded, serverCtx("n2", "n3"))!.state.reads).toEqual([
+      { client: "c1", seq: 1, key: "x", readIndex: 2, round: 1, acks: [] },
+    ]);
+  });
+
   it("truncates only on a conflict, so a delayed shorter AppendEntries keeps later entries", () => {
     const log = [entry(1, put("c1", 1, 1)), entry(1, put("c1", 2, 1))];
     expect(mergeEntries(log, 0, [log[0]!])).toBe(log);
@@ -423,7 +509,7 @@ describe("raft: model checking", () => {
       "violation",
       "linearizableClientHistory",
       16,
-      132_226,
+      132_293,
     ]);
     const last = r.trace!.at(-1)!.state as ProtocolState;
     expect(last.history).toEqual([
@@ -443,7 +529,7 @@ describe("raft: model checking", () => {
   it("the correct server forwards: no violation at forwarder-answers' bounds within its 16 steps", () => {
     const params = raft.variants.find((v) => v.name === "forwarder-answers")!.params!;
     const r = checkSpec(raft, { params, maxDepth: 16 });
-    expect([r.result, r.property, r.distinctStates]).toEqual(["incomplete", null, 149_379]);
+    expect([r.result, r.property, r.distinctStates]).toEqual(["incomplete", null, 149_675]);
   });
 
   it("commit-old-term replays Figure 8 on three servers in 28 steps", async () => {
@@ -514,7 +600,7 @@ describe("raft: model checking", () => {
       "violation",
       "linearizableClientHistory",
       17,
-      411_639,
+      413_275,
     ]);
     const last = r.trace!.at(-1)!.state as ProtocolState;
     expect(last.history).toEqual([
@@ -526,9 +612,42 @@ describe("raft: model checking", () => {
     expect(r.trace?.at(-2)?.action).toBe(`n2: receive ClientRequest{seq:1,op:{"type":"get","key":"x"}} from c2`);
   });
 
-  it("the correct server reads through the log: no violation at stale-read's bounds within its 17 steps", () => {
+  it("the correct server confirms reads by a heartbeat round: no violation at stale-read's bounds within its 17 steps", () => {
     const params = raft.variants.find((v) => v.name === "stale-read")!.params!;
     const r = checkSpec(raft, { params, maxDepth: 17 });
-    expect([r.result, r.property, r.distinctStates]).toEqual(["incomplete", null, 522_015]);
+    expect([r.result, r.property, r.distinctStates]).toEqual(["incomplete", null, 541_509]);
+  });
+
+  it("read-before-own-commit: a new leader's read index misses the write its predecessor committed, in 24 steps", () => {
+    const r = checkSpec(raft, { variant: "read-before-own-commit" });
+    expect([r.result, r.property, (r.trace?.length ?? 0) - 1, r.distinctStates]).toEqual([
+      "violation",
+      "linearizableClientHistory",
+      24,
+      271_330,
+    ]);
+    const last = r.trace!.at(-1)!.state as ProtocolState;
+    expect(last.history).toEqual([
+      { type: "invoke", process: "c1", f: "write", key: "x", value: 1 },
+      { type: "ok", process: "c1", f: "write", key: "x", value: 1 },
+      { type: "invoke", process: "c1", f: "read", key: "x", value: null },
+      { type: "ok", process: "c1", f: "read", key: "x", value: null },
+    ]);
+    // n2 holds the entry n1 committed but not its commit: its read index is 0, and the heartbeat round confirms it.
+    expect(r.trace?.slice(-5).map((s) => s.action)).toEqual([
+      `n2: receive ClientRequest{seq:2,op:{"type":"get","key":"x"}} from c1`,
+      "n2: timer Heartbeat",
+      "n1: receive AppendEntries{term:2,prevLogIndex:1,prevLogTerm:1,entries:[],leaderCommit:0,round:1} from n2",
+      "n2: receive AppendEntriesResponse{term:2,success:true,matchIndex:1,round:1} from n1",
+      `c1: receive ClientReply{seq:2,result:{"type":"get","value":null,"error":20}} from n2`,
+    ]);
+    const n2 = last.nodes["n2"] as ServerState;
+    expect([n2.role, n2.currentTerm, n2.commitIndex, n2.log.length]).toEqual(["leader", 2, 0, 1]);
+  });
+
+  it("the correct server reads through the log until it commits an entry of its term: no violation at read-before-own-commit's bounds within its 24 steps", () => {
+    const params = raft.variants.find((v) => v.name === "read-before-own-commit")!.params!;
+    const r = checkSpec(raft, { params, maxDepth: 24 });
+    expect([r.result, r.property, r.distinctStates]).toEqual(["incomplete", null, 378_797]);
   });
 });
