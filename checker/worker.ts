@@ -35,7 +35,7 @@ export type WorkerRequest =
   | { readonly type: "resume"; readonly deadline: number }
   | { readonly type: "give"; readonly count: number }
   | { readonly type: "take"; readonly batch: FrontierBatch<unknown> }
-  | { readonly type: "attach"; readonly buffers: SharedStoreBuffers }
+  | { readonly type: "rehash"; readonly buffers: SharedStoreBuffers; readonly part: number; readonly parts: number }
   | { readonly type: "spill" };
 
 /** A worker's answer: its running totals and why it stopped. */
@@ -140,7 +140,9 @@ parentPort!.on("message", (request: WorkerRequest) => {
       next.startSpilling();
       parentPort!.postMessage(report());
       return;
-    case "attach":
+    case "rehash":
+      // Moves this worker's share of the table into the larger one, then uses it (the others do not read until resumed).
+      store.rehash(request.buffers, request.part, request.parts);
       store.attach(request.buffers);
       parentPort!.postMessage(report());
       return;
