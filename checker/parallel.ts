@@ -116,10 +116,10 @@ export async function parallelSearch(
       await balance(pool);
       let reports = await Promise.all(pool.map((w) => w.ask({ type: "level", deadline })));
       while (reports.some((r) => r.paused)) {
-        // Paused to let the shared table grow: every worker is between expansions now.
-        const buffers = store.grown();
+        // Paused to let the shared table grow: every worker is between expansions now, and moves a share of it.
+        const buffers = store.larger();
+        await Promise.all(pool.map((w, part) => w.ask({ type: "rehash", buffers, part, parts: pool.length })));
         store.attach(buffers);
-        await Promise.all(pool.map((w) => w.ask({ type: "attach", buffers })));
         reports = await Promise.all(pool.map((w) => w.ask({ type: "resume", deadline })));
       }
       violation = shortest(

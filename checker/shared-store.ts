@@ -128,27 +128,42 @@ export class SharedStateStore implements FingerprintSet {
     }
   }
 
-  /** A table twice as large with every state rehashed (main thread, workers paused). */
-  grown(): SharedStoreBuffers {
-    const old = this.slots;
-    const next = allocate(Math.floor((old.length / 3) * 2 * LOAD_TO_PAUSE), this.counter.buffer as SharedArrayBuffer);
-    const slots = new Int32Array(next.slots);
-    const mask = slots.length / 3 - 1;
-    for (let at = 0; at < old.length; at += 3) {
-      const low = old[at]!;
-      if (low === 0) continue;
-      let slot = (low ^ Math.imul(old[at + 1]!, 0x9e3779b1)) & mask;
-      while (slots[3 * slot] !== 0) slot = (slot + 1) & mask;
-      // Three stores, not slots.set(old.subarray(...)): a view per state made
-      // this rehash, during which every worker waits, a tenth of a 2-worker run.
-      const to = 3 * slot;
-      slots[to] = low;
-      slots[to + 1] = old[at + 1]!;
-      slots[to + 2] = old[at + 2]!;
-    }
+  /**
+   * A table twice as large, its links copied and its slots empty, for the
+   * workers to fill with `rehash` (main thread, workers paused).
+   */
+  larger(): SharedStoreBuffers {
+    const next = allocate(
+      Math.floor((this.slots.length / 3) * 2 * LOAD_TO_PAUSE),
+      this.counter.buffer as SharedArrayBuffer,
+    );
     new Int32Array(next.parents).set(this.parents);
     new Int32Array(next.ordinals).set(this.ordinals);
     return next;
+  }
+
+  /**
+   * Moves share `part` of `parts` of this table's slots into the (larger)
+   * table `next`. The workers move their shares at once, claiming slots by
+   * compare-and-swap: done on the main thread, the rehash left every worker
+   * waiting (a tenth of a 2-worker run).
+   */
+  rehash(next: SharedStoreBuffers, part: number, parts: number): void {
+    const old = this.slots;
+    const slots = new Int32Array(next.slots);
+    const mask = slots.length / 3 - 1;
+    const capacity = old.length / 3;
+    const to = 3 * Math.floor((capacity * (part + 1)) / parts);
+    for (let at = 3 * Math.floor((capacity * part) / parts); at < to; at += 3) {
+      const low = old[at]!;
+      if (low === 0) continue;
+      const high = old[at + 1]!;
+      let slot = (low ^ Math.imul(high, 0x9e3779b1)) & mask;
+      // Every fingerprint is moved once: a claimed slot is someone else's, never a duplicate.
+      while (slots[3 * slot] !== 0 || Atomics.compareExchange(slots, 3 * slot, 0, low) !== 0) slot = (slot + 1) & mask;
+      slots[3 * slot + 1] = high;
+      slots[3 * slot + 2] = old[at + 2]!;
+    }
   }
 
   pathTo(index: number): number[] {

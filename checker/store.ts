@@ -4,10 +4,10 @@
  * so a trace can be rebuilt by replaying from an initial state.
  *
  * Hand-rolled for speed and memory: a `Set<string>` of JSON keys costs about
- * 100 bytes and a string per state; this costs 20 to 34 bytes per state and
- * no allocation per lookup. Layout: each slot holds the fingerprint's low
- * word and the state's index (8 bytes, one cache line per probe run); the
- * high word, parent and ordinal live in per-state arrays (10 bytes).
+ * 100 bytes and a string per state; this costs 23 to 40 bytes per state and
+ * no allocation per lookup. Layout: each slot holds the fingerprint's two
+ * words and the state's index (12 bytes, one cache line per probe run); the
+ * parent and ordinal live in per-state arrays (6 bytes).
  */
 
 const EMPTY = -1;
@@ -16,9 +16,8 @@ const MAX_LOAD = 0.7;
 /** Fingerprint store with trace links; state indices are dense from 0. */
 export class StateStore {
   private mask: number;
-  /** Pairs (fingerprint low word, state index or EMPTY). */
+  /** Triples (fingerprint low word, high word, state index or EMPTY). */
   private slots: Int32Array;
-  private his: Uint32Array;
   private parents: Int32Array;
   private ordinals: Uint16Array;
   /** Ordinals that do not fit 16 bits (states with more than 65,534 successors). */
@@ -31,8 +30,7 @@ export class StateStore {
     while (capacity * MAX_LOAD < initialCapacity) capacity *= 2;
     this.mask = capacity - 1;
     this.limit = Math.floor(capacity * MAX_LOAD);
-    this.slots = new Int32Array(capacity * 2).fill(EMPTY);
-    this.his = new Uint32Array(initialCapacity);
+    this.slots = new Int32Array(capacity * 3).fill(EMPTY);
     this.parents = new Int32Array(initialCapacity);
     this.ordinals = new Uint16Array(initialCapacity);
   }
@@ -44,7 +42,7 @@ export class StateStore {
 
   /** Bytes held by the store's arrays. */
   get bytes(): number {
-    return this.slots.byteLength + this.his.byteLength + this.parents.byteLength + this.ordinals.byteLength;
+    return this.slots.byteLength + this.parents.byteLength + this.ordinals.byteLength;
   }
 
   /** Bytes held per stored state. */
@@ -61,18 +59,20 @@ export class StateStore {
     const slots = this.slots;
     const mask = this.mask;
     const low = lo | 0;
+    const high = hi | 0;
     let slot = (lo ^ Math.imul(hi, 0x9e3779b1)) & mask;
     for (;;) {
-      const index = slots[2 * slot + 1]!;
-      if (index === EMPTY) break;
-      if (slots[2 * slot] === low && this.his[index] === hi >>> 0) return -1;
+      const at = 3 * slot;
+      if (slots[at + 2] === EMPTY) break;
+      if (slots[at] === low && slots[at + 1] === high) return -1;
       slot = (slot + 1) & mask;
     }
     const index = this.count++;
-    slots[2 * slot] = low;
-    slots[2 * slot + 1] = index;
+    const at = 3 * slot;
+    slots[at] = low;
+    slots[at + 1] = high;
+    slots[at + 2] = index;
     if (index >= this.parents.length) this.growLinks();
-    this.his[index] = hi;
     this.parents[index] = parent;
     if (ordinal < 0xffff) {
       this.ordinals[index] = ordinal;
@@ -88,23 +88,31 @@ export class StateStore {
   indexOf(hi: number, lo: number): number {
     const slots = this.slots;
     const low = lo | 0;
+    const high = hi | 0;
     let slot = (lo ^ Math.imul(hi, 0x9e3779b1)) & this.mask;
     for (;;) {
-      const index = slots[2 * slot + 1]!;
+      const at = 3 * slot;
+      const index = slots[at + 2]!;
       if (index === EMPTY) return -1;
-      if (slots[2 * slot] === low && this.his[index] === hi >>> 0) return index;
+      if (slots[at] === low && slots[at + 1] === high) return index;
       slot = (slot + 1) & this.mask;
     }
   }
 
+  /**
+   * Whether a fingerprint is stored: one cache line per probe run, the high
+   * word beside the low one (kept per state, it was a second cache miss on
+   * every known successor, most of a big table's lookups).
+   */
   has(hi: number, lo: number): boolean {
     const slots = this.slots;
     const low = lo | 0;
+    const high = hi | 0;
     let slot = (lo ^ Math.imul(hi, 0x9e3779b1)) & this.mask;
     for (;;) {
-      const index = slots[2 * slot + 1]!;
-      if (index === EMPTY) return false;
-      if (slots[2 * slot] === low && this.his[index] === hi >>> 0) return true;
+      const at = 3 * slot;
+      if (slots[at + 2] === EMPTY) return false;
+      if (slots[at] === low && slots[at + 1] === high) return true;
       slot = (slot + 1) & this.mask;
     }
   }
@@ -124,9 +132,9 @@ export class StateStore {
   fingerprints(indices: readonly number[]): Map<number, readonly [number, number]> {
     const wanted = new Set(indices);
     const found = new Map<number, readonly [number, number]>();
-    for (let s = 0; s < this.slots.length && found.size < wanted.size; s += 2) {
-      const index = this.slots[s + 1]!;
-      if (index !== EMPTY && wanted.has(index)) found.set(index, [this.his[index]! | 0 || 1, this.slots[s]! | 0 || 1]);
+    for (let at = 0; at < this.slots.length && found.size < wanted.size; at += 3) {
+      const index = this.slots[at + 2]!;
+      if (index !== EMPTY && wanted.has(index)) found.set(index, [this.slots[at + 1]! || 1, this.slots[at]! || 1]);
     }
     return found;
   }
@@ -140,13 +148,10 @@ export class StateStore {
   private growLinks(): void {
     // 1.5x keeps the slack (and so bytes per state) low on big runs.
     const size = Math.ceil(this.parents.length * 1.5) + 16;
-    const his = new Uint32Array(size);
-    his.set(this.his);
     const parents = new Int32Array(size);
     parents.set(this.parents);
     const ordinals = new Uint16Array(size);
     ordinals.set(this.ordinals);
-    this.his = his;
     this.parents = parents;
     this.ordinals = ordinals;
   }
@@ -154,17 +159,22 @@ export class StateStore {
   private growTable(): void {
     const old = this.slots;
     const capacity = (this.mask + 1) * 2;
-    this.mask = capacity - 1;
+    const mask = capacity - 1;
+    this.mask = mask;
     this.limit = Math.floor(capacity * MAX_LOAD);
-    const slots = new Int32Array(capacity * 2).fill(EMPTY);
-    for (let s = 0; s < old.length; s += 2) {
-      const index = old[s + 1]!;
+    const slots = new Int32Array(capacity * 3).fill(EMPTY);
+    // A sequential read of the old table (the high word used to be read per state, a cache miss each).
+    for (let from = 0; from < old.length; from += 3) {
+      const index = old[from + 2]!;
       if (index === EMPTY) continue;
-      const lo = old[s]!;
-      let slot = (lo ^ Math.imul(this.his[index]!, 0x9e3779b1)) & this.mask;
-      while (slots[2 * slot + 1] !== EMPTY) slot = (slot + 1) & this.mask;
-      slots[2 * slot] = lo;
-      slots[2 * slot + 1] = index;
+      const lo = old[from]!;
+      const hi = old[from + 1]!;
+      let slot = (lo ^ Math.imul(hi, 0x9e3779b1)) & mask;
+      while (slots[3 * slot + 2] !== EMPTY) slot = (slot + 1) & mask;
+      const to = 3 * slot;
+      slots[to] = lo;
+      slots[to + 1] = hi;
+      slots[to + 2] = index;
     }
     this.slots = slots;
   }

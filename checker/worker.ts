@@ -2,6 +2,7 @@
  * A parallel-search worker: expands its share of each BFS level against the
  * shared store. Driven by checker/parallel.ts, one message at a time.
  */
+import { deserialize, serialize } from "node:v8";
 import { parentPort, workerData } from "node:worker_threads";
 import type { InstantiateOptions } from "../src/index.js";
 import { selectProperties } from "../src/index.js";
@@ -34,9 +35,16 @@ export type WorkerRequest =
   | { readonly type: "level"; readonly deadline: number }
   | { readonly type: "resume"; readonly deadline: number }
   | { readonly type: "give"; readonly count: number }
-  | { readonly type: "take"; readonly batch: FrontierBatch<unknown> }
-  | { readonly type: "attach"; readonly buffers: SharedStoreBuffers }
+  | { readonly type: "take"; readonly batch: PackedBatch }
+  | { readonly type: "rehash"; readonly buffers: SharedStoreBuffers; readonly part: number; readonly parts: number }
   | { readonly type: "spill" };
+
+/**
+ * Waiting states moved between workers, the states serialized once by the
+ * giver: the coordinator forwards bytes, where it used to clone every state
+ * twice (in and out) while both workers waited.
+ */
+export type PackedBatch = Omit<FrontierBatch<unknown>, "states"> & { readonly states: Uint8Array };
 
 /** A worker's answer: its running totals and why it stopped. */
 export interface WorkerReport {
@@ -48,7 +56,7 @@ export interface WorkerReport {
   readonly full: boolean;
   readonly paused: boolean;
   readonly timedOut: boolean;
-  readonly batch?: FrontierBatch<unknown>;
+  readonly batch?: PackedBatch;
   /** Per `sometimes` property, whether this worker saw a state satisfying it. */
   readonly reached: readonly boolean[];
   readonly coverage: readonly CoverageRow[];
@@ -111,6 +119,15 @@ function report(extra: Partial<WorkerReport> = {}): WorkerReport {
   };
 }
 
+function pack(batch: FrontierBatch<unknown>): PackedBatch {
+  return { ...batch, states: serialize(batch.states) };
+}
+
+function unpack(batch: PackedBatch): FrontierBatch<unknown> {
+  const states = deserialize(batch.states) as unknown[];
+  return { ...batch, states: model.adopt ? states.map((s) => model.adopt!(s as never)) : states };
+}
+
 parentPort!.on("message", (request: WorkerRequest) => {
   switch (request.type) {
     case "init":
@@ -126,21 +143,19 @@ parentPort!.on("message", (request: WorkerRequest) => {
       parentPort!.postMessage(report(run(request.deadline)));
       return;
     case "give":
-      parentPort!.postMessage(report({ batch: next.drain(request.count) }));
+      parentPort!.postMessage(report({ batch: pack(next.drain(request.count)) }));
       return;
     case "take":
-      next.pushAll(
-        model.adopt
-          ? { ...request.batch, states: request.batch.states.map((s) => model.adopt!(s as never)) }
-          : request.batch,
-      );
+      next.pushAll(unpack(request.batch));
       parentPort!.postMessage(report());
       return;
     case "spill":
       next.startSpilling();
       parentPort!.postMessage(report());
       return;
-    case "attach":
+    case "rehash":
+      // Moves this worker's share of the table into the larger one, then uses it (the others do not read until resumed).
+      store.rehash(request.buffers, request.part, request.parts);
       store.attach(request.buffers);
       parentPort!.postMessage(report());
       return;

@@ -137,9 +137,12 @@ const fickleManager = defineRole<TmState, TmInput, TwoPhaseMessage>({
 
 type State = ProtocolStateOf<{ tm: typeof transactionManager; rm: typeof resourceManager }>;
 
+const RM_IDS: (readonly NodeId[] | undefined)[] = [];
+
 /** The RM ids for `rms` resource managers: rm1..rmN. */
 export function rmIds(rms: number): readonly NodeId[] {
-  return numberedIds("rm", rms);
+  // Kept per size: the invariants ask for the ids on every new state.
+  return (RM_IDS[rms] ??= numberedIds("rm", rms));
 }
 
 function rmStates(s: State, rms: number): RmState["rmState"][] {
@@ -168,7 +171,7 @@ export const twoPhaseCommit = defineProtocol({
       if (!TM_STATES.has(tm.tmState)) return false;
       const ids = rmIds(p.rms);
       if (!tm.tmPrepared.every((rm) => ids.includes(rm))) return false;
-      if (!rmStates(s, p.rms).every((x) => RM_STATES.has(x))) return false;
+      for (const id of ids) if (!RM_STATES.has(nodeOf(s, "rm", id).rmState)) return false;
       return s.network.every((e) => MESSAGE_TYPES.has(e.msg.type));
     }, "TPTypeOK: every variable holds a value of its type"),
     consistent: invariant<State, { rms: number }>((s, p) => {

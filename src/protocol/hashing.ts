@@ -16,6 +16,8 @@ export interface ItemInfo {
   readonly c2: number;
   /** Channel hash (fifo ordering) or 0. */
   readonly channel: number;
+  /** For an envelope: its receivers' node indices (-1 for an unknown id), set by the model when first delivered. */
+  receivers?: Int32Array;
 }
 
 /** Canonical objects by value: equal values intern to one object. */

@@ -74,6 +74,8 @@ interface Outcome {
   readonly timers: readonly TimerEffect[];
   /** Client-history events recorded, in order. */
   readonly events: readonly HistoryEvent[];
+  /** True when the step changes nothing: same node state, no effects (a set network's message received again). */
+  readonly still: boolean;
 }
 
 /** A timer armed or disarmed, its entry interned. */
@@ -90,6 +92,8 @@ interface NodeInfo {
   readonly c2: number;
   readonly outcomes: Map<object, Outcome | null>;
   choices: readonly object[] | undefined;
+  /** The outcome of each of `choices`, by position, as far as computed (an array read instead of a map lookup). */
+  choiceOutcomes: (Outcome | null | undefined)[] | undefined;
 }
 
 /**
@@ -132,6 +136,12 @@ export class ProtocolModel implements Model<ProtocolState>, FaultHost {
     i: number,
     value: unknown,
   ) => Record<NodeId, unknown>;
+  /** Reads the nodes record into an array by node index (generated, as `replaceNode`: named reads, not keyed ones). */
+  private readonly readNodes: (nodes: Readonly<Record<NodeId, unknown>>, out: unknown[]) => void;
+  /** The node states of the state being expanded, by node index (reused). */
+  private readonly current: unknown[] = [];
+  /** Their NodeInfo, looked up once per expanded state (deliveries read them per message and receiver). */
+  private readonly infos: NodeInfo[] = [];
   // The state being expanded, with its fingerprint and the sink of its successors (set by `successors`).
   private state!: ProtocolState;
   private fp!: Fingerprint;
@@ -179,6 +189,7 @@ export class ProtocolModel implements Model<ProtocolState>, FaultHost {
     for (const id of this.nodeIds)
       this.setups.push({ self: id, params: paramValues, nodes: this.nodeIds, roles: roleIds });
     this.replaceNode = nodeReplacer(this.nodeIds);
+    this.readNodes = nodeReader(this.nodeIds);
   }
 
   /** `role: receive Type`, `role: timer Type`, `role: Type` (a choice), or the fault (`crash`, `lose`...). */
@@ -296,20 +307,29 @@ export class ProtocolModel implements Model<ProtocolState>, FaultHost {
     this.sink = sink;
     const labels = sink.labels;
     const down = state.down;
+    const infos = this.infos;
+    const current = this.current;
+    this.readNodes(state.nodes, current);
+    for (let i = 0; i < this.nodeIds.length; i++) infos[i] = this.memo[i]!.get(current[i])!;
     for (let i = 0; i < this.nodeIds.length; i++) {
       const id = this.nodeIds[i]!;
       if (down.length > 0 && down.includes(id)) continue;
-      const info = this.memo[i]!.get(state.nodes[id])!;
+      const info = infos[i]!;
       const choices = info.choices ?? this.choicesOf(i, info);
-      for (const choice of choices) {
-        const out = this.outcome(i, info, choice, choice, "choice", undefined);
-        if (out) this.emit(i, info, out, undefined, labels ? `${id}: ${describeInput(choice)}` : "");
+      const outcomes = (info.choiceOutcomes ??= []);
+      for (let c = 0; c < choices.length; c++) {
+        let out = outcomes[c];
+        if (out === undefined) {
+          const choice = choices[c]!;
+          outcomes[c] = out = this.outcome(i, info, choice, choice, "choice", undefined);
+        }
+        if (out) this.emit(i, info, out, undefined, labels ? `${id}: ${describeInput(choices[c])}` : "");
       }
     }
     for (const t of state.timers) {
       const i = this.nodeIndex.get(t.node)!;
       if (down.length > 0 && down.includes(t.node)) continue;
-      const info = this.memo[i]!.get(state.nodes[t.node])!;
+      const info = infos[i]!;
       const out = this.outcome(i, info, t, t.timer as object, "timer", undefined);
       if (out) this.emit(i, info, out, t, labels ? `${t.node}: timer ${describeInput(t.timer)}` : "");
     }
@@ -324,23 +344,34 @@ export class ProtocolModel implements Model<ProtocolState>, FaultHost {
     for (let k = 0; k < net.length; k++) {
       if (kind.shadowed(net, k)) continue;
       const env = net[k]!;
-      const to = env.to;
-      // No array for the common single receiver: this loop runs for every message of every expanded state.
-      if (typeof to === "string") this.deliver(state, env, to, consumes ? k : undefined);
-      else for (const r of to) this.deliver(state, env, r, consumes ? k : undefined);
+      const receivers = this.receiversOf(env);
+      for (let j = 0; j < receivers.length; j++) this.deliver(state, env, receivers[j]!, consumes ? k : undefined);
     }
   }
 
-  /** Delivers `env` (message `consumed` of the network, when delivery consumes it) to `r`. */
-  private deliver(state: ProtocolState, env: Envelope, r: NodeId, consumed: number | undefined): void {
-    const down = state.down;
-    if (down.length > 0 && down.includes(r)) return;
-    const i = this.nodeIndex.get(r);
-    if (i === undefined)
+  /** The node indices an envelope goes to, kept with its interned hashes (a node id lookup per receiver was a tenth of the deliveries). */
+  private receiversOf(env: Envelope): Int32Array {
+    const info = this.items.get(env);
+    if (info?.receivers !== undefined) return info.receivers;
+    const to = typeof env.to === "string" ? [env.to] : env.to;
+    const receivers = Int32Array.from(to, (r) => this.nodeIndex.get(r) ?? -1);
+    if (info) info.receivers = receivers;
+    return receivers;
+  }
+
+  /** Delivers `env` (message `consumed` of the network, when delivery consumes it) to node `i` (-1: an unknown id). */
+  private deliver(state: ProtocolState, env: Envelope, i: number, consumed: number | undefined): void {
+    if (i < 0) {
+      const to = typeof env.to === "string" ? [env.to] : env.to;
+      const r = to.find((id) => !this.nodeIndex.has(id));
       throw new SpecRuntimeError(
         `spec "${this.spec}": message to unknown node "${r}" (${describeInput(env.msg)} from ${env.from})`,
       );
-    const info = this.memo[i]!.get(state.nodes[r])!;
+    }
+    const r = this.nodeIds[i]!;
+    const down = state.down;
+    if (down.length > 0 && down.includes(r)) return;
+    const info = this.infos[i]!;
     const out = this.outcome(i, info, env, env.msg as object, "message", env.from);
     if (out)
       this.emit(
@@ -388,6 +419,8 @@ export class ProtocolModel implements Model<ProtocolState>, FaultHost {
   private emit(i: number, before: NodeInfo, out: Outcome, consumed: Consumed, label: string): void {
     const state = this.state;
     const sink = this.sink;
+    // A step that changes nothing leads back to the state itself: its fingerprint is the parent's.
+    if (out.still && consumed === undefined && sink.probe !== undefined && sink.probe(this.fp)) return;
     let h1 = this.fp.hi - before.c1 + out.next.c1;
     let h2 = this.fp.lo - before.c2 + out.next.c2;
     let timers = state.timers;
@@ -517,7 +550,7 @@ export class ProtocolModel implements Model<ProtocolState>, FaultHost {
       activity.enabled++;
       try {
         const next = this.nodeInfo(i, step.state, `node "${id}" after ${describeInput(input)}`);
-        out = this.resolve(id, next, step.effects);
+        out = this.resolve(id, info, next, step.effects);
       } catch (error) {
         if (error instanceof SpecRuntimeError) throw new UserCodeError(invalidFault("action", where, error.message));
         throw error;
@@ -528,7 +561,12 @@ export class ProtocolModel implements Model<ProtocolState>, FaultHost {
   }
 
   /** The outcome of a step to `next` with `effects`, the effects interned and sorted by kind. */
-  private resolve(from: NodeId, next: NodeInfo, effects: readonly Effect<unknown, unknown>[]): Outcome {
+  private resolve(
+    from: NodeId,
+    before: NodeInfo,
+    next: NodeInfo,
+    effects: readonly Effect<unknown, unknown>[],
+  ): Outcome {
     const sent: Envelope[] = [];
     const timers: TimerEffect[] = [];
     const events: HistoryEvent[] = [];
@@ -550,7 +588,8 @@ export class ProtocolModel implements Model<ProtocolState>, FaultHost {
           throw new SpecRuntimeError(`spec "${this.spec}": unknown effect ${JSON.stringify(e)}`);
       }
     }
-    return { next, sent, timers, events };
+    const still = sent.length === 0 && timers.length === 0 && events.length === 0 && next === before;
+    return { next, sent, timers, events, still };
   }
 
   private choicesOf(i: number, info: NodeInfo): readonly object[] {
@@ -607,6 +646,7 @@ export class ProtocolModel implements Model<ProtocolState>, FaultHost {
       c2: mix(fp.lo, (i + 1) ^ 0x5bd1e995),
       outcomes: new Map(),
       choices: undefined,
+      choiceOutcomes: undefined,
     };
     memo.set(canonical, info);
     return info;
@@ -643,6 +683,13 @@ export class ProtocolModel implements Model<ProtocolState>, FaultHost {
     this.net.hash(known, this.items, out);
     return out;
   }
+}
+
+function nodeReader(ids: readonly NodeId[]): (nodes: Readonly<Record<NodeId, unknown>>, out: unknown[]) => void {
+  const reads = ids.map((id, i) => `o[${i}] = n[${JSON.stringify(id)}];`).join(" ");
+  // Hand-rolled for speed, as nodeReplacer: a read per node by a constant name, where a loop's n[id] is a keyed lookup.
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval
+  return new Function("n", "o", reads) as (nodes: Readonly<Record<NodeId, unknown>>, out: unknown[]) => void;
 }
 
 function nodeReplacer(

@@ -1,0 +1,36 @@
+import { describe, expect, it } from "vitest";
+import { SharedStateStore } from "../../checker/shared-store.js";
+
+/** A spread of fingerprints: distinct pairs, some sharing a low word. */
+function fingerprint(i: number): [number, number] {
+  return [Math.imul(i, 0x9e3779b1) >>> 0, i % 3 === 0 ? 7 : (i * 7919) >>> 0];
+}
+
+describe("SharedStateStore", () => {
+  it("keeps every fingerprint, index and link when the workers rehash their shares into a larger table", () => {
+    const store = SharedStateStore.create(1000);
+    let n = 0;
+    // Insert until it asks for room, grow in three shares (as three workers would), several times over.
+    for (let round = 0; round < 4; round++) {
+      while (!store.needsRoom) {
+        const [hi, lo] = fingerprint(n);
+        expect(store.insert(hi, lo, n - 1, n % 5)).toBe(n);
+        n++;
+      }
+      const next = store.larger();
+      for (let part = 0; part < 3; part++) store.rehash(next, part, 3);
+      store.attach(next);
+    }
+    expect([n, store.size]).toEqual([11468, 11468]);
+    for (let i = 0; i < n; i++) {
+      const [hi, lo] = fingerprint(i);
+      if (!store.has(hi, lo)) throw new Error(`fingerprint ${i} lost in the rehash`);
+    }
+    expect(store.has(1, 2)).toBe(false);
+    const [hi, lo] = fingerprint(500);
+    expect(store.insert(hi, lo, 0, 0)).toBe(-1);
+    expect(store.pathTo(3)).toEqual([0, 1, 2, 3]);
+    expect([store.ordinal(4), store.ordinal(n - 1)]).toEqual([4, (n - 1) % 5]);
+    expect(store.fingerprints([9, 10]).get(10)).toEqual(fingerprint(10).map((w) => w | 0));
+  });
+});
