@@ -178,9 +178,18 @@ export class MaelstromCluster {
     }
   }
 
-  /** Runs until the queue is empty and a timer tick sends nothing (all gossip acknowledged); false if the bounds hit first. */
-  settle(): boolean {
-    return this.runUntil(() => this.queue.length === 0 && this.tick() === 0);
+  /**
+   * Runs until the queue is empty and `quietTicks` timer ticks in a row send
+   * nothing (all gossip acknowledged: with `tickMs`, make the quiet span
+   * longer than the longest timer); false if the bounds hit first.
+   */
+  settle(quietTicks = 50): boolean {
+    let quiet = 0;
+    return this.runUntil(() => {
+      if (this.queue.length > 0) return false;
+      quiet = this.tick() === 0 ? quiet + 1 : 0;
+      return quiet >= quietTicks;
+    });
   }
 
   /** Ticks `n` times, delivering every message queued in between. */
@@ -206,11 +215,18 @@ export class MaelstromCluster {
     const slots = Array.from({ length: options.concurrency }, (_, i) => ({
       node: this.nodeIds[i % this.nodeIds.length]!,
       client: `c${i + 1}`,
-      pending: undefined as undefined | { key: string; invoke: HistoryEvent; at: number; after: boolean },
+      pending: undefined as undefined | { key: string; invoke: HistoryEvent; at: number; during: boolean },
     }));
     let nextClient = options.concurrency + 1;
     const history: HistoryEvent[] = [];
-    const run: LinKvRun = { history, ok: 0, fail: 0, info: 0, majorityAfterPartition: { invoked: 0, ok: 0 } };
+    const run: LinKvRun = {
+      history,
+      ok: 0,
+      fail: 0,
+      info: 0,
+      codes: {},
+      duringPartition: { majority: { ok: 0, fail: 0, info: 0 }, minority: { ok: 0, fail: 0, info: 0 } },
+    };
     const majority = (node: string) => !(options.partition?.isolate ?? []).includes(node);
     const start = this.virtualNow;
     const end = start + options.durationMs;
@@ -218,10 +234,7 @@ export class MaelstromCluster {
       const p = slot.pending!;
       history.push({ ...p.invoke, type, value, time: this.virtualNow });
       run[type]++;
-      if (p.after && majority(slot.node)) {
-        run.majorityAfterPartition.invoked++;
-        if (type === "ok") run.majorityAfterPartition.ok++;
-      }
+      if (p.during) run.duringPartition[majority(slot.node) ? "majority" : "minority"][type]++;
       slot.pending = undefined;
       // Jepsen's rule: a process whose operation is indefinite never runs another.
       if (type === "info") slot.client = `c${nextClient++}`;
@@ -240,8 +253,9 @@ export class MaelstromCluster {
         const { f, body, value } = linKvOp(random, key);
         const invoke: HistoryEvent = { type: "invoke", process: slot.client, f, key, value, time: this.virtualNow };
         history.push(invoke);
-        const after = options.partition !== undefined && now >= options.partition.atMs;
-        slot.pending = { key: this.submit(slot.node, body, slot.client), invoke, at: this.virtualNow, after };
+        const cut = options.partition;
+        const during = cut !== undefined && now >= cut.atMs && now < (cut.healMs ?? Infinity);
+        slot.pending = { key: this.submit(slot.node, body, slot.client), invoke, at: this.virtualNow, during };
       }
       this.runUntil(() => this.queue.length === 0);
       for (const slot of slots) {
@@ -252,6 +266,7 @@ export class MaelstromCluster {
           this.replies.delete(p.key);
           if (reply.type === "error") {
             const code = reply["code"];
+            run.codes[String(code)] = (run.codes[String(code)] ?? 0) + 1;
             complete(slot, code === MaelstromError.timeout || code === MaelstromError.crash ? "info" : "fail", null);
           } else complete(slot, "ok", reply.type === "read_ok" ? (reply["value"] as Json) : p.invoke.value);
         } else if (this.virtualNow - p.at >= timeoutMs) complete(slot, "info", null);
@@ -284,8 +299,13 @@ export interface LinKvRun {
   ok: number;
   fail: number;
   info: number;
-  /** Operations by clients of nodes outside the partitioned set, invoked after the partition started. */
-  readonly majorityAfterPartition: { invoked: number; ok: number };
+  /** The error codes of the run's replies, and how often each came. */
+  readonly codes: Record<string, number>;
+  /**
+   * Outcomes of the operations invoked while the partition lasted, by the
+   * side of the clients' node: the majority (not cut off) and the minority.
+   */
+  readonly duringPartition: Readonly<Record<"majority" | "minority", Record<"ok" | "fail" | "info", number>>>;
 }
 
 /** One lin-kv operation, an even mix as Maelstrom's: its history name, request body and history value. */

@@ -13,9 +13,10 @@
  *
  * What the node adds around any role, by Maelstrom's protocol:
  * - a client request the role does not take (not enabled, or taken with no
- *   effect and no change of state) is answered 11, temporarily unavailable:
- *   it certainly did not happen, and the client may retry (a Raft server
- *   that knows no leader);
+ *   effect and no change of state: a Raft server that knows no leader, a
+ *   generator whose clock tick is used up) is offered again, with a fresh
+ *   clock reading, at each poll for `retryMs`, then answered 11, temporarily
+ *   unavailable: it certainly did not happen, and the client may retry;
  * - a reducer that throws on a request answers 13, crash (indefinite);
  * - a request left unanswered for `requestTimeoutMs` (forwarded to a leader
  *   that fell silent) is answered 0, timeout (indefinite), so the client
@@ -72,6 +73,8 @@ export interface NodeEnv {
   random?(): number;
   /** How long a client request may stay unanswered before the node answers 0, timeout (default 1000 ms). */
   readonly requestTimeoutMs?: number;
+  /** How long a request the role does not take is offered again before the node answers 11 (default 100 ms). */
+  readonly retryMs?: number;
 }
 
 const defaultEvery = (ms: number, f: () => void): (() => void) => {
@@ -115,6 +118,8 @@ export class MaelstromNode {
   private readonly routes = new Map<string, string>();
   /** The request being handled, while its step runs. */
   private current: Message | undefined;
+  /** Requests the role did not take, offered again until their deadline. */
+  private readonly retrying: { readonly message: Message; readonly until: number }[] = [];
 
   constructor(
     readonly workload: string,
@@ -191,6 +196,7 @@ export class MaelstromNode {
     this.timers.clear();
     this.pending.clear();
     this.routes.clear();
+    this.retrying.length = 0;
     const setup = this.setup();
     const { role } = this.mapping;
     try {
@@ -207,7 +213,7 @@ export class MaelstromNode {
     this.reply(message, { type: "init_ok" });
   }
 
-  private fromClient(message: Message): void {
+  private fromClient(message: Message, retryUntil?: number): void {
     const { body } = message;
     let input: unknown;
     try {
@@ -218,7 +224,7 @@ export class MaelstromNode {
     if (input === undefined) return this.error(message, MaelstromError.notSupported, `${body.type} is not supported`);
     if (isErrorBody(input)) return this.error(message, input.code, input.text);
     const key = body.msg_id === undefined ? undefined : `${message.src}/${body.msg_id}`;
-    if (key !== undefined)
+    if (key !== undefined && !this.pending.has(key))
       this.pending.set(key, { message, deadline: this.now() + (this.env.requestTimeoutMs ?? 1000) });
     const before = this.state;
     this.current = message;
@@ -231,11 +237,13 @@ export class MaelstromNode {
     } finally {
       this.current = undefined;
     }
-    // Not taken: nothing happened, so the client may safely try again (elsewhere).
-    if (key !== undefined && this.pending.has(key) && (!taken || (this.state === before && this.lastEffects === 0))) {
-      this.pending.delete(key);
-      this.error(message, MaelstromError.temporarilyUnavailable, `${this.workload}: cannot serve this request now`);
-    }
+    if (key === undefined || !this.pending.has(key) || (taken && (this.state !== before || this.lastEffects > 0)))
+      return;
+    // Not taken: nothing happened, so it may be offered again, and the client may safely try again (elsewhere).
+    const until = retryUntil ?? this.now() + (this.env.retryMs ?? 100);
+    if (this.now() < until) return void this.retrying.push({ message, until });
+    this.pending.delete(key);
+    this.error(message, MaelstromError.temporarilyUnavailable, `${this.workload}: cannot serve this request now`);
   }
 
   private fromPeer(message: Message): void {
@@ -250,7 +258,7 @@ export class MaelstromNode {
         this.error(message, MaelstromError.notSupported, `${body.type} is not a message between nodes`);
       return;
     }
-    const input = this.mapping.peer(body["msg"]);
+    const input: unknown = this.mapping.peer(body["msg"]);
     if (input === undefined) return this.env.log(`invalid message ignored: ${JSON.stringify(message)}`);
     const carried = this.mapping.carries?.(input);
     if (carried !== undefined) this.routes.set(`${carried.client}/${carried.msgId}`, message.src);
@@ -373,6 +381,7 @@ export class MaelstromNode {
         this.env.log(`the reducer threw on timer ${key}: ${errorText(e)}`);
       }
     }
+    for (const r of this.retrying.splice(0)) this.fromClient(r.message, r.until);
     for (const [key, p] of [...this.pending]) {
       if (p.deadline > now) continue;
       this.pending.delete(key);

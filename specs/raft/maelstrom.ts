@@ -24,7 +24,6 @@ import { raftPeerMessage, raftRuntime } from "./runtime.js";
 import {
   raftServer,
   SERVER_ROLE,
-  type ClientReply,
   type LogEntry,
   type RaftMessage,
   type ServerInput,
@@ -163,7 +162,7 @@ export const raftMaelstrom: MaelstromMapping<ServerState, ServerInput, RaftMessa
     msg.type === "ClientReply"
       ? linKvReply(msg.result, request)
       : { type: "error", code: MaelstromError.crash, text: `unexpected ${msg.type}` },
-  answers: (msg) => (msg.type === "ClientReply" ? (msg as ClientReply).seq - 1 : undefined),
+  answers: (msg) => (msg.type === "ClientReply" ? msg.seq - 1 : undefined),
   peer: linKvPeerInput,
   carries: (input) => (input.type === "ForwardedRequest" ? { client: input.client, msgId: input.seq - 1 } : undefined),
 };
