@@ -532,7 +532,9 @@ function program(io: CliIo, exit: { code: number }) {
 
   cli
     .command("maelstrom")
-    .description("run a Maelstrom node on stdin/stdout: echo, unique-ids, broadcast, lin-kv (a catalogue spec's reducer each)")
+    .description(
+      "run a Maelstrom node on stdin/stdout: echo, unique-ids, broadcast, lin-kv (a catalogue spec's reducer each)",
+    )
     .argument("<spec>", "the workload: echo, unique-ids, broadcast, lin-kv (or raft)")
     .action(async (spec: string) => {
       exit.code = await runMaelstrom(spec, { stdout: io.stdout, stderr: io.stderr });
