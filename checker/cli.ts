@@ -541,8 +541,10 @@ function program(io: CliIo, exit: { code: number }) {
 
   cli
     .command("maelstrom")
-    .description("run a Maelstrom node on stdin/stdout: echo, unique-ids, broadcast, raft (lin-kv)")
-    .argument("<spec>", "echo, unique-ids, broadcast or raft (lin-kv)")
+    .description(
+      "run a Maelstrom node on stdin/stdout: echo, unique-ids, broadcast, lin-kv (a catalogue spec's reducer each)",
+    )
+    .argument("<spec>", "the workload: echo, unique-ids, broadcast, lin-kv (or raft)")
     .action(async (spec: string) => {
       exit.code = await runMaelstrom(spec, { stdout: io.stdout, stderr: io.stderr });
     });

@@ -6,6 +6,7 @@ import { twoPhaseCommit } from "./two-phase-commit.js";
 import { lamportClock } from "./lamport-clock.js";
 import { vectorClock } from "./vector-clock.js";
 import { causalBroadcast } from "./causal-broadcast.js";
+import { broadcast } from "./broadcast.js";
 import { fifoDelivery } from "./fifo-delivery.js";
 import { reliableDelivery } from "./reliable-delivery.js";
 import { uniqueIds } from "./unique-ids.js";
@@ -53,6 +54,7 @@ export const catalogue: readonly AnySpec[] = [
   lamportClock,
   vectorClock,
   causalBroadcast,
+  broadcast,
   fifoDelivery,
   reliableDelivery,
   uniqueIds,

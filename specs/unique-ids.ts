@@ -18,7 +18,7 @@
  */
 import { produce } from "immer";
 import { match } from "ts-pattern";
-import { choose, defineSpec, int, invariant } from "../src/index.js";
+import { become, choose, defineRole, defineSpec, int, invariant, reply, type MaelstromMapping } from "../src/index.js";
 
 /** A Snowflake id: the generator's clock reading, its node number and a sequence number within the tick. */
 export interface SnowflakeId {
@@ -296,3 +296,66 @@ export const uniqueIds = defineSpec({
     },
   },
 });
+
+// ---------------------------------------------------------------------------
+// The generator as a node: Maelstrom's unique-ids workload.
+// ---------------------------------------------------------------------------
+
+/** A request for an id, with the node's clock reading: time enters the reducer as an input. */
+export interface GenerateRequest {
+  readonly type: "Generate";
+  readonly clock: number;
+}
+
+/** The id made for a request. */
+export interface Issued {
+  readonly type: "Issued";
+  readonly id: SnowflakeId;
+}
+
+/** Ids per clock tick of a node (2^12, Twitter's layout). */
+export const NODE_SEQUENCES = 4096;
+/** How many nodes the 10 bits of Twitter's layout number. */
+const NODE_NUMBERS = 1024;
+
+/** A node's number: its position among the nodes (the 10-bit field of the id). */
+function nodeNumber(ctx: { readonly self: string; readonly nodes: readonly string[] }): number {
+  const n = ctx.nodes.indexOf(ctx.self);
+  if (n < 0 || n >= NODE_NUMBERS) throw new Error(`node ${ctx.self} must be one of the first ${NODE_NUMBERS} nodes`);
+  return n;
+}
+
+/**
+ * A generator node: `nextId` with the node's number and Twitter's sequence
+ * bits. A request it cannot serve at this clock reading (the clock is behind
+ * the last id, or the tick's ids are used up) is not taken: no id, no change.
+ */
+export const idGenerator = defineRole<GeneratorState, GenerateRequest, Issued>({
+  init: () => initialGenerator,
+  durable: ["lastTimestamp", "sequence"],
+  reduce: (s, input, ctx) => {
+    const r = nextId(s, input.clock, { node: nodeNumber(ctx), sequences: NODE_SEQUENCES });
+    return r.type === "wait" ? become(s) : become(r.state, reply(ctx, { type: "Issued", id: r.id }));
+  },
+});
+
+/**
+ * Maelstrom's unique-ids workload: `generate` becomes `Generate` at the
+ * node's clock; the id is its 64-bit integer as a decimal string (beyond
+ * JSON's exact integers). A node that has no durable state to restore
+ * starts as if it had used up the current tick, so a restarted node's first
+ * id is in a later tick than any its previous life issued (as long as the
+ * clock did not move back across the restart).
+ */
+export const uniqueIdsMaelstrom: MaelstromMapping<GeneratorState, GenerateRequest, Issued> = {
+  workload: "unique-ids",
+  role: idGenerator,
+  roleName: "node",
+  init: (setup, now) => {
+    nodeNumber(setup);
+    return { lastTimestamp: now, sequence: NODE_SEQUENCES - 1 };
+  },
+  request: (body, { now }) => (body.type === "generate" ? { type: "Generate", clock: now } : undefined),
+  reply: (msg) => ({ type: "generate_ok", id: encodeId(msg.id).toString() }),
+  peer: () => undefined,
+};

@@ -130,6 +130,14 @@ export {
 } from "./trace-formats.js";
 export type { ItfValue, ReadTrace, SequenceEvent, SequenceOptions, TraceJson, TraceSource } from "./trace-formats.js";
 export { DEFAULT_CHOICE_MS, DEFAULT_TIMER_MS, isRuntimeClientId } from "./runtime-config.js";
+export { MAELSTROM_ERROR_CODES, MaelstromError } from "./maelstrom-config.js";
+export type {
+  MaelstromBody,
+  MaelstromErrorBody,
+  MaelstromErrorCode,
+  MaelstromMapping,
+  MaelstromRequest,
+} from "./maelstrom-config.js";
 export type {
   ClientAnswer,
   ClientOperation,

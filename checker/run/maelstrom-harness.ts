@@ -1,19 +1,29 @@
 /**
  * An in-process stand-in for Maelstrom: runs N `MaelstromNode`s, routes their
  * messages through one queue (optionally dropping inter-node messages with a
- * seeded random choice), and plays the clients. Time is virtual: the nodes'
- * periodic timers fire only when the harness ticks, which it does when the
- * queue runs dry. Everything is bounded by counts, never by wall-clock time.
+ * seeded random choice, or all messages across a partition), and plays the
+ * clients. Time is virtual: the nodes' periodic timers fire only when the
+ * harness ticks. Everything is bounded by counts, never by wall-clock time,
+ * and seeded, so a run is the same every time.
+ *
+ * `runLinKv` plays Maelstrom's lin-kv workload (`maelstrom test -w lin-kv
+ * --node-count 3 --rate 10 --concurrency 2n`): one client per concurrency
+ * slot, each bound to a node (slot i to node i mod n), issuing an even mix
+ * of reads, writes of 0..4 and compare-and-sets of 0..4 to 0..4 on a few
+ * keys, at `rate` operations per second in all, and recording the history
+ * as Jepsen does: `ok`, `fail` for definite errors, `info` for a timeout or
+ * an indefinite error (after which the slot's next client is a new process).
  */
-import { MaelstromNode, type Body, type MaelstromSpec, type Message } from "./maelstrom.js";
+import { MAELSTROM_ERROR_CODES, MaelstromError, type HistoryEvent, type Json } from "../../src/index.js";
 import { seededRandom } from "../../src/runtime/seeded-random.js";
+import { MaelstromNode, type Body, type Message } from "./maelstrom.js";
 
 export interface ClusterOptions {
   /** Number of nodes, named n1..nN (default 3). */
   readonly nodes?: number;
   /** Probability of dropping a message between two nodes (default 0). */
   readonly dropRate?: number;
-  /** Seed of the drops (default 1). */
+  /** Seed of the drops and of the nodes' random timers (default 1). */
   readonly seed?: number;
   /** Upper bound on deliveries per `request`/`settle` (default 100000). */
   readonly maxDeliveries?: number;
@@ -39,9 +49,11 @@ export class MaelstromCluster {
   /** Counters for reports. */
   readonly stats = { delivered: 0, dropped: 0, ticks: 0 };
   readonly logs: string[] = [];
+  /** Every error code a node answered a client with, and how often. */
+  readonly errorCodes = new Map<number, number>();
 
   constructor(
-    readonly spec: MaelstromSpec,
+    readonly workload: string,
     private readonly options: ClusterOptions = {},
   ) {
     this.nodeIds = Array.from({ length: options.nodes ?? 3 }, (_, i) => `n${i + 1}`);
@@ -49,7 +61,7 @@ export class MaelstromCluster {
     for (const id of this.nodeIds) {
       this.nodes.set(
         id,
-        new MaelstromNode(spec, {
+        new MaelstromNode(workload, {
           send: (m) => this.route(m),
           log: (line) => this.logs.push(`${id}: ${line}`),
           ...(options.tickMs !== undefined
@@ -70,11 +82,21 @@ export class MaelstromCluster {
     }
   }
 
+  /** The virtual clock, in ms. */
+  get now(): number {
+    return this.virtualNow;
+  }
+
   private readonly isolated = new Set<string>();
 
   /** Drops every message between `node` and the other nodes from now on (a partition; clients still reach it). */
   isolate(node: string): void {
     this.isolated.add(node);
+  }
+
+  /** Ends every partition. */
+  heal(): void {
+    this.isolated.clear();
   }
 
   private route(m: Message): void {
@@ -89,10 +111,17 @@ export class MaelstromCluster {
       }
       this.queue.push(m);
     } else if (m.body.in_reply_to !== undefined) {
+      if (m.body.type === "error" && typeof m.body["code"] === "number")
+        this.errorCodes.set(m.body["code"], (this.errorCodes.get(m.body["code"]) ?? 0) + 1);
       this.replies.set(`${m.dest}/${m.body.in_reply_to}`, m.body);
     } else {
       this.logs.push(`to client ${m.dest} without in_reply_to: ${JSON.stringify(m)}`);
     }
+  }
+
+  /** Error codes answered that Maelstrom's protocol does not document (none, in a correct node). */
+  undocumentedCodes(): number[] {
+    return [...this.errorCodes.keys()].filter((c) => !(MAELSTROM_ERROR_CODES as readonly number[]).includes(c));
   }
 
   /** Delivers queued messages, ticking the timers when the queue is empty, until `done` or the bounds. True if `done`. */
@@ -124,11 +153,16 @@ export class MaelstromCluster {
     return this.queue.length + this.stats.dropped - before;
   }
 
-  /** Sends a client request to `node` and runs the cluster until the reply arrives; throws if it does not within the bounds. */
-  request(node: string, body: { type: string; [field: string]: unknown }, client = "c1"): Body {
+  /** Sends a client request without waiting; returns the key its reply will arrive under. */
+  private submit(node: string, body: { type: string; [field: string]: unknown }, client: string): string {
     const msgId = this.clientMsgId++;
     this.queue.push({ src: client, dest: node, body: { ...body, msg_id: msgId } });
-    const key = `${client}/${msgId}`;
+    return `${client}/${msgId}`;
+  }
+
+  /** Sends a client request to `node` and runs the cluster until the reply arrives; throws if it does not within the bounds. */
+  request(node: string, body: { type: string; [field: string]: unknown }, client = "c1"): Body {
+    const key = this.submit(node, body, client);
     if (!this.runUntil(() => this.replies.has(key)))
       throw new Error(`no reply from ${node} to ${JSON.stringify(body)} within the bounds`);
     const reply = this.replies.get(key)!;
@@ -144,9 +178,18 @@ export class MaelstromCluster {
     }
   }
 
-  /** Runs until the queue is empty and a timer tick sends nothing (all gossip acknowledged); false if the bounds hit first. */
-  settle(): boolean {
-    return this.runUntil(() => this.queue.length === 0 && this.tick() === 0);
+  /**
+   * Runs until the queue is empty and `quietTicks` timer ticks in a row send
+   * nothing (all gossip acknowledged: with `tickMs`, make the quiet span
+   * longer than the longest timer); false if the bounds hit first.
+   */
+  settle(quietTicks = 50): boolean {
+    let quiet = 0;
+    return this.runUntil(() => {
+      if (this.queue.length > 0) return false;
+      quiet = this.tick() === 0 ? quiet + 1 : 0;
+      return quiet >= quietTicks;
+    });
   }
 
   /** Ticks `n` times, delivering every message queued in between. */
@@ -161,4 +204,122 @@ export class MaelstromCluster {
   stop(): void {
     for (const n of this.nodes.values()) n.stop();
   }
+
+  /** Plays Maelstrom's lin-kv workload (see the module comment); the cluster must be initialised, with `tickMs`. */
+  runLinKv(options: LinKvOptions): LinKvRun {
+    const tickMs = this.options.tickMs;
+    if (tickMs === undefined) throw new Error("runLinKv needs virtual time (tickMs)");
+    const random = seededRandom(options.seed);
+    const keys = options.keys ?? 3;
+    const timeoutMs = options.timeoutMs ?? 1000;
+    const slots = Array.from({ length: options.concurrency }, (_, i) => ({
+      node: this.nodeIds[i % this.nodeIds.length]!,
+      client: `c${i + 1}`,
+      pending: undefined as undefined | { key: string; invoke: HistoryEvent; at: number; during: boolean },
+    }));
+    let nextClient = options.concurrency + 1;
+    const history: HistoryEvent[] = [];
+    const run: LinKvRun = {
+      history,
+      ok: 0,
+      fail: 0,
+      info: 0,
+      codes: {},
+      duringPartition: { majority: { ok: 0, fail: 0, info: 0 }, minority: { ok: 0, fail: 0, info: 0 } },
+    };
+    const majority = (node: string) => !(options.partition?.isolate ?? []).includes(node);
+    const start = this.virtualNow;
+    const end = start + options.durationMs;
+    const complete = (slot: (typeof slots)[number], type: "ok" | "fail" | "info", value: Json) => {
+      const p = slot.pending!;
+      history.push({ ...p.invoke, type, value, time: this.virtualNow });
+      run[type]++;
+      if (p.during) run.duringPartition[majority(slot.node) ? "majority" : "minority"][type]++;
+      slot.pending = undefined;
+      // Jepsen's rule: a process whose operation is indefinite never runs another.
+      if (type === "info") slot.client = `c${nextClient++}`;
+    };
+    while (this.virtualNow < end || slots.some((s) => s.pending !== undefined)) {
+      const now = this.virtualNow - start;
+      if (options.partition !== undefined) {
+        if (now === options.partition.atMs) for (const n of options.partition.isolate) this.isolate(n);
+        if (now === options.partition.healMs) this.heal();
+      }
+      // Issue operations at `rate` per second in all, on a free slot chosen at random.
+      const free = slots.filter((s) => s.pending === undefined);
+      if (this.virtualNow < end && free.length > 0 && random() < (options.rate * tickMs) / 1000) {
+        const slot = free[Math.floor(random() * free.length)]!;
+        const key = String(Math.floor(random() * keys));
+        const { f, body, value } = linKvOp(random, key);
+        const invoke: HistoryEvent = { type: "invoke", process: slot.client, f, key, value, time: this.virtualNow };
+        history.push(invoke);
+        const cut = options.partition;
+        const during = cut !== undefined && now >= cut.atMs && now < (cut.healMs ?? Infinity);
+        slot.pending = { key: this.submit(slot.node, body, slot.client), invoke, at: this.virtualNow, during };
+      }
+      this.runUntil(() => this.queue.length === 0);
+      for (const slot of slots) {
+        const p = slot.pending;
+        if (p === undefined) continue;
+        const reply = this.replies.get(p.key);
+        if (reply !== undefined) {
+          this.replies.delete(p.key);
+          if (reply.type === "error") {
+            const code = reply["code"];
+            run.codes[String(code)] = (run.codes[String(code)] ?? 0) + 1;
+            complete(slot, code === MaelstromError.timeout || code === MaelstromError.crash ? "info" : "fail", null);
+          } else complete(slot, "ok", reply.type === "read_ok" ? (reply["value"] as Json) : p.invoke.value);
+        } else if (this.virtualNow - p.at >= timeoutMs) complete(slot, "info", null);
+      }
+      this.tick();
+    }
+    return run;
+  }
+}
+
+/** A lin-kv run: duration, rate, concurrency, and an optional partition. */
+export interface LinKvOptions {
+  readonly durationMs: number;
+  /** Operations per second, over all clients. */
+  readonly rate: number;
+  /** Clients at once (Maelstrom's default for lin-kv: twice the nodes). */
+  readonly concurrency: number;
+  readonly seed: number;
+  /** Keys (default 3). */
+  readonly keys?: number;
+  /** How long a client waits for a reply before it records `info` (default 1000 ms). */
+  readonly timeoutMs?: number;
+  /** Cut `isolate` off from the other nodes from `atMs` until `healMs` (ms into the run). */
+  readonly partition?: { readonly atMs: number; readonly healMs?: number; readonly isolate: readonly string[] };
+}
+
+/** What a lin-kv run recorded. */
+export interface LinKvRun {
+  readonly history: HistoryEvent[];
+  ok: number;
+  fail: number;
+  info: number;
+  /** The error codes of the run's replies, and how often each came. */
+  readonly codes: Record<string, number>;
+  /**
+   * Outcomes of the operations invoked while the partition lasted, by the
+   * side of the clients' node: the majority (not cut off) and the minority.
+   */
+  readonly duringPartition: Readonly<Record<"majority" | "minority", Record<"ok" | "fail" | "info", number>>>;
+}
+
+/** One lin-kv operation, an even mix as Maelstrom's: its history name, request body and history value. */
+function linKvOp(
+  random: () => number,
+  key: string,
+): { f: string; body: { type: string; [field: string]: unknown }; value: Json } {
+  const r = random();
+  if (r < 1 / 3) return { f: "read", body: { type: "read", key }, value: null };
+  if (r < 2 / 3) {
+    const v = Math.floor(random() * 5);
+    return { f: "write", body: { type: "write", key, value: v }, value: v };
+  }
+  const from = Math.floor(random() * 5);
+  const to = Math.floor(random() * 5);
+  return { f: "cas", body: { type: "cas", key, from, to }, value: [from, to] };
 }

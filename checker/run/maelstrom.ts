@@ -2,26 +2,55 @@
  * Maelstrom's node protocol (https://github.com/jepsen-io/maelstrom): one JSON
  * message per line on stdin/stdout, `{"src","dest","body":{"type",...}}`,
  * logs on stderr. A node first gets `init` ({node_id, node_ids}) and answers
- * `init_ok`, then serves a workload: `echo`, `unique-ids` (Snowflake ids from
- * the reducers of specs/unique-ids.ts), `broadcast` (gossip with retries).
- * `raft` serves lin-kv with the Raft server reducer (see maelstrom-raft.ts).
+ * `init_ok`, then serves a workload.
+ *
+ * One generic node serves every workload: it runs a catalogue spec's role
+ * reducer, unchanged, through the spec's `MaelstromMapping` (declared next
+ * to the spec: which client body is which input, which message is which
+ * reply, how node-to-node messages are validated) and the spec's runtime
+ * configuration (timer durations, driver policies). No workload has node
+ * code of its own here; see `MAELSTROM_WORKLOADS` for who serves what.
+ *
+ * What the node adds around any role, by Maelstrom's protocol:
+ * - a client request the role does not take (not enabled, or taken with no
+ *   effect and no change of state: a Raft server that knows no leader, a
+ *   generator whose clock tick is used up) is offered again, with a fresh
+ *   clock reading, at each poll for `retryMs`, then answered 11, temporarily
+ *   unavailable: it certainly did not happen, and the client may retry;
+ * - a reducer that throws on a request answers 13, crash (indefinite);
+ * - a request left unanswered for `requestTimeoutMs` (forwarded to a leader
+ *   that fell silent) is answered 0, timeout (indefinite), so the client
+ *   moves on instead of waiting out its own timeout;
+ * - an answer the role gives on another node (the leader a follower
+ *   forwarded to) travels back to the node the client asked, which replies.
+ *
+ * Messages between nodes travel as `{type: "peer", msg}` (the role's own
+ * message) and `{type: "relay", client, msg}` (an answer on its way back).
  *
  * The node is independent of stdio: `MaelstromNode` takes a `send` function,
- * a clock and a timer factory, so tests can route messages between nodes in
- * one process.
+ * a clock and a timer factory, so tests route messages between nodes in one
+ * process (maelstrom-harness.ts).
  */
 import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
-import { RaftKv } from "./maelstrom-raft.js";
-import { encodeId, initialGenerator, nextId, type GeneratorState } from "../../specs/unique-ids.js";
+import {
+  MaelstromError,
+  resolveParams,
+  type Effect,
+  type HostControl,
+  type MaelstromBody,
+  type MaelstromErrorBody,
+  type MaelstromErrorCode,
+  type MaelstromMapping,
+  type NodeContext,
+  type NodeDriver,
+  type NodeSetup,
+  type RuntimeParamValues,
+} from "../../src/index.js";
+import { MAELSTROM_WORKLOADS, maelstromWorkloadNames } from "./maelstrom-workloads.js";
 
-/** The body of a Maelstrom message: a type, an optional id, and the workload's fields. */
-export interface Body {
-  readonly type: string;
-  readonly msg_id?: number;
-  readonly in_reply_to?: number;
-  readonly [field: string]: unknown;
-}
+/** The body of a Maelstrom message. */
+export type Body = MaelstromBody;
 
 /** One Maelstrom message. */
 export interface Message {
@@ -30,31 +59,22 @@ export interface Message {
   readonly body: Body;
 }
 
-/** The workloads this runtime serves, by spec name. */
-export const MAELSTROM_SPECS = ["echo", "unique-ids", "broadcast", "raft"] as const;
-export type MaelstromSpec = (typeof MAELSTROM_SPECS)[number];
-
-function isMaelstromSpec(name: string): name is MaelstromSpec {
-  return (MAELSTROM_SPECS as readonly string[]).includes(name);
-}
-
-/** Maelstrom's error codes used here. */
-const ErrorCode = { notSupported: 10, malformedRequest: 12 } as const;
-
 /** What a node needs from its surroundings. */
 export interface NodeEnv {
   /** Sends a message (to a client or another node). */
   send(message: Message): void;
   /** Writes a log line (stderr in the CLI). */
   log(line: string): void;
-  /** The clock, in milliseconds: the explicit time input of the id generator (default Date.now). */
+  /** The clock, in milliseconds (default Date.now). */
   now?(): number;
   /** Calls `f` every `ms` milliseconds until the returned function is called (default setInterval). */
   every?(ms: number, f: () => void): () => void;
-  /** Random numbers in [0, 1) for election timeouts (default Math.random). */
+  /** Random numbers in [0, 1) for timer durations (default Math.random). */
   random?(): number;
-  /** How often unacknowledged gossip is resent, in ms (default 100). */
-  readonly gossipMs?: number;
+  /** How long a client request may stay unanswered before the node answers 0, timeout (default 1000 ms). */
+  readonly requestTimeoutMs?: number;
+  /** How long a request the role does not take is offered again before the node answers 11 (default 100 ms). */
+  readonly retryMs?: number;
 }
 
 const defaultEvery = (ms: number, f: () => void): (() => void) => {
@@ -63,38 +83,56 @@ const defaultEvery = (ms: number, f: () => void): (() => void) => {
   return () => clearInterval(t);
 };
 
-/** Ids per clock tick of the generator (2^12, Twitter's layout). */
-const SEQUENCES = 4096;
+/** How often the node looks for due timers and expired requests, in ms. */
+const POLL_MS = 10;
+/** A timer's duration when the spec's runtime configuration does not say. */
+const DEFAULT_TIMER_MS = 100;
 
-/** One Maelstrom node serving one workload. */
+type Reply = { readonly type: string; readonly [field: string]: unknown };
+
+/** A client request the node took and has not answered yet. */
+interface Pending {
+  readonly message: Message;
+  readonly deadline: number;
+}
+
+/** One Maelstrom node: a spec's role reducer behind the spec's Maelstrom mapping. */
 export class MaelstromNode {
   private nodeId: string | undefined;
   private nodeIds: readonly string[] = [];
   private nextMsgId = 1;
   private readonly now: () => number;
   private readonly every: (ms: number, f: () => void) => () => void;
+  private readonly random: () => number;
   private readonly stops: (() => void)[] = [];
-
-  // unique-ids
-  private generator: GeneratorState = initialGenerator;
-  private nodeIndex = 0;
-
-  // raft (lin-kv)
-  private raft: RaftKv | undefined;
-
-  // broadcast
-  private readonly seen = new Set<unknown>();
-  private readonly seenKeys = new Set<string>();
-  private neighbours: string[] = [];
-  /** Per neighbour: messages (by key) it has not acknowledged yet. */
-  private readonly unacked = new Map<string, Map<string, unknown>>();
+  private readonly mapping: MaelstromMapping;
+  private readonly params: RuntimeParamValues;
+  private state: unknown;
+  private driver: NodeDriver<unknown, unknown, unknown> | undefined;
+  private lastDriverTick = 0;
+  /** Armed timers by their JSON: the timer and when it fires. */
+  private readonly timers = new Map<string, { readonly timer: unknown; at: number }>();
+  /** Client requests awaiting an answer, by `client/msg_id`. */
+  private readonly pending = new Map<string, Pending>();
+  /** Forwarded requests whose answer goes back to the node the client asked, by `client/msg_id`. */
+  private readonly routes = new Map<string, string>();
+  /** The request being handled, while its step runs. */
+  private current: Message | undefined;
+  /** Requests the role did not take, offered again until their deadline. */
+  private readonly retrying: { readonly message: Message; readonly until: number }[] = [];
 
   constructor(
-    readonly spec: MaelstromSpec,
+    readonly workload: string,
     private readonly env: NodeEnv,
   ) {
+    const mapping = MAELSTROM_WORKLOADS[workload];
+    if (mapping === undefined)
+      throw new Error(`unknown maelstrom workload "${workload}"; valid: ${maelstromWorkloadNames().join(", ")}`);
+    this.mapping = mapping;
+    this.params = resolveParams(mapping.runtime?.params ?? {}, {}, {});
     this.now = env.now ?? Date.now;
     this.every = env.every ?? defaultEvery;
+    this.random = env.random ?? Math.random;
   }
 
   /** This node's id, once initialised. */
@@ -102,9 +140,9 @@ export class MaelstromNode {
     return this.nodeId;
   }
 
-  /** The Raft server's role, for the raft spec once initialised. */
-  get raftRole(): string | undefined {
-    return this.raft?.role;
+  /** The role's state, once initialised (for tests and logs). */
+  get roleState(): unknown {
+    return this.state;
   }
 
   /** Stops the node's timers. */
@@ -120,25 +158,21 @@ export class MaelstromNode {
       this.env.log(`message before init, ignored: ${JSON.stringify(message)}`);
       return;
     }
-    switch (this.spec) {
-      case "echo":
-        if (body.type === "echo") return this.reply(message, { type: "echo_ok", echo: body["echo"] });
-        break;
-      case "unique-ids":
-        if (body.type === "generate") return this.generate(message);
-        break;
-      case "broadcast":
-        if (this.broadcast(message)) return;
-        break;
-      case "raft":
-        if (this.raft?.handle(message)) return;
-        break;
-    }
+    if (this.nodeIds.includes(message.src)) return this.fromPeer(message);
     if (body.in_reply_to !== undefined) {
       this.env.log(`unexpected reply ignored: ${JSON.stringify(message)}`);
       return;
     }
-    this.error(message, ErrorCode.notSupported, "not supported");
+    this.fromClient(message);
+  }
+
+  private setup(): NodeSetup<unknown> {
+    return {
+      self: this.nodeId ?? "",
+      params: this.mapping.params ?? {},
+      nodes: this.nodeIds,
+      roles: { [this.mapping.roleName]: this.nodeIds },
+    };
   }
 
   private init(message: Message): void {
@@ -147,149 +181,219 @@ export class MaelstromNode {
     if (
       typeof nodeId !== "string" ||
       !Array.isArray(nodeIds) ||
-      !nodeIds.every((n): n is string => typeof n === "string")
+      !nodeIds.every((n): n is string => typeof n === "string") ||
+      !nodeIds.includes(nodeId)
     ) {
-      return this.error(message, ErrorCode.malformedRequest, "init needs node_id (string) and node_ids (strings)");
-    }
-    const index = nodeIds.indexOf(nodeId);
-    if (index < 0 || index >= 1024)
       return this.error(
         message,
-        ErrorCode.malformedRequest,
-        `node_id ${nodeId} must be one of the first 1024 node_ids`,
+        MaelstromError.malformedRequest,
+        "init needs node_id (a string) and node_ids (strings, node_id among them)",
       );
+    }
     if (this.nodeId !== undefined) this.stop();
     this.nodeId = nodeId;
     this.nodeIds = nodeIds;
-    this.nodeIndex = index;
-    // A restarted node may share a clock tick with ids its previous life issued:
-    // it starts as if it had used up the current tick, so its first id is in a later one.
-    this.generator = { lastTimestamp: this.now(), sequence: SEQUENCES - 1 };
-    this.neighbours = nodeIds.filter((n) => n !== nodeId);
-    if (this.spec === "broadcast") this.stops.push(this.every(this.env.gossipMs ?? 100, () => this.gossipAll()));
-    if (this.spec === "raft") {
-      const raft = new RaftKv({
-        self: nodeId,
-        nodeIds,
-        now: this.now,
-        random: this.env.random ?? Math.random,
-        sendPeer: (dest, body) => this.send(dest, body),
-        reply: (to, body) => this.reply(to, body),
-        log: (line) => this.env.log(line),
-      });
-      this.raft = raft;
-      this.stops.push(this.every(10, () => raft.tick()));
+    this.timers.clear();
+    this.pending.clear();
+    this.routes.clear();
+    this.retrying.length = 0;
+    const setup = this.setup();
+    const { role } = this.mapping;
+    try {
+      this.state = this.mapping.init ? this.mapping.init(setup, this.now()) : role.init(setup);
+      for (const t of role.initialTimers?.(this.state, setup) ?? []) this.arm(t);
+    } catch (e) {
+      this.nodeId = undefined;
+      return this.error(message, MaelstromError.malformedRequest, `cannot serve ${this.workload}: ${errorText(e)}`);
     }
-    this.env.log(`init ${nodeId} (index ${index}) of ${nodeIds.join(",")} serving ${this.spec}`);
+    this.driver = this.mapping.runtime?.driver?.(this.params);
+    this.lastDriverTick = this.now();
+    this.stops.push(this.every(POLL_MS, () => this.poll()));
+    this.env.log(`init ${nodeId} of ${nodeIds.join(",")} serving ${this.workload}`);
     this.reply(message, { type: "init_ok" });
   }
 
-  private generate(message: Message): void {
-    // The clock enters the reducer as an explicit input; when it says wait
-    // (clock behind the last id, or the tick's sequences used up) we read it again.
-    for (let attempt = 0; attempt < 1_000_000; attempt++) {
-      const r = nextId(this.generator, this.now(), { node: this.nodeIndex, sequences: SEQUENCES });
-      if (r.type === "issued") {
-        this.generator = r.state;
-        return this.reply(message, { type: "generate_ok", id: encodeId(r.id).toString() });
-      }
-    }
-    this.error(message, 11, "clock did not advance; try again");
-  }
-
-  /** The broadcast workload; false when the message is not one of its own. */
-  private broadcast(message: Message): boolean {
+  private fromClient(message: Message, retryUntil?: number): void {
     const { body } = message;
-    switch (body.type) {
-      case "topology": {
-        const topology = body["topology"];
-        const mine =
-          typeof topology === "object" && topology !== null
-            ? (topology as Record<string, unknown>)[this.nodeId!]
-            : undefined;
-        if (Array.isArray(mine) && mine.every((n): n is string => typeof n === "string")) {
-          this.neighbours = mine.filter((n) => n !== this.nodeId);
-          // Messages we know go to new neighbours too.
-          for (const n of this.neighbours)
-            for (const key of this.seenKeys) this.pending(n).set(key, JSON.parse(key) as unknown);
-        } else {
-          this.env.log(`topology without an entry for ${this.nodeId}; keeping neighbours ${this.neighbours.join(",")}`);
-        }
-        this.reply(message, { type: "topology_ok" });
-        return true;
-      }
+    let input: unknown;
+    try {
+      input = this.mapping.request(body, { now: this.now(), self: this.nodeId!, client: message.src });
+    } catch (e) {
+      return this.error(message, MaelstromError.malformedRequest, errorText(e));
+    }
+    if (input === undefined) return this.error(message, MaelstromError.notSupported, `${body.type} is not supported`);
+    if (isErrorBody(input)) return this.error(message, input.code, input.text);
+    const key = body.msg_id === undefined ? undefined : `${message.src}/${body.msg_id}`;
+    if (key !== undefined && !this.pending.has(key))
+      this.pending.set(key, { message, deadline: this.now() + (this.env.requestTimeoutMs ?? 1000) });
+    const before = this.state;
+    this.current = message;
+    let taken: boolean;
+    try {
+      taken = this.step(input, message.src, { fromClient: true });
+    } catch (e) {
+      if (key !== undefined) this.pending.delete(key);
+      return this.error(message, MaelstromError.crash, `the reducer threw: ${errorText(e)}`);
+    } finally {
+      this.current = undefined;
+    }
+    if (key === undefined || !this.pending.has(key) || (taken && (this.state !== before || this.lastEffects > 0)))
+      return;
+    // Not taken: nothing happened, so it may be offered again, and the client may safely try again (elsewhere).
+    const until = retryUntil ?? this.now() + (this.env.retryMs ?? 100);
+    if (this.now() < until) return void this.retrying.push({ message, until });
+    this.pending.delete(key);
+    this.error(message, MaelstromError.temporarilyUnavailable, `${this.workload}: cannot serve this request now`);
+  }
+
+  private fromPeer(message: Message): void {
+    const { body } = message;
+    if (body.type === "relay") {
+      if (typeof body["client"] !== "string")
+        return this.env.log(`malformed relay ignored: ${JSON.stringify(message)}`);
+      return this.toClient(body["client"], body["msg"]);
+    }
+    if (body.type !== "peer") {
+      if (body.in_reply_to === undefined)
+        this.error(message, MaelstromError.notSupported, `${body.type} is not a message between nodes`);
+      return;
+    }
+    const input: unknown = this.mapping.peer(body["msg"]);
+    if (input === undefined) return this.env.log(`invalid message ignored: ${JSON.stringify(message)}`);
+    const carried = this.mapping.carries?.(input);
+    if (carried !== undefined) this.routes.set(`${carried.client}/${carried.msgId}`, message.src);
+    try {
+      this.step(input, message.src, { fromClient: false });
+    } catch (e) {
+      this.env.log(`the reducer threw on ${JSON.stringify(message)}: ${errorText(e)}`);
+    }
+  }
+
+  /** Effects of the last step, for the "not taken" rule. */
+  private lastEffects = 0;
+
+  /** Runs the role's reducer on one input and performs its effects; false when the input is not enabled. */
+  private step(input: unknown, from: string | undefined, opts: { readonly fromClient: boolean }): boolean {
+    const ctx: NodeContext<unknown> = {
+      ...this.setup(),
+      from,
+      kind: from === undefined ? "timer" : "message",
+    };
+    const before = this.state;
+    const result = this.mapping.role.reduce(before, input, ctx);
+    this.lastEffects = result?.effects.length ?? 0;
+    if (result !== undefined) {
+      this.state = result.state;
+      for (const e of result.effects) this.perform(e);
+    }
+    this.driver?.afterInput?.(this.control(), {
+      input,
+      from,
+      before,
+      after: this.state,
+      enabled: result !== undefined,
+      fromClient: opts.fromClient,
+    });
+    return result !== undefined;
+  }
+
+  private perform(e: Effect<unknown, unknown>): void {
+    switch (e.type) {
+      case "send":
+        return this.sendTo(e.to, e.msg);
       case "broadcast":
-        if (!("message" in body)) {
-          this.error(message, ErrorCode.malformedRequest, "broadcast needs a message");
-          return true;
-        }
-        this.learn([body["message"]], message.src);
-        this.reply(message, { type: "broadcast_ok" });
-        return true;
-      case "read":
-        this.reply(message, { type: "read_ok", messages: [...this.seen] });
-        return true;
-      case "gossip": {
-        const messages = body["messages"];
-        if (!Array.isArray(messages)) {
-          this.env.log(`gossip without messages ignored: ${JSON.stringify(message)}`);
-          return true;
-        }
-        this.learn(messages, message.src);
-        this.reply(message, { type: "gossip_ok", messages });
-        return true;
+        for (const to of e.to) this.sendTo(to, e.msg);
+        return;
+      case "setTimer":
+        return this.arm(e.timer);
+      case "cancelTimer":
+        this.timers.delete(JSON.stringify(e.timer));
+        return;
+      case "record":
+        return;
+    }
+  }
+
+  private sendTo(to: string, msg: unknown): void {
+    if (this.nodeIds.includes(to)) this.send(to, { type: "peer", msg });
+    else this.toClient(to, msg);
+  }
+
+  /** The role's message to a client: the reply to its pending request here, or relayed to the node that has it. */
+  private toClient(client: string, msg: unknown): void {
+    const msgId = this.mapping.answers?.(msg) ?? (this.current?.src === client ? this.current.body.msg_id : undefined);
+    if (msgId === undefined) return this.env.log(`message to ${client} answers no request, dropped`);
+    const key = `${client}/${msgId}`;
+    const waiting = this.pending.get(key);
+    if (waiting !== undefined) {
+      this.pending.delete(key);
+      return this.reply(waiting.message, this.mapping.reply(msg, waiting.message.body));
+    }
+    const via = this.routes.get(key);
+    if (via !== undefined) {
+      this.routes.delete(key);
+      if (via !== this.nodeId) this.send(via, { type: "relay", client, msg });
+    }
+  }
+
+  private arm(timer: unknown): void {
+    const ms = this.mapping.runtime?.timerMs?.(timer, this.params, this.random) ?? DEFAULT_TIMER_MS;
+    this.timers.set(JSON.stringify(timer), { timer, at: this.now() + ms });
+  }
+
+  private control(): HostControl<unknown> {
+    return {
+      rearm: (timer) => {
+        if (this.timers.has(JSON.stringify(timer))) this.arm(timer);
+      },
+      fireNow: (timer) => {
+        const t = this.timers.get(JSON.stringify(timer));
+        if (t !== undefined) t.at = this.now();
+      },
+      // Definite answers to clients come from the node's rules above (a driver's "not the leader"
+      // would be wrong after a forward: the leader may still apply the request); to nodes, it is a peer message.
+      sendRaw: (to, msg) => {
+        if (this.nodeIds.includes(to)) this.send(to, { type: "peer", msg });
+      },
+      local: (action) => {
+        const local = this.mapping.runtime?.local;
+        if (local !== undefined) this.state = local(this.state, action);
+      },
+      now: () => this.now(),
+    };
+  }
+
+  /** Fires due timers, runs the driver's tick, and answers requests past their deadline. */
+  private poll(): void {
+    const now = this.now();
+    const tickMs = this.driver?.tickMs;
+    if (this.driver?.onTick !== undefined && tickMs !== undefined && now - this.lastDriverTick >= tickMs) {
+      this.lastDriverTick = now;
+      this.driver.onTick(this.control(), this.state);
+    }
+    for (const [key, t] of [...this.timers]) {
+      if (t.at > now || this.timers.get(key) !== t) continue;
+      this.timers.delete(key);
+      try {
+        // A timer whose input is not enabled stays pending, as in the model.
+        if (!this.step(t.timer, undefined, { fromClient: false }) && !this.timers.has(key)) this.arm(t.timer);
+      } catch (e) {
+        this.env.log(`the reducer threw on timer ${key}: ${errorText(e)}`);
       }
-      case "gossip_ok": {
-        const messages = body["messages"];
-        const pending = this.unacked.get(message.src);
-        if (Array.isArray(messages) && pending) for (const m of messages) pending.delete(JSON.stringify(m));
-        return true;
-      }
-      default:
-        return false;
+    }
+    for (const r of this.retrying.splice(0)) this.fromClient(r.message, r.until);
+    for (const [key, p] of [...this.pending]) {
+      if (p.deadline > now) continue;
+      this.pending.delete(key);
+      this.error(p.message, MaelstromError.timeout, "no answer in time; the operation may still take effect");
     }
   }
 
-  private pending(neighbour: string): Map<string, unknown> {
-    let p = this.unacked.get(neighbour);
-    if (!p) this.unacked.set(neighbour, (p = new Map<string, unknown>()));
-    return p;
-  }
-
-  /** Records messages; new ones are gossiped to every neighbour but the one they came from, right away and until acknowledged. */
-  private learn(messages: readonly unknown[], from: string): void {
-    const fresh: string[] = [];
-    for (const m of messages) {
-      const key = JSON.stringify(m);
-      if (key === undefined || this.seenKeys.has(key)) continue;
-      this.seenKeys.add(key);
-      this.seen.add(m);
-      fresh.push(key);
-    }
-    if (fresh.length === 0) return;
-    for (const n of this.neighbours) {
-      if (n === from) continue;
-      const p = this.pending(n);
-      for (const key of fresh) p.set(key, JSON.parse(key) as unknown);
-      this.gossip(n);
-    }
-  }
-
-  private gossip(neighbour: string): void {
-    const p = this.unacked.get(neighbour);
-    if (!p || p.size === 0) return;
-    this.send(neighbour, { type: "gossip", messages: [...p.values()] });
-  }
-
-  private gossipAll(): void {
-    for (const n of this.unacked.keys()) this.gossip(n);
-  }
-
-  private send(dest: string, body: { type: string; [field: string]: unknown }): void {
+  private send(dest: string, body: Reply): void {
     this.env.send({ src: this.nodeId ?? "", dest, body: { ...body, msg_id: this.nextMsgId++ } });
   }
 
-  private reply(to: Message, body: { type: string; [field: string]: unknown }): void {
+  private reply(to: Message, body: Reply): void {
     const inReplyTo = to.body.msg_id === undefined ? {} : { in_reply_to: to.body.msg_id };
     this.env.send({
       src: this.nodeId ?? to.dest,
@@ -298,10 +402,18 @@ export class MaelstromNode {
     });
   }
 
-  private error(to: Message, code: number, text: string): void {
+  private error(to: Message, code: MaelstromErrorCode, text: string): void {
     this.env.log(`error ${code} (${text}) for ${JSON.stringify(to)}`);
     if (to.body.msg_id !== undefined) this.reply(to, { type: "error", code, text });
   }
+}
+
+function isErrorBody(v: unknown): v is MaelstromErrorBody {
+  return typeof v === "object" && v !== null && (v as { type?: unknown }).type === "error";
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
 }
 
 /**
@@ -313,7 +425,7 @@ export function parseMessage(line: string): Message | string {
   try {
     value = JSON.parse(line);
   } catch (e) {
-    return `not JSON: ${e instanceof Error ? e.message : String(e)}`;
+    return `not JSON: ${errorText(e)}`;
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) return "not a JSON object";
   const v = value as Record<string, unknown>;
@@ -335,17 +447,18 @@ export interface MaelstromIo {
 }
 
 /**
- * Runs a Maelstrom node for `spec` on stdin/stdout until stdin ends; returns
- * the exit code (2 for an unknown spec).
+ * Runs a Maelstrom node for a workload (a spec name or Maelstrom's workload
+ * name) on stdin/stdout until stdin ends; returns the exit code (2 for an
+ * unknown workload).
  */
-export async function runMaelstrom(spec: string, io: MaelstromIo = {}): Promise<number> {
+export async function runMaelstrom(workload: string, io: MaelstromIo = {}): Promise<number> {
   const stdout = io.stdout ?? ((t: string) => void process.stdout.write(t));
   const stderr = io.stderr ?? ((t: string) => void process.stderr.write(t));
-  if (!isMaelstromSpec(spec)) {
-    stderr(`interleave: unknown maelstrom spec "${spec}"; valid: ${MAELSTROM_SPECS.join(", ")}\n`);
+  if (!Object.hasOwn(MAELSTROM_WORKLOADS, workload)) {
+    stderr(`interleave: unknown maelstrom workload "${workload}"; valid: ${maelstromWorkloadNames().join(", ")}\n`);
     return 2;
   }
-  const node = new MaelstromNode(spec, {
+  const node = new MaelstromNode(workload, {
     send: (m) => stdout(`${JSON.stringify(m)}\n`),
     log: (line) => stderr(`${line}\n`),
   });
@@ -361,7 +474,7 @@ export async function runMaelstrom(spec: string, io: MaelstromIo = {}): Promise<
       try {
         node.handle(m);
       } catch (e) {
-        stderr(`error handling ${line}: ${e instanceof Error ? e.message : String(e)}\n`);
+        stderr(`error handling ${line}: ${errorText(e)}\n`);
       }
     }
   } finally {

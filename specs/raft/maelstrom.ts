@@ -1,0 +1,168 @@
+/**
+ * Raft serving Maelstrom's lin-kv workload (`interleave maelstrom lin-kv`):
+ * the server reducer of server.ts, unchanged, with its runtime configuration
+ * (runtime.ts: timer durations, heartbeat and resend policies). This file is
+ * only the mapping between Maelstrom's bodies and the reducer's messages:
+ *
+ * - `read {key}`, `write {key, value}`, `cas {key, from, to}` become a
+ *   `ClientRequest` of get, put or cas; keys and values may be any JSON
+ *   (a key is stored as its JSON text). The request's `msg_id` + 1 is the
+ *   session sequence number (ids may start at 0; sessions count from 1), so
+ *   a request the client retries is applied once;
+ * - a follower forwards a request to the leader it knows (the reducer does,
+ *   dissertation 6.2); the leader's `ClientReply` travels back to the node the
+ *   client asked, which replies. A server that knows no leader takes no step,
+ *   and the node answers 11 (temporarily unavailable);
+ * - the reply: `read_ok {value}`, `write_ok`, `cas_ok`, or error 20 (key
+ *   does not exist: a read, or a cas, of an absent key) or 22 (precondition
+ *   failed: a cas whose `from` is not the value).
+ */
+import type { Json, MaelstromBody, MaelstromErrorBody, MaelstromMapping } from "../../src/index.js";
+import { MaelstromError } from "../../src/index.js";
+import type { KvOp, KvResult } from "./kv.js";
+import { raftPeerMessage, raftRuntime } from "./runtime.js";
+import {
+  raftServer,
+  SERVER_ROLE,
+  type LogEntry,
+  type RaftMessage,
+  type ServerInput,
+  type ServerState,
+  type ServerTimer,
+} from "./server.js";
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+const isCount = (v: unknown): v is number => typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
+/** Bodies come from JSON.parse, so any field that is present is a JSON value. */
+const has = (v: Record<string, unknown>, field: string): boolean => Object.hasOwn(v, field) && v[field] !== undefined;
+
+/** A store operation from another server, its values any JSON; or undefined. */
+function opOf(v: unknown): KvOp | undefined {
+  if (!isRecord(v) || typeof v["key"] !== "string") return undefined;
+  const key = v["key"];
+  switch (v["type"]) {
+    case "get":
+      return { type: "get", key };
+    case "put":
+      return has(v, "value") ? { type: "put", key, value: v["value"] as Json } : undefined;
+    case "cas":
+      return has(v, "expected") && has(v, "value")
+        ? { type: "cas", key, expected: v["expected"] as Json, value: v["value"] as Json }
+        : undefined;
+    default:
+      return undefined;
+  }
+}
+
+function entryOf(v: unknown): LogEntry | undefined {
+  if (!isRecord(v) || !isCount(v["term"]) || !isRecord(v["command"])) return undefined;
+  const c = v["command"];
+  const op = opOf(c["op"]);
+  if (typeof c["client"] !== "string" || !isCount(c["seq"]) || op === undefined) return undefined;
+  return { term: v["term"], command: { client: c["client"], seq: c["seq"], op } };
+}
+
+/**
+ * A message from another server: the runtime's validation, except that store
+ * values may be any JSON (Maelstrom's lin-kv allows them; `interleave run`'s
+ * workload writes integers).
+ */
+export function linKvPeerInput(msg: unknown): ServerInput | undefined {
+  if (!isRecord(msg)) return undefined;
+  if (msg["type"] === "ForwardedRequest") {
+    const op = opOf(msg["op"]);
+    const client = msg["client"];
+    return typeof client === "string" && isCount(msg["seq"]) && msg["seq"] >= 1 && op !== undefined
+      ? { type: "ForwardedRequest", client, seq: msg["seq"], op }
+      : undefined;
+  }
+  if (msg["type"] === "AppendEntries") {
+    const raw = msg["entries"];
+    if (!isCount(msg["term"]) || !isCount(msg["prevLogIndex"]) || !isCount(msg["prevLogTerm"])) return undefined;
+    if (!isCount(msg["leaderCommit"]) || !Array.isArray(raw)) return undefined;
+    const entries: LogEntry[] = [];
+    for (const e of raw) {
+      const entry = entryOf(e);
+      if (entry === undefined) return undefined;
+      entries.push(entry);
+    }
+    return {
+      type: "AppendEntries",
+      term: msg["term"],
+      prevLogIndex: msg["prevLogIndex"],
+      prevLogTerm: msg["prevLogTerm"],
+      entries,
+      leaderCommit: msg["leaderCommit"],
+    };
+  }
+  // A client's request reaches a server from the client only, never from a peer.
+  return msg["type"] === "ClientRequest" ? undefined : raftPeerMessage(msg);
+}
+
+const malformed = (text: string): MaelstromErrorBody => ({
+  type: "error",
+  code: MaelstromError.malformedRequest,
+  text,
+});
+
+/** The store operation of a lin-kv request, an error to answer, or undefined for another type. */
+function linKvOp(body: MaelstromBody): KvOp | MaelstromErrorBody | undefined {
+  const b = body as Record<string, unknown>;
+  const key = JSON.stringify(b["key"]);
+  switch (body.type) {
+    case "read":
+      return has(b, "key") ? { type: "get", key } : malformed("read needs a key");
+    case "write":
+      return has(b, "key") && has(b, "value")
+        ? { type: "put", key, value: b["value"] as Json }
+        : malformed("write needs a key and a value");
+    case "cas":
+      return has(b, "key") && has(b, "from") && has(b, "to")
+        ? { type: "cas", key, expected: b["from"] as Json, value: b["to"] as Json }
+        : malformed("cas needs a key, from and to");
+    default:
+      return undefined;
+  }
+}
+
+/** The reply body of a store result. */
+export function linKvReply(result: KvResult, request: MaelstromBody): MaelstromBody {
+  switch (result.type) {
+    case "get":
+      return result.error === undefined && result.value !== null
+        ? { type: "read_ok", value: result.value }
+        : { type: "error", code: MaelstromError.keyDoesNotExist, text: "key does not exist" };
+    case "put":
+      return { type: "write_ok" };
+    case "cas":
+      if (result.swapped) return { type: "cas_ok" };
+      return result.error === MaelstromError.keyDoesNotExist
+        ? { type: "error", code: MaelstromError.keyDoesNotExist, text: "key does not exist" }
+        : {
+            type: "error",
+            code: MaelstromError.preconditionFailed,
+            text: `expected ${JSON.stringify(request["from"])}`,
+          };
+  }
+}
+
+/** Maelstrom's lin-kv served by the Raft server role: see the module comment. */
+export const raftMaelstrom: MaelstromMapping<ServerState, ServerInput, RaftMessage, ServerTimer> = {
+  workload: "lin-kv",
+  role: raftServer,
+  roleName: SERVER_ROLE,
+  runtime: raftRuntime,
+  request(body) {
+    const op = linKvOp(body);
+    if (op === undefined || op.type === "error") return op;
+    if (body.msg_id === undefined || !isCount(body.msg_id)) return malformed(`${body.type} needs a msg_id`);
+    return { type: "ClientRequest", seq: body.msg_id + 1, op };
+  },
+  reply: (msg, request) =>
+    msg.type === "ClientReply"
+      ? linKvReply(msg.result, request)
+      : { type: "error", code: MaelstromError.crash, text: `unexpected ${msg.type}` },
+  answers: (msg) => (msg.type === "ClientReply" ? msg.seq - 1 : undefined),
+  peer: linKvPeerInput,
+  carries: (input) => (input.type === "ForwardedRequest" ? { client: input.client, msgId: input.seq - 1 } : undefined),
+};
