@@ -130,7 +130,7 @@ export class Budget {
     );
   }
 
-  /** Memory ran out (typed arrays that cannot grow, `why` says more). */
+  /** Memory ran out: keeps the first `why` for the report and gives the limit. */
   outOfMemory(why: string): "max-memory" {
     this.memoryNote ??= why;
     return "max-memory";
