@@ -328,7 +328,7 @@ function program(io: CliIo, exit: { code: number }) {
     .option("--timeout <seconds>", "stop after this long (result incomplete)", positiveNumber("--timeout"))
     .option(
       "--max-memory <MB>",
-      "stop before resident memory reaches this many MiB (result incomplete); the BFS queue moves to disk first",
+      "MiB for the search's data: the fingerprint store plus the BFS queue in memory (Node's own ~60 MB not counted); the queue spills to disk to stay within it, a store that alone exceeds it ends the search (result incomplete). Default: half the physical memory",
       positiveInt("--max-memory"),
     )
     .option("--symmetry", "store one state per orbit of the spec's interchangeable nodes")

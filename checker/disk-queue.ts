@@ -1,9 +1,9 @@
 /**
- * TLC's disk queue: when the BFS queue would outgrow its share of
- * `--max-memory`, batches of waiting states are written to append-only
- * segment files in a temporary directory and read back oldest first, so the
- * search keeps its order (and so its counts and shortest traces) and
- * finishes instead of stopping at the memory limit.
+ * TLC's disk queue: when the BFS queue would outgrow what `--max-memory`
+ * leaves after the fingerprint store, batches of waiting states are written
+ * to append-only segment files in a temporary directory and read back
+ * oldest first, so the search keeps its order (and so its counts and
+ * shortest traces) and finishes instead of stopping at the memory limit.
  *
  * A segment is one batch in V8's structured-clone format (`v8.serialize`,
  * the encoding `postMessage` uses to hand states to parallel workers): the
@@ -18,10 +18,28 @@ import { deserialize, serialize, setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import type { FrontierBatch } from "./frontier.js";
 
+/**
+ * What the waiting states may take in memory: a fixed number of bytes (a
+ * knob for tests and benchmarks), or what `--max-memory` leaves after the
+ * search's fingerprint store (and a liveness check's edge log), so the two
+ * together stay within it and the queue gives way first.
+ */
+export type QueueBudget =
+  { readonly kind: "fixed"; readonly bytes: number } | { readonly kind: "after-store"; readonly memoryBytes: number };
+
+/**
+ * The bytes one of `share` frontiers may hold in memory now, given how many
+ * the store takes (read each time: the store grows during the search).
+ */
+export function queueBytes(budget: QueueBudget, storeBytes: () => number, share = 1): () => number {
+  if (budget.kind === "fixed") return () => budget.bytes / share;
+  return () => (budget.memoryBytes - storeBytes()) / share;
+}
+
 /** How a frontier spills: its memory budget, where segments go and how states come back. */
 export interface SpillPolicy<S> {
-  /** Spill once the waiting states' estimated size in memory exceeds this many bytes. */
-  readonly budgetBytes: number;
+  /** Spill once the waiting states' estimated size in memory exceeds this many bytes (asked now and then). */
+  readonly budgetBytes: () => number;
   readonly area: SpillArea;
   /** Makes a state read back from disk expandable (the model's `adopt`, then the guards' freeze). */
   readonly revive: (state: S) => S;

@@ -9,7 +9,7 @@ import { deepFreeze, inUserCode, realNow, trapNondeterminism, UserCodeError } fr
 import { Expander, type CoverageRow, type Found, type GuardOptions } from "./expander.js";
 import { EdgeLog, type LivenessProperty } from "./edge-log.js";
 import { Frontier, type FrontierOrder } from "./frontier.js";
-import { collectGarbage, SpillArea, SpillTally, type SpillPolicy } from "./disk-queue.js";
+import { collectGarbage, queueBytes, SpillArea, SpillTally, type QueueBudget, type SpillPolicy } from "./disk-queue.js";
 import { findLasso, type Lasso } from "./liveness.js";
 import { traceOf } from "./path.js";
 import { collisionProbability, StateStore } from "./store.js";
@@ -30,22 +30,43 @@ export function defaultMemoryLimit(): number {
   return Math.floor(limit / 2);
 }
 
-/** Watches time, memory and interruption during a search. */
+/**
+ * Watches time, memory and interruption during a search.
+ *
+ * Memory has two limits. `maxMemory` (`--max-memory`, by default half the
+ * physical memory) is the search's own data: the fingerprint store (with a
+ * liveness check's edge log) plus the waiting states kept in memory. The
+ * queue spills to disk to stay within it; only a store that alone exceeds
+ * it stops the search. It is counted in bytes, not read from the resident
+ * set, whose baseline (Node itself, about 60 MB, and the spec's code) is
+ * not the search's and would make a small budget stop before the first
+ * state. The process as a whole is only a safety net: its resident set may
+ * reach the larger of the default limit and its size at the start plus
+ * `maxMemory`, and V8's heap keeps a third free, so a search ends with a
+ * report rather than an out-of-memory crash.
+ */
 export class Budget {
   private readonly start = realNow();
   private readonly deadline: number;
-  /** The memory budget in bytes (`--max-memory`, or the default). */
+  /** The search's data budget in bytes (`--max-memory`, or the default). */
   readonly maxMemory: number;
+  private readonly chosen: boolean;
+  /** The resident set the process may reach: the default limit, or more if the data budget asks for more. */
+  private readonly maxRss: number;
   // Whatever the budget, stop before V8's heap limit: an out-of-memory crash would lose the report.
   // V8 gives up ("ineffective mark-compacts") well before its nominal limit:
   // stop while a third of the heap is still available.
   private readonly heapReserve = getHeapStatistics().heap_size_limit * 0.33;
   private readonly signal: AbortSignal | undefined;
   peakRss = process.memoryUsage.rss();
+  /** Which memory ran out, once one did (for the report). */
+  memoryNote: string | undefined;
 
   constructor(options: SearchOptions) {
     this.deadline = options.timeoutMs === undefined ? Infinity : this.start + options.timeoutMs;
+    this.chosen = options.maxMemoryBytes !== undefined;
     this.maxMemory = options.maxMemoryBytes ?? defaultMemoryLimit();
+    this.maxRss = Math.max(defaultMemoryLimit(), this.peakRss + this.maxMemory);
     this.signal = options.signal;
   }
 
@@ -54,11 +75,12 @@ export class Budget {
   }
 
   /**
-   * Memory is getting short (resident set past 60% of the budget, or half
-   * the JavaScript heap in use): time to move the queue to disk.
+   * The process's memory is getting short (resident set past 60% of its
+   * limit, or half the JavaScript heap in use): time to move the queue to
+   * disk even if the data budget is not spent.
    */
   get pressed(): boolean {
-    return this.lastRss > this.maxMemory * 0.6 || getHeapStatistics().total_available_size < this.heapReserve * 1.5;
+    return this.lastRss > this.maxRss * 0.6 || getHeapStatistics().total_available_size < this.heapReserve * 1.5;
   }
 
   private lastRss = 0;
@@ -68,14 +90,42 @@ export class Budget {
     if (this.signal?.aborted) return "interrupted";
     if (realNow() > this.deadline) return "timeout";
     // Stop with room to spare: the report and trace still need memory.
-    if (getHeapStatistics().total_available_size < this.heapReserve) return "max-memory";
+    if (getHeapStatistics().total_available_size < this.heapReserve)
+      return this.outOfMemory("V8's JavaScript heap is two-thirds full (the spec's states and caches live there)");
     if (!memory) return undefined;
     const rss = process.memoryUsage.rss();
     this.lastRss = rss;
     if (rss > this.peakRss) this.peakRss = rss;
-    if (rss > this.maxMemory * 0.9) return "max-memory";
+    if (rss > this.maxRss * 0.9)
+      return this.outOfMemory(`the process's resident memory neared ${mebibytes(this.maxRss)} MiB`);
     return undefined;
   }
+
+  /**
+   * The search's data against `maxMemory`: `max-memory` once what cannot go
+   * to disk (`store.bytes` for `store.states` states: the fingerprint store,
+   * and `store.what` names it) alone exceeds it.
+   */
+  storeExceeded(store: { readonly bytes: number; readonly states: number; readonly what: string }): Limit | undefined {
+    if (store.bytes <= this.maxMemory) return undefined;
+    const budget = this.chosen
+      ? `--max-memory (${mebibytes(this.maxMemory)} MiB)`
+      : `the default memory budget (${mebibytes(this.maxMemory)} MiB, half the physical memory; --max-memory sets it)`;
+    return this.outOfMemory(
+      `${store.what} alone needs ${mebibytes(store.bytes)} MiB for ${store.states.toLocaleString("en-US")} states, more than ${budget}; the queue spills to disk, the store cannot: raise --max-memory`,
+    );
+  }
+
+  /** Memory ran out: keeps the first `why` for the report and gives the limit. */
+  outOfMemory(why: string): "max-memory" {
+    this.memoryNote ??= why;
+    return "max-memory";
+  }
+}
+
+/** Bytes as MiB with two decimals (a budget of 1 MiB and a store of 1.02 must read differently). */
+function mebibytes(bytes: number): string {
+  return (bytes / 2 ** 20).toFixed(2);
 }
 
 /**
@@ -111,7 +161,7 @@ class Exploration<S> {
       order === "fifo"
         ? spillPolicy(model, {
             ...guardOptions(options),
-            budgetBytes: options.maxQueueBytes ?? this.budget.maxMemory / 4,
+            budgetBytes: queueBytes(queueBudget(options, this.budget), () => this.dataBytes()),
           })
         : undefined;
     const frontier = new Frontier<S>(order, this.spill);
@@ -164,6 +214,11 @@ class Exploration<S> {
           this.limit = budget.exceeded(memory);
           // The queue goes to disk before the search stops for memory: only the fingerprint store (and edge log) may stop it.
           if (memory && budget.pressed) this.limit = this.spillForMemory() ?? this.limit;
+          this.limit ??= budget.storeExceeded({
+            bytes: this.dataBytes(),
+            states: this.store.size,
+            what: this.edges ? "the fingerprint store with the liveness check's edge log" : "the fingerprint store",
+          });
           const elapsed = budget.elapsedMs;
           if (this.options.onProgress && elapsed >= this.nextProgress) {
             this.nextProgress = elapsed + this.progressEvery;
@@ -188,10 +243,15 @@ class Exploration<S> {
         this.spill?.area.dispose();
         throw error;
       }
-      this.limit = "max-memory";
+      this.limit = this.budget.outOfMemory(`the machine refused more memory (${error.message})`);
     }
     this.done = true;
     return true;
+  }
+
+  /** Bytes of the search's data that cannot go to disk: the fingerprint store and the edge log. */
+  private dataBytes(): number {
+    return this.store.bytes + (this.edges?.bytes ?? 0);
   }
 
   /**
@@ -239,15 +299,22 @@ class Exploration<S> {
   }
 }
 
+/** The queue's budget: `maxQueueBytes` when given, else what the data budget leaves after the store. */
+export function queueBudget(options: SearchOptions, budget: Budget): QueueBudget {
+  return options.maxQueueBytes === undefined
+    ? { kind: "after-store", memoryBytes: budget.maxMemory }
+    : { kind: "fixed", bytes: options.maxQueueBytes };
+}
+
 /**
- * How a BFS queue spills: past `budgetBytes` of waiting states (by default a
- * quarter of the memory budget), or when memory gets short, to a temporary
- * directory. States read back are adopted by the model and, with
+ * How a BFS queue spills: past `budgetBytes()` of waiting states (by default
+ * what `--max-memory` leaves after the fingerprint store), or when the
+ * process's memory gets short, to a temporary directory. States read back are adopted by the model and, with
  * the guards on, frozen again like every stored state.
  */
 export function spillPolicy<S>(
   model: Model<S>,
-  options: GuardOptions & { readonly budgetBytes: number },
+  options: GuardOptions & { readonly budgetBytes: () => number },
   area = new SpillArea(),
   prefix?: string,
 ): SpillPolicy<S> {
@@ -330,9 +397,10 @@ export function outcome<S>(
 ): SearchOutcome<S> {
   budget.exceeded(true);
   const coverage = expander.coverage && expander.coverage.size > 0 ? [...expander.coverage.values()] : undefined;
+  const memory = limit === "max-memory" && budget.memoryNote !== undefined ? [budget.memoryNote] : [];
   const base = {
     ...(coverage ? { coverage } : {}),
-    warnings: expander.violation ? [] : vacuityWarnings(model, expander.generated, activity),
+    warnings: expander.violation ? [] : [...memory, ...vacuityWarnings(model, expander.generated, activity)],
     distinctStates: store.distinct,
     generatedStates: expander.generated,
     maxDepth: expander.deepest,

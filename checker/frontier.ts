@@ -116,7 +116,7 @@ export class Frontier<S> {
     if (spill === undefined || this.back !== undefined) return;
     const tally = spill.tally;
     const entry = tally.memoryBytesPerState;
-    this.batchSize = Math.max(64, Math.min(16384, Math.floor(spill.budgetBytes / 4 / entry)));
+    this.batchSize = Math.max(64, Math.min(16384, Math.floor(spill.budgetBytes() / 4 / entry)));
     this.disk = new DiskSegments<S>(spill.area, spill.prefix ?? "segment", tally);
     this.back = new Frontier<S>(this.order);
     const rest = this.cut(Math.max(0, this.tail - this.head - this.batchSize));
@@ -141,7 +141,7 @@ export class Frontier<S> {
       for (let k = from; k < this.tail; k++) bytes += estimateHeapBytes(this.states[k], seen);
       tally.sample(bytes / (this.tail - from));
     }
-    if ((this.tail - this.head) * tally.memoryBytesPerState > this.spill!.budgetBytes) this.startSpilling();
+    if ((this.tail - this.head) * tally.memoryBytesPerState > this.spill!.budgetBytes()) this.startSpilling();
   }
 
   /** Loads the oldest spilled entries when the in-memory part is empty. */

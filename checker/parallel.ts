@@ -15,7 +15,7 @@ import { Worker } from "node:worker_threads";
 import type { InstantiateOptions } from "../src/index.js";
 import { selectProperties, type ActionActivity } from "../src/index.js";
 import { trapNondeterminism } from "../src/user-code.js";
-import { Budget, guardOptions, outcome } from "./explore.js";
+import { Budget, guardOptions, outcome, queueBudget } from "./explore.js";
 import type { CoverageRow, Found } from "./expander.js";
 import { resolveSpec } from "./load.js";
 import { SharedStateStore } from "./shared-store.js";
@@ -84,9 +84,8 @@ export async function parallelSearch(
   const model = properties.length > 0 ? selectProperties(instantiated, properties) : instantiated;
   const store = SharedStateStore.create(1 << 16);
   const stop = new SharedArrayBuffer(4);
-  // Each worker's queue spills past its share of the queue budget, into one directory removed at the end.
+  // Each worker's queue spills past its share of what the budget leaves after the store, into one directory removed at the end.
   const area = new SpillArea();
-  const queueBudget = (options.maxQueueBytes ?? budget.maxMemory / 4) / workers;
   const interrupt = () => Atomics.store(new Int32Array(stop), 0, 1);
   options.signal?.addEventListener("abort", interrupt);
   const setup = (k: number): WorkerSetup => ({
@@ -96,7 +95,7 @@ export async function parallelSearch(
     guards: guardOptions(options),
     properties,
     stop,
-    spill: { directory: area.directory, prefix: `worker${k}`, budgetBytes: queueBudget },
+    spill: { directory: area.directory, prefix: `worker${k}`, budget: queueBudget(options, budget), workers },
     ...(options.maxStates === undefined ? {} : { maxStates: options.maxStates }),
   });
   const pool = Array.from({ length: workers }, (_, k) => new WorkerHandle(setup(k)));
@@ -130,7 +129,14 @@ export async function parallelSearch(
       if (reports.some((r) => r.full)) limit = "max-states";
       else if (options.signal?.aborted) limit = "interrupted";
       else if (reports.some((r) => r.timedOut)) limit = "timeout";
-      else limit = budget.exceeded(true);
+      else
+        limit =
+          budget.exceeded(true) ??
+          budget.storeExceeded({
+            bytes: store.bytesPerState * store.size,
+            states: store.size,
+            what: "the fingerprint store",
+          });
       if (limit) break;
       // Memory is short: the next level waits on disk rather than stopping the search.
       if (budget.pressed) await Promise.all(pool.map((w) => w.ask({ type: "spill" })));

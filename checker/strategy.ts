@@ -15,13 +15,18 @@ export interface SearchOptions {
   readonly maxDepth?: number;
   /** Stop (result `incomplete`) after this many milliseconds. */
   readonly timeoutMs?: number;
-  /** Stop (result `incomplete`) when the process's resident memory nears this many bytes. */
+  /**
+   * The search's data budget (`--max-memory`, default half the physical
+   * memory): the fingerprint store and edge log plus the BFS queue in
+   * memory. The queue spills to stay within it; a store that alone exceeds
+   * it stops the search (result `incomplete`). See `Budget` in explore.ts.
+   */
   readonly maxMemoryBytes?: number;
   /**
    * Estimated bytes the BFS queue may hold in memory before the rest goes
-   * to disk (default a quarter of `maxMemoryBytes`; the queue also spills
-   * when memory runs short). A knob for tests and tuning: users set
-   * `--max-memory`.
+   * to disk (default what `maxMemoryBytes` leaves after the store; the
+   * queue also spills when the process's memory runs short). A knob for
+   * tests and tuning: users set `--max-memory`.
    */
   readonly maxQueueBytes?: number;
   /** Called about every `progressIntervalMs` (default 1000) during the search. */

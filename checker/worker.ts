@@ -9,7 +9,7 @@ import { selectProperties } from "../src/index.js";
 import { trapNondeterminism } from "../src/user-code.js";
 import { Expander, type CoverageRow, type Found, type GuardOptions } from "./expander.js";
 import { Frontier, type FrontierBatch } from "./frontier.js";
-import { SpillArea, type SpillStats } from "./disk-queue.js";
+import { queueBytes, SpillArea, type QueueBudget, type SpillStats } from "./disk-queue.js";
 import { spillPolicy } from "./explore.js";
 import { resolveSpec } from "./load.js";
 import { SharedStateStore, type SharedStoreBuffers } from "./shared-store.js";
@@ -25,8 +25,13 @@ export interface WorkerSetup {
   readonly properties: readonly string[];
   /** [stop]: set to 1 by the coordinator to interrupt the level (Ctrl-C). */
   readonly stop: SharedArrayBuffer;
-  /** Where this worker's queue spills (a directory the coordinator made and removes) and its share of the queue budget. */
-  readonly spill: { readonly directory: string; readonly prefix: string; readonly budgetBytes: number };
+  /** Where this worker's queue spills (a directory the coordinator made and removes); its share of `budget` is 1 / `workers`. */
+  readonly spill: {
+    readonly directory: string;
+    readonly prefix: string;
+    readonly budget: QueueBudget;
+    readonly workers: number;
+  };
 }
 
 /** Requests from the coordinator. */
@@ -72,7 +77,10 @@ const model = setup.properties.length > 0 ? selectProperties(instantiated, setup
 const store = SharedStateStore.open(setup.buffers);
 const spill = spillPolicy(
   model,
-  { ...setup.guards, budgetBytes: setup.spill.budgetBytes },
+  {
+    ...setup.guards,
+    budgetBytes: queueBytes(setup.spill.budget, () => store.bytesPerState * store.size, setup.spill.workers),
+  },
   new SpillArea(setup.spill.directory),
   setup.spill.prefix,
 );

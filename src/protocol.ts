@@ -24,6 +24,7 @@ export {
   restartedState,
   send,
   setTimer,
+  type AnyRole,
   type Effect,
   type Envelope,
   type FaultBudget,

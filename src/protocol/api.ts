@@ -186,8 +186,11 @@ export interface ProtocolState<N = unknown, M = unknown, T = unknown> {
   readonly history: readonly HistoryEvent[];
 }
 
-/** A role with any state, input, message and timer types (what a protocol's roles record holds). */
-export type AnyRole<P> = RoleDef<any, any, any, any, P>;
+/**
+ * A role with any state, input, message and timer types (what a protocol's roles record holds).
+ * `any`, not `unknown`: a role's reducer takes its types as parameters, and only `any` admits every role there.
+ */
+export type AnyRole<P = any> = RoleDef<any, any, any, any, P>;
 
 /** The local state of a role's nodes (`RoleState<typeof resourceManager>` is `RmState`). */
 export type RoleState<Role> = Role extends { readonly init: (ctx: any) => infer S } ? S : never;

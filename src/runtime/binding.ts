@@ -12,7 +12,7 @@
 /* eslint-disable @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment --
    a definition of any protocol is read generically (its schema and roles are erased to any); what comes out is checked
    where it matters: node ids and roles against the model, messages against learned shapes. */
-import type { NodeSetup, ProtocolSpec, RoleDef } from "../protocol.js";
+import type { AnyRole, NodeSetup, ProtocolSpec, RoleDef } from "../protocol.js";
 import { resolveParams, type ParamsSchema } from "../params.js";
 import {
   DEFAULT_CHOICE_MS,
@@ -30,9 +30,6 @@ import { learnedFromJson, learnedToJson, learnFromModel, type Learned, type Lear
 import { admits, type Shape } from "./shapes.js";
 
 export type { HostControl, LocalAction, NodeDriver, NodeStatus } from "../runtime-config.js";
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type AnyRole = RoleDef<any, any, any, any, any>;
 
 /** How the runtime runs one protocol (see the module comment). */
 export interface RuntimeBinding {
