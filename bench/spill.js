@@ -8,7 +8,7 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 const dist = (path) => pathToFileURL(`${root}/dist/${path}`).href;
 
 export async function main() {
-  const api = await import(dist("checker/index.js"));
+  const api = await import(dist("checker/cli-index.js"));
   console.log("\n== disk queue (BFS queue spilled past its budget): two-phase-commit rms=7, typeOK and consistent");
   const options = { params: { rms: 7 }, properties: ["typeOK", "consistent"] };
   const memory = await api.checkSpecByName("two-phase-commit", options);

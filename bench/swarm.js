@@ -11,7 +11,7 @@ const SEED = 1;
 const TIMEOUT_MS = 180_000;
 
 export async function main() {
-  const api = await import(dist("checker/index.js"));
+  const api = await import(dist("checker/cli-index.js"));
   const { catalogue } = await import(dist("specs/index.js"));
   console.log(
     `\n== swarm (--strategy swarm --workers 2 --seed ${SEED}) against BFS (1 worker): time to the first violation`,

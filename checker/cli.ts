@@ -20,7 +20,6 @@ import {
   type Spec,
 } from "../src/index.js";
 import { catalogue } from "../specs/index.js";
-import { checkSpecByName } from "./check.js";
 import { DistributedError } from "./distributed/coordinator.js";
 import { runWorker } from "./distributed/worker.js";
 import { runLincheck } from "./lincheck/command.js";
@@ -28,7 +27,7 @@ import { runMaelstrom } from "./run/maelstrom.js";
 import { TRANSPORTS } from "../src/runtime/transport.js";
 import { toHtml, toItf, toMermaid, toTraceJson } from "../src/trace-formats.js";
 import { conformCommand, runCommand } from "./run/command.js";
-import { looksLikePath, ownPackage, resolveSpec, UsageError } from "./load.js";
+import { checkSpecByName, looksLikePath, ownPackage, resolveSpec, UsageError } from "./load.js";
 import { replayCommand } from "./replay.js";
 import { involvedNodes } from "./explorer/involved.js";
 import { createProgress } from "./progress.js";
@@ -470,7 +469,6 @@ function program(io: CliIo, exit: { code: number }) {
         partition: index,
         run: opts.run,
         waitMs: opts.wait * 1000,
-        resolveSpec,
       });
     });
 

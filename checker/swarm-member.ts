@@ -18,6 +18,7 @@ import { checkSpec } from "./check.js";
 import { dfs } from "./dfs.js";
 import { formatPath, shrinkPath, type RandomReport, type WalkPath } from "./random.js";
 import { buildReport, type Report } from "./report.js";
+import type { SpecSource } from "./spec-source.js";
 import type { Limit } from "./strategy.js";
 
 /** What a member searches. */
@@ -36,7 +37,7 @@ export interface SwarmPlan {
 
 /** What a member is started with. */
 export interface SwarmSetup {
-  readonly spec: string;
+  readonly spec: SpecSource;
   readonly instantiate: {
     readonly variant?: string;
     readonly params?: Record<string, string | number | boolean>;
