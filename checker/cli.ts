@@ -18,14 +18,17 @@ import {
   SpecRuntimeError,
   UnknownChoiceError,
   type Spec,
+  toHtml,
+  toItf,
+  toMermaid,
+  toTraceJson,
 } from "../src/index.js";
 import { catalogue } from "../specs/index.js";
 import { DistributedError } from "./distributed/coordinator.js";
 import { runWorker } from "./distributed/worker.js";
 import { runLincheck } from "./lincheck/command.js";
 import { runMaelstrom } from "./run/maelstrom.js";
-import { TRANSPORTS } from "../src/runtime/transport.js";
-import { toHtml, toItf, toMermaid, toTraceJson } from "../src/trace-formats.js";
+import { TRANSPORTS } from "../src/runtime/index.js";
 import { conformCommand, runCommand } from "./run/command.js";
 import { checkSpecByName, looksLikePath, ownPackage, resolveSpec, UsageError } from "./load.js";
 import { replayCommand } from "./replay.js";

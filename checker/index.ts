@@ -3,13 +3,7 @@
  * get a report (the CLI is a thin shell around `checkSpec`). The CLI itself,
  * which names catalogue specs, is `interleave-check/cli`.
  */
-export {
-  checkSpec,
-  checkSpecSource,
-  strategies,
-  type CheckByNameOptions,
-  type CheckOptions,
-} from "./check.js";
+export { checkSpec, checkSpecSource, strategies, type CheckByNameOptions, type CheckOptions } from "./check.js";
 export { isSpec, loadSpecSource, type SourcedSpec, type SpecSource } from "./spec-source.js";
 export { UsageError } from "./usage-error.js";
 export { parallelSearch } from "./parallel.js";

@@ -104,7 +104,8 @@ export async function catalogueSource(spec: Spec<unknown>): Promise<SourcedSpec>
   const url = new URL(`../specs/${spec.name}.js`, import.meta.url).href;
   const module = (await import(/* @vite-ignore */ url)) as Record<string, unknown>;
   const exportName = Object.keys(module).find((name) => module[name] === spec);
-  if (exportName === undefined) throw new Error(`catalogue spec "${spec.name}" is not exported by specs/${spec.name}.ts`);
+  if (exportName === undefined)
+    throw new Error(`catalogue spec "${spec.name}" is not exported by specs/${spec.name}.ts`);
   return { spec, source: { module: `${ownPackage().pkg.name}/specs/${spec.name}`, exportName } };
 }
 

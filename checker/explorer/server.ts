@@ -16,7 +16,7 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import type { AddressInfo } from "node:net";
-import { readTrace, TraceFormatError } from "../../src/trace-formats.js";
+import { readTrace, TraceFormatError } from "../../src/index.js";
 import { ownPackage } from "../load.js";
 import { ExplorerSession, PathError, type PathSegment } from "./session.js";
 

@@ -6,7 +6,7 @@
  * queue runs dry. Everything is bounded by counts, never by wall-clock time.
  */
 import { MaelstromNode, type Body, type MaelstromSpec, type Message } from "./maelstrom.js";
-import { seededRandom } from "../../src/runtime/seeded-random.js";
+import { seededRandom } from "../../src/runtime/index.js";
 
 export interface ClusterOptions {
   /** Number of nodes, named n1..nN (default 3). */

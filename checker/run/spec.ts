@@ -8,8 +8,7 @@ import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Spec } from "../../src/index.js";
-import type { RunRecord } from "../../src/runtime/run.js";
-import { loadSpecRef, type SpecRef } from "../../src/runtime/spec-ref.js";
+import { loadSpecRef, type RunRecord, type SpecRef } from "../../src/runtime/index.js";
 import { findCatalogueSpec, loadSpecFile, looksLikePath, ownPackageAliases } from "../load.js";
 
 /** A run's spec and where its nodes load it. */
