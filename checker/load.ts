@@ -15,7 +15,7 @@ import type { Report } from "./report.js";
 import { importUserModule, isSpec, ownPackage, ownPackageAliases, type SourcedSpec } from "./spec-source.js";
 import { UsageError } from "./usage-error.js";
 
-export { importUserModule, isSpec, ownPackage, ownPackageAliases, UsageError };
+export { UsageError };
 
 /** True when the argument names a file rather than a catalogue spec. */
 export function looksLikePath(arg: string): boolean {

@@ -48,7 +48,7 @@ export function isSpec(value: unknown): value is Spec<unknown> {
 }
 
 /** The spec a source names (a UsageError when the module does not export one there). */
-export async function loadSpecSource(source: SpecSource): Promise<AnySpec> {
+export async function loadSpecSource(source: SpecSource): Promise<Spec<unknown>> {
   const path = source.module.startsWith("file:") ? fileURLToPath(source.module) : source.module;
   const module = isAbsolute(path)
     ? await importUserModule(path)

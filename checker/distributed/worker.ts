@@ -60,7 +60,7 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
     const spec = await loadSpecSource(setup.spec);
     const instantiated = spec.instantiate(setup.instantiate);
     const model = setup.properties.length > 0 ? selectProperties(instantiated, setup.properties) : instantiated;
-    const worker = new PartitionWorker(nc, options, setup, model as Model<unknown>);
+    const worker = new PartitionWorker(nc, options, setup, model);
     await worker.finished;
     return 0;
   } finally {

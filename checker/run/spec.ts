@@ -9,7 +9,8 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Spec } from "../../src/index.js";
 import { loadSpecRef, type RunRecord, type SpecRef } from "../../src/runtime/index.js";
-import { findCatalogueSpec, loadSpecFile, looksLikePath, ownPackageAliases } from "../load.js";
+import { findCatalogueSpec, loadSpecFile, looksLikePath } from "../load.js";
+import { ownPackageAliases } from "../spec-source.js";
 
 /** A run's spec and where its nodes load it. */
 export interface RunSpec {

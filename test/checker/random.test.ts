@@ -1,7 +1,16 @@
 import { spawnSync } from "node:child_process";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { bfs, checkSpec, formatPath, parsePath, randomSearch, replayHint, ReplayPathError, type RandomReport } from "../../checker/index.js";
+import {
+  bfs,
+  checkSpec,
+  formatPath,
+  parsePath,
+  randomSearch,
+  replayHint,
+  ReplayPathError,
+  type RandomReport,
+} from "../../checker/index.js";
 import { runCli } from "../../checker/cli-index.js";
 import { catalogue } from "../../specs/index.js";
 import { withVirtualClock } from "../support/virtual-clock.js";
