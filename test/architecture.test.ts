@@ -5,10 +5,11 @@
  * tree passes with nothing ignored; the fixtures show each rule failing.
  */
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { describe, expect, it } from "vitest";
-import { loadSpecSource } from "../checker/index.js";
+import { tmpdir } from "node:os";
+import { beforeAll, describe, expect, it } from "vitest";
+import { checkSpecSource, loadSpecSource } from "../checker/index.js";
 import { catalogueSource } from "../checker/load.js";
 import { catalogue } from "../specs/index.js";
 
@@ -27,11 +28,15 @@ function cruise(cwd: string, ...args: string[]): Promise<{ code: number | null; 
   });
 }
 
-// Both cruises start at once (each takes seconds, mostly waiting on TypeScript's parser): the tests await them.
-const tree = cruise(root, "src", "checker", "testing", "specs", "bin");
-const fixtures = cruise(join(root, "test", "fixtures", "architecture"), "src", "checker", "specs", "testing");
-
 describe("architecture", () => {
+  // Both cruises start at once (each takes seconds, mostly waiting on TypeScript's parser): the tests await them.
+  let tree: ReturnType<typeof cruise>;
+  let fixtures: ReturnType<typeof cruise>;
+  beforeAll(() => {
+    tree = cruise(root, "src", "checker", "testing", "specs", "bin");
+    fixtures = cruise(join(root, "test", "fixtures", "architecture"), "src", "checker", "specs", "testing");
+  });
+
   it(
     "no import goes against the layers or past an index, with no violation ignored",
     { timeout: 120_000 },
@@ -82,4 +87,41 @@ describe("architecture", () => {
       'interleave-check/specs/raft exports no spec named "raftt"',
     );
   });
+});
+
+describe("workers load a user's spec from its source, in any folder", () => {
+  it(
+    "a spec file in an empty folder: 2 worker threads and a swarm find the one-thread violation",
+    { timeout: 120_000 },
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), "interleave-source-"));
+      const file = join(dir, "counter.ts");
+      writeFileSync(
+        file,
+        `import { defineSpec, invariant } from "interleave-check";
+type S = { a: number; b: number };
+export const counter = defineSpec({
+  name: "my-counter",
+  init: () => [{ a: 0, b: 0 }],
+  actions: {
+    incA: (s: S) => (s.a < 3 ? { ...s, a: s.a + 1 } : undefined),
+    incB: (s: S) => (s.b < 3 ? { ...s, b: s.b + 1 } : undefined),
+  },
+  properties: { small: invariant((s: S) => s.a + s.b < 6) },
+});
+`,
+      );
+      const source = { module: file, exportName: "counter" };
+      const parallel = await checkSpecSource(source, { workers: 2 });
+      expect([parallel.result, parallel.property, parallel.distinctStates, parallel.generatedStates]).toEqual([
+        "violation",
+        "small",
+        16,
+        24,
+      ]);
+      expect(parallel.trace).toHaveLength(7);
+      const swarm = await checkSpecSource(source, { strategy: "swarm", workers: 2, seed: 1 });
+      expect([swarm.result, swarm.property, swarm.trace?.length]).toEqual(["violation", "small", 7]);
+    },
+  );
 });
