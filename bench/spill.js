@@ -12,7 +12,7 @@ const dist = (path) => pathToFileURL(`${root}/dist/${path}`).href;
 const BUDGET_MIB = 12;
 
 export async function main() {
-  const api = await import(dist("checker/index.js"));
+  const api = await import(dist("checker/cli-index.js"));
   console.log(
     `\n== disk queue (BFS queue spilled to stay within --max-memory ${BUDGET_MIB}): two-phase-commit rms=7, typeOK and consistent`,
   );

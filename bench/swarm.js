@@ -20,7 +20,7 @@ const TIMEOUT_MS = 120_000;
 const RUNS = 1_000_000_000;
 
 export async function main() {
-  const api = await import(dist("checker/index.js"));
+  const api = await import(dist("checker/cli-index.js"));
   const { catalogue } = await import(dist("specs/index.js"));
   console.log(
     `\n== swarm (--strategy swarm --workers 2 --seed ${SEED}, walks until found) against BFS (1 worker): time to the first violation, at most ${TIMEOUT_MS / 1000} s each`,

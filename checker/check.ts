@@ -15,11 +15,10 @@ import { deepFreeze, inUserCode, trapNondeterminism, userCode, UserCodeError } f
 import { bfs } from "./bfs.js";
 import { dfs } from "./dfs.js";
 import { isRandomOutcome, random, randomReport, type RandomOptions, type RandomReport } from "./random.js";
-import { looksLikePath, resolveSpec } from "./load.js";
+import { loadSpecSource, type SourcedSpec, type SpecSource } from "./spec-source.js";
 import { UsageError } from "./usage-error.js";
 import { parallelSearch } from "./parallel.js";
 import { distributedSearch, type DistributedOptions } from "./distributed/coordinator.js";
-import { resolve as resolvePath } from "node:path";
 import { swarmSearch } from "./swarm.js";
 import { buildReport, type Report } from "./report.js";
 import { StatsCollector } from "./stats.js";
@@ -33,7 +32,7 @@ export const strategies: Readonly<Record<string, Strategy>> = { bfs, dfs, random
 export interface CheckOptions extends RandomOptions {
   readonly variant?: string;
   readonly params?: ParamRecord;
-  /** `bfs` (default, shortest traces), `dfs`, `random` (random walks; never proves ok) or `swarm` (diversified searches on worker threads: `checkSpecByName` only). */
+  /** `bfs` (default, shortest traces), `dfs`, `random` (random walks; never proves ok) or `swarm` (diversified searches on worker threads: `checkSpecSource` only). */
   readonly strategy?: "bfs" | "dfs" | "random" | "swarm";
   /** Store one state per orbit under renaming the spec's symmetric nodes (traces stay concrete). */
   readonly symmetry?: boolean;
@@ -53,7 +52,7 @@ export function checkSpec(spec: AnySpec, options: CheckOptions & { readonly stra
 export function checkSpec(spec: AnySpec, options?: CheckOptions): Report;
 export function checkSpec(spec: AnySpec, options: CheckOptions = {}): Report {
   if (options.strategy === "swarm")
-    throw new UsageError("--strategy swarm runs on worker threads: call checkSpecByName");
+    throw new UsageError("--strategy swarm runs on worker threads: call checkSpecSource");
   const strategy = strategies[options.strategy ?? "bfs"]!;
   const { model, warning, stats } = searchedModel(spec, strategy, options);
   // BFS and DFS guard the spec's code themselves; random walks get the same guards from a wrapper.
@@ -211,7 +210,7 @@ function guardedSearch<T extends SearchOutcome<unknown>>(search: () => T): T | S
   }
 }
 
-/** What to check, by name or path, and with how many worker threads. */
+/** What to check, and with how many worker threads or processes. */
 export interface CheckByNameOptions extends CheckOptions {
   /** Worker threads for breadth-first search (default 1); the counts do not depend on it. */
   readonly workers?: number;
@@ -220,20 +219,29 @@ export interface CheckByNameOptions extends CheckOptions {
 }
 
 /**
- * Checks a spec given as the CLI takes it (a catalogue name or a path), on
- * `workers` threads when more than one. Parallel search is breadth-first and
- * reports the same distinct and generated counts as one worker.
- * @example const report = await checkSpecByName("two-phase-commit", { params: { rms: 7 }, workers: 2 });
+ * Checks the spec a source names, on `workers` threads when more than one
+ * (each imports the source's module: see spec-source.ts). Parallel search is
+ * breadth-first and reports the same distinct and generated counts as one
+ * worker. The CLI's `checkSpecByName` (`interleave-check/cli`) takes a
+ * catalogue name or a path instead.
+ * @example
+ * const source = { module: new URL("./lock-spec.js", import.meta.url).href, exportName: "lock" };
+ * const report = await checkSpecSource(source, { workers: 2 });
  */
-export async function checkSpecByName(specArg: string, options: CheckByNameOptions = {}): Promise<Report> {
-  const spec = await resolveSpec(specArg);
+export async function checkSpecSource(source: SpecSource, options: CheckByNameOptions = {}): Promise<Report> {
+  return checkSourcedSpec({ spec: await loadSpecSource(source), source }, options);
+}
+
+/** {@link checkSpecSource} for a spec already loaded from its source (as the CLI has it). */
+export async function checkSourcedSpec(sourced: SourcedSpec, options: CheckByNameOptions = {}): Promise<Report> {
+  const { spec } = sourced;
   if (options.strategy === "swarm") {
     if (options.stats)
       throw new UsageError("--stats applies to --strategy bfs and dfs, which expand each distinct state once");
-    return swarmSearch(spec, specArg, options, options.workers ?? 2, checkSpec);
+    return swarmSearch(spec, sourced.source, options, options.workers ?? 2, checkSpec);
   }
   const workers = options.workers ?? 1;
-  if (options.distributed) return checkDistributed(spec, specArg, options, { ...options.distributed, workers });
+  if (options.distributed) return checkDistributed(sourced, options, { ...options.distributed, workers });
   if (workers <= 1) {
     const strategy = strategies[options.strategy ?? "bfs"]!;
     if (!strategy.searchAsync) return checkSpec(spec, options);
@@ -247,14 +255,13 @@ export async function checkSpecByName(specArg: string, options: CheckByNameOptio
     throw new UsageError("--workers above 1 runs breadth-first search; drop --strategy or use --strategy bfs");
   const instantiate = instantiateOptions(options);
   const { model, warning } = livenessScope(modelOf(spec, options), options, { strategy: "bfs" });
-  const outcome = await parallelSearch(specArg, instantiate, options, workers);
+  const outcome = await parallelSearch(sourced, instantiate, options, workers);
   return reportOf(spec, model, `bfs/${workers} workers`, outcome, { warning });
 }
 
 /** A breadth-first search by worker processes through a broker (see distributed/coordinator.ts). */
 async function checkDistributed(
-  spec: AnySpec,
-  specArg: string,
+  { spec, source }: SourcedSpec,
   options: CheckByNameOptions,
   dist: DistributedOptions,
 ): Promise<Report> {
@@ -263,8 +270,7 @@ async function checkDistributed(
   if ((options.strategy ?? "bfs") !== "bfs")
     throw new UsageError("--distributed runs breadth-first search; drop --strategy or use --strategy bfs");
   const { model, warning } = livenessScope(modelOf(spec, options), options, { strategy: "bfs" });
-  // The workers load the spec themselves: a file by its absolute path.
-  const specRef = looksLikePath(specArg) ? resolvePath(specArg) : specArg;
-  const outcome = await distributedSearch(specRef, instantiateOptions(options), model, options, dist);
+  // The workers load the spec themselves, from its source.
+  const outcome = await distributedSearch(source, instantiateOptions(options), model, options, dist);
   return reportOf(spec, model, `bfs/distributed ${dist.workers} workers`, outcome, { warning });
 }

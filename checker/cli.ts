@@ -18,17 +18,20 @@ import {
   SpecRuntimeError,
   UnknownChoiceError,
   type Spec,
+  toHtml,
+  toItf,
+  toMermaid,
+  toTraceJson,
 } from "../src/index.js";
 import { catalogue } from "../specs/index.js";
-import { checkSpecByName } from "./check.js";
 import { DistributedError } from "./distributed/coordinator.js";
 import { runWorker } from "./distributed/worker.js";
 import { runLincheck } from "./lincheck/command.js";
 import { runMaelstrom } from "./run/maelstrom.js";
-import { TRANSPORTS } from "../src/runtime/transport.js";
-import { toHtml, toItf, toMermaid, toTraceJson } from "../src/trace-formats.js";
+import { TRANSPORTS } from "../src/runtime/index.js";
 import { conformCommand, runCommand } from "./run/command.js";
-import { looksLikePath, ownPackage, resolveSpec, UsageError } from "./load.js";
+import { checkSpecByName, looksLikePath, resolveSpec, UsageError } from "./load.js";
+import { ownPackage } from "./spec-source.js";
 import { replayCommand } from "./replay.js";
 import { involvedNodes } from "./explorer/involved.js";
 import { createProgress } from "./progress.js";
@@ -479,7 +482,6 @@ function program(io: CliIo, exit: { code: number }) {
         partition: index,
         run: opts.run,
         waitMs: opts.wait * 1000,
-        resolveSpec,
       });
     });
 

@@ -23,8 +23,8 @@ import {
   type ModelProperty,
   type PropertyKind,
   type SuccessorSink,
+  actionOfLabel,
 } from "../src/index.js";
-import { actionOfLabel } from "../src/spec.js";
 import { deepFreeze, NO_REDUCER_THROWS, UserCodeError, userCode, isFinding, type UserFault } from "../src/user-code.js";
 import type { EdgeLog } from "./edge-log.js";
 

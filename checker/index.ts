@@ -1,8 +1,11 @@
 /**
  * The checker's public API: run a spec's model through a search strategy and
- * get a report (the CLI is a thin shell around `checkSpec`).
+ * get a report (the CLI is a thin shell around `checkSpec`). The CLI itself,
+ * which names catalogue specs, is `interleave-check/cli`.
  */
-export { checkSpec, checkSpecByName, strategies, type CheckByNameOptions, type CheckOptions } from "./check.js";
+export { checkSpec, checkSpecSource, strategies, type CheckByNameOptions, type CheckOptions } from "./check.js";
+export { isSpec, loadSpecSource, type SourcedSpec, type SpecSource } from "./spec-source.js";
+export { UsageError } from "./usage-error.js";
 export { parallelSearch } from "./parallel.js";
 export { bfs } from "./bfs.js";
 export { dfs } from "./dfs.js";
@@ -23,6 +26,4 @@ export { StateStore } from "./store.js";
 export { buildReport, exitCodeOf, formatReportText, summaryLine, type Report } from "./report.js";
 export { violationOf } from "./strategy.js";
 export type { Limit, Progress, SearchOptions, SearchOutcome, Strategy, Violation } from "./strategy.js";
-export { isSpec, loadSpecFile, resolveSpec, UsageError } from "./load.js";
-export { runCli, type CliIo } from "./cli.js";
-export { onlyProperty } from "../src/spec.js";
+export { onlyProperty } from "../src/index.js";

@@ -1,25 +1,21 @@
 /**
  * Finding a spec: by catalogue name, or by path to a user's own `.ts`/`.js`
- * file (loaded with jiti, so TypeScript needs no build step).
+ * file (loaded with jiti, so TypeScript needs no build step). Each is
+ * resolved to the spec and its source, the module a worker thread or
+ * process imports to load the same spec (see spec-source.ts): only the CLI
+ * names catalogue specs.
  */
-import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { dirname, relative, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { existsSync } from "node:fs";
+import { relative, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import type { Spec } from "../src/index.js";
 import { catalogue } from "../specs/index.js";
+import { checkSourcedSpec, type CheckByNameOptions } from "./check.js";
+import type { Report } from "./report.js";
+import { importUserModule, isSpec, ownPackage, ownPackageAliases, type SourcedSpec } from "./spec-source.js";
 import { UsageError } from "./usage-error.js";
 
 export { UsageError };
-
-/** True for anything that looks like a Spec (duck-typed: a user's file may load its own copy of the library). */
-export function isSpec(value: unknown): value is Spec<unknown> {
-  return (
-    typeof value === "object" &&
-    value !== null &&
-    (value as { kind?: unknown }).kind === "interleave-spec" &&
-    typeof (value as { instantiate?: unknown }).instantiate === "function"
-  );
-}
 
 /** True when the argument names a file rather than a catalogue spec. */
 export function looksLikePath(arg: string): boolean {
@@ -42,6 +38,11 @@ export function findCatalogueSpec(name: string): Spec<unknown> {
  * when the file has several.
  */
 export async function loadSpecFile(arg: string): Promise<Spec<unknown>> {
+  return (await loadSpecFileSource(arg)).spec;
+}
+
+/** {@link loadSpecFile}, with the source (the file and the export) a worker loads the spec from. */
+async function loadSpecFileSource(arg: string): Promise<SourcedSpec> {
   const [file = "", wanted] = arg.split("#");
   const path = resolve(file);
   if (!existsSync(path)) throw new UsageError(`spec file not found: ${file}`);
@@ -51,15 +52,28 @@ export async function loadSpecFile(arg: string): Promise<Spec<unknown>> {
   } catch (error) {
     throw new UsageError(`cannot load spec file ${file}: ${describeLoadError(error, { file, path })}`);
   }
-  const specs = Object.entries(module).filter((e): e is [string, Spec<unknown>] => isSpec(e[1]));
+  const [exportName, spec] = pickExport(
+    Object.entries(module).filter((e): e is [string, Spec<unknown>] => isSpec(e[1])),
+    file,
+    wanted,
+  );
+  return { spec, source: { module: pathToFileURL(path).href, exportName } };
+}
+
+/** The export a spec file's argument means: `#wanted` (an export or a spec name), the default, or the only one. */
+function pickExport(
+  specs: readonly [string, Spec<unknown>][],
+  file: string,
+  wanted: string | undefined,
+): [string, Spec<unknown>] {
   if (wanted !== undefined) {
     const found = specs.find(([exportName, spec]) => exportName === wanted || spec.name === wanted);
     if (!found)
       throw new UsageError(`${file} has no spec "${wanted}"; specs: ${specs.map(([n]) => n).join(", ") || "(none)"}`);
-    return found[1];
+    return found;
   }
   const byDefault = specs.find(([exportName]) => exportName === "default");
-  if (byDefault) return byDefault[1];
+  if (byDefault) return byDefault;
   const first = specs[0];
   if (!first) throw new UsageError(`${file} exports no spec (export the result of defineSpec or defineProtocol)`);
   if (specs.length > 1) {
@@ -67,7 +81,7 @@ export async function loadSpecFile(arg: string): Promise<Spec<unknown>> {
       `${file} exports several specs (${specs.map(([n]) => n).join(", ")}); pick one: ${file}#${specs[0]![0]}`,
     );
   }
-  return first[1];
+  return first;
 }
 
 /** Resolves the `<name | ./path/to/spec.ts>` argument. */
@@ -75,66 +89,24 @@ export async function resolveSpec(arg: string): Promise<Spec<unknown>> {
   return looksLikePath(arg) ? loadSpecFile(arg) : findCatalogueSpec(arg);
 }
 
-/** jiti takes about 180 ms to load: only spec and model files given by path need it. */
-async function loadJiti(): Promise<typeof import("jiti").createJiti> {
-  return (await import("jiti")).createJiti;
-}
-
 /**
- * Imports a user's spec or model file (TypeScript or JavaScript) through
- * jiti, with this package's own name and subpaths resolvable from wherever
- * the file lives: a file in an empty folder can `import ... from
- * "interleave-check"` and check with `npx interleave`, no install beside it.
+ * Resolves the `<name | ./path/to/spec.ts>` argument to the spec and the
+ * source its workers load: a user's file by its URL, a catalogue spec by
+ * this package's own subpath (`interleave-check/specs/raft`), which Node
+ * resolves to the built catalogue from any worker, on any machine.
  */
-export async function importUserModule(path: string): Promise<Record<string, unknown>> {
-  const jiti = (await loadJiti())(import.meta.url, { fsCache: false, moduleCache: false, alias: ownPackageAliases() });
-  return jiti.import<Record<string, unknown>>(path);
+export async function resolveSpecSource(arg: string): Promise<SourcedSpec> {
+  return looksLikePath(arg) ? loadSpecFileSource(arg) : catalogueSource(findCatalogueSpec(arg));
 }
 
-/**
- * One jiti alias per entry of this package's `exports` map (`name`,
- * `name/checker`, `name/specs/raft`, ...) to the built file that entry
- * names. Wildcard entries are expanded over the files present, so an
- * unexported subpath stays unresolvable, as it is for Node.
- */
-export function ownPackageAliases(): Record<string, string> {
-  const { root, pkg } = ownPackage();
-  const aliases: Record<string, string> = {};
-  for (const [key, entry] of Object.entries(pkg.exports)) {
-    const target = typeof entry === "string" ? entry : entry.default;
-    const specifier = pkg.name + key.slice(1);
-    const star = target.indexOf("*");
-    if (star < 0) {
-      aliases[specifier] = resolve(root, target);
-      continue;
-    }
-    const [before, after] = [target.slice(0, star), target.slice(star + 1)];
-    const dir = resolve(root, dirname(before + "x"));
-    const prefix = before.slice(before.lastIndexOf("/") + 1);
-    if (!existsSync(dir)) continue;
-    for (const f of readdirSync(dir)) {
-      if (!f.startsWith(prefix) || !f.endsWith(after) || f.length < prefix.length + after.length + 1) continue;
-      aliases[specifier.replace("*", f.slice(prefix.length, f.length - after.length))] = resolve(dir, f);
-    }
-  }
-  return aliases;
-}
-
-/** This package's folder and package.json, found from this file in the sources or in dist/. */
-export function ownPackage(): {
-  root: string;
-  pkg: { name: string; version: string; exports: Record<string, string | { default: string }> };
-} {
-  let root = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(resolve(root, "package.json"))) {
-    const up = dirname(root);
-    if (up === root) throw new Error("cannot find the interleave package's own package.json");
-    root = up;
-  }
-  return {
-    root,
-    pkg: JSON.parse(readFileSync(resolve(root, "package.json"), "utf8")) as ReturnType<typeof ownPackage>["pkg"],
-  };
+/** A catalogue spec and its own module (specs/<name>.ts exports it: the catalogue test checks each one). */
+export async function catalogueSource(spec: Spec<unknown>): Promise<SourcedSpec> {
+  const url = new URL(`../specs/${spec.name}.js`, import.meta.url).href;
+  const module = (await import(/* @vite-ignore */ url)) as Record<string, unknown>;
+  const exportName = Object.keys(module).find((name) => module[name] === spec);
+  if (exportName === undefined)
+    throw new Error(`catalogue spec "${spec.name}" is not exported by specs/${spec.name}.ts`);
+  return { spec, source: { module: `${ownPackage().pkg.name}/specs/${spec.name}`, exportName } };
 }
 
 /**
@@ -163,4 +135,13 @@ function describeLoadError(error: unknown, at: { file: string; path: string }): 
     return `"${pkg.name}${missing.slice(main.length)}" is not an entry point of ${pkg.name}; entry points: ${entries.join(", ")}`;
   }
   return firstLine;
+}
+
+/**
+ * Checks a spec given as the CLI takes it (a catalogue name or a path), on
+ * `workers` threads when more than one (see `checkSpecSource`).
+ * @example const report = await checkSpecByName("two-phase-commit", { params: { rms: 7 }, workers: 2 });
+ */
+export async function checkSpecByName(specArg: string, options: CheckByNameOptions = {}): Promise<Report> {
+  return checkSourcedSpec(await resolveSpecSource(specArg), options);
 }

@@ -17,8 +17,8 @@ import { selectProperties, type ActionActivity } from "../src/index.js";
 import { trapNondeterminism } from "../src/user-code.js";
 import { Budget, guardOptions, outcome, queueBudget } from "./explore.js";
 import type { CoverageRow, Found } from "./expander.js";
-import { resolveSpec } from "./load.js";
 import { SharedStateStore } from "./shared-store.js";
+import type { SourcedSpec } from "./spec-source.js";
 import { SpillArea, SpillTally } from "./disk-queue.js";
 import type { Limit, SearchOptions, SearchOutcome } from "./strategy.js";
 import type { WorkerReport, WorkerRequest, WorkerSetup } from "./worker.js";
@@ -68,11 +68,11 @@ class WorkerHandle {
 }
 
 /**
- * Checks `spec` (a catalogue name or a path, as the CLI takes it) with
- * `workers` threads. Same counts as `bfs`; progress is reported per level.
+ * Checks `sourced.spec` with `workers` threads, each loading it from
+ * `sourced.source`. Same counts as `bfs`; progress is reported per level.
  */
 export async function parallelSearch(
-  specArg: string,
+  sourced: SourcedSpec,
   instantiate: InstantiateOptions,
   options: SearchOptions & { readonly properties?: readonly string[] },
   workers: number,
@@ -80,7 +80,7 @@ export async function parallelSearch(
   const budget = new Budget(options);
   const deadline = options.timeoutMs === undefined ? Number.MAX_SAFE_INTEGER : Date.now() + options.timeoutMs;
   const properties = options.properties ?? [];
-  const instantiated = (await resolveSpec(specArg)).instantiate(instantiate);
+  const instantiated = sourced.spec.instantiate(instantiate);
   const model = properties.length > 0 ? selectProperties(instantiated, properties) : instantiated;
   const store = SharedStateStore.create(1 << 16);
   const stop = new SharedArrayBuffer(4);
@@ -89,7 +89,7 @@ export async function parallelSearch(
   const interrupt = () => Atomics.store(new Int32Array(stop), 0, 1);
   options.signal?.addEventListener("abort", interrupt);
   const setup = (k: number): WorkerSetup => ({
-    spec: specArg,
+    spec: sourced.source,
     instantiate,
     buffers: store.buffers,
     guards: guardOptions(options),

@@ -17,8 +17,10 @@ import {
   type ParamRecord,
   type PropertyKind,
   type Spec,
+  readTrace,
+  TraceFormatError,
+  type ReadTrace,
 } from "../src/index.js";
-import { readTrace, TraceFormatError, type ReadTrace } from "../src/trace-formats.js";
 import { deepFreeze, describeFault, isFinding, NO_REDUCER_THROWS, UserCodeError } from "../src/user-code.js";
 import type { LivenessProperty } from "./edge-log.js";
 import { looksLikePath, resolveSpec, UsageError } from "./load.js";

@@ -19,6 +19,7 @@ import { dfs } from "./dfs.js";
 import { formatPath, type Path } from "./path.js";
 import { shrinkPath, type RandomReport } from "./random.js";
 import { buildReport, type Report } from "./report.js";
+import type { SpecSource } from "./spec-source.js";
 import type { Limit } from "./strategy.js";
 
 /** What a member searches. */
@@ -37,7 +38,7 @@ export interface SwarmPlan {
 
 /** What a member is started with. */
 export interface SwarmSetup {
-  readonly spec: string;
+  readonly spec: SpecSource;
   readonly instantiate: {
     readonly variant?: string;
     readonly params?: Record<string, string | number | boolean>;

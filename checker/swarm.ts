@@ -14,6 +14,7 @@ import type { AnySpec } from "../src/index.js";
 import type { checkSpec as CheckSpec, CheckByNameOptions } from "./check.js";
 import { DEFAULT_RUNS, DEFAULT_WALK_DEPTH, randomSeed, type RandomReport } from "./random.js";
 import type { Report } from "./report.js";
+import type { SpecSource } from "./spec-source.js";
 import type { Limit } from "./strategy.js";
 import type { SwarmMessage, SwarmPlan, SwarmSetup } from "./swarm-member.js";
 
@@ -72,13 +73,15 @@ function workerUrl(): URL {
 }
 
 /**
- * Runs a swarm of `workers` members on `spec` (`specArg` is how the CLI named it, for the workers to load).
+ * Runs a swarm of `workers` members on `spec`, each loading it from `source`.
  * `checkSpec` replays the winner's path (passed in: check.ts calls this, and imports stay one way).
- * @example const r = await swarmSearch(raft, "raft", { variant: "vote-twice", seed: 1 }, 2, checkSpec);
+ * @example
+ * const source = { module: "interleave-check/specs/raft", exportName: "raft" };
+ * const r = await swarmSearch(raft, source, { variant: "vote-twice", seed: 1 }, 2, checkSpec);
  */
 export async function swarmSearch(
   spec: AnySpec,
-  specArg: string,
+  source: SpecSource,
   options: CheckByNameOptions,
   workers: number,
   checkSpec: typeof CheckSpec,
@@ -120,7 +123,7 @@ export async function swarmSearch(
       };
       for (const plan of plans) {
         const setup: SwarmSetup = {
-          spec: specArg,
+          spec: source,
           instantiate,
           properties: options.properties ?? [],
           guards: options.guards !== false,

@@ -11,12 +11,12 @@ import { Expander, type CoverageRow, type Found, type GuardOptions } from "./exp
 import { Frontier, type FrontierBatch } from "./frontier.js";
 import { queueBytes, SpillArea, type QueueBudget, type SpillStats } from "./disk-queue.js";
 import { spillPolicy } from "./explore.js";
-import { resolveSpec } from "./load.js";
 import { SharedStateStore, type SharedStoreBuffers } from "./shared-store.js";
+import { loadSpecSource, type SpecSource } from "./spec-source.js";
 
 /** What a worker is started with. */
 export interface WorkerSetup {
-  readonly spec: string;
+  readonly spec: SpecSource;
   readonly instantiate: InstantiateOptions;
   readonly buffers: SharedStoreBuffers;
   readonly maxStates?: number;
@@ -71,7 +71,7 @@ export interface WorkerReport {
 }
 
 const setup = workerData as WorkerSetup;
-const spec = await resolveSpec(setup.spec);
+const spec = await loadSpecSource(setup.spec);
 const instantiated = spec.instantiate(setup.instantiate);
 const model = setup.properties.length > 0 ? selectProperties(instantiated, setup.properties) : instantiated;
 const store = SharedStateStore.open(setup.buffers);

@@ -19,6 +19,7 @@ import type { ActionActivity, InstantiateOptions, Model } from "../../src/index.
 import { trapNondeterminism } from "../../src/user-code.js";
 import { Budget, fingerprintWord, guardOptions, outcome, type StoreView } from "../explore.js";
 import type { Found } from "../expander.js";
+import type { SpecSource } from "../spec-source.js";
 import type { Limit, SearchOptions, SearchOutcome } from "../strategy.js";
 import { connectBroker, type NatsConnection } from "./broker.js";
 import {
@@ -65,11 +66,11 @@ function binPath(): string {
 }
 
 /**
- * Checks `model` (instantiated from `specArg` with `instantiate`, which the
+ * Checks `model` (instantiated from `source`'s spec with `instantiate`, which the
  * workers repeat) with `dist.workers` partitions through the broker.
  */
 export async function distributedSearch(
-  specArg: string,
+  source: SpecSource,
   instantiate: InstantiateOptions,
   model: Model<unknown>,
   options: SearchOptions & { readonly properties?: readonly string[] },
@@ -79,7 +80,7 @@ export async function distributedSearch(
   const nc = await connectBroker(dist.url, "interleave coordinator");
   const cluster = new Cluster(nc, dist, {
     partitions: dist.workers,
-    spec: specArg,
+    spec: source,
     instantiate,
     properties: options.properties ?? [],
     guards: guardOptions(options),

@@ -12,6 +12,7 @@
 import { deserialize, serialize } from "node:v8";
 import type { InstantiateOptions } from "../../src/index.js";
 import type { CoverageRow, Found, GuardOptions } from "../expander.js";
+import type { SpecSource } from "../spec-source.js";
 
 /** The subjects of one run. */
 export function subjects(run: string) {
@@ -46,8 +47,8 @@ export function globalId(local: number, partition: number, partitions: number): 
 /** What the coordinator tells a worker that joined. */
 export interface Setup {
   readonly partitions: number;
-  /** A catalogue name or a path the worker can load. */
-  readonly spec: string;
+  /** Where the worker loads the spec from (see spec-source.ts). */
+  readonly spec: SpecSource;
   readonly instantiate: InstantiateOptions;
   /** Check only these properties (all when empty). */
   readonly properties: readonly string[];

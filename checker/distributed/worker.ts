@@ -10,11 +10,12 @@
  * received every state the others said they sent it; then it reports its
  * counts to the coordinator, which starts the next level (a barrier).
  */
-import { selectProperties, type Model, type AnySpec } from "../../src/index.js";
+import { selectProperties, type Model } from "../../src/index.js";
 import { deepFreeze, realNow, trapNondeterminism } from "../../src/user-code.js";
 import { defaultMemoryLimit } from "../explore.js";
 import { Expander, type Found } from "../expander.js";
 import { Frontier } from "../frontier.js";
+import { loadSpecSource } from "../spec-source.js";
 import { UsageError } from "../usage-error.js";
 import { connectBroker, type NatsConnection } from "./broker.js";
 import { PartitionStore, ROUTED, RoutingSet } from "./partition.js";
@@ -39,8 +40,6 @@ export interface WorkerOptions {
   readonly run: string;
   /** How long to wait for the coordinator to answer (ms). */
   readonly waitMs: number;
-  /** Loads the spec the coordinator names (a catalogue name or a path). */
-  readonly resolveSpec: (spec: string) => Promise<AnySpec>;
 }
 
 /** States per batch to start with; adapted so that a batch stays well under the broker's payload limit. */
@@ -58,10 +57,10 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
   const nc = await connectBroker(options.url, `interleave worker ${options.partition}`);
   try {
     const setup = await join(nc, options);
-    const spec = await options.resolveSpec(setup.spec);
+    const spec = await loadSpecSource(setup.spec);
     const instantiated = spec.instantiate(setup.instantiate);
     const model = setup.properties.length > 0 ? selectProperties(instantiated, setup.properties) : instantiated;
-    const worker = new PartitionWorker(nc, options, setup, model as Model<unknown>);
+    const worker = new PartitionWorker(nc, options, setup, model);
     await worker.finished;
     return 0;
   } finally {

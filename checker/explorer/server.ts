@@ -16,8 +16,8 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import type { AddressInfo } from "node:net";
-import { readTrace, TraceFormatError } from "../../src/trace-formats.js";
-import { ownPackage } from "../load.js";
+import { readTrace, TraceFormatError } from "../../src/index.js";
+import { ownPackage } from "../spec-source.js";
 import { ExplorerSession, PathError, type PathSegment } from "./session.js";
 
 /** The page's files, by URL path: where each lives and its content type. */

@@ -15,11 +15,11 @@ import {
   type PropertyKind,
   type Trace,
   type TraceStep,
+  sequenceSvg,
+  type ReadTrace,
 } from "../../src/index.js";
-import { sequenceSvg } from "../../src/trace-formats.js";
 import { deepFreeze, describeFault, UserCodeError } from "../../src/user-code.js";
 import { canonicalLabel, formatReplay, replayTrace } from "../replay.js";
-import type { ReadTrace } from "../../src/trace-formats.js";
 import { involvedNodes } from "./involved.js";
 
 /** A path the model does not have (bad ordinal, action not enabled): the API answers 400 with the message. */

@@ -10,6 +10,7 @@ import { basename, extname } from "node:path";
 import {
   checkHistory,
   CONSISTENCY_NAMES,
+  defaultMaxResidentBytes,
   formatViolations,
   HistoryInputError,
   HistoryParseError,
@@ -23,7 +24,6 @@ import {
   type ParsedHistory,
   type SessionGuarantee,
 } from "../../src/history/index.js";
-import { defaultMaxResidentBytes } from "../../src/history/search/budget.js";
 import { UsageError } from "../load.js";
 import { assertWritable, writeOutput } from "../output-paths.js";
 import { guessModel, isModelPath, loadModelFile } from "./load-model.js";

@@ -14,7 +14,7 @@ import {
   type Operation,
   type ParsedHistory,
 } from "../../src/history/index.js";
-import { importUserModule } from "../load.js";
+import { importUserModule } from "../spec-source.js";
 
 /** Whether the `--model` argument names a file rather than a built-in model. */
 export function isModelPath(arg: string): boolean {

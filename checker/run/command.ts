@@ -3,10 +3,16 @@
  * the command line (src/runtime/run.ts and conform.ts do the work).
  */
 import yoctoSpinner from "yocto-spinner";
-import { conform, formatConform, readRunRecord } from "../../src/runtime/conform.js";
-import { parseNemesis } from "../../src/runtime/nemesis.js";
-import { formatRunSummary, runCluster, runExitCode } from "../../src/runtime/run.js";
-import type { TransportKind } from "../../src/runtime/transport.js";
+import {
+  conform,
+  formatConform,
+  formatRunSummary,
+  parseNemesis,
+  readRunRecord,
+  runCluster,
+  runExitCode,
+  type TransportKind,
+} from "../../src/runtime/index.js";
 import { OptionError, ParamError, UnknownChoiceError, type Spec } from "../../src/index.js";
 import type { CliIo } from "../cli.js";
 import { UsageError } from "../load.js";

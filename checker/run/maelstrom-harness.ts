@@ -15,7 +15,7 @@
  * an indefinite error (after which the slot's next client is a new process).
  */
 import { MAELSTROM_ERROR_CODES, MaelstromError, type HistoryEvent, type Json } from "../../src/index.js";
-import { seededRandom } from "../../src/runtime/seeded-random.js";
+import { seededRandom } from "../../src/runtime/index.js";
 import { MaelstromNode, type Body, type Message } from "./maelstrom.js";
 
 export interface ClusterOptions {

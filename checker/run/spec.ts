@@ -8,9 +8,9 @@ import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Spec } from "../../src/index.js";
-import type { RunRecord } from "../../src/runtime/run.js";
-import { loadSpecRef, type SpecRef } from "../../src/runtime/spec-ref.js";
-import { findCatalogueSpec, loadSpecFile, looksLikePath, ownPackageAliases } from "../load.js";
+import { loadSpecRef, type RunRecord, type SpecRef } from "../../src/runtime/index.js";
+import { findCatalogueSpec, loadSpecFile, looksLikePath } from "../load.js";
+import { ownPackageAliases } from "../spec-source.js";
 
 /** A run's spec and where its nodes load it. */
 export interface RunSpec {

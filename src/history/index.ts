@@ -65,3 +65,4 @@ export {
 } from "./incremental.js";
 export { describeOperation, describeState, formatViolations } from "./explain.js";
 export { renderHtmlReport, type HtmlReportInput } from "./html.js";
+export { defaultMaxResidentBytes } from "./search/budget.js";

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
-import { runCli } from "../../checker/index.js";
+import { runCli } from "../../checker/cli-index.js";
 import { toJsonLines } from "../../src/history/formats/index.js";
 import { generateRegisterHistory } from "../history/support/generate.js";
 import { chromiumMissing, launchChromium, screenshotPath } from "./chromium.js";

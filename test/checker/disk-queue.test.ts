@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { checkSpecByName } from "../../checker/index.js";
+import { checkSpecByName } from "../../checker/cli-index.js";
 import { estimateHeapBytes } from "../../checker/disk-queue.js";
 
 // Segments go to os.tmpdir(): point it at a directory of our own, to see that each search leaves it empty.

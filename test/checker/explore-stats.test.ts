@@ -3,7 +3,8 @@
  * states per depth, and the largest states with their largest fields.
  */
 import { describe, expect, it } from "vitest";
-import { checkSpec, runCli } from "../../checker/index.js";
+import { checkSpec } from "../../checker/index.js";
+import { runCli } from "../../checker/cli-index.js";
 import { largestFields } from "../../checker/stats.js";
 import { twoPhaseCommit } from "../../specs/two-phase-commit.js";
 

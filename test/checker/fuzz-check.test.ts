@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { runCli } from "../../checker/index.js";
+import { runCli } from "../../checker/cli-index.js";
 
 const root = resolve(import.meta.dirname, "../..");
 const lib = JSON.stringify(join(root, "src/index.ts"));

@@ -7,7 +7,8 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { checkSpec, runCli } from "../../checker/index.js";
+import { checkSpec } from "../../checker/index.js";
+import { runCli } from "../../checker/cli-index.js";
 import {
   alwaysEventually,
   defineSpec,

@@ -144,7 +144,8 @@ describe("a spec file that does not load", () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(
       `interleave: cannot load spec file ./deep.ts: "${packageName}/src/spec.js" is not an entry point of ${packageName}; entry points: ` +
-        `${packageName}, ${packageName}/checker, ${packageName}/history, ${packageName}/testing, ${packageName}/specs, ${packageName}/specs/<name>, ${packageName}/package.json\n`,
+        `${packageName}, ${packageName}/checker, ${packageName}/history, ${packageName}/cli, ${packageName}/runtime, ${packageName}/testing, ` +
+        `${packageName}/specs, ${packageName}/specs/<name>, ${packageName}/package.json\n`,
     );
   });
 });

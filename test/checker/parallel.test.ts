@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkSpecByName } from "../../checker/index.js";
+import { checkSpecByName } from "../../checker/cli-index.js";
 
 describe("parallel search (--workers)", () => {
   it.each([

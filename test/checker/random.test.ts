@@ -9,10 +9,10 @@ import {
   randomSearch,
   replayHint,
   ReplayPathError,
-  runCli,
   violationOf,
   type RandomReport,
 } from "../../checker/index.js";
+import { runCli } from "../../checker/cli-index.js";
 import { catalogue } from "../../specs/index.js";
 import { withVirtualClock } from "../support/virtual-clock.js";
 import { twoPhaseCommit } from "../../specs/two-phase-commit.js";

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { checkSpec, checkSpecByName, dfs, runCli, type CliIo } from "../../checker/index.js";
+import { checkSpec, dfs } from "../../checker/index.js";
+import { checkSpecByName, runCli, type CliIo } from "../../checker/cli-index.js";
 import { swarmPlans, type SwarmReport } from "../../checker/swarm.js";
 import { pathOf, roundSeed, shuffled } from "../../checker/swarm-member.js";
 import { formatPath } from "../../checker/random.js";

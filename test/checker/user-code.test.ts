@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCli } from "../../checker/index.js";
+import { runCli } from "../../checker/cli-index.js";
 
 const root = resolve(import.meta.dirname, "../..");
 // The spec files import the library by path: a second copy of it, as a user's file may load.

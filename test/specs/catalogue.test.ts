@@ -4,7 +4,8 @@
  * the property it declares it violates.
  */
 import { describe, expect, it } from "vitest";
-import { checkSpec, runCli } from "../../checker/index.js";
+import { checkSpec } from "../../checker/index.js";
+import { runCli } from "../../checker/cli-index.js";
 import { catalogue } from "../../specs/index.js";
 
 async function cli(...args: string[]) {

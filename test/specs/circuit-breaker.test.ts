@@ -2,7 +2,8 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { bfs, checkSpec, runCli, violationOf } from "../../checker/index.js";
+import { bfs, checkSpec, violationOf } from "../../checker/index.js";
+import { runCli } from "../../checker/cli-index.js";
 import type { Model } from "../../src/index.js";
 import {
   admitCall,

@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { checkSpec, runCli } from "../../checker/index.js";
+import { checkSpec } from "../../checker/index.js";
+import { runCli } from "../../checker/cli-index.js";
 import { toTraceJson, type HistoryEvent, type NodeContext, type ProtocolState } from "../../src/index.js";
 import {
   applyCommand,
