@@ -17,6 +17,8 @@ export default defineConfig({
     hookTimeout: 300_000,
     globalSetup: scope?.build === true ? ["test/global-setup.ts"] : [],
     pool: "forks",
+    // Load each module once per test runner, not once per test file per mutant: Stryker switches
+    // mutants through a global at run time, so a cached module still runs the active mutant.
     isolate: false,
   },
 });

@@ -54,7 +54,9 @@ describe("params: each check on its own", () => {
     expect(parseParamValue("mode", schema.mode, "b")).toBe("b");
     expect(() => parseParamValue("rms", schema.rms, "5x")).toThrow('param "rms" must be an integer, got "5x"');
     expect(() => parseParamValue("rms", schema.rms, "x5")).toThrow('param "rms" must be an integer, got "x5"');
-    expect(() => parseParamValue("fast", schema.fast, "True")).toThrow('param "fast" must be true or false, got "True"');
+    expect(() => parseParamValue("fast", schema.fast, "True")).toThrow(
+      'param "fast" must be true or false, got "True"',
+    );
   });
 
   it("accepts the bounds themselves and rejects integers too large to be exact", () => {
@@ -68,8 +70,12 @@ describe("params: each check on its own", () => {
   it("checks values that are not strings against the type", () => {
     expect(resolveParams(schema, { rms: 12, fast: true }, { mode: "b" })).toEqual({ rms: 12, fast: true, mode: "b" });
     expect(() => resolveParams(schema, { rms: true }, {})).toThrow(new ParamError('param "rms" must be an integer'));
-    expect(() => resolveParams(schema, { rms: 13 }, {})).toThrow(new ParamError('param "rms" must be at most 12, got 13'));
-    expect(() => resolveParams(schema, {}, { rms: 0 })).toThrow(new ParamError('param "rms" must be at least 1, got 0'));
+    expect(() => resolveParams(schema, { rms: 13 }, {})).toThrow(
+      new ParamError('param "rms" must be at most 12, got 13'),
+    );
+    expect(() => resolveParams(schema, {}, { rms: 0 })).toThrow(
+      new ParamError('param "rms" must be at least 1, got 0'),
+    );
     expect(() => resolveParams(schema, {}, { rms: 2.5 })).toThrow(
       new ParamError('param "rms" must be an integer, got 2.5'),
     );
