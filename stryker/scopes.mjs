@@ -1,19 +1,30 @@
 /**
  * The mutation scopes: which files each mutates and which tests judge the
  * mutants (the layer's own tests; the catalogue's spec tests would kill more
- * mutants but take minutes per run).
+ * mutants but take minutes per run). `build` says whether the scope's tests
+ * spawn the CLI and so need dist/ built in Stryker's sandbox first.
+ *
+ * Not mutated, and why:
+ * - src/index.ts, src/history/index.ts, checker/index.ts: re-exports only.
+ * - checker/worker.ts: the worker-thread entry, which runs only inside a
+ *   worker the parallel search starts from dist/, where no mutant is active.
+ * - src/runtime/**: the real-network runtime is its own layer, judged by
+ *   test/runtime (real sockets and processes, not in-process unit tests).
  */
 export const SCOPES = {
   kernel: {
-    mutate: ["src/*.ts", "!src/index.ts"],
+    mutate: ["src/*.ts", "src/protocol/**/*.ts", "!src/index.ts"],
     tests: ["test/src/**/*.test.ts"],
+    build: false,
   },
   history: {
     mutate: ["src/history/**/*.ts", "!src/history/index.ts"],
     tests: ["test/history/**/*.test.ts"],
+    build: false,
   },
   checker: {
     mutate: ["checker/**/*.ts", "!checker/index.ts", "!checker/worker.ts"],
     tests: ["test/checker/**/*.test.ts"],
+    build: true,
   },
 };

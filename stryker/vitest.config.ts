@@ -8,14 +8,17 @@
 import { defineConfig } from "vitest/config";
 import { SCOPES } from "./scopes.mjs";
 
-const scope = (SCOPES as Record<string, { tests: string[] }>)[process.env["MUTATE_SCOPE"] ?? "kernel"];
+const scope = (SCOPES as Record<string, { tests: string[]; build: boolean }>)[process.env["MUTATE_SCOPE"] ?? "kernel"];
 
 export default defineConfig({
   test: {
     include: scope?.tests ?? [],
     testTimeout: 120_000,
     hookTimeout: 300_000,
-    globalSetup: ["test/global-setup.ts"],
+    globalSetup: scope?.build === true ? ["test/global-setup.ts"] : [],
     pool: "forks",
+    // Load each module once per test runner, not once per test file per mutant: Stryker switches
+    // mutants through a global at run time, so a cached module still runs the active mutant.
+    isolate: false,
   },
 });

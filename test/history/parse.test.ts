@@ -199,3 +199,111 @@ describe("detection and garbage", () => {
     );
   });
 });
+
+describe("JSON Lines, field by field", () => {
+  const invoke = (fields: string): string => `{"type":"invoke","process":0,"f":"read"${fields}}`;
+
+  it("skips blank lines, keeps the line numbers, fills a missing value with null and turns a numeric key into a string", () => {
+    const h = parseHistory(
+      `\n${invoke(',"key":7,"time":3')}\n   \n{"type":"invoke","process":1,"f":"read","value":[1],"key":null,"time":null}\n`,
+      { format: "jsonl" },
+    );
+    expect(h.lines).toEqual([2, 4]);
+    expect(h.events).toEqual([
+      { type: "invoke", process: 0, f: "read", value: null, key: "7", time: 3 },
+      { type: "invoke", process: 1, f: "read", value: [1] },
+    ]);
+    expect(Object.keys(h.events[1]!)).toEqual(["type", "process", "f", "value"]);
+  });
+
+  it("writes only the fields an event has, in a fixed order", () => {
+    expect(
+      toJsonLines([
+        { type: "invoke", process: "c1", f: "write", value: 1 },
+        { type: "ok", process: "c1", f: "write", value: 1, key: "k", time: 0 },
+      ]),
+    ).toBe(
+      '{"type":"invoke","process":"c1","f":"write","value":1}\n{"type":"ok","process":"c1","f":"write","value":1,"key":"k","time":0}\n',
+    );
+    expect(toJsonLines([])).toBe("");
+  });
+
+  it("names the field that is wrong", () => {
+    expect(parseError(invoke(',"key":true')).message).toBe('h.txt:1: "key" must be a string');
+    expect(parseError(invoke(',"time":"3"')).message).toBe('h.txt:1: "time" must be a number');
+    expect(parseError('{"process":0,"f":"read"}').message).toBe(
+      'h.txt:1: "type" must be "invoke", "ok", "fail" or "info", not null',
+    );
+    expect(parseError('{"type":3,"process":0,"f":"read"}').message).toBe(
+      'h.txt:1: "type" must be "invoke", "ok", "fail" or "info", not 3',
+    );
+    expect(parseError('{"type":"invoke","f":"read"}').message).toBe('h.txt:1: "process" must be a number or a string');
+    expect(parseError('{"type":"invoke","process":0}').message).toBe(
+      'h.txt:1: "f" (the operation name) must be a non-empty string',
+    );
+    expect(parseError('{"type":"invoke","process":0,"f":7}').message).toBe(
+      'h.txt:1: "f" (the operation name) must be a non-empty string',
+    );
+    for (const notAnObject of ["null", '"invoke"', "3"])
+      expect(parseError(notAnObject, "jsonl").message).toBe(
+        'h.txt:1: expected an object like {"type":"invoke","process":0,"f":"read","value":null}',
+      );
+  });
+
+  it("takes values nested up to 99 levels inside the event and refuses 100", () => {
+    const nested = (depth: number): string => `${"[".repeat(depth)}${"]".repeat(depth)}`;
+    expect(parseHistory(invoke(`,"value":${nested(99)}`), { format: "jsonl" }).events).toHaveLength(1);
+    expect(parseError(invoke(`,"value":${nested(100)}`), "jsonl").message).toBe(
+      "h.txt:1: the event nests arrays or objects more than 100 levels deep",
+    );
+  });
+});
+
+describe("text checks every parser starts with", () => {
+  const line = '{"type":"invoke","process":0,"f":"read"}';
+
+  it("accepts CRLF line ends and tabs, and finds a control character on its own line and column", () => {
+    expect(parseHistory(`${line}\r\n\r\n`).lines).toEqual([1]);
+    expect(parseHistory(`{"type":"invoke",\t"process":0,"f":"read"}\n`).events).toHaveLength(1);
+    expect(parseError(`${line}\nab\rc\n`).message).toBe(
+      "h.txt:2: unexpected control character U+000D at column 3: this is not a text history",
+    );
+    expect(parseError(`${line}\n\n x\u007f`).message).toBe(
+      "h.txt:3: unexpected control character U+007F at column 3: this is not a text history",
+    );
+    expect(parseError(`${line}\n\ufffd`).message).toBe(
+      "h.txt:2: unexpected control character U+FFFD at column 1: this is not a text history",
+    );
+    expect(parseError(`${line}\n\u001f`).message).toBe(
+      "h.txt:2: unexpected control character U+001F at column 1: this is not a text history",
+    );
+  });
+
+  it("finds invalid UTF-8 on the first line and on a last line without a newline", () => {
+    const text = new TextEncoder().encode(`${line}\n${line.replace('"process":0', '"process":1')}\n`);
+    expect(parseError(new Uint8Array([0xc3, 0x0a, ...text])).message).toBe(
+      "h.txt:1: invalid UTF-8 bytes: this is not a text history",
+    );
+    expect(parseError(new Uint8Array([...text, 0x41, 0xc3])).message).toBe(
+      "h.txt:3: invalid UTF-8 bytes: this is not a text history",
+    );
+    expect(parseHistory(text).events).toHaveLength(2);
+  });
+
+  it("gives the parse error its parts and the input error its operation", () => {
+    const e = parseError(`${line}\n{}`);
+    expect([e.name, e.file, e.line, e.reason]).toEqual([
+      "HistoryParseError",
+      "h.txt",
+      2,
+      '"type" must be "invoke", "ok", "fail" or "info", not null',
+    ]);
+    const input = new HistoryInputError("no such model", { id: 2, call: 5 });
+    expect([input.name, input.message, input.operation]).toEqual([
+      "HistoryInputError",
+      "no such model",
+      { id: 2, call: 5 },
+    ]);
+    expect(new HistoryInputError("x").operation).toBeUndefined();
+  });
+});
