@@ -430,7 +430,7 @@ describe("fuzzing the commands: exit 0-3 only, exit 2 is one line", () => {
     const answer = await cli(["conform", fixtureRun]);
     expect(answer.code).toBe(0);
     expect(answer.stdout).toBe(
-      "n1: 10 inputs replayed, 1 boots, 0 local actions\nn2: 25 inputs replayed, 1 boots, 0 local actions\nn3: 11 inputs replayed, 1 boots, 0 local actions\nconforms: every recorded output is the model's (raft)\n",
+      "n1: 11 inputs replayed, 1 boots, 0 local actions\nn2: 26 inputs replayed, 1 boots, 0 local actions\nn3: 13 inputs replayed, 1 boots, 0 local actions\nconforms: every recorded output is the model's (raft)\n",
     );
   });
 

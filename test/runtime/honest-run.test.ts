@@ -265,7 +265,7 @@ describe("interleave conform on a log cut short: exit 2, naming the node, the fi
       (d) =>
         `${inputs(d)}:1: node n2's input log is empty: it was truncated (interleave run writes a boot record first)`,
     ],
-    ["only its end record lost", keepLines(57), stops(57)],
+    ["only its end record lost", keepLines(56), stops(56)],
     [
       "cut, in a run that did not finish (no kills recorded)",
       (d) => {
@@ -289,7 +289,7 @@ describe("interleave conform on a log cut short: exit 2, naming the node, the fi
     [
       "a line after the end record",
       (d) => writeFileSync(inputs(d), `${readFileSync(inputs(d), "utf8")}{"t":"sync"}\n`),
-      (d) => `${inputs(d)}:59: node n2's log goes on after its end record without a boot`,
+      (d) => `${inputs(d)}:58: node n2's log goes on after its end record without a boot`,
     ],
   ])("%s", async (_what, damage, expected) => {
     const dir = damaged(damage);
