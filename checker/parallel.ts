@@ -104,8 +104,9 @@ export async function parallelSearch(
     await Promise.all(pool.map((w) => w.ready));
     await pool[0]!.ask({ type: "init" });
     let limit: Limit | undefined;
-    let violation: Found | undefined;
-    for (let depth = 0; ; depth++) {
+    // A fault in init (it threw, or returned no array) or an initial state that violates a property.
+    let violation: Found | undefined = pool[0]!.last.violation;
+    for (let depth = 0; violation === undefined; depth++) {
       const waiting = pool.reduce((n, w) => n + w.last.next, 0);
       if (waiting === 0) break;
       if (depth >= (options.maxDepth ?? Infinity)) {
