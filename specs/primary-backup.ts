@@ -604,7 +604,9 @@ const runtime = {
       replica: resendingReplica(replicaRole({ ...CORRECT, readFromPrimaryState: true })),
     },
   },
-  // The configuration service suspects the primary about once a second; with no bound on promotions.
+  // `--nodes` sets the replicas (the configuration service runs besides them).
+  nodesParam: "replicas",
+  // The configuration service suspects the primary about once a second, with no bound on promotions.
   modelParams: { failovers: 1_000_000 },
   choiceMs: 1000,
   workload: { clients: ["client"], instances: { client: "option" as const }, model: "register" },
