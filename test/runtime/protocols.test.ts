@@ -75,7 +75,7 @@ export default defineProtocol({
 `;
 
 /** Runs `spec` for 5 s with seed 1 under partition,kill; checks the run, its history and its replay. */
-function runChecked(spec: string, name: string, killed: string) {
+function runChecked(spec: string, name: string, killed: string, nodes = 3) {
   const r = cli(
     "run",
     spec,
@@ -95,7 +95,7 @@ function runChecked(spec: string, name: string, killed: string) {
   expect(r.stderr).toBe("");
   expect(r.code).toBe(0);
   expect(r.stdout).toMatch(
-    new RegExp(`^${spec.startsWith(".") ? "my-register" : spec}: 3 nodes over tcp, \\d+\\.\\d s, seed 1$`, "m"),
+    new RegExp(`^${spec.startsWith(".") ? "my-register" : spec}: ${nodes} nodes over tcp, \\d+\\.\\d s, seed 1$`, "m"),
   );
   expect(r.stdout).toContain(`\n  2.0s kill -9 ${killed}\n  3.5s restart ${killed}\n`);
   expect(r.stdout).toMatch(/^frames delivered to nodes: [\d,]+; dropped: /m);
@@ -129,6 +129,16 @@ describe("interleave run: any protocol, no per-spec runtime code", () => {
     const out = runChecked("quorum-replication", "quorum", "s2");
     expect(out).toMatch(/^final reads: register=(null|\d+)$/m);
   });
+
+  it(
+    "primary-backup: reads through the log stay linearizable while the configuration service fails over under kill -9",
+    { timeout: 90_000 },
+    () => {
+      // Three replicas and the configuration service; seed 1's schedule kills r3.
+      const out = runChecked("primary-backup", "pb", "r3", 4);
+      expect(out).toMatch(/^final reads: none$/m);
+    },
+  );
 
   it(
     "a user's protocol file, written to a temporary directory, runs with shapes, client role and node ids derived from its definition",
