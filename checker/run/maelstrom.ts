@@ -363,6 +363,11 @@ export class MaelstromNode {
     };
   }
 
+  /** Client requests the role has not taken yet, offered again at each poll until taken or answered 11. */
+  get retryingRequests(): number {
+    return this.retrying.length;
+  }
+
   /** Fires due timers, runs the driver's tick, and answers requests past their deadline. */
   private poll(): void {
     const now = this.now();
@@ -477,6 +482,8 @@ export async function runMaelstrom(workload: string, io: MaelstromIo = {}): Prom
         stderr(`error handling ${line}: ${errorText(e)}\n`);
       }
     }
+    // Input ended: requests still offered again (a generator's used-up tick) get their answer before the node stops.
+    while (node.retryingRequests > 0) await new Promise((r) => setTimeout(r, 5));
   } finally {
     node.stop();
   }

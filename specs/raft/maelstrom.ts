@@ -23,6 +23,7 @@ import type { KvOp, KvResult } from "./kv.js";
 import { raftPeerMessage, raftRuntime } from "./runtime.js";
 import {
   raftServer,
+  roundField,
   SERVER_ROLE,
   type LogEntry,
   type RaftMessage,
@@ -80,6 +81,8 @@ export function linKvPeerInput(msg: unknown): ServerInput | undefined {
     const raw = msg["entries"];
     if (!isCount(msg["term"]) || !isCount(msg["prevLogIndex"]) || !isCount(msg["prevLogTerm"])) return undefined;
     if (!isCount(msg["leaderCommit"]) || !Array.isArray(raw)) return undefined;
+    const round = msg["round"];
+    if (!(round === undefined || isCount(round))) return undefined;
     const entries: LogEntry[] = [];
     for (const e of raw) {
       const entry = entryOf(e);
@@ -93,6 +96,7 @@ export function linKvPeerInput(msg: unknown): ServerInput | undefined {
       prevLogTerm: msg["prevLogTerm"],
       entries,
       leaderCommit: msg["leaderCommit"],
+      ...roundField(round),
     };
   }
   // A client's request reaches a server from the client only, never from a peer.
