@@ -400,7 +400,7 @@ export function outcome<S>(
   const memory = limit === "max-memory" && budget.memoryNote !== undefined ? [budget.memoryNote] : [];
   const base = {
     ...(coverage ? { coverage } : {}),
-    warnings: expander.violation ? [] : [...memory, ...vacuityWarnings(model, expander.generated, activity)],
+    warnings: expander.violation ? [] : [...memory, ...vacuityWarnings(model, expander.generated, limit === undefined ? activity : undefined)],
     distinctStates: store.distinct,
     generatedStates: expander.generated,
     maxDepth: expander.deepest,
@@ -462,7 +462,11 @@ function rebuildLasso<S>(model: Model<S>, store: StoreView, lasso: Lasso): Trace
   return inUserCode(() => traceOf(model, { init: store.ordinal(lasso.states[0]!), steps: lasso.ordinals }, expected));
 }
 
-/** What makes a passing check suspicious: nothing to check, or actions that never happened. */
+/**
+ * What makes a passing check suspicious: nothing to check, or actions that
+ * never happened (only after a complete search: `activity` is undefined when a
+ * limit stopped it, since the action may be enabled beyond it).
+ */
 function vacuityWarnings<S>(
   model: Model<S>,
   generated: number,

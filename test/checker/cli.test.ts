@@ -271,7 +271,7 @@ describe("interleave CLI messages", () => {
 
   it("list --json carries every description: params (with their range), properties, variants; and the symmetric roles", () => {
     const list = JSON.parse(run("list", "--json").stdout) as ListEntry[];
-    expect(list).toHaveLength(44);
+    expect(list).toHaveLength(45);
     expect(list.find((s) => s.name === "two-phase-commit")).toEqual({
       name: "two-phase-commit",
       description: "Gray and Lamport's two-phase commit (TwoPhase.tla): a TM and RMs agree to commit or abort",

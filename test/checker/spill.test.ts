@@ -29,7 +29,7 @@ describe("--max-memory bounds the search's data, and the queue spills to stay wi
       generatedStates: 402_306,
       maxDepth: 19,
       // One thread: where the queue crosses the budget, and so what goes to disk, is the same every run.
-      spilledStates: 14_641,
+      spilledStates: 14_451,
       warnings: [],
     });
     const bytes = r.report["queueBytesPerState"] as { memory: number; disk: number };
@@ -56,14 +56,15 @@ describe("--max-memory bounds the search's data, and the queue spills to stay wi
     const r = check("--max-memory", "1", "--json", "-");
     expect(r.code).toBe(3);
     const message =
-      "the fingerprint store with the liveness check's edge log alone needs 1.27 MiB for 7,640 states, more than --max-memory (1.00 MiB); the queue spills to disk, the store cannot: raise --max-memory";
+      "the fingerprint store with the liveness check's edge log alone needs 1.05 MiB for 6,079 states, more than --max-memory (1.00 MiB); the queue spills to disk, the store cannot: raise --max-memory";
     expect(r.report).toMatchObject({
       result: "incomplete",
       limit: "max-memory",
-      distinctStates: 7_640,
-      generatedStates: 39_385,
+      distinctStates: 6_079,
+      generatedStates: 30_057,
     });
-    expect((r.report["warnings"] as string[])[0]).toBe(message);
+    // Only the store's note: an action not yet enabled when a limit stops the search may be enabled beyond it.
+    expect(r.report["warnings"]).toEqual([message]);
     expect(r.stderr).toContain(`interleave: warning: ${message}\n`);
   });
 });
