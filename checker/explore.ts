@@ -400,7 +400,9 @@ export function outcome<S>(
   const memory = limit === "max-memory" && budget.memoryNote !== undefined ? [budget.memoryNote] : [];
   const base = {
     ...(coverage ? { coverage } : {}),
-    warnings: expander.violation ? [] : [...memory, ...vacuityWarnings(model, expander.generated, limit === undefined ? activity : undefined)],
+    warnings: expander.violation
+      ? []
+      : [...memory, ...vacuityWarnings(model, expander.generated, limit === undefined ? activity : undefined)],
     distinctStates: store.distinct,
     generatedStates: expander.generated,
     maxDepth: expander.deepest,

@@ -409,12 +409,7 @@ export interface Client {
 
 /** What the client reacts to: its own decision to write or read, answers, and news of a new primary. */
 export type ClientInput =
-  | { readonly type: "StartWrite" }
-  | { readonly type: "StartRead" }
-  | WriteAck
-  | ReadAck
-  | NotPrimary
-  | PrimaryIs;
+  { readonly type: "StartWrite" } | { readonly type: "StartRead" } | WriteAck | ReadAck | NotPrimary | PrimaryIs;
 
 /** The bounds of a client's workload (the model's; a real run's client is unbounded). */
 export interface ClientBounds {

@@ -4,6 +4,7 @@
  * the property it declares it violates.
  */
 import { describe, expect, it } from "vitest";
+import { DEEP_RAFT_VARIANTS } from "../support/deep-variants.js";
 import { checkSpec } from "../../checker/index.js";
 import { runCli } from "../../checker/cli-index.js";
 import { catalogue } from "../../specs/index.js";
@@ -32,8 +33,9 @@ describe("catalogue", () => {
   const broken = catalogue.flatMap((spec) =>
     spec.variants.filter((v) => v.violates).map((v) => [spec.name, v.name, v.violates!] as const),
   );
-  // raft commit-old-term searches 1.2M states: test/specs/raft.test.ts runs it through the CLI once.
-  it.each(broken.filter(([spec, variant]) => !(spec === "raft" && variant === "commit-old-term")))(
+  // raft's deep variants (commit-old-term searches 1.2M states, the read variants 270-410k): test/specs/raft.test.ts
+  // checks each and replays its trace through the CLI once.
+  it.each(broken.filter(([spec, variant]) => !(spec === "raft" && DEEP_RAFT_VARIANTS.includes(variant))))(
     "%s --variant %s exits 1 naming %s",
     async (spec, variant, property) => {
       const r = await cli("check", spec, "--variant", variant, "--json", "-");
@@ -42,8 +44,10 @@ describe("catalogue", () => {
     },
   );
 
-  // Depth-first search catches them too (raft's deep variants have their own tests).
-  it.each(broken.filter(([spec]) => spec !== "raft"))(
+  // Depth-first search catches them too (raft's deep variants have their own tests; primary-backup's
+  // read-from-primary-state needs two clients racing a failover, which DFS reaches after 1.8M states: its BFS test is
+  // in primary-backup.test.ts).
+  it.each(broken.filter(([spec, variant]) => spec !== "raft" && variant !== "read-from-primary-state"))(
     "%s --variant %s: DFS finds %s too",
     (specName, variant, property) => {
       const r = checkSpec(
