@@ -6,7 +6,7 @@
  * committed log entries with {@link applyCommand}, in log order.
  */
 import { match } from "ts-pattern";
-import type { Json, NodeId } from "../../src/index.js";
+import { MaelstromError, type Json, type NodeId } from "../../src/index.js";
 
 /** A key of the store. */
 export type Key = string;
@@ -18,24 +18,8 @@ export type Key = string;
  */
 export type Value = Json;
 
-/**
- * Maelstrom's error codes (its protocol documentation, "Errors"), so the
- * model's answers and the runtime's agree. Definite codes (the operation did
- * not happen) are all but `timeout` (0) and `crash` (13).
- */
-export const KvError = {
-  timeout: 0,
-  nodeNotFound: 1,
-  notSupported: 10,
-  temporarilyUnavailable: 11,
-  malformedRequest: 12,
-  crash: 13,
-  abort: 14,
-  keyDoesNotExist: 20,
-  keyAlreadyExists: 21,
-  preconditionFailed: 22,
-  txnConflict: 30,
-} as const;
+/** Maelstrom's error codes (the kernel's table), so the model's answers and the runtime's agree. */
+export const KvError = MaelstromError;
 
 /** One of Maelstrom's error codes. */
 export type KvErrorCode = (typeof KvError)[keyof typeof KvError];

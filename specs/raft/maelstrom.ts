@@ -23,9 +23,7 @@ import type { KvOp, KvResult } from "./kv.js";
 import { raftPeerMessage, raftRuntime } from "./runtime.js";
 import {
   raftServer,
-  roundField,
   SERVER_ROLE,
-  type LogEntry,
   type RaftMessage,
   type ServerInput,
   type ServerState,
@@ -37,70 +35,12 @@ const isCount = (v: unknown): v is number => typeof v === "number" && Number.isS
 /** Bodies come from JSON.parse, so any field that is present is a JSON value. */
 const has = (v: Record<string, unknown>, field: string): boolean => Object.hasOwn(v, field) && v[field] !== undefined;
 
-/** A store operation from another server, its values any JSON; or undefined. */
-function opOf(v: unknown): KvOp | undefined {
-  if (!isRecord(v) || typeof v["key"] !== "string") return undefined;
-  const key = v["key"];
-  switch (v["type"]) {
-    case "get":
-      return { type: "get", key };
-    case "put":
-      return has(v, "value") ? { type: "put", key, value: v["value"] as Json } : undefined;
-    case "cas":
-      return has(v, "expected") && has(v, "value")
-        ? { type: "cas", key, expected: v["expected"] as Json, value: v["value"] as Json }
-        : undefined;
-    default:
-      return undefined;
-  }
-}
-
-function entryOf(v: unknown): LogEntry | undefined {
-  if (!isRecord(v) || !isCount(v["term"]) || !isRecord(v["command"])) return undefined;
-  const c = v["command"];
-  const op = opOf(c["op"]);
-  if (typeof c["client"] !== "string" || !isCount(c["seq"]) || op === undefined) return undefined;
-  return { term: v["term"], command: { client: c["client"], seq: c["seq"], op } };
-}
-
 /**
- * A message from another server: the runtime's validation, except that store
- * values may be any JSON (Maelstrom's lin-kv allows them; `interleave run`'s
- * workload writes integers).
+ * A message from another server: the runtime's own validation (store values
+ * may be any JSON); a client's request reaches a server from the client only.
  */
 export function linKvPeerInput(msg: unknown): ServerInput | undefined {
-  if (!isRecord(msg)) return undefined;
-  if (msg["type"] === "ForwardedRequest") {
-    const op = opOf(msg["op"]);
-    const client = msg["client"];
-    return typeof client === "string" && isCount(msg["seq"]) && msg["seq"] >= 1 && op !== undefined
-      ? { type: "ForwardedRequest", client, seq: msg["seq"], op }
-      : undefined;
-  }
-  if (msg["type"] === "AppendEntries") {
-    const raw = msg["entries"];
-    if (!isCount(msg["term"]) || !isCount(msg["prevLogIndex"]) || !isCount(msg["prevLogTerm"])) return undefined;
-    if (!isCount(msg["leaderCommit"]) || !Array.isArray(raw)) return undefined;
-    const round = msg["round"];
-    if (!(round === undefined || isCount(round))) return undefined;
-    const entries: LogEntry[] = [];
-    for (const e of raw) {
-      const entry = entryOf(e);
-      if (entry === undefined) return undefined;
-      entries.push(entry);
-    }
-    return {
-      type: "AppendEntries",
-      term: msg["term"],
-      prevLogIndex: msg["prevLogIndex"],
-      prevLogTerm: msg["prevLogTerm"],
-      entries,
-      leaderCommit: msg["leaderCommit"],
-      ...roundField(round),
-    };
-  }
-  // A client's request reaches a server from the client only, never from a peer.
-  return msg["type"] === "ClientRequest" ? undefined : raftPeerMessage(msg);
+  return isRecord(msg) && msg["type"] !== "ClientRequest" ? raftPeerMessage(msg) : undefined;
 }
 
 const malformed = (text: string): MaelstromErrorBody => ({

@@ -42,7 +42,7 @@ import {
   type RuntimeParamValues,
 } from "../../src/index.js";
 import type { ClientInput, ClientState } from "./client.js";
-import { KvError, type KvOp, type KvResult } from "./kv.js";
+import { KvError, type KvOp, type KvResult, type Value } from "./kv.js";
 import {
   needsReadRound,
   roundField,
@@ -109,7 +109,8 @@ interface ForgetAwaiting extends LocalAction {
   readonly peers: readonly string[];
 }
 
-const isValue = (v: unknown): v is number => typeof v === "number" && Number.isSafeInteger(v);
+/** A store value on the wire: any JSON value but null, which stands for an absent key (messages come from JSON.parse). */
+const isValue = (v: unknown): v is Value => v !== undefined && v !== null;
 
 /** A validated operation (a fresh object with only the operation's fields), or undefined. */
 export function kvOpOf(v: unknown): KvOp | undefined {

@@ -471,7 +471,8 @@ describe("NodeHost with Raft's runtime configuration (in-process)", () => {
         frame("c1", "n1", { type: "ClientReply", seq: 1, result: { type: "put" } }),
         { unknownType: 1 },
       ],
-      ["a put of 1.5", frame("n2", "n1", appendEntries({ type: "put", key: "x", value: 1.5 })), { invalid: 1 }],
+      // Values are any JSON (Maelstrom's lin-kv allows them) but null, which stands for an absent key.
+      ["a put of null", frame("n2", "n1", appendEntries({ type: "put", key: "x", value: null })), { invalid: 1 }],
       [
         "an entry of a client named __proto__",
         frame("n2", "n1", {
