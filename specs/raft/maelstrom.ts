@@ -20,7 +20,7 @@
 import type { Json, MaelstromBody, MaelstromErrorBody, MaelstromMapping } from "../../src/index.js";
 import { MaelstromError } from "../../src/index.js";
 import type { KvOp, KvResult } from "./kv.js";
-import { raftPeerMessage, raftRuntime } from "./runtime.js";
+import { isCount, isRecord, raftPeerMessage, raftRuntime } from "./runtime.js";
 import {
   raftServer,
   SERVER_ROLE,
@@ -30,8 +30,6 @@ import {
   type ServerTimer,
 } from "./server.js";
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
-const isCount = (v: unknown): v is number => typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
 /** Bodies come from JSON.parse, so any field that is present is a JSON value. */
 const has = (v: Record<string, unknown>, field: string): boolean => Object.hasOwn(v, field) && v[field] !== undefined;
 
