@@ -701,11 +701,15 @@ function sendAll(socket: Socket, port: number, frames: readonly (string | Uint8A
   ).then(() => undefined);
 }
 
+/** The client of the put after the fuzzing: a client id (c and digits) longer than any the fuzzer makes or a flipped byte reaches. */
+const PUT_CLIENT = "c31415926";
+
 describe("a one-node Raft cluster process under fuzzed UDP datagrams", () => {
   it("drops every malformed datagram, counts it, and still commits a client's put", { timeout: 30_000 }, async () => {
     const seed = Number(process.env["INTERLEAVE_FUZZ_SEED"] ?? Date.now() % 2 ** 31);
     const replay = `replay with INTERLEAVE_FUZZ_SEED=${seed}`;
-    // Fuzzed client requests come from c2, so none can move c1's session past the put below.
+    // Fuzzed client requests come from c2, and a flipped byte can turn "c2" into "c1" (seed 907342484 did):
+    // the put below comes from a client id longer than any the fuzzer makes, so no fuzzed frame can own its session.
     const frames = fc.sample(fuzzFrame({ self: "n1", peer: "n2", client: "c2", oversized: false }), {
       numRuns: 2000,
       seed,
@@ -755,7 +759,7 @@ describe("a one-node Raft cluster process under fuzzed UDP datagrams", () => {
       }
       const put = {
         v: 1,
-        from: "c1",
+        from: PUT_CLIENT,
         to: "n1",
         msg: { type: "ClientRequest", seq: 1, op: { type: "put", key: "x", value: 7 } },
       };
@@ -763,7 +767,7 @@ describe("a one-node Raft cluster process under fuzzed UDP datagrams", () => {
       const deadline = Date.now() + 5000;
       const isReply = (r: unknown) =>
         isRecord(r) &&
-        r["to"] === "c1" &&
+        r["to"] === PUT_CLIENT &&
         isRecord(r["msg"]) &&
         r["msg"]["type"] === "ClientReply" &&
         r["msg"]["seq"] === 1;
@@ -771,7 +775,7 @@ describe("a one-node Raft cluster process under fuzzed UDP datagrams", () => {
       expect(replies.find(isReply), replay).toEqual({
         v: 1,
         from: "n1",
-        to: "c1",
+        to: PUT_CLIENT,
         msg: { type: "ClientReply", seq: 1, result: { type: "put" } },
       });
       expect(c.isUp("n1")).toBe(true);
