@@ -9,15 +9,26 @@
  * restart the records are applied in order. A torn last line (a crash in the
  * middle of a write) is ignored: its step never sent anything; reopening the
  * file cuts it off, so the next record starts on a line of its own.
+ *
+ * The file is bounded: once the records written since the file was last
+ * started exceed both `rewriteAfterBytes` (4 MiB by default) and the size of
+ * one record holding every field, the file is replaced by that one record
+ * (written to `<file>.tmp`, fsynced, renamed over the file, the directory
+ * fsynced), so it never holds much more than the durable fields themselves,
+ * however long the node runs. A crash before the rename leaves the old file
+ * whole; the `.tmp` left behind is removed when the file is next opened.
  */
 import {
   appendFileSync,
   closeSync,
   existsSync,
+  fstatSync,
   fsync,
   fsyncSync,
   openSync,
   readFileSync,
+  renameSync,
+  rmSync,
   truncateSync,
   writeSync,
 } from "node:fs";
@@ -39,6 +50,7 @@ export class DurableFileError extends Error {
 export function readDurable(path: string): Record<string, unknown> | undefined {
   if (!existsSync(path)) return undefined;
   const lines = readFileSync(path, "utf8").split("\n");
+  // Built in place: arrays grow by push, so restoring a long run costs its records' size, not records times log length.
   let fields: Record<string, unknown> | undefined;
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
@@ -76,30 +88,52 @@ function parseRecord(line: string): DurableRecord | undefined {
   return value;
 }
 
+/** Applies `record` to `fields` in place (every array in `fields` comes from this file's own JSON, so none is shared). */
 function apply(fields: Record<string, unknown>, record: DurableRecord): Record<string, unknown> {
-  const next = { ...fields, ...record.set };
+  Object.assign(fields, record.set);
   for (const [field, { keep, add }] of Object.entries(record.extend ?? {})) {
-    const old = Array.isArray(next[field]) ? (next[field] as unknown[]) : [];
-    next[field] = [...old.slice(0, keep), ...add];
+    const old = fields[field];
+    const array: unknown[] = Array.isArray(old) ? old : [];
+    if (array.length > keep) array.length = keep;
+    for (const x of add) array.push(x);
+    fields[field] = array;
   }
-  return next;
+  return fields;
 }
+
+/** When a durable file is rewritten as one record: see the module comment. */
+export interface DurableLimits {
+  /** Bytes of records written since the file started before it may be rewritten. */
+  readonly rewriteAfterBytes: number;
+}
+
+const DEFAULT_DURABLE_LIMITS: DurableLimits = { rewriteAfterBytes: 4 * 1024 * 1024 };
 
 /** The append-only durable file of one node. */
 export class DurableFile {
   private fd: number;
   private last: Record<string, unknown> | undefined;
+  /** Bytes in the file, and the size of its first record when this object wrote the file whole. */
+  private size: number;
+  private wholeSize = 0;
   /** Records written and fsynced (for the run's summary). */
   syncs = 0;
+  /** Times the file was replaced by one record of every field. */
+  rewrites = 0;
 
   /** Opens (creating) the file; `restored` is what it held, which later records are relative to. */
   constructor(
     readonly path: string,
     restored: Record<string, unknown> | undefined,
+    readonly limits: DurableLimits = DEFAULT_DURABLE_LIMITS,
   ) {
+    // A rewrite that a crash interrupted before its rename: the file itself is whole.
+    rmSync(`${path}.tmp`, { force: true });
     const created = !existsSync(path);
-    if (!created) endAtLastRecord(path);
+    // The first record of a file this class rewrote holds every field: later ones are measured against it.
+    if (!created) this.wholeSize = endAtLastRecord(path);
     this.fd = openSync(path, "a");
+    this.size = fstatSync(this.fd).size;
     this.last = restored;
     // A new file's directory entry must be durable too.
     if (created) syncDirectory(dirname(path));
@@ -125,10 +159,34 @@ export class DurableFile {
   write(fields: Readonly<Record<string, unknown>>): boolean {
     const record = diff(this.last, fields);
     if (record === undefined) return false;
-    writeSync(this.fd, `${JSON.stringify(record)}\n`);
+    this.size += writeSync(this.fd, `${JSON.stringify(record)}\n`);
     this.syncs++;
     this.last = { ...fields };
+    if (this.size - this.wholeSize > Math.max(this.limits.rewriteAfterBytes, this.wholeSize)) this.rewrite();
     return true;
+  }
+
+  /**
+   * Replaces the file by one record of the last fields written, durably
+   * (fsynced before and after the rename), so that a crash at any point
+   * leaves either the old file or the new one, each whole.
+   */
+  private rewrite(): void {
+    const whole = `${JSON.stringify({ set: this.last })}\n`;
+    const tmp = `${this.path}.tmp`;
+    const fd = openSync(tmp, "w");
+    try {
+      writeSync(fd, whole);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, this.path);
+    syncDirectory(dirname(this.path));
+    closeSync(this.fd);
+    this.fd = openSync(this.path, "a");
+    this.size = this.wholeSize = Buffer.byteLength(whole);
+    this.rewrites++;
   }
 
   /**
@@ -174,14 +232,18 @@ function diff(
  * `readDurable` read it: a torn last line (which it ignored) is cut off, and a
  * last record that lacks only its newline gets one. Appending after a torn
  * line would fuse the next record with it, losing that record or making the
- * file unreadable at the next restart.
+ * file unreadable at the next restart. Returns the size of the file's first
+ * line (with its newline).
  */
-function endAtLastRecord(path: string): void {
+function endAtLastRecord(path: string): number {
   const bytes = readFileSync(path);
   const end = bytes.lastIndexOf(0x0a) + 1;
-  if (end === bytes.byteLength) return;
-  if (parseRecord(bytes.subarray(end).toString("utf8")) === undefined) truncateSync(path, end);
-  else appendFileSync(path, "\n");
+  if (end < bytes.byteLength) {
+    if (parseRecord(bytes.subarray(end).toString("utf8")) === undefined) truncateSync(path, end);
+    else appendFileSync(path, "\n");
+  }
+  // 0 for a file of one unterminated line: it is rewritten at the next limit, which is no harm.
+  return bytes.indexOf(0x0a) + 1;
 }
 
 function syncDirectory(dir: string): void {

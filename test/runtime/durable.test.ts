@@ -203,6 +203,45 @@ describe("DurableFile and readDurable", () => {
     }
   });
 
+  it("replaces a file grown past its limit by one record of every field, and restores the same fields", () => {
+    const limits = { rewriteAfterBytes: 1000 };
+    const file = new DurableFile(path, undefined, limits);
+    let log: unknown[] = [];
+    for (let seq = 1; seq <= 40; seq++) {
+      log = [...log, entry(1, seq)];
+      file.persist({ currentTerm: 1, votedFor: null, log });
+      // Between rewrites the file only grows; it is never larger than the limit plus two records.
+      expect(readFileSync(path).byteLength).toBeLessThan(1000 + 2 * JSON.stringify({ set: { log } }).length);
+      expect(readDurable(path)).toEqual({ currentTerm: 1, votedFor: null, log });
+    }
+    // One-entry extend records are about 125 bytes: rewrites at the 9th, 17th and 29th write, the gap
+    // growing once the whole record (815, 1,511, 2,554 bytes) is larger than the limit.
+    expect(file.rewrites).toBe(3);
+    expect(file.syncs).toBe(40);
+    file.close();
+    expect(records(path)[0]).toEqual({ set: { currentTerm: 1, votedFor: null, log: log.slice(0, 29) } });
+    expect(records(path)).toHaveLength(12);
+    // Reopened, the node goes on appending extend records after the rewritten one.
+    const restored = readDurable(path)!;
+    const again = new DurableFile(path, restored, limits);
+    again.persist({ currentTerm: 2, votedFor: null, log: restored["log"] });
+    again.close();
+    expect(records(path).at(-1)).toEqual({ set: { currentTerm: 2 } });
+    expect(readDurable(path)).toEqual({ currentTerm: 2, votedFor: null, log });
+  });
+
+  it("opens a file whose rewrite a crash cut short: the whole old file counts, the .tmp is removed", () => {
+    const file = new DurableFile(path, undefined);
+    file.persist({ currentTerm: 1, votedFor: "n2", log: [entry(1, 1)] });
+    file.close();
+    writeFileSync(`${path}.tmp`, '{"set":{"currentTerm":1,"vo');
+    const restored = readDurable(path);
+    expect(restored).toEqual({ currentTerm: 1, votedFor: "n2", log: [entry(1, 1)] });
+    new DurableFile(path, restored).close();
+    expect(existsSync(`${path}.tmp`)).toBe(false);
+    expect(readDurable(path)).toEqual(restored);
+  });
+
   it("restores the last value of every field after any sequence of updates", () => {
     // A field's next value: a number, null, a string, or an array built from the field's current array by append or truncate.
     type Update = {
@@ -229,32 +268,39 @@ describe("DurableFile and readDurable", () => {
       ),
     });
     fc.assert(
-      fc.property(fc.array(fc.array(update, { maxLength: 3 }), { maxLength: 15 }), fc.boolean(), (steps, reopen) => {
-        rmSync(path, { force: true });
-        let fields: Record<string, unknown> = { a: 0, b: null, c: [] };
-        let file = new DurableFile(path, undefined);
-        file.persist(fields);
-        steps.forEach((step, i) => {
-          const next = { ...fields };
-          for (const { field, to } of step) {
-            const old = Array.isArray(next[field]) ? (next[field] as unknown[]) : [];
-            if (to.kind === "scalar") next[field] = to.value;
-            else if (to.kind === "append") next[field] = [...old, ...to.add];
-            else next[field] = old.slice(0, to.keep);
-          }
-          fields = next;
+      fc.property(
+        fc.array(fc.array(update, { maxLength: 3 }), { maxLength: 15 }),
+        fc.boolean(),
+        fc.nat({ max: 300 }),
+        (steps, reopen, rewriteAfterBytes) => {
+          rmSync(path, { force: true });
+          // Small limits: the file is rewritten whole now and then, between the updates and the reopens.
+          const limits = { rewriteAfterBytes };
+          let fields: Record<string, unknown> = { a: 0, b: null, c: [] };
+          let file = new DurableFile(path, undefined, limits);
           file.persist(fields);
-          if (reopen && i % 4 === 3) {
-            file.close();
-            const restored = readDurable(path);
-            expect(restored).toEqual(JSON.parse(JSON.stringify(fields)));
-            fields = restored!;
-            file = new DurableFile(path, restored);
-          }
-        });
-        file.close();
-        expect(readDurable(path)).toEqual(JSON.parse(JSON.stringify(fields)));
-      }),
+          steps.forEach((step, i) => {
+            const next = { ...fields };
+            for (const { field, to } of step) {
+              const old = Array.isArray(next[field]) ? (next[field] as unknown[]) : [];
+              if (to.kind === "scalar") next[field] = to.value;
+              else if (to.kind === "append") next[field] = [...old, ...to.add];
+              else next[field] = old.slice(0, to.keep);
+            }
+            fields = next;
+            file.persist(fields);
+            if (reopen && i % 4 === 3) {
+              file.close();
+              const restored = readDurable(path);
+              expect(restored).toEqual(JSON.parse(JSON.stringify(fields)));
+              fields = restored!;
+              file = new DurableFile(path, restored, limits);
+            }
+          });
+          file.close();
+          expect(readDurable(path)).toEqual(JSON.parse(JSON.stringify(fields)));
+        },
+      ),
       { numRuns: 120 },
     );
   });
