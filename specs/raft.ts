@@ -328,6 +328,10 @@ export const raft = defineProtocol({
     preVote: oneOf(["on", "off"], "on", {
       description: "elections start with a pre-vote; off: classic Raft elections",
     }),
+    checkQuorum: oneOf(["term", "period"], "term", {
+      description:
+        "a leader's election timeout steps it down unless a majority answered since its election (term) or since the last check (period, the dissertation's rule; real runs use it)",
+    }),
   },
   network: "unordered",
   nodes: (p) => ({ server: raftServerIds(p.servers), client: raftClientIds(p.clients) }),

@@ -355,6 +355,8 @@ const keysOf = (p: RuntimeParamValues): readonly string[] => {
 /** Raft's runtime configuration: see the module comment. */
 export const raftRuntime: RuntimeConfig = {
   params: raftRuntimeParams,
+  // The dissertation's check-quorum: a leader cut off from the majority steps down within two election timeouts.
+  modelParams: { checkQuorum: "period" },
   nodesParam: "servers",
   timerMs(timer, params, random) {
     const p = params as RaftRuntimeParams;

@@ -480,6 +480,12 @@ export function preVoteOn(ctx: Pick<NodeSetup<unknown>, "params">): boolean {
   return params?.preVote !== "off";
 }
 
+/** Whether check-quorum asks for a majority in every election-timeout period (`checkQuorum=period`; see {@link checkQuorum}). */
+export function checkQuorumPerPeriod(ctx: Pick<NodeSetup<unknown>, "params">): boolean {
+  const params = ctx.params as { readonly checkQuorum?: unknown } | null | undefined;
+  return params?.checkQuorum === "period";
+}
+
 /** The PreVote a server sends when its election timeout fires: the next term, its log, no term change. */
 export function preVoteRequest(s: ServerState): PreVote {
   return { type: "PreVote", term: s.currentTerm + 1, lastLogIndex: s.log.length, lastLogTerm: lastLogTerm(s.log) };
@@ -491,16 +497,19 @@ export function preVoteRequest(s: ServerState): PreVote {
  * not, it steps down in its term, so a leader cut off from the majority stops
  * serving and its followers' pre-votes become free.
  *
- * `heardFrom` counts the answers of the whole term, not of one check period:
- * clearing it at every passing check multiplied the model's states by the
- * subsets of peers (916,099 states instead of 205,877 with maxTerm=1,
- * candidates=2). So a leader steps down when no majority answered since its
- * election; one that lost its majority later stays leader until a later term
- * reaches it (which pre-vote keeps from happening needlessly). A passing
- * check only re-arms the timer: the model sees no new state.
+ * With `checkQuorum=period` (the dissertation's rule, and real runs'
+ * default) a passing check clears `heardFrom`, so each period needs its own
+ * majority: a leader cut off from the majority steps down within two election
+ * timeouts and answers its clients NotLeader instead of holding their
+ * requests. With `checkQuorum=term` (the model's default) `heardFrom` counts
+ * the answers of the whole term: a leader steps down only when no majority
+ * answered since its election, and a passing check re-arms the timer without
+ * a new state. Clearing it multiplies the model's states by the subsets of
+ * peers, so the model checks the per-period rule at its own parameters.
  */
 export function checkQuorum(s: ServerState, ctx: NodeSetup<unknown>): ServerStep {
-  if (1 + s.heardFrom.length >= majority(ctx)) return become(s, setTimer(ELECTION_TIMEOUT));
+  if (1 + s.heardFrom.length >= majority(ctx))
+    return become(checkQuorumPerPeriod(ctx) ? { ...s, heardFrom: [] } : s, setTimer(ELECTION_TIMEOUT));
   const follower: ServerState = {
     ...s,
     role: "follower",

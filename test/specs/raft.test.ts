@@ -251,6 +251,27 @@ describe("raft: the server reducer", () => {
     expect(answered.state.heardFrom).toEqual(["n2"]);
   });
 
+  it("check-quorum per period (checkQuorum=period): a passing check clears who answered, so the next needs a new majority", () => {
+    const leader: ServerState = {
+      ...(initialState().nodes["n1"] as ServerState),
+      role: "leader",
+      currentTerm: 1,
+      votedFor: "n1",
+      nextIndex: { n2: 1, n3: 1 },
+      matchIndex: { n2: 0, n3: 0 },
+      heardFrom: ["n3"],
+    };
+    const ctx = { ...timerCtx("n1"), params: { checkQuorum: "period" } };
+    const passed = raftServer.reduce(leader, { type: "ElectionTimeout" }, ctx)!;
+    expect([passed.state, passed.effects]).toEqual([
+      { ...leader, heardFrom: [] },
+      [{ type: "setTimer", timer: { type: "ElectionTimeout" } }],
+    ]);
+    // Nobody answered during the next period: the leader steps down in its term.
+    const cutOff = raftServer.reduce(passed.state, { type: "ElectionTimeout" }, ctx)!;
+    expect([cutOff.state.role, cutOff.state.currentTerm]).toEqual(["follower", 1]);
+  });
+
   it("forwarding: a follower passes a client's request to the leader it knows, which answers the client", () => {
     const op = { type: "put", key: "x", value: 1 } as const;
     const n2 = initialState().nodes["n2"] as ServerState;
@@ -477,7 +498,15 @@ describe("raft: model checking", () => {
       maxLog: 2,
       maxMessages: 3,
       preVote: "on",
+      checkQuorum: "term",
     });
+  });
+
+  it("check-quorum per period (real runs' rule) is safe too: 100,727 states with one candidate, 26,288 per term", () => {
+    const period = checkSpec(raft, { params: { checkQuorum: "period", candidates: 1 } });
+    expect([period.result, period.distinctStates, period.generatedStates]).toEqual(["ok", 100_727, 661_745]);
+    const term = checkSpec(raft, { params: { checkQuorum: "term", candidates: 1 } });
+    expect([term.result, term.distinctStates, term.generatedStates]).toEqual(["ok", 26_288, 177_791]);
   });
 
   it("vote-twice elects two leaders in one term in 12 steps (two pre-votes, then two elections)", () => {
