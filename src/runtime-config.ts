@@ -171,6 +171,14 @@ export interface RuntimeConfig {
   clientInput?(msg: Readonly<Record<string, unknown>>): unknown;
   /** Node-to-client message validation (a client reducer's input), replacing the derived shapes. */
   answerInput?(msg: Readonly<Record<string, unknown>>): unknown;
+  /**
+   * Messages that may leave as soon as the state they come from is written,
+   * before its fsync (default: none; every message waits for the fsync of
+   * the durable fields it may depend on). Only for messages that reveal
+   * nothing a power loss could take back: Raft's replies to clients report
+   * entries a majority has already fsynced.
+   */
+  sendBeforeFsync?(msg: unknown): boolean;
   /** The message types `peerInput` takes (required with it: others are dropped as unknown). */
   readonly peerTypes?: readonly string[];
   /** The message types `clientInput` takes. */

@@ -357,6 +357,9 @@ export const raftRuntime: RuntimeConfig = {
   params: raftRuntimeParams,
   // The dissertation's check-quorum: a leader cut off from the majority steps down within two election timeouts.
   modelParams: { checkQuorum: "period" },
+  // A reply reports an applied entry, which a majority fsynced before it committed, or a read at the
+  // commit index: none waits for the leader's fsync of newer entries (etcd answers the same way).
+  sendBeforeFsync: (msg) => isRecord(msg) && msg["type"] === "ClientReply",
   nodesParam: "servers",
   timerMs(timer, params, random) {
     const p = params as RaftRuntimeParams;

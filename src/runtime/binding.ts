@@ -13,7 +13,7 @@
    a definition of any protocol is read generically (its schema and roles are erased to any); what comes out is checked
    where it matters: node ids and roles against the model, messages against learned shapes. */
 import type { AnyRole, NodeSetup, ProtocolSpec, RoleDef } from "../protocol.js";
-import { resolveParams, type ParamsSchema } from "../params.js";
+import { ParamError, resolveParams, type ParamRecord, type ParamsSchema } from "../params.js";
 import {
   DEFAULT_CHOICE_MS,
   DEFAULT_TIMER_MS,
@@ -63,6 +63,8 @@ export interface RuntimeBinding {
   clientInput(msg: Readonly<Record<string, unknown>>): unknown;
   /** Node-to-client message validation (undefined: not a client input; the workload's `answer` may still take it). */
   answerInput(msg: Readonly<Record<string, unknown>>): unknown;
+  /** Whether `msg` may leave before the fsync of the state it comes from (see `RuntimeConfig.sendBeforeFsync`). */
+  sendBeforeFsync(msg: unknown): boolean;
   /** Message types nodes send each other (others from a peer are `unknownType`). */
   readonly peerTypes: ReadonlySet<string>;
   /** Message types clients send. */
@@ -105,6 +107,52 @@ export interface BindingOptions {
   readonly nodes?: number | undefined;
   /** What the orchestrator learned from the model (node processes take it rather than learn it again). */
   readonly learned?: LearnedJson | undefined;
+  /**
+   * Model parameter values set for this run (`--param`, e.g. Raft's
+   * `checkQuorum=term`), over the spec's defaults and its runtime's
+   * `modelParams`; see {@link splitRunParams}.
+   */
+  readonly modelParams?: ParamRecord | undefined;
+}
+
+/**
+ * Splits a run's `--param` values between the spec's runtime parameters
+ * (timers, workload) and its model parameters (what `interleave list`
+ * shows, e.g. Raft's `checkQuorum=term`), which the reducers see. A runtime
+ * parameter wins a name both declare; a name neither declares is an error
+ * that lists both kinds. A model parameter that would change the
+ * model's nodes is refused: `--nodes` and `--clients` set those. Model values
+ * are checked against their schema (a ParamError).
+ */
+export function splitRunParams(
+  spec: AnySpec,
+  given: ParamRecord,
+): { readonly runtime: ParamRecord; readonly model: ParamRecord } {
+  if (!isProtocolSpec(spec)) return { runtime: given, model: {} };
+  const def = spec.definition;
+  const runtimeSchema = def.runtime?.params ?? {};
+  const modelSchema = def.params ?? {};
+  const runtime: Record<string, number | boolean | string> = {};
+  const model: Record<string, number | boolean | string> = {};
+  for (const [name, value] of Object.entries(given)) {
+    if (name in runtimeSchema) runtime[name] = value;
+    else if (name in modelSchema) model[name] = value;
+    else {
+      const list = (schema: ParamsSchema) => Object.keys(schema).join(", ") || "(none)";
+      throw new ParamError(
+        `unknown param "${name}"; runtime params: ${list(runtimeSchema)}; model params: ${list(modelSchema)}`,
+      );
+    }
+  }
+  const resolved = resolveParams(modelSchema, {}, model);
+  const defaults = resolveParams(modelSchema, {}, {});
+  const nodesOf = (p: ParamRecord) => JSON.stringify(def.nodes(p));
+  for (const name of Object.keys(model)) {
+    if (nodesOf({ ...defaults, [name]: resolved[name]! }) !== nodesOf(defaults))
+      throw new ParamError(`param "${name}" changes the model's nodes; a run sets them with --nodes and --clients`);
+    model[name] = resolved[name]!;
+  }
+  return { runtime, model };
 }
 
 /**
@@ -121,7 +169,11 @@ export function bindingOf(spec: AnySpec, options: BindingOptions = {}): RuntimeB
   const def = spec.definition;
   const config: RuntimeConfig = def.runtime ?? {};
   const defaults = resolveParams(def.params ?? {}, {}, {});
-  let modelParams: Record<string, number | boolean | string> = { ...defaults, ...(config.modelParams ?? {}) };
+  let modelParams: Record<string, number | boolean | string> = {
+    ...defaults,
+    ...(config.modelParams ?? {}),
+    ...(options.modelParams ?? {}),
+  };
   const roleNames = Object.keys(def.roles);
   const choosing = new Set(roleNames.filter((r) => (def.roles[r] as AnyRole).choices !== undefined));
   const declaredClients = config.workload?.clients;
@@ -203,6 +255,7 @@ export function bindingOf(spec: AnySpec, options: BindingOptions = {}): RuntimeB
     peerInput: config.peerInput ?? validate(learned?.peer),
     clientInput: config.clientInput ?? validate(learned?.client),
     answerInput: config.answerInput ?? validate(learned?.toClient),
+    sendBeforeFsync: config.sendBeforeFsync ?? (() => false),
     peerTypes: new Set(config.peerTypes ?? learned?.peer.keys() ?? []),
     clientTypes: new Set(config.clientTypes ?? learned?.client.keys() ?? []),
     isClient,

@@ -42,6 +42,8 @@ export interface ClusterOptions {
   /** The run directory (created). */
   readonly dir: string;
   readonly params: Readonly<Record<string, number | boolean | string>>;
+  /** Model parameters set for the run (see `splitRunParams`). */
+  readonly modelParams?: Readonly<Record<string, number | boolean | string>>;
   /** The port clients listen on (nodes send replies there). */
   readonly clientPort: number;
   /** Input-log rotation (see input-log.ts); absent: the defaults. */
@@ -164,6 +166,7 @@ export class Cluster {
       port,
       dir: options.dir,
       params: options.params,
+      ...(options.modelParams === undefined ? {} : { modelParams: options.modelParams }),
       ...(options.inputLog === undefined ? {} : { inputLog: options.inputLog }),
       ...(restart === undefined
         ? {}

@@ -26,7 +26,7 @@ import { MAX_VALUE_DEPTH, nestedDeeperThan } from "../history/json.js";
 import type { NodeContext, RoleDef } from "../protocol.js";
 import { OptionError } from "../spec.js";
 import type { AnyBinding, LocalAction } from "./binding.js";
-import { bindingOf, checkVariant, type AnySpec } from "./binding.js";
+import { bindingOf, checkVariant, splitRunParams, type AnySpec } from "./binding.js";
 import { bootState } from "./host.js";
 import { listSegments } from "./input-log.js";
 import { nodeFiles } from "./node-config.js";
@@ -125,6 +125,17 @@ export function readRunRecord(dir: string): RunRecord {
   ) {
     bad('"kills" must map node names to counts of kills');
   }
+  const model = record["modelParams"];
+  if (
+    model !== undefined &&
+    !(
+      model !== null &&
+      typeof model === "object" &&
+      !Array.isArray(model) &&
+      Object.values(model).every((v) => ["number", "boolean", "string"].includes(typeof v))
+    )
+  )
+    bad('"modelParams" must map parameter names to numbers, booleans or strings');
   return value as RunRecord;
 }
 
@@ -174,7 +185,9 @@ export function conform(
   options: { readonly spec: AnySpec; readonly variant?: string | null },
 ): ConformResult {
   const run = readRunRecord(dir);
-  const binding = bindingOf(options.spec, { nodes: run.nodes.length });
+  // The model parameters the run set, checked against the spec's schema as `run` checked them.
+  const modelParams = splitRunParams(options.spec, run.modelParams ?? {}).model;
+  const binding = bindingOf(options.spec, { nodes: run.nodes.length, modelParams });
   const variant = options.variant === undefined ? run.variant : options.variant;
   checkVariant(binding, variant ?? undefined);
   const nodes: NodeConformance[] = [];

@@ -116,6 +116,8 @@ export class DurableFile {
   /** Bytes in the file, and the size of its first record when this object wrote the file whole. */
   private size: number;
   private wholeSize = 0;
+  /** fsyncs in flight (see `sync`). */
+  private syncing = 0;
   /** Records written and fsynced (for the run's summary). */
   syncs = 0;
   /** Times the file was replaced by one record of every field. */
@@ -162,7 +164,9 @@ export class DurableFile {
     this.size += writeSync(this.fd, `${JSON.stringify(record)}\n`);
     this.syncs++;
     this.last = { ...fields };
-    if (this.size - this.wholeSize > Math.max(this.limits.rewriteAfterBytes, this.wholeSize)) this.rewrite();
+    // Not while an fsync is in flight: the rewrite closes the descriptor that fsync works on.
+    if (this.syncing === 0 && this.size - this.wholeSize > Math.max(this.limits.rewriteAfterBytes, this.wholeSize))
+      this.rewrite();
     return true;
   }
 
@@ -195,7 +199,11 @@ export class DurableFile {
    * (with the error, e.g. EIO or ENOSPC, if any).
    */
   sync(done: (error: Error | null) => void): void {
-    fsync(this.fd, done);
+    this.syncing++;
+    fsync(this.fd, (error) => {
+      this.syncing--;
+      done(error);
+    });
   }
 
   close(): void {

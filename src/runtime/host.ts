@@ -120,8 +120,11 @@ export class NodeHost {
   private readonly control: HostControl<unknown>;
   private outbox: { readonly to: string; readonly msg: unknown }[] = [];
   private flushScheduled = false;
-  /** A commit's fsync is in flight (see `flush`). */
-  private syncing = false;
+  /** The messages waiting for the fsync in flight, if one is (see `flush`). */
+  private inFlight: { readonly to: string; readonly msg: unknown }[] | undefined;
+  /** Written since the fsync in flight started (or since the last one ended), and the messages that wait for that. */
+  private unsynced = false;
+  private waiting: { readonly to: string; readonly msg: unknown }[] = [];
   private logBuffer: string[] = [];
   private readonly driver: NodeDriver<unknown, unknown, unknown> | undefined;
 
@@ -280,20 +283,25 @@ export class NodeHost {
 
   /**
    * Group commit, pipelined: the durable fields of every input handled since
-   * the last commit are written once and fsynced on libuv's thread pool, and
-   * the messages those inputs produced are sent when the fsync completes.
-   * Meanwhile the node goes on taking input; what it handles then waits for
-   * the next commit, which starts as soon as this one ends (one fsync in
-   * flight at a time, so batches grow with the disk's latency instead of
-   * the event loop stalling on it: the blocking fsync was a third of the
-   * leader's time in a saturating run, measured with --cpu-prof). Nothing
-   * leaves before the state it depends on is on disk. A `sync` line in the
-   * input log marks each durable write: after kill -9 (the page cache
-   * survives) a node restores exactly what was written.
+   * the last flush are written at once (one record), and fsynced on libuv's
+   * thread pool; the messages those inputs produced are sent when an fsync
+   * that started after their write completes. Meanwhile the node goes on
+   * taking input and writing; one fsync is in flight at a time and the next
+   * starts as soon as it ends, covering everything written meanwhile, so
+   * batches grow with the disk's latency instead of the event loop stalling
+   * on it (the blocking fsync was a third of the leader's time in a
+   * saturating run, measured with --cpu-prof). Nothing leaves before the
+   * state it depends on is written, so kill -9 (the page cache survives)
+   * restores exactly what any message revealed; a `sync` line in the input
+   * log marks each write. Nothing leaves before its fsync either, except
+   * what the spec's runtime declares `sendBeforeFsync` (Raft: replies to
+   * clients, which reveal only entries a majority already fsynced): those
+   * leave right after their write, without queueing behind an fsync of
+   * entries they do not depend on.
    */
   private flush(): void {
     this.flushScheduled = false;
-    if (this.stopped || this.syncing) return;
+    if (this.stopped) return;
     this.flushLog();
     const outbox = this.outbox;
     this.outbox = [];
@@ -303,26 +311,40 @@ export class NodeHost {
       for (const f of this.role.durable) fields[f] = s[f];
       if (this.durable.write(fields)) {
         this.write({ t: "sync" });
-        // The durable file now holds the state's durable fields: a point a new segment can start from.
-        this.rotateIfFull();
-        this.syncing = true;
-        this.durable.sync((error) => this.synced(error, outbox));
-        return;
+        this.unsynced = true;
       }
     }
-    this.sendAll(outbox);
+    // The durable file holds the state's durable fields: a point a new segment can start from.
     this.rotateIfFull();
+    const early = this.options.binding.sendBeforeFsync;
+    for (const m of outbox) {
+      if (early(m.msg)) this.sendNow(m.to, m.msg);
+      // Written since the fsync in flight started: the next fsync covers it.
+      else if (this.unsynced) this.waiting.push(m);
+      // Written before the fsync in flight started: that fsync covers it.
+      else if (this.inFlight !== undefined) this.inFlight.push(m);
+      else this.sendNow(m.to, m.msg);
+    }
+    if (this.unsynced && this.inFlight === undefined) this.startSync();
   }
 
-  /** A commit's fsync completed: its messages leave, and the next commit starts if inputs came meanwhile. */
-  private synced(error: Error | null, outbox: readonly { readonly to: string; readonly msg: unknown }[]): void {
-    this.syncing = false;
+  /** Starts an fsync of everything written so far; the messages waiting for it leave when it completes. */
+  private startSync(): void {
+    const batch = this.waiting;
+    this.waiting = [];
+    this.unsynced = false;
+    this.inFlight = batch;
+    this.durable!.sync((error) => this.synced(error, batch));
+  }
+
+  /** An fsync completed: its messages leave, and the next fsync starts if anything was written meanwhile. */
+  private synced(error: Error | null, batch: readonly { readonly to: string; readonly msg: unknown }[]): void {
+    this.inFlight = undefined;
     if (this.stopped) return;
     // As before with fsyncSync: a node that cannot make its state durable dies (node-main reports why).
     if (error !== null) throw error;
-    this.sendAll(outbox);
-    // Inputs handled during the fsync: their commit starts now (segments rotate at a commit's write, see flush).
-    if (this.outbox.length > 0 || this.logBuffer.length > 0) this.flush();
+    this.sendAll(batch);
+    if (this.unsynced) this.startSync();
   }
 
   private sendAll(outbox: readonly { readonly to: string; readonly msg: unknown }[]): void {

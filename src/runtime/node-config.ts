@@ -22,6 +22,8 @@ export interface NodeConfig {
   /** The run directory: durable files and input logs go to `nodes/`. */
   readonly dir: string;
   readonly params: Readonly<Record<string, number | boolean | string>>;
+  /** Model parameters set for the run, over the spec's runtime defaults. */
+  readonly modelParams?: Readonly<Record<string, number | boolean | string>>;
   /** On a restart, the peers are already known. */
   readonly ports?: Readonly<Record<string, number>>;
   readonly clientPort?: number;

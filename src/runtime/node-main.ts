@@ -21,7 +21,11 @@ function tell(message: FromNode): void {
 
 async function main(): Promise<void> {
   const config = JSON.parse(process.argv[2] ?? "{}") as NodeConfig;
-  const binding = bindingOf(await loadSpecRef(config.spec), { nodes: config.nodes.length, learned: config.learned });
+  const binding = bindingOf(await loadSpecRef(config.spec), {
+    nodes: config.nodes.length,
+    learned: config.learned,
+    modelParams: config.modelParams,
+  });
   const files = nodeFiles(config.dir, config.self);
   const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${config.self}: ${line}\n`);
   let host: NodeHost | undefined;

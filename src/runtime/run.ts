@@ -29,7 +29,7 @@ import { join } from "node:path";
 import { resolveParams, type ParamRecord } from "../params.js";
 import type { ClientOperation } from "../runtime-config.js";
 import { OptionError } from "../spec.js";
-import { bindingOf, checkVariant, type AnySpec, type RuntimeBinding } from "./binding.js";
+import { bindingOf, checkVariant, splitRunParams, type AnySpec, type RuntimeBinding } from "./binding.js";
 import { Clients, historyFile, type InvokeOptions, type Outcome } from "./client.js";
 import { Cluster, runDirInUse, sleep, type NodeDeath } from "./cluster.js";
 import { HEALTHY, type HostStats } from "./host.js";
@@ -175,6 +175,8 @@ export interface RunRecord {
   readonly nodes: readonly string[];
   readonly transport: TransportKind;
   readonly params: ParamRecord;
+  /** Model parameters the run set with `--param` (absent: none; the reducers saw the spec's runtime defaults). */
+  readonly modelParams?: ParamRecord;
   readonly seed: number;
   readonly schedule: readonly NemesisEvent[];
   readonly history: string;
@@ -207,9 +209,10 @@ function clientSlots(binding: RuntimeBinding, clients: number): string[] {
 
 /** Runs a cluster: see the module comment. */
 export async function runCluster(options: RunOptions): Promise<RunSummary> {
-  const binding = bindingOf(options.spec, { nodes: options.nodes });
+  const split = splitRunParams(options.spec, options.params);
+  const binding = bindingOf(options.spec, { nodes: options.nodes, modelParams: split.model });
   checkVariant(binding, options.variant);
-  const params = resolveParams(binding.params, {}, options.params);
+  const params = resolveParams(binding.params, {}, split.runtime);
   const probe = binding.workload.probe;
   if (options.nemesis.includes("isolate-leader") && (probe === undefined || !binding.leaderBased)) {
     throw new OptionError(
@@ -231,6 +234,7 @@ export async function runCluster(options: RunOptions): Promise<RunSummary> {
     nodes: ids,
     transport: options.transport,
     params,
+    ...(Object.keys(split.model).length === 0 ? {} : { modelParams: split.model }),
     seed: options.seed,
     schedule,
     history: options.history,
@@ -265,6 +269,7 @@ export async function runCluster(options: RunOptions): Promise<RunSummary> {
       transport: options.transport,
       dir: options.dir,
       params,
+      modelParams: split.model,
       clientPort: clients.port,
       ...(options.inputLog === undefined ? {} : { inputLog: options.inputLog }),
       log,

@@ -230,6 +230,23 @@ describe("DurableFile and readDurable", () => {
     expect(readDurable(path)).toEqual({ currentTerm: 2, votedFor: null, log });
   });
 
+  it("does not rewrite the file while an fsync is in flight, and rewrites it at the first write after", async () => {
+    const file = new DurableFile(path, undefined, { rewriteAfterBytes: 200 });
+    const log = [entry(1, 1)];
+    file.persist({ currentTerm: 1, log });
+    const synced = new Promise<Error | null>((resolve) => file.sync(resolve));
+    // Past 200 bytes with the second entry, during the fsync.
+    const longer = [...log, entry(1, 2)];
+    file.write({ currentTerm: 2, log: longer });
+    expect(readFileSync(path).byteLength).toBeGreaterThan(200);
+    expect(file.rewrites).toBe(0);
+    expect(await synced).toBeNull();
+    file.write({ currentTerm: 3, log: longer });
+    expect(file.rewrites).toBe(1);
+    file.close();
+    expect(records(path)).toEqual([{ set: { currentTerm: 3, log: longer } }]);
+  });
+
   it("opens a file whose rewrite a crash cut short: the whole old file counts, the .tmp is removed", () => {
     const file = new DurableFile(path, undefined);
     file.persist({ currentTerm: 1, votedFor: "n2", log: [entry(1, 1)] });

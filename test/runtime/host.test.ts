@@ -1,7 +1,8 @@
 import { createSocket, type Socket } from "node:dgram";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { catalogueModule } from "../../checker/run/spec.js";
@@ -23,10 +24,15 @@ interface Sent {
 }
 
 /** n1 of a three-node Raft cluster, in-process, over a transport that records what it sends. */
-function makeHost(sent: Sent[], nodes: readonly string[] = NODES): NodeHost {
+function makeHost(
+  sent: Sent[],
+  nodes: readonly string[] = NODES,
+  more: { readonly binding?: RuntimeBinding; readonly durablePath?: string } = {},
+): NodeHost {
   return new NodeHost(
     {
-      binding: bindingOf(raft, { nodes: nodes.length }),
+      binding: more.binding ?? bindingOf(raft, { nodes: nodes.length }),
+      ...(more.durablePath === undefined ? {} : { durablePath: more.durablePath }),
       variant: undefined,
       self: "n1",
       nodes,
@@ -682,6 +688,64 @@ describe("NodeHost with Raft's runtime configuration (in-process)", () => {
     host.receive(frame("n2", "n1", { type: "RequestVote", term: 1, lastLogIndex: 0, lastLogTerm: 0 }));
     expect(host.stats().wire).toEqual(emptyCounters());
   });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Group commit with a durable file: what waits for the fsync and what does not.
+
+describe("NodeHost's group commit (a real durable file and fsync)", () => {
+  beforeEach(() => {
+    // Timers are fake (elections, heartbeats); setImmediate, which runs the flush, and fsync are real.
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval", "Date"] });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+  const put = (client: string, value: number) =>
+    frame(client, "n1", { type: "ClientRequest", seq: 1, op: { type: "put", key: "x", value } });
+  const repliesTo = (sent: readonly Sent[], client: string): number =>
+    sent.filter((x) => x.port === CLIENT_PORT && (JSON.parse(x.frame) as { to: string }).to === client).length;
+
+  for (const early of [true, false])
+    it(`a reply to a client ${early ? "leaves right after its write (Raft's sendBeforeFsync)" : "waits for an fsync when the spec declares nothing"}`, async () => {
+      const dir = mkdtempSync(join(tmpdir(), "interleave-commit-"));
+      const sent: Sent[] = [];
+      const binding = bindingOf(raft, { nodes: 3 });
+      const host = makeHost(sent, NODES, {
+        binding: early ? binding : { ...binding, sendBeforeFsync: () => false },
+        durablePath: join(dir, "n1.durable.jsonl"),
+      });
+      try {
+        startAs(host, "leader");
+        host.receive(put("c1", 1));
+        settle();
+        await sleep(50);
+        // The AppendEntries with c1's entry left after its fsync; n2 holds it now.
+        expect(state(host).log).toHaveLength(1);
+        // In one turn: c2's put (a durable change, not yet written) and n2's answer, which commits c1's put.
+        host.receive(put("c2", 2));
+        host.receive(
+          frame("n2", "n1", {
+            type: "AppendEntriesResponse",
+            term: state(host).currentTerm,
+            success: true,
+            matchIndex: 1,
+          }),
+        );
+        expect(state(host).commitIndex).toBe(1);
+        await turn();
+        // The flush ran: c2's entry is written; the fsync that covers it has not completed in this turn.
+        expect(readFileSync(join(dir, "n1.durable.jsonl"), "utf8")).toContain('"c2"');
+        expect(repliesTo(sent, "c1")).toBe(early ? 1 : 0);
+        await sleep(50);
+        expect(repliesTo(sent, "c1")).toBe(1);
+      } finally {
+        host.stop();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
 });
 
 // ---------------------------------------------------------------------------------------------

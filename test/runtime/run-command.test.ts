@@ -73,6 +73,15 @@ describe("interleave run and conform (CLI)", () => {
       ["run", "raft", "--param", "heartbeatMs=0", "--history", "x.jsonl"],
       'interleave: param "heartbeatMs" must be at least 1, got 0\n',
     ],
+    // A model parameter is set for the run, checked as `check` checks it; one that changes the nodes is refused.
+    [
+      ["run", "raft", "--param", "checkQuorum=always", "--history", "x.jsonl"],
+      'interleave: param "checkQuorum" must be one of term, period; got "always"\n',
+    ],
+    [
+      ["run", "raft", "--param", "servers=5", "--history", "x.jsonl"],
+      'interleave: param "servers" changes the model\'s nodes; a run sets them with --nodes and --clients\n',
+    ],
     [["run", "raft"], "interleave: required option '--history <file>' not specified\n"],
     [
       ["run", "raft", "--transport", "quic", "--history", "x.jsonl"],
