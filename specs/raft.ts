@@ -38,6 +38,9 @@ import {
   appendCommand,
   candidateLogUpToDate,
   commitAndApply,
+  compactStep,
+  handleServerInput,
+  lastIndex,
   majority,
   observeTerm,
   peersOf,
@@ -45,6 +48,7 @@ import {
   recordAppendEntriesResponse,
   reduceServer,
   startRead,
+  takeSnapshot,
   type ClientRequest,
   type RaftMessage,
   type RequestVote,
@@ -90,6 +94,7 @@ export interface RaftParams {
   readonly duplicate: number;
   readonly crash: number;
   readonly preVote: "on" | "off";
+  readonly compactAfter: number;
 }
 
 const idCache = new Map<string, NodeId[]>();
@@ -181,7 +186,7 @@ function voteWhen(granted: (s: ServerState, m: RequestVote, ctx: NodeContext<unk
 /** Bug: forgets whom it voted for, so it may grant a second vote in the same term. */
 const votesTwice = serverWith(
   "RequestVote",
-  voteWhen((s, m) => m.term === s.currentTerm && candidateLogUpToDate(m, s.log)),
+  voteWhen((s, m) => m.term === s.currentTerm && candidateLogUpToDate(m, s)),
 );
 
 /** Bug: grants votes without the election restriction (the candidate's log may lack committed entries). */
@@ -197,7 +202,7 @@ const commitsOldTerms = serverWith("AppendEntriesResponse", (s, m, ctx) => {
   if (leader.role !== "leader") return become(leader, ...recorded.effects);
   const peers = peersOf(ctx);
   let commitIndex = leader.commitIndex;
-  for (let n = leader.log.length; n > leader.commitIndex; n--) {
+  for (let n = lastIndex(leader); n > leader.commitIndex; n--) {
     if (1 + peers.filter((p) => (leader.matchIndex[p] ?? 0) >= n).length >= majority(ctx)) {
       commitIndex = n;
       break;
@@ -261,6 +266,25 @@ const preVoteBumpsTerm = serverWith("ElectionTimeout", (s, input, ctx) =>
   reduceServer(s.role === "leader" ? s : { ...s, currentTerm: s.currentTerm + 1, votedFor: null }, input, ctx),
 );
 
+/**
+ * Bug: a snapshot holds the store's data but not its client sessions (they
+ * look like bookkeeping, not state). A server that restarts from it, or a
+ * follower that installs it, has a state machine that differs from its
+ * peers' at the same index, and would apply a retried command a second time.
+ */
+const snapshotDropsSessions = defineRole({
+  ...raftServer,
+  reduce: (s: ServerState, input: ServerInput, ctx: NodeContext<unknown>): ServerStep | undefined => {
+    const step = handleServerInput(s, input, ctx);
+    return step === undefined
+      ? undefined
+      : compactStep(step, ctx, (state) => {
+          const snapshot = takeSnapshot(state);
+          return { ...snapshot, machine: { data: snapshot.machine.data, sessions: {} } };
+        });
+  },
+});
+
 /** The server role of each broken variant, by variant name (the real-network runtime runs them too). */
 export const raftServerVariants: Readonly<Record<string, typeof raftServer>> = {
   "vote-twice": votesTwice,
@@ -270,6 +294,7 @@ export const raftServerVariants: Readonly<Record<string, typeof raftServer>> = {
   "read-before-own-commit": readsBeforeOwnCommit,
   "forwarder-answers": forwarderAnswers,
   "prevote-bumps-term": preVoteBumpsTerm,
+  "snapshot-drops-sessions": snapshotDropsSessions,
 };
 
 // ---------------------------------------------------------------------------
@@ -295,7 +320,7 @@ export function withinRaftBounds(s: P.RaftState, p: RaftParams): boolean {
   const ids = raftServerIds(p.servers);
   for (let i = 0; i < ids.length; i++) {
     const server = nodeOf(s, "server", ids[i]!);
-    if (server.currentTerm > p.maxTerm || server.log.length > p.maxLog) return false;
+    if (server.currentTerm > p.maxTerm || lastIndex(server) > p.maxLog) return false;
     if (p.candidates > 0 && i >= p.candidates && server.role !== "follower") return false;
   }
   for (const id of raftClientIds(p.clients)) {
@@ -320,13 +345,18 @@ export const raft = defineProtocol({
     values: int(1, { min: 1, max: 3, description: "values written: 1..values" }),
     candidates: int(2, { min: 0, max: 7, description: "only servers n1..nK stand for election; 0: all (bound)" }),
     maxTerm: int(1, { min: 1, max: 8, description: "highest term a server may reach (bound)" }),
-    maxLog: int(2, { min: 0, max: 8, description: "longest log (bound)" }),
+    maxLog: int(2, { min: 0, max: 8, description: "longest log, compacted entries included (bound)" }),
     maxMessages: int(3, { min: 1, max: 20, description: "messages in flight (bound)" }),
     loss: int(0, { min: 0, max: 3, description: "messages the network may lose" }),
     duplicate: int(0, { min: 0, max: 3, description: "messages the network may duplicate" }),
     crash: int(0, { min: 0, max: 3, description: "server crashes (each followed by a possible restart)" }),
     preVote: oneOf(["on", "off"], "on", {
       description: "elections start with a pre-vote; off: classic Raft elections",
+    }),
+    compactAfter: int(0, {
+      min: 0,
+      max: 1_000_000,
+      description: "a server compacts its log into a snapshot once it holds this many applied entries; 0: never",
     }),
   },
   network: "unordered",
@@ -425,6 +455,13 @@ export const raft = defineProtocol({
       description: "the election timeout raises the term before the pre-vote (a server cut off climbs terms)",
       violates: "newTermsHaveAPreVoteQuorum",
       roles: { server: preVoteBumpsTerm },
+    },
+    "snapshot-drops-sessions": {
+      description:
+        "a snapshot keeps the store's data but not the client sessions: a follower that installs it differs from the leader",
+      violates: "stateMachineSafety",
+      params: { compactAfter: 1 },
+      roles: { server: snapshotDropsSessions },
     },
   },
 });
