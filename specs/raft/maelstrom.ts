@@ -13,6 +13,8 @@
  *   dissertation 6.2); the leader's `ClientReply` travels back to the node the
  *   client asked, which replies. A server that knows no leader takes no step,
  *   and the node answers 11 (temporarily unavailable);
+ * - servers compact their logs as in `interleave run` (runtime.ts), and a
+ *   follower far behind installs the leader's snapshot;
  * - the reply: `read_ok {value}`, `write_ok`, `cas_ok`, or error 20 (key
  *   does not exist: a read, or a cas, of an absent key) or 22 (precondition
  *   failed: a cas whose `from` is not the value).
@@ -20,7 +22,7 @@
 import type { Json, MaelstromBody, MaelstromErrorBody, MaelstromMapping } from "../../src/index.js";
 import { MaelstromError } from "../../src/index.js";
 import type { KvOp, KvResult } from "./kv.js";
-import { isCount, isRecord, raftPeerMessage, raftRuntime } from "./runtime.js";
+import { isCount, isRecord, raftPeerMessage, raftRuntime, RUNTIME_COMPACT_AFTER } from "./runtime.js";
 import {
   raftServer,
   SERVER_ROLE,
@@ -93,6 +95,8 @@ export const raftMaelstrom: MaelstromMapping<ServerState, ServerInput, RaftMessa
   workload: "lin-kv",
   role: raftServer,
   roleName: SERVER_ROLE,
+  // Compacts as `interleave run` does, so a long Maelstrom run keeps its logs short.
+  params: { compactAfter: RUNTIME_COMPACT_AFTER },
   runtime: raftRuntime,
   request(body) {
     const op = linKvOp(body);
