@@ -385,7 +385,7 @@ export const raft = defineProtocol({
     ),
     stateMachineSafety: invariant<P.RaftState, RaftParams>(
       (s, p) => P.stateMachineSafety(serverStates(s, p)),
-      "no two servers apply different commands at the same index",
+      "no two servers apply different commands at the same index (past a snapshot: nor hold different state machines there)",
     ),
     termsNeverDecrease: onEveryStep<P.RaftState, RaftParams>(
       (prev, next, p) => P.termsNeverDecrease(serverStates(prev, p), serverStates(next, p)),
