@@ -9,7 +9,8 @@
  * hold no bounds. This module binds them into a model whose constraint bounds
  * terms, log length, messages in flight, client operations and attempts and
  * which servers stand for election, and builds the broken variants by
- * replacing one handler of the server.
+ * replacing one handler of the server (or, for `snapshot-drops-sessions`, what
+ * its log compaction keeps).
  *
  * The default model lets n1 and n2 stand in term 1: with pre-vote, forwarding
  * and check-quorum, all three servers or terms up to 2 each ran past 400,000
@@ -150,7 +151,7 @@ export function raftWorkload(workload: RaftWorkloadName, keys: number, values: n
 }
 
 // ---------------------------------------------------------------------------
-// Broken servers: the correct one with one handler replaced.
+// Broken servers: the correct one with one handler (or its snapshot) replaced.
 // ---------------------------------------------------------------------------
 
 /** The correct server with the handler of one input type replaced. */
