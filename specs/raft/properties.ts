@@ -112,8 +112,9 @@ export function leaderCompleteness(servers: readonly ServerState[]): boolean {
  * State machine safety: no two servers apply different commands at the same
  * index. Where either compacted its log, their state machines must also be
  * equal wherever both can say what theirs was: at the same applied index,
- * and at one's snapshot index when the other applied past it from an earlier
- * snapshot (its snapshot's machine with its own entries applied up to there).
+ * at the same snapshot index, and at one's snapshot index when the other
+ * applied past it from an earlier snapshot (its snapshot's machine with its
+ * own entries applied up to there).
  */
 export function stateMachineSafety(servers: readonly ServerState[]): boolean {
   for (let i = 0; i < servers.length; i++) {
@@ -128,6 +129,7 @@ export function stateMachineSafety(servers: readonly ServerState[]): boolean {
       }
       if (a.snapshot.index === 0 && b.snapshot.index === 0) continue;
       if (a.lastApplied === b.lastApplied && !sameMachine(a.machine, b.machine)) return false;
+      if (a.snapshot.index === b.snapshot.index && !sameMachine(a.snapshot.machine, b.snapshot.machine)) return false;
       if (!snapshotMachineAgrees(a, b) || !snapshotMachineAgrees(b, a)) return false;
     }
   }

@@ -273,6 +273,8 @@ describe("raft compaction: the properties compare what both servers still hold",
       ]),
     ).toBe(false);
     expect(stateMachineSafety([{ ...a, machine: b.snapshot.machine }, b])).toBe(false);
+    // Two snapshots at the same index, one without the sessions.
+    expect(stateMachineSafety([{ ...a, snapshot: bare, lastApplied: 2, commitIndex: 2 }, a])).toBe(false);
     // Another command applied at index 2.
     const other = compacted([e1, entry(1, put("c2", 1, 5)), e3], 1, 3);
     expect(stateMachineSafety([a, other])).toBe(false);
