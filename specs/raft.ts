@@ -9,7 +9,8 @@
  * hold no bounds. This module binds them into a model whose constraint bounds
  * terms, log length, messages in flight, client operations and attempts and
  * which servers stand for election, and builds the broken variants by
- * replacing one handler of the server.
+ * replacing one handler of the server (or, for `snapshot-drops-sessions`, what
+ * its log compaction keeps).
  *
  * The default model lets n1 and n2 stand in term 1: with pre-vote, forwarding
  * and check-quorum, all three servers or terms up to 2 each ran past 400,000
@@ -38,6 +39,9 @@ import {
   appendCommand,
   candidateLogUpToDate,
   commitAndApply,
+  compactStep,
+  handleServerInput,
+  lastIndex,
   majority,
   observeTerm,
   peersOf,
@@ -45,6 +49,7 @@ import {
   recordAppendEntriesResponse,
   reduceServer,
   startRead,
+  takeSnapshot,
   type ClientRequest,
   type RaftMessage,
   type RequestVote,
@@ -90,6 +95,7 @@ export interface RaftParams {
   readonly duplicate: number;
   readonly crash: number;
   readonly preVote: "on" | "off";
+  readonly compactAfter: number;
 }
 
 const idCache = new Map<string, NodeId[]>();
@@ -145,7 +151,7 @@ export function raftWorkload(workload: RaftWorkloadName, keys: number, values: n
 }
 
 // ---------------------------------------------------------------------------
-// Broken servers: the correct one with one handler replaced.
+// Broken servers: the correct one with one handler (or its snapshot) replaced.
 // ---------------------------------------------------------------------------
 
 /** The correct server with the handler of one input type replaced. */
@@ -181,7 +187,7 @@ function voteWhen(granted: (s: ServerState, m: RequestVote, ctx: NodeContext<unk
 /** Bug: forgets whom it voted for, so it may grant a second vote in the same term. */
 const votesTwice = serverWith(
   "RequestVote",
-  voteWhen((s, m) => m.term === s.currentTerm && candidateLogUpToDate(m, s.log)),
+  voteWhen((s, m) => m.term === s.currentTerm && candidateLogUpToDate(m, s)),
 );
 
 /** Bug: grants votes without the election restriction (the candidate's log may lack committed entries). */
@@ -197,7 +203,7 @@ const commitsOldTerms = serverWith("AppendEntriesResponse", (s, m, ctx) => {
   if (leader.role !== "leader") return become(leader, ...recorded.effects);
   const peers = peersOf(ctx);
   let commitIndex = leader.commitIndex;
-  for (let n = leader.log.length; n > leader.commitIndex; n--) {
+  for (let n = lastIndex(leader); n > leader.commitIndex; n--) {
     if (1 + peers.filter((p) => (leader.matchIndex[p] ?? 0) >= n).length >= majority(ctx)) {
       commitIndex = n;
       break;
@@ -261,6 +267,25 @@ const preVoteBumpsTerm = serverWith("ElectionTimeout", (s, input, ctx) =>
   reduceServer(s.role === "leader" ? s : { ...s, currentTerm: s.currentTerm + 1, votedFor: null }, input, ctx),
 );
 
+/**
+ * Bug: a snapshot holds the store's data but not its client sessions (they
+ * look like bookkeeping, not state). A server that restarts from it, or a
+ * follower that installs it, has a state machine that differs from its
+ * peers' at the same index, and would apply a retried command a second time.
+ */
+const snapshotDropsSessions = defineRole({
+  ...raftServer,
+  reduce: (s: ServerState, input: ServerInput, ctx: NodeContext<unknown>): ServerStep | undefined => {
+    const step = handleServerInput(s, input, ctx);
+    return step === undefined
+      ? undefined
+      : compactStep(step, ctx, (state) => {
+          const snapshot = takeSnapshot(state);
+          return { ...snapshot, machine: { data: snapshot.machine.data, sessions: {} } };
+        });
+  },
+});
+
 /** The server role of each broken variant, by variant name (the real-network runtime runs them too). */
 export const raftServerVariants: Readonly<Record<string, typeof raftServer>> = {
   "vote-twice": votesTwice,
@@ -270,6 +295,7 @@ export const raftServerVariants: Readonly<Record<string, typeof raftServer>> = {
   "read-before-own-commit": readsBeforeOwnCommit,
   "forwarder-answers": forwarderAnswers,
   "prevote-bumps-term": preVoteBumpsTerm,
+  "snapshot-drops-sessions": snapshotDropsSessions,
 };
 
 // ---------------------------------------------------------------------------
@@ -295,7 +321,7 @@ export function withinRaftBounds(s: P.RaftState, p: RaftParams): boolean {
   const ids = raftServerIds(p.servers);
   for (let i = 0; i < ids.length; i++) {
     const server = nodeOf(s, "server", ids[i]!);
-    if (server.currentTerm > p.maxTerm || server.log.length > p.maxLog) return false;
+    if (server.currentTerm > p.maxTerm || lastIndex(server) > p.maxLog) return false;
     if (p.candidates > 0 && i >= p.candidates && server.role !== "follower") return false;
   }
   for (const id of raftClientIds(p.clients)) {
@@ -320,7 +346,7 @@ export const raft = defineProtocol({
     values: int(1, { min: 1, max: 3, description: "values written: 1..values" }),
     candidates: int(2, { min: 0, max: 7, description: "only servers n1..nK stand for election; 0: all (bound)" }),
     maxTerm: int(1, { min: 1, max: 8, description: "highest term a server may reach (bound)" }),
-    maxLog: int(2, { min: 0, max: 8, description: "longest log (bound)" }),
+    maxLog: int(2, { min: 0, max: 8, description: "longest log, compacted entries included (bound)" }),
     maxMessages: int(3, { min: 1, max: 20, description: "messages in flight (bound)" }),
     loss: int(0, { min: 0, max: 3, description: "messages the network may lose" }),
     duplicate: int(0, { min: 0, max: 3, description: "messages the network may duplicate" }),
@@ -331,6 +357,11 @@ export const raft = defineProtocol({
     checkQuorum: oneOf(["term", "period"], "term", {
       description:
         "a leader's election timeout steps it down unless a majority answered since its election (term) or since the last check (period, the dissertation's rule; real runs use it)",
+    }),
+    compactAfter: int(0, {
+      min: 0,
+      max: 1_000_000,
+      description: "a server compacts its log into a snapshot once it holds this many applied entries; 0: never",
     }),
   },
   network: "unordered",
@@ -359,7 +390,7 @@ export const raft = defineProtocol({
     ),
     stateMachineSafety: invariant<P.RaftState, RaftParams>(
       (s, p) => P.stateMachineSafety(serverStates(s, p)),
-      "no two servers apply different commands at the same index",
+      "no two servers apply different commands at the same index (past a snapshot: nor hold different state machines there)",
     ),
     termsNeverDecrease: onEveryStep<P.RaftState, RaftParams>(
       (prev, next, p) => P.termsNeverDecrease(serverStates(prev, p), serverStates(next, p)),
@@ -429,6 +460,13 @@ export const raft = defineProtocol({
       description: "the election timeout raises the term before the pre-vote (a server cut off climbs terms)",
       violates: "newTermsHaveAPreVoteQuorum",
       roles: { server: preVoteBumpsTerm },
+    },
+    "snapshot-drops-sessions": {
+      description:
+        "a snapshot keeps the store's data but not the client sessions: a follower that installs it differs from the leader",
+      violates: "stateMachineSafety",
+      params: { compactAfter: 1 },
+      roles: { server: snapshotDropsSessions },
     },
   },
 });

@@ -13,6 +13,8 @@
  *   dissertation 6.2); the leader's `ClientReply` travels back to the node the
  *   client asked, which replies. A server that knows no leader takes no step,
  *   and the node answers 11 (temporarily unavailable);
+ * - servers compact their logs as in `interleave run` (runtime.ts), and a
+ *   follower far behind installs the leader's snapshot;
  * - the reply: `read_ok {value}`, `write_ok`, `cas_ok`, or error 20 (key
  *   does not exist: a read, or a cas, of an absent key) or 22 (precondition
  *   failed: a cas whose `from` is not the value).
@@ -93,6 +95,9 @@ export const raftMaelstrom: MaelstromMapping<ServerState, ServerInput, RaftMessa
   workload: "lin-kv",
   role: raftServer,
   roleName: SERVER_ROLE,
+  // The model parameters `interleave run` uses: per-period check-quorum, and compaction so a long
+  // Maelstrom run keeps its logs short.
+  params: raftRuntime.modelParams ?? {},
   runtime: raftRuntime,
   request(body) {
     const op = linKvOp(body);

@@ -1,12 +1,18 @@
 /**
  * The safety properties of Raft (paper, Figure 3) over the global state of the
  * protocol, plus the client's view: the recorded history is linearizable.
+ *
+ * With log compaction a server holds entries only after its snapshot: the
+ * properties compare entries at the indexes both servers still hold, and
+ * states of the state machine where one server's snapshot sits (a compacted
+ * prefix is committed and applied). Without snapshots (`compactAfter=0`)
+ * they are the properties over whole logs.
  */
 import { createIncrementalChecker, registerModel } from "../../src/history/index.js";
 import { nodesOf, type NodeId, type ProtocolStateOf } from "../../src/index.js";
 import type { kvClient } from "./client.js";
-import { sameValue, type Command, type Value } from "./kv.js";
-import type { LogEntry, raftServer, ServerState } from "./server.js";
+import { applyCommand, sameValue, type Command, type KvMachine, type Value } from "./kv.js";
+import { entryAt, lastIndex, termAt, type LogEntry, type raftServer, type ServerState } from "./server.js";
 
 /** The global state of the Raft protocol as properties see it. */
 export type RaftState = ProtocolStateOf<{ server: typeof raftServer; client: ReturnType<typeof kvClient> }>;
@@ -30,11 +36,22 @@ export function sameEntry(a: LogEntry, b: LogEntry): boolean {
   return a === b || (a.term === b.term && sameCommand(a.command, b.command));
 }
 
-/** True when `a` and `b` hold the same entries at indexes 1..n. */
-function samePrefix(a: readonly LogEntry[], b: readonly LogEntry[], n: number): boolean {
-  if (a.length < n || b.length < n) return false;
-  for (let k = 0; k < n; k++) if (!sameEntry(a[k]!, b[k]!)) return false;
-  return true;
+/**
+ * True when `a` and `b` hold entries 1..n (compacted or not) and the same
+ * ones at the indexes neither compacted; where one compacted up to an index
+ * the other holds, the other's entry there has the snapshot's term.
+ */
+function samePrefix(a: ServerState, b: ServerState, n: number): boolean {
+  if (lastIndex(a) < n || lastIndex(b) < n) return false;
+  for (let k = Math.max(a.snapshot.index, b.snapshot.index) + 1; k <= n; k++)
+    if (!sameEntry(entryAt(a, k)!, entryAt(b, k)!)) return false;
+  return snapshotsAgree(a, b, n) && snapshotsAgree(b, a, n);
+}
+
+/** Where `a`'s snapshot ends (at or before `n`), `b` holds an entry of the same term or has compacted it too. */
+function snapshotsAgree(a: ServerState, b: ServerState, n: number): boolean {
+  const at = a.snapshot.index;
+  return at === 0 || at > n || at <= b.snapshot.index || termAt(b, at) === a.snapshot.term;
 }
 
 /** Election safety: no two servers are leaders of the same term. */
@@ -58,11 +75,13 @@ export function atMostOneLeaderPerTerm(servers: readonly ServerState[]): boolean
 export function logMatching(servers: readonly ServerState[]): boolean {
   for (let i = 0; i < servers.length; i++) {
     for (let j = i + 1; j < servers.length; j++) {
-      const a = servers[i]!.log;
-      const b = servers[j]!.log;
-      if (a === b) continue;
-      for (let n = Math.min(a.length, b.length); n > 0; n--) {
-        if (a[n - 1]!.term === b[n - 1]!.term) {
+      const a = servers[i]!;
+      const b = servers[j]!;
+      if (a.log === b.log && a.snapshot === b.snapshot) continue;
+      // The indexes whose term both know: from the later snapshot's last index on.
+      const from = Math.max(a.snapshot.index, b.snapshot.index, 1);
+      for (let n = Math.min(lastIndex(a), lastIndex(b)); n >= from; n--) {
+        if (termAt(a, n) === termAt(b, n)) {
           if (!samePrefix(a, b, n)) return false;
           break;
         }
@@ -83,27 +102,55 @@ export function leaderCompleteness(servers: readonly ServerState[]): boolean {
     if (leader.role !== "leader") continue;
     for (const other of servers) {
       if (other === leader || other.commitIndex === 0 || other.currentTerm > leader.currentTerm) continue;
-      if (!samePrefix(leader.log, other.log, other.commitIndex)) return false;
+      if (!samePrefix(leader, other, other.commitIndex)) return false;
     }
   }
   return true;
 }
 
-/** State machine safety: no two servers apply different commands at the same index. */
+/**
+ * State machine safety: no two servers apply different commands at the same
+ * index. Where either compacted its log, their state machines must also be
+ * equal wherever both can say what theirs was: at the same applied index,
+ * at the same snapshot index, and at one's snapshot index when the other
+ * applied past it from an earlier snapshot (its snapshot's machine with its
+ * own entries applied up to there).
+ */
 export function stateMachineSafety(servers: readonly ServerState[]): boolean {
   for (let i = 0; i < servers.length; i++) {
     for (let j = i + 1; j < servers.length; j++) {
       const a = servers[i]!;
       const b = servers[j]!;
       const n = Math.min(a.lastApplied, b.lastApplied);
-      for (let k = 0; k < n; k++) {
-        const x = a.log[k];
-        const y = b.log[k];
+      for (let k = Math.max(a.snapshot.index, b.snapshot.index) + 1; k <= n; k++) {
+        const x = entryAt(a, k);
+        const y = entryAt(b, k);
         if (x !== undefined && y !== undefined && !sameCommand(x.command, y.command)) return false;
       }
+      if (a.snapshot.index === 0 && b.snapshot.index === 0) continue;
+      if (a.lastApplied === b.lastApplied && !sameMachine(a.machine, b.machine)) return false;
+      if (a.snapshot.index === b.snapshot.index && !sameMachine(a.snapshot.machine, b.snapshot.machine)) return false;
+      if (!snapshotMachineAgrees(a, b) || !snapshotMachineAgrees(b, a)) return false;
     }
   }
   return true;
+}
+
+function sameMachine(a: KvMachine, b: KvMachine): boolean {
+  return a === b || sameValue(a as unknown as Value, b as unknown as Value);
+}
+
+/** `b`'s state machine as of `a`'s snapshot index equals `a`'s snapshot, when `b` applied that far from an earlier snapshot. */
+function snapshotMachineAgrees(a: ServerState, b: ServerState): boolean {
+  const at = a.snapshot.index;
+  if (at === 0 || at <= b.snapshot.index || at > b.lastApplied) return true;
+  let machine = b.snapshot.machine;
+  for (let k = b.snapshot.index + 1; k <= at; k++) {
+    const entry = entryAt(b, k);
+    if (entry === undefined) return true;
+    machine = applyCommand(machine, entry.command).machine;
+  }
+  return sameMachine(machine, a.snapshot.machine);
 }
 
 /**

@@ -31,6 +31,12 @@
  * read of each key.
  * Messages are validated field by field (declared, not derived: a log entry's
  * client id must be one the runtime gives clients, see `entryOf`).
+ *
+ * Log compaction: a real run sets the model's `compactAfter` to
+ * {@link RUNTIME_COMPACT_AFTER} (the model's default, 0, never compacts), so a
+ * server's log holds at most about that many applied entries and a leader
+ * appends in time bounded by it rather than by the run's length; a follower
+ * too far behind gets the leader's snapshot (InstallSnapshot).
  */
 import {
   int,
@@ -42,8 +48,9 @@ import {
   type RuntimeParamValues,
 } from "../../src/index.js";
 import type { ClientInput, ClientState } from "./client.js";
-import { KvError, type KvOp, type KvResult, type Value } from "./kv.js";
+import { KvError, type KvMachine, type KvOp, type KvResult, type Session, type Value } from "./kv.js";
 import {
+  lastIndex,
   needsReadRound,
   roundField,
   type ClientRequest,
@@ -85,6 +92,13 @@ export const raftRuntimeParams = {
 
 type RaftRuntimeParams = ParamValues<typeof raftRuntimeParams>;
 
+/**
+ * The model's `compactAfter` in a real run: a server compacts once its log
+ * holds this many applied entries (a snapshot is the store and the clients'
+ * sessions, rewritten whole in the durable file at each compaction).
+ */
+export const RUNTIME_COMPACT_AFTER = 1_000;
+
 const ELECTION: ServerTimer = { type: "ElectionTimeout" };
 const HEARTBEAT: ServerTimer = { type: "Heartbeat" };
 
@@ -110,8 +124,19 @@ interface ForgetAwaiting extends LocalAction {
   readonly peers: readonly string[];
 }
 
-/** A store value on the wire: any JSON value but null, which stands for an absent key (messages come from JSON.parse). */
-const isValue = (v: unknown): v is Value => v !== undefined && v !== null;
+/**
+ * A store value on the wire: any JSON value but null, which stands for an
+ * absent key (messages come from JSON.parse). Its numbers must be finite:
+ * JSON.parse reads 1e400 as Infinity, which the durable file would write back
+ * as null (and a snapshot would carry on).
+ */
+const isValue = (v: unknown): v is Value => v !== undefined && v !== null && finiteJson(v);
+
+function finiteJson(v: unknown): boolean {
+  if (typeof v === "number") return Number.isFinite(v);
+  if (Array.isArray(v)) return v.every(finiteJson);
+  return isRecord(v) ? Object.values(v).every(finiteJson) : true;
+}
 
 /** A validated operation (a fresh object with only the operation's fields), or undefined. */
 export function kvOpOf(v: unknown): KvOp | undefined {
@@ -145,6 +170,29 @@ function entryOf(v: unknown): LogEntry | undefined {
   if (typeof c["client"] !== "string" || !isClientId(c["client"]) || !isCount(c["seq"]) || op === undefined)
     return undefined;
   return { term: v["term"], command: { client: c["client"], seq: c["seq"], op } };
+}
+
+/**
+ * A validated state machine (a snapshot's), or undefined: data of store
+ * values under any keys, and sessions under client ids (see `entryOf`), each
+ * a sequence number and a valid answer. Fresh objects with only those fields;
+ * `Object.fromEntries` makes a key such as "__proto__" an ordinary own key.
+ */
+function machineOf(v: unknown): KvMachine | undefined {
+  if (!isRecord(v) || !isRecord(v["data"]) || !isRecord(v["sessions"])) return undefined;
+  const data: [string, Value][] = [];
+  for (const [key, value] of Object.entries(v["data"])) {
+    if (!isValue(value)) return undefined;
+    data.push([key, value]);
+  }
+  const sessions: [string, Session][] = [];
+  for (const [client, session] of Object.entries(v["sessions"])) {
+    if (!isClientId(client) || !isRecord(session) || !isCount(session["seq"]) || session["seq"] < 1) return undefined;
+    const result = kvResultOf(session["result"]);
+    if (result === undefined) return undefined;
+    sessions.push([client, { seq: session["seq"], result }]);
+  }
+  return { data: Object.fromEntries(data), sessions: Object.fromEntries(sessions) };
 }
 
 /** A validated server-to-server message, or undefined. */
@@ -199,6 +247,30 @@ export function raftPeerMessage(m: Readonly<Record<string, unknown>>): ServerInp
         ...roundField(m["round"]),
       };
     }
+    case "InstallSnapshot": {
+      const machine = machineOf(m["machine"]);
+      // A snapshot holds at least one entry, of a term at least 1 and no later than the leader's.
+      const index = m["lastIncludedIndex"];
+      const at = m["lastIncludedTerm"];
+      if (
+        !isCount(index) ||
+        index < 1 ||
+        !isCount(at) ||
+        at < 1 ||
+        at > term ||
+        !(m["round"] === undefined || isCount(m["round"])) ||
+        machine === undefined
+      )
+        return undefined;
+      return {
+        type: "InstallSnapshot",
+        term,
+        lastIncludedIndex: index,
+        lastIncludedTerm: at,
+        machine,
+        ...roundField(m["round"]),
+      };
+    }
     case "AppendEntriesResponse":
       return typeof m["success"] === "boolean" &&
         isCount(m["matchIndex"]) &&
@@ -227,13 +299,13 @@ export function raftClientRequest(m: Readonly<Record<string, unknown>>): ClientR
 /** Whether a leader has entries for a peer that is not awaiting a response. */
 function hasEntriesToSend(s: ServerState, peers: readonly string[]): boolean {
   for (const p of peers)
-    if (!s.awaiting.includes(p) && (s.nextIndex[p] ?? s.log.length + 1) <= s.log.length) return true;
+    if (!s.awaiting.includes(p) && (s.nextIndex[p] ?? lastIndex(s) + 1) <= lastIndex(s)) return true;
   return false;
 }
 
 /**
  * Whether an input pushes a server's election timeout back (the paper's rule):
- * an AppendEntries from a current leader, or a vote granted. Drivers re-arm
+ * an AppendEntries or InstallSnapshot from a current leader, or a vote granted. Drivers re-arm
  * the timer; the model, which does not measure time, needs no such rule.
  */
 export function pushesElectionBack(
@@ -242,7 +314,8 @@ export function pushesElectionBack(
   before: ServerState,
   after: ServerState,
 ): boolean {
-  if (input.type === "AppendEntries") return input.term >= before.currentTerm && after.role === "follower";
+  if (input.type === "AppendEntries" || input.type === "InstallSnapshot")
+    return input.term >= before.currentTerm && after.role === "follower";
   return (
     input.type === "RequestVote" && from !== undefined && after.votedFor === from && input.term === after.currentTerm
   );
@@ -306,8 +379,14 @@ export function randomOp(random: () => number, keys: readonly string[], ops: "mi
 
 /** A validated answer to a client: a ClientReply (the client reducer's input). */
 export function raftClientReply(m: Readonly<Record<string, unknown>>): ClientInput | undefined {
-  if (m["type"] !== "ClientReply" || !isCount(m["seq"]) || !isRecord(m["result"])) return undefined;
-  const r = m["result"];
+  if (m["type"] !== "ClientReply" || !isCount(m["seq"])) return undefined;
+  const result = kvResultOf(m["result"]);
+  return result === undefined ? undefined : { type: "ClientReply", seq: m["seq"], result };
+}
+
+/** A validated operation's answer (a fresh object with only its fields), or undefined. */
+function kvResultOf(r: unknown): KvResult | undefined {
+  if (!isRecord(r)) return undefined;
   let result: KvResult | undefined;
   const error = r["error"];
   switch (r["type"]) {
@@ -337,7 +416,7 @@ export function raftClientReply(m: Readonly<Record<string, unknown>>): ClientInp
               : undefined;
       break;
   }
-  return result === undefined ? undefined : { type: "ClientReply", seq: m["seq"], result };
+  return result;
 }
 
 /** The key the isolate-leader scenario writes (not one of the workload's). */
@@ -356,7 +435,7 @@ const keysOf = (p: RuntimeParamValues): readonly string[] => {
 export const raftRuntime: RuntimeConfig = {
   params: raftRuntimeParams,
   // The dissertation's check-quorum: a leader cut off from the majority steps down within two election timeouts.
-  modelParams: { checkQuorum: "period" },
+  modelParams: { checkQuorum: "period", compactAfter: RUNTIME_COMPACT_AFTER },
   // A reply reports an applied entry, which a majority fsynced before it committed, or a read at the
   // commit index: none waits for the leader's fsync of newer entries (etcd answers the same way).
   sendBeforeFsync: (msg) => isRecord(msg) && msg["type"] === "ClientReply",
@@ -379,6 +458,7 @@ export const raftRuntime: RuntimeConfig = {
     "RequestVoteResponse",
     "AppendEntries",
     "AppendEntriesResponse",
+    "InstallSnapshot",
     "ForwardedRequest",
   ],
   clientTypes: ["ClientRequest"],
@@ -392,7 +472,7 @@ export const raftRuntime: RuntimeConfig = {
   },
   status: (state) => {
     const s = state as ServerState;
-    return { role: s.role, term: s.currentTerm, commitIndex: s.commitIndex, log: s.log.length };
+    return { role: s.role, term: s.currentTerm, commitIndex: s.commitIndex, log: lastIndex(s) };
   },
   driver(params) {
     const p = params as RaftRuntimeParams;

@@ -37,6 +37,16 @@
  *   was appended meanwhile;
  * - committed entries are applied in the step that commits them.
  *
+ * Log compaction (paper, section 7; dissertation, chapter 5): with the
+ * `compactAfter` param N > 0, a server whose log holds at least N applied
+ * entries folds them into its snapshot at the end of the step (only applied,
+ * hence committed, entries). A leader whose `nextIndex` for a peer falls
+ * inside its snapshot sends InstallSnapshot (Figure 13, the whole snapshot
+ * in one message) instead of AppendEntries; the follower answers with an
+ * AppendEntriesResponse, so the leader's bookkeeping (matchIndex, awaiting,
+ * ReadIndex rounds, check-quorum) treats it as any other answer. With N = 0
+ * (the default) no server ever compacts and the snapshot stays empty.
+ *
  * Timers: every server always has an election timeout pending (it may fire at
  * any time: the model does not measure time); at a leader it is the quorum
  * check. A leader also has its heartbeat tick pending, enabled while some
@@ -81,6 +91,20 @@ export interface LogEntry {
 }
 
 /**
+ * The compacted prefix of the log: entries 1..index, the last of term
+ * `term`, folded into the state machine `machine` (client sessions
+ * included, so a retried command stays applied once across a snapshot).
+ */
+export interface Snapshot {
+  readonly index: number;
+  readonly term: number;
+  readonly machine: KvMachine;
+}
+
+/** The snapshot of a server that never compacted: nothing. */
+export const emptySnapshot: Snapshot = { index: 0, term: 0, machine: emptyMachine };
+
+/**
  * A read a leader serves without writing the log (ReadIndex, dissertation
  * 6.4): it answers once a majority acknowledged a heartbeat round sent after
  * the read arrived (so it was still the leader when the read arrived) and its
@@ -106,15 +130,20 @@ export interface PendingRead {
 export type ServerRoleName = "follower" | "precandidate" | "candidate" | "leader";
 
 /**
- * A server's state. `currentTerm`, `votedFor` and `log` are durable (they
- * survive a crash); the rest is volatile and restarts from {@link initialServerState}.
- * Log indexes are 1-based, as in the paper: entry `i` is `log[i - 1]`.
+ * A server's state. `currentTerm`, `votedFor`, `log` and `snapshot` are
+ * durable (they survive a crash); the rest is volatile and restarts from
+ * {@link initialServerState}, the state machine from the snapshot
+ * ({@link restoreFromSnapshot}). Log indexes are 1-based and absolute, as in
+ * the paper: entry `i` is `log[i - snapshot.index - 1]` (see {@link entryAt}).
  */
 export interface ServerState {
   readonly currentTerm: number;
   /** The candidate this server voted for in `currentTerm`, or null. */
   readonly votedFor: NodeId | null;
+  /** The entries after the snapshot: indexes `snapshot.index + 1 .. lastIndex`. */
   readonly log: readonly LogEntry[];
+  /** The compacted prefix of the log (entries 1..snapshot.index, all applied). */
+  readonly snapshot: Snapshot;
   readonly role: ServerRoleName;
   /** Candidates only: who granted a vote in `currentTerm` (sorted set). */
   readonly votesGranted: readonly NodeId[];
@@ -181,7 +210,23 @@ export interface AppendEntries {
   readonly round?: number;
 }
 
-/** The answer to {@link AppendEntries}. */
+/**
+ * A leader sends its snapshot to a peer whose next entry it compacted
+ * (paper, Figure 13, in one message: no chunks). Answered by an
+ * {@link AppendEntriesResponse}.
+ */
+export interface InstallSnapshot {
+  readonly type: "InstallSnapshot";
+  readonly term: number;
+  readonly lastIncludedIndex: number;
+  readonly lastIncludedTerm: number;
+  /** The state machine after entries 1..lastIncludedIndex. */
+  readonly machine: KvMachine;
+  /** The leader's heartbeat round, as in {@link AppendEntries}. */
+  readonly round?: number;
+}
+
+/** The answer to {@link AppendEntries} and to {@link InstallSnapshot}. */
 export interface AppendEntriesResponse {
   readonly type: "AppendEntriesResponse";
   readonly term: number;
@@ -240,6 +285,7 @@ export type RaftMessage =
   | RequestVoteResponse
   | AppendEntries
   | AppendEntriesResponse
+  | InstallSnapshot
   | ClientRequest
   | ForwardedRequest
   | ClientReply;
@@ -268,6 +314,7 @@ export function initialServerState(): ServerState {
     currentTerm: 0,
     votedFor: null,
     log: [],
+    snapshot: emptySnapshot,
     role: "follower",
     votesGranted: [],
     preVotes: [],
@@ -299,14 +346,36 @@ export function majority(ctx: Pick<NodeSetup<unknown>, "roles">): number {
   return Math.floor(serverIds(ctx).length / 2) + 1;
 }
 
-/** The term of the last entry, or 0 for an empty log. */
-export function lastLogTerm(log: readonly LogEntry[]): number {
-  return log[log.length - 1]?.term ?? 0;
+/** What the log helpers read: the entries and the snapshot they follow. */
+export type LogView = Pick<ServerState, "log" | "snapshot">;
+
+/** The index of the last entry, compacted or not (0: none). */
+export function lastIndex(s: LogView): number {
+  return s.snapshot.index + s.log.length;
 }
 
-/** The term of entry `index` (1-based), or 0 for index 0. */
-export function termAt(log: readonly LogEntry[], index: number): number {
-  return log[index - 1]?.term ?? 0;
+/** The term of the last entry, compacted or not (0: none). */
+export function lastLogTerm(s: LogView): number {
+  return s.log[s.log.length - 1]?.term ?? s.snapshot.term;
+}
+
+/** Entry `index` (1-based), or undefined when compacted or beyond the log. */
+export function entryAt(s: LogView, index: number): LogEntry | undefined {
+  return index > s.snapshot.index ? s.log[index - s.snapshot.index - 1] : undefined;
+}
+
+/**
+ * The term of entry `index`: the snapshot's term at its last index (0 for
+ * index 0), 0 beyond the log. Callers ask for indexes from the snapshot's on.
+ */
+export function termAt(s: LogView, index: number): number {
+  return index === s.snapshot.index ? s.snapshot.term : (entryAt(s, index)?.term ?? 0);
+}
+
+/** The entries from `index` on (not compacted: `index > snapshot.index`), at most `max` of them. */
+export function entriesFrom(s: LogView, index: number, max = Infinity): readonly LogEntry[] {
+  const start = Math.max(0, index - s.snapshot.index - 1);
+  return start === 0 && max >= s.log.length ? s.log : s.log.slice(start, start + max);
 }
 
 /**
@@ -314,12 +383,9 @@ export function termAt(log: readonly LogEntry[], index: number): number {
  * up-to-date as `log` when its last term is later, or equal with an index at
  * least as long.
  */
-export function candidateLogUpToDate(
-  m: Pick<RequestVote, "lastLogIndex" | "lastLogTerm">,
-  log: readonly LogEntry[],
-): boolean {
-  const term = lastLogTerm(log);
-  return m.lastLogTerm > term || (m.lastLogTerm === term && m.lastLogIndex >= log.length);
+export function candidateLogUpToDate(m: Pick<RequestVote, "lastLogIndex" | "lastLogTerm">, s: LogView): boolean {
+  const term = lastLogTerm(s);
+  return m.lastLogTerm > term || (m.lastLogTerm === term && m.lastLogIndex >= lastIndex(s));
 }
 
 /** A state with effects still to emit: handlers compose these before `become`. */
@@ -365,15 +431,30 @@ export function roundField(round: number | undefined): { readonly round?: number
  */
 export const MAX_ENTRIES_PER_APPEND = 256;
 
-/** The AppendEntries a leader sends `peer`: the entries from `nextIndex[peer]` on, at most {@link MAX_ENTRIES_PER_APPEND}. */
-export function appendEntriesFor(s: ServerState, peer: NodeId): AppendEntries {
-  const prevLogIndex = (s.nextIndex[peer] ?? s.log.length + 1) - 1;
+/**
+ * What a leader sends `peer` on a tick: the entries from `nextIndex[peer]`
+ * on, at most {@link MAX_ENTRIES_PER_APPEND}, or its snapshot when it
+ * compacted the entry at `nextIndex[peer]`.
+ */
+export function appendEntriesFor(s: ServerState, peer: NodeId): AppendEntries | InstallSnapshot {
+  const nextIndex = s.nextIndex[peer] ?? lastIndex(s) + 1;
+  if (nextIndex <= s.snapshot.index) {
+    return {
+      type: "InstallSnapshot",
+      term: s.currentTerm,
+      lastIncludedIndex: s.snapshot.index,
+      lastIncludedTerm: s.snapshot.term,
+      machine: s.snapshot.machine,
+      ...roundField(s.readRound),
+    };
+  }
+  const prevLogIndex = nextIndex - 1;
   return {
     type: "AppendEntries",
     term: s.currentTerm,
     prevLogIndex,
-    prevLogTerm: termAt(s.log, prevLogIndex),
-    entries: s.log.slice(prevLogIndex, prevLogIndex + MAX_ENTRIES_PER_APPEND),
+    prevLogTerm: termAt(s, prevLogIndex),
+    entries: entriesFrom(s, nextIndex, MAX_ENTRIES_PER_APPEND),
     leaderCommit: s.commitIndex,
     ...roundField(s.readRound),
   };
@@ -389,7 +470,7 @@ export function applyCommitted(s: ServerState): Pending {
   let machine = s.machine;
   const effects: ServerEffect[] = [];
   for (let index = s.lastApplied + 1; index <= s.commitIndex; index++) {
-    const entry = s.log[index - 1]!;
+    const entry = entryAt(s, index)!;
     const applied = applyCommand(machine, entry.command);
     machine = applied.machine;
     if (s.role === "leader" && entry.term === s.currentTerm && applied.result !== undefined) {
@@ -413,8 +494,8 @@ export function applyCommitted(s: ServerState): Pending {
 export function leaderCommitIndex(s: ServerState, ctx: NodeSetup<unknown>): number {
   const peers = peersOf(ctx);
   const needed = majority(ctx);
-  for (let n = s.log.length; n > s.commitIndex; n--) {
-    if (s.log[n - 1]!.term !== s.currentTerm) return s.commitIndex;
+  for (let n = lastIndex(s); n > s.commitIndex; n--) {
+    if (termAt(s, n) !== s.currentTerm) return s.commitIndex;
     if (1 + peers.filter((p) => (s.matchIndex[p] ?? 0) >= n).length >= needed) return n;
   }
   return s.commitIndex;
@@ -441,7 +522,7 @@ export function becomeLeader(s: ServerState, ctx: NodeSetup<unknown>): ServerSte
     votesGranted: [],
     leader: null,
     heardFrom: [],
-    nextIndex: Object.fromEntries(peers.map((p) => [p, s.log.length + 1])),
+    nextIndex: Object.fromEntries(peers.map((p) => [p, lastIndex(s) + 1])),
     matchIndex: Object.fromEntries(peers.map((p) => [p, 0])),
     awaiting: [],
     readRound: 0,
@@ -464,8 +545,8 @@ export function startElection(s: ServerState, ctx: NodeSetup<unknown>): ServerSt
   const request: RequestVote = {
     type: "RequestVote",
     term: candidate.currentTerm,
-    lastLogIndex: s.log.length,
-    lastLogTerm: lastLogTerm(s.log),
+    lastLogIndex: lastIndex(s),
+    lastLogTerm: lastLogTerm(s),
   };
   return become(candidate, setTimer(ELECTION_TIMEOUT), ...peersOf(ctx).map((p) => send<RaftMessage>(p, request)));
 }
@@ -488,7 +569,7 @@ export function checkQuorumPerPeriod(ctx: Pick<NodeSetup<unknown>, "params">): b
 
 /** The PreVote a server sends when its election timeout fires: the next term, its log, no term change. */
 export function preVoteRequest(s: ServerState): PreVote {
-  return { type: "PreVote", term: s.currentTerm + 1, lastLogIndex: s.log.length, lastLogTerm: lastLogTerm(s.log) };
+  return { type: "PreVote", term: s.currentTerm + 1, lastLogIndex: lastIndex(s), lastLogTerm: lastLogTerm(s) };
 }
 
 /**
@@ -546,7 +627,7 @@ export function onElectionTimeout(s: ServerState, ctx: NodeSetup<unknown>): Serv
  * from one). Nothing changes at the voter: not its term, not its vote.
  */
 export function onPreVote(s: ServerState, m: PreVote, ctx: NodeContext<unknown>): ServerStep {
-  const granted = m.term > s.currentTerm && s.role !== "leader" && s.leader === null && candidateLogUpToDate(m, s.log);
+  const granted = m.term > s.currentTerm && s.role !== "leader" && s.leader === null && candidateLogUpToDate(m, s);
   return become(
     s,
     reply<RaftMessage>(ctx, { type: "PreVoteResponse", term: granted ? m.term : s.currentTerm, granted }),
@@ -593,7 +674,7 @@ export function onRequestVote(s: ServerState, m: RequestVote, ctx: NodeContext<u
   const granted =
     m.term === state.currentTerm &&
     (state.votedFor === null || state.votedFor === ctx.from) &&
-    candidateLogUpToDate(m, state.log);
+    candidateLogUpToDate(m, state);
   const next = granted ? { ...state, votedFor: ctx.from ?? null } : state;
   return become(
     next,
@@ -616,23 +697,45 @@ export function onRequestVoteResponse(s: ServerState, m: RequestVoteResponse, ct
 }
 
 /**
- * Merges a leader's entries after `prevLogIndex` (which matched): an entry
- * that conflicts with an existing one (same index, different term) deletes it
- * and all that follow; entries not yet in the log are appended. Entries
- * already present stay, so a delayed, shorter AppendEntries never truncates.
+ * Merges a leader's entries after `prevLogIndex` (which matched, and is not
+ * before the snapshot): an entry that conflicts with an existing one (same
+ * index, different term) deletes it and all that follow; entries not yet in
+ * the log are appended. Entries already present stay, so a delayed, shorter
+ * AppendEntries never truncates. Returns the new `log` (after the snapshot).
  */
-export function mergeEntries(
-  log: readonly LogEntry[],
-  prevLogIndex: number,
-  entries: readonly LogEntry[],
-): readonly LogEntry[] {
+export function mergeEntries(s: LogView, prevLogIndex: number, entries: readonly LogEntry[]): readonly LogEntry[] {
   for (let k = 0; k < entries.length; k++) {
     const index = prevLogIndex + 1 + k;
-    const existing = log[index - 1];
+    const existing = entryAt(s, index);
     if (existing === undefined || existing.term !== entries[k]!.term)
-      return log.slice(0, index - 1).concat(entries.slice(k));
+      return s.log.slice(0, index - s.snapshot.index - 1).concat(entries.slice(k));
   }
-  return log;
+  return s.log;
+}
+
+/**
+ * A follower takes an AppendEntries or InstallSnapshot of its term's leader:
+ * it learns the leader and stops any candidacy.
+ */
+function followLeader(s: ServerState, ctx: NodeContext<unknown>): ServerState {
+  const known: ServerState = s.leader === ctx.from || ctx.from === undefined ? s : { ...s, leader: ctx.from };
+  return known.role === "follower" ? known : { ...known, role: "follower", votesGranted: [], preVotes: [] };
+}
+
+/**
+ * An AppendEntries whose `prevLogIndex` falls inside the receiver's snapshot,
+ * cut to start at the snapshot's last index: the entries up to it are
+ * committed, so the leader's match the snapshot (log matching and leader
+ * completeness), and only those after it need merging.
+ */
+function afterSnapshot(m: AppendEntries, snapshot: Snapshot): AppendEntries {
+  if (m.prevLogIndex >= snapshot.index) return m;
+  return {
+    ...m,
+    prevLogIndex: snapshot.index,
+    prevLogTerm: snapshot.term,
+    entries: m.entries.slice(snapshot.index - m.prevLogIndex),
+  };
 }
 
 /** AppendEntries: reject a stale leader or a log that does not match at `prevLogIndex`; otherwise merge, commit and apply. */
@@ -653,16 +756,14 @@ export function onAppendEntries(s: ServerState, m: AppendEntries, ctx: NodeConte
   if (m.term < p.state.currentTerm) return reject(p.state);
   // Another leader of this very term: impossible in Raft (election safety); dropped.
   if (p.state.role === "leader") return withEffects(p);
-  const known: ServerState =
-    p.state.leader === ctx.from || ctx.from === undefined ? p.state : { ...p.state, leader: ctx.from };
-  const follower: ServerState =
-    known.role === "follower" ? known : { ...known, role: "follower", votesGranted: [], preVotes: [] };
+  const follower = followLeader(p.state, ctx);
+  const a = afterSnapshot(m, follower.snapshot);
   const logOk =
-    m.prevLogIndex === 0 ||
-    (m.prevLogIndex <= follower.log.length && termAt(follower.log, m.prevLogIndex) === m.prevLogTerm);
+    a.prevLogIndex === 0 ||
+    (a.prevLogIndex <= lastIndex(follower) && termAt(follower, a.prevLogIndex) === a.prevLogTerm);
   if (!logOk) return reject(follower);
-  const log = mergeEntries(follower.log, m.prevLogIndex, m.entries);
-  const lastNew = m.prevLogIndex + m.entries.length;
+  const log = mergeEntries(follower, a.prevLogIndex, a.entries);
+  const lastNew = a.prevLogIndex + a.entries.length;
   const merged: ServerState = log === follower.log ? follower : { ...follower, log };
   const applied = commitAndApply(merged, Math.min(m.leaderCommit, lastNew));
   return become(
@@ -676,6 +777,50 @@ export function onAppendEntries(s: ServerState, m: AppendEntries, ctx: NodeConte
       matchIndex: lastNew,
       ...roundField(m.round),
     }),
+  );
+}
+
+/**
+ * InstallSnapshot (paper, Figure 13): a stale leader's is refused as its
+ * AppendEntries would be. A snapshot not beyond the follower's commit index
+ * changes nothing (it holds those entries applied already). Otherwise the
+ * follower keeps the entries after the snapshot if its log holds the
+ * snapshot's last entry (same index and term), else discards its log, and
+ * takes the state machine: entries 1..lastIncludedIndex are committed and
+ * applied. Either way it answers as to an AppendEntries that matched up to
+ * lastIncludedIndex.
+ */
+export function onInstallSnapshot(s: ServerState, m: InstallSnapshot, ctx: NodeContext<unknown>): ServerStep {
+  const p = observeTerm(s, m.term);
+  const answer = (state: ServerState, success: boolean): ServerStep =>
+    become(
+      state,
+      ...p.effects,
+      reply<RaftMessage>(ctx, {
+        type: "AppendEntriesResponse",
+        term: state.currentTerm,
+        success,
+        matchIndex: success ? m.lastIncludedIndex : 0,
+        ...roundField(m.round),
+      }),
+    );
+  if (m.term < p.state.currentTerm) return answer(p.state, false);
+  // Another leader of this very term: impossible in Raft (election safety); dropped.
+  if (p.state.role === "leader") return withEffects(p);
+  const follower = followLeader(p.state, ctx);
+  if (m.lastIncludedIndex <= follower.commitIndex) return answer(follower, true);
+  const keeps = entryAt(follower, m.lastIncludedIndex)?.term === m.lastIncludedTerm;
+  const snapshot: Snapshot = { index: m.lastIncludedIndex, term: m.lastIncludedTerm, machine: m.machine };
+  return answer(
+    {
+      ...follower,
+      log: keeps ? entriesFrom(follower, m.lastIncludedIndex + 1) : [],
+      snapshot,
+      commitIndex: m.lastIncludedIndex,
+      lastApplied: m.lastIncludedIndex,
+      machine: m.machine,
+    },
+    true,
   );
 }
 
@@ -772,7 +917,7 @@ export function appendCommand(s: ServerState, command: Command, ctx: NodeSetup<u
  * term for this, this one waits for its first client command).
  */
 export function committedInOwnTerm(s: ServerState): boolean {
-  return s.commitIndex > 0 && termAt(s.log, s.commitIndex) === s.currentTerm;
+  return s.commitIndex > 0 && termAt(s, s.commitIndex) === s.currentTerm;
 }
 
 /**
@@ -829,8 +974,53 @@ export function onForwardedRequest(s: ServerState, m: ForwardedRequest, ctx: Nod
   return serveCommand(s, { client: m.client, seq: m.seq, op: m.op }, ctx);
 }
 
-/** The reducer of a Raft server, dispatching on the input. */
-export function reduceServer(s: ServerState, input: ServerInput, ctx: NodeContext<unknown>): ServerStep | undefined {
+/**
+ * The log compaction threshold: the `compactAfter` param (0 or absent:
+ * never). Drivers that pass no such param never compact.
+ */
+export function compactAfter(ctx: Pick<NodeSetup<unknown>, "params">): number {
+  const params = ctx.params as { readonly compactAfter?: unknown } | null | undefined;
+  const n = params?.compactAfter;
+  return typeof n === "number" && Number.isSafeInteger(n) && n > 0 ? n : 0;
+}
+
+/** The snapshot of a server's applied entries: its state machine as of `lastApplied`. */
+export function takeSnapshot(s: ServerState): Snapshot {
+  return { index: s.lastApplied, term: termAt(s, s.lastApplied), machine: s.machine };
+}
+
+/**
+ * Log compaction at the end of a step: when at least `compactAfter` applied
+ * entries sit in the log, they are folded into a snapshot (by `snapshotOf`,
+ * {@link takeSnapshot} but in a broken variant) and leave the log. Only
+ * applied entries, hence committed ones, are ever compacted.
+ */
+export function compactStep(
+  step: ServerStep,
+  ctx: Pick<NodeSetup<unknown>, "params">,
+  snapshotOf: (s: ServerState) => Snapshot = takeSnapshot,
+): ServerStep {
+  const n = compactAfter(ctx);
+  const s = step.state;
+  if (n === 0 || s.lastApplied - s.snapshot.index < n) return step;
+  return { ...step, state: { ...s, log: entriesFrom(s, s.lastApplied + 1), snapshot: snapshotOf(s) } };
+}
+
+/**
+ * A restarted server's volatile state from its durable snapshot: the state
+ * machine as of the snapshot, whose entries are committed and applied.
+ */
+export function restoreFromSnapshot(s: ServerState): ServerState {
+  const { index, machine } = s.snapshot;
+  return index === 0 ? s : { ...s, commitIndex: index, lastApplied: index, machine };
+}
+
+/** The reducer of a Raft server without log compaction, dispatching on the input. */
+export function handleServerInput(
+  s: ServerState,
+  input: ServerInput,
+  ctx: NodeContext<unknown>,
+): ServerStep | undefined {
   return match(input)
     .with({ type: "ElectionTimeout" }, () => onElectionTimeout(s, ctx))
     .with({ type: "Heartbeat" }, () => onHeartbeat(s, ctx))
@@ -840,18 +1030,27 @@ export function reduceServer(s: ServerState, input: ServerInput, ctx: NodeContex
     .with({ type: "RequestVoteResponse" }, (m) => onRequestVoteResponse(s, m, ctx))
     .with({ type: "AppendEntries" }, (m) => onAppendEntries(s, m, ctx))
     .with({ type: "AppendEntriesResponse" }, (m) => onAppendEntriesResponse(s, m, ctx))
+    .with({ type: "InstallSnapshot" }, (m) => onInstallSnapshot(s, m, ctx))
     .with({ type: "ClientRequest" }, (m) => onClientRequest(s, m, ctx))
     .with({ type: "ForwardedRequest" }, (m) => onForwardedRequest(s, m, ctx))
     .exhaustive();
 }
 
+/** The reducer of a Raft server: the input's handler, then log compaction when due. */
+export function reduceServer(s: ServerState, input: ServerInput, ctx: NodeContext<unknown>): ServerStep | undefined {
+  const step = handleServerInput(s, input, ctx);
+  return step === undefined ? undefined : compactStep(step, ctx);
+}
+
 /**
- * The Raft server role: `currentTerm`, `votedFor` and `log` are durable;
- * every server boots (and restarts) as a follower with an election timeout armed.
+ * The Raft server role: `currentTerm`, `votedFor`, `log` and `snapshot` are
+ * durable; every server boots (and restarts) as a follower with an election
+ * timeout armed, its state machine restored from its snapshot.
  */
 export const raftServer = defineRole<ServerState, ServerInput, RaftMessage, ServerTimer>({
   init: () => initialServerState(),
   initialTimers: () => [ELECTION_TIMEOUT],
-  durable: ["currentTerm", "votedFor", "log"],
+  durable: ["currentTerm", "votedFor", "log", "snapshot"],
+  restore: restoreFromSnapshot,
   reduce: reduceServer,
 });

@@ -108,6 +108,12 @@ export interface RoleDef<S, I, M = never, T = never, P = unknown> {
   readonly initialTimers?: (state: S, ctx: NodeSetup<P>) => readonly T[];
   /** Fields that survive a crash; the rest restart from `init`. */
   readonly durable?: readonly (keyof S & string)[];
+  /**
+   * The state after a restart, from `init` with the durable fields restored:
+   * rebuilds volatile fields from durable ones (e.g. a state machine from a
+   * durable snapshot). Absent: that state as it is.
+   */
+  readonly restore?: (state: S, ctx: NodeSetup<P>) => S;
 }
 
 /** Declares a role with its types checked. */
@@ -132,7 +138,7 @@ export function restartedState<S>(
 ): S {
   const state: Record<string, unknown> = { ...(role.init(setup) as Record<string, unknown>) };
   for (const field of role.durable ?? []) if (field in durable) state[field] = durable[field];
-  return state as S;
+  return role.restore === undefined ? (state as S) : role.restore(state as S, setup);
 }
 
 /** A message in flight. `to` is an array only for a `set` network's broadcast. */

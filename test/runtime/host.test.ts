@@ -6,7 +6,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { catalogueModule } from "../../checker/run/spec.js";
-import { kvOpOf, raft, raftServer, type ServerState } from "../../specs/raft.js";
+import { kvOpOf, lastIndex, lastLogTerm, raft, raftServer, type ServerState } from "../../specs/raft.js";
 import type { RoleDef } from "../../src/index.js";
 import { bindingOf, type RuntimeBinding } from "../../src/runtime/binding.js";
 import { Cluster } from "../../src/runtime/cluster.js";
@@ -80,7 +80,25 @@ const logEntry = fc.record({
   }),
 });
 
-/** Valid messages from a peer (RequestVote, RequestVoteResponse, AppendEntries, AppendEntriesResponse). */
+/** A state machine as a snapshot carries it: data, and sessions of client ids with their last answers. */
+const machine = fc.record({
+  data: fc.dictionary(key, fc.integer({ min: -5, max: 5 }), { maxKeys: 3 }),
+  sessions: fc.dictionary(
+    fc.constantFrom("c1", "c2"),
+    fc.record({
+      seq: fc.integer({ min: 1, max: 4 }),
+      result: fc.constantFrom(
+        { type: "put" },
+        { type: "get", value: 3 },
+        { type: "get", value: null, error: 20 },
+        { type: "cas", swapped: false, error: 22 },
+      ),
+    }),
+    { maxKeys: 2 },
+  ),
+});
+
+/** Valid messages from a peer (RequestVote, RequestVoteResponse, AppendEntries, AppendEntriesResponse, InstallSnapshot). */
 const peerMessage = fc.oneof(
   fc.record({ type: fc.constant("RequestVote"), term: smallCount, lastLogIndex: smallCount, lastLogTerm: smallCount }),
   fc.record({ type: fc.constant("RequestVoteResponse"), term: smallCount, granted: fc.boolean() }),
@@ -98,6 +116,15 @@ const peerMessage = fc.oneof(
     success: fc.boolean(),
     matchIndex: smallCount,
   }),
+  fc.integer({ min: 1, max: 6 }).chain((term) =>
+    fc.record({
+      type: fc.constant("InstallSnapshot"),
+      term: fc.constant(term),
+      lastIncludedIndex: fc.integer({ min: 1, max: 4 }),
+      lastIncludedTerm: fc.integer({ min: 1, max: term }),
+      machine,
+    }),
+  ),
 );
 
 /** A valid request from a client. */
@@ -256,6 +283,7 @@ function fuzzFrame(o: FuzzOptions): fc.Arbitrary<string | Uint8Array> {
               "RequestVoteResponse",
               "AppendEntries",
               "AppendEntriesResponse",
+              "InstallSnapshot",
               "ClientRequest",
               "ClientReply",
               "NotLeader",
@@ -338,13 +366,24 @@ function malformation(s: ServerState, nodes: readonly string[]): string | undefi
   }
   if (!isCount(s.commitIndex) || s.lastApplied !== s.commitIndex)
     return `commitIndex ${s.commitIndex}, lastApplied ${s.lastApplied}`;
+  const snapshot = s.snapshot as unknown;
+  if (
+    !isRecord(snapshot) ||
+    !isCount(snapshot["index"]) ||
+    !isCount(snapshot["term"]) ||
+    s.snapshot.index > s.commitIndex ||
+    !Object.keys(s.snapshot.machine.sessions).every((c) => /^c\d+$/.test(c))
+  )
+    return `snapshot ${JSON.stringify(snapshot)} (commitIndex ${s.commitIndex})`;
   if (!isSubsetOf(s.votesGranted, nodes)) return `votesGranted ${JSON.stringify(s.votesGranted)}`;
   if (!isSubsetOf(s.preVotes, nodes)) return `preVotes ${JSON.stringify(s.preVotes)}`;
   if (!countsOver(s.nextIndex, peers) || !countsOver(s.matchIndex, peers))
     return `nextIndex ${JSON.stringify(s.nextIndex)}, matchIndex ${JSON.stringify(s.matchIndex)}`;
   if (!isSubsetOf(s.awaiting, peers)) return `awaiting ${JSON.stringify(s.awaiting)}`;
-  if (!Object.values(s.machine.data).every((v) => Number.isSafeInteger(v)))
-    return `machine data ${JSON.stringify(s.machine.data)}`;
+  // Values are any JSON but null (see kv.ts); isPlainData checked the rest.
+  if (!Object.values(s.machine.data).every((v) => v !== null)) return `machine data ${JSON.stringify(s.machine.data)}`;
+  if (!Object.keys(s.machine.sessions).every((c) => /^c\d+$/.test(c)))
+    return `machine sessions ${JSON.stringify(s.machine.sessions)}`;
   return undefined;
 }
 
@@ -425,8 +464,8 @@ describe("NodeHost with Raft's runtime configuration (in-process)", () => {
               frame("n2", "n1", {
                 type: "RequestVote",
                 term,
-                lastLogIndex: s.log.length,
-                lastLogTerm: s.log.at(-1)?.term ?? 0,
+                lastLogIndex: lastIndex(s),
+                lastLogTerm: lastLogTerm(s),
               }),
             );
             settle();
@@ -461,6 +500,13 @@ describe("NodeHost with Raft's runtime configuration (in-process)", () => {
     });
     const vote = { type: "RequestVote", term: 1, lastLogIndex: 0, lastLogTerm: 0 };
     const request = { type: "ClientRequest", seq: 1, op: { type: "put", key: "x", value: 1 } };
+    const snapshot = {
+      type: "InstallSnapshot",
+      term: 1,
+      lastIncludedIndex: 2,
+      lastIncludedTerm: 1,
+      machine: { data: { x: 1 }, sessions: { c1: { seq: 2, result: { type: "put" } } } },
+    };
     const cases: [string, string, Partial<WireCounters>][] = [
       ["to n2", frame("n2", "n2", vote), { misaddressed: 1 }],
       ["from x9", frame("x9", "n1", vote), { unknownPeer: 1 }],
@@ -480,6 +526,11 @@ describe("NodeHost with Raft's runtime configuration (in-process)", () => {
       // Values are any JSON (Maelstrom's lin-kv allows them) but null, which stands for an absent key.
       ["a put of null", frame("n2", "n1", appendEntries({ type: "put", key: "x", value: null })), { invalid: 1 }],
       [
+        "a put of 1e400 (Infinity once parsed)",
+        frame("n2", "n1", appendEntries({ type: "put", key: "x", value: [1] })).replace("[1]", "[1e400]"),
+        { invalid: 1 },
+      ],
+      [
         "an entry of a client named __proto__",
         frame("n2", "n1", {
           ...appendEntries({ type: "get", key: "x" }),
@@ -495,6 +546,27 @@ describe("NodeHost with Raft's runtime configuration (in-process)", () => {
         }),
         { invalid: 1 },
       ],
+      [
+        "a snapshot with a session of a client named __proto__",
+        frame("n2", "n1", {
+          ...snapshot,
+          machine: { data: {}, sessions: JSON.parse('{"__proto__":{"seq":1,"result":{"type":"put"}}}') },
+        }),
+        { invalid: 1 },
+      ],
+      [
+        "a snapshot with a session whose answer is not one",
+        frame("n2", "n1", { ...snapshot, machine: { data: {}, sessions: { c1: { seq: 1, result: { type: "x" } } } } }),
+        { invalid: 1 },
+      ],
+      [
+        "a snapshot storing null",
+        frame("n2", "n1", { ...snapshot, machine: { data: { x: null }, sessions: {} } }),
+        { invalid: 1 },
+      ],
+      ["a snapshot of a later term", frame("n2", "n1", { ...snapshot, lastIncludedTerm: 2 }), { invalid: 1 }],
+      ["a snapshot of no entry", frame("n2", "n1", { ...snapshot, lastIncludedIndex: 0 }), { invalid: 1 }],
+      ["a snapshot without a machine", frame("n2", "n1", { ...snapshot, machine: undefined }), { invalid: 1 }],
       ["a negative term", frame("n2", "n1", { ...vote, term: -1 }), { invalid: 1 }],
       ["a term past 2^53", frame("n2", "n1", { ...vote, term: 2 ** 53 }), { invalid: 1 }],
       ["a request with seq 0", frame("c1", "n1", { ...request, seq: 0 }), { invalid: 1 }],
@@ -533,6 +605,27 @@ describe("NodeHost with Raft's runtime configuration (in-process)", () => {
       { port: CLIENT_PORT, frame: frame("n1", "c7", { type: "NotLeader", seq: 3, code: 11 }) },
     ]);
     expect(state(host)).toMatchObject({ currentTerm: 1, votedFor: "n2", role: "follower" });
+    host.stop();
+  });
+
+  it("installs a leader's snapshot (a fresh machine, __proto__ an ordinary key) and answers as to an AppendEntries", () => {
+    const sent: Sent[] = [];
+    const host = makeHost(sent);
+    host.receive(
+      '{"v":1,"from":"n2","to":"n1","msg":{"type":"InstallSnapshot","term":1,"lastIncludedIndex":2,"lastIncludedTerm":1,' +
+        '"machine":{"data":{"__proto__":5},"sessions":{"c1":{"seq":2,"result":{"type":"put"}}}},"extra":1}}',
+    );
+    settle();
+    expect(host.stats().wire).toEqual({ ...emptyCounters(), delivered: 1 });
+    expect(sent).toEqual([
+      { port: 2, frame: frame("n1", "n2", { type: "AppendEntriesResponse", term: 1, success: true, matchIndex: 2 }) },
+    ]);
+    const s = state(host);
+    expect([s.snapshot.index, s.commitIndex, s.lastApplied, s.leader, s.log]).toEqual([2, 2, 2, "n2", []]);
+    expect(Object.getPrototypeOf(s.machine.data)).toBe(Object.prototype);
+    expect(Object.entries(s.machine.data)).toEqual([["__proto__", 5]]);
+    expect(s.machine.sessions).toEqual({ c1: { seq: 2, result: { type: "put" } } });
+    expect(s.snapshot.machine).toBe(s.machine);
     host.stop();
   });
 

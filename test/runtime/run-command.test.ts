@@ -67,7 +67,7 @@ describe("interleave run and conform (CLI)", () => {
     ],
     [
       ["run", "raft", "--variant", "fast", "--history", "x.jsonl"],
-      'interleave: spec "raft" has no variant "fast" that can run; variants: vote-twice, no-log-check, commit-old-term, stale-read, read-before-own-commit, forwarder-answers, prevote-bumps-term\n',
+      'interleave: spec "raft" has no variant "fast" that can run; variants: vote-twice, no-log-check, commit-old-term, stale-read, read-before-own-commit, forwarder-answers, prevote-bumps-term, snapshot-drops-sessions\n',
     ],
     [
       ["run", "raft", "--param", "heartbeatMs=0", "--history", "x.jsonl"],

@@ -9,6 +9,7 @@ import {
   applyCommand,
   candidateLogUpToDate,
   emptyMachine,
+  emptySnapshot,
   KvError,
   mergeEntries,
   raft,
@@ -26,6 +27,8 @@ const put = (client: string, seq: number, value: number): Command => ({
   op: { type: "put", key: "x", value },
 });
 const entry = (term: number, command: Command): LogEntry => ({ term, command });
+/** A log without a snapshot, as the log helpers read it. */
+const logOf = (...log: LogEntry[]) => ({ log, snapshot: emptySnapshot });
 
 /** The context a server's reducer sees when `from` sends it a message. */
 function serverCtx(self: string, from: string): NodeContext<unknown> {
@@ -147,16 +150,22 @@ describe("raft: the key-value state machine", () => {
 });
 
 describe("raft: the server reducer", () => {
-  it("keeps currentTerm, votedFor and the log across crashes, and nothing else", () => {
-    expect(raftServer.durable).toEqual(["currentTerm", "votedFor", "log"]);
+  it("keeps currentTerm, votedFor, the log and the snapshot across crashes, and nothing else", () => {
+    expect(raftServer.durable).toEqual(["currentTerm", "votedFor", "log", "snapshot"]);
   });
 
   it("grants a vote only to an up-to-date log, once per term", () => {
     expect(
-      candidateLogUpToDate({ lastLogIndex: 1, lastLogTerm: 2 }, [entry(1, put("c1", 1, 1)), entry(1, put("c1", 2, 1))]),
+      candidateLogUpToDate(
+        { lastLogIndex: 1, lastLogTerm: 2 },
+        logOf(entry(1, put("c1", 1, 1)), entry(1, put("c1", 2, 1))),
+      ),
     ).toBe(true);
     expect(
-      candidateLogUpToDate({ lastLogIndex: 1, lastLogTerm: 1 }, [entry(1, put("c1", 1, 1)), entry(1, put("c1", 2, 1))]),
+      candidateLogUpToDate(
+        { lastLogIndex: 1, lastLogTerm: 1 },
+        logOf(entry(1, put("c1", 1, 1)), entry(1, put("c1", 2, 1))),
+      ),
     ).toBe(false);
     const follower = initialState().nodes["n3"] as ServerState;
     const request = { type: "RequestVote", term: 1, lastLogIndex: 0, lastLogTerm: 0 } as const;
@@ -390,9 +399,10 @@ describe("raft: the server reducer", () => {
 
   it("truncates only on a conflict, so a delayed shorter AppendEntries keeps later entries", () => {
     const log = [entry(1, put("c1", 1, 1)), entry(1, put("c1", 2, 1))];
-    expect(mergeEntries(log, 0, [log[0]!])).toBe(log);
-    expect(mergeEntries(log, 0, [entry(2, put("c2", 1, 2))])).toEqual([entry(2, put("c2", 1, 2))]);
-    expect(mergeEntries(log, 2, [entry(2, put("c2", 1, 2))])).toEqual([...log, entry(2, put("c2", 1, 2))]);
+    const s = { log, snapshot: emptySnapshot };
+    expect(mergeEntries(s, 0, [log[0]!])).toBe(log);
+    expect(mergeEntries(s, 0, [entry(2, put("c2", 1, 2))])).toEqual([entry(2, put("c2", 1, 2))]);
+    expect(mergeEntries(s, 2, [entry(2, put("c2", 1, 2))])).toEqual([...log, entry(2, put("c2", 1, 2))]);
   });
 });
 
