@@ -13,6 +13,12 @@
  * keys, at `rate` operations per second in all, and recording the history
  * as Jepsen does: `ok`, `fail` for definite errors, `info` for a timeout or
  * an indefinite error (after which the slot's next client is a new process).
+ * A definite error that is not the store's answer (11 temporarily
+ * unavailable, 10, 12, 14...: the operation did not happen and observed
+ * nothing) is counted as `fail` and left out of the history, as Knossos drops
+ * Maelstrom's failed operations; only 20 (key does not exist) and 22
+ * (precondition failed) stay, because the register model reads a failed cas
+ * as "the register did not hold `from`".
  */
 import { MAELSTROM_ERROR_CODES, MaelstromError, type HistoryEvent, type Json } from "../../src/index.js";
 import { seededRandom } from "../../src/runtime/index.js";
@@ -230,9 +236,10 @@ export class MaelstromCluster {
     const majority = (node: string) => !(options.partition?.isolate ?? []).includes(node);
     const start = this.virtualNow;
     const end = start + options.durationMs;
-    const complete = (slot: (typeof slots)[number], type: "ok" | "fail" | "info", value: Json) => {
+    const complete = (slot: (typeof slots)[number], type: "ok" | "fail" | "info", value: Json, happened = true) => {
       const p = slot.pending!;
-      history.push({ ...p.invoke, type, value, time: this.virtualNow });
+      if (happened) history.push({ ...p.invoke, type, value, time: this.virtualNow });
+      else history.splice(history.lastIndexOf(p.invoke), 1);
       run[type]++;
       if (p.during) run.duringPartition[majority(slot.node) ? "majority" : "minority"][type]++;
       slot.pending = undefined;
@@ -267,7 +274,9 @@ export class MaelstromCluster {
           if (reply.type === "error") {
             const code = reply["code"];
             run.codes[String(code)] = (run.codes[String(code)] ?? 0) + 1;
-            complete(slot, code === MaelstromError.timeout || code === MaelstromError.crash ? "info" : "fail", null);
+            const indefinite = code === MaelstromError.timeout || code === MaelstromError.crash;
+            const answer = code === MaelstromError.keyDoesNotExist || code === MaelstromError.preconditionFailed;
+            complete(slot, indefinite ? "info" : "fail", null, indefinite || answer);
           } else complete(slot, "ok", reply.type === "read_ok" ? (reply["value"] as Json) : p.invoke.value);
         } else if (this.virtualNow - p.at >= timeoutMs) complete(slot, "info", null);
       }
