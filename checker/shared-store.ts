@@ -11,6 +11,7 @@
  * main thread, while no worker touches it.
  */
 import type { FingerprintSet } from "./expander.js";
+import { RecentFingerprints } from "./recent-fingerprints.js";
 
 /** The shared memory of a store, as posted to workers. */
 export interface SharedStoreBuffers {
@@ -31,6 +32,8 @@ export class SharedStateStore implements FingerprintSet {
   private counter!: Int32Array;
   private mask = 0;
   private pauseAt = 0;
+  /** This thread's last fingerprints stored or found (each worker opens its own view of the store). */
+  private readonly recent = new RecentFingerprints();
 
   private constructor(buffers: SharedStoreBuffers) {
     this.attach(buffers);
@@ -98,19 +101,24 @@ export class SharedStateStore implements FingerprintSet {
           this.ordinals[index] = ordinal;
           slots[at + 2] = index;
           Atomics.store(slots, at + 1, high);
+          this.recent.add(hi, lo);
           return index;
         }
       }
       if (seen === low) {
         let h = Atomics.load(slots, at + 1);
         while (h === 0) h = Atomics.load(slots, at + 1);
-        if (h === high) return -1;
+        if (h === high) {
+          this.recent.add(hi, lo);
+          return -1;
+        }
       }
       slot = (slot + 1) & this.mask;
     }
   }
 
   has(hi: number, lo: number): boolean {
+    if (this.recent.has(hi, lo)) return true;
     const slots = this.slots;
     const low = lo | 0 || 1;
     const high = hi | 0 || 1;
@@ -122,7 +130,10 @@ export class SharedStateStore implements FingerprintSet {
       if (seen === low) {
         let h = Atomics.load(slots, at + 1);
         while (h === 0) h = Atomics.load(slots, at + 1);
-        if (h === high) return true;
+        if (h === high) {
+          this.recent.add(hi, lo);
+          return true;
+        }
       }
       slot = (slot + 1) & this.mask;
     }
