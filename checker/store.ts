@@ -10,6 +10,8 @@
  * parent and ordinal live in per-state arrays (6 bytes).
  */
 
+import { RecentFingerprints } from "./recent-fingerprints.js";
+
 const EMPTY = -1;
 const MAX_LOAD = 0.7;
 
@@ -24,6 +26,7 @@ export class StateStore {
   private readonly bigOrdinals = new Map<number, number>();
   private count = 0;
   private limit: number;
+  private readonly recent = new RecentFingerprints();
 
   constructor(initialCapacity = 1 << 14) {
     let capacity = 1024;
@@ -64,9 +67,13 @@ export class StateStore {
     for (;;) {
       const at = 3 * slot;
       if (slots[at + 2] === EMPTY) break;
-      if (slots[at] === low && slots[at + 1] === high) return -1;
+      if (slots[at] === low && slots[at + 1] === high) {
+        this.recent.add(hi, lo);
+        return -1;
+      }
       slot = (slot + 1) & mask;
     }
+    this.recent.add(hi, lo);
     const index = this.count++;
     const at = 3 * slot;
     slots[at] = low;
@@ -105,6 +112,7 @@ export class StateStore {
    * every known successor, most of a big table's lookups).
    */
   has(hi: number, lo: number): boolean {
+    if (this.recent.has(hi, lo)) return true;
     const slots = this.slots;
     const low = lo | 0;
     const high = hi | 0;
@@ -112,7 +120,10 @@ export class StateStore {
     for (;;) {
       const at = 3 * slot;
       if (slots[at + 2] === EMPTY) return false;
-      if (slots[at] === low && slots[at + 1] === high) return true;
+      if (slots[at] === low && slots[at + 1] === high) {
+        this.recent.add(hi, lo);
+        return true;
+      }
       slot = (slot + 1) & this.mask;
     }
   }

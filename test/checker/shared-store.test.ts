@@ -22,10 +22,15 @@ describe("SharedStateStore", () => {
       store.attach(next);
     }
     expect([n, store.size]).toEqual([11468, 11468]);
+    // A new view has an empty cache of recent fingerprints: it asks the table.
+    const table = SharedStateStore.open(store.buffers);
     for (let i = 0; i < n; i++) {
       const [hi, lo] = fingerprint(i);
-      if (!store.has(hi, lo)) throw new Error(`fingerprint ${i} lost in the rehash`);
+      if (!table.has(hi, lo)) throw new Error(`fingerprint ${i} lost in the rehash`);
+      if (store.ordinal(i) !== i % 5) throw new Error(`ordinal of ${i} lost in the rehash`);
     }
+    // Every state's parent is the one before it: one walk back from the last reads every link.
+    expect(store.pathTo(n - 1)).toEqual(Array.from({ length: n }, (_, i) => i));
     expect(store.has(1, 2)).toBe(false);
     const [hi, lo] = fingerprint(500);
     expect(store.insert(hi, lo, 0, 0)).toBe(-1);
