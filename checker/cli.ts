@@ -555,7 +555,7 @@ function program(io: CliIo, exit: { code: number }) {
     .command("run")
     .description("run a spec's reducers as a real cluster on 127.0.0.1 with a nemesis; record the clients' history")
     .argument("<spec>", "a protocol: a catalogue name or a path to your own file (./my-protocol.ts)")
-    .option("--nodes <n>", "node processes", positiveInt("--nodes"), 3)
+    .option("--nodes <n>", "node processes (default: the model's count; raft's is 3)", positiveInt("--nodes"))
     .option("--duration <seconds>", "how long the workload runs", positiveNumber("--duration"), 30)
     .option("--nemesis <faults>", "comma-separated: partition, kill, delay, duplicate, isolate-leader (default: none)")
     .option("--rate <ops>", "client operations per second, all clients together", positiveNumber("--rate"), 200)
@@ -565,7 +565,7 @@ function program(io: CliIo, exit: { code: number }) {
     .option("--variant <name>", "run a broken variant's reducers")
     .option(
       "--param <name=value>",
-      "runtime parameter, e.g. electionMinMs=150 (repeatable)",
+      "runtime or model parameter, e.g. electionMinMs=150 or checkQuorum=term (repeatable)",
       collectParam,
       {} as Record<string, string>,
     )
@@ -576,7 +576,7 @@ function program(io: CliIo, exit: { code: number }) {
     .option("--json <file>", "write the summary as JSON to a file, or - for stdout")
     .option("--verbose", "log cluster and nemesis events to stderr")
     .action(async (spec: string, opts) => {
-      if (opts.nodes > 9) throw new UsageError("--nodes must be at most 9");
+      if (opts.nodes !== undefined && opts.nodes > 9) throw new UsageError("--nodes must be at most 9");
       exit.code = await runCommand(spec, opts, io);
     });
 
