@@ -738,21 +738,37 @@ function afterSnapshot(m: AppendEntries, snapshot: Snapshot): AppendEntries {
   };
 }
 
+/**
+ * A server's answer to an AppendEntries or an InstallSnapshot (which carry
+ * the leader's heartbeat `round`): it becomes `state` after `before`'s
+ * effects and answers in its term.
+ */
+function answerLeader(
+  before: Pending,
+  state: ServerState,
+  ctx: NodeContext<unknown>,
+  answer: { readonly success: boolean; readonly matchIndex: number; readonly round: number | undefined },
+  ...more: readonly ServerEffect[]
+): ServerStep {
+  return become(
+    state,
+    ...before.effects,
+    ...more,
+    reply<RaftMessage>(ctx, {
+      type: "AppendEntriesResponse",
+      term: state.currentTerm,
+      success: answer.success,
+      matchIndex: answer.matchIndex,
+      ...roundField(answer.round),
+    }),
+  );
+}
+
 /** AppendEntries: reject a stale leader or a log that does not match at `prevLogIndex`; otherwise merge, commit and apply. */
 export function onAppendEntries(s: ServerState, m: AppendEntries, ctx: NodeContext<unknown>): ServerStep {
   const p = observeTerm(s, m.term);
   const reject = (state: ServerState): ServerStep =>
-    become(
-      state,
-      ...p.effects,
-      reply<RaftMessage>(ctx, {
-        type: "AppendEntriesResponse",
-        term: state.currentTerm,
-        success: false,
-        matchIndex: 0,
-        ...roundField(m.round),
-      }),
-    );
+    answerLeader(p, state, ctx, { success: false, matchIndex: 0, round: m.round });
   if (m.term < p.state.currentTerm) return reject(p.state);
   // Another leader of this very term: impossible in Raft (election safety); dropped.
   if (p.state.role === "leader") return withEffects(p);
@@ -766,17 +782,12 @@ export function onAppendEntries(s: ServerState, m: AppendEntries, ctx: NodeConte
   const lastNew = a.prevLogIndex + a.entries.length;
   const merged: ServerState = log === follower.log ? follower : { ...follower, log };
   const applied = commitAndApply(merged, Math.min(m.leaderCommit, lastNew));
-  return become(
+  return answerLeader(
+    p,
     applied.state,
-    ...p.effects,
+    ctx,
+    { success: true, matchIndex: lastNew, round: m.round },
     ...applied.effects,
-    reply<RaftMessage>(ctx, {
-      type: "AppendEntriesResponse",
-      term: applied.state.currentTerm,
-      success: true,
-      matchIndex: lastNew,
-      ...roundField(m.round),
-    }),
   );
 }
 
@@ -793,17 +804,7 @@ export function onAppendEntries(s: ServerState, m: AppendEntries, ctx: NodeConte
 export function onInstallSnapshot(s: ServerState, m: InstallSnapshot, ctx: NodeContext<unknown>): ServerStep {
   const p = observeTerm(s, m.term);
   const answer = (state: ServerState, success: boolean): ServerStep =>
-    become(
-      state,
-      ...p.effects,
-      reply<RaftMessage>(ctx, {
-        type: "AppendEntriesResponse",
-        term: state.currentTerm,
-        success,
-        matchIndex: success ? m.lastIncludedIndex : 0,
-        ...roundField(m.round),
-      }),
-    );
+    answerLeader(p, state, ctx, { success, matchIndex: success ? m.lastIncludedIndex : 0, round: m.round });
   if (m.term < p.state.currentTerm) return answer(p.state, false);
   // Another leader of this very term: impossible in Raft (election safety); dropped.
   if (p.state.role === "leader") return withEffects(p);

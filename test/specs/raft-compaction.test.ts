@@ -19,19 +19,13 @@ import {
   reduceServer,
   stateMachineSafety,
   termAt,
-  type Command,
   type LogEntry,
   type RaftMessage,
   type ServerState,
   type Snapshot,
 } from "../../specs/raft.js";
+import { entry, put } from "../support/raft.js";
 
-const put = (client: string, seq: number, value: number): Command => ({
-  client,
-  seq,
-  op: { type: "put", key: "x", value },
-});
-const entry = (term: number, command: Command): LogEntry => ({ term, command });
 const e1 = entry(1, put("c1", 1, 1));
 const e2 = entry(1, put("c1", 2, 2));
 const e3 = entry(2, put("c1", 3, 3));

@@ -16,17 +16,11 @@ import {
   raftServer,
   raftWorkload,
   sameValue,
-  type Command,
   type LogEntry,
   type ServerState,
 } from "../../specs/raft.js";
+import { entry, put } from "../support/raft.js";
 
-const put = (client: string, seq: number, value: number): Command => ({
-  client,
-  seq,
-  op: { type: "put", key: "x", value },
-});
-const entry = (term: number, command: Command): LogEntry => ({ term, command });
 /** A log without a snapshot, as the log helpers read it. */
 const logOf = (...log: LogEntry[]) => ({ log, snapshot: emptySnapshot });
 
@@ -39,6 +33,19 @@ function serverCtx(self: string, from: string): NodeContext<unknown> {
     params: {},
     nodes: ["n1", "n2", "n3", "c1"],
     roles: { server: ["n1", "n2", "n3"], client: ["c1"] },
+  };
+}
+
+/** n1 as the leader of term 1, with `more` on top. */
+function leaderN1(more: Partial<ServerState> = {}): ServerState {
+  return {
+    ...(initialState().nodes["n1"] as ServerState),
+    role: "leader",
+    currentTerm: 1,
+    votedFor: "n1",
+    nextIndex: { n2: 1, n3: 1 },
+    matchIndex: { n2: 0, n3: 0 },
+    ...more,
   };
 }
 
@@ -229,14 +236,7 @@ describe("raft: the server reducer", () => {
   });
 
   it("check-quorum: a leader that heard from no majority in its term steps down in it", () => {
-    const leader: ServerState = {
-      ...(initialState().nodes["n1"] as ServerState),
-      role: "leader",
-      currentTerm: 1,
-      votedFor: "n1",
-      nextIndex: { n2: 1, n3: 1 },
-      matchIndex: { n2: 0, n3: 0 },
-    };
+    const leader = leaderN1();
     const alone = raftServer.reduce(leader, { type: "ElectionTimeout" }, timerCtx("n1"))!;
     expect([alone.state.role, alone.state.currentTerm, alone.effects]).toEqual([
       "follower",
@@ -261,15 +261,7 @@ describe("raft: the server reducer", () => {
   });
 
   it("check-quorum per period (checkQuorum=period): a passing check clears who answered, so the next needs a new majority", () => {
-    const leader: ServerState = {
-      ...(initialState().nodes["n1"] as ServerState),
-      role: "leader",
-      currentTerm: 1,
-      votedFor: "n1",
-      nextIndex: { n2: 1, n3: 1 },
-      matchIndex: { n2: 0, n3: 0 },
-      heardFrom: ["n3"],
-    };
+    const leader = leaderN1({ heardFrom: ["n3"] });
     const ctx = { ...timerCtx("n1"), params: { checkQuorum: "period" } };
     const passed = raftServer.reduce(leader, { type: "ElectionTimeout" }, ctx)!;
     expect([passed.state, passed.effects]).toEqual([
