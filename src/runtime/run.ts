@@ -422,7 +422,9 @@ export async function runCluster(options: RunOptions): Promise<RunSummary> {
             500,
           );
     try {
-      await Promise.all([nemesis(), ...slots.map((role, i) => slot(i, role))]);
+      // A spec without client roles (two-phase commit: its nodes act on their own choices) runs for the duration too.
+      const idle = slots.length === 0 ? [sleep(left(endAt), ending.signal)] : [];
+      await Promise.all([nemesis(), ...slots.map((role, i) => slot(i, role)), ...idle]);
     } finally {
       if (ticker !== undefined) clearInterval(ticker);
     }
