@@ -287,14 +287,7 @@ describe("raft: the server reducer", () => {
     expect(forwarded.effects).toEqual([
       { type: "send", to: "n1", msg: { type: "ForwardedRequest", client: "c1", seq: 1, op } },
     ]);
-    const leader: ServerState = {
-      ...(initialState().nodes["n1"] as ServerState),
-      role: "leader",
-      currentTerm: 1,
-      votedFor: "n1",
-      nextIndex: { n2: 1, n3: 1 },
-      matchIndex: { n2: 0, n3: 0 },
-    };
+    const leader = leaderN1();
     const appended = raftServer.reduce(
       leader,
       { type: "ForwardedRequest", client: "c1", seq: 1, op },
