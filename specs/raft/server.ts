@@ -394,6 +394,16 @@ export interface Pending {
   readonly effects: readonly ServerEffect[];
 }
 
+/** The leader-only fields as a server that is not leader holds them: what stepping down clears, at a new term or at a failed quorum check. */
+const NO_LEADER_FIELDS = {
+  heardFrom: [],
+  nextIndex: {},
+  matchIndex: {},
+  awaiting: [],
+  readRound: 0,
+  reads: [],
+} as const satisfies Partial<ServerState>;
+
 /**
  * Any message with a newer term makes the receiver adopt it and become a
  * follower (paper, Figure 2, "Rules for Servers"); a leader that steps down
@@ -409,12 +419,7 @@ export function observeTerm(s: ServerState, term: number): Pending {
     votesGranted: [],
     preVotes: [],
     leader: null,
-    heardFrom: [],
-    nextIndex: {},
-    matchIndex: {},
-    awaiting: [],
-    readRound: 0,
-    reads: [],
+    ...NO_LEADER_FIELDS,
   };
   return { state, effects: s.role === "leader" ? [cancelTimer(HEARTBEAT), setTimer(ELECTION_TIMEOUT)] : [] };
 }
@@ -591,16 +596,7 @@ export function preVoteRequest(s: ServerState): PreVote {
 export function checkQuorum(s: ServerState, ctx: NodeSetup<unknown>): ServerStep {
   if (1 + s.heardFrom.length >= majority(ctx))
     return become(checkQuorumPerPeriod(ctx) ? { ...s, heardFrom: [] } : s, setTimer(ELECTION_TIMEOUT));
-  const follower: ServerState = {
-    ...s,
-    role: "follower",
-    heardFrom: [],
-    nextIndex: {},
-    matchIndex: {},
-    awaiting: [],
-    readRound: 0,
-    reads: [],
-  };
+  const follower: ServerState = { ...s, role: "follower", ...NO_LEADER_FIELDS };
   return become(follower, cancelTimer(HEARTBEAT), setTimer(ELECTION_TIMEOUT));
 }
 
