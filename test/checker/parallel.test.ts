@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { checkSpecByName } from "../../checker/cli-index.js";
+import { planMoves } from "../../checker/parallel.js";
 
 describe("parallel search (--workers)", () => {
   it.each([
@@ -28,5 +29,29 @@ describe("parallel search (--workers)", () => {
     expect([limited.result, limited.limit, limited.distinctStates]).toEqual(["incomplete", "max-states", 1000]);
     const shallow = await checkSpecByName("two-phase-commit", { workers: 2, maxDepth: 4 });
     expect([shallow.result, shallow.limit]).toEqual(["incomplete", "max-depth"]);
+  });
+});
+
+describe("planMoves: evening out the next level before it starts", () => {
+  it.each([
+    // One worker found every state: it gives a third of the gap, which it packs while the taker unpacks.
+    [[200, 0], [{ from: 0, to: 1, count: 55 }]],
+    [[0, 900], [{ from: 1, to: 0, count: 250 }]],
+    // Within 10% of the mean, or too few states to be worth moving: nothing moves.
+    [[1000, 1000], []],
+    [[1090, 910], []],
+    [[120, 0], []],
+    [[1200, 800], [{ from: 0, to: 1, count: 111 }]],
+    // Three workers: the busiest gives to the idlest until the busiest is within 10% of the mean.
+    [[300, 100, 200], [{ from: 0, to: 1, count: 55 }]],
+    [
+      [600, 0, 0],
+      [
+        { from: 0, to: 2, count: 111 },
+        { from: 0, to: 1, count: 111 },
+      ],
+    ],
+  ])("%j", (waiting, moves) => {
+    expect(planMoves(waiting)).toEqual(moves);
   });
 });
