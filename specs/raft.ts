@@ -39,6 +39,7 @@ import {
   appendCommand,
   candidateLogUpToDate,
   commitAndApply,
+  commitRecorded,
   compactStep,
   handleServerInput,
   lastIndex,
@@ -96,6 +97,7 @@ export interface RaftParams {
   readonly crash: number;
   readonly preVote: "on" | "off";
   readonly compactAfter: number;
+  readonly pipeline: number;
 }
 
 const idCache = new Map<string, NodeId[]>();
@@ -215,6 +217,25 @@ const commitsOldTerms = serverWith("AppendEntriesResponse", (s, m, ctx) => {
 });
 
 /**
+ * Bug: a pipelining leader takes a success as acknowledging everything it
+ * sent the peer (its optimistic `nextIndex` - 1) instead of the index the
+ * response names, so it counts an entry still in flight (or lost) as stored
+ * there and commits an entry a majority does not hold.
+ */
+const matchesOptimistically = serverWith("AppendEntriesResponse", (s, m, ctx) => {
+  const recorded = recordAppendEntriesResponse(s, m, ctx);
+  const leader = recorded.state;
+  const peer = ctx.from;
+  if (!m.success || leader.role !== "leader" || m.term !== leader.currentTerm || peer === undefined)
+    return commitRecorded(recorded, ctx);
+  const optimistic = Math.max(leader.matchIndex[peer] ?? 0, (leader.nextIndex[peer] ?? 1) - 1);
+  return commitRecorded(
+    { ...recorded, state: { ...leader, matchIndex: { ...leader.matchIndex, [peer]: optimistic } } },
+    ctx,
+  );
+});
+
+/**
  * The correct server with the way a leader serves a command (from a client or
  * forwarded by a follower) replaced.
  */
@@ -296,6 +317,7 @@ export const raftServerVariants: Readonly<Record<string, typeof raftServer>> = {
   "forwarder-answers": forwarderAnswers,
   "prevote-bumps-term": preVoteBumpsTerm,
   "snapshot-drops-sessions": snapshotDropsSessions,
+  "optimistic-match": matchesOptimistically,
 };
 
 // ---------------------------------------------------------------------------
@@ -362,6 +384,11 @@ export const raft = defineProtocol({
       min: 0,
       max: 1_000_000,
       description: "a server compacts its log into a snapshot once it holds this many applied entries; 0: never",
+    }),
+    pipeline: int(1, {
+      min: 1,
+      max: 64,
+      description: "AppendEntries a leader keeps outstanding per peer; 1: stop-and-wait",
     }),
   },
   network: "unordered",
@@ -467,6 +494,13 @@ export const raft = defineProtocol({
       violates: "stateMachineSafety",
       params: { compactAfter: 1 },
       roles: { server: snapshotDropsSessions },
+    },
+    "optimistic-match": {
+      description:
+        "a pipelining leader counts a success as matching all it sent the peer, not the index acknowledged: it commits an entry a majority lacks",
+      violates: "leaderCompleteness",
+      params: { pipeline: 2, requests: 2, maxTerm: 2, preVote: "off" },
+      roles: { server: matchesOptimistically },
     },
   },
 });

@@ -9,12 +9,14 @@
  *   armed, and is pushed back when an AppendEntries from a current leader
  *   arrives or a vote is granted (the paper's rule);
  * - Heartbeat fires every `heartbeatMs`, and at once when a leader is elected
- *   or has entries for a peer that is not awaiting a response, or a read
- *   waits for a heartbeat round (so replication and reads run at network
- *   speed, not tick speed);
- * - a peer with an AppendEntries outstanding for `resendTicks` heartbeats is
- *   made eligible again (the resend of a lost message; the model covers it
- *   with its duplicate budget). This is a local action, recorded for replay;
+ *   or has entries for a peer that is not awaiting a response (pipelining:
+ *   that has room for one more AppendEntries), or a read waits for a
+ *   heartbeat round (so replication and reads run at network speed, not tick
+ *   speed);
+ * - a peer with AppendEntries outstanding that has not answered one for
+ *   `resendTicks` heartbeats is made eligible again, from its match index +
+ *   1 (the resend of a lost message; the model covers it with its duplicate
+ *   budget). This is a local action, recorded for replay;
  * - a client request reaching a follower that knows its term's leader is
  *   forwarded by the reducer (dissertation 6.2): a ForwardedRequest goes to
  *   the leader over the wire, and the leader's ClientReply goes straight to
@@ -32,6 +34,11 @@
  * Messages are validated field by field (declared, not derived: a log entry's
  * client id must be one the runtime gives clients, see `entryOf`).
  *
+ * Pipelining: a real run sets the model's `pipeline` to
+ * {@link RUNTIME_PIPELINE} (the model's default, 1, is stop-and-wait), so a
+ * leader sends a peer the entries appended since its last AppendEntries at
+ * once, up to that many outstanding, instead of a round trip after the last.
+ *
  * Log compaction: a real run sets the model's `compactAfter` to
  * {@link RUNTIME_COMPACT_AFTER} (the model's default, 0, never compacts), so a
  * server's log holds at most about that many applied entries and a leader
@@ -41,7 +48,6 @@
 import {
   int,
   oneOf,
-  setRemove,
   type LocalAction,
   type ParamValues,
   type RuntimeConfig,
@@ -50,6 +56,7 @@ import {
 import type { ClientInput, ClientState } from "./client.js";
 import { KvError, type KvMachine, type KvOp, type KvResult, type Session, type Value } from "./kv.js";
 import {
+  forgetOutstanding,
   lastIndex,
   needsReadRound,
   roundField,
@@ -98,6 +105,13 @@ type RaftRuntimeParams = ParamValues<typeof raftRuntimeParams>;
  * sessions, rewritten whole in the durable file at each compaction).
  */
 export const RUNTIME_COMPACT_AFTER = 1_000;
+
+/**
+ * The model's `pipeline` in a real run: AppendEntries a leader keeps
+ * outstanding per peer (etcd's default MaxInflightMsgs is 256; group commit
+ * already batches the entries of one fsync into one AppendEntries).
+ */
+export const RUNTIME_PIPELINE = 4;
 
 const ELECTION: ServerTimer = { type: "ElectionTimeout" };
 const HEARTBEAT: ServerTimer = { type: "Heartbeat" };
@@ -271,18 +285,27 @@ export function raftPeerMessage(m: Readonly<Record<string, unknown>>): ServerInp
         ...roundField(m["round"]),
       };
     }
-    case "AppendEntriesResponse":
-      return typeof m["success"] === "boolean" &&
-        isCount(m["matchIndex"]) &&
-        (m["round"] === undefined || isCount(m["round"]))
-        ? {
-            type: "AppendEntriesResponse",
-            term,
-            success: m["success"],
-            matchIndex: m["matchIndex"],
-            ...roundField(m["round"]),
-          }
-        : undefined;
+    case "AppendEntriesResponse": {
+      // A pipelining follower's rejection names the index rejected and its last index, both or neither.
+      const rejected = m["rejected"];
+      const hint = m["hint"];
+      const plain = rejected === undefined && hint === undefined;
+      if (
+        typeof m["success"] !== "boolean" ||
+        !isCount(m["matchIndex"]) ||
+        !(m["round"] === undefined || isCount(m["round"])) ||
+        !(plain || (isCount(rejected) && isCount(hint) && !m["success"]))
+      )
+        return undefined;
+      return {
+        type: "AppendEntriesResponse",
+        term,
+        success: m["success"],
+        matchIndex: m["matchIndex"],
+        ...roundField(m["round"]),
+        ...(isCount(rejected) && isCount(hint) ? { rejected, hint } : {}),
+      };
+    }
     default:
       return undefined;
   }
@@ -296,10 +319,19 @@ export function raftClientRequest(m: Readonly<Record<string, unknown>>): ClientR
     : undefined;
 }
 
-/** Whether a leader has entries for a peer that is not awaiting a response. */
+/**
+ * Whether a leader has entries for a peer that is not awaiting a response,
+ * or that is pipelining (the tick finds out whether it has room: the driver
+ * does not know the model's `pipeline`; a tick with none is disabled and
+ * fires again later, or on the next answer).
+ */
 function hasEntriesToSend(s: ServerState, peers: readonly string[]): boolean {
   for (const p of peers)
-    if (!s.awaiting.includes(p) && (s.nextIndex[p] ?? lastIndex(s) + 1) <= lastIndex(s)) return true;
+    if (
+      (!s.awaiting.includes(p) || s.inflight[p] !== undefined) &&
+      (s.nextIndex[p] ?? lastIndex(s) + 1) <= lastIndex(s)
+    )
+      return true;
   return false;
 }
 
@@ -322,10 +354,12 @@ export function pushesElectionBack(
 }
 
 /**
- * A leader's peers whose AppendEntries has gone unanswered for `resendTicks`
- * heartbeat ticks (lost on the network): a driver makes them eligible again
- * (the `forgetAwaiting` local action) so the next tick resends. Call `tick`
- * once per heartbeat; the count restarts with each term and leadership.
+ * A leader's peers that have had AppendEntries outstanding and answered none
+ * for `resendTicks` heartbeat ticks (lost on the network): a driver makes
+ * them eligible again (the `forgetAwaiting` local action) so the next tick
+ * resends. Call `tick` once per heartbeat and `heard` on each answer (a
+ * pipelining peer is awaiting most of the time while it answers); the count
+ * restarts with each term and leadership.
  */
 export class StuckPeers {
   private readonly since = new Map<string, number>();
@@ -333,6 +367,11 @@ export class StuckPeers {
   private ticks = 0;
 
   constructor(private readonly resendTicks: number) {}
+
+  /** `peer` answered an AppendEntries: its count starts again. */
+  heard(peer: string): void {
+    this.since.delete(peer);
+  }
 
   /** Counts one tick and returns the peers stuck as of it (each reported once). */
   tick(s: ServerState): string[] {
@@ -435,7 +474,7 @@ const keysOf = (p: RuntimeParamValues): readonly string[] => {
 export const raftRuntime: RuntimeConfig = {
   params: raftRuntimeParams,
   // The dissertation's check-quorum: a leader cut off from the majority steps down within two election timeouts.
-  modelParams: { checkQuorum: "period", compactAfter: RUNTIME_COMPACT_AFTER },
+  modelParams: { checkQuorum: "period", compactAfter: RUNTIME_COMPACT_AFTER, pipeline: RUNTIME_PIPELINE },
   // A reply reports an applied entry, which a majority fsynced before it committed, or a read at the
   // commit index: none waits for the leader's fsync of newer entries (etcd answers the same way).
   sendBeforeFsync: (msg) => isRecord(msg) && msg["type"] === "ClientReply",
@@ -465,10 +504,7 @@ export const raftRuntime: RuntimeConfig = {
   isClient: isClientId,
   local(state, action) {
     const s = state as ServerState;
-    if (action.type !== "forgetAwaiting" || s.role !== "leader") return s;
-    let awaiting = s.awaiting;
-    for (const p of (action as ForgetAwaiting).peers) awaiting = setRemove(awaiting, p);
-    return awaiting === s.awaiting ? s : { ...s, awaiting };
+    return action.type === "forgetAwaiting" ? forgetOutstanding(s, (action as ForgetAwaiting).peers) : s;
   },
   status: (state) => {
     const s = state as ServerState;
@@ -490,6 +526,7 @@ export const raftRuntime: RuntimeConfig = {
         const input = outcome.input as ServerInput;
         const before = outcome.before as ServerState;
         const after = outcome.after as ServerState;
+        if (input.type === "AppendEntriesResponse" && from !== undefined) stuckPeers.heard(from);
         if (fromClient && input.type === "ClientRequest" && from !== undefined && !servesClients(after)) {
           control.sendRaw(from, {
             type: "NotLeader",

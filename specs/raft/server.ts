@@ -20,6 +20,26 @@
  * election; a production server would also resend after a longer timeout, a
  * resend the model covers as a duplicated message (the `duplicate` budget).
  *
+ * Pipelining (the `pipeline` param N, default 1: the stop-and-wait above):
+ * with N > 1 a leader keeps up to N AppendEntries outstanding per peer, as
+ * etcd's Progress does in StateReplicate. `nextIndex` is then optimistic:
+ * sending entries up to index i moves it to i + 1 at once, and `inflight`
+ * records i, so the tick may send a peer with fewer than N outstanding a
+ * further AppendEntries carrying the entries after those already sent (a
+ * peer with nothing outstanding gets one on every tick, as before: new
+ * entries, the commit index or a heartbeat; one with some outstanding only
+ * when there are new entries, so idle ticks do not multiply heartbeats).
+ * A success acknowledges the index it names (`matchIndex`), which frees
+ * every inflight AppendEntries up to it, so a lost response is covered by a
+ * later one and a duplicated or reordered one frees nothing twice. A
+ * rejection names the `prevLogIndex` it rejected and the follower's last
+ * index (`rejected`, `hint`): one at or below `matchIndex` is stale and
+ * ignored; otherwise the leader forgets what is inflight and probes from
+ * `min(rejected, hint + 1)` (never below `matchIndex + 1`). Only
+ * acknowledged indexes raise `matchIndex`, so commitment still counts what
+ * a majority holds. ReadIndex rounds and check-quorum count every answer
+ * as before; an InstallSnapshot is inflight up to the snapshot's index.
+ *
  * Other differences from raft.tla, each merging steps without removing an
  * interleaving the safety properties can observe:
  * - a server sends PreVote to every peer in the step its election timeout
@@ -32,9 +52,9 @@
  * - a leader advances its commit index when it handles a successful
  *   AppendEntries response (raft.tla's AdvanceCommitIndex is a separate step);
  * - AppendEntries carries every entry from `nextIndex` on, up to
- *   {@link MAX_ENTRIES_PER_APPEND} (raft.tla: at most one); it is not
- *   pipelined: one is outstanding per peer, and the next carries all that
- *   was appended meanwhile;
+ *   {@link MAX_ENTRIES_PER_APPEND} (raft.tla: at most one); with the default
+ *   `pipeline` of 1 one is outstanding per peer, and the next carries all
+ *   that was appended meanwhile;
  * - committed entries are applied in the step that commits them.
  *
  * Log compaction (paper, section 7; dissertation, chapter 5): with the
@@ -50,7 +70,8 @@
  * Timers: every server always has an election timeout pending (it may fire at
  * any time: the model does not measure time); at a leader it is the quorum
  * check. A leader also has its heartbeat tick pending, enabled while some
- * peer is not awaiting a response.
+ * peer is not awaiting a response (pipelining: while some peer has nothing
+ * outstanding, or room for, and entries to, a further AppendEntries).
  *
  * Bounds (terms, log length, messages) are not here: the spec's constraint
  * holds them, so this is the unbounded algorithm.
@@ -166,6 +187,12 @@ export interface ServerState {
   readonly matchIndex: Readonly<Record<NodeId, number>>;
   /** Leaders only: the peers with an AppendEntries outstanding (sorted set). */
   readonly awaiting: readonly NodeId[];
+  /**
+   * Leaders with `pipeline` > 1 only: for each peer with AppendEntries
+   * outstanding, the last index each of them carried, in sending order
+   * (etcd's inflights); empty with `pipeline` 1, where `awaiting` says all.
+   */
+  readonly inflight: Readonly<Record<NodeId, readonly number[]>>;
   /** Leaders only: the last heartbeat round sent (0: none in this term); AppendEntries carry it. */
   readonly readRound: number;
   /** Leaders only: reads waiting for their heartbeat round, in arrival order. */
@@ -235,6 +262,13 @@ export interface AppendEntriesResponse {
   readonly matchIndex: number;
   /** The `round` of the AppendEntries answered (absent: 0): acknowledges the leader's reads of that round and earlier. */
   readonly round?: number;
+  /**
+   * Pipelining only, on a rejection for a log mismatch: the `prevLogIndex`
+   * rejected, so a leader can tell a stale rejection from a current one.
+   */
+  readonly rejected?: number;
+  /** Pipelining only, with `rejected`: the follower's last index, where the leader probes from. */
+  readonly hint?: number;
 }
 
 /** A client's operation (the sender is the client); retried with the same `seq`. */
@@ -323,6 +357,7 @@ export function initialServerState(): ServerState {
     nextIndex: {},
     matchIndex: {},
     awaiting: [],
+    inflight: {},
     readRound: 0,
     reads: [],
     commitIndex: 0,
@@ -400,6 +435,7 @@ const NO_LEADER_FIELDS = {
   nextIndex: {},
   matchIndex: {},
   awaiting: [],
+  inflight: {},
   readRound: 0,
   reads: [],
 } as const satisfies Partial<ServerState>;
@@ -530,6 +566,7 @@ export function becomeLeader(s: ServerState, ctx: NodeSetup<unknown>): ServerSte
     nextIndex: Object.fromEntries(peers.map((p) => [p, lastIndex(s) + 1])),
     matchIndex: Object.fromEntries(peers.map((p) => [p, 0])),
     awaiting: [],
+    inflight: {},
     readRound: 0,
     reads: [],
   };
@@ -570,6 +607,17 @@ export function preVoteOn(ctx: Pick<NodeSetup<unknown>, "params">): boolean {
 export function checkQuorumPerPeriod(ctx: Pick<NodeSetup<unknown>, "params">): boolean {
   const params = ctx.params as { readonly checkQuorum?: unknown } | null | undefined;
   return params?.checkQuorum === "period";
+}
+
+/**
+ * How many AppendEntries a leader keeps outstanding per peer: the
+ * `pipeline` param (1 or absent: stop-and-wait, one at a time). Drivers that
+ * pass no such param do not pipeline.
+ */
+export function pipelineDepth(ctx: Pick<NodeSetup<unknown>, "params">): number {
+  const params = ctx.params as { readonly pipeline?: unknown } | null | undefined;
+  const n = params?.pipeline;
+  return typeof n === "number" && Number.isSafeInteger(n) && n > 1 ? n : 1;
 }
 
 /** The PreVote a server sends when its election timeout fires: the next term, its log, no term change. */
@@ -649,19 +697,47 @@ export function needsReadRound(s: ServerState): boolean {
 }
 
 /**
+ * Whether a leader's next tick sends `peer` an AppendEntries: when nothing
+ * is outstanding to it; when pipelining (`depth` > 1), also when fewer than
+ * `depth` are and it has entries the peer was not sent yet.
+ */
+export function mayAppend(s: ServerState, peer: NodeId, depth: number): boolean {
+  if (!setHas(s.awaiting, peer)) return true;
+  const outstanding = s.inflight[peer]?.length ?? 0;
+  return depth > 1 && outstanding < depth && (s.nextIndex[peer] ?? lastIndex(s) + 1) <= lastIndex(s);
+}
+
+/** The last index an AppendEntries or InstallSnapshot carries: what a success answering it acknowledges. */
+export function lastSent(m: AppendEntries | InstallSnapshot): number {
+  return m.type === "AppendEntries" ? m.prevLogIndex + m.entries.length : m.lastIncludedIndex;
+}
+
+/**
  * The heartbeat tick: a leader sends AppendEntries to every peer not awaiting
- * a response (new entries, the commit index, or nothing: a heartbeat). When
- * a read waits for a new round, this tick starts it: the round number rises
- * and every AppendEntries from now on carries it. Not enabled while every
- * peer is awaiting one.
+ * a response (new entries, the commit index, or nothing: a heartbeat), and
+ * when pipelining to the peers with room for one more and entries to send
+ * ({@link mayAppend}): each then counts as inflight, and the peer's
+ * `nextIndex` moves past what it carries. When a read waits for a new round,
+ * this tick starts it: the round number rises and every AppendEntries from
+ * now on carries it. Not enabled while no peer may be sent one.
  */
 export function onHeartbeat(s: ServerState, ctx: NodeSetup<unknown>): ServerStep | undefined {
   if (s.role !== "leader") return undefined;
-  const idle = peersOf(ctx).filter((p) => !setHas(s.awaiting, p));
-  if (idle.length === 0) return undefined;
-  const awaiting = setOf([...s.awaiting, ...idle]);
+  const depth = pipelineDepth(ctx);
+  const targets = peersOf(ctx).filter((p) => mayAppend(s, p, depth));
+  if (targets.length === 0) return undefined;
+  const awaiting = setOf([...s.awaiting, ...targets]);
   const next: ServerState = { ...s, awaiting, readRound: needsReadRound(s) ? s.readRound + 1 : s.readRound };
-  return become(next, setTimer(HEARTBEAT), ...idle.map((p) => send<RaftMessage>(p, appendEntriesFor(next, p))));
+  const messages = targets.map((p) => [p, appendEntriesFor(next, p)] as const);
+  const sends = messages.map(([p, m]) => send<RaftMessage>(p, m));
+  if (depth === 1) return become(next, setTimer(HEARTBEAT), ...sends);
+  const nextIndex = { ...next.nextIndex };
+  const inflight = { ...next.inflight };
+  for (const [p, m] of messages) {
+    nextIndex[p] = lastSent(m) + 1;
+    inflight[p] = [...(inflight[p] ?? []), lastSent(m)];
+  }
+  return become({ ...next, nextIndex, inflight }, setTimer(HEARTBEAT), ...sends);
 }
 
 /** RequestVote: grant when the term is current, the vote is free (or already this candidate's) and its log is up-to-date. */
@@ -743,7 +819,12 @@ function answerLeader(
   before: Pending,
   state: ServerState,
   ctx: NodeContext<unknown>,
-  answer: { readonly success: boolean; readonly matchIndex: number; readonly round: number | undefined },
+  answer: {
+    readonly success: boolean;
+    readonly matchIndex: number;
+    readonly round: number | undefined;
+    readonly rejection?: { readonly rejected: number; readonly hint: number };
+  },
   ...more: readonly ServerEffect[]
 ): ServerStep {
   return become(
@@ -756,6 +837,7 @@ function answerLeader(
       success: answer.success,
       matchIndex: answer.matchIndex,
       ...roundField(answer.round),
+      ...answer.rejection,
     }),
   );
 }
@@ -773,7 +855,12 @@ export function onAppendEntries(s: ServerState, m: AppendEntries, ctx: NodeConte
   const logOk =
     a.prevLogIndex === 0 ||
     (a.prevLogIndex <= lastIndex(follower) && termAt(follower, a.prevLogIndex) === a.prevLogTerm);
-  if (!logOk) return reject(follower);
+  if (!logOk) {
+    // A pipelining leader needs to know which AppendEntries this rejects, and where to probe from.
+    if (pipelineDepth(ctx) === 1) return reject(follower);
+    const rejection = { rejected: m.prevLogIndex, hint: lastIndex(follower) };
+    return answerLeader(p, follower, ctx, { success: false, matchIndex: 0, round: m.round, rejection });
+  }
   const log = mergeEntries(follower, a.prevLogIndex, a.entries);
   const lastNew = a.prevLogIndex + a.entries.length;
   const merged: ServerState = log === follower.log ? follower : { ...follower, log };
@@ -827,8 +914,10 @@ export function onInstallSnapshot(s: ServerState, m: InstallSnapshot, ctx: NodeC
  * a duplicated response may arrive late); on failure `nextIndex` backs off by
  * one for the next tick; success or not, the peer acknowledges the reads of
  * the response's round and earlier (it still knew this leader's term when it
- * answered a heartbeat sent after they arrived). A response the leader
- * ignores (stale term, no longer leader) changes nothing but the term.
+ * answered a heartbeat sent after they arrived). A pipelining leader keeps
+ * its optimistic `nextIndex` and inflight AppendEntries instead, as
+ * {@link recordPipelined} says. A response the leader ignores (stale term, no
+ * longer leader) changes nothing but the term.
  */
 export function recordAppendEntriesResponse(
   s: ServerState,
@@ -839,18 +928,77 @@ export function recordAppendEntriesResponse(
   const state = p.state;
   const peer = ctx.from;
   if (m.term < state.currentTerm || state.role !== "leader" || peer === undefined) return p;
+  const acked: ServerState = {
+    ...state,
+    heardFrom: setAdd(state.heardFrom, peer),
+    reads: ackReads(state.reads, peer, m.round ?? 0),
+  };
+  if (pipelineDepth(ctx) > 1) return { state: recordPipelined(acked, peer, m), effects: p.effects };
   const matched = state.matchIndex[peer] ?? 0;
   const matchIndex = m.success ? Math.max(matched, m.matchIndex) : matched;
   const nextIndex = m.success ? matchIndex + 1 : Math.max(matched + 1, (state.nextIndex[peer] ?? 1) - 1);
   const next: ServerState = {
-    ...state,
+    ...acked,
     awaiting: setRemove(state.awaiting, peer),
-    heardFrom: setAdd(state.heardFrom, peer),
     matchIndex: { ...state.matchIndex, [peer]: matchIndex },
     nextIndex: { ...state.nextIndex, [peer]: nextIndex },
-    reads: ackReads(state.reads, peer, m.round ?? 0),
   };
   return { state: next, effects: p.effects };
+}
+
+/**
+ * A pipelining leader's bookkeeping of `peer`'s answer (etcd's Progress in
+ * StateReplicate). A success frees the inflight AppendEntries up to the index
+ * it acknowledges and raises `matchIndex` to it, keeping the optimistic
+ * `nextIndex` when it is further. A rejection of an index at or below
+ * `matchIndex` is stale (that entry is known to match: the answer was
+ * overtaken) and changes nothing; any other makes the leader forget what is
+ * inflight (the AppendEntries sent after the rejected one fail too) and
+ * probe from the follower's last index + 1, or the rejected index if lower.
+ */
+export function recordPipelined(s: ServerState, peer: NodeId, m: AppendEntriesResponse): ServerState {
+  const matched = s.matchIndex[peer] ?? 0;
+  const next = s.nextIndex[peer] ?? lastIndex(s) + 1;
+  const out = s.inflight[peer] ?? [];
+  if (m.success) {
+    const matchIndex = Math.max(matched, m.matchIndex);
+    return withInflight(
+      { ...s, matchIndex: { ...s.matchIndex, [peer]: matchIndex } },
+      peer,
+      out.filter((i) => i > m.matchIndex),
+      Math.max(next, matchIndex + 1),
+    );
+  }
+  const rejected = m.rejected ?? next - 1;
+  if (rejected <= matched) return s;
+  return withInflight(s, peer, [], Math.max(matched + 1, Math.min(rejected, (m.hint ?? rejected) + 1)));
+}
+
+/** A pipelining leader's `peer` with `out` inflight and `nextIndex` next (awaiting while any is inflight). */
+function withInflight(s: ServerState, peer: NodeId, out: readonly number[], nextIndex: number): ServerState {
+  const { [peer]: _, ...others } = s.inflight;
+  return {
+    ...s,
+    awaiting: out.length === 0 ? setRemove(s.awaiting, peer) : setAdd(s.awaiting, peer),
+    inflight: out.length === 0 ? others : { ...others, [peer]: out },
+    nextIndex: { ...s.nextIndex, [peer]: nextIndex },
+  };
+}
+
+/**
+ * A leader gives up on the AppendEntries outstanding to `peers` (a driver's
+ * resend after a timeout: one was lost): they may be sent again on the next
+ * tick, a pipelining leader's from `matchIndex + 1`, since what it sent past
+ * that may be lost.
+ */
+export function forgetOutstanding(s: ServerState, peers: readonly NodeId[]): ServerState {
+  if (s.role !== "leader") return s;
+  let next = s;
+  for (const p of peers) {
+    if (s.inflight[p] !== undefined) next = withInflight(next, p, [], (s.matchIndex[p] ?? 0) + 1);
+    else if (setHas(next.awaiting, p)) next = { ...next, awaiting: setRemove(next.awaiting, p) };
+  }
+  return next;
 }
 
 function ackReads(reads: readonly PendingRead[], peer: NodeId, round: number): readonly PendingRead[] {
@@ -883,7 +1031,15 @@ export function onAppendEntriesResponse(
   m: AppendEntriesResponse,
   ctx: NodeContext<unknown>,
 ): ServerStep {
-  const recorded = recordAppendEntriesResponse(s, m, ctx);
+  return commitRecorded(recordAppendEntriesResponse(s, m, ctx), ctx);
+}
+
+/**
+ * After a leader recorded an AppendEntriesResponse: it commits what a
+ * majority stores from its term, applies it and answers the reads now
+ * confirmed (a broken variant records differently, then commits the same).
+ */
+export function commitRecorded(recorded: Pending, ctx: NodeSetup<unknown>): ServerStep {
   if (recorded.state.role !== "leader") return withEffects(recorded);
   const committed = commitAndApply(recorded.state, leaderCommitIndex(recorded.state, ctx));
   const answered = answerReads(committed.state, ctx);

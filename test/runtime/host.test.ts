@@ -116,6 +116,15 @@ const peerMessage = fc.oneof(
     success: fc.boolean(),
     matchIndex: smallCount,
   }),
+  // A pipelining follower's rejection: the index rejected and its last index.
+  fc.record({
+    type: fc.constant("AppendEntriesResponse"),
+    term: smallCount,
+    success: fc.constant(false),
+    matchIndex: fc.constant(0),
+    rejected: smallCount,
+    hint: smallCount,
+  }),
   fc.integer({ min: 1, max: 6 }).chain((term) =>
     fc.record({
       type: fc.constant("InstallSnapshot"),
@@ -380,6 +389,8 @@ function malformation(s: ServerState, nodes: readonly string[]): string | undefi
   if (!countsOver(s.nextIndex, peers) || !countsOver(s.matchIndex, peers))
     return `nextIndex ${JSON.stringify(s.nextIndex)}, matchIndex ${JSON.stringify(s.matchIndex)}`;
   if (!isSubsetOf(s.awaiting, peers)) return `awaiting ${JSON.stringify(s.awaiting)}`;
+  if (!Object.entries(s.inflight).every(([p, out]) => s.awaiting.includes(p) && out.length > 0 && out.every(isCount)))
+    return `inflight ${JSON.stringify(s.inflight)} (awaiting ${JSON.stringify(s.awaiting)})`;
   // Values are any JSON but null (see kv.ts); isPlainData checked the rest.
   if (!Object.values(s.machine.data).every((v) => v !== null)) return `machine data ${JSON.stringify(s.machine.data)}`;
   if (!Object.keys(s.machine.sessions).every((c) => /^c\d+$/.test(c)))
@@ -772,6 +783,45 @@ describe("NodeHost with Raft's runtime configuration (in-process)", () => {
     );
     vi.advanceTimersByTime(params.heartbeatMs);
     expect([appendsTo(2), appendsTo(3)]).toEqual([2, 1]);
+    host.stop();
+  });
+
+  it("pipelines AppendEntries (pipeline=4 in real runs): up to 4 outstanding per peer, then a probe from the hint after a rejection", () => {
+    const sent: Sent[] = [];
+    const host = makeHost(sent);
+    startAs(host, "leader");
+    const term = state(host).currentTerm;
+    const appendsTo = (port: number) =>
+      sent.flatMap((x) => {
+        const msg = (JSON.parse(x.frame) as { msg: { type: string; prevLogIndex: number; entries: unknown[] } }).msg;
+        return x.port === port && msg.type === "AppendEntries" ? [[msg.prevLogIndex, msg.entries.length]] : [];
+      });
+    const put = (seq: number) => {
+      host.receive(
+        frame(`c${seq}`, "n1", { type: "ClientRequest", seq: 1, op: { type: "put", key: "x", value: seq } }),
+      );
+      settle();
+    };
+    // The election's heartbeat is outstanding; each put goes out at once, without waiting for an answer.
+    for (const seq of [1, 2, 3, 4]) put(seq);
+    expect(appendsTo(2)).toEqual([
+      [0, 0],
+      [0, 1],
+      [1, 1],
+      [2, 1],
+    ]);
+    expect(state(host).inflight["n2"]).toEqual([0, 1, 2, 3]);
+    // n2 acknowledges entry 2: what it acknowledges is freed, and entry 4 goes out after entry 3.
+    host.receive(frame("n2", "n1", { type: "AppendEntriesResponse", term, success: true, matchIndex: 2 }));
+    settle();
+    expect(appendsTo(2).slice(4)).toEqual([[3, 1]]);
+    expect([state(host).matchIndex["n2"], state(host).inflight["n2"]]).toEqual([2, [3, 4]]);
+    // n2 lost entry 3: it rejects entry 4's AppendEntries, and the leader sends from its last index + 1.
+    const reject = { type: "AppendEntriesResponse", term, success: false, matchIndex: 0, rejected: 3, hint: 2 };
+    host.receive(frame("n2", "n1", reject));
+    settle();
+    expect(appendsTo(2).slice(5)).toEqual([[2, 2]]);
+    expect([state(host).nextIndex["n2"], state(host).inflight["n2"]]).toEqual([5, [4]]);
     host.stop();
   });
 

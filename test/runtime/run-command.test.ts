@@ -81,7 +81,7 @@ describe("interleave run and conform (CLI)", () => {
     ],
     [
       ["run", "raft", "--variant", "fast", "--history", "x.jsonl"],
-      'interleave: spec "raft" has no variant "fast" that can run; variants: vote-twice, no-log-check, commit-old-term, stale-read, read-before-own-commit, forwarder-answers, prevote-bumps-term, snapshot-drops-sessions\n',
+      'interleave: spec "raft" has no variant "fast" that can run; variants: vote-twice, no-log-check, commit-old-term, stale-read, read-before-own-commit, forwarder-answers, prevote-bumps-term, snapshot-drops-sessions, optimistic-match\n',
     ],
     [
       ["run", "raft", "--param", "heartbeatMs=0", "--history", "x.jsonl"],
