@@ -85,6 +85,13 @@ export interface RuntimeBinding {
   readonly workload: WorkloadConfig;
   /** Model parameter values the reducers see. */
   readonly modelParams: RuntimeParamValues;
+  /**
+   * The model parameters this run chose over the spec's defaults: its
+   * runtime's `modelParams` (Raft: `pipeline=4`...) and `--param`'s. run.json
+   * records them, so conform replays a run with the values it ran with even
+   * after the runtime's choices change.
+   */
+  readonly chosenModelParams: ParamRecord;
   /** What was learned from the model, as JSON (undefined: everything is declared). */
   readonly learned: LearnedJson | undefined;
 }
@@ -232,6 +239,7 @@ export function bindingOf(spec: AnySpec, options: BindingOptions = {}): RuntimeB
     clientRoles,
     clientCounts: Object.fromEntries(clientRoles.map((r) => [r, allIds[r]?.length ?? 1])),
     modelParams,
+    chosenModelParams: { ...(config.modelParams ?? {}), ...(options.modelParams ?? {}) },
     learned: learned === undefined ? undefined : learnedToJson(learned),
     role: (variant, self) => roleFor(variant, nodeRoles[self] ?? clientRoles.find((r) => r === self) ?? self),
     clientRole: (variant, role) => roleFor(variant, role),

@@ -234,7 +234,7 @@ export async function runCluster(options: RunOptions): Promise<RunSummary> {
     nodes: ids,
     transport: options.transport,
     params,
-    ...(Object.keys(split.model).length === 0 ? {} : { modelParams: split.model }),
+    ...(Object.keys(binding.chosenModelParams).length === 0 ? {} : { modelParams: binding.chosenModelParams }),
     seed: options.seed,
     schedule,
     history: options.history,
