@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import {
   fromItf,
   readTrace,
+  sequenceSvg,
   toHtml,
   toItf,
   toItfValue,
@@ -223,5 +224,221 @@ describe("Mermaid and HTML", () => {
         "<li><code>note: &quot;&quot; → &quot;&lt;script&gt;alert(1)&lt;/script&gt;&quot;</code></li></ul>" +
         "<details><summary>state</summary><pre>{",
     );
+  });
+});
+
+/** A protocol trace (nodes n1, n2, n-3) through the given step labels; states do not change. */
+function protocolTrace(actions: readonly string[]): Trace {
+  const state = { nodes: { n1: { t: 0 }, n2: { t: 0 }, "n-3": { t: 0 } }, network: [] };
+  return [{ action: null, state }, ...actions.map((action) => ({ action, state }))];
+}
+
+/** One step of each kind a sequence diagram draws. */
+const steps = [
+  "n1: timer Election",
+  "n2: receive Vote<2> from n1",
+  "crash n-3",
+  "lose Vote n1→n2",
+  "duplicate Ack;x n2→n1,n-3",
+  "c1: choose put #1",
+  "lose Ping n1→c9",
+];
+
+describe("protocol traces as sequence diagrams", () => {
+  it("Mermaid: a line per step, each kind its arrow or note, the violation over the nodes involved", () => {
+    const mermaid = toMermaid(protocolTrace(steps), {
+      spec: "raft",
+      property: "agreement",
+      involved: ["n-3", "n2", "x"],
+    });
+    expect(mermaid.split("\n")).toEqual([
+      '%% interleave check raft: "agreement" is violated after 7 steps',
+      "sequenceDiagram",
+      "  participant n1 as n1",
+      "  participant n2 as n2",
+      "  participant n_3 as n-3",
+      "  Note over n1: timer Election",
+      "  n1->>n2: Vote#lt;2#gt;",
+      "  Note over n_3: crash",
+      "  n1--xn2: lose Vote",
+      "  n2-->>n1: duplicate Ack#59;x",
+      "  Note over n1: c1: choose put #35;1",
+      "  n1--xn1: lose Ping",
+      "  Note over n2,n_3: agreement violated (n2, n-3)",
+      "",
+    ]);
+  });
+
+  it("Mermaid: without involved nodes the violation is over the nodes the last step touched, else all", () => {
+    const last = (actions: string[], involved?: string[]) =>
+      toMermaid(protocolTrace(actions), { spec: "raft", property: "p", involved }).split("\n").at(-2);
+    expect(last(["n2: receive V from n1"])).toBe("  Note over n1,n2: p violated");
+    expect(last(["restart n-3"])).toBe("  Note over n_3: p violated");
+    expect(last(["n2: timer T"])).toBe("  Note over n2: p violated");
+    expect(last(["tick"])).toBe("  Note over n1,n_3: p violated");
+    expect(last(["tick"], ["n1", "n2", "n-3"])).toBe("  Note over n1,n_3: p violated");
+    expect(last(["tick"], ["nobody"])).toBe("  Note over n1,n_3: p violated");
+    expect(last(["n2: timer T"], ["n1"])).toBe("  Note over n1: p violated (n1)");
+    expect(
+      toMermaid(protocolTrace(["tick"]), { spec: "raft" })
+        .split("\n")
+        .at(-2),
+    ).toBe("  Note over n1: tick");
+  });
+
+  it("Mermaid: a lasso repeats in a loop block, or stays in its last state", () => {
+    const t = protocolTrace(["n1: timer A", "n2: timer B", "n1: timer C"]);
+    expect(
+      toMermaid(t, { spec: "raft", property: "live", loopStart: 1 })
+        .split("\n")
+        .slice(0, 1)
+        .concat(toMermaid(t, { spec: "raft", property: "live", loopStart: 1 }).split("\n").slice(5)),
+    ).toEqual([
+      '%% interleave check raft: "live" is violated by a lasso of 3 steps (a cycle from step 1, repeated forever)',
+      "  Note over n1: timer A",
+      "  loop repeats forever",
+      "    Note over n2: timer B",
+      "    Note over n1: timer C",
+      "  end",
+      "  Note over n1: live violated",
+      "",
+    ]);
+    expect(
+      toMermaid(t, { spec: "raft", property: "live", loopStart: 3 })
+        .split("\n")
+        .slice(0, 1)
+        .concat(toMermaid(t, { spec: "raft", property: "live", loopStart: 3 }).split("\n").slice(5)),
+    ).toEqual([
+      '%% interleave check raft: "live" is violated by a lasso of 3 steps, then stays there forever',
+      "  Note over n1: timer A",
+      "  Note over n2: timer B",
+      "  Note over n1: timer C",
+      "  Note over n1,n2: stays in this state forever",
+      "  Note over n1: live violated",
+      "",
+    ]);
+  });
+
+  it("Mermaid: a lasso of a spec that is not a protocol points back to its loop state", () => {
+    const lasso = (loopStart: number) => toMermaid(trace, { spec: "mutex", loopStart }).split("\n").slice(-2);
+    expect(lasso(0)).toEqual(['  s2 -.->|"repeats forever"| s1', ""]);
+    expect(lasso(2)).toEqual(['  s2 -.->|"repeats forever"| s2', ""]);
+    expect(toMermaid(trace, { spec: "mutex", variant: "default" }).split("\n")[0]).toBe("%% interleave check mutex");
+    expect(toMermaid(trace.slice(0, 2), { spec: "m", property: "p" }).split("\n")[0]).toBe(
+      '%% interleave check m: "p" is violated after 1 step',
+    );
+  });
+
+  it("Mermaid: a label longer than 120 characters is cut", () => {
+    const long = `n1: ${"x".repeat(130)}`;
+    expect(toMermaid(protocolTrace([long]), { spec: "raft" }).split("\n")[5]).toBe(
+      `  Note over n1: ${"x".repeat(119)}…`,
+    );
+  });
+});
+
+describe("protocol traces in SVG and HTML", () => {
+  it("sequenceSvg is empty for a spec that is not a protocol", () => {
+    expect(sequenceSvg(trace)).toBe("");
+    expect(sequenceSvg([])).toBe("");
+  });
+
+  it("sequenceSvg: lifelines, an arrow per message (dashed for faults, no head for a loss), notes, the violation", () => {
+    expect(sequenceSvg(protocolTrace([...steps, `n2: ${"y".repeat(40)}`]), { violated: "agreement", involved: ["n2"] }))
+      .toMatchInlineSnapshot(`
+      "<svg class="sequence" width="486" height="330" viewBox="0 0 486 330" font-family="system-ui, sans-serif" font-size="11">
+      <defs><marker id="seq-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#345"/></marker></defs>
+      <g class="participant"><rect x="46" y="6" width="130" height="24" rx="4" fill="#e8eef7" stroke="#4a6fa5"/>
+      <text x="111" y="22" text-anchor="middle" font-weight="600">n1</text>
+      <line x1="111" y1="30" x2="111" y2="324" stroke="#9ab" stroke-dasharray="4 3"/></g>
+      <g class="participant"><rect x="196" y="6" width="130" height="24" rx="4" fill="#e8eef7" stroke="#4a6fa5"/>
+      <text x="261" y="22" text-anchor="middle" font-weight="600">n2</text>
+      <line x1="261" y1="30" x2="261" y2="324" stroke="#9ab" stroke-dasharray="4 3"/></g>
+      <g class="participant"><rect x="346" y="6" width="130" height="24" rx="4" fill="#e8eef7" stroke="#4a6fa5"/>
+      <text x="411" y="22" text-anchor="middle" font-weight="600">n-3</text>
+      <line x1="411" y1="30" x2="411" y2="324" stroke="#9ab" stroke-dasharray="4 3"/></g>
+      <g data-step="1"><title>1. n1: timer Election</title>
+      <text x="4" y="63" fill="#889">1</text>
+      <rect x="48" y="50" width="126" height="20" rx="3" fill="#fff8d6" stroke="#c9b458"/>
+      <text x="111" y="64" text-anchor="middle">timer Election</text>
+      </g>
+      <g data-step="2"><title>2. n2: receive Vote&lt;2&gt; from n1</title>
+      <text x="4" y="93" fill="#889">2</text>
+      <line x1="111" y1="95" x2="261" y2="95" stroke="#345" stroke-width="1.4" marker-end="url(#seq-arrow)"/>
+      <text x="186" y="90" text-anchor="middle">Vote&lt;2&gt;</text>
+      </g>
+      <g data-step="3"><title>3. crash n-3</title>
+      <text x="4" y="123" fill="#889">3</text>
+      <rect x="348" y="110" width="126" height="20" rx="3" fill="#fde2c4" stroke="#a66a00"/>
+      <text x="411" y="124" text-anchor="middle">crash</text>
+      </g>
+      <g data-step="4"><title>4. lose Vote n1→n2</title>
+      <text x="4" y="153" fill="#889">4</text>
+      <line x1="111" y1="155" x2="261" y2="155" stroke="#a66a00" stroke-width="1.4" stroke-dasharray="5 3"/>
+      <text x="261" y="159" text-anchor="middle" fill="#b00020" font-weight="700">×</text>
+      <text x="186" y="150" text-anchor="middle">lose Vote</text>
+      </g>
+      <g data-step="5"><title>5. duplicate Ack;x n2→n1,n-3</title>
+      <text x="4" y="183" fill="#889">5</text>
+      <line x1="261" y1="185" x2="111" y2="185" stroke="#a66a00" stroke-width="1.4" stroke-dasharray="5 3" marker-end="url(#seq-arrow)"/>
+      <text x="186" y="180" text-anchor="middle">duplicate Ack;x</text>
+      </g>
+      <g data-step="6"><title>6. c1: choose put #1</title>
+      <text x="4" y="213" fill="#889">6</text>
+      <rect x="48" y="200" width="426" height="20" rx="3" fill="#fff8d6" stroke="#c9b458"/>
+      <text x="261" y="214" text-anchor="middle">c1: choose put #1</text>
+      </g>
+      <g data-step="7"><title>7. lose Ping n1→c9</title>
+      <text x="4" y="243" fill="#889">7</text>
+      <rect x="48" y="230" width="126" height="20" rx="3" fill="#fff8d6" stroke="#c9b458"/>
+      <text x="111" y="244" text-anchor="middle">lose Ping</text>
+      </g>
+      <g data-step="8"><title>8. n2: yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy</title>
+      <text x="4" y="273" fill="#889">8</text>
+      <rect x="198" y="260" width="126" height="20" rx="3" fill="#fff8d6" stroke="#c9b458"/>
+      <text x="261" y="274" text-anchor="middle">yyyyyyyyyyyyyyyyyy…</text>
+      </g>
+      <g class="violation"><rect x="198" y="290" width="126" height="20" rx="3" fill="#ffd6d9" stroke="#b00020" stroke-width="1.5"/>
+      <text x="261" y="304" text-anchor="middle" fill="#b00020" font-weight="600">agreement violated…</text></g>
+      </svg>"
+    `);
+  });
+
+  it("sequenceSvg: a violation over every node says no names", () => {
+    const svg = sequenceSvg(protocolTrace(["tick"]), { violated: "p" }).split("\n");
+    expect(svg.slice(-3, -1)).toEqual([
+      '<g class="violation"><rect x="48" y="80" width="426" height="20" rx="3" fill="#ffd6d9" stroke="#b00020" stroke-width="1.5"/>',
+      '<text x="261" y="94" text-anchor="middle" fill="#b00020" font-weight="600">p violated</text></g>',
+    ]);
+  });
+
+  it("HTML: a protocol trace gets its diagram beside the table, and a lasso's loop rows are shaded", () => {
+    const t = protocolTrace(["n1: timer A", "n2: timer B", "n1: timer C"]);
+    const html = toHtml(t, { spec: "raft", property: "live", loopStart: 1 }).split("\n");
+    expect(html.find((l) => l.startsWith("<p>"))).toBe(
+      "<p>3 steps; a lasso violating <code>live</code>: from state 1 (shaded) the steps repeat forever, the last state being state 1 again. Each step lists only the fields it changed.</p>",
+    );
+    expect(html.filter((l) => l.startsWith("<tr")).map((l) => l.slice(0, l.indexOf("</td>") + 5))).toEqual([
+      "<tr><td>0</td>",
+      '<tr class="loop"><td>1</td>',
+      '<tr class="loop"><td>2</td>',
+      '<tr class="violated"><td>3</td>',
+    ]);
+    expect(
+      html.filter((l) => l.startsWith('<div class="layout"><div class="diagram"><svg class="sequence"')),
+    ).toHaveLength(1);
+    const stays = toHtml(t, { spec: "raft", property: "live", loopStart: 3 }).split("\n");
+    expect(stays.find((l) => l.startsWith("<p>"))).toBe(
+      "<p>3 steps; a lasso violating <code>live</code>: the system stays in state 3 forever. Each step lists only the fields it changed.</p>",
+    );
+    const plain = toHtml(t, { spec: "raft" }).split("\n");
+    expect(plain.find((l) => l.startsWith("<p>"))).toBe("<p>3 steps. Each step lists only the fields it changed.</p>");
+    expect(plain.find((l) => l.startsWith("<tr><td>1</td>"))).toContain("<td><em>no change</em><details>");
+    expect(
+      toHtml(trace, { spec: "mutex", property: "p" })
+        .split("\n")
+        .find((l) => l.startsWith("<p>")),
+    ).toBe("<p>2 steps; the last state violates <code>p</code>. Each step lists only the fields it changed.</p>");
+    expect(toHtml(trace, { spec: "mutex" })).not.toContain('class="layout"');
   });
 });
