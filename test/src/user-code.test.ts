@@ -115,7 +115,7 @@ describe("faultOf", () => {
       [{ m: { "a-b": 1 } }, (s: { m: Record<string, number> }) => (s.m["a-b"] = 2), 'state.m["a-b"]'],
       [{ m: {} }, (s: { m: Record<string, number> }) => (s.m["k"] = 1), "state.m.k"],
       [{ m: { k: 1 } }, (s: { m: Record<string, number> }) => delete s.m["k"], "state.m.k"],
-      [{ v: [1] }, (s: { v: unknown }) => ((s).v = { 0: 1 }), "state.v"],
+      [{ v: [1] }, (s: { v: unknown }) => (s.v = { 0: 1 }), "state.v"],
       [{ v: null }, (s: { v: unknown }) => (s.v = {}), "state.v"],
       [{ n: Number.NaN, v: 1 }, (s: { v: number }) => (s.v = 2), "state.v"],
     ];
