@@ -1,14 +1,20 @@
 import { describe, expect, it } from "vitest";
 import {
+  alwaysEventually,
   atTermination,
   choose,
   defineSpec,
+  eventually,
   int,
   invariant,
+  leadsTo,
   onEveryStep,
+  onlyProperty,
+  sometimes,
   SpecDefinitionError,
   UnknownChoiceError,
 } from "../../src/index.js";
+import { actionOfLabel, deriveModel, selectProperties } from "../../src/spec.js";
 import { checkSpec } from "../../checker/index.js";
 
 interface Counter {
@@ -193,5 +199,128 @@ describe("defineSpec and the checker", () => {
     const r = checkSpec(bad);
     expect([r.result, r.error?.kind, r.error?.where, r.trace?.length]).toEqual(["error", "invalid", "Break", 1]);
     expect(r.error?.message).toContain("returned a state that is not plain data at state.n: instance of Date");
+  });
+});
+
+describe("property constructors, labels and property selection", () => {
+  const check = () => true;
+  const then = () => false;
+
+  it("each constructor makes its kind, with the description only when given", () => {
+    expect([
+      invariant(check),
+      onEveryStep(check),
+      atTermination(check),
+      sometimes(check),
+      eventually(check),
+      alwaysEventually(check),
+      leadsTo(check, then),
+    ]).toEqual([
+      { kind: "invariant", check },
+      { kind: "action", check },
+      { kind: "final", check },
+      { kind: "sometimes", check },
+      { kind: "eventually", check },
+      { kind: "alwaysEventually", check },
+      { kind: "leadsTo", check, then },
+    ]);
+    expect([
+      onEveryStep(check, "d"),
+      atTermination(check, "d"),
+      sometimes(check, "d"),
+      eventually(check, "d"),
+      alwaysEventually(check, "d"),
+      leadsTo(check, then, "d"),
+    ]).toEqual([
+      { kind: "action", check, description: "d" },
+      { kind: "final", check, description: "d" },
+      { kind: "sometimes", check, description: "d" },
+      { kind: "eventually", check, description: "d" },
+      { kind: "alwaysEventually", check, description: "d" },
+      { kind: "leadsTo", check, then, description: "d" },
+    ]);
+    expect(Object.keys(onEveryStep(check))).toEqual(["kind", "check"]);
+  });
+
+  it("actionOfLabel is the label up to its first parenthesis", () => {
+    expect(["Inc", "Inc(1)", "Send(a(b))", "(x)", ""].map(actionOfLabel)).toEqual(["Inc", "Inc", "Send", "", ""]);
+  });
+
+  it("selectProperties keeps the properties named, deadlock only when named, and names what exists otherwise", () => {
+    const model = counter.instantiate();
+    expect(selectProperties(model, ["belowFour"]).properties.map((p) => p.name)).toEqual(["belowFour"]);
+    expect(onlyProperty(model, "nonNegative").properties.map((p) => p.name)).toEqual(["nonNegative"]);
+    expect(selectProperties(model, []).deadlock).toBe(false);
+    expect(() => selectProperties(model, ["nope"])).toThrow(
+      new UnknownChoiceError(
+        'spec "counter" has no property "nope"; properties: nonNegative, belowFour, neverDecreases',
+      ),
+    );
+    const withDeadlock = defineSpec({ ...tlcDef(), deadlock: true, properties: {} }).instantiate();
+    expect(selectProperties(withDeadlock, ["deadlockFree"]).deadlock).toBe(true);
+    expect(selectProperties(withDeadlock, []).deadlock).toBe(false);
+    expect(() => selectProperties(defineSpec({ ...tlcDef(), properties: {} }).instantiate(), ["x"])).toThrow(
+      'spec "tlc-constraint" has no property "x"; properties: (none)',
+    );
+  });
+
+  it("a derived model forwards every member it does not override", () => {
+    const model = counter.instantiate();
+    const derived = deriveModel(model, { spec: "other" });
+    expect([derived.spec, derived.variant, derived.params, derived.deadlock, derived.properties]).toEqual([
+      "other",
+      model.variant,
+      model.params,
+      model.deadlock,
+      model.properties,
+    ]);
+    expect(derived.initStates()).toEqual(model.initStates());
+    const fp1 = { hi: 0, lo: 0 };
+    const fp2 = { hi: 0, lo: 0 };
+    derived.fingerprint({ n: 2 }, fp1);
+    model.fingerprint({ n: 2 }, fp2);
+    expect(fp1).toEqual(fp2);
+    expect([derived.withinConstraint({ n: 3 }), derived.withinConstraint({ n: 4 })]).toEqual([true, false]);
+    const labels = (m: typeof model) => {
+      const out: [unknown, string][] = [];
+      m.successors({ n: 1 }, fp2, { labels: true, push: (next, _fp, label) => out.push([next, label]) });
+      return out;
+    };
+    expect(labels(derived)).toEqual(labels(model));
+    expect(labels(derived).map(([, label]) => label)).toEqual(["Inc", "Stay", "Reset(0)", "Reset(1)"]);
+  });
+
+  it("init that throws or does not return an array is a spec error naming init", () => {
+    const bad = (init: () => unknown) => () =>
+      defineSpec({ ...tlcDef(), init: init as () => { x: number }[], properties: {} })
+        .instantiate()
+        .initStates();
+    expect(bad(() => ({ x: 0 }))).toThrow(
+      "init returned an object; init returns an array of initial states, e.g. () => [{ n: 0 }]",
+    );
+    expect(
+      bad(() => {
+        throw new Error("no init");
+      }),
+    ).toThrow("init threw: no init");
+  });
+
+  it("a choice whose values throw is a fault of that action", () => {
+    const spec = defineSpec({
+      ...tlcDef(),
+      actions: {
+        Pick: choose(
+          (): number[] => {
+            throw new Error("no values");
+          },
+          (s: { x: number }, v: number) => ({ x: s.x + v }),
+        ),
+      },
+      properties: {},
+    });
+    const model = spec.instantiate();
+    expect(() => model.successors({ x: 0 }, { hi: 0, lo: 0 }, { labels: true, push: () => undefined })).toThrow(
+      "action Pick threw: no values",
+    );
   });
 });
