@@ -98,3 +98,55 @@ describe("trace diffs", () => {
     expect(diffStates(1, 2)).toEqual([{ kind: "value", path: "state", before: 1, after: 2 }]);
   });
 });
+
+describe("formatTraceText of a lasso", () => {
+  const lasso = [
+    { action: null, state: { x: 0 } },
+    { action: "A", state: { x: 1 } },
+    { action: "B", state: { x: 2 } },
+    { action: "C", state: { x: 1 } },
+  ];
+
+  it("marks where the loop starts and says it repeats", () => {
+    expect(formatTraceText(lasso, { loopStart: 1 }).split("\n")).toEqual([
+      "State 0 (initial):",
+      "    x = 0",
+      "Step 1: A",
+      "    x: 0 → 1",
+      "-- Loop starts here (state 1) --",
+      "Step 2: B",
+      "    x: 1 → 2",
+      "Step 3: C",
+      "    x: 2 → 1",
+      "-- Back to state 1: the loop repeats forever --",
+    ]);
+    expect(formatTraceText(lasso, { loopStart: 0 }).split("\n").slice(2, 3)).toEqual([
+      "-- Loop starts here (state 0) --",
+    ]);
+    expect(formatTraceText(lasso, { loopStart: 0 }).split("\n").at(-1)).toBe(
+      "-- Back to state 0: the loop repeats forever --",
+    );
+  });
+
+  it("a lasso ending in a state it stays in says so, once", () => {
+    expect(formatTraceText(lasso, { loopStart: 3 }).split("\n").slice(-3)).toEqual([
+      "Step 3: C",
+      "    x: 2 → 1",
+      "-- The system stays in state 3 forever (nothing fair is enabled there) --",
+    ]);
+    expect(formatTraceText(lasso.slice(0, 1), { loopStart: 0 }).split("\n")).toEqual([
+      "State 0 (initial):",
+      "    x = 0",
+      "-- The system stays in state 0 forever (nothing fair is enabled there) --",
+    ]);
+  });
+
+  it("a state that is not an object is shown whole, a step without change or action says so", () => {
+    expect(
+      formatTraceText([
+        { action: null, state: 3 },
+        { action: null, state: 3 },
+      ]).split("\n"),
+    ).toEqual(["State 0 (initial):", "    3", "Step 1: ?", "    (no change)"]);
+  });
+});
