@@ -9,6 +9,7 @@ import {
   toItfValue,
   toMermaid,
   toTraceJson,
+  TraceFormatError,
   type TraceSource,
 } from "../../src/trace-formats.js";
 import type { Trace } from "../../src/trace.js";
@@ -440,5 +441,173 @@ describe("protocol traces in SVG and HTML", () => {
         .find((l) => l.startsWith("<p>")),
     ).toBe("<p>2 steps; the last state violates <code>p</code>. Each step lists only the fields it changed.</p>");
     expect(toHtml(trace, { spec: "mutex" })).not.toContain('class="layout"');
+  });
+});
+
+describe("reading traces back", () => {
+  const itf = (states: unknown[], meta: Record<string, unknown> = {}, vars: unknown[] = ["x"]) =>
+    JSON.stringify({ "#meta": meta, vars, states });
+
+  it("toTraceJson fills defaults and writes sets and loopStart only when there are any", () => {
+    expect(toTraceJson(trace, { spec: "mutex" })).toEqual({
+      spec: "mutex",
+      variant: "default",
+      params: {},
+      property: null,
+      steps: trace,
+    });
+    expect(Object.keys(toTraceJson(trace, { spec: "m", sets: [] }))).toEqual([
+      "spec",
+      "variant",
+      "params",
+      "property",
+      "steps",
+    ]);
+    expect(
+      toTraceJson(trace, { spec: "m", variant: "v", params: { n: 1 }, property: "p", sets: ["held"], loopStart: 0 }),
+    ).toEqual({
+      spec: "m",
+      variant: "v",
+      params: { n: 1 },
+      property: "p",
+      sets: ["held"],
+      loopStart: 0,
+      steps: trace,
+    });
+  });
+
+  it("reads each ITF value form, and variants other than None, Some and a Float number as tagged values", () => {
+    const read = (x: unknown) => fromItf(itf([{ x }])).trace[0]!.state;
+    expect(read({ "#bigint": "-12" })).toEqual({ x: -12 });
+    expect(read({ "#tup": [1, "a"] })).toEqual({ x: [1, "a"] });
+    expect(read({ "#set": [{ "#bigint": "2" }] })).toEqual({ x: [2] });
+    expect(
+      read({
+        "#map": [
+          ["k", 1],
+          [{ "#bigint": "3" }, true],
+        ],
+      }),
+    ).toEqual({ x: { k: 1, "3": true } });
+    expect(read({ tag: "None", value: { "#tup": [] } })).toEqual({ x: null });
+    expect(read({ tag: "Some", value: "s" })).toEqual({ x: "s" });
+    expect(read({ tag: "Float", value: "0.5" })).toEqual({ x: 0.5 });
+    expect(read({ tag: "Float", value: "NaN" })).toEqual({ x: Number.NaN });
+    expect(read({ tag: "Float", value: " " })).toEqual({ x: { tag: "Float", value: " " } });
+    expect(read({ tag: "Float", value: "abc" })).toEqual({ x: { tag: "Float", value: "abc" } });
+    expect(read({ tag: "Float", value: 1 })).toEqual({ x: { tag: "Float", value: 1 } });
+    expect(read({ tag: "Other", value: 1 })).toEqual({ x: { tag: "Other", value: 1 } });
+    expect(read({ tag: "T", value: 1, more: 2 })).toEqual({ x: { tag: "T", value: 1, more: 2 } });
+    expect(read({ tag: "T" })).toEqual({ x: { tag: "T" } });
+    expect(read({ value: 1, other: 2 })).toEqual({ x: { value: 1, other: 2 } });
+  });
+
+  it("says what is wrong with a value it cannot read", () => {
+    const error = (x: unknown) => () => fromItf(itf([{ x }]));
+    expect(error(null)).toThrow(new TraceFormatError("not an ITF value: null"));
+    expect(error({ "#bigint": 12 })).toThrow(new TraceFormatError("bad #bigint: 12"));
+    expect(error({ "#bigint": "1.5" })).toThrow(new TraceFormatError('bad #bigint: "1.5"'));
+    expect(error({ "#bigint": "x12" })).toThrow(new TraceFormatError('bad #bigint: "x12"'));
+    expect(error({ "#bigint": "12x" })).toThrow(new TraceFormatError('bad #bigint: "12x"'));
+    expect(error({ "#set": 1 })).toThrow(new TraceFormatError("a #set or #tup holds an array, got 1"));
+    expect(error({ "#tup": {} })).toThrow(new TraceFormatError("a #set or #tup holds an array, got {}"));
+    expect(error({ "#map": {} })).toThrow(new TraceFormatError("a #map holds an array of [key, value] pairs, got {}"));
+    expect(error({ "#map": [["k"]] })).toThrow(
+      new TraceFormatError('a #map key must be a string or an integer here, got ["k"]'),
+    );
+    expect(error({ "#map": ["ab"] })).toThrow(
+      new TraceFormatError('a #map key must be a string or an integer here, got "ab"'),
+    );
+    expect(error({ "#map": [[true, 1]] })).toThrow(
+      new TraceFormatError("a #map key must be a string or an integer here, got [true,1]"),
+    );
+    expect(error({ "#unserializable": "f" })).toThrow(
+      new TraceFormatError('the trace holds a value its writer could not serialize: "f"'),
+    );
+  });
+
+  it("says what is wrong with a document", () => {
+    expect(() => fromItf("{")).toThrow(/^not JSON: /);
+    for (const doc of [[], { vars: [] }, { states: [] }, { vars: {}, states: [] }, { vars: [], states: {} }])
+      expect(() => fromItf(doc)).toThrow(
+        new TraceFormatError("not an ITF trace: expected an object with `vars` and `states`"),
+      );
+    expect(() => fromItf(itf([1]))).toThrow(new TraceFormatError("ITF state 0 is not an object"));
+    expect(() => fromItf(itf([{ x: 1 }, { y: 1 }]))).toThrow(new TraceFormatError('ITF state 1 has no variable "x"'));
+    expect(() => fromItf(itf([{ x: 1 }], {}, [1]))).toThrow(new TraceFormatError("ITF state 0 has no variable 1"));
+    expect(() => readTrace("3")).toThrow(
+      new TraceFormatError("not a trace: expected ITF (`vars`, `states`), a JSON trace (`steps`) or an array of steps"),
+    );
+    expect(() => readTrace('{"steps": {}}')).toThrow(TraceFormatError);
+    expect(() => readTrace("[1]")).toThrow(new TraceFormatError("step 0 has no `state`"));
+    expect(() => readTrace('[{"state": 1}, {"action": "A"}]')).toThrow(new TraceFormatError("step 1 has no `state`"));
+    expect(new TraceFormatError("m").name).toBe("TraceFormatError");
+  });
+
+  it("keeps only the metadata of the right types, and the first state's action is always null", () => {
+    const read = fromItf(
+      itf(
+        [
+          { "#meta": { action: "A" }, x: 1 },
+          { "#meta": { action: 3 }, x: 2 },
+          { x: 3 },
+          { "#meta": { action: "B" }, x: 4 },
+        ],
+        { spec: 1, variant: "v", params: [], property: 2, sets: ["a", 1], loopStart: 1.5 },
+      ),
+    );
+    expect(read).toEqual({
+      variant: "v",
+      trace: [
+        { action: null, state: { x: 1 } },
+        { action: null, state: { x: 2 } },
+        { action: null, state: { x: 3 } },
+        { action: "B", state: { x: 4 } },
+      ],
+    });
+    const meta = (m: Record<string, unknown>) => {
+      const { trace: _t, ...rest } = fromItf(itf([{ x: 1 }], m));
+      return rest;
+    };
+    expect(meta({ spec: "s", params: { n: 1 }, property: null, sets: ["a"], loopStart: 0 })).toEqual({
+      spec: "s",
+      params: { n: 1 },
+      property: null,
+      sets: ["a"],
+      loopStart: 0,
+    });
+    expect(meta({ property: "p", loopStart: -1 })).toEqual({ property: "p" });
+    expect(meta({ loopStart: "1" })).toEqual({});
+    expect(fromItf({ vars: ["x"], states: [{ x: 1 }], "#meta": 5 })).toEqual({
+      trace: [{ action: null, state: { x: 1 } }],
+    });
+    expect(readTrace('[{"state": 1, "action": 5}, {"state": 2, "action": "A"}]')).toEqual({
+      trace: [
+        { action: null, state: 1 },
+        { action: "A", state: 2 },
+      ],
+    });
+  });
+
+  it("describes the run in ITF's metadata: variant, lasso, steps", () => {
+    const description = (s: TraceSource, t: Trace = trace) =>
+      (toItf(t, s) as { "#meta": { description: string } })["#meta"].description;
+    expect(description({ spec: "m" })).toBe("interleave check m");
+    expect(description({ spec: "m", variant: "default", property: "p" })).toBe(
+      'interleave check m: "p" is violated after 2 steps',
+    );
+    expect(description({ spec: "m", variant: "v", property: "p", loopStart: 2 })).toBe(
+      'interleave check m --variant v: "p" is violated by a lasso of 2 steps, then stays there forever',
+    );
+    expect(description({ spec: "m", property: "p", loopStart: 0 }, trace.slice(0, 2))).toBe(
+      'interleave check m: "p" is violated by a lasso of 1 step (a cycle from step 0, repeated forever)',
+    );
+    const doc = toItf(trace, { spec: "m", loopStart: 2, sets: [] }) as Record<string, unknown>;
+    expect([doc["loop"], Object.keys(doc["#meta"] as object)]).toEqual([
+      2,
+      ["format", "format-description", "source", "description", "spec", "variant", "params", "property", "loopStart"],
+    ]);
+    expect((toItf(trace, { spec: "m", loopStart: 0 }) as Record<string, unknown>)["loop"]).toBe(1);
+    expect(Object.keys(toItf(trace, { spec: "m" }))).toEqual(["#meta", "vars", "states"]);
   });
 });
