@@ -611,3 +611,100 @@ describe("reading traces back", () => {
     expect(Object.keys(toItf(trace, { spec: "m" }))).toEqual(["#meta", "vars", "states"]);
   });
 });
+
+describe("ITF encoding of one value", () => {
+  it("records where keys are fixed, maps where they vary or read as tags", () => {
+    expect(toItfValue({ a: 1, b: undefined })).toEqual({ a: { "#bigint": "1" } });
+    expect(toItfValue([{ a: 1 }, { a: 2 }])).toEqual([{ a: { "#bigint": "1" } }, { a: { "#bigint": "2" } }]);
+    expect(toItfValue([{ a: 1 }, { b: 2 }])).toEqual([
+      { "#map": [["a", { "#bigint": "1" }]] },
+      { "#map": [["b", { "#bigint": "2" }]] },
+    ]);
+    expect(toItfValue([{ a: 1 }, { a: 1, b: 2 }])).toEqual([
+      { "#map": [["a", { "#bigint": "1" }]] },
+      {
+        "#map": [
+          ["a", { "#bigint": "1" }],
+          ["b", { "#bigint": "2" }],
+        ],
+      },
+    ]);
+    expect(toItfValue([{ a: 1, b: undefined }, { a: 2 }])).toEqual([
+      { a: { "#bigint": "1" } },
+      { a: { "#bigint": "2" } },
+    ]);
+    expect(toItfValue({ tag: "x", value: 1 })).toEqual({
+      "#map": [
+        ["tag", "x"],
+        ["value", { "#bigint": "1" }],
+      ],
+    });
+    expect(toItfValue({ tag: "x", other: 1 })).toEqual({ tag: "x", other: { "#bigint": "1" } });
+    expect(toItfValue({ value: "x", other: 1 })).toEqual({ value: "x", other: { "#bigint": "1" } });
+    expect(toItfValue({ tag: "x" })).toEqual({ tag: "x" });
+    expect(toItfValue({ "#k": 1 })).toEqual({ "#map": [["#k", { "#bigint": "1" }]] });
+    expect(toItfValue({ k: [{ a: 1 }, { b: [0.5] }] })).toEqual({
+      k: [{ "#map": [["a", { "#bigint": "1" }]] }, { "#map": [["b", [{ tag: "Float", value: "0.5" }]]] }],
+    });
+  });
+
+  it("a declared set is matched by path, with * for any field", () => {
+    expect(toItfValue({ s: [1] }, { sets: ["s"] })).toEqual({ s: { "#set": [{ "#bigint": "1" }] } });
+    expect(toItfValue({ s: [1] }, { sets: ["t"] })).toEqual({ s: [{ "#bigint": "1" }] });
+    expect(toItfValue({ s: [1] }, { sets: ["s.x"] })).toEqual({ s: [{ "#bigint": "1" }] });
+    expect(toItfValue({ n: { a: { s: [1] } } }, { sets: ["n.*.s"] })).toEqual({
+      n: { a: { s: { "#set": [{ "#bigint": "1" }] } } },
+    });
+    expect(toItfValue({ n: { a: { s: [1] } } }, { sets: ["n.b.s"] })).toEqual({
+      n: { a: { s: [{ "#bigint": "1" }] } },
+    });
+    expect(toItfValue({ n: [{ s: [1] }, { t: 1 }] }, { sets: ["n.anything.s"] })).toEqual({
+      n: [{ "#map": [["s", { "#set": [{ "#bigint": "1" }] }]] }, { "#map": [["t", { "#bigint": "1" }]] }],
+    });
+  });
+
+  it("numbers: integers as #bigint, a position with any non-integer (or -0) as Float, null as an Option", () => {
+    expect(toItfValue([1, -0])).toEqual([
+      { tag: "Float", value: "1" },
+      { tag: "Float", value: "-0" },
+    ]);
+    expect(toItfValue([1, null])).toEqual([
+      { tag: "Some", value: { "#bigint": "1" } },
+      { tag: "None", value: { "#tup": [] } },
+    ]);
+    expect(toItfValue(null)).toEqual({ tag: "None", value: { "#tup": [] } });
+    expect(toItfValue(2n)).toEqual({ "#bigint": "2" });
+    expect(toItfValue([true, "s"])).toEqual([true, "s"]);
+    expect(toItfValue(Symbol.for("q") as unknown)).toEqual({ "#unserializable": "Symbol(q)" });
+  });
+
+  it("a trace whose states are not records with the same fields is one variable, state", () => {
+    const vars = (t: Trace) => (toItf(t, { spec: "m" }) as { vars: string[] }).vars;
+    expect(
+      vars([
+        { action: null, state: { b: 1, a: 2 } },
+        { action: "A", state: { a: 3, b: 4 } },
+      ]),
+    ).toEqual(["b", "a"]);
+    expect(
+      vars([
+        { action: null, state: { a: 1 } },
+        { action: "A", state: { b: 1 } },
+      ]),
+    ).toEqual(["state"]);
+    expect(
+      vars([
+        { action: null, state: { a: 1 } },
+        { action: "A", state: { a: 1, b: 1 } },
+      ]),
+    ).toEqual(["state"]);
+    expect(
+      vars([
+        { action: null, state: { a: 1 } },
+        { action: "A", state: 3 },
+      ]),
+    ).toEqual(["state"]);
+    expect(vars([{ action: null, state: { "#a": 1 } }])).toEqual(["state"]);
+    expect(vars([{ action: null, state: [1] }])).toEqual(["state"]);
+  });
+});
