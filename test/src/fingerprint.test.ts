@@ -148,6 +148,10 @@ describe("what is not plain data", () => {
     const shared = { n: 1 };
     expect(() => assertPlainData({ a: shared, b: shared, c: undefined, d: [shared, shared] })).not.toThrow();
     expect(() => assertPlainData({ a: { b: undefined } }, "root")).not.toThrow();
+    expect(() => assertPlainData({ s: "x", b: false, n: null, f: 0.5, a: ["y", true, null] })).not.toThrow();
+    expect(() => assertPlainData("x")).not.toThrow();
+    const orphan = Object.create(Object.create(null) as object) as object;
+    expect(() => fingerprint({ o: orphan })).toThrow(new NotPlainDataError("state.o", "instance of a class"));
     expect(() => assertPlainData({ a: [new Map()] }, "root")).toThrow(/^state is not plain data at root\.a\[0\]/);
   });
 
@@ -156,7 +160,8 @@ describe("what is not plain data", () => {
     for (let i = 0; i < 200; i++) deep = [deep];
     expect(() => fingerprint(deep)).not.toThrow();
     expect(() => fingerprint([deep])).not.toThrow();
-    expect(() => fingerprint([[deep]])).toThrow(NotPlainDataError);
+    // assertPlainData has no depth limit, so this error is the walker's own, with no path.
+    expect(() => fingerprint([[deep]])).toThrow(new NotPlainDataError("", "nesting too deep (a cycle?)"));
   });
 });
 

@@ -115,6 +115,8 @@ describe("sorted lists", () => {
     let list: readonly { name: string }[] = [];
     for (const x of [c, b2, a, b, b3, c, b2]) list = insertSorted(list, x, items);
     expect(names(list)).toEqual(["a", "b", "b2", "b3", "b2", "c", "c"]);
+    expect(names(insertSorted([b2], b3, items))).toEqual(["b2", "b3"]);
+    expect(names(insertSorted([b3], b2, items))).toEqual(["b3", "b2"]);
   });
 
   it("insertAt and removeAt copy the list around one position", () => {
