@@ -324,3 +324,117 @@ describe("property constructors, labels and property selection", () => {
     );
   });
 });
+
+describe("spec errors and user-code faults", () => {
+  const labels = (model: ReturnType<typeof counter.instantiate>, state: unknown) => {
+    const out: string[] = [];
+    model.successors(state as Counter, { hi: 0, lo: 0 }, { labels: true, push: (_n, _f, label) => out.push(label) });
+    return out;
+  };
+
+  it("a choice's step that throws is a fault of the labelled choice; a label that throws falls back to String", () => {
+    const spec = (label?: (v: number) => string) =>
+      defineSpec({
+        ...tlcDef(),
+        actions: {
+          Pick: choose(
+            () => [1, 2],
+            (s: { x: number }, v: number) => {
+              if (v === 2) throw new Error("two");
+              return { x: s.x + v };
+            },
+            label,
+          ),
+        },
+        properties: {},
+      }).instantiate();
+    expect(() => labels(spec(), { x: 0 })).toThrow("action Pick(2) threw: two");
+    expect(() =>
+      labels(
+        spec(() => {
+          throw new Error("no label");
+        }),
+        { x: 0 },
+      ),
+    ).toThrow("action Pick(2) threw: two");
+    expect(() =>
+      labels(
+        spec((v) => `v${v}`),
+        { x: 0 },
+      ),
+    ).toThrow("action Pick(v2) threw: two");
+    const objects = defineSpec({
+      ...tlcDef(),
+      actions: {
+        Put: choose(
+          () => [{ k: 1 }],
+          (s: { x: number }) => s,
+        ),
+      },
+      properties: {},
+    }).instantiate();
+    expect(labels(objects, { x: 0 })).toEqual(['Put({"k":1})']);
+  });
+
+  it("a definition that cannot work says why", () => {
+    expect(() => defineSpec({ ...tlcDef(), properties: {}, variants: { default: { description: "" } } })).toThrow(
+      new SpecDefinitionError('spec "tlc-constraint": a variant may not be named "default"'),
+    );
+    expect(() =>
+      defineSpec({
+        ...tlcDef(),
+        properties: { p: invariant(() => true) },
+        variants: { v: { description: "", violates: "q" } },
+      }),
+    ).toThrow(
+      new SpecDefinitionError(
+        'spec "tlc-constraint", variant "v": violates "q", which is not a property; properties: p',
+      ),
+    );
+    expect(() => defineSpec({ ...tlcDef(), properties: {}, actions: { Bad: 3 as never } }).instantiate()).toThrow(
+      'spec "tlc-constraint", action "Bad": an action is a function (state, params) => next state or undefined, or choose(choices, step); got number 3',
+    );
+    expect(() =>
+      defineSpec({ ...tlcDef(), properties: { l: { kind: "leadsTo", check: () => true } as never } }).instantiate(),
+    ).toThrow(new SpecDefinitionError('property "l": leadsTo needs two predicates, leadsTo(p, q)'));
+  });
+
+  it("a predicate must return a boolean, and the message describes what it returned", () => {
+    const returned: [unknown, string][] = [
+      [undefined, "returned undefined, not a boolean (a missing return?)"],
+      [null, "returned null, not a boolean"],
+      [[], "returned an array, not a boolean"],
+      [{}, "returned an object, not a boolean"],
+      [() => 1, "returned a function, not a boolean"],
+      [1, "returned number 1, not a boolean"],
+      ["yes", "returned string yes, not a boolean"],
+      [2n, "returned bigint 2, not a boolean"],
+    ];
+    for (const [value, message] of returned) {
+      const model = defineSpec({
+        ...tlcDef(),
+        properties: { p: invariant(() => value as boolean), s: onEveryStep(() => value as boolean) },
+      }).instantiate();
+      expect(() => model.properties[0]!.check({ x: 0 })).toThrow(`property "p" ${message}`);
+      expect(() => (model.properties[1]!.check as (a: unknown, b: unknown) => boolean)({ x: 0 }, { x: 1 })).toThrow(
+        `property "s" ${message}`,
+      );
+    }
+    const constrained = defineSpec({
+      ...tlcDef(),
+      constraint: () => 0 as unknown as boolean,
+      properties: {},
+    }).instantiate();
+    expect(() => constrained.withinConstraint({ x: 0 })).toThrow("constraint returned number 0, not a boolean");
+  });
+
+  it("an action returning null or what is not plain data is an invalid result", () => {
+    const model = defineSpec({ ...tlcDef(), properties: {} }).instantiate();
+    expect(() => model.fingerprint(null as never, { hi: 0, lo: 0 })).toThrow(
+      "init returned null; return undefined when the action is not enabled",
+    );
+    expect(() => model.fingerprint({ x: new Map() } as never, { hi: 0, lo: 0 })).toThrow(
+      "init returned a state that is not plain data at state.x: instance of Map",
+    );
+  });
+});
