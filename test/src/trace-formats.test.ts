@@ -708,3 +708,40 @@ describe("ITF encoding of one value", () => {
     expect(vars([{ action: null, state: [1] }])).toEqual(["state"]);
   });
 });
+
+describe("step labels a sequence diagram reads whole", () => {
+  // Each label has text before or after the part a looser pattern would read as a message, fault or local step.
+  const odd = [
+    "x n1: receive M from n2",
+    "n1: receive M from n2 later",
+    "did crash n2",
+    "crash n2 twice",
+    "x lose M n1→n2",
+    "x n2: tick",
+  ];
+
+  it("Mermaid: a label that only contains a step's pattern is a note, not that step", () => {
+    expect(toMermaid(protocolTrace(odd), { spec: "raft" }).split("\n").slice(5, -1)).toEqual([
+      "  Note over n1: x n1: receive M from n2",
+      "  Note over n1: receive M from n2 later",
+      "  Note over n1: did crash n2",
+      "  Note over n1: crash n2 twice",
+      "  Note over n1: x lose M n1→n2",
+      "  Note over n1: x n2: tick",
+    ]);
+  });
+
+  it("SVG: the same labels are notes, spanning every node unless they name one", () => {
+    const texts = sequenceSvg(protocolTrace(odd))
+      .split("\n")
+      .filter((l) => l.startsWith('<rect x="48"') || (l.startsWith("<line") && l.includes("stroke-width")));
+    expect(texts).toEqual([
+      '<rect x="48" y="50" width="426" height="20" rx="3" fill="#fff8d6" stroke="#c9b458"/>',
+      '<rect x="48" y="80" width="126" height="20" rx="3" fill="#fff8d6" stroke="#c9b458"/>',
+      '<rect x="48" y="110" width="426" height="20" rx="3" fill="#fff8d6" stroke="#c9b458"/>',
+      '<rect x="48" y="140" width="426" height="20" rx="3" fill="#fff8d6" stroke="#c9b458"/>',
+      '<rect x="48" y="170" width="426" height="20" rx="3" fill="#fff8d6" stroke="#c9b458"/>',
+      '<rect x="48" y="200" width="426" height="20" rx="3" fill="#fff8d6" stroke="#c9b458"/>',
+    ]);
+  });
+});
