@@ -118,6 +118,9 @@ describe("faultOf", () => {
       [{ v: [1] }, (s: { v: unknown }) => (s.v = { 0: 1 }), "state.v"],
       [{ v: null }, (s: { v: unknown }) => (s.v = {}), "state.v"],
       [{ n: Number.NaN, v: 1 }, (s: { v: number }) => (s.v = 2), "state.v"],
+      [{ n: Number.NaN }, (s: { n: number }) => (s.n = 1), "state.n"],
+      [{ v: 1 }, (s: { v: unknown }) => (s.v = {}), "state.v"],
+      [{ v: {} }, (s: { v: unknown }) => (s.v = 1), "state.v"],
     ];
     for (const [state, reducer, path] of cases) {
       const fault = faultOfCall(state, reducer);
@@ -217,6 +220,7 @@ describe("faultOf", () => {
     ]);
     expect(faultOf("action", "S", errorAt("m", "f (/home/u/a.ts:4:2)"), [], () => 1).location).toBe("/home/u/a.ts:4:2");
     expect(faultOf("action", "S", errorAt("m", "f (relative.ts:4:2)"), [], () => 1).location).toBeUndefined();
+    expect(faultOf("action", "S", errorAt("m", "/home/u/b.ts:12:34"), [], () => 1).location).toBe("/home/u/b.ts:12:34");
     const noStack = new Error("m");
     noStack.stack = "";
     expect(faultOf("action", "S", noStack, [], () => 1)).toEqual({
@@ -254,6 +258,8 @@ describe("nondeterminism traps", () => {
 
   it("throw inside the user's code only, and are gone once released", () => {
     const realRandom = Math.random;
+    const realUUID = crypto.randomUUID;
+    const realValues = crypto.getRandomValues;
     const RealDate = Date;
     release = trapNondeterminism();
     expect(Math.random).not.toBe(realRandom);
@@ -289,7 +295,12 @@ describe("nondeterminism traps", () => {
     expect(Math.random).not.toBe(realRandom);
     release();
     release = undefined;
-    expect([Math.random, Date]).toEqual([realRandom, RealDate]);
+    expect([Math.random, Date, crypto.randomUUID, crypto.getRandomValues]).toEqual([
+      realRandom,
+      RealDate,
+      realUUID,
+      realValues,
+    ]);
   });
 
   it("inUserCode restores the flag after a throw and nests", () => {
