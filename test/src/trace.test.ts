@@ -150,3 +150,28 @@ describe("formatTraceText of a lasso", () => {
     ).toEqual(["State 0 (initial):", "    3", "Step 1: ?", "    (no change)"]);
   });
 });
+
+describe("diffStates paths and set patterns", () => {
+  it("quotes keys that are not identifiers, and reports a change of kind as one value", () => {
+    expect(diffStates({ "1a": 1 }, { "1a": 2 })).toEqual([{ kind: "value", path: '["1a"]', before: 1, after: 2 }]);
+    expect(diffStates({ a: [1] }, { a: "x" })).toEqual([{ kind: "value", path: "a", before: [1], after: "x" }]);
+    expect(diffStates({ a: null }, { a: { b: 1 } })).toEqual([
+      { kind: "value", path: "a", before: null, after: { b: 1 } },
+    ]);
+    expect(diffStates([1], [2])).toEqual([{ kind: "value", path: "[0]", before: 1, after: 2 }]);
+    expect(diffStates(1, 2)).toEqual([{ kind: "value", path: "state", before: 1, after: 2 }]);
+  });
+
+  it("a set pattern matches paths of its own length only, every segment or *", () => {
+    const before = { n: { y: [1] } };
+    const after = { n: { y: [2] } };
+    const values = [{ kind: "value", path: "n.y[0]", before: 1, after: 2 }];
+    expect(diffStates(before, after, { sets: ["n"] })).toEqual(values);
+    expect(diffStates(before, after, { sets: ["n.x"] })).toEqual(values);
+    expect(diffStates(before, after, { sets: ["x.y"] })).toEqual(values);
+    const membership = [{ kind: "membership", path: "n.y", added: [2], removed: [1] }];
+    expect(diffStates(before, after, { sets: ["n.y"] })).toEqual(membership);
+    expect(diffStates(before, after, { sets: ["n.*"] })).toEqual(membership);
+    expect(diffStates(before, after, { sets: ["*.y"] })).toEqual(membership);
+  });
+});
