@@ -12,6 +12,7 @@ import {
   send,
   setTimer,
   type FaultBudget,
+  type Model,
   type NetworkKind,
   type ProtocolState,
 } from "../../src/index.js";
@@ -249,7 +250,7 @@ describe("protocol definition errors", () => {
     properties: {},
   };
   /** The successors' labels of the initial state, or the error that stops them. */
-  function firstLabels(spec: { instantiate: () => import("../../src/index.js").Model<unknown> }): string[] {
+  function firstLabels(spec: { instantiate: () => Model<ProtocolState> }): string[] {
     const model = spec.instantiate();
     const out: string[] = [];
     const fp = { hi: 0, lo: 0 };
@@ -267,9 +268,9 @@ describe("protocol definition errors", () => {
     expect(() => defineProtocol({ ...base, nodes: () => ({ a: ["x"], b: ["x"] }) }).instantiate()).toThrow(
       'spec "pair": node id "x" is used twice',
     );
-    expect(() => firstLabels(defineProtocol({ ...base, nodes: () => ({ a: ["a"], b: undefined }) }))).toThrow(
-      'action node "a" on Send: spec "pair": node "a" sends to unknown node "b"; nodes: a',
-    );
+    expect(() =>
+      firstLabels(defineProtocol({ ...base, nodes: () => ({ a: ["a"], b: undefined }) as unknown as { a: string[] } })),
+    ).toThrow('action node "a" on Send: spec "pair": node "a" sends to unknown node "b"; nodes: a');
   });
 
   it("a send to an unknown node names it and the nodes there are", () => {

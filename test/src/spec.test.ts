@@ -13,6 +13,7 @@ import {
   sometimes,
   SpecDefinitionError,
   UnknownChoiceError,
+  type Model,
 } from "../../src/index.js";
 import { actionOfLabel, deriveModel, selectProperties } from "../../src/spec.js";
 import { checkSpec } from "../../checker/index.js";
@@ -326,9 +327,9 @@ describe("property constructors, labels and property selection", () => {
 });
 
 describe("spec errors and user-code faults", () => {
-  const labels = (model: ReturnType<typeof counter.instantiate>, state: unknown) => {
+  const labels = <S>(model: Model<S>, state: S) => {
     const out: string[] = [];
-    model.successors(state as Counter, { hi: 0, lo: 0 }, { labels: true, push: (_n, _f, label) => out.push(label) });
+    model.successors(state, { hi: 0, lo: 0 }, { labels: true, push: (_n, _f, label) => out.push(label) });
     return out;
   };
 
@@ -415,7 +416,9 @@ describe("spec errors and user-code faults", () => {
         ...tlcDef(),
         properties: { p: invariant(() => value as boolean), s: onEveryStep(() => value as boolean) },
       }).instantiate();
-      expect(() => model.properties[0]!.check({ x: 0 })).toThrow(`property "p" ${message}`);
+      expect(() => (model.properties[0]!.check as (s: unknown) => boolean)({ x: 0 })).toThrow(
+        `property "p" ${message}`,
+      );
       expect(() => (model.properties[1]!.check as (a: unknown, b: unknown) => boolean)({ x: 0 }, { x: 1 })).toThrow(
         `property "s" ${message}`,
       );
