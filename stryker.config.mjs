@@ -1,7 +1,7 @@
 // @ts-check
 /**
  * Mutation testing, one scope at a time (a run over everything would take
- * hours on two cores): `npm run mutate -- kernel`, or `history`, `checker`.
+ * hours on two cores): `npm run mutate -- kernel`, or `hashing`, `history`, `checker`.
  * Each scope mutates one layer and runs only that layer's own tests
  * (stryker/vitest.config.ts), with per-test coverage so a mutant runs only
  * the tests that reach it, and incremental mode so a second run re-tests
@@ -31,7 +31,8 @@ export default {
   incremental: true,
   incrementalFile: `reports/mutation/${report}.incremental.json`,
   ignoreStatic: true,
-  concurrency: 2,
+  // CONCURRENCY=1 leaves one of the two cores to whatever else the machine runs.
+  concurrency: process.env.CONCURRENCY ? Number(process.env.CONCURRENCY) : 2,
   // Generous: the machine is shared, and a test slowed by load must not count as a timeout kill.
   timeoutMS: 30_000,
   timeoutFactor: 3,

@@ -410,15 +410,22 @@ function stepsOf(steps: unknown[]): Trace {
   });
 }
 
-/** Text inside a Mermaid label: characters Mermaid reads as syntax become its entity codes. */
+const MERMAID_ENTITIES: Readonly<Record<string, string>> = {
+  "#": "#35;",
+  ";": "#59;",
+  '"': "#quot;",
+  "<": "#lt;",
+  ">": "#gt;",
+};
+
+/**
+ * Text inside a Mermaid label: characters Mermaid reads as syntax become its
+ * entity codes, in one pass (replacing `#` and then `;` one after the other
+ * turned `#` into `#35#59;`, which Mermaid shows as `#35;`).
+ */
 function mermaidText(text: string, max = 120): string {
   const cut = text.length > max ? `${text.slice(0, max - 1)}…` : text;
-  return cut
-    .replace(/#/g, "#35;")
-    .replace(/;/g, "#59;")
-    .replace(/"/g, "#quot;")
-    .replace(/</g, "#lt;")
-    .replace(/>/g, "#gt;");
+  return cut.replace(/[#;"<>]/g, (c) => MERMAID_ENTITIES[c]!);
 }
 
 /** A Mermaid participant id (letters, digits, underscores). */

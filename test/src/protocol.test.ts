@@ -12,6 +12,7 @@ import {
   send,
   setTimer,
   type FaultBudget,
+  type Model,
   type NetworkKind,
   type ProtocolState,
 } from "../../src/index.js";
@@ -236,5 +237,54 @@ describe("crashes, timers and history", () => {
       { type: "invoke", process: 0, f: "write", value: 1 },
       { type: "ok", process: 0, f: "write", value: 1 },
     ]);
+  });
+});
+
+describe("protocol definition errors", () => {
+  const base = {
+    name: "pair",
+    description: "",
+    params: { messages: int(1) },
+    network: "fifo" as const,
+    roles: { a: sender, b: receiver },
+    properties: {},
+  };
+  /** The successors' labels of the initial state, or the error that stops them. */
+  function firstLabels(spec: { instantiate: () => Model<ProtocolState> }): string[] {
+    const model = spec.instantiate();
+    const out: string[] = [];
+    const fp = { hi: 0, lo: 0 };
+    for (const s of model.initStates()) {
+      model.fingerprint(s, fp);
+      model.successors(s, fp, { labels: true, push: (_n, _f, label) => out.push(label) });
+    }
+    return out;
+  }
+
+  it("nodes() must name known roles and distinct ids", () => {
+    expect(() => defineProtocol({ ...base, nodes: () => ({ a: ["a"], c: ["c"] }) }).instantiate()).toThrow(
+      'spec "pair": nodes() names unknown role "c"',
+    );
+    expect(() => defineProtocol({ ...base, nodes: () => ({ a: ["x"], b: ["x"] }) }).instantiate()).toThrow(
+      'spec "pair": node id "x" is used twice',
+    );
+    expect(() =>
+      firstLabels(defineProtocol({ ...base, nodes: () => ({ a: ["a"], b: undefined }) as unknown as { a: string[] } })),
+    ).toThrow('action node "a" on Send: spec "pair": node "a" sends to unknown node "b"; nodes: a');
+  });
+
+  it("a send to an unknown node names it and the nodes there are", () => {
+    const spec = defineProtocol({ ...base, nodes: () => ({ a: ["a"], b: ["c"] }) });
+    expect(() => firstLabels(spec)).toThrow('node "a" sends to unknown node "b"; nodes: a, c');
+  });
+
+  it("a reducer must return become(...) or undefined", () => {
+    const bad = defineRole<{ readonly n: number }, { readonly type: "Go" }>({
+      init: () => ({ n: 0 }),
+      choices: () => [{ type: "Go" }],
+      reduce: () => ({ n: 1 }) as never,
+    });
+    const spec = defineProtocol({ ...base, roles: { a: bad }, nodes: () => ({ a: ["a"] }) });
+    expect(() => firstLabels(spec)).toThrow("the reducer must return become(state, ...effects) or undefined");
   });
 });

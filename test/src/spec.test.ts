@@ -1,14 +1,21 @@
 import { describe, expect, it } from "vitest";
 import {
+  alwaysEventually,
   atTermination,
   choose,
   defineSpec,
+  eventually,
   int,
   invariant,
+  leadsTo,
   onEveryStep,
+  onlyProperty,
+  sometimes,
   SpecDefinitionError,
   UnknownChoiceError,
+  type Model,
 } from "../../src/index.js";
+import { actionOfLabel, deriveModel, selectProperties } from "../../src/spec.js";
 import { checkSpec } from "../../checker/index.js";
 
 interface Counter {
@@ -193,5 +200,244 @@ describe("defineSpec and the checker", () => {
     const r = checkSpec(bad);
     expect([r.result, r.error?.kind, r.error?.where, r.trace?.length]).toEqual(["error", "invalid", "Break", 1]);
     expect(r.error?.message).toContain("returned a state that is not plain data at state.n: instance of Date");
+  });
+});
+
+describe("property constructors, labels and property selection", () => {
+  const check = () => true;
+  const then = () => false;
+
+  it("each constructor makes its kind, with the description only when given", () => {
+    expect([
+      invariant(check),
+      onEveryStep(check),
+      atTermination(check),
+      sometimes(check),
+      eventually(check),
+      alwaysEventually(check),
+      leadsTo(check, then),
+    ]).toEqual([
+      { kind: "invariant", check },
+      { kind: "action", check },
+      { kind: "final", check },
+      { kind: "sometimes", check },
+      { kind: "eventually", check },
+      { kind: "alwaysEventually", check },
+      { kind: "leadsTo", check, then },
+    ]);
+    expect([
+      onEveryStep(check, "d"),
+      atTermination(check, "d"),
+      sometimes(check, "d"),
+      eventually(check, "d"),
+      alwaysEventually(check, "d"),
+      leadsTo(check, then, "d"),
+    ]).toEqual([
+      { kind: "action", check, description: "d" },
+      { kind: "final", check, description: "d" },
+      { kind: "sometimes", check, description: "d" },
+      { kind: "eventually", check, description: "d" },
+      { kind: "alwaysEventually", check, description: "d" },
+      { kind: "leadsTo", check, then, description: "d" },
+    ]);
+    expect(Object.keys(onEveryStep(check))).toEqual(["kind", "check"]);
+  });
+
+  it("actionOfLabel is the label up to its first parenthesis", () => {
+    expect(["Inc", "Inc(1)", "Send(a(b))", "(x)", ""].map(actionOfLabel)).toEqual(["Inc", "Inc", "Send", "", ""]);
+  });
+
+  it("selectProperties keeps the properties named, deadlock only when named, and names what exists otherwise", () => {
+    const model = counter.instantiate();
+    expect(selectProperties(model, ["belowFour"]).properties.map((p) => p.name)).toEqual(["belowFour"]);
+    expect(onlyProperty(model, "nonNegative").properties.map((p) => p.name)).toEqual(["nonNegative"]);
+    expect(selectProperties(model, []).deadlock).toBe(false);
+    expect(() => selectProperties(model, ["nope"])).toThrow(
+      new UnknownChoiceError(
+        'spec "counter" has no property "nope"; properties: nonNegative, belowFour, neverDecreases',
+      ),
+    );
+    const withDeadlock = defineSpec({ ...tlcDef(), deadlock: true, properties: {} }).instantiate();
+    expect(selectProperties(withDeadlock, ["deadlockFree"]).deadlock).toBe(true);
+    expect(selectProperties(withDeadlock, []).deadlock).toBe(false);
+    expect(() => selectProperties(defineSpec({ ...tlcDef(), properties: {} }).instantiate(), ["x"])).toThrow(
+      'spec "tlc-constraint" has no property "x"; properties: (none)',
+    );
+  });
+
+  it("a derived model forwards every member it does not override", () => {
+    const model = counter.instantiate();
+    const derived = deriveModel(model, { spec: "other" });
+    expect([derived.spec, derived.variant, derived.params, derived.deadlock, derived.properties]).toEqual([
+      "other",
+      model.variant,
+      model.params,
+      model.deadlock,
+      model.properties,
+    ]);
+    expect(derived.initStates()).toEqual(model.initStates());
+    const fp1 = { hi: 0, lo: 0 };
+    const fp2 = { hi: 0, lo: 0 };
+    derived.fingerprint({ n: 2 }, fp1);
+    model.fingerprint({ n: 2 }, fp2);
+    expect(fp1).toEqual(fp2);
+    expect([derived.withinConstraint({ n: 3 }), derived.withinConstraint({ n: 4 })]).toEqual([true, false]);
+    const labels = (m: typeof model) => {
+      const out: [unknown, string][] = [];
+      m.successors({ n: 1 }, fp2, { labels: true, push: (next, _fp, label) => out.push([next, label]) });
+      return out;
+    };
+    expect(labels(derived)).toEqual(labels(model));
+    expect(labels(derived).map(([, label]) => label)).toEqual(["Inc", "Stay", "Reset(0)", "Reset(1)"]);
+  });
+
+  it("init that throws or does not return an array is a spec error naming init", () => {
+    const bad = (init: () => unknown) => () =>
+      defineSpec({ ...tlcDef(), init: init as () => { x: number }[], properties: {} })
+        .instantiate()
+        .initStates();
+    expect(bad(() => ({ x: 0 }))).toThrow(
+      "init returned an object; init returns an array of initial states, e.g. () => [{ n: 0 }]",
+    );
+    expect(
+      bad(() => {
+        throw new Error("no init");
+      }),
+    ).toThrow("init threw: no init");
+  });
+
+  it("a choice whose values throw is a fault of that action", () => {
+    const spec = defineSpec({
+      ...tlcDef(),
+      actions: {
+        Pick: choose(
+          (): number[] => {
+            throw new Error("no values");
+          },
+          (s: { x: number }, v: number) => ({ x: s.x + v }),
+        ),
+      },
+      properties: {},
+    });
+    const model = spec.instantiate();
+    expect(() => model.successors({ x: 0 }, { hi: 0, lo: 0 }, { labels: true, push: () => undefined })).toThrow(
+      "action Pick threw: no values",
+    );
+  });
+});
+
+describe("spec errors and user-code faults", () => {
+  const labels = <S>(model: Model<S>, state: S) => {
+    const out: string[] = [];
+    model.successors(state, { hi: 0, lo: 0 }, { labels: true, push: (_n, _f, label) => out.push(label) });
+    return out;
+  };
+
+  it("a choice's step that throws is a fault of the labelled choice; a label that throws falls back to String", () => {
+    const spec = (label?: (v: number) => string) =>
+      defineSpec({
+        ...tlcDef(),
+        actions: {
+          Pick: choose(
+            () => [1, 2],
+            (s: { x: number }, v: number) => {
+              if (v === 2) throw new Error("two");
+              return { x: s.x + v };
+            },
+            label,
+          ),
+        },
+        properties: {},
+      }).instantiate();
+    expect(() => labels(spec(), { x: 0 })).toThrow("action Pick(2) threw: two");
+    expect(() =>
+      labels(
+        spec(() => {
+          throw new Error("no label");
+        }),
+        { x: 0 },
+      ),
+    ).toThrow("action Pick(2) threw: two");
+    expect(() =>
+      labels(
+        spec((v) => `v${v}`),
+        { x: 0 },
+      ),
+    ).toThrow("action Pick(v2) threw: two");
+    const objects = defineSpec({
+      ...tlcDef(),
+      actions: {
+        Put: choose(
+          () => [{ k: 1 }],
+          (s: { x: number }) => s,
+        ),
+      },
+      properties: {},
+    }).instantiate();
+    expect(labels(objects, { x: 0 })).toEqual(['Put({"k":1})']);
+  });
+
+  it("a definition that cannot work says why", () => {
+    expect(() => defineSpec({ ...tlcDef(), properties: {}, variants: { default: { description: "" } } })).toThrow(
+      new SpecDefinitionError('spec "tlc-constraint": a variant may not be named "default"'),
+    );
+    expect(() =>
+      defineSpec({
+        ...tlcDef(),
+        properties: { p: invariant(() => true) },
+        variants: { v: { description: "", violates: "q" } },
+      }),
+    ).toThrow(
+      new SpecDefinitionError(
+        'spec "tlc-constraint", variant "v": violates "q", which is not a property; properties: p',
+      ),
+    );
+    expect(() => defineSpec({ ...tlcDef(), properties: {}, actions: { Bad: 3 as never } }).instantiate()).toThrow(
+      'spec "tlc-constraint", action "Bad": an action is a function (state, params) => next state or undefined, or choose(choices, step); got number 3',
+    );
+    expect(() =>
+      defineSpec({ ...tlcDef(), properties: { l: { kind: "leadsTo", check: () => true } as never } }).instantiate(),
+    ).toThrow(new SpecDefinitionError('property "l": leadsTo needs two predicates, leadsTo(p, q)'));
+  });
+
+  it("a predicate must return a boolean, and the message describes what it returned", () => {
+    const returned: [unknown, string][] = [
+      [undefined, "returned undefined, not a boolean (a missing return?)"],
+      [null, "returned null, not a boolean"],
+      [[], "returned an array, not a boolean"],
+      [{}, "returned an object, not a boolean"],
+      [() => 1, "returned a function, not a boolean"],
+      [1, "returned number 1, not a boolean"],
+      ["yes", "returned string yes, not a boolean"],
+      [2n, "returned bigint 2, not a boolean"],
+    ];
+    for (const [value, message] of returned) {
+      const model = defineSpec({
+        ...tlcDef(),
+        properties: { p: invariant(() => value as boolean), s: onEveryStep(() => value as boolean) },
+      }).instantiate();
+      expect(() => (model.properties[0]!.check as (s: unknown) => boolean)({ x: 0 })).toThrow(
+        `property "p" ${message}`,
+      );
+      expect(() => (model.properties[1]!.check as (a: unknown, b: unknown) => boolean)({ x: 0 }, { x: 1 })).toThrow(
+        `property "s" ${message}`,
+      );
+    }
+    const constrained = defineSpec({
+      ...tlcDef(),
+      constraint: () => 0 as unknown as boolean,
+      properties: {},
+    }).instantiate();
+    expect(() => constrained.withinConstraint({ x: 0 })).toThrow("constraint returned number 0, not a boolean");
+  });
+
+  it("an action returning null or what is not plain data is an invalid result", () => {
+    const model = defineSpec({ ...tlcDef(), properties: {} }).instantiate();
+    expect(() => model.fingerprint(null as never, { hi: 0, lo: 0 })).toThrow(
+      "init returned null; return undefined when the action is not enabled",
+    );
+    expect(() => model.fingerprint({ x: new Map() } as never, { hi: 0, lo: 0 })).toThrow(
+      "init returned a state that is not plain data at state.x: instance of Map",
+    );
   });
 });

@@ -11,6 +11,7 @@ import {
   type ProtocolState,
   type Trace,
 } from "../../src/index.js";
+import { canonicalFingerprint } from "../../src/symmetry.js";
 import { checkSpec } from "../../checker/index.js";
 import { twoPhaseCommit } from "../../specs/two-phase-commit.js";
 
@@ -101,5 +102,67 @@ describe("symmetry reduction", () => {
     // Four states (off/on for each node); up to renaming: both off, one on, both on.
     expect(checkSpec(symmetric).distinctStates).toBe(4);
     expect(checkSpec(symmetric, { symmetry: true }).distinctStates).toBe(3);
+  });
+});
+
+describe("canonicalFingerprint", () => {
+  const ids = ["n1", "n2", "n3"] as const;
+  /** A state where each node points at another: nodes tie by signature, yet renaming changes the state. */
+  function pointing(next: Readonly<Record<string, string>>, extra: Partial<ProtocolState> = {}): ProtocolState {
+    return {
+      nodes: Object.fromEntries(ids.map((id) => [id, { next: next[id]!, seen: [id, next[id]!].sort() }])),
+      network: [],
+      timers: [],
+      down: [],
+      faults: { lost: 0, duplicated: 0, crashed: 0 },
+      history: [],
+      ...extra,
+    };
+  }
+  const canonical = (s: ProtocolState, symmetric: readonly (readonly string[])[] = [ids]) => {
+    const out = { hi: 0, lo: 0 };
+    canonicalFingerprint(s, symmetric, out);
+    return out;
+  };
+  const cycle = pointing({ n1: "n2", n2: "n3", n3: "n1" });
+  const reversed = pointing({ n1: "n3", n3: "n2", n2: "n1" });
+  const pairAndLoop = pointing({ n1: "n2", n2: "n1", n3: "n3" });
+
+  it("is the same for every renaming of the symmetric ids, and tells non-isomorphic states apart", () => {
+    expect(canonical(reversed)).toEqual(canonical(cycle));
+    expect(canonical(pairAndLoop)).not.toEqual(canonical(cycle));
+    expect(canonical(pointing({ n3: "n1", n1: "n3", n2: "n2" }))).toEqual(canonical(pairAndLoop));
+    expect(canonical(pointing({ n1: "n1", n2: "n2", n3: "n3" }))).toEqual(
+      canonical(pointing({ n1: "n1", n2: "n2", n3: "n3" }), [["n1", "n2", "n3"]]),
+    );
+    // Without symmetry the two cycles differ.
+    expect(canonical(reversed, [])).not.toEqual(canonical(cycle, []));
+    expect(canonical(reversed, [["n1"], ["n2"], ["n3"]])).not.toEqual(canonical(cycle, [["n1"], ["n2"], ["n3"]]));
+  });
+
+  it("renames ids in the network, timers and crashed nodes too, as multisets", () => {
+    const send = (from: string, to: string) => ({ from, to, msg: { type: "Ping", to } });
+    const a = pointing(
+      { n1: "n2", n2: "n3", n3: "n1" },
+      { network: [send("n1", "n2"), send("n2", "n3")], down: ["n3"] },
+    );
+    const b = pointing(
+      { n1: "n3", n3: "n2", n2: "n1" },
+      { network: [send("n3", "n1"), send("n1", "n2")], down: ["n2"] },
+    );
+    const c = pointing(
+      { n1: "n3", n3: "n2", n2: "n1" },
+      { network: [send("n1", "n3"), send("n3", "n2")], down: ["n2"] },
+    );
+    // c is a with n2 and n3 swapped; b sends against its cycle.
+    expect(canonical(c)).toEqual(canonical(a));
+    expect(canonical(b)).not.toEqual(canonical(a));
+    const t1 = pointing({ n1: "n2", n2: "n1", n3: "n3" }, { timers: [{ node: "n3", timer: { type: "T" } }] });
+    const t2 = pointing({ n1: "n2", n2: "n1", n3: "n3" }, { timers: [{ node: "n1", timer: { type: "T" } }] });
+    expect(canonical(t1)).not.toEqual(canonical(t2));
+    expect(canonical({ ...t1, faults: { lost: 1, duplicated: 0, crashed: 0 } })).not.toEqual(canonical(t1));
+    expect(canonical({ ...t1, history: [{ type: "invoke", process: "n1", f: "read", value: null }] })).not.toEqual(
+      canonical(t1),
+    );
   });
 });

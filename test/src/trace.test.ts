@@ -98,3 +98,80 @@ describe("trace diffs", () => {
     expect(diffStates(1, 2)).toEqual([{ kind: "value", path: "state", before: 1, after: 2 }]);
   });
 });
+
+describe("formatTraceText of a lasso", () => {
+  const lasso = [
+    { action: null, state: { x: 0 } },
+    { action: "A", state: { x: 1 } },
+    { action: "B", state: { x: 2 } },
+    { action: "C", state: { x: 1 } },
+  ];
+
+  it("marks where the loop starts and says it repeats", () => {
+    expect(formatTraceText(lasso, { loopStart: 1 }).split("\n")).toEqual([
+      "State 0 (initial):",
+      "    x = 0",
+      "Step 1: A",
+      "    x: 0 → 1",
+      "-- Loop starts here (state 1) --",
+      "Step 2: B",
+      "    x: 1 → 2",
+      "Step 3: C",
+      "    x: 2 → 1",
+      "-- Back to state 1: the loop repeats forever --",
+    ]);
+    expect(formatTraceText(lasso, { loopStart: 0 }).split("\n").slice(2, 3)).toEqual([
+      "-- Loop starts here (state 0) --",
+    ]);
+    expect(formatTraceText(lasso, { loopStart: 0 }).split("\n").at(-1)).toBe(
+      "-- Back to state 0: the loop repeats forever --",
+    );
+  });
+
+  it("a lasso ending in a state it stays in says so, once", () => {
+    expect(formatTraceText(lasso, { loopStart: 3 }).split("\n").slice(-3)).toEqual([
+      "Step 3: C",
+      "    x: 2 → 1",
+      "-- The system stays in state 3 forever (nothing fair is enabled there) --",
+    ]);
+    expect(formatTraceText(lasso.slice(0, 1), { loopStart: 0 }).split("\n")).toEqual([
+      "State 0 (initial):",
+      "    x = 0",
+      "-- The system stays in state 0 forever (nothing fair is enabled there) --",
+    ]);
+  });
+
+  it("a state that is not an object is shown whole, a step without change or action says so", () => {
+    expect(
+      formatTraceText([
+        { action: null, state: 3 },
+        { action: null, state: 3 },
+      ]).split("\n"),
+    ).toEqual(["State 0 (initial):", "    3", "Step 1: ?", "    (no change)"]);
+  });
+});
+
+describe("diffStates paths and set patterns", () => {
+  it("quotes keys that are not identifiers, and reports a change of kind as one value", () => {
+    expect(diffStates({ "1a": 1 }, { "1a": 2 })).toEqual([{ kind: "value", path: '["1a"]', before: 1, after: 2 }]);
+    expect(diffStates({ a: [1] }, { a: "x" })).toEqual([{ kind: "value", path: "a", before: [1], after: "x" }]);
+    expect(diffStates({ a: null }, { a: { b: 1 } })).toEqual([
+      { kind: "value", path: "a", before: null, after: { b: 1 } },
+    ]);
+    expect(diffStates([1], [2])).toEqual([{ kind: "value", path: "[0]", before: 1, after: 2 }]);
+    expect(diffStates(1, 2)).toEqual([{ kind: "value", path: "state", before: 1, after: 2 }]);
+  });
+
+  it("a set pattern matches paths of its own length only, every segment or *", () => {
+    const before = { n: { y: [1] } };
+    const after = { n: { y: [2] } };
+    const values = [{ kind: "value", path: "n.y[0]", before: 1, after: 2 }];
+    expect(diffStates(before, after, { sets: ["n"] })).toEqual(values);
+    expect(diffStates(before, after, { sets: ["n.x"] })).toEqual(values);
+    expect(diffStates(before, after, { sets: ["x.y"] })).toEqual(values);
+    const membership = [{ kind: "membership", path: "n.y", added: [2], removed: [1] }];
+    expect(diffStates(before, after, { sets: ["n.y"] })).toEqual(membership);
+    expect(diffStates(before, after, { sets: ["n.*"] })).toEqual(membership);
+    expect(diffStates(before, after, { sets: ["*.y"] })).toEqual(membership);
+  });
+});
