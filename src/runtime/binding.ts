@@ -163,6 +163,26 @@ export function splitRunParams(
 }
 
 /**
+ * The model parameters run.json recorded (see
+ * {@link RuntimeBinding.chosenModelParams}), for a replay: the names must be
+ * the spec's model parameters, and the values are taken as they ran, not
+ * checked against the schema's bounds, which bound the model checker's
+ * search and not a real run (primary-backup's runtime allows 1,000,000
+ * failovers where the model stops at 2).
+ */
+export function recordedModelParams(spec: AnySpec, recorded: ParamRecord): ParamRecord {
+  if (!isProtocolSpec(spec)) return {};
+  const schema = spec.definition.params ?? {};
+  const unknown = Object.keys(recorded).filter((name) => !(name in schema));
+  if (unknown.length > 0) {
+    throw new ParamError(
+      `run.json sets model param${unknown.length > 1 ? "s" : ""} ${unknown.map((n) => `"${n}"`).join(", ")} that spec "${spec.name}" does not have; model params: ${Object.keys(schema).join(", ") || "(none)"}`,
+    );
+  }
+  return recorded;
+}
+
+/**
  * The binding of `spec` (see the module comment); an OptionError when the
  * spec is not a protocol or its node count cannot be changed.
  */

@@ -26,7 +26,7 @@ import { MAX_VALUE_DEPTH, nestedDeeperThan } from "../history/json.js";
 import type { NodeContext, RoleDef } from "../protocol.js";
 import { OptionError } from "../spec.js";
 import type { AnyBinding, LocalAction } from "./binding.js";
-import { bindingOf, checkVariant, splitRunParams, type AnySpec } from "./binding.js";
+import { bindingOf, checkVariant, recordedModelParams, type AnySpec } from "./binding.js";
 import { bootState } from "./host.js";
 import { listSegments } from "./input-log.js";
 import { nodeFiles } from "./node-config.js";
@@ -185,8 +185,8 @@ export function conform(
   options: { readonly spec: AnySpec; readonly variant?: string | null },
 ): ConformResult {
   const run = readRunRecord(dir);
-  // The model parameters the run set, checked against the spec's schema as `run` checked them.
-  const modelParams = splitRunParams(options.spec, run.modelParams ?? {}).model;
+  // The model parameters the run chose, as it ran with them.
+  const modelParams = recordedModelParams(options.spec, run.modelParams ?? {});
   const binding = bindingOf(options.spec, { nodes: run.nodes.length, modelParams });
   const variant = options.variant === undefined ? run.variant : options.variant;
   checkVariant(binding, variant ?? undefined);

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { runCli } from "../../checker/cli.js";
+import { raft } from "../../specs/raft.js";
 
 const root = resolve(import.meta.dirname, "../..");
 const bin = join(root, "bin/interleave.js");
@@ -226,6 +227,13 @@ describe("interleave conform on a damaged run directory: exit 2, one line naming
       runRecord((r) => (r["nodes"] = ["../../n1"])),
       (d) =>
         `${join(d, "run.json")}: not a run record written by interleave run: "nodes" must be a non-empty list of node names like "n1"`,
+    ],
+    [
+      "model params the spec does not have",
+      runRecord((r) => (r["modelParams"] = { pipeline: 4, pipelines: 2, quorum: 1 })),
+      () =>
+        'run.json sets model params "pipelines", "quorum" that spec "raft" does not have; model params: ' +
+        Object.keys(raft.definition.params ?? {}).join(", "),
     ],
     [
       "run.json a directory",
