@@ -419,6 +419,21 @@ function startAs(host: NodeHost, start: Start): void {
   settle();
 }
 
+describe("kvOpOf: a store value nests at most 64 levels", () => {
+  /** A put of a value `depth` arrays deep around 1. */
+  const put = (depth: number) => ({
+    type: "put",
+    key: "x",
+    value: JSON.parse(`${"[".repeat(depth)}1${"]".repeat(depth)}`),
+  });
+  it("takes 64 levels and refuses 65 or 3,000, whatever stack the process has left", () => {
+    expect(kvOpOf(put(64))).toEqual(put(64));
+    expect(kvOpOf(put(65))).toBeUndefined();
+    expect(kvOpOf(put(3000))).toBeUndefined();
+    expect(kvOpOf({ type: "cas", key: "x", expected: put(65).value, value: 1 })).toBeUndefined();
+  });
+});
+
 describe("NodeHost with Raft's runtime configuration (in-process)", () => {
   beforeEach(() => {
     vi.useFakeTimers();
