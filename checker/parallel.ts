@@ -268,12 +268,12 @@ async function startLevel(pool: readonly WorkerHandle[], deadline: number): Prom
     if (received.length > 0) {
       // Asked before the level, so the worker takes them first; this worker starts late by the giver's packing.
       const takes = (await Promise.all(received)).map(({ batch }) => w.ask({ type: "take", batch: batch! }));
-      const level = w.ask({ type: "level", deadline });
-      await Promise.all(takes);
+      // Awaited together: a worker that fails rejects both, and neither rejection may go unhandled.
+      const [, level] = await Promise.all([Promise.all(takes), w.ask({ type: "level", deadline })]);
       return level;
     }
     return w.ask({ type: "level", deadline });
   });
-  await Promise.all(gifts);
-  return Promise.all(levels);
+  const [reports] = await Promise.all([Promise.all(levels), Promise.all(gifts)]);
+  return reports;
 }
