@@ -342,6 +342,17 @@ export const SERVER_ROLE = "server";
 const ELECTION_TIMEOUT: ServerTimer = { type: "ElectionTimeout" };
 const HEARTBEAT: ServerTimer = { type: "Heartbeat" };
 
+/** The leader-only fields as a server that is not leader holds them: what stepping down clears, at a new term or at a failed quorum check. */
+const NO_LEADER_FIELDS = {
+  heardFrom: [],
+  nextIndex: {},
+  matchIndex: {},
+  awaiting: [],
+  inflight: {},
+  readRound: 0,
+  reads: [],
+} as const satisfies Partial<ServerState>;
+
 /** A server at first boot (and the volatile part after a restart). */
 export function initialServerState(): ServerState {
   return {
@@ -353,13 +364,7 @@ export function initialServerState(): ServerState {
     votesGranted: [],
     preVotes: [],
     leader: null,
-    heardFrom: [],
-    nextIndex: {},
-    matchIndex: {},
-    awaiting: [],
-    inflight: {},
-    readRound: 0,
-    reads: [],
+    ...NO_LEADER_FIELDS,
     commitIndex: 0,
     lastApplied: 0,
     machine: emptyMachine,
@@ -428,17 +433,6 @@ export interface Pending {
   readonly state: ServerState;
   readonly effects: readonly ServerEffect[];
 }
-
-/** The leader-only fields as a server that is not leader holds them: what stepping down clears, at a new term or at a failed quorum check. */
-const NO_LEADER_FIELDS = {
-  heardFrom: [],
-  nextIndex: {},
-  matchIndex: {},
-  awaiting: [],
-  inflight: {},
-  readRound: 0,
-  reads: [],
-} as const satisfies Partial<ServerState>;
 
 /**
  * Any message with a newer term makes the receiver adopt it and become a
