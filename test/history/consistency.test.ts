@@ -18,18 +18,10 @@ import {
   registerModel,
   renderHtmlReport,
   type HistoryEvent,
-  type Json,
   type SessionGuarantee,
 } from "../../src/history/index.js";
 import { corpusDir } from "./support/corpus.js";
-
-/** A history from `process: f value -> result` steps, each completing before the next starts. */
-function serial(...steps: [process: number, f: string, key: string, value: Json][]): HistoryEvent[] {
-  return steps.flatMap(([process, f, key, value]) => [
-    { type: "invoke" as const, process, f, key, value: f === "read" ? null : value },
-    { type: "ok" as const, process, f, key, value },
-  ]);
-}
+import { serial } from "./support/serial.js";
 
 const verdicts = (h: HistoryEvent[]): string[] => [
   checkLinearizability(h, registerModel).result,
