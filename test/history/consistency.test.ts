@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import {
   checkCausalConsistency,
   checkHistory,
+  CONSISTENCY_NAMES,
   checkLinearizability,
   checkSequentialConsistency,
   checkSessionGuarantees,
@@ -119,6 +120,29 @@ describe("the consistency models on classic histories", () => {
     const h = serial([0, "write", "x", 1], [0, "read", "x", 1]);
     expect(checkHistory(h, { consistency: "monotonic-reads" }).result).toBe("session");
     expect(() => checkHistory(h, { consistency: "sequential" })).toThrow("sequential checking needs a model");
+  });
+
+  it("checkHistory: linearizability by default, one session guarantee alone by its name, and the names it accepts", () => {
+    // Monotonic reads broken (1, then the initial value), read-your-writes kept: only the named guarantee is checked.
+    const h = serial([0, "write", "x", 1], [1, "read", "x", 1], [1, "read", "x", null]);
+    expect(checkHistory(h, { model: registerModel }).consistency).toBe("linearizable");
+    expect(checkHistory(h, { model: registerModel }).result).toBe("violation");
+    expect(checkHistory(h, { consistency: "read-your-writes" }).result).toBe("session");
+    expect(checkHistory(h, { consistency: "monotonic-reads" }).result).toBe("violation");
+    expect(CONSISTENCY_NAMES).toEqual([
+      "linearizable",
+      "sequential",
+      "causal",
+      "session",
+      "read-your-writes",
+      "monotonic-reads",
+      "monotonic-writes",
+      "writes-follow-reads",
+    ]);
+    expect(() => checkHistory(h, { consistency: "strict" as never })).toThrow(
+      'unknown consistency "strict"; choose one of linearizable, sequential, causal, session, read-your-writes, ' +
+        "monotonic-reads, monotonic-writes, writes-follow-reads",
+    );
   });
 });
 
