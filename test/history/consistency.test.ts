@@ -147,6 +147,64 @@ describe("the consistency models on classic histories", () => {
 });
 
 describe("explanations", () => {
+  it("formatViolations: the message, the last steps of the longest partial linearization, the state and the stuck operations", () => {
+    const writes = Array.from({ length: 12 }, (_, i) => [0, "write", "", i + 1] as [number, string, string, number]);
+    const h = serial(...writes, [1, "read", "", 3]).map(({ key: _key, ...event }) => event as HistoryEvent);
+    const report = checkLinearizability(h, registerModel);
+    if (report.result !== "violation") throw new Error(report.result);
+    const tail = (text: string) => text.split("\n").slice(1);
+    const lastTwo = [
+      "  longest partial linearization (12 operations, last 2 shown):",
+      "    write(11)  [process 0]",
+      "    write(12)  [process 0]",
+      "  then the state is 12, and none of these can be placed:",
+      "    read() -> 3  [process 1]",
+    ];
+    expect(tail(formatViolations(report.violations, registerModel, { lastSteps: 2 }))).toEqual(lastTwo);
+    // Ten steps by default; without the model, operations are described generically.
+    const byDefault = tail(formatViolations(report.violations));
+    expect(byDefault.length).toBe(13);
+    expect(byDefault.slice(0, 2)).toEqual([
+      "  longest partial linearization (12 operations, last 10 shown):",
+      "    write(3) -> 3  [process 0]",
+    ]);
+    expect(report.violations[0]!.message).toMatch(
+      /The longest partial linearization found places 12 of 13 completed operations and leaves the state 12; none of these can come next: read\(\) -> 3 \[process 1\]$/,
+    );
+  });
+
+  it("formatViolations: a key's partition is named, a pending operation is not stuck, and a violation without a prefix lists its operations", () => {
+    const kv: HistoryEvent[] = [
+      { type: "invoke", process: 0, f: "put", key: "x", value: "1" },
+      { type: "ok", process: 0, f: "put", key: "x", value: "1" },
+      { type: "invoke", process: 2, f: "put", key: "x", value: "5" },
+      { type: "invoke", process: 1, f: "get", key: "x", value: null },
+      { type: "ok", process: 1, f: "get", key: "x", value: "2" },
+    ];
+    const report = checkLinearizability(kv, kvModel);
+    expect(report.result === "violation" && formatViolations(report.violations, kvModel)).toBe(
+      [
+        'key "x": the longest partial linearization found places 1 of 2 completed operations and leaves the state {"x":"1"}; ' +
+          'none of these can come next: get("x") -> "2" [process 1]',
+        "  longest partial linearization (1 operations):",
+        '    put("x", "1")  [process 0]',
+        '  then the state is {"x":"1"}, and none of these can be placed:',
+        '    get("x") -> "2"  [process 1]',
+      ].join("\n"),
+    );
+    const cycle = checkCausalConsistency(
+      serial([0, "read", "x", 1], [0, "write", "y", 1], [1, "read", "y", 1], [1, "write", "x", 1]),
+    );
+    expect(cycle.result === "violation" && formatViolations(cycle.violations)).toBe(
+      [
+        "read[y] -> 1 by process 1 (operation 3) would read from write[y](1) by process 0 (operation 2), which causally follows it",
+        "  operations involved:",
+        "    read[y]() -> 1  [process 1]",
+        "    write[y](1) -> 1  [process 0]",
+      ].join("\n"),
+    );
+  });
+
   it("give the longest partial linearization and the operations that cannot follow it", () => {
     // write 1; then concurrently read -> 2 (never written): the read is stuck after [write 1]
     const h: HistoryEvent[] = [
