@@ -116,7 +116,9 @@ function summarize(scope, inScope, inputs) {
     for (const f of Object.values(JSON.parse(readFileSync(at, "utf8")).files))
       for (const m of f.mutants) if (m.status in counts) counts[m.status]++;
     for (const k of Object.keys(total)) total[k] += counts[k];
-    const stamp = JSON.parse(readFileSync(`${at.slice(0, -".json".length)}.stamp.json`, "utf8"));
+    const stampFile = `${at.slice(0, -".json".length)}.stamp.json`;
+    // A report without its stamp: the run was stopped between Stryker's end and the stamp; rerun it.
+    const stamp = existsSync(stampFile) ? JSON.parse(readFileSync(stampFile, "utf8")) : { inputs: "", seconds: 0 };
     seconds += stamp.seconds;
     const old = stamp.inputs === inputs ? "" : " (stale: sources or tests changed since)";
     if (old) stale++;
