@@ -10,16 +10,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { checkCausalConsistency, type CheckReport, type HistoryEvent } from "../../src/history/index.js";
 import { registerHistory } from "./support/arbitrary.js";
-import { serial } from "./support/serial.js";
-
-/** Process 1 writes y after reading process 0's x = 1; process 2 reads that y, then the initial x. */
-const causalityViolation = serial(
-  [0, "write", "x", 1],
-  [1, "read", "x", 1],
-  [1, "write", "y", 1],
-  [2, "read", "y", 1],
-  [2, "read", "x", null],
-);
+import { causalityViolation, serial } from "./support/serial.js";
 
 /** The violation's message, its longest serialization and stuck operations (by id), its state and the effort. */
 function explained(report: CheckReport): [string, number[], number[], string, number] {

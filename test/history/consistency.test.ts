@@ -22,9 +22,9 @@ import {
   type SessionGuarantee,
 } from "../../src/history/index.js";
 import { corpusDir } from "./support/corpus.js";
-import { serial } from "./support/serial.js";
+import { causalityViolation, serial } from "./support/serial.js";
 
-const verdicts = (h: HistoryEvent[]): string[] => [
+const verdicts = (h: readonly HistoryEvent[]): string[] => [
   checkLinearizability(h, registerModel).result,
   checkSequentialConsistency(h, registerModel).result,
   checkCausalConsistency(h).result,
@@ -52,15 +52,8 @@ describe("the consistency models on classic histories", () => {
   });
 
   it("a causality violation that every session guarantee allows", () => {
-    const h = serial(
-      [0, "write", "x", 1],
-      [1, "read", "x", 1],
-      [1, "write", "y", 1],
-      [2, "read", "y", 1],
-      [2, "read", "x", null],
-    );
-    expect(verdicts(h).slice(2)).toEqual(["violation", "session"]);
-    const report = checkCausalConsistency(h);
+    expect(verdicts(causalityViolation).slice(2)).toEqual(["violation", "session"]);
+    const report = checkCausalConsistency(causalityViolation);
     expect(report.result === "violation" && report.violations[0]!.message).toMatch(
       /^process 2 cannot explain its reads/,
     );
