@@ -556,13 +556,10 @@ export function becomeLeader(s: ServerState, ctx: NodeSetup<unknown>): ServerSte
     role: "leader",
     votesGranted: [],
     leader: null,
-    heardFrom: [],
+    // Fresh leader fields (the key order stays NO_LEADER_FIELDS'), with every peer's indexes set.
+    ...NO_LEADER_FIELDS,
     nextIndex: Object.fromEntries(peers.map((p) => [p, lastIndex(s) + 1])),
     matchIndex: Object.fromEntries(peers.map((p) => [p, 0])),
-    awaiting: [],
-    inflight: {},
-    readRound: 0,
-    reads: [],
   };
   return become(leader, setTimer(ELECTION_TIMEOUT), setTimer(HEARTBEAT));
 }
