@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { checkSpec } from "../../checker/index.js";
-import { defineProtocol, invariant, type NodeContext, type ProtocolState } from "../../src/index.js";
+import { defineProtocol, invariant, type ProtocolState } from "../../src/index.js";
 import { restartedState } from "../../src/protocol.js";
 import {
   appendEntriesFor,
@@ -24,7 +24,7 @@ import {
   type ServerState,
   type Snapshot,
 } from "../../specs/raft.js";
-import { entry, put } from "../support/raft.js";
+import { entry, put, sentTo, serverContext } from "../support/raft.js";
 
 const e1 = entry(1, put("c1", 1, 1));
 const e2 = entry(1, put("c1", 2, 2));
@@ -62,27 +62,12 @@ function compacted(entries: readonly LogEntry[], index: number, commit = index, 
   } satisfies ServerState;
 }
 
-const SERVERS = { server: ["n1", "n2", "n3"], client: ["c1", "c2"] };
-
 /** The context of a server's reducer: `from` sends it a message (undefined: a timer), with `compactAfter`. */
-function ctx(self: string, from: string | undefined, compactAfter = 0): NodeContext<unknown> {
-  return {
-    self,
-    from,
-    kind: from === undefined ? "timer" : "message",
-    params: { compactAfter },
-    nodes: ["n1", "n2", "n3", "c1", "c2"],
-    roles: SERVERS,
-  };
-}
+const ctx = (self: string, from: string | undefined, compactAfter = 0) =>
+  serverContext(self, from, { compactAfter }, ["c1", "c2"]);
 
 /** The messages a step sends, without their destination. */
-function sent(effects: readonly unknown[]): RaftMessage[] {
-  return effects.flatMap((e) => {
-    const x = e as { type: string; msg?: RaftMessage };
-    return x.type === "send" && x.msg !== undefined ? [x.msg] : [];
-  });
-}
+const sent = (effects: readonly unknown[]): RaftMessage[] => sentTo(effects).map(([, m]) => m);
 
 describe("raft compaction: the log helpers read absolute indexes past the snapshot", () => {
   const s = compacted([e1, e2, e3, e4], 2);

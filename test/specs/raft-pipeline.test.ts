@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { checkSpec } from "../../checker/index.js";
-import { defineProtocol, invariant, type NodeContext, type ProtocolState } from "../../src/index.js";
+import { defineProtocol, invariant, type ProtocolState } from "../../src/index.js";
 import {
   forgetOutstanding,
   initialServerState,
@@ -11,33 +11,14 @@ import {
   type RaftMessage,
   type ServerState,
 } from "../../specs/raft.js";
-import { entry, put } from "../support/raft.js";
+import { entry, put, sentTo, serverContext } from "../support/raft.js";
 
 const e1 = entry(1, put("c1", 1, 1));
 const e2 = entry(1, put("c1", 2, 2));
 const e3 = entry(1, put("c1", 3, 3));
 
 /** The context of a server's reducer: `from` sends it a message (undefined: a timer), with `pipeline`. */
-function ctx(self: string, from: string | undefined, pipeline: number): NodeContext<unknown> {
-  return {
-    self,
-    from,
-    kind: from === undefined ? "timer" : "message",
-    params: { pipeline },
-    nodes: ["n1", "n2", "n3", "c1"],
-    roles: { server: ["n1", "n2", "n3"], client: ["c1"] },
-  };
-}
-
-/** The messages a step sends, with their destination. */
-function sent(effects: readonly unknown[]): [string, RaftMessage][] {
-  return effects.flatMap((e) => {
-    const x = e as { type: string; to?: string; msg?: RaftMessage };
-    return x.type === "send" && x.msg !== undefined && x.to !== undefined
-      ? [[x.to, x.msg] as [string, RaftMessage]]
-      : [];
-  });
-}
+const ctx = (self: string, from: string | undefined, pipeline: number) => serverContext(self, from, { pipeline });
 
 /** n1 as the leader of term 1 holding `log`, all of it sent to both peers once and acknowledged by neither. */
 function leader(log: readonly LogEntry[], more: Partial<ServerState> = {}): ServerState {
@@ -68,7 +49,7 @@ const answer = (s: ServerState, from: string, m: AppendEntriesResponse, pipeline
 describe("raft pipelining: the leader", () => {
   it("sends a peer with one AppendEntries outstanding the entries after it, with pipeline=2; not a third", () => {
     const first = tick(leader([e1]), 2)!;
-    expect(sent(first.effects).map(([to, m]) => [to, m.type === "AppendEntries" && m.entries])).toEqual([
+    expect(sentTo(first.effects).map(([to, m]) => [to, m.type === "AppendEntries" && m.entries])).toEqual([
       ["n2", [e1]],
       ["n3", [e1]],
     ]);
@@ -80,7 +61,7 @@ describe("raft pipelining: the leader", () => {
     // Nothing new: the tick is not enabled (no second heartbeat while one is outstanding).
     expect(tick(first.state, 2)).toBeUndefined();
     const second = tick({ ...first.state, log: [e1, e2] }, 2)!;
-    expect(sent(second.effects)).toEqual([
+    expect(sentTo(second.effects)).toEqual([
       ["n2", { type: "AppendEntries", term: 1, prevLogIndex: 1, prevLogTerm: 1, entries: [e2], leaderCommit: 0 }],
       ["n3", { type: "AppendEntries", term: 1, prevLogIndex: 1, prevLogTerm: 1, entries: [e2], leaderCommit: 0 }],
     ]);
@@ -174,10 +155,10 @@ describe("raft pipelining: the follower", () => {
 
   it("names the index it rejects and its last index when pipelining, as before without", () => {
     const reject = { type: "AppendEntriesResponse", term: 1, success: false, matchIndex: 0 };
-    expect(sent(reduceServer(follower, append, ctx("n2", "n1", 2))!.effects)).toEqual([
+    expect(sentTo(reduceServer(follower, append, ctx("n2", "n1", 2))!.effects)).toEqual([
       ["n1", { ...reject, rejected: 2, hint: 1 }],
     ]);
-    expect(sent(reduceServer(follower, append, ctx("n2", "n1", 1))!.effects)).toEqual([["n1", reject]]);
+    expect(sentTo(reduceServer(follower, append, ctx("n2", "n1", 1))!.effects)).toEqual([["n1", reject]]);
   });
 });
 
