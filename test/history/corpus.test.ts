@@ -15,13 +15,12 @@ import {
   type Operation,
   type ParsedHistory,
 } from "../../src/history/index.js";
-import { corpusDir, expectedVerdicts } from "./support/corpus.js";
+import { corpusDir, expectedVerdicts, modelFor } from "./support/corpus.js";
 
 const rows = expectedVerdicts();
 const parsed = new Map<string, ParsedHistory>(
   rows.map(({ file }) => [file, parseHistory(readFileSync(resolve(corpusDir, file)), { file })]),
 );
-const modelFor = (file: string) => (file.startsWith("kv/") ? kvModel : registerModel);
 
 describe("the Porcupine corpus", () => {
   it("has 109 histories: 103 etcd logs (24 linearizable) and 6 kv histories (3 linearizable)", () => {

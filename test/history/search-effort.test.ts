@@ -13,20 +13,19 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { checkLinearizability, kvModel, parseHistory, registerModel } from "../../src/history/index.js";
+import { checkLinearizability, parseHistory } from "../../src/history/index.js";
 import { operationsOf } from "../../src/history/operations.js";
 import { BudgetClock } from "../../src/history/search/budget.js";
 import type { CandidateOrder } from "../../src/history/search/engine.js";
 import { preparePartitions } from "../../src/history/search/partition.js";
 import { StateSpace } from "../../src/history/search/state-space.js";
 import { searchLinearization } from "../../src/history/search/wgl.js";
-import { corpusDir, expectedVerdicts } from "./support/corpus.js";
+import { corpusDir, expectedVerdicts, modelFor } from "./support/corpus.js";
 
 const rows = expectedVerdicts();
 const events = new Map(
   rows.map(({ file }) => [file, parseHistory(readFileSync(resolve(corpusDir, file)), { file }).events]),
 );
-const modelFor = (file: string) => (file.startsWith("kv/") ? kvModel : registerModel);
 
 /** Configurations of one order's search over each partition of a history, without restarts. */
 function searchEffort(file: string, order: CandidateOrder): number {

@@ -2,6 +2,7 @@
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { kvModel, registerModel } from "../../../src/history/index.js";
 
 /** The repository root (this file is test/history/support/corpus.ts). */
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
@@ -19,3 +20,6 @@ export function expectedVerdicts(): { file: string; expected: "linearizable" | "
       return { file: file!, expected: expected as "linearizable" | "violation" };
     });
 }
+
+/** The model a corpus history is checked with: the kv model for kv/, the register for the etcd logs. */
+export const modelFor = (file: string) => (file.startsWith("kv/") ? kvModel : registerModel);
