@@ -39,8 +39,8 @@ for (const scope of scopes) {
   if (stray.length > 0) fail(`not in the ${scope} scope: ${stray.join(", ")} (stryker/scopes.mjs lists its files)`);
   const inputs = inputsOf(scope);
   for (const file of files.length > 0 ? files : inScope) {
-    const at = reportPath(scope, file);
-    if (!again && current(at, inputs)) {
+    const base = reportBase(scope, file);
+    if (!again && existsSync(`${base}.json`) && readStamp(base)?.inputs === inputs) {
       console.log(`${file}: result current, not rerun (--again reruns it)`);
       continue;
     }
@@ -49,12 +49,12 @@ for (const scope of scopes) {
       ...process.env,
       MUTATE_SCOPE: scope,
       MUTATE_FILES: file,
-      MUTATE_REPORT: at.slice(0, -".json".length),
+      MUTATE_REPORT: base,
     };
     const r = spawnSync("npx", ["stryker", "run"], { stdio: "inherit", env });
     if (r.status !== 0) process.exit(r.status ?? 1);
     const seconds = Math.round((Date.now() - started) / 1000);
-    writeFileSync(`${at.slice(0, -".json".length)}.stamp.json`, JSON.stringify({ inputs, seconds }));
+    writeFileSync(`${base}.stamp.json`, JSON.stringify({ inputs, seconds }));
   }
   summaries.push(summarize(scope, inScope, inputs));
 }
@@ -65,9 +65,15 @@ function scopeFiles(scope) {
   return globSync(SCOPES[scope].mutate, { cwd: process.cwd() }).sort();
 }
 
-/** Where one file's result is saved. */
-function reportPath(scope, file) {
-  return `reports/mutation/${scope}/${file.replaceAll("/", "__")}.json`;
+/** Where one file's result is saved: `<base>.json`, `.html`, `.incremental.json` and `.stamp.json`. */
+function reportBase(scope, file) {
+  return `reports/mutation/${scope}/${file.replaceAll("/", "__")}`;
+}
+
+/** The stamp a finished run left (the inputs digest and the run's seconds), or undefined. */
+function readStamp(base) {
+  const file = `${base}.stamp.json`;
+  return existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) : undefined;
 }
 
 /**
@@ -93,12 +99,6 @@ function inputsOf(scope) {
   return hash.digest("hex");
 }
 
-function current(report, inputs) {
-  const stamp = `${report.slice(0, -".json".length)}.stamp.json`;
-  if (!existsSync(report) || !existsSync(stamp)) return false;
-  return JSON.parse(readFileSync(stamp, "utf8")).inputs === inputs;
-}
-
 /** One row per file and the scope's score, from the saved results (stale ones marked). */
 function summarize(scope, inScope, inputs) {
   const total = { Killed: 0, Timeout: 0, Survived: 0, NoCoverage: 0 };
@@ -107,18 +107,17 @@ function summarize(scope, inScope, inputs) {
   let seconds = 0;
   let stale = 0;
   for (const file of inScope) {
-    const at = reportPath(scope, file);
-    if (!existsSync(at)) {
+    const base = reportBase(scope, file);
+    if (!existsSync(`${base}.json`)) {
       missing.push(file);
       continue;
     }
     const counts = { Killed: 0, Timeout: 0, Survived: 0, NoCoverage: 0 };
-    for (const f of Object.values(JSON.parse(readFileSync(at, "utf8")).files))
+    for (const f of Object.values(JSON.parse(readFileSync(`${base}.json`, "utf8")).files))
       for (const m of f.mutants) if (m.status in counts) counts[m.status]++;
     for (const k of Object.keys(total)) total[k] += counts[k];
-    const stampFile = `${at.slice(0, -".json".length)}.stamp.json`;
     // A report without its stamp: the run was stopped between Stryker's end and the stamp; rerun it.
-    const stamp = existsSync(stampFile) ? JSON.parse(readFileSync(stampFile, "utf8")) : { inputs: "", seconds: 0 };
+    const stamp = readStamp(base) ?? { inputs: "", seconds: 0 };
     seconds += stamp.seconds;
     const old = stamp.inputs === inputs ? "" : " (stale: sources or tests changed since)";
     if (old) stale++;
