@@ -13,11 +13,13 @@
  * file under test is instrumented, so the other layers' code runs at full
  * speed while its mutants are judged. The verdict on a mutant does not depend
  * on which other files were mutated alongside, so the sum over files is the
- * scope's score.
+ * scope's score. A scope whose initial test run is long (`group` in
+ * scopes.mjs) runs its never-run files a few to a run instead, and the
+ * result is split per file as it is saved.
  */
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { globSync } from "tinyglobby";
 import { SCOPES } from "./scopes.mjs";
 
@@ -38,27 +40,74 @@ for (const scope of scopes) {
   const stray = files.filter((f) => !inScope.includes(f));
   if (stray.length > 0) fail(`not in the ${scope} scope: ${stray.join(", ")} (stryker/scopes.mjs lists its files)`);
   const inputs = inputsOf(scope);
+  const toRun = [];
   for (const file of files.length > 0 ? files : inScope) {
-    const base = reportBase(scope, file);
-    if (!again && existsSync(`${base}.json`) && readStamp(base)?.inputs === inputs) {
+    if (
+      !again &&
+      existsSync(`${reportBase(scope, file)}.json`) &&
+      readStamp(reportBase(scope, file))?.inputs === inputs
+    )
       console.log(`${file}: result current, not rerun (--again reruns it)`);
-      continue;
-    }
-    const started = Date.now();
-    const env = {
-      ...process.env,
-      MUTATE_SCOPE: scope,
-      MUTATE_FILES: file,
-      MUTATE_REPORT: base,
-    };
-    const r = spawnSync("npx", ["stryker", "run"], { stdio: "inherit", env });
-    if (r.status !== 0) process.exit(r.status ?? 1);
-    const seconds = Math.round((Date.now() - started) / 1000);
-    writeFileSync(`${base}.stamp.json`, JSON.stringify({ inputs, seconds }));
+    else toRun.push(file);
   }
+  for (const group of groups(scope, toRun)) runStryker(scope, group, inputs);
   summaries.push(summarize(scope, inScope, inputs));
 }
 for (const lines of summaries) console.log(lines.join("\n"));
+
+/**
+ * The Stryker runs for `toRun`: a file with a saved result reruns alone, in
+ * incremental mode against its own incremental file; files never run go
+ * `group` to a run (scopes.mjs), so a scope whose initial test run takes
+ * minutes (checker) pays it once per group rather than once per file. A
+ * group has no incremental file of its own: merging the files' ones is not
+ * possible, since test ids are numbered per run.
+ */
+function groups(scope, toRun) {
+  const size = SCOPES[scope].group ?? 1;
+  const fresh = toRun.filter((f) => !existsSync(`${reportBase(scope, f)}.incremental.json`));
+  const runs = toRun.filter((f) => !fresh.includes(f)).map((f) => [f]);
+  for (let k = 0; k < fresh.length; k += size) runs.push(fresh.slice(k, k + size));
+  return runs;
+}
+
+/**
+ * One Stryker run on `group`, its result then saved per file: the JSON and
+ * incremental reports are split by mutated file (each keeps the run's test
+ * list, which its mutants' test ids point into), the run's seconds shared
+ * out by mutant count. A group's HTML report stays whole, named after its
+ * first file.
+ */
+function runStryker(scope, group, inputs) {
+  const base = group.length === 1 ? reportBase(scope, group[0]) : `${reportBase(scope, group[0])}+${group.length - 1}`;
+  const started = Date.now();
+  const env = { ...process.env, MUTATE_SCOPE: scope, MUTATE_FILES: group.join(","), MUTATE_REPORT: base };
+  const r = spawnSync("npx", ["stryker", "run"], { stdio: "inherit", env });
+  if (r.status !== 0) process.exit(r.status ?? 1);
+  const seconds = (Date.now() - started) / 1000;
+  const report = JSON.parse(readFileSync(`${base}.json`, "utf8"));
+  const incremental = JSON.parse(readFileSync(`${base}.incremental.json`, "utf8"));
+  const mutants = group.map((f) => report.files[f]?.mutants.length ?? 0);
+  const all = mutants.reduce((a, b) => a + b, 0);
+  group.forEach((file, k) => {
+    const own = reportBase(scope, file);
+    if (group.length > 1) {
+      writeFileSync(`${own}.json`, JSON.stringify(only(report, file)));
+      writeFileSync(`${own}.incremental.json`, JSON.stringify(only(incremental, file)));
+    }
+    const share = all === 0 ? seconds / group.length : (seconds * mutants[k]) / all;
+    writeFileSync(
+      `${own}.stamp.json`,
+      JSON.stringify({ inputs, seconds: Math.round(share), ...(group.length > 1 ? { group: base } : {}) }),
+    );
+  });
+  if (group.length > 1) for (const ext of ["json", "incremental.json"]) rmSync(`${base}.${ext}`);
+}
+
+/** A mutation report narrowed to one mutated file. */
+function only(report, file) {
+  return { ...report, files: file in report.files ? { [file]: report.files[file] } : {} };
+}
 
 /** The files a scope mutates, sorted. */
 function scopeFiles(scope) {
@@ -89,7 +138,8 @@ function inputsOf(scope) {
     "specs/**/*.ts",
     "testing/**/*.ts",
     "test/fixtures/**",
-    "stryker/**",
+    "stryker/scopes.mjs",
+    "stryker/vitest.config.ts",
     "stryker.config.mjs",
     "package-lock.json",
     ...SCOPES[scope].tests,

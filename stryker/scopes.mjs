@@ -2,7 +2,9 @@
  * The mutation scopes: which files each mutates and which tests judge the
  * mutants (the layer's own tests; the catalogue's spec tests would kill more
  * mutants but take minutes per run). `build` says whether the scope's tests
- * spawn the CLI and so need dist/ built in Stryker's sandbox first.
+ * spawn the CLI and so need dist/ built in Stryker's sandbox first. `group`
+ * is how many never-run files share one Stryker run (default 1): the
+ * checker's initial test run takes about 3 minutes, paid once per run.
  *
  * The hashing hot path (`src/fingerprint.ts`, `src/protocol/hashing.ts`) is
  * a scope of its own: instrumented, it slows every model-checking test about
@@ -37,5 +39,6 @@ export const SCOPES = {
     mutate: ["checker/**/*.ts", "!checker/index.ts", "!checker/worker.ts"],
     tests: ["test/checker/**/*.test.ts"],
     build: true,
+    group: 8,
   },
 };
