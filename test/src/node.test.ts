@@ -145,3 +145,34 @@ describe("startNode: timers are data the app schedules", () => {
     expect(node.state).toEqual({ beats: 0, paused: false, epoch: 3 });
   });
 });
+
+/** A role whose state is the context of its last input (without params). */
+const observer = defineRole<unknown, { type: "Look" }, never, never, Record<string, never>>({
+  init: () => undefined,
+  reduce: (_, __, { params: _params, ...seen }) => become(seen),
+});
+
+describe("startNode: the context a reducer sees", () => {
+  it("an input with no sender is a local choice; one with a sender is a message", () => {
+    const node = startNode(observer, { self: "a", peers: ["b"], params: {} });
+    node.handle({ type: "Look" });
+    expect(node.state).toEqual({ self: "a", from: undefined, kind: "choice", nodes: ["a", "b"], roles: {} });
+    node.handle({ type: "Look" }, { from: "b" });
+    expect(node.state).toEqual({ self: "a", from: "b", kind: "message", nodes: ["a", "b"], roles: {} });
+  });
+
+  it("without peers the node is alone, and self listed among peers comes first, once", () => {
+    const alone = startNode(observer, { self: "a", params: {} });
+    alone.handle({ type: "Look" });
+    expect(alone.state).toMatchObject({ nodes: ["a"] });
+    const listed = startNode(observer, { self: "b", peers: ["a", "b", "c"], params: {} });
+    listed.handle({ type: "Look" });
+    expect(listed.state).toMatchObject({ nodes: ["b", "a", "c"] });
+  });
+
+  it("a node given roles that list nobody is refused, saying so", () => {
+    expect(() => startNode(observer, { self: "a", peers: {}, params: {} })).toThrow(
+      'startNode: node "a" is in none of the roles of `peers` (none); list it under its role',
+    );
+  });
+});
