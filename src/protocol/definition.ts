@@ -20,6 +20,7 @@ import type { Fairness } from "../fairness.js";
 import type { RuntimeConfig } from "../runtime-config.js";
 import type { AnyRole, FaultBudget, NetworkKind, NodeId, ProtocolState, ProtocolStateOf, RoleMessage } from "./api.js";
 import { ProtocolModel, type Params } from "./model.js";
+import { isNetworkKind, NETWORK_KINDS } from "./network.js";
 
 /** A changed or broken version of a protocol. */
 export interface ProtocolVariantDef<P> {
@@ -86,6 +87,11 @@ export function defineProtocol<
   R extends Readonly<Record<string, AnyRole<ParamValues<Schema>>>>,
 >(def: ProtocolDefinition<Schema, R>): ProtocolSpec<R> {
   const base = specBase(def);
+  if (!isNetworkKind(def.network)) {
+    throw new SpecDefinitionError(
+      `spec "${def.name}": network ${JSON.stringify(def.network)} is not a network kind; kinds: ${NETWORK_KINDS.join(", ")}`,
+    );
+  }
   for (const [name, v] of Object.entries(def.variants ?? {})) {
     for (const role of Object.keys(v.roles ?? {})) {
       if (!(role in def.roles)) {

@@ -175,6 +175,14 @@ const kinds: Readonly<Record<NetworkKind, NetworkSemantics>> = {
   fifo: fifoNetwork,
 };
 
+/** Whether `kind` names a network kind (a spec file in JavaScript may name any). */
+export function isNetworkKind(kind: unknown): kind is NetworkKind {
+  return typeof kind === "string" && Object.hasOwn(kinds, kind);
+}
+
+/** The network kinds, for messages. */
+export const NETWORK_KINDS = Object.keys(kinds) as readonly NetworkKind[];
+
 /** The semantics of a network kind. */
 export function networkSemantics(kind: NetworkKind): NetworkSemantics {
   return kinds[kind];
