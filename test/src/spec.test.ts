@@ -1,12 +1,14 @@
 import { describe, expect, it } from "vitest";
 import {
   alwaysEventually,
+  asymmetric,
   atTermination,
   choose,
   defineSpec,
   eventually,
   int,
   invariant,
+  isLiveness,
   leadsTo,
   onEveryStep,
   onlyProperty,
@@ -50,6 +52,16 @@ const counter = defineSpec({
     },
   },
 });
+
+/** The message of what `run` throws. */
+function messageOf(run: () => unknown): string {
+  try {
+    run();
+  } catch (error) {
+    return (error as Error).message;
+  }
+  throw new Error("nothing was thrown");
+}
 
 function tlcDef() {
   return {
@@ -216,7 +228,7 @@ describe("property constructors, labels and property selection", () => {
       eventually(check),
       alwaysEventually(check),
       leadsTo(check, then),
-    ]).toEqual([
+    ]).toStrictEqual([
       { kind: "invariant", check },
       { kind: "action", check },
       { kind: "final", check },
@@ -226,13 +238,15 @@ describe("property constructors, labels and property selection", () => {
       { kind: "leadsTo", check, then },
     ]);
     expect([
+      invariant(check, "d"),
       onEveryStep(check, "d"),
       atTermination(check, "d"),
       sometimes(check, "d"),
       eventually(check, "d"),
       alwaysEventually(check, "d"),
       leadsTo(check, then, "d"),
-    ]).toEqual([
+    ]).toStrictEqual([
+      { kind: "invariant", check, description: "d" },
       { kind: "action", check, description: "d" },
       { kind: "final", check, description: "d" },
       { kind: "sometimes", check, description: "d" },
@@ -416,12 +430,12 @@ describe("spec errors and user-code faults", () => {
         ...tlcDef(),
         properties: { p: invariant(() => value as boolean), s: onEveryStep(() => value as boolean) },
       }).instantiate();
-      expect(() => (model.properties[0]!.check as (s: unknown) => boolean)({ x: 0 })).toThrow(
+      expect(messageOf(() => (model.properties[0]!.check as (s: unknown) => boolean)({ x: 0 }))).toBe(
         `property "p" ${message}`,
       );
-      expect(() => (model.properties[1]!.check as (a: unknown, b: unknown) => boolean)({ x: 0 }, { x: 1 })).toThrow(
-        `property "s" ${message}`,
-      );
+      expect(
+        messageOf(() => (model.properties[1]!.check as (a: unknown, b: unknown) => boolean)({ x: 0 }, { x: 1 })),
+      ).toBe(`property "s" ${message}`);
     }
     const constrained = defineSpec({
       ...tlcDef(),
@@ -438,6 +452,124 @@ describe("spec errors and user-code faults", () => {
     );
     expect(() => model.fingerprint({ x: new Map() } as never, { hi: 0, lo: 0 })).toThrow(
       "init returned a state that is not plain data at state.x: instance of Map",
+    );
+  });
+});
+
+describe("defineSpec: what a spec lists and what its model does", () => {
+  const step = (n: number) => ({ n });
+
+  it("isLiveness is true for the three liveness kinds only", () => {
+    const kinds = ["eventually", "alwaysEventually", "leadsTo", "invariant", "action", "final", "sometimes", "error"];
+    expect(kinds.filter((k) => isLiveness(k as never))).toEqual(["eventually", "alwaysEventually", "leadsTo"]);
+  });
+
+  it("lists properties with their description and asymmetry, deadlock last, and the variants", () => {
+    const spec = defineSpec({
+      name: "listed",
+      description: "the default",
+      init: () => [{ n: 0 }],
+      actions: { Inc: (s: Counter) => (s.n < 1 ? step(s.n + 1) : undefined) },
+      deadlock: true,
+      sets: ["tags"],
+      properties: {
+        plain: invariant(() => true),
+        told: invariant(() => true, "what it says"),
+        mine: asymmetric(invariant(() => true)),
+      },
+      variants: { other: { description: "another", violates: "plain" } },
+    });
+    expect(spec.properties).toStrictEqual([
+      { name: "plain", kind: "invariant" },
+      { name: "told", kind: "invariant", description: "what it says" },
+      { name: "mine", kind: "invariant", symmetric: false },
+      { name: "deadlockFree", kind: "final", description: "some action is enabled in every reachable state" },
+    ]);
+    expect(spec.variants).toStrictEqual([
+      { name: "default", description: "the default" },
+      { name: "other", description: "another", violates: "plain" },
+    ]);
+    expect(spec.sets).toEqual(["tags"]);
+    expect("sets" in counter).toBe(false);
+    expect(counter.properties.map((p) => p.name)).toEqual(["nonNegative", "belowFour", "neverDecreases"]);
+    const model = spec.instantiate();
+    expect([model.deadlock, counter.instantiate().deadlock]).toEqual([true, false]);
+  });
+
+  it("refuses a variant that violates a property the spec does not have", () => {
+    expect(() =>
+      defineSpec({
+        ...tlcDef(),
+        properties: { p: invariant(() => true), q: invariant(() => true) },
+        variants: { v: { description: "", violates: "r" } },
+      }),
+    ).toThrow('spec "tlc-constraint", variant "v": violates "r", which is not a property; properties: p, q');
+  });
+
+  it("labels a choice by its value, a string as it is and anything else as JSON", () => {
+    const spec = defineSpec({
+      name: "labels",
+      description: "",
+      init: () => [{ n: 0 }],
+      actions: {
+        Pick: choose(
+          (_s: Counter) => ["a", 1, { x: 1 }] as unknown[],
+          (_s, v) => ({ n: typeof v === "number" ? v : 0 }),
+        ),
+        Off: undefined as never,
+      },
+      properties: {},
+    });
+    const model = spec.instantiate();
+    const labels: string[] = [];
+    model.successors({ n: 0 }, { hi: 0, lo: 0 }, { labels: true, push: (_n, _f, l) => labels.push(l) });
+    expect(labels).toEqual(["Pick(a)", "Pick(1)", 'Pick({"x":1})']);
+    // An action given as undefined is no action (a variant may remove one this way).
+    expect(model.actionNames).toEqual(["Pick"]);
+    expect(Object.fromEntries(model.activity!())).toEqual({ "action Pick": { tried: 1, enabled: 3 } });
+  });
+
+  it("takes fairness from the variant when it declares one, else from the spec, and none without", () => {
+    const spec = defineSpec({
+      ...tlcDef(),
+      fairness: { weak: ["Next"] },
+      properties: {},
+      variants: { strong: { description: "", fairness: { strong: ["Next"] } }, plain: { description: "" } },
+    });
+    expect(spec.instantiate().fairness!("Next")).toBe(1);
+    expect(spec.instantiate({ variant: "strong" }).fairness!("Next")).toBe(2);
+    expect(spec.instantiate({ variant: "plain" }).fairness!("Next")).toBe(1);
+    expect(defineSpec({ ...tlcDef(), properties: {} }).instantiate().fairness).toBeUndefined();
+  });
+
+  it("without a constraint every state is within it", () => {
+    const { constraint: _, ...unconstrained } = tlcDef();
+    const model = defineSpec({ ...unconstrained, properties: {} }).instantiate();
+    expect(model.constrained).toBe(false);
+    expect(model.withinConstraint({ x: 99 })).toBe(true);
+    expect(defineSpec({ ...tlcDef(), properties: {} }).instantiate().constrained).toBe(true);
+  });
+
+  it("a property that throws is a fault naming it and the state", () => {
+    const model = defineSpec({
+      ...tlcDef(),
+      properties: {
+        p: invariant((s: { x: number }) => {
+          if (s.x > 0) throw new Error("too far");
+          return true;
+        }),
+      },
+    }).instantiate();
+    expect((model.properties[0]!.check as (s: unknown) => boolean)({ x: 0 })).toBe(true);
+    expect(messageOf(() => (model.properties[0]!.check as (s: unknown) => boolean)({ x: 1 }))).toMatch(
+      /^property "p" threw: too far/,
+    );
+  });
+
+  it("leadsTo without its second predicate is a definition error", () => {
+    const broken = { kind: "leadsTo", check: () => true } as never;
+    expect(() => defineSpec({ ...tlcDef(), properties: { p: broken } }).instantiate()).toThrow(
+      'property "p": leadsTo needs two predicates, leadsTo(p, q)',
     );
   });
 });
