@@ -165,4 +165,38 @@ describe("canonicalFingerprint", () => {
       canonical(t1),
     );
   });
+
+  // Pinned: a change to the canonical hashing shows here even where orbit counts do not move.
+  it("gives each state the fingerprint it had", () => {
+    const states = [
+      cycle,
+      pairAndLoop,
+      pointing({ n1: "n1", n2: "n2", n3: "n3" }),
+      pointing({ n1: "n2", n2: "n3", n3: "n1" }, { down: ["n2"], timers: [{ node: "n1", timer: { type: "T" } }] }),
+      { ...cycle, nodes: { ...cycle.nodes, n1: { next: "n2", seen: ["n2", "n1"], log: [3, 1, 2], skip: undefined } } },
+    ];
+    expect(states.map((s) => canonical(s)).map((f) => [f.hi >>> 0, f.lo >>> 0])).toEqual([
+      [308925991, 2578986111],
+      [1527665909, 2247054608],
+      [4017793571, 4184485112],
+      [3459748739, 2156304580],
+      [3113808408, 1907595153],
+    ]);
+    const model = twoPhaseCommit.instantiate({ params: { rms: 4 }, symmetry: true });
+    let hi = 0;
+    let lo = 0;
+    const seen = new Set<string>();
+    const queue = [...model.initStates()];
+    for (let k = 0; k < queue.length; k++) {
+      const out = { hi: 0, lo: 0 };
+      model.fingerprint(queue[k]!, out);
+      const key = `${out.hi}:${out.lo}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      hi = (hi + out.hi) >>> 0;
+      lo = (lo + out.lo) >>> 0;
+      model.successors(queue[k]!, out, { labels: false, push: (next) => queue.push(next) });
+    }
+    expect([seen.size, hi, lo]).toEqual([166, 130341985, 1294829498]);
+  });
 });

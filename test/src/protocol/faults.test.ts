@@ -149,7 +149,39 @@ const expected: [NetworkKind, string, number, number, Record<string, number>][] 
   ["fifo", "all", 1752, 5554, { crash: 472, lose: 1390, duplicate: 722, restart: 472 }],
 ];
 
+/** The sum of the distinct states' fingerprints, word by word: it moves when any state's fingerprint does. */
+function digest(model: Model<ProtocolState>): [number, number] {
+  let hi = 0;
+  let lo = 0;
+  const seen = new Set<string>();
+  const queue = [...model.initStates()];
+  for (let k = 0; k < queue.length; k++) {
+    const out: Fingerprint = { hi: 0, lo: 0 };
+    model.fingerprint(queue[k]!, out);
+    const key = `${out.hi}:${out.lo}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    hi = (hi + out.hi) >>> 0;
+    lo = (lo + out.lo) >>> 0;
+    model.successors(queue[k]!, out, { labels: false, push: (next) => queue.push(next) });
+  }
+  return [hi, lo];
+}
+
 describe("fault injection: exact counts on a small protocol, every fingerprint as computed afresh", () => {
+  // Pinned: a change to how states hash shows here even where these small graphs' counts do not move.
+  it("gives each state the fingerprint it had", () => {
+    expect([
+      digest(echo("unordered", budgets["all"]!)),
+      digest(echo("fifo", budgets["all"]!)),
+      digest(echo("set", budgets["crash"]!)),
+    ]).toEqual([
+      [2151804513, 2312131179],
+      [375310126, 4115440282],
+      [2708449592, 1658381950],
+    ]);
+  });
+
   it.each(expected)("%s network, %s", (network, budget, distinct, generated, faults) => {
     const flagged = Object.entries(faults).reduce((n, [kind, count]) => n + (kind === "restart" ? 0 : count), 0);
     const tuned = explore(echo(network, budgets[budget]!));
