@@ -19,6 +19,7 @@ import {
 } from "../../src/index.js";
 import { actionOfLabel, deriveModel, selectProperties } from "../../src/spec.js";
 import { checkSpec } from "../../checker/index.js";
+import { twoPhaseCommit } from "../../specs/two-phase-commit.js";
 
 interface Counter {
   readonly n: number;
@@ -303,6 +304,22 @@ describe("property constructors, labels and property selection", () => {
     };
     expect(labels(derived)).toEqual(labels(model));
     expect(labels(derived).map(([, label]) => label)).toEqual(["Inc", "Stay", "Reset(0)", "Reset(1)"]);
+    expect(derived.actionNames).toEqual(["Inc", "Stay", "Reset"]);
+    expect(derived.constrained).toBe(true);
+  });
+
+  it("a derived protocol model forwards its optional members too", () => {
+    const model = twoPhaseCommit.instantiate({ params: { rms: 2 } });
+    const derived = deriveModel(model, { spec: "other" });
+    expect(derived.coverageKey!("rm1: receive Commit from tm")).toBe("rm: receive Commit");
+    expect(derived.fairness!("tm: DecideCommit")).toBe(1);
+    expect(derived.constrained).toBe(false);
+    const init = derived.initStates()[0]!;
+    expect(derived.adopt!(structuredClone(init))).toEqual(init);
+    expect(() => derived.freeze!(init)).not.toThrow();
+    derived.successors(init, { hi: 0, lo: 0 }, { labels: false, push: () => {} });
+    expect(derived.activity!()).toBe(model.activity!());
+    expect(derived.activity!().size).toBeGreaterThan(0);
   });
 
   it("init that throws or does not return an array is a spec error naming init", () => {
