@@ -92,14 +92,18 @@ describe("protocol model: coverage keys and activity", () => {
   });
 
   it("names an input without a type by its description", () => {
-    const odd = defineRole<{ n: number }, number>({
+    const odd = defineRole<{ n: number }, number | null | { type: number }>({
       init: () => ({ n: 0 }),
-      choices: (s) => (s.n === 0 ? [7] : []),
-      reduce: (s, x) => become({ n: s.n + x }),
+      choices: (s) => (s.n === 0 ? [7, null, { type: 3 }] : []),
+      reduce: (s, x) => become({ n: s.n + (typeof x === "number" ? x : 1) }),
     });
     const m = model({ a: odd, b });
-    expect(steps(m, m.initStates()[0]!).map((s) => s.label)).toEqual(["a: 7"]);
-    expect(Object.fromEntries(m.activity!())).toEqual({ "a: 7": { tried: 1, enabled: 1 } });
+    expect(steps(m, m.initStates()[0]!).map((s) => s.label)).toEqual(["a: 7", "a: null", 'a: {"type":3}']);
+    expect(Object.fromEntries(m.activity!())).toEqual({
+      "a: 7": { tried: 1, enabled: 1 },
+      "a: null": { tried: 1, enabled: 1 },
+      'a: {"type":3}': { tried: 1, enabled: 1 },
+    });
   });
 });
 
