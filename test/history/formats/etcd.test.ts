@@ -1,0 +1,91 @@
+import { describe, expect, it } from "vitest";
+import { HistoryParseError } from "../../../src/history/errors.js";
+import { parseEtcdLog } from "../../../src/history/formats/etcd.js";
+
+const parse = (...lines: string[]) => parseEtcdLog(lines, "h.log");
+
+/** The reason parsing `line` (as line 1) fails with. */
+function reason(line: string): string {
+  try {
+    parse(line);
+  } catch (error) {
+    expect(error).toBeInstanceOf(HistoryParseError);
+    expect((error as HistoryParseError).line).toBe(1);
+    return (error as HistoryParseError).reason;
+  }
+  throw new Error(`parsed: ${line}`);
+}
+
+describe("parseEtcdLog", () => {
+  it("reads the usual lines and the general ones alike, with their line numbers", () => {
+    const parsed = parse(
+      "INFO  jepsen.util - 12 :invoke :read nil",
+      "",
+      "  WARN\tjepsen.util  -  3  :ok  :cas  [1  -2]  ",
+      "INFO jepsen.core - starting the test",
+      "WARNING clock skew",
+      "DEBUG  jepsen.db is chatty",
+      "INFO  jepsen.util - 4 :fail :write -16",
+      "WARN jepsen.util - 5 :info :read :timed-out",
+      "WARN jepsen.util - 6 :ok :read :a.b-c_1",
+      "WARN jepsen.util - 7 :ok :read 1234567890123456",
+      "WARN jepsen.util - 8 :ok :read nil",
+      "WARN jepsen.util - 9 :ok :read 42",
+      'WARN jepsen.util - 10 :ok :read {:x "y"}',
+      "WARN jepsen.util - 11 :ok :txn [[:r 1 nil] [:w 2 3]]",
+      "INFO  jepsen.util - 13 :ok :read :x.y",
+    );
+    expect(parsed.events).toEqual([
+      { type: "invoke", process: 12, f: "read", value: null },
+      { type: "ok", process: 3, f: "cas", value: [1, -2] },
+      { type: "fail", process: 4, f: "write", value: -16 },
+      { type: "info", process: 5, f: "read", value: "timed-out" },
+      { type: "ok", process: 6, f: "read", value: "a.b-c_1" },
+      { type: "ok", process: 7, f: "read", value: 1234567890123456 },
+      { type: "ok", process: 8, f: "read", value: null },
+      { type: "ok", process: 9, f: "read", value: 42 },
+      { type: "ok", process: 10, f: "read", value: { x: "y" } },
+      {
+        type: "ok",
+        process: 11,
+        f: "txn",
+        value: [
+          ["r", 1, null],
+          ["w", 2, 3],
+        ],
+      },
+      { type: "ok", process: 13, f: "read", value: "x.y" },
+    ]);
+    expect(parsed.lines).toEqual([1, 3, 7, 8, 9, 10, 11, 12, 13, 14, 15]);
+  });
+
+  it("names what is wrong with an event line", () => {
+    const cases: [string, string][] = [
+      ["hello", 'not a Jepsen log line (expected "INFO  jepsen.util - <process> :<type> :<f> <value>")'],
+      [
+        "x INFO jepsen.util - 1 :ok :read nil",
+        'not a Jepsen log line (expected "INFO  jepsen.util - <process> :<type> :<f> <value>")',
+      ],
+      [
+        "info jepsen.util - 1 :ok :read nil",
+        'not a Jepsen log line (expected "INFO  jepsen.util - <process> :<type> :<f> <value>")',
+      ],
+      [
+        "DEBUG jepsen.util is chatty",
+        'not a Jepsen log line (expected "INFO  jepsen.util - <process> :<type> :<f> <value>")',
+      ],
+      ["WARN jepsen.util - 3", "truncated event: expected '<process> :<type> :<f> <value>'"],
+      ["WARN jepsen.util - x3 :ok :read nil", 'the process must be a number, not "x3"'],
+      ["WARN jepsen.util - 3x :ok :read nil", 'the process must be a number, not "3x"'],
+      ["WARN jepsen.util - 3 :boom :read nil", 'unknown event type ":boom"; expected :invoke, :ok, :fail or :info'],
+      ["WARN jepsen.util - 3 ok :read nil", 'unknown event type "ok"; expected :invoke, :ok, :fail or :info'],
+      ["WARN jepsen.util - 3 :o:k :read nil", 'unknown event type ":o:k"; expected :invoke, :ok, :fail or :info'],
+      ["WARN jepsen.util - 3 :invoke", "truncated event: ':invoke' is not followed by an operation like ':read'"],
+      ["WARN jepsen.util - 3 :invoke read nil", 'the operation must be a keyword like :read, not "read"'],
+      ["WARN jepsen.util - 3 :invoke :read", "truncated event: ':read' has no value (use nil for none)"],
+      ["INFO  jepsen.util - 3 :invoke :read", "truncated event: ':read' has no value (use nil for none)"],
+    ];
+    expect(cases.map(([line]) => reason(line))).toEqual(cases.map(([, message]) => message));
+    expect(reason("WARN jepsen.util - 3 :invoke :read [1")).toMatch(/^bad value "\[1": /);
+  });
+});
