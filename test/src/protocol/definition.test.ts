@@ -75,47 +75,35 @@ const ponger = defineRole<{ got: number }, { type: "Ping" }>({
   reduce: (s) => become({ got: s.got + 1 }),
 });
 
+/** The ping protocol's definition, with `extra` fields over it. */
+const ping = (extra: object = {}) =>
+  defineProtocol({
+    name: "ping",
+    description: "a ping",
+    roles: { pinger, ponger },
+    nodes: () => ({ pinger: ["a"], ponger: ["b"] }),
+    network: "unordered",
+    properties: {},
+    ...extra,
+  });
+
 describe("defineProtocol", () => {
   it("refuses a variant that replaces a role the protocol does not have, naming the roles", () => {
     const define = () =>
-      defineProtocol({
-        name: "ping",
-        roles: { pinger, ponger },
-        nodes: () => ({ pinger: ["a"], ponger: ["b"] }),
-        network: "unordered",
-        description: "a ping",
-        properties: {},
-        variants: { odd: { description: "a role that is not there", roles: { pongr: ponger } } },
-      });
+      ping({ variants: { odd: { description: "a role that is not there", roles: { pongr: ponger } } } });
     expect(define).toThrow(SpecDefinitionError);
     expect(define).toThrow('spec "ping", variant "odd": unknown role "pongr"; roles: pinger, ponger');
   });
 
   it("refuses a network that is not a network kind (a JavaScript spec may name any)", () => {
-    const define = () =>
-      defineProtocol({
-        name: "ping",
-        description: "a ping",
-        roles: { pinger, ponger },
-        nodes: () => ({ pinger: ["a"], ponger: ["b"] }),
-        network: "bag" as never,
-        properties: {},
-      });
+    const define = () => ping({ network: "bag" });
     expect(define).toThrow(SpecDefinitionError);
     expect(define).toThrow('spec "ping": network "bag" is not a network kind; kinds: set, unordered, fifo');
   });
 
   it("keeps the declared symmetric roles on the spec, and none when none are declared", () => {
     expect(twoPhaseCommit.symmetry).toEqual(["rm"]);
-    const plain = defineProtocol({
-      name: "ping",
-      roles: { pinger, ponger },
-      nodes: () => ({ pinger: ["a"], ponger: ["b"] }),
-      network: "unordered",
-      description: "a ping",
-      properties: {},
-    });
-    expect("symmetry" in plain).toBe(false);
+    expect("symmetry" in ping()).toBe(false);
   });
 
   it("fingerprints every state from scratch when asked for the generic fingerprint", () => {
@@ -145,15 +133,7 @@ describe("defineProtocol", () => {
   });
 
   it("refuses symmetry reduction on a spec without symmetric roles", () => {
-    const plain = defineProtocol({
-      name: "ping",
-      roles: { pinger, ponger },
-      nodes: () => ({ pinger: ["a"], ponger: ["b"] }),
-      network: "unordered",
-      description: "a ping",
-      properties: {},
-    });
-    expect(() => plain.instantiate({ symmetry: true })).toThrow(
+    expect(() => ping().instantiate({ symmetry: true })).toThrow(
       'spec "ping" declares no symmetric roles; symmetry reduction needs `symmetry: [roles]`',
     );
   });
