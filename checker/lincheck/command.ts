@@ -14,7 +14,7 @@ import {
   formatViolations,
   HistoryInputError,
   HistoryParseError,
-  MODELS,
+  modelByName,
   readHistoryFile,
   renderHtmlReport,
   type AnyModel,
@@ -173,14 +173,7 @@ async function run(
 /** The model given with `--model`, loaded once for all files. */
 async function fixedModel(arg: string | undefined): Promise<{ name: string; model: AnyModel } | undefined> {
   if (arg === undefined) return undefined;
-  if (!isModelPath(arg)) {
-    const model = MODELS[arg];
-    if (model === undefined)
-      throw new HistoryInputError(
-        `unknown model "${arg}"; built-in models: ${Object.keys(MODELS).join(", ")} (or a path to a .ts/.js module)`,
-      );
-    return { name: arg, model };
-  }
+  if (!isModelPath(arg)) return { name: arg, model: modelByName(arg) };
   const model = await loadModelFile(arg);
   return { name: model.name ?? basename(arg), model };
 }

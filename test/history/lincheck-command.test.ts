@@ -132,6 +132,12 @@ export default model;
     expect((await run([corpus("etcd/etcd_000.log")], { model: "queue" })).err).toBe(
       'interleave lincheck: unknown model "queue"; built-in models: register, kv (or a path to a .ts/.js module)\n',
     );
+    // A name on Object.prototype is no model either (it was taken for one, and failed as "model.init is not a function").
+    expect(await run([corpus("etcd/etcd_000.log")], { model: "toString" })).toEqual({
+      code: 2,
+      out: "",
+      err: 'interleave lincheck: unknown model "toString"; built-in models: register, kv (or a path to a .ts/.js module)\n',
+    });
     expect((await run([corpus("etcd/etcd_000.log")], { format: "csv" })).code).toBe(2);
     expect((await run([corpus("etcd/etcd_000.log")], { consistency: "strict" })).err).toBe(
       'interleave lincheck: unknown consistency "strict"; choose one of linearizable, sequential, causal, session, read-your-writes, monotonic-reads, monotonic-writes, writes-follow-reads\n',

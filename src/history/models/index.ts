@@ -14,7 +14,8 @@ export const MODELS: Readonly<Record<string, AnyModel>> = {
 
 /** A built-in model by name, or a {@link HistoryInputError} listing the names. */
 export function modelByName(name: string): AnyModel {
-  const model = MODELS[name];
+  // Own keys only: "toString" or "constructor" would find Object.prototype's members.
+  const model = Object.hasOwn(MODELS, name) ? MODELS[name] : undefined;
   if (model === undefined)
     throw new HistoryInputError(
       `unknown model "${name}"; built-in models: ${Object.keys(MODELS).join(", ")} (or a path to a .ts/.js module)`,
