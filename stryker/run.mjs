@@ -42,11 +42,8 @@ for (const scope of scopes) {
   const inputs = inputsOf(scope);
   const toRun = [];
   for (const file of files.length > 0 ? files : inScope) {
-    if (
-      !again &&
-      existsSync(`${reportBase(scope, file)}.json`) &&
-      readStamp(reportBase(scope, file))?.inputs === inputs
-    )
+    const base = reportBase(scope, file);
+    if (!again && existsSync(`${base}.json`) && readStamp(base)?.inputs === inputs)
       console.log(`${file}: result current, not rerun (--again reruns it)`);
     else toRun.push(file);
   }
