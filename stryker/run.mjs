@@ -6,10 +6,16 @@
  * scope's tests still judge them), for working on one file's survivors.
  * `--again` reruns files whose saved result is still current.
  *
- * Why one file per run: a file's result is saved as soon as its run ends
- * (reports/mutation/<scope>/<file>.json), so a scope that takes hours can be
- * stopped and resumed, and a rerun skips every file whose result is current
- * (nothing the scope's tests or sources read has changed since). Only the
+ * `--summary` prints the scopes' scores from the recorded results, running nothing.
+ *
+ * Why one file per run: a file's result is recorded as soon as its run ends,
+ * so a scope that takes hours can be stopped and resumed, and a rerun skips
+ * every file whose result is current (nothing the scope's tests or sources
+ * read has changed since). The record (stryker/results/<scope>/<file>.json:
+ * counts, run time, date and the mutants no test detected) is committed, so
+ * scores accumulate from one clone and session to the next; Stryker's full
+ * reports (reports/mutation/<scope>/<file>.json, .html, .incremental.json)
+ * stay local. Only the
  * file under test is instrumented, so the other layers' code runs at full
  * speed while its mutants are judged. The verdict on a mutant does not depend
  * on which other files were mutated alongside, so the sum over files is the
@@ -19,13 +25,15 @@
  */
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
 import { globSync } from "tinyglobby";
 import { SCOPES } from "./scopes.mjs";
 
 const args = process.argv.slice(2);
 const again = args.includes("--again");
-const words = args.filter((a) => a !== "--again");
+const summaryOnly = args.includes("--summary");
+const words = args.filter((a) => a !== "--again" && a !== "--summary");
 const files = words.filter((a) => a.includes("/") || a.endsWith(".ts"));
 const asked = words.filter((a) => !files.includes(a));
 const unknown = asked.filter((s) => !(s in SCOPES));
@@ -41,9 +49,8 @@ for (const scope of scopes) {
   if (stray.length > 0) fail(`not in the ${scope} scope: ${stray.join(", ")} (stryker/scopes.mjs lists its files)`);
   const inputs = inputsOf(scope);
   const toRun = [];
-  for (const file of files.length > 0 ? files : inScope) {
-    const base = reportBase(scope, file);
-    if (!again && existsSync(`${base}.json`) && readStamp(base)?.inputs === inputs)
+  for (const file of summaryOnly ? [] : files.length > 0 ? files : inScope) {
+    if (!again && readResult(scope, file)?.inputs === inputs)
       console.log(`${file}: result current, not rerun (--again reruns it)`);
     else toRun.push(file);
   }
@@ -93,10 +100,11 @@ function runStryker(scope, group, inputs) {
       writeFileSync(`${own}.incremental.json`, JSON.stringify(only(incremental, file)));
     }
     const share = all === 0 ? seconds / group.length : (seconds * mutants[k]) / all;
-    writeFileSync(
-      `${own}.stamp.json`,
-      JSON.stringify({ inputs, seconds: Math.round(share), ...(group.length > 1 ? { group: base } : {}) }),
-    );
+    record(scope, file, report.files[file]?.mutants ?? [], {
+      inputs,
+      seconds: Math.round(share),
+      ...(group.length > 1 ? { group: group.length } : {}),
+    });
   });
   if (group.length > 1) for (const ext of ["json", "incremental.json"]) rmSync(`${base}.${ext}`);
 }
@@ -111,15 +119,45 @@ function scopeFiles(scope) {
   return globSync(SCOPES[scope].mutate, { cwd: process.cwd() }).sort();
 }
 
-/** Where one file's result is saved: `<base>.json`, `.html`, `.incremental.json` and `.stamp.json`. */
+/** Where Stryker writes one run's reports (local): `<base>.json`, `.html` and `.incremental.json`. */
 function reportBase(scope, file) {
   return `reports/mutation/${scope}/${file.replaceAll("/", "__")}`;
 }
 
-/** The stamp a finished run left (the inputs digest and the run's seconds), or undefined. */
-function readStamp(base) {
-  const file = `${base}.stamp.json`;
-  return existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) : undefined;
+/** Where a file's result is recorded (committed): `stryker/results/<scope>/<file>.json`. */
+function resultPath(scope, file) {
+  return `stryker/results/${scope}/${file.replaceAll("/", "__")}.json`;
+}
+
+/** A file's recorded result, or undefined. */
+function readResult(scope, file) {
+  const path = resultPath(scope, file);
+  return existsSync(path) ? JSON.parse(readFileSync(path, "utf8")) : undefined;
+}
+
+/**
+ * Records a file's result: the digest it was made from, the run's seconds
+ * (a group's shared by mutant count), the day, the counts by status, and
+ * each mutant no test detected (survived or not covered), enough to write
+ * the missing test without rerunning Stryker.
+ */
+function record(scope, file, mutants, run) {
+  const counts = { Killed: 0, Timeout: 0, Survived: 0, NoCoverage: 0, Ignored: 0, CompileError: 0, RuntimeError: 0 };
+  for (const m of mutants) if (m.status in counts) counts[m.status]++;
+  const undetected = mutants
+    .filter((m) => m.status === "Survived" || m.status === "NoCoverage")
+    .map((m) => ({
+      line: m.location.start.line,
+      column: m.location.start.column,
+      mutator: m.mutatorName,
+      replacement: m.replacement ?? "",
+      status: m.status,
+    }))
+    .sort((a, b) => a.line - b.line || a.column - b.column);
+  const path = resultPath(scope, file);
+  mkdirSync(dirname(path), { recursive: true });
+  const result = { file, date: new Date().toISOString().slice(0, 10), ...run, counts, undetected };
+  writeFileSync(path, `${JSON.stringify(result, null, 1)}\n`);
 }
 
 /**
@@ -146,29 +184,24 @@ function inputsOf(scope) {
   return hash.digest("hex");
 }
 
-/** One row per file and the scope's score, from the saved results (stale ones marked). */
+/** One row per file and the scope's score, from the recorded results (stale ones marked). */
 function summarize(scope, inScope, inputs) {
   const total = { Killed: 0, Timeout: 0, Survived: 0, NoCoverage: 0 };
-  const lines = [`\n${scope}: file, mutants, killed, timeout, survived, no coverage, score, seconds`];
+  const lines = [`\n${scope}: file, mutants, killed, timeout, survived, no coverage, score, seconds, date`];
   const missing = [];
   let seconds = 0;
   let stale = 0;
   for (const file of inScope) {
-    const base = reportBase(scope, file);
-    if (!existsSync(`${base}.json`)) {
+    const result = readResult(scope, file);
+    if (result === undefined) {
       missing.push(file);
       continue;
     }
-    const counts = { Killed: 0, Timeout: 0, Survived: 0, NoCoverage: 0 };
-    for (const f of Object.values(JSON.parse(readFileSync(`${base}.json`, "utf8")).files))
-      for (const m of f.mutants) if (m.status in counts) counts[m.status]++;
-    for (const k of Object.keys(total)) total[k] += counts[k];
-    // A report without its stamp: the run was stopped between Stryker's end and the stamp; rerun it.
-    const stamp = readStamp(base) ?? { inputs: "", seconds: 0 };
-    seconds += stamp.seconds;
-    const old = stamp.inputs === inputs ? "" : " (stale: sources or tests changed since)";
+    for (const k of Object.keys(total)) total[k] += result.counts[k];
+    seconds += result.seconds;
+    const old = result.inputs === inputs ? "" : " (stale: sources or tests changed since)";
     if (old) stale++;
-    lines.push(`  ${file}: ${row(counts)}, ${stamp.seconds} s${old}`);
+    lines.push(`  ${file}: ${row(result.counts)}, ${result.seconds} s, ${result.date}${old}`);
   }
   lines.push(`${scope} score: ${row(total)}, ${seconds} s of Stryker runs`);
   if (stale > 0) lines.push(`  ${stale} of these results are stale; npm run mutate -- ${scope} reruns them`);

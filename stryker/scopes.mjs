@@ -34,6 +34,7 @@ export const SCOPES = {
     mutate: ["src/history/**/*.ts", "!src/history/index.ts"],
     tests: ["test/history/**/*.test.ts"],
     build: false,
+    group: 4,
   },
   checker: {
     mutate: ["checker/**/*.ts", "!checker/index.ts", "!checker/worker.ts"],
