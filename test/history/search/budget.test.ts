@@ -49,6 +49,7 @@ describe("BudgetClock", () => {
       [7, 20],
     ]);
     expect(seen.every((p) => p.elapsedMs >= 0 && p.elapsedMs <= clock.elapsedMs())).toBe(true);
+    expect(clock.elapsedMs()).toBeLessThanOrEqual(performance.now() - clock.start);
     const quiet: CheckProgress[] = [];
     const later = new BudgetClock({ onProgress: (p) => quiet.push(p), progressIntervalMs: 3_600_000 });
     later.exceeded(10, 3);

@@ -74,6 +74,8 @@ describe("preparePartitions", () => {
       registerModel,
     );
     expect(mixed.map((p) => p.key)).toEqual(["", "k"]);
+    const one = preparePartitions(operationsOf([...op(0, "write", "k", 1), ...op(1, "read", "k", 1)]), registerModel);
+    expect(one.map((p) => [p.key, p.ops.length])).toEqual([["k", 2]]);
   });
 
   it("a model without ignore leaves out failed operations only", () => {
