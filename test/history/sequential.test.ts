@@ -69,6 +69,17 @@ describe("checkSequentialConsistency", () => {
     expect(report.result === "sequential" && report.witness.map((w) => w.length)).toEqual([2, 2]);
   });
 
+  it("the linearizability check honours the options: told not to partition, it checks the history whole", () => {
+    const h = serial([0, "write", "x", 1], [1, "read", "x", 1], [1, "write", "y", 2], [0, "read", "y", 2]);
+    expect(shape(check(h, { partition: false }))).toEqual({
+      result: "sequential",
+      consistency: "sequential",
+      partitions: 1,
+      configurations: 4,
+      summaries: ["null:ok:4"],
+    });
+  });
+
   it("without the quick checks, the same history is searched per key and then whole (keys alone prove nothing)", () => {
     const h = serial([0, "write", "x", 1], [1, "read", "x", 1], [1, "write", "y", 2], [0, "read", "y", 2]);
     expect(shape(check(h, { quickChecks: false }))).toMatchInlineSnapshot(`
