@@ -14,7 +14,8 @@ export function numberedIds(prefix: string, count: number): readonly string[] {
   const key = `${prefix}\u0000${count}`;
   let ids = cache.get(key);
   if (!ids) {
-    ids = Array.from({ length: count }, (_, i) => `${prefix}${i + 1}`);
+    // Frozen: one list is shared by every caller (and nodesOf compiles a reader for a frozen list).
+    ids = Object.freeze(Array.from({ length: count }, (_, i) => `${prefix}${i + 1}`));
     cache.set(key, ids);
   }
   return ids;

@@ -9,6 +9,7 @@
  */
 import type { HistoryEvent } from "../history/types.js";
 import { SpecRuntimeError } from "../spec.js";
+import { nodeReader, type NodeReader } from "./node-record.js";
 
 /** A node's name, e.g. `"tm"`, `"rm1"`, `"n2"`. */
 export type NodeId = string;
@@ -279,7 +280,40 @@ export function nodesOf<M, K extends keyof M & string>(
   role: K,
   ids: readonly NodeId[],
 ): M[K][] {
-  return ids.map((id) => nodeOf(state, role, id));
+  const read = listReader(ids);
+  if (read === undefined) return ids.map((id) => nodeOf(state, role, id));
+  const out: unknown[] = [];
+  read(state.nodes, out);
+  for (let k = 0; k < out.length; k++) if (out[k] === undefined) nodeOf(state, role, ids[k]!);
+  return out as M[K][];
+}
+
+/**
+ * Readers of the node lists that nodesOf is asked for: compiled on a frozen
+ * list's second use (properties pass the same list, such as numberedIds',
+ * for every new state, where keyed reads made two-phase commit's
+ * invariants 3x slower), never for a list made afresh per call or one that
+ * may still change.
+ */
+const listReaders = new WeakMap<readonly NodeId[], NodeReader | null>();
+
+/** The last list compiled, and its reader: a property asks for the same list state after state. */
+let lastList: readonly NodeId[] | undefined;
+let lastReader: NodeReader | undefined;
+
+function listReader(ids: readonly NodeId[]): NodeReader | undefined {
+  if (ids === lastList) return lastReader;
+  if (!Object.isFrozen(ids)) return undefined;
+  const known = listReaders.get(ids);
+  if (known === undefined) {
+    listReaders.set(ids, null);
+    return undefined;
+  }
+  const compiled = known ?? nodeReader(ids);
+  listReaders.set(ids, compiled);
+  lastList = ids;
+  lastReader = compiled;
+  return compiled;
 }
 
 /** A short description of an input for labels: `RequestVote{term:2}`. */

@@ -58,6 +58,7 @@ import {
   type ItemInfo,
 } from "./hashing.js";
 import { networkSemantics, type ItemTable, type NetworkSemantics } from "./network.js";
+import { nodeReader, nodeReplacer, type NodeReader, type NodeReplacer } from "./node-record.js";
 import { userCall } from "./user-call.js";
 
 /** Parameter values as the model passes them to the user's code. */
@@ -133,13 +134,9 @@ export class ProtocolModel implements Model<ProtocolState>, FaultHost {
   /** Envelopes added by the outcome being applied (reused: no allocation per successor). */
   private readonly added: Envelope[] = [];
   /** Copies the nodes record with node i replaced (generated: a fixed-shape literal is several times faster than a spread with a computed key). */
-  private readonly replaceNode: (
-    nodes: Readonly<Record<NodeId, unknown>>,
-    i: number,
-    value: unknown,
-  ) => Record<NodeId, unknown>;
+  private readonly replaceNode: NodeReplacer;
   /** Reads the nodes record into an array by node index (generated, as `replaceNode`: named reads, not keyed ones). */
-  private readonly readNodes: (nodes: Readonly<Record<NodeId, unknown>>, out: unknown[]) => void;
+  private readonly readNodes: NodeReader;
   /** The node states of the state being expanded, by node index (reused). */
   private readonly current: unknown[] = [];
   /** Their NodeInfo, looked up once per expanded state (deliveries read them per message and receiver). */
@@ -703,25 +700,4 @@ export class ProtocolModel implements Model<ProtocolState>, FaultHost {
     this.net.hash(known, this.items, out);
     return out;
   }
-}
-
-function nodeReader(ids: readonly NodeId[]): (nodes: Readonly<Record<NodeId, unknown>>, out: unknown[]) => void {
-  const reads = ids.map((id, i) => `o[${i}] = n[${JSON.stringify(id)}];`).join(" ");
-  // Hand-rolled for speed, as nodeReplacer: a read per node by a constant name, where a loop's n[id] is a keyed lookup.
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval
-  return new Function("n", "o", reads) as (nodes: Readonly<Record<NodeId, unknown>>, out: unknown[]) => void;
-}
-
-function nodeReplacer(
-  ids: readonly NodeId[],
-): (nodes: Readonly<Record<NodeId, unknown>>, i: number, value: unknown) => Record<NodeId, unknown> {
-  const fields = ids.map((id, i) => `${JSON.stringify(id)}: i === ${i} ? v : n[${JSON.stringify(id)}]`).join(", ");
-  // Hand-rolled for speed: one replacer compiled per protocol builds the nodes record as a single object literal of a
-  // fixed shape, instead of a spread on every successor (the inner loop's most frequent allocation).
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval
-  return new Function("n", "i", "v", `return { ${fields} };`) as (
-    nodes: Readonly<Record<NodeId, unknown>>,
-    i: number,
-    value: unknown,
-  ) => Record<NodeId, unknown>;
 }

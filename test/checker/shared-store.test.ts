@@ -21,7 +21,8 @@ describe("SharedStateStore", () => {
       for (let part = 0; part < 3; part++) store.rehash(next, part, 3);
       store.attach(next);
     }
-    expect([n, store.size]).toEqual([11468, 11468]);
+    // 2,048 slots, then four times as many at each growth: 70% of the third growth's 131,072 filled, then one more.
+    expect([n, store.size, store.buffers.slots.byteLength / 12]).toEqual([91750, 91750, 524288]);
     // A new view has an empty cache of recent fingerprints: it asks the table.
     const table = SharedStateStore.open(store.buffers);
     for (let i = 0; i < n; i++) {
@@ -37,5 +38,16 @@ describe("SharedStateStore", () => {
     expect(store.pathTo(3)).toEqual([0, 1, 2, 3]);
     expect([store.ordinal(4), store.ordinal(n - 1)]).toEqual([4, (n - 1) % 5]);
     expect(store.fingerprints([9, 10]).get(10)).toEqual(fingerprint(10).map((w) => w | 0));
+  });
+
+  it("grows fourfold up to 2^24 slots, then twofold", () => {
+    const slots = (b: { slots: SharedArrayBuffer }) => b.slots.byteLength / 12;
+    // Tables are allocated, never touched: their pages stay unmapped.
+    const small = SharedStateStore.create(2_936_012);
+    expect(slots(small.buffers)).toBe(1 << 22);
+    expect(slots(small.larger())).toBe(1 << 24);
+    const large = SharedStateStore.create(11_744_051);
+    expect(slots(large.buffers)).toBe(1 << 24);
+    expect(slots(large.larger())).toBe(1 << 25);
   });
 });

@@ -5,6 +5,7 @@ import {
   defineRole,
   describeInput,
   nodeOf,
+  nodesOf,
   send,
   SpecDefinitionError,
   SpecRuntimeError,
@@ -50,6 +51,31 @@ describe("nodeOf", () => {
     expect(() => nodeOf<{ r: unknown }, "r">(state, "r", "c")).toThrow(
       'nodeOf(state, "r", "c"): there is no node "c"; nodes: a, b',
     );
+  });
+});
+
+describe("nodesOf", () => {
+  const state = { nodes: { a: { n: 1 }, 'b "q"': { n: 2 }, u: undefined } } as never;
+  const read = (ids: readonly string[]) => nodesOf<{ r: unknown }, "r">(state, "r", ids);
+
+  it("reads the same list alike the first time, the second (compiled) and after, frozen or not", () => {
+    const frozen = Object.freeze(['b "q"', "a", "u"]);
+    const open = ['b "q"', "a", "u"];
+    const expected = [{ n: 2 }, { n: 1 }, undefined];
+    for (let k = 0; k < 3; k++) {
+      expect(read(frozen)).toEqual(expected);
+      expect(read(open)).toEqual(expected);
+    }
+    // A list that changes is read as it is now (only frozen lists are compiled).
+    open.reverse();
+    expect(read(open)).toEqual([undefined, { n: 1 }, { n: 2 }]);
+    expect(read(Object.freeze([]))).toEqual([]);
+  });
+
+  it("throws as nodeOf for an id that names no node, on every read of a list", () => {
+    const missing = Object.freeze(["a", "c"]);
+    for (let k = 0; k < 3; k++)
+      expect(() => read(missing)).toThrow('nodeOf(state, "r", "c"): there is no node "c"; nodes: a, b "q", u');
   });
 });
 
