@@ -26,7 +26,7 @@
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
+import { dirname, join } from "node:path";
 import { globSync } from "tinyglobby";
 import { SCOPES } from "./scopes.mjs";
 
@@ -50,7 +50,7 @@ for (const scope of scopes) {
   const inputs = inputsOf(scope);
   const toRun = [];
   for (const file of summaryOnly ? [] : files.length > 0 ? files : inScope) {
-    if (!again && readResult(scope, file)?.inputs === inputs)
+    if (!again && isCurrent(readResult(scope, file), inputs))
       console.log(`${file}: result current, not rerun (--again reruns it)`);
     else toRun.push(file);
   }
@@ -101,7 +101,7 @@ function runStryker(scope, group, inputs) {
     }
     const share = all === 0 ? seconds / group.length : (seconds * mutants[k]) / all;
     record(scope, file, report.files[file]?.mutants ?? [], {
-      inputs,
+      inputs: inputs.digest,
       seconds: Math.round(share),
       ...(group.length > 1 ? { group: group.length } : {}),
     });
@@ -165,23 +165,64 @@ function record(scope, file, mutants, run) {
  * scope's tests, and the mutation and package settings. A saved result made
  * from the same digest is current.
  */
+/**
+ * Digests of what decides a scope's mutants, each with the mutation and
+ * package settings and the test fixtures: `digest`, of the files the
+ * scope's tests and mutated files import (followed from file to file) and
+ * every file of the scope's test folders (support code, data); `tree`, of
+ * every source layer and those tests (the digest before imports were
+ * followed: a record made from it is current while the tree is unchanged).
+ * A scope whose tests spawn the built CLI (`build`) runs code no import
+ * names, so its digest is the tree's.
+ */
 function inputsOf(scope) {
-  const hash = createHash("sha256");
-  const patterns = [
-    "src/**/*.ts",
-    "checker/**/*.{ts,js}",
-    "specs/**/*.ts",
-    "testing/**/*.ts",
+  const settings = [
     "test/fixtures/**",
     "stryker/scopes.mjs",
     "stryker/vitest.config.ts",
     "stryker.config.mjs",
     "package-lock.json",
-    ...SCOPES[scope].tests,
   ];
-  for (const f of globSync(patterns, { cwd: process.cwd() }).sort())
-    hash.update(f).update("\0").update(readFileSync(f));
+  const tests = SCOPES[scope].tests;
+  const tree = digestOf(
+    globSync(["src/**/*.ts", "checker/**/*.{ts,js}", "specs/**/*.ts", "testing/**/*.ts", ...settings, ...tests], {
+      cwd: process.cwd(),
+    }),
+  );
+  if (SCOPES[scope].build) return { digest: tree, tree };
+  const folders = tests.map((t) => `${t.slice(0, t.indexOf("*"))}**`);
+  const entries = globSync([...tests, ...folders, ...SCOPES[scope].mutate], { cwd: process.cwd() });
+  return { digest: digestOf([...imported(entries), ...globSync(settings, { cwd: process.cwd() })]), tree };
+}
+
+/** A sha256 over the files' names and contents, in name order. */
+function digestOf(files) {
+  const hash = createHash("sha256");
+  for (const f of [...new Set(files)].sort()) hash.update(f).update("\0").update(readFileSync(f));
   return hash.digest("hex");
+}
+
+/** `files` and every file they import by a relative path, followed transitively (`.js` names resolve to `.ts`). */
+function imported(files) {
+  const seen = new Set();
+  const stack = [...files];
+  while (stack.length > 0) {
+    const file = stack.pop();
+    if (seen.has(file)) continue;
+    seen.add(file);
+    if (!/\.(ts|js|mjs)$/.test(file)) continue;
+    for (const m of readFileSync(file, "utf8").matchAll(/\b(?:from|import)\s*\(?\s*["'](\.\.?\/[^"']+)["']/g)) {
+      let target = join(dirname(file), m[1]);
+      if (target.endsWith(".js") && existsSync(`${target.slice(0, -3)}.ts`)) target = `${target.slice(0, -3)}.ts`;
+      if (existsSync(target)) stack.push(target);
+    }
+  }
+  return [...seen];
+}
+
+/** Whether a recorded result was made from the scope's current inputs. */
+function isCurrent(result, inputs) {
+  return result !== undefined && (result.inputs === inputs.digest || result.inputs === inputs.tree);
 }
 
 /** One row per file and the scope's score, from the recorded results (stale ones marked). */
@@ -199,7 +240,7 @@ function summarize(scope, inScope, inputs) {
     }
     for (const k of Object.keys(total)) total[k] += result.counts[k];
     seconds += result.seconds;
-    const old = result.inputs === inputs ? "" : " (stale: sources or tests changed since)";
+    const old = isCurrent(result, inputs) ? "" : " (stale: sources or tests changed since)";
     if (old) stale++;
     lines.push(`  ${file}: ${row(result.counts)}, ${result.seconds} s, ${result.date}${old}`);
   }
