@@ -201,4 +201,32 @@ describe("checkSequentialConsistency", () => {
     expect(shape(check(storeBuffering, { timeoutMs: 600_000 }))).toEqual(shape(check(storeBuffering)));
     expect(shape(check(staleOnTwoKeys, { timeoutMs: 600_000 }))).toEqual(shape(check(staleOnTwoKeys)));
   });
+
+  it("a time limit is shared by the phases: a generous one lets the whole search finish, a short one stops it", () => {
+    // The whole search of a 9-process ring takes 11,265 configurations (tens of ms); one of 11 processes, 85,601.
+    expect(shape(check(ring(9), { timeoutMs: 600_000 }))).toEqual({
+      result: "violation",
+      consistency: "sequential",
+      partitions: 1,
+      configurations: 11_265,
+      summaries: ["null:violation:18"],
+    });
+    const stopped = check(ring(11), { timeoutMs: 5 });
+    expect([stopped.result, stopped.result === "unknown" && stopped.reason]).toEqual(["unknown", "timeout"]);
+  });
 });
+
+/**
+ * Store buffering on a ring of `n` processes: each writes its own register,
+ * then reads its neighbour's as initial. Every register alone is fine; no
+ * order of the whole is, and the search must try many to tell.
+ */
+function ring(n: number): HistoryEvent[] {
+  const all = Array.from({ length: n }, (_, p) => p);
+  const step = (type: "invoke" | "ok", f: "write" | "read") =>
+    all.map((p): HistoryEvent => {
+      const key = f === "write" ? `k${p}` : `k${(p + 1) % n}`;
+      return { type, process: p, f, key, value: f === "write" ? 1 : null };
+    });
+  return [...step("invoke", "write"), ...step("ok", "write"), ...step("invoke", "read"), ...step("ok", "read")];
+}
