@@ -2,11 +2,15 @@
  * Parsers: the three formats, detection, the JSON Lines round trip, and
  * malformed input rejected with the exact file and line.
  */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
   HistoryInputError,
   HistoryParseError,
   parseHistory,
+  readHistoryFile,
   toJsonLines,
   type HistoryEvent,
 } from "../../src/history/index.js";
@@ -191,6 +195,48 @@ describe("detection and garbage", () => {
     expect(() => parseHistory("", { format: "csv" })).toThrow(
       'unknown history format "csv"; formats: etcd, jepsen-log, kv, edn, jsonl, json, ndjson',
     );
+  });
+
+  it("takes every alias of a format, and detects a Jepsen log from its first event line", () => {
+    const jsonl = '{"type":"invoke","process":0,"f":"read"}\n{"type":"ok","process":0,"f":"read","value":1}';
+    const kv = "{:process 0, :type :invoke, :f :read}\n{:process 0, :type :ok, :f :read, :value 1}";
+    const log = "INFO  jepsen.util - 0 :invoke :read nil\nINFO  jepsen.util - 0 :ok :read 1";
+    const read = (text: string, format?: string) => {
+      const parsed = parseHistory(text, format === undefined ? {} : { format });
+      return [parsed.format, parsed.events.length, parsed.lines, parsed.file];
+    };
+    for (const format of [undefined, "etcd", "jepsen-log"])
+      expect(read(log, format)).toEqual(["etcd", 2, [1, 2], "<input>"]);
+    for (const format of [undefined, "kv", "edn"]) expect(read(kv, format)).toEqual(["kv", 2, [1, 2], "<input>"]);
+    for (const format of [undefined, "jsonl", "json", "ndjson"])
+      expect(read(jsonl, format)).toEqual(["jsonl", 2, [1, 2], "<input>"]);
+    // Blank lines before the first event; a log whose lines are all skipped holds no events.
+    expect(read(`\n  \n${log}`)).toEqual(["etcd", 2, [3, 4], "<input>"]);
+    expect(read("INFO  jepsen.core - starting\n")).toEqual(["empty", 0, [], "<input>"]);
+    expect(read("\n", "etcd")).toEqual(["empty", 0, [], "<input>"]);
+    expect(() => parseHistory("INFO  jepsen.util - 0 :ok :read 1")).toThrow(
+      "<input>:1: process 0 completes :read (:ok) without a pending invocation",
+    );
+  });
+
+  it("reads a file by its path, named by the path or by the name given, and says why one cannot be read", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "interleave-parse-"));
+    try {
+      const path = join(dir, "h.jsonl");
+      writeFileSync(path, '{"type":"invoke","process":0,"f":"read"}\n');
+      expect(await readHistoryFile(path)).toMatchObject({ file: path, format: "jsonl", lines: [1] });
+      expect(await readHistoryFile(path, { file: "shown.jsonl", format: "json" })).toMatchObject({
+        file: "shown.jsonl",
+        format: "jsonl",
+      });
+      await expect(readHistoryFile(path, { format: "etcd" })).rejects.toThrow(`${path}:1: not a Jepsen log line`);
+      await expect(readHistoryFile(join(dir, "none.jsonl"))).rejects.toThrow(
+        new HistoryInputError(`${join(dir, "none.jsonl")}: cannot read the file (ENOENT)`),
+      );
+      await expect(readHistoryFile(dir)).rejects.toThrow(`${dir}: cannot read the file (EISDIR)`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("a forced format that does not match fails on the first line", () => {
