@@ -59,6 +59,22 @@ describe("parseEtcdLog", () => {
     expect(parsed.lines).toEqual([1, 3, 7, 8, 9, 10, 11, 12, 13, 14, 15]);
   });
 
+  it("reads the values and names the common forms leave to the general reader", () => {
+    expect(
+      parse(
+        "INFO  jepsen.util - 1 :ok :read [1 2 3]",
+        "INFO  jepsen.util - 1 :ok :read 1e5",
+        "INFO  jepsen.util - 1 :ok :read :A",
+        "INFO  jepsen.util - 1 :ok :Read 5",
+      ).events,
+    ).toEqual([
+      { type: "ok", process: 1, f: "read", value: [1, 2, 3] },
+      { type: "ok", process: 1, f: "read", value: 100000 },
+      { type: "ok", process: 1, f: "read", value: "A" },
+      { type: "ok", process: 1, f: "Read", value: 5 },
+    ]);
+  });
+
   it("names what is wrong with an event line", () => {
     const cases: [string, string][] = [
       ["hello", 'not a Jepsen log line (expected "INFO  jepsen.util - <process> :<type> :<f> <value>")'],
@@ -85,6 +101,13 @@ describe("parseEtcdLog", () => {
       ["WARN jepsen.util - 3 :invoke :read", "truncated event: ':read' has no value (use nil for none)"],
       ["INFO  jepsen.util - 3 :invoke :read", "truncated event: ':read' has no value (use nil for none)"],
     ];
+    // Nothing may follow the value, whichever form it has (the common forms are read without the general reader).
+    for (const value of ["nil", "5", "[1 2]", ":a"])
+      cases.push([
+        `INFO  jepsen.util - 1 :ok :read ${value} x`,
+        `bad value "${value} x": unexpected "x" after the value`,
+      ]);
+    cases.push(["INFO  jepsen.util - -1 :ok :read 5", 'the process must be a number, not "-1"']);
     expect(cases.map(([line]) => reason(line))).toEqual(cases.map(([, message]) => message));
     expect(reason("WARN jepsen.util - 3 :invoke :read [1")).toMatch(/^bad value "\[1": /);
   });
