@@ -87,12 +87,12 @@ describe("renderHtmlReport", () => {
     const stopped: CheckReport = {
       ...base,
       result: "unknown",
-      reason: "states",
-      message: "stopped at 1 configuration",
+      reason: "memory",
+      message: "stopped at the memory limit",
     };
     const unknown = renderHtmlReport({ title: "t", history: twoKeys, report: stopped });
-    expect(unknown).toContain('<b class="verdict-unknown">unknown (states)</b>');
-    expect(unknown).toContain("<br>stopped at 1 configuration</div>");
+    expect(unknown).toContain('<b class="verdict-unknown">unknown (memory)</b>');
+    expect(unknown).toContain("<br>stopped at the memory limit</div>");
     expect(unknown).toContain("<summary>history: 5 operations</summary>");
   });
 
