@@ -32,19 +32,42 @@ const op = (
   end,
 });
 
+/** Writes shown by gets in order, one invoked after a get that could have shown it. */
+const RANKED: Operation[] = [
+  op("put", 0, 3, { input: "p" }),
+  op("append", 1, 40, { input: "a" }),
+  op("get", 2, 5, { output: "p" }),
+  op("get", 6, 9, { output: "pa" }),
+  op("get", 10, 12, { output: "pa" }),
+  // invoked after the first get showing "a" completed: that get cannot show it, the later one does
+  op("append", 13, 50, { input: "b" }),
+  op("get", 14, 20, { output: "pab" }),
+];
+
+/** Appends no get shows: one overwritten by a put, one never. */
+const LOST: Operation[] = [
+  op("put", 0, 2, { input: "first" }),
+  op("get", 1, 3, { output: "first" }),
+  op("append", 4, 30, { input: "lost" }),
+  op("put", 5, 8, { input: "early" }),
+  op("put", 10, 20, { input: "q" }),
+  op("get", 21, 22, { output: "q" }),
+  op("append", 23, 24, { input: "never" }),
+];
+
+/** A text appended twice, the second time while a get still shows the first only. */
+const WRITTEN_AGAIN: Operation[] = [
+  op("append", 0, 1, { input: "t" }),
+  op("get", 2, 3, { output: "t" }),
+  op("append", 4, 20, { input: "t" }),
+  // Still the first "t" only: the second append is shown by the next get.
+  op("get", 5, 6, { output: "t" }),
+  op("get", 7, 8, { output: "tt" }),
+];
+
 describe("kvDeadlines", () => {
   it("ranks writes along the order the gets show them, each no later than its completion", () => {
-    const ops = [
-      op("put", 0, 3, { input: "p" }),
-      op("append", 1, 40, { input: "a" }),
-      op("get", 2, 5, { output: "p" }),
-      op("get", 6, 9, { output: "pa" }),
-      op("get", 10, 12, { output: "pa" }),
-      // invoked after the first get showing "a" completed: that get cannot show it, the later one does
-      op("append", 13, 50, { input: "b" }),
-      op("get", 14, 20, { output: "pab" }),
-    ];
-    expect(Array.from(kvDeadlines(ops))).toEqual([3, 9 - STEP, Infinity, Infinity, Infinity, 20 - STEP, Infinity]);
+    expect(Array.from(kvDeadlines(RANKED))).toEqual([3, 9 - STEP, Infinity, Infinity, Infinity, 20 - STEP, Infinity]);
   });
 
   it("puts a write before the writes shown after it even when it completes later", () => {
@@ -57,17 +80,8 @@ describe("kvDeadlines", () => {
   });
 
   it("puts an append no get shows just before the first put expected to take effect after its invocation", () => {
-    const ops = [
-      op("put", 0, 2, { input: "first" }),
-      op("get", 1, 3, { output: "first" }),
-      op("append", 4, 30, { input: "lost" }),
-      op("put", 5, 8, { input: "early" }),
-      op("put", 10, 20, { input: "q" }),
-      op("get", 21, 22, { output: "q" }),
-      op("append", 23, 24, { input: "never" }),
-    ];
     // "first" takes effect before its get (completing at 3), so before "lost" was invoked: "lost" goes before "early".
-    expect(Array.from(kvDeadlines(ops))).toEqual([2, Infinity, 8 - STEP / 2, Infinity, 20, Infinity, Infinity]);
+    expect(Array.from(kvDeadlines(LOST))).toEqual([2, Infinity, 8 - STEP / 2, Infinity, 20, Infinity, Infinity]);
   });
 
   it("tells apart writes of the same text: an earlier one overwritten before the next was invoked, or still shown with it", () => {
@@ -122,15 +136,7 @@ describe("kvDeadlines", () => {
   });
 
   it("a text written again is shown by a get holding it once more than the earlier writes' string", () => {
-    const ops = [
-      op("append", 0, 1, { input: "t" }),
-      op("get", 2, 3, { output: "t" }),
-      op("append", 4, 20, { input: "t" }),
-      // Still the first "t" only: the second append is shown by the next get.
-      op("get", 5, 6, { output: "t" }),
-      op("get", 7, 8, { output: "tt" }),
-    ];
-    expect(Array.from(kvDeadlines(ops))).toEqual([1, Infinity, 8 - STEP, Infinity, Infinity]);
+    expect(Array.from(kvDeadlines(WRITTEN_AGAIN))).toEqual([1, Infinity, 8 - STEP, Infinity, Infinity]);
   });
 
   it("looks at 64 gets per write, no more", () => {
@@ -157,30 +163,7 @@ describe("kvDeadlines", () => {
   });
 
   it("does not depend on the order the operations are listed in", () => {
-    const scenarios = [
-      [
-        op("put", 0, 3, { input: "p" }),
-        op("append", 1, 40, { input: "a" }),
-        op("get", 2, 5, { output: "p" }),
-        op("get", 6, 9, { output: "pa" }),
-        op("append", 13, 50, { input: "b" }),
-        op("get", 14, 20, { output: "pab" }),
-      ],
-      [
-        op("put", 0, 2, { input: "first" }),
-        op("get", 1, 3, { output: "first" }),
-        op("append", 4, 30, { input: "lost" }),
-        op("put", 5, 8, { input: "early" }),
-        op("put", 10, 20, { input: "q" }),
-        op("get", 21, 22, { output: "q" }),
-      ],
-      [
-        op("append", 0, 1, { input: "t" }),
-        op("get", 2, 3, { output: "t" }),
-        op("append", 4, 20, { input: "t" }),
-        op("get", 5, 6, { output: "tt" }),
-      ],
-    ];
+    const scenarios = [RANKED, LOST, WRITTEN_AGAIN];
     for (const ops of scenarios) {
       const forward = Array.from(kvDeadlines(ops));
       expect(Array.from(kvDeadlines([...ops].reverse()))).toEqual([...forward].reverse());
