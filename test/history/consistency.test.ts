@@ -22,7 +22,14 @@ import {
   type SessionGuarantee,
 } from "../../src/history/index.js";
 import { corpusDir } from "./support/corpus.js";
-import { causalityViolation, serial } from "./support/serial.js";
+import {
+  causalityViolation,
+  ownWriteUnseen,
+  readsGoBack,
+  serial,
+  writeBeforeItsCause,
+  writesOutOfOrder,
+} from "./support/serial.js";
 
 const verdicts = (h: readonly HistoryEvent[]): string[] => [
   checkLinearizability(h, registerModel).result,
@@ -59,11 +66,11 @@ describe("the consistency models on classic histories", () => {
     );
   });
 
-  const session = (h: HistoryEvent[], guarantees: SessionGuarantee[]): string =>
+  const session = (h: readonly HistoryEvent[], guarantees: SessionGuarantee[]): string =>
     checkSessionGuarantees(h, { guarantees }).result;
 
   it("read-your-writes: a process does not see its own write", () => {
-    const h = serial([0, "write", "x", 1], [0, "read", "x", null]);
+    const h = ownWriteUnseen;
     expect([
       session(h, ["read-your-writes"]),
       session(h, ["monotonic-reads", "monotonic-writes", "writes-follow-reads"]),
@@ -71,13 +78,7 @@ describe("the consistency models on classic histories", () => {
   });
 
   it("monotonic reads: 1, 2, 1 from two writers", () => {
-    const h = serial(
-      [0, "write", "x", 1],
-      [1, "write", "x", 2],
-      [2, "read", "x", 1],
-      [2, "read", "x", 2],
-      [2, "read", "x", 1],
-    );
+    const h = readsGoBack;
     expect([
       session(h, ["monotonic-reads"]),
       session(h, ["read-your-writes", "monotonic-writes", "writes-follow-reads"]),
@@ -85,7 +86,7 @@ describe("the consistency models on classic histories", () => {
   });
 
   it("monotonic writes (with monotonic reads): a reader sees a process's writes out of order", () => {
-    const h = serial([0, "write", "x", 1], [0, "write", "x", 2], [1, "read", "x", 2], [1, "read", "x", 1]);
+    const h = writesOutOfOrder;
     expect([
       session(h, ["monotonic-reads"]),
       session(h, ["monotonic-writes"]),
@@ -94,13 +95,7 @@ describe("the consistency models on classic histories", () => {
   });
 
   it("writes follow reads (with monotonic reads): a write is seen before the write it followed", () => {
-    const h = serial(
-      [0, "write", "x", 1],
-      [1, "read", "x", 1],
-      [1, "write", "x", 2],
-      [2, "read", "x", 2],
-      [2, "read", "x", 1],
-    );
+    const h = writeBeforeItsCause;
     expect([session(h, ["monotonic-reads"]), session(h, ["writes-follow-reads", "monotonic-reads"])]).toEqual([
       "session",
       "violation",

@@ -7,14 +7,7 @@ import { operationsOf } from "../../src/history/operations.js";
 import { describe as describeRw, plainViolation, ReadsFromSearch } from "../../src/history/reads-from.js";
 import { toReadWrite, type ReadWriteHistory } from "../../src/history/readwrite.js";
 import { BudgetClock } from "../../src/history/search/budget.js";
-import type { HistoryEvent, Json } from "../../src/history/types.js";
-
-function op(process: number, f: "read" | "write", key: string, value: Json): HistoryEvent[] {
-  return [
-    { type: "invoke", process, f, key, value: f === "read" ? null : value },
-    { type: "ok", process, f, key, value },
-  ];
-}
+import { pair } from "./support/serial.js";
 
 /**
  * Writes: x=1 (0), x=1 (1), y=2 (2), x=null (3); reads: x -> 1 (4), y -> 2 (5), x -> null (6).
@@ -22,13 +15,13 @@ function op(process: number, f: "read" | "write", key: string, value: Json): His
  */
 const history: ReadWriteHistory = toReadWrite(
   operationsOf([
-    ...op(0, "write", "x", 1),
-    ...op(1, "write", "x", 1),
-    ...op(0, "write", "y", 2),
-    ...op(1, "write", "x", null),
-    ...op(2, "read", "x", 1),
-    ...op(2, "read", "y", 2),
-    ...op(3, "read", "x", null),
+    ...pair(0, "write", "x", 1),
+    ...pair(1, "write", "x", 1),
+    ...pair(0, "write", "y", 2),
+    ...pair(1, "write", "x", null),
+    ...pair(2, "read", "x", 1),
+    ...pair(2, "read", "y", 2),
+    ...pair(3, "read", "x", null),
   ]),
   "causal",
 );
@@ -92,7 +85,7 @@ describe("ReadsFromSearch", () => {
   });
 
   it("a read of a value nobody wrote is a violation before any search", () => {
-    const h = toReadWrite(operationsOf([...op(0, "write", "x", 1), ...op(4, "read", "x", 5)]), "causal");
+    const h = toReadWrite(operationsOf([...pair(0, "write", "x", 1), ...pair(4, "read", "x", 5)]), "causal");
     const search = new StandIn(h, new BudgetClock(), () => true);
     const outcome = search.run();
     expect(outcome.kind === "violation" && outcome.violation.message).toBe(

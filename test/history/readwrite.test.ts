@@ -6,22 +6,7 @@ import { describe, expect, it } from "vitest";
 import { HistoryInputError } from "../../src/history/errors.js";
 import { operationsOf } from "../../src/history/operations.js";
 import { INITIAL_VALUE, readCandidates, toReadWrite, type RwOp } from "../../src/history/readwrite.js";
-import type { HistoryEvent, Json } from "../../src/history/types.js";
-
-function op(
-  process: number | string,
-  f: string,
-  key: string | undefined,
-  value: Json,
-  end: "ok" | "fail" | "info" = "ok",
-): HistoryEvent[] {
-  const k = key === undefined ? {} : { key };
-  const reads = f === "read" || f === "get";
-  return [
-    { type: "invoke", process, f, value: reads ? null : value, ...k },
-    { type: end, process, f, value, ...k },
-  ];
-}
+import { pair } from "./support/serial.js";
 
 /** One line per kept operation: `index op-id kind key=value [optional] session.position`. */
 function rows(ops: readonly RwOp[]): string[] {
@@ -35,13 +20,13 @@ describe("toReadWrite", () => {
   it("keeps reads with a result and writes that may have happened, per process in program order", () => {
     const h = toReadWrite(
       operationsOf([
-        ...op("a", "write", "x", { b: 1, a: [2] }),
-        ...op("b", "read", "x", { a: [2], b: 1 }),
-        ...op("a", "write", "x", 3, "fail"),
-        ...op("b", "read", "y", null, "info"),
-        ...op("c", "write", "y", 4, "info"),
-        ...op("a", "read", "y", 4),
-        ...op("c", "read", undefined, null),
+        ...pair("a", "write", "x", { b: 1, a: [2] }),
+        ...pair("b", "read", "x", { a: [2], b: 1 }),
+        ...pair("a", "write", "x", 3, "fail"),
+        ...pair("b", "read", "y", null, "info"),
+        ...pair("c", "write", "y", 4, "info"),
+        ...pair("a", "read", "y", 4),
+        ...pair("c", "read", undefined, null),
       ]),
       "causal",
     );
@@ -62,10 +47,10 @@ describe("toReadWrite", () => {
   it("reads the kv model's get and put, whose empty string is the initial value", () => {
     const h = toReadWrite(
       operationsOf([
-        ...op(0, "put", "k", ""),
-        ...op(1, "get", "k", ""),
-        ...op(1, "get", "k", "v"),
-        ...op(0, "put", "k", "v"),
+        ...pair(0, "put", "k", ""),
+        ...pair(1, "get", "k", ""),
+        ...pair(1, "get", "k", "v"),
+        ...pair(0, "put", "k", "v"),
       ]),
       "session",
     );
@@ -75,13 +60,13 @@ describe("toReadWrite", () => {
       '2 #2 read k="v" s1.1',
       '3 #3 write k="v" s0.1',
     ]);
-    expect(rows(toReadWrite(operationsOf([...op(0, "write", "k", "")]), "causal").ops)).toEqual([
+    expect(rows(toReadWrite(operationsOf([...pair(0, "write", "k", "")]), "causal").ops)).toEqual([
       '0 #0 write k="" s0.0',
     ]);
   });
 
   it("refuses any other operation, naming it and the check", () => {
-    const ops = operationsOf([...op(0, "write", "x", 1), ...op(1, "cas", "x", [1, 2])]);
+    const ops = operationsOf([...pair(0, "write", "x", 1), ...pair(1, "cas", "x", [1, 2])]);
     expect(() => toReadWrite(ops, "causal")).toThrow(
       new HistoryInputError(
         "causal consistency is checked for read/write histories (read/get, write/put); operation 2 is :cas",
@@ -102,14 +87,14 @@ describe("readCandidates", () => {
   it("lists the writes of the same key and value, and -1 for a read of the initial value", () => {
     const h = toReadWrite(
       operationsOf([
-        ...op(0, "write", "x", 1),
-        ...op(1, "write", "x", 1),
-        ...op(2, "write", "y", 1),
-        ...op(3, "read", "x", 1),
-        ...op(3, "read", "x", null),
-        ...op(4, "read", "y", 2),
-        ...op(1, "write", "x", null),
-        ...op(4, "read", "x", null),
+        ...pair(0, "write", "x", 1),
+        ...pair(1, "write", "x", 1),
+        ...pair(2, "write", "y", 1),
+        ...pair(3, "read", "x", 1),
+        ...pair(3, "read", "x", null),
+        ...pair(4, "read", "y", 2),
+        ...pair(1, "write", "x", null),
+        ...pair(4, "read", "x", null),
       ]),
       "causal",
     );

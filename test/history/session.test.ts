@@ -12,7 +12,7 @@ import {
   type SessionGuarantee,
 } from "../../src/history/index.js";
 import { HistoryInputError } from "../../src/history/errors.js";
-import { serial } from "./support/serial.js";
+import { ownWriteUnseen, readsGoBack, serial, writeBeforeItsCause, writesOutOfOrder } from "./support/serial.js";
 
 /** The result, configurations, and for a violation its message and the ids of its operations. */
 function outline(report: CheckReport) {
@@ -28,12 +28,12 @@ function outline(report: CheckReport) {
   };
 }
 
-const check = (h: HistoryEvent[], guarantees?: SessionGuarantee[]) =>
+const check = (h: readonly HistoryEvent[], guarantees?: SessionGuarantee[]) =>
   outline(checkSessionGuarantees(h, guarantees === undefined ? {} : { guarantees }));
 
 describe("checkSessionGuarantees", () => {
   it("read-your-writes: the read of the initial value names the own write it should see", () => {
-    expect(check(serial([0, "write", "x", 1], [0, "read", "x", null]), ["read-your-writes"])).toMatchInlineSnapshot(`
+    expect(check(ownWriteUnseen, ["read-your-writes"])).toMatchInlineSnapshot(`
       {
         "configurations": 1,
         "message": "read[x] -> null by process 0 (operation 2) returns the initial value but sees write[x](1) by process 0 (operation 1) (read-your-writes)",
@@ -47,13 +47,7 @@ describe("checkSessionGuarantees", () => {
   });
 
   it("monotonic reads: 1, 2, 1 from two writers", () => {
-    const h = serial(
-      [0, "write", "x", 1],
-      [1, "write", "x", 2],
-      [2, "read", "x", 1],
-      [2, "read", "x", 2],
-      [2, "read", "x", 1],
-    );
+    const h = readsGoBack;
     expect(check(h, ["monotonic-reads"])).toMatchInlineSnapshot(`
       {
         "configurations": 1,
@@ -74,7 +68,7 @@ describe("checkSessionGuarantees", () => {
   });
 
   it("monotonic writes with monotonic reads: a process's writes seen out of order", () => {
-    const h = serial([0, "write", "x", 1], [0, "write", "x", 2], [1, "read", "x", 2], [1, "read", "x", 1]);
+    const h = writesOutOfOrder;
     expect(check(h)).toMatchInlineSnapshot(`
       {
         "configurations": 1,
@@ -95,13 +89,7 @@ describe("checkSessionGuarantees", () => {
   });
 
   it("writes follow reads with monotonic reads: a write seen before the write it followed", () => {
-    const h = serial(
-      [0, "write", "x", 1],
-      [1, "read", "x", 1],
-      [1, "write", "x", 2],
-      [2, "read", "x", 2],
-      [2, "read", "x", 1],
-    );
+    const h = writeBeforeItsCause;
     expect(check(h, ["writes-follow-reads", "monotonic-reads"])).toMatchInlineSnapshot(`
       {
         "configurations": 1,

@@ -3,24 +3,10 @@
  * the per-operation tables the searches read.
  */
 import { describe, expect, it } from "vitest";
-import { registerModel, type HistoryEvent, type Json, type Model } from "../../../src/history/index.js";
+import { registerModel, type Json, type Model } from "../../../src/history/index.js";
 import { operationsOf, type Operation } from "../../../src/history/operations.js";
 import { prepare, preparePartitions, type PreparedPartition } from "../../../src/history/search/partition.js";
-
-/** An invocation and its completion (`info` leaves the outcome unknown). */
-function op(
-  process: number,
-  f: string,
-  key: string | undefined,
-  value: Json,
-  end: "ok" | "fail" | "info" = "ok",
-): HistoryEvent[] {
-  const k = key === undefined ? {} : { key };
-  return [
-    { type: "invoke", process, f, value: f === "read" ? null : value, ...k },
-    { type: end, process, f, value, ...k },
-  ];
-}
+import { pair } from "../support/serial.js";
 
 /** The tables of a partition, one string per operation: `id:unknown readOnly:bit:twin` (the twin by its local index). */
 function tables(p: PreparedPartition): string[] {
@@ -28,14 +14,14 @@ function tables(p: PreparedPartition): string[] {
 }
 
 const keyed = operationsOf([
-  ...op(0, "write", "x", 1),
-  ...op(1, "write", "y", 2, "info"),
-  ...op(2, "read", "x", 1),
-  ...op(3, "write", "x", 3, "fail"),
-  ...op(4, "write", "y", 2, "info"),
-  ...op(5, "cas", "x", [1, 4], "fail"),
-  ...op(6, "write", "y", 5, "info"),
-  ...op(7, "read", "y", null, "info"),
+  ...pair(0, "write", "x", 1),
+  ...pair(1, "write", "y", 2, "info"),
+  ...pair(2, "read", "x", 1),
+  ...pair(3, "write", "x", 3, "fail"),
+  ...pair(4, "write", "y", 2, "info"),
+  ...pair(5, "cas", "x", [1, 4], "fail"),
+  ...pair(6, "write", "y", 5, "info"),
+  ...pair(7, "read", "y", null, "info"),
 ]);
 
 describe("preparePartitions", () => {
@@ -65,16 +51,19 @@ describe("preparePartitions", () => {
 
   it("operations without a key form the whole history, not a partition named ''", () => {
     const parts = preparePartitions(
-      operationsOf([...op(0, "write", undefined, 1), ...op(1, "read", undefined, 1)]),
+      operationsOf([...pair(0, "write", undefined, 1), ...pair(1, "read", undefined, 1)]),
       registerModel,
     );
     expect(parts.map((p) => [p.key, p.ops.length])).toEqual([[null, 2]]);
     const mixed = preparePartitions(
-      operationsOf([...op(0, "write", undefined, 1), ...op(1, "read", "k", null)]),
+      operationsOf([...pair(0, "write", undefined, 1), ...pair(1, "read", "k", null)]),
       registerModel,
     );
     expect(mixed.map((p) => p.key)).toEqual(["", "k"]);
-    const one = preparePartitions(operationsOf([...op(0, "write", "k", 1), ...op(1, "read", "k", 1)]), registerModel);
+    const one = preparePartitions(
+      operationsOf([...pair(0, "write", "k", 1), ...pair(1, "read", "k", 1)]),
+      registerModel,
+    );
     expect(one.map((p) => [p.key, p.ops.length])).toEqual([["k", 2]]);
   });
 
@@ -89,13 +78,13 @@ describe("preparePartitions", () => {
 describe("prepare", () => {
   it("twins are unknown operations with the same name, key and input, each pointing at the one before", () => {
     const ops = operationsOf([
-      ...op(0, "write", "k", 1, "info"),
-      ...op(1, "write", "j", 1, "info"),
-      ...op(2, "write", "k", 1, "info"),
-      ...op(3, "write", "k", 1),
-      ...op(4, "cas", "k", [1, 2], "info"),
-      ...op(5, "write", "k", 1, "info"),
-      ...op(6, "cas", "k", [1, 2], "info"),
+      ...pair(0, "write", "k", 1, "info"),
+      ...pair(1, "write", "j", 1, "info"),
+      ...pair(2, "write", "k", 1, "info"),
+      ...pair(3, "write", "k", 1),
+      ...pair(4, "cas", "k", [1, 2], "info"),
+      ...pair(5, "write", "k", 1, "info"),
+      ...pair(6, "cas", "k", [1, 2], "info"),
     ]);
     const p = prepare("k", ops, registerModel);
     expect(p.key).toBe("k");
@@ -104,7 +93,7 @@ describe("prepare", () => {
   });
 
   it("keeps the model's deadlines when it has them", () => {
-    const ops: Operation[] = operationsOf([...op(0, "write", "k", 1), ...op(1, "write", "k", 2)]);
+    const ops: Operation[] = operationsOf([...pair(0, "write", "k", 1), ...pair(1, "write", "k", 2)]);
     const model: Model<Json> = { ...registerModel, deadlines: (o) => o.map((x) => 10 * x.id + 1) };
     expect(prepare(null, ops, model).deadlines).toEqual([1, 11]);
   });
