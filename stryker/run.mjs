@@ -161,11 +161,6 @@ function record(scope, file, mutants, run) {
 }
 
 /**
- * A digest of what decides a scope's mutants: every source layer, the
- * scope's tests, and the mutation and package settings. A saved result made
- * from the same digest is current.
- */
-/**
  * Digests of what decides a scope's mutants, each with the mutation and
  * package settings and the test fixtures: `digest`, of the files the
  * scope's tests and mutated files import (followed from file to file) and

@@ -4,14 +4,10 @@
  * and the text of descriptions and refusals.
  */
 import { describe, expect, it } from "vitest";
-import { HistoryInputError, kvModel, type Json } from "../../../src/history/index.js";
+import { HistoryInputError, kvModel } from "../../../src/history/index.js";
 import type { KvState } from "../../../src/history/models/kv.js";
 import type { Operation } from "../../../src/history/operations.js";
-
-/** An operation on key `key` (id 6: messages say "operation 7"). */
-function op(f: string, status: Operation["status"], input: Json, output: Json = null, key?: string): Operation {
-  return { id: 6, process: 0, f, input, output, status, call: 0, end: 1, ...(key === undefined ? {} : { key }) };
-}
+import { operation as op } from "../support/serial.js";
 
 const step = (state: KvState, o: Operation) => kvModel.step(state, o);
 
@@ -44,11 +40,11 @@ describe("kvModel.step", () => {
   it("refuses an operation it has no meaning for, and a value that is not a string", () => {
     expect(() => step({}, op("cas", "ok", ["a", "b"], null, "k"))).toThrow(HistoryInputError);
     expect(() => step({}, op("cas", "ok", ["a", "b"], null, "k"))).toThrow(
-      "the kv model has get, put and append; it cannot check :cas (operation 7)",
+      "the kv model has get, put and append; it cannot check :cas (operation 5)",
     );
-    expect(() => step({}, op("put", "ok", 3, null, "k"))).toThrow(":put takes a string, got 3 (operation 7)");
+    expect(() => step({}, op("put", "ok", 3, null, "k"))).toThrow(":put takes a string, got 3 (operation 5)");
     expect(() => step({}, op("append", "ok", null, null, "k"))).toThrow(
-      ":append takes a string, got null (operation 7)",
+      ":append takes a string, got null (operation 5)",
     );
   });
 });
@@ -67,10 +63,10 @@ describe("kvModel's other answers", () => {
         op("append", "fail", "v"),
       ].map(ignore),
     ).toEqual([false, true, true, false, false, true, true]);
-    expect(() => ignore(op("put", "ok", 1))).toThrow(":put takes a string, got 1 (operation 7)");
-    expect(() => ignore(op("append", "fail", [1]))).toThrow(":append takes a string, got [1] (operation 7)");
+    expect(() => ignore(op("put", "ok", 1))).toThrow(":put takes a string, got 1 (operation 5)");
+    expect(() => ignore(op("append", "fail", [1]))).toThrow(":append takes a string, got [1] (operation 5)");
     expect(() => ignore(op("delete", "ok", null))).toThrow(
-      "the kv model has get, put and append; it cannot check :delete (operation 7)",
+      "the kv model has get, put and append; it cannot check :delete (operation 5)",
     );
   });
 

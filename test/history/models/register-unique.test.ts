@@ -24,6 +24,16 @@ function text(d: Decision | undefined): string {
   return `${d.message} [${d.operations.map((o) => o.id + 1).join(" ")}]`;
 }
 
+/** 1 is written and read back; then a write of 2 and a read are invoked (operations 1 to 4). */
+const HELD_THEN_WRITE_2: Step[] = [
+  [0, "invoke", "write", 1],
+  [0, "ok", "write", 1],
+  [1, "invoke", "read", null],
+  [1, "ok", "read", 1],
+  [2, "invoke", "write", 2],
+  [3, "invoke", "read", null],
+];
+
 describe("registerUniqueDecision", () => {
   it("orders sequential operations as they happened", () => {
     expect(
@@ -63,12 +73,7 @@ describe("registerUniqueDecision", () => {
     expect(
       text(
         decide(
-          [0, "invoke", "write", 1],
-          [0, "ok", "write", 1],
-          [1, "invoke", "read", null],
-          [1, "ok", "read", 1],
-          [2, "invoke", "write", 2],
-          [3, "invoke", "read", null],
+          ...HELD_THEN_WRITE_2,
           [1, "invoke", "read", null],
           [1, "ok", "read", 1],
           [3, "ok", "read", 2],
@@ -121,12 +126,7 @@ describe("registerUniqueDecision", () => {
     expect(
       text(
         decide(
-          [0, "invoke", "write", 1],
-          [0, "ok", "write", 1],
-          [1, "invoke", "read", null],
-          [1, "ok", "read", 1],
-          [2, "invoke", "write", 2],
-          [3, "invoke", "read", null],
+          ...HELD_THEN_WRITE_2,
           [3, "ok", "read", 2],
           [2, "ok", "write", 2],
           [1, "invoke", "read", null],

@@ -6,12 +6,8 @@
 import { describe, expect, it } from "vitest";
 import { HistoryInputError, registerModel, type Json } from "../../../src/history/index.js";
 import type { Operation } from "../../../src/history/operations.js";
+import { operation as op } from "../support/serial.js";
 import { KEYED } from "../../../src/history/models/register-state.js";
-
-/** An operation (id 4: messages say "operation 5"). */
-function op(f: string, status: Operation["status"], input: Json, output: Json = null, key?: string): Operation {
-  return { id: 4, process: 0, f, input, output, status, call: 0, end: 1, ...(key === undefined ? {} : { key }) };
-}
 
 const step = (state: Json, o: Operation) => registerModel.step(state, o);
 const keyed = (values: Record<string, Json>): Json => ({ [KEYED]: values });

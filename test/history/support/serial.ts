@@ -1,4 +1,16 @@
 import type { HistoryEvent, Json } from "../../../src/history/index.js";
+import type { Operation } from "../../../src/history/operations.js";
+
+/** An already-paired operation for a model's own functions, with id 4: messages name it "operation 5". */
+export function operation(
+  f: string,
+  status: Operation["status"],
+  input: Json,
+  output: Json = null,
+  key?: string,
+): Operation {
+  return { id: 4, process: 0, f, input, output, status, call: 0, end: 1, ...(key === undefined ? {} : { key }) };
+}
 
 /**
  * One operation as two events: its invocation and its completion `end`
