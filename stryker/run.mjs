@@ -86,7 +86,11 @@ function runStryker(scope, group, inputs) {
   const base = group.length === 1 ? reportBase(scope, group[0]) : `${reportBase(scope, group[0])}+${group.length - 1}`;
   const started = Date.now();
   const env = { ...process.env, MUTATE_SCOPE: scope, MUTATE_FILES: group.join(","), MUTATE_REPORT: base };
-  const r = spawnSync("npx", ["stryker", "run"], { stdio: "inherit", env });
+  const memory = SCOPES[scope].memory;
+  const r =
+    memory === undefined
+      ? spawnSync("npx", ["stryker", "run"], { stdio: "inherit", env })
+      : spawnSync("sh", ["-c", `ulimit -v ${memory} && exec npx stryker run`], { stdio: "inherit", env });
   if (r.status !== 0) process.exit(r.status ?? 1);
   const seconds = (Date.now() - started) / 1000;
   const report = JSON.parse(readFileSync(`${base}.json`, "utf8"));
@@ -185,7 +189,7 @@ function inputsOf(scope) {
     }),
   );
   if (SCOPES[scope].build) return { digest: tree, tree };
-  const folders = tests.map((t) => `${t.slice(0, t.indexOf("*"))}**`);
+  const folders = tests.filter((t) => t.includes("*")).map((t) => `${t.slice(0, t.indexOf("*"))}**`);
   const entries = globSync([...tests, ...folders, ...SCOPES[scope].mutate], { cwd: process.cwd() });
   return { digest: digestOf([...imported(entries), ...globSync(settings, { cwd: process.cwd() })]), tree };
 }

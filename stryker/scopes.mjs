@@ -5,6 +5,8 @@
  * spawn the CLI and so need dist/ built in Stryker's sandbox first. `group`
  * is how many never-run files share one Stryker run (default 1): the
  * checker's initial test run takes about 3 minutes, paid once per run.
+ * `skip` lists test files the scope leaves out of judging (still run by
+ * `npm test`), `memory` caps each Stryker process's address space.
  *
  * The hashing hot path (`src/fingerprint.ts`, `src/protocol/hashing.ts`) is
  * a scope of its own: instrumented, it slows every model-checking test about
@@ -16,6 +18,9 @@
  * - src/index.ts, src/history/index.ts, checker/index.ts: re-exports only.
  * - checker/worker.ts: the worker-thread entry, which runs only inside a
  *   worker the parallel search starts from dist/, where no mutant is active.
+ * - checker/distributed/worker.ts: likewise, the distributed search's worker
+ *   process (`interleave worker`), spawned from bin/ and so from dist/;
+ *   test/checker/distributed.test.ts judges it end to end.
  * - src/runtime/**: the real-network runtime is its own layer, judged by
  *   test/runtime (real sockets and processes, not in-process unit tests).
  */
@@ -37,9 +42,24 @@ export const SCOPES = {
     group: 4,
   },
   checker: {
-    mutate: ["checker/**/*.ts", "!checker/index.ts", "!checker/worker.ts"],
-    tests: ["test/checker/**/*.test.ts"],
+    mutate: ["checker/**/*.ts", "!checker/index.ts", "!checker/worker.ts", "!checker/distributed/worker.ts"],
+    // The layer's own tests, and the three elsewhere that call its commands in-process
+    // (lincheck, run and the Maelstrom harness).
+    tests: [
+      "test/checker/**/*.test.ts",
+      "test/history/lincheck-command.test.ts",
+      "test/runtime/maelstrom.test.ts",
+      "test/runtime/run-command.test.ts",
+    ],
+    // The fuzzer of the CLI's inputs (35 s for one of its tests) judges no
+    // checker code that the other tests do not: a survivor in a file every
+    // check passes through would rerun it whole.
+    skip: ["test/checker/fuzz-check.test.ts"],
     build: true,
     group: 8,
+    // Address space per Stryker process, in KiB (`ulimit -v`): a mutant that
+    // makes a store or queue grow without bound fails with a RangeError
+    // (killed) instead of growing a test runner to the machine's memory.
+    memory: 8 * 1024 * 1024,
   },
 };

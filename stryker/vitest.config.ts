@@ -8,11 +8,14 @@
 import { defineConfig } from "vitest/config";
 import { SCOPES } from "./scopes.mjs";
 
-const scope = (SCOPES as Record<string, { tests: string[]; build: boolean }>)[process.env["MUTATE_SCOPE"] ?? "kernel"];
+const scope = (SCOPES as Record<string, { tests: string[]; skip?: string[]; build: boolean }>)[
+  process.env["MUTATE_SCOPE"] ?? "kernel"
+];
 
 export default defineConfig({
   test: {
     include: scope?.tests ?? [],
+    exclude: scope?.skip ?? [],
     testTimeout: 120_000,
     hookTimeout: 300_000,
     globalSetup: scope?.build === true ? ["test/global-setup.ts"] : [],
