@@ -23,9 +23,9 @@
  * scopes.mjs) runs its never-run files a few to a run instead, and the
  * result is split per file as it is saved.
  */
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { globSync } from "tinyglobby";
 import { SCOPES } from "./scopes.mjs";
@@ -54,7 +54,7 @@ for (const scope of scopes) {
       console.log(`${file}: result current, not rerun (--again reruns it)`);
     else toRun.push(file);
   }
-  for (const group of groups(scope, toRun)) runStryker(scope, group, inputs);
+  for (const group of groups(scope, toRun)) await runStryker(scope, group, inputs);
   summaries.push(summarize(scope, inScope, inputs));
 }
 for (const lines of summaries) console.log(lines.join("\n"));
@@ -82,16 +82,15 @@ function groups(scope, toRun) {
  * out by mutant count. A group's HTML report stays whole, named after its
  * first file.
  */
-function runStryker(scope, group, inputs) {
+async function runStryker(scope, group, inputs) {
   const base = group.length === 1 ? reportBase(scope, group[0]) : `${reportBase(scope, group[0])}+${group.length - 1}`;
   const started = Date.now();
   const env = { ...process.env, MUTATE_SCOPE: scope, MUTATE_FILES: group.join(","), MUTATE_REPORT: base };
-  const memory = SCOPES[scope].memory;
-  const r =
-    memory === undefined
-      ? spawnSync("npx", ["stryker", "run"], { stdio: "inherit", env })
-      : spawnSync("sh", ["-c", `ulimit -v ${memory} && exec npx stryker run`], { stdio: "inherit", env });
-  if (r.status !== 0) process.exit(r.status ?? 1);
+  const child = spawn("npx", ["stryker", "run"], { stdio: "inherit", env });
+  const watch = setInterval(() => stopRunaways(child.pid, SCOPES[scope].memory), 1000);
+  const status = await new Promise((done) => child.on("exit", (code) => done(code)));
+  clearInterval(watch);
+  if (status !== 0) process.exit(status ?? 1);
   const seconds = (Date.now() - started) / 1000;
   const report = JSON.parse(readFileSync(`${base}.json`, "utf8"));
   const incremental = JSON.parse(readFileSync(`${base}.incremental.json`, "utf8"));
@@ -111,6 +110,54 @@ function runStryker(scope, group, inputs) {
     });
   });
   if (group.length > 1) for (const ext of ["json", "incremental.json"]) rmSync(`${base}.${ext}`);
+}
+
+/**
+ * Kills each test process of the Stryker run under `root` (a test runner,
+ * `child-process-proxy-worker`, or a process it started) whose resident
+ * memory exceeds `mib`: a mutant that makes a store or queue grow without
+ * bound allocates typed arrays, which V8's heap limit does not bound, and
+ * would take the machine's memory. Stryker restarts the killed runner and
+ * retries the mutant twice, then records it as a runtime error, which the
+ * score leaves out. Stryker's own process is never killed. (An address-space
+ * limit cannot do this: each worker thread's isolate reserves gigabytes of
+ * it.) Linux only: elsewhere /proc does not exist and nothing is watched.
+ */
+function stopRunaways(root, mib) {
+  if (root === undefined || mib === undefined || !existsSync("/proc/self/stat")) return;
+  const parent = new Map();
+  const rss = new Map();
+  const runner = new Set();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const pid = Number(entry);
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      parent.set(pid, Number(fields[1]));
+      rss.set(pid, (Number(fields[21]) * 4096) / 2 ** 20);
+      if (readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("child-process-proxy-worker")) runner.add(pid);
+    } catch {
+      // The process ended while the table was read.
+    }
+  }
+  const test = (pid) => {
+    let underRunner = false;
+    for (let p = pid; p !== undefined && p > 1; p = parent.get(p)) {
+      underRunner ||= runner.has(p);
+      if (p === root) return underRunner;
+    }
+    return false;
+  };
+  for (const [pid, used] of rss) {
+    if (used <= mib || !test(pid)) continue;
+    console.error(`stryker/run.mjs: a test process (pid ${pid}) holds ${Math.round(used)} MiB, over ${mib}: killed`);
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      // Already gone.
+    }
+  }
 }
 
 /** A mutation report narrowed to one mutated file. */
