@@ -226,6 +226,7 @@ function inputsOf(scope) {
     "test/fixtures/**",
     "stryker/scopes.mjs",
     "stryker/vitest.config.ts",
+    "stryker/global-setup.ts",
     "stryker.config.mjs",
     "package-lock.json",
   ];
