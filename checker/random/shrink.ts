@@ -7,9 +7,10 @@ import { PathChecker, pathKey } from "./path-checker.js";
  * Shortens a violating path without fast-check: cuts cycles (a state seen
  * twice) and takes shortcuts (a later state that is a direct successor of an
  * earlier one, or an initial state). Each candidate is re-checked, so the
- * result still violates `property`.
+ * result still violates `property`. Exported for its tests: within
+ * `shrinkPath`, fast-check's shrinking usually leaves it nothing to cut.
  */
-function cutCycles<S>(checker: PathChecker<S>, found: Counterexample): Counterexample {
+export function cutCycles<S>(checker: PathChecker<S>, found: Counterexample): Counterexample {
   // An action property is violated by the last step itself: keep that step.
   const keepLast = found.kind === "action" && found.path.steps.length > 0;
   const prefix: Path = keepLast ? { init: found.path.init, steps: found.path.steps.slice(0, -1) } : found.path;
