@@ -86,10 +86,23 @@ async function runStryker(scope, group, inputs) {
   const base = group.length === 1 ? reportBase(scope, group[0]) : `${reportBase(scope, group[0])}+${group.length - 1}`;
   const started = Date.now();
   const env = { ...process.env, MUTATE_SCOPE: scope, MUTATE_FILES: group.join(","), MUTATE_REPORT: base };
-  const child = spawn("npx", ["stryker", "run"], { stdio: "inherit", env });
+  // Stryker runs in a process group of its own, ended with this script: a
+  // Stryker left behind renames itself "stryker", restarts the test runners
+  // killed under it and keeps running its mutants alongside the next run.
+  const child = spawn("npx", ["stryker", "run"], { stdio: "inherit", env, detached: true });
+  const stop = (signal) => {
+    try {
+      process.kill(-child.pid, "SIGKILL");
+    } catch {
+      // Already gone.
+    }
+    process.exit(signal === "SIGINT" ? 130 : 143);
+  };
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(signal, stop);
   const watch = setInterval(() => stopRunaways(child.pid, SCOPES[scope].memory), 1000);
   const status = await new Promise((done) => child.on("exit", (code) => done(code)));
   clearInterval(watch);
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) process.off(signal, stop);
   if (status !== 0) process.exit(status ?? 1);
   const seconds = (Date.now() - started) / 1000;
   const report = JSON.parse(readFileSync(`${base}.json`, "utf8"));
