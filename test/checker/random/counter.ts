@@ -5,6 +5,7 @@
  * fails on the step Reset from 2, which leads back to the initial state.
  * With `starts`, the initial states are those values.
  */
+import type { Counterexample } from "../../../checker/path.js";
 import { defineSpec, invariant, onEveryStep, selectProperties } from "../../../src/index.js";
 
 export const INC = 0;
@@ -31,4 +32,9 @@ function counter(starts: readonly number[] = [0]) {
 /** The counter's model with only `property` checked. */
 export function counterModel(property: "below3" | "noResetFrom2", starts?: readonly number[]) {
   return selectProperties(counter(starts).instantiate(), [property]);
+}
+
+/** A counterexample to `property` of the counter: its kind follows from the property. */
+export function counterexample(property: "below3" | "noResetFrom2", steps: number[], init = 0): Counterexample {
+  return { property, kind: property === "below3" ? "invariant" : "action", path: { init, steps } };
 }

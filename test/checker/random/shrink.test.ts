@@ -1,58 +1,42 @@
 import { describe, expect, it } from "vitest";
 import { PathChecker } from "../../../checker/random/path-checker.js";
 import { cutCycles, shrinkPath } from "../../../checker/random/shrink.js";
-import { counterModel, DEC, INC, RESET } from "./counter.js";
+import { counterexample, counterModel, DEC, INC, RESET } from "./counter.js";
 
 describe("cutCycles", () => {
   it("cuts every cycle of an invariant's path: 0 1 2 1 2 1 2 then 3 is Inc Inc Inc", () => {
     const checker = new PathChecker(counterModel("below3"));
-    const found = {
-      property: "below3",
-      kind: "invariant" as const,
-      path: { init: 0, steps: [INC, INC, DEC, INC, DEC, INC, INC] },
-    };
+    const found = counterexample("below3", [INC, INC, DEC, INC, DEC, INC, INC]);
     expect(checker.walk(0, found.path.steps, { exact: true })).toEqual(found);
     expect(cutCycles(checker, found)).toEqual({ ...found, path: { init: 0, steps: [INC, INC, INC] } });
   });
 
   it("starts again from the initial state a path comes back to", () => {
     const checker = new PathChecker(counterModel("below3"));
-    const found = {
-      property: "below3",
-      kind: "invariant" as const,
-      path: { init: 0, steps: [INC, INC, RESET, INC, INC, INC] },
-    };
+    const found = counterexample("below3", [INC, INC, RESET, INC, INC, INC]);
     expect(cutCycles(checker, found).path).toEqual({ init: 0, steps: [INC, INC, INC] });
   });
 
   it("starts from the latest initial state on the path, whichever initial state the path began at", () => {
     // Initial states 0 and 1: the walk from 0 passes 1 last at its fourth state, so it starts there.
     const checker = new PathChecker(counterModel("below3", [0, 1]));
-    const found = {
-      property: "below3",
-      kind: "invariant" as const,
-      path: { init: 0, steps: [INC, INC, DEC, INC, INC] },
-    };
+    const found = counterexample("below3", [INC, INC, DEC, INC, INC]);
     expect(checker.walk(0, found.path.steps, { exact: true })).toEqual(found);
     expect(cutCycles(checker, found).path).toEqual({ init: 1, steps: [INC, INC] });
   });
 
   it("keeps the violating step of an action property, even when it returns to a state seen before", () => {
     const checker = new PathChecker(counterModel("noResetFrom2"));
-    const found = {
-      property: "noResetFrom2",
-      kind: "action" as const,
-      path: { init: 0, steps: [INC, DEC, INC, INC, RESET] },
-    };
+    const found = counterexample("noResetFrom2", [INC, DEC, INC, INC, RESET]);
     expect(checker.walk(0, found.path.steps, { exact: true })).toEqual(found);
     expect(cutCycles(checker, found)).toEqual({ ...found, path: { init: 0, steps: [INC, INC, RESET] } });
   });
 
   it("returns the path itself when nothing is shorter: the same object", () => {
     const checker = new PathChecker(counterModel("below3"));
-    const found = { property: "below3", kind: "invariant" as const, path: { init: 0, steps: [INC, INC, INC] } };
+    const found = counterexample("below3", [INC, INC, INC]);
     expect(cutCycles(checker, found)).toBe(found);
-    const action = { property: "noResetFrom2", kind: "action" as const, path: { init: 0, steps: [INC, INC, RESET] } };
+    const action = counterexample("noResetFrom2", [INC, INC, RESET]);
     expect(cutCycles(new PathChecker(counterModel("noResetFrom2")), action)).toBe(action);
   });
 });
@@ -65,7 +49,7 @@ describe("shrinkPath", () => {
     const found = checker.walk(0, long, { exact: true })!;
     expect(found.path.steps).toHaveLength(11);
     expect(shrinkPath(model, found, { seed: 1, maxDepth: 20 })).toEqual({ init: 0, steps: [INC, INC, INC] });
-    const shortest = { property: "below3", kind: "invariant" as const, path: { init: 0, steps: [INC, INC, INC] } };
+    const shortest = counterexample("below3", [INC, INC, INC]);
     expect(shrinkPath(model, shortest, { seed: 1, maxDepth: 20 })).toEqual(shortest.path);
   });
 
