@@ -98,11 +98,12 @@ async function runStryker(scope, group, inputs) {
     }
     process.exit(signal === "SIGINT" ? 130 : 143);
   };
-  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(signal, stop);
+  const signals = ["SIGINT", "SIGTERM", "SIGHUP"];
+  for (const signal of signals) process.on(signal, stop);
   const watch = setInterval(() => stopRunaways(child.pid, SCOPES[scope].memory), 1000);
   const status = await new Promise((done) => child.on("exit", (code) => done(code)));
   clearInterval(watch);
-  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) process.off(signal, stop);
+  for (const signal of signals) process.off(signal, stop);
   if (status !== 0) process.exit(status ?? 1);
   const seconds = (Date.now() - started) / 1000;
   const report = JSON.parse(readFileSync(`${base}.json`, "utf8"));
