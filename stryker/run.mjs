@@ -20,14 +20,15 @@
  * speed while its mutants are judged. The verdict on a mutant does not depend
  * on which other files were mutated alongside, so the sum over files is the
  * scope's score. A scope whose initial test run is long (`group` in
- * scopes.mjs) runs its never-run files a few to a run instead, and the
- * result is split per file as it is saved.
+ * scopes.mjs) runs its files a few to a run instead, and the result is
+ * split per file as it is saved.
  */
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { globSync } from "tinyglobby";
+import { mergeIncremental } from "./incremental.mjs";
 import { SCOPES } from "./scopes.mjs";
 
 const args = process.argv.slice(2);
@@ -60,18 +61,17 @@ for (const scope of scopes) {
 for (const lines of summaries) console.log(lines.join("\n"));
 
 /**
- * The Stryker runs for `toRun`: a file with a saved result reruns alone, in
- * incremental mode against its own incremental file; files never run go
- * `group` to a run (scopes.mjs), so a scope whose initial test run takes
- * minutes (checker) pays it once per group rather than once per file. A
- * group has no incremental file of its own: merging the files' ones is not
- * possible, since test ids are numbered per run.
+ * The Stryker runs for `toRun`, `group` files to a run (scopes.mjs), so a
+ * scope whose initial test run takes minutes (checker) pays it once per
+ * group rather than once per file. A file with a saved result runs in
+ * incremental mode against it: its incremental report, merged with those
+ * of the others in its group (stryker/incremental.mjs), and only the
+ * mutants whose code or tests changed are tested again.
  */
 function groups(scope, toRun) {
   const size = SCOPES[scope].group ?? 1;
-  const fresh = toRun.filter((f) => !existsSync(`${reportBase(scope, f)}.incremental.json`));
-  const runs = toRun.filter((f) => !fresh.includes(f)).map((f) => [f]);
-  for (let k = 0; k < fresh.length; k += size) runs.push(fresh.slice(k, k + size));
+  const runs = [];
+  for (let k = 0; k < toRun.length; k += size) runs.push(toRun.slice(k, k + size));
   return runs;
 }
 
@@ -85,6 +85,12 @@ function groups(scope, toRun) {
 async function runStryker(scope, group, inputs) {
   const base = group.length === 1 ? reportBase(scope, group[0]) : `${reportBase(scope, group[0])}+${group.length - 1}`;
   const started = Date.now();
+  const saved = group.map((f) => `${reportBase(scope, f)}.incremental.json`).filter((f) => existsSync(f));
+  if (group.length > 1 && saved.length > 0) {
+    const reports = saved.map((f) => JSON.parse(readFileSync(f, "utf8")));
+    const current = (file) => (existsSync(file) ? readFileSync(file, "utf8") : undefined);
+    writeFileSync(`${base}.incremental.json`, JSON.stringify(mergeIncremental(reports, current)));
+  }
   const env = { ...process.env, MUTATE_SCOPE: scope, MUTATE_FILES: group.join(","), MUTATE_REPORT: base };
   // Stryker runs in a process group of its own, ended with this script: a
   // Stryker left behind renames itself "stryker", restarts the test runners

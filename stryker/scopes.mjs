@@ -3,8 +3,8 @@
  * mutants (the layer's own tests; the catalogue's spec tests would kill more
  * mutants but take minutes per run). `build` says whether the scope's tests
  * spawn the CLI and so need dist/ built in Stryker's sandbox first. `group`
- * is how many never-run files share one Stryker run (default 1): the
- * checker's initial test run takes about 3 minutes, paid once per run.
+ * is how many files share one Stryker run (default 1): the checker's
+ * initial test run takes about 4 minutes, paid once per run.
  * `skip` lists test files the scope leaves out of judging (still run by
  * `npm test`), `memory` the MiB a test process may hold before run.mjs
  * kills it (the mutant it ran is then a runtime error, left out of the score).
