@@ -9,7 +9,14 @@ const EVENT_LINE = /^\s*[A-Z]+\s+jepsen\.util\s+-\s+(.*)$/;
 const COMMON_EVENT =
   /^\s*INFO\s+jepsen\.util\s+-\s+(\d+)\s+:(invoke|ok|fail|info)\s+:([a-z][\w-]*)\s+(?:(nil)|(-?\d{1,15})|\[(-?\d{1,15})\s+(-?\d{1,15})\]|:([a-z][\w.-]*))\s*$/;
 
-function commonEvent(m: RegExpExecArray): HistoryEvent {
+/**
+ * The event on a usual line, read in one match; undefined for any other
+ * line, which the general path ({@link lineEvent}) then reads. Whatever it
+ * reads, the general path reads alike (a shortcut, not a second grammar).
+ */
+export function commonEvent(line: string): HistoryEvent | undefined {
+  const m = COMMON_EVENT.exec(line);
+  if (m === null) return undefined;
   const value: Json =
     m[4] !== undefined
       ? null
@@ -38,26 +45,29 @@ export function parseEtcdLog(lines: readonly string[], file: string): ParsedEven
   const lineNumbers: number[] = [];
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
-    const fast = COMMON_EVENT.exec(line);
-    if (fast !== null) {
-      events.push(commonEvent(fast));
-      lineNumbers.push(i + 1);
-      continue;
-    }
-    const at = { file, line: i + 1 };
-    if (line.trim() === "") continue;
-    const m = EVENT_LINE.exec(line);
-    if (m === null) {
-      if (OTHER_LOG_LINE.test(line) && !line.includes("jepsen.util")) continue;
-      throw new HistoryParseError(
-        at,
-        `not a Jepsen log line (expected "INFO  jepsen.util - <process> :<type> :<f> <value>")`,
-      );
-    }
-    events.push(parseFields(m[1]!, at));
+    const event = commonEvent(line) ?? lineEvent(line, { file, line: i + 1 });
+    if (event === undefined) continue;
+    events.push(event);
     lineNumbers.push(i + 1);
   }
   return { events, lines: lineNumbers };
+}
+
+/**
+ * The event on any line of a Jepsen log, by the general path: undefined for
+ * a blank line or another log line; a HistoryParseError for anything else.
+ */
+export function lineEvent(line: string, at: { file: string; line: number }): HistoryEvent | undefined {
+  if (line.trim() === "") return undefined;
+  const m = EVENT_LINE.exec(line);
+  if (m === null) {
+    if (OTHER_LOG_LINE.test(line) && !line.includes("jepsen.util")) return undefined;
+    throw new HistoryParseError(
+      at,
+      `not a Jepsen log line (expected "INFO  jepsen.util - <process> :<type> :<f> <value>")`,
+    );
+  }
+  return parseFields(m[1]!, at);
 }
 
 function parseFields(rest: string, at: { file: string; line: number }): HistoryEvent {
@@ -96,8 +106,12 @@ function keyword(text: string): string | undefined {
   return /^:[^\s:]+$/.test(text) ? text.slice(1) : undefined;
 }
 
-/** The common values (`nil`, integers, `[1 2]`, `:timed-out`) without the general reader. */
-function quickValue(text: string): Json | undefined {
+/**
+ * The common values (`nil`, integers, `[1 2]`, `:timed-out`) without the
+ * general reader; undefined for the others. What it reads, the general reader
+ * reads alike.
+ */
+export function quickValue(text: string): Json | undefined {
   if (text === "nil") return null;
   if (/^-?\d{1,15}$/.test(text)) return Number(text);
   const pair = /^\[(-?\d{1,15})\s+(-?\d{1,15})\]$/.exec(text);

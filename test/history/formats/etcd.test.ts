@@ -1,6 +1,8 @@
+import { fc, test } from "@fast-check/vitest";
 import { describe, expect, it } from "vitest";
 import { HistoryParseError } from "../../../src/history/errors.js";
-import { parseEtcdLog } from "../../../src/history/formats/etcd.js";
+import { EdnReader } from "../../../src/history/formats/edn.js";
+import { commonEvent, lineEvent, parseEtcdLog, quickValue } from "../../../src/history/formats/etcd.js";
 
 const parse = (...lines: string[]) => parseEtcdLog(lines, "h.log");
 
@@ -86,6 +88,7 @@ describe("parseEtcdLog", () => {
         "info jepsen.util - 1 :ok :read nil",
         'not a Jepsen log line (expected "INFO  jepsen.util - <process> :<type> :<f> <value>")',
       ],
+      ["xWARN clock skew", 'not a Jepsen log line (expected "INFO  jepsen.util - <process> :<type> :<f> <value>")'],
       [
         "DEBUG jepsen.util is chatty",
         'not a Jepsen log line (expected "INFO  jepsen.util - <process> :<type> :<f> <value>")',
@@ -110,5 +113,109 @@ describe("parseEtcdLog", () => {
     cases.push(["INFO  jepsen.util - -1 :ok :read 5", 'the process must be a number, not "-1"']);
     expect(cases.map(([line]) => reason(line))).toEqual(cases.map(([, message]) => message));
     expect(reason("WARN jepsen.util - 3 :invoke :read [1")).toMatch(/^bad value "\[1": /);
+  });
+});
+
+/** What the general path makes of a line: its event, undefined (skipped), or "error". */
+function general(line: string): unknown {
+  try {
+    return lineEvent(line, { file: "h.log", line: 1 });
+  } catch (error) {
+    expect(error).toBeInstanceOf(HistoryParseError);
+    return "error";
+  }
+}
+
+/** What the general reader makes of a value: the value, or "error". */
+function read(text: string): unknown {
+  try {
+    return EdnReader.readWhole(text);
+  } catch {
+    return "error";
+  }
+}
+
+const blank = fc.constantFrom(" ", "  ", "\t", " \t ");
+const integer = fc.stringMatching(/^-?\d{1,15}$/);
+/** The values of the usual lines: nil, integers of up to 15 digits, pairs of them, lower-case keywords. */
+const usualValue = fc.oneof(
+  fc.constant("nil"),
+  integer,
+  fc.tuple(integer, blank, integer).map(([a, s, b]) => `[${a}${s}${b}]`),
+  fc.stringMatching(/^:[a-z][\w.-]{0,6}$/),
+);
+/** A line as Jepsen writes it for a register: `INFO  jepsen.util - 3 :invoke :cas [1 4]`, blanks of any width. */
+const usualLine = fc
+  .tuple(
+    fc.constantFrom("", " ", "\t"),
+    fc.array(blank, { minLength: 6, maxLength: 6 }),
+    fc.stringMatching(/^\d{1,6}$/),
+    fc.constantFrom("invoke", "ok", "fail", "info"),
+    fc.stringMatching(/^[a-z][\w-]{0,6}$/),
+    usualValue,
+    fc.constantFrom("", " ", "\t "),
+  )
+  .map(([lead, b, p, type, f, value, trail]) =>
+    [lead, "INFO", b[0], "jepsen.util", b[1], "-", b[2], p, b[3], `:${type}`, b[4], `:${f}`, b[5], value, trail].join(
+      "",
+    ),
+  );
+/** Lines near the usual ones: every piece also in forms the general path reads differently or refuses. */
+const oddLine = fc
+  .tuple(
+    fc.constantFrom("", " ", "x", "x "),
+    fc.constantFrom("INFO", "WARN", "info", "IN"),
+    fc.array(fc.constantFrom("", " ", "  ", "\t", "x"), { minLength: 6, maxLength: 6 }),
+    fc.constantFrom("jepsen.util", "jepsen-util", "jepsen.core"),
+    fc.constantFrom("-", "--", "x"),
+    fc.constantFrom("12", "-1", "x3", "3x", "1 2"),
+    fc.constantFrom(":ok", "ok", ":boom", ":o:k", ":OK", ":info"),
+    fc.constantFrom(":read", "read", ":Read", ":1a", ":a.b", ":a-b", ":"),
+    fc.oneof(
+      usualValue,
+      fc.constantFrom("[1 2 3]", "[1x 2]", "[1x2]", "[1", ":A", "1e5", "{:x 1}", "", "x", ":a:b", "[1 2]x", "nilx"),
+    ),
+    fc.constantFrom("", " ", " x", "x"),
+  )
+  .map(([lead, level, b, util, dash, p, type, f, value, trail]) =>
+    [lead, level, b[0], util, b[1], dash, b[2], p, b[3], type, b[4], f, b[5], value, trail].join(""),
+  );
+
+describe("the usual lines' shortcut", () => {
+  test.prop([usualLine], { numRuns: 500, seed: 21 })("reads every usual line, as the general path does", (line) => {
+    const event = commonEvent(line);
+    expect(event).toBeDefined();
+    expect(general(line)).toEqual(event);
+  });
+
+  test.prop([fc.oneof(usualLine, oddLine)], { numRuns: 3000, seed: 22 })(
+    "reads a line only as the general path does",
+    (line) => {
+      const event = commonEvent(line);
+      if (event !== undefined) expect(general(line)).toEqual(event);
+    },
+  );
+
+  test.prop([usualValue.map((v) => v.replace(/\s+/g, " "))], { numRuns: 500, seed: 23 })(
+    "reads every common value, as the general reader does",
+    (text) => {
+      const value = quickValue(text);
+      expect(value).toBeDefined();
+      expect(read(text)).toEqual(value);
+    },
+  );
+
+  test.prop(
+    [
+      fc.oneof(
+        usualValue,
+        fc.stringMatching(/^[-:[\]\d\s\w.]{0,8}$/),
+        fc.constantFrom("[1 2 3]", "[1x2]", "[-1 -2]", "-", ":", ":a:b", "1234567890123456", "[1 1234567890123456]"),
+      ),
+    ],
+    { numRuns: 3000, seed: 24 },
+  )("reads a value only as the general reader does", (text) => {
+    const value = quickValue(text);
+    if (value !== undefined) expect(read(text)).toEqual(value);
   });
 });
