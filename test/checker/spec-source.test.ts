@@ -1,0 +1,77 @@
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { afterAll, describe, expect, it } from "vitest";
+import { isSpec, loadSpecSource, ownPackage, ownPackageAliases } from "../../checker/spec-source.js";
+import { UsageError } from "../../checker/usage-error.js";
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+
+describe("ownPackage and its aliases", () => {
+  it("finds this package's folder and manifest from the sources", () => {
+    const { root: found, pkg } = ownPackage();
+    expect(resolve(found)).toBe(resolve(root));
+    expect(pkg.name).toBe("interleave-check");
+  });
+
+  it("aliases each export to the built file it names, wildcards expanded over the files present", () => {
+    const aliases = ownPackageAliases();
+    expect(aliases["interleave-check"]).toBe(resolve(root, "dist/src/index.js"));
+    expect(aliases["interleave-check/checker"]).toBe(resolve(root, "dist/checker/index.js"));
+    expect(aliases["interleave-check/specs/raft"]).toBe(resolve(root, "dist/specs/raft.js"));
+    // Only the .js files of dist/specs, named without the extension: no .d.ts, no .js.map, no subpath not exported.
+    const specs = readdirSync(resolve(root, "dist/specs")).filter((f) => f.endsWith(".js"));
+    const specAliases = Object.keys(aliases).filter((k) => k.startsWith("interleave-check/specs/"));
+    expect(specAliases.sort()).toEqual(specs.map((f) => `interleave-check/specs/${f.slice(0, -3)}`).sort());
+    expect(specAliases.length).toBeGreaterThan(20);
+    expect(aliases["interleave-check/src/protocol"]).toBeUndefined();
+    expect(aliases["interleave-check/package.json"]).toBe(resolve(root, "package.json"));
+    const outside = Object.entries(aliases).filter(([, target]) => !target.startsWith(resolve(root, "dist")));
+    expect(outside).toEqual([["interleave-check/package.json", resolve(root, "package.json")]]);
+  });
+});
+
+describe("isSpec", () => {
+  it("recognizes a spec by its kind and instantiate function, whichever copy of the library made it", () => {
+    expect(isSpec({ kind: "interleave-spec", instantiate: () => ({}) })).toBe(true);
+    expect(isSpec({ kind: "interleave-spec", instantiate: {} })).toBe(false);
+    expect(isSpec({ kind: "spec", instantiate: () => ({}) })).toBe(false);
+    expect(isSpec({ instantiate: () => ({}) })).toBe(false);
+    expect(isSpec(null)).toBe(false);
+    expect(isSpec("interleave-spec")).toBe(false);
+  });
+});
+
+describe("loadSpecSource", () => {
+  const dir = mkdtempSync(join(tmpdir(), "interleave-source-"));
+  const file = join(dir, "counter.ts");
+  writeFileSync(
+    file,
+    `import { defineSpec, invariant } from "interleave-check";
+export const counter = defineSpec({
+  name: "counter",
+  init: () => [{ x: 0 }],
+  actions: { inc: (s: { x: number }) => (s.x < 2 ? [{ x: s.x + 1 }] : []) },
+  properties: { small: invariant((s: { x: number }) => s.x < 5) },
+});
+export const notASpec = 42;
+`,
+  );
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("loads a user's file by absolute path or file: URL, and a catalogue spec by its package specifier", async () => {
+    expect((await loadSpecSource({ module: file, exportName: "counter" })).name).toBe("counter");
+    expect((await loadSpecSource({ module: pathToFileURL(file).href, exportName: "counter" })).name).toBe("counter");
+    expect((await loadSpecSource({ module: "interleave-check/specs/raft", exportName: "raft" })).name).toBe("raft");
+  });
+
+  it("refuses an export that is not a spec, or is missing, naming the module and the export", async () => {
+    await expect(loadSpecSource({ module: file, exportName: "notASpec" })).rejects.toThrow(
+      new UsageError(`${file} exports no spec named "notASpec"`),
+    );
+    await expect(loadSpecSource({ module: file, exportName: "missing" })).rejects.toThrow(
+      new UsageError(`${file} exports no spec named "missing"`),
+    );
+  });
+});
