@@ -6,7 +6,8 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createServer } from "node:net";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { checkSpec } from "../../checker/index.js";
 import { runCli } from "../../checker/cli-index.js";
 import { involvedNodes } from "../../checker/explorer/involved.js";
@@ -14,6 +15,7 @@ import { ExplorerSession, PathError, type ExplorerView } from "../../checker/exp
 import { parsePathQuery, startExplorer, type ExplorerServer } from "../../checker/explorer/server.js";
 import { exploreCommand } from "../../checker/explorer/command.js";
 import { raft } from "../../specs/raft.js";
+import { raftElection } from "../../specs/raft-election.js";
 import { twoPhaseCommit } from "../../specs/two-phase-commit.js";
 import { toItf, toMermaid, toTraceJson } from "../../src/trace-formats.js";
 import { defineSpec, invariant, sometimes, type Model } from "../../src/index.js";
@@ -259,5 +261,53 @@ describe("interleave explore", () => {
     expect(stdout).toMatch(
       /^interleave explore: http:\/\/127\.0\.0\.1:\d+\/#path=0,0,1,5\n {2}open it in a browser; Ctrl-C stops the server\n$/,
     );
+  });
+
+  it("serves at the port asked for until SIGINT or SIGTERM, each handled once and both removed after", async () => {
+    const port = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, "127.0.0.1", () => {
+        const { port } = probe.address() as { port: number };
+        probe.close(() => resolve(port));
+      });
+    });
+    const [sigint, sigterm] = [process.listenerCount("SIGINT"), process.listenerCount("SIGTERM")];
+    let stdout = "";
+    const running = exploreCommand(
+      "raft-election",
+      { param: { servers: "2" }, port },
+      { stdout: (t) => void (stdout += t), stderr: () => {} },
+    );
+    await vi.waitFor(() => expect(stdout).not.toBe(""));
+    expect(stdout).toBe(
+      `interleave explore: http://127.0.0.1:${port}/\n  open it in a browser; Ctrl-C stops the server\n`,
+    );
+    expect([process.listenerCount("SIGINT"), process.listenerCount("SIGTERM")]).toEqual([sigint + 1, sigterm + 1]);
+    const info = (await (await fetch(`http://127.0.0.1:${port}/api/info`)).json()) as { params: unknown };
+    expect(info.params).toMatchObject({ servers: 2 });
+    // The spec's sets reach the session: a vote shows as one added element, not as array positions.
+    const model = raftElection.instantiate({ params: { servers: "2" } });
+    const plain = new ExplorerSession(model);
+    const withSets = new ExplorerSession(model, { sets: raftElection.sets });
+    let path: number[] | undefined;
+    for (let frontier: number[][] = [[0]]; path === undefined && frontier.length > 0;) {
+      frontier = frontier.flatMap((p) => withSets.view(p).enabled.map((_, k) => [...p, k]));
+      path = frontier.find((p) => JSON.stringify(withSets.view(p).changes) !== JSON.stringify(plain.view(p).changes));
+    }
+    expect(path).toBeDefined();
+    const view = (await (
+      await fetch(`http://127.0.0.1:${port}/api/view?path=${path!.join(",")}`)
+    ).json()) as ExplorerView;
+    expect(view.changes).toEqual(withSets.view(path!).changes);
+    (process.listeners("SIGTERM").at(-1) as () => void)();
+    expect(await running).toBe(0);
+    expect([process.listenerCount("SIGINT"), process.listenerCount("SIGTERM")]).toEqual([sigint, sigterm]);
+    await expect(fetch(`http://127.0.0.1:${port}/api/info`)).rejects.toThrow();
+  });
+
+  it("passes on a trace file's own error unchanged", async () => {
+    const io = { stdout: () => {}, stderr: () => {} };
+    await expect(
+      exploreCommand("two-phase-commit", { param: {}, trace: "/no/such/trace.json", until: Promise.resolve() }, io),
+    ).rejects.toThrow(/^trace file not found: \/no\/such\/trace\.json$/);
   });
 });
