@@ -82,6 +82,14 @@ export async function importUserModule(path: string): Promise<Record<string, unk
  */
 export function ownPackageAliases(): Record<string, string> {
   const { root, pkg } = ownPackage();
+  return packageAliases(root, pkg);
+}
+
+/** The aliases of {@link ownPackageAliases} for the package `pkg` in folder `root`. */
+export function packageAliases(
+  root: string,
+  pkg: { readonly name: string; readonly exports: Record<string, string | { readonly default: string }> },
+): Record<string, string> {
   const aliases: Record<string, string> = {};
   for (const [key, entry] of Object.entries(pkg.exports)) {
     const target = typeof entry === "string" ? entry : entry.default;

@@ -49,8 +49,16 @@ describe("EdgeLog", () => {
     expect([...log.to.subarray(0, log.count)]).toEqual([1, 2, 2, 0, -1, 1]);
   });
 
+  it("starts with no initial states", () => {
+    expect(new EdgeLog<S>([eventually], undefined).initial).toEqual([]);
+  });
+
   it("marks each stored state with its properties' predicate bits, growing to fit any index", () => {
     const log = new EdgeLog<S>([eventually, leadsTo], undefined);
+    // The first index past the first array: its two bytes need it grown.
+    log.mark(8192, { x: 3 });
+    expect(log.marks.length).toBe(2 * (1 << 14));
+    expect([log.marks[16384], log.marks[16385]]).toEqual([P_HOLDS, P_HOLDS]);
     log.mark(0, { x: 0 });
     log.mark(1, { x: 3 });
     log.mark(2, { x: 4 });

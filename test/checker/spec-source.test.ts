@@ -1,9 +1,16 @@
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import { isSpec, loadSpecSource, ownPackage, ownPackageAliases } from "../../checker/spec-source.js";
+import {
+  importUserModule,
+  isSpec,
+  loadSpecSource,
+  ownPackage,
+  ownPackageAliases,
+  packageAliases,
+} from "../../checker/spec-source.js";
 import { UsageError } from "../../checker/usage-error.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -29,6 +36,39 @@ describe("ownPackage and its aliases", () => {
     expect(aliases["interleave-check/package.json"]).toBe(resolve(root, "package.json"));
     const outside = Object.entries(aliases).filter(([, target]) => !target.startsWith(resolve(root, "dist")));
     expect(outside).toEqual([["interleave-check/package.json", resolve(root, "package.json")]]);
+  });
+});
+
+describe("packageAliases", () => {
+  const dir = mkdtempSync(join(tmpdir(), "interleave-aliases-"));
+  mkdirSync(join(dir, "lib"));
+  for (const f of ["index.js", "spec-a.js", "spec-bb.js", "spec-.js", "spec-c.d.ts", "other.js"])
+    writeFileSync(join(dir, "lib", f), "");
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("expands a wildcard over the files that start and end as its target does, with something between", () => {
+    const aliases = packageAliases(dir, {
+      name: "pkg",
+      exports: {
+        ".": "./lib/index.js",
+        "./x/*": { default: "./lib/spec-*.js" },
+        "./gone/*": "./nowhere/*.js",
+        "./all/*": "./lib/*",
+      },
+    });
+    const lib = (f: string) => join(dir, "lib", f);
+    expect(aliases).toEqual({
+      pkg: lib("index.js"),
+      "pkg/x/a": lib("spec-a.js"),
+      "pkg/x/bb": lib("spec-bb.js"),
+      // A folder that does not exist gives no aliases; an empty prefix and suffix take every file.
+      ...Object.fromEntries(
+        ["index.js", "spec-a.js", "spec-bb.js", "spec-.js", "spec-c.d.ts", "other.js"].map((f) => [
+          `pkg/all/${f}`,
+          lib(f),
+        ]),
+      ),
+    });
   });
 });
 
@@ -64,6 +104,14 @@ export const notASpec = 42;
     expect((await loadSpecSource({ module: file, exportName: "counter" })).name).toBe("counter");
     expect((await loadSpecSource({ module: pathToFileURL(file).href, exportName: "counter" })).name).toBe("counter");
     expect((await loadSpecSource({ module: "interleave-check/specs/raft", exportName: "raft" })).name).toBe("raft");
+  });
+
+  it("reads a user's file afresh at every import: an edited spec is checked as it is now", async () => {
+    const module = join(dir, "edited.ts");
+    writeFileSync(module, "export const version = 1;\n");
+    expect((await importUserModule(module))["version"]).toBe(1);
+    writeFileSync(module, "export const version = 2;\n");
+    expect((await importUserModule(module))["version"]).toBe(2);
   });
 
   it("refuses an export that is not a spec, or is missing, naming the module and the export", async () => {
