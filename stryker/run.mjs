@@ -232,9 +232,10 @@ function record(scope, file, mutants, run) {
 }
 
 /**
- * Digests of what decides a scope's mutants, each with the mutation and
- * package settings and the test fixtures: `digest`, of the files the
- * scope's tests and mutated files import (followed from file to file) and
+ * Digests of what decides a scope's mutants, each with the scope's own
+ * entry of scopes.mjs, the mutation and package settings and the test
+ * fixtures: `digest`, of the files the scope's tests and mutated files
+ * import (followed from file to file) and
  * every file of the scope's test folders (support code, data); `tree`, of
  * every source layer and those tests (the digest before imports were
  * followed: a record made from it is current while the tree is unchanged).
@@ -242,29 +243,32 @@ function record(scope, file, mutants, run) {
  * names, so its digest is the tree's.
  */
 function inputsOf(scope) {
+  // The scope's own entry of scopes.mjs, not the whole file: a change to
+  // another scope's settings leaves this one's results current.
+  const own = JSON.stringify(SCOPES[scope]);
   const settings = [
     "test/fixtures/**",
-    "stryker/scopes.mjs",
     "stryker/vitest.config.ts",
-    "stryker/global-setup.ts",
     "stryker.config.mjs",
     "package-lock.json",
+    ...(SCOPES[scope].build ? ["stryker/global-setup.ts"] : []),
   ];
   const tests = SCOPES[scope].tests;
   const tree = digestOf(
     globSync(["src/**/*.ts", "checker/**/*.{ts,js}", "specs/**/*.ts", "testing/**/*.ts", ...settings, ...tests], {
       cwd: process.cwd(),
     }),
+    own,
   );
   if (SCOPES[scope].build) return { digest: tree, tree };
   const folders = tests.filter((t) => t.includes("*")).map((t) => `${t.slice(0, t.indexOf("*"))}**`);
   const entries = globSync([...tests, ...folders, ...SCOPES[scope].mutate], { cwd: process.cwd() });
-  return { digest: digestOf([...imported(entries), ...globSync(settings, { cwd: process.cwd() })]), tree };
+  return { digest: digestOf([...imported(entries), ...globSync(settings, { cwd: process.cwd() })], own), tree };
 }
 
-/** A sha256 over the files' names and contents, in name order. */
-function digestOf(files) {
-  const hash = createHash("sha256");
+/** A sha256 over `extra` and the files' names and contents, in name order. */
+function digestOf(files, extra) {
+  const hash = createHash("sha256").update(extra).update("\0");
   for (const f of [...new Set(files)].sort()) hash.update(f).update("\0").update(readFileSync(f));
   return hash.digest("hex");
 }
