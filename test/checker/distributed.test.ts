@@ -7,27 +7,17 @@
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
-import { createServer, connect as tcpConnect } from "node:net";
+import { connect as tcpConnect } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { checkSpec } from "../../checker/index.js";
 import { twoPhaseCommit } from "../../specs/two-phase-commit.js";
+import { freePort } from "../support/free-port.js";
 
 const root = resolve(import.meta.dirname, "../..");
 const bin = join(root, "bin", "interleave.js");
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once("error", fail);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
-    });
-  });
-}
 
 function reachable(port: number): Promise<boolean> {
   return new Promise((done) => {

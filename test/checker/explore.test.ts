@@ -6,7 +6,6 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { checkSpec } from "../../checker/index.js";
 import { runCli } from "../../checker/cli-index.js";
@@ -19,6 +18,7 @@ import { raftElection } from "../../specs/raft-election.js";
 import { twoPhaseCommit } from "../../specs/two-phase-commit.js";
 import { toItf, toMermaid, toTraceJson } from "../../src/trace-formats.js";
 import { defineSpec, invariant, sometimes, type Model } from "../../src/index.js";
+import { freePort } from "../support/free-port.js";
 
 const broken = () => new ExplorerSession(twoPhaseCommit.instantiate({ variant: "commit-without-all-prepared" }));
 
@@ -264,12 +264,7 @@ describe("interleave explore", () => {
   });
 
   it("serves at the port asked for until SIGINT or SIGTERM, each handled once and both removed after", async () => {
-    const port = await new Promise<number>((resolve) => {
-      const probe = createServer().listen(0, "127.0.0.1", () => {
-        const { port } = probe.address() as { port: number };
-        probe.close(() => resolve(port));
-      });
-    });
+    const port = await freePort();
     const [sigint, sigterm] = [process.listenerCount("SIGINT"), process.listenerCount("SIGTERM")];
     let stdout = "";
     const running = exploreCommand(
