@@ -331,6 +331,8 @@ export class Cluster {
     if (member === undefined) return { ok: false, attempts: 0, error: `no node ${id}` };
     if (member.up) return { ok: true, attempts: 0 };
     if (this.stopping) return { ok: false, attempts: 0, error: "the cluster is stopping" };
+    // A process given no time would be killed as it starts: say why instead.
+    if (Date.now() >= deadline) return { ok: false, attempts: 0, error: "no time was left before the run's wrap-up" };
     let last: string | undefined;
     for (let attempt = 1; ; attempt++) {
       const port = attempt <= SAME_PORT_ATTEMPTS ? member.port : 0;

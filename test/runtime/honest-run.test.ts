@@ -211,6 +211,13 @@ describe("Cluster.restart: a node whose port is taken", () => {
       if (late.ok) return;
       expect(late.error).toMatch(/^node n2 did not start within \d+ ms \(see .*n2\.log\)$/);
       expect(cluster.isUp("n2")).toBe(false);
+      // Past the deadline, no process is started at all.
+      expect(await cluster.restart("n2", Date.now() - 1)).toEqual({
+        ok: false,
+        attempts: 0,
+        error: "no time was left before the run's wrap-up",
+      });
+      expect(cluster.isUp("n2")).toBe(false);
       expect(cluster.deaths).toEqual([]);
       expect(cluster.killsByNode).toEqual({ n1: 0, n2: 2, n3: 0 });
     } finally {
