@@ -26,7 +26,8 @@ export function cutCycles<S>(checker: PathChecker<S>, found: Counterexample): Co
     }
     return best;
   };
-  const start = furthest(checker.initOrdinals(), -1) ?? { to: 0, ordinal: prefix.init };
+  // The path's own initial state is among them (at 0, or later), so there is always a start.
+  const start = furthest(checker.initOrdinals(), -1)!;
   const steps: number[] = [];
   for (let i = start.to; i < last;) {
     // State i+1 is a successor of state i, so there is always a jump.

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { PathChecker } from "../../../checker/random/path-checker.js";
 import { cutCycles, shrinkPath } from "../../../checker/random/shrink.js";
+import { defineSpec, invariant } from "../../../src/index.js";
 import { counterexample, counterModel, DEC, INC, RESET } from "./counter.js";
 
 describe("cutCycles", () => {
@@ -38,6 +39,46 @@ describe("cutCycles", () => {
     expect(cutCycles(checker, found)).toBe(found);
     const action = counterexample("noResetFrom2", [INC, INC, RESET]);
     expect(cutCycles(new PathChecker(counterModel("noResetFrom2")), action)).toBe(action);
+  });
+});
+
+/**
+ * A counter with two ways up, Inc (to 8) and Double (above 0, to 8), in that
+ * order; `not8` fails at 8. The shortest way there is Inc Inc Double Double.
+ */
+function doubling() {
+  return defineSpec({
+    name: "doubling",
+    description: "a counter that can double",
+    init: () => [{ x: 0 }],
+    actions: {
+      Inc: (s: { x: number }) => (s.x < 8 ? { x: s.x + 1 } : undefined),
+      Double: (s: { x: number }) => (s.x > 0 && 2 * s.x <= 8 ? { x: 2 * s.x } : undefined),
+    },
+    properties: { not8: invariant((s: { x: number }) => s.x !== 8) },
+  }).instantiate();
+}
+
+describe("cutCycles takes shortcuts", () => {
+  it("from each state, the successor furthest along the path, the violating state included", () => {
+    const checker = new PathChecker(doubling());
+    const found = checker.walk(0, [0, 0, 0, 0, 0, 0, 0, 0], { exact: true })!;
+    expect(found).toEqual({ property: "not8", kind: "invariant", path: { init: 0, steps: [0, 0, 0, 0, 0, 0, 0, 0] } });
+    // 0 -Inc-> 1 -Inc-> 2 -Double-> 4 -Double-> 8: at 2 and at 4, Double (ordinal 1) lands further than Inc.
+    expect(cutCycles(checker, found).path).toEqual({ init: 0, steps: [0, 0, 1, 1] });
+  });
+
+  it("starts at an initial state the path passes right after its first", () => {
+    const checker = new PathChecker(counterModel("below3", [0, 1]));
+    expect(cutCycles(checker, counterexample("below3", [INC, INC, INC])).path).toEqual({ init: 1, steps: [INC, INC] });
+  });
+
+  it("starts at the initial state furthest along, whatever the order of the initial states", () => {
+    // Initial states 2 and 0; the walk from 0 (ordinal 1) reaches 2 last of all, one step before 3.
+    const checker = new PathChecker(counterModel("below3", [2, 0]));
+    const found = counterexample("below3", [INC, DEC, INC, INC, INC], 1);
+    expect(checker.walk(1, found.path.steps, { exact: true })).toEqual(found);
+    expect(cutCycles(checker, found).path).toEqual({ init: 0, steps: [INC] });
   });
 });
 
