@@ -30,7 +30,9 @@ export default {
   coverageAnalysis: "perTest",
   incremental: true,
   incrementalFile: `${report}.incremental.json`,
-  ignoreStatic: true,
+  // A static mutant (in code that runs as its module loads) needs every test of the scope, with
+  // modules loaded afresh; scopes that set `isolate` test them, the others leave them out.
+  ignoreStatic: chosen.isolate !== true,
   // CONCURRENCY=1 leaves one of the two cores to whatever else the machine runs.
   concurrency: process.env.CONCURRENCY ? Number(process.env.CONCURRENCY) : 2,
   // A mutant's limit is 3 times its tests' time in the initial run plus 10 s: the factor

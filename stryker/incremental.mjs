@@ -51,3 +51,17 @@ export function mergeIncremental(reports, current) {
   }
   return { ...reports[0], files, testFiles };
 }
+
+/**
+ * `report` without its undetected mutants (survived, not covered, or left
+ * out as static), so Stryker tests them again while it reuses the verdicts
+ * of those a test killed: for a file judged under other settings, where a
+ * survivor's verdict may not hold but a killed mutant stays killed.
+ */
+export function withoutUndetected(report) {
+  const undetected = new Set(["Survived", "NoCoverage", "Ignored"]);
+  const files = {};
+  for (const [name, file] of Object.entries(report.files))
+    files[name] = { ...file, mutants: file.mutants.filter((m) => !undetected.has(m.status)) };
+  return { ...report, files };
+}

@@ -28,7 +28,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { globSync } from "tinyglobby";
-import { mergeIncremental } from "./incremental.mjs";
+import { mergeIncremental, withoutUndetected } from "./incremental.mjs";
 import { SCOPES } from "./scopes.mjs";
 
 const args = process.argv.slice(2);
@@ -85,11 +85,19 @@ function groups(scope, toRun) {
 async function runStryker(scope, group, inputs) {
   const base = group.length === 1 ? reportBase(scope, group[0]) : `${reportBase(scope, group[0])}+${group.length - 1}`;
   const started = Date.now();
-  const saved = group.map((f) => `${reportBase(scope, f)}.incremental.json`).filter((f) => existsSync(f));
-  if (group.length > 1 && saved.length > 0) {
-    const reports = saved.map((f) => JSON.parse(readFileSync(f, "utf8")));
+  const saved = group.filter((f) => existsSync(`${reportBase(scope, f)}.incremental.json`));
+  // A file last judged with modules isolated otherwise has its undetected mutants tested again:
+  // a static one that survived without `isolate` may be killed with it (scopes.mjs).
+  const isolate = SCOPES[scope].isolate === true;
+  const rejudge = saved.filter((f) => (readResult(scope, f)?.isolate ?? false) !== isolate);
+  if (group.length > 1 || rejudge.length > 0) {
+    const reports = saved.map((f) => {
+      const report = JSON.parse(readFileSync(`${reportBase(scope, f)}.incremental.json`, "utf8"));
+      return rejudge.includes(f) ? withoutUndetected(report) : report;
+    });
     const current = (file) => (existsSync(file) ? readFileSync(file, "utf8") : undefined);
-    writeFileSync(`${base}.incremental.json`, JSON.stringify(mergeIncremental(reports, current)));
+    if (reports.length > 0)
+      writeFileSync(`${base}.incremental.json`, JSON.stringify(mergeIncremental(reports, current)));
   }
   const env = { ...process.env, MUTATE_SCOPE: scope, MUTATE_FILES: group.join(","), MUTATE_REPORT: base };
   // Stryker runs in a process group of its own, ended with this script: a
@@ -125,6 +133,7 @@ async function runStryker(scope, group, inputs) {
     const share = all === 0 ? seconds / group.length : (seconds * mutants[k]) / all;
     record(scope, file, report.files[file]?.mutants ?? [], {
       inputs: inputs.digest,
+      isolate,
       seconds: Math.round(share),
       ...(group.length > 1 ? { group: group.length } : {}),
     });

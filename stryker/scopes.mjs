@@ -5,6 +5,9 @@
  * spawn the CLI and so need dist/ built in Stryker's sandbox first. `group`
  * is how many files share one Stryker run (default 1): the checker's
  * initial test run takes about 4 minutes, paid once per run.
+ * `isolate` loads the modules afresh for each test file and judges static
+ * mutants (code run as a module loads) by all the scope's tests; without
+ * it, such mutants are left out of the score (stryker.config.mjs).
  * `skip` lists test files the scope leaves out of judging (still run by
  * `npm test`), `memory` the MiB a test process may hold before run.mjs
  * kills it (the mutant it ran is then a runtime error, left out of the score).
@@ -41,6 +44,9 @@ export const SCOPES = {
     tests: ["test/history/**/*.test.ts"],
     build: false,
     group: 4,
+    // Its parsers and models build tables and regular expressions as their modules load: judged
+    // with modules loaded afresh for each test file, and those static mutants by every test.
+    isolate: true,
   },
   checker: {
     mutate: ["checker/**/*.ts", "!checker/index.ts", "!checker/worker.ts", "!checker/distributed/worker.ts"],

@@ -8,7 +8,7 @@
 import { defineConfig } from "vitest/config";
 import { SCOPES } from "./scopes.mjs";
 
-const scope = (SCOPES as Record<string, { tests: string[]; skip?: string[]; build: boolean }>)[
+const scope = (SCOPES as Record<string, { tests: string[]; skip?: string[]; build: boolean; isolate?: boolean }>)[
   process.env["MUTATE_SCOPE"] ?? "kernel"
 ];
 
@@ -20,8 +20,10 @@ export default defineConfig({
     hookTimeout: 300_000,
     globalSetup: scope?.build === true ? ["stryker/global-setup.ts"] : [],
     pool: "forks",
-    // Load each module once per test runner, not once per test file per mutant: Stryker switches
-    // mutants through a global at run time, so a cached module still runs the active mutant.
-    isolate: false,
+    // By default each module loads once per test runner, not once per test file per mutant: Stryker
+    // switches mutants through a global, which code inside functions reads each time it runs. Code
+    // that runs as a module loads (a regular expression or table built once) sees only the mutant
+    // active at that load, so a scope whose survivors are there sets `isolate` (scopes.mjs).
+    isolate: scope?.isolate ?? false,
   },
 });

@@ -19,7 +19,10 @@ type Merge = (reports: readonly Report[], current: (file: string) => string | un
 
 // A plain script of stryker/ (run by node, not compiled): imported by a path TypeScript does not resolve.
 const script = "../../stryker/incremental.mjs";
-const { mergeIncremental } = (await import(script)) as { mergeIncremental: Merge };
+const { mergeIncremental, withoutUndetected } = (await import(script)) as {
+  mergeIncremental: Merge;
+  withoutUndetected: (report: Report) => Report;
+};
 
 /** One run's incremental report: file `mutated` with one mutant killed by test "1", in test file a.test.ts. */
 function run(mutated: string, testSource: string, ids: readonly [string, string]): Report {
@@ -78,5 +81,30 @@ describe("mergeIncremental", () => {
       "x.ts is in two of the reports",
     );
     expect(() => mergeIncremental([], () => undefined)).toThrow("no reports to merge");
+  });
+});
+
+describe("withoutUndetected", () => {
+  it("drops the mutants no test detected, keeping those killed or timed out and everything else", () => {
+    const statuses = ["Killed", "Survived", "Timeout", "NoCoverage", "Ignored", "RuntimeError", "CompileError"];
+    const report: Report = {
+      ...run("x.ts", "s", ["0", "1"]),
+      files: {
+        "x.ts": { source: "// x.ts", mutants: statuses.map((status, k) => ({ id: String(k), status })) },
+        "y.ts": { source: "// y.ts", mutants: [{ id: "9", status: "Survived" }] },
+      },
+    };
+    const kept = withoutUndetected(report);
+    expect(kept.files["x.ts"]!.mutants.map((m) => m.status)).toEqual([
+      "Killed",
+      "Timeout",
+      "RuntimeError",
+      "CompileError",
+    ]);
+    expect(kept.files["y.ts"]).toEqual({ source: "// y.ts", mutants: [] });
+    expect(kept.testFiles).toBe(report.testFiles);
+    expect(kept.schemaVersion).toBe("2");
+    // The report given is left as it was.
+    expect(report.files["x.ts"]!.mutants).toHaveLength(7);
   });
 });
