@@ -6,6 +6,7 @@
  */
 import { dirname, resolve } from "node:path";
 import { beforeEach, describe, expect, it, vi } from "vitest";
+import { usageMessage } from "../support/usage-message.js";
 
 const fs = vi.hoisted(() => ({
   /** Paths `accessSync` refuses. */
@@ -38,7 +39,6 @@ vi.mock("node:fs", async (original) => {
 const { mkdtempSync, writeFileSync } = await import("node:fs");
 const { tmpdir } = await import("node:os");
 const { join } = await import("node:path");
-const { UsageError } = await import("../../checker/usage-error.js");
 const { assertWritable, assertWritableDir, writeOutput } = await import("../../checker/output-paths.js");
 
 const dir = mkdtempSync(join(tmpdir(), "output-denied-"));
@@ -51,40 +51,30 @@ beforeEach(() => {
   fs.writeError = undefined;
 });
 
-function message(f: () => void): string {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(UsageError);
-    return (e as Error).message;
-  }
-  return "passed";
-}
-
 describe("assertWritable where access is refused", () => {
   it("an existing file that is not writable", () => {
     fs.denied.add(plain);
-    expect(message(() => assertWritable(plain, "--out"))).toBe(
+    expect(usageMessage(() => assertWritable(plain, "--out"))).toBe(
       `--out ${plain}: the file is not writable; give another path`,
     );
   });
 
   it("an existing writable file in a directory that is not: writing it needs no more", () => {
     fs.denied.add(dir);
-    expect(message(() => assertWritable(plain, "--out"))).toBe("passed");
+    expect(usageMessage(() => assertWritable(plain, "--out"))).toBe("passed");
   });
 
   it("a new file in a directory that is not writable", () => {
     fs.denied.add(dir);
     const file = join(dir, "new.json");
-    expect(message(() => assertWritable(file, "--json"))).toBe(`--json ${file}: directory ${dir} is not writable`);
+    expect(usageMessage(() => assertWritable(file, "--json"))).toBe(`--json ${file}: directory ${dir} is not writable`);
   });
 
   it("stdout needs no directory at all", () => {
     fs.denied.add(resolve("."));
     fs.missing.add(resolve("-"));
-    expect(message(() => assertWritable("-", "--json"))).toBe("passed");
-    expect(message(() => assertWritable("./x.json", "--json"))).toBe(
+    expect(usageMessage(() => assertWritable("-", "--json"))).toBe("passed");
+    expect(usageMessage(() => assertWritable("./x.json", "--json"))).toBe(
       `--json ./x.json: directory ${resolve(".")} is not writable`,
     );
   });
@@ -93,18 +83,22 @@ describe("assertWritable where access is refused", () => {
 describe("assertWritableDir where access is refused", () => {
   it("an existing directory that is not writable, named as given", () => {
     fs.denied.add(dir);
-    expect(message(() => assertWritableDir(dir, "--dir"))).toBe(`--dir ${dir}: directory ${dir} is not writable`);
+    expect(usageMessage(() => assertWritableDir(dir, "--dir"))).toBe(`--dir ${dir}: directory ${dir} is not writable`);
   });
 
   it("a new directory whose nearest existing ancestor is not writable: the ancestor is named", () => {
     fs.denied.add(dir);
     const wanted = join(dir, "a", "b");
-    expect(message(() => assertWritableDir(wanted, "--dir"))).toBe(`--dir ${wanted}: directory ${dir} is not writable`);
+    expect(usageMessage(() => assertWritableDir(wanted, "--dir"))).toBe(
+      `--dir ${wanted}: directory ${dir} is not writable`,
+    );
   });
 
   it("the path as the user wrote it, when it is the one found", () => {
     const unusual = `${dir}/./plain.txt`;
-    expect(message(() => assertWritableDir(unusual, "--dir"))).toBe(`--dir ${unusual}: ${unusual} is not a directory`);
+    expect(usageMessage(() => assertWritableDir(unusual, "--dir"))).toBe(
+      `--dir ${unusual}: ${unusual} is not a directory`,
+    );
   });
 
   it("no ancestor exists, up to the root", () => {
@@ -113,18 +107,22 @@ describe("assertWritableDir where access is refused", () => {
       fs.missing.add(at);
       if (dirname(at) === at) break;
     }
-    expect(message(() => assertWritableDir(wanted, "--dir"))).toBe(`--dir ${wanted}: no existing parent directory`);
+    expect(usageMessage(() => assertWritableDir(wanted, "--dir"))).toBe(
+      `--dir ${wanted}: no existing parent directory`,
+    );
   });
 });
 
 describe("writeOutput when the write fails", () => {
   it("without an errno, the message has no code", () => {
     fs.writeError = new Error("odd");
-    expect(message(() => writeOutput(plain, "x", "--json"))).toBe(`--json ${plain}: cannot write the file`);
+    expect(usageMessage(() => writeOutput(plain, "x", "--json"))).toBe(`--json ${plain}: cannot write the file`);
   });
 
   it("with one, it is named", () => {
     fs.writeError = Object.assign(new Error("full"), { code: "ENOSPC" });
-    expect(message(() => writeOutput(plain, "x", "--json"))).toBe(`--json ${plain}: cannot write the file (ENOSPC)`);
+    expect(usageMessage(() => writeOutput(plain, "x", "--json"))).toBe(
+      `--json ${plain}: cannot write the file (ENOSPC)`,
+    );
   });
 });

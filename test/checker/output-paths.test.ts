@@ -2,23 +2,13 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { UsageError } from "../../checker/load.js";
+import { usageMessage } from "../support/usage-message.js";
 import { assertWritable, assertWritableDir, writeOutput } from "../../checker/output-paths.js";
 
 const dir = mkdtempSync(join(tmpdir(), "output-paths-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const plain = join(dir, "plain.txt");
 writeFileSync(plain, "x");
-
-function message(f: () => void): string {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(UsageError);
-    return (e as Error).message;
-  }
-  return "passed";
-}
 
 describe("assertWritable", () => {
   it.each([
@@ -38,7 +28,7 @@ describe("assertWritable", () => {
     ],
     ["an empty name", "", "--json needs a file name"],
   ])("%s", (_what, path, expected) => {
-    expect(message(() => assertWritable(path, "--json"))).toBe(expected);
+    expect(usageMessage(() => assertWritable(path, "--json"))).toBe(expected);
   });
 
   it.skipIf(process.getuid?.() === 0)("a read-only file or directory (not as root, who may write anyway)", () => {
@@ -48,10 +38,10 @@ describe("assertWritable", () => {
     writeFileSync(file, "");
     chmodSync(file, 0o444);
     chmodSync(locked, 0o555);
-    expect(message(() => assertWritable(file, "--out"))).toBe(
+    expect(usageMessage(() => assertWritable(file, "--out"))).toBe(
       `--out ${file}: the file is not writable; give another path`,
     );
-    expect(message(() => assertWritable(join(locked, "g.json"), "--out"))).toBe(
+    expect(usageMessage(() => assertWritable(join(locked, "g.json"), "--out"))).toBe(
       `--out ${join(locked, "g.json")}: directory ${locked} is not writable`,
     );
     chmodSync(locked, 0o755);
@@ -66,7 +56,7 @@ describe("assertWritableDir", () => {
     ["under a plain file", join(plain, "sub"), `--dir ${join(plain, "sub")}: ${plain} is not a directory`],
     ["an empty name", "", "--dir needs a directory name"],
   ])("%s", (_what, path, expected) => {
-    expect(message(() => assertWritableDir(path, "--dir"))).toBe(expected);
+    expect(usageMessage(() => assertWritableDir(path, "--dir"))).toBe(expected);
   });
 });
 
@@ -75,6 +65,6 @@ describe("writeOutput", () => {
     const target = join(dir, "out.txt");
     writeOutput(target, "hello\n", "--json");
     expect(readFileSync(target, "utf8")).toBe("hello\n");
-    expect(message(() => writeOutput(dir, "x", "--json"))).toBe(`--json ${dir}: cannot write the file (EISDIR)`);
+    expect(usageMessage(() => writeOutput(dir, "x", "--json"))).toBe(`--json ${dir}: cannot write the file (EISDIR)`);
   });
 });
