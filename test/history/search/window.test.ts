@@ -149,6 +149,65 @@ describe("findViolatingWindow", () => {
     });
   });
 
+  it("a write that failed inside a window had no effect: a read of its value is a violation", () => {
+    const events = writesAndReads(20);
+    events.splice(
+      41,
+      0,
+      { type: "invoke", process: 3, f: "write", value: 99 },
+      { type: "fail", process: 3, f: "write", value: 99 },
+      { type: "invoke", process: 4, f: "read", value: null },
+      { type: "ok", process: 4, f: "read", value: 99 },
+    );
+    expect(run(events).violation).toMatchInlineSnapshot(`
+      {
+        "configurations": 29,
+        "first": 8,
+        "last": 24,
+        "ops": "8:write:ok 9:read:ok 10:write:ok 11:read:ok 12:write:ok 13:read:ok 14:write:ok 15:read:ok 16:write:ok 17:read:ok 18:write:ok 19:read:ok 20:write:ok 22:read:ok 23:read:ok 24:write:ok",
+        "prefix": "0,1,2,3,4,5,6,7,8,9,10,11,12",
+        "state": 11,
+      }
+    `);
+  });
+
+  it("unknown-outcome twins from before a window change nothing: the same answer and count for one or five", () => {
+    const info = (n: number): HistoryEvent[] =>
+      Array.from({ length: n }, (_, k): HistoryEvent[] => [
+        { type: "invoke", process: 10 + k, f: "write", value: 77 },
+        { type: "info", process: 10 + k, f: "write", value: 77 },
+      ]).flat();
+    const once = run(writesAndReads(40, [], info(1)));
+    expect(once).toMatchInlineSnapshot(`
+      {
+        "configurations": 264,
+        "stopped": undefined,
+        "violation": undefined,
+      }
+    `);
+    expect(run(writesAndReads(40, [], info(5)))).toEqual(once);
+  });
+
+  it("operations open across a window's edges become optional, in invocation order", () => {
+    // Process 2's write of 50 and process 3's read are open across many windows: carried in, then optional.
+    const events = writesAndReads(
+      30,
+      [],
+      [
+        { type: "invoke", process: 2, f: "write", value: 50 },
+        { type: "invoke", process: 3, f: "read", value: null },
+      ],
+    );
+    events.push({ type: "ok", process: 3, f: "read", value: 50 }, { type: "ok", process: 2, f: "write", value: 50 });
+    expect(run(events)).toMatchInlineSnapshot(`
+      {
+        "configurations": 170,
+        "stopped": undefined,
+        "violation": undefined,
+      }
+    `);
+  });
+
   it("stops when the budget runs out, with the reason", () => {
     const ops = operationsOf(writesAndReads(40, [23]));
     const found = findViolatingWindow(
