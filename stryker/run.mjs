@@ -86,8 +86,8 @@ async function runStryker(scope, group, inputs) {
   const base = group.length === 1 ? reportBase(scope, group[0]) : `${reportBase(scope, group[0])}+${group.length - 1}`;
   const started = Date.now();
   const saved = group.filter((f) => existsSync(`${reportBase(scope, f)}.incremental.json`));
-  // A file last judged with modules isolated otherwise has its undetected mutants tested again:
-  // a static one that survived without `isolate` may be killed with it (scopes.mjs).
+  // A file last judged under the other `isolate` setting (scopes.mjs; records before it had none:
+  // false) has its undetected mutants tested again: a static one that survived without it may not with it.
   const isolate = SCOPES[scope].isolate === true;
   const rejudge = saved.filter((f) => (readResult(scope, f)?.isolate ?? false) !== isolate);
   if (group.length > 1 || rejudge.length > 0) {

@@ -7,7 +7,8 @@
  * initial test run takes about 4 minutes, paid once per run.
  * `isolate` loads the modules afresh for each test file and judges static
  * mutants (code run as a module loads) by all the scope's tests; without
- * it, such mutants are left out of the score (stryker.config.mjs).
+ * it, such a mutant is left out of the score, or counted as survived when
+ * a test also reaches its line after the load (stryker.config.mjs).
  * `skip` lists test files the scope leaves out of judging (still run by
  * `npm test`), `memory` the MiB a test process may hold before run.mjs
  * kills it (the mutant it ran is then a runtime error, left out of the score).

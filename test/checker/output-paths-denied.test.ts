@@ -5,7 +5,7 @@
  * output-paths.test.ts covers the real file system.
  */
 import { dirname, resolve } from "node:path";
-import { beforeEach, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { usageMessage } from "../support/usage-message.js";
 
 const fs = vi.hoisted(() => ({
@@ -36,12 +36,13 @@ vi.mock("node:fs", async (original) => {
   };
 });
 
-const { mkdtempSync, writeFileSync } = await import("node:fs");
+const { mkdtempSync, rmSync, writeFileSync } = await import("node:fs");
 const { tmpdir } = await import("node:os");
 const { join } = await import("node:path");
 const { assertWritable, assertWritableDir, writeOutput } = await import("../../checker/output-paths.js");
 
 const dir = mkdtempSync(join(tmpdir(), "output-denied-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const plain = join(dir, "plain.txt");
 writeFileSync(plain, "x");
 
