@@ -7,16 +7,16 @@
  *
  * A segment is one batch in V8's structured-clone format (`v8.serialize`,
  * the encoding `postMessage` uses to hand states to parallel workers): the
- * states as plain data plus their index, fingerprint and depth arrays.
- * States read back are plain copies; the model's `adopt` makes them
- * expandable again (protocols intern node states).
+ * states as plain data, or as the words of the model's codec, plus their
+ * index, fingerprint and depth arrays. States read back as plain copies
+ * are adopted by the model to be expandable again (protocols intern node
+ * states).
  */
 import { mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { deserialize, serialize, setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
-import type { FrontierBatch } from "./frontier.js";
 
 /**
  * What the waiting states may take in memory: a fixed number of bytes (a
@@ -134,8 +134,8 @@ export class SpillArea {
   }
 }
 
-/** The segment files of one frontier, oldest first. */
-export class DiskSegments<S> {
+/** The segment files of one frontier, oldest first: batches of entries, `states` one slot per entry. */
+export class DiskSegments<B extends { readonly states: readonly unknown[] }> {
   private readonly files: { readonly file: string; readonly count: number }[] = [];
   private first = 0;
   /** States waiting on disk. */
@@ -152,7 +152,7 @@ export class DiskSegments<S> {
   }
 
   /** Appends a batch as a new segment (the newest). */
-  write(batch: FrontierBatch<S>): void {
+  write(batch: B): void {
     if (batch.states.length === 0) return;
     const bytes = serialize(batch);
     const file = this.area.nextFile(this.prefix);
@@ -164,14 +164,14 @@ export class DiskSegments<S> {
   }
 
   /** Reads and deletes the oldest segment (FIFO), or the newest (`newest: true`, for handing work to another worker). */
-  read(where: { readonly newest: boolean }): FrontierBatch<S> | undefined {
+  read(where: { readonly newest: boolean }): B | undefined {
     if (this.segments === 0) return undefined;
     const entry = where.newest ? this.files.pop()! : this.files[this.first++]!;
     if (this.first > 1024 && this.first * 2 > this.files.length) {
       this.files.splice(0, this.first);
       this.first = 0;
     }
-    const batch = deserialize(readFileSync(entry.file)) as FrontierBatch<S>;
+    const batch = deserialize(readFileSync(entry.file)) as B;
     unlinkSync(entry.file);
     this.length -= entry.count;
     return batch;

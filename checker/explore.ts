@@ -164,7 +164,7 @@ class Exploration<S> {
             budgetBytes: queueBytes(queueBudget(options, this.budget), () => this.dataBytes()),
           })
         : undefined;
-    const frontier = new Frontier<S>(order, this.spill);
+    const frontier = new Frontier<S>(order, this.spill, model.codec);
     this.frontier = frontier;
     const live = model.properties.filter((p): p is LivenessProperty<S> => isLiveness(p.kind));
     this.edges =

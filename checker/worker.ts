@@ -84,8 +84,8 @@ const spill = spillPolicy(
   new SpillArea(setup.spill.directory),
   setup.spill.prefix,
 );
-let current = new Frontier<unknown>("fifo", spill);
-let next = new Frontier<unknown>("fifo", spill);
+let current = new Frontier<unknown>("fifo", spill, model.codec);
+let next = new Frontier<unknown>("fifo", spill, model.codec);
 const expander = new Expander(
   model,
   store,
@@ -142,11 +142,14 @@ parentPort!.on("message", (request: WorkerRequest) => {
       expander.addInitial();
       parentPort!.postMessage(report());
       return;
-    case "level":
+    case "level": {
+      // The level just expanded is empty: its frontier takes the next level's states.
+      const spent = current;
       current = next;
-      next = new Frontier("fifo", spill);
+      next = spent.length === 0 ? spent.reuse() : new Frontier("fifo", spill, model.codec);
       parentPort!.postMessage(report(run(request.deadline)));
       return;
+    }
     case "resume":
       parentPort!.postMessage(report(run(request.deadline)));
       return;

@@ -69,6 +69,7 @@ export type {
   SometimesProperty,
   Spec,
   SpecDefinition,
+  StateCodec,
   SuccessorSink,
   VariantDef,
   VariantInfo,

@@ -485,6 +485,26 @@ export interface Model<S = unknown> {
    * cache per object (protocols intern node states) need this.
    */
   adopt?(state: S): S;
+  /** A compact form of the states waiting in a search's queue (see StateCodec); absent: they wait as objects. */
+  readonly codec?: StateCodec<S>;
+}
+
+/**
+ * States as 32-bit words, for the states waiting in a search's queue. A
+ * queue of objects costs the garbage collector a copy of each (they outlive
+ * the young generation) and a few hundred bytes each; as words outside the
+ * JS heap, tens of bytes and no copy.
+ */
+export interface StateCodec<S> {
+  /** How many words `encode` writes for `state`, or -1 for a state this codec leaves as it is (the queue keeps the object). */
+  size(state: S): number;
+  /**
+   * Writes `state`'s words (`size(state)` of them) to `out` from `at`, or
+   * returns false for a state it leaves as it is after all.
+   */
+  encode(state: S, out: Int32Array, at: number): boolean;
+  /** The state (equal to the one encoded) whose words are `words[from, to)`. */
+  decode(words: Int32Array, from: number, to: number): S;
 }
 
 /** How often an action was tried (evaluated) and enabled (produced a successor). */
@@ -916,6 +936,7 @@ export function deriveModel<S>(model: Model<S>, overrides: Partial<Model<S>>): M
     successors: (state, fp, sink) => model.successors(state, fp, sink),
     withinConstraint: (state) => model.withinConstraint(state),
     ...(model.adopt ? { adopt: (state: S) => model.adopt!(state) } : {}),
+    ...(model.codec ? { codec: model.codec } : {}),
     ...overrides,
   };
 }

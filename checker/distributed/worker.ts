@@ -100,8 +100,8 @@ class PartitionWorker {
   private readonly own: PartitionStore;
   private readonly routing: RoutingSet;
   private readonly expander: Expander<unknown>;
-  private current = new Frontier<unknown>("fifo");
-  private next = new Frontier<unknown>("fifo");
+  private current: Frontier<unknown>;
+  private next: Frontier<unknown>;
   private readonly outbox: Outbox[];
   /** The level under way (-2 before the first). */
   private level = -2;
@@ -128,6 +128,8 @@ class PartitionWorker {
     private readonly model: Model<unknown>,
   ) {
     this.finished = new Promise((resolve) => (this.finish = resolve));
+    this.current = new Frontier("fifo", undefined, model.codec);
+    this.next = new Frontier("fifo", undefined, model.codec);
     this.subjects = subjects(options.run);
     const n = setup.partitions;
     this.own = new PartitionStore(options.partition, n);
@@ -214,7 +216,7 @@ class PartitionWorker {
     this.received.fill(0);
     this.routing.nextLevel();
     this.current = this.next;
-    this.next = new Frontier("fifo");
+    this.next = new Frontier("fifo", undefined, this.model.codec);
     const early = this.early;
     this.early = [];
     for (const m of early) this.data(m);

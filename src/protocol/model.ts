@@ -57,8 +57,9 @@ import {
   removeAt,
   type ItemInfo,
 } from "./hashing.js";
-import { networkSemantics, type ItemTable, type NetworkSemantics } from "./network.js";
-import { nodeReader, nodeReplacer, type NodeReader, type NodeReplacer } from "./node-record.js";
+import { networkSemantics, type NetworkSemantics } from "./network.js";
+import { nodeBuilder, nodeReader, nodeReplacer, type NodeReader, type NodeReplacer } from "./node-record.js";
+import { ProtocolCodec, type CodecHost } from "./codec.js";
 import { userCall } from "./user-call.js";
 
 /** Parameter values as the model passes them to the user's code. */
@@ -88,6 +89,8 @@ interface TimerEffect {
 /** What the model knows of one distinct node state at one node index. */
 interface NodeInfo {
   readonly state: unknown;
+  /** Its position among the distinct states of its node (see codec.ts). */
+  readonly id: number;
   /** This node state's contribution to the global fingerprint at its index. */
   readonly c1: number;
   readonly c2: number;
@@ -105,7 +108,7 @@ interface NodeInfo {
 type Consumed = number | TimerEntry | undefined;
 
 /** The protocol's transition system, as the checker sees it. */
-export class ProtocolModel implements Model<ProtocolState>, FaultHost {
+export class ProtocolModel implements Model<ProtocolState>, FaultHost, CodecHost {
   readonly spec: string;
   readonly properties;
   readonly deadlock: boolean;
@@ -122,10 +125,15 @@ export class ProtocolModel implements Model<ProtocolState>, FaultHost {
   private readonly setups: NodeSetup<Params>[] = [];
   private readonly nodeIndex = new Map<NodeId, number>();
   private readonly memo: Map<unknown, NodeInfo>[] = [];
+  /** Each node's distinct states, by id. */
+  private readonly nodeStates: unknown[][] = [];
+  /** How many envelopes and timer entries are interned (the next one's id). */
+  private itemCount = 0;
+  readonly codec: ProtocolCodec;
   private readonly interner = new Interner();
   /** Objects of revived states (read back from disk or from another worker) and their adopted versions (see `adopted`). */
   private readonly adoptions = new WeakMap<object, object>();
-  readonly items: ItemTable = new Map<object, ItemInfo>();
+  readonly items = new Map<object, ItemInfo & { readonly id: number }>();
   readonly net: NetworkSemantics;
   private readonly faults: FaultInjector;
   private readonly constraint: ((s: ProtocolState) => boolean) | undefined;
@@ -141,6 +149,12 @@ export class ProtocolModel implements Model<ProtocolState>, FaultHost {
   private readonly current: unknown[] = [];
   /** Their NodeInfo, looked up once per expanded state (deliveries read them per message and receiver). */
   private readonly infos: NodeInfo[] = [];
+  /** The successor `emit` pushed last, the node it changed and that node's new state id (read by the codec). */
+  private pushed: ProtocolState | undefined;
+  private pushedNode = 0;
+  private pushedId = 0;
+  /** The node states of a state being encoded (reused). */
+  private readonly encoded: unknown[] = [];
   // The state being expanded, with its fingerprint and the sink of its successors (set by `successors`).
   private state!: ProtocolState;
   private fp!: Fingerprint;
@@ -183,12 +197,41 @@ export class ProtocolModel implements Model<ProtocolState>, FaultHost {
         this.nodeRole.push(role);
         this.nodeRoleNames.push(roleName);
         this.memo.push(new Map());
+        this.nodeStates.push([]);
       }
     }
     for (const id of this.nodeIds)
       this.setups.push({ self: id, params: paramValues, nodes: this.nodeIds, roles: roleIds });
     this.replaceNode = nodeReplacer(this.nodeIds);
     this.readNodes = nodeReader(this.nodeIds);
+    this.codec = new ProtocolCodec(this, nodeBuilder(this.nodeIds));
+  }
+
+  writeNodeStateIds(state: ProtocolState, out: Int32Array, at: number): boolean {
+    const n = this.nodeIds.length;
+    if (state === this.pushed) {
+      // The successor just pushed (the queue encodes it as it is pushed): the expanded state's nodes, one replaced.
+      const infos = this.infos;
+      for (let i = 0; i < n; i++) out[at + i] = infos[i]!.id;
+      out[at + this.pushedNode] = this.pushedId;
+      return true;
+    }
+    const nodes = this.encoded;
+    this.readNodes(state.nodes, nodes);
+    for (let i = 0; i < n; i++) {
+      const info = this.memo[i]!.get(nodes[i]);
+      if (info === undefined) return false;
+      out[at + i] = info.id;
+    }
+    return true;
+  }
+
+  nodeState(i: number, id: number): unknown {
+    return this.nodeStates[i]![id];
+  }
+
+  itemId(item: object): number {
+    return this.items.get(item)?.id ?? -1;
   }
 
   /** `role: receive Type`, `role: timer Type`, `role: Type` (a choice), or the fault (`crash`, `lose`...). */
@@ -322,6 +365,7 @@ export class ProtocolModel implements Model<ProtocolState>, FaultHost {
     this.state = state;
     this.fp = fp;
     this.sink = sink;
+    this.pushed = undefined;
     const labels = sink.labels;
     const down = state.down;
     const infos = this.infos;
@@ -500,6 +544,9 @@ export class ProtocolModel implements Model<ProtocolState>, FaultHost {
     const result = this.scratch;
     result.hi = h1 >>> 0;
     result.lo = h2 >>> 0;
+    this.pushed = next;
+    this.pushedNode = i;
+    this.pushedId = out.next.id;
     sink.push(next, result, label);
   }
 
@@ -659,6 +706,7 @@ export class ProtocolModel implements Model<ProtocolState>, FaultHost {
     deepFreeze(canonical);
     const info: NodeInfo = {
       state: canonical,
+      id: this.nodeStates[i]!.push(canonical) - 1,
       c1: mix(fp.hi, i + 1),
       c2: mix(fp.lo, (i + 1) ^ 0x5bd1e995),
       outcomes: new Map(),
@@ -685,7 +733,8 @@ export class ProtocolModel implements Model<ProtocolState>, FaultHost {
     if (this.items.has(item)) return;
     deepFreeze(item);
     const fp = this.interner.last;
-    this.items.set(item, { item, c1: mix(fp.hi, salt), c2: mix(fp.lo, salt ^ 0x27d4eb2f), channel });
+    const id = this.itemCount++;
+    this.items.set(item, { item, id, c1: mix(fp.hi, salt), c2: mix(fp.lo, salt ^ 0x27d4eb2f), channel });
   }
 
   /** The network's fingerprint contribution (interning envelopes not seen yet: states from outside, as in replays). */
