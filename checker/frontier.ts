@@ -217,38 +217,30 @@ export class Frontier<S> {
     this.states.length = 0;
     // States that went to disk as objects are plain copies, for the model to adopt; those from `back` are its own.
     const revive = segment !== undefined ? this.spill!.revive : undefined;
-    const { states, indices, his, los, depths, words, starts } = batch;
-    for (let k = 0; k < states.length; k++) {
-      const state = states[k];
+    const { indices, his, los, depths, words } = batch;
+    forEachEntry(batch, (k, state, from, to) => {
       if (state !== undefined) this.put(revive ? revive(state) : state, indices[k]!, his[k]!, los[k]!, depths[k]!);
       else {
         this.entry(indices[k]!, his[k]!, los[k]!, depths[k]!);
-        this.append(words!, starts![k]!, k + 1 < states.length ? starts![k + 1]! : words!.length);
+        this.append(words!, from, to);
       }
-    }
+    });
     return true;
   }
 
   /** A segment read back from disk as states, the ones stored as objects adopted by the model. */
   private revived(segment: Segment<S>): FrontierBatch<S> {
     const revive = this.spill!.revive;
-    const { words, starts } = segment;
-    const n = segment.states.length;
     const states: S[] = [];
-    for (let k = 0; k < n; k++) {
-      const s = segment.states[k];
-      states.push(
-        s !== undefined
-          ? revive(s)
-          : this.codec!.decode(words!, starts![k]!, k + 1 < n ? starts![k + 1]! : words!.length),
-      );
-    }
+    forEachEntry(segment, (_, state, from, to) =>
+      states.push(state !== undefined ? revive(state) : this.codec!.decode(segment.words!, from, to)),
+    );
     return { ...segment, states };
   }
 
   /** Removes up to `count` in-memory entries from the back, as states. */
   private cut(count: number): FrontierBatch<S> {
-    const from = this.tail - Math.max(0, Math.min(count, this.tail - this.head));
+    const from = this.backFrom(count);
     const states: S[] = [];
     for (let k = from; k < this.tail; k++) states.push(this.stateAt(k));
     return this.cutEntries(from, states);
@@ -256,7 +248,7 @@ export class Frontier<S> {
 
   /** Removes up to `count` in-memory entries from the back, encoded states as words (to write to disk). */
   private cutSegment(count: number): Segment<S> {
-    const from = this.tail - Math.max(0, Math.min(count, this.tail - this.head));
+    const from = this.backFrom(count);
     // Dense, its length the entry count: an encoded entry's slot holds undefined, not a hole.
     const states = Array.from({ length: this.tail - from }, (_, k) => this.states[from + k]);
     this.states.length = Math.min(this.states.length, from);
@@ -265,6 +257,11 @@ export class Frontier<S> {
     const starts = this.starts.slice(from, this.tail).map((s) => s - first);
     const words = this.words.slice(first, this.wordEnd);
     return { ...this.cutEntries(from, states), words, starts };
+  }
+
+  /** Where the last `count` in-memory entries (or all of them, if fewer) start. */
+  private backFrom(count: number): number {
+    return this.tail - Math.max(0, Math.min(count, this.tail - this.head));
   }
 
   /** Removes the entries from `from` on, whose states are `states`. */
@@ -372,16 +369,24 @@ interface Segment<S> extends Omit<FrontierBatch<S>, "states"> {
   readonly starts?: Int32Array;
 }
 
+/** Where entry k's words start in a segment (its end past the last entry; 0 without words). */
+function wordAt(segment: Segment<unknown>, k: number): number {
+  const { words, starts } = segment;
+  if (words === undefined || starts === undefined) return 0;
+  return k < starts.length ? starts[k]! : words.length;
+}
+
+/** Calls `visit` with each entry of a segment: its state if kept as an object, and where its words are. */
+function forEachEntry<S>(
+  segment: Segment<S>,
+  visit: (k: number, state: S | undefined, from: number, to: number) => void,
+): void {
+  for (let k = 0; k < segment.states.length; k++)
+    visit(k, segment.states[k], wordAt(segment, k), wordAt(segment, k + 1));
+}
+
+/** Entries `[from, to)` of a batch or segment. */
 function slice<B extends Segment<unknown>>(batch: B, from: number, to: number): B {
-  const { words, starts } = batch;
-  const encoded =
-    words !== undefined && starts !== undefined
-      ? (() => {
-          const first = from < starts.length ? starts[from]! : words.length;
-          const end = to < starts.length ? starts[to]! : words.length;
-          return { words: words.slice(first, end), starts: starts.slice(from, to).map((s) => s - first) };
-        })()
-      : {};
   return {
     ...batch,
     states: batch.states.slice(from, to),
@@ -389,8 +394,16 @@ function slice<B extends Segment<unknown>>(batch: B, from: number, to: number): 
     his: batch.his.slice(from, to),
     los: batch.los.slice(from, to),
     depths: batch.depths.slice(from, to),
-    ...encoded,
+    ...sliceWords(batch, from, to),
   };
+}
+
+/** The words of entries `[from, to)` of a segment, their starts rebased to 0 (nothing for a batch without words). */
+function sliceWords(segment: Segment<unknown>, from: number, to: number): Pick<Segment<unknown>, "words" | "starts"> {
+  const { words, starts } = segment;
+  if (words === undefined || starts === undefined) return {};
+  const first = wordAt(segment, from);
+  return { words: words.slice(first, wordAt(segment, to)), starts: starts.slice(from, to).map((s) => s - first) };
 }
 
 function grow<T extends Int32Array | Uint32Array>(from: T, to: T): T {
