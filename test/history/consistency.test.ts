@@ -21,7 +21,7 @@ import {
   type HistoryEvent,
   type SessionGuarantee,
 } from "../../src/history/index.js";
-import { corpusDir } from "./support/corpus.js";
+import { corpusDir, parseCorpus } from "./support/corpus.js";
 import {
   causalityViolation,
   ownWriteUnseen,
@@ -226,7 +226,7 @@ describe("explanations", () => {
 
   it("the HTML report of c50-bad has a timeline row per process and marks the stuck operations", () => {
     const file = "kv/c50-bad.txt";
-    const h = parseHistory(readFileSync(resolve(corpusDir, file)), { file });
+    const h = parseCorpus(file);
     const report = checkLinearizability(h.events, kvModel);
     const page = renderHtmlReport({ title: file, history: h.events, report, model: kvModel });
     expect(report.result).toBe("violation");

@@ -2,25 +2,18 @@
  * The 109 histories of Porcupine's test data: every checker gives the verdict
  * of expected.tsv (which Porcupine agrees with).
  */
-import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
   checkLinearizability,
   checkSequentialConsistency,
   createIncrementalChecker,
   kvModel,
-  parseHistory,
   registerModel,
   type Operation,
-  type ParsedHistory,
 } from "../../src/history/index.js";
-import { corpusDir, expectedVerdicts, modelFor } from "./support/corpus.js";
+import { expectedVerdicts, modelFor, parseCorpus } from "./support/corpus.js";
 
 const rows = expectedVerdicts();
-const parsed = new Map<string, ParsedHistory>(
-  rows.map(({ file }) => [file, parseHistory(readFileSync(resolve(corpusDir, file)), { file })]),
-);
 
 describe("the Porcupine corpus", () => {
   it("has 109 histories: 103 etcd logs (24 linearizable) and 6 kv histories (3 linearizable)", () => {
@@ -31,23 +24,23 @@ describe("the Porcupine corpus", () => {
   });
 
   it("parses to the expected formats and sizes", () => {
-    expect(parsed.get("etcd/etcd_000.log")!.format).toBe("etcd");
-    expect(parsed.get("etcd/etcd_095.log")!.format).toBe("empty");
-    expect(parsed.get("etcd/etcd_100.log")!.format).toBe("etcd");
-    expect(parsed.get("kv/c50-ok.txt")!.format).toBe("kv");
-    expect(parsed.get("kv/c50-ok.txt")!.events.length).toBe(3424);
-    expect(parsed.get("etcd/etcd_000.log")!.events.length).toBe(170);
+    expect(parseCorpus("etcd/etcd_000.log").format).toBe("etcd");
+    expect(parseCorpus("etcd/etcd_095.log").format).toBe("empty");
+    expect(parseCorpus("etcd/etcd_100.log").format).toBe("etcd");
+    expect(parseCorpus("kv/c50-ok.txt").format).toBe("kv");
+    expect(parseCorpus("kv/c50-ok.txt").events.length).toBe(3424);
+    expect(parseCorpus("etcd/etcd_000.log").events.length).toBe(170);
   });
 
   it.each(rows)("$file is $expected", ({ file, expected }) => {
-    const report = checkLinearizability(parsed.get(file)!.events, modelFor(file));
+    const report = checkLinearizability(parseCorpus(file).events, modelFor(file));
     expect(report.result).toBe(expected);
   });
 
   it.each(rows.filter((r) => r.file.startsWith("etcd/")))(
     "$file is $expected without the quick checks (search only)",
     ({ file, expected }) => {
-      expect(checkLinearizability(parsed.get(file)!.events, registerModel, { quickChecks: false }).result).toBe(
+      expect(checkLinearizability(parseCorpus(file).events, registerModel, { quickChecks: false }).result).toBe(
         expected,
       );
     },
@@ -57,18 +50,18 @@ describe("the Porcupine corpus", () => {
     const checker = createIncrementalChecker(registerModel);
     const got = rows
       .filter((r) => r.file.startsWith("etcd/"))
-      .map((r) => checker.check(parsed.get(r.file)!.events).result);
+      .map((r) => checker.check(parseCorpus(r.file).events).result);
     expect(got).toEqual(rows.filter((r) => r.file.startsWith("etcd/")).map((r) => r.expected));
   });
 
   it("every linearizable history is sequentially consistent", () => {
     for (const { file } of rows.filter((r) => r.expected === "linearizable")) {
-      expect(checkSequentialConsistency(parsed.get(file)!.events, modelFor(file)).result).toBe("sequential");
+      expect(checkSequentialConsistency(parseCorpus(file).events, modelFor(file)).result).toBe("sequential");
     }
   });
 
   it("kv c50-ok is linearizable without partitioning only if the search finishes: never a wrong verdict, never a crash", () => {
-    const report = checkLinearizability(parsed.get("kv/c50-ok.txt")!.events, kvModel, {
+    const report = checkLinearizability(parseCorpus("kv/c50-ok.txt").events, kvModel, {
       partition: false,
       timeoutMs: 3000,
       maxMemoryBytes: 32 * 1024 * 1024,
@@ -79,7 +72,7 @@ describe("the Porcupine corpus", () => {
   });
 
   it("kv c50-ok, partitioned: a witness per key that the kv model replays in real-time order, found without backtracking", () => {
-    const report = checkLinearizability(parsed.get("kv/c50-ok.txt")!.events, kvModel);
+    const report = checkLinearizability(parseCorpus("kv/c50-ok.txt").events, kvModel);
     expect(report.result).toBe("linearizable");
     if (report.result !== "linearizable") return;
     // One configuration per operation: writes tried by the deadlines the gets show (completion order alone took 220,475, invocation order, Porcupine's, 169,794).
@@ -109,7 +102,7 @@ describe("the Porcupine corpus", () => {
   });
 
   it("a violation names the partition, a partial linearization and the operations that could not follow it", () => {
-    const report = checkLinearizability(parsed.get("kv/c10-bad.txt")!.events, kvModel);
+    const report = checkLinearizability(parseCorpus("kv/c10-bad.txt").events, kvModel);
     expect(report.result).toBe("violation");
     if (report.result !== "violation") return;
     const v = report.violations[0]!;

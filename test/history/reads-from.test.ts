@@ -13,18 +13,19 @@ import { pair } from "./support/serial.js";
  * Writes: x=1 (0), x=1 (1), y=2 (2), x=null (3); reads: x -> 1 (4), y -> 2 (5), x -> null (6).
  * Candidates: read 4 [0, 1], read 5 [2], read 6 [3, -1].
  */
-const history: ReadWriteHistory = toReadWrite(
-  operationsOf([
-    ...pair(0, "write", "x", 1),
-    ...pair(1, "write", "x", 1),
-    ...pair(0, "write", "y", 2),
-    ...pair(1, "write", "x", null),
-    ...pair(2, "read", "x", 1),
-    ...pair(2, "read", "y", 2),
-    ...pair(3, "read", "x", null),
-  ]),
-  "causal",
-);
+const history = (): ReadWriteHistory =>
+  toReadWrite(
+    operationsOf([
+      ...pair(0, "write", "x", 1),
+      ...pair(1, "write", "x", 1),
+      ...pair(0, "write", "y", 2),
+      ...pair(1, "write", "x", null),
+      ...pair(2, "read", "x", 1),
+      ...pair(2, "read", "y", 2),
+      ...pair(3, "read", "x", null),
+    ]),
+    "causal",
+  );
 
 /** Judges complete choices by `verdict` (by call number), refusing the pairs in `refused`. */
 class StandIn extends ReadsFromSearch {
@@ -64,7 +65,7 @@ class StandIn extends ReadsFromSearch {
 
 describe("ReadsFromSearch", () => {
   it("tries every choice depth-first, reads with fewer candidates first, and keeps the first failure noted", () => {
-    const search = new StandIn(history, new BudgetClock(), () => false);
+    const search = new StandIn(history(), new BudgetClock(), () => false);
     expect(search.run()).toEqual({ kind: "violation", violation: plainViolation("second", []) });
     expect(search.judged).toEqual(["5<2 4<0 6<3", "5<2 4<0 6<-1", "5<2 4<1 6<3", "5<2 4<1 6<-1"]);
     expect(search.readersSeen).toEqual(["1011000", "1010000", "0111000", "0110000"]);
@@ -72,13 +73,13 @@ describe("ReadsFromSearch", () => {
   });
 
   it("stops at the first consistent choice", () => {
-    const search = new StandIn(history, new BudgetClock(), (call) => call === 3);
+    const search = new StandIn(history(), new BudgetClock(), (call) => call === 3);
     expect(search.run()).toEqual({ kind: "ok" });
     expect(search.judged).toEqual(["5<2 4<0 6<3", "5<2 4<0 6<-1", "5<2 4<1 6<3"]);
   });
 
   it("a refused choice is never judged, and without a noted failure the violation says no choice works", () => {
-    const search = new StandIn(history, new BudgetClock(), () => false, ["4<0", "6<-1"]);
+    const search = new StandIn(history(), new BudgetClock(), () => false, ["4<0", "6<-1"]);
     expect(search.run()).toEqual({ kind: "violation", violation: plainViolation("no choice works", []) });
     expect(search.judged).toEqual(["5<2 4<1 6<3"]);
     expect(search.readers_()).toEqual([0, 0, 0, 0, 0, 0, 0]);
@@ -96,7 +97,7 @@ describe("ReadsFromSearch", () => {
   });
 
   it("reports each outcome with its counts", () => {
-    const ok = new StandIn(history, new BudgetClock(), (call) => call === 2).report(11);
+    const ok = new StandIn(history(), new BudgetClock(), (call) => call === 2).report(11);
     expect({ ...ok, durationMs: 0 }).toEqual({
       consistency: "causal",
       model: "read-write",
@@ -108,23 +109,23 @@ describe("ReadsFromSearch", () => {
       result: "causal",
       witness: [],
     });
-    const bad = new StandIn(history, new BudgetClock(), () => false).report(7);
+    const bad = new StandIn(history(), new BudgetClock(), () => false).report(7);
     expect(bad.result === "violation" && bad.violations).toEqual([plainViolation("second", [])]);
     expect(bad.partitionSummaries[0]!.result).toBe("violation");
-    const late = new StandIn(history, new BudgetClock({ timeoutMs: -1 }), () => true).report(7);
+    const late = new StandIn(history(), new BudgetClock({ timeoutMs: -1 }), () => true).report(7);
     expect(late.result === "unknown" && [late.reason, late.message]).toEqual([
       "timeout",
       "stopped at the time limit after 0 choices",
     ]);
     expect(late.partitionSummaries[0]!.result).toBe("unknown");
-    const full = new StandIn(history, new BudgetClock({ maxMemoryBytes: -1 }), () => true).report(7);
+    const full = new StandIn(history(), new BudgetClock({ maxMemoryBytes: -1 }), () => true).report(7);
     expect(full.result === "unknown" && full.message).toBe("stopped at the memory limit after 0 choices");
   });
 });
 
 describe("describe", () => {
   it("names the operation, its key, value and process", () => {
-    expect(history.ops.map(describeRw)).toEqual([
+    expect(history().ops.map(describeRw)).toEqual([
       "write[x](1) by process 0 (operation 1)",
       "write[x](1) by process 1 (operation 2)",
       "write[y](2) by process 0 (operation 3)",

@@ -10,28 +10,23 @@
  * test/history/search-effort.test.ts -u` rewrites the table; the commit says
  * why the counts moved.
  */
-import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { checkLinearizability, parseHistory } from "../../src/history/index.js";
+import { checkLinearizability } from "../../src/history/index.js";
 import { operationsOf } from "../../src/history/operations.js";
 import { BudgetClock } from "../../src/history/search/budget.js";
 import type { CandidateOrder } from "../../src/history/search/engine.js";
 import { preparePartitions } from "../../src/history/search/partition.js";
 import { StateSpace } from "../../src/history/search/state-space.js";
 import { searchLinearization } from "../../src/history/search/wgl.js";
-import { corpusDir, expectedVerdicts, modelFor } from "./support/corpus.js";
+import { expectedVerdicts, modelFor, parseCorpus } from "./support/corpus.js";
 
 const rows = expectedVerdicts();
-const events = new Map(
-  rows.map(({ file }) => [file, parseHistory(readFileSync(resolve(corpusDir, file)), { file }).events]),
-);
 
 /** Configurations of one order's search over each partition of a history, without restarts. */
 function searchEffort(file: string, order: CandidateOrder): number {
   const model = modelFor(file);
   let configurations = 0;
-  for (const p of preparePartitions(operationsOf(events.get(file)!), model)) {
+  for (const p of preparePartitions(operationsOf(parseCorpus(file).events), model)) {
     configurations += searchLinearization(p, new StateSpace(model, p.ops), new BudgetClock(), { order }).configurations;
   }
   return configurations;
@@ -41,7 +36,7 @@ describe("the linearizability search's effort on the Porcupine corpus", () => {
   it("checkLinearizability with its defaults: 263,955 configurations in all, pinned per history", async () => {
     const lines = rows.map(({ file }) => [
       file,
-      checkLinearizability(events.get(file)!, modelFor(file)).configurations,
+      checkLinearizability(parseCorpus(file).events, modelFor(file)).configurations,
     ]);
     expect(lines.reduce((sum, [, n]) => sum + Number(n), 0)).toBe(263_955);
     await expect(lines.map((l) => l.join("\t")).join("\n") + "\n").toMatchFileSnapshot(

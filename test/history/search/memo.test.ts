@@ -3,7 +3,7 @@
  * the memo's lookups (open, failed, earlier epochs), its growth and memory
  * count, and the fixed Zobrist sequence.
  */
-import { describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { ConfigMemo, configHash, DefiniteSet, zobristTable } from "../../../src/history/search/memo.js";
 
 describe("DefiniteSet", () => {
@@ -40,7 +40,11 @@ describe("DefiniteSet", () => {
 });
 
 describe("ConfigMemo", () => {
-  const z = zobristTable(64);
+  // Made by each test, not as the file loads (a table made at load makes its code's mutants static).
+  let z: ReturnType<typeof zobristTable>;
+  beforeEach(() => {
+    z = zobristTable(64);
+  });
 
   function set(...bits: number[]): DefiniteSet {
     const d = new DefiniteSet(64, z);

@@ -13,20 +13,21 @@ function tables(p: PreparedPartition): string[] {
   return p.ops.map((o, i) => `${o.id}:${p.unknown[i]}${p.readOnly[i]}:${p.bit[i]}:${p.previousTwin[i]}`);
 }
 
-const keyed = operationsOf([
-  ...pair(0, "write", "x", 1),
-  ...pair(1, "write", "y", 2, "info"),
-  ...pair(2, "read", "x", 1),
-  ...pair(3, "write", "x", 3, "fail"),
-  ...pair(4, "write", "y", 2, "info"),
-  ...pair(5, "cas", "x", [1, 4], "fail"),
-  ...pair(6, "write", "y", 5, "info"),
-  ...pair(7, "read", "y", null, "info"),
-]);
+const keyed = (): Operation[] =>
+  operationsOf([
+    ...pair(0, "write", "x", 1),
+    ...pair(1, "write", "y", 2, "info"),
+    ...pair(2, "read", "x", 1),
+    ...pair(3, "write", "x", 3, "fail"),
+    ...pair(4, "write", "y", 2, "info"),
+    ...pair(5, "cas", "x", [1, 4], "fail"),
+    ...pair(6, "write", "y", 5, "info"),
+    ...pair(7, "read", "y", null, "info"),
+  ]);
 
 describe("preparePartitions", () => {
   it("splits by key in order of first appearance, leaving out what the model ignores", () => {
-    const parts = preparePartitions(keyed, registerModel);
+    const parts = preparePartitions(keyed(), registerModel);
     expect(parts.map((p) => [p.key, p.ops.map((o) => o.id)])).toEqual([
       ["x", [0, 2, 5]],
       ["y", [1, 4, 6]],
@@ -42,11 +43,11 @@ describe("preparePartitions", () => {
   });
 
   it("without partitions, or told not to, the whole history is one partition with no key", () => {
-    const whole = preparePartitions(keyed, registerModel, { partition: false });
+    const whole = preparePartitions(keyed(), registerModel, { partition: false });
     expect(whole.map((p) => [p.key, p.ops.map((o) => o.id)])).toEqual([[null, [0, 1, 2, 4, 5, 6]]]);
     expect(tables(whole[0]!)).toEqual(["0:00:0:-1", "1:10:0:-1", "2:01:1:-1", "4:10:1:1", "5:01:2:-1", "6:10:2:-1"]);
     const { partition: _dropped, ...unpartitioned } = registerModel;
-    expect(preparePartitions(keyed, unpartitioned as Model<Json>).map((p) => p.key)).toEqual([null]);
+    expect(preparePartitions(keyed(), unpartitioned as Model<Json>).map((p) => p.key)).toEqual([null]);
   });
 
   it("operations without a key form the whole history, not a partition named ''", () => {
@@ -69,7 +70,7 @@ describe("preparePartitions", () => {
 
   it("a model without ignore leaves out failed operations only", () => {
     const { ignore: _dropped, readOnly: _r, ...plain } = registerModel;
-    const parts = preparePartitions(keyed, plain as Model<Json>, { partition: false });
+    const parts = preparePartitions(keyed(), plain as Model<Json>, { partition: false });
     expect(parts[0]!.ops.map((o) => o.id)).toEqual([0, 1, 2, 4, 6, 7]);
     expect(tables(parts[0]!)).toEqual(["0:00:0:-1", "1:10:0:-1", "2:00:1:-1", "4:10:1:1", "6:10:2:-1", "7:10:3:-1"]);
   });

@@ -8,24 +8,21 @@
  * test/history/search/sequential-effort.test.ts -u` rewrites the table; the
  * commit says why the counts moved.
  */
-import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseHistory } from "../../../src/history/index.js";
 import { operationsOf } from "../../../src/history/operations.js";
 import { BudgetClock } from "../../../src/history/search/budget.js";
 import type { CandidateOrder } from "../../../src/history/search/engine.js";
 import { preparePartitions } from "../../../src/history/search/partition.js";
 import { searchSequential } from "../../../src/history/search/sequential.js";
 import { StateSpace } from "../../../src/history/search/state-space.js";
-import { corpusDir, expectedVerdicts, modelFor } from "../support/corpus.js";
+import { expectedVerdicts, modelFor, parseCorpus } from "../support/corpus.js";
 
 const CAP = 5_000;
 
 /** Per partition of a history: the outcome's kind and configurations, in one order, without restarts. */
 function effort(file: string, order: CandidateOrder): string {
   const model = modelFor(file);
-  const events = parseHistory(readFileSync(resolve(corpusDir, file)), { file }).events;
+  const events = parseCorpus(file).events;
   return preparePartitions(operationsOf(events), model)
     .map((p) => {
       const outcome = searchSequential(p, new StateSpace(model, p.ops), new BudgetClock(), {
