@@ -40,8 +40,9 @@ export class EdnReader {
     if (word === "nil") return null;
     if (word === "true") return true;
     if (word === "false") return false;
-    if (/^[+-]?\d+N?$/.test(word)) return Number(word.replace(/N$/, ""));
-    if (/^[+-]?(\d+\.\d*|\d*\.\d+|\d+)([eE][+-]?\d+)?M?$/.test(word)) return Number(word.replace(/M$/, ""));
+    // parseFloat reads the number and stops at the suffix (N: big integer, M: big decimal).
+    if (/^[+-]?\d+N$/.test(word)) return parseFloat(word);
+    if (/^[+-]?(\d+\.\d*|\d*\.\d+|\d+)([eE][+-]?\d+)?M?$/.test(word)) return parseFloat(word);
     return word;
   }
 
@@ -122,7 +123,8 @@ export class EdnReader {
 
   /** Skips whitespace and commas. */
   skipSpace(): void {
-    while (this.pos < this.text.length && /[\s,]/.test(this.text[this.pos]!)) this.pos++;
+    // charAt past the end is "", which the test rejects.
+    while (/[\s,]/.test(this.text.charAt(this.pos))) this.pos++;
   }
 
   private fail(message: string): never {
