@@ -35,11 +35,14 @@ export default {
   ignoreStatic: chosen.isolate !== true,
   // CONCURRENCY=1 leaves one of the two cores to whatever else the machine runs.
   concurrency: process.env.CONCURRENCY ? Number(process.env.CONCURRENCY) : 2,
-  // A mutant's limit is 3 times its tests' time in the initial run plus 10 s: the factor
-  // covers a machine slowed by load; the 10 s is paid in full by every mutant that loops
-  // forever, common in search code (30 s here made them a large part of a run).
+  // A mutant's limit is 1.5 times its tests' time in the initial run (Stryker's default factor)
+  // plus 10 s. Mutation runs are made on an otherwise idle machine (README, Mutation testing):
+  // a factor of 3 for a loaded machine made each mutant that loops forever or blows up a search
+  // cost 3 times the time of every test reaching it (plus the run's overhead): about 150 s for a
+  // mutant in the history search's memo, whose 6 timeouts took most of the first 15 minutes of
+  // its run. The 10 s keeps a short run's noise from reading as a timeout.
   timeoutMS: 10_000,
-  timeoutFactor: 3,
+  timeoutFactor: 1.5,
   dryRunTimeoutMinutes: 30,
   reporters: ["clear-text", "progress", "html", "json"],
   htmlReporter: { fileName: `${report}.html` },
