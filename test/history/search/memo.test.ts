@@ -29,6 +29,14 @@ describe("DefiniteSet", () => {
     expect(d.hash).toBe(hash);
   });
 
+  it("an operation added right at the end moves the end, across a word boundary too", () => {
+    const d = new DefiniteSet(64, zobristTable(64));
+    d.toggle(31);
+    expect(d.toWord()).toBe(1);
+    d.toggle(32);
+    expect([d.fromWord(), d.toWord()]).toEqual([0, 2]);
+  });
+
   it("a full set ends at its size, and an emptied one starts over", () => {
     const d = new DefiniteSet(33, zobristTable(33));
     for (let b = 0; b < 33; b++) d.toggle(b);
@@ -82,6 +90,36 @@ describe("ConfigMemo", () => {
     memo.newEpoch();
     expect(memo.has(a, u, 0, configHash(a.hash, 0))).toBe(true);
     expect(memo.has(b, u, 0, configHash(b.hash, 0))).toBe(false);
+  });
+
+  it("a lookup matches state, first word and hash, not only the words", () => {
+    const memo = new ConfigMemo(0);
+    const u = new Uint32Array(0);
+    const d = set(0, 1, 40);
+    const hash = configHash(d.hash, 3);
+    memo.add(d, u, 3, hash);
+    // The same hash with another state: same bucket, other configuration.
+    expect(memo.has(d, u, 4, hash)).toBe(false);
+    // Other hashes, some of them in the same bucket: never the entry.
+    for (let k = 1; k <= 2000; k++) expect(memo.has(d, u, 3, hash + k)).toBe(false);
+    // {0..31, 33} and {1} keep the same one word (bit 1 of it), from word 1 and from word 0.
+    const high = set(...Array.from({ length: 32 }, (_, b) => b), 33);
+    const low = set(1);
+    expect([high.fromWord(), high.toWord(), low.fromWord(), low.toWord()]).toEqual([1, 2, 0, 1]);
+    memo.add(high, u, 0, 77);
+    expect(memo.has(high, u, 0, 77)).toBe(true);
+    expect(memo.has(low, u, 0, 77)).toBe(false);
+  });
+
+  it("stores an entry longer than twice its arena", () => {
+    const memo = new ConfigMemo(5000);
+    const u = new Uint32Array(5000).map((_, i) => i + 1);
+    const d = set(7);
+    memo.add(d, u, 0, configHash(d.hash, 0));
+    expect(memo.has(d, u, 0, configHash(d.hash, 0))).toBe(true);
+    const other = u.slice();
+    other[4999] = 0;
+    expect(memo.has(d, other, 0, configHash(d.hash, 0))).toBe(false);
   });
 
   it("keeps every entry as it grows, and counts its bytes", () => {
