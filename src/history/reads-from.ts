@@ -83,7 +83,7 @@ export abstract class ReadsFromSearch {
         {
           partition: null,
           operations: this.h.ops.length,
-          result: outcome.kind === "ok" ? ("ok" as const) : outcome.kind,
+          result: outcome.kind,
           configurations: this.configurations,
         },
       ],

@@ -96,6 +96,36 @@ describe("ReadsFromSearch", () => {
     expect(search.judged).toEqual([]);
   });
 
+  it("looks at the clock while it prunes, not only at complete choices", () => {
+    // Ten reads of x = 1 with two candidate writes each, then a read of z = 3 whose three candidates are all
+    // refused: 2^10 partial choices, none complete, so the clock is consulted only every so many steps.
+    const events = [...pair(0, "write", "x", 1), ...pair(1, "write", "x", 1)];
+    for (let p = 2; p < 12; p++) events.push(...pair(p, "read", "x", 1));
+    for (let p = 12; p < 15; p++) events.push(...pair(p, "write", "z", 3));
+    events.push(...pair(15, "read", "z", 3));
+    const h = toReadWrite(operationsOf(events), "causal");
+    const refused = ["15<12", "15<13", "15<14"];
+    const free = new StandIn(h, new BudgetClock(), () => true, refused);
+    expect(free.run()).toEqual({ kind: "violation", violation: plainViolation("no choice works", []) });
+    expect(free.judged).toEqual([]);
+    const late = new StandIn(h, new BudgetClock({ timeoutMs: -1 }), () => true, refused);
+    expect(late.run()).toEqual({ kind: "unknown", reason: "timeout" });
+  });
+
+  it("with one read, tries its next candidate after a failed choice; with none, judges the one empty choice", () => {
+    const one = toReadWrite(
+      operationsOf([...pair(0, "write", "x", 1), ...pair(1, "write", "x", 1), ...pair(2, "read", "x", 1)]),
+      "causal",
+    );
+    const second = new StandIn(one, new BudgetClock(), (call) => call === 2);
+    expect(second.run()).toEqual({ kind: "ok" });
+    expect(second.judged).toEqual(["2<0", "2<1"]);
+    const none = toReadWrite(operationsOf(pair(0, "write", "x", 1)), "causal");
+    const never = new StandIn(none, new BudgetClock(), () => false);
+    expect(never.run()).toEqual({ kind: "violation", violation: plainViolation("no choice works", []) });
+    expect(never.judged).toEqual([""]);
+  });
+
   it("reports each outcome with its counts", () => {
     const ok = new StandIn(history(), new BudgetClock(), (call) => call === 2).report(11);
     expect({ ...ok, durationMs: 0 }).toEqual({
