@@ -37,6 +37,16 @@ describe("causal consistency: what a violation says", () => {
     ]);
   });
 
+  it("an operation whose own causal past is left unplaced is not among those that cannot come next", () => {
+    // Process 2 writes z after its stuck read: the write is left unplaced too, but it waits for the read.
+    const h = [...causalityViolation.map((e) => ({ ...e })), ...serial([2, "write", "z", 5])];
+    const [message, prefix, stuck] = explained(checkCausalConsistency(h));
+    expect(message).toMatch(
+      /places 3 of 5 .*; none of these can come next: read\[x\] -> null by process 2 \(operation 5\)$/,
+    );
+    expect([prefix, stuck]).toEqual([[0, 2, 3], [4]]);
+  });
+
   it("reads that could only read from writes causally after them: named before any serialization is tried", () => {
     const h = serial([0, "read", "x", 1], [0, "write", "y", 1], [1, "read", "y", 1], [1, "write", "x", 1]);
     expect(explained(checkCausalConsistency(h))).toEqual([
