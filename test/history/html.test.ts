@@ -46,6 +46,21 @@ const odd: History = [
   ev("ok", 2, "read", '<b>&"x"</b>'),
 ];
 
+/** Both keys fine, each written twice, with one write on x whose outcome is unknown: a witness per key. */
+const fine: History = [
+  ev("invoke", 0, "write", 1, "x"),
+  ev("ok", 0, "write", 1, "x"),
+  ev("invoke", 0, "write", 1, "y"),
+  ev("ok", 0, "write", 1, "y"),
+  ev("invoke", 1, "write", 2, "y"),
+  ev("ok", 1, "write", 2, "y"),
+  ev("invoke", 3, "write", 7, "x"),
+  ev("invoke", 2, "read", null, "y"),
+  ev("ok", 2, "read", 2, "y"),
+  ev("invoke", 1, "read", null, "x"),
+  ev("ok", 1, "read", 1, "x"),
+];
+
 describe("renderHtmlReport", () => {
   it("opens the violating partition first, with its message, the partial linearization and the stuck read", () => {
     const r = report(twoKeys);
@@ -102,6 +117,7 @@ describe("renderHtmlReport", () => {
       renderHtmlReport({ title: "two keys", history: twoKeys, report: report(twoKeys), model: registerModel }),
       renderHtmlReport({ title: "odd", history: odd, report: report(odd), model: registerModel }),
       renderHtmlReport({ title: "whole", history: twoKeys, report: report(twoKeys, { partition: false }) }),
+      renderHtmlReport({ title: "fine", history: fine, report: report(fine), model: registerModel }),
     ];
     await expect(pages.join("\n<!-- next page -->\n")).toMatchFileSnapshot("support/html-reports.txt");
   });
