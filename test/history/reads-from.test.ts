@@ -3,6 +3,7 @@
  * stand-in subclass that records every complete choice it is asked to judge.
  */
 import { describe, expect, it } from "vitest";
+import type { HistoryEvent } from "../../src/history/index.js";
 import { operationsOf } from "../../src/history/operations.js";
 import { describe as describeRw, plainViolation, ReadsFromSearch } from "../../src/history/reads-from.js";
 import { toReadWrite, type ReadWriteHistory } from "../../src/history/readwrite.js";
@@ -13,19 +14,19 @@ import { pair } from "./support/serial.js";
  * Writes: x=1 (0), x=1 (1), y=2 (2), x=null (3); reads: x -> 1 (4), y -> 2 (5), x -> null (6).
  * Candidates: read 4 [0, 1], read 5 [2], read 6 [3, -1].
  */
+/** A read-write history of `events`, for the causal search. */
+const readWrite = (events: HistoryEvent[]): ReadWriteHistory => toReadWrite(operationsOf(events), "causal");
+
 const history = (): ReadWriteHistory =>
-  toReadWrite(
-    operationsOf([
-      ...pair(0, "write", "x", 1),
-      ...pair(1, "write", "x", 1),
-      ...pair(0, "write", "y", 2),
-      ...pair(1, "write", "x", null),
-      ...pair(2, "read", "x", 1),
-      ...pair(2, "read", "y", 2),
-      ...pair(3, "read", "x", null),
-    ]),
-    "causal",
-  );
+  readWrite([
+    ...pair(0, "write", "x", 1),
+    ...pair(1, "write", "x", 1),
+    ...pair(0, "write", "y", 2),
+    ...pair(1, "write", "x", null),
+    ...pair(2, "read", "x", 1),
+    ...pair(2, "read", "y", 2),
+    ...pair(3, "read", "x", null),
+  ]);
 
 /** Judges complete choices by `verdict` (by call number), refusing the pairs in `refused`. */
 class StandIn extends ReadsFromSearch {
@@ -86,7 +87,7 @@ describe("ReadsFromSearch", () => {
   });
 
   it("a read of a value nobody wrote is a violation before any search", () => {
-    const h = toReadWrite(operationsOf([...pair(0, "write", "x", 1), ...pair(4, "read", "x", 5)]), "causal");
+    const h = readWrite([...pair(0, "write", "x", 1), ...pair(4, "read", "x", 5)]);
     const search = new StandIn(h, new BudgetClock(), () => true);
     const outcome = search.run();
     expect(outcome.kind === "violation" && outcome.violation.message).toBe(
@@ -103,7 +104,7 @@ describe("ReadsFromSearch", () => {
     for (let p = 2; p < 12; p++) events.push(...pair(p, "read", "x", 1));
     for (let p = 12; p < 15; p++) events.push(...pair(p, "write", "z", 3));
     events.push(...pair(15, "read", "z", 3));
-    const h = toReadWrite(operationsOf(events), "causal");
+    const h = readWrite(events);
     const refused = ["15<12", "15<13", "15<14"];
     const free = new StandIn(h, new BudgetClock(), () => true, refused);
     expect(free.run()).toEqual({ kind: "violation", violation: plainViolation("no choice works", []) });
@@ -113,14 +114,11 @@ describe("ReadsFromSearch", () => {
   });
 
   it("with one read, tries its next candidate after a failed choice; with none, judges the one empty choice", () => {
-    const one = toReadWrite(
-      operationsOf([...pair(0, "write", "x", 1), ...pair(1, "write", "x", 1), ...pair(2, "read", "x", 1)]),
-      "causal",
-    );
+    const one = readWrite([...pair(0, "write", "x", 1), ...pair(1, "write", "x", 1), ...pair(2, "read", "x", 1)]);
     const second = new StandIn(one, new BudgetClock(), (call) => call === 2);
     expect(second.run()).toEqual({ kind: "ok" });
     expect(second.judged).toEqual(["2<0", "2<1"]);
-    const none = toReadWrite(operationsOf(pair(0, "write", "x", 1)), "causal");
+    const none = readWrite(pair(0, "write", "x", 1));
     const never = new StandIn(none, new BudgetClock(), () => false);
     expect(never.run()).toEqual({ kind: "violation", violation: plainViolation("no choice works", []) });
     expect(never.judged).toEqual([""]);
@@ -164,7 +162,7 @@ describe("describe", () => {
       "read[y] -> 2 by process 2 (operation 6)",
       "read[x] -> null by process 3 (operation 7)",
     ]);
-    const bare = toReadWrite(operationsOf([{ type: "invoke", process: "c", f: "write", value: "v" }]), "causal");
+    const bare = readWrite([{ type: "invoke", process: "c", f: "write", value: "v" }]);
     expect(describeRw(bare.ops[0]!)).toBe('write("v") by process c (operation 1)');
   });
 });
