@@ -6,7 +6,6 @@
  */
 import { dirname, resolve } from "node:path";
 import { afterAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { usageMessage } from "../support/usage-message.js";
 
 const fs = vi.hoisted(() => ({
   /** Paths `accessSync` refuses. */
@@ -39,7 +38,16 @@ vi.mock("node:fs", async (original) => {
 const { mkdtempSync, rmSync, writeFileSync } = await import("node:fs");
 const { tmpdir } = await import("node:os");
 const { join } = await import("node:path");
+// Loaded afresh, so they see the mock even where test files share one module cache (the mutation
+// runs' `isolate: false`), and loaded afresh again after this file (afterAll), so that the next
+// file's output paths write to the real file system.
+vi.resetModules();
 const { assertWritable, assertWritableDir, writeOutput } = await import("../../checker/output-paths.js");
+const { usageMessage } = await import("../support/usage-message.js");
+afterAll(() => {
+  vi.doUnmock("node:fs");
+  vi.resetModules();
+});
 
 const dir = mkdtempSync(join(tmpdir(), "output-denied-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
