@@ -13,9 +13,11 @@
  * every file whose result is current (nothing the scope's tests or sources
  * read has changed since). The record (stryker/results/<scope>/<file>.json:
  * counts, run time, date and the mutants no test detected) is committed, so
- * scores accumulate from one clone and session to the next; Stryker's full
- * reports (reports/mutation/<scope>/<file>.json, .html, .incremental.json)
- * stay local. Only the
+ * scores accumulate from one clone and session to the next, and so is the
+ * file's incremental report, compressed and without the sources git holds
+ * (<file>.incremental.json.gz, stryker/kept.mjs), so a stale record reruns
+ * incrementally in any clone; Stryker's full reports
+ * (reports/mutation/<scope>/<file>.json, .html) stay local. Only the
  * file under test is instrumented, so the other layers' code runs at full
  * speed while its mutants are judged. The verdict on a mutant does not depend
  * on which other files were mutated alongside, so the sum over files is the
@@ -29,6 +31,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync
 import { dirname, join } from "node:path";
 import { globSync } from "tinyglobby";
 import { mergeIncremental, withoutUndetected } from "./incremental.mjs";
+import { cleanCommit, pack, unpack } from "./kept.mjs";
 import { SCOPES } from "./scopes.mjs";
 
 const args = process.argv.slice(2);
@@ -85,6 +88,10 @@ function groups(scope, toRun) {
 async function runStryker(scope, group, inputs) {
   const base = group.length === 1 ? reportBase(scope, group[0]) : `${reportBase(scope, group[0])}+${group.length - 1}`;
   const started = Date.now();
+  // The commit whose files this run reads, if the checkout is clean: the kept reports leave
+  // their sources to git (stryker/kept.mjs).
+  const commit = cleanCommit();
+  for (const file of group) restoreKept(scope, file);
   const saved = group.filter((f) => existsSync(`${reportBase(scope, f)}.incremental.json`));
   // A file last judged under the other `isolate` setting (scopes.mjs; records before it had none:
   // false) has its undetected mutants tested again: a static one that survived without it may not with it.
@@ -136,7 +143,9 @@ async function runStryker(scope, group, inputs) {
       isolate,
       seconds: Math.round(share),
       ...(group.length > 1 ? { group: group.length } : {}),
+      ...(commit === undefined ? {} : { commit }),
     });
+    writeFileSync(keptPath(scope, file), pack(only(incremental, file), commit));
   });
   if (group.length > 1) for (const ext of ["json", "incremental.json"]) rmSync(`${base}.${ext}`);
 }
@@ -207,6 +216,28 @@ function reportBase(scope, file) {
 /** Where a file's result is recorded (committed): `stryker/results/<scope>/<file>.json`. */
 function resultPath(scope, file) {
   return `stryker/results/${scope}/${file.replaceAll("/", "__")}.json`;
+}
+
+/** Where a file's Stryker incremental report is kept in git, beside its record (stryker/kept.mjs). */
+function keptPath(scope, file) {
+  return resultPath(scope, file).replace(/\.json$/, ".incremental.json.gz");
+}
+
+/**
+ * Writes a file's local incremental report from the one kept in git, when
+ * the clone has none of its own, so the run retests only what changed since
+ * the record rather than every mutant.
+ */
+function restoreKept(scope, file) {
+  const local = `${reportBase(scope, file)}.incremental.json`;
+  if (existsSync(local) || !existsSync(keptPath(scope, file))) return;
+  const report = unpack(readFileSync(keptPath(scope, file)));
+  if (report === undefined) {
+    console.log(`${file}: the kept report's commit is not in this clone; its mutants are all tested again`);
+    return;
+  }
+  mkdirSync(dirname(local), { recursive: true });
+  writeFileSync(local, JSON.stringify(report));
 }
 
 /** A file's recorded result, or undefined. */
