@@ -2,10 +2,10 @@
  * `interleave lincheck` as a function: exit codes, JSON lines, HTML, model
  * choice (built-in, by format, from a user's file), bad input as one line.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { rmSync } from "node:fs";
 import { runLincheck, type LincheckOptions } from "../../checker/lincheck/command.js";
 import { corpusDir } from "./support/corpus.js";
@@ -15,10 +15,14 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const corpus = (f: string): string => resolve(corpusDir, f);
 
-async function run(files: string[], opts: LincheckOptions = {}): Promise<{ code: number; out: string; err: string }> {
+async function run(
+  files: string[],
+  opts: LincheckOptions = {},
+  io: { readonly progress?: boolean } = {},
+): Promise<{ code: number; out: string; err: string }> {
   let out = "";
   let err = "";
-  const code = await runLincheck(files, opts, { stdout: (s) => (out += s), stderr: (s) => (err += s) });
+  const code = await runLincheck(files, opts, { stdout: (s) => (out += s), stderr: (s) => (err += s), ...io });
   return { code, out, err };
 }
 
@@ -91,7 +95,19 @@ export default model;
       .split("\n")
       .map((l) => (JSON.parse(l) as { result: string }).result);
     expect(results).toEqual(["linearizable", "unknown"]);
-    expect(r.err).toContain("unknown (stopped at the memory limit");
+    // The tables pass the limit at the first look at the clock, long before the process's memory is read.
+    expect(r.err).toContain(
+      `${corpus("kv/c50-ok.txt")}: unknown (stopped at the memory limit in partition "9" after 2050 configurations; no violation found so far; 1,712 operations, 10 partitions, model kv, `,
+    );
+  });
+
+  it("--max-memory bounds the whole process, not only the search tables", async () => {
+    // The tables stay far below 16 MiB; the process is above it, which the clock reads at its 16th look.
+    const r = await run([corpus("kv/c50-ok.txt")], { model: unguidedKv(), maxMemory: 16 });
+    expect(r.code).toBe(3);
+    expect(r.out).toContain(
+      `${corpus("kv/c50-ok.txt")}: unknown (stopped at the memory limit in partition "4" after 37784 configurations; no violation found so far; 1,712 operations, 10 partitions, model kv, `,
+    );
   });
 
   it("a violation outranks an unknown", async () => {
@@ -158,6 +174,11 @@ export default model;
     expect(r.code).toBe(2);
     expect(r.err).toBe(
       `interleave lincheck: ${h}:3: the register model has read, write and cas; it cannot check :inc (operation 2)\n`,
+    );
+    // The line in the file, not the operation's place among the events: blank lines count.
+    const spaced = file("inc-spaced.jsonl", "\n\n" + readFileSync(h, "utf8"));
+    expect((await run([spaced], { model: "register" })).err).toBe(
+      `interleave lincheck: ${spaced}:5: the register model has read, write and cas; it cannot check :inc (operation 2)\n`,
     );
   });
 
@@ -348,5 +369,205 @@ export default counter;
     await run([corpus("etcd/etcd_000.log"), corpus("etcd/etcd_002.log")], { html });
     expect(readFileSync(join(dir, "report-etcd_000.html"), "utf8")).toContain("violation");
     expect(readFileSync(join(dir, "report-etcd_002.html"), "utf8")).toContain('<b class="verdict-ok">linearizable</b>');
+  });
+});
+
+/**
+ * Runs `body` with `performance.now()` reading 0 at its first call and `ms` at every later one. The check's budget clock
+ * is the first reader, so the check lasts `ms`, and a progress report or a time limit falls due at its first look.
+ */
+async function withClock<T>(ms: number, body: () => Promise<T>): Promise<T> {
+  let readings = 0;
+  const now = vi.spyOn(performance, "now").mockImplementation(() => (readings++ === 0 ? 0 : ms));
+  try {
+    return await body();
+  } finally {
+    now.mockRestore();
+  }
+}
+
+/** Runs `body` as if stderr were (or were not) a terminal. */
+async function withStderrTerminal<T>(isTTY: boolean, body: () => Promise<T>): Promise<T> {
+  const own = Object.getOwnPropertyDescriptor(process.stderr, "isTTY");
+  Object.defineProperty(process.stderr, "isTTY", { value: isTTY, configurable: true, writable: true });
+  try {
+    return await body();
+  } finally {
+    if (own === undefined) delete (process.stderr as { isTTY?: boolean }).isTTY;
+    else Object.defineProperty(process.stderr, "isTTY", own);
+  }
+}
+
+/** p0 writes 1; p1 then reads the initial value and writes 2: not linearizable, but causal and session consistent. */
+const readWriteHistory = (): string =>
+  file(
+    "read-write.jsonl",
+    jsonl([
+      { type: "invoke", process: 0, f: "write", value: 1 },
+      { type: "ok", process: 0, f: "write", value: 1 },
+      { type: "invoke", process: 1, f: "read", value: null },
+      { type: "ok", process: 1, f: "read", value: null },
+      { type: "invoke", process: 1, f: "write", value: 2 },
+      { type: "ok", process: 1, f: "write", value: 2 },
+    ]),
+  );
+
+describe("runLincheck summaries", () => {
+  it("names the verdict, the operations and partitions (singular or plural), the model and the duration", async () => {
+    const one = file(
+      "one-write.jsonl",
+      jsonl([
+        { type: "invoke", process: 0, f: "write", value: 1 },
+        { type: "ok", process: 0, f: "write", value: 1 },
+      ]),
+    );
+    expect(await withClock(1.23456, () => run([one], { json: "-" }))).toEqual({
+      code: 0,
+      out: `{"file":${JSON.stringify(one)},"model":"register","result":"linearizable","operations":1,"partitions":1,"durationMs":1.235}\n`,
+      err: `${one}: linearizable (1 operation, 1 partition, model register, 1.2 ms)\n`,
+    });
+    expect(await withClock(1.23456, () => run([corpus("kv/c01-ok.txt")]))).toEqual({
+      code: 0,
+      out: `${corpus("kv/c01-ok.txt")}: linearizable (58 operations, 10 partitions, model kv, 1.2 ms)\n`,
+      err: "",
+    });
+  });
+
+  it("explains a violation below its summary, indented", async () => {
+    const stale = file(
+      "stale-read.jsonl",
+      jsonl([
+        { type: "invoke", process: 0, f: "write", value: 1 },
+        { type: "ok", process: 0, f: "write", value: 1 },
+        { type: "invoke", process: 1, f: "read", value: null },
+        { type: "ok", process: 1, f: "read", value: 2 },
+      ]),
+    );
+    expect(await withClock(2, () => run([stale]))).toEqual({
+      code: 1,
+      out: [
+        `${stale}: not linearizable (2 operations, 1 partition, model register, 2.0 ms)`,
+        "  read -> 2 by process 1 (operation 2) returns 2, which no operation wrote. The longest partial linearization found places 1 of 2 completed operations and leaves the state 1; none of these can come next: read() -> 2 [process 1]",
+        "    longest partial linearization (1 operations):",
+        "      write(1)  [process 0]",
+        "    then the state is 1, and none of these can be placed:",
+        "      read() -> 2  [process 1]",
+        "",
+      ].join("\n"),
+      err: "",
+    });
+  });
+
+  it("checks read/write consistency without a model, as model read-write", async () => {
+    const h = readWriteHistory();
+    expect(await withClock(3, () => run([h], { consistency: "read-your-writes" }))).toEqual({
+      code: 0,
+      out: `${h}: satisfies read-your-writes (3 operations, 1 partition, model read-write, 3.0 ms)\n`,
+      err: "",
+    });
+    const causal = await withClock(3, () => run([h], { consistency: "causal", json: "-" }));
+    expect(causal.out).toBe(
+      `{"file":${JSON.stringify(h)},"model":"read-write","result":"causal","operations":3,"partitions":1,"durationMs":3}\n`,
+    );
+  });
+});
+
+describe("runLincheck limits and progress", () => {
+  it("refuses a --timeout or --max-memory that is not a positive number, before reading any file", async () => {
+    const missing = join(dir, "never-read.log");
+    const results = [];
+    for (const opts of [{ timeout: 0 }, { timeout: -1 }, { timeout: NaN }, { maxMemory: 0 }, { maxMemory: -2 }]) {
+      results.push(await run([missing], opts));
+    }
+    expect(results).toEqual([
+      { code: 2, out: "", err: "interleave lincheck: --timeout must be a positive number of seconds, got 0\n" },
+      { code: 2, out: "", err: "interleave lincheck: --timeout must be a positive number of seconds, got -1\n" },
+      { code: 2, out: "", err: "interleave lincheck: --timeout must be a positive number of seconds, got NaN\n" },
+      { code: 2, out: "", err: "interleave lincheck: --max-memory must be a positive number of MB, got 0\n" },
+      { code: 2, out: "", err: "interleave lincheck: --max-memory must be a positive number of MB, got -2\n" },
+    ]);
+  });
+
+  it("stops a check at --timeout, given in seconds, with exit 3", async () => {
+    const h = readWriteHistory();
+    // The check's first look at the clock is 2 s after its start.
+    expect(await withClock(2000, () => run([h], { consistency: "causal", timeout: 1 }))).toEqual({
+      code: 3,
+      out: `${h}: unknown (stopped at the time limit after 0 configurations; 3 operations, 1 partition, model read-write, 2000.0 ms)\n`,
+      err: "",
+    });
+    expect(await withClock(2000, () => run([h], { consistency: "causal", timeout: 3 }))).toEqual({
+      code: 0,
+      out: `${h}: causally consistent (3 operations, 1 partition, model read-write, 2000.0 ms)\n`,
+      err: "",
+    });
+  });
+
+  it("shows a progress line on stderr when asked, or by default on a terminal, and erases it before the summary", async () => {
+    const h = readWriteHistory();
+    const check = (io: { progress?: boolean }) => withClock(1000, () => run([h], { consistency: "causal" }, io));
+    const summary = `${h}: causally consistent (3 operations, 1 partition, model read-write, 1000.0 ms)\n`;
+    const progress = `\r\x1b[2K${h}: 0 configurations, 0/s, tables 0 MiB, 1 s\r\x1b[2K`;
+    expect(await withStderrTerminal(false, () => check({ progress: true }))).toEqual({
+      code: 0,
+      out: summary,
+      err: progress,
+    });
+    expect(await withStderrTerminal(true, () => check({}))).toEqual({ code: 0, out: summary, err: progress });
+    expect(await withStderrTerminal(false, () => check({}))).toEqual({ code: 0, out: summary, err: "" });
+    expect(await withStderrTerminal(true, () => check({ progress: false }))).toEqual({
+      code: 0,
+      out: summary,
+      err: "",
+    });
+  });
+});
+
+describe("runLincheck internal failures", () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
+  it("a model whose states nest without end runs out of stack: exit 2 naming the file", async () => {
+    const h = readWriteHistory();
+    const cyclic = file(
+      "cyclic-model.ts",
+      "export default { init() { const a: unknown[] = []; a.push(a); return a; }, step: (s: unknown) => [s] };\n",
+    );
+    expect(await run([h], { model: cyclic })).toEqual({
+      code: 2,
+      out: "",
+      err: `interleave lincheck: ${h}: the check ran out of stack: model states nested too deeply or cyclic, or a history too long for the linearizable check (Maximum call stack size exceeded)\n`,
+    });
+  });
+
+  it("any other failure is exit 2 with one line naming the file, and the stack with INTERLEAVE_DEBUG=1", async () => {
+    const h = readWriteHistory();
+    // A BigInt inside a state has no JSON text for the state's key.
+    const bigint = file("bigint-model.ts", "export default { init: () => [1n], step: (s: bigint[]) => [s] };\n");
+    const line = `interleave lincheck: ${h}: cannot check: Do not know how to serialize a BigInt (INTERLEAVE_DEBUG=1 prints the stack)\n`;
+    vi.stubEnv("INTERLEAVE_DEBUG", undefined);
+    expect(await run([h], { model: bigint })).toEqual({ code: 2, out: "", err: line });
+    vi.stubEnv("INTERLEAVE_DEBUG", "1");
+    const debug = await run([h], { model: bigint });
+    expect(debug.code).toBe(2);
+    expect(debug.err.startsWith(`${line}TypeError: Do not know how to serialize a BigInt\n    at `)).toBe(true);
+    expect(debug.err.endsWith("\n")).toBe(true);
+  });
+});
+
+describe("runLincheck HTML reports for several files", () => {
+  it("names each report after its history, keeping the report's extension or adding .html", async () => {
+    const out = mkdtempSync(join(dir, "html-"));
+    const dotted = file("h.v1.log", readFileSync(corpus("etcd/etcd_002.log"), "utf8"));
+    const files = [corpus("etcd/etcd_002.log"), dotted];
+    expect((await run(files, { html: join(out, "report") })).code).toBe(0);
+    expect((await run(files, { html: join(out, "page.htm") })).code).toBe(0);
+    expect(readdirSync(out).sort()).toEqual([
+      "page-etcd_002.htm",
+      "page-h.v1.htm",
+      "report-etcd_002.html",
+      "report-h.v1.html",
+    ]);
   });
 });
