@@ -20,12 +20,15 @@ import { gunzipSync, gzipSync } from "node:zlib";
 /**
  * The commit the working tree is a clean checkout of, or undefined when
  * anything tracked is changed or anything untracked is not ignored (the
- * sources then stay in the kept report).
+ * sources then stay in the kept report). The records themselves
+ * (stryker/results) are left out: a scope's earlier runs write them, and
+ * no test or mutated file reads them.
  */
 export function cleanCommit() {
   try {
     const git = (...args) => execFileSync("git", args, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
-    return git("status", "--porcelain").trim() === "" ? git("rev-parse", "HEAD").trim() : undefined;
+    const changed = git("status", "--porcelain", "--", ".", ":(exclude)stryker/results").trim();
+    return changed === "" ? git("rev-parse", "HEAD").trim() : undefined;
   } catch {
     return undefined;
   }
