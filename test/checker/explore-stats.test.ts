@@ -5,7 +5,8 @@
 import { describe, expect, it } from "vitest";
 import { checkSpec } from "../../checker/index.js";
 import { runCli } from "../../checker/cli-index.js";
-import { largestFields } from "../../checker/stats.js";
+import { formatStats, largestFields } from "../../checker/stats.js";
+import { choose, defineSpec } from "../../src/index.js";
 import { twoPhaseCommit } from "../../specs/two-phase-commit.js";
 
 async function cli(...args: string[]) {
@@ -90,6 +91,106 @@ describe("check --stats", () => {
       { path: "a.big", bytes: 22 },
       { path: "b", bytes: 7, items: 3 },
       { path: "a.small", bytes: 1 },
+    ]);
+  });
+  it("groups a chosen action's labels under its name, and a step back to the initial state finds no new state", () => {
+    // Two flags: Set(0) and Set(1) raise one each, Clear lowers both (back to the initial state).
+    const flags = defineSpec({
+      name: "flags",
+      description: "two flags, set one at a time, cleared together",
+      init: () => [[0, 0]],
+      actions: {
+        Set: choose(
+          () => [0, 1],
+          (s: number[], i: number) => (s[i] === 0 ? s.map((x, j) => (j === i ? 1 : x)) : undefined),
+        ),
+        Clear: (s: number[]) => (s.includes(1) ? [0, 0] : undefined),
+      },
+      properties: {},
+    });
+    const report = checkSpec(flags, { stats: true });
+    expect([report.distinctStates, report.generatedStates]).toEqual([4, 8]);
+    expect(report.stats!.actions).toEqual([
+      { action: "Set", generated: 4, newStates: 3 },
+      { action: "Clear", generated: 3, newStates: 0 },
+    ]);
+    expect(report.stats!.depths).toEqual([1, 2, 1]);
+  });
+
+  it("keeps the three largest states when the first states are the largest", () => {
+    const shrinking = defineSpec({
+      name: "shrinking",
+      description: "a word that loses a letter each step",
+      init: () => [{ left: "xxxx" }],
+      actions: { Eat: (s: { left: string }) => (s.left === "" ? undefined : { left: s.left.slice(1) }) },
+      properties: {},
+    });
+    const report = checkSpec(shrinking, { stats: true });
+    expect([report.result, report.distinctStates]).toEqual(["ok", 5]);
+    const stats = report.stats!;
+    expect(stats.depths).toEqual([1, 1, 1, 1, 1]);
+    expect(stats.largestStates).toEqual([
+      { bytes: 15, depth: 0, fields: [{ path: "left", bytes: 6 }] },
+      { bytes: 14, depth: 1, fields: [{ path: "left", bytes: 5 }] },
+      { bytes: 13, depth: 2, fields: [{ path: "left", bytes: 4 }] },
+    ]);
+  });
+
+  it("lists no fields for a state that is not an object or array", () => {
+    expect([largestFields(5), largestFields("ab"), largestFields(null)]).toEqual([[], [], []]);
+  });
+
+  it("names an array state's fields by index, sizes null and undefined as JSON prints them, and keeps eight", () => {
+    expect(largestFields([{ k: "v" }, 7])).toEqual([
+      { path: "[0]", bytes: 9, items: 1 },
+      { path: "[0].k", bytes: 3 },
+      { path: "[1]", bytes: 1 },
+    ]);
+    expect(largestFields({ gone: undefined, none: null })).toEqual([
+      { path: "gone", bytes: 9 },
+      { path: "none", bytes: 4 },
+    ]);
+    const ten = Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`f${i}`, i]));
+    expect(largestFields(ten).map((f) => f.path)).toEqual(["f0", "f1", "f2", "f3", "f4", "f5", "f6", "f7"]);
+  });
+
+  it("formats the tables: thousands separators, bars scaled to the busiest depth, one item or several", () => {
+    const text = formatStats({
+      actions: [
+        { action: "Set", generated: 1234, newStates: 5 },
+        { action: "Clear", generated: 3, newStates: 0 },
+      ],
+      depths: [1, 2, 1],
+      largestStates: [
+        {
+          bytes: 2048,
+          depth: 2,
+          fields: [
+            { path: "nodes", bytes: 1500, items: 3 },
+            { path: "nodes.a", bytes: 40, items: 1 },
+            { path: "term", bytes: 1 },
+          ],
+        },
+        { bytes: 10, depth: 0, fields: [] },
+      ],
+    });
+    expect(text.split("\n")).toEqual([
+      "Stats:",
+      "  action    generated   new states",
+      "  Set           1,234            5",
+      "  Clear             3            0",
+      "",
+      "  depth       states",
+      "      0            1 ####################",
+      "      1            2 ########################################",
+      "      2            1 ####################",
+      "",
+      "  largest state 1: 2,048 bytes of JSON, at depth 2; its largest fields:",
+      "    nodes: 1,500 bytes, 3 items",
+      "    nodes.a: 40 bytes, 1 item",
+      "    term: 1 bytes",
+      "",
+      "  largest state 2: 10 bytes of JSON, at depth 0; its largest fields:",
     ]);
   });
 });
