@@ -5,9 +5,8 @@
  * (.ci/run starts one), or a nats-server this file starts on a free port;
  * without either the tests are skipped locally and fail under CI=true.
  */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
-import { connect as tcpConnect } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -15,49 +14,25 @@ import { parse } from "yaml";
 import { checkSpec } from "../../checker/index.js";
 import { twoPhaseCommit } from "../../specs/two-phase-commit.js";
 import { freePort } from "../support/free-port.js";
+import { natsServerBinary, noBroker, startNatsServer, type NatsServer } from "../support/nats-server.js";
 
 const root = resolve(import.meta.dirname, "../..");
 const bin = join(root, "bin", "interleave.js");
 
-function reachable(port: number): Promise<boolean> {
-  return new Promise((done) => {
-    const socket = tcpConnect(port, "127.0.0.1");
-    socket.once("connect", () => (socket.destroy(), done(true)));
-    socket.once("error", () => done(false));
-  });
-}
-
-function natsServerBinary(): string | undefined {
-  for (const candidate of ["nats-server", "/usr/sbin/nats-server", "/usr/bin/nats-server"]) {
-    if (spawnSync(candidate, ["--version"]).status === 0) return candidate;
-  }
-  return undefined;
-}
-
 let url: string | undefined = process.env["INTERLEAVE_TEST_NATS_URL"];
-let broker: ChildProcess | undefined;
+let broker: NatsServer | undefined;
 const binary = url === undefined ? natsServerBinary() : undefined;
 const missing = url === undefined && binary === undefined;
-if (missing) {
-  if (process.env["CI"] === "true")
-    throw new Error(
-      "no NATS broker for the distributed tests: set INTERLEAVE_TEST_NATS_URL or install nats-server (.ci/run does both)",
-    );
-  console.warn(
-    "skipping the distributed tests: no INTERLEAVE_TEST_NATS_URL and no nats-server on PATH (apt-get install nats-server)",
-  );
-}
+if (missing) noBroker("the distributed tests", "set INTERLEAVE_TEST_NATS_URL or install nats-server");
 
 beforeAll(async () => {
   if (url !== undefined || binary === undefined) return;
-  const port = await freePort();
-  broker = spawn(binary, ["-a", "127.0.0.1", "-p", String(port)], { stdio: "ignore" });
-  for (let k = 0; k < 100 && !(await reachable(port)); k++) await new Promise((r) => setTimeout(r, 100));
-  url = `nats://127.0.0.1:${port}`;
+  broker = await startNatsServer(binary);
+  url = broker.url;
 });
 
-afterAll(() => {
-  broker?.kill();
+afterAll(async () => {
+  await broker?.stop();
 });
 
 /** Runs the CLI; resolves with its exit code and output. */
