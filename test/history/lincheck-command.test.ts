@@ -229,18 +229,7 @@ export default counter;
   });
 
   it("checks other consistency models and names them in the result", async () => {
-    // p0 writes 1 then reads 0 after p1 wrote 0 concurrently: sequential, causal, session.
-    const h = file(
-      "rw.jsonl",
-      jsonl([
-        { type: "invoke", process: 0, f: "write", value: 1 },
-        { type: "ok", process: 0, f: "write", value: 1 },
-        { type: "invoke", process: 1, f: "read", value: null },
-        { type: "ok", process: 1, f: "read", value: null },
-        { type: "invoke", process: 1, f: "write", value: 2 },
-        { type: "ok", process: 1, f: "write", value: 2 },
-      ]),
-    );
+    const h = readWriteHistory();
     const results: string[] = [];
     for (const consistency of ["linearizable", "sequential", "causal", "session", "read-your-writes"]) {
       const r = await run([h], { consistency, json: "-" });
@@ -255,15 +244,7 @@ export default counter;
   });
 
   it("names the verdict of each consistency model in words: holds or not", async () => {
-    const h = file(
-      "stale.jsonl",
-      jsonl([
-        { type: "invoke", process: 0, f: "write", value: 1 },
-        { type: "ok", process: 0, f: "write", value: 1 },
-        { type: "invoke", process: 1, f: "read", value: null },
-        { type: "ok", process: 1, f: "read", value: 2 },
-      ]),
-    );
+    const h = staleReadHistory();
     const verdicts: string[] = [];
     for (const consistency of ["linearizable", "sequential", "causal", "session", "read-your-writes"]) {
       const r = await run([h], { consistency });
@@ -412,6 +393,18 @@ const readWriteHistory = (): string =>
     ]),
   );
 
+/** p0 writes 1; p1 then reads 2, which nobody wrote: no consistency model allows it. */
+const staleReadHistory = (): string =>
+  file(
+    "stale-read.jsonl",
+    jsonl([
+      { type: "invoke", process: 0, f: "write", value: 1 },
+      { type: "ok", process: 0, f: "write", value: 1 },
+      { type: "invoke", process: 1, f: "read", value: null },
+      { type: "ok", process: 1, f: "read", value: 2 },
+    ]),
+  );
+
 describe("runLincheck summaries", () => {
   it("names the verdict, the operations and partitions (singular or plural), the model and the duration", async () => {
     const one = file(
@@ -434,15 +427,7 @@ describe("runLincheck summaries", () => {
   });
 
   it("explains a violation below its summary, indented", async () => {
-    const stale = file(
-      "stale-read.jsonl",
-      jsonl([
-        { type: "invoke", process: 0, f: "write", value: 1 },
-        { type: "ok", process: 0, f: "write", value: 1 },
-        { type: "invoke", process: 1, f: "read", value: null },
-        { type: "ok", process: 1, f: "read", value: 2 },
-      ]),
-    );
+    const stale = staleReadHistory();
     expect(await withClock(2, () => run([stale]))).toEqual({
       code: 1,
       out: [
