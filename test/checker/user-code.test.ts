@@ -177,16 +177,17 @@ const sometimesSpec = spec(
     `ok: invariant(() => true), reachesFour: sometimes((s: S) => s.x === 4), reachesFive: sometimes((s: S) => s.x === 5)`,
   ),
 );
-const unbounded = spec(
-  "unbounded",
-  `type S = { path: string };
+const unboundedText = `type S = { path: string };
 export default defineSpec({
   name: "unbounded", description: "a binary tree of states with no end",
   init: () => [{ path: "" }],
   actions: { Left: (s: S) => ({ path: s.path + "0" }), Right: (s: S) => ({ path: s.path + "1" }) },
   properties: { ok: invariant(() => true) },
-});`,
-);
+});`;
+const unbounded = spec("unbounded", unboundedText);
+// The same spec, saying on stderr that it has loaded: the CLI sets its Ctrl-C handler before it
+// loads the spec, so a SIGINT sent after that line is the CLI's to handle, however slow the start.
+const unboundedLoud = spec("unbounded-loud", `process.stderr.write("loaded\\n");\n${unboundedText}`);
 
 describe("check on a user's bad specs", () => {
   it("the pure spec: 27 distinct states, the violation in 5 steps", async () => {
@@ -402,7 +403,7 @@ describe("check on a user's bad specs", () => {
   });
 
   it("Ctrl-C ends a check with the partial report, exit 3", async () => {
-    const r = await spawnCli(["check", unbounded], {}, 1500);
+    const r = await spawnCli(["check", unboundedLoud], {}, "loaded\n");
     expect(r.code).toBe(3);
     expect(r.stdout).toMatch(/^INCOMPLETE: unbounded: interrupted with no violation found; [\d,]+ distinct states/);
   });
@@ -411,7 +412,7 @@ describe("check on a user's bad specs", () => {
 function spawnCli(
   args: string[],
   env: Record<string, string>,
-  interruptAfterMs?: number,
+  interruptAfter?: string,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((done) => {
     const child = spawn(process.execPath, [join(root, "bin/interleave.js"), ...args], {
@@ -420,8 +421,13 @@ function spawnCli(
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    const timer = interruptAfterMs === undefined ? undefined : setTimeout(() => child.kill("SIGINT"), interruptAfterMs);
+    // SIGINT half a second after stderr first shows `interruptAfter`, so the search is under way.
+    let timer: NodeJS.Timeout | undefined;
+    child.stderr.on("data", (d: Buffer) => {
+      stderr += d.toString();
+      if (interruptAfter !== undefined && timer === undefined && stderr.includes(interruptAfter))
+        timer = setTimeout(() => child.kill("SIGINT"), 500);
+    });
     const guard = setTimeout(() => child.kill("SIGKILL"), 100_000);
     child.on("close", (code) => {
       clearTimeout(timer);
