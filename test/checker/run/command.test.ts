@@ -83,6 +83,7 @@ const { UsageError } = await import("../../../checker/load.js");
 const { OptionError } = await import("../../../src/index.js");
 const { resolveRunSpec } = await import("../../../checker/run/spec.js");
 const { raft } = await import("../../../specs/raft.js");
+const { emptyCounters } = await import("../../../src/runtime/wire.js");
 type RunCommandOptions = import("../../../checker/run/command.js").RunCommandOptions;
 type RunSummary = import("../../../src/runtime/index.js").RunSummary;
 
@@ -101,17 +102,7 @@ function summaryOf(history: string, dir: string): RunSummary {
     nemesis: [],
     kills: 0,
     finalReads: [],
-    dropped: {
-      delivered: 12,
-      oversized: 0,
-      malformed: 0,
-      version: 0,
-      misaddressed: 0,
-      unknownPeer: 0,
-      unknownType: 0,
-      invalid: 0,
-      rejected: 0,
-    },
+    dropped: { ...emptyCounters(), delivered: 12 },
     unsendable: 0,
     fsyncs: 3,
     reducerErrors: 0,
