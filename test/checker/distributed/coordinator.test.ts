@@ -1,0 +1,295 @@
+/**
+ * The distributed search's coordinator, in process: the workers are
+ * `runWorker` calls in this process too (test/checker/distributed.test.ts runs
+ * the same through the CLI, where the coordinator is a child process), so
+ * what it counts, decides and refuses is judged here. Needs nats-server
+ * (skipped without one locally, failing under CI=true).
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { checkSpec, type Report } from "../../../checker/index.js";
+import { checkSpecByName } from "../../../checker/cli-index.js";
+import { connectBroker } from "../../../checker/distributed/broker.js";
+import { DistributedError, type DistributedOptions } from "../../../checker/distributed/coordinator.js";
+import { decode, encode, subjects, type JoinReply } from "../../../checker/distributed/protocol.js";
+import { runWorker } from "../../../checker/distributed/worker.js";
+import type { CheckByNameOptions } from "../../../checker/check.js";
+import { UsageError } from "../../../checker/usage-error.js";
+import { twoPhaseCommit } from "../../../specs/two-phase-commit.js";
+import { natsServerBinary, noBroker, startNatsServer, type NatsServer } from "../../support/nats-server.js";
+
+const binary = natsServerBinary();
+if (binary === undefined) noBroker("the coordinator tests", "install nats-server");
+
+let server: NatsServer | undefined;
+let dir = "";
+/** A user's spec in a folder of its own: a counter to `top` that stops there, with a deadlock check. */
+let counter = "";
+let runs = 0;
+
+beforeAll(async () => {
+  if (binary !== undefined) server = await startNatsServer(binary);
+  dir = mkdtempSync(join(tmpdir(), "interleave-coordinator-"));
+  counter = join(dir, "counter.ts");
+  writeFileSync(
+    counter,
+    `import { defineSpec, int, invariant, sometimes } from "interleave-check";
+export default defineSpec({
+  name: "counter",
+  params: { top: int({ default: 3, min: 1 }) },
+  init: () => [{ n: 0, m: 0 }],
+  deadlock: true,
+  actions: {
+    Inc: (s: { n: number; m: number }, p: { top: number }) => (s.n < p.top ? { n: s.n + 1, m: s.m } : undefined),
+    Mark: (s: { n: number; m: number }, p: { top: number }) => (s.m < p.top ? { n: s.n, m: s.m + 1 } : undefined),
+  },
+  properties: {
+    small: invariant((s: { n: number }) => s.n <= 4),
+    reachesTop: sometimes((s: { n: number }, p: { top: number }) => s.n === p.top),
+    never: sometimes((s: { n: number }) => s.n < 0),
+  },
+});
+`,
+  );
+}, 30_000);
+afterAll(async () => {
+  await server?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/**
+ * `spec` checked by the coordinator with `workers` in-process workers joining a
+ * run of its own; `present` of them are started (the others never join).
+ */
+async function distributed(
+  spec: string,
+  options: CheckByNameOptions,
+  dist: Partial<DistributedOptions> & { readonly workers: number; readonly present?: number },
+): Promise<Report> {
+  const run = `t${++runs}`;
+  const { workers, present = workers, ...rest } = dist;
+  const report = checkSpecByName(spec, {
+    ...options,
+    workers,
+    distributed: { url: server!.url, spawn: false, run, ...rest },
+  });
+  const members = Array.from({ length: present }, (_, partition) =>
+    runWorker({ url: server!.url, partition, run, waitMs: 10_000 }),
+  );
+  const settled = await Promise.allSettled([report, ...members]);
+  for (const s of settled.slice(1)) if (s.status === "rejected") throw s.reason;
+  if (settled[0].status === "rejected") throw settled[0].reason;
+  return settled[0].value;
+}
+
+/** The error a promise rejects with. */
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    () => new Error("resolved"),
+    (error: unknown) => error,
+  );
+}
+
+describe.skipIf(binary === undefined)("the coordinator, with in-process workers", () => {
+  it("two-phase-commit on 2 and 3 partitions: the one-process counts, depth and result", async () => {
+    const local = checkSpec(twoPhaseCommit, { params: { rms: 3 }, properties: ["typeOK", "consistent"] });
+    expect([local.result, local.distinctStates, local.generatedStates, local.maxDepth]).toEqual(["ok", 288, 1_146, 10]);
+    for (const workers of [2, 3]) {
+      const levels: [number, number, number, number][] = [];
+      const r = await distributed(
+        "two-phase-commit",
+        {
+          params: { rms: 3 },
+          properties: ["typeOK", "consistent"],
+          onProgress: (p) => void levels.push([p.depth, p.distinctStates, p.generatedStates, p.queue]),
+        },
+        { workers },
+      );
+      expect([r.result, r.distinctStates, r.generatedStates, r.maxDepth, r.strategy]).toEqual([
+        "ok",
+        288,
+        1_146,
+        10,
+        `bfs/distributed ${workers} workers`,
+      ]);
+      // One progress report per level: the states stored and generated so far, and those waiting for the next.
+      expect(levels).toEqual([
+        [0, 1, 1, 1],
+        [1, 8, 8, 7],
+        [2, 29, 50, 21],
+        [3, 67, 158, 38],
+        [4, 117, 334, 50],
+        [5, 171, 550, 54],
+        [6, 220, 763, 49],
+        [7, 256, 936, 36],
+        [8, 277, 1_050, 21],
+        [9, 286, 1_113, 9],
+        [10, 288, 1_140, 2],
+        [11, 288, 1_146, 0],
+      ]);
+    }
+  });
+
+  it("a broken variant: a trace as short as the one-process search's, violated at its last state only", async () => {
+    const options = { variant: "abort-after-commit", params: { rms: 3 }, properties: ["typeOK", "consistent"] };
+    const local = checkSpec(twoPhaseCommit, options);
+    const r = await distributed("two-phase-commit", options, { workers: 2 });
+    expect([r.result, r.property, r.trace!.length]).toEqual(["violation", "consistent", local.trace!.length]);
+    expect(r.trace!.length).toBe(11);
+    const model = twoPhaseCommit.instantiate({ variant: "abort-after-commit", params: { rms: 3 } });
+    const consistent = model.properties.find((p) => p.name === "consistent")!;
+    expect(r.trace!.map((s) => consistent.check(s.state as never))).toEqual([...Array<boolean>(10).fill(true), false]);
+    expect(r.trace![0]!.state).toEqual(model.initStates()[0]);
+  });
+
+  it("a user's spec file: a deadlock (a state's own violation) found, its trace rebuilt across partitions", async () => {
+    const local = await checkSpecByName(counter, { params: { top: 2 } });
+    expect([local.result, local.property, local.trace!.length]).toEqual(["violation", "deadlockFree", 5]);
+    const r = await distributed(counter, { params: { top: 2 } }, { workers: 3 });
+    expect([r.result, r.property, r.trace!.length]).toEqual(["violation", "deadlockFree", 5]);
+    expect(r.trace!.at(-1)!.state).toEqual({ n: 2, m: 2 });
+    expect(r.trace!.map((s) => s.state)).toEqual(local.trace!.map((s) => s.state));
+  });
+
+  it("without the deadlock check: every state, the sometimes property never reached named", async () => {
+    const local = await checkSpecByName(counter, { params: { top: 3 }, properties: ["small", "reachesTop", "never"] });
+    expect([local.result, local.property, local.distinctStates, local.generatedStates]).toEqual([
+      "violation",
+      "never",
+      16,
+      25,
+    ]);
+    const r = await distributed(
+      counter,
+      { params: { top: 3 }, properties: ["small", "reachesTop", "never"] },
+      { workers: 2 },
+    );
+    expect([r.result, r.property, r.distinctStates, r.generatedStates, r.maxDepth]).toEqual([
+      "violation",
+      "never",
+      16,
+      25,
+      6,
+    ]);
+    expect(r.trace).toBeNull();
+  });
+
+  it("limits: --max-depth and --max-states end the search incomplete, with the counts so far", async () => {
+    const options = { params: { rms: 3 }, properties: ["typeOK", "consistent"] };
+    const deep = await distributed("two-phase-commit", { ...options, maxDepth: 3 }, { workers: 2 });
+    const localDeep = checkSpec(twoPhaseCommit, { ...options, maxDepth: 3 });
+    expect([deep.result, deep.limit, deep.maxDepth, deep.distinctStates, deep.generatedStates]).toEqual([
+      "incomplete",
+      "max-depth",
+      3,
+      localDeep.distinctStates,
+      158,
+    ]);
+    const capped = await distributed("two-phase-commit", { ...options, maxStates: 50 }, { workers: 2 });
+    // Level 3 stores 67 states, over the 50: the search stops there and reports the limit as the count.
+    expect([capped.result, capped.limit, capped.distinctStates, capped.generatedStates, capped.maxDepth]).toEqual([
+      "incomplete",
+      "max-states",
+      50,
+      158,
+      3,
+    ]);
+  });
+
+  it("an aborted search halts the level and reports interrupted", async () => {
+    const abort = new AbortController();
+    abort.abort();
+    const r = await distributed(
+      "two-phase-commit",
+      { params: { rms: 3 }, properties: ["typeOK", "consistent"], signal: abort.signal },
+      { workers: 2 },
+    );
+    expect([r.result, r.limit]).toEqual(["incomplete", "interrupted"]);
+  });
+
+  it("a worker that never joins: the join times out with one line naming the run", async () => {
+    const error = await rejection(
+      distributed("two-phase-commit", { params: { rms: 3 } }, { workers: 2, present: 1, joinTimeoutMs: 1_500 }),
+    );
+    expect(error).toBeInstanceOf(DistributedError);
+    expect((error as Error).message).toBe(
+      `the distributed search is incomplete: all 2 workers joining run "t${runs}" did not happen within 2 s`,
+    );
+  });
+
+  it("joins refused: a partition out of range, a partition taken; and a worker that goes silent", async () => {
+    const run = `t${++runs}`;
+    const report = rejection(
+      checkSpecByName("two-phase-commit", {
+        params: { rms: 3 },
+        workers: 2,
+        distributed: { url: server!.url, spawn: false, run, silenceMs: 1_500 },
+      }),
+    );
+    const nc = await connectBroker(server!.url, "test");
+    // The coordinator answers once it has loaded the spec: until then the broker has no responder (503).
+    const ask = async (partition: number): Promise<JoinReply> => {
+      for (;;) {
+        try {
+          return decode<JoinReply>(
+            (await nc.request(subjects(run).join, encode({ partition }), { timeout: 5_000 })).data,
+          );
+        } catch {
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      }
+    };
+    try {
+      expect(await ask(2)).toEqual({ type: "refused", reason: "the run has partitions 0..1" });
+      expect(await ask(-1)).toEqual({ type: "refused", reason: "the run has partitions 0..1" });
+      expect(await ask(0.5)).toEqual({ type: "refused", reason: "the run has partitions 0..1" });
+      expect((await ask(1)).type).toBe("setup");
+      expect(await ask(1)).toEqual({ type: "refused", reason: "another worker has joined as that partition" });
+      // The worker that joined as partition 1 never beats: the run fails once it has been silent for 1.5 s.
+      const error = await report;
+      expect(error).toBeInstanceOf(DistributedError);
+      expect((error as Error).message).toMatch(
+        /^the distributed search is incomplete: worker 1 has been silent for [23] s$/,
+      );
+    } finally {
+      await nc.drain();
+    }
+    // A worker refused names the run, the partition and the reason.
+    const second = `t${++runs}`;
+    const full = checkSpecByName("two-phase-commit", {
+      params: { rms: 3 },
+      workers: 1,
+      distributed: { url: server!.url, spawn: false, run: second },
+    });
+    const [first, extra] = await Promise.allSettled([
+      runWorker({ url: server!.url, partition: 0, run: second, waitMs: 10_000 }),
+      runWorker({ url: server!.url, partition: 3, run: second, waitMs: 10_000 }),
+    ]);
+    expect(first).toEqual({ status: "fulfilled", value: 0 });
+    expect(extra).toEqual({
+      status: "rejected",
+      reason: new UsageError(`the coordinator of run "${second}" refused partition 3: the run has partitions 0..0`),
+    });
+    expect((await full).distinctStates).toBe(288);
+  });
+
+  it("a broker that goes away: the run fails naming its URL", async () => {
+    const own = await startNatsServer(binary!);
+    const report = rejection(
+      checkSpecByName("two-phase-commit", {
+        params: { rms: 3 },
+        workers: 2,
+        distributed: { url: own.url, spawn: false, run: "gone" },
+      }),
+    );
+    await new Promise((r) => setTimeout(r, 500));
+    await own.stop();
+    const error = await report;
+    expect(error).toBeInstanceOf(DistributedError);
+    expect((error as Error).message).toMatch(
+      new RegExp(`^the distributed search is incomplete: the connection to the broker at ${own.url} closed`),
+    );
+  });
+});
