@@ -3,16 +3,16 @@
  * whose code returns anything at all, and broken trace files: the exit code
  * is always one of the contract's (0-3), and a bad input is said in one line.
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../../checker/cli-index.js";
+import { tempFolder } from "../support/temp-folder.js";
 
 const root = resolve(import.meta.dirname, "../..");
 const lib = JSON.stringify(join(root, "src/index.ts"));
-const dir = mkdtempSync(join(tmpdir(), "interleave-fuzz-check-"));
+const folder = tempFolder("interleave-fuzz-check-");
+const dir = folder.path;
 let files = 0;
 
 async function cli(argv: string[]) {
@@ -38,9 +38,7 @@ function expectContract(r: { code: number; stdout: string; stderr: string }, arg
 }
 
 function file(name: string, text: string): string {
-  const path = join(dir, `${files++}-${name}`);
-  writeFileSync(path, text);
-  return path;
+  return folder.file(`${files++}-${name}`, text);
 }
 
 const junk = fc.oneof(

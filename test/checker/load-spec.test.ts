@@ -3,11 +3,9 @@
  * file's argument picks, and the one line a file that fails to load gets
  * (load.test.ts checks the same through the CLI, from an empty folder).
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { pathToFileURL } from "node:url";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   catalogueSource,
   findCatalogueSpec,
@@ -19,23 +17,12 @@ import {
 import { ownPackageAliases } from "../../checker/spec-source.js";
 import { UsageError } from "../../checker/usage-error.js";
 import { catalogue } from "../../specs/index.js";
+import { tempFolder } from "../support/temp-folder.js";
 
 /** A duck-typed spec export (isSpec needs only the kind and an instantiate function). */
 const spec = (name: string) => `{ kind: "interleave-spec", name: "${name}", instantiate: () => ({}) }`;
 
-let dir = "";
-/** Writes `text` to `name` in the test folder and returns its absolute path. */
-function file(name: string, text: string): string {
-  const path = join(dir, name);
-  mkdirSync(join(path, ".."), { recursive: true });
-  writeFileSync(path, text);
-  return path;
-}
-
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), "interleave-load-"));
-});
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const { file } = tempFolder("interleave-load-");
 
 describe("looksLikePath", () => {
   it("takes a relative or absolute path, or a script file name with an optional #export, as a file", () => {

@@ -104,6 +104,7 @@ describe("a DFS member", () => {
   it("a sometimes property never reached: the complete report names it", () => {
     const counter = defineSpec({
       name: "counter",
+      description: "counts to 3 and stops",
       init: () => [{ n: 0 }],
       actions: { Inc: (s: { n: number }) => (s.n < 3 ? { n: s.n + 1 } : undefined) },
       properties: {

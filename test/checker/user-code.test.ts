@@ -4,24 +4,24 @@
  * in a wrong count, a wrong trace or an exit code outside 0-3.
  */
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { availableParallelism, tmpdir } from "node:os";
+import { mkdirSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../../checker/cli-index.js";
+import { tempFolder } from "../support/temp-folder.js";
 
 const root = resolve(import.meta.dirname, "../..");
 // The spec files import the library by path: a second copy of it, as a user's file may load.
 const lib = JSON.stringify(join(root, "src/index.ts"));
-const dir = mkdtempSync(join(tmpdir(), "interleave-bad-specs-"));
+const folder = tempFolder("interleave-bad-specs-");
+const dir = folder.path;
 
 function spec(name: string, body: string): string {
-  const file = join(dir, `${name}.ts`);
-  writeFileSync(
-    file,
+  return folder.file(
+    `${name}.ts`,
     `import { become, choose, defineProtocol, defineRole, defineSpec, invariant, sometimes } from ${lib};\n${body}\n`,
   );
-  return file;
 }
 
 async function check(...args: string[]) {

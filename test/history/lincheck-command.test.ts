@@ -3,15 +3,13 @@
  * choice (built-in, by format, from a user's file), bad input as one line.
  */
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
-import { rmSync } from "node:fs";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { runLincheck, type LincheckOptions } from "../../checker/lincheck/command.js";
 import { corpusDir } from "./support/corpus.js";
+import { tempFolder } from "../support/temp-folder.js";
 
-const dir = mkdtempSync(join(tmpdir(), "lincheck-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const { path: dir, file } = tempFolder("lincheck-");
 
 const corpus = (f: string): string => resolve(corpusDir, f);
 
@@ -24,12 +22,6 @@ async function run(
   let err = "";
   const code = await runLincheck(files, opts, { stdout: (s) => (out += s), stderr: (s) => (err += s), ...io });
   return { code, out, err };
-}
-
-function file(name: string, text: string): string {
-  const path = join(dir, name);
-  writeFileSync(path, text);
-  return path;
 }
 
 const jsonl = (events: object[]): string => events.map((e) => JSON.stringify(e)).join("\n") + "\n";

@@ -5,9 +5,6 @@
  * what it counts, decides and refuses is judged here. Needs nats-server
  * (skipped without one locally, failing under CI=true).
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkSpec, type Report } from "../../../checker/index.js";
 import { checkSpecByName } from "../../../checker/cli-index.js";
@@ -19,22 +16,21 @@ import type { CheckByNameOptions } from "../../../checker/check.js";
 import { UsageError } from "../../../checker/usage-error.js";
 import { twoPhaseCommit } from "../../../specs/two-phase-commit.js";
 import { natsServerBinary, noBroker, startNatsServer, type NatsServer } from "../../support/nats-server.js";
+import { tempFolder } from "../../support/temp-folder.js";
 
 const binary = natsServerBinary();
 if (binary === undefined) noBroker("the coordinator tests", "install nats-server");
 
 let server: NatsServer | undefined;
-let dir = "";
+const folder = tempFolder("interleave-coordinator-");
 /** A user's spec in a folder of its own: a counter to `top` that stops there, with a deadlock check. */
 let counter = "";
 let runs = 0;
 
 beforeAll(async () => {
   if (binary !== undefined) server = await startNatsServer(binary);
-  dir = mkdtempSync(join(tmpdir(), "interleave-coordinator-"));
-  counter = join(dir, "counter.ts");
-  writeFileSync(
-    counter,
+  counter = folder.file(
+    "counter.ts",
     `import { defineSpec, int, invariant, sometimes } from "interleave-check";
 export default defineSpec({
   name: "counter",
@@ -56,7 +52,6 @@ export default defineSpec({
 }, 30_000);
 afterAll(async () => {
   await server?.stop();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 /**
@@ -139,7 +134,8 @@ describe.skipIf(binary === undefined)("the coordinator, with in-process workers"
     expect([r.result, r.property, r.trace!.length]).toEqual(["violation", "consistent", local.trace!.length]);
     expect(r.trace!.length).toBe(11);
     const model = twoPhaseCommit.instantiate({ variant: "abort-after-commit", params: { rms: 3 } });
-    const consistent = model.properties.find((p) => p.name === "consistent")!;
+    const consistent = model.properties.find((p) => p.name === "consistent");
+    if (consistent?.kind !== "invariant") throw new Error("two-phase-commit's consistent is an invariant");
     expect(r.trace!.map((s) => consistent.check(s.state as never))).toEqual([...Array<boolean>(10).fill(true), false]);
     expect(r.trace![0]!.state).toEqual(model.initStates()[0]);
   });

@@ -5,24 +5,13 @@
  * function, the operation and the user's line), and the model guessed from a
  * history when none is given.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { guessModel, isModelPath, loadModelFile } from "../../../checker/lincheck/load-model.js";
 import { HistoryInputError, MODELS, parseHistory, type Operation } from "../../../src/history/index.js";
+import { tempFolder } from "../../support/temp-folder.js";
 
-let dir: string;
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), "load-model-"));
-});
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function file(name: string, text: string): string {
-  const path = join(dir, name);
-  writeFileSync(path, text);
-  return path;
-}
+const { path: dir, file } = tempFolder("load-model-");
 
 /** The message of the input error `run` throws; any other outcome fails the test. */
 async function inputError(run: () => unknown): Promise<string> {
