@@ -4,11 +4,29 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
+import { runCli } from "../../checker/cli-index.js";
 
 const root = resolve(import.meta.dirname, "../..");
 const bin = join(root, "bin/interleave.js");
 
-function run(...args: string[]) {
+/**
+ * The CLI run in this process (`runCli`), its output captured: what the
+ * binary prints, judged with the code under test (a spawned binary runs
+ * dist/, where no mutant is active).
+ */
+async function run(...args: string[]) {
+  let stdout = "";
+  let stderr = "";
+  const code = await runCli(args, {
+    progress: false,
+    stdout: (t) => void (stdout += t),
+    stderr: (t) => void (stderr += t),
+  });
+  return { code, stdout, stderr };
+}
+
+/** The installed binary, as a user runs it: bin/interleave.js, which runs dist/. */
+function spawned(...args: string[]) {
   const r = spawnSync(process.execPath, [bin, ...args], { encoding: "utf8", cwd: root });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
@@ -21,8 +39,8 @@ interface ListEntry {
 }
 
 describe("interleave CLI", () => {
-  it("check prints the contract's JSON report and exits 0", () => {
-    const r = run("check", "two-phase-commit", "--param", "rms=5", "--json", "-");
+  it("check prints the contract's JSON report and exits 0", async () => {
+    const r = await run("check", "two-phase-commit", "--param", "rms=5", "--json", "-");
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout);
     expect(report).toMatchObject({
@@ -39,8 +57,8 @@ describe("interleave CLI", () => {
     expect(r.stderr).toMatch(/^OK: two-phase-commit \(rms=5\)/);
   });
 
-  it("list --json describes every spec, and every broken variant is caught naming its property", () => {
-    const r = run("list", "--json");
+  it("list --json describes every spec, and every broken variant is caught naming its property", async () => {
+    const r = await run("list", "--json");
     expect(r.code).toBe(0);
     const list = JSON.parse(r.stdout) as ListEntry[];
     const tpc = list.find((s) => s.name === "two-phase-commit");
@@ -59,14 +77,14 @@ describe("interleave CLI", () => {
     const broken = tpc?.variants.filter((v) => v.violates) ?? [];
     expect(broken.length).toBeGreaterThanOrEqual(1);
     for (const v of broken) {
-      const c = run("check", "two-phase-commit", "--variant", v.name, "--json", "-");
+      const c = await run("check", "two-phase-commit", "--variant", v.name, "--json", "-");
       expect(c.code, v.name).toBe(1);
       expect(JSON.parse(c.stdout)).toMatchObject({ result: "violation", property: v.violates });
     }
   });
 
-  it("prints a violation as a readable trace of changed fields", () => {
-    const r = run("check", "two-phase-commit", "--variant", "commit-without-all-prepared");
+  it("prints a violation as a readable trace of changed fields", async () => {
+    const r = await run("check", "two-phase-commit", "--variant", "commit-without-all-prepared");
     expect(r.code).toBe(1);
     expect(r.stdout).toContain(
       'VIOLATION: two-phase-commit --variant commit-without-all-prepared (rms=3): invariant "consistent" is violated after 3 steps',
@@ -77,9 +95,9 @@ describe("interleave CLI", () => {
     expect(r.stdout).toContain('Step 3: rm2: receive Commit from tm\n    nodes.rm2.rmState: "working" → "committed"');
   });
 
-  it("writes the report and the trace to files", () => {
+  it("writes the report and the trace to files", async () => {
     const dir = mkdtempSync(join(tmpdir(), "interleave-cli-"));
-    const r = run(
+    const r = await run(
       "check",
       "two-phase-commit",
       "--variant",
@@ -102,9 +120,9 @@ describe("interleave CLI", () => {
     expect(JSON.parse(readFileSync(join(dir, "t.json"), "utf8")).steps).toHaveLength(4);
   });
 
-  it("prints the trace as ITF, Mermaid or HTML on stdout, the summary on stderr", () => {
+  it("prints the trace as ITF, Mermaid or HTML on stdout, the summary on stderr", async () => {
     const args = ["check", "two-phase-commit", "--variant", "commit-without-all-prepared", "--trace-format"];
-    const itf = run(...args, "itf");
+    const itf = await run(...args, "itf");
     expect(itf.code).toBe(1);
     expect(itf.stderr).toMatch(
       /^VIOLATION: two-phase-commit --variant commit-without-all-prepared \(rms=3\): invariant "consistent" is violated after 3 steps/,
@@ -129,7 +147,7 @@ describe("interleave CLI", () => {
       crashed: { "#bigint": "0" },
     });
 
-    const mermaid = run(...args, "mermaid");
+    const mermaid = await run(...args, "mermaid");
     expect(mermaid.code).toBe(1);
     expect(mermaid.stdout.split("\n").slice(1)).toEqual([
       "sequenceDiagram",
@@ -144,7 +162,7 @@ describe("interleave CLI", () => {
       "",
     ]);
 
-    const html = run(...args, "html");
+    const html = await run(...args, "html");
     expect(html.code).toBe(1);
     expect(html.stdout).toMatch(/^<!doctype html>/);
     expect(html.stdout.match(/<tr/g)).toHaveLength(5); // the header and 4 states
@@ -152,11 +170,11 @@ describe("interleave CLI", () => {
     expect(html.stdout).not.toMatch(/<script|https?:\/\/(?!apalache)/);
   });
 
-  it("exits 3 when a limit ends the search", () => {
-    const r = run("check", "two-phase-commit", "--max-states", "100", "--json", "-");
+  it("exits 3 when a limit ends the search", async () => {
+    const r = await run("check", "two-phase-commit", "--max-states", "100", "--json", "-");
     expect(r.code).toBe(3);
     expect(JSON.parse(r.stdout)).toMatchObject({ result: "incomplete", limit: "max-states", distinctStates: 100 });
-    expect(run("check", "two-phase-commit", "--max-depth", "3").code).toBe(3);
+    expect((await run("check", "two-phase-commit", "--max-depth", "3")).code).toBe(3);
   });
 
   it.each([
@@ -191,17 +209,17 @@ describe("interleave CLI", () => {
     [["check", "./no/such/spec.ts"], "interleave: spec file not found: ./no/such/spec.ts"],
     [["check", "lamport-clock", "--symmetry"], 'interleave: spec "lamport-clock" declares no symmetric roles'],
     [["frobnicate"], "interleave: unknown command 'frobnicate'"],
-  ])("bad input %j exits 2 with one line", (args, message) => {
-    const r = run(...args);
+  ])("bad input %j exits 2 with one line", async (args, message) => {
+    const r = await run(...args);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe("");
     expect(r.stderr.startsWith(message)).toBe(true);
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
   });
 
-  it("lincheck: one JSON line per file, exit 1 when any history is not linearizable, 2 on bad input", () => {
+  it("lincheck: one JSON line per file, exit 1 when any history is not linearizable, 2 on bad input", async () => {
     const etcd = resolve(root, "test/fixtures/porcupine/etcd");
-    const ok = run("lincheck", join(etcd, "etcd_002.log"), "--json", "-");
+    const ok = await run("lincheck", join(etcd, "etcd_002.log"), "--json", "-");
     expect(ok.code).toBe(0);
     expect(JSON.parse(ok.stdout)).toMatchObject({
       model: "register",
@@ -209,7 +227,7 @@ describe("interleave CLI", () => {
       operations: 77,
       partitions: 1,
     });
-    const bad = run("lincheck", join(etcd, "etcd_002.log"), join(etcd, "etcd_000.log"), "--json", "-");
+    const bad = await run("lincheck", join(etcd, "etcd_002.log"), join(etcd, "etcd_000.log"), "--json", "-");
     expect(bad.code).toBe(1);
     expect(
       bad.stdout
@@ -219,12 +237,12 @@ describe("interleave CLI", () => {
     ).toEqual(["linearizable", "violation"]);
     const dir = mkdtempSync(join(tmpdir(), "interleave-lincheck-"));
     writeFileSync(join(dir, "g.log"), "garbage\n");
-    const garbage = run("lincheck", join(dir, "g.log"));
+    const garbage = await run("lincheck", join(dir, "g.log"));
     expect(garbage.code).toBe(2);
     expect(garbage.stderr).toContain(`${join(dir, "g.log")}:1: cannot tell the history format`);
   });
 
-  it("checks a user's own TypeScript spec by path", () => {
+  it("checks a user's own TypeScript spec by path", async () => {
     const dir = mkdtempSync(join(tmpdir(), "interleave-user-"));
     const api = pathToFileURL(join(root, "dist/src/index.js")).href;
     writeFileSync(
@@ -244,7 +262,7 @@ export default defineSpec({
 });
 `,
     );
-    const r = run("check", join(dir, "mutex.ts"), "--json", "-");
+    const r = await run("check", join(dir, "mutex.ts"), "--json", "-");
     expect(r.stderr).toMatch(/^OK: mutex/);
     expect(r.code).toBe(0);
     // idle/waiting/critical for two processes, at most one critical: 9 - 1 = 8 states.
@@ -260,17 +278,18 @@ describe("interleave CLI messages", () => {
     return join(dir, name);
   }
 
-  it("--version prints the package's version", () => {
+  it("--version prints the package's version", async () => {
     const { version } = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { version: string };
     expect(version).toBe("0.1.0");
     for (const flag of ["--version", "-V"]) {
-      const r = run(flag);
-      expect(r).toEqual({ code: 0, stdout: "0.1.0\n", stderr: "" });
+      // The installed binary too: bin/interleave.js starts the CLI and exits with its code.
+      expect(spawned(flag)).toEqual({ code: 0, stdout: "0.1.0\n", stderr: "" });
+      expect(await run(flag)).toEqual({ code: 0, stdout: "0.1.0\n", stderr: "" });
     }
   });
 
-  it("list --json carries every description: params (with their range), properties, variants; and the symmetric roles", () => {
-    const list = JSON.parse(run("list", "--json").stdout) as ListEntry[];
+  it("list --json carries every description: params (with their range), properties, variants; and the symmetric roles", async () => {
+    const list = JSON.parse((await run("list", "--json")).stdout) as ListEntry[];
     expect(list).toHaveLength(45);
     expect(list.find((s) => s.name === "two-phase-commit")).toEqual({
       name: "two-phase-commit",
@@ -321,8 +340,8 @@ describe("interleave CLI messages", () => {
     expect(undescribed).toEqual([]);
   });
 
-  it("the text listing shows each param's type, range and description", () => {
-    const r = run("list");
+  it("the text listing shows each param's type, range and description", async () => {
+    const r = await run("list");
     expect(r.code).toBe(0);
     expect(r.stdout.split("\n").slice(0, 13)).toEqual([
       "two-phase-commit: Gray and Lamport's two-phase commit (TwoPhase.tla): a TM and RMs agree to commit or abort",
@@ -344,8 +363,8 @@ describe("interleave CLI messages", () => {
     );
   });
 
-  it("list <spec> shows one catalogue spec in full", () => {
-    const r = run("list", "two-phase-commit");
+  it("list <spec> shows one catalogue spec in full", async () => {
+    const r = await run("list", "two-phase-commit");
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(
       [
@@ -369,13 +388,13 @@ describe("interleave CLI messages", () => {
         "",
       ].join("\n"),
     );
-    const raft = run("list", "raft");
+    const raft = await run("list", "raft");
     expect(raft.code).toBe(0);
     expect(raft.stdout).toContain("  crash=0 (int, 0..3): server crashes (each followed by a possible restart)\n");
     expect(raft.stdout).toContain(
       "  stale-read [clients=2, requests=2, workload=get-put, maxTerm=2, maxLog=1, preVote=off]: a leader answers reads from its local state without confirming it is still the leader (violates linearizableClientHistory)\n",
     );
-    const json = run("list", "raft", "--json");
+    const json = await run("list", "raft", "--json");
     expect(JSON.parse(json.stdout)).toMatchObject({
       name: "raft",
       params: expect.arrayContaining([
@@ -389,10 +408,10 @@ describe("interleave CLI messages", () => {
         },
       ]),
     });
-    expect(run("list", "nope")).toMatchObject({ code: 2, stdout: "" });
+    expect(await run("list", "nope")).toMatchObject({ code: 2, stdout: "" });
   });
 
-  it("list ./file.ts shows a user's spec in full", () => {
+  it("list ./file.ts shows a user's spec in full", async () => {
     const file = specFile(
       "counter.ts",
       `import { defineSpec, int, invariant } from "interleave-check";
@@ -407,7 +426,7 @@ export default defineSpec({
 });
 `,
     );
-    const r = run("list", file);
+    const r = await run("list", file);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(
       [
@@ -426,8 +445,8 @@ export default defineSpec({
     );
   });
 
-  it("summaries separate thousands and say 1 step", () => {
-    expect(run("check", "two-phase-commit", "--param", "rms=5").stdout).toMatch(
+  it("summaries separate thousands and say 1 step", async () => {
+    expect((await run("check", "two-phase-commit", "--param", "rms=5")).stdout).toMatch(
       /^OK: two-phase-commit \(rms=5\): every property holds; 8,832 distinct states, 58,146 generated, depth 16, \d+\.\d\d s \([\d,]+ states\/s\)\n$/,
     );
     const file = specFile(
@@ -442,7 +461,7 @@ export default defineSpec({
 });
 `,
     );
-    const r = run("check", file);
+    const r = await run("check", file);
     expect(r.code).toBe(1);
     const lines = r.stdout.split("\n");
     expect(lines[0]).toMatch(
@@ -451,7 +470,7 @@ export default defineSpec({
     expect(lines.slice(1, 3)).toEqual(["", "Counterexample (1 step):"]);
   });
 
-  it("a state that is not plain data gives the hint once", () => {
+  it("a state that is not plain data gives the hint once", async () => {
     const file = specFile(
       "map-state.ts",
       `import { defineSpec, invariant } from "interleave-check";
@@ -464,7 +483,7 @@ export default defineSpec({
 });
 `,
     );
-    const r = run("check", file);
+    const r = await run("check", file);
     expect([r.code, r.stderr]).toEqual([2, ""]);
     expect(r.stdout).toMatch(
       /^ERROR: map-state: init returned a state that is not plain data at state\.seen: instance of Map \(use objects, arrays, numbers, strings, booleans, null\); 0 distinct states, 1 generated, depth 0, [\d.]+ s \([\d,]+ states\/s\)\n$/,
