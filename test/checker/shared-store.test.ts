@@ -40,6 +40,50 @@ describe("SharedStateStore", () => {
     expect(store.fingerprints([9, 10]).get(10)).toEqual(fingerprint(10).map((w) => w | 0));
   });
 
+  it("words of 0 are stored as 1: such a fingerprint and its twin with a 1 are one state", () => {
+    const store = SharedStateStore.create(16);
+    expect([store.has(0, 0), store.has(1, 1)]).toEqual([false, false]);
+    expect(store.insert(0, 5, -1, 0)).toBe(0);
+    expect(store.insert(7, 0, 0, 1)).toBe(1);
+    // A fresh view (no cache of recent fingerprints) reads the table.
+    const view = SharedStateStore.open(store.buffers);
+    expect([view.has(0, 5), view.has(1, 5), view.has(7, 0), view.has(7, 1), view.has(7, 2)]).toEqual([
+      true,
+      true,
+      true,
+      true,
+      false,
+    ]);
+    expect([view.insert(1, 5, 0, 0), view.insert(0, 0, 1, 0), view.insert(1, 1, 2, 0)]).toEqual([-1, 2, -1]);
+    expect(store.fingerprints([0, 1, 2])).toEqual(
+      new Map([
+        [0, [1, 5]],
+        [1, [7, 1]],
+        [2, [1, 1]],
+      ]),
+    );
+    expect([store.size, view.size, view.pathTo(2), view.ordinal(1)]).toEqual([3, 3, [0, 1, 2], 1]);
+  });
+
+  it("asks for room at 70% of its slots, holds links for 90%, and refuses a state past them", () => {
+    // Room for 1,000 states: 2,048 slots (12 bytes each), links for 1,844 (8 bytes each).
+    const store = SharedStateStore.create(1000);
+    expect([store.buffers.slots.byteLength, store.buffers.parents.byteLength, store.bytesPerState]).toEqual([
+      2_048 * 12,
+      1_844 * 4,
+      0,
+    ]);
+    for (let i = 0; i < 1_432; i++) store.insert(i + 1, i + 1, i - 1, 0);
+    expect([store.size, store.needsRoom]).toEqual([1_432, false]);
+    store.insert(5_000, 5_000, 0, 0);
+    expect([store.size, store.needsRoom, store.bytesPerState]).toEqual([1_433, true, (2_048 * 12 + 1_844 * 8) / 1_433]);
+    // Workers that did not pause: the links run out before the table does.
+    for (let i = 1_433; i < 1_844; i++) store.insert(i + 10_000, i, 0, 0);
+    expect(() => store.insert(99_999, 99_999, 0, 0)).toThrow(
+      new Error("shared store overflow: workers did not pause to let it grow"),
+    );
+  });
+
   it("grows fourfold up to 2^24 slots, then twofold", () => {
     const slots = (b: { slots: SharedArrayBuffer }) => b.slots.byteLength / 12;
     // Tables are allocated, never touched: their pages stay unmapped.
