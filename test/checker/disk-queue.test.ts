@@ -1,9 +1,16 @@
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { checkSpecByName } from "../../checker/cli-index.js";
-import { estimateHeapBytes } from "../../checker/disk-queue.js";
+import {
+  collectGarbage,
+  DiskSegments,
+  estimateHeapBytes,
+  queueBytes,
+  SpillArea,
+  SpillTally,
+} from "../../checker/disk-queue.js";
 
 // Segments go to os.tmpdir(): point it at a directory of our own, to see that each search leaves it empty.
 let scratch = "";
@@ -111,5 +118,115 @@ describe("disk queue (BFS past its memory budget)", () => {
     expect(estimateHeapBytes({ x: shared, s: "working" }, seen)).toBe(24 + 16 + 88);
     expect(estimateHeapBytes({ y: shared }, seen)).toBe(24 + 8);
     expect(estimateHeapBytes(0.5)).toBe(16);
+  });
+});
+
+describe("disk queue parts", () => {
+  it("queueBytes: a fixed budget, or what the memory limit leaves after the store, shared out", () => {
+    let store = 1_000;
+    expect(queueBytes({ kind: "fixed", bytes: 900 }, () => store)()).toBe(900);
+    expect(queueBytes({ kind: "fixed", bytes: 900 }, () => store, 3)()).toBe(300);
+    const left = queueBytes({ kind: "after-store", memoryBytes: 5_000 }, () => store, 2);
+    expect(left()).toBe(2_000);
+    // Read each time: the store grows during the search.
+    store = 3_000;
+    expect(left()).toBe(1_000);
+    expect(queueBytes({ kind: "after-store", memoryBytes: 5_000 }, () => store)()).toBe(2_000);
+  });
+
+  it("SpillTally: sampled size plus a 24-byte entry, disk bytes per state, and another tally added", () => {
+    const tally = new SpillTally();
+    expect(tally.stats()).toEqual({ spilledStates: 0, diskBytesPerState: 0, memoryBytesPerState: 24 });
+    tally.sample(100);
+    tally.sample(200);
+    tally.spilledStates = 4;
+    tally.bytesWritten = 1_000;
+    expect(tally.stats()).toEqual({ spilledStates: 4, diskBytesPerState: 250, memoryBytesPerState: 174 });
+    // A worker's tally with a smaller estimate: its counts add, the larger estimate stays.
+    tally.add({ spilledStates: 6, diskBytesPerState: 100, memoryBytesPerState: 100 });
+    expect(tally.stats()).toEqual({ spilledStates: 10, diskBytesPerState: 160, memoryBytesPerState: 174 });
+    // A larger one replaces it.
+    tally.add({ spilledStates: 0, diskBytesPerState: 0, memoryBytesPerState: 524 });
+    expect([tally.stats().memoryBytesPerState, tally.samples]).toEqual([524, 1]);
+  });
+
+  it("SpillArea: the directory made on first use, numbered segment names, removed once", () => {
+    const area = new SpillArea();
+    expect(readdirSync(scratch)).toEqual([]);
+    const first = area.nextFile();
+    const dir = area.directory;
+    expect(readdirSync(scratch)).toEqual([dir.slice(scratch.length + 1)]);
+    expect(dir.startsWith(join(scratch, "interleave-queue-"))).toBe(true);
+    expect([first, area.nextFile("w1"), area.nextFile()]).toEqual([
+      join(dir, "segment-0.bin"),
+      join(dir, "w1-1.bin"),
+      join(dir, "segment-2.bin"),
+    ]);
+    expect(process.listenerCount("exit")).toBeGreaterThan(0);
+    const listeners = process.listenerCount("exit");
+    area.dispose();
+    expect([existsSync(dir), process.listenerCount("exit")]).toEqual([false, listeners - 1]);
+    area.dispose();
+    // A directory given (a parallel worker's) is used as it is.
+    const given = mkdtempSync(join(scratch, "given-"));
+    const worker = new SpillArea(given);
+    expect(worker.nextFile("p")).toBe(join(given, "p-0.bin"));
+    worker.dispose();
+    expect(existsSync(given)).toBe(false);
+  });
+
+  it("DiskSegments: oldest first, or the newest; empty batches not written; counts and bytes tallied", () => {
+    const area = new SpillArea();
+    const tally = new SpillTally();
+    const segments = new DiskSegments<{ states: number[]; tag: string }>(area, "q", tally);
+    expect([segments.read({ newest: false }), segments.segments, segments.length]).toEqual([undefined, 0, 0]);
+    segments.write({ states: [], tag: "empty" });
+    expect([segments.segments, tally.spilledStates, tally.bytesWritten]).toEqual([0, 0, 0]);
+    segments.write({ states: [1, 2], tag: "a" });
+    segments.write({ states: [3], tag: "b" });
+    segments.write({ states: [4, 5, 6], tag: "c" });
+    expect([segments.segments, segments.length, tally.spilledStates]).toEqual([3, 6, 6]);
+    expect(tally.bytesWritten).toBeGreaterThan(0);
+    expect(readdirSync(area.directory).sort()).toEqual(["q-0.bin", "q-1.bin", "q-2.bin"]);
+    expect(segments.read({ newest: true })).toEqual({ states: [4, 5, 6], tag: "c" });
+    expect(segments.read({ newest: false })).toEqual({ states: [1, 2], tag: "a" });
+    expect([segments.segments, segments.length, readdirSync(area.directory)]).toEqual([1, 1, ["q-1.bin"]]);
+    expect(segments.read({ newest: false })).toEqual({ states: [3], tag: "b" });
+    expect([segments.read({ newest: true }), segments.segments, segments.length]).toEqual([undefined, 0, 0]);
+    area.dispose();
+  });
+
+  it("DiskSegments: a long FIFO run keeps its order when the read entries are dropped", () => {
+    const area = new SpillArea();
+    const segments = new DiskSegments<{ states: number[] }>(area, "s", new SpillTally());
+    const read: number[] = [];
+    for (let k = 0; k < 1_500; k++) {
+      segments.write({ states: [k] });
+      if (k % 3 === 2) read.push(segments.read({ newest: false })!.states[0]!);
+    }
+    while (segments.segments > 0) read.push(segments.read({ newest: false })!.states[0]!);
+    expect(read).toEqual(Array.from({ length: 1_500 }, (_, k) => k));
+    expect(readdirSync(area.directory)).toEqual([]);
+    area.dispose();
+  });
+
+  it("estimateHeapBytes: integers beyond 2^30 and fractions are heap numbers; null, strings and deep nesting cost nothing", () => {
+    expect([2 ** 30 - 1, -(2 ** 30) + 1, 2 ** 30, -(2 ** 30), 1.5].map((n) => estimateHeapBytes(n))).toEqual([
+      0, 0, 16, 16, 16,
+    ]);
+    expect([null, undefined, "text", true].map((v) => estimateHeapBytes(v))).toEqual([0, 0, 0, 0]);
+    expect(estimateHeapBytes([])).toBe(32);
+    expect(estimateHeapBytes({})).toBe(24);
+    // 66 nested arrays: the 65 outer ones counted (depths 0 to 64), the innermost not.
+    let nested: unknown[] = [];
+    for (let k = 0; k < 65; k++) nested = [nested];
+    expect(estimateHeapBytes(nested)).toBe(65 * 40);
+  });
+
+  it("collectGarbage runs a full collection, and again", () => {
+    expect(() => {
+      collectGarbage();
+      collectGarbage();
+    }).not.toThrow();
   });
 });
