@@ -247,7 +247,7 @@ describe.skipIf(binary === undefined)("the coordinator, with in-process workers"
       const error = await report;
       expect(error).toBeInstanceOf(DistributedError);
       expect((error as Error).message).toMatch(
-        /^the distributed search is incomplete: worker 1 has been silent for [23] s$/,
+        /^the distributed search is incomplete: worker 1 has been silent for \d+ s$/,
       );
     } finally {
       await nc.drain();
