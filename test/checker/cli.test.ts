@@ -4,26 +4,10 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
-import { runCli } from "../../checker/cli-index.js";
+import { cli } from "../support/cli.js";
 
 const root = resolve(import.meta.dirname, "../..");
 const bin = join(root, "bin/interleave.js");
-
-/**
- * The CLI run in this process (`runCli`), its output captured: what the
- * binary prints, judged with the code under test (a spawned binary runs
- * dist/, where no mutant is active).
- */
-async function run(...args: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const code = await runCli(args, {
-    progress: false,
-    stdout: (t) => void (stdout += t),
-    stderr: (t) => void (stderr += t),
-  });
-  return { code, stdout, stderr };
-}
 
 /** The installed binary, as a user runs it: bin/interleave.js, which runs dist/. */
 function spawned(...args: string[]) {
@@ -40,7 +24,7 @@ interface ListEntry {
 
 describe("interleave CLI", () => {
   it("check prints the contract's JSON report and exits 0", async () => {
-    const r = await run("check", "two-phase-commit", "--param", "rms=5", "--json", "-");
+    const r = await cli("check", "two-phase-commit", "--param", "rms=5", "--json", "-");
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout);
     expect(report).toMatchObject({
@@ -58,7 +42,7 @@ describe("interleave CLI", () => {
   });
 
   it("list --json describes every spec, and every broken variant is caught naming its property", async () => {
-    const r = await run("list", "--json");
+    const r = await cli("list", "--json");
     expect(r.code).toBe(0);
     const list = JSON.parse(r.stdout) as ListEntry[];
     const tpc = list.find((s) => s.name === "two-phase-commit");
@@ -77,14 +61,14 @@ describe("interleave CLI", () => {
     const broken = tpc?.variants.filter((v) => v.violates) ?? [];
     expect(broken.length).toBeGreaterThanOrEqual(1);
     for (const v of broken) {
-      const c = await run("check", "two-phase-commit", "--variant", v.name, "--json", "-");
+      const c = await cli("check", "two-phase-commit", "--variant", v.name, "--json", "-");
       expect(c.code, v.name).toBe(1);
       expect(JSON.parse(c.stdout)).toMatchObject({ result: "violation", property: v.violates });
     }
   });
 
   it("prints a violation as a readable trace of changed fields", async () => {
-    const r = await run("check", "two-phase-commit", "--variant", "commit-without-all-prepared");
+    const r = await cli("check", "two-phase-commit", "--variant", "commit-without-all-prepared");
     expect(r.code).toBe(1);
     expect(r.stdout).toContain(
       'VIOLATION: two-phase-commit --variant commit-without-all-prepared (rms=3): invariant "consistent" is violated after 3 steps',
@@ -97,7 +81,7 @@ describe("interleave CLI", () => {
 
   it("writes the report and the trace to files", async () => {
     const dir = mkdtempSync(join(tmpdir(), "interleave-cli-"));
-    const r = await run(
+    const r = await cli(
       "check",
       "two-phase-commit",
       "--variant",
@@ -122,7 +106,7 @@ describe("interleave CLI", () => {
 
   it("prints the trace as ITF, Mermaid or HTML on stdout, the summary on stderr", async () => {
     const args = ["check", "two-phase-commit", "--variant", "commit-without-all-prepared", "--trace-format"];
-    const itf = await run(...args, "itf");
+    const itf = await cli(...args, "itf");
     expect(itf.code).toBe(1);
     expect(itf.stderr).toMatch(
       /^VIOLATION: two-phase-commit --variant commit-without-all-prepared \(rms=3\): invariant "consistent" is violated after 3 steps/,
@@ -147,7 +131,7 @@ describe("interleave CLI", () => {
       crashed: { "#bigint": "0" },
     });
 
-    const mermaid = await run(...args, "mermaid");
+    const mermaid = await cli(...args, "mermaid");
     expect(mermaid.code).toBe(1);
     expect(mermaid.stdout.split("\n").slice(1)).toEqual([
       "sequenceDiagram",
@@ -162,7 +146,7 @@ describe("interleave CLI", () => {
       "",
     ]);
 
-    const html = await run(...args, "html");
+    const html = await cli(...args, "html");
     expect(html.code).toBe(1);
     expect(html.stdout).toMatch(/^<!doctype html>/);
     expect(html.stdout.match(/<tr/g)).toHaveLength(5); // the header and 4 states
@@ -171,10 +155,10 @@ describe("interleave CLI", () => {
   });
 
   it("exits 3 when a limit ends the search", async () => {
-    const r = await run("check", "two-phase-commit", "--max-states", "100", "--json", "-");
+    const r = await cli("check", "two-phase-commit", "--max-states", "100", "--json", "-");
     expect(r.code).toBe(3);
     expect(JSON.parse(r.stdout)).toMatchObject({ result: "incomplete", limit: "max-states", distinctStates: 100 });
-    expect((await run("check", "two-phase-commit", "--max-depth", "3")).code).toBe(3);
+    expect((await cli("check", "two-phase-commit", "--max-depth", "3")).code).toBe(3);
   });
 
   it.each([
@@ -210,7 +194,7 @@ describe("interleave CLI", () => {
     [["check", "lamport-clock", "--symmetry"], 'interleave: spec "lamport-clock" declares no symmetric roles'],
     [["frobnicate"], "interleave: unknown command 'frobnicate'"],
   ])("bad input %j exits 2 with one line", async (args, message) => {
-    const r = await run(...args);
+    const r = await cli(...args);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe("");
     expect(r.stderr.startsWith(message)).toBe(true);
@@ -219,7 +203,7 @@ describe("interleave CLI", () => {
 
   it("lincheck: one JSON line per file, exit 1 when any history is not linearizable, 2 on bad input", async () => {
     const etcd = resolve(root, "test/fixtures/porcupine/etcd");
-    const ok = await run("lincheck", join(etcd, "etcd_002.log"), "--json", "-");
+    const ok = await cli("lincheck", join(etcd, "etcd_002.log"), "--json", "-");
     expect(ok.code).toBe(0);
     expect(JSON.parse(ok.stdout)).toMatchObject({
       model: "register",
@@ -227,7 +211,7 @@ describe("interleave CLI", () => {
       operations: 77,
       partitions: 1,
     });
-    const bad = await run("lincheck", join(etcd, "etcd_002.log"), join(etcd, "etcd_000.log"), "--json", "-");
+    const bad = await cli("lincheck", join(etcd, "etcd_002.log"), join(etcd, "etcd_000.log"), "--json", "-");
     expect(bad.code).toBe(1);
     expect(
       bad.stdout
@@ -237,7 +221,7 @@ describe("interleave CLI", () => {
     ).toEqual(["linearizable", "violation"]);
     const dir = mkdtempSync(join(tmpdir(), "interleave-lincheck-"));
     writeFileSync(join(dir, "g.log"), "garbage\n");
-    const garbage = await run("lincheck", join(dir, "g.log"));
+    const garbage = await cli("lincheck", join(dir, "g.log"));
     expect(garbage.code).toBe(2);
     expect(garbage.stderr).toContain(`${join(dir, "g.log")}:1: cannot tell the history format`);
   });
@@ -262,7 +246,7 @@ export default defineSpec({
 });
 `,
     );
-    const r = await run("check", join(dir, "mutex.ts"), "--json", "-");
+    const r = await cli("check", join(dir, "mutex.ts"), "--json", "-");
     expect(r.stderr).toMatch(/^OK: mutex/);
     expect(r.code).toBe(0);
     // idle/waiting/critical for two processes, at most one critical: 9 - 1 = 8 states.
@@ -284,12 +268,12 @@ describe("interleave CLI messages", () => {
     for (const flag of ["--version", "-V"]) {
       // The installed binary too: bin/interleave.js starts the CLI and exits with its code.
       expect(spawned(flag)).toEqual({ code: 0, stdout: "0.1.0\n", stderr: "" });
-      expect(await run(flag)).toEqual({ code: 0, stdout: "0.1.0\n", stderr: "" });
+      expect(await cli(flag)).toEqual({ code: 0, stdout: "0.1.0\n", stderr: "" });
     }
   });
 
   it("list --json carries every description: params (with their range), properties, variants; and the symmetric roles", async () => {
-    const list = JSON.parse((await run("list", "--json")).stdout) as ListEntry[];
+    const list = JSON.parse((await cli("list", "--json")).stdout) as ListEntry[];
     expect(list).toHaveLength(45);
     expect(list.find((s) => s.name === "two-phase-commit")).toEqual({
       name: "two-phase-commit",
@@ -341,7 +325,7 @@ describe("interleave CLI messages", () => {
   });
 
   it("the text listing shows each param's type, range and description", async () => {
-    const r = await run("list");
+    const r = await cli("list");
     expect(r.code).toBe(0);
     expect(r.stdout.split("\n").slice(0, 13)).toEqual([
       "two-phase-commit: Gray and Lamport's two-phase commit (TwoPhase.tla): a TM and RMs agree to commit or abort",
@@ -364,7 +348,7 @@ describe("interleave CLI messages", () => {
   });
 
   it("list <spec> shows one catalogue spec in full", async () => {
-    const r = await run("list", "two-phase-commit");
+    const r = await cli("list", "two-phase-commit");
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(
       [
@@ -388,13 +372,13 @@ describe("interleave CLI messages", () => {
         "",
       ].join("\n"),
     );
-    const raft = await run("list", "raft");
+    const raft = await cli("list", "raft");
     expect(raft.code).toBe(0);
     expect(raft.stdout).toContain("  crash=0 (int, 0..3): server crashes (each followed by a possible restart)\n");
     expect(raft.stdout).toContain(
       "  stale-read [clients=2, requests=2, workload=get-put, maxTerm=2, maxLog=1, preVote=off]: a leader answers reads from its local state without confirming it is still the leader (violates linearizableClientHistory)\n",
     );
-    const json = await run("list", "raft", "--json");
+    const json = await cli("list", "raft", "--json");
     expect(JSON.parse(json.stdout)).toMatchObject({
       name: "raft",
       params: expect.arrayContaining([
@@ -408,7 +392,7 @@ describe("interleave CLI messages", () => {
         },
       ]),
     });
-    expect(await run("list", "nope")).toMatchObject({ code: 2, stdout: "" });
+    expect(await cli("list", "nope")).toMatchObject({ code: 2, stdout: "" });
   });
 
   it("list ./file.ts shows a user's spec in full", async () => {
@@ -426,7 +410,7 @@ export default defineSpec({
 });
 `,
     );
-    const r = await run("list", file);
+    const r = await cli("list", file);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(
       [
@@ -446,7 +430,7 @@ export default defineSpec({
   });
 
   it("summaries separate thousands and say 1 step", async () => {
-    expect((await run("check", "two-phase-commit", "--param", "rms=5")).stdout).toMatch(
+    expect((await cli("check", "two-phase-commit", "--param", "rms=5")).stdout).toMatch(
       /^OK: two-phase-commit \(rms=5\): every property holds; 8,832 distinct states, 58,146 generated, depth 16, \d+\.\d\d s \([\d,]+ states\/s\)\n$/,
     );
     const file = specFile(
@@ -461,7 +445,7 @@ export default defineSpec({
 });
 `,
     );
-    const r = await run("check", file);
+    const r = await cli("check", file);
     expect(r.code).toBe(1);
     const lines = r.stdout.split("\n");
     expect(lines[0]).toMatch(
@@ -483,7 +467,7 @@ export default defineSpec({
 });
 `,
     );
-    const r = await run("check", file);
+    const r = await cli("check", file);
     expect([r.code, r.stderr]).toEqual([2, ""]);
     expect(r.stdout).toMatch(
       /^ERROR: map-state: init returned a state that is not plain data at state\.seen: instance of Map \(use objects, arrays, numbers, strings, booleans, null\); 0 distinct states, 1 generated, depth 0, [\d.]+ s \([\d,]+ states\/s\)\n$/,

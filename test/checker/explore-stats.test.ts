@@ -4,21 +4,10 @@
  */
 import { describe, expect, it } from "vitest";
 import { checkSpec } from "../../checker/index.js";
-import { runCli } from "../../checker/cli-index.js";
 import { formatStats, largestFields } from "../../checker/stats.js";
 import { choose, defineSpec } from "../../src/index.js";
 import { twoPhaseCommit } from "../../specs/two-phase-commit.js";
-
-async function cli(...args: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const code = await runCli(args, {
-    stdout: (t) => void (stdout += t),
-    stderr: (t) => void (stderr += t),
-    progress: false,
-  });
-  return { code, stdout, stderr };
-}
+import { cli } from "../support/cli.js";
 
 describe("check --stats", () => {
   it("counts two-phase commit's 288 states by action and depth, as TLC's counts add up", () => {

@@ -8,7 +8,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { checkSpec } from "../../checker/index.js";
-import { runCli } from "../../checker/cli-index.js";
 import { involvedNodes } from "../../checker/explorer/involved.js";
 import { ExplorerSession, PathError, type ExplorerView } from "../../checker/explorer/session.js";
 import { parsePathQuery, startExplorer, type ExplorerServer } from "../../checker/explorer/server.js";
@@ -19,6 +18,7 @@ import { twoPhaseCommit } from "../../specs/two-phase-commit.js";
 import { toItf, toMermaid, toTraceJson } from "../../src/trace-formats.js";
 import { defineSpec, invariant, sometimes, type Model } from "../../src/index.js";
 import { freePort } from "../support/free-port.js";
+import { cli } from "../support/cli.js";
 
 const broken = () => new ExplorerSession(twoPhaseCommit.instantiate({ variant: "commit-without-all-prepared" }));
 
@@ -199,17 +199,6 @@ describe("the explorer's HTTP API", () => {
     expect(() => parsePathQuery("0,x")).toThrow('path must be ordinals separated by commas (0,2,1), got "0,x"');
   });
 });
-
-async function cli(...args: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const code = await runCli(args, {
-    stdout: (t) => void (stdout += t),
-    stderr: (t) => void (stderr += t),
-    progress: false,
-  });
-  return { code, stdout, stderr };
-}
 
 describe("interleave explore", () => {
   it("exits 2 with one line for a bad spec, variant, param or trace", async () => {

@@ -6,25 +6,14 @@
 import { join, resolve } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { runCli } from "../../checker/cli-index.js";
 import { tempFolder } from "../support/temp-folder.js";
+import { cli } from "../support/cli.js";
 
 const root = resolve(import.meta.dirname, "../..");
 const lib = JSON.stringify(join(root, "src/index.ts"));
 const folder = tempFolder("interleave-fuzz-check-");
 const dir = folder.path;
 let files = 0;
-
-async function cli(argv: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const code = await runCli(argv, {
-    stdout: (t) => void (stdout += t),
-    stderr: (t) => void (stderr += t),
-    progress: false,
-  });
-  return { code, stdout, stderr };
-}
 
 /** Exit codes 0-3 only; a 2 is one line on stderr, or the report of the spec's error on stdout. */
 function expectContract(r: { code: number; stdout: string; stderr: string }, argv: readonly string[]): void {
@@ -111,7 +100,7 @@ describe("fuzz: check, replay and list exit 0-3 with one-line messages", () => {
         fc.array(flag, { maxLength: 4 }),
         async (spec, flags) => {
           const argv = ["check", spec, ...flags.flat(), "--max-states", "500"];
-          expectContract(await cli(argv), argv);
+          expectContract(await cli(...argv), argv);
         },
       ),
       { seed: 13, numRuns: 60 },
@@ -123,7 +112,7 @@ describe("fuzz: check, replay and list exit 0-3 with one-line messages", () => {
       // Two workers start threads (about half a second): one run in four.
       fc.asyncProperty(wildSpec, fc.constantFrom("1", "1", "1", "2"), async (text, workers) => {
         const argv = ["check", file("wild.ts", text), "--workers", workers, "--max-states", "200"];
-        expectContract(await cli(argv), argv);
+        expectContract(await cli(...argv), argv);
       }),
       { seed: 7, numRuns: 20 },
     );
@@ -144,7 +133,7 @@ describe("fuzz: check, replay and list exit 0-3 with one-line messages", () => {
         ),
         async (text) => {
           const argv = ["check", file("not-a-spec.ts", text)];
-          expectContract(await cli(argv), argv);
+          expectContract(await cli(...argv), argv);
         },
       ),
       { seed: 3, numRuns: 25 },
@@ -152,7 +141,7 @@ describe("fuzz: check, replay and list exit 0-3 with one-line messages", () => {
   });
 
   it("replay on broken trace files", async () => {
-    const good = await cli(["check", "two-phase-commit", "--variant", "abort-after-commit", "--trace-format", "json"]);
+    const good = await cli("check", "two-phase-commit", "--variant", "abort-after-commit", "--trace-format", "json");
     const trace = JSON.parse(good.stdout) as { steps: { action: string | null; state: unknown }[] };
     await fc.assert(
       fc.asyncProperty(
@@ -173,7 +162,7 @@ describe("fuzz: check, replay and list exit 0-3 with one-line messages", () => {
         ),
         async (text) => {
           const argv = ["replay", file("trace.json", text)];
-          expectContract(await cli(argv), argv);
+          expectContract(await cli(...argv), argv);
         },
       ),
       { seed: 5, numRuns: 40 },
@@ -186,7 +175,7 @@ describe("fuzz: check, replay and list exit 0-3 with one-line messages", () => {
         fc.array(fc.oneof(junk, fc.constantFrom("--json", "raft", "./missing.ts", "--bogus")), { maxLength: 3 }),
         async (args) => {
           const argv = ["list", ...args];
-          expectContract(await cli(argv), argv);
+          expectContract(await cli(...argv), argv);
         },
       ),
       { seed: 11, numRuns: 30 },

@@ -11,33 +11,16 @@ import { join, resolve } from "node:path";
 import { Readable } from "node:stream";
 import fc from "fast-check";
 import { afterAll, describe, expect, it, vi } from "vitest";
-import { runCli } from "../../checker/cli.js";
 import { Cluster } from "../../src/runtime/cluster.js";
 import { runMaelstrom } from "../../checker/run/maelstrom.js";
+import { cli, type CliAnswer } from "../support/cli.js";
 
 const work = mkdtempSync(join(tmpdir(), "interleave-fuzz-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 const fixtureRun = resolve(import.meta.dirname, "../runtime/fixtures/conform-run");
 
-interface Answer {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-async function cli(argv: readonly string[]): Promise<Answer> {
-  let stdout = "";
-  let stderr = "";
-  const code = await runCli(argv, {
-    stdout: (t) => void (stdout += t),
-    stderr: (t) => void (stderr += t),
-    progress: false,
-  });
-  return { code, stdout, stderr };
-}
-
 /** The contract: 0-3 only; exit 2 is one line that starts with "interleave" (the whole of stderr). */
-function expectContract(answer: Answer, argv: readonly string[]): void {
+function expectContract(answer: CliAnswer, argv: readonly string[]): void {
   const context = `argv ${JSON.stringify(argv)}\nstderr ${JSON.stringify(answer.stderr)}`;
   expect([0, 1, 2, 3], context).toContain(answer.code);
   expect(answer.stderr, context).not.toMatch(/internal error|\n\s+at /);
@@ -227,7 +210,7 @@ describe("fuzzing the commands: exit 0-3 only, exit 2 is one line", () => {
         if (a.formatFlag !== undefined) argv.push("--format", a.formatFlag);
         if (a.consistency !== undefined) argv.push("--consistency", a.consistency);
         if (a.json !== undefined) argv.push("--json", outputArg(a.json, "out.jsonl"));
-        expectContract(await cli(argv), argv);
+        expectContract(await cli(...argv), argv);
       }),
       { seed: 1301, numRuns: 300 },
     );
@@ -268,7 +251,7 @@ describe("fuzzing the commands: exit 0-3 only, exit 2 is one line", () => {
         if (a.json !== undefined) argv.push("--json", outputArg(a.json, "out.jsonl"));
         if (a.html !== undefined) argv.push("--html", outputArg(a.html, "out.html"));
         if (a.extra !== undefined) argv.push(a.extra);
-        expectContract(await cli(argv), argv);
+        expectContract(await cli(...argv), argv);
       }),
       { seed: 1305, numRuns: 200 },
     );
@@ -290,7 +273,7 @@ describe("fuzzing the commands: exit 0-3 only, exit 2 is one line", () => {
     for (const [name, source] of Object.entries(models)) {
       const model = writeTemp(`${name.replace(/ /g, "-")}.ts`, source);
       const argv = ["lincheck", history, "--model", model];
-      const answer = await cli(argv);
+      const answer = await cli(...argv);
       expectContract(answer, argv);
       expect(answer.code, name).toBe(2);
     }
@@ -346,7 +329,7 @@ describe("fuzzing the commands: exit 0-3 only, exit 2 is one line", () => {
             argv.push("--history", join(work, `${fileCounter++}-h.jsonl`));
           for (const [flag, value] of pairs)
             if (flag !== "--spec") argv.push(...(value === "" && flag !== "--history" ? [flag] : [flag, value]));
-          const answer = await cli(argv);
+          const answer = await cli(...argv);
           expectContract(answer, argv);
           expect(answer.code, JSON.stringify(argv)).toBe(2);
         },
@@ -421,14 +404,14 @@ describe("fuzzing the commands: exit 0-3 only, exit 2 is one line", () => {
         const argv = ["conform", where];
         if (a.variant !== undefined) argv.push("--variant", a.variant);
         if (a.json !== undefined) argv.push("--json", outputArg(a.json, "conform.json"));
-        expectContract(await cli(argv), argv);
+        expectContract(await cli(...argv), argv);
       }),
       { seed: 1303, numRuns: 200 },
     );
   }, 60_000);
 
   it("conform: the fixture run conforms, so the mutations above start from a valid run", async () => {
-    const answer = await cli(["conform", fixtureRun]);
+    const answer = await cli("conform", fixtureRun);
     expect(answer.code).toBe(0);
     expect(answer.stdout).toBe(
       "n1: 11 inputs replayed, 1 boots, 0 local actions\nn2: 26 inputs replayed, 1 boots, 0 local actions\nn3: 13 inputs replayed, 1 boots, 0 local actions\nconforms: every recorded output is the model's (raft)\n",
@@ -443,7 +426,7 @@ describe("fuzzing the commands: exit 0-3 only, exit 2 is one line", () => {
       ["maelstrom", "raft", "extra"],
       ["maelstrom", "--frobnicate"],
     ]) {
-      const answer = await cli(argv);
+      const answer = await cli(...argv);
       expectContract(answer, argv);
       expect(answer.code, JSON.stringify(argv)).toBe(2);
     }

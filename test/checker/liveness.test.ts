@@ -8,7 +8,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { checkSpec } from "../../checker/index.js";
-import { runCli } from "../../checker/cli-index.js";
 import {
   alwaysEventually,
   defineSpec,
@@ -19,17 +18,7 @@ import {
   toTraceJson,
   type Fairness,
 } from "../../src/index.js";
-
-async function cli(...args: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const code = await runCli(args, {
-    stdout: (t) => void (stdout += t),
-    stderr: (t) => void (stderr += t),
-    progress: false,
-  });
-  return { code, stdout, stderr };
-}
+import { cli } from "../support/cli.js";
 
 type Flip = { readonly x: number; readonly done: boolean };
 

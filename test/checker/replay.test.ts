@@ -9,21 +9,10 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { DEEP_RAFT_VARIANTS } from "../support/deep-variants.js";
 import { checkSpec } from "../../checker/index.js";
-import { runCli } from "../../checker/cli-index.js";
 import { canonicalLabel } from "../../checker/replay.js";
 import { catalogue } from "../../specs/index.js";
 import { toItf, toTraceJson } from "../../src/trace-formats.js";
-
-async function cli(...args: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const code = await runCli(args, {
-    stdout: (t) => void (stdout += t),
-    stderr: (t) => void (stderr += t),
-    progress: false,
-  });
-  return { code, stdout, stderr };
-}
+import { cli } from "../support/cli.js";
 
 const dir = mkdtempSync(join(tmpdir(), "interleave-replay-"));
 

@@ -8,8 +8,8 @@ import { mkdirSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCli } from "../../checker/cli-index.js";
 import { tempFolder } from "../support/temp-folder.js";
+import { cli } from "../support/cli.js";
 
 const root = resolve(import.meta.dirname, "../..");
 // The spec files import the library by path: a second copy of it, as a user's file may load.
@@ -24,16 +24,7 @@ function spec(name: string, body: string): string {
   );
 }
 
-async function check(...args: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const code = await runCli(["check", ...args], {
-    stdout: (t) => void (stdout += t),
-    stderr: (t) => void (stderr += t),
-    progress: false,
-  });
-  return { code, stdout, stderr };
-}
+const check = (...args: string[]) => cli("check", ...args);
 
 async function json(...args: string[]) {
   const r = await check(...args, "--json", "-");

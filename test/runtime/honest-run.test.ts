@@ -24,7 +24,6 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli } from "../../checker/cli.js";
 import { resolveParams } from "../../src/params.js";
 import { catalogueModule } from "../../checker/run/spec.js";
 import { raft } from "../../specs/raft.js";
@@ -34,6 +33,7 @@ import { conform as replay } from "../../src/runtime/conform.js";
 import { listSegments } from "../../src/runtime/input-log.js";
 import { formatRunSummary, runCluster, runExitCode, type RunOptions, type RunSummary } from "../../src/runtime/run.js";
 import { emptyCounters } from "../../src/runtime/wire.js";
+import { cli as inProcess } from "../support/cli.js";
 
 const repo = resolve(import.meta.dirname, "../..");
 const bin = join(repo, "bin/interleave.js");
@@ -239,15 +239,7 @@ describe("interleave conform on a log cut short: exit 2, naming the node, the fi
   }
   const keepLines = (count: number) => (dir: string) =>
     writeFileSync(inputs(dir), readFileSync(inputs(dir), "utf8").split("\n").slice(0, count).join("\n") + "\n");
-  async function conformCli(dir: string) {
-    let stdout = "";
-    let stderr = "";
-    const code = await runCli(["conform", dir], {
-      stdout: (t) => void (stdout += t),
-      stderr: (t) => void (stderr += t),
-    });
-    return { code, stdout, stderr };
-  }
+  const conformCli = (dir: string) => inProcess("conform", dir);
   const stops =
     (line: number, record = "run.json records 0 kills of n2") =>
     (d: string) =>

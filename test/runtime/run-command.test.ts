@@ -3,8 +3,8 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, write
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { runCli } from "../../checker/cli.js";
 import { raft } from "../../specs/raft.js";
+import { cli } from "../support/cli.js";
 
 const root = resolve(import.meta.dirname, "../..");
 const bin = join(root, "bin/interleave.js");
@@ -154,15 +154,7 @@ describe("interleave conform on a damaged run directory: exit 2, one line naming
     writeFileSync(join(dir, "run.json"), JSON.stringify(record));
   };
 
-  async function conform(dir: string) {
-    let stdout = "";
-    let stderr = "";
-    const code = await runCli(["conform", dir], {
-      stdout: (t) => void (stdout += t),
-      stderr: (t) => void (stderr += t),
-    });
-    return { code, stdout, stderr };
-  }
+  const conform = (dir: string) => cli("conform", dir);
 
   it.each<[string, (dir: string) => void, (dir: string) => string]>([
     ["a null line", replaceLine(3, "null"), (d) => `${inputs(d)}:3: not an input-log entry: not a JSON object`],

@@ -6,19 +6,8 @@
 import { describe, expect, it } from "vitest";
 import { DEEP_RAFT_VARIANTS } from "../support/deep-variants.js";
 import { checkSpec } from "../../checker/index.js";
-import { runCli } from "../../checker/cli-index.js";
 import { catalogue } from "../../specs/index.js";
-
-async function cli(...args: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const code = await runCli(args, {
-    stdout: (t) => void (stdout += t),
-    stderr: (t) => void (stderr += t),
-    progress: false,
-  });
-  return { code, stdout, stderr };
-}
+import { cli } from "../support/cli.js";
 
 describe("catalogue", () => {
   it("lists every spec with its params, properties and at least one broken variant", async () => {

@@ -3,7 +3,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { bfs, checkSpec, violationOf } from "../../checker/index.js";
-import { runCli } from "../../checker/cli-index.js";
 import type { Model } from "../../src/index.js";
 import {
   admitCall,
@@ -14,17 +13,7 @@ import {
   type Breaker,
   type CircuitState,
 } from "../../specs/circuit-breaker.js";
-
-async function cli(...args: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const code = await runCli(args, {
-    stdout: (t) => void (stdout += t),
-    stderr: (t) => void (stderr += t),
-    progress: false,
-  });
-  return { code, stdout, stderr };
-}
+import { cli } from "../support/cli.js";
 
 const config = { threshold: 2, cooldown: 2, probes: 1 };
 const failure = { trial: false, outcome: "failure" } as const;
