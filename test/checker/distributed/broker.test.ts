@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it, vi } from "vitest";
 import { connectBroker } from "../../../checker/distributed/broker.js";
 import { UsageError } from "../../../checker/usage-error.js";
 import { freePort } from "../../support/free-port.js";
+import { rejection } from "../../support/rejection.js";
 import { natsServerBinary, noBroker, startNatsServer, type NatsServer } from "../../support/nats-server.js";
 
 const binary = natsServerBinary();
@@ -19,14 +20,6 @@ const servers: NatsServer[] = [];
 afterAll(async () => {
   await Promise.all(servers.map((s) => s.stop()));
 });
-
-/** The error a promise rejects with. */
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => new Error("resolved"),
-    (error: unknown) => error,
-  );
-}
 
 const unreachable = (url: string, why: string) =>
   new UsageError(

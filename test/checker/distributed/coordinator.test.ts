@@ -15,6 +15,7 @@ import { runWorker } from "../../../checker/distributed/worker.js";
 import type { CheckByNameOptions } from "../../../checker/check.js";
 import { UsageError } from "../../../checker/usage-error.js";
 import { twoPhaseCommit } from "../../../specs/two-phase-commit.js";
+import { rejection } from "../../support/rejection.js";
 import { natsServerBinary, noBroker, startNatsServer, type NatsServer } from "../../support/nats-server.js";
 import { tempFolder } from "../../support/temp-folder.js";
 
@@ -77,14 +78,6 @@ async function distributed(
   for (const s of settled.slice(1)) if (s.status === "rejected") throw s.reason;
   if (settled[0].status === "rejected") throw settled[0].reason;
   return settled[0].value;
-}
-
-/** The error a promise rejects with. */
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => new Error("resolved"),
-    (error: unknown) => error,
-  );
 }
 
 describe.skipIf(binary === undefined)("the coordinator, with in-process workers", () => {
