@@ -1,13 +1,15 @@
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
 import { cli } from "../support/cli.js";
+import { tempFolder } from "../support/temp-folder.js";
 
 const root = resolve(import.meta.dirname, "../..");
 const bin = join(root, "bin/interleave.js");
+/** The tests' files, each test in a folder of its own inside it. */
+const scratch = tempFolder("interleave-cli-");
 
 /** The installed binary, as a user runs it: bin/interleave.js, which runs dist/. */
 function spawned(...args: string[]) {
@@ -80,7 +82,7 @@ describe("interleave CLI", () => {
   });
 
   it("writes the report and the trace to files", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "interleave-cli-"));
+    const dir = mkdtempSync(join(scratch.path, "cli-"));
     const r = await cli(
       "check",
       "two-phase-commit",
@@ -219,7 +221,7 @@ describe("interleave CLI", () => {
         .split("\n")
         .map((l) => JSON.parse(l).result),
     ).toEqual(["linearizable", "violation"]);
-    const dir = mkdtempSync(join(tmpdir(), "interleave-lincheck-"));
+    const dir = mkdtempSync(join(scratch.path, "lincheck-"));
     writeFileSync(join(dir, "g.log"), "garbage\n");
     const garbage = await cli("lincheck", join(dir, "g.log"));
     expect(garbage.code).toBe(2);
@@ -227,7 +229,7 @@ describe("interleave CLI", () => {
   });
 
   it("checks a user's own TypeScript spec by path", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "interleave-user-"));
+    const dir = mkdtempSync(join(scratch.path, "user-"));
     const api = pathToFileURL(join(root, "dist/src/index.js")).href;
     writeFileSync(
       join(dir, "mutex.ts"),
@@ -257,7 +259,7 @@ export default defineSpec({
 describe("interleave CLI messages", () => {
   /** A spec file of its own in a fresh folder. */
   function specFile(name: string, text: string): string {
-    const dir = mkdtempSync(join(tmpdir(), "interleave-messages-"));
+    const dir = mkdtempSync(join(scratch.path, "messages-"));
     writeFileSync(join(dir, name), text);
     return join(dir, name);
   }
