@@ -90,7 +90,8 @@ function positiveNumber(name: string) {
   };
 }
 
-function collectParam(text: string, previous: Record<string, string>): Record<string, string> {
+/** `--param name=value`, repeatable; no default value, so help prints none (commander would print `(default: {})`). */
+function collectParam(text: string, previous: Record<string, string> = {}): Record<string, string> {
   const eq = text.indexOf("=");
   if (eq <= 0) throw new InvalidArgumentError(`--param takes name=value, got "${text}"`);
   return { ...previous, [text.slice(0, eq)]: text.slice(eq + 1) };
@@ -280,7 +281,7 @@ function program(io: CliIo, exit: { code: number }) {
     .description("explore every reachable state of a spec and check its properties")
     .argument("<spec>", "a catalogue name or a path to a .ts/.js file exporting a spec")
     .option("--variant <name>", "check a variant (see `interleave list`)")
-    .option("--param <name=value>", "set a parameter (repeatable)", collectParam, {} as Record<string, string>)
+    .option("--param <name=value>", "set a parameter (repeatable)", collectParam)
     .addOption(
       new Option("--strategy <strategy>", "search strategy")
         .choices(["bfs", "dfs", "random", "swarm"] as const)
@@ -338,8 +339,7 @@ function program(io: CliIo, exit: { code: number }) {
     .option(
       "--property <name>",
       "check only this property (repeatable; default: all)",
-      (v: string, prev: string[]) => [...prev, v],
-      [] as string[],
+      (v: string, prev: string[] = []) => [...prev, v],
     )
     .option("--coverage", "print per action how often it was enabled and how many new states it found")
     .option(
@@ -403,10 +403,10 @@ function program(io: CliIo, exit: { code: number }) {
           ...(opts.guards === false ? { guards: false } : {}),
           ...(opts.coverage ? { coverage: true } : {}),
           ...(opts.stats ? { stats: true } : {}),
-          ...(opts.property.length > 0 ? { properties: opts.property } : {}),
+          ...(opts.property === undefined ? {} : { properties: opts.property }),
           ...(opts.workers === undefined ? {} : { workers: opts.workers }),
           strategy: opts.strategy,
-          params: opts.param,
+          params: opts.param ?? {},
           ...(opts.symmetry ? { symmetry: true } : {}),
           ...(opts.variant === undefined ? {} : { variant: opts.variant }),
           ...(opts.maxStates === undefined ? {} : { maxStates: opts.maxStates }),
@@ -493,14 +493,9 @@ function program(io: CliIo, exit: { code: number }) {
     .argument("<trace>", "a trace written by `check --trace-format json` or `--trace-format itf`")
     .option("--spec <spec>", "a catalogue name or a path to a .ts/.js file (default: the spec the trace names)")
     .option("--variant <name>", "replay through this variant (default: the trace's)")
-    .option(
-      "--param <name=value>",
-      "override a parameter the trace records (repeatable)",
-      collectParam,
-      {} as Record<string, string>,
-    )
+    .option("--param <name=value>", "override a parameter the trace records (repeatable)", collectParam)
     .action(async (file: string, opts) => {
-      exit.code = await replayCommand(file, { spec: opts.spec, variant: opts.variant, params: opts.param }, io);
+      exit.code = await replayCommand(file, { spec: opts.spec, variant: opts.variant, params: opts.param ?? {} }, io);
     });
 
   cli
@@ -510,7 +505,7 @@ function program(io: CliIo, exit: { code: number }) {
     )
     .argument("<spec>", "a catalogue name or a path to a .ts/.js file exporting a spec")
     .option("--variant <name>", "explore a variant (see `interleave list`)")
-    .option("--param <name=value>", "set a parameter (repeatable)", collectParam, {} as Record<string, string>)
+    .option("--param <name=value>", "set a parameter (repeatable)", collectParam)
     .option("--port <n>", "port on 127.0.0.1 (default: a free one)", positiveInt("--port"))
     .option("--trace <file>", "open at the end of a saved counterexample (JSON or ITF)")
     .action(async (specArg: string, opts) => {
@@ -567,7 +562,6 @@ function program(io: CliIo, exit: { code: number }) {
       "--param <name=value>",
       "runtime or model parameter, e.g. electionMinMs=150 or checkQuorum=term (repeatable)",
       collectParam,
-      {} as Record<string, string>,
     )
     .addOption(new Option("--transport <kind>", "network transport").choices(TRANSPORTS).default("tcp" as const))
     .option("--clients <n>", "concurrent clients", positiveInt("--clients"), 5)

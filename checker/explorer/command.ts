@@ -12,7 +12,7 @@ import { startExplorer } from "./server.js";
 /** What `explore` takes besides the spec. */
 export interface ExploreOptions {
   readonly variant?: string | undefined;
-  readonly param: Record<string, string>;
+  readonly param?: Record<string, string> | undefined;
   readonly port?: number | undefined;
   /** A saved counterexample to open at its last step. */
   readonly trace?: string | undefined;
@@ -29,7 +29,7 @@ export async function exploreCommand(
   const spec = await resolveSpec(specArg);
   const model: Model<unknown> = spec.instantiate({
     ...(options.variant === undefined ? {} : { variant: options.variant }),
-    params: options.param,
+    params: options.param ?? {},
   });
   const session = new ExplorerSession(model, { sets: spec.sets });
   // A trace that does not fit the model is bad input: say so before serving.

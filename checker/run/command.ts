@@ -29,7 +29,7 @@ export interface RunCommandOptions {
   readonly seed: number;
   readonly history: string;
   readonly variant?: string;
-  readonly param: Record<string, string>;
+  readonly param?: Record<string, string> | undefined;
   readonly transport: TransportKind;
   readonly clients: number;
   readonly keys: number;
@@ -100,7 +100,7 @@ async function runChecked(arg: string, opts: RunCommandOptions, io: CliIo): Prom
     history: opts.history,
     dir,
     transport: opts.transport,
-    params: opts.param,
+    params: opts.param ?? {},
     clients: opts.clients,
     keys: opts.keys,
     ...(opts.verbose ? { log: (line: string) => io.stderr(`${line}\n`) } : {}),
