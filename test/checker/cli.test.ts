@@ -1,8 +1,9 @@
 import { spawnSync } from "node:child_process";
+import { availableParallelism } from "node:os";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { cli } from "../support/cli.js";
 import { tempFolder } from "../support/temp-folder.js";
 
@@ -474,5 +475,88 @@ export default defineSpec({
     expect(r.stdout).toMatch(
       /^ERROR: map-state: init returned a state that is not plain data at state\.seen: instance of Map \(use objects, arrays, numbers, strings, booleans, null\); 0 distinct states, 1 generated, depth 0, [\d.]+ s \([\d,]+ states\/s\)\n$/,
     );
+  });
+});
+
+describe("interleave CLI usage errors", () => {
+  const spec = "two-phase-commit";
+  /** The one line on stderr, with the exit code; nothing on stdout. */
+  async function refused(...args: string[]): Promise<string> {
+    const r = await cli(...args);
+    expect([r.code, r.stdout, r.stderr.split("\n").length]).toEqual([2, "", 2]);
+    return r.stderr.trimEnd();
+  }
+
+  it("refuses a malformed option value, naming the option and the value", async () => {
+    const invalid = (option: string, value: string, why: string) =>
+      `interleave: option '${option}' argument '${value}' is invalid. ${why}, got "${value}"`;
+    expect(await refused("check", spec, "--workers", "0")).toBe(
+      invalid("--workers <n>", "0", "--workers must be a positive integer"),
+    );
+    expect(await refused("check", spec, "--max-depth", "1x")).toBe(
+      invalid("--max-depth <n>", "1x", "--max-depth must be a positive integer"),
+    );
+    expect(await refused("check", spec, "--strategy", "random", "--seed", "1.5")).toBe(
+      invalid("--seed <n>", "1.5", "--seed must be an integer"),
+    );
+    expect(await refused("check", spec, "--strategy", "random", "--seed", "99999999999999999999")).toBe(
+      invalid("--seed <n>", "99999999999999999999", "--seed must be an integer"),
+    );
+    for (const value of ["0", " ", "-1", "x"])
+      expect(await refused("check", spec, "--timeout", value)).toBe(
+        invalid("--timeout <seconds>", value, "--timeout must be a positive number of seconds"),
+      );
+    for (const value of ["rms", "=3"])
+      expect(await refused("check", spec, "--param", value)).toBe(
+        invalid("--param <name=value>", value, "--param takes name=value"),
+      );
+    expect(await refused("check", spec, "--strategy", "bf")).toBe(
+      "interleave: option '--strategy <strategy>' argument 'bf' is invalid. Allowed choices are bfs, dfs, random, swarm.",
+    );
+    expect(await refused("chek")).toBe("interleave: unknown command 'chek' (Did you mean check?)");
+  });
+
+  it("refuses options that do not go together, before any search", async () => {
+    for (const option of [
+      ["--seed", "1"],
+      ["--runs", "5"],
+      ["--replay-path", "0:1"],
+    ])
+      expect(await refused("check", spec, ...option)).toBe(
+        "interleave: --seed, --runs and --replay-path apply to --strategy random",
+      );
+    for (const option of [["--no-spawn"], ["--run", "r"], ["--worker-silence", "3"]])
+      expect(await refused("check", spec, ...option)).toBe(
+        "interleave: --no-spawn, --run and --worker-silence apply to --distributed",
+      );
+    expect(await refused("check", spec, "--distributed", "nats://127.0.0.1:1")).toBe(
+      "interleave: --distributed needs --workers <n>, the number of worker processes (one per partition)",
+    );
+    expect(await refused("check", spec, "--strategy", "swarm", "--replay-path", "0:1")).toBe(
+      "interleave: --replay-path replays one path: use it with --strategy random (a swarm prints the one to use)",
+    );
+    const cores = availableParallelism();
+    expect(await refused("check", spec, "--workers", String(cores + 1))).toBe(
+      `interleave: --workers ${cores + 1} is more than the ${cores} cores of this machine; more threads than cores only slow the search down`,
+    );
+    expect(await refused("run", "raft", "--nodes", "10", "--history", join(scratch.path, "h.jsonl"))).toBe(
+      "interleave: --nodes must be at most 9",
+    );
+  });
+
+  it("worker needs a partition from 0, from --partition or JOB_COMPLETION_INDEX", async () => {
+    const broker = ["--distributed", "nats://127.0.0.1:1"];
+    const needs = "interleave: worker needs --partition <k> (from 0) or JOB_COMPLETION_INDEX";
+    vi.stubEnv("JOB_COMPLETION_INDEX", undefined);
+    try {
+      expect(await refused("worker", ...broker)).toBe(needs);
+      expect(await refused("worker", ...broker, "--partition", "-1")).toBe(needs);
+      for (const index of ["x", "1.5", "-2"]) {
+        vi.stubEnv("JOB_COMPLETION_INDEX", index);
+        expect(await refused("worker", ...broker)).toBe(needs);
+      }
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 });
