@@ -103,12 +103,11 @@ function diffInto(
   }
   if (Array.isArray(before) && Array.isArray(after)) {
     if (matchesSetPath(sets, path)) {
-      out.push({
-        kind: "membership",
-        path: formatPath(path),
-        added: multisetMinus(after, before),
-        removed: multisetMinus(before, after),
-      });
+      const added = multisetMinus(after, before);
+      const removed = multisetMinus(before, after);
+      // The same members in another order: no change to a set.
+      if (added.length > 0 || removed.length > 0)
+        out.push({ kind: "membership", path: formatPath(path), added, removed });
       return;
     }
     for (let i = 0; i < Math.max(before.length, after.length); i++)

@@ -57,6 +57,23 @@ describe("trace diffs", () => {
     );
   });
 
+  it("show no change to a declared set whose members are the same in another order", () => {
+    expect(diffStates({ held: ["a", "b"], n: 0 }, { held: ["b", "a"], n: 1 }, { sets: ["held"] })).toEqual([
+      { kind: "value", path: "n", before: 0, after: 1 },
+    ]);
+    expect(
+      formatTraceText(
+        [
+          { action: null, state: { held: ["a", "b"] } },
+          { action: "Shuffle", state: { held: ["b", "a"] } },
+        ],
+        { sets: ["held"] },
+      )
+        .split("\n")
+        .at(-1),
+    ).toBe("    (no change)");
+  });
+
   it("show an undeclared array by index, even when it only grows", () => {
     expect(diffStates(trace[1]!.state, trace[2]!.state).filter((c) => c.path.startsWith("held"))).toEqual([
       { kind: "value", path: "held[0]", before: "b", after: "a" },
