@@ -703,10 +703,26 @@ function notBoolean(site: UserCodeSite, where: string, result: unknown): UserCod
   );
 }
 
+/**
+ * A field the types require, checked where a spec written in JavaScript (or
+ * cast) may lack it: a missing field is named, not left to a TypeError.
+ */
+export function requireField(
+  spec: string,
+  field: string,
+  value: unknown,
+  type: "function" | "object",
+  what: string,
+): void {
+  if (typeof value !== type || value === null || Array.isArray(value))
+    throw new SpecDefinitionError(`spec "${spec}": ${field} must be ${what}; got ${describeValue(value)}`);
+}
+
 /** A short description of a returned value for error messages. */
 function describeValue(v: unknown): string {
   if (v === undefined) return "undefined";
   if (v === null) return "null";
+  if (v === "") return "an empty string";
   if (Array.isArray(v)) return `an array`;
   if (typeof v === "object") return "an object";
   if (typeof v === "function") return "a function";
@@ -748,6 +764,8 @@ export function defineSpec<S, Schema extends ParamsSchema = Record<never, never>
   def: SpecDefinition<S, Schema>,
 ): Spec<S> {
   const base = specBase(def);
+  requireField(def.name, "init", def.init, "function", "a function returning the initial states");
+  requireField(def.name, "actions", def.actions, "object", "an object of actions (actions: {} for none)");
   const deadlock = def.deadlock ?? false;
   return {
     ...base.header,
@@ -781,6 +799,9 @@ export function specBase(def: {
   readonly variants?: Readonly<Record<string, Omit<VariantInfo, "name">>>;
   readonly sets?: readonly string[];
 }) {
+  if (typeof def.name !== "string" || def.name === "")
+    throw new SpecDefinitionError(`a spec needs a name (a non-empty string); got ${describeValue(def.name)}`);
+  requireField(def.name, "properties", def.properties, "object", "an object of properties (properties: {} for none)");
   const schema: ParamsSchema = def.params ?? {};
   const properties = propertyInfos(def.properties, def.deadlock ?? false);
   const variants = variantInfos(

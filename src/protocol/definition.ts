@@ -14,6 +14,7 @@ import {
   type Model,
   type Property,
   type Spec,
+  requireField,
 } from "../spec.js";
 import { canonicalFingerprint } from "../symmetry.js";
 import type { Fairness } from "../fairness.js";
@@ -87,6 +88,7 @@ export function defineProtocol<
   R extends Readonly<Record<string, AnyRole<ParamValues<Schema>>>>,
 >(def: ProtocolDefinition<Schema, R>): ProtocolSpec<R> {
   const base = specBase(def);
+  requireField(def.name, "roles", def.roles, "object", "an object of roles, each { init, on... }");
   if (!isNetworkKind(def.network)) {
     throw new SpecDefinitionError(
       `spec "${def.name}": network ${JSON.stringify(def.network)} is not a network kind; kinds: ${NETWORK_KINDS.join(", ")}`,

@@ -4,6 +4,7 @@ import {
   asymmetric,
   atTermination,
   choose,
+  defineProtocol,
   defineSpec,
   eventually,
   int,
@@ -431,6 +432,35 @@ describe("spec errors and user-code faults", () => {
     ).toThrow(new SpecDefinitionError('property "l": leadsTo needs two predicates, leadsTo(p, q)'));
   });
 
+  it("a definition missing a required field (JavaScript, or a cast) names the field, not a TypeError", () => {
+    const without = (field: string, value?: unknown) => () =>
+      defineSpec({ ...tlcDef(), properties: {}, [field]: value } as never);
+    expect(without("properties")).toThrow(
+      new SpecDefinitionError(
+        'spec "tlc-constraint": properties must be an object of properties (properties: {} for none); got undefined',
+      ),
+    );
+    expect(without("actions", [])).toThrow(
+      new SpecDefinitionError(
+        'spec "tlc-constraint": actions must be an object of actions (actions: {} for none); got an array',
+      ),
+    );
+    expect(without("init", null)).toThrow(
+      new SpecDefinitionError('spec "tlc-constraint": init must be a function returning the initial states; got null'),
+    );
+    for (const name of [undefined, "", 7])
+      expect(without("name", name)).toThrow(
+        new SpecDefinitionError(
+          `a spec needs a name (a non-empty string); got ${name === undefined ? "undefined" : name === "" ? "an empty string" : "number 7"}`,
+        ),
+      );
+    expect(() =>
+      defineProtocol({ name: "p", description: "no roles", network: "reliable", properties: {} } as never),
+    ).toThrow(
+      new SpecDefinitionError('spec "p": roles must be an object of roles, each { init, on... }; got undefined'),
+    );
+  });
+
   it("a predicate must return a boolean, and the message describes what it returned", () => {
     const returned: [unknown, string][] = [
       [undefined, "returned undefined, not a boolean (a missing return?)"],
@@ -440,6 +470,7 @@ describe("spec errors and user-code faults", () => {
       [() => 1, "returned a function, not a boolean"],
       [1, "returned number 1, not a boolean"],
       ["yes", "returned string yes, not a boolean"],
+      ["", "returned an empty string, not a boolean"],
       [2n, "returned bigint 2, not a boolean"],
     ];
     for (const [value, message] of returned) {
