@@ -391,13 +391,16 @@ async function specFor(read: ReadTrace, options: ReplayOptions): Promise<Spec<un
   );
 }
 
-function who(model: Model<unknown>): string {
+/** What names a model in the text: its spec, variant and parameters. */
+type Named = Pick<Model<unknown>, "spec" | "variant" | "params">;
+
+function who(model: Named): string {
   const params = Object.entries(model.params).map(([k, v]) => `${k}=${String(v)}`);
   return `${model.spec}${model.variant === "default" ? "" : ` --variant ${model.variant}`}${params.length === 0 ? "" : ` (${params.join(", ")})`}`;
 }
 
 /** The text `interleave replay` prints for an outcome. */
-export function formatReplay(model: Model<unknown>, read: ReadTrace, outcome: ReplayOutcome): string {
+export function formatReplay(model: Named, read: ReadTrace, outcome: ReplayOutcome): string {
   const steps = read.trace.length - 1;
   switch (outcome.result) {
     case "violation": {
