@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { checkSpec, dfs } from "../../checker/index.js";
 import { checkSpecByName, runCli, type CliIo } from "../../checker/cli-index.js";
-import { swarmPlans, type SwarmReport } from "../../checker/swarm.js";
+import { swarmHint, swarmPlans, type SwarmReport } from "../../checker/swarm.js";
 import { pathOf, roundSeed, shuffled } from "../../checker/swarm-member.js";
 import { formatPath } from "../../checker/random.js";
 import { catalogue } from "../../specs/index.js";
@@ -40,6 +40,134 @@ describe("swarm (--strategy swarm)", () => {
       [9, 51],
     ]);
     expect([roundSeed(5, 0), roundSeed(5, 1), roundSeed(5, 2)]).toEqual([5, 297399070, 1618870534]);
+    // One member walks; --runs and the deadline reach every member; a member never gets fewer than 1 state.
+    expect(swarmPlans(1, { seed: 3, runs: 20, deadline: 99 })).toEqual([
+      { member: 0, kind: "walks", seed: 3, depth: 100, runs: 20, deadline: 99 },
+    ]);
+    expect(swarmPlans(4, { seed: 3, maxStates: 2 }).map((p) => [p.runs, p.maxStates, "deadline" in p])).toEqual([
+      [10_000, 1, false],
+      [10_000, 1, false],
+      [10_000, 1, false],
+      [10_000, 1, false],
+    ]);
+    expect(swarmPlans(2, { seed: 3, maxStates: 41 }).map((p) => p.maxStates)).toEqual([21, 21]);
+  });
+
+  it("prints the lines that repeat the swarm, and the winner's replay when there is one", () => {
+    const report = {
+      spec: "raft",
+      variant: "vote-twice",
+      params: { nodes: 3, terms: 2 },
+      swarmSeed: 5,
+      seed: 77,
+      members: [{}, {}, {}],
+      winner: { member: 1, kind: "dfs", seed: 9, depth: 40 },
+      replayPath: "0:2:1",
+    } as unknown as SwarmReport;
+    const base = "interleave check raft --variant vote-twice --param nodes=3 --param terms=2";
+    expect(swarmHint(report).split("\n")).toEqual([
+      `swarm: ${base} --strategy swarm --workers 3 --seed 5`,
+      "found by member 1 (DFS to depth 40 in a shuffled order, seed 9)",
+      `replay: ${base} --strategy random --seed 77 --replay-path 0:2:1`,
+    ]);
+    const walker = {
+      ...report,
+      variant: "default",
+      params: {},
+      winner: { member: 0, kind: "walks" as const, seed: 5, depth: 100 },
+    };
+    expect(swarmHint(walker, "./my-raft.ts").split("\n")).toEqual([
+      "swarm: interleave check ./my-raft.ts --strategy swarm --workers 3 --seed 5",
+      "found by member 0 (random walks of up to 100 steps, seed 5)",
+      "replay: interleave check ./my-raft.ts --strategy random --seed 77 --replay-path 0:2:1",
+    ]);
+    expect(swarmHint({ ...report, winner: null, replayPath: null })).toBe(
+      `swarm: ${base} --strategy swarm --workers 3 --seed 5`,
+    );
+  });
+
+  it("one walker repeats itself: the same counts from the same seed, and its finding's walks, depth and path", async () => {
+    const alone = (await checkSpecByName("two-phase-commit", {
+      strategy: "swarm",
+      workers: 1,
+      seed: 1,
+      runs: 100,
+    })) as SwarmReport;
+    expect([
+      alone.result,
+      alone.limit,
+      alone.distinctStates,
+      alone.generatedStates,
+      alone.maxDepth,
+      alone.members,
+      alone.warnings,
+      alone.statesPerSecond,
+    ]).toEqual([
+      "incomplete",
+      "max-depth",
+      213,
+      17_811,
+      100,
+      [{ member: 0, kind: "walks", seed: 1, depth: 100 }],
+      [
+        'liveness properties "eventuallyAllDecided" were not checked by random walks (liveness needs the complete graph; use --strategy bfs)',
+      ],
+      alone.durationMs > 0 ? Math.round((213 * 1000) / alone.durationMs) : 0,
+    ]);
+    const found = (await checkSpecByName("raft-election", {
+      variant: "vote-twice",
+      strategy: "swarm",
+      workers: 1,
+      seed: 1,
+    })) as SwarmReport;
+    expect([
+      found.property,
+      found.distinctStates,
+      found.generatedStates,
+      found.maxDepth,
+      found.runs,
+      found.walkDepth,
+      found.foundSteps,
+      found.replayPath,
+      found.trace?.length,
+    ]).toEqual(["atMostOneLeaderPerTerm", 150, 944, 88, 1000, 100, 8, "0:1:0:2:4:3:4", 7]);
+    const bounded = (await checkSpecByName("raft-election", {
+      variant: "vote-twice",
+      strategy: "swarm",
+      workers: 1,
+      seed: 1,
+      maxDepth: 30,
+      runs: 50,
+    })) as SwarmReport;
+    expect([
+      bounded.distinctStates,
+      bounded.generatedStates,
+      bounded.maxDepth,
+      bounded.runs,
+      bounded.walkDepth,
+      bounded.foundSteps,
+      bounded.replayPath,
+    ]).toEqual([41, 45, 6, 50, 30, 7, "0:1:2:1:2:3:4"]);
+  });
+
+  it("gives every member the spec's params, symmetry and chosen properties", async () => {
+    const swarm = (options: Parameters<typeof checkSpecByName>[1]) =>
+      checkSpecByName("two-phase-commit", { strategy: "swarm", workers: 2, seed: 1, ...options });
+    const counts = (r: Awaited<ReturnType<typeof swarm>>) => [
+      r.result,
+      r.distinctStates,
+      r.generatedStates,
+      r.maxDepth,
+    ];
+    expect(counts(await swarm({ params: { rms: 2 } }))).toEqual(["ok", 56, 154, 7]);
+    const symmetric = await swarm({ symmetry: true });
+    expect(counts(symmetric)).toEqual(["ok", 80, 318, 10]);
+    expect(symmetric.warnings).toEqual([
+      'liveness properties "eventuallyAllDecided" were not checked with --symmetry (a cycle of orbits need not be a cycle of states, so lassos could be spurious)',
+    ]);
+    // abort-after-commit breaks `consistent`, not typeOK: checking typeOK only, the DFS member covers its 315 states.
+    const typeOk = await swarm({ variant: "abort-after-commit", properties: ["typeOK"] });
+    expect([...counts(typeOk), typeOk.warnings]).toEqual(["ok", 315, 1316, 15, []]);
   });
 
   it("a shuffled order keeps every successor, and a trace maps back to ordinals of the plain model", () => {
