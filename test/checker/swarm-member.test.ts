@@ -101,6 +101,18 @@ describe("a DFS member", () => {
     replays(m.path, "consistent");
   });
 
+  it("checks only the chosen properties, within a deadline still ahead", () => {
+    // abort-after-commit breaks `consistent`; with typeOK alone the member covers its 315 states.
+    const m = runMember(
+      twoPhaseCommit,
+      setup(
+        { kind: "dfs", deadline: Date.now() + 600_000 },
+        { instantiate: { variant: "abort-after-commit", params: { rms: 3 } }, properties: ["typeOK"] },
+      ),
+    );
+    expect(m.type === "done" && [m.limit, m.complete?.result, ...counts(m)]).toEqual([null, "ok", 315, 1_316, 15]);
+  });
+
   it("a sometimes property never reached: the complete report names it", () => {
     const counter = defineSpec({
       name: "counter",
@@ -187,6 +199,32 @@ describe("a walks member", () => {
     });
     const exact = runMember(twoPhaseCommit, setup({ kind: "walks", runs: 2_000, maxStates: first.distinctStates }));
     expect(exact.type === "done" && [exact.limit, exact.distinctStates]).toEqual(["max-states", first.distinctStates]);
+  });
+
+  it("walks on within a deadline still ahead, and only the chosen properties", () => {
+    const ahead = runMember(twoPhaseCommit, setup({ kind: "walks", runs: 200, deadline: Date.now() + 600_000 }));
+    expect(ahead.type === "done" && [ahead.limit, ...counts(ahead)]).toEqual([null, 249, 15_630, 40]);
+    const typeOk = runMember(
+      twoPhaseCommit,
+      setup(
+        { kind: "walks", runs: 200, deadline: Date.now() + 600_000 },
+        { instantiate: { variant: "abort-after-commit", params: { rms: 3 } }, properties: ["typeOK"] },
+      ),
+    );
+    expect(typeOk.type === "done" && [typeOk.limit, ...counts(typeOk)]).toEqual([null, 270, 15_756, 40]);
+  });
+
+  it("a sometimes property never reached is no finding: the walks go on to their end", () => {
+    const counter = defineSpec({
+      name: "counter",
+      description: "counts to 3 and stops",
+      init: () => [{ n: 0 }],
+      actions: { Inc: (s: { n: number }) => (s.n < 3 ? { n: s.n + 1 } : undefined) },
+      properties: { never: sometimes((s: { n: number }) => s.n > 3) },
+    });
+    // Two rounds (1,000 and 500 walks), each counting the 4 states anew: a finding would have ended the first.
+    const m = runMember(counter, setup({ kind: "walks", runs: 1_500, depth: 10 }, { instantiate: {}, properties: [] }));
+    expect([m.type, m.type === "done" && m.limit, ...counts(m)]).toEqual(["done", null, 8, 4_126, 3]);
   });
 
   it("without guards: the same walk", () => {
