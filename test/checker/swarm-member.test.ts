@@ -33,6 +33,18 @@ function setup(
   };
 }
 
+/** Counts to 3 and stops: its sometimes property is never reached. */
+const counter = defineSpec({
+  name: "counter",
+  description: "counts to 3 and stops",
+  init: () => [{ n: 0 }],
+  actions: { Inc: (s: { n: number }) => (s.n < 3 ? { n: s.n + 1 } : undefined) },
+  properties: {
+    small: invariant((s: { n: number }) => s.n <= 3),
+    never: sometimes((s: { n: number }) => s.n > 3),
+  },
+});
+
 /** The counts a message carries. */
 const counts = (m: SwarmMessage) => [m.distinctStates, m.generatedStates, m.maxDepth];
 
@@ -114,16 +126,6 @@ describe("a DFS member", () => {
   });
 
   it("a sometimes property never reached: the complete report names it", () => {
-    const counter = defineSpec({
-      name: "counter",
-      description: "counts to 3 and stops",
-      init: () => [{ n: 0 }],
-      actions: { Inc: (s: { n: number }) => (s.n < 3 ? { n: s.n + 1 } : undefined) },
-      properties: {
-        small: invariant((s: { n: number }) => s.n <= 3),
-        never: sometimes((s: { n: number }) => s.n > 3),
-      },
-    });
     const m = runMember(counter, setup({ kind: "dfs" }, { instantiate: {}, properties: [] }));
     expect(m.type === "done" && [m.limit, m.complete?.result, m.complete?.property, ...counts(m)]).toEqual([
       null,
@@ -215,13 +217,6 @@ describe("a walks member", () => {
   });
 
   it("a sometimes property never reached is no finding: the walks go on to their end", () => {
-    const counter = defineSpec({
-      name: "counter",
-      description: "counts to 3 and stops",
-      init: () => [{ n: 0 }],
-      actions: { Inc: (s: { n: number }) => (s.n < 3 ? { n: s.n + 1 } : undefined) },
-      properties: { never: sometimes((s: { n: number }) => s.n > 3) },
-    });
     // Two rounds (1,000 and 500 walks), each counting the 4 states anew: a finding would have ended the first.
     const m = runMember(counter, setup({ kind: "walks", runs: 1_500, depth: 10 }, { instantiate: {}, properties: [] }));
     expect([m.type, m.type === "done" && m.limit, ...counts(m)]).toEqual(["done", null, 8, 4_126, 3]);
