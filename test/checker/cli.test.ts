@@ -478,6 +478,28 @@ export default defineSpec({
   });
 });
 
+describe("interleave check interrupted", () => {
+  it("Ctrl-C ends the search with the partial report (exit 3) and removes its handler", async () => {
+    const before = process.listenerCount("SIGINT");
+    const running = cli("check", "raft", "--json", "-");
+    await vi.waitFor(() => expect(process.listenerCount("SIGINT")).toBe(before + 1), { timeout: 30_000 });
+    (process.listeners("SIGINT").at(-1) as () => void)();
+    const r = await running;
+    const report = JSON.parse(r.stdout) as { result: string; limit: string; distinctStates: number };
+    expect([r.code, report.result, report.limit, process.listenerCount("SIGINT")]).toEqual([
+      3,
+      "incomplete",
+      "interrupted",
+      before,
+    ]);
+    // raft has 205,877 states: the search stopped short of them.
+    expect(report.distinctStates).toBeLessThan(205_877);
+    expect(r.stderr).toMatch(
+      /^\ninterleave: interrupted; finishing the report \(Ctrl-C again to quit at once\)\nINCOMPLETE: raft \(.*\): interrupted with no violation found; /,
+    );
+  });
+});
+
 describe("interleave CLI usage errors", () => {
   const spec = "two-phase-commit";
   /** The one line on stderr, with the exit code; nothing on stdout. */
