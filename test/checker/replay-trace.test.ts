@@ -10,7 +10,7 @@
  */
 import { writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { formatReplay, replayTrace, type ReplayOutcome } from "../../checker/replay.js";
+import { canonicalLabel, formatReplay, replayTrace, type ReplayOutcome } from "../../checker/replay.js";
 import {
   alwaysEventually,
   atTermination,
@@ -112,6 +112,34 @@ describe("replayTrace: divergence", () => {
       "h: 0 → 1",
       "… 2 more",
     ]);
+    // Eight fit: no "more" line.
+    const eight = { ...saved, i: 0, j: 0 };
+    const fits = replayTrace(wide.instantiate(), { trace: [{ action: null, state: eight }] });
+    expect(fits.result === "diverged" && fits.diff.length).toBe(8);
+  });
+
+  it("lists all of exactly 10 enabled actions", () => {
+    const ten = defineSpec({
+      name: "ten",
+      description: "ten choices",
+      init: () => [{ n: 0 }],
+      actions: {
+        Set: choose(
+          () => [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+          (_s: { n: number }, k: number) => ({ n: k }),
+        ),
+      },
+      properties: {},
+    });
+    const out = replayTrace(ten.instantiate(), {
+      trace: [
+        { action: null, state: { n: 0 } },
+        { action: "Set(11)", state: { n: 11 } },
+      ],
+    });
+    expect(out.result === "diverged" && out.reason).toBe(
+      "the action is not enabled; enabled: Set(1), Set(2), Set(3), Set(4), Set(5), Set(6), Set(7), Set(8), Set(9), Set(10)",
+    );
   });
 
   it("diverges at an action that is not enabled, listing at most 10 of those that are", () => {
@@ -394,6 +422,68 @@ describe("replayTrace: lassos", () => {
     });
   });
 
+  it("reports a safety violation on the way to the loop before judging the loop", () => {
+    const dark = defineSpec({
+      name: "dark",
+      description: "never lit",
+      init: () => [OFF],
+      actions: { Toggle: (s: Light) => ({ ...s, on: !s.on }) },
+      properties: { dark: invariant((s: Light) => !s.on), lit: eventually((s: Light) => s.on) },
+    }).instantiate();
+    expect(replayTrace(dark, { trace: flicker, loopStart: 0 })).toEqual({
+      result: "violation",
+      property: "dark",
+      kind: "invariant",
+      step: 1,
+    });
+  });
+
+  it("judges alwaysEventually on the loop only, and counts a step as taken only inside the loop", () => {
+    const blinks = defineSpec({
+      name: "blinks",
+      description: "lit before the loop only",
+      init: () => [OFF],
+      actions: {
+        Toggle: (s: Light) => (s.k === 0 ? { ...s, on: !s.on } : undefined),
+        Bump: (s: Light) => (s.k === 0 && !s.on ? { ...s, k: 1 } : undefined),
+        Stay: (s: Light) => (s.k === 1 ? s : undefined),
+        Wait: (s: Light) => (s.k === 1 ? s : undefined),
+      },
+      properties: { blinking: alwaysEventually((s: Light) => s.on) },
+      fairness: { weak: ["Wait"] },
+    }).instantiate();
+    // off → on → off → bumped, then Stay forever: lit before the loop, never in it.
+    const stays = [
+      { action: null, state: OFF },
+      { action: "Toggle", state: ON },
+      { action: "Toggle", state: OFF },
+      { action: "Bump", state: BUMPED },
+      { action: "Stay", state: BUMPED },
+    ];
+    expect(replayTrace(blinks, { trace: stays, loopStart: 3 })).toEqual({
+      result: "diverged",
+      step: 3,
+      action: null,
+      reason:
+        'the loop is not a fair behaviour: "Wait" is weakly fair, enabled throughout the loop and never taken in it',
+      diff: [],
+    });
+    const waits = [...stays.slice(0, 4), { action: "Wait", state: BUMPED }];
+    expect(replayTrace(blinks, { trace: waits, loopStart: 3 })).toEqual({
+      result: "violation",
+      property: "blinking",
+      kind: "alwaysEventually",
+      step: 3,
+    });
+    // Wait taken before the loop (at step 4), not in it (Stay from step 4 on): the loop is still unfair.
+    const waitedBefore = [...waits, { action: "Stay", state: BUMPED }];
+    expect(replayTrace(blinks, { trace: waitedBefore, loopStart: 4 })).toMatchObject({
+      result: "diverged",
+      reason:
+        'the loop is not a fair behaviour: "Wait" is weakly fair, enabled throughout the loop and never taken in it',
+    });
+  });
+
   it("refuses an unfair loop: a weakly fair step enabled throughout it, a strongly fair one enabled in it, never taken", () => {
     // Off forever by stuttering is no step of the spec; Stay loops at k = 1 with Toggle always enabled.
     const stays = [
@@ -427,6 +517,13 @@ describe("replayTrace: lassos", () => {
     expect(replayTrace(lights({ strong: ["Toggle"] }), { trace: flicker, loopStart: 0 })).toMatchObject({
       result: "violation",
     });
+  });
+});
+
+describe("canonicalLabel", () => {
+  it("sorts the entries of each object, keeping strings whole, escaped quotes and braces included", () => {
+    expect(canonicalLabel('Put{b:"x\\"},a",a:1}')).toBe('Put{a:1,b:"x\\"},a"}');
+    expect(canonicalLabel('Send{to:[{"y":1,"x":2}],from:"n1"} n1→n2')).toBe('Send{from:"n1",to:[{"x":2,"y":1}]} n1→n2');
   });
 });
 
