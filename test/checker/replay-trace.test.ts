@@ -475,12 +475,40 @@ describe("replayTrace: lassos", () => {
       kind: "alwaysEventually",
       step: 3,
     });
+    // Lit in the loop (off → on → off): blinking holds, and Wait is not enabled there.
+    expect(replayTrace(blinks, { trace: flicker, loopStart: 0 })).toEqual({ result: "ok", steps: 2 });
     // Wait taken before the loop (at step 4), not in it (Stay from step 4 on): the loop is still unfair.
     const waitedBefore = [...waits, { action: "Stay", state: BUMPED }];
     expect(replayTrace(blinks, { trace: waitedBefore, loopStart: 4 })).toMatchObject({
       result: "diverged",
       reason:
         'the loop is not a fair behaviour: "Wait" is weakly fair, enabled throughout the loop and never taken in it',
+    });
+  });
+
+  it("counts a fair step as taken when the trace prints its label with the keys in another order", () => {
+    const put = defineSpec({
+      name: "put",
+      description: "puts the same value forever",
+      init: () => [{ n: 0 }],
+      actions: {
+        Put: choose(
+          () => [{ b: 1, a: 2 }],
+          (s: { n: number }) => s,
+        ),
+      },
+      properties: { one: eventually((s: { n: number }) => s.n === 1) },
+      fairness: { weak: ["Put"] },
+    }).instantiate();
+    const trace = [
+      { action: null, state: { n: 0 } },
+      { action: 'Put({"a":2,"b":1})', state: { n: 0 } },
+    ];
+    expect(replayTrace(put, { trace, loopStart: 0 })).toEqual({
+      result: "violation",
+      property: "one",
+      kind: "eventually",
+      step: 0,
     });
   });
 
@@ -524,6 +552,8 @@ describe("canonicalLabel", () => {
   it("sorts the entries of each object, keeping strings whole, escaped quotes and braces included", () => {
     expect(canonicalLabel('Put{b:"x\\"},a",a:1}')).toBe('Put{a:1,b:"x\\"},a"}');
     expect(canonicalLabel('Send{to:[{"y":1,"x":2}],from:"n1"} n1→n2')).toBe('Send{from:"n1",to:[{"x":2,"y":1}]} n1→n2');
+    // A quote left open runs to the end of the label.
+    expect(canonicalLabel('Put{a:"x')).toBe('Put{a:"x}');
   });
 });
 
@@ -555,6 +585,9 @@ describe("formatReplay", () => {
     );
     expect(text(read({ loopStart: 1 }, 1), lit)).toBe(
       'VIOLATION: dial (top=4, step=1): replaying the lasso (1 step; it stays at step 1 forever, fairly) reproduces eventually "lit"',
+    );
+    expect(text(read(), lit)).toBe(
+      'VIOLATION: dial (top=4, step=1): replaying 2 steps reproduces eventually "lit", violated at step 0',
     );
     expect(text(read({ loopStart: 0 }), { ...lit, property: "small", kind: "invariant" })).toBe(
       'VIOLATION: dial (top=4, step=1): replaying 2 steps reproduces invariant "small", violated at step 0',
