@@ -149,7 +149,7 @@ export class ExplorerSession<S> {
   pathOfTrace(read: ReadTrace): number[] {
     const outcome = replayTrace(this.model, { trace: read.trace, sets: read.sets ?? this.options.sets });
     if (outcome.result === "diverged" || outcome.result === "error")
-      throw new PathError(formatReplay(this.model as Model<unknown>, read, outcome));
+      throw new PathError(formatReplay(this.model, read, outcome));
     const first = read.trace[0]!;
     const init = this.inits.findIndex((s) => deepEqual(s, first.state));
     const path = [init];
