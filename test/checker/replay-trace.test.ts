@@ -9,6 +9,7 @@
  * each. replay.test.ts replays the catalogue's traces through the CLI.
  */
 import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { canonicalLabel, formatReplay, replayTrace, type ReplayOutcome } from "../../checker/replay.js";
 import {
@@ -630,7 +631,7 @@ describe("interleave replay on a user's spec file", () => {
   const folder = tempFolder("interleave-replay-trace-");
   const spec = folder.file(
     "tally.ts",
-    `import { defineSpec, int, invariant } from ${JSON.stringify(new URL("../../src/index.ts", import.meta.url).pathname)};
+    `import { defineSpec, int, invariant } from ${JSON.stringify(join(import.meta.dirname, "../../src/index.ts"))};
 type S = { readonly items: readonly number[] };
 export default defineSpec({
   name: "tally", description: "adds items", sets: ["items"],
@@ -647,10 +648,8 @@ export default defineSpec({
     { action: "Add", state: { items: [0] } },
     { action: "Add", state: { items: [1, 0] } },
   ];
-  const write = (name: string, doc: unknown) => {
-    const file = folder.file(name, JSON.stringify(doc));
-    return file;
-  };
+  /** A trace file of the tests' folder, from its JSON document. */
+  const write = (name: string, doc: unknown) => folder.file(name, JSON.stringify(doc));
 
   it("asks for --spec when the trace names none, and takes the trace's params over the spec's, the options' over both", async () => {
     const bare = write("bare.json", { steps });
