@@ -24,6 +24,7 @@ import {
 import { deepFreeze, describeFault, isFinding, NO_REDUCER_THROWS, UserCodeError } from "../src/user-code.js";
 import type { LivenessProperty } from "./edge-log.js";
 import { looksLikePath, resolveSpec, UsageError } from "./load.js";
+import { runName } from "./report.js";
 import { catalogue } from "../specs/index.js";
 
 /** What `replay` may override of what the trace says. */
@@ -394,11 +395,6 @@ async function specFor(read: ReadTrace, options: ReplayOptions): Promise<Spec<un
 /** What names a model in the text: its spec, variant and parameters. */
 type Named = Pick<Model<unknown>, "spec" | "variant" | "params">;
 
-function who(model: Named): string {
-  const params = Object.entries(model.params).map(([k, v]) => `${k}=${String(v)}`);
-  return `${model.spec}${model.variant === "default" ? "" : ` --variant ${model.variant}`}${params.length === 0 ? "" : ` (${params.join(", ")})`}`;
-}
-
 /** The text `interleave replay` prints for an outcome. */
 export function formatReplay(model: Named, read: ReadTrace, outcome: ReplayOutcome): string {
   const steps = read.trace.length - 1;
@@ -411,22 +407,22 @@ export function formatReplay(model: Named, read: ReadTrace, outcome: ReplayOutco
           read.loopStart === steps
             ? `stays at step ${steps} forever`
             : `loops back from step ${steps} to step ${read.loopStart}`;
-        return `VIOLATION: ${who(model)}: replaying the lasso (${steps} step${steps === 1 ? "" : "s"}; it ${loop}, fairly) reproduces ${outcome.kind} "${outcome.property}"${recorded}`;
+        return `VIOLATION: ${runName(model)}: replaying the lasso (${steps} step${steps === 1 ? "" : "s"}; it ${loop}, fairly) reproduces ${outcome.kind} "${outcome.property}"${recorded}`;
       }
-      return `VIOLATION: ${who(model)}: replaying ${steps} step${steps === 1 ? "" : "s"} reproduces ${outcome.kind} "${outcome.property}", violated at step ${outcome.step}${recorded}`;
+      return `VIOLATION: ${runName(model)}: replaying ${steps} step${steps === 1 ? "" : "s"} reproduces ${outcome.kind} "${outcome.property}", violated at step ${outcome.step}${recorded}`;
     }
     case "diverged": {
       const action = outcome.action === null ? "" : ` (${outcome.action})`;
       return [
-        `DIVERGED: ${who(model)}: step ${outcome.step}${action} of the trace is not a step of the spec: ${outcome.reason}`,
+        `DIVERGED: ${runName(model)}: step ${outcome.step}${action} of the trace is not a step of the spec: ${outcome.reason}`,
         ...outcome.diff.map((l) => `    ${l}`),
       ].join("\n");
     }
     case "error":
-      return `ERROR: ${who(model)}: at step ${outcome.step}: ${outcome.message}`;
+      return `ERROR: ${runName(model)}: at step ${outcome.step}: ${outcome.message}`;
     case "ok": {
       const recorded = read.property ? `; the trace recorded "${read.property}", which the spec does not violate` : "";
-      return `OK: ${who(model)}: replayed ${steps} step${steps === 1 ? "" : "s"}, no property is violated${recorded}`;
+      return `OK: ${runName(model)}: replayed ${steps} step${steps === 1 ? "" : "s"}, no property is violated${recorded}`;
     }
   }
 }

@@ -132,9 +132,15 @@ const LIMIT_TEXT: Record<Limit, string> = {
   interrupted: "interrupted",
 };
 
-function formatParams(params: ParamRecord): string {
-  const entries = Object.entries(params);
-  return entries.length === 0 ? "" : ` (${entries.map(([k, v]) => `${k}=${v}`).join(", ")})`;
+/**
+ * What names a run in the text: its spec, variant (unless the default) and
+ * parameters, `raft --variant vote-twice (servers=3, maxTerm=2)`; the report's
+ * summary and `interleave replay` both start with it.
+ */
+export function runName(run: { spec: string; variant: string; params: ParamRecord }): string {
+  const entries = Object.entries(run.params);
+  const params = entries.length === 0 ? "" : ` (${entries.map(([k, v]) => `${k}=${v}`).join(", ")})`;
+  return `${run.spec}${run.variant === "default" ? "" : ` --variant ${run.variant}`}${params}`;
 }
 
 /** A count as text reads it: thousands separated (`296,448`). */
@@ -157,7 +163,7 @@ function lassoShape(length: number, loopStart: number): string {
 
 /** The one-line summary: verdict, spec, counts and speed. */
 export function summaryLine(r: Report): string {
-  const who = `${r.spec}${r.variant === "default" ? "" : ` --variant ${r.variant}`}${formatParams(r.params)}`;
+  const who = runName(r);
   const counts = `${count(r.distinctStates)} distinct state${r.distinctStates === 1 ? "" : "s"}, ${count(r.generatedStates)} generated, depth ${count(r.maxDepth)}, ${(r.durationMs / 1000).toFixed(2)} s (${count(r.statesPerSecond)} states/s)`;
   switch (r.result) {
     case "ok":
