@@ -83,6 +83,46 @@ export class ParamError extends Error {
   }
 }
 
+/**
+ * What is wrong with a parameter's definition, or undefined: a spec written in
+ * JavaScript, or one loaded without type checking as the CLI loads spec
+ * files, may declare `int({ default: 3 })` or a default outside its bounds,
+ * which would otherwise become the parameter's value unchecked.
+ */
+export function paramDefProblem(def: unknown): string | undefined {
+  const shape = def as Partial<Record<"type" | "default" | "min" | "max" | "values", unknown>> | null;
+  if (typeof shape !== "object" || shape === null || !["int", "bool", "enum"].includes(shape.type as string))
+    return "must be declared with int(default, { min, max }), bool(default) or oneOf(values, default)";
+  if (shape.type === "int") {
+    for (const bound of ["min", "max"] as const) {
+      if (shape[bound] !== undefined && !Number.isSafeInteger(shape[bound]))
+        return `${bound} must be an integer; got ${describe(shape[bound])}`;
+    }
+    if (!Number.isSafeInteger(shape.default))
+      return `an int's default must be an integer (int(3, { min: 1 })); got ${describe(shape.default)}`;
+    const { default: value, min, max } = shape as IntParam;
+    if (min !== undefined && value < min) return `its default ${value} is below its min ${min}`;
+    if (max !== undefined && value > max) return `its default ${value} is above its max ${max}`;
+  } else if (shape.type === "bool") {
+    if (typeof shape.default !== "boolean")
+      return `a bool's default must be true or false; got ${describe(shape.default)}`;
+  } else {
+    const values = shape.values;
+    if (!Array.isArray(values) || values.length === 0 || !values.every((v): v is string => typeof v === "string"))
+      return `oneOf's values must be a non-empty array of strings; got ${describe(values)}`;
+    if (!(values as unknown[]).includes(shape.default))
+      return `its default must be one of ${values.join(", ")}; got ${describe(shape.default)}`;
+  }
+  return undefined;
+}
+
+function describe(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value);
+  if (Array.isArray(value)) return "an array";
+  if (typeof value === "object" && value !== null) return "an object";
+  return String(value);
+}
+
 /** The type name of a parameter as shown to users (`int`, `bool`, `a|b`). */
 export function paramTypeName(def: ParamDef): string {
   return def.type === "enum" ? def.values.join("|") : def.type;

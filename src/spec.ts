@@ -8,7 +8,7 @@ import { sameError } from "./same-error.js";
 import { fingerprintInto, NotPlainDataError, type Fingerprint } from "./fingerprint.js";
 import { faultOf, invalidFault, UserCodeError, type NamedInput, type UserCodeSite } from "./user-code.js";
 import { fairnessLevels, type Fairness, type FairnessLevel } from "./fairness.js";
-import { resolveParams, type ParamRecord, type ParamsSchema, type ParamValues } from "./params.js";
+import { paramDefProblem, resolveParams, type ParamRecord, type ParamsSchema, type ParamValues } from "./params.js";
 
 /** What every property may say of itself. */
 interface PropertyMeta {
@@ -803,6 +803,11 @@ export function specBase(def: {
     throw new SpecDefinitionError(`a spec needs a name (a non-empty string); got ${describeValue(def.name)}`);
   requireField(def.name, "properties", def.properties, "object", "an object of properties (properties: {} for none)");
   const schema: ParamsSchema = def.params ?? {};
+  requireField(def.name, "params", schema, "object", "an object of parameters, each int(...), bool(...) or oneOf(...)");
+  for (const [name, param] of Object.entries(schema)) {
+    const problem = paramDefProblem(param);
+    if (problem !== undefined) throw new SpecDefinitionError(`spec "${def.name}": param "${name}": ${problem}`);
+  }
   const properties = propertyInfos(def.properties, def.deadlock ?? false);
   const variants = variantInfos(
     def.name,

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { paramDefProblem } from "../../src/params.js";
 import {
   bool,
+  defineSpec,
   int,
   numberedIds,
   oneOf,
@@ -8,6 +10,7 @@ import {
   parseParamValue,
   ParamError,
   resolveParams,
+  SpecDefinitionError,
 } from "../../src/index.js";
 
 describe("params", () => {
@@ -109,5 +112,59 @@ describe("params: each check on its own", () => {
     expect(numberedIds("rm", 0)).toEqual([]);
     expect(numberedIds("rm", 12)[11]).toBe("rm12");
     expect(numberedIds("rm1", 2)).toEqual(["rm11", "rm12"]);
+  });
+});
+
+describe("params: definitions a spec loaded without type checking may get wrong", () => {
+  const problem = paramDefProblem;
+
+  it("accepts what int, bool and oneOf make", () => {
+    for (const def of [int(3), int(3, { min: 3, max: 3 }), bool(true), oneOf(["a"], "a")])
+      expect(problem(def)).toBeUndefined();
+  });
+
+  it("names what is wrong, so the spec file fails to load with a clear line", () => {
+    const declare = "must be declared with int(default, { min, max }), bool(default) or oneOf(values, default)";
+    expect([problem(3), problem(null), problem({ type: "float", default: 1 })]).toEqual([declare, declare, declare]);
+    expect(problem(int({ default: 3, min: 1 } as never))).toBe(
+      "an int's default must be an integer (int(3, { min: 1 })); got an object",
+    );
+    expect(problem(int(1.5))).toBe("an int's default must be an integer (int(3, { min: 1 })); got 1.5");
+    expect(problem(int(0, { min: 1 }))).toBe("its default 0 is below its min 1");
+    expect(problem(int(9, { max: 8 }))).toBe("its default 9 is above its max 8");
+    expect(problem(int(1, { min: 0.5 }))).toBe("min must be an integer; got 0.5");
+    expect(problem(int(1, { max: "9" as never }))).toBe('max must be an integer; got "9"');
+    expect(problem(bool("true" as never))).toBe('a bool\'s default must be true or false; got "true"');
+    expect(problem(oneOf([], "a" as never))).toBe("oneOf's values must be a non-empty array of strings; got an array");
+    expect(problem(oneOf([1] as never, 1 as never))).toBe(
+      "oneOf's values must be a non-empty array of strings; got an array",
+    );
+    expect(problem({ type: "enum", values: "ab", default: "a" })).toBe(
+      'oneOf\'s values must be a non-empty array of strings; got "ab"',
+    );
+    expect(problem(oneOf(["a", "b"], "c" as never))).toBe('its default must be one of a, b; got "c"');
+  });
+
+  it("defineSpec refuses such a definition, naming the spec and the param", () => {
+    const spec = (params: unknown) =>
+      defineSpec({
+        name: "p",
+        description: "a spec with params as given",
+        params: params as never,
+        init: () => [{}],
+        actions: {},
+        properties: {},
+      });
+    expect(() => spec({ top: int({ default: 3 } as never) })).toThrow(
+      new SpecDefinitionError(
+        'spec "p": param "top": an int\'s default must be an integer (int(3, { min: 1 })); got an object',
+      ),
+    );
+    expect(() => spec([int(3)])).toThrow(
+      new SpecDefinitionError(
+        'spec "p": params must be an object of parameters, each int(...), bool(...) or oneOf(...); got an array',
+      ),
+    );
+    expect(spec(undefined).params).toEqual({});
   });
 });

@@ -35,7 +35,7 @@ beforeAll(async () => {
     `import { defineSpec, int, invariant, sometimes } from "interleave-check";
 export default defineSpec({
   name: "counter",
-  params: { top: int({ default: 3, min: 1 }) },
+  params: { top: int(3, { min: 1 }) },
   init: () => [{ n: 0, m: 0 }],
   deadlock: true,
   actions: {
