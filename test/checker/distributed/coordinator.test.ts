@@ -284,3 +284,64 @@ describe.skipIf(binary === undefined)("the coordinator, with in-process workers"
     );
   });
 });
+
+/**
+ * `spawn: true`, as `interleave check --distributed` runs by default: the
+ * coordinator here in process starts its workers as `bin/interleave.js worker`
+ * processes (dist/, which the global setup builds) and watches them exit.
+ */
+describe.skipIf(binary === undefined)("the coordinator, spawning its workers", () => {
+  /** A user's spec whose workers fail as `failure` says, the coordinator unharmed (it is not a worker process). */
+  const failing = (name: string, failure: string) =>
+    folder.file(
+      `${name}.ts`,
+      `import { defineSpec, int, invariant } from "interleave-check";
+const inWorker = process.argv.includes("worker");
+${failure}
+export default defineSpec({
+  name: "${name}",
+  params: { top: int(4, { min: 1 }) },
+  init: () => [{ n: 0 }],
+  actions: {
+    Inc: (s: { n: number }, p: { top: number }) => {
+      if (inWorker && s.n === 2 && exitAt2) process.exit(7);
+      return s.n < p.top ? { n: s.n + 1 } : undefined;
+    },
+  },
+  properties: { small: invariant((s: { n: number }) => s.n <= 9) },
+});
+`,
+    );
+  const spawned = (spec: string, options: CheckByNameOptions, workers: number) =>
+    checkSpecByName(spec, { ...options, workers, distributed: { url: server!.url, spawn: true, joinTimeoutMs: 60_000 } });
+
+  it("two workers started from bin/: the one-process counts; they leave when the search ends", async () => {
+    const r = await spawned("two-phase-commit", { params: { rms: 3 }, properties: ["typeOK", "consistent"] }, 2);
+    expect([r.result, r.distinctStates, r.generatedStates, r.maxDepth, r.strategy]).toEqual([
+      "ok",
+      288,
+      1_146,
+      10,
+      "bfs/distributed 2 workers",
+    ]);
+  }, 120_000);
+
+  it("a worker that cannot load the spec exits before the search: the run fails naming it and its last words", async () => {
+    const spec = failing("loads-nowhere", `if (inWorker) throw new Error("not in a worker");\nconst exitAt2 = false;`);
+    const error = await rejection(spawned(spec, {}, 2));
+    expect(error).toBeInstanceOf(DistributedError);
+    expect((error as Error).message).toMatch(
+      /^the distributed search is incomplete: worker [01] \(pid \d+\) exited with code 2 before the search started: interleave: .*not in a worker/,
+    );
+  }, 120_000);
+
+  it("a worker that exits mid-search: the run fails naming it and the level it was in", async () => {
+    const spec = failing("exits-at-2", "const exitAt2 = true;");
+    const error = await rejection(spawned(spec, {}, 2));
+    expect(error).toBeInstanceOf(DistributedError);
+    // The state n=2 is expanded in level 3 (levels count from 1: level 1 expands the initial state).
+    expect((error as Error).message).toMatch(
+      /^the distributed search is incomplete: worker [01] \(pid \d+\) exited with code 7 in level 3$/,
+    );
+  }, 120_000);
+});
