@@ -5,7 +5,7 @@
  * what it counts, decides and refuses is judged here. Needs nats-server
  * (skipped without one locally, failing under CI=true).
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { checkSpec, type Report } from "../../../checker/index.js";
 import { checkSpecByName } from "../../../checker/cli-index.js";
 import { connectBroker } from "../../../checker/distributed/broker.js";
@@ -266,6 +266,102 @@ describe.skipIf(binary === undefined)("the coordinator, with in-process workers"
     expect((await full).distinctStates).toBe(288);
   });
 
+  it("a deadlock and an invariant found by different partitions in one level: the deadlock, a step shorter", async () => {
+    const spec = folder.file(
+      "fork.ts",
+      `import { defineSpec, int, invariant } from "interleave-check";
+export default defineSpec({
+  name: "fork",
+  params: { tag: int(0) },
+  init: () => [{ a: 0 }],
+  deadlock: true,
+  actions: {
+    Left: (s: { a: number }, p: { tag: number }) => (s.a === 0 ? { a: 1 + 10 * p.tag } : undefined),
+    Right: (s: { a: number }, p: { tag: number }) => (s.a === 0 ? { a: 2 + 10 * p.tag } : undefined),
+    Up: (s: { a: number }, p: { tag: number }) => (s.a === 1 + 10 * p.tag ? { a: 3 } : undefined),
+  },
+  properties: { noThree: invariant((s: { a: number }) => s.a !== 3) },
+});
+`,
+    );
+    // One process meets the invariant first (it expands a=1 before a=2, and stops at the first violation, as
+    // TLC does); two partitions that each find one in the same level give the shorter trace, the deadlock.
+    // tag moves the states between the partitions: with 1, 3, 13 and 14 they fall into different ones, a=2 in
+    // the lower partition with 1 and 3, a=1 with 13 and 14 (whose report comes first).
+    const local = await checkSpecByName(spec, { params: { tag: 1 } });
+    expect([local.property, local.trace!.length]).toEqual(["noThree", 3]);
+    for (const tag of [1, 3, 13, 14]) {
+      const r = await distributed(spec, { params: { tag } }, { workers: 2 });
+      expect([tag, r.property, r.trace!.map((s) => s.state)]).toEqual([
+        tag,
+        "deadlockFree",
+        [{ a: 0 }, { a: 2 + 10 * tag }],
+      ]);
+    }
+    // In one partition, the worker stops at the first it meets, as one process does.
+    const same = await distributed(spec, { params: { tag: 0 } }, { workers: 2 });
+    expect([same.property, same.trace!.length]).toEqual(["noThree", 3]);
+  });
+
+  it("INTERLEAVE_DEBUG: a line when the workers are ready, and one per level with each partition's queue", async () => {
+    const lines: string[] = [];
+    const write = vi.spyOn(process.stderr, "write").mockImplementation((text) => {
+      lines.push(String(text));
+      return true;
+    });
+    vi.stubEnv("INTERLEAVE_DEBUG", "1");
+    try {
+      await distributed(
+        "two-phase-commit",
+        { params: { rms: 3 }, properties: ["typeOK", "consistent"] },
+        { workers: 2 },
+      );
+    } finally {
+      vi.unstubAllEnvs();
+      write.mockRestore();
+    }
+    expect(lines[0]).toMatch(/^2 workers ready at \d+ ms\n$/);
+    const levels = lines.slice(1).map((line) => /^level (\d+): (\d+) (\d+) at \d+ ms\n$/.exec(line));
+    expect(levels.every((m) => m !== null)).toBe(true);
+    // The queue after each level, summed over the partitions: as the progress reports count it above.
+    expect(levels.map((m) => [Number(m![1]), Number(m![2]) + Number(m![3])])).toEqual(
+      [1, 7, 21, 38, 50, 54, 49, 36, 21, 9, 2, 0].map((queue, level) => [level, queue]),
+    );
+  });
+
+  it("the actions' activity merged over the partitions: an action never enabled is named once, as one process does", async () => {
+    const spec = folder.file(
+      "dormant.ts",
+      `import { defineSpec, invariant } from "interleave-check";
+export default defineSpec({
+  name: "dormant",
+  init: () => [{ n: 0 }],
+  actions: {
+    Inc: (s: { n: number }) => (s.n < 5 ? { n: s.n + 1 } : undefined),
+    Never: (s: { n: number }) => (s.n < 0 ? { n: 0 } : undefined),
+  },
+  properties: { small: invariant((s: { n: number }) => s.n <= 5) },
+});
+`,
+    );
+    const local = await checkSpecByName(spec, {});
+    const r = await distributed(spec, {}, { workers: 2 });
+    expect(r.warnings).toEqual(["action Never was never enabled: is its guard always false?"]);
+    expect(r.warnings).toEqual(local.warnings);
+    const busy = await distributed(
+      "two-phase-commit",
+      { params: { rms: 3 }, properties: ["typeOK", "consistent"] },
+      { workers: 3 },
+    );
+    expect(busy.warnings).toEqual([]);
+  });
+
+  it("--timeout: a level past the deadline ends the search incomplete", async () => {
+    const r = await distributed("two-phase-commit", { params: { rms: 3 }, timeoutMs: 1 }, { workers: 2 });
+    expect([r.result, r.limit]).toEqual(["incomplete", "timeout"]);
+    expect(r.distinctStates).toBeLessThan(288);
+  });
+
   it("a broker that goes away: the run fails naming its URL", async () => {
     const own = await startNatsServer(binary!);
     const report = rejection(
@@ -313,7 +409,11 @@ export default defineSpec({
 `,
     );
   const spawned = (spec: string, options: CheckByNameOptions, workers: number) =>
-    checkSpecByName(spec, { ...options, workers, distributed: { url: server!.url, spawn: true, joinTimeoutMs: 60_000 } });
+    checkSpecByName(spec, {
+      ...options,
+      workers,
+      distributed: { url: server!.url, spawn: true, joinTimeoutMs: 60_000 },
+    });
 
   it("two workers started from bin/: the one-process counts; they leave when the search ends", async () => {
     const r = await spawned("two-phase-commit", { params: { rms: 3 }, properties: ["typeOK", "consistent"] }, 2);
