@@ -445,6 +445,17 @@ describe("the lin-kv workload as Maelstrom runs it: 3 nodes, rate 10, concurrenc
     // The 38 operations answered 11 did not happen and observed nothing: they are not in the history
     // (a cas recorded as failed would read as "the register did not hold `from`", which is false).
     expect(run.history).toHaveLength(2 * (207 + 111 + 2 - 38));
+    // Jepsen's rule: a process whose operation is indefinite (info) never runs another; its slot goes on as a new one.
+    expect([...new Set(run.history.map((e) => e.process))].sort()).toEqual([
+      "c1",
+      "c2",
+      "c3",
+      "c4",
+      "c5",
+      "c6",
+      "c7",
+      "c8",
+    ]);
     expect(linearizable(run.history)).toBe("linearizable");
     expect(cluster.undocumentedCodes()).toEqual([]);
   });
