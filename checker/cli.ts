@@ -25,6 +25,7 @@ import {
 } from "../src/index.js";
 import { catalogue } from "../specs/index.js";
 import { DistributedError } from "./distributed/coordinator.js";
+import { WorkerThreadError } from "./worker-thread.js";
 import { runWorker } from "./distributed/worker.js";
 import { runLincheck } from "./lincheck/command.js";
 import { runMaelstrom } from "./run/maelstrom.js";
@@ -419,8 +420,8 @@ function program(io: CliIo, exit: { code: number }) {
           ...(progress ? { onProgress: progress.onProgress, progressIntervalMs: progress.intervalMs } : {}),
         });
       } catch (error) {
-        // A worker that died or went silent: the search is incomplete (exit 3), and the one line says why.
-        if (!(error instanceof DistributedError)) throw error;
+        // A worker (process or thread) that died or went silent: the search is incomplete (exit 3), and the one line says why.
+        if (!(error instanceof DistributedError || error instanceof WorkerThreadError)) throw error;
         io.stderr(`interleave: ${error.message}\n`);
         exit.code = 3;
         return;

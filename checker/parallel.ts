@@ -10,9 +10,7 @@
  * counts equal one worker's — and a violation is found at the same (shortest)
  * depth as by the single-threaded BFS.
  */
-import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import type { InstantiateOptions } from "../src/index.js";
 import { selectProperties, type ActionActivity } from "../src/index.js";
 import { trapNondeterminism } from "../src/user-code.js";
@@ -23,13 +21,7 @@ import type { SourcedSpec } from "./spec-source.js";
 import { SpillArea, SpillTally } from "./disk-queue.js";
 import type { Limit, SearchOptions, SearchOutcome } from "./strategy.js";
 import type { WorkerReport, WorkerRequest, WorkerSetup } from "./worker.js";
-
-/** The compiled worker script (tests run the TypeScript sources, the worker always runs from dist/). */
-function workerUrl(): URL {
-  const sibling = new URL("./worker.js", import.meta.url);
-  if (existsSync(fileURLToPath(sibling))) return sibling;
-  return new URL("../dist/checker/worker.js", import.meta.url);
-}
+import { startWorkerThread, workerEntry } from "./worker-thread.js";
 
 interface Pending {
   resolve(r: WorkerReport): void;
@@ -40,19 +32,26 @@ class WorkerHandle {
   private readonly worker: Worker;
   private readonly pending: Pending[] = [];
   private failure: Error | undefined;
+  private stopping = false;
   last!: WorkerReport;
   readonly ready: Promise<WorkerReport>;
 
-  constructor(setup: WorkerSetup) {
-    this.worker = new Worker(workerUrl(), { workerData: setup });
+  constructor(setup: WorkerSetup, k: number) {
     this.ready = new Promise((resolve, reject) => this.pending.push({ resolve, reject }));
+    this.worker = startWorkerThread(
+      workerEntry(new URL("./worker.js", import.meta.url)),
+      setup,
+      k,
+      "the parallel search",
+      () => this.stopping,
+      (e) => {
+        this.failure = e;
+        for (const p of this.pending.splice(0)) p.reject(e);
+      },
+    );
     this.worker.on("message", (r: WorkerReport) => {
       this.last = r;
       this.pending.shift()?.resolve(r);
-    });
-    this.worker.on("error", (e) => {
-      this.failure = e;
-      for (const p of this.pending.splice(0)) p.reject(e);
     });
   }
 
@@ -64,6 +63,7 @@ class WorkerHandle {
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
     await this.worker.terminate();
   }
 }
@@ -99,7 +99,7 @@ export async function parallelSearch(
     spill: { directory: area.directory, prefix: `worker${k}`, budget: queueBudget(options, budget), workers },
     ...(options.maxStates === undefined ? {} : { maxStates: options.maxStates }),
   });
-  const pool = Array.from({ length: workers }, (_, k) => new WorkerHandle(setup(k)));
+  const pool = Array.from({ length: workers }, (_, k) => new WorkerHandle(setup(k), k));
   let release = () => {};
   try {
     await Promise.all(pool.map((w) => w.ready));

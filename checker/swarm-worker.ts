@@ -4,8 +4,8 @@
  * checker/swarm-member.ts).
  */
 import { parentPort, workerData } from "node:worker_threads";
-import { loadSpecSource } from "./spec-source.js";
 import { runMember, type SwarmSetup } from "./swarm-member.js";
+import { loadInWorker } from "./worker-thread.js";
 
 const setup = workerData as SwarmSetup;
-parentPort!.postMessage(runMember(await loadSpecSource(setup.spec), setup));
+parentPort!.postMessage(runMember(await loadInWorker(setup.spec), setup));

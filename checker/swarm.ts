@@ -7,9 +7,7 @@
  * nothing by itself: without a violation it is incomplete, unless one of
  * its DFS members happened to cover the whole state space.
  */
-import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import type { AnySpec } from "../src/index.js";
 import type { checkSpec as CheckSpec, CheckByNameOptions } from "./check.js";
 import { DEFAULT_RUNS, DEFAULT_WALK_DEPTH, randomSeed, type RandomReport } from "./random.js";
@@ -17,6 +15,7 @@ import type { Report } from "./report.js";
 import type { SpecSource } from "./spec-source.js";
 import type { Limit } from "./strategy.js";
 import type { SwarmMessage, SwarmPlan, SwarmSetup } from "./swarm-member.js";
+import { startWorkerThread, workerEntry } from "./worker-thread.js";
 
 /** Walk depths and DFS depth bounds the members cycle through (when `--max-depth` does not fix one). */
 const WALK_DEPTHS = [DEFAULT_WALK_DEPTH, 50, 200, 25];
@@ -65,13 +64,6 @@ export function swarmPlans(
   });
 }
 
-/** The compiled member script (tests run the TypeScript sources, the worker always runs from dist/). */
-function workerUrl(): URL {
-  const sibling = new URL("./swarm-worker.js", import.meta.url);
-  if (existsSync(fileURLToPath(sibling))) return sibling;
-  return new URL("../dist/checker/swarm-worker.js", import.meta.url);
-}
-
 /**
  * Runs a swarm of `workers` members on `spec`, each loading it from `source`.
  * `checkSpec` replays the winner's path (passed in: check.ts calls this, and imports stay one way).
@@ -102,6 +94,7 @@ export async function swarmSearch(
   };
   const members = plans.map(({ member, kind, seed: s, depth }) => ({ member, kind, seed: s, depth }));
   const threads: Worker[] = [];
+  let stopping = false;
   const messages: SwarmMessage[] = [];
   let outcome: {
     readonly found?: Extract<SwarmMessage, { type: "found" }>;
@@ -129,10 +122,19 @@ export async function swarmSearch(
           guards: options.guards !== false,
           plan,
         };
-        const worker = new Worker(workerUrl(), { workerData: setup });
+        // A member's thread ends by itself once it has posted its result; before that, its exit is a failure.
+        let answered = false;
+        const worker = startWorkerThread(
+          workerEntry(new URL("./swarm-worker.js", import.meta.url)),
+          setup,
+          threads.length,
+          "the swarm",
+          () => answered || stopping,
+          reject,
+        );
         threads.push(worker);
-        worker.on("error", (e) => reject(e));
         worker.on("message", (m: SwarmMessage) => {
+          answered = true;
           messages.push(m);
           if (m.type === "found") return settle({ found: m });
           if (m.complete) return settle({ complete: m.complete });
@@ -141,6 +143,7 @@ export async function swarmSearch(
       }
     });
   } finally {
+    stopping = true;
     await Promise.all(threads.map((t) => t.terminate()));
   }
   const distinct = messages.reduce((n, m) => n + m.distinctStates, 0);

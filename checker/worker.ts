@@ -12,7 +12,8 @@ import { Frontier, type FrontierBatch } from "./frontier.js";
 import { queueBytes, SpillArea, type QueueBudget, type SpillStats } from "./disk-queue.js";
 import { spillPolicy } from "./explore.js";
 import { SharedStateStore, type SharedStoreBuffers } from "./shared-store.js";
-import { loadSpecSource, type SpecSource } from "./spec-source.js";
+import type { SpecSource } from "./spec-source.js";
+import { loadInWorker } from "./worker-thread.js";
 
 /** What a worker is started with. */
 export interface WorkerSetup {
@@ -71,7 +72,7 @@ export interface WorkerReport {
 }
 
 const setup = workerData as WorkerSetup;
-const spec = await loadSpecSource(setup.spec);
+const spec = await loadInWorker(setup.spec);
 const instantiated = spec.instantiate(setup.instantiate);
 const model = setup.properties.length > 0 ? selectProperties(instantiated, setup.properties) : instantiated;
 const store = SharedStateStore.open(setup.buffers);

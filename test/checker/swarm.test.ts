@@ -4,7 +4,10 @@ import { checkSpecByName, runCli, type CliIo } from "../../checker/cli-index.js"
 import { swarmHint, swarmPlans, type SwarmReport } from "../../checker/swarm.js";
 import { pathOf, roundSeed, shuffled } from "../../checker/swarm-member.js";
 import { formatPath } from "../../checker/random.js";
+import { WorkerThreadError } from "../../checker/worker-thread.js";
 import { catalogue } from "../../specs/index.js";
+import { rejection } from "../support/rejection.js";
+import { tempFolder } from "../support/temp-folder.js";
 
 const specNamed = (name: string) => catalogue.find((s) => s.name === name)!;
 
@@ -297,6 +300,47 @@ describe("swarm (--strategy swarm)", () => {
     expect(await runCli(["check", "raft", "--strategy", "swarm", "--replay-path", "0:1"], io)).toBe(2);
     expect(io.err).toBe(
       "interleave: --replay-path replays one path: use it with --strategy random (a swarm prints the one to use)\n",
+    );
+  });
+});
+
+describe("swarm: a member's thread that fails", () => {
+  const folder = tempFolder("interleave-swarm-");
+
+  it("a spec that does not load in a thread is bad input; a member that exits ends the swarm, never hangs it", async () => {
+    const spec = (name: string, code: string) =>
+      folder.file(
+        `${name}.ts`,
+        `import { isMainThread } from "node:worker_threads";
+import { defineSpec, invariant } from "interleave-check";
+${code}
+export default defineSpec({
+  name: "${name}",
+  description: "loads and runs in the main thread only",
+  init: () => [{ n: 0 }],
+  actions: {
+    Inc: (s: { n: number }) => {
+      if (!isMainThread && exitAt === s.n) process.exit(3);
+      return s.n < 3 ? { n: s.n + 1 } : undefined;
+    },
+  },
+  properties: { small: invariant((s: { n: number }) => s.n <= 9) },
+});
+`,
+      );
+    const noLoad = spec("no-load", `if (!isMainThread) throw new Error("not in a worker thread");\nconst exitAt = -1;`);
+    const exits = spec("exits", "const exitAt = 1;");
+    const swarm = (file: string) => checkSpecByName(file, { strategy: "swarm", workers: 2, seed: 1, runs: 5 });
+    expect(await rejection(swarm(noLoad))).toEqual(
+      expect.objectContaining({
+        name: "UsageError",
+        message: expect.stringMatching(/^cannot load the spec in worker thread [01]: not in a worker thread$/),
+      }),
+    );
+    const exited = await rejection(swarm(exits));
+    expect(exited).toBeInstanceOf(WorkerThreadError);
+    expect((exited as Error).message).toMatch(
+      /^the swarm is incomplete: worker thread [01] exited with code 3 before the search ended \(does the spec's code call process\.exit\?\)$/,
     );
   });
 });
