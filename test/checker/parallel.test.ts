@@ -5,6 +5,7 @@ import { WorkerThreadError } from "../../checker/worker-thread.js";
 import { cli } from "../support/cli.js";
 import { rejection } from "../support/rejection.js";
 import { tempFolder } from "../support/temp-folder.js";
+import { threadFailingSpecs } from "../support/thread-failing-specs.js";
 
 const folder = tempFolder("interleave-parallel-");
 
@@ -148,31 +149,7 @@ export default defineSpec({
   });
 
   it("a spec that does not load in a worker thread is bad input; one that exits a worker ends the search, never hangs it", async () => {
-    const failing = (name: string, code: string) =>
-      folder.file(
-        `${name}.ts`,
-        `import { isMainThread } from "node:worker_threads";
-import { defineSpec, invariant } from "interleave-check";
-${code}
-export default defineSpec({
-  name: "${name}",
-  description: "loads and runs in the main thread only",
-  init: () => [{ n: 0 }],
-  actions: {
-    Inc: (s: { n: number }) => {
-      if (!isMainThread && exitAt === s.n) process.exit(3);
-      return s.n < 3 ? { n: s.n + 1 } : undefined;
-    },
-  },
-  properties: { small: invariant((s: { n: number }) => s.n <= 9) },
-});
-`,
-      );
-    const noLoad = failing(
-      "no-load",
-      `if (!isMainThread) throw new Error("not in a worker thread");\nconst exitAt = -1;`,
-    );
-    const exits = failing("exits", "const exitAt = 1;");
+    const { noLoad, exits } = threadFailingSpecs(folder);
     expect(await rejection(checkSpecByName(noLoad, { workers: 2 }))).toEqual(
       expect.objectContaining({
         name: "UsageError",

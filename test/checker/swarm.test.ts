@@ -8,6 +8,7 @@ import { WorkerThreadError } from "../../checker/worker-thread.js";
 import { catalogue } from "../../specs/index.js";
 import { rejection } from "../support/rejection.js";
 import { tempFolder } from "../support/temp-folder.js";
+import { threadFailingSpecs } from "../support/thread-failing-specs.js";
 
 const specNamed = (name: string) => catalogue.find((s) => s.name === name)!;
 
@@ -308,28 +309,7 @@ describe("swarm: a member's thread that fails", () => {
   const folder = tempFolder("interleave-swarm-");
 
   it("a spec that does not load in a thread is bad input; a member that exits ends the swarm, never hangs it", async () => {
-    const spec = (name: string, code: string) =>
-      folder.file(
-        `${name}.ts`,
-        `import { isMainThread } from "node:worker_threads";
-import { defineSpec, invariant } from "interleave-check";
-${code}
-export default defineSpec({
-  name: "${name}",
-  description: "loads and runs in the main thread only",
-  init: () => [{ n: 0 }],
-  actions: {
-    Inc: (s: { n: number }) => {
-      if (!isMainThread && exitAt === s.n) process.exit(3);
-      return s.n < 3 ? { n: s.n + 1 } : undefined;
-    },
-  },
-  properties: { small: invariant((s: { n: number }) => s.n <= 9) },
-});
-`,
-      );
-    const noLoad = spec("no-load", `if (!isMainThread) throw new Error("not in a worker thread");\nconst exitAt = -1;`);
-    const exits = spec("exits", "const exitAt = 1;");
+    const { noLoad, exits } = threadFailingSpecs(folder);
     const swarm = (file: string) => checkSpecByName(file, { strategy: "swarm", workers: 2, seed: 1, runs: 5 });
     expect(await rejection(swarm(noLoad))).toEqual(
       expect.objectContaining({
