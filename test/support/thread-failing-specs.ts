@@ -1,8 +1,11 @@
 /**
- * Two user spec files that load and run in the main thread only, for the
- * tests of what a search makes of a failing worker thread: `noLoad` throws
- * as a thread imports it, `exits` calls `process.exit(3)` in a thread's
- * reducer (at n = 1), which ends that thread alone.
+ * Two user spec files that fail in a search's worker threads only, for the
+ * tests of what a search makes of a failing thread: `noLoad` throws as a
+ * thread imports it, `exits` calls `process.exit(3)` in a thread's reducer
+ * (at n = 1), which ends that thread alone. A search's thread is told by its
+ * workerData (the parallel and swarm setups name the spec's source), not by
+ * `isMainThread`: a test runner may run the tests themselves on a thread
+ * (Stryker's vitest runner does).
  */
 import type { TempFolder } from "./temp-folder.js";
 
@@ -10,16 +13,17 @@ export function threadFailingSpecs(folder: TempFolder): { readonly noLoad: strin
   const spec = (name: string, code: string) =>
     folder.file(
       `${name}.ts`,
-      `import { isMainThread } from "node:worker_threads";
+      `import { workerData } from "node:worker_threads";
 import { defineSpec, invariant } from "interleave-check";
+const inSearchThread = typeof (workerData as { spec?: { module?: unknown } } | null)?.spec?.module === "string";
 ${code}
 export default defineSpec({
   name: "${name}",
-  description: "loads and runs in the main thread only",
+  description: "fails in a search's worker threads only",
   init: () => [{ n: 0 }],
   actions: {
     Inc: (s: { n: number }) => {
-      if (!isMainThread && exitAt === s.n) process.exit(3);
+      if (inSearchThread && exitAt === s.n) process.exit(3);
       return s.n < 3 ? { n: s.n + 1 } : undefined;
     },
   },
@@ -28,7 +32,7 @@ export default defineSpec({
 `,
     );
   return {
-    noLoad: spec("no-load", `if (!isMainThread) throw new Error("not in a worker thread");\nconst exitAt = -1;`),
+    noLoad: spec("no-load", `if (inSearchThread) throw new Error("not in a worker thread");\nconst exitAt = -1;`),
     exits: spec("exits", "const exitAt = 1;"),
   };
 }
