@@ -269,6 +269,7 @@ class Cluster {
 
   private spawnWorkers(): void {
     const bin = binPath();
+    // Stryker disable next-line UpdateOperator: k-- never ends the loop, which then starts detached worker processes without bound until the machine stalls (a run of 2026-12-05 reached a load of 25).
     for (let k = 0; k < this.dist.workers; k++) {
       // A process group of its own: Ctrl-C reaches the coordinator only, which halts the level and reports.
       const child = spawn(
