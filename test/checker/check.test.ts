@@ -88,15 +88,22 @@ describe("checkSpec", () => {
       description: "",
       init: () => [{ n: 0 }],
       actions: {
-        Inc: choose([1, 2], (s: { n: number }, k: number) => {
-          if (s.n + k > 2) throw new Error("too far");
-          return { n: s.n + k };
-        }),
+        Inc: choose(
+          () => [1, 2],
+          (s: { n: number }, k: number) => {
+            if (s.n + k > 2) throw new Error("too far");
+            return { n: s.n + k };
+          },
+        ),
       },
       properties: { any: invariant(() => true) },
     });
     const r = checkSpec(throws, { strategy: "random", runs: 5, seed: 1 });
-    expect([r.result, r.property]).toEqual(["violation", "noReducerThrows"]);
+    expect([r.result, r.property, r.error]).toEqual([
+      "violation",
+      "noReducerThrows",
+      expect.objectContaining({ kind: "threw", site: "action", message: "too far" }),
+    ]);
   });
 
   it("properties: [] checks every property, as no list does", () => {
