@@ -2,6 +2,7 @@
  * Typed, named model parameters (bounds such as the number of resource
  * managers), with defaults and validation for values given on the command line.
  */
+import { describeValue } from "./describe-value.js";
 import { sameError } from "./same-error.js";
 
 /** An integer parameter. */
@@ -96,31 +97,23 @@ export function paramDefProblem(def: unknown): string | undefined {
   if (shape.type === "int") {
     for (const bound of ["min", "max"] as const) {
       if (shape[bound] !== undefined && !Number.isSafeInteger(shape[bound]))
-        return `${bound} must be an integer; got ${describe(shape[bound])}`;
+        return `${bound} must be an integer; got ${describeValue(shape[bound])}`;
     }
     if (!Number.isSafeInteger(shape.default))
-      return `an int's default must be an integer (int(3, { min: 1 })); got ${describe(shape.default)}`;
-    const { default: value, min, max } = shape as IntParam;
-    if (min !== undefined && value < min) return `its default ${value} is below its min ${min}`;
-    if (max !== undefined && value > max) return `its default ${value} is above its max ${max}`;
+      return `an int's default must be an integer (int(3, { min: 1 })); got ${describeValue(shape.default)}`;
+    const range = intRangeProblem(shape as IntParam, shape.default as number);
+    if (range !== undefined) return `its default ${range}`;
   } else if (shape.type === "bool") {
     if (typeof shape.default !== "boolean")
-      return `a bool's default must be true or false; got ${describe(shape.default)}`;
+      return `a bool's default must be true or false; got ${describeValue(shape.default)}`;
   } else {
     const values = shape.values;
     if (!Array.isArray(values) || values.length === 0 || !values.every((v): v is string => typeof v === "string"))
-      return `oneOf's values must be a non-empty array of strings; got ${describe(values)}`;
+      return `oneOf's values must be a non-empty array of strings; got ${describeValue(values)}`;
     if (!(values as unknown[]).includes(shape.default))
-      return `its default must be one of ${values.join(", ")}; got ${describe(shape.default)}`;
+      return `its default must be one of ${values.join(", ")}; got ${describeValue(shape.default)}`;
   }
   return undefined;
-}
-
-function describe(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value);
-  if (Array.isArray(value)) return "an array";
-  if (typeof value === "object" && value !== null) return "an object";
-  return String(value);
 }
 
 /** The type name of a parameter as shown to users (`int`, `bool`, `a|b`). */
@@ -150,11 +143,16 @@ export function parseParamValue(name: string, def: ParamDef, text: string): numb
 }
 
 function checkIntRange(name: string, def: IntParam, value: number): void {
-  if (!Number.isSafeInteger(value)) throw new ParamError(`param "${name}" must be an integer, got ${value}`);
-  if (def.min !== undefined && value < def.min)
-    throw new ParamError(`param "${name}" must be at least ${def.min}, got ${value}`);
-  if (def.max !== undefined && value > def.max)
-    throw new ParamError(`param "${name}" must be at most ${def.max}, got ${value}`);
+  const problem = intRangeProblem(def, value);
+  if (problem !== undefined) throw new ParamError(`param "${name}" ${problem}`);
+}
+
+/** What keeps `value` from being a value of `def` (a given value, or the definition's own default), or undefined. */
+function intRangeProblem(def: IntParam, value: number): string | undefined {
+  if (!Number.isSafeInteger(value)) return `must be an integer, got ${value}`;
+  if (def.min !== undefined && value < def.min) return `must be at least ${def.min}, got ${value}`;
+  if (def.max !== undefined && value > def.max) return `must be at most ${def.max}, got ${value}`;
+  return undefined;
 }
 
 /**

@@ -8,6 +8,7 @@ import { sameError } from "./same-error.js";
 import { fingerprintInto, NotPlainDataError, type Fingerprint } from "./fingerprint.js";
 import { faultOf, invalidFault, UserCodeError, type NamedInput, type UserCodeSite } from "./user-code.js";
 import { fairnessLevels, type Fairness, type FairnessLevel } from "./fairness.js";
+import { describeValue } from "./describe-value.js";
 import { paramDefProblem, resolveParams, type ParamRecord, type ParamsSchema, type ParamValues } from "./params.js";
 
 /** What every property may say of itself. */
@@ -716,18 +717,6 @@ export function requireField(
 ): void {
   if (typeof value !== type || value === null || Array.isArray(value))
     throw new SpecDefinitionError(`spec "${spec}": ${field} must be ${what}; got ${describeValue(value)}`);
-}
-
-/** A short description of a returned value for error messages. */
-function describeValue(v: unknown): string {
-  if (v === undefined) return "undefined";
-  if (v === null) return "null";
-  if (v === "") return "an empty string";
-  if (Array.isArray(v)) return `an array`;
-  if (typeof v === "object") return "an object";
-  if (typeof v === "function") return "a function";
-  const primitive = v as string | number | bigint | boolean | symbol;
-  return `${typeof v} ${primitive.toString()}`;
 }
 
 /** Fingerprints what an action returned: a state that is not plain data is an invalid result of that action. */

@@ -129,20 +129,20 @@ describe("params: definitions a spec loaded without type checking may get wrong"
     expect(problem(int({ default: 3, min: 1 } as never))).toBe(
       "an int's default must be an integer (int(3, { min: 1 })); got an object",
     );
-    expect(problem(int(1.5))).toBe("an int's default must be an integer (int(3, { min: 1 })); got 1.5");
-    expect(problem(int(0, { min: 1 }))).toBe("its default 0 is below its min 1");
-    expect(problem(int(9, { max: 8 }))).toBe("its default 9 is above its max 8");
-    expect(problem(int(1, { min: 0.5 }))).toBe("min must be an integer; got 0.5");
-    expect(problem(int(1, { max: "9" as never }))).toBe('max must be an integer; got "9"');
-    expect(problem(bool("true" as never))).toBe('a bool\'s default must be true or false; got "true"');
+    expect(problem(int(1.5))).toBe("an int's default must be an integer (int(3, { min: 1 })); got number 1.5");
+    expect(problem(int(0, { min: 1 }))).toBe("its default must be at least 1, got 0");
+    expect(problem(int(9, { max: 8 }))).toBe("its default must be at most 8, got 9");
+    expect(problem(int(1, { min: 0.5 }))).toBe("min must be an integer; got number 0.5");
+    expect(problem(int(1, { max: "9" as never }))).toBe("max must be an integer; got string 9");
+    expect(problem(bool("true" as never))).toBe("a bool's default must be true or false; got string true");
     expect(problem(oneOf([], "a" as never))).toBe("oneOf's values must be a non-empty array of strings; got an array");
     expect(problem(oneOf([1] as never, 1 as never))).toBe(
       "oneOf's values must be a non-empty array of strings; got an array",
     );
     expect(problem({ type: "enum", values: "ab", default: "a" })).toBe(
-      'oneOf\'s values must be a non-empty array of strings; got "ab"',
+      "oneOf's values must be a non-empty array of strings; got string ab",
     );
-    expect(problem(oneOf(["a", "b"], "c" as never))).toBe('its default must be one of a, b; got "c"');
+    expect(problem(oneOf(["a", "b"], "c" as never))).toBe("its default must be one of a, b; got string c");
   });
 
   it("defineSpec refuses such a definition, naming the spec and the param", () => {
