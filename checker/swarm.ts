@@ -94,7 +94,6 @@ export async function swarmSearch(
   };
   const members = plans.map(({ member, kind, seed: s, depth }) => ({ member, kind, seed: s, depth }));
   const threads: Worker[] = [];
-  let stopping = false;
   const messages: SwarmMessage[] = [];
   let outcome: {
     readonly found?: Extract<SwarmMessage, { type: "found" }>;
@@ -122,14 +121,15 @@ export async function swarmSearch(
           guards: options.guards !== false,
           plan,
         };
-        // A member's thread ends by itself once it has posted its result; before that, its exit is a failure.
+        // A member's thread ends by itself once it has posted its result; before that, its exit is a failure
+        // (one the swarm's own terminate causes comes after the promise has settled, so its reject is a no-op).
         let answered = false;
         const worker = startWorkerThread(
           workerEntry(new URL("./swarm-worker.js", import.meta.url)),
           setup,
           threads.length,
           "the swarm",
-          () => answered || stopping,
+          () => answered,
           reject,
         );
         threads.push(worker);
@@ -143,7 +143,6 @@ export async function swarmSearch(
       }
     });
   } finally {
-    stopping = true;
     await Promise.all(threads.map((t) => t.terminate()));
   }
   const distinct = messages.reduce((n, m) => n + m.distinctStates, 0);
