@@ -24,8 +24,6 @@ import {
   toTraceJson,
 } from "../src/index.js";
 import { catalogue } from "../specs/index.js";
-import { DistributedError } from "./distributed/coordinator.js";
-import { WorkerThreadError } from "./worker-thread.js";
 import { runWorker } from "./distributed/worker.js";
 import { runLincheck } from "./lincheck/command.js";
 import { runMaelstrom } from "./run/maelstrom.js";
@@ -36,6 +34,7 @@ import { ownPackage } from "./spec-source.js";
 import { replayCommand } from "./replay.js";
 import { involvedNodes } from "./explorer/involved.js";
 import { createProgress } from "./progress.js";
+import { LostWorkerError } from "./lost-worker.js";
 import { replayHint, ReplayPathError, type RandomReport } from "./random.js";
 import { exitCodeOf, formatReportText, summaryLine, type Report } from "./report.js";
 import { swarmHint, type SwarmReport } from "./swarm.js";
@@ -421,7 +420,7 @@ function program(io: CliIo, exit: { code: number }) {
         });
       } catch (error) {
         // A worker (process or thread) that died or went silent: the search is incomplete (exit 3), and the one line says why.
-        if (!(error instanceof DistributedError || error instanceof WorkerThreadError)) throw error;
+        if (!(error instanceof LostWorkerError)) throw error;
         io.stderr(`interleave: ${error.message}\n`);
         exit.code = 3;
         return;

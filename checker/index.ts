@@ -6,6 +6,7 @@
 export { checkSpec, checkSpecSource, strategies, type CheckByNameOptions, type CheckOptions } from "./check.js";
 export { isSpec, loadSpecSource, type SourcedSpec, type SpecSource } from "./spec-source.js";
 export { UsageError } from "./usage-error.js";
+export { LostWorkerError } from "./lost-worker.js";
 export { parallelSearch } from "./parallel.js";
 export { bfs } from "./bfs.js";
 export { dfs } from "./dfs.js";

@@ -9,11 +9,12 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { Spec } from "../src/index.js";
+import { LostWorkerError } from "./lost-worker.js";
 import { loadSpecSource, type SpecSource } from "./spec-source.js";
 import { UsageError } from "./usage-error.js";
 
 /** A worker thread ended or crashed before its search was over: the search is incomplete (the CLI exits 3). */
-export class WorkerThreadError extends Error {
+export class WorkerThreadError extends LostWorkerError {
   override name = "WorkerThreadError";
 }
 

@@ -19,6 +19,7 @@ import type { ActionActivity, InstantiateOptions, Model } from "../../src/index.
 import { trapNondeterminism } from "../../src/user-code.js";
 import { Budget, fingerprintWord, guardOptions, outcome, type StoreView } from "../explore.js";
 import type { Found } from "../expander.js";
+import { LostWorkerError } from "../lost-worker.js";
 import type { SpecSource } from "../spec-source.js";
 import type { Limit, SearchOptions, SearchOutcome } from "../strategy.js";
 import { connectBroker, type NatsConnection } from "./broker.js";
@@ -34,7 +35,7 @@ import {
 } from "./protocol.js";
 
 /** The run could not finish: a worker died or went silent, or the broker went away. The CLI exits 3 (incomplete). */
-export class DistributedError extends Error {
+export class DistributedError extends LostWorkerError {
   override name = "DistributedError";
 }
 

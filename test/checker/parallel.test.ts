@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { checkSpecByName } from "../../checker/cli-index.js";
+import { LostWorkerError } from "../../checker/index.js";
 import { planMoves } from "../../checker/parallel.js";
 import { WorkerThreadError } from "../../checker/worker-thread.js";
 import { cli } from "../support/cli.js";
@@ -158,6 +159,7 @@ export default defineSpec({
     );
     const exited = await rejection(checkSpecByName(exits, { workers: 2 }));
     expect(exited).toBeInstanceOf(WorkerThreadError);
+    expect(exited).toBeInstanceOf(LostWorkerError); // what the CLI and a library user catch as "incomplete"
     expect((exited as Error).message).toMatch(
       /^the parallel search is incomplete: worker thread [01] exited with code 3 before the search ended \(does the spec's code call process\.exit\?\)$/,
     );

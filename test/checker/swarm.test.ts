@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkSpec, dfs } from "../../checker/index.js";
+import { checkSpec, dfs, LostWorkerError } from "../../checker/index.js";
 import { checkSpecByName, runCli, type CliIo } from "../../checker/cli-index.js";
 import { swarmHint, swarmPlans, type SwarmReport } from "../../checker/swarm.js";
 import { pathOf, roundSeed, shuffled } from "../../checker/swarm-member.js";
@@ -319,6 +319,7 @@ describe("swarm: a member's thread that fails", () => {
     );
     const exited = await rejection(swarm(exits));
     expect(exited).toBeInstanceOf(WorkerThreadError);
+    expect(exited).toBeInstanceOf(LostWorkerError);
     expect((exited as Error).message).toMatch(
       /^the swarm is incomplete: worker thread [01] exited with code 3 before the search ended \(does the spec's code call process\.exit\?\)$/,
     );

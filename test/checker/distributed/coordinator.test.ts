@@ -6,7 +6,7 @@
  * (skipped without one locally, failing under CI=true).
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { checkSpec, type Report } from "../../../checker/index.js";
+import { checkSpec, LostWorkerError, type Report } from "../../../checker/index.js";
 import { checkSpecByName } from "../../../checker/cli-index.js";
 import { connectBroker } from "../../../checker/distributed/broker.js";
 import { DistributedError, type DistributedOptions } from "../../../checker/distributed/coordinator.js";
@@ -203,6 +203,7 @@ describe.skipIf(binary === undefined)("the coordinator, with in-process workers"
       distributed("two-phase-commit", { params: { rms: 3 } }, { workers: 2, present: 1, joinTimeoutMs: 1_500 }),
     );
     expect(error).toBeInstanceOf(DistributedError);
+    expect(error).toBeInstanceOf(LostWorkerError);
     expect((error as Error).message).toBe(
       `the distributed search is incomplete: all 2 workers joining run "t${runs}" did not happen within 2 s`,
     );
