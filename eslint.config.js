@@ -1,7 +1,9 @@
 // Lint: typescript-eslint's type-aware recommended rules over every TypeScript
 // file the project compiles, and the recommended JavaScript rules over the
 // scripts (bin, bench, stryker, the explorer's browser code). Formatting is
-// prettier's job (see .prettierrc.json).
+// prettier's job (see .prettierrc.json). Every disable comment says why
+// (eslint-comments' require-description) and is paired and scoped.
+import comments from "@eslint-community/eslint-plugin-eslint-comments/configs";
 import js from "@eslint/js";
 import globals from "globals";
 import tseslint from "typescript-eslint";
@@ -10,6 +12,7 @@ export default tseslint.config(
   { ignores: ["dist/", "node_modules/", "reports/", ".stryker-tmp/", "coverage/", "interleave-runs/"] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
+  comments.recommended,
   {
     languageOptions: {
       globals: { ...globals.node },
@@ -27,6 +30,9 @@ export default tseslint.config(
       // Models, history models, roles and IO sinks are plain objects whose functions never read `this`
       // (Porcupine's and Stateright's shape): passing `model.step` or `io.stdout` around as a value is the design.
       "@typescript-eslint/unbound-method": "off",
+      "@eslint-community/eslint-comments/require-description": ["error", { ignore: ["eslint-enable"] }],
+      // A disable at the top of a file, with its reason, covers the whole file (the protocol model, the runtime binding).
+      "@eslint-community/eslint-comments/disable-enable-pair": ["error", { allowWholeFile: true }],
     },
   },
   {

@@ -12,9 +12,9 @@ import type { RoleDef, RuntimeConfig } from "../src/index.js";
  * final read that asks every replica.
  */
 export function registerRuntime(
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the writer and reader roles of any quorum register's protocol
   roles: { readonly writer: RoleDef<any, any, any, any, any>; readonly reader: RoleDef<any, any, any, any, any> },
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- as roles above, per variant
   variantRoles: Readonly<Record<string, Readonly<Record<string, RoleDef<any, any, any, any, any>>>>> = {},
 ): RuntimeConfig {
   return {

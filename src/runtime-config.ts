@@ -154,9 +154,9 @@ export interface RuntimeConfig {
    * Roles that replace the model's for a real run (the model bounds its
    * clients' operations; a real run does not), and per variant.
    */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a registry of roles with any state, message and params types
   readonly roles?: Readonly<Record<string, RoleDef<any, any, any, any, any>>>;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- as roles above, per variant
   readonly variantRoles?: Readonly<Record<string, Readonly<Record<string, RoleDef<any, any, any, any, any>>>>>;
   /** How often a node role with choices takes one of them, in ms (default {@link DEFAULT_CHOICE_MS}). */
   readonly choiceMs?: number;

@@ -145,7 +145,8 @@ export interface QuickViolation {
 }
 
 /** A model whose state type is not known statically (user modules, the CLI). */
-export type AnyModel = Model<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a model of any state type (unknown would reject every typed model's step)
+export type AnyModel = Model<any>;
 
 /** The default {@link Model.ignore}: failed operations did not take effect. */
 export function ignoreFailed(op: Operation): boolean {

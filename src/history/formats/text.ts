@@ -30,11 +30,11 @@ export function toLines(input: string | Uint8Array, file: string): string[] {
   return lines;
 }
 
-// eslint-disable-next-line no-control-regex
+// eslint-disable-next-line no-control-regex -- finding control characters in a history's text is this pattern's job
 const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f\ufffd]/;
 
 // Carriage returns are allowed before a newline only; the per-line check below decides.
-// eslint-disable-next-line no-control-regex
+// eslint-disable-next-line no-control-regex -- as CONTROL above
 const ANY_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f\ufffd]/;
 
 function firstControlCharacter(line: string): number {
