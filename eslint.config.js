@@ -5,6 +5,7 @@
 // (eslint-comments' require-description) and is paired and scoped.
 import comments from "@eslint-community/eslint-plugin-eslint-comments/configs";
 import js from "@eslint/js";
+import stylistic from "@stylistic/eslint-plugin";
 import globals from "globals";
 import tseslint from "typescript-eslint";
 
@@ -13,6 +14,25 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   comments.recommended,
+  {
+    // Prettier wraps code at 120 columns but leaves comments as they are; this holds comments to the same width.
+    // Strings, template literals and regular expressions may run longer: an expected message reads best whole.
+    plugins: { "@stylistic": stylistic },
+    rules: {
+      "@stylistic/max-len": [
+        "error",
+        {
+          code: 120,
+          ignoreStrings: true,
+          ignoreTemplateLiterals: true,
+          ignoreRegExpLiterals: true,
+          ignoreUrls: true,
+          // A directive and its reason must stay on one line.
+          ignorePattern: "(eslint-disable|Stryker disable)",
+        },
+      ],
+    },
+  },
   {
     languageOptions: {
       globals: { ...globals.node },
@@ -31,7 +51,8 @@ export default tseslint.config(
       // (Porcupine's and Stateright's shape): passing `model.step` or `io.stdout` around as a value is the design.
       "@typescript-eslint/unbound-method": "off",
       "@eslint-community/eslint-comments/require-description": ["error", { ignore: ["eslint-enable"] }],
-      // A disable at the top of a file, with its reason, covers the whole file (the protocol model, the runtime binding).
+      // A disable at the top of a file, with its reason, covers the whole file (the protocol model, the runtime
+      // binding).
       "@eslint-community/eslint-comments/disable-enable-pair": ["error", { allowWholeFile: true }],
     },
   },

@@ -65,7 +65,10 @@ function coldPassChild() {
 
 /** The budgets of issue 21 for long histories. */
 const SCALE_BUDGET = { millionMs: 60_000, millionRssMiB: 2048, concurrentMs: 10_000 };
-/** Before the linear passes, as issue 21 reports them (5 processes, its own generated histories): seconds per size; null: no verdict. */
+/**
+ * Before the linear passes, as issue 21 reports them (5 processes, its own generated histories): seconds per size;
+ * null: no verdict.
+ */
 const BEFORE_5_PROCESSES = { 10_000: 2.5, 20_000: 9.9, 40_000: 34.7, 100_000: null, 1_000_000: null };
 
 /** mulberry32: a small seedable generator, so the histories are the same in every run. */
@@ -176,7 +179,10 @@ function verdict(r) {
   return r.result === "unknown" ? `unknown (${r.reason})` : r.result;
 }
 
-/** Long histories (issue 21): linear passes with 5 processes, the polynomial check with 50. Each run in a fresh process (peak RSS is its own). */
+/**
+ * Long histories (issue 21): linear passes with 5 processes, the polynomial check with 50. Each run in a fresh process
+ * (peak RSS is its own).
+ */
 function scale(print) {
   const out = {};
   print(
@@ -274,7 +280,8 @@ export async function main({ print = console.log, warmRuns = 5, coldRuns = 5 } =
     result: kvResult,
     configurations: kvConfigurations,
   };
-  // Configurations do not depend on the machine's load (Porcupine's plain WGL search visits about 178,000 here, counted with a re-implementation).
+  // Configurations do not depend on the machine's load (Porcupine's plain WGL search visits about 178,000 here, counted
+  // with a re-implementation).
   print(
     `kv c50-ok, partitioned by key (Porcupine ${PORCUPINE.kvC50OkPartitionedMs} ms): ${kvResult}, ${kvConfigurations.toLocaleString("en-US")} configurations`,
   );

@@ -3,7 +3,8 @@
 // each bench file records its baseline figures next to the code that uses them).
 // Never part of `npm test`; wall-clock times are not asserted anywhere.
 //   npm run bench                  everything (two-phase commit with 9 RMs takes minutes)
-//   npm run bench -- checker       only the model checker; also: guards, liveness, random, lincheck, cluster, distributed, swarm, spill
+//   npm run bench -- checker       only the model checker; also: guards, liveness, random, lincheck,
+//                                  cluster, distributed, swarm, spill
 //   npm run bench -- checker quick skip the 9-RM runs
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";

@@ -32,7 +32,10 @@ export const strategies: Readonly<Record<string, Strategy>> = { bfs, dfs, random
 export interface CheckOptions extends RandomOptions {
   readonly variant?: string;
   readonly params?: ParamRecord;
-  /** `bfs` (default, shortest traces), `dfs`, `random` (random walks; never proves ok) or `swarm` (diversified searches on worker threads: `checkSpecSource` only). */
+  /**
+   * `bfs` (default, shortest traces), `dfs`, `random` (random walks; never proves ok) or `swarm` (diversified searches
+   * on worker threads: `checkSpecSource` only).
+   */
   readonly strategy?: "bfs" | "dfs" | "random" | "swarm";
   /** Store one state per orbit under renaming the spec's symmetric nodes (traces stay concrete). */
   readonly symmetry?: boolean;

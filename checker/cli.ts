@@ -209,7 +209,10 @@ async function involvedIn(specArg: string, report: Report, format: string): Prom
   return involvedNodes(model, report.trace, report.property);
 }
 
-/** Writes the trace in `format`; `specRef` is what `replay` needs to find the spec again (its name, or its file as resolved). */
+/**
+ * Writes the trace in `format`; `specRef` is what `replay` needs to find the spec again (its name, or its file as
+ * resolved).
+ */
 function formatTrace(
   report: Report,
   format: string,
@@ -419,7 +422,8 @@ function program(io: CliIo, exit: { code: number }) {
           ...(progress ? { onProgress: progress.onProgress, progressIntervalMs: progress.intervalMs } : {}),
         });
       } catch (error) {
-        // A worker (process or thread) that died or went silent: the search is incomplete (exit 3), and the one line says why.
+        // A worker (process or thread) that died or went silent: the search is incomplete (exit 3), and the one line
+        // says why.
         if (!(error instanceof LostWorkerError)) throw error;
         io.stderr(`interleave: ${error.message}\n`);
         exit.code = 3;
@@ -607,7 +611,8 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
       if (argv.includes("--debug") && error instanceof Error) io.stderr(`${error.stack}\n`);
       return 2;
     }
-    // The contract allows exit codes 0-3 only: an unexpected error is reported as bad input, with a way to see the stack.
+    // The contract allows exit codes 0-3 only: an unexpected error is reported as bad input, with a way to see the
+    // stack.
     io.stderr(
       `interleave: internal error (please report it): ${error instanceof Error ? error.message.split("\n")[0] : String(error)}${argv.includes("--debug") ? "" : " (--debug prints the stack)"}\n`,
     );

@@ -51,7 +51,9 @@ export interface SpillPolicy<S> {
 
 /** What a frontier spilled, for the report. */
 export interface SpillStats {
-  /** States written to disk (a segment split to hand work to another parallel worker is written, and counted, again). */
+  /**
+   * States written to disk (a segment split to hand work to another parallel worker is written, and counted, again).
+   */
   readonly spilledStates: number;
   /** Bytes written to disk per spilled state (segment files, index arrays included). */
   readonly diskBytesPerState: number;
@@ -72,7 +74,10 @@ export class SpillTally {
     this.samples++;
   }
 
-  /** Estimated bytes per waiting state in memory: the sampled mean plus its queue entry (a pointer and four 32-bit words). */
+  /**
+   * Estimated bytes per waiting state in memory: the sampled mean plus its queue entry (a pointer and four 32-bit
+   * words).
+   */
   get memoryBytesPerState(): number {
     return (this.samples === 0 ? 0 : this.sampledBytes / this.samples) + 24;
   }
@@ -163,7 +168,9 @@ export class DiskSegments<B extends { readonly states: readonly unknown[] }> {
     this.tally.bytesWritten += bytes.byteLength;
   }
 
-  /** Reads and deletes the oldest segment (FIFO), or the newest (`newest: true`, for handing work to another worker). */
+  /**
+   * Reads and deletes the oldest segment (FIFO), or the newest (`newest: true`, for handing work to another worker).
+   */
   read(where: { readonly newest: boolean }): B | undefined {
     if (this.segments === 0) return undefined;
     const entry = where.newest ? this.files.pop()! : this.files[this.first++]!;

@@ -212,7 +212,8 @@ class Exploration<S> {
           // Reading the RSS costs a system call: every 16K expansions is enough.
           const memory = (this.expanded & 16383) === 0;
           this.limit = budget.exceeded(memory);
-          // The queue goes to disk before the search stops for memory: only the fingerprint store (and edge log) may stop it.
+          // The queue goes to disk before the search stops for memory: only the fingerprint store (and edge log) may
+          // stop it.
           if (memory && budget.pressed) this.limit = this.spillForMemory() ?? this.limit;
           this.limit ??= budget.storeExceeded({
             bytes: this.dataBytes(),

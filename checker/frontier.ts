@@ -296,7 +296,8 @@ export class Frontier<S> {
   /** Appends `source[from, to)` to the words of the newest entry. */
   private append(source: Int32Array, from: number, to: number): void {
     this.makeWordRoom(to - from);
-    // A loop, not `set(source.subarray(...))`: an entry is a dozen words, and a view per entry costs more than the copy.
+    // A loop, not `set(source.subarray(...))`: an entry is a dozen words, and a view per entry costs more than the
+    // copy.
     const words = this.words;
     let at = this.wordEnd;
     for (let k = from; k < to; k++) words[at++] = source[k]!;

@@ -34,7 +34,10 @@ import { P_HOLDS, Q_HOLDS, type EdgeLog, type LivenessProperty } from "./edge-lo
 export interface Lasso {
   readonly property: string;
   readonly kind: LivenessProperty<unknown>["kind"];
-  /** Store indices of the path's states, the initial state first; the last is the entry again (or the entry itself, stuttering). */
+  /**
+   * Store indices of the path's states, the initial state first; the last is the entry again (or the entry itself,
+   * stuttering).
+   */
   readonly states: readonly number[];
   /** Per step, the successor ordinal (to replay it). */
   readonly ordinals: readonly number[];
@@ -205,7 +208,9 @@ class Graph {
     return rest.length === 0 ? "unfair" : rest;
   }
 
-  /** Counts per fair key the component's states enabling it and whether an inner edge takes it; returns the keys seen. */
+  /**
+   * Counts per fair key the component's states enabling it and whether an inner edge takes it; returns the keys seen.
+   */
   private tally(scc: readonly number[], tag: number): number[] {
     const touched: number[] = [];
     const { key: keys, to } = this.log;
@@ -348,13 +353,17 @@ class Graph {
     return { start: at % n, edges: edges.reverse() };
   }
 
-  /** A cycle from `entry` through the component meeting every fairness key, or none (stutter) when nothing fair is enabled at the entry. */
+  /**
+   * A cycle from `entry` through the component meeting every fairness key, or none (stutter) when nothing fair is
+   * enabled at the entry.
+   */
   private cycle(c: Component, entry: number): number[] {
     if (this.enabledKeys(entry).length === 0) return [];
     const touched = this.tally(c.states, c.tag);
     const path: number[] = [];
     let at = entry;
-    // A requirement the path already meets (an edge with the key, a state where it is disabled) is skipped: shorter loops.
+    // A requirement the path already meets (an edge with the key, a state where it is disabled) is skipped: shorter
+    // loops.
     const met = (key: number, taken: boolean) =>
       taken
         ? path.some((e) => this.log.key[e] === key)

@@ -85,7 +85,8 @@ export async function parallelSearch(
   const model = properties.length > 0 ? selectProperties(instantiated, properties) : instantiated;
   const store = SharedStateStore.create(1 << 16);
   const stop = new SharedArrayBuffer(4);
-  // Each worker's queue spills past its share of what the budget leaves after the store, into one directory removed at the end.
+  // Each worker's queue spills past its share of what the budget leaves after the store, into one directory removed at
+  // the end.
   const area = new SpillArea();
   const interrupt = () => Atomics.store(new Int32Array(stop), 0, 1);
   options.signal?.addEventListener("abort", interrupt);

@@ -174,7 +174,8 @@ export function replayTrace<S>(
     );
   } catch (error) {
     if (!(error instanceof UserCodeError)) throw error;
-    // A reducer that throws on the last state reproduces the checker's noReducerThrows; any other fault is the spec's error.
+    // A reducer that throws on the last state reproduces the checker's noReducerThrows; any other fault is the spec's
+    // error.
     return isFinding(error.fault)
       ? { result: "violation", property: NO_REDUCER_THROWS, kind: "invariant", step: at.step }
       : { result: "error", step: at.step, message: describeFault(error.fault) };
@@ -427,7 +428,9 @@ export function formatReplay(model: Named, read: ReadTrace, outcome: ReplayOutco
   }
 }
 
-/** Exit codes of `interleave replay`: 1 a property is violated, 2 the trace diverges, 0 it replays with none violated. */
+/**
+ * Exit codes of `interleave replay`: 1 a property is violated, 2 the trace diverges, 0 it replays with none violated.
+ */
 const REPLAY_EXIT: Readonly<Record<ReplayOutcome["result"], 0 | 1 | 2>> = {
   violation: 1,
   diverged: 2,

@@ -39,7 +39,10 @@ export interface Report {
   readonly spilledStates: number;
   /** BFS: estimated bytes a waiting state holds in memory, and bytes it took on disk (0 when nothing spilled). */
   readonly queueBytesPerState?: { readonly memory: number; readonly disk: number };
-  /** Steps of the counterexample (first: the initial state), or null. With `error`: the trace to the state the spec's code failed on. */
+  /**
+   * Steps of the counterexample (first: the initial state), or null. With `error`: the trace to the state the spec's
+   * code failed on.
+   */
   readonly trace: Trace | null;
   /**
    * Liveness violations: the trace is a lasso and repeats forever from this

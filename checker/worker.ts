@@ -26,7 +26,10 @@ export interface WorkerSetup {
   readonly properties: readonly string[];
   /** [stop]: set to 1 by the coordinator to interrupt the level (Ctrl-C). */
   readonly stop: SharedArrayBuffer;
-  /** Where this worker's queue spills (a directory the coordinator made and removes); its share of `budget` is 1 / `workers`. */
+  /**
+   * Where this worker's queue spills (a directory the coordinator made and removes); its share of `budget` is 1 /
+   * `workers`.
+   */
   readonly spill: {
     readonly directory: string;
     readonly prefix: string;
@@ -166,7 +169,8 @@ parentPort!.on("message", (request: WorkerRequest) => {
       parentPort!.postMessage(report());
       return;
     case "rehash":
-      // Moves this worker's share of the table into the larger one, then uses it (the others do not read until resumed).
+      // Moves this worker's share of the table into the larger one, then uses it (the others do not read until
+      // resumed).
       store.rehash(request.buffers, request.part, request.parts);
       store.attach(request.buffers);
       parentPort!.postMessage(report());

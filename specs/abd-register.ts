@@ -240,7 +240,10 @@ const forgetfulReplica = defineRole<ReplicaState, ReplicaInput, AbdMessage>({ ..
 /** A reader that returns the highest value its query saw without writing it back. */
 const readerWithoutWriteBack = readerWith(returnAtOnce);
 
-/** A client role that starts at most `limit(params)` operations (the model's workload bound, kept out of the exported roles). */
+/**
+ * A client role that starts at most `limit(params)` operations (the model's workload bound, kept out of the exported
+ * roles).
+ */
 function bounded(
   role: RoleDef<ClientState, ClientInput, AbdMessage>,
   limit: (p: AbdParams) => number,

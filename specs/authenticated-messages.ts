@@ -100,7 +100,10 @@ export interface ServerState {
 
 /** Options of `serverWith`; the broken variants weaken one check. */
 interface ServerOptions {
-  /** `full`: the MAC verifies under the shared key; `any-key`: it covers nonce and value under whatever key; `none`: not checked. */
+  /**
+   * `full`: the MAC verifies under the shared key; `any-key`: it covers nonce and value under whatever key; `none`: not
+   * checked.
+   */
   readonly mac: "full" | "any-key" | "none";
   readonly checkNonce: boolean;
 }

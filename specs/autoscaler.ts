@@ -97,7 +97,8 @@ export function inCooldown(group: ScalingGroup, now: number, config: Pick<Scalin
  * @example
  * const config = { min: 1, max: 3, targetPerInstance: 2, warmup: 3, cooldown: 2 };
  * decideScaling({ inService: 1, pending: [], lastScalingAt: null }, 6, 0, config) // { type: "scale-out", launch: 2 }
- * decideScaling({ inService: 1, pending: [3, 3], lastScalingAt: 0 }, 6, 2, config) // { type: "hold", reason: "at-desired" }
+ * decideScaling({ inService: 1, pending: [3, 3], lastScalingAt: 0 }, 6, 2, config)
+ * // → { type: "hold", reason: "at-desired" }
  */
 export function decideScaling(group: ScalingGroup, load: number, now: number, config: ScalingConfig): ScalingDecision {
   if (inCooldown(group, now, config)) return { type: "hold", reason: "cooldown" };
@@ -150,7 +151,8 @@ export function warmUp(group: ScalingGroup, now: number): ScalingGroup {
  * is terminated and a replacement launched at once, outside the scaling
  * policy and its cooldown. The capacity is unchanged.
  * @example
- * replaceUnhealthy({ inService: 2, pending: [], lastScalingAt: null }, 4, { warmup: 3 }) // { inService: 1, pending: [7], lastScalingAt: null }
+ * replaceUnhealthy({ inService: 2, pending: [], lastScalingAt: null }, 4, { warmup: 3 })
+ * // → { inService: 1, pending: [7], lastScalingAt: null }
  */
 export function replaceUnhealthy(
   group: ScalingGroup,
@@ -197,7 +199,9 @@ const configOf = (p: AutoscalerParams): ScalingConfig => ({
 
 const loads = (_: AutoscalerState, p: AutoscalerParams): number[] => Array.from({ length: p.maxLoad + 1 }, (_, k) => k);
 
-/** Tick(load): time advances, warmed-up instances enter service, the metric reads `load`, and the controller acts on it. */
+/**
+ * Tick(load): time advances, warmed-up instances enter service, the metric reads `load`, and the controller acts on it.
+ */
 function tickWith(decide: Decide) {
   return choose(loads, (s: AutoscalerState, load: number, p: AutoscalerParams): AutoscalerState => {
     const now = s.now + 1;
@@ -228,13 +232,19 @@ const decideRoundingDown: Decide = (group, load, now, config) =>
 /** A step that advanced time. */
 const isTick = (prev: AutoscalerState, next: AutoscalerState): boolean => next.now === prev.now + 1;
 
-/** Was the step prev -> next a tick on which the group scaled (in `direction`, if given)? Health-check replacements are not scaling. */
+/**
+ * Was the step prev -> next a tick on which the group scaled (in `direction`, if given)? Health-check replacements are
+ * not scaling.
+ */
 function scaled(prev: AutoscalerState, next: AutoscalerState, direction?: ScalingDirection): boolean {
   if (!isTick(prev, next) || next.lastScaling === null || next.lastScaling.at !== next.now) return false;
   return direction === undefined || next.lastScaling.direction === direction;
 }
 
-/** A target-tracking controller over an auto-scaling group with warm-up, cooldown and health-check replacements, under any load. */
+/**
+ * A target-tracking controller over an auto-scaling group with warm-up, cooldown and health-check replacements, under
+ * any load.
+ */
 export const autoscaler = defineSpec({
   name: "autoscaler",
   description:

@@ -225,7 +225,10 @@ function apply(s: BullyState, id: number, step: BullyStep, network: readonly Bul
 
 const TYPE_ORDER = { Election: 0, Alive: 1, Coordinator: 2 } as const;
 
-/** The network's order: by type, sender, receiver (the order of {@link messageKey} for ids below 10, without building strings). */
+/**
+ * The network's order: by type, sender, receiver (the order of {@link messageKey} for ids below 10, without building
+ * strings).
+ */
 function byKey(a: BullyMessage, b: BullyMessage): number {
   return TYPE_ORDER[a.type] - TYPE_ORDER[b.type] || a.from - b.from || a.to - b.to;
 }
@@ -246,7 +249,10 @@ function label(id: number): string {
 /** When a process's election timeout may fire (the synchronous-system assumption, or a variant's weaker rule). */
 type ElectionTimeoutGuard = (s: BullyState, id: number) => boolean;
 
-/** Synchronous system: every Election this process sent to a live process has been answered, and no Alive is on its way to it. */
+/**
+ * Synchronous system: every Election this process sent to a live process has been answered, and no Alive is on its way
+ * to it.
+ */
 const noAnswerInFlight: ElectionTimeoutGuard = (s, id) =>
   !s.network.some((m) => (m.type === "Election" && m.from === id) || (m.type === "Alive" && m.to === id));
 

@@ -194,7 +194,9 @@ const sync = choose(
   ([from, to]) => `${from}→${to}`,
 );
 
-/** Linearizability of the clients' history (a register that starts as `null`), shared between a state and its parent. */
+/**
+ * Linearizability of the clients' history (a register that starts as `null`), shared between a state and its parent.
+ */
 const linearizability = createIncrementalChecker(registerModel);
 
 /** A register under partition, `cp` or `ap`. */

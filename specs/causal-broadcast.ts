@@ -30,7 +30,10 @@ import {
 } from "../src/index.js";
 import type { VectorClock } from "./vector-clock.js";
 
-/** A broadcast message: its sender, the sender's delivery vector when it sent it (own entry: this message's number), and the application's payload. */
+/**
+ * A broadcast message: its sender, the sender's delivery vector when it sent it (own entry: this message's number), and
+ * the application's payload.
+ */
 export interface CausalMessage {
   readonly type: "Causal";
   readonly sender: NodeId;
@@ -57,7 +60,10 @@ export interface CausalNode {
   readonly delivered: readonly Delivery[];
 }
 
-/** True when `m` can be delivered at a node whose delivery vector is `clock`: it is the sender's next message and everything it depends on is delivered. */
+/**
+ * True when `m` can be delivered at a node whose delivery vector is `clock`: it is the sender's next message and
+ * everything it depends on is delivered.
+ */
 export function deliverable(m: CausalMessage, clock: VectorClock): boolean {
   for (const [node, n] of Object.entries(m.clock)) {
     const have = clock[node] ?? 0;
@@ -129,7 +135,10 @@ const deliverOnArrival = defineRole<CausalNode, CausalInput, CausalMessage>({
     input.type === "Causal" ? become(deliver(s, input)) : causalBroadcastNode.reduce(s, input, ctx),
 });
 
-/** The bug: a node waits for a message stamped exactly its own vector (plus one from the sender), so a message sent by a node that is behind never becomes deliverable. */
+/**
+ * The bug: a node waits for a message stamped exactly its own vector (plus one from the sender), so a message sent by a
+ * node that is behind never becomes deliverable.
+ */
 const waitForExactVector = defineRole<CausalNode, CausalInput, CausalMessage>({
   ...causalBroadcastNode,
   reduce: (s, input, ctx) => {
@@ -146,7 +155,10 @@ const waitForExactVector = defineRole<CausalNode, CausalInput, CausalMessage>({
 // record, as ghost data, which messages its node had delivered before.
 // ---------------------------------------------------------------------------
 
-/** A modelled payload: the message's id (`n2.1`: node n2's first) and the ids its sender had delivered when it broadcast it. */
+/**
+ * A modelled payload: the message's id (`n2.1`: node n2's first) and the ids its sender had delivered when it broadcast
+ * it.
+ */
 export interface GhostPayload {
   readonly id: string;
   readonly after: readonly string[];

@@ -126,8 +126,10 @@ export function admitCall(breaker: Breaker, now: number, config: BreakerConfig):
  * or half-open, the breaker ignores every answer but a trial's.
  * @example
  * const config = { threshold: 2, cooldown: 2, probes: 1 };
- * recordResult({ mode: "closed", failures: 1 }, { trial: false, outcome: "failure" }, 3, config) // { mode: "open", openedAt: 3 }
- * recordResult({ mode: "half-open", openedAt: 3, trials: 1 }, { trial: true, outcome: "success" }, 5, config) // closedBreaker
+ * recordResult({ mode: "closed", failures: 1 }, { trial: false, outcome: "failure" }, 3, config)
+ * // → { mode: "open", openedAt: 3 }
+ * recordResult({ mode: "half-open", openedAt: 3, trials: 1 }, { trial: true, outcome: "success" }, 5, config)
+ * // → closedBreaker
  */
 export function recordResult(breaker: Breaker, result: CallResult, now: number, config: BreakerConfig): Breaker {
   return match(breaker)
@@ -145,7 +147,10 @@ export function recordResult(breaker: Breaker, result: CallResult, now: number, 
     .exhaustive();
 }
 
-/** A caller of the model: idle, holding a permission it has not used yet (only in `check-then-call`), or waiting for an answer. */
+/**
+ * A caller of the model: idle, holding a permission it has not used yet (only in `check-then-call`), or waiting for an
+ * answer.
+ */
 export type Caller =
   | { readonly status: "idle" }
   | { readonly status: "permitted"; readonly trial: boolean }
@@ -157,13 +162,21 @@ export interface CircuitState {
   readonly now: number;
   readonly breaker: Breaker;
   readonly callers: Readonly<Record<NodeId, Caller>>;
-  /** Calls that reached the service; with `liveness`, its parity only (uncapped calls, and a step that reaches the service still changes it). */
+  /**
+   * Calls that reached the service; with `liveness`, its parity only (uncapped calls, and a step that reaches the
+   * service still changes it).
+   */
   readonly reached: number;
-  /** The service has recovered: it answers every call from now on with a success (`liveness` only; the `Recover` step). */
+  /**
+   * The service has recovered: it answers every call from now on with a success (`liveness` only; the `Recover` step).
+   */
   readonly recovered: boolean;
   /** Ghost: consecutive failures answered while the breaker was closed, since it last closed. */
   readonly streak: number;
-  /** Ghost: when the breaker last went from not open to open, or null (with `liveness`, on the relative clock, and null while closed). */
+  /**
+   * Ghost: when the breaker last went from not open to open, or null (with `liveness`, on the relative clock, and null
+   * while closed).
+   */
   readonly trippedAt: number | null;
   /** Ghost: calls admitted while half-open since the breaker last tripped. */
   readonly trials: number;
@@ -241,7 +254,10 @@ function admitted(
   return relativeTime(observed(s.breaker, next), p);
 }
 
-/** Call(c): an idle caller calls through the breaker; admitted, the call reaches the service in the same step. A call that fails fast changes nothing. */
+/**
+ * Call(c): an idle caller calls through the breaker; admitted, the call reaches the service in the same step. A call
+ * that fails fast changes nothing.
+ */
 function callWith(admit: Admit, status: "permitted" | "in-flight") {
   return choose(callersOf, (s: CircuitState, c: NodeId, p: CircuitParams) => {
     if (s.callers[c]!.status !== "idle" || (!p.liveness && s.reached >= p.calls)) return undefined;
@@ -260,7 +276,10 @@ const send = choose(callersOf, (s: CircuitState, c: NodeId, p: CircuitParams) =>
   });
 });
 
-/** Succeed(c) / Fail(c): the service answers c's call, and the breaker records the answer. A recovered service only succeeds. */
+/**
+ * Succeed(c) / Fail(c): the service answers c's call, and the breaker records the answer. A recovered service only
+ * succeeds.
+ */
 function answerWith(record: RecordFn, outcome: CallResult["outcome"]) {
   return choose(callersOf, (s: CircuitState, c: NodeId, p: CircuitParams) => {
     const caller = s.callers[c]!;
@@ -283,17 +302,25 @@ const admitUnlimited: Admit = (breaker, now, config) =>
 const recordAboveThreshold: RecordFn = (breaker, result, now, config) =>
   recordResult(breaker, result, now, { ...config, threshold: config.threshold + 1 });
 
-/** `no-failure-reset`: a success leaves the count of a closed breaker as it was, so failures need not be consecutive. */
+/**
+ * `no-failure-reset`: a success leaves the count of a closed breaker as it was, so failures need not be consecutive.
+ */
 const recordWithoutReset: RecordFn = (breaker, result, now, config) =>
   breaker.mode === "closed" && result.outcome === "success" ? breaker : recordResult(breaker, result, now, config);
 
-/** `reopen-keeps-old-timer`: a failed trial opens the breaker again but keeps the old `openedAt`, so the cooldown is already over. */
+/**
+ * `reopen-keeps-old-timer`: a failed trial opens the breaker again but keeps the old `openedAt`, so the cooldown is
+ * already over.
+ */
 const recordKeepingTimer: RecordFn = (breaker, result, now, config) =>
   breaker.mode === "half-open" && result.trial && result.outcome === "failure"
     ? { mode: "open", openedAt: breaker.openedAt }
     : recordResult(breaker, result, now, config);
 
-/** `reopen-on-success`: the half-open breaker re-opens on every trial's answer, as if the failure path handled both outcomes. */
+/**
+ * `reopen-on-success`: the half-open breaker re-opens on every trial's answer, as if the failure path handled both
+ * outcomes.
+ */
 const recordReopenOnSuccess: RecordFn = (breaker, result, now, config) =>
   breaker.mode === "half-open" && result.trial
     ? { mode: "open", openedAt: now }

@@ -58,7 +58,9 @@ export const emptyAccount: AccountView = { balance: 0, version: 0 };
 
 /**
  * The account after one more event (the fold both sides share).
- * @example applyEvent({ balance: 1, version: 1 }, { type: "Withdrew", seq: 2, amount: 1 }) // { balance: 0, version: 2 }
+ * @example
+ * applyEvent({ balance: 1, version: 1 }, { type: "Withdrew", seq: 2, amount: 1 })
+ * // → { balance: 0, version: 2 }
  */
 export function applyEvent(view: AccountView, event: AccountEvent): AccountView {
   const delta = event.type === "Deposited" ? event.amount : -event.amount;
@@ -142,7 +144,9 @@ export function project(s: Projector, event: AccountEvent): Projector {
   return { view, pending };
 }
 
-/** The bug: an event is applied as it arrives; one numbered at or below the version reached is taken for a duplicate. */
+/**
+ * The bug: an event is applied as it arrives; one numbered at or below the version reached is taken for a duplicate.
+ */
 function projectOnArrival(s: Projector, event: AccountEvent): Projector {
   if (event.seq <= s.view.version) return s;
   return { view: applyEvent(s.view, event), pending: [] };
@@ -200,7 +204,9 @@ export function isPrefixState(view: AccountView, log: readonly AccountEvent[]): 
   return after.balance === view.balance;
 }
 
-/** CQRS: a command side with an event log, and a read model updated asynchronously over a reordering, duplicating queue. */
+/**
+ * CQRS: a command side with an event log, and a read model updated asynchronously over a reordering, duplicating queue.
+ */
 export const cqrs = defineProtocol({
   name: "cqrs",
   description:

@@ -81,7 +81,10 @@ function callerCancelled(s: DeadlineState, i: number): boolean {
   return i === 0 ? s.clientCancelled : s.calls[i - 1]!.status === "cancelled";
 }
 
-/** Start(i): service i picks its request up; unless the deadline has passed or the caller gave up, it works and calls the next service. */
+/**
+ * Start(i): service i picks its request up; unless the deadline has passed or the caller gave up, it works and calls
+ * the next service.
+ */
 function startWith(b: Behaviour) {
   return choose(indices, (s: DeadlineState, i: number, p: DeadlineParams) => {
     const call = s.calls[i]!;
@@ -98,7 +101,10 @@ function startWith(b: Behaviour) {
   });
 }
 
-/** Finish(i): service i's own call has returned: done, or cancelled when that call was cancelled or its caller gave up meanwhile. */
+/**
+ * Finish(i): service i's own call has returned: done, or cancelled when that call was cancelled or its caller gave up
+ * meanwhile.
+ */
 function finishWith(b: Behaviour) {
   return choose(indices, (s: DeadlineState, i: number) => {
     const call = s.calls[i]!;

@@ -38,7 +38,10 @@ export function utility(client: Client, units: number): number {
   return client.value * Math.min(units, client.demand);
 }
 
-/** The Nash product of an allocation: the product of the gains over the disagreement point, or 0 if some gain is not positive. */
+/**
+ * The Nash product of an allocation: the product of the gains over the disagreement point, or 0 if some gain is not
+ * positive.
+ */
 export function nashProduct(clients: readonly Client[], allocation: readonly number[]): number {
   let product = 1;
   for (const [i, c] of clients.entries()) {
@@ -84,7 +87,10 @@ export function nashShare(capacity: number, clients: readonly Client[]): number[
   return allocation;
 }
 
-/** `proportional-split`: capacity split in proportion to the demands, rounded down; no agreement when that leaves a client without a gain. */
+/**
+ * `proportional-split`: capacity split in proportion to the demands, rounded down; no agreement when that leaves a
+ * client without a gain.
+ */
 export function proportionalShare(capacity: number, clients: readonly Client[]): number[] | null {
   const total = clients.reduce((a, c) => a + c.demand, 0);
   const allocation = clients.map((c) => Math.floor((capacity * c.demand) / total));

@@ -133,7 +133,10 @@ export const fifoReceiver = defineRole<FifoReceiver, Packet>({
       .exhaustive(),
 });
 
-/** The bug: no reorder buffer; a packet numbered past the last delivered one is delivered at once, and older ones are dropped as duplicates. */
+/**
+ * The bug: no reorder buffer; a packet numbered past the last delivered one is delivered at once, and older ones are
+ * dropped as duplicates.
+ */
 const noReorderBuffer = defineRole<FifoReceiver, Packet>({
   ...fifoReceiver,
   reduce: (s, p, ctx) => {
@@ -147,7 +150,10 @@ const noReorderBuffer = defineRole<FifoReceiver, Packet>({
   },
 });
 
-/** The bug: duplicates are checked against what was delivered but not against the buffer, so a second copy of a held packet stays there forever. */
+/**
+ * The bug: duplicates are checked against what was delivered but not against the buffer, so a second copy of a held
+ * packet stays there forever.
+ */
 const bufferDuplicates = defineRole<FifoReceiver, Packet>({
   ...fifoReceiver,
   reduce: (s, p, ctx) => {

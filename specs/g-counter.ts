@@ -236,7 +236,8 @@ export function gCounterReplicaWith(
       confirmed: { ...s.confirmed, [from]: gCounterMerge(s.confirmed[from] ?? emptyGCounter, received) },
     };
     const changed = !gCounterEquals(counter, s.counter);
-    // A Gossip is answered with the merged state: an Ack when the sender already holds all of it, a Gossip when it lacks some.
+    // A Gossip is answered with the merged state: an Ack when the sender already holds all of it, a Gossip when it
+    // lacks some.
     const answer = msg.type === "Gossip";
     const answerWithGossip = answer && !gCounterEquals(counter, received);
     const reply: Effect<GCounterMessage, AntiEntropyTimer>[] =
@@ -298,7 +299,10 @@ const lastWriterWins: MergeRule = (_own, received) => received;
 // peer for the same state.
 // ---------------------------------------------------------------------------
 
-/** A modelled replica: the application's replica, the increments its application issued, and retransmissions made per peer since its state last changed. */
+/**
+ * A modelled replica: the application's replica, the increments its application issued, and retransmissions made per
+ * peer since its state last changed.
+ */
 export interface ModelReplica extends GCounterReplica {
   readonly issued: number;
   readonly resent: Readonly<Record<NodeId, number>>;
@@ -319,7 +323,10 @@ export function replicaIds(n: number): readonly NodeId[] {
   return numberedIds("r", n);
 }
 
-/** Runs `replica` under an application that increments `increments` times, with at most `resends` retransmissions per peer and state. */
+/**
+ * Runs `replica` under an application that increments `increments` times, with at most `resends` retransmissions per
+ * peer and state.
+ */
 function application(
   replica: RoleDef<GCounterReplica, GCounterInput, GCounterMessage, AntiEntropyTimer>,
   options: { readonly afterBudget: "disable" | "ignore" } = { afterBudget: "disable" },

@@ -55,7 +55,9 @@ const gravity: Readonly<Record<Status, number>> = { alive: 0, suspect: 1, dead: 
 /**
  * True when `incoming` overrides `current`: a higher incarnation, or the
  * same incarnation and a graver status.
- * @example overrides({ status: "alive", incarnation: 1 }, { status: "dead", incarnation: 0 }) // true: the refutation wins
+ * @example
+ * overrides({ status: "alive", incarnation: 1 }, { status: "dead", incarnation: 0 })
+ * // → true: the refutation wins
  */
 export function overrides(incoming: ViewEntry, current: ViewEntry): boolean {
   return (
@@ -89,7 +91,9 @@ export function mergeView(self: NodeId, current: View, incoming: View, rule: Ent
   return next;
 }
 
-/** A member's answer to a verdict about itself: alive at the next incarnation (the rule decides whether that overrides). */
+/**
+ * A member's answer to a verdict about itself: alive at the next incarnation (the rule decides whether that overrides).
+ */
 function refute(verdict: ViewEntry, rule: EntryRule): ViewEntry {
   const answer: ViewEntry = { status: "alive", incarnation: verdict.incarnation + 1 };
   return rule(answer, verdict) ? answer : { status: "alive", incarnation: verdict.incarnation };
@@ -137,7 +141,10 @@ const Crash = choose(
     !isLive(s, m) || s.crashed.length >= p.crashes ? undefined : { ...s, crashed: setAdd(s.crashed, m) },
 );
 
-/** Suspect(a, b): a's probe of b, which a believes alive, fails: b crashed, or (a bounded number of times) the probe timed out on a live b. */
+/**
+ * Suspect(a, b): a's probe of b, which a believes alive, fails: b crashed, or (a bounded number of times) the probe
+ * timed out on a live b.
+ */
 const Suspect = choose(
   (_: MembershipState, p: MembershipParams) => pairs(p),
   (s: MembershipState, { from, to }, p: MembershipParams) => {

@@ -50,7 +50,9 @@ export function partitionOf(key: Key, partitions: number): number {
 
 /**
  * The initial routing table: partition i on node i mod the number of nodes.
- * @example assignRoundRobin(3, ["n1", "n2"]) // [{ bucket: 0, owner: "n1" }, { bucket: 1, owner: "n2" }, { bucket: 2, owner: "n1" }]
+ * @example
+ * assignRoundRobin(3, ["n1", "n2"])
+ * // → [{ bucket: 0, owner: "n1" }, { bucket: 1, owner: "n2" }, { bucket: 2, owner: "n1" }]
  */
 export function assignRoundRobin(partitions: number, nodes: readonly NodeId[]): readonly HashPartition[] {
   return Array.from({ length: partitions }, (_, bucket) => ({ bucket, owner: nodes[bucket % nodes.length]! }));
@@ -71,7 +73,10 @@ export interface HashParams {
 
 const nodeIds = (p: HashParams): readonly NodeId[] => numberedIds("n", p.nodes);
 
-/** What a partition holds: the keys that hash to its bucket (partitions are fixed, so the table's length is the modulus). */
+/**
+ * What a partition holds: the keys that hash to its bucket (partitions are fixed, so the table's length is the
+ * modulus).
+ */
 function containsFor(p: HashParams) {
   return (part: HashPartition, key: Key): boolean => partitionOf(key, p.partitions) === part.bucket;
 }

@@ -28,7 +28,9 @@ import {
   numberedIds,
 } from "../src/index.js";
 
-/** What happens at a process: an internal event, a send (which stamps the message), or the receipt of a stamped message. */
+/**
+ * What happens at a process: an internal event, a send (which stamps the message), or the receipt of a stamped message.
+ */
 export type ClockEvent =
   { readonly type: "Local" } | { readonly type: "Send" } | { readonly type: "Receive"; readonly stamp: number };
 

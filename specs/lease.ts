@@ -85,7 +85,10 @@ export function fencedWrite(storage: FencedStorage, token: number): WriteResult 
   return { accepted: true, storage: { highestToken: token } };
 }
 
-/** A client of the model: its lease, how far its clock lags real time, and the write it has sent but the storage has not yet seen. */
+/**
+ * A client of the model: its lease, how far its clock lags real time, and the write it has sent but the storage has not
+ * yet seen.
+ */
 export interface LeaseClient {
   readonly lease: Lease | null;
   /** Ticks its clock has lost (at most `drift`). */

@@ -153,7 +153,10 @@ export function initialBalancer(backends: readonly BackendId[], policy: Balancin
     .otherwise(() => base);
 }
 
-/** What the balancer knows about a request beyond its arrival: who sent it (ip hash, sticky sessions) and the random number drawn for it (random). */
+/**
+ * What the balancer knows about a request beyond its arrival: who sent it (ip hash, sticky sessions) and the random
+ * number drawn for it (random).
+ */
 export interface RequestInfo {
   readonly client?: string;
   /** A number in `0..backends-1`, drawn uniformly. */
@@ -277,7 +280,10 @@ export function roundRobinPick(
   return undefined;
 }
 
-/** Least connections: the backend marked healthy with the fewest open connections, the first in `backends` order on a tie. */
+/**
+ * Least connections: the backend marked healthy with the fewest open connections, the first in `backends` order on a
+ * tie.
+ */
 export function leastConnectionsPick(
   active: Readonly<Record<BackendId, number>>,
   backends: readonly BackendId[],
@@ -409,11 +415,17 @@ export interface BackendTruth {
   readonly inFlight: number;
 }
 
-/** What became of the request that arrived in the last step (a ghost; null after any other step), with its client under ip hash and sticky sessions. */
+/**
+ * What became of the request that arrived in the last step (a ghost; null after any other step), with its client under
+ * ip hash and sticky sessions.
+ */
 export type Arrival =
   { readonly type: "routed"; readonly backend: BackendId; readonly client?: string } | { readonly type: "rejected" };
 
-/** Where a client's last request went, and which backends were marked healthy then (a ghost, under ip hash and sticky sessions). */
+/**
+ * Where a client's last request went, and which backends were marked healthy then (a ghost, under ip hash and sticky
+ * sessions).
+ */
 export interface ClientRecord {
   readonly backend: BackendId;
   /** The backends marked healthy when it was routed, joined with commas. */
@@ -493,7 +505,8 @@ function arrivalWith(router: Router) {
         d.lastArrival = { type: "rejected" };
         return;
       }
-      // A buggy router can hand back undefined (an index past the end of a list); the ghost keeps it as text so traces show it.
+      // A buggy router can hand back undefined (an index past the end of a list); the ghost keeps it as text so traces
+      // show it.
       const backend: BackendId = String(result.backend);
       d.lastArrival =
         request.client === undefined
@@ -536,7 +549,10 @@ function arriveRandomWith(router: Router) {
   );
 }
 
-/** Complete(b) (latency 1) and, under least response time, CompleteSlow(b) (latency 2): a request at a live backend completes. */
+/**
+ * Complete(b) (latency 1) and, under least response time, CompleteSlow(b) (latency 2): a request at a live backend
+ * completes.
+ */
 function completeIn(latency: number) {
   return choose(backendsOf, (s: LoadBalancerState, b: BackendId, p: LoadBalancerParams) => {
     const truth = s.backends[b]!;
@@ -591,7 +607,10 @@ const moduloHashRouter: Router = (balancer, backends, healthy, policy, request =
   return routedOrRejectedModulo(balancer, healthy, request.client ?? "");
 };
 
-/** Least response time, resource based and sticky sessions that fall back to plain least connections (no times, no slots, no session table). */
+/**
+ * Least response time, resource based and sticky sessions that fall back to plain least connections (no times, no
+ * slots, no session table).
+ */
 const leastConnectionsRouter: Router = (balancer, backends, healthy, policy, request = {}) => {
   if (policy !== "least-response-time" && policy !== "resource-based" && policy !== "sticky-sessions")
     return routeRequest(balancer, backends, healthy, policy, request);
@@ -621,7 +640,10 @@ function completeWith(finish: (balancer: Balancer, backend: BackendId) => Balanc
   });
 }
 
-/** Round robin with the cursor kept as an index into the list of healthy backends, wrapped against the list's length when it was advanced. */
+/**
+ * Round robin with the cursor kept as an index into the list of healthy backends, wrapped against the list's length
+ * when it was advanced.
+ */
 const uncheckedCursorRouter: Router = (balancer, backends, healthy, policy) => {
   if (policy !== "round-robin") return routeRequest(balancer, backends, healthy, policy);
   if (healthy.length === 0) return { type: "rejected" };
@@ -641,7 +663,10 @@ const cursorPlusOneRouter: Router = (balancer, backends, healthy, policy) => {
 const ignoreHealthRouter: Router = (balancer, backends, _healthy, policy) =>
   routeRequest(balancer, backends, backends, policy);
 
-/** The client whose request arrived in the last step went to another backend than its previous request: from where to where, and the healthy sets then and now. */
+/**
+ * The client whose request arrived in the last step went to another backend than its previous request: from where to
+ * where, and the healthy sets then and now.
+ */
 function clientMove(
   prev: LoadBalancerState,
   next: LoadBalancerState,

@@ -40,7 +40,10 @@ export interface ShedConfig {
   readonly capacity: number;
 }
 
-/** The answer of `admit`: the queue after the request, and the requests shed (the new one among them when it was not admitted). */
+/**
+ * The answer of `admit`: the queue after the request, and the requests shed (the new one among them when it was not
+ * admitted).
+ */
 export interface ShedResult {
   readonly queue: readonly Job[];
   readonly shed: readonly Job[];
@@ -59,7 +62,8 @@ export function completesAt(now: number, index: number): number {
  * the queue is over `capacity`, and every request that would now complete
  * after its deadline.
  * @example
- * admit([{ priority: "high", deadline: 3 }, { priority: "low", deadline: 3 }], { priority: "high", deadline: 3 }, 1, { capacity: 2 })
+ * const queue = [{ priority: "high", deadline: 3 }, { priority: "low", deadline: 3 }];
+ * admit(queue, { priority: "high", deadline: 3 }, 1, { capacity: 2 })
  * // { queue: [high, high], shed: [low] }
  */
 export function admit(queue: readonly Job[], job: Job, now: number, config: ShedConfig): ShedResult {

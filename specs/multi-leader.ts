@@ -87,7 +87,9 @@ export type Relation = "seen" | "successor" | "concurrent";
 
 /**
  * How an incoming value relates to the leader's.
- * @example relate(acceptWrite(emptyLeader, "L1", "L1.1"), { value: "L2.1", stamp: { ts: 1, node: "L2" }, vv: { L2: 1 } }, "version-vectors") // "concurrent"
+ * @example
+ * const incoming = { value: "L2.1", stamp: { ts: 1, node: "L2" }, vv: { L2: 1 } };
+ * relate(acceptWrite(emptyLeader, "L1", "L1.1"), incoming, "version-vectors") // "concurrent"
  */
 export function relate(leader: Leader, incoming: Versioned, detect: MergeOptions["detect"]): Relation {
   if (detect === "timestamps-only") return stampAbove(incoming.stamp, leader.stamp) ? "successor" : "seen";
@@ -252,7 +254,8 @@ export const multiLeader = defineSpec({
     noWriteLostSilently: atTermination<MultiLeaderState, Params>((s) => {
       const final = s.leaders[leaderIds[0]!]!.value;
       if (final === null) return true;
-      // A write is accounted for when it survived or was reported, or a write that did had seen it (overwrote it causally).
+      // A write is accounted for when it survived or was reported, or a write that did had seen it (overwrote it
+      // causally).
       const accounted = [final, ...leaderIds.flatMap((l) => s.leaders[l]!.conflicts.flat())];
       const covered = new Set(accounted.flatMap((w) => [w, ...(s.past[w] ?? [])]));
       return Object.keys(s.past).every((w) => covered.has(w));

@@ -79,7 +79,9 @@ export function orSetAdd(set: OrSet, element: string, tag: Tag): OrSet {
 /**
  * Removes `element` as observed here: tombstones every tag of it this
  * replica has seen. A concurrent add elsewhere has a tag not among them.
- * @example orSetRemove({ adds: { x: ["r1.1"] }, removes: {} }, "x") // { adds: { x: ["r1.1"] }, removes: { x: ["r1.1"] } }
+ * @example
+ * orSetRemove({ adds: { x: ["r1.1"] }, removes: {} }, "x")
+ * // → { adds: { x: ["r1.1"] }, removes: { x: ["r1.1"] } }
  */
 export function orSetRemove(set: OrSet, element: string): OrSet {
   const observed = set.adds[element];
@@ -103,7 +105,9 @@ function unionTable(
 /**
  * The join of two sets: the union of the adds and of the tombstones.
  * Idempotent, commutative and associative.
- * @example orSetElements(orSetMerge(orSetRemove(orSetAdd(emptyOrSet, "x", "r1.1"), "x"), orSetAdd(emptyOrSet, "x", "r2.1"))) // ["x"]: add wins
+ * @example
+ * orSetElements(orSetMerge(orSetRemove(orSetAdd(emptyOrSet, "x", "r1.1"), "x"), orSetAdd(emptyOrSet, "x", "r2.1")))
+ * // → ["x"]: add wins
  */
 export function orSetMerge(a: OrSet, b: OrSet): OrSet {
   return { adds: unionTable(a.adds, b.adds), removes: unionTable(a.removes, b.removes) };
@@ -217,7 +221,10 @@ export function mergeRemovingByValue(own: OrSet, received: OrSet): OrSet {
   return { adds: merged.adds, removes };
 }
 
-/** The bug: a remove forgets the element's tags instead of tombstoning them, so a merge with a peer that still has them brings it back. */
+/**
+ * The bug: a remove forgets the element's tags instead of tombstoning them, so a merge with a peer that still has them
+ * brings it back.
+ */
 export function removeWithoutTombstone(set: OrSet, element: string): OrSet {
   const { [element]: _forgotten, ...adds } = set.adds;
   return { adds, removes: set.removes };

@@ -86,7 +86,9 @@ export function partitionLoad<Part>(
 /**
  * The hot-spot detector: the partitions (by index) whose load is above
  * `threshold`, sorted.
- * @example hotPartitions([{ lo: 0, hi: 2 }, { lo: 2, hi: 4 }], { 0: 1, 1: 1, 3: 1 }, 1, inRange) // [0]: two writes in [0, 2), one in [2, 4)
+ * @example
+ * hotPartitions([{ lo: 0, hi: 2 }, { lo: 2, hi: 4 }], { 0: 1, 1: 1, 3: 1 }, 1, inRange)
+ * // → [0]: two writes in [0, 2), one in [2, 4)
  */
 export function hotPartitions<Part>(
   partitions: readonly Part[],
@@ -165,7 +167,10 @@ export function beginMove<Part extends OwnedPartition>(
   return { ...state, move, changes: state.changes + 1 };
 }
 
-/** Copy: the target copies what the source holds of the moving partition (the snapshot, then each catch-up). Null when it already holds it all. */
+/**
+ * Copy: the target copies what the source holds of the moving partition (the snapshot, then each catch-up). Null when
+ * it already holds it all.
+ */
 export function copyMoving<Part extends OwnedPartition>(
   state: PartitionedState<Part>,
   contains: Contains<Part>,

@@ -169,7 +169,10 @@ export const proposer = defineRole<ProposerState, ProposerInput, PaxosMessage>({
   },
 });
 
-/** An acceptor that checks an Accept against its last vote instead of its promise: it accepts a lower ballot after promising a higher one. */
+/**
+ * An acceptor that checks an Accept against its last vote instead of its promise: it accepts a lower ballot after
+ * promising a higher one.
+ */
 const acceptorIgnoringPromise = defineRole<AcceptorState, AcceptorInput, PaxosMessage>({
   ...acceptor,
   reduce: (s, input, ctx) => {

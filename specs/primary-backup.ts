@@ -217,7 +217,10 @@ function answerOf(log: readonly Entry[], index: number): WriteAck | ReadAck {
   return e.op === "write" ? { type: "WriteAck", value: e.value } : { type: "ReadAck", value: valueBefore(log, index) };
 }
 
-/** Answers every entry that all backups now hold and has not been answered: a write's client is told it is stored, a read's gets its value. */
+/**
+ * Answers every entry that all backups now hold and has not been answered: a write's client is told it is stored, a
+ * read's gets its value.
+ */
 export function acknowledgeReplicated(primary: Replica, backups: readonly NodeId[]): ReplicaStep {
   const upTo = replicatedLength(primary, backups);
   if (upTo <= primary.committed) return become(primary);
@@ -232,7 +235,8 @@ export function acknowledgeReplicated(primary: Replica, backups: readonly NodeId
  * backup; it is answered later, by `acknowledgeReplicated`, once every
  * backup holds it (synchronous replication).
  * @example
- * onRequest(initialReplica("r1"), { op: "write", value: 7, client: "c1" }, ["r2"]) // log [that entry]; Replicate{epoch:1,index:0,...} to r2
+ * onRequest(initialReplica("r1"), { op: "write", value: 7, client: "c1" }, ["r2"])
+ * // → log [that entry]; Replicate{epoch:1,index:0,...} to r2
  */
 export function onRequest(primary: Replica, entry: Entry, backups: readonly NodeId[]): ReplicaStep {
   const index = primary.log.length;
@@ -270,7 +274,10 @@ export function promote(replica: Replica, self: NodeId, epoch: number): Replica 
   return { epoch, role: "primary", primary: self, log: replica.log, acks: {}, committed: replica.log.length };
 }
 
-/** A replica joining `epoch` as a backup of `primary`: it adopts the new primary's log, dropping entries the old primary never had acknowledged. */
+/**
+ * A replica joining `epoch` as a backup of `primary`: it adopts the new primary's log, dropping entries the old primary
+ * never had acknowledged.
+ */
 export function joinEpoch(replica: Replica, m: NewPrimary, primary: NodeId): Replica | null {
   if (m.epoch <= replica.epoch) return null;
   return { epoch: m.epoch, role: "backup", primary, log: m.log, acks: {}, committed: 0 };
@@ -293,7 +300,10 @@ interface ReplicaOptions {
   readonly readFromPrimaryState: boolean;
 }
 
-/** A client's request at a replica: a backup says where the primary is; the primary appends it (or, in the variants, answers at once). */
+/**
+ * A client's request at a replica: a backup says where the primary is; the primary appends it (or, in the variants,
+ * answers at once).
+ */
 function onClientRequest(
   s: Replica,
   m: WriteRequest | ReadRequest,
@@ -493,7 +503,10 @@ function clientRole(bounds: (params: ClientBounds) => ClientBounds) {
   });
 }
 
-/** The client: up to `writes` writes and `reads` reads, one at a time, each recorded in the history; it does not retry at the same replica. */
+/**
+ * The client: up to `writes` writes and `reads` reads, one at a time, each recorded in the history; it does not retry
+ * at the same replica.
+ */
 export const client = clientRole((p) => p);
 
 /** The client of a real run: as many operations as the run lasts. */
@@ -515,7 +528,9 @@ export interface Promote {
 /**
  * The configuration service's step: promote another replica in a new epoch
  * and tell it and the clients.
- * @example failover({ epoch: 1, primary: "r1", failovers: 0 }, "r2", ["c1"]) // epoch 2, NewEpoch{epoch:2} to r2, PrimaryIs to c1
+ * @example
+ * failover({ epoch: 1, primary: "r1", failovers: 0 }, "r2", ["c1"])
+ * // → epoch 2, NewEpoch{epoch:2} to r2, PrimaryIs to c1
  */
 export function failover(
   config: ConfigService,
@@ -607,7 +622,10 @@ const runtime = {
   workload: { clients: ["client"], instances: { client: "option" as const }, model: "register" },
 };
 
-/** Primary-backup replication: synchronous acknowledgement, reads through the log, failover to a new epoch, stale epochs rejected. */
+/**
+ * Primary-backup replication: synchronous acknowledgement, reads through the log, failover to a new epoch, stale epochs
+ * rejected.
+ */
 export const primaryBackup = defineProtocol({
   name: "primary-backup",
   description:

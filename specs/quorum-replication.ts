@@ -95,7 +95,10 @@ export function subsetsOfSize(replicas: readonly NodeId[], size: number): readon
 /** A replica: the highest-timestamped value it has stored. */
 export type ReplicaState = Timestamped;
 
-/** The replica: answers a Get with its value, keeps a Put's value only if its timestamp is higher, acknowledges every Put. */
+/**
+ * The replica: answers a Get with its value, keeps a Put's value only if its timestamp is higher, acknowledges every
+ * Put.
+ */
 export const replica = defineRole<ReplicaState, Extract<QuorumMessage, { type: "Get" | "Put" }>, QuorumMessage>({
   init: () => ({ ts: 0, value: null }),
   reduce: (s, input, ctx) =>

@@ -103,7 +103,9 @@ export function observeTerm(server: ElectionServer, term: number): ElectionServe
  * The canonical form of a state: messages whose term is below their
  * receiver's are dropped (see the module comment), then every term is
  * shifted by the smallest one, so the smallest is 0 (Raft only compares terms).
- * @example normalize(s) // servers at terms 3, 4, 4 and a RequestVote of term 3 to a server of term 3 become 0, 1, 1 and 0
+ * @example
+ * normalize(s)
+ * // → servers at terms 3, 4, 4 and a RequestVote of term 3 to a server of term 3 become 0, 1, 1 and 0
  */
 export function normalize(s: ElectionState): ElectionState {
   const network = s.network.filter((m) => m.term >= s.servers[m.to]!.term);

@@ -50,7 +50,9 @@ export type SplitRule = (part: RangePartition, mid: number) => readonly [RangePa
 /**
  * Splits `[lo, hi)` at `mid` into `[lo, mid)` and `[mid, hi)`, both on the
  * same owner (a split is a change of metadata; the data stays put).
- * @example splitRange({ lo: 0, hi: 4, owner: "n1" }, 2) // [{ lo: 0, hi: 2, owner: "n1" }, { lo: 2, hi: 4, owner: "n1" }]
+ * @example
+ * splitRange({ lo: 0, hi: 4, owner: "n1" }, 2)
+ * // → [{ lo: 0, hi: 2, owner: "n1" }, { lo: 2, hi: 4, owner: "n1" }]
  */
 export const splitRange: SplitRule = (part, mid) => [
   { lo: part.lo, hi: mid, owner: part.owner },

@@ -163,7 +163,9 @@ export const emptyCounter: WindowCounter = { start: 0, current: 0, previous: 0 }
 /**
  * The counter at time `now`: when `now` has moved into the next fixed window
  * the current count becomes the previous one; further on, both are zero.
- * @example counterAt({ start: 0, current: 2, previous: 1 }, 4, { limit: 2, window: 3 }) // { start: 3, current: 0, previous: 2 }
+ * @example
+ * counterAt({ start: 0, current: 2, previous: 1 }, 4, { limit: 2, window: 3 })
+ * // → { start: 3, current: 0, previous: 2 }
  */
 export function counterAt(counter: WindowCounter, now: number, config: WindowConfig): WindowCounter {
   const start = now - (now % config.window);
@@ -213,7 +215,10 @@ export function slidingWindowBudget(
 // The model.
 // ---------------------------------------------------------------------------
 
-/** The state of the model: the clock, the limiter's memory (the one its algorithm keeps), and the ghost record of requests. */
+/**
+ * The state of the model: the clock, the limiter's memory (the one its algorithm keeps), and the ghost record of
+ * requests.
+ */
 export interface LimiterState {
   readonly now: number;
   /** The token bucket (algorithm `token-bucket`). */
@@ -263,7 +268,10 @@ function totalAdmitted(s: LimiterState): number {
   return admittedBetween(s.admitted, 0, s.now);
 }
 
-/** The budget of a window of `ticks` ticks under the algorithm of `p`, or null when the algorithm promises nothing for windows that long. */
+/**
+ * The budget of a window of `ticks` ticks under the algorithm of `p`, or null when the algorithm promises nothing for
+ * windows that long.
+ */
 function budgetOf(p: LimiterParams, ticks: number): number | null {
   if (p.algorithm === "token-bucket") return windowBudget(ticks, configOf(p));
   return ticks <= p.window ? slidingWindowBudget(p.algorithm, ticks, windowConfigOf(p)) : null;
@@ -282,7 +290,8 @@ function overBudgetNow(s: LimiterState, p: LimiterParams): boolean {
 function requestWith(limiters: Limiters) {
   return (s: LimiterState, p: LimiterParams): LimiterState | undefined => {
     if (s.offered >= p.requests) return undefined;
-    // A record over the algorithms rather than ts-pattern's match: exhaustive all the same, and importing the limiter loads immer only.
+    // A record over the algorithms rather than ts-pattern's match: exhaustive all the same, and importing the limiter
+    // loads immer only.
     const steps: Record<RateLimitAlgorithm, () => { admitted: boolean; memory: Partial<LimiterState> }> = {
       "token-bucket": () => {
         const decision = limiters.bucket(s.bucket!, s.now, configOf(p));
@@ -330,20 +339,29 @@ const refillWithoutCap: Refill = (bucket, now, config) =>
     ? bucket
     : { tokens: bucket.tokens + config.rate * (now - bucket.refilledAt), refilledAt: now };
 
-/** `refill-on-every-request`: the refill time is never advanced, so every request is paid again for the same elapsed time. */
+/**
+ * `refill-on-every-request`: the refill time is never advanced, so every request is paid again for the same elapsed
+ * time.
+ */
 const refillKeepingTime: Refill = (bucket, now, config) => ({
   ...refill(bucket, now, config),
   refilledAt: bucket.refilledAt,
 });
 
-/** `rejected-requests-spend-tokens`: take a token first and check after (a DECR-then-test counter), without giving it back on rejection. */
+/**
+ * `rejected-requests-spend-tokens`: take a token first and check after (a DECR-then-test counter), without giving it
+ * back on rejection.
+ */
 const acquireSpendingOnRejection: Acquire = (bucket, now, config) => {
   const current = refill(bucket, now, config);
   const spent = { ...current, tokens: current.tokens - 1 };
   return spent.tokens >= 0 ? { type: "admitted", bucket: spent } : { type: "rejected", bucket: spent, retryAfter: 1 };
 };
 
-/** A rate limiter (token bucket, sliding-window log or sliding-window counter) in front of one client whose requests arrive at any time. */
+/**
+ * A rate limiter (token bucket, sliding-window log or sliding-window counter) in front of one client whose requests
+ * arrive at any time.
+ */
 export const rateLimiter = defineSpec({
   name: "rate-limiter",
   description:

@@ -168,7 +168,9 @@ const noDeduplication = defineRole<ReliableReceiver, DataPacket, AckPacket>({
     become({ ...s, processed: [...s.processed, { from: ctx.from!, payload: d.payload }] }, reply(ctx, ackOf(d.seq))),
 });
 
-/** The bug: the deduplication record is kept in memory, so a crash forgets it (the processed effects are still durable). */
+/**
+ * The bug: the deduplication record is kept in memory, so a crash forgets it (the processed effects are still durable).
+ */
 const volatileDedupRecord = defineRole<ReliableReceiver, DataPacket, AckPacket>({
   ...reliableReceiver,
   durable: ["processed"],
@@ -185,7 +187,10 @@ export interface GhostPayload {
   readonly n: number;
 }
 
-/** A modelled sender: the application's sender, how many sends its application asked for, and retransmissions made per message number. */
+/**
+ * A modelled sender: the application's sender, how many sends its application asked for, and retransmissions made per
+ * message number.
+ */
 export interface ModelSender extends ReliableSender {
   readonly sends: number;
   readonly retransmitted: Readonly<Record<string, number>>;
@@ -210,7 +215,10 @@ function ghost(payload: Json): GhostPayload {
   return payload as unknown as GhostPayload;
 }
 
-/** Runs `sender` under an application that sends payloads 1..messages to the receiver, with at most `retransmits` retransmissions per message. */
+/**
+ * Runs `sender` under an application that sends payloads 1..messages to the receiver, with at most `retransmits`
+ * retransmissions per message.
+ */
 function application(
   sender: RoleDef<ReliableSender, SenderInput, ReliableMessage, RetransmitTimer>,
   options: { readonly afterBudget: "disable" | "ignore" } = { afterBudget: "disable" },
@@ -256,7 +264,9 @@ function processedIds(s: State): number[] {
   return nodeOf(s, "receiver", RECEIVER).processed.map((d) => ghost(d.payload).n);
 }
 
-/** Exactly-once processing from one sender to one receiver over a lossy, duplicating, reordering network with crashes. */
+/**
+ * Exactly-once processing from one sender to one receiver over a lossy, duplicating, reordering network with crashes.
+ */
 export const reliableDelivery = defineProtocol({
   name: "reliable-delivery",
   description:

@@ -118,7 +118,9 @@ export function sentAttempt(attempt: number, now: number, jitter: number, config
   return { status: "waiting", attempt, retryAt: now + backoffDelay(attempt, config) + jitter };
 }
 
-/** The operation when the server's answer arrives: acknowledged if it was waiting, unchanged if it was already resolved. */
+/**
+ * The operation when the server's answer arrives: acknowledged if it was waiting, unchanged if it was already resolved.
+ */
 export function acknowledge(op: RetryOperation): RetryOperation {
   return op.status === "waiting" ? { status: "acknowledged", attempt: op.attempt } : op;
 }
@@ -199,7 +201,10 @@ function sendChoices(
     });
 }
 
-/** Send(o, jitter): the client sends the operation's next attempt (the first, or a retry once the wait is over) and draws its jitter. */
+/**
+ * Send(o, jitter): the client sends the operation's next attempt (the first, or a retry once the wait is over) and
+ * draws its jitter.
+ */
 function sendWith(
   schedule: Schedule,
   options: {
@@ -300,7 +305,10 @@ const fixedJitters = (_attempt: number, config: BackoffConfig): readonly number[
 /** `unbounded-retries`: the client never gives up; it retries for as long as no answer comes. */
 const noBudget = (p: RetryParams): BackoffConfig => ({ ...configOf(p), maxAttempts: Number.POSITIVE_INFINITY });
 
-/** Client retries with capped exponential backoff, full jitter and idempotency keys, over a network that loses and delays messages. */
+/**
+ * Client retries with capped exponential backoff, full jitter and idempotency keys, over a network that loses and
+ * delays messages.
+ */
 export const retryBackoff = defineSpec({
   name: "retry-backoff",
   description:

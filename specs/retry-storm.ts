@@ -91,7 +91,10 @@ export interface StormState {
   readonly now: number;
   /** Requests the client has sent. */
   readonly arrived: number;
-  /** Requests in progress: the frames of the layers they have reached, outermost first (sorted: requests are interchangeable). */
+  /**
+   * Requests in progress: the frames of the layers they have reached, outermost first (sorted: requests are
+   * interchangeable).
+   */
   readonly calls: readonly (readonly Frame[])[];
   /** Requests failed back to the client. */
   readonly failed: number;

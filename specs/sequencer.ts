@@ -227,7 +227,9 @@ function takeoverWith(first: FirstNumber) {
   };
 }
 
-/** Resend(n): n's request went to a crashed sequencer and n has not seen its message numbered, so it asks the new one. */
+/**
+ * Resend(n): n's request went to a crashed sequencer and n has not seen its message numbered, so it asks the new one.
+ */
 const Resend = choose(
   (_: SequencerState, p: SequencerParams) => nodeIds(p),
   (s: SequencerState, n: NodeId) => {

@@ -183,7 +183,9 @@ const Append = (s: SnapshotState, p: SnapshotParams): SnapshotState | undefined 
   return { ...update(s, { log: [...s.node.log, entry] }), appends: s.appends + 1 };
 };
 
-/** A new leader takes over in the next term: the entries the old one had not committed are overwritten (here: dropped). */
+/**
+ * A new leader takes over in the next term: the entries the old one had not committed are overwritten (here: dropped).
+ */
 const NewTerm = (s: SnapshotState, p: SnapshotParams): SnapshotState | undefined => {
   if (!s.node.up || s.node.term >= p.terms) return undefined;
   return update(s, { term: s.node.term + 1, log: s.node.log.filter((e) => e.index <= s.node.commitIndex) });

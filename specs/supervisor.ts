@@ -250,7 +250,10 @@ const escalateLeavingChildren: HandleExit = (supervisor, exited, now, config) =>
     .with({ type: "escalate" }, (d): ExitDecision => ({ ...d, terminate: [] }))
     .otherwise((d) => d);
 
-/** Flushes the whole mailbox after a restart, not just the restarted children's exits: other children's crashes are forgotten. */
+/**
+ * Flushes the whole mailbox after a restart, not just the restarted children's exits: other children's crashes are
+ * forgotten.
+ */
 const discardAllExits: DiscardExits = () => [];
 
 /** How many of the restart times fall within the `period` ticks that end at `now`: (now - period, now]. */

@@ -33,7 +33,9 @@ import { eventGraph, processIds, type EventRef } from "./lamport-clock.js";
  */
 export type VectorClock = Readonly<Record<NodeId, number>>;
 
-/** What happens at a process: an internal event, a send (which stamps the message), or the receipt of a stamped message. */
+/**
+ * What happens at a process: an internal event, a send (which stamps the message), or the receipt of a stamped message.
+ */
 export type VectorEvent =
   { readonly type: "Local" } | { readonly type: "Send" } | { readonly type: "Receive"; readonly stamp: VectorClock };
 

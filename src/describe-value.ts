@@ -1,4 +1,6 @@
-/** A short description of a value a spec gave where it should not have, for error messages: `an object`, `number 1.5`. */
+/**
+ * A short description of a value a spec gave where it should not have, for error messages: `an object`, `number 1.5`.
+ */
 export function describeValue(v: unknown): string {
   if (v === undefined) return "undefined";
   if (v === null) return "null";

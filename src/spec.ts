@@ -29,7 +29,10 @@ export function isLiveness(kind: PropertyKind | "error"): kind is LivenessKind {
   return kind === "eventually" || kind === "alwaysEventually" || kind === "leadsTo";
 }
 
-/** A property's predicate: over the pair of states for `action`, over one state otherwise (for `leadsTo`, the trigger p). */
+/**
+ * A property's predicate: over the pair of states for `action`, over one state otherwise (for `leadsTo`, the trigger
+ * p).
+ */
 export type PropertyCheck<K extends PropertyKind, S, P> = K extends "action"
   ? (prev: S, next: S, params: P) => boolean
   : (state: S, params: P) => boolean;
@@ -344,10 +347,16 @@ export interface SpecDefinition<S, Schema extends ParamsSchema> {
   readonly constraint?: (state: S, params: ParamValues<NoInfer<Schema>>) => boolean;
   /** Report a reachable state with no enabled action as a violation of `deadlockFree`. */
   readonly deadlock?: boolean;
-  /** Which actions a behaviour may not neglect forever, for liveness properties (see Fairness); keys are labels, `Name(value)`. */
+  /**
+   * Which actions a behaviour may not neglect forever, for liveness properties (see Fairness); keys are labels,
+   * `Name(value)`.
+   */
   readonly fairness?: Fairness;
   readonly variants?: Readonly<Record<string, VariantDef<S, ParamValues<NoInfer<Schema>>>>>;
-  /** Paths of the state's arrays that are sets (`"tmPrepared"`, `"nodes.*.votes"`): traces diff them by membership, ITF writes them as `#set`. */
+  /**
+   * Paths of the state's arrays that are sets (`"tmPrepared"`, `"nodes.*.votes"`): traces diff them by membership, ITF
+   * writes them as `#set`.
+   */
   readonly sets?: readonly string[];
 }
 
@@ -497,7 +506,10 @@ export interface Model<S = unknown> {
  * JS heap, tens of bytes and no copy.
  */
 export interface StateCodec<S> {
-  /** How many words `encode` writes for `state`, or -1 for a state this codec leaves as it is (the queue keeps the object). */
+  /**
+   * How many words `encode` writes for `state`, or -1 for a state this codec leaves as it is (the queue keeps the
+   * object).
+   */
   size(state: S): number;
   /**
    * Writes `state`'s words (`size(state)` of them) to `out` from `at`, or

@@ -157,7 +157,10 @@ export function canonicalFingerprint(
   out.lo = best!.lo;
 }
 
-/** True when swapping the group's first id with each other one leaves the state unchanged (those swaps generate every permutation). */
+/**
+ * True when swapping the group's first id with each other one leaves the state unchanged (those swaps generate every
+ * permutation).
+ */
 function isInvariantUnder(state: ProtocolState, group: readonly NodeId[], identity: Fingerprint): boolean {
   const first = group[0]!;
   for (const other of group.slice(1)) {

@@ -205,7 +205,9 @@ export function toItfValue(v: unknown, options: { readonly sets?: readonly strin
   );
 }
 
-/** The state's top-level fields, when every state is a record with the same ones (else the whole state is one variable). */
+/**
+ * The state's top-level fields, when every state is a record with the same ones (else the whole state is one variable).
+ */
 function variablesOf(trace: Trace): string[] | undefined {
   const keys = trace.map((step) => (isPlainObject(step.state) ? Object.keys(step.state).sort() : undefined));
   const first = keys[0];
@@ -450,7 +452,10 @@ function sequenceLine(action: string, nodes: readonly string[]): string {
   return `  Note over ${participant(nodes[0] ?? "system")}: ${mermaidText(action)}`;
 }
 
-/** The nodes a violation is about: `source.involved`, else the nodes the last step touched, else all; in participant order. */
+/**
+ * The nodes a violation is about: `source.involved`, else the nodes the last step touched, else all; in participant
+ * order.
+ */
 function violationNodes(trace: Trace, source: Pick<TraceSource, "involved">, nodes: readonly string[]): string[] {
   const given = (source.involved ?? []).filter((n) => nodes.includes(n));
   if (given.length > 0) return nodes.filter((n) => given.includes(n));

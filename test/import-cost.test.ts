@@ -45,7 +45,10 @@ beforeAll(() => {
   writeFileSync(join(dir, "main.mjs"), main);
 });
 
-/** What a fresh process loads to import `specifier`: npm packages by name, and the package's own files relative to dist/. */
+/**
+ * What a fresh process loads to import `specifier`: npm packages by name, and the package's own files relative to
+ * dist/.
+ */
 function loaded(specifier: string): { exports: string[]; packages: string[]; own: string[] } {
   const log = join(dir, `${specifier.replaceAll("/", "_")}.log`);
   writeFileSync(log, "");

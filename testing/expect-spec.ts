@@ -54,7 +54,10 @@ export interface SpecExpectation {
  * @example
  * expectSpec(twoPhaseCommit, { params: { rms: 4 } }).toHoldAll();
  * expectSpec(twoPhaseCommit).toViolate("consistent", { variant: "commit-without-all-prepared", steps: 3 });
- * expectSpec(twoPhaseCommit, { strategy: "random", seed: 1 }).toViolate("consistent", { variant: "abort-after-commit", atMostSteps: 12 });
+ * expectSpec(twoPhaseCommit, { strategy: "random", seed: 1 }).toViolate("consistent", {
+ *   variant: "abort-after-commit",
+ *   atMostSteps: 12,
+ * });
  */
 export function expectSpec(spec: AnySpec, options: CheckOptions = {}): SpecExpectation {
   return {

@@ -375,7 +375,10 @@ function changes(before: unknown, after: unknown, sets: readonly string[] | unde
   return lines.length === 0 ? "    (no change)" : lines.map((l) => `    ${l}`).join("\n");
 }
 
-/** Linearization against an operation model: every output must be one the model allows; nondeterminism is tracked as a set of states. */
+/**
+ * Linearization against an operation model: every output must be one the model allows; nondeterminism is tracked as a
+ * set of states.
+ */
 class OperationReference<S> implements Reference<Invocation> {
   private states: S[] = [];
   private count = 0;

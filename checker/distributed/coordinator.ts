@@ -45,13 +45,18 @@ export interface DistributedOptions {
   readonly url: string;
   /** Partitions, one worker each. */
   readonly workers: number;
-  /** Start the workers as child processes of this one (false: wait for `interleave worker` processes started elsewhere). */
+  /**
+   * Start the workers as child processes of this one (false: wait for `interleave worker` processes started elsewhere).
+   */
   readonly spawn: boolean;
   /** The run's name, which the workers give too (default: a fresh one when spawning, "default" otherwise). */
   readonly run?: string;
   /** How long to wait for every worker to join (default: 60 s when spawning, 600 s otherwise). */
   readonly joinTimeoutMs?: number;
-  /** A worker silent for this long is taken for dead (default 20 s; workers send a beat every second, even while expanding). */
+  /**
+   * A worker silent for this long is taken for dead (default 20 s; workers send a beat every second, even while
+   * expanding).
+   */
   readonly silenceMs?: number;
 }
 

@@ -70,7 +70,10 @@ export type Control =
   | { readonly type: "beat" }
   | { readonly type: "stop" };
 
-/** States sent to their owner: each with the id of its parent, its ordinal among the parent's successors, and its fingerprint. */
+/**
+ * States sent to their owner: each with the id of its parent, its ordinal among the parent's successors, and its
+ * fingerprint.
+ */
 export interface Batch {
   readonly type: "batch";
   readonly level: number;

@@ -23,7 +23,8 @@ import { ExplorerSession, PathError, type PathSegment } from "./session.js";
 /** The page's files, by URL path: where each lives and its content type. */
 function assets(): Record<string, { file: string; type: string }> {
   const ui = join(ownPackage().root, "checker", "explorer", "ui");
-  // `htm` exports its CommonJS entry as `dist/htm.js`; the standalone module (htm + preact + hooks) sits beside its folder.
+  // `htm` exports its CommonJS entry as `dist/htm.js`; the standalone module (htm + preact + hooks) sits beside its
+  // folder.
   const htm = dirname(dirname(createRequire(import.meta.url).resolve("htm")));
   return {
     "/": { file: join(ui, "index.html"), type: "text/html; charset=utf-8" },

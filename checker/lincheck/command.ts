@@ -74,7 +74,8 @@ export interface LincheckJsonLine {
  * Runs the lincheck command and returns its exit code.
  *
  * @example
- * const code = await runLincheck(["h.log"], { timeout: 60 }, { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) });
+ * const io = { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) };
+ * const code = await runLincheck(["h.log"], { timeout: 60 }, io);
  */
 export async function runLincheck(files: string[], opts: LincheckOptions, io: LincheckIo): Promise<number> {
   const current: { file: string | undefined } = { file: undefined };

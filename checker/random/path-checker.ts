@@ -203,7 +203,10 @@ export class PathChecker<S> {
 /** A choice that names no enabled action: the walk takes no step for it. */
 const SKIP = -2;
 
-/** A label without its message contents: `n2: receive RequestVote{term:2} from n3` -> `n2: receive RequestVote{…} from n3`. */
+/**
+ * A label without its message contents: `n2: receive RequestVote{term:2} from n3` -> `n2: receive RequestVote{…} from
+ * n3`.
+ */
 function coarsen(label: string): string {
   const open = label.indexOf("{");
   const close = label.lastIndexOf("}");

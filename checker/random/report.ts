@@ -9,7 +9,8 @@ import { DEFAULT_RUNS, DEFAULT_WALK_DEPTH, type RandomOutcome } from "./options.
  * @example
  * replayHint(report)
  * // search: interleave check two-phase-commit --variant commit-without-all-prepared --strategy random --seed 1
- * // replay: interleave check two-phase-commit --variant commit-without-all-prepared --strategy random --seed 1 --replay-path 0:3:0:5
+ * // replay: interleave check two-phase-commit --variant commit-without-all-prepared --strategy random --seed 1
+ * //   --replay-path 0:3:0:5 (one line)
  */
 export function replayHint(r: RandomReport, spec: string = r.spec): string {
   const params = Object.entries(r.params).map(([k, v]) => ` --param ${k}=${String(v)}`);

@@ -130,7 +130,9 @@ export class MaelstromCluster {
     return [...this.errorCodes.keys()].filter((c) => !(MAELSTROM_ERROR_CODES as readonly number[]).includes(c));
   }
 
-  /** Delivers queued messages, ticking the timers when the queue is empty, until `done` or the bounds. True if `done`. */
+  /**
+   * Delivers queued messages, ticking the timers when the queue is empty, until `done` or the bounds. True if `done`.
+   */
   private runUntil(done: () => boolean): boolean {
     let deliveries = 0;
     let ticks = 0;
@@ -166,7 +168,10 @@ export class MaelstromCluster {
     return `${client}/${msgId}`;
   }
 
-  /** Sends a client request to `node` and runs the cluster until the reply arrives; throws if it does not within the bounds. */
+  /**
+   * Sends a client request to `node` and runs the cluster until the reply arrives; throws if it does not within the
+   * bounds.
+   */
   request(node: string, body: { type: string; [field: string]: unknown }, client = "c1"): Body {
     const key = this.submit(node, body, client);
     if (!this.runUntil(() => this.replies.has(key)))

@@ -20,7 +20,8 @@ const backend = createServer((_req, res) => {
 });
 await new Promise<void>((resolve) => backend.listen(0, "127.0.0.1", resolve));
 
-// 100 ms per tick: bursts of 6, 10 requests a second; trips after 3 failures for 500 ms, 1 trial; 3 attempts, backoff 100 ms then 200 ms.
+// 100 ms per tick: bursts of 6, 10 requests a second; trips after 3 failures for 500 ms, 1 trial; 3 attempts, backoff
+// 100 ms then 200 ms.
 const service = await startService({
   backend: `http://127.0.0.1:${(backend.address() as AddressInfo).port}`,
   tickMs: 100,

@@ -94,7 +94,10 @@ export interface Applied {
   readonly result: KvResult | undefined;
 }
 
-/** The value of `key`, or undefined when absent; keys named like Object.prototype's properties ("toString", "__proto__") are ordinary keys. */
+/**
+ * The value of `key`, or undefined when absent; keys named like Object.prototype's properties ("toString", "__proto__")
+ * are ordinary keys.
+ */
 function valueOf(data: KvMachine["data"], key: Key): Value | undefined {
   return Object.hasOwn(data, key) ? data[key] : undefined;
 }

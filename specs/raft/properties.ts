@@ -140,7 +140,10 @@ function sameMachine(a: KvMachine, b: KvMachine): boolean {
   return a === b || sameValue(a as unknown as Value, b as unknown as Value);
 }
 
-/** `b`'s state machine as of `a`'s snapshot index equals `a`'s snapshot, when `b` applied that far from an earlier snapshot. */
+/**
+ * `b`'s state machine as of `a`'s snapshot index equals `a`'s snapshot, when `b` applied that far from an earlier
+ * snapshot.
+ */
 function snapshotMachineAgrees(a: ServerState, b: ServerState): boolean {
   const at = a.snapshot.index;
   if (at === 0 || at <= b.snapshot.index || at > b.lastApplied) return true;

@@ -260,7 +260,9 @@ export interface AppendEntriesResponse {
   readonly success: boolean;
   /** On success: the index of the last entry the follower now shares with the leader. */
   readonly matchIndex: number;
-  /** The `round` of the AppendEntries answered (absent: 0): acknowledges the leader's reads of that round and earlier. */
+  /**
+   * The `round` of the AppendEntries answered (absent: 0): acknowledges the leader's reads of that round and earlier.
+   */
   readonly round?: number;
   /**
    * Pipelining only, on a rejection for a log mismatch: the `prevLogIndex`
@@ -342,7 +344,10 @@ export const SERVER_ROLE = "server";
 const ELECTION_TIMEOUT: ServerTimer = { type: "ElectionTimeout" };
 const HEARTBEAT: ServerTimer = { type: "Heartbeat" };
 
-/** The leader-only fields as a server that is not leader holds them: what stepping down clears, at a new term or at a failed quorum check. */
+/**
+ * The leader-only fields as a server that is not leader holds them: what stepping down clears, at a new term or at a
+ * failed quorum check.
+ */
 const NO_LEADER_FIELDS = {
   heardFrom: [],
   nextIndex: {},
@@ -594,7 +599,10 @@ export function preVoteOn(ctx: Pick<NodeSetup<unknown>, "params">): boolean {
   return params?.preVote !== "off";
 }
 
-/** Whether check-quorum asks for a majority in every election-timeout period (`checkQuorum=period`; see {@link checkQuorum}). */
+/**
+ * Whether check-quorum asks for a majority in every election-timeout period (`checkQuorum=period`; see {@link
+ * checkQuorum}).
+ */
 export function checkQuorumPerPeriod(ctx: Pick<NodeSetup<unknown>, "params">): boolean {
   const params = ctx.params as { readonly checkQuorum?: unknown } | null | undefined;
   return params?.checkQuorum === "period";
@@ -731,7 +739,10 @@ export function onHeartbeat(s: ServerState, ctx: NodeSetup<unknown>): ServerStep
   return become({ ...next, nextIndex, inflight }, setTimer(HEARTBEAT), ...sends);
 }
 
-/** RequestVote: grant when the term is current, the vote is free (or already this candidate's) and its log is up-to-date. */
+/**
+ * RequestVote: grant when the term is current, the vote is free (or already this candidate's) and its log is
+ * up-to-date.
+ */
 export function onRequestVote(s: ServerState, m: RequestVote, ctx: NodeContext<unknown>): ServerStep {
   const { state, effects } = observeTerm(s, m.term);
   const granted =
@@ -833,7 +844,10 @@ function answerLeader(
   );
 }
 
-/** AppendEntries: reject a stale leader or a log that does not match at `prevLogIndex`; otherwise merge, commit and apply. */
+/**
+ * AppendEntries: reject a stale leader or a log that does not match at `prevLogIndex`; otherwise merge, commit and
+ * apply.
+ */
 export function onAppendEntries(s: ServerState, m: AppendEntries, ctx: NodeContext<unknown>): ServerStep {
   const p = observeTerm(s, m.term);
   const reject = (state: ServerState): ServerStep =>

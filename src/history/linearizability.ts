@@ -286,7 +286,10 @@ function decidePartition(
   return replays(decision.order, p, model) ? { order: decision.order, configurations: 0 } : undefined;
 }
 
-/** Whether `order` is a linearization of the partition: each definite operation once, real time respected, every step legal. */
+/**
+ * Whether `order` is a linearization of the partition: each definite operation once, real time respected, every step
+ * legal.
+ */
 function replays(order: readonly Operation[], p: PreparedPartition, model: AnyModel): boolean {
   const mine = new Map<number, Operation>();
   for (const op of p.ops) mine.set(op.id, op);

@@ -143,7 +143,8 @@ export abstract class ReadsFromSearch {
     let k = 0;
     for (;;) {
       if (this.stopped !== undefined) return false;
-      // A complete choice costs a consistency judgement (quadratic or worse in the history): look at the clock after each.
+      // A complete choice costs a consistency judgement (quadratic or worse in the history): look at the clock after
+      // each.
       if (++steps === CLOCK_EVERY || k === n) {
         steps = 0;
         const reason = this.look(0);

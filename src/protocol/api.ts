@@ -183,7 +183,10 @@ export interface ProtocolState<N = unknown, M = unknown, T = unknown> {
   readonly timers: readonly TimerEntry<T>[];
   /** Crashed nodes, waiting for a restart. */
   readonly down: readonly NodeId[];
-  /** Faults used so far; `corrupted` appears with the first corruption (so protocols without a corrupt budget keep their states). */
+  /**
+   * Faults used so far; `corrupted` appears with the first corruption (so protocols without a corrupt budget keep their
+   * states).
+   */
   readonly faults: {
     readonly lost: number;
     readonly duplicated: number;

@@ -118,7 +118,9 @@ export class ProtocolModel implements Model<ProtocolState>, FaultHost, CodecHost
   readonly constrained: boolean;
   /** Fairness level of a step label (see Fairness); absent when the protocol declares none. */
   readonly fairness?: (label: string) => FairnessLevel;
-  /** Per coverage key (`role: receive Type`): reducer calls tried and enabled (memoized: distinct local transitions). */
+  /**
+   * Per coverage key (`role: receive Type`): reducer calls tried and enabled (memoized: distinct local transitions).
+   */
   private readonly activityCounts = new Map<string, { tried: number; enabled: number }>();
   /** Reducer calls so far: the first ones and a sample of the rest are made twice (nondeterminism check). */
   private calls = 0;
@@ -131,7 +133,9 @@ export class ProtocolModel implements Model<ProtocolState>, FaultHost, CodecHost
   private itemCount = 0;
   readonly codec: ProtocolCodec;
   private readonly interner = new Interner();
-  /** Objects of revived states (read back from disk or from another worker) and their adopted versions (see `adopted`). */
+  /**
+   * Objects of revived states (read back from disk or from another worker) and their adopted versions (see `adopted`).
+   */
   private readonly adoptions = new WeakMap<object, object>();
   readonly items = new Map<object, ItemInfo & { readonly id: number }>();
   readonly net: NetworkSemantics;
@@ -141,7 +145,10 @@ export class ProtocolModel implements Model<ProtocolState>, FaultHost, CodecHost
   private readonly delta: Fingerprint = { hi: 0, lo: 0 };
   /** Envelopes added by the outcome being applied (reused: no allocation per successor). */
   private readonly added: Envelope[] = [];
-  /** Copies the nodes record with node i replaced (generated: a fixed-shape literal is several times faster than a spread with a computed key). */
+  /**
+   * Copies the nodes record with node i replaced (generated: a fixed-shape literal is several times faster than a
+   * spread with a computed key).
+   */
   private readonly replaceNode: NodeReplacer;
   /** Reads the nodes record into an array by node index (generated, as `replaceNode`: named reads, not keyed ones). */
   private readonly readNodes: NodeReader;
@@ -410,7 +417,10 @@ export class ProtocolModel implements Model<ProtocolState>, FaultHost, CodecHost
     }
   }
 
-  /** The node indices an envelope goes to, kept with its interned hashes (a node id lookup per receiver was a tenth of the deliveries). */
+  /**
+   * The node indices an envelope goes to, kept with its interned hashes (a node id lookup per receiver was a tenth of
+   * the deliveries).
+   */
   private receiversOf(env: Envelope): Int32Array {
     const info = this.items.get(env);
     if (info?.receivers !== undefined) return info.receivers;

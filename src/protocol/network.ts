@@ -88,7 +88,8 @@ const setNetwork: NetworkSemantics = {
   replace: (network, k, bad, items) => insertUnique(removeAt(network, k), bad, items),
   hash: sumHash,
   hashDelta(network, _consumed, sent, items, added, out) {
-    // `added` is reused and only its first `n` entries count: setting its length per call was a runtime call (2% of a run).
+    // `added` is reused and only its first `n` entries count: setting its length per call was a runtime call (2% of a
+    // run).
     let n = 0;
     for (let k = 0; k < sent.length; k++) {
       const env = sent[k]!;

@@ -27,7 +27,9 @@ export function nodeReplacer(ids: readonly NodeId[]): NodeReplacer {
   return new Function("n", "i", "v", `return { ${fields} };`) as NodeReplacer;
 }
 
-/** Builds a nodes record from the node states by position in `ids` (as `nodeReplacer`: one literal of a fixed shape). */
+/**
+ * Builds a nodes record from the node states by position in `ids` (as `nodeReplacer`: one literal of a fixed shape).
+ */
 export function nodeBuilder(ids: readonly NodeId[]): (states: readonly unknown[]) => Record<NodeId, unknown> {
   const fields = ids.map((id, i) => `${JSON.stringify(id)}: a[${i}]`).join(", ");
   // eslint-disable-next-line @typescript-eslint/no-implied-eval -- compiled once per protocol (see the file comment)

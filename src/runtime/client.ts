@@ -31,7 +31,10 @@ import { openTransport, type Transport, type TransportKind } from "./transport.j
 export type Outcome =
   { readonly type: "ok"; readonly value: unknown } | { readonly type: "fail" } | { readonly type: "info" };
 
-/** How long an operation may take in all before it ends as `info`: an attempt outlasts an election, an operation survives a few. */
+/**
+ * How long an operation may take in all before it ends as `info`: an attempt outlasts an election, an operation
+ * survives a few.
+ */
 const DEFAULT_DEADLINE_MS = 2000;
 
 interface Pending {

@@ -94,7 +94,10 @@ export class Cluster {
   private readonly cleanup = () => this.killAll();
   /** Node restarts and kills so far. */
   kills = 0;
-  /** SIGKILLs by node: the nemesis's and those at `stop` of nodes that did not stop in time. Their input logs end without an end record. */
+  /**
+   * SIGKILLs by node: the nemesis's and those at `stop` of nodes that did not stop in time. Their input logs end
+   * without an end record.
+   */
   readonly killsByNode: Record<string, number> = {};
   /** Nodes that died outside `kill` and `stop`, in order. */
   readonly deaths: NodeDeath[] = [];

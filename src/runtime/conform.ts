@@ -294,7 +294,8 @@ function replayNode(
     const at = lines[i]!;
     const parsed = parseLine(at.text);
     if (parsed === undefined) {
-      // A torn line: the node was killed while writing it. It ends the log or its session (a boot follows in the same file).
+      // A torn line: the node was killed while writing it. It ends the log or its session (a boot follows in the same
+      // file).
       const next = lines[i + 1];
       const torn =
         next === undefined ||

@@ -25,7 +25,10 @@ export interface Learned {
   readonly recording: Set<string>;
 }
 
-/** How much the walks explore: every message of the catalogue's client-server models, in about 0.1 s (each node process learns it at start). */
+/**
+ * How much the walks explore: every message of the catalogue's client-server models, in about 0.1 s (each node process
+ * learns it at start).
+ */
 const WALKS = 40;
 const STEPS = 40;
 

@@ -88,7 +88,9 @@ function parseRecord(line: string): DurableRecord | undefined {
   return value;
 }
 
-/** Applies `record` to `fields` in place (every array in `fields` comes from this file's own JSON, so none is shared). */
+/**
+ * Applies `record` to `fields` in place (every array in `fields` comes from this file's own JSON, so none is shared).
+ */
 function apply(fields: Record<string, unknown>, record: DurableRecord): Record<string, unknown> {
   Object.assign(fields, record.set);
   for (const [field, { keep, add }] of Object.entries(record.extend ?? {})) {

@@ -244,7 +244,10 @@ export class NodeHost {
     this.counters[this.step(input, from, { kind: "message", fromClient }) === "threw" ? "rejected" : "delivered"]++;
   }
 
-  /** Runs the reducer on one input: whether it was enabled, or threw (a timer's error is counted in `reducerErrors` only). */
+  /**
+   * Runs the reducer on one input: whether it was enabled, or threw (a timer's error is counted in `reducerErrors`
+   * only).
+   */
   private step(
     input: unknown,
     from: string | undefined,

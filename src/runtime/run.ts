@@ -119,7 +119,10 @@ export interface RunSummary {
   readonly deaths: readonly NodeDeath[];
   /** Restarts that failed: the node stayed down from then on (or until the final restart). */
   readonly failedRestarts: readonly FailedRestart[];
-  /** The run's clock, in ms from the start of the workload: the planned end (--duration), the grace after it, and the actual end (every node stopped). */
+  /**
+   * The run's clock, in ms from the start of the workload: the planned end (--duration), the grace after it, and the
+   * actual end (every node stopped).
+   */
   readonly timing: { readonly plannedEndMs: number; readonly graceMs: number; readonly endedMs: number };
   /** SIGKILLs by node (the nemesis's, and at the end of nodes that did not stop in time). */
   readonly killsByNode: Readonly<Record<string, number>>;
@@ -507,7 +510,9 @@ export async function runCluster(options: RunOptions): Promise<RunSummary> {
   }
 }
 
-/** A slot's next operation: the workload's `next`, or a random one of the role's choices (none offered: skip this turn). */
+/**
+ * A slot's next operation: the workload's `next`, or a random one of the role's choices (none offered: skip this turn).
+ */
 function nextInput(
   binding: RuntimeBinding,
   clients: Clients,

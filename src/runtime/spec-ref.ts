@@ -30,7 +30,8 @@ export async function loadSpecRef(ref: SpecRef): Promise<Spec<unknown>> {
   let module: Record<string, unknown>;
   if (ref.aliases !== undefined) {
     const { createJiti } = await import("jiti");
-    // The transpile cache on disk: every node process (and each restart) loads the same file, 2 s each without it on a busy machine.
+    // The transpile cache on disk: every node process (and each restart) loads the same file, 2 s each without it on a
+    // busy machine.
     const jiti = createJiti(import.meta.url, { fsCache: true, moduleCache: false, alias: { ...ref.aliases } });
     module = await jiti.import<Record<string, unknown>>(ref.module);
   } else {

@@ -182,7 +182,8 @@ describe("random strategy: two-phase commit", () => {
   it("stops at --max-states and --timeout", () => {
     const states = checkSpec(twoPhaseCommit, { strategy: "random", seed: 1, maxStates: 10 });
     expect([states.result, states.limit, states.distinctStates]).toEqual(["incomplete", "max-states", 10]);
-    // A virtual clock (1 ms per read): the walk reads it every 1,024 steps and stops at the first read past the deadline.
+    // A virtual clock (1 ms per read): the walk reads it every 1,024 steps and stops at the first read past the
+    // deadline.
     const { result: time, reads } = withVirtualClock(() =>
       checkSpec(twoPhaseCommit, { strategy: "random", seed: 1, params: { rms: 7 }, runs: 1e9, timeoutMs: 200 }),
     );

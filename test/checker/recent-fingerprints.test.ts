@@ -18,7 +18,8 @@ describe("RecentFingerprints", () => {
 
   it("keeps the last fingerprint per slot, and a store that forgot it from the cache still has it", () => {
     const recent = new RecentFingerprints();
-    // Same cache slot: the slot is the top 16 bits of imul(lo, 0x85ebca6b) ^ hi, so hi differing in the low bits collides.
+    // Same cache slot: the slot is the top 16 bits of imul(lo, 0x85ebca6b) ^ hi, so hi differing in the low bits
+    // collides.
     recent.add(7, 5);
     recent.add(6, 5);
     expect([recent.has(7, 5), recent.has(6, 5)]).toEqual([false, true]);

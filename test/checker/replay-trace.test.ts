@@ -70,7 +70,8 @@ describe("replayTrace: divergence", () => {
       reason: "the trace has no steps",
       diff: [],
     });
-    // {n: 5, tag: "y"} differs from the first initial state in both fields, from the other two in `tag` only: the first of those is shown.
+    // {n: 5, tag: "y"} differs from the first initial state in both fields, from the other two in `tag` only: the first
+    // of those is shown.
     expect(replay(at([null, { n: 5, tag: "y" }]))).toEqual({
       result: "diverged",
       step: 0,
@@ -331,7 +332,9 @@ describe("replayTrace: properties", () => {
 });
 
 type Light = { readonly on: boolean; readonly k: number };
-/** Toggle flips the light; Bump raises k to 1; Stay loops in place. Each liveness property fails on a different lasso. */
+/**
+ * Toggle flips the light; Bump raises k to 1; Stay loops in place. Each liveness property fails on a different lasso.
+ */
 function lights(fairness?: { weak?: string[]; strong?: string[] }) {
   return defineSpec({
     name: "lights",

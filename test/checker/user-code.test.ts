@@ -381,7 +381,8 @@ describe("check on a user's bad specs", () => {
 
   it("an unbounded spec ends with exit 3 and a report when memory runs short", async () => {
     // A small --max-memory stands in for a small machine: the search must stop with its report, not crash. The queue
-    // spills to disk, so the fingerprint store filling the budget is what stops it (without the flag: half the machine).
+    // spills to disk, so the fingerprint store filling the budget is what stops it (without the flag: half the
+    // machine).
     const r = await spawnCli(["check", unbounded, "--max-memory", "4"], {});
     expect(r.code).toBe(3);
     expect(r.stdout).toMatch(

@@ -66,7 +66,10 @@ class FakeClock implements Clock {
   }
 }
 
-/** A backend that fails (500), answers (200 "ok N" on its N-th hit), or holds its answers until released; it notes the time of each hit. */
+/**
+ * A backend that fails (500), answers (200 "ok N" on its N-th hit), or holds its answers until released; it notes the
+ * time of each hit.
+ */
 class Backend {
   mode: "fail" | "ok" | "hold" = "fail";
   readonly hits: number[] = [];
@@ -131,7 +134,10 @@ const circuitOpen: Answer = { status: 503, body: '{"error":"circuit open"}', ret
 const rateLimited: Answer = { status: 429, body: '{"error":"rate limited"}', retryAfter: "1" };
 const gaveUp: Answer = { status: 502, body: '{"error":"backend failed after 3 attempts"}', retryAfter: undefined };
 
-/** A second per tick; bursts of 3, one more request per second; trips after 3 failures, cooldown 4 s, 1 trial; 3 attempts, backoff 1 s then 2 s. */
+/**
+ * A second per tick; bursts of 3, one more request per second; trips after 3 failures, cooldown 4 s, 1 trial; 3
+ * attempts, backoff 1 s then 2 s.
+ */
 const config: GuardConfig = {
   limiter: { capacity: 3, rate: 1 },
   breaker: { threshold: 3, cooldown: 4, probes: 1 },

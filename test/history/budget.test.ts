@@ -18,7 +18,9 @@ import type { HistoryEvent } from "../../src/history/index.js";
 import { generateRegisterHistory, prng } from "./support/generate.js";
 import { withVirtualClock } from "../support/virtual-clock.js";
 
-/** Writes of ten values, each overlapped by a read on another process, and single reads: many candidate writes per read. */
+/**
+ * Writes of ten values, each overlapped by a read on another process, and single reads: many candidate writes per read.
+ */
 function readsAndWrites(operations: number): HistoryEvent[] {
   const random = prng(1);
   const events: HistoryEvent[] = [];
@@ -104,7 +106,8 @@ describe("the budget clock", () => {
   });
 
   it("the session search looks at the clock after every complete choice, so a time limit holds however costly each choice is", () => {
-    // Each complete reads-from choice costs a consistency judgement of the whole history; the clock used to be read every 256 of them.
+    // Each complete reads-from choice costs a consistency judgement of the whole history; the clock used to be read
+    // every 256 of them.
     // A virtual clock (1 ms per read): the check stops within a few reads of its 300-read deadline. 100 operations are
     // enough to outlast it (800 took 47 s under mutation testing's instrumentation, past the test timeout).
     const { result: report, reads } = withVirtualClock(() =>
@@ -114,7 +117,8 @@ describe("the budget clock", () => {
     if (report.result !== "unknown") return;
     expect(report.reason).toBe("timeout");
     expect(reads).toBe(303);
-    // One clock read per complete choice: read every 256th, the same 300 reads would have let through 256 times as many.
+    // One clock read per complete choice: read every 256th, the same 300 reads would have let through 256 times as
+    // many.
     expect(report.message).toBe("stopped at the time limit after 299 reads-from choices");
   });
 

@@ -77,7 +77,8 @@ describe("the Porcupine corpus", () => {
     const report = checkLinearizability(parseCorpus("kv/c50-ok.txt").events, kvModel);
     expect(report.result).toBe("linearizable");
     if (report.result !== "linearizable") return;
-    // One configuration per operation: writes tried by the deadlines the gets show (completion order alone took 220,475, invocation order, Porcupine's, 169,794).
+    // One configuration per operation: writes tried by the deadlines the gets show (completion order alone took
+    // 220,475, invocation order, Porcupine's, 169,794).
     expect(report.configurations).toBe(1712);
     expect(report.witness.length).toBe(10);
     let operations = 0;

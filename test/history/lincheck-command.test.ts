@@ -65,7 +65,10 @@ describe("runLincheck", () => {
     expect(r.err.split("\n").filter(Boolean).length).toBe(3);
   });
 
-  /** The kv model without its guesses of when writes take effect: kv c50-ok then takes thousands of configurations per key. */
+  /**
+   * The kv model without its guesses of when writes take effect: kv c50-ok then takes thousands of configurations per
+   * key.
+   */
   const unguidedKv = (): string =>
     file(
       "unguided-kv.ts",
@@ -140,7 +143,8 @@ export default model;
     expect((await run([corpus("etcd/etcd_000.log")], { model: "queue" })).err).toBe(
       'interleave lincheck: unknown model "queue"; built-in models: register, kv (or a path to a .ts/.js module)\n',
     );
-    // A name on Object.prototype is no model either (it was taken for one, and failed as "model.init is not a function").
+    // A name on Object.prototype is no model either (it was taken for one, and failed as "model.init is not a
+    // function").
     expect(await run([corpus("etcd/etcd_000.log")], { model: "toString" })).toEqual({
       code: 2,
       out: "",
@@ -346,7 +350,8 @@ export default counter;
 });
 
 /**
- * Runs `body` with `performance.now()` reading 0 at its first call and `ms` at every later one. The check's budget clock
+ * Runs `body` with `performance.now()` reading 0 at its first call and `ms` at every later one. The check's budget
+ * clock
  * is the first reader, so the check lasts `ms`, and a progress report or a time limit falls due at its first look.
  */
 async function withClock<T>(ms: number, body: () => Promise<T>): Promise<T> {

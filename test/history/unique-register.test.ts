@@ -151,7 +151,8 @@ describe("50 processes, every written value distinct (the search alone gives up 
     expect(ops.filter((op) => op.f === "write" && op.status === "unknown").length).toBeGreaterThan(0);
     const report = checkLinearizability(history, registerModel, { timeoutMs: 60_000 });
     expect(report.result).toBe(c.expected);
-    // No configuration of the search: the polynomial check decided (a violation on a short history is explained by a bounded search).
+    // No configuration of the search: the polynomial check decided (a violation on a short history is explained by a
+    // bounded search).
     if (report.result === "linearizable") {
       expect(report.configurations).toBe(0);
       // Every definite operation, and the unknown-outcome writes some read observed.

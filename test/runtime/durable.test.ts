@@ -260,7 +260,8 @@ describe("DurableFile and readDurable", () => {
   });
 
   it("restores the last value of every field after any sequence of updates", () => {
-    // A field's next value: a number, null, a string, or an array built from the field's current array by append or truncate.
+    // A field's next value: a number, null, a string, or an array built from the field's current array by append or
+    // truncate.
     type Update = {
       field: "a" | "b" | "c";
       to:

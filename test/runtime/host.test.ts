@@ -98,7 +98,9 @@ const machine = fc.record({
   ),
 });
 
-/** Valid messages from a peer (RequestVote, RequestVoteResponse, AppendEntries, AppendEntriesResponse, InstallSnapshot). */
+/**
+ * Valid messages from a peer (RequestVote, RequestVoteResponse, AppendEntries, AppendEntriesResponse, InstallSnapshot).
+ */
 const peerMessage = fc.oneof(
   fc.record({ type: fc.constant("RequestVote"), term: smallCount, lastLogIndex: smallCount, lastLogTerm: smallCount }),
   fc.record({ type: fc.constant("RequestVoteResponse"), term: smallCount, granted: fc.boolean() }),
@@ -923,7 +925,10 @@ function sendAll(socket: Socket, port: number, frames: readonly (string | Uint8A
   ).then(() => undefined);
 }
 
-/** The client of the put after the fuzzing: a client id (c and digits) longer than any the fuzzer makes or a flipped byte reaches. */
+/**
+ * The client of the put after the fuzzing: a client id (c and digits) longer than any the fuzzer makes or a flipped
+ * byte reaches.
+ */
 const PUT_CLIENT = "c31415926";
 
 describe("a one-node Raft cluster process under fuzzed UDP datagrams", () => {

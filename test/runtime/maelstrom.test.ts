@@ -13,7 +13,9 @@ const raftRole = (node: MaelstromNode | undefined): string | undefined =>
 
 const bin = fileURLToPath(new URL("../../bin/interleave.js", import.meta.url));
 
-/** Feeds `lines` to `interleave maelstrom <spec>`, closes stdin, and collects stdout lines, stderr and the exit code. */
+/**
+ * Feeds `lines` to `interleave maelstrom <spec>`, closes stdin, and collects stdout lines, stderr and the exit code.
+ */
 function runNode(
   spec: string,
   lines: readonly string[],

@@ -67,7 +67,10 @@ describe("circuit-breaker: the breaker's steps", () => {
   });
 });
 
-/** The shortest number of steps to a step `prev -> next` where `happens` holds (BFS, as a violation of its negation), or null. */
+/**
+ * The shortest number of steps to a step `prev -> next` where `happens` holds (BFS, as a violation of its negation), or
+ * null.
+ */
 function stepsTo(
   model: Model<CircuitState>,
   happens: (prev: CircuitState, next: CircuitState) => boolean,
@@ -270,7 +273,8 @@ describe("circuit-breaker: liveness (eventuallyClosesAfterRecovery, --param live
     }
   });
 
-  // The cycle lets each caller probe once: weak fairness is per caller, and a loop where c1 could call but never does is not fair.
+  // The cycle lets each caller probe once: weak fairness is per caller, and a loop where c1 could call but never does
+  // is not fair.
   it("reopen-on-success probes the recovered service every cooldown and never closes: 5 steps, then a fair cycle of 8", () => {
     const r = checkSpec(circuitBreaker, { variant: "reopen-on-success" });
     expect([r.result, r.property, r.propertyKind, r.loopStart, r.distinctStates, r.generatedStates]).toEqual([

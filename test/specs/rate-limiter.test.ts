@@ -219,7 +219,8 @@ describe("rate-limiter: the sliding-window models", () => {
 
   it("both bounds are tight: some run admits exactly the budget in a window of each length up to `window`", () => {
     expect([1, 2, 3].map((w) => stepsToBudget("sliding-window-log", w))).toEqual([2, 3, 4]);
-    // A window of w ticks needs w - 1 ticks; the counter's 3 in 3 ticks: 2 on the last tick of window 0, one more two ticks later.
+    // A window of w ticks needs w - 1 ticks; the counter's 3 in 3 ticks: 2 on the last tick of window 0, one more two
+    // ticks later.
     expect([1, 2, 3].map((w) => stepsToBudget("sliding-window-counter", w))).toEqual([2, 3, 7]);
   });
 

@@ -14,7 +14,9 @@ export interface TempFolder {
   file(name: string, text: string): string;
 }
 
-/** A fresh folder named from `prefix`; call it where the test file's tests are collected, so its removal is registered. */
+/**
+ * A fresh folder named from `prefix`; call it where the test file's tests are collected, so its removal is registered.
+ */
 export function tempFolder(prefix: string): TempFolder {
   const path = mkdtempSync(join(tmpdir(), prefix));
   afterAll(() => rmSync(path, { recursive: true, force: true }));

@@ -103,7 +103,10 @@ const acquireReadThenWrite: Acquire = async (lock, me) => {
 const describeInput = (i: RegisterInput): string =>
   i.type === "read" ? "read" : i.type === "write" ? `write ${i.value}` : `cas ${i.expected} -> ${i.value}`;
 
-/** Two clients each try once to take the lock, work a while, and release; resolves with the most clients ever inside at once. */
+/**
+ * Two clients each try once to take the lock, work a while, and release; resolves with the most clients ever inside at
+ * once.
+ */
 function twoClients(acquire: Acquire) {
   return async (s: fc.Scheduler): Promise<number> => {
     const lock = new ScheduledService(lockRegister, s, { describe: describeInput });
@@ -221,7 +224,10 @@ const lockService: ServiceReducer<LockService, LockRequest, LockReply> = {
   },
 };
 
-/** A storage service on a write reducer (the spec's fencedWrite, or one that takes every write), recording each write as the spec's ghost does. */
+/**
+ * A storage service on a write reducer (the spec's fencedWrite, or one that takes every write), recording each write as
+ * the spec's ghost does.
+ */
 function storageService(
   write: (storage: FencedStorage, token: number) => WriteResult,
 ): ServiceReducer<StorageState, WriteRequest, boolean> {
@@ -310,7 +316,8 @@ describe("checkInterleavings on the lease spec's reducers", () => {
         e.failure,
       ) ?? [];
     expect([first, second].sort()).toEqual(["c1", "c2"]);
-    // The first holder acquired, the clock ticked past its lease, the second holder acquired and wrote, and only then did the first write arrive.
+    // The first holder acquired, the clock ticked past its lease, the second holder acquired and wrote, and only then
+    // did the first write arrive.
     const order = [...e.schedule.matchAll(/request (acquire c\d at \d|write c\d token \d)|(tick to \d)/g)].map(
       (m) => m[1] ?? m[2],
     );

@@ -4,7 +4,9 @@ import type { Operation } from "../operations.js";
 const MAX_GETS_SCANNED = 64;
 /** Characters of the gets' strings scanned per key, as a multiple of their total (beyond it, no more guesses). */
 const SCAN_BUDGET = 16;
-/** How far apart consecutive writes of the gets' strings are ranked, when their completions do not order them already. */
+/**
+ * How far apart consecutive writes of the gets' strings are ranked, when their completions do not order them already.
+ */
 const STEP = 1 / 1024;
 
 /**

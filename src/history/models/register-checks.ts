@@ -30,14 +30,20 @@ export function registerQuickViolation(ops: readonly Operation[]): QuickViolatio
 /** A possible write of a value (`op` null: the initial value). */
 type Setter = { op: Operation | null; call: number; end: number; value: string };
 
-/** One value's setters by invocation; best[i] (second[i]): the latest- (second-latest-) completing among the first i + 1. */
+/**
+ * One value's setters by invocation; best[i] (second[i]): the latest- (second-latest-) completing among the first i +
+ * 1.
+ */
 interface SetterPrefix {
   readonly calls: readonly number[];
   readonly best: readonly Setter[];
   readonly second: readonly (Setter | undefined)[];
 }
 
-/** The latest-completing setter of the observed value invoked before the observation completed, other than the observation itself. */
+/**
+ * The latest-completing setter of the observed value invoked before the observation completed, other than the
+ * observation itself.
+ */
 function latestWriter(prefix: SetterPrefix | undefined, obs: { op: Operation; end: number }): Setter | undefined {
   if (prefix === undefined) return undefined;
   let lo = 0;
@@ -191,7 +197,9 @@ interface WrittenIndex {
   readonly first: ReadonlyMap<string, { readonly at: number; readonly value: Json }>;
   /** distinct[i]: distinct values the register may hold after operations [0, i) (null included). */
   readonly distinct: Int32Array;
-  /** The first operation's key, and how many operations from the start have it (a window's start states cover one key). */
+  /**
+   * The first operation's key, and how many operations from the start have it (a window's start states cover one key).
+   */
   readonly key: string | undefined;
   readonly sameKey: number;
 }

@@ -101,7 +101,8 @@ export class ConfigMemo {
     this.fromOf[e] = from;
     this.lengthOf[e] = length;
     this.offsetOf[e] = this.top;
-    // Word loops, not `set(subarray)`: a subarray view per entry cost 7% of the search's time (kv c50-ok, 230,000 entries).
+    // Word loops, not `set(subarray)`: a subarray view per entry cost 7% of the search's time (kv c50-ok, 230,000
+    // entries).
     const arena = this.arena;
     const words = d.words;
     const top = this.top;

@@ -25,7 +25,9 @@ export interface PreparedPartition {
    * search applies them in order only.
    */
   readonly previousTwin: Int32Array;
-  /** The model's guess of when each operation takes effect at the latest ({@link AnyModel.deadlines}), if it has one. */
+  /**
+   * The model's guess of when each operation takes effect at the latest ({@link AnyModel.deadlines}), if it has one.
+   */
   readonly deadlines?: ArrayLike<number>;
   /**
    * 1 for unknown-outcome operations that may be applied any number of times

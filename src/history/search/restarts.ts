@@ -35,7 +35,8 @@ export function withRestarts(
     if (options.order !== undefined) return search(p, space, clock, options);
     const cap = options.maxConfigurations ?? Infinity;
     const orders: CandidateOrder[] = ["return", "call"];
-    // A linearization takes at least one configuration per operation: on a long partition the first round gets a few per operation.
+    // A linearization takes at least one configuration per operation: on a long partition the first round gets a few
+    // per operation.
     let budget = Math.min(Math.max(FIRST_ROUND, PER_OPERATION * p.ops.length), cap);
     let configurations = 0;
     // Shared by the rounds: what one round fully explored fails in the next too.

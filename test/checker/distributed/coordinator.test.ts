@@ -185,7 +185,8 @@ describe.skipIf(binary === undefined)("the coordinator, with in-process workers"
       158,
       3,
     ]);
-    // A cap one partition's store reaches within a level: that worker stops the level there, so fewer states are generated.
+    // A cap one partition's store reaches within a level: that worker stops the level there, so fewer states are
+    // generated.
     const small = await distributed("two-phase-commit", { ...options, maxStates: 12 }, { workers: 2 });
     expect([small.result, small.limit, small.distinctStates, small.generatedStates, small.maxDepth]).toEqual([
       "incomplete",

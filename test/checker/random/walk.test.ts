@@ -36,7 +36,8 @@ function counts(r: ReturnType<typeof simulate>) {
 // The fingerprint table starts with 4,096 slots of 9 bytes (two 32-bit words and a flag byte): 36,864 bytes.
 describe("simulate: what a search counts", () => {
   it("an invariant broken in an initial state is found before any walk: a path of no steps", () => {
-    // Initial states 1 and 4: 4 breaks below3. A virtual clock (1 ms per read): the start, the search's end, the trace's.
+    // Initial states 1 and 4: 4 breaks below3. A virtual clock (1 ms per read): the start, the search's end, the
+    // trace's.
     const { result: r } = withVirtualClock(() => simulate(counterModel("below3", [1, 4]), { seed: 1, shrink: "none" }));
     expect(counts(r)).toEqual({
       result: "violation",
@@ -161,7 +162,8 @@ describe("simulate: what a search counts", () => {
   });
 
   it("reports progress at the limit checks once the interval has passed since the last report", () => {
-    // A virtual clock (1 ms per read): the start reads 1; the checks at steps 1,024, 2,048, 3,072 and 4,096 read 2 to 5;
+    // A virtual clock (1 ms per read): the start reads 1; the checks at steps 1,024, 2,048, 3,072 and 4,096 read 2 to
+    // 5;
     // with a report due every 2 ms, the checks at 3 and 5 report. The end reads 6.
     const seen: Progress[] = [];
     const { result: r, reads } = withVirtualClock(() =>

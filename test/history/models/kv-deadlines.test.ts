@@ -153,7 +153,8 @@ describe("kvDeadlines", () => {
     const ops: Operation[] = [];
     for (let i = 0; i < 30; i++) ops.push(op("append", i, 1000 + i, { input: `y${i}` }));
     ops.push(op("get", 30, 31, { output: "x".repeat(100_000) }), op("put", 32, 33, { input: "z" }));
-    // 16 * (65,536 + 100,000) = 2,648,576 characters: 26 scans fit. Those 26 appends go before the put; the rest get no guess.
+    // 16 * (65,536 + 100,000) = 2,648,576 characters: 26 scans fit. Those 26 appends go before the put; the rest get no
+    // guess.
     const deadlines = Array.from(kvDeadlines(ops));
     expect(deadlines.slice(0, 30)).toEqual([
       ...Array<number>(26).fill(33 - STEP / 2),

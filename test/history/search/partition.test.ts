@@ -8,7 +8,9 @@ import { operationsOf, type Operation } from "../../../src/history/operations.js
 import { prepare, preparePartitions, type PreparedPartition } from "../../../src/history/search/partition.js";
 import { pair } from "../support/serial.js";
 
-/** The tables of a partition, one string per operation: `id:unknown readOnly:bit:twin` (the twin by its local index). */
+/**
+ * The tables of a partition, one string per operation: `id:unknown readOnly:bit:twin` (the twin by its local index).
+ */
 function tables(p: PreparedPartition): string[] {
   return p.ops.map((o, i) => `${o.id}:${p.unknown[i]}${p.readOnly[i]}:${p.bit[i]}:${p.previousTwin[i]}`);
 }

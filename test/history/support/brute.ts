@@ -16,7 +16,9 @@ const realTime: Precedes = (a, b) => a.status !== "unknown" && a.end! < b.call;
 /** Program order: a definite operation precedes the later operations of its process. */
 const programOrder: Precedes = (a, b) => a.status !== "unknown" && a.process === b.process && a.call < b.call;
 
-/** Is there an order of all definite operations (and any subset of unknown ones) that respects `precedes` and the model? */
+/**
+ * Is there an order of all definite operations (and any subset of unknown ones) that respects `precedes` and the model?
+ */
 function bruteOrder(history: History, model: AnyModel, precedes: Precedes): boolean {
   const ignore = model.ignore ?? ignoreFailed;
   const ops = toOperations(history).filter((op) => !ignore(op));

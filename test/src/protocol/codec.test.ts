@@ -21,7 +21,9 @@ import {
 type Tick = { readonly type: "Tick" };
 type Msg = { readonly type: "Req" | "Ack"; readonly n: number };
 
-/** A client sends two requests (a timer resends the last one, once, and is armed again); the server acknowledges each. */
+/**
+ * A client sends two requests (a timer resends the last one, once, and is armed again); the server acknowledges each.
+ */
 const client = defineRole<
   { sent: number; acked: number; resent: boolean },
   { readonly type: "Send" } | Msg | Tick,
