@@ -164,6 +164,21 @@ describe("interleave CLI", () => {
     expect((await cli("check", "two-phase-commit", "--max-depth", "3")).code).toBe(3);
   });
 
+  it("random walks take their seed, runs and depth from the options, and print what repeats them", async () => {
+    const walk = ["check", "two-phase-commit", "--strategy", "random", "--seed", "12", "--max-depth", "5"];
+    const five = await cli(...walk, "--runs", "5", "--json", "-");
+    expect(five.code).toBe(3);
+    const report = JSON.parse(five.stdout);
+    expect([report.seed, report.runs, report.walkDepth, report.distinctStates, report.generatedStates]).toEqual([
+      12, 5, 5, 27, 65,
+    ]);
+    expect(five.stderr).toContain(
+      "\nsearch: interleave check two-phase-commit --param rms=3 --strategy random --seed 12 --runs 5 --max-depth 5\n",
+    );
+    const six = JSON.parse((await cli(...walk, "--runs", "6", "--json", "-")).stdout);
+    expect([six.runs, six.distinctStates, six.generatedStates]).toEqual([6, 40, 87]);
+  });
+
   it.each([
     [["check", "nope"], 'interleave: no spec named "nope"; specs: '],
     [
@@ -177,6 +192,10 @@ describe("interleave CLI", () => {
       "interleave: option '--param <name=value>' argument 'rms' is invalid. --param takes name=value, got \"rms\"",
     ],
     [["check", "two-phase-commit", "--max-states", "-1"], "interleave: "],
+    [
+      ["check", "two-phase-commit", "--max-states", "x2"],
+      "interleave: option '--max-states <n>' argument 'x2' is invalid. --max-states must be a positive integer, got \"x2\"",
+    ],
     [
       ["check", "two-phase-commit", "--timeout", "soon"],
       "interleave: option '--timeout <seconds>' argument 'soon' is invalid.",
@@ -401,15 +420,27 @@ describe("interleave CLI messages", () => {
   it("list ./file.ts shows a user's spec in full", async () => {
     const file = specFile(
       "counter.ts",
-      `import { defineSpec, int, invariant } from "interleave-check";
+      `import { bool, defineSpec, int, invariant, oneOf } from "interleave-check";
 export default defineSpec({
   name: "counter",
   description: "counts up to a bound",
-  params: { max: int(2, { min: 0, description: "highest count" }) },
+  params: {
+    max: int(2, { min: 0, description: "highest count" }),
+    step: int(1, { max: 3, description: "how far one Inc goes" }),
+    spare: int(0),
+    loud: bool(false),
+    mode: oneOf(["up", "down"], "up", { description: "which way" }),
+  },
   init: () => [{ n: 0 }],
   actions: { Inc: (s: { n: number }, p: { max: number }) => (s.n < p.max ? { n: s.n + 1 } : undefined) },
-  properties: { bounded: invariant((s: { n: number }, p: { max: number }) => s.n <= p.max, "never counts past max") },
-  variants: { "off-by-one": { description: "counts one past max", violates: "bounded", actions: { Inc: (s: { n: number }, p: { max: number }) => (s.n <= p.max ? { n: s.n + 1 } : undefined) } } },
+  properties: {
+    bounded: invariant((s: { n: number }, p: { max: number }) => s.n <= p.max, "never counts past max"),
+    small: invariant((s: { n: number }) => s.n < 100),
+  },
+  variants: {
+    "off-by-one": { description: "counts one past max", violates: "bounded", actions: { Inc: (s: { n: number }, p: { max: number }) => (s.n <= p.max ? { n: s.n + 1 } : undefined) } },
+    tiny: { description: "a smaller bound", params: { max: 1, mode: "down" } },
+  },
 });
 `,
     );
@@ -421,15 +452,44 @@ export default defineSpec({
         "",
         "params (--param name=value):",
         "  max=2 (int, at least 0): highest count",
+        "  step=1 (int, at most 3): how far one Inc goes",
+        "  spare=0 (int)",
+        "  loud=false (bool)",
+        "  mode=up (up|down): which way",
         "",
         "properties:",
         "  bounded (invariant): never counts past max",
+        "  small (invariant)",
         "",
         "variants (--variant name):",
         "  off-by-one: counts one past max (violates bounded)",
+        "  tiny [max=1, mode=down]: a smaller bound",
         "",
       ].join("\n"),
     );
+    // The JSON listing: a bound only where one is set, a description only where one is given.
+    const json = await cli("list", file, "--json");
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout)).toEqual({
+      name: "counter",
+      description: "counts up to a bound",
+      params: [
+        { name: "max", type: "int", default: 2, min: 0, description: "highest count" },
+        { name: "step", type: "int", default: 1, max: 3, description: "how far one Inc goes" },
+        { name: "spare", type: "int", default: 0 },
+        { name: "loud", type: "bool", default: false },
+        { name: "mode", type: "up|down", default: "up", description: "which way" },
+      ],
+      properties: [
+        { name: "bounded", kind: "invariant", description: "never counts past max" },
+        { name: "small", kind: "invariant" },
+      ],
+      variants: [
+        { name: "default", description: "counts up to a bound" },
+        { name: "off-by-one", description: "counts one past max", violates: "bounded" },
+        { name: "tiny", description: "a smaller bound", params: { max: 1, mode: "down" } },
+      ],
+    });
   });
 
   it("summaries separate thousands and say 1 step", async () => {
@@ -560,6 +620,11 @@ describe("interleave CLI usage errors", () => {
     const cores = availableParallelism();
     expect(await refused("check", spec, "--workers", String(cores + 1))).toBe(
       `interleave: --workers ${cores + 1} is more than the ${cores} cores of this machine; more threads than cores only slow the search down`,
+    );
+    // Together with --distributed, its options (and workers beyond this machine's cores) pass: the run goes on to the broker.
+    const nowhere = ["--distributed", "nats://127.0.0.1:1", "--workers", String(cores + 1)];
+    expect(await refused("check", spec, ...nowhere, "--no-spawn", "--run", "r", "--worker-silence", "3")).toBe(
+      "interleave: cannot reach the NATS broker at nats://127.0.0.1:1 (CONNECTION_REFUSED); start one (nats-server -a 127.0.0.1 -p 4222) or pass its URL to --distributed",
     );
     expect(await refused("run", "raft", "--nodes", "10", "--history", join(scratch.path, "h.jsonl"))).toBe(
       "interleave: --nodes must be at most 9",
