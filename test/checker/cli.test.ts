@@ -621,7 +621,7 @@ describe("interleave CLI usage errors", () => {
     expect(await refused("check", spec, "--workers", String(cores + 1))).toBe(
       `interleave: --workers ${cores + 1} is more than the ${cores} cores of this machine; more threads than cores only slow the search down`,
     );
-    // Together with --distributed, its options (and workers beyond this machine's cores) pass: the run goes on to the broker.
+    // With --distributed, its options (and more workers than this machine has cores) pass: on to the broker.
     const nowhere = ["--distributed", "nats://127.0.0.1:1", "--workers", String(cores + 1)];
     expect(await refused("check", spec, ...nowhere, "--no-spawn", "--run", "r", "--worker-silence", "3")).toBe(
       "interleave: cannot reach the NATS broker at nats://127.0.0.1:1 (CONNECTION_REFUSED); start one (nats-server -a 127.0.0.1 -p 4222) or pass its URL to --distributed",
@@ -642,6 +642,12 @@ describe("interleave CLI usage errors", () => {
         vi.stubEnv("JOB_COMPLETION_INDEX", index);
         expect(await refused("worker", ...broker)).toBe(needs);
       }
+      // A partition given either way passes: the worker goes on to the broker.
+      const unreachable =
+        "interleave: cannot reach the NATS broker at nats://127.0.0.1:1 (CONNECTION_REFUSED); start one (nats-server -a 127.0.0.1 -p 4222) or pass its URL to --distributed";
+      expect(await refused("worker", ...broker, "--partition", "0")).toBe(unreachable);
+      vi.stubEnv("JOB_COMPLETION_INDEX", "1");
+      expect(await refused("worker", ...broker)).toBe(unreachable);
     } finally {
       vi.unstubAllEnvs();
     }

@@ -276,6 +276,14 @@ describe("check on a user's bad specs", () => {
     expect(r.stdout).toContain('VIOLATION: x: invariant "noReducerThrows" is violated after 2 steps');
     expect(r.stdout).toMatch(/ {2}action Step threw: boom at two \(.*throws-action\.ts:7:\d+\)/);
     expect(r.stderr).toMatch(/^Error: boom at two\n {4}at /m);
+    // Without --debug, no stack; with --debug and no error in the spec's code, nothing more either.
+    const plain = await check(throwsAction);
+    expect([plain.code, plain.stderr]).toEqual([1, ""]);
+    const clean = await check(
+      spec("debug-clean", counters("(s[i]! >= 1 ? undefined : s.map((x, j) => (j === i ? 1 : x)))")),
+      "--debug",
+    );
+    expect([clean.code, clean.stderr]).toEqual([0, ""]);
   });
 
   it.each([
