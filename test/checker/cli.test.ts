@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { describe, expect, it, vi } from "vitest";
+import { runCli } from "../../checker/cli-index.js";
 import { cli } from "../support/cli.js";
 import { tempFolder } from "../support/temp-folder.js";
 
@@ -628,6 +629,52 @@ describe("interleave CLI usage errors", () => {
     );
     expect(await refused("run", "raft", "--nodes", "10", "--history", join(scratch.path, "h.jsonl"))).toBe(
       "interleave: --nodes must be at most 9",
+    );
+  });
+
+  it("an unexpected error is exit 2 with one line, and its stack with --debug or INTERLEAVE_DEBUG", async () => {
+    const failing = (thrown: unknown) => {
+      let stderr = "";
+      const io = {
+        stdout: () => {
+          throw thrown;
+        },
+        stderr: (t: string) => void (stderr += t),
+        progress: false,
+      };
+      return async (...args: string[]) => ({ code: await runCli(args, io), stderr });
+    };
+    expect(await failing(new Error("stdout closed\nmore"))("list")).toEqual({
+      code: 2,
+      stderr: "interleave: internal error (please report it): stdout closed (--debug prints the stack)\n",
+    });
+    expect(await failing("a string")("list")).toEqual({
+      code: 2,
+      stderr: "interleave: internal error (please report it): a string (--debug prints the stack)\n",
+    });
+    const debug = await failing(new Error("stdout closed"))(
+      "check",
+      "two-phase-commit",
+      "--max-states",
+      "5",
+      "--debug",
+    );
+    expect(debug.code).toBe(2);
+    expect(debug.stderr).toMatch(
+      /^interleave: internal error \(please report it\): stdout closed\nError: stdout closed\n {4}at /,
+    );
+    vi.stubEnv("INTERLEAVE_DEBUG", "1");
+    try {
+      const env = await failing(new Error("stdout closed"))("list");
+      expect(env.stderr).toMatch(/\(--debug prints the stack\)\nError: stdout closed\n {4}at /);
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+
+  it("run takes up to 9 nodes", async () => {
+    expect(await refused("run", "nope", "--nodes", "9", "--history", join(scratch.path, "h.jsonl"))).toMatch(
+      /^interleave: no spec named "nope"/,
     );
   });
 
