@@ -25,6 +25,11 @@ export interface IncrementalStats {
   readonly eventsProcessed: number;
   /** Events found in the cache. */
   readonly eventsReused: number;
+  /**
+   * Configurations kept by the completions processed, summed: the size of
+   * each new frontier (what deduplication and pruning keep small).
+   */
+  readonly configurations: number;
 }
 
 /** A linearizability checker that remembers the work done on every prefix it has seen. */
@@ -121,6 +126,7 @@ class Incremental implements IncrementalChecker {
   private serials = 0;
   private processed = 0;
   private reused = 0;
+  private configurations = 0;
   private readonly stateIds = new Map<unknown, number>();
   private readonly states: unknown[] = [];
   private readonly transitions = new Map<string, readonly number[]>();
@@ -137,7 +143,12 @@ class Incremental implements IncrementalChecker {
   }
 
   get stats(): IncrementalStats {
-    return { cachedPrefixes: this.nodes, eventsProcessed: this.processed, eventsReused: this.reused };
+    return {
+      cachedPrefixes: this.nodes,
+      eventsProcessed: this.processed,
+      eventsReused: this.reused,
+      configurations: this.configurations,
+    };
   }
 
   clear(): void {
@@ -192,18 +203,22 @@ class Incremental implements IncrementalChecker {
     return { ...base, durationMs: performance.now() - start, result: "linearizable", witness: [] };
   }
 
-  /** Follows the trie along the history, extending it where needed. */
-  private walk(history: History): { node: TrieNode } {
+  /**
+   * Follows the trie along the history, extending it where needed. A full
+   * cache is emptied once per walk: the history's own path is then kept
+   * whole, even when it is longer than the limit.
+   */
+  private walk(history: History, emptied = false): { node: TrieNode } {
     let node = this.root;
     for (let i = 0; i < history.length; i++) {
       const event = history[i]!;
       const key = eventKey(event);
       let child = node.children.get(key);
       if (child === undefined) {
-        if (this.nodes >= this.maxNodes) {
+        if (this.nodes >= this.maxNodes && !emptied) {
           // Keep memory bounded: forget everything and recompute this history from scratch.
           this.clear();
-          return this.walk(history);
+          return this.walk(history, true);
         }
         child = this.step(node, event, i);
         node.children.set(key, child);
@@ -291,6 +306,7 @@ class Incremental implements IncrementalChecker {
         violated: false,
         fallback: true,
       };
+    this.configurations += next.configs.length;
     const frontiers = new Map(parent.frontiers);
     frontiers.set(op.partition, next);
     return {

@@ -264,16 +264,16 @@ describe("the incremental checker", () => {
     const checker = createIncrementalChecker(registerModel);
     const h = serial([0, "write", "", 1], [1, "read", "", 1], [0, "write", "", 2]).map(({ key: _key, ...e }) => e);
     expect(checker.check(h.slice(0, 4)).result).toBe("linearizable");
-    expect(checker.stats).toEqual({ cachedPrefixes: 5, eventsProcessed: 4, eventsReused: 0 });
+    expect(checker.stats).toEqual({ cachedPrefixes: 5, eventsProcessed: 4, eventsReused: 0, configurations: 2 });
     expect(checker.check(h).result).toBe("linearizable");
-    expect(checker.stats).toEqual({ cachedPrefixes: 7, eventsProcessed: 6, eventsReused: 4 });
+    expect(checker.stats).toEqual({ cachedPrefixes: 7, eventsProcessed: 6, eventsReused: 4, configurations: 3 });
     const stale: HistoryEvent[] = [
       ...h,
       { type: "invoke", process: 1, f: "read", value: null },
       { type: "ok", process: 1, f: "read", value: 1 },
     ];
     expect(checker.isLinearizable(stale)).toBe(false);
-    expect(checker.stats).toEqual({ cachedPrefixes: 9, eventsProcessed: 8, eventsReused: 10 });
+    expect(checker.stats).toEqual({ cachedPrefixes: 9, eventsProcessed: 8, eventsReused: 10, configurations: 3 });
     // the violation is explained by a full search
     const report = checker.check(stale);
     expect(report.result === "violation" && report.violations[0]!.stuck.length).toBe(1);
