@@ -1,8 +1,9 @@
 // Lint: typescript-eslint's type-aware recommended rules over every TypeScript
 // file the project compiles, and the recommended JavaScript rules over the
 // scripts (bin, bench, stryker, the explorer's browser code). Formatting is
-// prettier's job (see .prettierrc.json). Every disable comment says why
-// (eslint-comments' require-description) and is paired and scoped.
+// prettier's job (see .prettierrc.json); the linter holds comments to its
+// width. Every disable comment says why (eslint-comments' require-description)
+// and has its matching enable, unless it covers the whole file.
 import comments from "@eslint-community/eslint-plugin-eslint-comments/configs";
 import js from "@eslint/js";
 import stylistic from "@stylistic/eslint-plugin";
