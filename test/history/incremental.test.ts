@@ -14,6 +14,7 @@ import {
   type HistoryEvent,
   type Json,
 } from "../../src/history/index.js";
+import { pair } from "./support/serial.js";
 
 type Kind = HistoryEvent["type"];
 const event = (type: Kind, process: number | string, f: string, value: Json, key?: string): HistoryEvent => ({
@@ -23,16 +24,10 @@ const event = (type: Kind, process: number | string, f: string, value: Json, key
   value,
   ...(key === undefined ? {} : { key }),
 });
-/** A write of `v` by `p`, invoked and completed as `end`. */
-const write = (p: number, v: number, end: Kind = "ok", key?: string) => [
-  event("invoke", p, "write", v, key),
-  event(end, p, "write", end === "info" ? null : v, key),
-];
+/** A write of `v` by `p`, completed as `end`. */
+const write = (p: number, v: number, end: "ok" | "fail" | "info" = "ok", key?: string) => pair(p, "write", key, v, end);
 /** A read by `p` that returns `v`. */
-const read = (p: number, v: Json, key?: string) => [
-  event("invoke", p, "read", null, key),
-  event("ok", p, "read", v, key),
-];
+const read = (p: number, v: Json, key?: string) => pair(p, "read", key, v);
 
 describe("the incremental checker", () => {
   it("processes each event once and reuses the prefixes it has seen", () => {

@@ -14,28 +14,19 @@ import {
   type Json,
   type Operation,
 } from "../../src/history/index.js";
+import { pair } from "./support/serial.js";
 
-const event = (type: HistoryEvent["type"], process: number, f: string, value: Json, key?: string): HistoryEvent => ({
-  type,
-  process,
-  f,
-  value,
-  ...(key === undefined ? {} : { key }),
-});
-/** One operation by `p`, invoked with `input` and completed ok with `output`. */
-const op = (p: number, f: string, input: Json, output: Json, key?: string) => [
-  event("invoke", p, f, input, key),
-  event("ok", p, f, output, key),
-];
+/** One operation by `p` (a read's or get's invocation carries no value). */
+const op = (p: number, f: string, value: Json, key?: string) => pair(p, f, key, value);
 
 describe("partitions", () => {
   // Key "a" is linearizable, "b" and "c" are not; "c" has one operation, so it is checked first.
   const history = [
-    ...op(0, "put", "x", "x", "a"),
-    ...op(1, "put", "x", "x", "b"),
-    ...op(1, "get", null, "x", "a"),
-    ...op(1, "get", null, "y", "b"),
-    ...op(2, "get", null, "z", "c"),
+    ...op(0, "put", "x", "a"),
+    ...op(1, "put", "x", "b"),
+    ...op(1, "get", "x", "a"),
+    ...op(1, "get", "y", "b"),
+    ...op(2, "get", "z", "c"),
   ];
 
   it("each key is checked on its own; the summaries and violations come in key order", () => {
@@ -76,7 +67,7 @@ describe("partitions", () => {
 
 describe("a model's exact decision", () => {
   // Serial: write 1, read 1, write 2; each operation's id is its place.
-  const history = [...op(0, "write", 1, 1), ...op(1, "read", null, 1), ...op(0, "write", 2, 2)];
+  const history = [...op(0, "write", 1), ...op(1, "read", 1), ...op(0, "write", 2)];
   const deciding = (order: (ops: readonly Operation[]) => Operation[]): AnyModel => ({
     ...registerModel,
     name: "deciding",
@@ -110,7 +101,7 @@ describe("a model's exact decision", () => {
       step: (side: number, o) => (o.f === "flip" ? [0, 1] : o.output === side ? [side] : []),
       decide: (partition) => ({ kind: "linearizable", order: [...partition] }),
     };
-    const flipThenRead = (side: number) => [...op(0, "flip", null, null), ...op(1, "read", null, side)];
+    const flipThenRead = (side: number) => [...op(0, "flip", null), ...op(1, "read", side)];
     for (const side of [0, 1]) {
       const report = checkLinearizability(flipThenRead(side), coin);
       expect([report.result, report.configurations]).toEqual(["linearizable", 0]);
@@ -120,7 +111,7 @@ describe("a model's exact decision", () => {
   });
 
   it("a decision of violation is explained by the search's longest partial linearization", () => {
-    const bad = [...op(0, "write", 1, 1), ...op(1, "read", null, 2)];
+    const bad = [...op(0, "write", 1), ...op(1, "read", 2)];
     const claims: AnyModel = {
       ...registerModel,
       decide: (partition) => ({ kind: "violation", message: "read 2 was never written", operations: [partition[1]!] }),
