@@ -192,7 +192,8 @@ describe("findLasso agrees with a brute-force reference", () => {
         expect(lasso.kind).toBe(g.properties[violated]!.kind);
         expect(flaw(g, violated, lasso)).toBeUndefined();
       }),
-      { numRuns: 2000 },
+      // A fixed seed: the same graphs every run, so a mutant is caught or not the same way each time.
+      { numRuns: 2000, seed: 1 },
     );
   });
 
