@@ -1,0 +1,120 @@
+/**
+ * The exhaustive search's budget (time, interruption, the data's memory) and
+ * the spill policy it gives its queue, on their own: the searches that hit
+ * these limits for real (test/checker/spill.test.ts) take seconds and cannot
+ * pin every message.
+ */
+import { totalmem } from "node:os";
+import { describe, expect, it } from "vitest";
+import { Budget, defaultMemoryLimit, guardOptions, queueBudget, spillPolicy } from "../../checker/explore.js";
+import type { Model } from "../../src/index.js";
+
+const MiB = 2 ** 20;
+const store = { bytes: 3 * MiB, states: 12_345, what: "the fingerprint store" };
+
+describe("Budget", () => {
+  it("reads an abort before a passed deadline, and neither is a limit until it happens", () => {
+    expect(new Budget({}).exceeded(false)).toBeUndefined();
+    expect(new Budget({ timeoutMs: 60_000 }).exceeded(true)).toBeUndefined();
+    // A deadline already past at the first check, whatever the clock's resolution.
+    expect(new Budget({ timeoutMs: -1 }).exceeded(false)).toBe("timeout");
+    const abort = new AbortController();
+    const budget = new Budget({ timeoutMs: -1, signal: abort.signal });
+    expect(budget.exceeded(false)).toBe("timeout");
+    abort.abort();
+    expect(budget.exceeded(false)).toBe("interrupted");
+  });
+
+  it("stops for the store only past --max-memory, saying how much it needs, for how many states, and what to do", () => {
+    const budget = new Budget({ maxMemoryBytes: 3 * MiB });
+    expect(budget.maxMemory).toBe(3 * MiB);
+    expect(budget.storeExceeded(store)).toBeUndefined();
+    expect(budget.memoryNote).toBeUndefined();
+    expect(budget.storeExceeded({ ...store, bytes: 3 * MiB + 1 })).toBe("max-memory");
+    expect(budget.memoryNote).toBe(
+      "the fingerprint store alone needs 3.00 MiB for 12,345 states, more than --max-memory (3.00 MiB); the queue " +
+        "spills to disk, the store cannot: raise --max-memory",
+    );
+    // The first reason stays: it is the one the report gives.
+    expect(budget.outOfMemory("a later reason")).toBe("max-memory");
+    expect(budget.memoryNote).toContain("12,345 states");
+  });
+
+  it("without --max-memory, the budget is half the machine's memory, and the message says so", () => {
+    const half = defaultMemoryLimit();
+    // A container's limit counts when it is below the machine's memory (no limit reads as 0 or as 2^64).
+    const constrained = (process as { constrainedMemory?: () => number | undefined }).constrainedMemory?.() ?? 0;
+    const limit = constrained > 0 && constrained < totalmem() ? constrained : totalmem();
+    expect(half).toBe(Math.floor(limit / 2));
+    const budget = new Budget({});
+    expect(budget.maxMemory).toBe(half);
+    expect(budget.storeExceeded({ ...store, bytes: half + 1 })).toBe("max-memory");
+    expect(budget.memoryNote).toBe(
+      `the fingerprint store alone needs ${((half + 1) / MiB).toFixed(2)} MiB for 12,345 states, more than the ` +
+        `default memory budget (${(half / MiB).toFixed(2)} MiB, half the physical memory; --max-memory sets it); ` +
+        "the queue spills to disk, the store cannot: raise --max-memory",
+    );
+  });
+
+  it("keeps the largest resident set read, and a fresh budget is not pressed for memory", () => {
+    const budget = new Budget({});
+    expect(budget.peakRss).toBeGreaterThan(0);
+    // As if the process had been smaller at the start: the next reading of the resident set raises the peak.
+    budget.peakRss = 1;
+    expect(budget.exceeded(true)).toBeUndefined();
+    expect(budget.peakRss).toBeGreaterThan(1);
+    expect(budget.pressed).toBe(false);
+  });
+});
+
+describe("the queue's budget and spill policy", () => {
+  it("is --max-queue-bytes when given, else what --max-memory leaves after the store", () => {
+    const budget = new Budget({ maxMemoryBytes: 5 * MiB });
+    expect(queueBudget({}, budget)).toEqual({ kind: "after-store", memoryBytes: 5 * MiB });
+    expect(queueBudget({ maxQueueBytes: 1234 }, budget)).toEqual({ kind: "fixed", bytes: 1234 });
+  });
+
+  it("passes on only the guard and coverage options that were given", () => {
+    // Strictly: an option given as undefined would override a default where these are spread.
+    expect(guardOptions({})).toStrictEqual({});
+    expect(guardOptions({ guards: false, coverage: false })).toStrictEqual({ guards: false });
+    expect(guardOptions({ guards: true, coverage: true, maxStates: 5 })).toStrictEqual({
+      guards: true,
+      coverage: true,
+    });
+  });
+
+  type S = { readonly x: number[] };
+  const calls: string[] = [];
+  const model = (own: { freeze?: boolean; adopt?: boolean }) =>
+    ({
+      ...(own.freeze ? { freeze: (s: S) => void calls.push(`freeze ${s.x[0]}`) } : {}),
+      ...(own.adopt ? { adopt: (s: S) => (calls.push(`adopt ${s.x[0]}`), { x: [...s.x, 0] }) } : {}),
+    }) as unknown as Model<S>;
+
+  it("revives a state read from disk with the model's adopt, then freezes it: the model's freeze, or a deep one", () => {
+    calls.length = 0;
+    const own = spillPolicy(model({ freeze: true, adopt: true }), { budgetBytes: () => 7 });
+    expect(own.revive({ x: [1] })).toEqual({ x: [1, 0] });
+    expect(calls).toEqual(["adopt 1", "freeze 1"]);
+    expect([own.budgetBytes(), own.prefix, "prefix" in own]).toEqual([7, undefined, false]);
+    const deep = spillPolicy(model({}), { budgetBytes: () => 7 }, undefined, "worker3");
+    const state = deep.revive({ x: [2] });
+    expect([Object.isFrozen(state), Object.isFrozen(state.x), deep.prefix]).toEqual([true, true, "worker3"]);
+    own.area.dispose();
+    deep.area.dispose();
+  });
+
+  it("with the guards off, only adopts (nothing is frozen)", () => {
+    calls.length = 0;
+    const adopting = spillPolicy(model({ freeze: true, adopt: true }), { guards: false, budgetBytes: () => 1 });
+    expect(Object.isFrozen(adopting.revive({ x: [3] }))).toBe(false);
+    expect(calls).toEqual(["adopt 3"]);
+    const plain = spillPolicy(model({}), { guards: false, budgetBytes: () => 1 });
+    const state = { x: [4] };
+    expect(plain.revive(state)).toBe(state);
+    expect(Object.isFrozen(state)).toBe(false);
+    adopting.area.dispose();
+    plain.area.dispose();
+  });
+});
