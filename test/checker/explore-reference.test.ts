@@ -16,6 +16,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { checkSpec } from "../../checker/index.js";
+import { twoPhaseCommit } from "../../specs/two-phase-commit.js";
 import { atTermination, defineSpec, invariant, onEveryStep, sometimes } from "../../src/index.js";
 
 interface Graph {
@@ -202,5 +203,33 @@ describe("the exhaustive search agrees with a naive breadth-first reference", ()
       }),
       { numRuns: 500, seed: 2 },
     );
+  });
+});
+
+describe("a protocol's successors known by fingerprint alone (the probe) count as if built", () => {
+  // With no action property, coverage or liveness to feed, the search lets the protocol model offer a successor's
+  // fingerprint before building it; with coverage on, every successor is built. The counts must not tell them apart.
+  const counts = (r: ReturnType<typeof checkSpec>) => [
+    r.result,
+    r.property,
+    r.distinctStates,
+    r.generatedStates,
+    r.maxDepth,
+    r.trace?.length ?? 0,
+  ];
+
+  it("two-phase commit, safety only: 288 states, 1,146 generated, depth 10, probed or built", () => {
+    const probed = checkSpec(twoPhaseCommit, { properties: ["typeOK", "consistent"] });
+    expect(counts(probed)).toEqual(["ok", null, 288, 1146, 10, 0]);
+    expect(counts(checkSpec(twoPhaseCommit, { properties: ["typeOK", "consistent"], coverage: true }))).toEqual(
+      counts(probed),
+    );
+  });
+
+  it("and the same violation, counts and trace when a variant breaks consistency", () => {
+    const options = { variant: "commit-without-all-prepared", properties: ["consistent"] };
+    const probed = checkSpec(twoPhaseCommit, options);
+    expect(counts(probed)).toEqual(["violation", "consistent", 51, 80, 3, 4]);
+    expect(counts(checkSpec(twoPhaseCommit, { ...options, coverage: true }))).toEqual(counts(probed));
   });
 });
