@@ -1,7 +1,7 @@
 /**
  * The exhaustive search against a naive reference on small random specs.
  *
- * Each spec is a graph: states are node numbers, each of three actions maps
+ * Each spec is a graph: states are node numbers, each of one to three actions maps
  * a node to another or is disabled there, and its properties are sets of
  * nodes (invariants, a `sometimes`, an `atTermination`), a set of forbidden
  * steps (`onEveryStep`), an optional constraint and deadlock check. The
