@@ -8,7 +8,8 @@ import { describe, expect, it } from "vitest";
 import { Properties, Successors } from "../../checker/expander.js";
 import { explore } from "../../checker/explore.js";
 import { checkSpec } from "../../checker/index.js";
-import { atTermination, choose, defineSpec, invariant, type Model } from "../../src/index.js";
+import { atTermination, choose, defineSpec, invariant } from "../../src/index.js";
+import { lineModel } from "./support/line-model.js";
 
 type N = { readonly n: number };
 
@@ -169,22 +170,7 @@ describe("faults and properties", () => {
   });
 
   it("an error outside the user's code is the checker's: it is thrown, not reported", () => {
-    const model: Model<number> = {
-      spec: "broken",
-      variant: "default",
-      params: {},
-      properties: [],
-      deadlock: false,
-      initStates: () => [0],
-      fingerprint: (s, out) => {
-        out.hi = s;
-        out.lo = s;
-      },
-      successors: () => {
-        throw new Error("a bug in a model");
-      },
-      withinConstraint: () => true,
-    };
+    const model = lineModel(10, { at: 0, error: new Error("a bug in a model") });
     expect(() => explore(model, "fifo")).toThrow("a bug in a model");
   });
 });

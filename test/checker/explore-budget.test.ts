@@ -16,6 +16,7 @@ import {
   spillPolicy,
 } from "../../checker/explore.js";
 import type { Progress } from "../../checker/strategy.js";
+import { lineModel } from "./support/line-model.js";
 import type { Model } from "../../src/index.js";
 
 const MiB = 2 ** 20;
@@ -128,34 +129,10 @@ describe("the queue's budget and spill policy", () => {
   });
 });
 
-/**
- * A line of states 0 -> 1 -> ... -> `last`, as a bare model; `fail` may make the step at one state throw an error
- * of the checker's own (not the user's: the model is not wrapped by the spec layer).
- */
-function line(last: number, fail?: { at: number; error: Error }): Model<number> {
-  return {
-    spec: "line",
-    variant: "default",
-    params: {},
-    properties: [],
-    deadlock: false,
-    initStates: () => [0],
-    fingerprint: (s, out) => {
-      out.hi = s;
-      out.lo = s * 7 + 1;
-    },
-    successors: (s, _fp, sink) => {
-      if (fail && s === fail.at) throw fail.error;
-      if (s < last) sink.push(s + 1, { hi: s + 1, lo: (s + 1) * 7 + 1 }, "Step");
-    },
-    withinConstraint: () => true,
-  };
-}
-
 describe("the search loop", () => {
   it("reports progress every 1,024 expansions once the interval has passed, with the counts of that moment", () => {
     const seen: Omit<Progress, "elapsedMs">[] = [];
-    const outcome = explore(line(3000), "fifo", {
+    const outcome = explore(lineModel(3000), "fifo", {
       progressIntervalMs: 0,
       onProgress: ({ elapsedMs: _, ...p }) => seen.push(p),
     });
@@ -168,8 +145,8 @@ describe("the search loop", () => {
   });
 
   it("the asynchronous search gives the same outcome and stops at --max-depth like the other", async () => {
-    const sync = explore(line(50), "fifo", { maxDepth: 20 });
-    const outcome = await exploreAsync(line(50), "fifo", { maxDepth: 20 });
+    const sync = explore(lineModel(50), "fifo", { maxDepth: 20 });
+    const outcome = await exploreAsync(lineModel(50), "fifo", { maxDepth: 20 });
     expect([outcome.result, outcome.result === "incomplete" && outcome.limit]).toEqual(["incomplete", "max-depth"]);
     expect([outcome.distinctStates, outcome.generatedStates, outcome.maxDepth]).toEqual([21, 21, 20]);
     expect([sync.distinctStates, sync.generatedStates, sync.maxDepth]).toEqual([21, 21, 20]);
@@ -177,7 +154,7 @@ describe("the search loop", () => {
 
   it("an array the machine cannot grow ends the search incomplete for memory, saying so", () => {
     const refused = new RangeError("Invalid typed array length: 4294967296");
-    const outcome = explore(line(10, { at: 5, error: refused }), "fifo");
+    const outcome = explore(lineModel(10, { at: 5, error: refused }), "fifo");
     expect([outcome.result, outcome.result === "incomplete" && outcome.limit]).toEqual(["incomplete", "max-memory"]);
     expect(outcome.warnings).toEqual([
       "the machine refused more memory (Invalid typed array length: 4294967296)",
@@ -189,11 +166,11 @@ describe("the search loop", () => {
   it("any other error of the checker's is thrown, and the guards are released", () => {
     const other = new RangeError("Maximum call stack size exceeded");
     const random = Math.random;
-    expect(() => explore(line(10, { at: 5, error: other }), "fifo")).toThrow(other);
+    expect(() => explore(lineModel(10, { at: 5, error: other }), "fifo")).toThrow(other);
     // The purity guards wrap Math.random while a search runs; released, the original is back.
     expect(Math.random).toBe(random);
     // Only a RangeError speaks for the machine's memory, whatever the message says.
     const notRange = new Error("Array buffer allocation failed");
-    expect(() => explore(line(10, { at: 5, error: notRange }), "fifo")).toThrow(notRange);
+    expect(() => explore(lineModel(10, { at: 5, error: notRange }), "fifo")).toThrow(notRange);
   });
 });
