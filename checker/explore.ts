@@ -214,7 +214,7 @@ class Exploration<S> {
           this.limit = budget.exceeded(memory);
           // The queue goes to disk before the search stops for memory: only the fingerprint store (and edge log) may
           // stop it.
-          if (memory && budget.pressed) this.limit = this.spillForMemory() ?? this.limit;
+          if (memory && budget.pressed) this.limit = this.spillForMemory();
           this.limit ??= budget.storeExceeded({
             bytes: this.dataBytes(),
             states: this.store.size,
@@ -266,6 +266,8 @@ class Exploration<S> {
     if (started) this.frontier.startSpilling();
     if (!started && this.limit !== "max-memory") return this.limit;
     collectGarbage();
+    // Read afresh: a reading under the limits now lets the search go on, without the note of the one before.
+    if (this.limit === "max-memory") this.budget.memoryNote = undefined;
     return this.budget.exceeded(true);
   }
 
