@@ -5,9 +5,8 @@
  * stop before an out-of-memory crash, and the slices of the asynchronous search would go unchecked.
  */
 import { totalmem } from "node:os";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { checkSpec } from "../../checker/check.js";
-import { explore, exploreAsync } from "../../checker/explore.js";
 import type { Progress, SearchOutcome } from "../../checker/strategy.js";
 import type { Model } from "../../src/index.js";
 import { twoPhaseCommit } from "../../specs/two-phase-commit.js";
@@ -39,6 +38,15 @@ vi.mock("../../src/user-code.js", async (importOriginal) => {
     return (clock.now += clock.step);
   };
   return { ...userCode, realNow };
+});
+
+let explore: typeof import("../../checker/explore.js").explore;
+let exploreAsync: typeof import("../../checker/explore.js").exploreAsync;
+beforeAll(async () => {
+  // Where test files share their modules (the mutation runs' \`isolate: false\`), explore.ts may have loaded before
+  // this file's mocks existed: load it afresh, so that it reads them.
+  vi.resetModules();
+  ({ explore, exploreAsync } = await import("../../checker/explore.js"));
 });
 
 afterEach(() => {
