@@ -109,6 +109,23 @@ describe("the process's resident set", () => {
     expect(outcome.queue?.spilledStates).toBe(65_537);
   });
 
+  it("a search the collection let go on and that stops later for another reason gives that reason", () => {
+    const maxMemoryBytes = 4 * totalmem();
+    const start = 200 * MiB;
+    const limit = start + maxMemoryBytes;
+    // At 16,384 expansions 95%, then 50% after the collection; V8's heap runs short at 20,480.
+    const readings = [start, 0.95 * limit, 0.5 * limit];
+    vi.spyOn(process.memoryUsage, "rss").mockImplementation(() => readings.shift() ?? start);
+    fake.heap = { limit: 3_000_000, available: 2_000_000 };
+    const model = treeModel(200_000, { 20_000: () => (fake.heap!.available = 980_000) });
+    const outcome = explore(model, "fifo", { maxMemoryBytes });
+    expect([outcome.result, limitOf(outcome), outcome.distinctStates]).toEqual(["incomplete", "max-memory", 40_961]);
+    expect(outcome.warnings).toEqual([
+      "V8's JavaScript heap is two-thirds full (the spec's states and caches live there)",
+      "the spec has no properties (or none selected): the search only counts states",
+    ]);
+  });
+
   it("read under 60% of its limit, the queue stays in memory", () => {
     vi.spyOn(process.memoryUsage, "rss").mockReturnValue(200 * MiB);
     const outcome = explore(treeModel(40_000), "fifo", { maxMemoryBytes: 4 * totalmem() });
