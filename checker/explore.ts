@@ -116,6 +116,15 @@ export class Budget {
     );
   }
 
+  /**
+   * The limits read afresh once memory was freed: a reading under them lets the search go on, and the note of the
+   * reading before is dropped (the report gives the reason of the limit that stops the search).
+   */
+  recheck(): Limit | undefined {
+    this.memoryNote = undefined;
+    return this.exceeded(true);
+  }
+
   /** Memory ran out: keeps the first `why` for the report and gives the limit. */
   outOfMemory(why: string): "max-memory" {
     this.memoryNote ??= why;
@@ -266,9 +275,7 @@ class Exploration<S> {
     if (started) this.frontier.startSpilling();
     if (!started && this.limit !== "max-memory") return this.limit;
     collectGarbage();
-    // Read afresh: a reading under the limits now lets the search go on, without the note of the one before.
-    if (this.limit === "max-memory") this.budget.memoryNote = undefined;
-    return this.budget.exceeded(true);
+    return this.budget.recheck();
   }
 
   /** The outcome of the search (call once `run` returned true). */
