@@ -8,9 +8,8 @@ import { totalmem } from "node:os";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { checkSpec } from "../../checker/check.js";
 import type { Progress, SearchOutcome } from "../../checker/strategy.js";
-import type { Model } from "../../src/index.js";
 import { twoPhaseCommit } from "../../specs/two-phase-commit.js";
-import { lineModel } from "./support/line-model.js";
+import { lineModel, treeModel } from "./support/line-model.js";
 
 const fake = vi.hoisted(() => ({
   /** V8's heap as `getHeapStatistics` reports it, when set. */
@@ -57,36 +56,26 @@ afterEach(() => {
 
 const MiB = 2 ** 20;
 
-/**
- * States 0..`last` as a binary tree (the children of s are 2s + 1 and 2s + 2), so the queue grows as the search goes
- * on and a queue on disk has states to write; `at[s]` runs as state s is expanded, to change a fake reading mid-search.
- */
-function treeModel(last: number, at: Record<number, () => void> = {}): Model<number> {
-  return {
-    ...lineModel(last),
-    successors: (s, _fp, sink) => {
-      at[s]?.();
-      for (const child of [2 * s + 1, 2 * s + 2]) {
-        if (child <= last) sink.push(child, { hi: child, lo: child * 7 + 1 }, "Step");
-      }
-    },
-  };
-}
-
 function limitOf(outcome: SearchOutcome<unknown>): string | undefined {
   return outcome.result === "incomplete" ? outcome.limit : undefined;
 }
 
 describe("the process's resident set", () => {
+  // A data budget four times the machine's memory makes the resident set's limit the start's plus that budget.
+  const maxMemoryBytes = 4 * totalmem();
+  const start = 200 * MiB;
+  const limit = start + maxMemoryBytes;
+  /** The resident set reads `start`, then these fractions of its limit one by one, then `start` again. */
+  function readRss(fractions: readonly number[]) {
+    const readings = [start, ...fractions.map((f) => f * limit)];
+    const spy = vi.spyOn(process.memoryUsage, "rss").mockImplementation(() => readings.shift() ?? start);
+    return { readings, spy };
+  }
+
   it("past 60% of its limit moves the queue to disk; past 90% stops the search, unless a collection frees it", () => {
-    // A data budget four times the machine's memory makes the resident set's limit the start's plus that budget.
-    const maxMemoryBytes = 4 * totalmem();
-    const start = 200 * MiB;
-    const limit = start + maxMemoryBytes;
     // Read at the start, then every 16,384 expansions (twice when memory is short: again after a collection), and
     // once more for the report.
-    const readings = [start, 0.7, 0.7, 0.95, 0.5, 0.95, 0.95, 0.8].map((r, i) => (i === 0 ? r : r * limit));
-    const rss = vi.spyOn(process.memoryUsage, "rss").mockImplementation(() => readings.shift() ?? start);
+    const { readings, spy: rss } = readRss([0.7, 0.7, 0.95, 0.5, 0.95, 0.95, 0.8]);
     const outcome = explore(treeModel(200_000), "fifo", { maxMemoryBytes });
     expect(readings).toEqual([]);
     expect(rss).toHaveBeenCalledTimes(8);
@@ -110,12 +99,8 @@ describe("the process's resident set", () => {
   });
 
   it("a search the collection let go on and that stops later for another reason gives that reason", () => {
-    const maxMemoryBytes = 4 * totalmem();
-    const start = 200 * MiB;
-    const limit = start + maxMemoryBytes;
     // At 16,384 expansions 95%, then 50% after the collection; V8's heap runs short at 20,480.
-    const readings = [start, 0.95 * limit, 0.5 * limit];
-    vi.spyOn(process.memoryUsage, "rss").mockImplementation(() => readings.shift() ?? start);
+    readRss([0.95, 0.5]);
     fake.heap = { limit: 3_000_000, available: 2_000_000 };
     const model = treeModel(200_000, { 20_000: () => (fake.heap!.available = 980_000) });
     const outcome = explore(model, "fifo", { maxMemoryBytes });
@@ -127,8 +112,8 @@ describe("the process's resident set", () => {
   });
 
   it("read under 60% of its limit, the queue stays in memory", () => {
-    vi.spyOn(process.memoryUsage, "rss").mockReturnValue(200 * MiB);
-    const outcome = explore(treeModel(40_000), "fifo", { maxMemoryBytes: 4 * totalmem() });
+    readRss([]);
+    const outcome = explore(treeModel(40_000), "fifo", { maxMemoryBytes });
     expect([outcome.result, outcome.distinctStates, outcome.queue?.spilledStates ?? 0]).toEqual(["ok", 40_001, 0]);
   });
 });
